@@ -1,0 +1,100 @@
+# igfunnel: make | make check | make SANITIZE=1 check | make demo | make install
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+OPT ?= -O2
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+       -Wvla -Wpointer-arith -Wundef -Wcast-align -Wwrite-strings -Wold-style-definition \
+       -Wnull-dereference -Wdouble-promotion -Wno-unused-parameter
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Ilib $(CFLAGS)
+LDLIBS = -lz -lm -lpthread
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BIN ?= build-san/bin
+else
+BUILD ?= build
+BIN ?= bin
+endif
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/ig-*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBA     := $(BUILD)/libigfunnel.a
+PROGS    := $(CMD_SRC:cmd/%.c=$(BIN)/%)
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+MANS     := $(sort $(wildcard man/*.1 man/*.5))
+
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+.PHONY: all check unit cli manlint deps demo install clean bench fuzz valgrind
+all: $(PROGS)
+
+# Hot loops (files named *_kernel.c) get the machine's full instruction set;
+# NATIVE=0 builds portable binaries.
+NATIVE ?= 1
+ifeq ($(NATIVE),1)
+KERNEL_FLAGS = -O3 -march=native -funroll-loops
+else
+KERNEL_FLAGS = -O3 -funroll-loops
+endif
+$(BUILD)/lib/%_kernel.o: ALL_CFLAGS += $(KERNEL_FLAGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN)/%: $(BUILD)/cmd/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(LDLIBS)
+
+deps:
+	@sh tests/deps.sh
+
+check: deps all $(UNITS)
+	@sh tests/unit/run.sh $(UNITS)
+	@sh tests/cli/run.sh $(CURDIR)/$(BIN)
+	@sh tests/manlint.sh $(MANS)
+
+unit: deps $(UNITS)
+	@sh tests/unit/run.sh $(UNITS)
+
+cli: all
+	@sh tests/cli/run.sh $(CURDIR)/$(BIN)
+
+manlint:
+	@sh tests/manlint.sh $(MANS)
+
+valgrind: deps all $(UNITS)
+	@VALGRIND=1 sh tests/unit/run.sh $(UNITS)
+	@VALGRIND=1 sh tests/cli/run.sh $(CURDIR)/$(BIN)
+
+demo: all
+	@sh testdata/demo/run.sh $(CURDIR)/$(BIN)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+
+clean:
+	rm -rf build build-san bin
+
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d)

@@ -1,0 +1,35 @@
+/* Error reporting and checked allocation shared by every tool. */
+#ifndef IG_ERR_H
+#define IG_ERR_H
+
+#include <stddef.h>
+#include <stdnoreturn.h>
+
+#define IG_EXIT_OK 0
+#define IG_EXIT_DATA 1  /* bad input data or an I/O error */
+#define IG_EXIT_USAGE 2 /* bad command line */
+
+/* Name used as the prefix of every message ("ig-ingest"). */
+extern const char *ig_progname;
+void ig_set_progname(const char *argv0);
+
+/* "PROG: message" on stderr, then exit 1. */
+noreturn void ig_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "PROG: FILE:LINE: message" on stderr, then exit 1. */
+noreturn void ig_die_at(const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "PROG: message" and a pointer to --help on stderr, then exit 2. */
+noreturn void ig_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "PROG: message" on stderr; execution continues. */
+void ig_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Allocation that exits 1 with a message instead of returning NULL. */
+void *ig_malloc(size_t n);
+void *ig_calloc(size_t count, size_t size);
+void *ig_realloc(void *p, size_t n);
+/* realloc of count*size elements with an overflow check. */
+void *ig_reallocarray(void *p, size_t count, size_t size);
+char *ig_strdup(const char *s);
+char *ig_strndup(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,36 @@
+/* Buffered output to "-" or a path, gzip or plain, with every write and
+ * the final close checked: an I/O error exits 1 naming the output. */
+#ifndef IG_WRITER_H
+#define IG_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ig_writer ig_writer;
+
+enum ig_compress {
+	IG_COMPRESS_AUTO = -1, /* gzip unless the output is a terminal */
+	IG_COMPRESS_NO = 0,
+	IG_COMPRESS_GZIP = 1
+};
+
+/* PATH NULL or "-" is stdout. LEVEL is a zlib level 1..9. */
+ig_writer *ig_writer_open(const char *path, int compress, int level);
+
+void ig_writer_write(ig_writer *w, const void *data, size_t n);
+void ig_writer_puts(ig_writer *w, const char *s);
+void ig_writer_putc(ig_writer *w, int c);
+void ig_writer_printf(ig_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ig_writer_put_i64(ig_writer *w, int64_t v);
+void ig_writer_put_u64(ig_writer *w, uint64_t v);
+/* Shortest "%.*g" form with at most DIGITS significant digits. */
+void ig_writer_put_double(ig_writer *w, double v, int digits);
+
+int ig_writer_is_gzip(const ig_writer *w);
+const char *ig_writer_name(const ig_writer *w);
+unsigned long long ig_writer_bytes(const ig_writer *w);
+
+/* Flushes, ends the gzip stream and closes; exits 1 on any error. */
+void ig_writer_close(ig_writer *w);
+
+#endif
