@@ -32,7 +32,7 @@ MANS     := $(sort $(wildcard man/*.1 man/*.5))
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all check unit cli manlint deps demo install clean bench fuzz valgrind
+.PHONY: all check unit cli manlint deps builddeps demo install clean bench fuzz valgrind
 all: $(PROGS)
 
 # Hot loops (files named *_kernel.c) get the machine's full instruction set;
@@ -65,14 +65,19 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(LDLIBS)
 
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh test
 
-check: deps all $(UNITS)
+builddeps:
+	@sh tests/deps.sh build
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNITS)
 	@sh tests/unit/run.sh $(UNITS)
 	@sh tests/cli/run.sh $(CURDIR)/$(BIN)
 	@sh tests/manlint.sh $(MANS)
 
-unit: deps $(UNITS)
+unit: deps
+	@$(MAKE) --no-print-directory $(UNITS)
 	@sh tests/unit/run.sh $(UNITS)
 
 cli: all
@@ -81,12 +86,27 @@ cli: all
 manlint:
 	@sh tests/manlint.sh $(MANS)
 
-valgrind: deps all $(UNITS)
+valgrind: deps
+	@$(MAKE) --no-print-directory all $(UNITS)
 	@VALGRIND=1 sh tests/unit/run.sh $(UNITS)
 	@VALGRIND=1 sh tests/cli/run.sh $(CURDIR)/$(BIN)
 
-demo: all
+demo: builddeps
+	@$(MAKE) --no-print-directory all
 	@sh testdata/demo/run.sh $(CURDIR)/$(BIN)
+
+# libFuzzer harnesses (clang): make fuzz; then run build-fuzz/fuzz_NAME CORPUS
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Ilib -fsanitize=fuzzer-no-link,address,undefined
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+build-fuzz/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+build-fuzz/libigfunnel.a: $(LIB_SRC:%.c=build-fuzz/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+build-fuzz/%: tests/fuzz/%.c build-fuzz/libigfunnel.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libigfunnel.a $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
@@ -95,6 +115,6 @@ install: all
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d)

@@ -8,6 +8,12 @@
 #include <string.h>
 
 const char *ig_progname = "ig";
+static void (*die_hook)(void);
+
+void ig_set_die_hook(void (*hook)(void))
+{
+	die_hook = hook;
+}
 
 void ig_set_progname(const char *argv0)
 {
@@ -40,6 +46,8 @@ void ig_die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(NULL, 0, fmt, ap);
 	va_end(ap);
+	if (die_hook)
+		die_hook();
 	exit(IG_EXIT_DATA);
 }
 
@@ -50,6 +58,8 @@ void ig_die_at(const char *file, long line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(file, line, fmt, ap);
 	va_end(ap);
+	if (die_hook)
+		die_hook();
 	exit(IG_EXIT_DATA);
 }
 

@@ -23,6 +23,10 @@ noreturn void ig_usage_error(const char *fmt, ...) __attribute__((format(printf,
 /* "PROG: message" on stderr; execution continues. */
 void ig_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Called instead of exit(1) by ig_die and ig_die_at when set; for fuzz
+ * harnesses, which must survive bad input (the hook must not return). */
+void ig_set_die_hook(void (*hook)(void));
+
 /* Allocation that exits 1 with a message instead of returning NULL. */
 void *ig_malloc(size_t n);
 void *ig_calloc(size_t count, size_t size);

@@ -64,7 +64,12 @@ static int cmp_offsets(const void *x, const void *y, void *arg)
 	const unsigned char *a = s->arena + *(const size_t *)x;
 	const unsigned char *b = s->arena + *(const size_t *)y;
 
-	return compare(s, a + 4, rec_len(a), b + 4, rec_len(b));
+	int c = compare(s, a + 4, rec_len(a), b + 4, rec_len(b));
+
+	/* Equal records keep their input order: offsets grow with it. */
+	if (c == 0)
+		c = (a > b) - (a < b);
+	return c;
 }
 
 ig_extsort *ig_extsort_new(uint64_t memory, const char *tmpdir, ig_extsort_cmp cmp, void *ctx)

@@ -77,6 +77,11 @@ int ig_header_parse(const char *line, ig_header *h, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *article(const char *word)
+{
+	return strchr("aeiou", word[0]) && word[0] ? "an" : "a";
+}
+
 void ig_header_read(ig_reader *r, const char *kind, int version, ig_header *h)
 {
 	char *line;
@@ -85,17 +90,17 @@ void ig_header_read(ig_reader *r, const char *kind, int version, ig_header *h)
 
 	len = ig_reader_getline(r, &line);
 	if (len < 0)
-		ig_die_at(ig_reader_name(r), 1, "empty input: expected %s%s stream header",
-			  kind ? "a " : "an ", kind ? kind : "igfunnel");
+		ig_die_at(ig_reader_name(r), 1, "empty input: expected %s %s stream header",
+			  article(kind ? kind : "igfunnel"), kind ? kind : "igfunnel");
 	if (len > 0 && line[len - 1] == '\r')
 		line[--len] = '\0';
 	if (ig_header_parse(line, h, err, sizeof err) != 0) {
 		if (kind)
-			ig_die_at(ig_reader_name(r), 1, "expected a %s stream: %s", kind, err);
+			ig_die_at(ig_reader_name(r), 1, "expected %s %s stream: %s", article(kind), kind, err);
 		ig_die_at(ig_reader_name(r), 1, "%s", err);
 	}
 	if (kind && strcmp(h->kind, kind) != 0)
-		ig_die_at(ig_reader_name(r), 1, "expected a %s stream, got %s", kind, h->kind);
+		ig_die_at(ig_reader_name(r), 1, "expected %s %s stream, got %s", article(kind), kind, h->kind);
 	if (kind && h->version != version)
 		ig_die_at(ig_reader_name(r), 1, "%s stream version %d is not supported (this is version %d)",
 			  kind, h->version, version);

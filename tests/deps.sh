@@ -1,14 +1,17 @@
 #!/bin/sh
 # Finds what the build and the tests need; as root on Debian, installs what
 # is missing, otherwise says the exact command to run.
+# Usage: deps.sh build   (what `make` needs)
+#        deps.sh test    (also what `make check` needs)
+what=${1:-test}
 missing=
 have_header() {
 	printf '#include <%s>\n' "$1" | ${CC:-cc} -E -x c - >/dev/null 2>&1
 }
 have_header zlib.h || missing="$missing zlib1g-dev"
-printf '#include <stdarg.h>\n#include <stddef.h>\n#include <setjmp.h>\n#include <stdint.h>\n#include <cmocka.h>\n' |
+[ "$what" = test ] && { printf '#include <stdarg.h>\n#include <stddef.h>\n#include <setjmp.h>\n#include <stdint.h>\n#include <cmocka.h>\n' |
 	${CC:-cc} -E -x c - >/dev/null 2>&1 || missing="$missing libcmocka-dev"
-command -v mandoc >/dev/null 2>&1 || missing="$missing mandoc"
+	command -v mandoc >/dev/null 2>&1 || missing="$missing mandoc"; }
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "deps: installing$missing" >&2

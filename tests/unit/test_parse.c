@@ -1,0 +1,205 @@
+/* Strict number parsing, TSV splitting, headers, id and UTF-8 checks,
+ * event types and weight specs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "ig_events.h"
+#include "ig_num.h"
+#include "ig_tsv.h"
+
+static void test_i64(void **state)
+{
+	int64_t v = 7;
+
+	(void)state;
+	assert_int_equal(ig_parse_i64("42", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(ig_parse_i64("-5", -10, 10, &v), 0);
+	assert_int_equal(v, -5);
+	v = 7;
+	assert_int_equal(ig_parse_i64("", 0, 100, &v), -1);
+	assert_int_equal(ig_parse_i64(" 4", 0, 100, &v), -1);
+	assert_int_equal(ig_parse_i64("4 ", 0, 100, &v), -1);
+	assert_int_equal(ig_parse_i64("4x", 0, 100, &v), -1);
+	assert_int_equal(ig_parse_i64("101", 0, 100, &v), -1);
+	assert_int_equal(ig_parse_i64("-1", 0, 100, &v), -1);
+	assert_int_equal(ig_parse_i64("99999999999999999999", INT64_MIN, INT64_MAX, &v), -1);
+	assert_int_equal(ig_parse_i64("0x10", 0, 100, &v), -1);
+	assert_int_equal(v, 7);
+	assert_int_equal(ig_parse_i64("9223372036854775807", INT64_MIN, INT64_MAX, &v), 0);
+	assert_true(v == INT64_MAX);
+}
+
+static void test_u64_and_int(void **state)
+{
+	uint64_t u;
+	int i;
+
+	(void)state;
+	assert_int_equal(ig_parse_u64("18446744073709551615", UINT64_MAX, &u), 0);
+	assert_true(u == UINT64_MAX);
+	assert_int_equal(ig_parse_u64("-1", UINT64_MAX, &u), -1);
+	assert_int_equal(ig_parse_u64("+1", UINT64_MAX, &u), -1);
+	assert_int_equal(ig_parse_u64("18446744073709551616", UINT64_MAX, &u), -1);
+	assert_int_equal(ig_parse_int("3", 1, 9, &i), 0);
+	assert_int_equal(i, 3);
+	assert_int_equal(ig_parse_int("10", 1, 9, &i), -1);
+}
+
+static void test_double(void **state)
+{
+	double d = 0;
+
+	(void)state;
+	assert_int_equal(ig_parse_double("4.5", &d), 0);
+	assert_true(d == 4.5);
+	assert_int_equal(ig_parse_double("-1e3", &d), 0);
+	assert_true(d == -1000.0);
+	assert_int_equal(ig_parse_double(".5", &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(ig_parse_double("nan", &d), -1);
+	assert_int_equal(ig_parse_double("inf", &d), -1);
+	assert_int_equal(ig_parse_double("0x1p3", &d), -1);
+	assert_int_equal(ig_parse_double("1e999", &d), -1);
+	assert_int_equal(ig_parse_double("1.5.2", &d), -1);
+	assert_int_equal(ig_parse_double("", &d), -1);
+	assert_int_equal(ig_parse_double("e", &d), -1);
+	assert_int_equal(ig_parse_double_range("0.5", 0, 1, &d), 0);
+	assert_int_equal(ig_parse_double_range("1.5", 0, 1, &d), -1);
+}
+
+static void test_size_and_shard(void **state)
+{
+	uint64_t v;
+	uint32_t i, n;
+
+	(void)state;
+	assert_int_equal(ig_parse_size("512", &v), 0);
+	assert_true(v == 512);
+	assert_int_equal(ig_parse_size("64K", &v), 0);
+	assert_true(v == 65536);
+	assert_int_equal(ig_parse_size("2G", &v), 0);
+	assert_true(v == 2ULL << 30);
+	assert_int_equal(ig_parse_size("3MB", &v), 0);
+	assert_true(v == 3ULL << 20);
+	assert_int_equal(ig_parse_size("3X", &v), -1);
+	assert_int_equal(ig_parse_size("-3M", &v), -1);
+	assert_int_equal(ig_parse_size("99999999999T", &v), -1);
+	assert_int_equal(ig_parse_shard("0/4", &i, &n), 0);
+	assert_int_equal(i, 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(ig_parse_shard("3/4", &i, &n), 0);
+	assert_int_equal(ig_parse_shard("4/4", &i, &n), -1);
+	assert_int_equal(ig_parse_shard("1/0", &i, &n), -1);
+	assert_int_equal(ig_parse_shard("/4", &i, &n), -1);
+	assert_int_equal(ig_parse_shard("1", &i, &n), -1);
+	assert_int_equal(ig_parse_shard("1/2/3", &i, &n), -1);
+}
+
+static void test_split(void **state)
+{
+	char line[] = "a\t\tc\td";
+	char *f[3];
+
+	(void)state;
+	assert_int_equal(ig_split_tabs(line, f, 3), 4);
+	assert_string_equal(f[0], "a");
+	assert_string_equal(f[1], "");
+	assert_string_equal(f[2], "c");
+	{
+		char one[] = "";
+		assert_int_equal(ig_split_tabs(one, f, 3), 1);
+		assert_string_equal(f[0], "");
+	}
+}
+
+static void test_header(void **state)
+{
+	ig_header h;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(ig_header_parse("#ig:events/1\tts\tuser\titem", &h, err, sizeof err), 0);
+	assert_string_equal(h.kind, "events");
+	assert_int_equal(h.version, 1);
+	assert_int_equal(h.ncols, 3);
+	assert_string_equal(h.cols[2], "item");
+	assert_int_equal(ig_header_col(&h, "user"), 1);
+	assert_int_equal(ig_header_col(&h, "nope"), -1);
+	ig_header_free(&h);
+	assert_int_equal(ig_header_parse("#ig:feed/12", &h, err, sizeof err), 0);
+	assert_int_equal(h.version, 12);
+	assert_int_equal(h.ncols, 0);
+	ig_header_free(&h);
+	assert_int_equal(ig_header_parse("ts\tuser", &h, err, sizeof err), -1);
+	assert_string_equal(err, "missing '#ig:KIND/VERSION' header");
+	assert_int_equal(ig_header_parse("#ig:events\tts", &h, err, sizeof err), -1);
+	assert_int_equal(ig_header_parse("#ig:events/x\tts", &h, err, sizeof err), -1);
+	assert_string_equal(err, "bad version 'x' in header");
+	assert_int_equal(ig_header_parse("#ig:/1", &h, err, sizeof err), -1);
+}
+
+static void test_utf8_and_ids(void **state)
+{
+	(void)state;
+	assert_true(ig_valid_utf8("plain", 5));
+	assert_true(ig_valid_utf8("caf\xc3\xa9", 5));
+	assert_true(ig_valid_utf8("\xf0\x9f\x98\x80", 4));
+	assert_false(ig_valid_utf8("caf\xe9", 4));         /* Latin-1 */
+	assert_false(ig_valid_utf8("\xc3", 1));             /* cut short */
+	assert_false(ig_valid_utf8("\xc0\xaf", 2));         /* overlong */
+	assert_false(ig_valid_utf8("\xe0\x80\xaf", 3));     /* overlong */
+	assert_false(ig_valid_utf8("\xed\xa0\x80", 3));     /* surrogate */
+	assert_false(ig_valid_utf8("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+	assert_true(ig_valid_id("u1", 2));
+	assert_false(ig_valid_id("", 0));
+	assert_false(ig_valid_id("a\rb", 3));
+	assert_false(ig_valid_id("a\0b", 3));
+	{
+		char big[300];
+		memset(big, 'x', sizeof big);
+		assert_true(ig_valid_id(big, 255));
+		assert_false(ig_valid_id(big, 256));
+	}
+}
+
+static void test_event_types_and_weights(void **state)
+{
+	double w[IG_EV_COUNT];
+	char err[128];
+
+	(void)state;
+	assert_int_equal(ig_event_parse("see_less"), IG_EV_SEE_LESS);
+	assert_int_equal(ig_event_parse("Like"), -1);
+	assert_string_equal(ig_event_name(IG_EV_SHARE), "share");
+	ig_event_weights_default(w);
+	assert_true(w[IG_EV_SHARE] == 3 && w[IG_EV_VIEW] == 1 && w[IG_EV_SKIP] == 0);
+	assert_int_equal(ig_event_weights_parse("view=0,skip=0.5", w, err, sizeof err), 0);
+	assert_true(w[IG_EV_VIEW] == 0 && w[IG_EV_SKIP] == 0.5 && w[IG_EV_LIKE] == 2);
+	assert_int_equal(ig_event_weights_parse("clap=1", w, err, sizeof err), -1);
+	assert_string_equal(err, "unknown event type 'clap'");
+	assert_int_equal(ig_event_weights_parse("like", w, err, sizeof err), -1);
+	assert_string_equal(err, "'like' is not TYPE=WEIGHT");
+	assert_int_equal(ig_event_weights_parse("like=-1", w, err, sizeof err), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_i64),
+		cmocka_unit_test(test_u64_and_int),
+		cmocka_unit_test(test_double),
+		cmocka_unit_test(test_size_and_shard),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_utf8_and_ids),
+		cmocka_unit_test(test_event_types_and_weights),
+	};
+
+	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
+}
