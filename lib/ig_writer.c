@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,15 +14,24 @@
 
 #define IG_WRITE_BUF ((size_t)1 << 17)
 
+/* Gzip output is compressed by a second thread while the caller fills the
+ * other of two buffers: on two cores, compression is then off the tool's
+ * critical path. The compressed bytes do not depend on the thread. */
 struct ig_writer {
 	char *name;
 	int fd;
 	int gzip;
 	z_stream zs;
 	unsigned char *zbuf;
-	char *buf;
+	char *buf;            /* being filled by the caller */
 	size_t len;
 	unsigned long long bytes;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *pending;        /* handed to the compressor */
+	size_t pending_len;
+	int has_pending, stop;
 };
 
 static void write_all(ig_writer *w, const void *data, size_t n)
@@ -56,14 +66,55 @@ static void deflate_out(ig_writer *w, const void *data, size_t n, int flush)
 	} while (w->zs.avail_out == 0 || (flush == Z_FINISH && ret != Z_STREAM_END));
 }
 
+static void *compressor(void *arg)
+{
+	ig_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->has_pending && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->has_pending)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		deflate_out(w, w->pending, w->pending_len, Z_NO_FLUSH);
+		pthread_mutex_lock(&w->mu);
+		w->has_pending = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Waits until the compressor has finished the buffer it was given. */
+static void wait_idle(ig_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while (w->has_pending)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
 static void flush_buf(ig_writer *w)
 {
+	char *done;
+
 	if (w->len == 0)
 		return;
-	if (w->gzip)
-		deflate_out(w, w->buf, w->len, Z_NO_FLUSH);
-	else
+	if (!w->gzip) {
 		write_all(w, w->buf, w->len);
+		w->len = 0;
+		return;
+	}
+	wait_idle(w);
+	pthread_mutex_lock(&w->mu);
+	done = w->pending;
+	w->pending = w->buf;
+	w->pending_len = w->len;
+	w->has_pending = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	w->buf = done;
 	w->len = 0;
 }
 
@@ -89,24 +140,29 @@ ig_writer *ig_writer_open(const char *path, int compress, int level)
 		w->zbuf = ig_malloc(IG_WRITE_BUF);
 		if (deflateInit2(&w->zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 			ig_die("%s: cannot start zlib", w->name);
+		w->pending = ig_malloc(IG_WRITE_BUF);
+		pthread_mutex_init(&w->mu, NULL);
+		pthread_cond_init(&w->cv, NULL);
+		if (pthread_create(&w->thread, NULL, compressor, w) != 0)
+			ig_die("%s: cannot start the compression thread", w->name);
 	}
 	return w;
 }
 
 void ig_writer_write(ig_writer *w, const void *data, size_t n)
 {
+	const char *p = data;
+
 	w->bytes += n;
-	if (n >= IG_WRITE_BUF) {
+	while (w->len + n > IG_WRITE_BUF) {
+		size_t room = IG_WRITE_BUF - w->len;
+		memcpy(w->buf + w->len, p, room);
+		w->len += room;
+		p += room;
+		n -= room;
 		flush_buf(w);
-		if (w->gzip)
-			deflate_out(w, data, n, Z_NO_FLUSH);
-		else
-			write_all(w, data, n);
-		return;
 	}
-	if (w->len + n > IG_WRITE_BUF)
-		flush_buf(w);
-	memcpy(w->buf + w->len, data, n);
+	memcpy(w->buf + w->len, p, n);
 	w->len += n;
 }
 
@@ -190,9 +246,17 @@ void ig_writer_close(ig_writer *w)
 		return;
 	flush_buf(w);
 	if (w->gzip) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
 		deflate_out(w, "", 0, Z_FINISH);
 		deflateEnd(&w->zs);
 		free(w->zbuf);
+		free(w->pending);
 	}
 	if (close(w->fd) != 0)
 		ig_die("%s: write error: %s", w->name, strerror(errno));

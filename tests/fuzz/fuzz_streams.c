@@ -3,7 +3,10 @@
  * clean ig_die, never a crash or an overread.
  *
  *   make fuzz
- *   build-fuzz/fuzz_streams -max_total_time=300 -detect_leaks=0 tests/fuzz/corpus
+ *   ASAN_OPTIONS=detect_leaks=0 build-fuzz/fuzz_streams -fork=1 -ignore_ooms=1 \
+ *       -max_total_time=300 tests/fuzz/corpus
+ * A die unwinds with longjmp and leaks what was allocated: hence no leak
+ * detection, and fork mode, which restarts a worker that grows too big.
  */
 #include <setjmp.h>
 #include <stdint.h>
@@ -56,8 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ig_set_die_hook(die_hook);
 		ready = 1;
 	}
-	/* Memory held when a die unwinds is leaked on purpose: run with
-	 * -detect_leaks=0. */
 	stdin_from(path, data, size);
 	if (setjmp(on_die) == 0) {
 		er = ig_events_open("-");
