@@ -79,7 +79,8 @@ int ig_header_parse(const char *line, ig_header *h, char *err, size_t errlen)
 
 static const char *article(const char *word)
 {
-	return strchr("aeiou", word[0]) && word[0] ? "an" : "a";
+	/* "an events", "an items", but "a user-metrics". */
+	return word[0] && strchr("aeio", word[0]) ? "an" : "a";
 }
 
 void ig_header_read(ig_reader *r, const char *kind, int version, ig_header *h)

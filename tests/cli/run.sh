@@ -20,7 +20,7 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 	mkdir -p "$pathdir"
 	for b in "$bindir"/ig-*; do
 		n=$(basename "$b")
-		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$@"\n' "$b" >"$pathdir/$n"
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --show-possibly-lost=no --leak-check=full --errors-for-leak-kinds=definite "%s" "$@"\n' "$b" >"$pathdir/$n"
 		chmod +x "$pathdir/$n"
 	done
 fi
@@ -29,6 +29,7 @@ if [ $# -eq 0 ]; then
 fi
 pass=0 fail=0
 for t in "$@"; do
+	case $t in /*) ;; *) t=$PWD/${t%/} ;; esac
 	name=${t#"$root"/tests/cli/}
 	dir=$work/run
 	rm -rf "$dir"

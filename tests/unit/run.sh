@@ -3,7 +3,7 @@
 fail=0 pass=0
 for t in "$@"; do
 	if [ "${VALGRIND:-0}" = 1 ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" || { fail=$((fail + 1)); continue; }
+		valgrind -q --error-exitcode=99 --show-possibly-lost=no --leak-check=full --errors-for-leak-kinds=definite "$t" || { fail=$((fail + 1)); continue; }
 	else
 		"$t" || { fail=$((fail + 1)); continue; }
 	fi

@@ -1,0 +1,622 @@
+/* ig-eval: time splits, offline metrics, paired comparisons and reference
+ * baselines for recommendation streams. The work is in lib/ig_eval_*.c;
+ * this file parses the command lines of the four subcommands. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ig_cli.h"
+#include "ig_err.h"
+#include "ig_eval_baseline.h"
+#include "ig_eval_compare.h"
+#include "ig_eval_io.h"
+#include "ig_eval_report.h"
+#include "ig_eval_score.h"
+#include "ig_eval_split.h"
+#include "ig_num.h"
+#include "ig_writer.h"
+
+static ig_cli cli;
+
+enum {
+	OPT_AT = IG_OPT_FIRST_TOOL,
+	OPT_AT_FRACTION,
+	OPT_HOLDOUT,
+	OPT_VALID,
+	OPT_VALID_AT,
+	OPT_VALID_FRACTION,
+	OPT_POSITIVES,
+	OPT_TEST_ALL,
+	OPT_STRICT_TIME,
+	OPT_COUNT,
+	OPT_MIN_EVENTS,
+	OPT_MIN_TRAIN,
+	OPT_TRAIN,
+	OPT_ITEMS,
+	OPT_VECTORS,
+	OPT_WEIGHTS,
+	OPT_GRADE,
+	OPT_KEEP_SEEN,
+	OPT_SORT,
+	OPT_BOOTSTRAP,
+	OPT_CONFIDENCE,
+	OPT_BY_USER,
+	OPT_TABLE,
+	OPT_TSV,
+	OPT_ALPHA,
+	OPT_USERS,
+	OPT_NEIGHBORS
+};
+
+static void usage_main(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-eval COMMAND [options] ...\n"
+		"Offline evaluation of recommendation streams.\n"
+		"Commands:\n"
+		"  split     divide an events stream into train and test (and fit/valid) by time\n"
+		"  metrics   score a recommendation stream against a test events stream\n"
+		"  compare   paired difference of two systems from their per-user metrics\n"
+		"  baseline  write pop, random or itemknn recommendations from train\n"
+		"Run 'ig-eval COMMAND --help' for a command's options; see ig-eval(1).\n");
+	ig_cli_help_common(fp, &cli, 0);
+}
+
+static void usage_split(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-eval split -o PREFIX (--at TS | --at-fraction F | --holdout N|X%%) [options] [EVENTS]\n"
+		"Writes PREFIX.train.tsv.gz and PREFIX.test.tsv.gz (and, with a validation cut,\n"
+		"PREFIX.fit.tsv.gz and PREFIX.valid.tsv.gz); .tsv with -u.\n"
+		"Test cut (one of):\n"
+		"      --at TS              events at or after Unix time TS are held out\n"
+		"      --at-fraction F      TS = the time before which a fraction F of all events lie\n"
+		"      --holdout N|X%%       the last N (or X%%) events of each user (see --count)\n"
+		"Validation cut inside train (optional, one of):\n"
+		"      --valid N|X%%         the last N (or X%%) of each user's train events\n"
+		"      --valid-at TS        train events at or after TS\n"
+		"      --valid-fraction F   a fraction of the train events (needs --at or --at-fraction)\n"
+		"Selection:\n"
+		"      --positives LIST     event types held out, or 'default', 'ratings' [default]\n"
+		"                           (default: like,comment,share,save; ratings: like)\n"
+		"      --test-all           keep every event type after the cut in test, not only positives\n"
+		"      --count LIST         per-user cuts count events of these types, or 'all' [all]\n"
+		"      --strict-time        per-user cuts: events at the cut's timestamp go to the test\n"
+		"                           period too, so train ends strictly before test\n"
+		"      --min-events N       per-user cuts: counted events a user needs to be held out [2]\n"
+		"      --min-train N        positives that must remain before the cut [1]\n");
+	fprintf(fp,
+		"Output:\n"
+		"  -o, --output PREFIX  prefix of the output files (required)\n"
+		"  -u, --uncompressed   write plain .tsv files\n"
+		"  -l, --level INT      gzip level 1-9 [%d]\n",
+		cli.level);
+	fprintf(fp, "  -T, --tmpdir DIR     where stdin is spooled for --at-fraction [$TMPDIR or /tmp]\n");
+	ig_cli_help_common(fp, &cli, 0);
+}
+
+static void usage_metrics(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-eval metrics -t TEST [options] [RECS]\n"
+		"Scores a recommendation stream (candidates, ranked, feed, any stream with user\n"
+		"and item columns, or a headerless 'user item [score]' list) against TEST.\n"
+		"Inputs:\n"
+		"  -t, --test FILE          held-out events (required)\n"
+		"      --train FILE         train events: items seen there earn no credit; novelty,\n"
+		"                           catalog (without --items)\n"
+		"      --items FILE         items stream: catalog, authors (Gini), topics (diversity)\n"
+		"      --vectors FILE       word2vec vectors (text or binary): embedding diversity\n"
+		"      --sort               sort RECS by user first (bounded by --memory)\n"
+		"Relevance:\n"
+		"  -k, --k LIST             cutoffs, ascending [10,20,50]\n"
+		"      --positives LIST     relevant event types, or 'default', 'ratings' [default]\n"
+		"      --grade weight|value grade for ndcg_graded: event weight or event value [weight]\n"
+		"      --weights SPEC       event weights as TYPE=W,... [like=2,comment=2,share=3,save=3]\n"
+		"      --keep-seen          items seen in train may earn credit\n"
+		"Report:\n"
+		"      --bootstrap N        bootstrap replicates over users; 0: no intervals [1000]\n"
+		"      --confidence P       confidence level of the intervals [0.95]\n"
+		"      --by-user[=FILE]     per-user rows (user-metrics stream) instead of the table,\n"
+		"                           or also, to FILE\n"
+		"      --table              aligned text (the default when stdout is a terminal)\n"
+		"      --tsv                a metrics stream (the default otherwise)\n");
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_SEED | IG_HELP_MEMORY);
+}
+
+static void usage_compare(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-eval compare [options] A B\n"
+		"Paired difference A - B per metric from two user-metrics streams\n"
+		"(ig-eval metrics --by-user), joined on user.\n"
+		"Options:\n"
+		"      --bootstrap N        bootstrap replicates over users [1000]\n"
+		"      --confidence P       confidence level [0.95]\n"
+		"      --alpha P            significance level of the paired t-test [0.05]\n"
+		"      --table              aligned text (the default when stdout is a terminal)\n"
+		"      --tsv                a compare stream (the default otherwise)\n");
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_SEED);
+}
+
+static void usage_baseline(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-eval baseline pop|random|itemknn --train FILE [options]\n"
+		"Writes a candidates stream (sources = the baseline's name) from train, best\n"
+		"first per user, without the items each user has in train.\n"
+		"Options:\n"
+		"      --train FILE         train events (required)\n"
+		"      --users FILE         events stream whose users get lists [every train user]\n"
+		"  -n, --n INT              list length [100]\n"
+		"      --neighbors INT      itemknn: neighbours kept per item [50]\n"
+		"      --positives LIST     event types that count as interactions [default]\n");
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_SEED);
+}
+
+static void progress(uint64_t users)
+{
+	ig_cli_progress(&cli, "%llu users", (unsigned long long)users);
+}
+
+static unsigned parse_types(const char *opt, const char *arg)
+{
+	unsigned mask;
+	char err[256];
+
+	if (ig_eval_types_parse(arg, &mask, err, sizeof err) != 0)
+		ig_usage_error("%s: %s", opt, err);
+	return mask;
+}
+
+static unsigned parse_positives(const char *arg) { return parse_types("--positives", arg); }
+
+/* getopt over the subcommand's arguments (ARGV[0] is the subcommand). */
+static void begin_sub(void (*usage)(FILE *fp))
+{
+	cli.usage = usage;
+	optind = 1;
+}
+
+static int want_text(int table, int tsv)
+{
+	if (table)
+		return 1;
+	if (tsv)
+		return 0;
+	return cli.output == NULL && isatty(STDOUT_FILENO);
+}
+
+static ig_writer *open_text_output(void)
+{
+	return ig_writer_open(cli.output, IG_COMPRESS_NO, cli.level);
+}
+
+static int cmd_split(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"at", required_argument, NULL, OPT_AT},
+		{"at-fraction", required_argument, NULL, OPT_AT_FRACTION},
+		{"holdout", required_argument, NULL, OPT_HOLDOUT},
+		{"valid", required_argument, NULL, OPT_VALID},
+		{"valid-at", required_argument, NULL, OPT_VALID_AT},
+		{"valid-fraction", required_argument, NULL, OPT_VALID_FRACTION},
+		{"positives", required_argument, NULL, OPT_POSITIVES},
+		{"test-all", no_argument, NULL, OPT_TEST_ALL},
+		{"strict-time", no_argument, NULL, OPT_STRICT_TIME},
+		{"count", required_argument, NULL, OPT_COUNT},
+		{"min-events", required_argument, NULL, OPT_MIN_EVENTS},
+		{"min-train", required_argument, NULL, OPT_MIN_TRAIN},
+		{NULL, 0, NULL, 0},
+	};
+	ig_split_opts o;
+	ig_split_stats st;
+	int c;
+
+	ig_split_opts_default(&o);
+	begin_sub(usage_split);
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_AT:
+		case OPT_AT_FRACTION:
+		case OPT_HOLDOUT:
+			if (o.test.mode != IG_SPLIT_NONE)
+				ig_usage_error("give one of --at, --at-fraction and --holdout");
+			if (c == OPT_AT) {
+				o.test.mode = IG_SPLIT_AT;
+				o.test.at = ig_cli_int("--at", optarg, 0, INT64_C(4102444800));
+			} else if (c == OPT_AT_FRACTION) {
+				o.test.mode = IG_SPLIT_FRACTION;
+				o.test.fraction = ig_cli_double("--at-fraction", optarg, 0, 1);
+				if (o.test.fraction <= 0 || o.test.fraction >= 1)
+					ig_usage_error("--at-fraction: '%s' is not between 0 and 1 (exclusive)", optarg);
+			} else if (ig_split_parse_holdout(optarg, &o.test) != 0) {
+				ig_usage_error("--holdout: '%s' is neither a count >= 1 nor a percentage like 20%%",
+					       optarg);
+			}
+			break;
+		case OPT_VALID:
+		case OPT_VALID_AT:
+		case OPT_VALID_FRACTION:
+			if (o.valid.mode != IG_SPLIT_NONE)
+				ig_usage_error("give one of --valid, --valid-at and --valid-fraction");
+			if (c == OPT_VALID_AT) {
+				o.valid.mode = IG_SPLIT_AT;
+				o.valid.at = ig_cli_int("--valid-at", optarg, 0, INT64_C(4102444800));
+			} else if (c == OPT_VALID_FRACTION) {
+				o.valid.mode = IG_SPLIT_FRACTION;
+				o.valid.fraction = ig_cli_double("--valid-fraction", optarg, 0, 1);
+				if (o.valid.fraction <= 0 || o.valid.fraction >= 1)
+					ig_usage_error("--valid-fraction: '%s' is not between 0 and 1 (exclusive)",
+						       optarg);
+			} else if (ig_split_parse_holdout(optarg, &o.valid) != 0) {
+				ig_usage_error("--valid: '%s' is neither a count >= 1 nor a percentage like 10%%",
+					       optarg);
+			}
+			break;
+		case OPT_POSITIVES:
+			o.positives = parse_positives(optarg);
+			break;
+		case OPT_TEST_ALL:
+			o.test_all = 1;
+			break;
+		case OPT_STRICT_TIME:
+			o.strict_time = 1;
+			break;
+		case OPT_COUNT:
+			o.counted = strcmp(optarg, "all") == 0 ? (1u << IG_EV_COUNT) - 1 : parse_types("--count", optarg);
+			break;
+		case OPT_MIN_EVENTS:
+			o.min_events = ig_cli_int("--min-events", optarg, 1, INT64_MAX);
+			break;
+		case OPT_MIN_TRAIN:
+			o.min_train = ig_cli_int("--min-train", optarg, 0, INT64_MAX);
+			break;
+		default:
+			ig_usage_error("unexpected option");
+		}
+	}
+	if (o.test.mode == IG_SPLIT_NONE)
+		ig_usage_error("split: give a test cut: --at, --at-fraction or --holdout");
+	if (o.valid.mode == IG_SPLIT_FRACTION && o.test.mode != IG_SPLIT_AT && o.test.mode != IG_SPLIT_FRACTION)
+		ig_usage_error("--valid-fraction needs --at or --at-fraction; use --valid N|X%% with --holdout");
+	if (cli.output == NULL)
+		ig_usage_error("split: give the output prefix with -o PREFIX");
+	if (argc - optind > 1)
+		ig_usage_error("split: one input at most");
+	o.input = optind < argc ? argv[optind] : "-";
+	o.prefix = cli.output;
+	o.compress = cli.compress == IG_COMPRESS_NO ? 0 : 1;
+	o.level = cli.level;
+	o.tmpdir = cli.tmpdir;
+	o.progress = progress;
+	ig_split_run(&o, &st);
+	if (o.valid.mode != IG_SPLIT_NONE)
+		ig_cli_summary(&cli, "%llu events of %llu users: train %llu (fit %llu, valid %llu of %llu users), "
+			       "test %llu of %llu users, dropped %llu",
+			       (unsigned long long)st.events, (unsigned long long)st.users,
+			       (unsigned long long)st.train, (unsigned long long)st.fit,
+			       (unsigned long long)st.valid, (unsigned long long)st.valid_users,
+			       (unsigned long long)st.test, (unsigned long long)st.test_users,
+			       (unsigned long long)st.dropped);
+	else
+		ig_cli_summary(&cli, "%llu events of %llu users: train %llu, test %llu of %llu users, dropped %llu",
+			       (unsigned long long)st.events, (unsigned long long)st.users,
+			       (unsigned long long)st.train, (unsigned long long)st.test,
+			       (unsigned long long)st.test_users, (unsigned long long)st.dropped);
+	return 0;
+}
+
+static int parse_klist(const char *arg, int *k)
+{
+	char *copy = ig_strdup(arg), *tok, *save = NULL;
+	int n = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int v;
+
+		if (ig_parse_int(tok, 1, 1000000, &v) != 0)
+			ig_usage_error("-k: '%s' is not a cutoff from 1 to 1000000", tok);
+		if (n == IG_EVAL_MAX_K)
+			ig_usage_error("-k: at most %d cutoffs", IG_EVAL_MAX_K);
+		if (n > 0 && v <= k[n - 1])
+			ig_usage_error("-k: cutoffs must ascend ('%s')", arg);
+		k[n++] = v;
+	}
+	free(copy);
+	if (n == 0)
+		ig_usage_error("-k: no cutoff in '%s'", arg);
+	return n;
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"test", required_argument, NULL, 't'},
+		{"train", required_argument, NULL, OPT_TRAIN},
+		{"items", required_argument, NULL, OPT_ITEMS},
+		{"vectors", required_argument, NULL, OPT_VECTORS},
+		{"k", required_argument, NULL, 'k'},
+		{"positives", required_argument, NULL, OPT_POSITIVES},
+		{"weights", required_argument, NULL, OPT_WEIGHTS},
+		{"grade", required_argument, NULL, OPT_GRADE},
+		{"keep-seen", no_argument, NULL, OPT_KEEP_SEEN},
+		{"sort", no_argument, NULL, OPT_SORT},
+		{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
+		{"confidence", required_argument, NULL, OPT_CONFIDENCE},
+		{"by-user", optional_argument, NULL, OPT_BY_USER},
+		{"table", no_argument, NULL, OPT_TABLE},
+		{"tsv", no_argument, NULL, OPT_TSV},
+		{NULL, 0, NULL, 0},
+	};
+	ig_eval_score_opts o;
+	ig_eval_score_stats st;
+	ig_eval_table table = {0};
+	int c, table_fmt = 0, tsv_fmt = 0, by_user = 0;
+	const char *by_user_file = NULL;
+	ig_writer *w = NULL, *wu = NULL;
+	char err[256];
+
+	ig_eval_score_opts_default(&o);
+	begin_sub(usage_metrics);
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "t:k:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case 't':
+			o.test = optarg;
+			break;
+		case OPT_TRAIN:
+			o.train = optarg;
+			break;
+		case OPT_ITEMS:
+			o.items = optarg;
+			break;
+		case OPT_VECTORS:
+			o.vectors = optarg;
+			break;
+		case 'k':
+			o.nk = parse_klist(optarg, o.k);
+			break;
+		case OPT_POSITIVES:
+			o.positives = parse_positives(optarg);
+			break;
+		case OPT_WEIGHTS:
+			if (ig_event_weights_parse(optarg, o.weights, err, sizeof err) != 0)
+				ig_usage_error("--weights: %s", err);
+			break;
+		case OPT_GRADE:
+			if (strcmp(optarg, "weight") == 0)
+				o.grade_by_value = 0;
+			else if (strcmp(optarg, "value") == 0)
+				o.grade_by_value = 1;
+			else
+				ig_usage_error("--grade: '%s' is neither 'weight' nor 'value'", optarg);
+			break;
+		case OPT_KEEP_SEEN:
+			o.keep_seen = 1;
+			break;
+		case OPT_SORT:
+			o.sort = 1;
+			break;
+		case OPT_BOOTSTRAP:
+			o.bootstrap = (int)ig_cli_int("--bootstrap", optarg, 0, 1000000);
+			break;
+		case OPT_CONFIDENCE:
+			o.level = ig_cli_double("--confidence", optarg, 0.5, 0.999);
+			break;
+		case OPT_BY_USER:
+			by_user = 1;
+			by_user_file = optarg;
+			break;
+		case OPT_TABLE:
+			table_fmt = 1;
+			break;
+		case OPT_TSV:
+			tsv_fmt = 1;
+			break;
+		default:
+			ig_usage_error("unexpected option");
+		}
+	}
+	if (table_fmt && tsv_fmt)
+		ig_usage_error("give --table or --tsv, not both");
+	if (o.test == NULL)
+		ig_usage_error("metrics: give the test events with -t FILE");
+	if (argc - optind > 1)
+		ig_usage_error("metrics: one recommendation stream at most");
+	o.recs = optind < argc ? argv[optind] : "-";
+	if (strcmp(o.recs, "-") == 0 && strcmp(o.test, "-") == 0)
+		ig_usage_error("metrics: the recommendations and the test events cannot both be stdin");
+	if (o.train && strcmp(o.train, "-") == 0)
+		ig_usage_error("--train: give a file; it is read twice");
+	o.seed = cli.seed;
+	o.memory = cli.memory;
+	o.tmpdir = cli.tmpdir;
+	if (by_user && by_user_file == NULL)
+		wu = ig_cli_open_output(&cli);
+	else if (by_user)
+		wu = ig_writer_open(by_user_file, cli.compress == IG_COMPRESS_NO ? 0 : 1, cli.level);
+	o.by_user = wu;
+	o.progress = progress;
+	ig_eval_score(&o, &table, &st);
+	/* The table exists only at the end: no output is started before
+	 * the inputs have all been read. */
+	if (!by_user || by_user_file) {
+		w = want_text(table_fmt, tsv_fmt) ? open_text_output() : ig_cli_open_output(&cli);
+		if (want_text(table_fmt, tsv_fmt))
+			ig_eval_table_write_text(&table, w);
+		else
+			ig_eval_table_write_tsv(&table, w);
+		ig_writer_close(w);
+	}
+	ig_writer_close(wu);
+	ig_eval_table_free(&table);
+	ig_cli_summary(&cli, "%llu recommendations, %llu test events; %llu users evaluated, %llu skipped "
+		       "(no test positives), %llu without a list",
+		       (unsigned long long)st.rec_records, (unsigned long long)st.test_events,
+		       (unsigned long long)st.users_evaluated, (unsigned long long)st.users_skipped,
+		       (unsigned long long)st.users_no_list);
+	return 0;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
+		{"confidence", required_argument, NULL, OPT_CONFIDENCE},
+		{"alpha", required_argument, NULL, OPT_ALPHA},
+		{"table", no_argument, NULL, OPT_TABLE},
+		{"tsv", no_argument, NULL, OPT_TSV},
+		{NULL, 0, NULL, 0},
+	};
+	int c, nrep = 1000, table_fmt = 0, tsv_fmt = 0;
+	double level = 0.95, alpha = 0.05;
+	ig_eval_cmp cmp;
+	ig_writer *w;
+
+	begin_sub(usage_compare);
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_BOOTSTRAP:
+			nrep = (int)ig_cli_int("--bootstrap", optarg, 0, 1000000);
+			break;
+		case OPT_CONFIDENCE:
+			level = ig_cli_double("--confidence", optarg, 0.5, 0.999);
+			break;
+		case OPT_ALPHA:
+			alpha = ig_cli_double("--alpha", optarg, 0.0001, 0.5);
+			break;
+		case OPT_TABLE:
+			table_fmt = 1;
+			break;
+		case OPT_TSV:
+			tsv_fmt = 1;
+			break;
+		default:
+			ig_usage_error("unexpected option");
+		}
+	}
+	if (table_fmt && tsv_fmt)
+		ig_usage_error("give --table or --tsv, not both");
+	if (argc - optind != 2)
+		ig_usage_error("compare: give two user-metrics streams, A and B");
+	ig_eval_compare(argv[optind], argv[optind + 1], nrep, cli.seed, level, &cmp);
+	if (want_text(table_fmt, tsv_fmt)) {
+		w = open_text_output();
+		ig_eval_cmp_write_text(&cmp, alpha, w);
+	} else {
+		w = ig_cli_open_output(&cli);
+		ig_eval_cmp_write_tsv(&cmp, alpha, w);
+	}
+	ig_writer_close(w);
+	ig_cli_summary(&cli, "%llu users in both, %llu only in A, %llu only in B",
+		       (unsigned long long)cmp.common, (unsigned long long)cmp.only_a,
+		       (unsigned long long)cmp.only_b);
+	ig_eval_cmp_free(&cmp);
+	return 0;
+}
+
+static int cmd_baseline(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"train", required_argument, NULL, OPT_TRAIN},
+		{"users", required_argument, NULL, OPT_USERS},
+		{"n", required_argument, NULL, 'n'},
+		{"neighbors", required_argument, NULL, OPT_NEIGHBORS},
+		{"positives", required_argument, NULL, OPT_POSITIVES},
+		{NULL, 0, NULL, 0},
+	};
+	ig_baseline_opts o;
+	ig_baseline_stats st;
+	ig_writer *w;
+	int c;
+
+	ig_baseline_opts_default(&o);
+	begin_sub(usage_baseline);
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "n:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_TRAIN:
+			o.train = optarg;
+			break;
+		case OPT_USERS:
+			o.users = optarg;
+			break;
+		case 'n':
+			o.n = ig_cli_int("-n/--n", optarg, 1, 1000000);
+			break;
+		case OPT_NEIGHBORS:
+			o.neighbors = ig_cli_int("--neighbors", optarg, 1, 100000);
+			break;
+		case OPT_POSITIVES:
+			o.positives = parse_positives(optarg);
+			break;
+		default:
+			ig_usage_error("unexpected option");
+		}
+	}
+	if (argc - optind != 1)
+		ig_usage_error("baseline: give one method: pop, random or itemknn");
+	o.method = ig_baseline_parse(argv[optind]);
+	if (o.method < 0)
+		ig_usage_error("baseline: unknown method '%s' (pop, random, itemknn)", argv[optind]);
+	if (o.train == NULL)
+		ig_usage_error("baseline: give the train events with --train FILE");
+	if (o.users && strcmp(o.users, "-") == 0 && strcmp(o.train, "-") == 0)
+		ig_usage_error("baseline: --train and --users cannot both be stdin");
+	o.seed = cli.seed;
+	w = ig_cli_open_output(&cli);
+	ig_baseline_run(&o, w, &st);
+	ig_writer_close(w);
+	ig_cli_summary(&cli, "%s: %llu recommendations for %llu users (%llu with none); %llu train events, "
+		       "%llu users, %llu items",
+		       ig_baseline_name(o.method), (unsigned long long)st.records,
+		       (unsigned long long)st.users, (unsigned long long)st.empty,
+		       (unsigned long long)st.train_events, (unsigned long long)st.train_users,
+		       (unsigned long long)st.items);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int, char **);
+	} cmds[] = {
+		{"split", cmd_split},
+		{"metrics", cmd_metrics},
+		{"compare", cmd_compare},
+		{"baseline", cmd_baseline},
+	};
+	size_t i;
+
+	ig_cli_init(&cli, argc, argv, usage_main);
+	if (argc < 2)
+		ig_usage_error("give a command: split, metrics, compare or baseline");
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].run(argc - 1, argv + 1);
+	if (argv[1][0] == '-') {
+		/* ig-eval -h, ig-eval -V */
+		static const struct option longopts[] = {IG_CLI_LONGOPTS, {NULL, 0, NULL, 0}};
+		int c;
+
+		while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1)
+			if (!ig_cli_option(&cli, c, optarg))
+				ig_usage_error("unexpected option");
+		ig_usage_error("give a command: split, metrics, compare or baseline");
+	}
+	ig_usage_error("unknown command '%s' (split, metrics, compare, baseline)", argv[1]);
+}
