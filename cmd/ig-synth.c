@@ -1,0 +1,451 @@
+/* ig-synth: generate a synthetic Instagram with known answers. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ig_cli.h"
+#include "ig_err.h"
+#include "ig_events.h"
+#include "ig_intern.h"
+#include "ig_num.h"
+#include "ig_synth.h"
+#include "ig_tsv.h"
+#include "ig_version.h"
+#include "ig_writer.h"
+
+enum {
+	OPT_USERS = IG_OPT_FIRST_TOOL,
+	OPT_ITEMS,
+	OPT_AUTHORS,
+	OPT_TOPICS,
+	OPT_SUBTOPICS,
+	OPT_DAYS,
+	OPT_START,
+	OPT_SESSIONS,
+	OPT_IMPRESSIONS,
+	OPT_FOLLOWS,
+	OPT_EXPLORE,
+	OPT_STREAM,
+	OPT_STREAMS,
+	OPT_SHARD
+};
+
+/* Users per work unit: small enough that a unit's text stays a few MB. */
+#define CHUNK_USERS 64
+
+static ig_cli cli;
+static ig_synth_params params;
+static uint32_t shard_index, shard_count = 1;
+
+static void usage(FILE *fp)
+{
+	ig_synth_params d;
+
+	ig_synth_params_default(&d);
+	fprintf(fp,
+		"Usage: ig-synth [options] -o DIR\n"
+		"       ig-synth [options] [--stream NAME] [-o FILE]\n"
+		"Generate a synthetic Instagram (topics, items, follows, events) and its\n"
+		"ground truth. With -o DIR every stream goes to DIR/NAME.tsv.gz; with\n"
+		"--stream, or without -o, one stream goes to FILE or stdout.\n"
+		"World:\n"
+		"      --users N        users [%u]\n"
+		"      --items N        items [%u]\n"
+		"      --authors N      authors [items/10]\n"
+		"      --topics N       top-level topics [%u]\n"
+		"      --subtopics N    leaf topics under each top-level topic [%u]\n"
+		"Activity:\n"
+		"      --days N         days of sessions [%u]\n"
+		"      --start TS       first second of the sessions, Unix time [%lld]\n"
+		"      --sessions X     mean sessions per user and day [%g]\n"
+		"      --impressions X  mean impressions per session [%g]\n"
+		"      --follows X      mean follows per user before the start [%g]\n"
+		"      --explore P      share of impressions picked at random [%g]\n"
+		"Streams:\n"
+		"      --stream NAME    write only stream NAME [events]: topics, items,\n"
+		"                       follows, events, truth_interests, truth_impressions,\n"
+		"                       truth_users, truth_items\n"
+		"      --streams LIST   with -o DIR: the streams to write, comma list [all]\n"
+		"      --shard I/N      only the users of shard I of N (stable hash of the id,\n"
+		"                       as ig-ingest --shard); the world streams in full\n",
+		d.users, d.items, d.roots, d.subtopics, d.days, (long long)d.start, d.sessions,
+		d.impressions, d.follows, d.explore);
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_SEED);
+}
+
+static void parse_streams(const char *list, int want[IG_SYN_NSTREAMS])
+{
+	char *copy = ig_strdup(list), *save = NULL, *tok;
+	int s;
+
+	memset(want, 0, IG_SYN_NSTREAMS * sizeof *want);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "all") == 0) {
+			for (s = 0; s < IG_SYN_NSTREAMS; s++)
+				want[s] = 1;
+			continue;
+		}
+		s = ig_synth_stream_parse(tok);
+		if (s < 0)
+			ig_usage_error("--streams: unknown stream '%s'", tok);
+		want[s] = 1;
+	}
+	free(copy);
+}
+
+/* A chunk of users made by one thread. With gzip output the thread also
+ * compresses each stream's text into one gzip member, in ZOUT. */
+typedef struct job {
+	const ig_synth_world *w;
+	ig_synth_gen *gen;
+	ig_synth_gz *gz;         /* NULL for plain output */
+	ig_synth_out *out;
+	ig_synth_buf zout[IG_SYN_NSTREAMS];
+	uint32_t from, to;
+	pthread_t thread;
+} job;
+
+static void *run_job(void *arg)
+{
+	job *j = arg;
+	uint32_t u;
+	int s;
+
+	for (u = j->from; u < j->to; u++) {
+		if (shard_count > 1) {
+			char id[32];
+			ig_synth_buf b = {id, 0, sizeof id};
+			ig_synth_put_user(&b, j->w, u);
+			if (ig_shard_of(id, b.len, shard_count) != shard_index)
+				continue;
+		}
+		ig_synth_gen_user(j->gen, u, j->out);
+	}
+	if (j->gz != NULL)
+		for (s = 0; s < IG_SYN_NSTREAMS; s++) {
+			ig_synth_gz_member(j->gz, j->out->buf[s].p, j->out->buf[s].len, &j->zout[s]);
+			j->out->buf[s].len = 0;
+		}
+	return NULL;
+}
+
+/* Output streams are opened plain: text is compressed here, as members. */
+static ig_writer *writers[IG_SYN_NSTREAMS];
+static ig_synth_gz *main_gz;
+static ig_synth_buf main_zbuf;
+
+static void emit(int s, const char *text, size_t n)
+{
+	if (n == 0)
+		return;
+	if (main_gz == NULL) {
+		ig_writer_write(writers[s], text, n);
+		return;
+	}
+	main_zbuf.len = 0;
+	ig_synth_gz_member(main_gz, text, n, &main_zbuf);
+	ig_writer_write(writers[s], main_zbuf.p, main_zbuf.len);
+}
+
+static void flush_job(job *j, ig_synth_stats *total)
+{
+	int s;
+
+	for (s = 0; s < IG_SYN_NSTREAMS; s++) {
+		ig_synth_buf *b = j->gz ? &j->zout[s] : &j->out->buf[s];
+		if (writers[s] != NULL && b->len > 0)
+			ig_writer_write(writers[s], b->p, b->len);
+		b->len = 0;
+	}
+	ig_synth_stats_add(total, &j->out->stats);
+	memset(&j->out->stats, 0, sizeof j->out->stats);
+}
+
+static void write_world_stream(const ig_synth_world *w, int s)
+{
+	ig_synth_buf b = {0};
+	uint32_t n = ig_synth_world_nrows(w, s), k, step = 65536;
+
+	for (k = 0; k < n; k += step) {
+		ig_synth_world_rows(w, s, k, n - k < step ? n : k + step, &b);
+		emit(s, b.p, b.len);
+		b.len = 0;
+	}
+	ig_synth_buf_free(&b);
+}
+
+/* The header as ig_header_write makes it (no upstream): formatted here so
+ * that it can go out as a gzip member of its own. */
+static void open_stream(int s, const char *path)
+{
+	ig_synth_buf b = {0};
+	int ncols, i;
+	const char *const *cols = ig_synth_stream_cols(s, &ncols);
+
+	writers[s] = ig_writer_open(path, IG_COMPRESS_NO, cli.level);
+	ig_synth_buf_puts(&b, "#ig:");
+	ig_synth_buf_puts(&b, ig_synth_stream_name(s));
+	ig_synth_buf_puts(&b, "/1");
+	for (i = 0; i < ncols; i++) {
+		ig_synth_buf_putc(&b, '\t');
+		ig_synth_buf_puts(&b, cols[i]);
+	}
+	ig_synth_buf_puts(&b, "\n##pg\t");
+	ig_synth_buf_puts(&b, ig_progname);
+	ig_synth_buf_putc(&b, '\t');
+	ig_synth_buf_puts(&b, IG_VERSION);
+	ig_synth_buf_putc(&b, '\t');
+	ig_synth_buf_puts(&b, ig_cmdline());
+	ig_synth_buf_putc(&b, '\n');
+	emit(s, b.p, b.len);
+	ig_synth_buf_free(&b);
+}
+
+static void make_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0777) == 0)
+		return;
+	if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return;
+	if (errno == EEXIST)
+		ig_die("%s: exists and is not a directory", dir);
+	ig_die("%s: %s", dir, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"users", required_argument, NULL, OPT_USERS},
+		{"items", required_argument, NULL, OPT_ITEMS},
+		{"authors", required_argument, NULL, OPT_AUTHORS},
+		{"topics", required_argument, NULL, OPT_TOPICS},
+		{"subtopics", required_argument, NULL, OPT_SUBTOPICS},
+		{"days", required_argument, NULL, OPT_DAYS},
+		{"start", required_argument, NULL, OPT_START},
+		{"sessions", required_argument, NULL, OPT_SESSIONS},
+		{"impressions", required_argument, NULL, OPT_IMPRESSIONS},
+		{"follows", required_argument, NULL, OPT_FOLLOWS},
+		{"explore", required_argument, NULL, OPT_EXPLORE},
+		{"stream", required_argument, NULL, OPT_STREAM},
+		{"streams", required_argument, NULL, OPT_STREAMS},
+		{"shard", required_argument, NULL, OPT_SHARD},
+		{NULL, 0, NULL, 0}
+	};
+	const char *stream_name = NULL, *streams_list = NULL, *err;
+	int want[IG_SYN_NSTREAMS], s, c, nthreads, t;
+	int gz;
+	ig_synth_world *w;
+	ig_synth_out *outs[2];
+	ig_synth_gen **gens;
+	ig_synth_gz **gzs;
+	job *jobs[2];
+	ig_synth_stats total = {0};
+	uint32_t next = 0;
+	int cur = 0, pending = 0, dir_mode;
+	double last_progress = ig_now();
+
+	ig_cli_init(&cli, argc, argv, usage);
+	ig_synth_params_default(&params);
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_USERS:
+			params.users = (uint32_t)ig_cli_int("--users", optarg, 1, 2000000000);
+			break;
+		case OPT_ITEMS:
+			params.items = (uint32_t)ig_cli_int("--items", optarg, 1, 1000000000);
+			break;
+		case OPT_AUTHORS:
+			params.authors = (uint32_t)ig_cli_int("--authors", optarg, 1, 1000000000);
+			break;
+		case OPT_TOPICS:
+			params.roots = (uint32_t)ig_cli_int("--topics", optarg, 1, 100000);
+			break;
+		case OPT_SUBTOPICS:
+			params.subtopics = (uint32_t)ig_cli_int("--subtopics", optarg, 1, 100000);
+			break;
+		case OPT_DAYS:
+			params.days = (uint32_t)ig_cli_int("--days", optarg, 1, 3650);
+			break;
+		case OPT_START:
+			params.start = ig_cli_int("--start", optarg, 31536000, IG_TS_MAX - 3651LL * 86400);
+			break;
+		case OPT_SESSIONS:
+			params.sessions = ig_cli_double("--sessions", optarg, 0, 1000);
+			break;
+		case OPT_IMPRESSIONS:
+			params.impressions = ig_cli_double("--impressions", optarg, 1, 100000);
+			break;
+		case OPT_FOLLOWS:
+			params.follows = ig_cli_double("--follows", optarg, 0, 1e6);
+			break;
+		case OPT_EXPLORE:
+			params.explore = ig_cli_double("--explore", optarg, 0, 1);
+			break;
+		case OPT_STREAM:
+			stream_name = optarg;
+			if (ig_synth_stream_parse(optarg) < 0)
+				ig_usage_error("--stream: unknown stream '%s'", optarg);
+			break;
+		case OPT_STREAMS:
+			streams_list = optarg;
+			break;
+		case OPT_SHARD:
+			if (ig_parse_shard(optarg, &shard_index, &shard_count) != 0)
+				ig_usage_error("--shard: '%s' is not I/N with 0 <= I < N", optarg);
+			break;
+		default:
+			ig_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		ig_usage_error("unexpected argument '%s'", argv[optind]);
+	if (stream_name != NULL && streams_list != NULL)
+		ig_usage_error("--stream and --streams exclude each other");
+	params.seed = cli.seed;
+	if ((err = ig_synth_params_check(&params)) != NULL)
+		ig_usage_error("%s", err);
+	dir_mode = cli.output != NULL && strcmp(cli.output, "-") != 0 && stream_name == NULL;
+	if (streams_list != NULL && !dir_mode)
+		ig_usage_error("--streams needs -o DIR");
+
+	memset(want, 0, sizeof want);
+	if (dir_mode)
+		parse_streams(streams_list ? streams_list : "all", want);
+	else
+		want[ig_synth_stream_parse(stream_name ? stream_name : "events")] = 1;
+
+	/* gzip unless -u, or (without -l) when stdout is a terminal: files
+	 * are taken not to be terminals. */
+	gz = cli.compress == IG_COMPRESS_GZIP ||
+	     (cli.compress == IG_COMPRESS_AUTO &&
+	      ((cli.output != NULL && strcmp(cli.output, "-") != 0) || !isatty(STDOUT_FILENO)));
+	if (gz)
+		main_gz = ig_synth_gz_new(cli.level);
+	if (dir_mode) {
+		size_t len = strlen(cli.output) + 64;
+		char *path = ig_malloc(len);
+
+		make_dir(cli.output);
+		for (s = 0; s < IG_SYN_NSTREAMS; s++) {
+			if (!want[s])
+				continue;
+			snprintf(path, len, "%s/%s.tsv%s", cli.output, ig_synth_stream_name(s), gz ? ".gz" : "");
+			open_stream(s, path);
+		}
+		free(path);
+	} else {
+		for (s = 0; s < IG_SYN_NSTREAMS; s++)
+			if (want[s])
+				open_stream(s, cli.output);
+	}
+	w = ig_synth_world_build(&params);
+	if (cli.verbosity > 0)
+		fprintf(stderr, "%s: world: %u topics, %u authors, %u items, %.1f MB\n", ig_progname,
+			params.roots + w->nleaves, params.authors, params.items,
+			(double)ig_synth_world_memory(w) / 1e6);
+	for (s = 0; s < IG_SYN_NSTREAMS; s++)
+		if (writers[s] != NULL && ig_synth_world_nrows(w, s) > 0)
+			write_world_stream(w, s);
+
+	/* Users in batches of NTHREADS chunks. While the workers make one
+	 * batch, the main thread writes the one before: every user has its own
+	 * random stream and chunks are written in order, so the bytes do not
+	 * depend on the number of threads. */
+	nthreads = cli.threads;
+	gens = ig_calloc((size_t)nthreads, sizeof *gens);
+	gzs = ig_calloc((size_t)nthreads, sizeof *gzs);
+	for (t = 0; t < nthreads; t++) {
+		gens[t] = ig_synth_gen_new(w);
+		if (gz)
+			gzs[t] = ig_synth_gz_new(cli.level);
+	}
+	for (c = 0; c < 2; c++) {
+		outs[c] = ig_calloc((size_t)nthreads, sizeof *outs[c]);
+		jobs[c] = ig_calloc((size_t)nthreads, sizeof *jobs[c]);
+		for (t = 0; t < nthreads; t++)
+			memcpy(outs[c][t].want, want, sizeof want);
+	}
+	while (next < params.users || pending) {
+		int started = 0;
+
+		if (next < params.users) {
+			/* Start the next batch. */
+			for (t = 0; t < nthreads && next < params.users; t++) {
+				job *j = &jobs[cur][t];
+				j->w = w;
+				j->gen = gens[t];
+				j->gz = gzs[t];
+				j->out = &outs[cur][t];
+				j->from = next;
+				j->to = params.users - next < CHUNK_USERS ? params.users : next + CHUNK_USERS;
+				next = j->to;
+				started++;
+			}
+			for (; t < nthreads; t++)
+				jobs[cur][t].from = jobs[cur][t].to = 0;
+			if (nthreads == 1)
+				run_job(&jobs[cur][0]);
+			else
+				for (t = 0; t < started; t++)
+					if (pthread_create(&jobs[cur][t].thread, NULL, run_job, &jobs[cur][t]) != 0)
+						ig_die("cannot start a thread");
+		}
+		if (pending) {
+			/* Write the previous batch while this one runs. */
+			int prev = 1 - cur;
+			for (t = 0; t < nthreads; t++)
+				if (jobs[prev][t].to > jobs[prev][t].from)
+					flush_job(&jobs[prev][t], &total);
+		}
+		if (started && nthreads > 1)
+			for (t = 0; t < started; t++)
+				pthread_join(jobs[cur][t].thread, NULL);
+		pending = started;
+		cur = 1 - cur;
+		if (ig_now() - last_progress >= 1.0) {
+			ig_cli_progress(&cli, "%u/%u users, %llu events written", next, params.users,
+					(unsigned long long)total.events);
+			last_progress = ig_now();
+		}
+	}
+	for (c = 0; c < 2; c++) {
+		for (t = 0; t < nthreads; t++)
+			for (s = 0; s < IG_SYN_NSTREAMS; s++) {
+				ig_synth_buf_free(&outs[c][t].buf[s]);
+				ig_synth_buf_free(&jobs[c][t].zout[s]);
+			}
+		free(outs[c]);
+		free(jobs[c]);
+	}
+	for (t = 0; t < nthreads; t++) {
+		ig_synth_gen_free(gens[t]);
+		ig_synth_gz_free(gzs[t]);
+	}
+	free(gens);
+	free(gzs);
+	for (s = 0; s < IG_SYN_NSTREAMS; s++)
+		ig_writer_close(writers[s]);
+	ig_synth_gz_free(main_gz);
+	ig_synth_buf_free(&main_zbuf);
+	ig_synth_world_free(w);
+	ig_cli_summary(&cli, "%llu users, %u items, %llu sessions, %llu impressions, %llu events "
+		       "(%llu view, %llu like, %llu comment, %llu share, %llu save, %llu follow, %llu skip, "
+		       "%llu see_less), %llu follows",
+		       (unsigned long long)total.users, params.items, (unsigned long long)total.sessions,
+		       (unsigned long long)total.impressions, (unsigned long long)total.events,
+		       (unsigned long long)total.by_type[IG_EV_VIEW], (unsigned long long)total.by_type[IG_EV_LIKE],
+		       (unsigned long long)total.by_type[IG_EV_COMMENT], (unsigned long long)total.by_type[IG_EV_SHARE],
+		       (unsigned long long)total.by_type[IG_EV_SAVE], (unsigned long long)total.by_type[IG_EV_FOLLOW],
+		       (unsigned long long)total.by_type[IG_EV_SKIP], (unsigned long long)total.by_type[IG_EV_SEE_LESS],
+		       (unsigned long long)total.follows);
+	return 0;
+}
