@@ -14,7 +14,6 @@
 #include "ig_num.h"
 #include "ig_synth.h"
 #include "ig_tsv.h"
-#include "ig_version.h"
 #include "ig_writer.h"
 
 enum {
@@ -178,31 +177,17 @@ static void write_world_stream(const ig_synth_world *w, int s)
 	ig_synth_buf_free(&b);
 }
 
-/* The header as ig_header_write makes it (no upstream): formatted here so
- * that it can go out as a gzip member of its own. */
+/* The header goes out as a gzip member of its own. */
 static void open_stream(int s, const char *path)
 {
-	ig_synth_buf b = {0};
-	int ncols, i;
+	int ncols;
 	const char *const *cols = ig_synth_stream_cols(s, &ncols);
+	size_t len;
+	char *header = ig_header_format(ig_synth_stream_name(s), 1, cols, ncols, NULL, &len);
 
 	writers[s] = ig_writer_open(path, IG_COMPRESS_NO, cli.level);
-	ig_synth_buf_puts(&b, "#ig:");
-	ig_synth_buf_puts(&b, ig_synth_stream_name(s));
-	ig_synth_buf_puts(&b, "/1");
-	for (i = 0; i < ncols; i++) {
-		ig_synth_buf_putc(&b, '\t');
-		ig_synth_buf_puts(&b, cols[i]);
-	}
-	ig_synth_buf_puts(&b, "\n##pg\t");
-	ig_synth_buf_puts(&b, ig_progname);
-	ig_synth_buf_putc(&b, '\t');
-	ig_synth_buf_puts(&b, IG_VERSION);
-	ig_synth_buf_putc(&b, '\t');
-	ig_synth_buf_puts(&b, ig_cmdline());
-	ig_synth_buf_putc(&b, '\n');
-	emit(s, b.p, b.len);
-	ig_synth_buf_free(&b);
+	emit(s, header, len);
+	free(header);
 }
 
 static void make_dir(const char *dir)

@@ -134,24 +134,38 @@ int ig_header_need_col(const ig_header *h, ig_reader *r, const char *name)
 	return i;
 }
 
+char *ig_header_format(const char *kind, int version, const char *const *cols, int ncols,
+		       const ig_header *upstream, size_t *len)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&text, &size);
+	int i;
+
+	if (fp == NULL)
+		ig_die("out of memory formatting a header");
+	fprintf(fp, "#ig:%s/%d", kind, version);
+	for (i = 0; i < ncols; i++)
+		fprintf(fp, "\t%s", cols[i]);
+	fputc('\n', fp);
+	if (upstream)
+		for (i = 0; i < upstream->nprov; i++)
+			fprintf(fp, "##%s\n", upstream->prov[i]);
+	fprintf(fp, "##pg\t%s\t%s\t%s\n", ig_progname, IG_VERSION, ig_cmdline());
+	if (fclose(fp) != 0)
+		ig_die("out of memory formatting a header");
+	*len = size;
+	return text;
+}
+
 void ig_header_write(ig_writer *w, const char *kind, int version,
 		     const char *const *cols, int ncols, const ig_header *upstream)
 {
-	int i;
+	size_t len;
+	char *text = ig_header_format(kind, version, cols, ncols, upstream, &len);
 
-	ig_writer_printf(w, "#ig:%s/%d", kind, version);
-	for (i = 0; i < ncols; i++) {
-		ig_writer_putc(w, '\t');
-		ig_writer_puts(w, cols[i]);
-	}
-	ig_writer_putc(w, '\n');
-	if (upstream)
-		for (i = 0; i < upstream->nprov; i++) {
-			ig_writer_puts(w, "##");
-			ig_writer_puts(w, upstream->prov[i]);
-			ig_writer_putc(w, '\n');
-		}
-	ig_writer_printf(w, "##pg\t%s\t%s\t%s\n", ig_progname, IG_VERSION, ig_cmdline());
+	ig_writer_write(w, text, len);
+	free(text);
 }
 
 void ig_header_free(ig_header *h)

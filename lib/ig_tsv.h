@@ -42,6 +42,12 @@ int ig_header_need_col(const ig_header *h, ig_reader *r, const char *name);
 void ig_header_write(ig_writer *w, const char *kind, int version,
 		     const char *const *cols, int ncols, const ig_header *upstream);
 
+/* The same lines as ig_header_write, in a new NUL-terminated string
+ * (for a writer that sends the header on its own, e.g. as a gzip member);
+ * *LEN gets its length. */
+char *ig_header_format(const char *kind, int version, const char *const *cols, int ncols,
+		       const ig_header *upstream, size_t *len);
+
 void ig_header_free(ig_header *h);
 
 /* Records the command line for provenance lines (argv joined by spaces). */
