@@ -1,0 +1,221 @@
+/* ig-cooccur: item-item (or account-account, or item-account) neighbours
+ * from co-engagement, in one process or as map and reduce. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ig_cli.h"
+#include "ig_cooccur_run.h"
+#include "ig_err.h"
+#include "ig_num.h"
+#include "ig_tsv.h"
+
+enum {
+	OPT_ENTITY = IG_OPT_FIRST_TOOL,
+	OPT_ITEMS,
+	OPT_WEIGHTS,
+	OPT_MIN_VIEW,
+	OPT_WINDOW,
+	OPT_HALF_LIFE,
+	OPT_USER_WEIGHT,
+	OPT_MAX_HISTORY,
+	OPT_SHARD,
+	OPT_MIN_SUPPORT,
+	OPT_SHRINK,
+	OPT_SWING_ALPHA,
+	OPT_ENGINE
+};
+
+enum { MODE_ONE, MODE_MAP, MODE_REDUCE };
+
+static ig_cli cli;
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-cooccur [options] [EVENTS]           count and score in one process\n"
+		"       ig-cooccur map [options] [EVENTS]       partial counts (of --shard I/N)\n"
+		"       ig-cooccur reduce [options] [PARTIAL...] sum partial counts and score\n"
+		"Reads an events stream sorted by user, then ts (\"-\" or none: stdin) and writes\n"
+		"the neighbors stream: the top K neighbours of each entity, best first.\n"
+		"Entities:\n"
+		"      --entity KIND        item, author, both (items and \"@author\"), or\n"
+		"                           item-author (an item's neighbours are authors) [item]\n"
+		"      --items FILE         items stream: the authors of items\n"
+		"Counting (one process, map):\n"
+		"      --weights SPEC       event weights, as share=3,save=3 (others keep\n"
+		"                           the default: share,save 3; like,comment,follow 2;\n"
+		"                           view 1; others 0: dropped)\n"
+		"      --min-view VALUE     a view counts only with a value >= VALUE [0]\n"
+		"      --window W           all, session:GAP (seconds), last:N (engagements)\n"
+		"                           or time:SECONDS [all]\n"
+		"      --half-life SECONDS  decay a pair by 2^(-gap/SECONDS); 0: none [0]\n"
+		"      --user-weight F      weigh a user with n engagements by none, log\n"
+		"                           (1/log2(1+n)) or sqrt (1/sqrt(n)) [none]\n"
+		"      --max-history N      only a user's last N engagements; 0: all [0]\n"
+		"      --shard I/N          only users with hash(user) %% N = I [0/1]\n"
+		"Scoring (one process, reduce):\n"
+		"  -s, --score S            count, cosine, jaccard, lift, pmi or swing [cosine]\n"
+		"  -k, --top K              neighbours per entity [20]\n"
+		"      --min-support N      pairs seen by at least N users [1]\n"
+		"      --shrink L           shrink by support/(support+L) [10 for lift, pmi; else 0]\n"
+		"      --swing-alpha A      Swing's alpha [1]\n"
+		"      --engine E           auto, rows (in memory) or pairs (spilling table) [auto]\n");
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_MEMORY);
+}
+
+static void progress(uint64_t users, uint64_t events)
+{
+	ig_cli_progress(&cli, "%llu users, %llu events", (unsigned long long)users, (unsigned long long)events);
+}
+
+static int64_t need_choice(const char *opt, int v, const char *arg)
+{
+	if (v < 0)
+		ig_usage_error("%s: invalid value '%s'", opt, arg);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"entity", required_argument, NULL, OPT_ENTITY},
+		{"items", required_argument, NULL, OPT_ITEMS},
+		{"weights", required_argument, NULL, OPT_WEIGHTS},
+		{"min-view", required_argument, NULL, OPT_MIN_VIEW},
+		{"window", required_argument, NULL, OPT_WINDOW},
+		{"half-life", required_argument, NULL, OPT_HALF_LIFE},
+		{"user-weight", required_argument, NULL, OPT_USER_WEIGHT},
+		{"max-history", required_argument, NULL, OPT_MAX_HISTORY},
+		{"shard", required_argument, NULL, OPT_SHARD},
+		{"score", required_argument, NULL, 's'},
+		{"top", required_argument, NULL, 'k'},
+		{"min-support", required_argument, NULL, OPT_MIN_SUPPORT},
+		{"shrink", required_argument, NULL, OPT_SHRINK},
+		{"swing-alpha", required_argument, NULL, OPT_SWING_ALPHA},
+		{"engine", required_argument, NULL, OPT_ENGINE},
+		{NULL, 0, NULL, 0}
+	};
+	ig_cooc_opts o;
+	ig_cooc_job job;
+	const char *items = NULL;
+	char err[256];
+	int c, mode = MODE_ONE, nin;
+	char *stdin_path[] = {(char *)"-"};
+	ig_writer *w;
+
+	ig_cli_init(&cli, argc, argv, usage);
+	ig_cooc_opts_default(&o);
+	if (argc > 1 && strcmp(argv[1], "map") == 0)
+		mode = MODE_MAP;
+	else if (argc > 1 && strcmp(argv[1], "reduce") == 0)
+		mode = MODE_REDUCE;
+	if (mode != MODE_ONE)
+		optind = 2;
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "s:k:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_ENTITY:
+			o.entity = (int)need_choice("--entity", ig_cooc_entity_parse(optarg), optarg);
+			break;
+		case OPT_ITEMS:
+			items = optarg;
+			break;
+		case OPT_WEIGHTS:
+			if (ig_event_weights_parse(optarg, o.engage.weights, err, sizeof err) != 0)
+				ig_usage_error("--weights: %s", err);
+			break;
+		case OPT_MIN_VIEW:
+			o.engage.min_view_value = ig_cli_double("--min-view", optarg, -1e300, 1e300);
+			break;
+		case OPT_WINDOW:
+			if (ig_cooc_window_parse(optarg, &o.window, &o.window_arg) != 0)
+				ig_usage_error("--window: invalid value '%s' (all, session:GAP, last:N, time:SECONDS)", optarg);
+			break;
+		case OPT_HALF_LIFE:
+			o.half_life = ig_cli_double("--half-life", optarg, 0, 1e12);
+			break;
+		case OPT_USER_WEIGHT:
+			o.user_weight = (int)need_choice("--user-weight", ig_cooc_user_weight_parse(optarg), optarg);
+			break;
+		case OPT_MAX_HISTORY:
+			o.max_history = (uint64_t)ig_cli_int("--max-history", optarg, 0, INT64_MAX);
+			break;
+		case OPT_SHARD:
+			if (ig_parse_shard(optarg, &o.shard, &o.nshards) != 0)
+				ig_usage_error("--shard: invalid value '%s' (I/N with 0 <= I < N)", optarg);
+			break;
+		case 's':
+			o.score = (int)need_choice("-s/--score", ig_cooc_score_parse(optarg), optarg);
+			break;
+		case 'k':
+			o.top_k = (uint32_t)ig_cli_int("-k/--top", optarg, 1, 1000000);
+			break;
+		case OPT_MIN_SUPPORT:
+			o.min_support = (uint64_t)ig_cli_int("--min-support", optarg, 1, INT64_MAX);
+			break;
+		case OPT_SHRINK:
+			o.shrink = ig_cli_double("--shrink", optarg, 0, 1e12);
+			break;
+		case OPT_SWING_ALPHA:
+			o.swing_alpha = ig_cli_double("--swing-alpha", optarg, 1e-9, 1e12);
+			break;
+		case OPT_ENGINE:
+			if (strcmp(optarg, "auto") == 0)
+				o.engine = IG_COOC_ENGINE_AUTO;
+			else if (strcmp(optarg, "rows") == 0)
+				o.engine = IG_COOC_ENGINE_ROWS;
+			else if (strcmp(optarg, "pairs") == 0)
+				o.engine = IG_COOC_ENGINE_PAIRS;
+			else
+				ig_usage_error("--engine: invalid value '%s'", optarg);
+			break;
+		default:
+			ig_usage_error("unknown option");
+		}
+	}
+	nin = argc - optind;
+	if (mode != MODE_REDUCE && nin > 1)
+		ig_usage_error("one events stream at most");
+	/* reduce takes the options of map and ignores those for counting, so
+	 * that one option list serves both. */
+	if (mode == MODE_REDUCE)
+		items = NULL;
+	o.threads = cli.threads;
+	o.memory = cli.memory;
+	o.tmpdir = cli.tmpdir;
+	o.verbose = cli.verbosity;
+	ig_cooc_job_init(&job, &o, items, mode == MODE_MAP ? 1 : mode == MODE_REDUCE ? -1 : 0);
+	job.progress = progress;
+	if (mode == MODE_REDUCE)
+		ig_cooc_job_reduce(&job, nin > 0 ? argv + optind : stdin_path, nin > 0 ? nin : 1);
+	else
+		ig_cooc_job_count(&job, nin > 0 ? argv[optind] : "-", mode == MODE_MAP);
+	w = ig_cli_open_output(&cli);
+	if (mode == MODE_MAP) {
+		ig_header_write(w, IG_COOC_PARTIAL_KIND, IG_COOC_PARTIAL_VERSION, ig_cooc_partial_cols, 5,
+				ig_cooc_job_upstream(&job));
+		ig_cooc_job_write_partial(&job, w);
+	} else {
+		ig_header_write(w, IG_NEIGHBORS_KIND, IG_NEIGHBORS_VERSION, ig_cooc_neighbors_cols, 4,
+				ig_cooc_job_upstream(&job));
+		ig_cooc_job_write_neighbors(&job, w);
+	}
+	ig_writer_close(w);
+	if (mode == MODE_REDUCE)
+		ig_cli_summary(&cli, "%llu partial records, %u entities, %llu pairs, %llu records (%zu runs spilled)",
+			       (unsigned long long)job.ctx.partial_records, ig_intern_count(job.vocab),
+			       (unsigned long long)job.pairs, (unsigned long long)job.records,
+			       ig_cooc_table_runs(job.ctx.table));
+	else
+		ig_cli_summary(&cli, "%llu events, %llu users, %u entities, %llu pairs, %llu records (%s engine, %zu runs spilled)",
+			       (unsigned long long)job.events, (unsigned long long)job.ctx.users,
+			       ig_intern_count(job.vocab), (unsigned long long)job.pairs,
+			       (unsigned long long)job.records, job.engine,
+			       job.ctx.table ? ig_cooc_table_runs(job.ctx.table) : (size_t)0);
+	ig_cooc_job_free(&job);
+	return 0;
+}
