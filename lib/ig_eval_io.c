@@ -264,7 +264,7 @@ ig_eval_recs *ig_eval_recs_open(const char *path, ig_intern *items, int sort, ui
 	}
 	r->order = r->col_rank >= 0 ? IG_ORDER_RANK : r->col_score >= 0 ? IG_ORDER_SCORE : IG_ORDER_FILE;
 	if (sort) {
-		ig_extsort *s = ig_extsort_new(memory, tmpdir, NULL, NULL);
+		ig_extsort *s = ig_extsort_new(memory, tmpdir);
 		char *buf = NULL;
 		size_t cap = 0;
 		uint64_t ln;

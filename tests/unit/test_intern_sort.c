@@ -61,7 +61,7 @@ static void test_hash_is_fnv1a(void **state)
  * count; returns the number of runs spilled. */
 static size_t sort_check(size_t n, uint64_t budget)
 {
-	ig_extsort *s = ig_extsort_new(budget, NULL, NULL, NULL);
+	ig_extsort *s = ig_extsort_new(budget, NULL);
 	ig_rng rng;
 	char buf[64], prev[64] = "";
 	const void *rec;
@@ -119,33 +119,6 @@ static void test_sort_multipass(void **state)
 	(void)state;
 	/* More runs than one merge takes (64): merged in two passes. */
 	assert_true(sort_check(2000000, 1 << 20) > 0);
-}
-
-static int by_second_byte(const void *a, size_t alen, const void *b, size_t blen, void *ctx)
-{
-	(void)ctx;
-	(void)alen;
-	(void)blen;
-	return ((const char *)a)[1] - ((const char *)b)[1];
-}
-
-static void test_sort_custom_stable(void **state)
-{
-	ig_extsort *s = ig_extsort_new(1 << 20, NULL, by_second_byte, NULL);
-	const char *in[] = {"a2", "b1", "c2", "d1", "e0"};
-	const char *want[] = {"e0", "b1", "d1", "a2", "c2"};
-	const void *rec;
-	size_t len, i;
-
-	(void)state;
-	for (i = 0; i < 5; i++)
-		ig_extsort_add(s, in[i], 2);
-	for (i = 0; i < 5; i++) {
-		assert_true(ig_extsort_next(s, &rec, &len));
-		assert_memory_equal(rec, want[i], 2);
-	}
-	assert_false(ig_extsort_next(s, &rec, &len));
-	ig_extsort_free(s);
 }
 
 static void test_rng(void **state)
@@ -285,7 +258,6 @@ int main(void)
 		cmocka_unit_test(test_sort_in_memory),
 		cmocka_unit_test(test_sort_spills),
 		cmocka_unit_test(test_sort_multipass),
-		cmocka_unit_test(test_sort_custom_stable),
 		cmocka_unit_test(test_rng),
 		cmocka_unit_test(test_truncated_gzip_exits),
 		cmocka_unit_test(test_dev_full_exits),
