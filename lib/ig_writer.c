@@ -12,26 +12,42 @@
 
 #include "ig_err.h"
 
-#define IG_WRITE_BUF ((size_t)1 << 17)
+#define IG_PLAIN_BUF ((size_t)1 << 17)
+/* Gzip output is a series of independent gzip members, one per block of
+ * this many input bytes, compressed by worker threads in parallel and
+ * written in order; readers (zlib, gzip(1), ours) read members through.
+ * The bytes written depend on the input and the level only, never on the
+ * number of threads. */
+#define IG_GZ_BLOCK ((size_t)1 << 20)
+#define IG_GZ_MAX_THREADS 4
 
-/* Gzip output is compressed by a second thread while the caller fills the
- * other of two buffers: on two cores, compression is then off the tool's
- * critical path. The compressed bytes do not depend on the thread. */
+enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
+
+typedef struct gz_slot {
+	char *in;
+	size_t in_len;
+	unsigned char *out;
+	size_t out_len, out_cap;
+	uint64_t seq;
+	int state;
+} gz_slot;
+
 struct ig_writer {
 	char *name;
 	int fd;
-	int gzip;
-	z_stream zs;
-	unsigned char *zbuf;
-	char *buf;            /* being filled by the caller */
-	size_t len;
+	int gzip, level;
+	char *buf;             /* plain: the buffer; gzip: the filling slot's input */
+	size_t len, cap;
 	unsigned long long bytes;
-	pthread_t thread;
+	/* gzip only */
+	gz_slot *slots;
+	int nslots, nthreads, filling;
+	uint64_t next_seq, next_write;
+	pthread_t *threads;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	char *pending;        /* handed to the compressor */
-	size_t pending_len;
-	int has_pending, stop;
+	int stop;
+	const char *error;     /* set by a worker, reported by the caller */
 };
 
 static void write_all(ig_writer *w, const void *data, size_t n)
@@ -50,72 +66,189 @@ static void write_all(ig_writer *w, const void *data, size_t n)
 	}
 }
 
-static void deflate_out(ig_writer *w, const void *data, size_t n, int flush)
+/* Compresses one slot into a whole gzip member with the worker's stream. */
+static int compress_slot(z_stream *zs, gz_slot *sl)
 {
 	int ret;
 
-	w->zs.next_in = (unsigned char *)(uintptr_t)data;
-	w->zs.avail_in = (uInt)n;
-	do {
-		w->zs.next_out = w->zbuf;
-		w->zs.avail_out = (uInt)IG_WRITE_BUF;
-		ret = deflate(&w->zs, flush);
-		if (ret == Z_STREAM_ERROR)
-			ig_die("%s: zlib deflate failed", w->name);
-		write_all(w, w->zbuf, IG_WRITE_BUF - w->zs.avail_out);
-	} while (w->zs.avail_out == 0 || (flush == Z_FINISH && ret != Z_STREAM_END));
+	if (deflateReset(zs) != Z_OK)
+		return -1;
+	zs->next_in = (unsigned char *)sl->in;
+	zs->avail_in = (uInt)sl->in_len;
+	zs->next_out = sl->out;
+	zs->avail_out = (uInt)sl->out_cap;
+	ret = deflate(zs, Z_FINISH);
+	if (ret != Z_STREAM_END)
+		return -1;
+	sl->out_len = sl->out_cap - zs->avail_out;
+	return 0;
 }
 
-static void *compressor(void *arg)
+static gz_slot *oldest_filled(ig_writer *w)
+{
+	gz_slot *best = NULL;
+	int i;
+
+	for (i = 0; i < w->nslots; i++)
+		if (w->slots[i].state == SLOT_FILLED && (best == NULL || w->slots[i].seq < best->seq))
+			best = &w->slots[i];
+	return best;
+}
+
+static void *gz_worker(void *arg)
 {
 	ig_writer *w = arg;
+	z_stream zs;
+	int ok;
 
+	memset(&zs, 0, sizeof zs);
+	ok = deflateInit2(&zs, w->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->has_pending && !w->stop)
+		gz_slot *sl;
+		while ((sl = oldest_filled(w)) == NULL && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
-		if (!w->has_pending)
+		if (sl == NULL)
 			break;
+		sl->state = SLOT_BUSY;
 		pthread_mutex_unlock(&w->mu);
-		deflate_out(w, w->pending, w->pending_len, Z_NO_FLUSH);
-		pthread_mutex_lock(&w->mu);
-		w->has_pending = 0;
+		if (!ok || compress_slot(&zs, sl) != 0) {
+			pthread_mutex_lock(&w->mu);
+			w->error = "zlib deflate failed";
+			sl->out_len = 0;
+		} else {
+			pthread_mutex_lock(&w->mu);
+		}
+		sl->state = SLOT_DONE;
 		pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
+	if (ok)
+		deflateEnd(&zs);
 	return NULL;
 }
 
-/* Waits until the compressor has finished the buffer it was given. */
-static void wait_idle(ig_writer *w)
+/* Writes the compressed slots that are next in order; called with the
+ * lock held, drops it around the write. */
+static void write_done_slots(ig_writer *w)
 {
+	for (;;) {
+		gz_slot *next = NULL;
+		int i;
+		for (i = 0; i < w->nslots; i++)
+			if (w->slots[i].state == SLOT_DONE && w->slots[i].seq == w->next_write)
+				next = &w->slots[i];
+		if (next == NULL)
+			return;
+		if (w->error) {
+			pthread_mutex_unlock(&w->mu);
+			ig_die("%s: %s", w->name, w->error);
+		}
+		pthread_mutex_unlock(&w->mu);
+		write_all(w, next->out, next->out_len);
+		pthread_mutex_lock(&w->mu);
+		next->state = SLOT_FREE;
+		w->next_write++;
+	}
+}
+
+/* Hands the filling slot to the workers and takes a free one. */
+static void submit_block(ig_writer *w)
+{
+	gz_slot *sl = &w->slots[w->filling];
+	int i;
+
 	pthread_mutex_lock(&w->mu);
-	while (w->has_pending)
+	sl->in_len = w->len;
+	sl->seq = w->next_seq++;
+	sl->state = SLOT_FILLED;
+	pthread_cond_broadcast(&w->cv);
+	for (;;) {
+		write_done_slots(w);
+		for (i = 0; i < w->nslots; i++)
+			if (w->slots[i].state == SLOT_FREE)
+				break;
+		if (i < w->nslots)
+			break;
 		pthread_cond_wait(&w->cv, &w->mu);
+	}
 	pthread_mutex_unlock(&w->mu);
+	w->filling = i;
+	w->buf = w->slots[i].in;
+	w->len = 0;
 }
 
 static void flush_buf(ig_writer *w)
 {
-	char *done;
-
-	if (w->len == 0)
-		return;
-	if (!w->gzip) {
-		write_all(w, w->buf, w->len);
-		w->len = 0;
+	if (w->gzip) {
+		submit_block(w);
 		return;
 	}
-	wait_idle(w);
+	write_all(w, w->buf, w->len);
+	w->len = 0;
+}
+
+static int compression_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > IG_GZ_MAX_THREADS ? IG_GZ_MAX_THREADS : (int)n;
+}
+
+static void start_gzip(ig_writer *w, int level)
+{
+	int i;
+
+	w->level = level < 1 || level > 9 ? 6 : level;
+	w->nthreads = compression_threads();
+	w->nslots = w->nthreads + 2;
+	w->slots = ig_calloc((size_t)w->nslots, sizeof *w->slots);
+	for (i = 0; i < w->nslots; i++) {
+		w->slots[i].in = ig_malloc(IG_GZ_BLOCK);
+		w->slots[i].out_cap = compressBound(IG_GZ_BLOCK) + 64;
+		w->slots[i].out = ig_malloc(w->slots[i].out_cap);
+	}
+	w->filling = 0;
+	w->buf = w->slots[0].in;
+	w->cap = IG_GZ_BLOCK;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->threads = ig_calloc((size_t)w->nthreads, sizeof *w->threads);
+	for (i = 0; i < w->nthreads; i++)
+		if (pthread_create(&w->threads[i], NULL, gz_worker, w) != 0)
+			ig_die("%s: cannot start a compression thread", w->name);
+}
+
+/* Sends the last block, waits for every member to be written and stops
+ * the workers. An output with no bytes still gets one (empty) member. */
+static void finish_gzip(ig_writer *w)
+{
+	int i;
+
+	if (w->len > 0 || w->next_seq == 0)
+		submit_block(w);
 	pthread_mutex_lock(&w->mu);
-	done = w->pending;
-	w->pending = w->buf;
-	w->pending_len = w->len;
-	w->has_pending = 1;
+	while (w->next_write < w->next_seq) {
+		write_done_slots(w);
+		if (w->next_write < w->next_seq)
+			pthread_cond_wait(&w->cv, &w->mu);
+	}
+	w->stop = 1;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
-	w->buf = done;
-	w->len = 0;
+	for (i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i], NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	for (i = 0; i < w->nslots; i++) {
+		free(w->slots[i].in);
+		free(w->slots[i].out);
+	}
+	free(w->slots);
+	free(w->threads);
+	w->buf = NULL;
 }
 
 ig_writer *ig_writer_open(const char *path, int compress, int level)
@@ -133,18 +266,11 @@ ig_writer *ig_writer_open(const char *path, int compress, int level)
 	if (compress == IG_COMPRESS_AUTO)
 		compress = isatty(fd) ? IG_COMPRESS_NO : IG_COMPRESS_GZIP;
 	w->gzip = compress == IG_COMPRESS_GZIP;
-	w->buf = ig_malloc(IG_WRITE_BUF);
 	if (w->gzip) {
-		if (level < 1 || level > 9)
-			level = 6;
-		w->zbuf = ig_malloc(IG_WRITE_BUF);
-		if (deflateInit2(&w->zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-			ig_die("%s: cannot start zlib", w->name);
-		w->pending = ig_malloc(IG_WRITE_BUF);
-		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->cv, NULL);
-		if (pthread_create(&w->thread, NULL, compressor, w) != 0)
-			ig_die("%s: cannot start the compression thread", w->name);
+		start_gzip(w, level);
+	} else {
+		w->cap = IG_PLAIN_BUF;
+		w->buf = ig_malloc(w->cap);
 	}
 	return w;
 }
@@ -154,8 +280,8 @@ void ig_writer_write(ig_writer *w, const void *data, size_t n)
 	const char *p = data;
 
 	w->bytes += n;
-	while (w->len + n > IG_WRITE_BUF) {
-		size_t room = IG_WRITE_BUF - w->len;
+	while (w->len + n > w->cap) {
+		size_t room = w->cap - w->len;
 		memcpy(w->buf + w->len, p, room);
 		w->len += room;
 		p += room;
@@ -173,7 +299,7 @@ void ig_writer_puts(ig_writer *w, const char *s)
 
 void ig_writer_putc(ig_writer *w, int c)
 {
-	if (w->len == IG_WRITE_BUF)
+	if (w->len == w->cap)
 		flush_buf(w);
 	w->buf[w->len++] = (char)c;
 	w->bytes++;
@@ -244,20 +370,10 @@ void ig_writer_close(ig_writer *w)
 {
 	if (w == NULL)
 		return;
-	flush_buf(w);
-	if (w->gzip) {
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_cond_broadcast(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
-		deflate_out(w, "", 0, Z_FINISH);
-		deflateEnd(&w->zs);
-		free(w->zbuf);
-		free(w->pending);
-	}
+	if (w->gzip)
+		finish_gzip(w);
+	else
+		flush_buf(w);
 	if (close(w->fd) != 0)
 		ig_die("%s: write error: %s", w->name, strerror(errno));
 	free(w->buf);
