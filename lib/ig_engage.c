@@ -18,6 +18,7 @@ struct ig_engage_reader {
 	size_t n, cap;
 	char *tmp;            /* "@author" */
 	size_t tmp_cap;
+	uint32_t last_item;   /* BOTH: the item of the pair pushed last */
 };
 
 int ig_entity_parse(const char *s)
@@ -97,6 +98,14 @@ static void add_event(ig_engage_reader *g, const ig_event *ev)
 		push(g, ev->ts, ig_intern_add(g->vocab, a, alen), (float)w);
 		return;
 	}
+	/* A repeat of the item just before: fold into its item-author pair. */
+	if (g->n >= 2 && g->last_item == item) {
+		if ((float)w > g->buf[g->n - 2].weight)
+			g->buf[g->n - 2].weight = g->buf[g->n - 1].weight = (float)w;
+		g->st.merged++;
+		return;
+	}
+	g->last_item = item;
 	push(g, ev->ts, ig_intern_add(g->vocab, ev->item, ev->item_len), (float)w);
 	if (alen + 2 > g->tmp_cap) {
 		g->tmp_cap = alen + 64;
@@ -132,6 +141,7 @@ int ig_engage_next(ig_engage_reader *g, ig_history *h)
 		g->have_ev = 0;
 		copy_user(&g->user, &g->user_len, &g->user_cap, g->ev.user, g->ev.user_len);
 		g->n = 0;
+		g->last_item = IG_INTERN_NONE;
 		add_event(g, &g->ev);
 		for (;;) {
 			if (!ig_events_next(g->er, &g->ev)) {

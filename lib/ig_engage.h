@@ -58,7 +58,8 @@ typedef struct ig_engage_reader ig_engage_reader;
 ig_engage_reader *ig_engage_open(const char *events_path, const ig_engage_opts *o, ig_intern *vocab);
 /* The next user's history (users with no engagement are skipped); 0 at
  * the end. Consecutive engagements with the same entity are folded into
- * one, keeping the first time and the largest weight. */
+ * one, keeping the first time and the largest weight (with BOTH, a repeat
+ * of the item just before folds into that item and its author). */
 int ig_engage_next(ig_engage_reader *g, ig_history *h);
 const ig_engage_stats *ig_engage_stats_get(const ig_engage_reader *g);
 const ig_header *ig_engage_header(const ig_engage_reader *g);

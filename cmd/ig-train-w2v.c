@@ -1,0 +1,409 @@
+/* ig-train-w2v: ig2vec, word2vec embeddings of items or accounts learnt
+ * from engagement sessions (or of words from plain text). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ig_cli.h"
+#include "ig_engage.h"
+#include "ig_err.h"
+#include "ig_items.h"
+#include "ig_tsv.h"
+#include "ig_vectors.h"
+#include "ig_w2v_corpus.h"
+#include "ig_w2v_train.h"
+#include "ig_w2v_vocab.h"
+#include "ig_writer.h"
+
+enum {
+	OPT_TEXT = IG_OPT_FIRST_TOOL,
+	OPT_ITEMS,
+	OPT_ENTITY,
+	OPT_WEIGHTS,
+	OPT_MIN_VIEW,
+	OPT_SESSION_GAP,
+	OPT_MAX_LEN,
+	OPT_WEIGHTED,
+	OPT_CBOW,
+	OPT_DIM,
+	OPT_WINDOW,
+	OPT_NEGATIVE,
+	OPT_EPOCHS,
+	OPT_MIN_COUNT,
+	OPT_MAX_VOCAB,
+	OPT_SAMPLE,
+	OPT_ALPHA,
+	OPT_MIN_ALPHA,
+	OPT_ITEM2VEC,
+	OPT_BINARY,
+	OPT_DIGITS,
+	OPT_SAVE_VOCAB,
+	OPT_LOAD,
+	OPT_NEAREST,
+	OPT_SHARE
+};
+
+#define DEFAULT_SESSION_GAP 1800
+#define DEFAULT_MAX_LEN 1000
+#define DEFAULT_MIN_COUNT 5
+#define DEFAULT_DIGITS 6
+#define DEFAULT_K 10
+
+static ig_cli cli;
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-train-w2v [options] [EVENTS]\n"
+		"       ig-train-w2v --text [options] [TEXT]\n"
+		"       ig-train-w2v --load VECTORS --nearest ID[,ID...] [-k N]\n"
+		"Learns word2vec embeddings (ig2vec) of the items or accounts a user engages\n"
+		"with in a session, or of the words of plain text; writes them in the word2vec\n"
+		"text or binary format. Input: an events stream sorted by user, ts [stdin].\n"
+		"Sequences:\n"
+		"      --text             input is plain text, one sentence per line\n"
+		"      --entity E         embed item, author or both (one space, authors as @ID) [item]\n"
+		"      --items FILE       items stream mapping item to author (author, both)\n"
+		"      --weights SPEC     event weights; 0 drops a type\n"
+		"                         [share=3,save=3,comment=2,like=2,follow=2,view=1]\n"
+		"      --min-view X       a view counts only with value >= X [0]\n"
+		"      --session-gap S    a gap of more than S seconds starts a new sentence; 0: never [%d]\n"
+		"      --max-len N        longer sentences are cut every N words [%d]\n"
+		"      --weighted         scale each pair's gradient by the context's event weight\n"
+		"Model:\n"
+		"      --cbow             CBOW instead of skip-gram\n"
+		"      --item2vec         the window is the whole sentence (session)\n"
+		"      --dim N            dimensions [100]\n"
+		"      --window N         largest distance to a context word [5]\n"
+		"      --negative N       negative samples per word, 1-63 [5]\n"
+		"      --share N          context words that share one draw of negatives; 0: the\n"
+		"                         whole window of a centre word (fastest); 1: word2vec.c [0]\n"
+		"      --epochs N         passes over the corpus [5]\n"
+		"      --min-count N      drop words seen fewer times [%d]\n"
+		"      --max-vocab N      keep at most the N most frequent words; 0: all [0]\n"
+		"      --sample X         sub-sampling threshold of frequent words; 0: off [1e-3]\n"
+		"      --alpha X          starting learning rate, decays linearly [0.025; CBOW 0.05]\n"
+		"      --min-alpha X      floor of the learning rate [alpha * 1e-4]\n"
+		"Vectors:\n"
+		"      --binary           word2vec binary format (default: text)\n"
+		"      --digits N         significant digits of the text format, 1-9 (9 is exact) [%d]\n"
+		"      --save-vocab FILE  write \"WORD COUNT\" lines, most frequent first (gzip if FILE ends in .gz)\n"
+		"Queries:\n"
+		"      --load FILE        read vectors (text or binary, plain or gzip) instead of training\n"
+		"      --nearest IDS      write a neighbors stream of the K nearest (cosine) of each id\n"
+		"  -k N                   neighbours per id [%d]\n",
+		DEFAULT_SESSION_GAP, DEFAULT_MAX_LEN, DEFAULT_MIN_COUNT, DEFAULT_DIGITS, DEFAULT_K);
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_SEED);
+	fprintf(fp,
+		"      --memory SIZE    refuse to start when the vectors and sequences need more [%lluM]\n",
+		(unsigned long long)(cli.memory >> 20));
+}
+
+typedef struct report_ctx {
+	int verbose;
+	int epochs;
+} report_ctx;
+
+static void on_progress(void *ctx, double fraction, double words_per_s, double alpha)
+{
+	(void)ctx;
+	ig_cli_progress(&cli, "%.1f%%, alpha %.5f, %.0f words/s", fraction * 100, alpha, words_per_s);
+}
+
+static void on_epoch(void *ctx, const ig_w2v_epoch *e)
+{
+	report_ctx *r = ctx;
+
+	if (!r->verbose)
+		return;
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s: epoch %d/%d: loss %.4f over %llu examples, alpha %.6f, %.0f words/s, %.2f s\n", ig_progname,
+		e->epoch, r->epochs, e->loss, (unsigned long long)e->examples, e->alpha,
+		e->seconds > 0 ? (double)e->words / e->seconds : 0,
+		e->seconds);
+}
+
+static void save_vocab(const char *path, const ig_w2v_vocab *v)
+{
+	size_t len = strlen(path);
+	int gz = len > 3 && strcmp(path + len - 3, ".gz") == 0;
+	ig_writer *w = ig_writer_open(path, gz ? IG_COMPRESS_GZIP : IG_COMPRESS_NO, cli.level);
+	uint32_t i;
+
+	for (i = 0; i < v->n; i++) {
+		ig_writer_write(w, ig_w2v_vocab_word(v, i), ig_w2v_vocab_len(v, i));
+		ig_writer_putc(w, ' ');
+		ig_writer_put_u64(w, v->count[i]);
+		ig_writer_putc(w, '\n');
+	}
+	ig_writer_close(w);
+}
+
+static void nearest(const char *load, const char *ids, int k)
+{
+	static const char *const cols[] = {"item", "neighbor", "score", "support"};
+	ig_vectors *v = ig_vectors_load(load);
+	ig_writer *w = ig_cli_open_output(&cli);
+	uint32_t *hit = ig_reallocarray(NULL, (size_t)k, sizeof *hit);
+	float *score = ig_reallocarray(NULL, (size_t)k, sizeof *score);
+	const char *p = ids;
+	unsigned long long queries = 0;
+
+	ig_header_write(w, "neighbors", 1, cols, 4, NULL);
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p), n, i;
+		uint32_t q = ig_vectors_find(v, p, len);
+
+		if (q == IG_INTERN_NONE)
+			ig_die("--nearest: '%.*s' is not in %s", (int)len, p, load);
+		n = ig_vectors_nearest(v, ig_vectors_row(v, q), (size_t)k, q, hit, score);
+		for (i = 0; i < n; i++) {
+			ig_writer_write(w, p, len);
+			ig_writer_putc(w, '\t');
+			ig_writer_puts(w, ig_vectors_name(v, hit[i]));
+			ig_writer_putc(w, '\t');
+			ig_writer_put_double(w, score[i], 6);
+			ig_writer_puts(w, "\t0\n");
+		}
+		queries++;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	ig_writer_close(w);
+	ig_cli_summary(&cli, "%llu queries over %u vectors of %u dims", queries, v->n, v->dim);
+	free(hit);
+	free(score);
+	ig_vectors_free(v);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"text", no_argument, NULL, OPT_TEXT},
+		{"items", required_argument, NULL, OPT_ITEMS},
+		{"entity", required_argument, NULL, OPT_ENTITY},
+		{"weights", required_argument, NULL, OPT_WEIGHTS},
+		{"min-view", required_argument, NULL, OPT_MIN_VIEW},
+		{"session-gap", required_argument, NULL, OPT_SESSION_GAP},
+		{"max-len", required_argument, NULL, OPT_MAX_LEN},
+		{"weighted", no_argument, NULL, OPT_WEIGHTED},
+		{"cbow", no_argument, NULL, OPT_CBOW},
+		{"dim", required_argument, NULL, OPT_DIM},
+		{"window", required_argument, NULL, OPT_WINDOW},
+		{"negative", required_argument, NULL, OPT_NEGATIVE},
+		{"epochs", required_argument, NULL, OPT_EPOCHS},
+		{"min-count", required_argument, NULL, OPT_MIN_COUNT},
+		{"max-vocab", required_argument, NULL, OPT_MAX_VOCAB},
+		{"sample", required_argument, NULL, OPT_SAMPLE},
+		{"alpha", required_argument, NULL, OPT_ALPHA},
+		{"min-alpha", required_argument, NULL, OPT_MIN_ALPHA},
+		{"item2vec", no_argument, NULL, OPT_ITEM2VEC},
+		{"binary", no_argument, NULL, OPT_BINARY},
+		{"digits", required_argument, NULL, OPT_DIGITS},
+		{"save-vocab", required_argument, NULL, OPT_SAVE_VOCAB},
+		{"load", required_argument, NULL, OPT_LOAD},
+		{"nearest", required_argument, NULL, OPT_NEAREST},
+		{"share", required_argument, NULL, OPT_SHARE},
+		{NULL, 0, NULL, 0}
+	};
+	ig_w2v_opts o;
+	ig_engage_opts eo;
+	ig_engage_stats est;
+	ig_w2v_seq_opts so = {DEFAULT_SESSION_GAP, DEFAULT_MAX_LEN, 0};
+	ig_w2v_corpus corpus;
+	ig_w2v_vocab vocab;
+	ig_w2v_model model;
+	ig_w2v_epoch last;
+	ig_items *items = NULL;
+	ig_writer *w;
+	report_ctx rc;
+	const char *input = "-", *items_path = NULL, *vocab_path = NULL, *load = NULL, *near = NULL;
+	uint64_t min_count = DEFAULT_MIN_COUNT, need, vectors_bytes;
+	uint32_t max_vocab = 0, *map, i;
+	int text = 0, binary = 0, digits = DEFAULT_DIGITS, k = DEFAULT_K, alpha_set = 0, min_alpha_set = 0;
+	int c;
+	char err[256];
+
+	ig_cli_init(&cli, argc, argv, usage);
+	ig_w2v_opts_default(&o);
+	ig_engage_opts_default(&eo);
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "k:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_TEXT:
+			text = 1;
+			break;
+		case OPT_ITEMS:
+			items_path = optarg;
+			break;
+		case OPT_ENTITY:
+			if ((eo.entity = ig_entity_parse(optarg)) < 0)
+				ig_usage_error("--entity: '%s' is not item, author or both", optarg);
+			break;
+		case OPT_WEIGHTS:
+			if (ig_event_weights_parse(optarg, eo.weights, err, sizeof err) != 0)
+				ig_usage_error("--weights: %s", err);
+			break;
+		case OPT_MIN_VIEW:
+			eo.min_view_value = ig_cli_double("--min-view", optarg, -1e300, 1e300);
+			break;
+		case OPT_SESSION_GAP:
+			so.session_gap = ig_cli_int("--session-gap", optarg, 0, INT64_MAX);
+			break;
+		case OPT_MAX_LEN:
+			so.max_len = (size_t)ig_cli_int("--max-len", optarg, 2, 1000000);
+			break;
+		case OPT_WEIGHTED:
+			so.weighted = 1;
+			break;
+		case OPT_CBOW:
+			o.arch = IG_W2V_CBOW;
+			break;
+		case OPT_DIM:
+			o.dim = (uint32_t)ig_cli_int("--dim", optarg, 1, 10000);
+			break;
+		case OPT_WINDOW:
+			o.window = (int)ig_cli_int("--window", optarg, 1, 1000);
+			break;
+		case OPT_NEGATIVE:
+			o.negative = (int)ig_cli_int("--negative", optarg, 1, 63);
+			break;
+		case OPT_EPOCHS:
+			o.epochs = (int)ig_cli_int("--epochs", optarg, 1, 10000);
+			break;
+		case OPT_MIN_COUNT:
+			min_count = (uint64_t)ig_cli_int("--min-count", optarg, 1, INT64_MAX);
+			break;
+		case OPT_MAX_VOCAB:
+			max_vocab = (uint32_t)ig_cli_int("--max-vocab", optarg, 0, UINT32_MAX - 1);
+			break;
+		case OPT_SAMPLE:
+			o.sample = ig_cli_double("--sample", optarg, 0, 1);
+			break;
+		case OPT_ALPHA:
+			o.alpha = ig_cli_double("--alpha", optarg, 1e-9, 10);
+			alpha_set = 1;
+			break;
+		case OPT_MIN_ALPHA:
+			o.min_alpha = ig_cli_double("--min-alpha", optarg, 0, 10);
+			min_alpha_set = 1;
+			break;
+		case OPT_ITEM2VEC:
+			o.whole = 1;
+			break;
+		case OPT_BINARY:
+			binary = 1;
+			break;
+		case OPT_DIGITS:
+			digits = (int)ig_cli_int("--digits", optarg, 1, 9);
+			break;
+		case OPT_SAVE_VOCAB:
+			vocab_path = optarg;
+			break;
+		case OPT_LOAD:
+			load = optarg;
+			break;
+		case OPT_NEAREST:
+			near = optarg;
+			break;
+		case OPT_SHARE:
+			o.share = (int)ig_cli_int("--share", optarg, 0, 1000);
+			break;
+		case 'k':
+			k = (int)ig_cli_int("-k", optarg, 1, 100000);
+			break;
+		default:
+			ig_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		input = argv[optind++];
+	if (optind < argc)
+		ig_usage_error("one input at most, got '%s' too", argv[optind]);
+	if ((load != NULL) != (near != NULL))
+		ig_usage_error("--load and --nearest go together");
+	if (load != NULL) {
+		nearest(load, near, k);
+		return 0;
+	}
+	if (text && (items_path != NULL || eo.entity != IG_ENTITY_ITEM || so.weighted))
+		ig_usage_error("--text takes no --items, --entity or --weighted");
+	if (eo.entity != IG_ENTITY_ITEM && items_path == NULL)
+		ig_usage_error("--entity %s needs --items", eo.entity == IG_ENTITY_AUTHOR ? "author" : "both");
+	if (o.arch == IG_W2V_CBOW && !alpha_set)
+		o.alpha = 0.05;
+	if (!min_alpha_set)
+		o.min_alpha = o.alpha * 1e-4;
+	o.threads = cli.threads;
+	o.seed = cli.seed;
+
+	/* Read the whole input once into memory. */
+	ig_w2v_corpus_init(&corpus, so.weighted, cli.memory);
+	memset(&est, 0, sizeof est);
+	if (text) {
+		ig_w2v_corpus_read_text(&corpus, input, so.max_len);
+	} else {
+		if (items_path != NULL)
+			items = ig_items_load(items_path);
+		eo.items = items;
+		ig_w2v_corpus_read_events(&corpus, input, &eo, &so, &est);
+	}
+	map = ig_reallocarray(NULL, ig_intern_count(corpus.names) + 1, sizeof *map);
+	ig_w2v_vocab_build(&vocab, corpus.names, corpus.raw_count, min_count, max_vocab, map);
+	ig_w2v_corpus_apply_vocab(&corpus, map);
+	free(map);
+	for (i = 0; i < vocab.n; i++)
+		if (!ig_vectors_name_ok(ig_w2v_vocab_word(&vocab, i), ig_w2v_vocab_len(&vocab, i)))
+			ig_die("%s: id '%s' has a space: the word2vec formats cannot hold it",
+			       strcmp(input, "-") == 0 ? "stdin" : input, ig_w2v_vocab_word(&vocab, i));
+	if (vocab.n == 0)
+		ig_die("%s: no word occurs %llu times or more (--min-count); nothing to learn",
+		       strcmp(input, "-") == 0 ? "stdin" : input, (unsigned long long)min_count);
+
+	/* State the memory need before allocating the matrices. */
+	vectors_bytes = ig_w2v_model_bytes(vocab.n, o.dim);
+	need = vectors_bytes + ig_w2v_corpus_memory(&corpus) + ig_intern_memory(corpus.names);
+	if (cli.verbosity > 0)
+		fprintf(stderr, "%s: %u words x %u dims x 2 floats = %.1f MB, sequences %.1f MB "
+			"(%zu words in %zu sentences): %.1f MB; %s kernel\n", ig_progname, vocab.n, o.dim,
+			(double)vectors_bytes / 1e6, (double)(need - vectors_bytes) / 1e6, corpus.ntok,
+			corpus.nsent, (double)need / 1e6, ig_w2v_kernel_name());
+	if (need > cli.memory)
+		ig_die("training needs %.1f MB (%u words x %u dims x 2 floats, and the sequences), "
+		       "more than --memory %llu MB; raise --memory, or lower --dim or --max-vocab",
+		       (double)need / 1e6, vocab.n, o.dim, (unsigned long long)(cli.memory >> 20));
+
+	ig_w2v_model_init(&model, vocab.n, o.dim, cli.seed);
+	rc.verbose = cli.verbosity > 0 || (cli.verbosity == 0 && isatty(STDERR_FILENO));
+	rc.epochs = o.epochs;
+	o.ctx = &rc;
+	o.progress = on_progress;
+	o.epoch_done = on_epoch;
+	memset(&last, 0, sizeof last);
+	if (corpus.ntok > 0)
+		ig_w2v_train(&model, &corpus, &vocab, &o, &last);
+
+	w = ig_cli_open_output(&cli);
+	ig_vectors_write_header(w, vocab.n, o.dim);
+	for (i = 0; i < vocab.n; i++)
+		ig_vectors_write_row(w, binary ? IG_VECTORS_BINARY : IG_VECTORS_TEXT, digits,
+				     ig_w2v_vocab_word(&vocab, i), ig_w2v_vocab_len(&vocab, i),
+				     model.in + (size_t)i * model.stride, o.dim);
+	ig_writer_close(w);
+	if (vocab_path != NULL)
+		save_vocab(vocab_path, &vocab);
+	ig_cli_summary(&cli, "%u vectors of %u dims from %llu words in %zu sentences, %d epochs, loss %.4f",
+		       vocab.n, o.dim, (unsigned long long)corpus.words_read, corpus.nsent, o.epochs, last.loss);
+	ig_w2v_model_free(&model);
+	ig_w2v_vocab_free(&vocab);
+	ig_w2v_corpus_free(&corpus);
+	ig_items_free(items);
+	return 0;
+}
