@@ -139,3 +139,15 @@ int ig_parse_shard(const char *s, uint32_t *index, uint32_t *count)
 	*count = (uint32_t)n;
 	return 0;
 }
+
+const char *ig_format_u64(uint64_t v, char buf[IG_U64_BUF], size_t *len)
+{
+	int i = IG_U64_BUF;
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	*len = (size_t)(IG_U64_BUF - i);
+	return buf + i;
+}

@@ -2,6 +2,7 @@
 #ifndef IG_NUM_H
 #define IG_NUM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Each returns 0 on success and -1 when S is empty, has trailing text,
@@ -17,5 +18,11 @@ int ig_parse_double_range(const char *s, double min, double max, double *out);
 int ig_parse_size(const char *s, uint64_t *out);
 /* "I/N" with 0 <= I < N. */
 int ig_parse_shard(const char *s, uint32_t *index, uint32_t *count);
+
+/* Decimal digits of V, written at the end of BUF (24 bytes); returns
+ * where they start and puts their count in *LEN. For hot output paths,
+ * where printf costs too much. */
+#define IG_U64_BUF 24
+const char *ig_format_u64(uint64_t v, char buf[IG_U64_BUF], size_t *len);
 
 #endif

@@ -145,6 +145,9 @@ void ig_synth_world_free(ig_synth_world *w);
 /* Bytes held by the world. */
 size_t ig_synth_world_memory(const ig_synth_world *w);
 
+/* First index K in CUM[0..N) with CUM[K] > U * CUM[N-1]: a draw from the
+ * distribution whose running sums are CUM. */
+uint32_t ig_synth_pick_cum(const double *cum, uint32_t n, double u);
 /* Number of items in SORTED (N item numbers in creation order) created at
  * or before TS. */
 uint32_t ig_synth_available(const ig_synth_world *w, const uint32_t *sorted, uint32_t n, int64_t ts);

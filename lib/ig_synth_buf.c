@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "ig_err.h"
+#include "ig_num.h"
 
 void ig_synth_buf_reserve(ig_synth_buf *b, size_t more)
 {
@@ -46,14 +47,11 @@ void ig_synth_buf_puts(ig_synth_buf *b, const char *s)
 
 void ig_synth_buf_u64(ig_synth_buf *b, uint64_t v)
 {
-	char tmp[24];
-	int i = (int)sizeof tmp;
+	char tmp[IG_U64_BUF];
+	size_t n;
+	const char *digits = ig_format_u64(v, tmp, &n);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	ig_synth_buf_put(b, tmp + i, sizeof tmp - (size_t)i);
+	ig_synth_buf_put(b, digits, n);
 }
 
 void ig_synth_buf_i64(ig_synth_buf *b, int64_t v)

@@ -95,21 +95,6 @@ static uint64_t poisson(ig_rng *r, double mean)
 	}
 }
 
-static uint32_t pick_cum(const double *cum, uint32_t n, double u)
-{
-	double x = u * cum[n - 1];
-	uint32_t lo = 0, hi = n - 1;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (cum[mid] > x)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
 /* Top-level topic by popularity (root_pop sums to 1). */
 static uint32_t pick_root(const ig_synth_world *w, ig_rng *r)
 {
@@ -297,13 +282,13 @@ static void initial_follows(ig_synth_gen *g, ig_rng *r, const idtext *uid, ig_sy
 	for (tries = 0; n < want && tries < 4 * want; tries++) {
 		uint32_t a;
 		if (ig_rng_double(r) < FOLLOW_BY_TOPIC_P) {
-			uint32_t t = pick_cum(g->phi_cum, w->nleaves, ig_rng_double(r));
+			uint32_t t = ig_synth_pick_cum(g->phi_cum, w->nleaves, ig_rng_double(r));
 			uint32_t lo = w->topic_author_start[t], hi = w->topic_author_start[t + 1];
 			if (lo == hi)
 				continue;
-			a = w->topic_author[lo + pick_cum(w->topic_author_cum + lo, hi - lo, ig_rng_double(r))];
+			a = w->topic_author[lo + ig_synth_pick_cum(w->topic_author_cum + lo, hi - lo, ig_rng_double(r))];
 		} else {
-			a = pick_cum(w->author_cum, w->p.authors, ig_rng_double(r));
+			a = ig_synth_pick_cum(w->author_cum, w->p.authors, ig_rng_double(r));
 		}
 		if (!add_follow(g, a))
 			continue;
@@ -381,7 +366,7 @@ static uint32_t pick_item(ig_synth_gen *g, ig_rng *r, int64_t ts, int *src)
 			}
 		}
 		{
-			uint32_t t = pick_cum(g->phi_cum, w->nleaves, ig_rng_double(r));
+			uint32_t t = ig_synth_pick_cum(g->phi_cum, w->nleaves, ig_rng_double(r));
 			const uint32_t *list = w->topic_item + w->topic_item_start[t];
 			n = ig_synth_available(w, list, w->topic_item_start[t + 1] - w->topic_item_start[t], ts);
 			if (n > 0) {

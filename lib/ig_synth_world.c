@@ -76,8 +76,7 @@ static int max_int(int a, int b)
 	return a > b ? a : b;
 }
 
-/* First index K in CUM[0..N) with CUM[K] > U * CUM[N-1]. */
-static uint32_t pick_cum(const double *cum, uint32_t n, double u)
+uint32_t ig_synth_pick_cum(const double *cum, uint32_t n, double u)
 {
 	double x = u * cum[n - 1];
 	uint32_t lo = 0, hi = n - 1;
@@ -129,7 +128,7 @@ static void build_authors(ig_synth_world *w)
 	w->author_post_cum = ig_malloc(na * sizeof *w->author_post_cum);
 	acc = 0;
 	for (a = 0; a < na; a++) {
-		uint32_t root = pick_cum(rcum, w->p.roots, ig_rng_double(&r));
+		uint32_t root = ig_synth_pick_cum(rcum, w->p.roots, ig_rng_double(&r));
 		double sum = 0;
 		int m;
 
@@ -233,7 +232,7 @@ static void build_items(ig_synth_world *w)
 		w->created[i] = w->p.start - span + (int64_t)ig_rng_below(&r, (uint64_t)(2 * span));
 	qsort(w->created, ni, sizeof *w->created, cmp_i64);
 	for (i = 0; i < ni; i++) {
-		uint32_t a = pick_cum(w->author_post_cum, w->p.authors, ig_rng_double(&r));
+		uint32_t a = ig_synth_pick_cum(w->author_post_cum, w->p.authors, ig_rng_double(&r));
 		double u = ig_rng_double(&r), acc = 0;
 		uint32_t primary;
 		int m;

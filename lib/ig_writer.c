@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "ig_err.h"
+#include "ig_num.h"
 
 #define IG_PLAIN_BUF ((size_t)1 << 17)
 /* Gzip output is a series of independent gzip members, one per block of
@@ -331,14 +332,11 @@ void ig_writer_printf(ig_writer *w, const char *fmt, ...)
 
 void ig_writer_put_u64(ig_writer *w, uint64_t v)
 {
-	char tmp[24];
-	int i = (int)sizeof tmp;
+	char tmp[IG_U64_BUF];
+	size_t n;
+	const char *digits = ig_format_u64(v, tmp, &n);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	ig_writer_write(w, tmp + i, sizeof tmp - (size_t)i);
+	ig_writer_write(w, digits, n);
 }
 
 void ig_writer_put_i64(ig_writer *w, int64_t v)
