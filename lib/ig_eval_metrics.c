@@ -77,6 +77,23 @@ static int cmp_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
+/* Records the metrics at cutoff J from the running sums over the list. */
+static void close_cutoff(const ig_eval_ctx *c, ig_eval_user_result *out, int j, size_t hits,
+			 double ndcg, double ndcg_graded, double ap, double rr)
+{
+	double kk = (double)c->k[j];
+	double den = kk < (double)out->nrel ? kk : (double)out->nrel;
+
+	out->hits[j] = (uint32_t)hits;
+	out->m[j][IG_EM_RECALL] = (double)hits / (double)out->nrel;
+	out->m[j][IG_EM_PRECISION] = (double)hits / kk;
+	out->m[j][IG_EM_NDCG] = ndcg;
+	out->m[j][IG_EM_NDCG_GRADED] = ndcg_graded;
+	out->m[j][IG_EM_MAP] = ap / den;
+	out->m[j][IG_EM_MRR] = rr;
+	out->m[j][IG_EM_HITRATE] = hits > 0;
+}
+
 void ig_eval_user(ig_eval_ctx *c, const uint32_t *list, size_t n, const uint32_t *rel,
 		  const double *grade, size_t nrel, ig_eval_user_result *out)
 {
@@ -162,34 +179,13 @@ void ig_eval_user(ig_eval_ctx *c, const uint32_t *list, size_t n, const uint32_t
 				rr = 1.0 / (double)(r + 1);
 		}
 		while (j < c->nk && r + 1 == (size_t)c->k[j]) {
-			double kk = (double)c->k[j];
-			double den = kk < (double)out->nrel ? kk : (double)out->nrel;
-
-			out->hits[j] = (uint32_t)hits;
-			out->m[j][IG_EM_RECALL] = (double)hits / (double)out->nrel;
-			out->m[j][IG_EM_PRECISION] = (double)hits / kk;
-			out->m[j][IG_EM_NDCG] = dcg / idcg[j];
-			out->m[j][IG_EM_NDCG_GRADED] = idcg_g[j] > 0 ? dcg_g / idcg_g[j] : 0;
-			out->m[j][IG_EM_MAP] = ap / den;
-			out->m[j][IG_EM_MRR] = rr;
-			out->m[j][IG_EM_HITRATE] = hits > 0;
+			close_cutoff(c, out, j, hits, dcg / idcg[j], idcg_g[j] > 0 ? dcg_g / idcg_g[j] : 0, ap, rr);
 			j++;
 		}
 	}
 	/* Cutoffs beyond the list's length see the whole list. */
-	for (; j < c->nk; j++) {
-		double kk = (double)c->k[j];
-		double den = kk < (double)out->nrel ? kk : (double)out->nrel;
-
-		out->hits[j] = (uint32_t)hits;
-		out->m[j][IG_EM_RECALL] = (double)hits / (double)out->nrel;
-		out->m[j][IG_EM_PRECISION] = (double)hits / kk;
-		out->m[j][IG_EM_NDCG] = dcg / idcg[j];
-		out->m[j][IG_EM_NDCG_GRADED] = idcg_g[j] > 0 ? dcg_g / idcg_g[j] : 0;
-		out->m[j][IG_EM_MAP] = ap / den;
-		out->m[j][IG_EM_MRR] = rr;
-		out->m[j][IG_EM_HITRATE] = hits > 0;
-	}
+	for (; j < c->nk; j++)
+		close_cutoff(c, out, j, hits, dcg / idcg[j], idcg_g[j] > 0 ? dcg_g / idcg_g[j] : 0, ap, rr);
 }
 
 double ig_eval_novelty(const uint32_t *items, size_t n, const uint32_t *pop, size_t npop,
