@@ -606,8 +606,13 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		ig_usage_error("give a command: split, metrics, compare or baseline");
 	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			/* getopt_long's messages then read "ig-eval metrics: ...". */
+			static char subname[64];
+			snprintf(subname, sizeof subname, "%s %s", ig_progname, cmds[i].name);
+			argv[1] = subname;
 			return cmds[i].run(argc - 1, argv + 1);
+		}
 	if (argv[1][0] == '-') {
 		/* ig-eval -h, ig-eval -V */
 		static const struct option longopts[] = {IG_CLI_LONGOPTS, {NULL, 0, NULL, 0}};

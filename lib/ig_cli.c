@@ -64,6 +64,9 @@ void ig_cli_init(ig_cli *c, int argc, char **argv, void (*usage)(FILE *fp))
 	memset(c, 0, sizeof *c);
 	ig_set_progname(argc > 0 ? argv[0] : NULL);
 	ig_set_cmdline(argc, argv);
+	/* getopt_long names argv[0] in its messages: make it match ours. */
+	if (argc > 0 && argv[0] != NULL && strrchr(argv[0], '/') != NULL)
+		argv[0] = strrchr(argv[0], '/') + 1;
 	c->compress = IG_COMPRESS_AUTO;
 	c->level = 6;
 	c->threads = 1;
