@@ -58,7 +58,7 @@ static void usage_main(FILE *fp)
 		"Commands:\n"
 		"  split     divide an events stream into train and test (and fit/valid) by time\n"
 		"  metrics   score a recommendation stream against a test events stream\n"
-		"  compare   paired difference of two systems from their per-user metrics\n"
+		"  compare   paired difference of two systems, from per-user metrics or recommendations\n"
 		"  baseline  write pop, random or itemknn recommendations from train\n"
 		"Run 'ig-eval COMMAND --help' for a command's options; see ig-eval(1).\n");
 	ig_cli_help_common(fp, &cli, 0);
@@ -130,15 +130,28 @@ static void usage_compare(FILE *fp)
 {
 	fprintf(fp,
 		"Usage: ig-eval compare [options] A B\n"
-		"Paired difference A - B per metric from two user-metrics streams\n"
-		"(ig-eval metrics --by-user), joined on user.\n"
-		"Options:\n"
+		"       ig-eval compare -t TEST [scoring options] [options] A B\n"
+		"Paired difference A - B per metric, joined on user, from two user-metrics\n"
+		"streams (ig-eval metrics --by-user) or from two recommendation streams, each\n"
+		"scored against TEST as 'ig-eval metrics --by-user' would score it.\n"
+		"Scoring (recommendation streams only; see 'ig-eval metrics --help'):\n"
+		"  -t, --test FILE          held-out events (required for recommendation streams)\n"
+		"      --train FILE         train events: seen items earn no credit; novelty\n"
+		"      --items FILE         items stream: catalog, topics (diversity)\n"
+		"      --vectors FILE       word2vec vectors: embedding diversity\n"
+		"      --sort               sort A and B by user first (bounded by --memory)\n"
+		"  -k, --k LIST             cutoffs, ascending [10,20,50]\n"
+		"      --positives LIST     relevant event types, or 'default', 'ratings' [default]\n"
+		"      --grade weight|value grade for ndcg_graded [weight]\n"
+		"      --weights SPEC       event weights as TYPE=W,... [like=2,comment=2,share=3,save=3]\n"
+		"      --keep-seen          items seen in train may earn credit\n"
+		"Comparison:\n"
 		"      --bootstrap N        bootstrap replicates over users [1000]\n"
 		"      --confidence P       confidence level [0.95]\n"
 		"      --alpha P            significance level of the paired t-test [0.05]\n"
 		"      --table              aligned text (the default when stdout is a terminal)\n"
 		"      --tsv                a compare stream (the default otherwise)\n");
-	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_SEED);
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_SEED | IG_HELP_MEMORY);
 }
 
 static void usage_baseline(FILE *fp)
@@ -334,20 +347,87 @@ static int parse_klist(const char *arg, int *k)
 	return n;
 }
 
+/* The options of metrics that say what is scored and how; compare takes
+ * them too, for two recommendation streams. */
+#define SCORE_LONGOPTS                                                 \
+	{"test", required_argument, NULL, 't'},                        \
+	{"train", required_argument, NULL, OPT_TRAIN},                 \
+	{"items", required_argument, NULL, OPT_ITEMS},                 \
+	{"vectors", required_argument, NULL, OPT_VECTORS},             \
+	{"k", required_argument, NULL, 'k'},                           \
+	{"positives", required_argument, NULL, OPT_POSITIVES},         \
+	{"weights", required_argument, NULL, OPT_WEIGHTS},             \
+	{"grade", required_argument, NULL, OPT_GRADE},                 \
+	{"keep-seen", no_argument, NULL, OPT_KEEP_SEEN},               \
+	{"sort", no_argument, NULL, OPT_SORT}
+#define SCORE_SHORTOPTS "t:k:"
+
+/* Name of the last scoring option given, for compare's messages. */
+static const char *score_option_given;
+
+/* Applies scoring option C; returns 0 when C is not one. */
+static int score_option(ig_eval_score_opts *o, int c, const char *arg)
+{
+	char err[256];
+
+	switch (c) {
+	case 't':
+		o->test = arg;
+		score_option_given = "-t";
+		break;
+	case OPT_TRAIN:
+		o->train = arg;
+		score_option_given = "--train";
+		break;
+	case OPT_ITEMS:
+		o->items = arg;
+		score_option_given = "--items";
+		break;
+	case OPT_VECTORS:
+		o->vectors = arg;
+		score_option_given = "--vectors";
+		break;
+	case 'k':
+		o->nk = parse_klist(arg, o->k);
+		score_option_given = "-k";
+		break;
+	case OPT_POSITIVES:
+		o->positives = parse_positives(arg);
+		score_option_given = "--positives";
+		break;
+	case OPT_WEIGHTS:
+		if (ig_event_weights_parse(arg, o->weights, err, sizeof err) != 0)
+			ig_usage_error("--weights: %s", err);
+		score_option_given = "--weights";
+		break;
+	case OPT_GRADE:
+		if (strcmp(arg, "weight") == 0)
+			o->grade_by_value = 0;
+		else if (strcmp(arg, "value") == 0)
+			o->grade_by_value = 1;
+		else
+			ig_usage_error("--grade: '%s' is neither 'weight' nor 'value'", arg);
+		score_option_given = "--grade";
+		break;
+	case OPT_KEEP_SEEN:
+		o->keep_seen = 1;
+		score_option_given = "--keep-seen";
+		break;
+	case OPT_SORT:
+		o->sort = 1;
+		score_option_given = "--sort";
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
-		{"test", required_argument, NULL, 't'},
-		{"train", required_argument, NULL, OPT_TRAIN},
-		{"items", required_argument, NULL, OPT_ITEMS},
-		{"vectors", required_argument, NULL, OPT_VECTORS},
-		{"k", required_argument, NULL, 'k'},
-		{"positives", required_argument, NULL, OPT_POSITIVES},
-		{"weights", required_argument, NULL, OPT_WEIGHTS},
-		{"grade", required_argument, NULL, OPT_GRADE},
-		{"keep-seen", no_argument, NULL, OPT_KEEP_SEEN},
-		{"sort", no_argument, NULL, OPT_SORT},
+		SCORE_LONGOPTS,
 		{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
 		{"confidence", required_argument, NULL, OPT_CONFIDENCE},
 		{"by-user", optional_argument, NULL, OPT_BY_USER},
@@ -361,50 +441,15 @@ static int cmd_metrics(int argc, char **argv)
 	int c, table_fmt = 0, tsv_fmt = 0, by_user = 0;
 	const char *by_user_file = NULL;
 	ig_writer *w = NULL, *wu = NULL;
-	char err[256];
 
 	ig_eval_score_opts_default(&o);
 	begin_sub(usage_metrics);
-	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "t:k:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS SCORE_SHORTOPTS, longopts, NULL)) != -1) {
 		if (ig_cli_option(&cli, c, optarg))
 			continue;
+		if (score_option(&o, c, optarg))
+			continue;
 		switch (c) {
-		case 't':
-			o.test = optarg;
-			break;
-		case OPT_TRAIN:
-			o.train = optarg;
-			break;
-		case OPT_ITEMS:
-			o.items = optarg;
-			break;
-		case OPT_VECTORS:
-			o.vectors = optarg;
-			break;
-		case 'k':
-			o.nk = parse_klist(optarg, o.k);
-			break;
-		case OPT_POSITIVES:
-			o.positives = parse_positives(optarg);
-			break;
-		case OPT_WEIGHTS:
-			if (ig_event_weights_parse(optarg, o.weights, err, sizeof err) != 0)
-				ig_usage_error("--weights: %s", err);
-			break;
-		case OPT_GRADE:
-			if (strcmp(optarg, "weight") == 0)
-				o.grade_by_value = 0;
-			else if (strcmp(optarg, "value") == 0)
-				o.grade_by_value = 1;
-			else
-				ig_usage_error("--grade: '%s' is neither 'weight' nor 'value'", optarg);
-			break;
-		case OPT_KEEP_SEEN:
-			o.keep_seen = 1;
-			break;
-		case OPT_SORT:
-			o.sort = 1;
-			break;
 		case OPT_BOOTSTRAP:
 			o.bootstrap = (int)ig_cli_int("--bootstrap", optarg, 0, 1000000);
 			break;
@@ -466,10 +511,37 @@ static int cmd_metrics(int argc, char **argv)
 	return 0;
 }
 
+/* A compare input read from stdin cannot be sniffed and then read again:
+ * it is taken to be of the other input's kind. */
+static void compare_sniff(const char *a, const char *b, int *a_um, int *b_um)
+{
+	int a_stdin = strcmp(a, "-") == 0, b_stdin = strcmp(b, "-") == 0;
+
+	if (a_stdin && b_stdin)
+		ig_usage_error("compare: A and B cannot both be stdin");
+	*a_um = a_stdin ? -1 : ig_eval_cmp_is_user_metrics(a);
+	*b_um = b_stdin ? -1 : ig_eval_cmp_is_user_metrics(b);
+	if (*a_um < 0)
+		*a_um = *b_um;
+	if (*b_um < 0)
+		*b_um = *a_um;
+	if (*a_um != *b_um)
+		ig_usage_error("compare: %s is a user-metrics stream and %s is not; give two user-metrics "
+			       "streams or two recommendation streams",
+			       *a_um ? a : b, *a_um ? b : a);
+}
+
+static void compare_check_file(const char *opt, const char *path)
+{
+	if (path && strcmp(path, "-") == 0)
+		ig_usage_error("%s: give a file; it is read for A and for B", opt);
+}
+
 static int cmd_compare(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
+		SCORE_LONGOPTS,
 		{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
 		{"confidence", required_argument, NULL, OPT_CONFIDENCE},
 		{"alpha", required_argument, NULL, OPT_ALPHA},
@@ -477,14 +549,20 @@ static int cmd_compare(int argc, char **argv)
 		{"tsv", no_argument, NULL, OPT_TSV},
 		{NULL, 0, NULL, 0},
 	};
-	int c, nrep = 1000, table_fmt = 0, tsv_fmt = 0;
+	int c, nrep = 1000, table_fmt = 0, tsv_fmt = 0, a_um, b_um;
 	double level = 0.95, alpha = 0.05;
+	const char *a, *b;
+	ig_eval_score_opts o;
+	ig_eval_score_stats sta, stb;
 	ig_eval_cmp cmp;
 	ig_writer *w;
 
+	ig_eval_score_opts_default(&o);
 	begin_sub(usage_compare);
-	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS SCORE_SHORTOPTS, longopts, NULL)) != -1) {
 		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		if (score_option(&o, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_BOOTSTRAP:
@@ -509,8 +587,34 @@ static int cmd_compare(int argc, char **argv)
 	if (table_fmt && tsv_fmt)
 		ig_usage_error("give --table or --tsv, not both");
 	if (argc - optind != 2)
-		ig_usage_error("compare: give two user-metrics streams, A and B");
-	ig_eval_compare(argv[optind], argv[optind + 1], nrep, cli.seed, level, &cmp);
+		ig_usage_error("compare: give two inputs, A and B: user-metrics or recommendation streams");
+	a = argv[optind];
+	b = argv[optind + 1];
+	compare_sniff(a, b, &a_um, &b_um);
+	memset(&sta, 0, sizeof sta);
+	memset(&stb, 0, sizeof stb);
+	if (a_um && score_option_given)
+		ig_usage_error("compare: %s applies to recommendation streams; A and B are user-metrics streams",
+			       score_option_given);
+	if (!a_um) {
+		/* Two recommendation streams: score each as metrics --by-user
+		 * would, then compare the two user-metrics tables. */
+		if (o.test == NULL)
+			ig_usage_error("compare: A and B are recommendation streams: give the test events "
+				       "with -t FILE");
+		compare_check_file("-t", o.test);
+		compare_check_file("--train", o.train);
+		compare_check_file("--items", o.items);
+		compare_check_file("--vectors", o.vectors);
+		o.memory = cli.memory;
+		o.tmpdir = cli.tmpdir;
+		o.progress = progress;
+		o.recs = a;
+		a = ig_eval_cmp_score_recs(&o, &sta);
+		o.recs = b;
+		b = ig_eval_cmp_score_recs(&o, &stb);
+	}
+	ig_eval_compare(a, b, nrep, cli.seed, level, &cmp);
 	if (want_text(table_fmt, tsv_fmt)) {
 		w = open_text_output();
 		ig_eval_cmp_write_text(&cmp, alpha, w);
@@ -519,9 +623,18 @@ static int cmd_compare(int argc, char **argv)
 		ig_eval_cmp_write_tsv(&cmp, alpha, w);
 	}
 	ig_writer_close(w);
-	ig_cli_summary(&cli, "%llu users in both, %llu only in A, %llu only in B",
-		       (unsigned long long)cmp.common, (unsigned long long)cmp.only_a,
-		       (unsigned long long)cmp.only_b);
+	if (a_um)
+		ig_cli_summary(&cli, "%llu users in both, %llu only in A, %llu only in B",
+			       (unsigned long long)cmp.common, (unsigned long long)cmp.only_a,
+			       (unsigned long long)cmp.only_b);
+	else
+		ig_cli_summary(&cli, "A: %llu recommendations, %llu users evaluated; B: %llu recommendations, "
+			       "%llu users evaluated; %llu test events; %llu users in both, %llu only in A, "
+			       "%llu only in B",
+			       (unsigned long long)sta.rec_records, (unsigned long long)sta.users_evaluated,
+			       (unsigned long long)stb.rec_records, (unsigned long long)stb.users_evaluated,
+			       (unsigned long long)sta.test_events, (unsigned long long)cmp.common,
+			       (unsigned long long)cmp.only_a, (unsigned long long)cmp.only_b);
 	ig_eval_cmp_free(&cmp);
 	return 0;
 }

@@ -1,9 +1,11 @@
 #include "ig_eval_compare.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ig_err.h"
 #include "ig_eval_io.h"
@@ -13,6 +15,72 @@
 #include "ig_tsv.h"
 
 #define MAX_COLS 1024
+#define MAX_TEMPS 8
+
+int ig_eval_cmp_is_user_metrics(const char *path)
+{
+	ig_reader *r = ig_reader_open(path);
+	char *line, err[256];
+	ig_header h;
+	int is = 0;
+
+	if (ig_reader_getline(r, &line) >= 0 && strncmp(line, "#ig:", 4) == 0 &&
+	    ig_header_parse(line, &h, err, sizeof err) == 0) {
+		is = strcmp(h.kind, IG_EVAL_USER_METRICS_KIND) == 0;
+		ig_header_free(&h);
+	}
+	ig_reader_close(r);
+	return is;
+}
+
+/* The temporary user-metrics files, removed at exit. */
+static char *temps[MAX_TEMPS];
+static int ntemps;
+
+static void remove_temps(void)
+{
+	while (ntemps > 0) {
+		ntemps--;
+		unlink(temps[ntemps]);
+		free(temps[ntemps]);
+		temps[ntemps] = NULL;
+	}
+}
+
+static char *make_temp(const char *tmpdir)
+{
+	const char *dir = tmpdir ? tmpdir : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	size_t len = strlen(dir) + 32;
+	char *path = ig_malloc(len);
+	int fd;
+
+	if (ntemps == MAX_TEMPS)
+		ig_die("too many temporary files (at most %d)", MAX_TEMPS);
+	if (ntemps == 0 && atexit(remove_temps) != 0)
+		ig_die("cannot register the removal of temporary files");
+	snprintf(path, len, "%s/ig-eval-cmp.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		ig_die("%s: cannot create a temporary file: %s", dir, strerror(errno));
+	close(fd);
+	temps[ntemps++] = path;
+	return path;
+}
+
+const char *ig_eval_cmp_score_recs(const ig_eval_score_opts *o, ig_eval_score_stats *st)
+{
+	ig_eval_score_opts so = *o;
+	ig_eval_table table = {0};
+	const char *path = make_temp(o->tmpdir);
+
+	so.by_user = ig_writer_open(path, IG_COMPRESS_NO, 1);
+	/* The per-user rows do not depend on the bootstrap: skip it. */
+	so.bootstrap = 0;
+	ig_eval_score(&so, &table, st);
+	ig_writer_close(so.by_user);
+	ig_eval_table_free(&table);
+	return path;
+}
 
 typedef struct side {
 	ig_reader *r;

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "ig_eval_score.h"
 #include "ig_writer.h"
 
 typedef struct ig_eval_cmp_row {
@@ -21,6 +22,21 @@ typedef struct ig_eval_cmp {
 	int n;
 	uint64_t common, only_a, only_b;
 } ig_eval_cmp;
+
+/* Nonzero when PATH starts with a user-metrics header; zero for anything
+ * else (another kind, a headerless list, an empty file), which compare
+ * scores as recommendations first. Opens PATH and reads its first line:
+ * not for stdin. */
+int ig_eval_cmp_is_user_metrics(const char *path);
+
+/* Scores the recommendation stream O->recs exactly as "ig-eval metrics
+ * --by-user" does (O's by_user and bootstrap are ignored) into a plain
+ * user-metrics file in O->tmpdir ($TMPDIR or /tmp when NULL), which is
+ * removed when the program exits, also on an error. Returns its path,
+ * owned by this module. Going through the file, with its values printed
+ * as metrics prints them, makes compare's result that of the two
+ * commands run one after the other, to the last digit. */
+const char *ig_eval_cmp_score_recs(const ig_eval_score_opts *o, ig_eval_score_stats *st);
 
 void ig_eval_compare(const char *a, const char *b, int nrep, uint64_t seed, double level,
 		     ig_eval_cmp *out);
