@@ -424,13 +424,14 @@ int main(int argc, char **argv)
 	ig_synth_world_free(w);
 	ig_cli_summary(&cli, "%llu users, %u items, %llu sessions, %llu impressions, %llu events "
 		       "(%llu view, %llu like, %llu comment, %llu share, %llu save, %llu follow, %llu skip, "
-		       "%llu see_less), %llu follows",
+		       "%llu see_less, %llu hide, %llu report), %llu follows",
 		       (unsigned long long)total.users, params.items, (unsigned long long)total.sessions,
 		       (unsigned long long)total.impressions, (unsigned long long)total.events,
 		       (unsigned long long)total.by_type[IG_EV_VIEW], (unsigned long long)total.by_type[IG_EV_LIKE],
 		       (unsigned long long)total.by_type[IG_EV_COMMENT], (unsigned long long)total.by_type[IG_EV_SHARE],
 		       (unsigned long long)total.by_type[IG_EV_SAVE], (unsigned long long)total.by_type[IG_EV_FOLLOW],
 		       (unsigned long long)total.by_type[IG_EV_SKIP], (unsigned long long)total.by_type[IG_EV_SEE_LESS],
+		       (unsigned long long)total.by_type[IG_EV_HIDE], (unsigned long long)total.by_type[IG_EV_REPORT],
 		       (unsigned long long)total.follows);
 	return 0;
 }

@@ -69,6 +69,8 @@ enum {
 	IG_SYN_H_SAVE,     /* given a view */
 	IG_SYN_H_FOLLOW,   /* given a view, when not yet following */
 	IG_SYN_H_SEE_LESS, /* given a skip */
+	IG_SYN_H_HIDE,     /* given a skip, when not see_less */
+	IG_SYN_H_REPORT,   /* given a skip, when neither see_less nor hide */
 	IG_SYN_NHEADS
 };
 
@@ -95,13 +97,45 @@ typedef struct ig_synth_probs {
 } ig_synth_probs;
 
 /* Probabilities of every head for feature vector X. FOLLOWING nonzero
- * makes the follow head 0. */
+ * makes the follow head 0. The negative heads share one draw after a
+ * skip, so their conditional probabilities are capped to sum to at most 1:
+ * cond[hide] <= 1 - cond[see_less], cond[report] <= 1 - both. */
 void ig_synth_probs_eval(const double x[IG_SYN_NX], int following, ig_synth_probs *p);
+/* The same in two steps, so that a generator can skip the negative heads
+ * (see_less, hide, report) when it needs neither them nor their truth:
+ * the view and the heads given a view, then the heads given a skip. */
+void ig_synth_probs_positive(const double x[IG_SYN_NX], int following, ig_synth_probs *p);
+void ig_synth_probs_negative(const double x[IG_SYN_NX], ig_synth_probs *p);
 
 /* Affinity of an item with topics TOPICS (leaf numbers, N of them, the
  * first weighted 2/3 when there are two) to smoothed interest PHI_S whose
  * largest entry is PHI_MAX: sum_t tau_t * phi_s[t] / phi_max. */
 double ig_synth_affinity(const double *phi_s, double phi_max, const uint32_t *topics, int n);
+
+/* Affinity as above with each topic's weight multiplied by the user's
+ * fatigue multiplier MULT[k] for TOPICS[k]. */
+double ig_synth_affinity_fatigued(const double *phi_s, double phi_max, const uint32_t *topics,
+				  const double *mult, int n);
+
+/* Negative feedback with memory. A see_less, hide or report on an item
+ * raises the user's fatigue F_t on each topic t of the item:
+ *   F_t <- 1 - (1 - F_t) (1 - IG_SYN_FATIGUE_DEPTH tau_t)
+ * (after decaying F_t to the time of the event), and F_t decays back to 0
+ * with a half-life of IG_SYN_FATIGUE_HALF_LIFE days. The multiplier
+ * m_t = 1 - F_t scales topic t in the impression mix and in the
+ * affinity. */
+#define IG_SYN_FATIGUE_DEPTH 0.8
+#define IG_SYN_FATIGUE_HALF_LIFE 2.0
+/* Fatigue LEVEL, set DT seconds ago, now: LEVEL * 2^(-DT / (86400 H)). */
+double ig_synth_fatigue_decay(double level, int64_t dt);
+/* Fatigue after one more negative event on a topic of weight TAU. */
+double ig_synth_fatigue_add(double level, double tau);
+/* Probability that a candidate item with topic multipliers MULT (N of
+ * them, weights 1, or 2/3 and 1/3) is kept: sum_k tau_k MULT[k]. */
+double ig_synth_keep_prob(const double *mult, int n);
+/* Candidates drawn for one impression at most; when none is kept the
+ * session ends. */
+#define IG_SYN_CANDIDATES 16
 
 /* Smooths interest PHI over the topic tree: phi_s[t] = (1 - ETA) phi[t] +
  * ETA * (sum of phi over t's siblings and t) / SUBTOPICS. Returns the

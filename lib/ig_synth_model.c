@@ -16,7 +16,8 @@ static const char *const cols_events[] = {"ts", "user", "item", "event", "value"
 static const char *const cols_interests[] = {"user", "topic", "weight"};
 static const char *const cols_impressions[] = {
 	"ts", "user", "item", "source", "focus", "affinity", "p_view", "p_like",
-	"p_comment", "p_share", "p_save", "p_follow", "p_see_less"
+	"p_comment", "p_share", "p_save", "p_follow", "p_see_less", "p_hide",
+	"p_report"
 };
 static const char *const cols_users[] = {
 	"user", "sessions_per_day", "propensity", "pref_photo", "pref_video",
@@ -63,7 +64,7 @@ const char *ig_synth_source_name(int src)
 	return src >= 0 && src < IG_SYN_NSRC ? source_names[src] : "?";
 }
 
-/* Rows: view, like, comment, share, save, follow, see_less.
+/* Rows: view, like, comment, share, save, follow, see_less, hide, report.
  * Columns: bias, affinity, author popularity, follows author, media
  * preference, item quality, user propensity. Kept in step with the table
  * in man/ig-synth.1. */
@@ -74,7 +75,9 @@ const double ig_synth_coef[IG_SYN_NHEADS][IG_SYN_NX] = {
 	{-7.0, 3.5, 0.3, 0.3, 0.3, 1.0, 1.0},     /* share | view */
 	{-6.5, 3.0, 0.2, 0.2, 0.8, 1.0, 1.0},     /* save | view */
 	{-6.0, 2.5, 0.5, 0.0, 0.0, 0.5, 0.5},     /* follow | view, not following */
-	{-2.5, -3.0, -0.3, -1.0, -0.5, -0.5, 0.0} /* see_less | skip */
+	{-2.5, -3.0, -0.3, -1.0, -0.5, -0.5, 0.0}, /* see_less | skip */
+	{-4.35, -3.0, -0.5, -1.0, -0.5, -1.0, 0.0}, /* hide | skip */
+	{-8.7, -1.0, -0.5, -1.0, 0.0, -4.0, 0.0}   /* report | skip */
 };
 
 double ig_synth_logistic(double z)
@@ -84,24 +87,48 @@ double ig_synth_logistic(double z)
 	return exp(z) / (1.0 + exp(z));
 }
 
-void ig_synth_probs_eval(const double x[IG_SYN_NX], int following, ig_synth_probs *p)
+static double head_prob(const double x[IG_SYN_NX], int h)
 {
-	int h, k;
+	double z = 0;
+	int k;
+
+	for (k = 0; k < IG_SYN_NX; k++)
+		z += ig_synth_coef[h][k] * x[k];
+	return ig_synth_logistic(z);
+}
+
+void ig_synth_probs_positive(const double x[IG_SYN_NX], int following, ig_synth_probs *p)
+{
+	int h;
 	double pv;
 
-	for (h = 0; h < IG_SYN_NHEADS; h++) {
-		double z = 0;
-		for (k = 0; k < IG_SYN_NX; k++)
-			z += ig_synth_coef[h][k] * x[k];
-		p->cond[h] = ig_synth_logistic(z);
-	}
-	if (following)
-		p->cond[IG_SYN_H_FOLLOW] = 0;
+	for (h = IG_SYN_H_VIEW; h <= IG_SYN_H_FOLLOW; h++)
+		p->cond[h] = h == IG_SYN_H_FOLLOW && following ? 0 : head_prob(x, h);
 	pv = p->cond[IG_SYN_H_VIEW];
 	p->marginal[IG_SYN_H_VIEW] = pv;
 	for (h = IG_SYN_H_LIKE; h <= IG_SYN_H_FOLLOW; h++)
 		p->marginal[h] = pv * p->cond[h];
-	p->marginal[IG_SYN_H_SEE_LESS] = (1.0 - pv) * p->cond[IG_SYN_H_SEE_LESS];
+}
+
+void ig_synth_probs_negative(const double x[IG_SYN_NX], ig_synth_probs *p)
+{
+	int h;
+
+	for (h = IG_SYN_H_SEE_LESS; h <= IG_SYN_H_REPORT; h++)
+		p->cond[h] = head_prob(x, h);
+	/* One draw decides see_less, hide or report after a skip. */
+	if (p->cond[IG_SYN_H_HIDE] > 1.0 - p->cond[IG_SYN_H_SEE_LESS])
+		p->cond[IG_SYN_H_HIDE] = 1.0 - p->cond[IG_SYN_H_SEE_LESS];
+	if (p->cond[IG_SYN_H_REPORT] > 1.0 - p->cond[IG_SYN_H_SEE_LESS] - p->cond[IG_SYN_H_HIDE])
+		p->cond[IG_SYN_H_REPORT] = 1.0 - p->cond[IG_SYN_H_SEE_LESS] - p->cond[IG_SYN_H_HIDE];
+	for (h = IG_SYN_H_SEE_LESS; h <= IG_SYN_H_REPORT; h++)
+		p->marginal[h] = (1.0 - p->cond[IG_SYN_H_VIEW]) * p->cond[h];
+}
+
+void ig_synth_probs_eval(const double x[IG_SYN_NX], int following, ig_synth_probs *p)
+{
+	ig_synth_probs_positive(x, following, p);
+	ig_synth_probs_negative(x, p);
 }
 
 double ig_synth_affinity(const double *phi_s, double phi_max, const uint32_t *topics, int n)
@@ -116,6 +143,40 @@ double ig_synth_affinity(const double *phi_s, double phi_max, const uint32_t *to
 		a = (2.0 * phi_s[topics[0]] + phi_s[topics[1]]) / 3.0;
 	a /= phi_max;
 	return a > 1.0 ? 1.0 : a;
+}
+
+double ig_synth_affinity_fatigued(const double *phi_s, double phi_max, const uint32_t *topics,
+				  const double *mult, int n)
+{
+	double a;
+
+	if (phi_max <= 0)
+		return 0;
+	if (n == 1)
+		a = phi_s[topics[0]] * mult[0];
+	else
+		a = (2.0 * phi_s[topics[0]] * mult[0] + phi_s[topics[1]] * mult[1]) / 3.0;
+	a /= phi_max;
+	return a > 1.0 ? 1.0 : a;
+}
+
+double ig_synth_fatigue_decay(double level, int64_t dt)
+{
+	if (level <= 0 || dt <= 0)
+		return level;
+	return level * exp2(-(double)dt / (86400.0 * IG_SYN_FATIGUE_HALF_LIFE));
+}
+
+double ig_synth_fatigue_add(double level, double tau)
+{
+	return 1.0 - (1.0 - level) * (1.0 - IG_SYN_FATIGUE_DEPTH * tau);
+}
+
+double ig_synth_keep_prob(const double *mult, int n)
+{
+	if (n == 1)
+		return mult[0];
+	return (2.0 * mult[0] + mult[1]) / 3.0;
 }
 
 double ig_synth_smooth(const double *phi, uint32_t roots, uint32_t subtopics, double *phi_s)

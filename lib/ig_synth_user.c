@@ -34,6 +34,13 @@ struct ig_synth_gen {
 	size_t init_cap;
 	int64_t *starts;
 	size_t starts_cap;
+	/* Negative feedback: fatigue F_t set at fat_ts[t] (0 when never
+	 * fatigued), the leaves with F_t > 0, and the hidden authors, sorted. */
+	double *fat;
+	int64_t *fat_ts;
+	uint32_t *fat_list, nfat;
+	uint32_t *hidden;
+	size_t nhidden, hidden_cap;
 };
 
 ig_synth_gen *ig_synth_gen_new(const ig_synth_world *w)
@@ -46,6 +53,9 @@ ig_synth_gen *ig_synth_gen_new(const ig_synth_world *w)
 	g->phi = ig_malloc(nl * sizeof *g->phi);
 	g->phi_s = ig_malloc(nl * sizeof *g->phi_s);
 	g->phi_cum = ig_malloc(nl * sizeof *g->phi_cum);
+	g->fat = ig_calloc(nl, sizeof *g->fat);
+	g->fat_ts = ig_calloc(nl, sizeof *g->fat_ts);
+	g->fat_list = ig_malloc(nl * sizeof *g->fat_list);
 	return g;
 }
 
@@ -60,6 +70,10 @@ void ig_synth_gen_free(ig_synth_gen *g)
 	free(g->fol);
 	free(g->init);
 	free(g->starts);
+	free(g->fat);
+	free(g->fat_ts);
+	free(g->fat_list);
+	free(g->hidden);
 	free(g);
 }
 
@@ -163,42 +177,90 @@ void ig_synth_user_interest(const ig_synth_world *w, ig_rng *rng, double *theta)
 		theta[t] /= kept;
 }
 
-static int follows_author(const ig_synth_gen *g, uint32_t a)
+/* Position of A in the sorted set SET of N authors, or where it goes. */
+static size_t set_find(const uint32_t *set, size_t n, uint32_t a)
 {
-	size_t lo = 0, hi = g->nfol;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (g->fol[mid] < a)
+		if (set[mid] < a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < g->nfol && g->fol[lo] == a;
+	return lo;
 }
 
-/* Adds A to the sorted follow set; 0 if it was there already. */
+static int set_has(const uint32_t *set, size_t n, uint32_t a)
+{
+	size_t k = set_find(set, n, a);
+
+	return k < n && set[k] == a;
+}
+
+/* Adds A to the sorted set *SET; 0 if it was there already. */
+static int set_add(uint32_t **set, size_t *n, size_t *cap, uint32_t a)
+{
+	size_t k = set_find(*set, *n, a);
+
+	if (k < *n && (*set)[k] == a)
+		return 0;
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		*set = ig_reallocarray(*set, *cap, sizeof **set);
+	}
+	memmove(*set + k + 1, *set + k, (*n - k) * sizeof **set);
+	(*set)[k] = a;
+	(*n)++;
+	return 1;
+}
+
+static int follows_author(const ig_synth_gen *g, uint32_t a)
+{
+	return set_has(g->fol, g->nfol, a);
+}
+
 static int add_follow(ig_synth_gen *g, uint32_t a)
 {
-	size_t lo = 0, hi = g->nfol;
+	return set_add(&g->fol, &g->nfol, &g->fol_cap, a);
+}
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (g->fol[mid] < a)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* The fatigue multiplier 1 - F_t of leaf T at TS. */
+static double multiplier(const ig_synth_gen *g, uint32_t t, int64_t ts)
+{
+	if (g->fat[t] == 0)
+		return 1.0;
+	return 1.0 - ig_synth_fatigue_decay(g->fat[t], ts - g->fat_ts[t]);
+}
+
+/* A see_less, hide or report at TS on ITEM: fatigue on its topics. */
+static void add_fatigue(ig_synth_gen *g, uint32_t item, int64_t ts)
+{
+	const ig_synth_world *w = g->w;
+	int k, n = w->item_ntopics[item];
+
+	for (k = 0; k < n; k++) {
+		uint32_t t = w->item_topics[item][k];
+		double tau = n == 1 ? 1.0 : (k == 0 ? 2.0 / 3.0 : 1.0 / 3.0);
+		if (g->fat[t] == 0)
+			g->fat_list[g->nfat++] = t;
+		g->fat[t] = ig_synth_fatigue_add(ig_synth_fatigue_decay(g->fat[t], ts - g->fat_ts[t]), tau);
+		g->fat_ts[t] = ts;
 	}
-	if (lo < g->nfol && g->fol[lo] == a)
-		return 0;
-	if (g->nfol == g->fol_cap) {
-		g->fol_cap = g->fol_cap ? 2 * g->fol_cap : 64;
-		g->fol = ig_reallocarray(g->fol, g->fol_cap, sizeof *g->fol);
+}
+
+/* Forgets the previous user's negative feedback. */
+static void reset_feedback(ig_synth_gen *g)
+{
+	uint32_t k;
+
+	for (k = 0; k < g->nfat; k++) {
+		g->fat[g->fat_list[k]] = 0;
+		g->fat_ts[g->fat_list[k]] = 0;
 	}
-	memmove(g->fol + lo + 1, g->fol + lo, (g->nfol - lo) * sizeof *g->fol);
-	g->fol[lo] = a;
-	g->nfol++;
-	return 1;
+	g->nfat = 0;
+	g->nhidden = 0;
 }
 
 static int cmp_follow(const void *x, const void *y)
@@ -407,6 +469,7 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 	ig_rng_seed_stream(r, p->seed, IG_SYN_USER_STREAM + (uint64_t)u);
 	set_id(&uid, ig_synth_put_user, w, u);
 	out->stats.users++;
+	reset_feedback(g);
 
 	/* Long-term interest, traits. */
 	ig_synth_user_interest(w, r, g->theta);
@@ -492,24 +555,46 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 		len = 1 + poisson(r, (p->impressions - 1.0) * ig_rng_exponential(r));
 		out->stats.sessions++;
 		for (k = 0; k < len; k++) {
-			double x[IG_SYN_NX];
+			double x[IG_SYN_NX], mult[2];
 			ig_synth_probs pr;
-			int src = IG_SYN_SRC_EXPLORE, following, viewed;
-			uint32_t item = pick_item(g, r, ts, &src), a;
+			int src = IG_SYN_SRC_EXPLORE, following, viewed, c, nt = 0;
+			uint32_t item = UINT32_MAX, a = 0;
 			int64_t te;
 
-			if (item == UINT32_MAX)
+			/* The policy respects negative feedback: a candidate is
+			 * kept with probability sum_t tau_t m_t, never when its
+			 * author is hidden. */
+			for (c = 0; c < IG_SYN_CANDIDATES; c++) {
+				int j;
+				double keep;
+				item = pick_item(g, r, ts, &src);
+				if (item == UINT32_MAX)
+					break;
+				a = w->item_author[item];
+				nt = w->item_ntopics[item];
+				for (j = 0; j < nt; j++)
+					mult[j] = multiplier(g, w->item_topics[item][j], ts);
+				if (g->nhidden > 0 && set_has(g->hidden, g->nhidden, a))
+					continue;
+				keep = ig_synth_keep_prob(mult, nt);
+				if (keep >= 1.0 || ig_rng_double(r) < keep)
+					break;
+			}
+			if (item == UINT32_MAX || c == IG_SYN_CANDIDATES)
 				break;
-			a = w->item_author[item];
 			following = follows_author(g, a);
 			x[IG_SYN_X_BIAS] = 1.0;
-			x[IG_SYN_X_AFF] = ig_synth_affinity(g->phi_s, phi_max, w->item_topics[item], w->item_ntopics[item]);
+			x[IG_SYN_X_AFF] = ig_synth_affinity_fatigued(g->phi_s, phi_max, w->item_topics[item], mult, nt);
 			x[IG_SYN_X_POP] = w->author_pop[a];
 			x[IG_SYN_X_FOL] = following;
 			x[IG_SYN_X_MED] = media_pref[w->item_media[item]];
 			x[IG_SYN_X_QUAL] = w->item_quality[item];
 			x[IG_SYN_X_USER] = propensity;
-			ig_synth_probs_eval(x, following, &pr);
+			/* The negative heads cost three exp() and are needed
+			 * only for a skip or the truth. */
+			ig_synth_probs_positive(x, following, &pr);
+			if (out->want[IG_SYN_TRUTH_IMPRESSIONS])
+				ig_synth_probs_negative(x, &pr);
 			set_id(&iid, ig_synth_put_item, w, item);
 			out->stats.impressions++;
 			event_row(out, ts, &uid, &iid, IG_EV_IMPRESSION, -1);
@@ -546,9 +631,22 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 					follow_row(out, w, &uid, a, te);
 				}
 			} else {
+				double v, c_sl, c_hide, c_report;
+				if (!out->want[IG_SYN_TRUTH_IMPRESSIONS])
+					ig_synth_probs_negative(x, &pr);
+				v = ig_rng_double(r);
+				c_sl = pr.cond[IG_SYN_H_SEE_LESS];
+				c_hide = c_sl + pr.cond[IG_SYN_H_HIDE];
+				c_report = c_hide + pr.cond[IG_SYN_H_REPORT];
 				event_row(out, ts, &uid, &iid, IG_EV_SKIP, -1);
-				if (ig_rng_double(r) < pr.cond[IG_SYN_H_SEE_LESS])
-					event_row(out, ts, &uid, &iid, IG_EV_SEE_LESS, -1);
+				/* One draw: see_less, hide, report or nothing. */
+				if (v < c_report) {
+					int type = v < c_sl ? IG_EV_SEE_LESS : v < c_hide ? IG_EV_HIDE : IG_EV_REPORT;
+					event_row(out, ts, &uid, &iid, type, -1);
+					add_fatigue(g, item, ts);
+					if (type != IG_EV_SEE_LESS)
+						set_add(&g->hidden, &g->nhidden, &g->hidden_cap, a);
+				}
 				te = ts + 1;
 			}
 			ts = te + 1 + (int64_t)ig_rng_below(r, 3);

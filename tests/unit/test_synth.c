@@ -209,6 +209,73 @@ static void test_affinity(void **state)
 	assert_true(ig_synth_affinity(ps, 0, one, 1) == 0);
 }
 
+/* Fatigue, worked by hand: depth 0.8, half-life 2 days. */
+static void test_fatigue(void **state)
+{
+	double f, m1[1] = {0.2}, m2[2] = {0.5, 1.0};
+	double ps[3] = {0.5, 0.25, 0.25};
+	uint32_t one[1] = {1}, two[2] = {0, 2};
+
+	(void)state;
+	/* A see_less on a one-topic item: F = 1 - 1 * (1 - 0.8) = 0.8. */
+	f = ig_synth_fatigue_add(0, 1.0);
+	assert_true(fabs(f - 0.8) < 1e-15);
+	/* Half of it after one half-life (2 days), 0.8 / sqrt(2) after one day. */
+	assert_true(fabs(ig_synth_fatigue_decay(f, 2 * 86400) - 0.4) < 1e-15);
+	assert_true(fabs(ig_synth_fatigue_decay(f, 86400) - 0.565685424949238) < 1e-12);
+	assert_true(fabs(ig_synth_fatigue_decay(f, 8 * 86400) - 0.05) < 1e-15);
+	assert_true(ig_synth_fatigue_decay(f, 0) == f);
+	assert_true(ig_synth_fatigue_decay(0, 86400) == 0);
+	/* A second see_less two days later: 1 - (1 - 0.4)(1 - 0.8) = 0.88,
+	 * two days after that 0.44, a multiplier of 0.56. */
+	f = ig_synth_fatigue_add(ig_synth_fatigue_decay(f, 2 * 86400), 1.0);
+	assert_true(fabs(f - 0.88) < 1e-15);
+	assert_true(fabs(1 - ig_synth_fatigue_decay(f, 2 * 86400) - 0.56) < 1e-15);
+	/* Two-topic items fatigue their topics by tau: 0.8 * 2/3, 0.8 / 3. */
+	assert_true(fabs(ig_synth_fatigue_add(0, 2.0 / 3) - 1.6 / 3) < 1e-15);
+	assert_true(fabs(ig_synth_fatigue_add(0.5, 1.0 / 3) - (1 - 0.5 * (1 - 0.8 / 3))) < 1e-15);
+	/* Keep probabilities: m, or (2 m1 + m2) / 3 = (1 + 1) / 3. */
+	assert_true(fabs(ig_synth_keep_prob(m1, 1) - 0.2) < 1e-15);
+	assert_true(fabs(ig_synth_keep_prob(m2, 2) - 2.0 / 3) < 1e-15);
+	/* Fatigued affinity: 0.25 * 0.2 / 0.5 = 0.1; (2 * 0.5 * 0.5 + 0.25) / 3 / 0.5 = 0.5. */
+	assert_true(fabs(ig_synth_affinity_fatigued(ps, 0.5, one, m1, 1) - 0.1) < 1e-15);
+	assert_true(fabs(ig_synth_affinity_fatigued(ps, 0.5, two, m2, 2) - 0.5) < 1e-15);
+	assert_true(ig_synth_affinity_fatigued(ps, 0, one, m1, 1) == 0);
+}
+
+/* The negative heads: hand-computed logits, and the cap that keeps their
+ * one shared draw a distribution. */
+static void test_negative_heads(void **state)
+{
+	double x[IG_SYN_NX] = {1, 0, 0, 0, 0, 0, 0};
+	ig_synth_probs p;
+	double skip = 1 - 1 / (1 + exp(1.0)); /* view: -1 */
+
+	(void)state;
+	ig_synth_probs_eval(x, 0, &p);
+	assert_true(fabs(p.cond[IG_SYN_H_SEE_LESS] - 0.0758581800212435) < 1e-12); /* -2.5 */
+	assert_true(fabs(p.cond[IG_SYN_H_HIDE] - 1 / (1 + exp(4.35))) < 1e-15);
+	assert_true(fabs(p.cond[IG_SYN_H_HIDE] - 0.0127423) < 1e-7);
+	assert_true(fabs(p.cond[IG_SYN_H_REPORT] - 1 / (1 + exp(8.7))) < 1e-15);
+	assert_true(fabs(p.marginal[IG_SYN_H_HIDE] - skip * p.cond[IG_SYN_H_HIDE]) < 1e-15);
+	assert_true(fabs(p.marginal[IG_SYN_H_REPORT] - skip * p.cond[IG_SYN_H_REPORT]) < 1e-15);
+	/* A bad item (quality -1, unknown author -1): report
+	 * -8.7 + 0.5 + 4 = -4.2; hide -4.35 + 0.5 + 1 = -2.85. */
+	x[IG_SYN_X_POP] = -1;
+	x[IG_SYN_X_QUAL] = -1;
+	ig_synth_probs_eval(x, 0, &p);
+	assert_true(fabs(p.cond[IG_SYN_H_REPORT] - 1 / (1 + exp(4.2))) < 1e-15);
+	assert_true(fabs(p.cond[IG_SYN_H_HIDE] - 1 / (1 + exp(2.85))) < 1e-15);
+	/* Quality -5: see_less -2.5 + 2.5 = 0 (0.5); hide -4.35 + 5 = 0.65,
+	 * capped to 1 - 0.5; report 11.3, capped to 0. */
+	x[IG_SYN_X_POP] = 0;
+	x[IG_SYN_X_QUAL] = -5;
+	ig_synth_probs_eval(x, 0, &p);
+	assert_true(fabs(p.cond[IG_SYN_H_SEE_LESS] - 0.5) < 1e-15);
+	assert_true(fabs(p.cond[IG_SYN_H_HIDE] - 0.5) < 1e-15);
+	assert_true(p.cond[IG_SYN_H_REPORT] == 0);
+}
+
 static void test_format(void **state)
 {
 	ig_synth_buf b = {0};
@@ -415,6 +482,8 @@ int main(void)
 		cmocka_unit_test(test_interest),
 		cmocka_unit_test(test_model_values),
 		cmocka_unit_test(test_affinity),
+		cmocka_unit_test(test_fatigue),
+		cmocka_unit_test(test_negative_heads),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_user_determinism),
 		cmocka_unit_test(test_readback),
