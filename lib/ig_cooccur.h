@@ -166,7 +166,7 @@ static inline int ig_cooc_score_pair(const ig_cooc_scorer *sc, uint32_t a, uint3
 	case IG_COOC_LIFT:
 		v = dw * sc->z / ((double)sc->row->sum[a] * (double)sc->col->sum[b]);
 		v = 1 + (v - 1) * shrink;
-		if (!(v > 1))
+		if (!(v > 1) || isinf(v))
 			return 0;
 		*out = v;
 		return 1;
@@ -176,7 +176,10 @@ static inline int ig_cooc_score_pair(const ig_cooc_scorer *sc, uint32_t a, uint3
 	default:
 		return 0;
 	}
-	if (!(v > 0))
+	/* A sum that rounded to 0 in fixed point (a tiny weight squared),
+	 * or partial counts without an entity's sums, divide by 0: such a
+	 * pair has no score, rather than "inf" in the output. */
+	if (!(v > 0) || isinf(v))
 		return 0;
 	*out = v;
 	return 1;

@@ -66,7 +66,12 @@ uint32_t ig_vectors_add(ig_vectors *v, const char *name, size_t len, const float
 	if (v->n == UINT32_MAX - 1)
 		ig_die("too many vectors");
 	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 1024;
+		/* The first block holds at most 2^20 floats: a header's DIM
+		 * alone must not allocate gigabytes before rows arrive. */
+		if (v->cap == 0)
+			v->cap = v->dim >= (1u << 20) ? 1 : v->dim > 1024 ? (1u << 20) / v->dim : 1024;
+		else
+			v->cap = v->cap > UINT32_MAX / 2 ? UINT32_MAX : v->cap * 2;
 		v->data = ig_reallocarray(v->data, (size_t)v->cap * v->dim, sizeof *v->data);
 	}
 	id = ig_intern_add(v->names, name, len);
@@ -276,9 +281,10 @@ static size_t read_name(src *s, char *name, int binary)
 	if (ch == EOF)
 		return 0;
 	while ((ch = src_getc(s)) != EOF && ch != ' ') {
-		if (ch == '\n' || ch == '\t' || ch == '\0')
+		if (ch == '\n' || ch == '\t' || ch == '\r' || ch == '\0')
 			ig_die_at(s->name, s->line, "vector %llu: a name cannot hold a %s",
-				  (unsigned long long)s->record + 1, ch == '\n' ? "newline" : ch == '\t' ? "tab" : "NUL byte");
+				  (unsigned long long)s->record + 1, ch == '\n' ? "newline" : ch == '\t' ? "tab" :
+				  ch == '\r' ? "carriage return" : "NUL byte");
 		if (n == MAX_NAME)
 			ig_die_at(s->name, s->line, "vector %llu: name longer than %d bytes",
 				  (unsigned long long)s->record + 1, MAX_NAME);

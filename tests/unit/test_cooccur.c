@@ -212,6 +212,58 @@ static void test_swing(void **state)
 		     "C\tB\t0.333333015\t1\n");
 }
 
+/* A pair whose score divides by 0 is left out, never written as "inf":
+ * an entity engaged only with a tiny weight, whose squared sum rounds to
+ * 0 in 2^-20 units (u1: X like 0.0001, Y view 1; cosine 1e-4/sqrt(0 * 1)),
+ * and partial counts with a pair but no sums (found while writing
+ * tests/fuzz/fuzz_cooccur.c, which now checks every score it writes). */
+static void test_unscorable(void **state)
+{
+	static const char partial[] =
+		"#ig:cooccur-partial/1\ttype\ta\tb\tweight\tsupport\n"
+		"p\tA\tB\t1048576\t1\n";
+	char *events = write_temp("#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+				  "1\tu1\tX\tlike\t\n2\tu1\tY\tview\t\n");
+	char *part = write_temp(partial), *out = write_temp(""), *got, err[256];
+	ig_cooc_opts o;
+	ig_cooc_job j;
+	ig_writer *w;
+	int engine, score;
+
+	(void)state;
+	ig_cooc_opts_default(&o);
+	assert_int_equal(ig_event_weights_parse("like=0.0001,view=1", o.engage.weights, err, sizeof err), 0);
+	for (engine = IG_COOC_ENGINE_AUTO; engine <= IG_COOC_ENGINE_PAIRS; engine++) {
+		o.engine = engine;
+		got = run(&o, events);
+		assert_string_equal(got, "");
+		free(got);
+	}
+	o.engine = IG_COOC_ENGINE_AUTO;
+	for (score = IG_COOC_COUNT; score <= IG_COOC_PMI; score++) {
+		o.score = score;
+		ig_cooc_job_init(&j, &o, NULL, -1);
+		ig_cooc_job_reduce(&j, &part, 1);
+		w = ig_writer_open(out, IG_COMPRESS_NO, 6);
+		ig_cooc_job_write_neighbors(&j, w);
+		ig_writer_close(w);
+		ig_cooc_job_free(&j);
+		got = read_all(out);
+		/* count needs no sums; lift and pmi get R from the pairs */
+		if (score == IG_COOC_COSINE || score == IG_COOC_JACCARD)
+			assert_string_equal(got, "");
+		else
+			assert_null(strstr(got, "inf"));
+		free(got);
+	}
+	unlink(events);
+	unlink(part);
+	unlink(out);
+	free(events);
+	free(part);
+	free(out);
+}
+
 static void test_windows(void **state)
 {
 	(void)state;
@@ -352,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_jaccard),
 		cmocka_unit_test(test_lift_pmi),
 		cmocka_unit_test(test_swing),
+		cmocka_unit_test(test_unscorable),
 		cmocka_unit_test(test_windows),
 		cmocka_unit_test(test_min_support_topk),
 		cmocka_unit_test(test_topk_ties),

@@ -216,6 +216,44 @@ static void test_malformed(void **state)
 	BAD("1 2\na 1 2.5.5\n", ":2: vector 'a': value 2 is not a number '2.5.5'\n");
 	BAD("2 1\na 1\na 2\n", ":3: repeated name 'a'\n");
 	BAD("1 4\nab \x01\x02\x03\x04\x05\x06", ": vector 1 ('ab'): truncated\n");
+	/* Found while writing tests/fuzz/fuzz_vectors.c: a carriage return in a
+	 * name got past the reader and died in ig_vectors_add without the
+	 * file and line. */
+	BAD("1 1\na\rb 1\n", ":2: vector 1: a name cannot hold a carriage return\n");
+}
+
+/* A header's DIM must not make the first row allocate for 1024 rows of
+ * DIM floats (4 GB at the largest DIM) before more rows arrive: the first
+ * block holds at most 2^20 floats. */
+static void test_large_dim(void **state)
+{
+	static const float zeros[2000];
+	uint32_t dim = 1000000;
+	size_t len = 10 + 2 + (size_t)dim * 4 + 1;
+	char *bytes = calloc(1, len), *path;
+	ig_vectors *v;
+
+	(void)state;
+	assert_non_null(bytes);
+	memcpy(bytes, "1 1000000\na ", 12);
+	bytes[len - 1] = '\n';
+	path = write_bytes(bytes, len);
+	free(bytes);
+	v = ig_vectors_load(path);
+	unlink(path);
+	assert_int_equal(v->n, 1);
+	assert_int_equal(v->dim, dim);
+	assert_int_equal(v->format, IG_VECTORS_BINARY);
+	assert_int_equal(v->cap, 1);
+	assert_true(ig_vectors_row(v, 0)[dim - 1] == 0.0f);
+	ig_vectors_free(v);
+	v = ig_vectors_new(2000);
+	assert_int_equal(ig_vectors_add(v, "x", 1, zeros), 0);
+	assert_int_equal(v->cap, (1 << 20) / 2000);
+	ig_vectors_free(v);
+	v = sample();
+	assert_int_equal(v->cap, 1024);
+	ig_vectors_free(v);
 }
 
 static void add_bad_name(void *arg)
@@ -281,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_layouts),
 		cmocka_unit_test(test_nearest),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_large_dim),
 		cmocka_unit_test(test_bad_name),
 		cmocka_unit_test(test_format_float),
 	};

@@ -1,0 +1,82 @@
+/* libFuzzer harness for the word2vec reader, ig_vectors_load, over
+ * arbitrary bytes: text or binary, plain or gzip. Bad input must end in a
+ * clean ig_die, never a crash, an overread, or an allocation that the
+ * header asks for before the data arrives.
+ *
+ *   make fuzz
+ *   ASAN_OPTIONS=detect_leaks=0 build-fuzz/fuzz_vectors -fork=1 -ignore_ooms=1 \
+ *       -rss_limit_mb=1024 -max_total_time=300 tests/fuzz/corpus_vectors
+ * A die unwinds with longjmp and leaks what was allocated: hence no leak
+ * detection, and fork mode, which restarts a worker that grows too big.
+ */
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "ig_err.h"
+#include "ig_vectors.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static jmp_buf on_die;
+
+static void die_hook(void)
+{
+	longjmp(on_die, 1);
+}
+
+/* The input goes to stdin. ig_vectors_load reads a dup of it, which a
+ * die leaks: after each input the harness closes every descriptor from
+ * the lowest one free at the start up to the lowest one free now. */
+static void stdin_from(const char *path, const uint8_t *data, size_t size)
+{
+	FILE *fp = fopen(path, "wb");
+	int fd;
+
+	if (fp == NULL)
+		abort();
+	if (size && fwrite(data, size, 1, fp) != 1)
+		abort();
+	fclose(fp);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+		abort();
+	close(fd);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char path[64];
+	static volatile int ready;
+	static int first_free = -1;
+	ig_vectors *v;
+	uint32_t i;
+	int fd;
+
+	if (!ready) {
+		snprintf(path, sizeof path, "/tmp/igfuzz-vec.%ld", (long)getpid());
+		ig_set_die_hook(die_hook);
+		first_free = dup(STDIN_FILENO);
+		close(first_free);
+		ready = 1;
+	}
+	stdin_from(path, data, size);
+	if (setjmp(on_die) == 0) {
+		v = ig_vectors_load("-");
+		/* What was loaded must be self-consistent. */
+		for (i = 0; i < v->n; i++)
+			if (ig_vectors_find(v, ig_vectors_name(v, i), strlen(ig_vectors_name(v, i))) != i)
+				abort();
+		ig_vectors_free(v);
+	}
+	/* The die leaked the gzFile and its dup of stdin. */
+	fd = dup(STDIN_FILENO);
+	for (; fd > first_free; fd--)
+		close(fd);
+	close(first_free);
+	return 0;
+}
