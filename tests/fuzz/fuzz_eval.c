@@ -25,30 +25,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static jmp_buf on_die;
-
-static void die_hook(void)
-{
-	longjmp(on_die, 1);
-}
-
-/* The input goes to stdin: a reader of "-" never closes its descriptor,
- * so a die that unwinds past the close leaks no file descriptor. */
-static void stdin_from(const char *path, const uint8_t *data, size_t size)
-{
-	FILE *fp = fopen(path, "wb");
-	int fd;
-
-	if (fp == NULL)
-		abort();
-	if (size && fwrite(data, size, 1, fp) != 1)
-		abort();
-	fclose(fp);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
-		abort();
-	close(fd);
-}
+#include "fuzz_stdin.h"
 
 static char prev[1 << 16];
 static size_t prev_len;

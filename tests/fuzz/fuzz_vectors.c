@@ -22,31 +22,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static jmp_buf on_die;
-
-static void die_hook(void)
-{
-	longjmp(on_die, 1);
-}
-
-/* The input goes to stdin. ig_vectors_load reads a dup of it, which a
- * die leaks: after each input the harness closes every descriptor from
- * the lowest one free at the start up to the lowest one free now. */
-static void stdin_from(const char *path, const uint8_t *data, size_t size)
-{
-	FILE *fp = fopen(path, "wb");
-	int fd;
-
-	if (fp == NULL)
-		abort();
-	if (size && fwrite(data, size, 1, fp) != 1)
-		abort();
-	fclose(fp);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
-		abort();
-	close(fd);
-}
+#include "fuzz_stdin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

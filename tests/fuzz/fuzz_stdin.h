@@ -1,0 +1,39 @@
+/* What every fuzz harness here shares. ig_die is turned into a longjmp to
+ * ON_DIE (set the hook with ig_set_die_hook(die_hook)), and the input is
+ * handed to the parser as stdin: a reader of "-" never closes its
+ * descriptor, so a die that unwinds past the close leaks no descriptor. */
+#ifndef FUZZ_STDIN_H
+#define FUZZ_STDIN_H
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static jmp_buf on_die;
+
+static void die_hook(void)
+{
+	longjmp(on_die, 1);
+}
+
+/* Writes DATA to PATH and makes that file the process's stdin. */
+static void stdin_from(const char *path, const uint8_t *data, size_t size)
+{
+	FILE *fp = fopen(path, "wb");
+	int fd;
+
+	if (fp == NULL)
+		abort();
+	if (size && fwrite(data, size, 1, fp) != 1)
+		abort();
+	fclose(fp);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+		abort();
+	close(fd);
+}
+
+#endif
