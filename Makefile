@@ -20,7 +20,7 @@ BUILD ?= build
 BIN ?= bin
 endif
 
-LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_SRC  := $(sort $(wildcard lib/*/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/ig-*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -75,6 +75,7 @@ check: deps
 	@sh tests/unit/run.sh $(UNITS)
 	@sh tests/cli/run.sh $(CURDIR)/$(BIN)
 	@sh tests/manlint.sh $(MANS)
+	@sh tests/layers.sh
 
 unit: deps
 	@$(MAKE) --no-print-directory $(UNITS)

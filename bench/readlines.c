@@ -2,9 +2,9 @@
  * at tabs, as every tool does; prints the line and field counts. */
 #include <stdio.h>
 
-#include "ig_err.h"
-#include "ig_reader.h"
-#include "ig_tsv.h"
+#include "core/ig_err.h"
+#include "io/ig_reader.h"
+#include "io/ig_tsv.h"
 
 int main(int argc, char **argv)
 {

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ig_cli.h"
-#include "ig_cooccur_run.h"
-#include "ig_err.h"
-#include "ig_num.h"
-#include "ig_tsv.h"
+#include "cli/ig_cli.h"
+#include "cooccur/ig_cooccur_run.h"
+#include "core/ig_err.h"
+#include "core/ig_num.h"
+#include "io/ig_tsv.h"
 
 enum {
 	OPT_ENTITY = IG_OPT_FIRST_TOOL,

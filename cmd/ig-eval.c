@@ -7,16 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ig_cli.h"
-#include "ig_err.h"
-#include "ig_eval_baseline.h"
-#include "ig_eval_compare.h"
-#include "ig_eval_io.h"
-#include "ig_eval_report.h"
-#include "ig_eval_score.h"
-#include "ig_eval_split.h"
-#include "ig_num.h"
-#include "ig_writer.h"
+#include "cli/ig_cli.h"
+#include "core/ig_err.h"
+#include "eval/ig_eval_baseline.h"
+#include "eval/ig_eval_compare.h"
+#include "eval/ig_eval_io.h"
+#include "eval/ig_eval_report.h"
+#include "eval/ig_eval_score.h"
+#include "eval/ig_eval_split.h"
+#include "core/ig_num.h"
+#include "io/ig_writer.h"
 
 static ig_cli cli;
 

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ig_cli.h"
-#include "ig_err.h"
-#include "ig_ingest.h"
-#include "ig_num.h"
-#include "ig_time.h"
+#include "cli/ig_cli.h"
+#include "core/ig_err.h"
+#include "ingest/ig_ingest.h"
+#include "core/ig_num.h"
+#include "core/ig_time.h"
 
 enum {
 	OPT_SET = IG_OPT_FIRST_TOOL,

@@ -7,14 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ig_cli.h"
-#include "ig_err.h"
-#include "ig_events.h"
-#include "ig_intern.h"
-#include "ig_num.h"
-#include "ig_synth.h"
-#include "ig_tsv.h"
-#include "ig_writer.h"
+#include "cli/ig_cli.h"
+#include "core/ig_err.h"
+#include "io/ig_events.h"
+#include "core/ig_intern.h"
+#include "core/ig_num.h"
+#include "synth/ig_synth.h"
+#include "io/ig_tsv.h"
+#include "io/ig_writer.h"
 
 enum {
 	OPT_USERS = IG_OPT_FIRST_TOOL,

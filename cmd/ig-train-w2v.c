@@ -6,16 +6,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ig_cli.h"
-#include "ig_engage.h"
-#include "ig_err.h"
-#include "ig_items.h"
-#include "ig_tsv.h"
-#include "ig_vectors.h"
-#include "ig_w2v_corpus.h"
-#include "ig_w2v_train.h"
-#include "ig_w2v_vocab.h"
-#include "ig_writer.h"
+#include "cli/ig_cli.h"
+#include "io/ig_engage.h"
+#include "core/ig_err.h"
+#include "io/ig_items.h"
+#include "io/ig_tsv.h"
+#include "io/ig_vectors.h"
+#include "w2v/ig_w2v_corpus.h"
+#include "w2v/ig_w2v_train.h"
+#include "w2v/ig_w2v_vocab.h"
+#include "io/ig_writer.h"
 
 enum {
 	OPT_TEXT = IG_OPT_FIRST_TOOL,

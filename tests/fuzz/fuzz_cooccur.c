@@ -19,10 +19,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "ig_cooccur_run.h"
-#include "ig_err.h"
-#include "ig_num.h"
-#include "ig_tsv.h"
+#include "cooccur/ig_cooccur_run.h"
+#include "core/ig_err.h"
+#include "core/ig_num.h"
+#include "io/ig_tsv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,9 +19,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "ig_err.h"
-#include "ig_eval_io.h"
-#include "ig_intern.h"
+#include "core/ig_err.h"
+#include "eval/ig_eval_io.h"
+#include "core/ig_intern.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

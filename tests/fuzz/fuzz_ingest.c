@@ -3,22 +3,15 @@
  * back to the same fields), ISO-8601 / Unix timestamps, value rules, and
  * whole ig-ingest runs over the input with --skip-bad (which must never
  * exit: every bad record goes to the rejects, and read = written +
- * rejected + duplicates). Not part of make check. Build and run:
+ * rejected + duplicates). Build with `make fuzz`; a seed corpus:
  *
- *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *       -Ilib tests/fuzz/fuzz_ingest.c lib/ig_csv.c lib/ig_time.c lib/ig_ingest.c \
- *       lib/ig_ingest_rules.c lib/ig_ingest_preset.c lib/ig_ingest_sort.c \
- *       lib/ig_cli.c lib/ig_err.c \
- *       lib/ig_events.c lib/ig_extsort.c lib/ig_intern.c lib/ig_items.c \
- *       lib/ig_num.c lib/ig_reader.c lib/ig_tsv.c lib/ig_writer.c \
- *       -lz -lm -lpthread -o fuzz_ingest
  *   mkdir -p /tmp/fuzz-corpus
  *   for f in testdata/ingest/[a-z]*; do
  *       for m in 1 3 68 128 132 137; do
  *           printf "\\$(printf %o $m)" | cat - "$f" >/tmp/fuzz-corpus/$m.${f##*[/]}
  *       done
  *   done
- *   ./fuzz_ingest -max_total_time=300 -max_len=4096 /tmp/fuzz-corpus
+ *   build-fuzz/fuzz_ingest -max_total_time=300 -max_len=4096 /tmp/fuzz-corpus
  *
  * The first byte of an input picks the mode; the rest is the data. */
 #include <stdint.h>
@@ -28,13 +21,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ig_csv.h"
-#include "ig_err.h"
-#include "ig_events.h"
-#include "ig_ingest.h"
-#include "ig_ingest_rules.h"
-#include "ig_time.h"
-#include "ig_writer.h"
+#include "io/ig_csv.h"
+#include "core/ig_err.h"
+#include "io/ig_events.h"
+#include "ingest/ig_ingest.h"
+#include "ingest/ig_ingest_rules.h"
+#include "core/ig_time.h"
+#include "io/ig_writer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ig_num.h"
+#include "core/ig_num.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,10 +15,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "ig_err.h"
-#include "ig_events.h"
-#include "ig_items.h"
-#include "ig_num.h"
+#include "core/ig_err.h"
+#include "io/ig_events.h"
+#include "io/ig_items.h"
+#include "core/ig_num.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

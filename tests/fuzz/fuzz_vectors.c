@@ -17,8 +17,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "ig_err.h"
-#include "ig_vectors.h"
+#include "core/ig_err.h"
+#include "io/ig_vectors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ig_cooccur_run.h"
-#include "ig_rng.h"
+#include "cooccur/ig_cooccur_run.h"
+#include "core/ig_rng.h"
 
 /* Three users; with the default weights (like 2, view 1), --window all:
  *   x:  u1 A=2 B=1 C=1;  u2 A=1 B=1;  u3 B=2 C=2

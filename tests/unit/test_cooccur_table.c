@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ig_cooccur_table.h"
-#include "ig_rng.h"
+#include "cooccur/ig_cooccur_table_priv.h"
+#include "core/ig_rng.h"
 
 static int cmp_key(const void *x, const void *y)
 {

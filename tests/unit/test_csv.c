@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "ig_csv.h"
+#include "io/ig_csv.h"
 
 /* Splits a copy of S; returns the status. */
 static int split(ig_csv *c, const char *s, char *buf, size_t size)

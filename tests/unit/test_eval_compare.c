@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ig_eval_compare.h"
-#include "ig_eval_score.h"
-#include "ig_writer.h"
+#include "eval/ig_eval_compare.h"
+#include "eval/ig_eval_score.h"
+#include "io/ig_writer.h"
 
 static char dir[64];
 

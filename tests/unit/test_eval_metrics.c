@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ig_eval_io.h"
-#include "ig_eval_metrics.h"
-#include "ig_eval_report.h"
-#include "ig_eval_split.h"
+#include "eval/ig_eval_io.h"
+#include "eval/ig_eval_metrics.h"
+#include "eval/ig_eval_report.h"
+#include "eval/ig_eval_split.h"
 
 #define EPS 1e-6
 #define A 0

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ig_eval_report.h"
-#include "ig_eval_score.h"
+#include "eval/ig_eval_report.h"
+#include "eval/ig_eval_score.h"
 
 static char dir[64];
 static char p_train[96], p_test[96], p_cand[96], p_items[96];

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ig_extsort.h"
+#include "io/ig_extsort.h"
 
 typedef struct rec {
 	unsigned char b[40];

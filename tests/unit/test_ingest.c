@@ -12,11 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ig_err.h"
-#include "ig_events.h"
-#include "ig_ingest.h"
-#include "ig_items.h"
-#include "ig_time.h"
+#include "core/ig_err.h"
+#include "io/ig_events.h"
+#include "ingest/ig_ingest.h"
+#include "io/ig_items.h"
+#include "core/ig_time.h"
 
 static char tmpdir[] = "/tmp/test_ingest.XXXXXX";
 

@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "expect_exit.h"
-#include "ig_err.h"
-#include "ig_extsort.h"
-#include "ig_intern.h"
-#include "ig_reader.h"
-#include "ig_rng.h"
-#include "ig_tsv.h"
-#include "ig_writer.h"
+#include "core/ig_err.h"
+#include "io/ig_extsort.h"
+#include "core/ig_intern.h"
+#include "io/ig_reader.h"
+#include "core/ig_rng.h"
+#include "io/ig_tsv.h"
+#include "io/ig_writer.h"
 
 static void test_intern(void **state)
 {

@@ -8,9 +8,9 @@
 
 #include <string.h>
 
-#include "ig_events.h"
-#include "ig_num.h"
-#include "ig_tsv.h"
+#include "io/ig_events.h"
+#include "core/ig_num.h"
+#include "io/ig_tsv.h"
 
 static void test_i64(void **state)
 {

@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "ig_reader.h"
-#include "ig_writer.h"
+#include "io/ig_reader.h"
+#include "io/ig_writer.h"
 
 static char tmpl[64];
 

@@ -12,11 +12,11 @@
 
 #include <unistd.h>
 
-#include "ig_events.h"
-#include "ig_items.h"
-#include "ig_synth.h"
-#include "ig_tsv.h"
-#include "ig_writer.h"
+#include "io/ig_events.h"
+#include "io/ig_items.h"
+#include "synth/ig_synth.h"
+#include "io/ig_tsv.h"
+#include "io/ig_writer.h"
 
 static ig_synth_world *small_world(uint32_t users, uint32_t items, uint32_t roots, uint32_t sub)
 {

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "ig_time.h"
+#include "core/ig_time.h"
 
 static int64_t iso(const char *s)
 {

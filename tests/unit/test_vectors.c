@@ -18,10 +18,10 @@
 #endif
 
 #include "expect_exit.h"
-#include "ig_err.h"
-#include "ig_intern.h"
-#include "ig_vectors.h"
-#include "ig_writer.h"
+#include "core/ig_err.h"
+#include "core/ig_intern.h"
+#include "io/ig_vectors.h"
+#include "io/ig_writer.h"
 
 static char *temp_path(void)
 {

@@ -15,13 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ig_engage.h"
-#include "ig_items.h"
-#include "ig_vectors.h"
-#include "ig_w2v_corpus.h"
-#include "ig_w2v_kernel.h"
-#include "ig_w2v_train.h"
-#include "ig_w2v_vocab.h"
+#include "io/ig_engage.h"
+#include "io/ig_items.h"
+#include "io/ig_vectors.h"
+#include "w2v/ig_w2v_corpus.h"
+#include "w2v/ig_w2v_kernel.h"
+#include "w2v/ig_w2v_train.h"
+#include "w2v/ig_w2v_vocab.h"
 
 static char *write_temp(const char *text)
 {

@@ -1,0 +1,137 @@
+#include "cooccur/ig_cooccur_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+
+static int rows_possible(const ig_cooc_opts *o)
+{
+	return o->entity != IG_COOC_ENTITY_ITEM_AUTHOR && o->window == IG_COOC_WIN_ALL && o->half_life == 0 &&
+	       o->score != IG_COOC_SWING;
+}
+
+void ig_cooc_job_init(ig_cooc_job *j, const ig_cooc_opts *o, const char *items_path, int map)
+{
+	memset(j, 0, sizeof *j);
+	j->o = *o;
+	if (map >= 0 && o->entity != IG_ENTITY_ITEM && items_path == NULL)
+		ig_usage_error("--entity %s needs an items stream (--items FILE)",
+			       o->entity == IG_ENTITY_AUTHOR ? "author" : o->entity == IG_ENTITY_BOTH ? "both" : "item-author");
+	if (o->score == IG_COOC_SWING && o->entity == IG_COOC_ENTITY_ITEM_AUTHOR)
+		ig_usage_error("--score swing pairs entities of one kind: not with --entity item-author");
+	if (o->score == IG_COOC_SWING && (o->window != IG_COOC_WIN_ALL || o->half_life > 0))
+		ig_usage_error("--score swing works on whole histories: not with --window or --half-life");
+	if (o->engine == IG_COOC_ENGINE_ROWS && (!rows_possible(o) || map))
+		ig_usage_error("--engine rows needs --window all, no --half-life, one kind of entity, "
+			       "a score other than swing, and no map or reduce");
+	if (items_path != NULL) {
+		j->items = ig_items_load(items_path);
+		j->o.engage.items = j->items;
+	}
+	j->o.engage.entity = o->entity == IG_COOC_ENTITY_ITEM_AUTHOR ? IG_ENTITY_ITEM : o->entity;
+	j->vocab = ig_intern_new();
+	ig_cooc_ctx_init(&j->ctx, &j->o, j->vocab, j->items);
+}
+
+void ig_cooc_job_count(ig_cooc_job *j, const char *events, int map)
+{
+	const ig_cooc_opts *o = &j->o;
+	ig_cooc_ctx *c = &j->ctx;
+	int swing = o->score == IG_COOC_SWING;
+	int rows = !map && o->engine != IG_COOC_ENGINE_PAIRS && rows_possible(o);
+	ig_history h;
+
+	j->g = ig_engage_open(events, &o->engage, j->vocab);
+	c->keep_sets = swing || rows;
+	if (!c->keep_sets)
+		ig_cooc_ctx_start_table(c);
+	while (ig_engage_next(j->g, &h)) {
+		const ig_engagement *e = h.e;
+		size_t n = h.n;
+		int in_shard = o->nshards <= 1 || ig_shard_of(h.user, h.user_len, o->nshards) == o->shard;
+		if (!in_shard && !swing)
+			continue;
+		if (o->max_history > 0 && n > o->max_history) {
+			e += n - o->max_history;
+			n = (size_t)o->max_history;
+		}
+		c->skip_sums = !in_shard;
+		ig_cooc_user(c, e, n);
+		if (j->progress && (c->users & 0xffff) == 0)
+			j->progress(c->users, ig_engage_stats_get(j->g)->events);
+		/* Too many sets for memory: fall back to the pair table. */
+		if (c->keep_sets && !swing && o->engine == IG_COOC_ENGINE_AUTO &&
+		    ig_cooc_sets_memory(&c->sets) > o->memory / 2)
+			ig_cooc_sets_to_table(c);
+	}
+	c->skip_sums = 0;
+	j->events = ig_engage_stats_get(j->g)->events;
+	if (swing)
+		ig_cooc_swing(c);
+	j->engine = c->keep_sets && !swing ? "rows" : "pairs";
+}
+
+void ig_cooc_job_reduce(ig_cooc_job *j, char **paths, int npaths)
+{
+	int i;
+
+	if (j->ctx.bipartite) {
+		j->col_vocab = ig_intern_new();
+		ig_cooc_side_init(&j->ctx.col, j->col_vocab);
+	}
+	for (i = 0; i < npaths; i++)
+		ig_cooc_partial_read(&j->ctx, paths[i]);
+	j->engine = "pairs";
+}
+
+const ig_header *ig_cooc_job_upstream(const ig_cooc_job *j)
+{
+	return j->g ? ig_engage_header(j->g) : NULL;
+}
+
+void ig_cooc_job_write_neighbors(ig_cooc_job *j, ig_writer *w)
+{
+	ig_cooc_ctx *c = &j->ctx;
+	ig_cooc_scorer sc;
+	ig_cooc_topk topk;
+	uint32_t nrows = ig_intern_count(j->vocab);
+
+	ig_cooc_side_reserve(&c->row, nrows);
+	ig_cooc_side_rank(&c->row);
+	if (c->bipartite)
+		ig_cooc_side_rank(&c->col);
+	memset(&sc, 0, sizeof sc);
+	sc.score = j->o.score;
+	sc.shrink = ig_cooc_shrink(&j->o);
+	sc.min_support = j->o.min_support;
+	sc.row = &c->row;
+	sc.col = c->bipartite ? &c->col : &c->row;
+	sc.z = ig_cooc_total(&c->row, nrows);
+	ig_cooc_topk_init(&topk, j->o.top_k, nrows);
+	if (c->table == NULL) {
+		ig_cooc_rows(c, &sc, &topk, j->o.threads);
+		j->pairs = c->terms;
+	} else {
+		j->pairs = ig_cooc_score_table(c, &sc, &topk);
+	}
+	ig_cooc_topk_finish(&topk);
+	j->records = ig_cooc_write_neighbors(w, &topk, &c->row, sc.col);
+	ig_cooc_topk_free(&topk);
+}
+
+void ig_cooc_job_write_partial(ig_cooc_job *j, ig_writer *w)
+{
+	ig_cooc_ctx_start_table(&j->ctx);
+	j->records = ig_cooc_partial_write(&j->ctx, w, &j->pairs);
+}
+
+void ig_cooc_job_free(ig_cooc_job *j)
+{
+	ig_cooc_ctx_free(&j->ctx);
+	ig_engage_close(j->g);
+	ig_intern_free(j->vocab);
+	ig_intern_free(j->col_vocab);
+	if (j->items)
+		ig_items_free(j->items);
+}

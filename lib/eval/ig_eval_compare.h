@@ -1,0 +1,50 @@
+/* ig-eval compare: the paired difference A - B of two systems, per
+ * metric, from their per-user metrics streams (ig-eval metrics --by-user)
+ * joined on user: the mean difference, its Poisson-bootstrap interval
+ * over users, and the two-sided p-value of the paired t-test. */
+#ifndef IG_EVAL_COMPARE_H
+#define IG_EVAL_COMPARE_H
+
+#include <stdint.h>
+
+#include "eval/ig_eval_score.h"
+#include "io/ig_writer.h"
+
+typedef struct ig_eval_cmp_row {
+	char metric[80];
+	int k;                 /* 0: no cutoff */
+	double mean_a, mean_b, diff, ci_low, ci_high, p_value;
+	uint64_t users;
+} ig_eval_cmp_row;
+
+typedef struct ig_eval_cmp {
+	ig_eval_cmp_row *rows;
+	int n;
+	uint64_t common, only_a, only_b;
+} ig_eval_cmp;
+
+/* Nonzero when PATH starts with a user-metrics header; zero for anything
+ * else (another kind, a headerless list, an empty file), which compare
+ * scores as recommendations first. Opens PATH and reads its first line:
+ * not for stdin. */
+int ig_eval_cmp_is_user_metrics(const char *path);
+
+/* Scores the recommendation stream O->recs exactly as "ig-eval metrics
+ * --by-user" does (O's by_user and bootstrap are ignored) into a plain
+ * user-metrics file in O->tmpdir ($TMPDIR or /tmp when NULL), which is
+ * removed when the program exits, also on an error. Returns its path,
+ * owned by this module. Going through the file, with its values printed
+ * as metrics prints them, makes compare's result that of the two
+ * commands run one after the other, to the last digit. */
+const char *ig_eval_cmp_score_recs(const ig_eval_score_opts *o, ig_eval_score_stats *st);
+
+void ig_eval_compare(const char *a, const char *b, int nrep, uint64_t seed, double level,
+		     ig_eval_cmp *out);
+void ig_eval_cmp_free(ig_eval_cmp *c);
+
+/* "#ig:compare/1  metric k mean_a mean_b diff ci_low ci_high p_value
+ * significant users" (significant: "yes" when p_value < ALPHA). */
+void ig_eval_cmp_write_tsv(const ig_eval_cmp *c, double alpha, ig_writer *w);
+void ig_eval_cmp_write_text(const ig_eval_cmp *c, double alpha, ig_writer *w);
+
+#endif

@@ -1,0 +1,50 @@
+/* ig-eval metrics: scores a recommendation stream against a test events
+ * stream, joining them user by user (both sorted by user, bytewise), with
+ * the train stream for seen items and popularity, an items stream for
+ * catalog, authors and topics, and word2vec vectors for embedding
+ * diversity. Memory: per-item counters (about 8 bytes x cutoffs per item
+ * of the catalog), one user's lists, and the bootstrap's replicates x
+ * statistics accumulators; not the number of users. */
+#ifndef IG_EVAL_SCORE_H
+#define IG_EVAL_SCORE_H
+
+#include <stdint.h>
+
+#include "eval/ig_eval_metrics.h"
+#include "eval/ig_eval_report.h"
+#include "io/ig_events.h"
+#include "io/ig_writer.h"
+
+typedef struct ig_eval_score_opts {
+	const char *recs;      /* the recommendation stream */
+	const char *test;      /* events: held-out engagement */
+	const char *train;     /* events, or NULL: no seen-item exclusion, no novelty */
+	const char *items;     /* items stream, or NULL */
+	const char *vectors;   /* word2vec vectors, or NULL */
+	int k[IG_EVAL_MAX_K];
+	int nk;
+	unsigned positives;    /* event types that are relevant in test */
+	double weights[IG_EV_COUNT]; /* grades for ndcg_graded */
+	int grade_by_value;    /* grade = the event's value instead */
+	int keep_seen;         /* items seen in train may earn credit */
+	int sort;              /* sort the recommendations by user first */
+	uint64_t memory;
+	const char *tmpdir;
+	int bootstrap;         /* replicates; 0: no intervals */
+	uint64_t seed;
+	double level;          /* of the intervals, e.g. 0.95 */
+	ig_writer *by_user;    /* per-user rows, or NULL */
+	void (*progress)(uint64_t users); /* called now and then, or NULL */
+} ig_eval_score_opts;
+
+void ig_eval_score_opts_default(ig_eval_score_opts *o);
+
+typedef struct ig_eval_score_stats {
+	uint64_t users_evaluated, users_skipped, users_no_list;
+	uint64_t rec_records, test_events, train_events;
+} ig_eval_score_stats;
+
+/* Runs the evaluation; fills TABLE (see ig-eval(1) for its rows). */
+void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_score_stats *st);
+
+#endif

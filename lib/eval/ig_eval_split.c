@@ -1,0 +1,350 @@
+#include "eval/ig_eval_split.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/ig_err.h"
+#include "eval/ig_eval_io.h"
+#include "io/ig_events.h"
+#include "core/ig_num.h"
+#include "io/ig_writer.h"
+
+void ig_split_opts_default(ig_split_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->compress = -1;
+	o->level = 6;
+	o->positives = IG_EVAL_TYPES_DEFAULT;
+	o->counted = (1u << IG_EV_COUNT) - 1;
+	o->min_events = 2;
+	o->min_train = 1;
+}
+
+int ig_split_parse_holdout(const char *s, ig_split_cut *cut)
+{
+	size_t n = strlen(s);
+
+	if (n > 1 && s[n - 1] == '%') {
+		char buf[64];
+		double p;
+
+		if (n >= sizeof buf)
+			return -1;
+		memcpy(buf, s, n - 1);
+		buf[n - 1] = '\0';
+		if (ig_parse_double_range(buf, 0, 100, &p) != 0 || p <= 0 || p >= 100)
+			return -1;
+		cut->mode = IG_SPLIT_PERCENT;
+		cut->percent = p;
+		return 0;
+	}
+	if (ig_parse_i64(s, 1, INT64_MAX, &cut->last) != 0)
+		return -1;
+	cut->mode = IG_SPLIT_LAST;
+	return 0;
+}
+
+size_t ig_split_user_cut(const ig_split_cut *cut, const unsigned char *counted,
+			 const unsigned char *positive, size_t n, int64_t min_events, int64_t min_train)
+{
+	size_t ncount = 0, h, i, seen = 0, cut_at = n;
+	int64_t before = 0;
+
+	for (i = 0; i < n; i++)
+		ncount += counted[i] != 0;
+	if ((int64_t)ncount < min_events || ncount == 0)
+		return n;
+	if (cut->mode == IG_SPLIT_LAST)
+		h = (size_t)cut->last < ncount ? (size_t)cut->last : ncount;
+	else
+		h = (size_t)floor((double)ncount * cut->percent / 100.0 + 0.5);
+	if (h == 0)
+		return n;
+	/* The held-out part starts at counted event number ncount - h. */
+	for (i = 0; i < n; i++) {
+		if (!counted[i])
+			continue;
+		if (seen == ncount - h) {
+			cut_at = i;
+			break;
+		}
+		seen++;
+	}
+	for (i = 0; i < cut_at; i++)
+		before += positive[i] != 0;
+	return before < min_train ? n : cut_at;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Copies stdin to an unlinked-on-exit temporary file so that it can be
+ * read twice; returns its path. */
+static char *spool_stdin(const char *tmpdir)
+{
+	const char *dir = tmpdir ? tmpdir : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	size_t len = strlen(dir) + 32;
+	char *path = ig_malloc(len), buf[65536];
+	int fd;
+	ssize_t got;
+
+	snprintf(path, len, "%s/ig-eval.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		ig_die("%s: cannot create a temporary file: %s", dir, strerror(errno));
+	while ((got = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			ig_die("stdin: read error: %s", strerror(errno));
+		}
+		for (ssize_t off = 0; off < got;) {
+			ssize_t put = write(fd, buf + off, (size_t)(got - off));
+
+			if (put < 0) {
+				if (errno == EINTR)
+					continue;
+				ig_die("%s: write error: %s", path, strerror(errno));
+			}
+			off += put;
+		}
+	}
+	if (close(fd) != 0)
+		ig_die("%s: write error: %s", path, strerror(errno));
+	return path;
+}
+
+/* Timestamp at quantile F of TS (sorted, N > 0): events before it are at
+ * most a fraction F; past the end, every event is before it. */
+static int64_t quantile_ts(const int64_t *ts, size_t n, double f)
+{
+	size_t k = (size_t)floor(f * (double)n);
+
+	return k < n ? ts[k] : (n ? ts[n - 1] + 1 : 0);
+}
+
+static void fraction_cuts(const char *path, const ig_split_opts *o, int64_t *at, int64_t *valid_at)
+{
+	ig_events_reader *er = ig_events_open(path);
+	ig_event ev;
+	int64_t *ts = NULL;
+	size_t n = 0, cap = 0, ntrain;
+
+	while (ig_events_next(er, &ev)) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1 << 16;
+			ts = ig_reallocarray(ts, cap, sizeof *ts);
+		}
+		ts[n++] = ev.ts;
+	}
+	ig_events_close(er);
+	qsort(ts, n, sizeof *ts, cmp_i64);
+	if (o->test.mode == IG_SPLIT_FRACTION)
+		*at = quantile_ts(ts, n, o->test.fraction);
+	else
+		*at = o->test.at;
+	if (o->valid.mode == IG_SPLIT_FRACTION) {
+		/* Among the train events: those before the test cut. */
+		for (ntrain = 0; ntrain < n && ts[ntrain] < *at; ntrain++)
+			;
+		*valid_at = quantile_ts(ts, ntrain, o->valid.fraction);
+	}
+	free(ts);
+}
+
+static void put_value(ig_writer *w, const ig_eval_ev *e)
+{
+	char buf[64];
+	double back;
+
+	if (!e->has_value)
+		return;
+	/* The shortest form that reads back to the same double. */
+	snprintf(buf, sizeof buf, "%.15g", e->value);
+	if (ig_parse_double(buf, &back) != 0 || back != e->value)
+		snprintf(buf, sizeof buf, "%.17g", e->value);
+	ig_writer_puts(w, buf);
+}
+
+static void put_event(ig_writer *w, const ig_eval_group *g, const ig_eval_ev *e)
+{
+	ig_writer_put_i64(w, e->ts);
+	ig_writer_putc(w, '\t');
+	ig_writer_write(w, g->user, g->user_len);
+	ig_writer_putc(w, '\t');
+	ig_writer_puts(w, g->text + e->item_off);
+	ig_writer_putc(w, '\t');
+	ig_writer_puts(w, ig_event_name(e->type));
+	ig_writer_putc(w, '\t');
+	put_value(w, e);
+	if (g->text[e->extra_off] != '\0') {
+		ig_writer_putc(w, '\t');
+		ig_writer_puts(w, g->text + e->extra_off);
+	}
+	ig_writer_putc(w, '\n');
+}
+
+static ig_writer *open_part(const ig_split_opts *o, const char *part, const ig_header *h)
+{
+	size_t len = strlen(o->prefix) + 32;
+	char *path = ig_malloc(len);
+	int gz = o->compress != 0; /* files: gzip unless -u */
+	ig_writer *w;
+
+	snprintf(path, len, "%s.%s.tsv%s", o->prefix, part, gz ? ".gz" : "");
+	w = ig_writer_open(path, gz ? 1 : 0, o->level);
+	free(path);
+	ig_header_write(w, IG_EVENTS_KIND, IG_EVENTS_VERSION, (const char *const *)h->cols, h->ncols, h);
+	return w;
+}
+
+/* Index of the first of the N events at or after AT. */
+static size_t first_at(const ig_eval_group *g, size_t n, int64_t at)
+{
+	size_t i;
+
+	for (i = 0; i < n && g->ev[i].ts < at; i++)
+		;
+	return i;
+}
+
+
+static size_t count_pos(const unsigned char *pos, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += pos[i] != 0;
+	return c;
+}
+
+/* Where the held-out part of the first N events of G starts (N: none). */
+static size_t cut_of(const ig_split_opts *o, const ig_split_cut *cut, int64_t at,
+		     const ig_eval_group *g, const unsigned char *counted, const unsigned char *pos, size_t n)
+{
+	size_t c;
+
+	if (cut->mode == IG_SPLIT_LAST || cut->mode == IG_SPLIT_PERCENT) {
+		c = ig_split_user_cut(cut, counted, pos, n, o->min_events, o->min_train);
+		if (o->strict_time && c < n) {
+			/* Events at the cut's second go with it, so that train
+			 * ends strictly before test begins. */
+			while (c > 0 && g->ev[c - 1].ts == g->ev[c].ts)
+				c--;
+			if ((int64_t)count_pos(pos, c) < o->min_train)
+				c = n;
+		}
+		return c;
+	}
+	c = first_at(g, n, at);
+	return c;
+}
+
+void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
+{
+	char *spool = NULL;
+	const char *path = o->input;
+	int64_t at = o->test.at, valid_at = o->valid.at;
+	ig_eval_events *e;
+	ig_eval_group g = {0};
+	ig_writer *wtrain, *wtest, *wfit = NULL, *wvalid = NULL;
+	unsigned char *pos = NULL, *counted = NULL;
+	size_t pos_cap = 0;
+	int have_valid = o->valid.mode != IG_SPLIT_NONE;
+	int global = o->test.mode == IG_SPLIT_AT || o->test.mode == IG_SPLIT_FRACTION;
+
+	memset(st, 0, sizeof *st);
+	if (o->valid.mode == IG_SPLIT_FRACTION && !global)
+		ig_die("internal: a validation fraction needs a global test cut");
+	if (o->test.mode == IG_SPLIT_FRACTION || o->valid.mode == IG_SPLIT_FRACTION) {
+		if (strcmp(path, "-") == 0)
+			path = spool = spool_stdin(o->tmpdir);
+		fraction_cuts(path, o, &at, &valid_at);
+	}
+	st->at = at;
+	st->valid_at = valid_at;
+	e = ig_eval_events_open(path, NULL);
+	wtrain = open_part(o, "train", ig_eval_events_header(e));
+	wtest = open_part(o, "test", ig_eval_events_header(e));
+	if (have_valid) {
+		wfit = open_part(o, "fit", ig_eval_events_header(e));
+		wvalid = open_part(o, "valid", ig_eval_events_header(e));
+	}
+	while (ig_eval_events_next(e, &g)) {
+		size_t i, ct, cv;
+
+		st->users++;
+		st->events += g.n;
+		if (o->progress && (st->users & 0xffff) == 0)
+			o->progress(st->users);
+		if (g.n > pos_cap) {
+			pos_cap = g.n + 256;
+			pos = ig_realloc(pos, pos_cap);
+			counted = ig_realloc(counted, pos_cap);
+		}
+		for (i = 0; i < g.n; i++) {
+			pos[i] = (o->positives >> g.ev[i].type) & 1u;
+			counted[i] = (o->counted >> g.ev[i].type) & 1u;
+		}
+		ct = cut_of(o, &o->test, at, &g, counted, pos, g.n);
+		/* Under a global cut, a user with too little before it is not
+		 * tested; what follows the cut is dropped, never moved into
+		 * train. */
+		if (global && (int64_t)count_pos(pos, ct) < o->min_train && ct < g.n) {
+			st->dropped += g.n - ct;
+			g.n = ct;
+		}
+		cv = ct;
+		if (have_valid) {
+			cv = cut_of(o, &o->valid, valid_at, &g, counted, pos, ct);
+			if (o->valid.mode == IG_SPLIT_AT || o->valid.mode == IG_SPLIT_FRACTION)
+				if ((int64_t)count_pos(pos, cv) < o->min_train)
+					cv = ct;
+		}
+		for (i = 0; i < ct; i++) {
+			put_event(wtrain, &g, &g.ev[i]);
+			st->train++;
+			if (!have_valid)
+				continue;
+			if (i < cv) {
+				put_event(wfit, &g, &g.ev[i]);
+				st->fit++;
+			} else if (pos[i] || o->test_all) {
+				put_event(wvalid, &g, &g.ev[i]);
+				st->valid++;
+			}
+		}
+		if (have_valid && count_pos(pos + cv, ct - cv) > 0)
+			st->valid_users++;
+		for (i = ct; i < g.n; i++) {
+			if (pos[i] || o->test_all) {
+				put_event(wtest, &g, &g.ev[i]);
+				st->test++;
+			} else {
+				st->dropped++;
+			}
+		}
+		if (count_pos(pos + ct, g.n - ct) > 0)
+			st->test_users++;
+	}
+	ig_eval_group_free(&g);
+	ig_eval_events_close(e);
+	ig_writer_close(wtrain);
+	ig_writer_close(wtest);
+	ig_writer_close(wfit);
+	ig_writer_close(wvalid);
+	free(pos);
+	free(counted);
+	if (spool) {
+		unlink(spool);
+		free(spool);
+	}
+}

@@ -1,0 +1,100 @@
+/* ig-ingest presets: one flag for the public data sets people try first.
+ * A preset only fills what the command line left unset. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ingest/ig_ingest.h"
+#include "core/ig_time.h"
+
+typedef struct preset {
+	const char *name;
+	const char *about;
+	int kind;
+	int format;
+	const char *sep;
+	int header;
+	const char *columns;
+	const char *event_map;
+	const char *set_ts;      /* constant ts, or NULL */
+	const char *set_event;   /* constant event, or NULL */
+} preset;
+
+/* Ratings become events: a high rating is a like, a low one a see_less,
+ * the rest a view; the rating is kept as the value. */
+#define RATING_RULES ">=4:like,<=2:see_less,*:view"
+
+static const preset presets[] = {
+	{"ml-100k", "MovieLens 100K u.data (user item rating ts)",
+	 IG_KIND_EVENTS, IG_FORMAT_TSV, "\t", 0, "user,item,value,ts", RATING_RULES, NULL, NULL},
+	{"ml-1m", "MovieLens 1M/10M ratings.dat (user::item::rating::ts)",
+	 IG_KIND_EVENTS, IG_FORMAT_TSV, "::", 0, "user,item,value,ts", RATING_RULES, NULL, NULL},
+	{"ml-latest", "MovieLens ratings.csv (userId,movieId,rating,timestamp)",
+	 IG_KIND_EVENTS, IG_FORMAT_CSV, ",", 1, "user=userId,item=movieId,value=rating,ts=timestamp",
+	 RATING_RULES, NULL, NULL},
+	{"lastfm-artists", "Last.fm user_artists.dat: play counts as views, ts 0",
+	 IG_KIND_EVENTS, IG_FORMAT_TSV, "\t", 1, "user=userID,item=artistID,value=weight", NULL, "0", "view"},
+	{"lastfm-friends", "Last.fm user_friends.dat as follows, ts 0",
+	 IG_KIND_FOLLOWS, IG_FORMAT_TSV, "\t", 1, "user=userID,author=friendID", NULL, "0", NULL},
+};
+
+#define NPRESETS (sizeof presets / sizeof presets[0])
+
+int ig_ingest_preset_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NPRESETS; i++)
+		if (strcmp(presets[i].name, name) == 0)
+			return presets[i].kind;
+	return -1;
+}
+
+void ig_ingest_list_presets(FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < NPRESETS; i++)
+		fprintf(fp, "      %-16s %s\n", presets[i].name, presets[i].about);
+}
+
+int ig_ingest_apply_preset(ig_ingest_opts *o, const char *name, char *err, size_t errlen)
+{
+	const preset *p = NULL;
+	size_t i;
+	int role;
+
+	for (i = 0; i < NPRESETS; i++)
+		if (strcmp(presets[i].name, name) == 0)
+			p = &presets[i];
+	if (p == NULL) {
+		snprintf(err, errlen, "unknown preset '%s' (see --help)", name);
+		return -1;
+	}
+	if (o->kind >= 0 && o->kind != p->kind) {
+		snprintf(err, errlen, "preset %s makes %s, not %s", name,
+			 ig_ingest_kind_name(p->kind), ig_ingest_kind_name(o->kind));
+		return -1;
+	}
+	o->kind = p->kind;
+	if (o->format < 0)
+		o->format = p->format;
+	if (o->sep == NULL)
+		o->sep = p->sep;
+	if (o->header < 0)
+		o->header = p->header;
+	if (o->time_format < 0)
+		o->time_format = IG_TIME_UNIX;
+	/* The preset's columns and constants go together: a user's own
+	 * column map replaces both. */
+	if (o->columns == NULL) {
+		o->columns = p->columns;
+		if (p->set_ts && (role = ig_ingest_role_parse(p->kind, "ts")) >= 0 && o->set[role] == NULL)
+			o->set[role] = p->set_ts;
+		if (p->set_event && o->event_map == NULL && (role = ig_ingest_role_parse(p->kind, "event")) >= 0 &&
+		    o->set[role] == NULL)
+			o->set[role] = p->set_event;
+	}
+	if (o->event_map == NULL && p->event_map)
+		o->event_map = p->event_map;
+	return 0;
+}

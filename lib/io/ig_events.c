@@ -1,0 +1,174 @@
+#include "io/ig_events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "core/ig_num.h"
+
+static const char *const event_names[IG_EV_COUNT] = {
+	"impression", "view", "like", "comment", "share", "save",
+	"follow", "skip", "see_less", "hide", "report",
+};
+
+const char *const ig_events_cols[5] = {"ts", "user", "item", "event", "value"};
+
+const char *ig_event_name(int type)
+{
+	return type >= 0 && type < IG_EV_COUNT ? event_names[type] : "?";
+}
+
+int ig_event_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < IG_EV_COUNT; i++)
+		if (strcmp(s, event_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+#define MAX_FIELDS 64
+
+struct ig_events_reader {
+	ig_reader *r;
+	ig_header h;
+	char *fields[MAX_FIELDS];
+	char *prev_user;
+	size_t prev_user_len, prev_user_cap;
+	int64_t prev_ts;
+	int have_prev;
+};
+
+ig_events_reader *ig_events_open(const char *path)
+{
+	ig_events_reader *er = ig_calloc(1, sizeof *er);
+	int i;
+
+	er->r = ig_reader_open(path);
+	ig_header_read(er->r, IG_EVENTS_KIND, IG_EVENTS_VERSION, &er->h);
+	for (i = 0; i < 5; i++)
+		if (er->h.ncols <= i || strcmp(er->h.cols[i], ig_events_cols[i]) != 0)
+			ig_die_at(ig_reader_name(er->r), 1,
+				  "events header: column %d must be '%s', got '%s'", i + 1,
+				  ig_events_cols[i], er->h.ncols > i ? er->h.cols[i] : "");
+	if (er->h.ncols > MAX_FIELDS)
+		ig_die_at(ig_reader_name(er->r), 1, "too many columns (%d, at most %d)", er->h.ncols, MAX_FIELDS);
+	return er;
+}
+
+int ig_events_next(ig_events_reader *er, ig_event *ev)
+{
+	char *line;
+	ssize_t len;
+	int n;
+	const char *name = ig_reader_name(er->r);
+	long ln;
+	int c;
+
+	len = ig_reader_getline(er->r, &line);
+	if (len < 0)
+		return 0;
+	ln = ig_reader_lineno(er->r);
+	n = ig_split_tabs(line, er->fields, MAX_FIELDS);
+	if (n != er->h.ncols)
+		ig_die_at(name, ln, "expected %d fields, got %d", er->h.ncols, n);
+	if (ig_parse_i64(er->fields[0], IG_TS_MIN, IG_TS_MAX, &ev->ts) != 0)
+		ig_die_at(name, ln, "field 1 (ts): bad timestamp '%s'", er->fields[0]);
+	ev->user = er->fields[1];
+	ev->user_len = strlen(ev->user);
+	if (!ig_valid_id(ev->user, ev->user_len))
+		ig_die_at(name, ln, "field 2 (user): invalid id '%s'", ev->user);
+	ev->item = er->fields[2];
+	ev->item_len = strlen(ev->item);
+	if (!ig_valid_id(ev->item, ev->item_len))
+		ig_die_at(name, ln, "field 3 (item): invalid id '%s'", ev->item);
+	ev->type = ig_event_parse(er->fields[3]);
+	if (ev->type < 0)
+		ig_die_at(name, ln, "field 4 (event): unknown event type '%s'", er->fields[3]);
+	ev->has_value = er->fields[4][0] != '\0';
+	ev->value = 0;
+	if (ev->has_value && ig_parse_double(er->fields[4], &ev->value) != 0)
+		ig_die_at(name, ln, "field 5 (value): not a number '%s'", er->fields[4]);
+	ev->extra = er->fields + 5;
+	ev->nextra = n - 5;
+	if (er->have_prev) {
+		size_t m = ev->user_len < er->prev_user_len ? ev->user_len : er->prev_user_len;
+		c = memcmp(er->prev_user, ev->user, m);
+		if (c == 0)
+			c = (er->prev_user_len > ev->user_len) - (er->prev_user_len < ev->user_len);
+		if (c > 0 || (c == 0 && ev->ts < er->prev_ts))
+			ig_die_at(name, ln, "events are not sorted by user, then ts (user '%s' ts %lld); "
+				  "sort them with ig-ingest", ev->user, (long long)ev->ts);
+	}
+	if (ev->user_len + 1 > er->prev_user_cap) {
+		er->prev_user_cap = ev->user_len + 64;
+		er->prev_user = ig_realloc(er->prev_user, er->prev_user_cap);
+	}
+	memcpy(er->prev_user, ev->user, ev->user_len + 1);
+	er->prev_user_len = ev->user_len;
+	er->prev_ts = ev->ts;
+	er->have_prev = 1;
+	return 1;
+}
+
+const ig_header *ig_events_header(const ig_events_reader *er) { return &er->h; }
+ig_reader *ig_events_raw(ig_events_reader *er) { return er->r; }
+
+void ig_events_close(ig_events_reader *er)
+{
+	if (er == NULL)
+		return;
+	ig_reader_close(er->r);
+	ig_header_free(&er->h);
+	free(er->prev_user);
+	free(er);
+}
+
+void ig_event_weights_default(double w[IG_EV_COUNT])
+{
+	int i;
+
+	for (i = 0; i < IG_EV_COUNT; i++)
+		w[i] = 0;
+	w[IG_EV_SHARE] = 3;
+	w[IG_EV_SAVE] = 3;
+	w[IG_EV_COMMENT] = 2;
+	w[IG_EV_LIKE] = 2;
+	w[IG_EV_FOLLOW] = 2;
+	w[IG_EV_VIEW] = 1;
+}
+
+int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+{
+	char *copy = ig_strdup(spec), *tok, *save = NULL;
+	int rc = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		int type;
+		double v;
+
+		if (eq == NULL) {
+			snprintf(err, errlen, "'%s' is not TYPE=WEIGHT", tok);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		type = ig_event_parse(tok);
+		if (type < 0) {
+			snprintf(err, errlen, "unknown event type '%s'", tok);
+			rc = -1;
+			break;
+		}
+		if (ig_parse_double_range(eq + 1, 0, 1e6, &v) != 0) {
+			snprintf(err, errlen, "weight of %s: '%s' is not a number from 0 to 1e6", tok, eq + 1);
+			rc = -1;
+			break;
+		}
+		w[type] = v;
+	}
+	free(copy);
+	return rc;
+}

@@ -1,0 +1,70 @@
+/* The events stream of DESIGN.md: event types, their weights, and a
+ * strict reader that checks the (user, ts) order. */
+#ifndef IG_EVENTS_H
+#define IG_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/ig_reader.h"
+#include "io/ig_tsv.h"
+
+#define IG_EVENTS_KIND "events"
+#define IG_EVENTS_VERSION 1
+
+typedef enum ig_event_type {
+	IG_EV_IMPRESSION,
+	IG_EV_VIEW,
+	IG_EV_LIKE,
+	IG_EV_COMMENT,
+	IG_EV_SHARE,
+	IG_EV_SAVE,
+	IG_EV_FOLLOW,
+	IG_EV_SKIP,
+	IG_EV_SEE_LESS,
+	IG_EV_HIDE,
+	IG_EV_REPORT,
+	IG_EV_COUNT
+} ig_event_type;
+
+const char *ig_event_name(int type);
+/* The type named S, or -1. */
+int ig_event_parse(const char *s);
+
+/* Earliest and latest accepted timestamps (1970-01-01 .. 2100-01-01). */
+#define IG_TS_MIN INT64_C(0)
+#define IG_TS_MAX INT64_C(4102444800)
+
+typedef struct ig_event {
+	int64_t ts;
+	const char *user, *item; /* NUL-terminated, valid until the next read */
+	size_t user_len, item_len;
+	int type;
+	int has_value;
+	double value;
+	char **extra;            /* trailing columns beyond the core five */
+	int nextra;
+} ig_event;
+
+typedef struct ig_events_reader ig_events_reader;
+
+/* Opens PATH and checks its header; exits 1 on a wrong kind. */
+ig_events_reader *ig_events_open(const char *path);
+/* Reads the next event; 0 at the end. A malformed record or one out of
+ * (user, ts) order exits 1 naming file, line, field and value. */
+int ig_events_next(ig_events_reader *er, ig_event *ev);
+const ig_header *ig_events_header(const ig_events_reader *er);
+ig_reader *ig_events_raw(ig_events_reader *er);
+void ig_events_close(ig_events_reader *er);
+
+/* The core columns in stream order. */
+extern const char *const ig_events_cols[5];
+
+/* Per-type weights, as "share=3,save=3,like=2": types not named keep the
+ * value already in W. Returns 0, or -1 with a message in ERR. */
+int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen);
+/* The default engagement weights used for sequences and co-occurrence:
+ * share 3, save 3, comment 2, like 2, follow 2, view 1, others 0. */
+void ig_event_weights_default(double w[IG_EV_COUNT]);
+
+#endif
