@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/ig_err.h"
+#include "core/ig_tempfile.h"
 #include "eval/ig_eval_io.h"
 #include "eval/ig_eval_report.h"
 #include "core/ig_num.h"
@@ -15,7 +16,6 @@
 #include "io/ig_tsv.h"
 
 #define MAX_COLS 1024
-#define MAX_TEMPS 8
 
 int ig_eval_cmp_is_user_metrics(const char *path)
 {
@@ -33,19 +33,11 @@ int ig_eval_cmp_is_user_metrics(const char *path)
 	return is;
 }
 
-/* The temporary user-metrics files, removed at exit. */
+/* A temporary user-metrics file, removed at exit or on a signal. The
+ * paths stay reachable from here for the caller's whole run. */
+#define MAX_TEMPS 8
 static char *temps[MAX_TEMPS];
 static int ntemps;
-
-static void remove_temps(void)
-{
-	while (ntemps > 0) {
-		ntemps--;
-		unlink(temps[ntemps]);
-		free(temps[ntemps]);
-		temps[ntemps] = NULL;
-	}
-}
 
 static char *make_temp(const char *tmpdir)
 {
@@ -56,12 +48,11 @@ static char *make_temp(const char *tmpdir)
 
 	if (ntemps == MAX_TEMPS)
 		ig_die("too many temporary files (at most %d)", MAX_TEMPS);
-	if (ntemps == 0 && atexit(remove_temps) != 0)
-		ig_die("cannot register the removal of temporary files");
 	snprintf(path, len, "%s/ig-eval-cmp.XXXXXX", dir);
 	fd = mkstemp(path);
 	if (fd < 0)
 		ig_die("%s: cannot create a temporary file: %s", dir, strerror(errno));
+	ig_tempfile_add(path);
 	close(fd);
 	temps[ntemps++] = path;
 	return path;
@@ -120,7 +111,7 @@ static void side_next(side *s)
 		ig_die_at(s->name, ln, "expected %d fields, got %d", s->h.ncols, n);
 	if (s->prev && ig_eval_idcmp(s->prev, s->prev_len, s->f[0], strlen(s->f[0])) >= 0)
 		ig_die_at(s->name, ln, "users are not sorted (bytewise, once each): '%s' after '%s'",
-			  s->f[0], s->prev);
+			  ig_esc(s->f[0]), ig_esc(s->prev));
 	free(s->prev);
 	s->prev_len = strlen(s->f[0]);
 	s->prev = ig_strndup(s->f[0], s->prev_len);
@@ -142,7 +133,7 @@ static double field_value(const side *s, int col)
 		return NAN;
 	if (ig_parse_double(s->f[col], &v) != 0)
 		ig_die_at(s->name, ig_reader_lineno(s->r), "field %d (%s): not a number '%s'", col + 1,
-			  s->h.cols[col], s->f[col]);
+			  ig_esc(s->h.cols[col]), ig_esc(s->f[col]));
 	return v;
 }
 

@@ -24,6 +24,7 @@ struct ig_reader {
 	size_t buf_cap, buf_pos, buf_len;
 	size_t last_start, last_len;
 	int pushed_back, eof;
+	int strict;
 	long lineno;
 	unsigned long long bytes;
 };
@@ -176,6 +177,9 @@ ssize_t ig_reader_getline(ig_reader *r, char **line)
 			if (r->buf_len == r->buf_pos)
 				return -1;
 			/* A last line without '\n'. */
+			if (r->strict)
+				ig_die_at(r->name, r->lineno + 1,
+					  "truncated input: the last line has no final newline");
 			nl = r->buf + r->buf_len;
 			r->buf_len++;
 			break;
@@ -184,11 +188,22 @@ ssize_t ig_reader_getline(ig_reader *r, char **line)
 	*nl = '\0';
 	r->last_start = r->buf_pos;
 	r->last_len = (size_t)(nl - (r->buf + r->buf_pos));
+	if (r->strict) {
+		const char *nul = memchr(r->buf + r->buf_pos, '\0', r->last_len);
+		if (nul != NULL)
+			ig_die_at(r->name, r->lineno + 1, "a NUL byte at column %zu",
+				  (size_t)(nul - (r->buf + r->buf_pos)) + 1);
+	}
 	r->buf_pos = (size_t)(nl - r->buf) + 1;
 	r->bytes += r->last_len + 1;
 	r->lineno++;
 	*line = r->buf + r->last_start;
 	return (ssize_t)r->last_len;
+}
+
+void ig_reader_set_strict(ig_reader *r)
+{
+	r->strict = 1;
 }
 
 void ig_reader_unget(ig_reader *r)
