@@ -201,6 +201,28 @@ ssize_t ig_reader_getline(ig_reader *r, char **line)
 	return (ssize_t)r->last_len;
 }
 
+size_t ig_reader_read(ig_reader *r, void *dst, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		size_t avail = r->buf_len - r->buf_pos;
+
+		if (avail == 0) {
+			if (!fill(r))
+				break;
+			continue;
+		}
+		if (avail > n - got)
+			avail = n - got;
+		memcpy((char *)dst + got, r->buf + r->buf_pos, avail);
+		r->buf_pos += avail;
+		got += avail;
+	}
+	r->bytes += got;
+	return got;
+}
+
 void ig_reader_set_strict(ig_reader *r)
 {
 	r->strict = 1;

@@ -24,6 +24,10 @@ ssize_t ig_reader_getline(ig_reader *r, char **line);
  * end their records with '\n'. ig_header_read sets it. */
 void ig_reader_set_strict(ig_reader *r);
 
+/* Up to N raw (decompressed) bytes into DST; returns how many, 0 at the
+ * end. For binary formats; do not mix with ig_reader_getline. */
+size_t ig_reader_read(ig_reader *r, void *dst, size_t n);
+
 /* Makes the next ig_reader_getline return the line just read again. */
 void ig_reader_unget(ig_reader *r);
 
