@@ -105,5 +105,16 @@ void ig_tempfile_remove(const char *path)
 
 void ig_tempfile_remove_all(void)
 {
-	remove_all();
+	int i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < MAX_TEMPFILES; i++) {
+		char *p = slots[i];
+		if (p != NULL) {
+			unlink(p);
+			__atomic_store_n(&slots[i], NULL, __ATOMIC_SEQ_CST);
+			free(p);
+		}
+	}
+	pthread_mutex_unlock(&lock);
 }

@@ -14,7 +14,8 @@ void ig_tempfile_add(const char *path);
 void ig_tempfile_forget(const char *path);
 /* Removes PATH from the disk and forgets it. */
 void ig_tempfile_remove(const char *path);
-/* Removes every registered file now (for a die hook that does not exit). */
+/* Removes and forgets every registered file now: for a die hook that
+ * does not exit (the fuzz harnesses). */
 void ig_tempfile_remove_all(void);
 
 #endif
