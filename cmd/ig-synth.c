@@ -13,6 +13,7 @@
 #include "core/ig_intern.h"
 #include "core/ig_num.h"
 #include "synth/ig_synth.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 #include "io/ig_writer.h"
 
@@ -180,10 +181,8 @@ static void write_world_stream(const ig_synth_world *w, int s)
 /* The header goes out as a gzip member of its own. */
 static void open_stream(int s, const char *path)
 {
-	int ncols;
-	const char *const *cols = ig_synth_stream_cols(s, &ncols);
 	size_t len;
-	char *header = ig_header_format(ig_synth_stream_name(s), 1, cols, ncols, NULL, &len);
+	char *header = ig_schema_format_header(ig_synth_stream_kind(s), NULL, 0, NULL, &len);
 
 	writers[s] = ig_writer_open(path, IG_COMPRESS_NO, cli.level);
 	emit(s, header, len);

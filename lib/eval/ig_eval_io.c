@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "io/ig_schema.h"
 #include "io/ig_extsort.h"
 #include "core/ig_num.h"
 #include "io/ig_reader.h"
@@ -247,13 +248,15 @@ ig_eval_recs *ig_eval_recs_open(const char *path, ig_intern *items, int sort, ui
 	if (len >= 0 && strncmp(line, "#ig:", 4) == 0) {
 		ig_reader_unget(r->r);
 		ig_header_read(r->r, NULL, 0, &r->h);
-		if (strcmp(r->h.kind, IG_EVENTS_KIND) == 0 || strcmp(r->h.kind, "items") == 0)
+		int kind = ig_schema_find(r->h.kind);
+
+		if (kind == IG_STREAM_EVENTS || kind == IG_STREAM_ITEMS)
 			ig_die_at(r->name, 1, "expected a recommendation stream (candidates, ranked, feed or "
 				  "user item [score]), got %s", r->h.kind);
-		if ((strcmp(r->h.kind, "candidates") == 0 || strcmp(r->h.kind, "ranked") == 0 ||
-		     strcmp(r->h.kind, "feed") == 0) && r->h.version != 1)
-			ig_die_at(r->name, 1, "%s stream version %d is not supported (this is version 1)",
-				  r->h.kind, r->h.version);
+		if ((kind == IG_STREAM_CANDIDATES || kind == IG_STREAM_RANKED || kind == IG_STREAM_FEED) &&
+		    r->h.version != ig_schema_of(kind)->version)
+			ig_die_at(r->name, 1, "%s stream version %d is not supported (this is version %d)",
+				  r->h.kind, r->h.version, ig_schema_of(kind)->version);
 		r->col_user = ig_header_need_col(&r->h, r->r, "user");
 		r->col_item = ig_header_need_col(&r->h, r->r, "item");
 		r->col_score = ig_header_col(&r->h, "score");

@@ -10,6 +10,7 @@
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
 #include "eval/ig_eval_io.h"
+#include "io/ig_schema.h"
 #include "io/ig_events.h"
 #include "core/ig_num.h"
 #include "io/ig_writer.h"
@@ -220,7 +221,8 @@ static ig_writer *open_part(const ig_split_opts *o, const char *part, const ig_h
 
 	w = ig_writer_open(path, gz ? 1 : 0, o->level);
 	free(path);
-	ig_header_write(w, IG_EVENTS_KIND, IG_EVENTS_VERSION, (const char *const *)h->cols, h->ncols, h);
+	ig_header_write(w, ig_schema_of(IG_STREAM_EVENTS)->kind, ig_schema_of(IG_STREAM_EVENTS)->version,
+			(const char *const *)h->cols, h->ncols, h);
 	return w;
 }
 

@@ -12,7 +12,6 @@ static const char *const event_names[IG_EV_COUNT] = {
 	"follow", "skip", "see_less", "hide", "report",
 };
 
-const char *const ig_events_cols[5] = {"ts", "user", "item", "event", "value"};
 
 const char *ig_event_name(int type)
 {
@@ -44,15 +43,9 @@ struct ig_events_reader {
 ig_events_reader *ig_events_open(const char *path)
 {
 	ig_events_reader *er = ig_calloc(1, sizeof *er);
-	int i;
 
 	er->r = ig_reader_open(path);
-	ig_header_read(er->r, IG_EVENTS_KIND, IG_EVENTS_VERSION, &er->h);
-	for (i = 0; i < 5; i++)
-		if (er->h.ncols <= i || strcmp(er->h.cols[i], ig_events_cols[i]) != 0)
-			ig_die_at(ig_reader_name(er->r), 1,
-				  "events header: column %d must be '%s', got '%s'", i + 1,
-				  ig_events_cols[i], ig_esc(er->h.ncols > i ? er->h.cols[i] : ""));
+	ig_schema_read_header(er->r, IG_STREAM_EVENTS, &er->h, NULL);
 	if (er->h.ncols > MAX_FIELDS)
 		ig_die_at(ig_reader_name(er->r), 1, "too many columns (%d, at most %d)", er->h.ncols, MAX_FIELDS);
 	return er;

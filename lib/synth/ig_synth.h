@@ -51,8 +51,8 @@ enum ig_synth_stream {
 const char *ig_synth_stream_name(int s);
 /* The stream named NAME, or -1. */
 int ig_synth_stream_parse(const char *name);
-/* Header columns of stream S; *NCOLS receives their number. */
-const char *const *ig_synth_stream_cols(int s, int *ncols);
+/* The schema kind of stream S (an enum ig_stream of io/ig_schema.h). */
+int ig_synth_stream_kind(int s);
 
 /* ---- the engagement model ---- */
 
