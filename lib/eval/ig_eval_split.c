@@ -350,7 +350,9 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 				st->valid++;
 			}
 		}
-		if (have_valid && count_pos(pos + cv, ct - cv) > 0)
+		/* Users with an event written to valid (test): with
+		 * --test-all, those with only other types count too. */
+		if (have_valid && (o->test_all ? ct > cv : count_pos(pos + cv, ct - cv) > 0))
 			st->valid_users++;
 		for (i = ct; i < g.n; i++) {
 			if (pos[i] || o->test_all) {
@@ -360,7 +362,7 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 				st->dropped++;
 			}
 		}
-		if (count_pos(pos + ct, g.n - ct) > 0)
+		if (o->test_all ? g.n > ct : count_pos(pos + ct, g.n - ct) > 0)
 			st->test_users++;
 	}
 	ig_eval_group_free(&g);

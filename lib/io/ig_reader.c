@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,36 @@ struct ig_reader {
 	int strict;
 	long lineno;
 	unsigned long long bytes;
+	struct ig_reader *prev, *next;  /* the open readers */
 };
+
+/* Every open reader is linked here, so that one a function holds in a
+ * local when an error exits the process is still reachable, not a leak
+ * for LeakSanitizer or valgrind. */
+static ig_reader *open_readers;
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void link_reader(ig_reader *r)
+{
+	pthread_mutex_lock(&open_lock);
+	r->next = open_readers;
+	if (open_readers)
+		open_readers->prev = r;
+	open_readers = r;
+	pthread_mutex_unlock(&open_lock);
+}
+
+static void unlink_reader(ig_reader *r)
+{
+	pthread_mutex_lock(&open_lock);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		open_readers = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	pthread_mutex_unlock(&open_lock);
+}
 
 static ssize_t read_some(ig_reader *r, void *dst, size_t n)
 {
@@ -52,6 +82,7 @@ ig_reader *ig_reader_try_open(const char *path)
 	if (fd < 0)
 		return NULL;
 	r = ig_calloc(1, sizeof *r);
+	link_reader(r);
 	r->name = ig_strdup(is_stdin ? "stdin" : path);
 	r->fd = fd;
 	r->buf_cap = IG_READ_CHUNK * 2;
@@ -245,6 +276,7 @@ void ig_reader_close(ig_reader *r)
 {
 	if (r == NULL)
 		return;
+	unlink_reader(r);
 	if (r->gzip) {
 		inflateEnd(&r->zs);
 		free(r->in);
