@@ -133,14 +133,14 @@ static uint32_t new_gen(model *m)
 
 static void load(model *m, ig_baseline_stats *st)
 {
-	ig_eval_events *e = ig_eval_events_open(m->o->train, NULL);
-	ig_eval_group g = {0};
+	ig_user_events_reader *e = ig_user_events_open(m->o->train, NULL);
+	ig_user_group g = {0};
 	uint32_t *stamp = NULL, gen = 0;
 	size_t cap = 0, i;
 
 	m->users = ig_intern_new();
 	m->items = ig_intern_new();
-	while (ig_eval_events_next(e, &g)) {
+	while (ig_user_events_next(e, &g)) {
 		ig_intern_add(m->users, g.user, g.user_len);
 		/* Two generations per user: one for positives, one for seen. */
 		gen += 2;
@@ -171,10 +171,10 @@ static void load(model *m, ig_baseline_stats *st)
 		csr_row_end(&m->pos);
 		csr_row_end(&m->seen);
 	}
-	st->train_events = ig_eval_events_count(e);
+	st->train_events = ig_user_events_count(e);
 	st->train_users = m->pos.nrows;
-	ig_eval_group_free(&g);
-	ig_eval_events_close(e);
+	ig_user_group_free(&g);
+	ig_user_events_close(e);
 	free(stamp);
 	m->nitems = ig_intern_count(m->items);
 	st->items = m->nitems;
@@ -378,8 +378,8 @@ static uint64_t recommend(model *m, ig_writer *w, const char *user, size_t ulen,
 void ig_baseline_run(const ig_baseline_opts *o, ig_writer *w, ig_baseline_stats *st)
 {
 	model m;
-	ig_eval_events *ue = NULL;
-	ig_eval_group g = {0};
+	ig_user_events_reader *ue = NULL;
+	ig_user_group g = {0};
 	const ig_header *up;
 
 	memset(&m, 0, sizeof m);
@@ -389,14 +389,14 @@ void ig_baseline_run(const ig_baseline_opts *o, ig_writer *w, ig_baseline_stats 
 	if (o->method == IG_BASELINE_ITEMKNN)
 		fit_knn(&m);
 	if (o->users) {
-		ue = ig_eval_events_open(o->users, NULL);
-		up = ig_eval_events_header(ue);
+		ue = ig_user_events_open(o->users, NULL);
+		up = ig_user_events_header(ue);
 	} else {
 		up = NULL;
 	}
 	ig_schema_write_header_prefix(w, IG_STREAM_CANDIDATES, 4, up);
 	if (ue) {
-		while (ig_eval_events_next(ue, &g)) {
+		while (ig_user_events_next(ue, &g)) {
 			uint32_t u = ig_intern_find(m.users, g.user, g.user_len);
 			uint64_t n = recommend(&m, w, g.user, g.user_len, u == IG_INTERN_NONE ? m.pos.nrows : u);
 
@@ -404,8 +404,8 @@ void ig_baseline_run(const ig_baseline_opts *o, ig_writer *w, ig_baseline_stats 
 			st->records += n;
 			st->empty += n == 0;
 		}
-		ig_eval_group_free(&g);
-		ig_eval_events_close(ue);
+		ig_user_group_free(&g);
+		ig_user_events_close(ue);
 	} else {
 		for (size_t u = 0; u < m.pos.nrows; u++) {
 			uint64_t n = recommend(&m, w, ig_intern_str(m.users, (uint32_t)u),
