@@ -119,7 +119,54 @@ static char *run_sharded(const ig_cooc_opts *o, const char *events, uint32_t nsh
 	return text;
 }
 
-/* Checks SCORE on the fixture with both engines and with two shards. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The same from histories held in memory (ig_cooc_histories). */
+static char *run_memory(const ig_cooc_opts *o, const char *events)
+{
+	ig_intern *vocab = ig_intern_new();
+	ig_engage_reader *g = ig_engage_open(events, &o->engage, vocab);
+	ig_history h, hs[8];
+	ig_cooc_topk topk;
+	size_t n = 0, len = 0, i, r;
+	const char *ids[8];
+	char *text = calloc(1, 4096);
+
+	while (ig_engage_next(g, &h)) {
+		assert_true(n < 8);
+		hs[n] = h;
+		hs[n].user = strdup(h.user);
+		hs[n].e = malloc(h.n * sizeof *h.e);
+		memcpy(hs[n].e, h.e, h.n * sizeof *h.e);
+		n++;
+	}
+	ig_engage_close(g);
+	ig_cooc_histories(o, vocab, hs, n, &topk);
+	for (i = 0; i < ig_intern_count(vocab); i++)
+		ids[i] = ig_intern_str(vocab, (uint32_t)i);
+	qsort(ids, ig_intern_count(vocab), sizeof *ids, cmp_str);
+	for (i = 0; i < ig_intern_count(vocab); i++) {
+		uint32_t row = ig_intern_find(vocab, ids[i], strlen(ids[i]));
+
+		for (r = 0; row < topk.cap && r < topk.len[row]; r++)
+			len += (size_t)snprintf(text + len, 4096 - len, "%s\t%s\t%.9g\t%llu\n", ids[i],
+						ig_intern_str(vocab, topk.lists[row][r].nb), topk.lists[row][r].score,
+						(unsigned long long)topk.lists[row][r].support);
+	}
+	ig_cooc_topk_free(&topk);
+	for (i = 0; i < n; i++) {
+		free((char *)hs[i].user);
+		free(hs[i].e);
+	}
+	ig_intern_free(vocab);
+	return text;
+}
+
+/* Checks SCORE on the fixture with both engines, with two shards and
+ * from histories in memory. */
 static void expect_score(int score, double shrink, const char *window, double half_life, const char *want)
 {
 	ig_cooc_opts o;
@@ -137,6 +184,9 @@ static void expect_score(int score, double shrink, const char *window, double ha
 			continue;
 		o.engine = engine;
 		got = run(&o, events);
+		assert_string_equal(got, want);
+		free(got);
+		got = run_memory(&o, events);
 		assert_string_equal(got, want);
 		free(got);
 	}
