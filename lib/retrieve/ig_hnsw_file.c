@@ -85,6 +85,11 @@ static uint64_t hash_bytes(const void *data, size_t len, uint64_t seed)
 	return finish(rotl64(a, 1) + rotl64(b, 7) + rotl64(c, 12) + rotl64(d, 18) + len);
 }
 
+uint64_t ig_hnsw_header_sum(const void *header)
+{
+	return hash_bytes(header, offsetof(file_header, header_sum), 0);
+}
+
 uint64_t ig_ann_checksum(const ig_vectors *v)
 {
 	uint64_t h = hash_bytes(&v->dim, sizeof v->dim, v->n);
@@ -157,7 +162,7 @@ void ig_hnsw_save(const ig_hnsw *h, const char *path, const char *upstream_prov)
 	f.prov_bytes = prov_len;
 	f.stride = h->stride;
 	place(&f);
-	f.header_sum = hash_bytes(&f, offsetof(file_header, header_sum), 0);
+	f.header_sum = ig_hnsw_header_sum(&f);
 	fp = fopen(path, "wb");
 	if (fp == NULL)
 		ig_die("%s: cannot create: %s", path, strerror(errno));
@@ -180,76 +185,115 @@ void ig_hnsw_save(const ig_hnsw *h, const char *path, const char *upstream_prov)
 }
 
 /* Every link of every node, and the levels, must be in range: a search
- * trusts them. */
-static void check_graph(const ig_hnsw *h, const char *path)
+ * trusts them. Returns 0, or -1 with the reason in ERR. */
+static int check_graph(const ig_hnsw *h, char *err, size_t errlen)
 {
 	uint64_t blocks = 0;
 	uint32_t i, l, j;
 
 	for (i = 0; i < h->n; i++) {
-		if (h->levels[i] > h->max_level)
-			ig_die("%s: damaged index: node %u is on level %u, above the top %u", path, i,
-			       h->levels[i], h->max_level);
+		if (h->levels[i] > h->max_level) {
+			snprintf(err, errlen, "node %u is on level %u, above the top %u", i, h->levels[i],
+				 h->max_level);
+			return -1;
+		}
 		h->upper_start[i] = (uint32_t)blocks;
 		blocks += h->levels[i];
-		if (blocks > h->upper_blocks)
-			ig_die("%s: damaged index: more upper links than the header says", path);
 	}
-	if (blocks != h->upper_blocks)
-		ig_die("%s: damaged index: fewer upper links than the header says", path);
-	if (h->n > 0 && h->levels[h->entry] != h->max_level)
-		ig_die("%s: damaged index: the entry point is not on the top level", path);
+	if (blocks != h->upper_blocks) {
+		snprintf(err, errlen, "%llu upper link lists, the header says %llu", (unsigned long long)blocks,
+			 (unsigned long long)h->upper_blocks);
+		return -1;
+	}
+	if (h->n > 0 && h->levels[h->entry] != h->max_level) {
+		snprintf(err, errlen, "the entry point is not on the top level");
+		return -1;
+	}
 	for (i = 0; i < h->n; i++)
 		for (l = 0; l <= h->levels[i]; l++) {
 			const uint32_t *k = ig_hnsw_links(h, i, l);
 			uint32_t c = k[0], bad = 0;
 
-			if (c > (l ? h->M : h->M0))
-				ig_die("%s: damaged index: node %u has %u links on level %u", path, i, c, l);
+			if (c > (l ? h->M : h->M0)) {
+				snprintf(err, errlen, "node %u has %u links on level %u", i, c, l);
+				return -1;
+			}
 			for (j = 1; j <= c; j++)
 				bad |= k[j] >= h->n;
-			if (bad)
-				ig_die("%s: damaged index: node %u links to a node out of range", path, i);
+			if (bad) {
+				snprintf(err, errlen, "node %u links to a node out of range", i);
+				return -1;
+			}
+			/* A link on level L leads to a node that has level L. */
+			for (j = 1; l > 0 && j <= c; j++)
+				if (h->levels[k[j]] < l) {
+					snprintf(err, errlen, "node %u links to node %u on level %u, which it is not on",
+						 i, k[j], l);
+					return -1;
+				}
 		}
+	return 0;
 }
 
-static void check_header(const file_header *f, const char *path, uint64_t size, const ig_vectors *v)
+/* Returns 0, or -1 with the reason in ERR. */
+static int check_header(const file_header *f, uint64_t size, const ig_vectors *v, char *err, size_t errlen)
 {
 	file_header want = *f;
 	ig_hnsw probe;
 
-	if (f->version != VERSION)
-		ig_die("%s: index file version %u; this program reads version %d (rebuild the index)", path,
-		       f->version, VERSION);
+	if (f->version != VERSION) {
+		snprintf(err, errlen, "index file version %u; this program reads version %d (rebuild the index)",
+			 f->version, VERSION);
+		return -1;
+	}
 	if (f->header_bytes != HEADER_BYTES ||
-	    f->header_sum != hash_bytes(f, offsetof(file_header, header_sum), 0))
-		ig_die("%s: damaged index: bad header checksum", path);
-	if (size < f->file_bytes)
-		ig_die("%s: truncated index: %llu bytes of %llu", path, (unsigned long long)size,
-		       (unsigned long long)f->file_bytes);
-	if (f->dim != v->dim)
-		ig_die("%s: index of %u-dimensional vectors, but the vectors have %u dimensions", path, f->dim,
-		       v->dim);
-	if (f->n != v->n)
-		ig_die("%s: index of %llu vectors, but there are %u", path, (unsigned long long)f->n, v->n);
-	if (f->checksum != ig_ann_checksum(v))
-		ig_die("%s: index built from other vectors (their checksum differs): rebuild it", path);
+	    f->header_sum != ig_hnsw_header_sum(f)) {
+		snprintf(err, errlen, "damaged index: bad header checksum");
+		return -1;
+	}
+	if (size < f->file_bytes) {
+		snprintf(err, errlen, "truncated index: %llu bytes of %llu", (unsigned long long)size,
+			 (unsigned long long)f->file_bytes);
+		return -1;
+	}
+	if (f->dim != v->dim) {
+		snprintf(err, errlen, "index of %u-dimensional vectors, but the vectors have %u dimensions", f->dim,
+			 v->dim);
+		return -1;
+	}
+	if (f->n != v->n) {
+		snprintf(err, errlen, "index of %llu vectors, but there are %u", (unsigned long long)f->n, v->n);
+		return -1;
+	}
+	if (f->checksum != ig_ann_checksum(v)) {
+		snprintf(err, errlen, "index built from other vectors (their checksum differs): rebuild it");
+		return -1;
+	}
 	memset(&probe, 0, sizeof probe);
 	probe.dim = f->dim;
 	probe.M = f->M;
 	if (f->M < 2 || f->M > IG_HNSW_MAX_M || f->metric > IG_ANN_IP || f->max_level > IG_HNSW_MAX_LEVEL ||
-	    (f->n > 0 && f->entry >= f->n) || f->upper_blocks > UINT32_MAX || f->prov_bytes > size)
-		ig_die("%s: damaged index: bad header field", path);
+	    (f->n > 0 && f->entry >= f->n) || f->upper_blocks > UINT32_MAX || f->prov_bytes > size) {
+		snprintf(err, errlen, "damaged index: bad header field");
+		return -1;
+	}
 	ig_hnsw_layout(&probe);
-	if (probe.stride != f->stride)
-		ig_die("%s: damaged index: bad record size", path);
+	if (probe.stride != f->stride) {
+		snprintf(err, errlen, "damaged index: bad record size");
+		return -1;
+	}
 	place(&want);
 	if (want.levels_off != f->levels_off || want.level0_off != f->level0_off ||
-	    want.upper_off != f->upper_off || want.file_bytes != f->file_bytes)
-		ig_die("%s: damaged index: bad section offsets", path);
-	if (size > f->file_bytes)
-		ig_die("%s: damaged index: %llu bytes, expected %llu", path, (unsigned long long)size,
-		       (unsigned long long)f->file_bytes);
+	    want.upper_off != f->upper_off || want.file_bytes != f->file_bytes) {
+		snprintf(err, errlen, "damaged index: bad section offsets");
+		return -1;
+	}
+	if (size > f->file_bytes) {
+		snprintf(err, errlen, "damaged index: %llu bytes, expected %llu", (unsigned long long)size,
+			 (unsigned long long)f->file_bytes);
+		return -1;
+	}
+	return 0;
 }
 
 ig_hnsw *ig_hnsw_load(const char *path, const ig_vectors *v)
@@ -258,29 +302,38 @@ ig_hnsw *ig_hnsw_load(const char *path, const ig_vectors *v)
 	file_header f;
 	ig_hnsw *h;
 	unsigned char *map;
+	char err[160];
+	ssize_t got;
 	int fd = open(path, O_RDONLY);
 
 	if (fd < 0)
 		ig_die("%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0)
-		ig_die("%s: cannot stat: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		ig_die("%s: an index must be a regular file", path);
-	if ((uint64_t)st.st_size < 8) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		ig_die("%s: not an HNSW index (too short)", path);
+		ig_die("%s: an index must be a regular file", path);
+	}
+	memset(&f, 0, sizeof f);
+	got = pread(fd, &f, sizeof f, 0);
+	if (got < 0) {
+		close(fd);
+		ig_die("%s: cannot read: %s", path, strerror(errno));
+	}
+	if (got < 8 || memcmp(f.magic, MAGIC, 8) != 0) {
+		close(fd);
+		ig_die("%s: not an HNSW index", path);
+	}
+	if (got < HEADER_BYTES) {
+		close(fd);
+		ig_die("%s: truncated index: %lld bytes of at least %d", path, (long long)got, HEADER_BYTES);
+	}
+	if (check_header(&f, (uint64_t)st.st_size, v, err, sizeof err) != 0) {
+		close(fd);
+		ig_die("%s: %s", path, err);
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
 		ig_die("%s: cannot map: %s", path, strerror(errno));
-	if (memcmp(map, MAGIC, 8) != 0)
-		ig_die("%s: not an HNSW index", path);
-	if ((uint64_t)st.st_size < HEADER_BYTES)
-		ig_die("%s: truncated index: %llu bytes of at least %d", path, (unsigned long long)st.st_size,
-		       HEADER_BYTES);
-	memcpy(&f, map, sizeof f);
-	check_header(&f, path, (uint64_t)st.st_size, v);
 	h = ig_calloc(1, sizeof *h);
 	h->n = (uint32_t)f.n;
 	h->dim = f.dim;
@@ -299,10 +352,15 @@ ig_hnsw *ig_hnsw_load(const char *path, const ig_vectors *v)
 	h->upper = (uint32_t *)(void *)(map + f.upper_off);
 	h->upper_blocks = f.upper_blocks;
 	h->upper_start = ig_reallocarray(NULL, h->n ? h->n : 1, sizeof *h->upper_start);
-	if (memchr(map + HEADER_BYTES, '\0', f.prov_bytes) != NULL)
+	if (memchr(map + HEADER_BYTES, '\0', f.prov_bytes) != NULL) {
+		ig_hnsw_free(h);
 		ig_die("%s: damaged index: bad provenance text", path);
+	}
 	h->prov = ig_strndup((const char *)map + HEADER_BYTES, f.prov_bytes);
-	check_graph(h, path);
+	if (check_graph(h, err, sizeof err) != 0) {
+		ig_hnsw_free(h);
+		ig_die("%s: damaged index: %s", path, err);
+	}
 	return h;
 }
 

@@ -120,6 +120,12 @@ static inline int ig_ann_better(ig_ann_cand a, ig_ann_cand b)
 /* Fills M0, STRIDE, LINKS_OFF and PREFETCH_BYTES from DIM and M. */
 void ig_hnsw_layout(ig_hnsw *h);
 
+/* The checksum of an index file's first 120 bytes, stored at 120 (for
+ * the fuzz harness, which patches headers to reach the checks after). */
+#define IG_HNSW_HEADER_SUM_AT 120
+#define IG_HNSW_CHECKSUM_AT 32
+uint64_t ig_hnsw_header_sum(const void *header);
+
 /* Sorts N candidates best first. */
 void ig_ann_sort(ig_ann_cand *c, size_t n);
 
