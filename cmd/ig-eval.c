@@ -755,7 +755,7 @@ static int cmd_ope(int argc, char **argv)
 		case OPT_TARGET: o.target = optarg; break;
 		case OPT_SORT: o.sort = 1; break;
 		case OPT_REWARD:
-			if (ig_event_weights_parse(optarg, o.reward, err, sizeof err) != 0)
+			if (ig_event_rewards_parse(optarg, o.reward, err, sizeof err) != 0)
 				ig_usage_error("--reward: %s", err);
 			break;
 		case OPT_BOOTSTRAP: o.bootstrap = (int)ig_cli_int("--bootstrap", optarg, 0, 100000); break;

@@ -140,7 +140,7 @@ void ig_event_weights_default(double w[IG_EV_COUNT])
 	w[IG_EV_VIEW] = 1;
 }
 
-int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+static int weights_parse(const char *spec, double w[IG_EV_COUNT], double min, char *err, size_t errlen)
 {
 	char *copy = ig_strdup(spec), *tok, *save = NULL;
 	int rc = 0;
@@ -162,8 +162,8 @@ int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, s
 			rc = -1;
 			break;
 		}
-		if (ig_parse_double_range(eq + 1, 0, 1e6, &v) != 0) {
-			snprintf(err, errlen, "weight of %s: '%s' is not a number from 0 to 1e6", tok, eq + 1);
+		if (ig_parse_double_range(eq + 1, min, 1e6, &v) != 0) {
+			snprintf(err, errlen, "weight of %s: '%s' is not a number from %g to 1e6", tok, eq + 1, min);
 			rc = -1;
 			break;
 		}
@@ -171,4 +171,14 @@ int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, s
 	}
 	free(copy);
 	return rc;
+}
+
+int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+{
+	return weights_parse(spec, w, 0, err, errlen);
+}
+
+int ig_event_rewards_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+{
+	return weights_parse(spec, w, -1e6, err, errlen);
 }

@@ -413,7 +413,7 @@ static void parse_args(ig_cli *cli, int argc, char **argv, ig_synth_params *para
 			o->table = 1;
 			break;
 		case OPT_REWARD:
-			if (ig_event_weights_parse(optarg, o->reward, msg, sizeof msg) != 0)
+			if (ig_event_rewards_parse(optarg, o->reward, msg, sizeof msg) != 0)
 				ig_usage_error("--reward: %s", msg);
 			break;
 		case OPT_AUTHOR_CAP:
