@@ -65,6 +65,7 @@ static void usage_main(FILE *fp)
 		"  metrics   score a recommendation stream against a test events stream\n"
 		"  compare   paired difference of two systems, from per-user metrics or recommendations\n"
 		"  baseline  write pop, random or itemknn recommendations from train\n"
+		"  ope       off-policy value of a feed from another policy's feed log (IPS, SNIPS, DR)\n"
 		"Run 'ig-eval COMMAND --help' for a command's options; see ig-eval(1).\n");
 	ig_cli_help_common(fp, &cli, 0);
 }
@@ -795,7 +796,7 @@ int main(int argc, char **argv)
 
 	ig_cli_init(&cli, argc, argv, usage_main);
 	if (argc < 2)
-		ig_usage_error("give a command: split, metrics, compare or baseline");
+		ig_usage_error("give a command: split, metrics, compare, baseline or ope");
 	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(argv[1], cmds[i].name) == 0) {
 			/* getopt_long's messages then read "ig-eval metrics: ...". */
@@ -812,7 +813,7 @@ int main(int argc, char **argv)
 		while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1)
 			if (!ig_cli_option(&cli, c, optarg))
 				ig_usage_error("unexpected option");
-		ig_usage_error("give a command: split, metrics, compare or baseline");
+		ig_usage_error("give a command: split, metrics, compare, baseline or ope");
 	}
-	ig_usage_error("unknown command '%s' (split, metrics, compare, baseline)", argv[1]);
+	ig_usage_error("unknown command '%s' (split, metrics, compare, baseline, ope)", argv[1]);
 }
