@@ -133,7 +133,7 @@ void ig_event_weights_default(double w[IG_EV_COUNT])
 	w[IG_EV_VIEW] = 1;
 }
 
-int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+static int weights_parse(const char *spec, double w[IG_EV_COUNT], double min, char *err, size_t errlen)
 {
 	char *copy = ig_strdup(spec), *tok, *save = NULL;
 	int rc = 0;
@@ -155,8 +155,8 @@ int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, s
 			rc = -1;
 			break;
 		}
-		if (ig_parse_double_range(eq + 1, 0, 1e6, &v) != 0) {
-			snprintf(err, errlen, "weight of %s: '%s' is not a number from 0 to 1e6", tok, eq + 1);
+		if (ig_parse_double_range(eq + 1, min, 1e6, &v) != 0) {
+			snprintf(err, errlen, "weight of %s: '%s' is not a number from %g to 1e6", tok, eq + 1, min);
 			rc = -1;
 			break;
 		}
@@ -279,4 +279,14 @@ void ig_user_group_free(ig_user_group *g)
 	free(g->text);
 	free(g->user_buf);
 	memset(g, 0, sizeof *g);
+}
+
+int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+{
+	return weights_parse(spec, w, 0, err, errlen);
+}
+
+int ig_event_rewards_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+{
+	return weights_parse(spec, w, -1e6, err, errlen);
 }
