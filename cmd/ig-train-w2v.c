@@ -10,6 +10,7 @@
 #include "io/ig_engage.h"
 #include "core/ig_err.h"
 #include "io/ig_items.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 #include "io/ig_vectors.h"
 #include "w2v/ig_w2v_corpus.h"
@@ -144,7 +145,6 @@ static void save_vocab(const char *path, const ig_w2v_vocab *v)
 
 static void nearest(const char *load, const char *ids, int k)
 {
-	static const char *const cols[] = {"item", "neighbor", "score", "support"};
 	ig_vectors *v = ig_vectors_load(load);
 	ig_writer *w = ig_cli_open_output(&cli);
 	uint32_t *hit = ig_reallocarray(NULL, (size_t)k, sizeof *hit);
@@ -152,7 +152,7 @@ static void nearest(const char *load, const char *ids, int k)
 	const char *p = ids;
 	unsigned long long queries = 0;
 
-	ig_header_write(w, "neighbors", 1, cols, 4, NULL);
+	ig_schema_write_header(w, IG_STREAM_NEIGHBORS, NULL, 0, NULL);
 	while (*p != '\0') {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p), n, i;

@@ -19,8 +19,8 @@
 #include "core/ig_err.h"
 #include "core/ig_num.h"
 #include "io/ig_reader.h"
+#include "io/ig_schema.h"
 
-const char *const ig_cooc_partial_cols[5] = {"type", "a", "b", "weight", "support"};
 
 static void put_id(ig_writer *w, const ig_intern *ids, uint32_t id)
 {
@@ -111,17 +111,17 @@ static uint64_t need_u64(const char *name, long ln, int field, const char *col, 
 
 static void check_header(const char *name, long ln, const char *line)
 {
+	const ig_schema *s = ig_schema_of(IG_STREAM_COOC_PARTIAL);
 	ig_header h;
 	char err[512];
 
 	memset(&h, 0, sizeof h);
 	if (ig_header_parse(line, &h, err, sizeof err) != 0)
 		ig_die_at(name, ln, "%s", err);
-	if (strcmp(h.kind, IG_COOC_PARTIAL_KIND) != 0)
-		ig_die_at(name, ln, "expected a %s stream, got %s", IG_COOC_PARTIAL_KIND, h.kind);
-	if (h.version != IG_COOC_PARTIAL_VERSION)
-		ig_die_at(name, ln, "%s stream version %d, expected %d", IG_COOC_PARTIAL_KIND, h.version,
-			  IG_COOC_PARTIAL_VERSION);
+	if (strcmp(h.kind, s->kind) != 0)
+		ig_die_at(name, ln, "expected a %s stream, got %s", s->kind, h.kind);
+	if (h.version != s->version)
+		ig_die_at(name, ln, "%s stream version %d, expected %d", s->kind, h.version, s->version);
 	ig_header_free(&h);
 }
 
@@ -149,7 +149,8 @@ void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path)
 			continue;
 		}
 		if (!have_header)
-			ig_die_at(name, ln, "expected a %s stream, got no header", IG_COOC_PARTIAL_KIND);
+			ig_die_at(name, ln, "expected a %s stream, got no header",
+			  ig_schema_of(IG_STREAM_COOC_PARTIAL)->kind);
 		n = ig_split_tabs(line, f, 6);
 		if (n != 5)
 			ig_die_at(name, ln, "expected 5 fields, got %d", n);
@@ -200,6 +201,7 @@ void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path)
 		}
 	}
 	if (!have_header)
-		ig_die_at(name, 1, "expected a %s stream, got no header", IG_COOC_PARTIAL_KIND);
+		ig_die_at(name, 1, "expected a %s stream, got no header",
+			  ig_schema_of(IG_STREAM_COOC_PARTIAL)->kind);
 	ig_reader_close(r);
 }

@@ -12,6 +12,7 @@
 #include "eval/ig_eval_io.h"
 #include "eval/ig_eval_report.h"
 #include "core/ig_num.h"
+#include "io/ig_schema.h"
 #include "io/ig_reader.h"
 #include "io/ig_tsv.h"
 
@@ -26,7 +27,7 @@ int ig_eval_cmp_is_user_metrics(const char *path)
 
 	if (ig_reader_getline(r, &line) >= 0 && strncmp(line, "#ig:", 4) == 0 &&
 	    ig_header_parse(line, &h, err, sizeof err) == 0) {
-		is = strcmp(h.kind, IG_EVAL_USER_METRICS_KIND) == 0;
+		is = ig_schema_find(h.kind) == IG_STREAM_USER_METRICS;
 		ig_header_free(&h);
 	}
 	ig_reader_close(r);
@@ -89,7 +90,8 @@ static void side_open(side *s, const char *path)
 	memset(s, 0, sizeof *s);
 	s->r = ig_reader_open(path);
 	s->name = ig_reader_name(s->r);
-	ig_header_read(s->r, IG_EVAL_USER_METRICS_KIND, 1, &s->h);
+	ig_header_read(s->r, ig_schema_of(IG_STREAM_USER_METRICS)->kind, ig_schema_of(IG_STREAM_USER_METRICS)->version,
+		       &s->h);
 	if (s->h.ncols < 1 || strcmp(s->h.cols[0], "user") != 0)
 		ig_die_at(s->name, 1, "user-metrics header: column 1 must be 'user'");
 	if (s->h.ncols > MAX_COLS)
@@ -262,11 +264,9 @@ static void put_num(ig_writer *w, double v)
 
 void ig_eval_cmp_write_tsv(const ig_eval_cmp *c, double alpha, ig_writer *w)
 {
-	static const char *const cols[] = {"metric", "k", "mean_a", "mean_b", "diff", "ci_low",
-					   "ci_high", "p_value", "significant", "users"};
 	int i;
 
-	ig_header_write(w, IG_EVAL_COMPARE_KIND, 1, cols, 10, NULL);
+	ig_schema_write_header(w, IG_STREAM_COMPARE, NULL, 0, NULL);
 	for (i = 0; i < c->n; i++) {
 		const ig_eval_cmp_row *r = &c->rows[i];
 

@@ -10,6 +10,7 @@
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
 #include "eval/ig_eval_io.h"
+#include "io/ig_schema.h"
 #include "io/ig_events.h"
 #include "core/ig_num.h"
 #include "io/ig_writer.h"
@@ -171,7 +172,7 @@ static void fraction_cuts(const char *path, const ig_split_opts *o, int64_t *at,
 	free(ts);
 }
 
-static void put_value(ig_writer *w, const ig_eval_ev *e)
+static void put_value(ig_writer *w, const ig_user_event *e)
 {
 	char buf[64];
 	double back;
@@ -185,7 +186,7 @@ static void put_value(ig_writer *w, const ig_eval_ev *e)
 	ig_writer_puts(w, buf);
 }
 
-static void put_event(ig_writer *w, const ig_eval_group *g, const ig_eval_ev *e)
+static void put_event(ig_writer *w, const ig_user_group *g, const ig_user_event *e)
 {
 	ig_writer_put_i64(w, e->ts);
 	ig_writer_putc(w, '\t');
@@ -220,12 +221,13 @@ static ig_writer *open_part(const ig_split_opts *o, const char *part, const ig_h
 
 	w = ig_writer_open(path, gz ? 1 : 0, o->level);
 	free(path);
-	ig_header_write(w, IG_EVENTS_KIND, IG_EVENTS_VERSION, (const char *const *)h->cols, h->ncols, h);
+	ig_header_write(w, ig_schema_of(IG_STREAM_EVENTS)->kind, ig_schema_of(IG_STREAM_EVENTS)->version,
+			(const char *const *)h->cols, h->ncols, h);
 	return w;
 }
 
 /* Index of the first of the N events at or after AT. */
-static size_t first_at(const ig_eval_group *g, size_t n, int64_t at)
+static size_t first_at(const ig_user_group *g, size_t n, int64_t at)
 {
 	size_t i;
 
@@ -246,7 +248,7 @@ static size_t count_pos(const unsigned char *pos, size_t n)
 
 /* Where the held-out part of the first N events of G starts (N: none). */
 static size_t cut_of(const ig_split_opts *o, const ig_split_cut *cut, int64_t at,
-		     const ig_eval_group *g, const unsigned char *counted, const unsigned char *pos, size_t n)
+		     const ig_user_group *g, const unsigned char *counted, const unsigned char *pos, size_t n)
 {
 	size_t c;
 
@@ -272,8 +274,8 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 	const char *path = o->input;
 	size_t i;
 	int64_t at = o->test.at, valid_at = o->valid.at;
-	ig_eval_events *e;
-	ig_eval_group g = {0};
+	ig_user_events_reader *e;
+	ig_user_group g = {0};
 	ig_writer *wtrain, *wtest, *wfit = NULL, *wvalid = NULL;
 	unsigned char *pos = NULL, *counted = NULL;
 	size_t pos_cap = 0;
@@ -297,14 +299,14 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 	}
 	st->at = at;
 	st->valid_at = valid_at;
-	e = ig_eval_events_open(path, NULL);
-	wtrain = open_part(o, "train", ig_eval_events_header(e));
-	wtest = open_part(o, "test", ig_eval_events_header(e));
+	e = ig_user_events_open(path, NULL);
+	wtrain = open_part(o, "train", ig_user_events_header(e));
+	wtest = open_part(o, "test", ig_user_events_header(e));
 	if (have_valid) {
-		wfit = open_part(o, "fit", ig_eval_events_header(e));
-		wvalid = open_part(o, "valid", ig_eval_events_header(e));
+		wfit = open_part(o, "fit", ig_user_events_header(e));
+		wvalid = open_part(o, "valid", ig_user_events_header(e));
 	}
-	while (ig_eval_events_next(e, &g)) {
+	while (ig_user_events_next(e, &g)) {
 		size_t ct, cv;
 
 		st->users++;
@@ -363,8 +365,8 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 		if (o->test_all ? g.n > ct : count_pos(pos + ct, g.n - ct) > 0)
 			st->test_users++;
 	}
-	ig_eval_group_free(&g);
-	ig_eval_events_close(e);
+	ig_user_group_free(&g);
+	ig_user_events_close(e);
 	ig_writer_close(wtrain);
 	ig_writer_close(wtest);
 	ig_writer_close(wfit);

@@ -7,11 +7,11 @@
 #include "io/ig_events.h"
 #include "core/ig_num.h"
 #include "io/ig_reader.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 
 static const char *const media_names[IG_MEDIA_COUNT] = {"photo", "video", "reel", "carousel"};
 
-const char *const ig_items_cols[5] = {"item", "author", "media", "created", "topics"};
 
 const char *ig_media_name(int media)
 {
@@ -37,13 +37,8 @@ ig_items *ig_items_load(const char *path)
 	char *line, *f[64];
 	ssize_t len;
 	size_t cap = 0, ntopics = 0, topics_cap = 0;
-	int i;
 
-	ig_header_read(r, IG_ITEMS_KIND, IG_ITEMS_VERSION, &h);
-	for (i = 0; i < 5; i++)
-		if (h.ncols <= i || strcmp(h.cols[i], ig_items_cols[i]) != 0)
-			ig_die_at(name, 1, "items header: column %d must be '%s', got '%s'", i + 1,
-				  ig_items_cols[i], ig_esc(h.ncols > i ? h.cols[i] : ""));
+	ig_schema_read_header(r, IG_STREAM_ITEMS, &h, NULL);
 	it->ids = ig_intern_new();
 	it->authors = ig_intern_new();
 	it->topics = ig_intern_new();

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ig_thread.h"
+
 typedef struct ig_writer ig_writer;
 
 enum ig_compress {
@@ -20,6 +22,11 @@ enum ig_compress {
  * by ig_writer_close: readers never see a partial PATH, and a failed run
  * leaves the old PATH untouched. */
 ig_writer *ig_writer_open(const char *path, int compress, int level);
+
+/* Gzip output is compressed on POOL (a tool's -@ threads) instead of a
+ * pool of the writer's own (as many threads as CPUs, at most 4); call
+ * before the first write. POOL must outlive the writer. */
+void ig_writer_set_pool(ig_writer *w, ig_pool *pool);
 
 void ig_writer_write(ig_writer *w, const void *data, size_t n);
 void ig_writer_puts(ig_writer *w, const char *s);
