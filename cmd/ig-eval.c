@@ -787,6 +787,10 @@ static int cmd_ope(int argc, char **argv)
 	o.seed = cli.seed;
 	o.memory = cli.memory;
 	o.tmpdir = cli.tmpdir;
+	{
+		const char *inputs[] = {o.logs, o.events, o.target};
+		ig_cli_check_output(cli.output, inputs, 3);
+	}
 	w = ig_cli_open_output(&cli);
 	ig_eval_ope_run(&o, w, &st);
 	ig_writer_close(w);

@@ -101,6 +101,7 @@ static int cmd_index(int argc, char **argv)
 		ig_usage_error("index takes VECTORS and INDEX");
 	if (strcmp(argv[optind + 1], "-") == 0)
 		ig_usage_error("INDEX must be a file, not '-'");
+	ig_cli_check_output(argv[optind + 1], (const char *const *)argv + optind, 1);
 	o.threads = cli.threads;
 	o.seed = cli.seed;
 	v = ig_vectors_load(argv[optind]);
@@ -288,6 +289,10 @@ static int cmd_search(int argc, char **argv)
 		ig_usage_error("search takes VECTORS and, optionally, QUERIES");
 	if (ids != NULL && argc - optind == 2)
 		ig_usage_error("--ids and QUERIES do not go together");
+	{
+		const char *inputs[] = {argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, index};
+		ig_cli_check_output(cli.output, inputs, 3);
+	}
 	base = ig_vectors_load(argv[optind]);
 	if (index != NULL) {
 		h = ig_hnsw_load(index, base);

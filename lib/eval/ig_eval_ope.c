@@ -90,18 +90,18 @@ static const char *log_parse(log_reader *lr, ig_intern *items, long ln, log_row 
 
 	*ulen = strlen(user);
 	if (!ig_valid_id(user, *ulen))
-		ig_die_at(name, ln, "field %d (user): not a valid id '%s'", lr->col_user + 1, user);
+		ig_die_at(name, ln, "field %d (user): not a valid id '%s'", lr->col_user + 1, ig_esc(user));
 	if (!ig_valid_id(item, strlen(item)))
-		ig_die_at(name, ln, "field %d (item): not a valid id '%s'", lr->col_item + 1, item);
+		ig_die_at(name, ln, "field %d (item): not a valid id '%s'", lr->col_item + 1, ig_esc(item));
 	row->item = ig_intern_add(items, item, strlen(item));
 	row->line = ln;
 	row->rank = 0;
 	if (lr->col_rank >= 0 && ig_parse_i64(lr->f[lr->col_rank], 0, INT64_MAX, &row->rank) != 0)
 		ig_die_at(name, ln, "field %d (rank): not a whole number >= 0 '%s'", lr->col_rank + 1,
-			  lr->f[lr->col_rank]);
+			  ig_esc(lr->f[lr->col_rank]));
 	if (ig_parse_double_range(lr->f[lr->col_prop], 0, 1, &row->propensity) != 0 || !(row->propensity > 0))
 		ig_die_at(name, ln, "field %d (propensity): not a number in (0, 1] '%s'", lr->col_prop + 1,
-			  lr->f[lr->col_prop]);
+			  ig_esc(lr->f[lr->col_prop]));
 	return user;
 }
 
@@ -119,8 +119,8 @@ static int log_next(log_reader *lr, ig_intern *items, log_row **rows, size_t *n,
 		size_t ulen = strlen(lr->next_user);
 		if (lr->have_prev && ig_eval_idcmp(lr->next_user, ulen, lr->user, lr->user_len) <= 0)
 			ig_die_at(name, lr->pending.line,
-				  "user '%s' after '%.*s': the log must be grouped by user in bytewise order",
-				  lr->next_user, (int)lr->user_len, lr->user);
+				  "user '%s' after '%s': the log must be grouped by user in bytewise order",
+				  ig_esc(lr->next_user), ig_esc(lr->user));
 		if (ulen + 1 > lr->user_cap) {
 			lr->user_cap = 2 * (ulen + 1);
 			lr->user = ig_realloc(lr->user, lr->user_cap);
@@ -330,7 +330,7 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 				if (s[j].item == rows[k].item)
 					ig_die_at(ig_reader_name(lr.r), rows[k].line,
 						  "item '%s' logged twice for user '%s': its engagements cannot be told apart",
-						  ig_intern_str(items, rows[k].item), user);
+						  ig_esc(ig_intern_str(items, rows[k].item)), ig_esc(user));
 			s[k].item = rows[k].item;
 			s[k].rank = (uint32_t)k;
 			s[k].propensity = rows[k].propensity;

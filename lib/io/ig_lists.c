@@ -82,7 +82,7 @@ static const char *order_end_user(list_order *o, long *line)
 		if (o->ref[i].len == o->ref[i - 1].len &&
 		    memcmp(ref_str(o, &o->ref[i]), ref_str(o, &o->ref[i - 1]), o->ref[i].len) == 0) {
 			snprintf(o->msg, sizeof o->msg, "item '%s' listed twice for user '%s' (line %ld)",
-				 ref_str(o, &o->ref[i]), o->user, o->ref[i - 1].line);
+				 ig_esc(ref_str(o, &o->ref[i])), ig_esc(o->user), o->ref[i - 1].line);
 			*line = o->ref[i].line;
 			return o->msg;
 		}
@@ -119,7 +119,7 @@ static const char *order_row(list_order *o, const char *user, size_t ulen, const
 	if (!same) {
 		if (ig_intern_find(o->seen, user, ulen) != IG_INTERN_NONE) {
 			snprintf(o->msg, sizeof o->msg,
-				 "user '%s' comes back after other users: rows must be grouped by user", user);
+				 "user '%s' comes back after other users: rows must be grouped by user", ig_esc(user));
 			return o->msg;
 		}
 		if (ulen + 1 > o->user_cap) {
@@ -133,7 +133,7 @@ static const char *order_row(list_order *o, const char *user, size_t ulen, const
 		o->items_len = 0;
 		if (o->stream == IG_STREAM_FEED && rank != 1) {
 			snprintf(o->msg, sizeof o->msg, "rank %lld for the first row of user '%s', expected 1",
-				 (long long)rank, user);
+				 (long long)rank, ig_esc(user));
 			return o->msg;
 		}
 	} else if (o->stream == IG_STREAM_FEED) {
@@ -149,7 +149,7 @@ static const char *order_row(list_order *o, const char *user, size_t ulen, const
 					 ig_field_idcmp(item, ilen, ref_str(o, prev), prev->len) < 0)) {
 			snprintf(o->msg, sizeof o->msg,
 				 "score %.9g of item '%s' after %.9g of item '%s': rows must be ordered by score, "
-				 "highest first, ties by item", score, item, o->score, ref_str(o, prev));
+				 "highest first, ties by item", score, ig_esc(item), o->score, ig_esc(ref_str(o, prev)));
 			return o->msg;
 		}
 	}
@@ -271,7 +271,7 @@ static void check_numbers(const ig_list_reader *r, char **f, long ln)
 			continue;
 		if (r->numeric[i] == 2 && (v < 0 || v > 1))
 			ig_die_at(r->name, ln, "field %d (%s): not a probability in [0, 1] '%s'", i + 1,
-				  r->h.cols[i], f[i]);
+				  r->h.cols[i], ig_esc(f[i]));
 	}
 }
 
@@ -336,11 +336,11 @@ static void parse_row(ig_list_reader *r, ig_list_row *row, size_t i)
 	if (r->stream == IG_STREAM_FEED) {
 		c = role_col(r, "rank");
 		if (ig_parse_i64(f[c], 1, INT64_MAX, &row->rank) != 0)
-			ig_die_at(name, row->line, "field %d (rank): not a rank from 1 '%s'", c + 1, f[c]);
+			ig_die_at(name, row->line, "field %d (rank): not a rank from 1 '%s'", c + 1, ig_esc(f[c]));
 		c = role_col(r, "propensity");
 		row->propensity = ig_field_double(name, row->line, c + 1, "propensity", f[c]);
 		if (!(row->propensity > 0 && row->propensity <= 1))
-			ig_die_at(name, row->line, "field %d (propensity): not in (0, 1] '%s'", c + 1, f[c]);
+			ig_die_at(name, row->line, "field %d (propensity): not in (0, 1] '%s'", c + 1, ig_esc(f[c]));
 	}
 	check_numbers(r, f, row->line);
 	msg = order_row(&r->order, f[r->col[C_USER]], ulen, row->item, row->item_len, row->score, row->rank,

@@ -51,18 +51,18 @@ static void check_row(block *b, const char *name, long ln, const row *r, char **
 			b->done[b->item] = 1;
 		if (b->done[r->item])
 			ig_die_at(name, ln, "item '%s' comes back after other items: "
-				  "neighbors must be grouped by item", f[0]);
+				  "neighbors must be grouped by item", ig_esc(f[0]));
 		b->item = r->item;
 		b->open = 1;
 		b->index++;
 	} else if (score > b->last_score) {
-		ig_die_at(name, ln, "field 3 (score): %s after %.9g: neighbours must come best first", f[2],
+		ig_die_at(name, ln, "field 3 (score): %s after %.9g: neighbours must come best first", ig_esc(f[2]),
 			  b->last_score);
 	}
 	if (r->item == r->nb.id)
-		ig_die_at(name, ln, "field 2 (neighbor): item '%s' is its own neighbour", f[0]);
+		ig_die_at(name, ln, "field 2 (neighbor): item '%s' is its own neighbour", ig_esc(f[0]));
 	if (b->stamp[r->nb.id] == b->index)
-		ig_die_at(name, ln, "field 2 (neighbor): '%s' listed twice for item '%s'", f[1], f[0]);
+		ig_die_at(name, ln, "field 2 (neighbor): '%s' listed twice for item '%s'", ig_esc(f[1]), ig_esc(f[0]));
 	b->stamp[r->nb.id] = b->index;
 	b->last_score = score;
 }

@@ -41,7 +41,7 @@ static topic_row *read_rows(ig_reader *r, ig_topics *t, size_t *nrows)
 			memset(seen + old, 0, (seen_cap - old) * sizeof *seen);
 		}
 		if (seen[id])
-			ig_die_at(name, ln, "field 1 (topic): '%s' listed twice (line %ld)", f[0], seen[id]);
+			ig_die_at(name, ln, "field 1 (topic): '%s' listed twice (line %ld)", ig_esc(f[0]), seen[id]);
 		seen[id] = ln;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 1024;
@@ -68,7 +68,7 @@ static uint32_t depth_of(ig_topics *t, uint32_t topic, const long *line, const c
 		p = t->parent[p];
 		if (++d > t->count)
 			ig_die_at(name, line[topic], "topic '%s' is its own ancestor: the topics must form a tree",
-				  ig_intern_str(t->ids, topic));
+				  ig_esc(ig_intern_str(t->ids, topic)));
 	}
 	if (t->depth[p] == UNSET)
 		t->depth[p] = 0;
@@ -92,7 +92,7 @@ static void link_tree(ig_topics *t, const topic_row *rows, size_t n, const char 
 	for (i = 0; i < n; i++)
 		if (rows[i].parent != IG_INTERN_NONE && !t->listed[rows[i].parent])
 			ig_die_at(name, rows[i].line, "field 2 (parent): '%s' is not a listed topic",
-				  ig_intern_str(t->ids, rows[i].parent));
+				  ig_esc(ig_intern_str(t->ids, rows[i].parent)));
 	for (i = 0; i < t->count; i++) {
 		uint32_t d = depth_of(t, (uint32_t)i, line, name);
 

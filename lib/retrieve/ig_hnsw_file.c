@@ -14,6 +14,7 @@
 #include "core/ig_err.h"
 #include "core/ig_version.h"
 #include "io/ig_tsv.h"
+#include "io/ig_writer.h"
 #include "retrieve/ig_hnsw_priv.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -111,20 +112,20 @@ static void place(file_header *f)
 	f->file_bytes = f->upper_off + f->upper_blocks * (1 + (uint64_t)f->M) * 4;
 }
 
-static void put(FILE *fp, const char *path, const void *p, size_t n)
+static void put(ig_writer *w, const void *p, size_t n)
 {
-	if (n > 0 && fwrite(p, 1, n, fp) != n)
-		ig_die("%s: cannot write: %s", path, strerror(errno));
+	if (n > 0)
+		ig_writer_write(w, p, n);
 }
 
-static void pad_to(FILE *fp, const char *path, uint64_t *at, uint64_t to)
+static void pad_to(ig_writer *w, uint64_t *at, uint64_t to)
 {
 	static const char zero[64];
 
 	while (*at < to) {
 		size_t n = to - *at > sizeof zero ? sizeof zero : (size_t)(to - *at);
 
-		put(fp, path, zero, n);
+		put(w, zero, n);
 		*at += n;
 	}
 }
@@ -134,7 +135,8 @@ void ig_hnsw_save(const ig_hnsw *h, const char *path, const char *upstream_prov)
 	file_header f;
 	char *prov = NULL;
 	size_t prov_len = 0;
-	FILE *fp, *mp;
+	FILE *mp;
+	ig_writer *w;
 	uint64_t at;
 
 	mp = open_memstream(&prov, &prov_len);
@@ -163,24 +165,21 @@ void ig_hnsw_save(const ig_hnsw *h, const char *path, const char *upstream_prov)
 	f.stride = h->stride;
 	place(&f);
 	f.header_sum = ig_hnsw_header_sum(&f);
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		ig_die("%s: cannot create: %s", path, strerror(errno));
-	put(fp, path, &f, sizeof f);
-	put(fp, path, prov, prov_len);
+	/* Through the writer: a temporary file renamed at the close, so that
+	 * a failed or killed build leaves the old index, never a part. */
+	w = ig_writer_open(path, IG_COMPRESS_NO, 1);
+	put(w, &f, sizeof f);
+	put(w, prov, prov_len);
 	at = HEADER_BYTES + prov_len;
-	pad_to(fp, path, &at, f.levels_off);
-	put(fp, path, h->levels, h->n);
+	pad_to(w, &at, f.levels_off);
+	put(w, h->levels, h->n);
 	at += h->n;
-	pad_to(fp, path, &at, f.level0_off);
-	put(fp, path, h->level0, (size_t)h->n * h->stride);
+	pad_to(w, &at, f.level0_off);
+	put(w, h->level0, (size_t)h->n * h->stride);
 	at += (uint64_t)h->n * h->stride;
-	pad_to(fp, path, &at, f.upper_off);
-	put(fp, path, h->upper, (size_t)h->upper_blocks * (1 + h->M) * sizeof *h->upper);
-	if (fflush(fp) != 0 || ferror(fp))
-		ig_die("%s: cannot write: %s", path, strerror(errno));
-	if (fclose(fp) != 0)
-		ig_die("%s: cannot write: %s", path, strerror(errno));
+	pad_to(w, &at, f.upper_off);
+	put(w, h->upper, (size_t)h->upper_blocks * (1 + h->M) * sizeof *h->upper);
+	ig_writer_close(w);
 	free(prov);
 }
 

@@ -461,6 +461,10 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 	memset(&o, 0, sizeof o);
 	o.reward[IG_EV_LIKE] = o.reward[IG_EV_COMMENT] = o.reward[IG_EV_SHARE] = o.reward[IG_EV_SAVE] = 1;
 	parse_args(cli, argc, argv, &params, &o, &sort, &feed_path);
+	{
+		const char *inputs[] = {feed_path, o.after};
+		ig_cli_check_output(cli->output, inputs, 2);
+	}
 
 	w = ig_synth_world_build(&params);
 	feed = open(feed_path, sort, cli);
