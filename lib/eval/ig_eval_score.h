@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "core/ig_intern.h"
+#include "eval/ig_eval_io.h"
 #include "eval/ig_eval_metrics.h"
 #include "eval/ig_eval_report.h"
 #include "io/ig_events.h"
@@ -44,7 +46,29 @@ typedef struct ig_eval_score_stats {
 	uint64_t rec_records, test_events, train_events;
 } ig_eval_score_stats;
 
-/* Runs the evaluation; fills TABLE (see ig-eval(1) for its rows). */
+/* Runs the evaluation of the stream O->recs; fills TABLE (see ig-eval(1)
+ * for its rows). */
 void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_score_stats *st);
+
+/* The same over lists held in memory (a recommender scored as it runs,
+ * without writing its lists): create a scorer with O (O->recs unused; O
+ * must outlive it), number each list's items in ig_eval_scorer_items,
+ * give the lists user by user in bytewise order of user, then finish.
+ * The result is the one ig_eval_score gives for a stream of those lists. */
+typedef struct ig_eval_scorer ig_eval_scorer;
+
+ig_eval_scorer *ig_eval_scorer_new(const ig_eval_score_opts *o);
+/* The item table that ig_eval_rec.item numbers refer to. */
+ig_intern *ig_eval_scorer_items(ig_eval_scorer *e);
+/* Names of the sources, numbered as the bits of ig_eval_rec.sources
+ * (may be NULL: no source_share rows); read at finish. */
+void ig_eval_scorer_sources(ig_eval_scorer *e, const ig_intern *names);
+/* Scores USER's list RECS (N, in list order; rank and line unused). */
+void ig_eval_scorer_user(ig_eval_scorer *e, const char *user, size_t user_len, const ig_eval_rec *recs,
+			 size_t n);
+/* Scores the test users not given, and fills TABLE and ST (rec_records
+ * is the caller's to count). */
+void ig_eval_scorer_finish(ig_eval_scorer *e, ig_eval_table *table, ig_eval_score_stats *st);
+void ig_eval_scorer_free(ig_eval_scorer *e);
 
 #endif
