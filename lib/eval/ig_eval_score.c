@@ -195,12 +195,17 @@ static double emb_dist(uint32_t a, uint32_t b, void *ctx)
 
 static int stat_index(const scorer *s, int st, int j) { return st * s->o->nk + j; }
 
-static void write_user_header(scorer *s, const ig_header *upstream)
+/* The user-metrics columns: "user", "relevant", "listed", then METRIC@K
+ * for the statistics this run has. Returns their number; free each and
+ * the array. */
+static int user_columns(const scorer *s, char ***out)
 {
 	const ig_eval_score_opts *o = s->o;
 	char **cols = ig_calloc((size_t)ST_COUNT * (size_t)o->nk + 3, sizeof *cols);
 	int n = 0, st, j;
 
+	for (st = 0; st < 3; st++)
+		cols[n++] = ig_strdup(ig_schema_of(IG_STREAM_USER_METRICS)->cols[st]);
 	for (st = 0; st < ST_COUNT; st++) {
 		if ((st == ST_NOVELTY && !s->have_train) || (st == ST_DIV_TOPIC && !s->have_topics) ||
 		    (st == ST_DIV_EMB && !s->have_vec))
@@ -212,10 +217,46 @@ static void write_user_header(scorer *s, const ig_header *upstream)
 			cols[n++] = ig_strdup(buf);
 		}
 	}
-	ig_schema_write_header(o->by_user, IG_STREAM_USER_METRICS, (const char *const *)cols, n, upstream);
+	*out = cols;
+	return n;
+}
+
+static void write_user_header(scorer *s, const ig_header *upstream)
+{
+	char **cols;
+	int n = user_columns(s, &cols);
+
+	ig_schema_write_header(s->o->by_user, IG_STREAM_USER_METRICS, (const char *const *)cols + 3, n - 3,
+			       upstream);
 	while (n > 0)
 		free(cols[--n]);
 	free(cols);
+}
+
+/* The values of a user's row after "user", NaN for an empty field. */
+static void user_row(scorer *s, const char *user, size_t user_len, const double *nov, size_t m,
+		     const double *divt, const unsigned char *divt_ok, const double *dive,
+		     const unsigned char *dive_ok)
+{
+	const ig_eval_score_opts *o = s->o;
+	double v[3 + ST_COUNT * IG_EVAL_MAX_K];
+	int n = 0, st, j;
+
+	v[n++] = (double)s->res.nrel;
+	v[n++] = (double)s->res.nuniq;
+	for (st = 0; st < IG_EM_REL_COUNT; st++)
+		for (j = 0; j < o->nk; j++)
+			v[n++] = s->res.m[j][st];
+	if (s->have_train)
+		for (j = 0; j < o->nk; j++)
+			v[n++] = m > 0 ? nov[j] : (double)NAN;
+	if (s->have_topics)
+		for (j = 0; j < o->nk; j++)
+			v[n++] = divt_ok[j] ? divt[j] : (double)NAN;
+	if (s->have_vec)
+		for (j = 0; j < o->nk; j++)
+			v[n++] = dive_ok[j] ? dive[j] : (double)NAN;
+	o->user_row(o->user_arg, user, user_len, v, n);
 }
 
 /* Scores one user with relevant items s->rel (nrel > 0) and list RECS. */
@@ -299,6 +340,8 @@ static void score_user(scorer *s, const char *user, size_t user_len, size_t nrel
 				ig_eval_boot_add(&s->boot, stat_index(s, ST_DIV_EMB, j), dive[j]);
 			}
 	}
+	if (o->user_row)
+		user_row(s, user, user_len, nov, m, divt, divt_ok, dive, dive_ok);
 	if (o->by_user) {
 		ig_writer *w = o->by_user;
 
@@ -638,9 +681,11 @@ void ig_eval_scorer_free(ig_eval_scorer *e)
 	free(e);
 }
 
-void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_score_stats *st)
+int ig_eval_scorer_columns(ig_eval_scorer *e, char ***cols) { return user_columns(&e->s, cols); }
+
+void ig_eval_scorer_run(ig_eval_scorer *e, ig_eval_table *table, ig_eval_score_stats *st)
 {
-	ig_eval_scorer *e = ig_eval_scorer_new(o);
+	const ig_eval_score_opts *o = e->s.o;
 	ig_eval_recs *recs = ig_eval_recs_open(o->recs, e->s.items, o->sort, o->memory, o->tmpdir);
 	const ig_header *rh = ig_eval_recs_header(recs);
 	const char *user;
@@ -659,5 +704,12 @@ void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_sc
 	ig_eval_scorer_finish(e, table, st);
 	st->rec_records = ig_eval_recs_records(recs);
 	ig_eval_recs_close(recs);
+}
+
+void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_score_stats *st)
+{
+	ig_eval_scorer *e = ig_eval_scorer_new(o);
+
+	ig_eval_scorer_run(e, table, st);
 	ig_eval_scorer_free(e);
 }

@@ -8,6 +8,7 @@
 #ifndef IG_EVAL_SCORE_H
 #define IG_EVAL_SCORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/ig_intern.h"
@@ -36,6 +37,10 @@ typedef struct ig_eval_score_opts {
 	uint64_t seed;
 	double level;          /* of the intervals, e.g. 0.95 */
 	ig_writer *by_user;    /* per-user rows, or NULL */
+	/* Called with each per-user row, or NULL: the N values after "user"
+	 * (ig_eval_scorer_columns), NaN where the field would be empty. */
+	void (*user_row)(void *arg, const char *user, size_t user_len, const double *v, int n);
+	void *user_arg;
 	void (*progress)(uint64_t users); /* called now and then, or NULL */
 } ig_eval_score_opts;
 
@@ -70,5 +75,10 @@ void ig_eval_scorer_user(ig_eval_scorer *e, const char *user, size_t user_len, c
  * is the caller's to count). */
 void ig_eval_scorer_finish(ig_eval_scorer *e, ig_eval_table *table, ig_eval_score_stats *st);
 void ig_eval_scorer_free(ig_eval_scorer *e);
+/* Scores the stream O->recs with E (what ig_eval_score does). */
+void ig_eval_scorer_run(ig_eval_scorer *e, ig_eval_table *table, ig_eval_score_stats *st);
+/* The per-user columns, "user" first; returns their number. Free each
+ * name and the array. */
+int ig_eval_scorer_columns(ig_eval_scorer *e, char ***cols);
 
 #endif
