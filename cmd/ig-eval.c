@@ -569,6 +569,7 @@ static int cmd_compare(int argc, char **argv)
 	ig_eval_score_opts o;
 	ig_eval_score_stats sta, stb;
 	ig_eval_cmp cmp;
+	ig_eval_user_metrics *ma, *mb;
 	ig_writer *w;
 
 	ig_eval_score_opts_default(&o);
@@ -628,11 +629,15 @@ static int cmd_compare(int argc, char **argv)
 		o.tmpdir = cli.tmpdir;
 		o.progress = progress;
 		o.recs = a;
-		a = ig_eval_cmp_score_recs(&o, &sta);
+		ma = ig_eval_cmp_score_recs(&o, &sta);
 		o.recs = b;
-		b = ig_eval_cmp_score_recs(&o, &stb);
+		mb = ig_eval_cmp_score_recs(&o, &stb);
+		ig_eval_compare_mem(ma, mb, nrep, cli.seed, level, &cmp);
+		ig_eval_user_metrics_free(ma);
+		ig_eval_user_metrics_free(mb);
+	} else {
+		ig_eval_compare(a, b, nrep, cli.seed, level, &cmp);
 	}
-	ig_eval_compare(a, b, nrep, cli.seed, level, &cmp);
 	if (want_text(table_fmt, tsv_fmt)) {
 		w = open_text_output();
 		ig_eval_cmp_write_text(&cmp, alpha, w);

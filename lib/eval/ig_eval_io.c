@@ -393,6 +393,7 @@ const char *ig_eval_recs_kind(const ig_eval_recs *r) { return r->h.kind; }
 int ig_eval_recs_has_sources(const ig_eval_recs *r) { return r->col_sources >= 0; }
 int ig_eval_recs_nsources(const ig_eval_recs *r) { return (int)ig_intern_count(r->sources); }
 const char *ig_eval_recs_source(const ig_eval_recs *r, int s) { return ig_intern_str(r->sources, (uint32_t)s); }
+const ig_intern *ig_eval_recs_sources(const ig_eval_recs *r) { return r->sources; }
 uint64_t ig_eval_recs_records(const ig_eval_recs *r) { return r->records; }
 
 void ig_eval_recs_close(ig_eval_recs *r)

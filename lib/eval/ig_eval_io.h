@@ -52,6 +52,8 @@ const char *ig_eval_recs_kind(const ig_eval_recs *r);
 int ig_eval_recs_has_sources(const ig_eval_recs *r);
 int ig_eval_recs_nsources(const ig_eval_recs *r);
 const char *ig_eval_recs_source(const ig_eval_recs *r, int s);
+/* The source names, numbered as the bits of ig_eval_rec.sources. */
+const ig_intern *ig_eval_recs_sources(const ig_eval_recs *r);
 uint64_t ig_eval_recs_records(const ig_eval_recs *r);
 void ig_eval_recs_close(ig_eval_recs *r);
 
