@@ -205,7 +205,7 @@ static size_t KFN(search_layer)(const ig_hnsw *h, const float *q, uint32_t ep, f
 				size_t ef, uint32_t exclude, ig_ann_scratch *s, int locked)
 {
 	ig_ann_cand *cand = s->cand, *res = s->res;
-	uint32_t *tag = s->tag, epoch = s->epoch, dim = h->dim;
+	uint32_t *tag = s->tag, epoch = s->epoch, dim = h->dim, *fresh = s->fresh, m;
 	size_t ncand = 0, nres = 0;
 	ig_ann_cand c = {ep_sim, ep};
 
@@ -226,24 +226,28 @@ static size_t KFN(search_layer)(const ig_hnsw *h, const float *q, uint32_t ep, f
 			s->cand_cap = 2 * (ncand + cnt);
 			s->cand = cand = ig_reallocarray(cand, s->cand_cap, sizeof *cand);
 		}
+		/* First the unvisited links, with their vectors fetched all at
+		 * once so that the misses overlap; then their similarities. */
 		for (j = 1; j <= cnt; j++)
 			__builtin_prefetch(&tag[l[j]]);
-		if (cnt > 0)
-			__builtin_prefetch(ig_hnsw_vec(h, l[1]));
+		m = 0;
 		for (j = 1; j <= cnt; j++) {
 			uint32_t e = l[j];
-			ig_ann_cand n;
+			const char *v;
+			size_t b;
 
-			if (j < cnt) {
-				const char *nx = (const char *)ig_hnsw_vec(h, l[j + 1]);
-				size_t b;
-
-				for (b = 0; b < h->prefetch_bytes; b += 64)
-					__builtin_prefetch(nx + b);
-			}
 			if (tag[e] == epoch)
 				continue;
 			tag[e] = epoch;
+			fresh[m++] = e;
+			v = (const char *)ig_hnsw_vec(h, e);
+			for (b = 0; b < h->prefetch_bytes; b += 64)
+				__builtin_prefetch(v + b);
+		}
+		for (j = 0; j < m; j++) {
+			uint32_t e = fresh[j];
+			ig_ann_cand n;
+
 			n.sim = KFN(dot_inline)(q, ig_hnsw_vec(h, e), dim);
 			n.id = e;
 			if (nres < ef || ig_ann_better(n, res[0])) {

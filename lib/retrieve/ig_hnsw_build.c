@@ -130,8 +130,8 @@ static void insert(builder *b, uint32_t q)
 		if (l != (level < top ? level : top))
 			ig_ann_scratch_prepare(&b->s, h, h->ef_construction);
 		n = k->search_layer(h, qv, ep, sim, l, h->ef_construction, q, &b->s, 1);
+		ig_ann_heap_sort(b->s.res, n);
 		memcpy(b->found, b->s.res, n * sizeof *b->found);
-		ig_ann_sort(b->found, n);
 		m = select_heuristic(b, b->found, n, h->M, b->pick);
 		ig_hnsw_lock(h, q);
 		ql = ig_hnsw_links(h, q, l);

@@ -78,7 +78,7 @@ typedef struct {
 	uint32_t epoch;
 	ig_ann_cand *cand, *res;
 	size_t cand_cap, res_cap;
-	uint32_t *links;
+	uint32_t *links, *fresh;   /* M0 + 1 each */
 	size_t links_cap;
 	float *q;
 	size_t q_cap;
@@ -128,5 +128,7 @@ uint64_t ig_hnsw_header_sum(const void *header);
 
 /* Sorts N candidates best first. */
 void ig_ann_sort(ig_ann_cand *c, size_t n);
+/* Sorts a min-heap of N (the worst on top) best first, in place. */
+void ig_ann_heap_sort(ig_ann_cand *c, size_t n);
 
 #endif

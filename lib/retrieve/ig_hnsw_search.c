@@ -31,7 +31,42 @@ static int cand_cmp(const void *a, const void *b)
 
 void ig_ann_sort(ig_ann_cand *c, size_t n)
 {
-	qsort(c, n, sizeof *c, cand_cmp);
+	size_t i, j;
+
+	if (n > 48) {
+		qsort(c, n, sizeof *c, cand_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		ig_ann_cand x = c[i];
+
+		for (j = i; j > 0 && ig_ann_better(x, c[j - 1]); j--)
+			c[j] = c[j - 1];
+		c[j] = x;
+	}
+}
+
+void ig_ann_heap_sort(ig_ann_cand *c, size_t n)
+{
+	while (n > 1) {
+		ig_ann_cand worst = c[0], last = c[--n];
+		size_t i = 0;
+
+		for (;;) {
+			size_t k = 2 * i + 1;
+
+			if (k >= n)
+				break;
+			if (k + 1 < n && ig_ann_better(c[k], c[k + 1]))
+				k++;
+			if (!ig_ann_better(last, c[k]))
+				break;
+			c[i] = c[k];
+			i = k;
+		}
+		c[i] = last;
+		c[n] = worst;
+	}
 }
 
 void ig_ann_scratch_prepare(ig_ann_scratch *s, const ig_hnsw *h, size_t ef)
@@ -59,6 +94,7 @@ void ig_ann_scratch_prepare(ig_ann_scratch *s, const ig_hnsw *h, size_t ef)
 	if (s->links_cap < (size_t)h->M0 + 1) {
 		s->links_cap = (size_t)h->M0 + 1;
 		s->links = ig_reallocarray(s->links, s->links_cap, sizeof *s->links);
+		s->fresh = ig_reallocarray(s->fresh, s->links_cap, sizeof *s->fresh);
 	}
 	if (s->q_cap < qn) {
 		s->q_cap = qn;
@@ -72,6 +108,7 @@ void ig_ann_scratch_free(ig_ann_scratch *s)
 	free(s->cand);
 	free(s->res);
 	free(s->links);
+	free(s->fresh);
 	free(s->q);
 	memset(s, 0, sizeof *s);
 }
@@ -135,7 +172,7 @@ size_t ig_hnsw_search(const ig_hnsw *h, const float *q, size_t k, size_t ef, uin
 	sim = kern->dot(s->q, ig_hnsw_vec(h, ep), h->dim);
 	ep = kern->greedy(h, s->q, ep, &sim, h->max_level, 0, s, 0);
 	n = kern->search_layer(h, s->q, ep, sim, 0, ef, exclude, s, 0);
-	ig_ann_sort(s->res, n);
+	ig_ann_heap_sort(s->res, n);
 	if (n > k)
 		n = k;
 	for (i = 0; i < n; i++) {
