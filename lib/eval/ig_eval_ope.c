@@ -265,7 +265,7 @@ static void put_num(ig_writer *w, double v)
 }
 
 /* The events of one user on each of its logged items, as reward. */
-static void rewards(const ig_eval_ope_opts *o, const ig_eval_group *g, slot *s, size_t n, uint64_t *events)
+static void rewards(const ig_eval_ope_opts *o, const ig_user_group *g, slot *s, size_t n, uint64_t *events)
 {
 	size_t e, k;
 
@@ -285,8 +285,8 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 	ig_intern *items = ig_intern_new();
 	log_reader lr;
 	ig_eval_recs *target = ig_eval_recs_open(o->target, items, o->sort, o->memory, o->tmpdir);
-	ig_eval_events *ev = ig_eval_events_open(o->events, items);
-	ig_eval_group g = {0};
+	ig_user_events_reader *ev = ig_user_events_open(o->events, items);
+	ig_user_group g = {0};
 	log_row *rows = NULL;
 	size_t nrows = 0, rows_cap = 0, nslots = 0, slots_cap = 0, nusers = 0, users_cap = 0, k, u;
 	slot *slots = NULL;
@@ -305,7 +305,7 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 	memset(st, 0, sizeof *st);
 	log_open(&lr, o->logs);
 	thave = ig_eval_recs_next(target, &tuser, &tulen, &trecs, &ntarget);
-	ehave = ig_eval_events_next(ev, &g);
+	ehave = ig_user_events_next(ev, &g);
 	while (log_next(&lr, items, &rows, &nrows, &rows_cap)) {
 		const char *user = lr.user;
 		size_t ulen = lr.user_len;
@@ -314,7 +314,7 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 		while (thave && ig_eval_idcmp(tuser, tulen, user, ulen) < 0)
 			thave = ig_eval_recs_next(target, &tuser, &tulen, &trecs, &ntarget);
 		while (ehave && ig_eval_idcmp(g.user, g.user_len, user, ulen) < 0)
-			ehave = ig_eval_events_next(ev, &g);
+			ehave = ig_user_events_next(ev, &g);
 		if (nslots + nrows > slots_cap) {
 			slots_cap = 2 * (nslots + nrows);
 			slots = ig_reallocarray(slots, slots_cap, sizeof *slots);
@@ -412,7 +412,7 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 	free(rows);
 	log_close(&lr);
 	ig_eval_recs_close(target);
-	ig_eval_events_close(ev);
-	ig_eval_group_free(&g);
+	ig_user_events_close(ev);
+	ig_user_group_free(&g);
 	ig_intern_free(items);
 }

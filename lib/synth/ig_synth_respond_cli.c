@@ -12,6 +12,7 @@
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 #include "io/ig_writer.h"
 #include "synth/ig_synth_user_priv.h"
@@ -472,9 +473,7 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 	/* The table is text for a person, never compressed. */
 	wr = o.table ? ig_writer_open(cli->output, IG_COMPRESS_NO, cli->level) : ig_cli_open_output(cli);
 	if (o.sample) {
-		int ncols;
-		const char *const *cols = ig_synth_stream_cols(IG_SYN_EVENTS, &ncols);
-		ig_header_write(wr, IG_EVENTS_KIND, IG_EVENTS_VERSION, cols, ncols, NULL);
+		ig_schema_write_header(wr, IG_STREAM_EVENTS, NULL, 0, NULL);
 	} else if (!o.table) {
 		ig_header_write(wr, RESPONSE_KIND, 1, response_cols, NRESPONSE_COLS, NULL);
 	}
