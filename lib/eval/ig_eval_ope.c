@@ -15,6 +15,7 @@
 #include "core/ig_num.h"
 #include "eval/ig_eval_io.h"
 #include "eval/ig_eval_report.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 
 void ig_eval_ope_default(ig_eval_ope_opts *o)
@@ -300,7 +301,6 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 	ig_eval_boot b;
 	int group_of[NSTAT] = {0}, i;
 	double est[NEST], lo[NEST], hi[NEST];
-	static const char *const cols[] = {"estimator", "value", "ci_low", "ci_high", "slots", "matches", "users"};
 
 	memset(st, 0, sizeof *st);
 	log_open(&lr, o->logs);
@@ -392,7 +392,7 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 				estimate_ci(&b, num[i], den[i], o->confidence, &lo[i], &hi[i]);
 		}
 	}
-	ig_header_write(w, IG_EVAL_OPE_KIND, 1, cols, 7, &lr.h);
+	ig_schema_write_header(w, IG_STREAM_OPE, NULL, 0, &lr.h);
 	for (i = 0; i < NEST; i++) {
 		char s[128];
 		int n;

@@ -13,8 +13,6 @@
 #include "io/ig_events.h"
 #include "io/ig_writer.h"
 
-#define IG_EVAL_OPE_KIND "ope"
-
 typedef struct ig_eval_ope_opts {
 	const char *logs;      /* feed log: user, item, propensity (rank) */
 	const char *events;    /* the engagements that followed */

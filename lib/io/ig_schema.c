@@ -28,6 +28,10 @@ static const char *const impressions_cols[] = {
 static const char *const truth_users_cols[] = {"user", "sessions_per_day", "propensity", "pref_photo",
 					       "pref_video", "pref_reel", "pref_carousel"};
 static const char *const truth_items_cols[] = {"item", "quality", "author_popularity"};
+static const char *const response_cols[] = {"user", "rank", "item", "impression", "view", "like",
+					    "comment", "share", "save", "follow", "skip", "see_less",
+					    "hide", "report", "value"};
+static const char *const ope_cols[] = {"estimator", "value", "ci_low", "ci_high", "slots", "matches", "users"};
 
 #define FIXED(name, c) {name, 1, IG_LAYOUT_FIXED, NELEM(c), c, 0, NELEM(c)}
 #define BIT(i) (1u << (i))
@@ -54,6 +58,8 @@ static const ig_schema table[IG_STREAM_COUNT] = {
 	[IG_STREAM_TRUTH_IMPRESSIONS] = FIXED("truth_impressions", impressions_cols),
 	[IG_STREAM_TRUTH_USERS] = FIXED("truth_users", truth_users_cols),
 	[IG_STREAM_TRUTH_ITEMS] = FIXED("truth_items", truth_items_cols),
+	[IG_STREAM_RESPONSE] = FIXED("response", response_cols),
+	[IG_STREAM_OPE] = FIXED("ope", ope_cols),
 };
 
 const ig_schema *ig_schema_of(int stream)

@@ -17,7 +17,6 @@
 #include "io/ig_writer.h"
 #include "synth/ig_synth_user_priv.h"
 
-#define RESPONSE_KIND "response"
 #define BATCH_IMPRESSIONS 65536
 
 enum {
@@ -30,11 +29,6 @@ enum {
 	OPT_SORT
 };
 
-static const char *const response_cols[] = {
-	"user", "rank", "item", "impression", "view", "like", "comment", "share", "save",
-	"follow", "skip", "see_less", "hide", "report", "value"
-};
-#define NRESPONSE_COLS ((int)(sizeof response_cols / sizeof response_cols[0]))
 
 static const ig_cli *g_cli;
 
@@ -479,7 +473,7 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 	if (o.sample) {
 		ig_schema_write_header(wr, IG_STREAM_EVENTS, NULL, 0, NULL);
 	} else if (!o.table) {
-		ig_header_write(wr, RESPONSE_KIND, 1, response_cols, NRESPONSE_COLS, NULL);
+		ig_schema_write_header(wr, IG_STREAM_RESPONSE, NULL, 0, NULL);
 	}
 	nthreads = cli->threads;
 	wk = ig_calloc((size_t)nthreads, sizeof *wk);
