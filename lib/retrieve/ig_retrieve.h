@@ -65,6 +65,8 @@ typedef struct ig_rdata {
 	ig_rcsr item_nbrs, account_nbrs;
 	/* vectors */
 	ig_vectors *item_vec, *account_vec;
+	struct ig_hnsw *index;   /* over item_vec; NULL: exact search */
+	uint32_t ef;             /* the index's search list */
 	uint32_t *item_row;      /* per item: row in item_vec or IG_INTERN_NONE */
 	uint32_t nitem_row;
 	uint32_t *vec_item;      /* per row of item_vec: the item */
@@ -110,6 +112,9 @@ void ig_rdata_load_items(ig_rdata *d, const char *path);
 void ig_rdata_load_topics(ig_rdata *d, const char *path);
 void ig_rdata_load_neighbors(ig_rdata *d, const char *path, int accounts);
 void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts);
+/* The HNSW index of the item vectors (loaded first); exits 1 when it was
+ * built from other vectors. EF 0: the index's default. */
+void ig_rdata_load_index(ig_rdata *d, const char *path, uint32_t ef);
 /* Popularity, trending, exposure; with CLUSTERS, k-means over the user
  * vectors (needs item vectors, loaded first) and popularity per cluster. */
 void ig_rdata_popularity(ig_rdata *d, const char *events_path, int clusters);

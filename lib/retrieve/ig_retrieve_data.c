@@ -9,6 +9,7 @@
 #include "core/ig_rng.h"
 #include "io/ig_events.h"
 #include "io/ig_reader.h"
+#include "retrieve/ig_ann.h"
 #include "retrieve/ig_retrieve.h"
 #include "retrieve/ig_retrieve_priv.h"
 
@@ -68,6 +69,8 @@ void ig_rdata_free(ig_rdata *d)
 	csr_free(&d->children);
 	csr_free(&d->item_nbrs);
 	csr_free(&d->account_nbrs);
+	if (d->index)
+		ig_hnsw_free(d->index);
 	if (d->item_vec)
 		ig_vectors_free(d->item_vec);
 	if (d->account_vec)
@@ -744,4 +747,13 @@ void ig_rdata_popularity(ig_rdata *d, const char *path, int clusters)
 	ur_close(&ur);
 	d->has_pop = 1;
 	d->have[6] = "events";
+}
+
+void ig_rdata_load_index(ig_rdata *d, const char *path, uint32_t ef)
+{
+	if (!d->item_vec)
+		ig_die("--index needs --vectors, the item vectors it was built from");
+	d->index = ig_hnsw_load(path, d->item_vec);
+	d->ef = ef ? ef : IG_HNSW_DEFAULT_EF;
+	d->have[6] = "--index";
 }

@@ -7,6 +7,7 @@
 
 #include "core/ig_err.h"
 #include "io/ig_events.h"
+#include "retrieve/ig_ann.h"
 #include "retrieve/ig_retrieve.h"
 #include "retrieve/ig_retrieve_priv.h"
 
@@ -394,10 +395,14 @@ static void ensure_k(ig_rwork *w, uint32_t k)
 	}
 }
 
-/* Nearest neighbours by cosine (brute force until the HNSW index is in). */
-static size_t ann_query(ig_vectors *v, const float *q, uint32_t k, uint32_t exclude, uint32_t *ids, float *sc)
+/* Nearest neighbours by cosine: through the HNSW index of the item
+ * vectors when there is one, else exact. */
+static size_t ann_query(const ig_rdata *d, ig_vectors *v, const float *q, uint32_t k, uint32_t exclude,
+			uint32_t *ids, float *sc)
 {
-	return ig_vectors_nearest(v, q, k, exclude, ids, sc);
+	if (v == d->item_vec && d->index)
+		return ig_hnsw_search(d->index, q, k, d->ef, exclude, ids, sc);
+	return ig_ann_brute(v, IG_ANN_COSINE, q, k, exclude, ids, sc);
 }
 
 static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, ig_rwork *w)
@@ -425,7 +430,7 @@ static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, i
 		}
 		if (tw <= 0)
 			return;
-		got = ann_query(v, q, st->count, IG_INTERN_NONE, w->ids, w->sc);
+		got = ann_query(d, v, q, st->count, IG_INTERN_NONE, w->ids, w->sc);
 		for (j = 0; j < got; j++) {
 			uint32_t it = d->vec_item[w->ids[j]];
 			uint64_t seed = IG_RSEED_NONE;
@@ -454,7 +459,7 @@ static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, i
 
 		if (it >= d->nitem_row || (row = d->item_row[it]) == IG_INTERN_NONE)
 			continue;
-		got = ann_query(v, ig_vectors_row(v, row), st->count, row, w->ids, w->sc);
+		got = ann_query(d, v, ig_vectors_row(v, row), st->count, row, w->ids, w->sc);
 		for (j = 0; j < got; j++) {
 			uint32_t n = d->vec_item[w->ids[j]];
 
@@ -479,7 +484,7 @@ static void step_similar(const ig_rdata *d, const ig_rstep *st, const ig_rset *i
 		if (!d->account_vec || a >= d->naccount_row || (row = d->account_row[a]) == IG_INTERN_NONE)
 			continue;
 		ensure_k(w, st->count);
-		got = ann_query(d->account_vec, ig_vectors_row(d->account_vec, row), st->count, row, w->ids, w->sc);
+		got = ann_query(d, d->account_vec, ig_vectors_row(d->account_vec, row), st->count, row, w->ids, w->sc);
 		for (j = 0; j < got; j++) {
 			uint32_t n = d->vec_account[w->ids[j]];
 
