@@ -425,7 +425,8 @@ static void usage_retrieve(FILE *fp)
 		"      --see-less-half-life SECONDS  decay of see_less [172800]\n"
 		"      --pop-half-life SECONDS       decay of popularity [604800]\n"
 		"      --cold N             users with fewer engagements are cold [5]\n"
-		"      --clusters K         user clusters for pop(cluster) [16]\n");
+		"      --clusters K         user clusters for pop(cluster) [sampled users / 200,\n"
+		"                           2 to 64]\n");
 	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_SEED);
 }
 

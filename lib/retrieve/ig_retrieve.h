@@ -35,7 +35,7 @@ typedef struct ig_ropts {
 	double trend_short, trend_long; /* half-lives of trending's two windows */
 	double see_less_half_life;
 	uint32_t cold;           /* users with fewer engagements are cold */
-	uint32_t clusters;       /* k of k-means over user vectors */
+	uint32_t clusters;       /* k of k-means over user vectors; 0: sample / 200 in [2, 64] */
 	uint32_t cluster_sample; /* users the centroids are fitted on */
 	uint64_t seed;
 	int verbose;

@@ -25,7 +25,7 @@ void ig_ropts_default(ig_ropts *o)
 	o->trend_long = 7 * DAY;
 	o->see_less_half_life = 2 * DAY;
 	o->cold = 5;
-	o->clusters = 16;
+	o->clusters = 0;
 	o->cluster_sample = 20000;
 	o->seed = 1;
 }
@@ -606,6 +606,10 @@ static void fit_clusters(ig_rdata *d, const char *path)
 		memcpy(vec + (size_t)slot * dim, q, dim * sizeof *q);
 	}
 	ur_close(&ur);
+	/* by default a cluster holds about 200 users, so that its popularity
+	 * rests on enough histories */
+	if (k == 0)
+		k = ns / 200 < 2 ? 2 : ns / 200 > 64 ? 64 : ns / 200;
 	if (k > ns)
 		k = ns;
 	d->nclusters = k;

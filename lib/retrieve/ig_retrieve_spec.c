@@ -12,16 +12,18 @@
  * source from filling the list. Sources whose input is missing are left
  * out of the default spec (and only of it). */
 const char ig_rspec_default[] =
-	"cooccur:  profile(100).cooccur(50)                 weight=1    quota=400\n"
-	"knn:      profile(50).knn(30)                      weight=0.6  quota=200\n"
-	"uknn:     profile(50).knn(user,300)                weight=0.4  quota=200\n"
-	"account:  profile.authors(20).similar(10).posted(5) weight=0.4 quota=100\n"
-	"follow:   follows.posted(10)                       weight=0.6  quota=100\n"
-	"pop:      pop(global,300)                          weight=0.2  quota=150\n"
-	"poptopic: pop(topic)                               weight=0.2  quota=100\n"
-	"cluster:  pop(cluster,200)                         weight=0.2  quota=100\n"
-	"trending: trending                                 weight=0.1  quota=50\n"
-	"explore:  profile.topics(5).explore.fresh(10)      weight=0.1  quota=50\n"
+	"# in-network and item-to-item first, then what users like this one take,\n"
+	"# then embeddings, popularity and exploration\n"
+	"cooccur:  profile(100).cooccur(50)                   weight=1    quota=400\n"
+	"cluster:  pop(cluster, 400)                          weight=1    quota=400\n"
+	"follow:   follows.posted(10)                         weight=0.6  quota=100\n"
+	"account:  profile.authors(20).similar(10).posted(5)  weight=0.4  quota=100\n"
+	"uknn:     knn(user, 200)                             weight=0.3  quota=200\n"
+	"knn:      profile(50).knn(20)                        weight=0.3  quota=100\n"
+	"poptopic: pop(topic)                                 weight=0.2  quota=100\n"
+	"pop:      pop(global, 100)                           weight=0.2  quota=100\n"
+	"trending: trending                                   weight=0.1  quota=50\n"
+	"explore:  profile.topics(5).explore.fresh(10)        weight=0.1  quota=50\n"
 	"total=500\n";
 
 static const struct {
