@@ -321,8 +321,9 @@ void ig_rdata_load_neighbors(ig_rdata *d, const char *path, int accounts)
 		t = triple_push(t, &n, &cap, a, b, (float)s);
 	}
 	if (d->stats.unknown_neighbors > unknown0)
-		ig_warn("%s: %llu ids not in the items stream, skipped (--strict: fatal)", name,
-			(unsigned long long)(d->stats.unknown_neighbors - unknown0));
+		ig_warn("%s: %llu line%s with an id not in the items stream, skipped (--strict: fatal)", name,
+			(unsigned long long)(d->stats.unknown_neighbors - unknown0),
+			d->stats.unknown_neighbors - unknown0 == 1 ? "" : "s");
 	ig_reader_close(r);
 	ig_header_free(&h);
 	csr_build(accounts ? &d->account_nbrs : &d->item_nbrs,
@@ -347,8 +348,9 @@ void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts)
 				     : side_item(d, name, path, (long)r + 2, &d->stats.unknown_vectors);
 	}
 	if (d->stats.unknown_vectors > unknown0)
-		ig_warn("%s: %llu ids not in the items stream, skipped (--strict: fatal)", path,
-			(unsigned long long)(d->stats.unknown_vectors - unknown0));
+		ig_warn("%s: %llu vector%s not in the items stream, skipped (--strict: fatal)", path,
+			(unsigned long long)(d->stats.unknown_vectors - unknown0),
+			d->stats.unknown_vectors - unknown0 == 1 ? "" : "s");
 	nrow = accounts ? ig_intern_count(d->accounts) : ig_intern_count(d->items);
 	row_of = ig_reallocarray(NULL, nrow ? nrow : 1, sizeof *row_of);
 	memset(row_of, 0xff, (size_t)(nrow ? nrow : 1) * sizeof *row_of);
