@@ -303,11 +303,11 @@ static void acc_collect(const ig_rdata *d, const ig_ruser *u, ig_rwork *w, int f
 static void step_recent(const ig_rstep *st, const ig_ruser *u, ig_rwork *w)
 {
 	size_t i = u->nev;
-	uint32_t rank = 0;
+	uint32_t rank = 0, n = st->keep ? st->keep : st->count;
 	int64_t prev = -1;
-	double half = st->count > 1 ? st->count / 2.0 : 1;
+	double half = n > 1 ? n / 2.0 : 1;
 
-	while (i-- > 0 && rank < st->count) {
+	while (i-- > 0 && rank < n) {
 		const ig_rev *e = &u->ev[i];
 
 		if (st->types[e->type] <= 0)
