@@ -8,6 +8,7 @@
 #include "eval/ig_eval_io.h"
 #include "core/ig_intern.h"
 #include "core/ig_rng.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 
 static const char *const baseline_names[] = {"pop", "random", "itemknn"};
@@ -376,7 +377,6 @@ static uint64_t recommend(model *m, ig_writer *w, const char *user, size_t ulen,
 
 void ig_baseline_run(const ig_baseline_opts *o, ig_writer *w, ig_baseline_stats *st)
 {
-	static const char *const cols[] = {"user", "item", "sources", "score"};
 	model m;
 	ig_eval_events *ue = NULL;
 	ig_eval_group g = {0};
@@ -394,7 +394,7 @@ void ig_baseline_run(const ig_baseline_opts *o, ig_writer *w, ig_baseline_stats 
 	} else {
 		up = NULL;
 	}
-	ig_header_write(w, "candidates", 1, cols, 4, up);
+	ig_schema_write_header_prefix(w, IG_STREAM_CANDIDATES, 4, up);
 	if (ue) {
 		while (ig_eval_events_next(ue, &g)) {
 			uint32_t u = ig_intern_find(m.users, g.user, g.user_len);

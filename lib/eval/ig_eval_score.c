@@ -8,6 +8,7 @@
 #include "core/ig_err.h"
 #include "eval/ig_eval_io.h"
 #include "core/ig_intern.h"
+#include "io/ig_schema.h"
 #include "io/ig_items.h"
 #include "io/ig_vectors.h"
 
@@ -200,9 +201,6 @@ static void write_user_header(scorer *s, const ig_header *upstream)
 	char **cols = ig_calloc((size_t)ST_COUNT * (size_t)o->nk + 3, sizeof *cols);
 	int n = 0, st, j;
 
-	cols[n++] = ig_strdup("user");
-	cols[n++] = ig_strdup("relevant");
-	cols[n++] = ig_strdup("listed");
 	for (st = 0; st < ST_COUNT; st++) {
 		if ((st == ST_NOVELTY && !s->have_train) || (st == ST_DIV_TOPIC && !s->have_topics) ||
 		    (st == ST_DIV_EMB && !s->have_vec))
@@ -214,7 +212,7 @@ static void write_user_header(scorer *s, const ig_header *upstream)
 			cols[n++] = ig_strdup(buf);
 		}
 	}
-	ig_header_write(o->by_user, IG_EVAL_USER_METRICS_KIND, 1, (const char *const *)cols, n, upstream);
+	ig_schema_write_header(o->by_user, IG_STREAM_USER_METRICS, (const char *const *)cols, n, upstream);
 	while (n > 0)
 		free(cols[--n]);
 	free(cols);

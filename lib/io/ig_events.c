@@ -12,7 +12,6 @@ static const char *const event_names[IG_EV_COUNT] = {
 	"follow", "skip", "see_less", "hide", "report",
 };
 
-const char *const ig_events_cols[5] = {"ts", "user", "item", "event", "value"};
 
 const char *ig_event_name(int type)
 {
@@ -44,15 +43,9 @@ struct ig_events_reader {
 ig_events_reader *ig_events_open(const char *path)
 {
 	ig_events_reader *er = ig_calloc(1, sizeof *er);
-	int i;
 
 	er->r = ig_reader_open(path);
-	ig_header_read(er->r, IG_EVENTS_KIND, IG_EVENTS_VERSION, &er->h);
-	for (i = 0; i < 5; i++)
-		if (er->h.ncols <= i || strcmp(er->h.cols[i], ig_events_cols[i]) != 0)
-			ig_die_at(ig_reader_name(er->r), 1,
-				  "events header: column %d must be '%s', got '%s'", i + 1,
-				  ig_events_cols[i], er->h.ncols > i ? er->h.cols[i] : "");
+	ig_schema_read_header(er->r, IG_STREAM_EVENTS, &er->h, NULL);
 	if (er->h.ncols > MAX_FIELDS)
 		ig_die_at(ig_reader_name(er->r), 1, "too many columns (%d, at most %d)", er->h.ncols, MAX_FIELDS);
 	return er;
@@ -75,22 +68,22 @@ int ig_events_next(ig_events_reader *er, ig_event *ev)
 	if (n != er->h.ncols)
 		ig_die_at(name, ln, "expected %d fields, got %d", er->h.ncols, n);
 	if (ig_parse_i64(er->fields[0], IG_TS_MIN, IG_TS_MAX, &ev->ts) != 0)
-		ig_die_at(name, ln, "field 1 (ts): bad timestamp '%s'", er->fields[0]);
+		ig_die_at(name, ln, "field 1 (ts): bad timestamp '%s'", ig_esc(er->fields[0]));
 	ev->user = er->fields[1];
 	ev->user_len = strlen(ev->user);
 	if (!ig_valid_id(ev->user, ev->user_len))
-		ig_die_at(name, ln, "field 2 (user): invalid id '%s'", ev->user);
+		ig_die_at(name, ln, "field 2 (user): invalid id '%s'", ig_esc(ev->user));
 	ev->item = er->fields[2];
 	ev->item_len = strlen(ev->item);
 	if (!ig_valid_id(ev->item, ev->item_len))
-		ig_die_at(name, ln, "field 3 (item): invalid id '%s'", ev->item);
+		ig_die_at(name, ln, "field 3 (item): invalid id '%s'", ig_esc(ev->item));
 	ev->type = ig_event_parse(er->fields[3]);
 	if (ev->type < 0)
-		ig_die_at(name, ln, "field 4 (event): unknown event type '%s'", er->fields[3]);
+		ig_die_at(name, ln, "field 4 (event): unknown event type '%s'", ig_esc(er->fields[3]));
 	ev->has_value = er->fields[4][0] != '\0';
 	ev->value = 0;
 	if (ev->has_value && ig_parse_double(er->fields[4], &ev->value) != 0)
-		ig_die_at(name, ln, "field 5 (value): not a number '%s'", er->fields[4]);
+		ig_die_at(name, ln, "field 5 (value): not a number '%s'", ig_esc(er->fields[4]));
 	ev->extra = er->fields + 5;
 	ev->nextra = n - 5;
 	if (er->have_prev) {
@@ -100,7 +93,7 @@ int ig_events_next(ig_events_reader *er, ig_event *ev)
 			c = (er->prev_user_len > ev->user_len) - (er->prev_user_len < ev->user_len);
 		if (c > 0 || (c == 0 && ev->ts < er->prev_ts))
 			ig_die_at(name, ln, "events are not sorted by user, then ts (user '%s' ts %lld); "
-				  "sort them with ig-ingest", ev->user, (long long)ev->ts);
+				  "sort them with ig-ingest", ig_esc(ev->user), (long long)ev->ts);
 	}
 	if (ev->user_len + 1 > er->prev_user_cap) {
 		er->prev_user_cap = ev->user_len + 64;

@@ -7,10 +7,8 @@
 #include <stdint.h>
 
 #include "io/ig_reader.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
-
-#define IG_EVENTS_KIND "events"
-#define IG_EVENTS_VERSION 1
 
 typedef enum ig_event_type {
 	IG_EV_IMPRESSION,
@@ -56,9 +54,6 @@ int ig_events_next(ig_events_reader *er, ig_event *ev);
 const ig_header *ig_events_header(const ig_events_reader *er);
 ig_reader *ig_events_raw(ig_events_reader *er);
 void ig_events_close(ig_events_reader *er);
-
-/* The core columns in stream order. */
-extern const char *const ig_events_cols[5];
 
 /* Per-type weights, as "share=3,save=3,like=2": types not named keep the
  * value already in W. Returns 0, or -1 with a message in ERR. */

@@ -14,6 +14,7 @@
 
 #include "cooccur/ig_cooccur_run.h"
 #include "core/ig_rng.h"
+#include "io/ig_schema.h"
 
 /* Three users; with the default weights (like 2, view 1), --window all:
  *   x:  u1 A=2 B=1 C=1;  u2 A=1 B=1;  u3 B=2 C=2
@@ -96,7 +97,7 @@ static char *run_sharded(const ig_cooc_opts *o, const char *events, uint32_t nsh
 		ig_cooc_job_init(&j, &so, NULL, 1);
 		ig_cooc_job_count(&j, events, 1);
 		w = ig_writer_open(parts[i], IG_COMPRESS_NO, 6);
-		ig_header_write(w, IG_COOC_PARTIAL_KIND, IG_COOC_PARTIAL_VERSION, ig_cooc_partial_cols, 5, NULL);
+		ig_schema_write_header(w, IG_STREAM_COOC_PARTIAL, NULL, 0, NULL);
 		ig_cooc_job_write_partial(&j, w);
 		ig_writer_close(w);
 		ig_cooc_job_free(&j);
