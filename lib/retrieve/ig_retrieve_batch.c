@@ -1,13 +1,13 @@
 /* The batch run: users streamed from the events (and follows) in order,
- * retrieved in batches by a pool of threads, written in order, so that
- * the output does not depend on the number of threads. */
-#include <pthread.h>
+ * retrieved in batches on the thread pool, written in order, so that the
+ * output does not depend on the number of threads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "core/ig_thread.h"
 #include "io/ig_events.h"
 #include "io/ig_reader.h"
 #include "retrieve/ig_retrieve.h"
@@ -232,53 +232,32 @@ typedef struct pool {
 	const ig_rspec *spec;
 	slot *slots;
 	uint32_t n;
-	uint32_t next;           /* atomic */
+	ig_pool *threads;
 	ig_rwork **work;
 	ig_rlist *lists;
 } pool;
 
-static void *worker(void *arg)
+static void serve(void *arg, size_t i, int tid)
 {
-	void **a = arg;
-	pool *p = a[0];
-	size_t t = (size_t)a[1];
-	uint32_t i;
+	pool *p = arg;
+	slot *s = &p->slots[i];
 
-	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n) {
-		slot *s = &p->slots[i];
-
-		ig_retrieve_user(p->d, p->spec, p->d->opt.total, &s->u, p->work[t], &p->lists[t]);
-		s->outlen = 0;
-		ig_rlist_format(p->d, p->spec, &s->u, &p->lists[t], &s->out, &s->outlen, &s->outcap);
-		s->ncand = p->lists[t].n;
-		s->cold = p->lists[t].cold;
-	}
-	return NULL;
+	ig_retrieve_user(p->d, p->spec, p->d->opt.total, &s->u, p->work[tid], &p->lists[tid]);
+	s->outlen = 0;
+	ig_rlist_format(p->d, p->spec, &s->u, &p->lists[tid], &s->out, &s->outlen, &s->outcap);
+	s->ncand = p->lists[tid].n;
+	s->cold = p->lists[tid].cold;
 }
 
-static void run_batch(pool *p, int threads, ig_writer *w, ig_rbatch_stats *st)
+/* Serves the batch on the pool, then writes it in order. */
+static void run_batch(pool *p, ig_writer *w, ig_rbatch_stats *st)
 {
-	pthread_t tid[64];
-	void *args[64][2];
 	uint32_t i;
-	int t, nt = threads < 1 ? 1 : threads > 64 ? 64 : threads;
+	int t;
 
-	if ((uint32_t)nt > p->n)
-		nt = p->n ? (int)p->n : 1;
-	for (t = 0; t < nt; t++)
+	for (t = 0; t < ig_pool_threads(p->threads); t++)
 		ig_rwork_fit(p->work[t], p->d);
-	p->next = 0;
-	for (t = 1; t < nt; t++) {
-		args[t][0] = p;
-		args[t][1] = (void *)(size_t)t;
-		if (pthread_create(&tid[t], NULL, worker, args[t]) != 0)
-			ig_die("cannot start a thread");
-	}
-	args[0][0] = p;
-	args[0][1] = (void *)(size_t)0;
-	worker(args[0]);
-	for (t = 1; t < nt; t++)
-		pthread_join(tid[t], NULL);
+	ig_pool_for(p->threads, p->n, serve, p);
 	for (i = 0; i < p->n; i++) {
 		slot *s = &p->slots[i];
 
@@ -305,7 +284,7 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 	follows_reader fr;
 	user_list ul;
 	ig_event ev;
-	int has_ev, t, nt = bo->threads < 1 ? 1 : bo->threads > 64 ? 64 : bo->threads;
+	int has_ev, t, nt = bo->threads < 1 ? 1 : bo->threads;
 	pool p;
 	uint32_t i;
 
@@ -318,6 +297,7 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 	p.slots = ig_calloc(BATCH, sizeof *p.slots);
 	p.work = ig_calloc((size_t)nt, sizeof *p.work);
 	p.lists = ig_calloc((size_t)nt, sizeof *p.lists);
+	p.threads = ig_pool_new(nt);
 	for (t = 0; t < nt; t++)
 		p.work[t] = ig_rwork_new();
 	if (bo->follows) {
@@ -405,12 +385,12 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 		s->u.now = d->opt.at >= 0 ? d->opt.at : s->u.nev ? s->u.ev[s->u.nev - 1].ts
 						       : d->now >= 0 ? d->now : IG_TS_MAX;
 		if (++p.n == BATCH) {
-			run_batch(&p, nt, w, st);
+			run_batch(&p, w, st);
 			if (bo->progress)
 				bo->progress(st->users, st->candidates);
 		}
 	}
-	run_batch(&p, nt, w, st);
+	run_batch(&p, w, st);
 	while (has_ev) {
 		st->events++;
 		has_ev = ig_events_next(er, &ev);
@@ -433,6 +413,7 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 	for (i = 0; i < ul.n; i++)
 		free(ul.id[i]);
 	free(ul.id);
+	ig_pool_free(p.threads);
 	free(p.slots);
 	free(p.work);
 	free(p.lists);

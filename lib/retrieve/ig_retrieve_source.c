@@ -414,7 +414,7 @@ static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, i
 	ensure_k(w, st->count > dim ? st->count : dim);
 	if (st->mode == IG_RMODE_USER) {
 		double tw = 0;
-		float *q = w->q;
+		float *q = w->q, len;
 
 		memset(q, 0, dim * sizeof *q);
 		for (i = 0; i < in->n; i++) {
@@ -424,8 +424,9 @@ static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, i
 			if (it >= d->nitem_row || d->item_row[it] == IG_INTERN_NONE)
 				continue;
 			x = ig_vectors_row(v, d->item_row[it]);
+			len = v->norms[d->item_row[it]] > 0 ? (float)v->norms[d->item_row[it]] : 1;
 			for (k = 0; k < dim; k++)
-				q[k] += in->score[i] * x[k] / (v->norms[d->item_row[it]] > 0 ? v->norms[d->item_row[it]] : 1);
+				q[k] += in->score[i] * x[k] / len;
 			tw += (double)in->score[i];
 		}
 		if (tw <= 0)
