@@ -58,8 +58,9 @@ typedef struct ig_rdata {
 	ig_rcsr topic_items;     /* topic -> its items, newest first */
 	ig_rcsr recent_items;    /* one row: every item, newest first */
 	/* the topics stream */
-	uint32_t *parent;        /* per topic, IG_INTERN_NONE for a root */
-	ig_rcsr children;
+	struct ig_topics *tree;
+	uint32_t *parent;        /* the tree's: per topic, IG_INTERN_NONE for a root */
+	ig_rcsr children;        /* the tree's lists (start, id) */
 	uint32_t ntopic_tree;
 	/* neighbours */
 	ig_rcsr item_nbrs, account_nbrs;

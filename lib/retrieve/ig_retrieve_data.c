@@ -8,6 +8,8 @@
 #include "core/ig_num.h"
 #include "core/ig_rng.h"
 #include "io/ig_events.h"
+#include "io/ig_neighbors.h"
+#include "io/ig_topics.h"
 #include "io/ig_reader.h"
 #include "retrieve/ig_ann.h"
 #include "retrieve/ig_retrieve.h"
@@ -65,8 +67,8 @@ void ig_rdata_free(ig_rdata *d)
 	csr_free(&d->author_items);
 	csr_free(&d->topic_items);
 	csr_free(&d->recent_items);
-	free(d->parent);
-	csr_free(&d->children);
+	if (d->tree)
+		ig_topics_free(d->tree);
 	csr_free(&d->item_nbrs);
 	csr_free(&d->account_nbrs);
 	if (d->index)
@@ -195,57 +197,19 @@ void ig_rdata_load_items(ig_rdata *d, const char *path)
 
 void ig_rdata_load_topics(ig_rdata *d, const char *path)
 {
-	ig_reader *r = ig_reader_open(path);
-	const char *name = ig_reader_name(r);
-	ig_header h;
-	char *line, *f[4];
-	ssize_t len;
-	uint32_t cap = 0, n, i;
-	triple *t = NULL;
-	size_t nt = 0, tcap = 0;
+	ig_topics *t = ig_topics_load(path, d->topics);
+	uint32_t i;
 
-	ig_header_read(r, "topics", 1, &h);
-	while ((len = ig_reader_getline(r, &line)) >= 0) {
-		long ln = ig_reader_lineno(r);
-		uint32_t topic, parent = IG_INTERN_NONE;
-
-		if (ig_split_tabs(line, f, 4) < 2)
-			ig_die_at(name, ln, "expected topic and parent, got %s", line);
-		if (!ig_valid_id(f[0], strlen(f[0])))
-			ig_die_at(name, ln, "field 1 (topic): invalid id '%s'", f[0]);
-		topic = ig_intern_add(d->topics, f[0], strlen(f[0]));
-		if (f[1][0]) {
-			if (!ig_valid_id(f[1], strlen(f[1])))
-				ig_die_at(name, ln, "field 2 (parent): invalid id '%s'", f[1]);
-			parent = ig_intern_add(d->topics, f[1], strlen(f[1]));
-			if (parent == topic)
-				ig_die_at(name, ln, "topic '%s' is its own parent", f[0]);
-		}
-		n = ig_intern_count(d->topics);
-		if (n > cap) {
-			uint32_t old = cap;
-
-			cap = n * 2;
-			d->parent = ig_reallocarray(d->parent, cap, sizeof *d->parent);
-			for (i = old; i < cap; i++)
-				d->parent[i] = IG_INTERN_NONE;
-		}
-		if (parent != IG_INTERN_NONE) {
-			if (d->parent[topic] != IG_INTERN_NONE)
-				ig_die_at(name, ln, "topic '%s' listed twice", f[0]);
-			d->parent[topic] = parent;
-		}
-	}
-	ig_reader_close(r);
-	ig_header_free(&h);
-	d->ntopic_tree = ig_intern_count(d->topics);
-	if (!d->parent)
-		d->parent = ig_calloc(1, sizeof *d->parent);
-	for (i = 0; i < d->ntopic_tree; i++)
-		if (d->parent[i] != IG_INTERN_NONE)
-			t = triple_push(t, &nt, &tcap, d->parent[i], i, 1);
-	csr_build(&d->children, d->ntopic_tree, t, nt);
-	free(t);
+	/* the tree shares the data's topic numbers */
+	d->tree = t;
+	d->ntopic_tree = t->count;
+	d->parent = t->parent;
+	d->children.nrows = t->count;
+	d->children.start = t->child_start;
+	d->children.id = t->child;
+	for (i = 0; i < t->count; i++)
+		if (d->parent[i] == i)
+			ig_die("%s: topic '%s' is its own parent", path, ig_intern_str(d->topics, i));
 	d->have[1] = "--topics";
 }
 
@@ -281,54 +245,40 @@ static uint32_t side_account(ig_rdata *d, const char *id, const char *file, long
 	return IG_INTERN_NONE;
 }
 
+/* A neighbors stream, read by lib/io, kept for the ids of the catalog. */
 void ig_rdata_load_neighbors(ig_rdata *d, const char *path, int accounts)
 {
-	ig_reader *r = ig_reader_open(path);
-	const char *name = ig_reader_name(r);
-	ig_header h;
-	char *line, *f[8];
-	ssize_t len;
+	ig_intern *vocab = accounts ? d->accounts : d->items;
+	uint32_t known = d->catalog ? (accounts ? ig_intern_count(d->accounts) : d->ncatalog) : UINT32_MAX;
+	ig_neighbors *nb = ig_neighbors_load(path, vocab);
+	uint64_t unknown = 0;
 	triple *t = NULL;
 	size_t n = 0, cap = 0;
-	int ci, cn, cs;
-	uint64_t unknown0 = d->stats.unknown_neighbors;
+	uint32_t a, nrows = ig_intern_count(vocab);
 
-	ig_header_read(r, "neighbors", 1, &h);
-	ci = ig_header_need_col(&h, r, "item");
-	cn = ig_header_need_col(&h, r, "neighbor");
-	cs = ig_header_need_col(&h, r, "score");
-	while ((len = ig_reader_getline(r, &line)) >= 0) {
-		long ln = ig_reader_lineno(r);
-		int nf = ig_split_tabs(line, f, 8);
-		uint32_t a, b;
-		double s;
+	for (a = 0; a < nb->nids; a++) {
+		size_t k, cnt;
+		const ig_neighbor *row = ig_neighbors_of(nb, a, &cnt);
 
-		if (nf != h.ncols)
-			ig_die_at(name, ln, "expected %d fields, got %d", h.ncols, nf);
-		if (ig_parse_double(f[cs], &s) != 0)
-			ig_die_at(name, ln, "field %d (score): bad number '%s'", cs + 1, f[cs]);
-		if (!ig_valid_id(f[ci], strlen(f[ci])) || !ig_valid_id(f[cn], strlen(f[cn])))
-			ig_die_at(name, ln, "invalid id");
-		if (accounts) {
-			a = side_account(d, f[ci], name, ln, &d->stats.unknown_neighbors);
-			b = a == IG_INTERN_NONE ? a : side_account(d, f[cn], name, ln, &d->stats.unknown_neighbors);
-		} else {
-			a = side_item(d, f[ci], name, ln, &d->stats.unknown_neighbors);
-			b = a == IG_INTERN_NONE ? a : side_item(d, f[cn], name, ln, &d->stats.unknown_neighbors);
+		for (k = 0; k < cnt; k++) {
+			if (a >= known || row[k].id >= known) {
+				if (d->opt.strict)
+					ig_die("%s: %s '%s' is not in the items stream", path, accounts ? "account" : "item",
+					       ig_intern_str(vocab, a >= known ? a : row[k].id));
+				unknown++;
+				continue;
+			}
+			if (row[k].score > 0)
+				t = triple_push(t, &n, &cap, a, row[k].id, row[k].score);
 		}
-		if (a == IG_INTERN_NONE || b == IG_INTERN_NONE || s <= 0)
-			continue;
-		t = triple_push(t, &n, &cap, a, b, (float)s);
 	}
-	if (d->stats.unknown_neighbors > unknown0)
-		ig_warn("%s: %llu line%s with an id not in the items stream, skipped (--strict: fatal)", name,
-			(unsigned long long)(d->stats.unknown_neighbors - unknown0),
-			d->stats.unknown_neighbors - unknown0 == 1 ? "" : "s");
-	ig_reader_close(r);
-	ig_header_free(&h);
-	csr_build(accounts ? &d->account_nbrs : &d->item_nbrs,
-		  ig_intern_count(accounts ? d->accounts : d->items), t, n);
+	if (unknown)
+		ig_warn("%s: %llu line%s with an id not in the items stream, skipped (--strict: fatal)", path,
+			(unsigned long long)unknown, unknown == 1 ? "" : "s");
+	d->stats.unknown_neighbors += unknown;
+	csr_build(accounts ? &d->account_nbrs : &d->item_nbrs, nrows, t, n);
 	free(t);
+	ig_neighbors_free(nb);
 	d->have[accounts ? 3 : 2] = accounts ? "--account-neighbors" : "--neighbors";
 }
 

@@ -903,8 +903,6 @@ void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, c
 
 	l->n = 0;
 	l->nsrc = (uint32_t)spec->nsources;
-	if (l->cap && !l->scores)
-		l->cap = 0;
 	l->cold = engagements(u) < d->opt.cold;
 	if (++w->cand_epoch == 0) {
 		memset(w->cand_stamp, 0, w->cap * sizeof *w->cand_stamp);
