@@ -26,15 +26,15 @@ static const char items_tsv[] =
 	"w\ta3\tphoto\t5000\tt3\n"
 	"h\ta2\tphoto\t10\tt2\n";
 
-/* s1 -> x 0.5, y 0.4, s2 (seen); s2 -> x 0.2, z 0.1, w 1 (made later) */
+/* s1 -> s2 0.9 (seen), x 0.5, y 0.4; s2 -> w 1 (made later), x 0.2, z 0.1 */
 static const char nbrs_tsv[] =
 	"#ig:neighbors/1\titem\tneighbor\tscore\tsupport\n"
+	"s1\ts2\t0.9\t1\n"
 	"s1\tx\t0.5\t1\n"
 	"s1\ty\t0.4\t1\n"
-	"s1\ts2\t0.9\t1\n"
+	"s2\tw\t1\t1\n"
 	"s2\tx\t0.2\t1\n"
-	"s2\tz\t0.1\t1\n"
-	"s2\tw\t1\t1\n";
+	"s2\tz\t0.1\t1\n";
 
 static char *write_temp(const char *text)
 {
@@ -159,7 +159,7 @@ static void test_filters(void **state)
 
 static void test_recent_weights(void **state)
 {
-	ig_rspec s = parse("recent(like, share; n=2).cooccur(1)");
+	ig_rspec s = parse("recent(like, share; n=2).cooccur(2)");
 	ig_rwork *w = ig_rwork_new();
 	ig_rset out = {0};
 
@@ -167,7 +167,8 @@ static void test_recent_weights(void **state)
 	ig_rwork_fit(w, data);
 	ig_rsource_run(data, &s.src[0], &user, 100, w, &out);
 	/* newest s2 (share 3) whole, s1 (like 2) at rank 1 of n=2: halved;
-	 * each seed's first neighbour: s1 -> x 0.5, s2 -> x 0.2: 3 * 0.2 + 1 * 0.5 */
+	 * each seed's first two neighbours, of which only x passes the filters:
+	 * 3 * 0.2 + 1 * 0.5 */
 	assert_int_equal(out.n, 1);
 	assert_int_equal(out.id[0], id("x"));
 	assert_float_equal((double)out.score[0], 1.1, 1e-6);
@@ -177,7 +178,7 @@ static void test_recent_weights(void **state)
 
 static void test_merge(void **state)
 {
-	ig_rspec s = parse("a: profile.cooccur(10) weight=2\nb: profile.cooccur(1) weight=1\ntotal=2");
+	ig_rspec s = parse("a: profile.cooccur(10) weight=2\nb: profile.cooccur(2) weight=1\ntotal=2");
 	ig_rwork *w = ig_rwork_new();
 	ig_rlist l = {0};
 	float *row;
@@ -185,8 +186,8 @@ static void test_merge(void **state)
 	(void)state;
 	ig_rwork_fit(w, data);
 	ig_retrieve_user(data, &s, s.total, &user, w, &l);
-	/* a: x 1.6, y 0.8, z 0.3 (scaled by 1.6); b: x 1.6 only (first
-	 * neighbours s1 -> x, s2 -> x). x = 2 * 1 + 1 * 1, y = 2 * 0.5 */
+	/* a: x 1.6, y 0.8, z 0.3 (scaled by 1.6); b: x 1.6 only (of the
+	 * first two neighbours, only x passes the filters). x = 2 * 1 + 1 * 1, y = 2 * 0.5 */
 	assert_int_equal(l.n, 2);
 	assert_int_equal(l.c[0].item, id("x"));
 	assert_float_equal((double)l.c[0].score, 3, 1e-6);
