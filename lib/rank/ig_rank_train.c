@@ -129,11 +129,15 @@ static void report_head(train_job *j, int h, const float *y, const double *margi
 	}
 	hm->platt_a = 1;
 	hm->platt_b = 0;
+	double sum = 0;
+
 	r->positives = 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		r->positives += yv[i] >= 0.5f;
+		sum += (double)yv[i];
+	}
 	/* calibration needs both classes among the validation rows */
-	if (r->positives > 0 && r->positives < n && !hm->constant)
+	if (sum > 0 && sum < (double)n && !hm->constant)
 		ig_rank_platt_fit(raw, yv, n, &hm->platt_a, &hm->platt_b);
 	for (i = 0; i < n; i++)
 		cal[i] = 1 / (1 + exp(-(hm->platt_a * margin[j->valid[i]] + hm->platt_b)));
@@ -156,16 +160,15 @@ static void train_one(train_job *j, int h)
 	ig_rank_head_model *hm = &j->m->h[h];
 	float *y = ig_malloc((e->n ? e->n : 1) * sizeof *y);
 	double *margin = ig_calloc(e->n ? e->n : 1, sizeof *margin), pos = 0;
-	size_t i, npos = 0;
+	size_t i;
 
 	for (i = 0; i < e->n; i++)
 		y[i] = (j->soft ? j->soft : e->y)[i * (size_t)e->nhead + (size_t)h];
-	for (i = 0; i < j->ntrain; i++) {
+	for (i = 0; i < j->ntrain; i++)
 		pos += (double)y[j->train[i]];
-		npos += y[j->train[i]] >= 0.5f;
-	}
 	hm->base = clamp_logit(j->ntrain ? pos / (double)j->ntrain : 0);
-	if (npos == 0 || npos == j->ntrain) {
+	/* sums, not counts: distilled labels are probabilities */
+	if (pos <= 0 || pos >= (double)j->ntrain) {
 		hm->constant = 1;
 		for (i = 0; i < e->n; i++)
 			margin[i] = hm->base;

@@ -127,8 +127,7 @@ static int vline_cmp(const void *pa, const void *pb)
 	return strcmp(vsort_user->arena + a->item, vsort_user->arena + b->item);
 }
 
-/* Each line is kept as its fields joined by tabs with the score field
- * left out; writing puts the new score back in third place. */
+/* Each line is kept whole; writing replaces its third field, the score. */
 static void vflush(vuser *u, ig_writer *w, int keep, uint64_t *out)
 {
 	size_t i, n = keep > 0 && (size_t)keep < u->n ? (size_t)keep : u->n;
@@ -137,10 +136,12 @@ static void vflush(vuser *u, ig_writer *w, int keep, uint64_t *out)
 	qsort(u->v, u->n, sizeof *u->v, vline_cmp);
 	for (i = 0; i < n; i++) {
 		const char *line = u->arena + u->v[i].off, *tab1 = strchr(line, '\t'), *tab2 = strchr(tab1 + 1, '\t');
+		const char *tab3 = strchr(tab2 + 1, '\t');
 
 		ig_writer_write(w, line, (size_t)(tab2 - line + 1));
 		ig_writer_put_double(w, u->v[i].score, 9);
-		ig_writer_puts(w, tab2);
+		if (tab3)
+			ig_writer_puts(w, tab3);
 		ig_writer_putc(w, '\n');
 	}
 	*out += n;
