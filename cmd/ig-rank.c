@@ -27,6 +27,7 @@ enum {
 	OPT_HALF_LIFE,
 	OPT_SHORT,
 	OPT_LONG,
+	OPT_RECENT,
 	OPT_FORMAT,
 	OPT_HEAD,
 	OPT_STAGE,
@@ -75,8 +76,8 @@ static void usage(FILE *fp)
 			"Examples:\n"
 			"      --labels FILE        events of the next window: the candidates' labels\n"
 			"      --impressions FILE   events with impressions: one row per impression\n"
-			"      --heads LIST         the labels, event types [view,like,comment,share,save,\n"
-			"                           follow,see_less,hide]\n"
+			"      --heads LIST         the labels: event types, or any (any --positives type)\n"
+			"                           [view,like,comment,share,save,follow,see_less,hide]\n"
 			"      --format F           tsv (an examples stream) or libsvm [tsv]\n"
 			"      --head H             the label of a libsvm file\n"
 			"Feature options (kept in the examples and the model):\n"
@@ -84,7 +85,8 @@ static void usage(FILE *fp)
 			"                           [view,like,comment,share,save,follow]\n"
 			"      --half-life SECONDS  decay of counts [2592000]\n"
 			"      --short N            short-term history: the last N positives [10]\n"
-			"      --long N             long-term history: the last N positives [200]\n");
+			"      --long N             long-term history: the last N positives [200]\n"
+			"      --recent SECONDS     the window of recent popularity [604800]\n");
 		ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT);
 	} else if (strcmp(subcommand, "train") == 0) {
 		fprintf(fp,
@@ -204,6 +206,7 @@ static void parse_option(args *a, int c, const char *arg)
 	case OPT_HALF_LIFE: a->fo.half_life = ig_cli_double("--half-life", arg, 1, 1e12); break;
 	case OPT_SHORT: a->fo.short_n = (int)ig_cli_int("--short", arg, 1, 100000); break;
 	case OPT_LONG: a->fo.long_n = (int)ig_cli_int("--long", arg, 1, 100000); break;
+	case OPT_RECENT: a->fo.recent = ig_cli_double("--recent", arg, 1, 1e12); break;
 	case OPT_FORMAT:
 		if (strcmp(arg, "tsv") != 0 && strcmp(arg, "libsvm") != 0)
 			ig_usage_error("--format: invalid value '%s' (tsv or libsvm)", arg);
@@ -262,6 +265,7 @@ static int parse_args(args *a, int argc, char **argv)
 		{"half-life", required_argument, NULL, OPT_HALF_LIFE},
 		{"short", required_argument, NULL, OPT_SHORT},
 		{"long", required_argument, NULL, OPT_LONG},
+		{"recent", required_argument, NULL, OPT_RECENT},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"head", required_argument, NULL, OPT_HEAD},
 		{"stage", required_argument, NULL, OPT_STAGE},
@@ -357,12 +361,13 @@ static int cmd_features(int argc, char **argv)
 	if (nhead == 0 || nhead > IG_RANK_MAX_HEADS)
 		ig_usage_error("--heads: 1 to %d event types", IG_RANK_MAX_HEADS);
 	for (h = 0; h < nhead; h++)
-		if (ig_event_parse(heads[h]) < 0)
-			ig_usage_error("--heads: '%s' is not an event type", heads[h]);
+		if (ig_event_parse(heads[h]) < 0 && strcmp(heads[h], "any") != 0)
+			ig_usage_error("--heads: '%s' is not an event type or 'any'", heads[h]);
 	memset(&bo, 0, sizeof bo);
 	memset(&st, 0, sizeof st);
 	bo.heads = heads;
 	bo.nhead = nhead;
+	bo.any = a.fo.positives;
 	bo.at = a.at;
 	bo.libsvm_head = -1;
 	if (a.libsvm) {

@@ -43,6 +43,7 @@ typedef struct ig_rank_fopts {
 	double half_life;     /* seconds, for decayed counts */
 	int short_n;          /* short-term history: the last N positives */
 	int long_n;           /* long-term history: at most the last N positives */
+	double recent;        /* seconds before the row's time that count as recent */
 } ig_rank_fopts;
 
 void ig_rank_fopts_default(ig_rank_fopts *o);
@@ -77,7 +78,12 @@ typedef struct ig_rank_cand {
 	double retrieval_score;
 	int nsources;          /* sources that proposed it */
 	const double *s;       /* per declared source, 0 when absent */
+	double rank;           /* 1 + candidates of the user with a higher retrieval score */
+	double rel;            /* retrieval score / the user's highest */
 } ig_rank_cand;
+
+/* RANK and REL of N candidates from their retrieval SCORES. */
+void ig_rank_relative(const double *scores, size_t n, double *rank, double *rel);
 
 /* Per-thread scratch for one user at a time. */
 typedef struct ig_rank_user ig_rank_user;
@@ -231,10 +237,12 @@ int ig_rank_cands_next(ig_rank_cands *r, ig_rank_group *g);
 uint64_t ig_rank_cands_rows(const ig_rank_cands *r);
 void ig_rank_cands_close(ig_rank_cands *r);
 
-/* Building examples. Heads are event type names. */
+/* Building examples. Heads are event type names, or "any": any event of
+ * the types in ANY. */
 typedef struct ig_rank_build_opts {
 	char *const *heads;
 	int nhead;
+	unsigned any;
 	int libsvm_head;       /* -1: TSV examples; else libsvm with this head's label */
 	int64_t at;            /* context time for candidates; -1: the user's last history event + 1 */
 } ig_rank_build_opts;

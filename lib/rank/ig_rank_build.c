@@ -15,7 +15,7 @@ static unsigned head_mask_of(unsigned types, const ig_rank_build_opts *o)
 	for (h = 0; h < o->nhead; h++) {
 		int t = ig_event_parse(o->heads[h]);
 
-		if (t >= 0 && (types >> t & 1))
+		if (t >= 0 ? (types >> t & 1) : (types & o->any) != 0)
 			m |= 1u << h;
 	}
 	return m;
@@ -91,7 +91,8 @@ void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *lab
 	float *x = ig_malloc(((size_t)nf + 1) * sizeof *x);
 	labels l = {NULL, NULL, 0};
 	ig_rank_group g;
-	size_t i;
+	double *rs = NULL;
+	size_t i, cap = 0;
 
 	labels_load(&l, labels_path);
 	while (ig_rank_cands_next(in, &g)) {
@@ -102,9 +103,17 @@ void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *lab
 			now = now >= 0 ? now + 1 : 0;
 		}
 		ig_rank_user_prepare(u, g.user, g.user_len, now);
+		if (g.n > cap) {
+			cap = g.n;
+			rs = ig_reallocarray(rs, cap, 3 * sizeof *rs);
+		}
+		for (i = 0; i < g.n; i++)
+			rs[i] = g.rows[i].retrieval_score;
+		ig_rank_relative(rs, g.n, rs + cap, rs + 2 * cap);
 		for (i = 0; i < g.n; i++) {
 			const ig_rank_row *r = &g.rows[i];
-			ig_rank_cand cd = {r->item, r->item_len, r->retrieval_score, r->nsources, r->s};
+			ig_rank_cand cd = {r->item, r->item_len, r->retrieval_score, r->nsources, r->s,
+					   rs[cap + i], rs[2 * cap + i]};
 
 			ig_rank_features(u, &cd, x);
 			emit(w, o, g.user, r->item, now, labels_of(&l, g.user, g.user_len, r->item, r->item_len), x,
@@ -114,6 +123,7 @@ void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *lab
 	}
 	ig_intern_free(l.keys);
 	free(l.types);
+	free(rs);
 	free(x);
 	ig_rank_user_free(u);
 }
@@ -135,7 +145,7 @@ static void flush_user(ig_rank_ctx *c, ig_rank_user *u, const char *user, ig_int
 	ig_rank_user_prepare(u, user, strlen(user), rows[0].ts);
 	for (i = 0; i < n; i++) {
 		const char *item = ig_intern_str(items, rows[i].item);
-		ig_rank_cand cd = {item, ig_intern_len(items, rows[i].item), 0, 0, NULL};
+		ig_rank_cand cd = {item, ig_intern_len(items, rows[i].item), 0, 0, NULL, 0, 0};
 
 		ig_rank_user_set_now(u, rows[i].ts);
 		ig_rank_features(u, &cd, x);

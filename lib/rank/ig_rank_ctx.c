@@ -18,6 +18,7 @@ void ig_rank_fopts_default(ig_rank_fopts *o)
 	o->half_life = 30 * 86400.0;
 	o->short_n = 10;
 	o->long_n = 200;
+	o->recent = 7 * 86400.0;
 }
 
 void ig_rank_fopts_format(const ig_rank_fopts *o, char *buf, size_t len)
@@ -32,8 +33,8 @@ void ig_rank_fopts_format(const ig_rank_fopts *o, char *buf, size_t len)
 			first = 0;
 		}
 	if (at < len)
-		snprintf(buf + at, len - at, ";half_life=%.17g;short=%d;long=%d", o->half_life, o->short_n,
-			 o->long_n);
+		snprintf(buf + at, len - at, ";half_life=%.17g;short=%d;long=%d;recent=%.17g", o->half_life,
+			 o->short_n, o->long_n, o->recent);
 }
 
 /* Parses one "key=value" of a feature spec; 0 or -1. */
@@ -56,6 +57,8 @@ static int fopts_field(char *kv, ig_rank_fopts *o)
 	}
 	if (strcmp(kv, "half_life") == 0)
 		return ig_parse_double_range(eq, 1, 1e12, &o->half_life);
+	if (strcmp(kv, "recent") == 0)
+		return ig_parse_double_range(eq, 1, 1e12, &o->recent);
 	if (strcmp(kv, "short") == 0)
 		return ig_parse_int(eq, 1, 100000, &o->short_n);
 	if (strcmp(kv, "long") == 0)
@@ -111,6 +114,43 @@ static void load_history(ig_rank_ctx *c, const char *path)
 			c->inputs |= IG_RANK_IN_IMPRESSIONS;
 	}
 	ig_events_close(er);
+}
+
+static int by_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The times of the positives, per item and overall, sorted: what recent
+ * popularity at a row's time is counted from. */
+static void positive_times(ig_rank_ctx *c)
+{
+	size_t i, n = 0, *at;
+
+	c->pt_start = ig_calloc((size_t)c->nitems + 1, sizeof *c->pt_start);
+	for (i = 0; i < c->nev; i++)
+		if (c->o.positives >> c->ev[i].type & 1) {
+			c->pt_start[c->ev[i].item + 1]++;
+			n++;
+		}
+	for (i = 0; i < c->nitems; i++)
+		c->pt_start[i + 1] += c->pt_start[i];
+	c->pt = ig_reallocarray(NULL, n + 1, sizeof *c->pt);
+	c->all_pt = ig_reallocarray(NULL, n + 1, sizeof *c->all_pt);
+	c->npt = n;
+	at = ig_malloc(((size_t)c->nitems + 1) * sizeof *at);
+	memcpy(at, c->pt_start, ((size_t)c->nitems + 1) * sizeof *at);
+	for (i = 0, n = 0; i < c->nev; i++)
+		if (c->o.positives >> c->ev[i].type & 1) {
+			c->pt[at[c->ev[i].item]++] = c->ev[i].ts;
+			c->all_pt[n++] = c->ev[i].ts;
+		}
+	for (i = 0; i < c->nitems; i++)
+		qsort(c->pt + c->pt_start[i], c->pt_start[i + 1] - c->pt_start[i], sizeof *c->pt, by_i64);
+	qsort(c->all_pt, n, sizeof *c->all_pt, by_i64);
+	free(at);
 }
 
 static void item_stats(ig_rank_ctx *c)
@@ -327,6 +367,7 @@ ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 	if (c->items)
 		c->ntopics = ig_intern_count(c->items->topics);
 	item_stats(c);
+	positive_times(c);
 	ig_rank_ctx_names(c);
 	return c;
 }
@@ -394,6 +435,9 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 	free(c->ev);
 	free(c->pop);
 	free(c->iusers);
+	free(c->pt_start);
+	free(c->pt);
+	free(c->all_pt);
 	free(c->parent);
 	free(c->vrow);
 	free(c->vunit);

@@ -24,6 +24,9 @@ struct ig_rank_ctx {
 	float *pop;               /* nitems x IG_EV_COUNT, decayed to tref */
 	float *iusers;            /* distinct users with a positive, per item */
 	int64_t tref;
+	size_t *pt_start;         /* positives' times of item i: pt[pt_start[i] .. pt_start[i+1]) */
+	int64_t *pt, *all_pt;     /* per item, and of every positive; sorted */
+	size_t npt;
 	ig_intern *follows;       /* "user\tauthor" */
 	uint32_t *parent;         /* per topic of items->topics, or IG_INTERN_NONE */
 	uint32_t ntopics;

@@ -48,6 +48,8 @@ void ig_rank_ctx_names(ig_rank_ctx *c)
 	if (c->inputs & IG_RANK_IN_CANDS) {
 		add_name(c, "", "retrieval_score");
 		add_name(c, "", "n_sources");
+		add_name(c, "", "retrieval_rank");
+		add_name(c, "", "retrieval_rel");
 		for (i = 0; i < c->nsources; i++)
 			add_name(c, "s_", c->sources[i]);
 	}
@@ -62,6 +64,9 @@ void ig_rank_ctx_names(ig_rank_ctx *c)
 	add_name(c, "", "user_events");
 	add_name(c, "", "user_positives");
 	add_name(c, "", "user_days_since_last");
+	add_name(c, "", "item_recent");
+	add_name(c, "", "item_recent_share");
+	add_name(c, "", "item_pop_gap");
 	if (c->inputs & IG_RANK_IN_NEIGHBORS)
 		for (i = 0; i < 5; i++)
 			add_name(c, "", cooc[i]);
@@ -138,6 +143,8 @@ struct ig_rank_user {
 	uint32_t *pos;         /* long-term positives, oldest first */
 	size_t npos_long, npos_short, pos_cap;
 	double media[IG_MEDIA_COUNT], media_total, topic_total, parent_total;
+	double hist_pop;       /* mean log(1 + item_users) over the long history */
+	double recent_all;     /* positives of everyone in the recent window */
 	float *uvec;
 	int has_uvec;
 	const char *user;
@@ -286,6 +293,30 @@ static void user_vector(ig_rank_user *u, const uint32_t *pos, size_t n)
 		u->uvec[d] = (float)((double)u->uvec[d] * norm);
 }
 
+/* Entries of the sorted A[0..N) in (LO, HI]. */
+static size_t count_between(const int64_t *a, size_t n, int64_t lo, int64_t hi)
+{
+	size_t l = 0, h = n, m, start;
+
+	while (l < h) {
+		m = (l + h) / 2;
+		if (a[m] <= lo)
+			l = m + 1;
+		else
+			h = m;
+	}
+	start = l;
+	h = n;
+	while (l < h) {
+		m = (l + h) / 2;
+		if (a[m] <= hi)
+			l = m + 1;
+		else
+			h = m;
+	}
+	return l - start;
+}
+
 void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t now)
 {
 	const ig_rank_ctx *c = u->c;
@@ -315,6 +346,12 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 	u->npos_long = u->npos < (size_t)c->o.long_n ? u->npos : (size_t)c->o.long_n;
 	u->npos_short = u->npos < (size_t)c->o.short_n ? u->npos : (size_t)c->o.short_n;
 	lpos = u->pos + (u->npos - u->npos_long);
+	u->hist_pop = 0;
+	for (size_t k = 0; k < u->npos_long; k++)
+		u->hist_pop += log1p((double)c->iusers[lpos[k]]);
+	if (u->npos_long)
+		u->hist_pop /= (double)u->npos_long;
+	u->recent_all = (double)count_between(c->all_pt, c->npt, now - (int64_t)c->o.recent, now);
 	if (c->nb_start)
 		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short);
 	if (c->vec)
@@ -324,11 +361,43 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 void ig_rank_user_set_now(ig_rank_user *u, int64_t now)
 {
 	u->now = now;
+	u->recent_all = (double)count_between(u->c->all_pt, u->c->npt, now - (int64_t)u->c->o.recent, now);
 }
 
 static float log1pf_pos(double v)
 {
 	return (float)log1p(v > 0 ? v : 0);
+}
+
+static int by_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y) - (x > y);
+}
+
+void ig_rank_relative(const double *scores, size_t n, double *rank, double *rel)
+{
+	double *sorted = ig_malloc((n ? n : 1) * sizeof *sorted);
+	size_t i;
+
+	memcpy(sorted, scores, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, by_desc);
+	for (i = 0; i < n; i++) {
+		size_t lo = 0, hi = n, m;
+
+		/* the first position whose score is not above this one */
+		while (lo < hi) {
+			m = (lo + hi) / 2;
+			if (sorted[m] > scores[i])
+				lo = m + 1;
+			else
+				hi = m;
+		}
+		rank[i] = (double)lo + 1;
+		rel[i] = n && sorted[0] > 0 ? scores[i] / sorted[0] : 0;
+	}
+	free(sorted);
 }
 
 static float *cand_features(const ig_rank_ctx *c, const ig_rank_cand *cd, float *x)
@@ -339,6 +408,8 @@ static float *cand_features(const ig_rank_ctx *c, const ig_rank_cand *cd, float 
 		return x;
 	*x++ = (float)cd->retrieval_score;
 	*x++ = (float)cd->nsources;
+	*x++ = log1pf_pos(cd->rank);
+	*x++ = (float)cd->rel;
 	for (i = 0; i < c->nsources; i++)
 		*x++ = cd->s ? (float)cd->s[i] : 0;
 	return x;
@@ -364,11 +435,21 @@ static float *item_features(const ig_rank_ctx *c, uint32_t it, float *x)
 	return x;
 }
 
-static float *user_features(const ig_rank_user *u, float *x)
+static float *user_features(const ig_rank_user *u, uint32_t it, float *x)
 {
+	const ig_rank_ctx *c = u->c;
+	int64_t lo = u->now - (int64_t)c->o.recent;
+	double recent = 0;
+
 	*x++ = log1pf_pos((double)u->nevents);
 	*x++ = log1pf_pos((double)u->npos);
 	*x++ = u->last_ts >= 0 ? log1pf_pos((double)(u->now - u->last_ts) / 86400) : -1;
+	if (it != IG_INTERN_NONE)
+		recent = (double)count_between(c->pt + c->pt_start[it], c->pt_start[it + 1] - c->pt_start[it], lo,
+					       u->now);
+	*x++ = log1pf_pos(recent);
+	*x++ = u->recent_all > 0 ? (float)(recent / u->recent_all * 1000) : 0;
+	*x++ = it != IG_INTERN_NONE ? (float)(log1p((double)c->iusers[it]) - u->hist_pop) : (float)-u->hist_pop;
 	return x;
 }
 
@@ -487,7 +568,7 @@ void ig_rank_features(ig_rank_user *u, const ig_rank_cand *cd, float *x)
 
 	x = cand_features(c, cd, x);
 	x = item_features(c, it, x);
-	x = user_features(u, x);
+	x = user_features(u, it, x);
 	if (c->inputs & IG_RANK_IN_NEIGHBORS)
 		x = neighbor_features(u, it, x);
 	if (c->inputs & IG_RANK_IN_VECTORS)

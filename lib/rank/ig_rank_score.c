@@ -17,7 +17,7 @@
 typedef struct brow {
 	size_t item, sources, reason; /* arena offsets */
 	size_t item_len;
-	double rs;
+	double rs, rank, rel;
 	int nsources;
 	double score;
 } brow;
@@ -184,11 +184,23 @@ static void score_user(scorer *sc, ig_rank_user *u, float *xc, float *xm, buser 
 	}
 	ig_rank_user_prepare(u, bu->user, bu->ulen, now);
 	bu->order = ig_malloc((bu->n ? bu->n : 1) * sizeof *bu->order);
+	{
+		double *t = ig_malloc((bu->n ? bu->n : 1) * 3 * sizeof *t);
+
+		for (i = 0; i < bu->n; i++)
+			t[i] = b->rows[bu->first + i].rs;
+		ig_rank_relative(t, bu->n, t + bu->n, t + 2 * bu->n);
+		for (i = 0; i < bu->n; i++) {
+			b->rows[bu->first + i].rank = t[bu->n + i];
+			b->rows[bu->first + i].rel = t[2 * bu->n + i];
+		}
+		free(t);
+	}
 	for (i = 0; i < bu->n; i++) {
 		size_t r = bu->first + i;
 		brow *br = &b->rows[r];
 		ig_rank_cand cd = {b->arena + br->item, br->item_len, br->rs, br->nsources,
-				   b->s + r * (size_t)sc->nsrc};
+				   b->s + r * (size_t)sc->nsrc, br->rank, br->rel};
 		double *p = b->p + r * (size_t)sc->nhead;
 		uint64_t ih = ig_hash64(cd.item, cd.item_len);
 
