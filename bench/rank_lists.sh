@@ -19,6 +19,7 @@ PATH=$bin:$PATH
 W=$(echo "$P" | sed 's/,/=1,/g; s/$/=1/')
 HEADS=${HEADS:-any,$P}
 VALUE=${VALUE:-any=1}
+mkdir -p "$dir"
 cd "$dir"
 ig-eval split -q --holdout 20% --valid 20% --positives "$P" -o d "$events"
 # one set of inputs per window: fit (for the examples) and train (for the test)

@@ -18,9 +18,12 @@ static const char *const cross_names[] = {"retrieval_score", "cooc_max_long", "e
 #define NCROSS_MAX (int)(sizeof cross_names / sizeof cross_names[0])
 #define COARSE 4
 
+static uint32_t mix(uint64_t a, uint64_t b, uint32_t bits);
+
 void ig_rank_lr_pick_crosses(ig_rank_model *m)
 {
-	int i, f;
+	int i, j, f, k = 0;
+	uint32_t b;
 
 	m->cross = ig_malloc(NCROSS_MAX * sizeof *m->cross);
 	m->ncross = 0;
@@ -28,6 +31,19 @@ void ig_rank_lr_pick_crosses(ig_rank_model *m)
 		for (f = 0; f < m->nfeat; f++)
 			if (strcmp(m->feat[f], cross_names[i]) == 0)
 				m->cross[m->ncross++] = f;
+	m->bin_off = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->bin_off);
+	m->bin_off[0] = 0;
+	for (f = 0; f < m->nfeat; f++)
+		m->bin_off[f + 1] = m->bin_off[f] + m->nedges[f] + 1;
+	m->bin_idx = ig_malloc((m->bin_off[m->nfeat] + 1) * sizeof *m->bin_idx);
+	for (f = 0; f < m->nfeat; f++)
+		for (b = 0; b <= m->nedges[f]; b++)
+			m->bin_idx[m->bin_off[f] + b] = mix((uint64_t)f + 1, b, m->bits);
+	m->cross_idx = ig_malloc(((size_t)(m->ncross * m->ncross) * COARSE * COARSE + 1) * sizeof *m->cross_idx);
+	for (i = 0; i < m->ncross; i++)
+		for (j = i + 1; j < m->ncross; j++)
+			for (b = 0; b < COARSE * COARSE; b++)
+				m->cross_idx[k++] = mix((3ull << 40) + (uint64_t)i * 64 + (uint64_t)j, b, m->bits);
 }
 
 int ig_rank_lr_nidx(const ig_rank_model *m)
@@ -48,15 +64,17 @@ static uint32_t mix(uint64_t a, uint64_t b, uint32_t bits)
 int ig_rank_lr_indices(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash,
 		       uint32_t *out, int *origin)
 {
-	uint32_t coarse[NCROSS_MAX];
+	uint32_t coarse[NCROSS_MAX], bins[512];
+	const uint32_t *cx = m->cross_idx;
 	int f, i, j, n = 0;
 
 	for (f = 0; f < m->nfeat; f++) {
 		uint32_t b = ig_rank_bin(m->edges[f], m->nedges[f], x[f]);
 
+		bins[f] = b;
 		if (origin)
 			origin[n] = f;
-		out[n++] = mix((uint64_t)f + 1, b, m->bits);
+		out[n++] = m->bin_idx[m->bin_off[f] + b];
 	}
 	if (origin) {
 		origin[n] = m->nfeat;
@@ -66,14 +84,14 @@ int ig_rank_lr_indices(const ig_rank_model *m, const float *x, uint64_t user_has
 	out[n++] = mix(2ull << 40, item_hash, m->bits);
 	for (i = 0; i < m->ncross; i++) {
 		f = m->cross[i];
-		coarse[i] = ig_rank_bin(m->edges[f], m->nedges[f], x[f]) * COARSE / (m->nedges[f] + 1);
+		coarse[i] = bins[f] * COARSE / (m->nedges[f] + 1);
 	}
 	for (i = 0; i < m->ncross; i++)
 		for (j = i + 1; j < m->ncross; j++) {
 			if (origin)
 				origin[n] = m->cross[i];
-			out[n++] = mix((3ull << 40) + (uint64_t)i * 64 + (uint64_t)j, coarse[i] * COARSE + coarse[j],
-				       m->bits);
+			out[n++] = cx[coarse[i] * COARSE + coarse[j]];
+			cx += COARSE * COARSE;
 		}
 	return n;
 }
@@ -87,6 +105,34 @@ double ig_rank_lr_margin(const ig_rank_model *m, const ig_rank_head_model *hm, c
 	for (i = 0; i < n; i++)
 		s += (double)hm->w[idx[i]];
 	return s;
+}
+
+void ig_rank_lr_interleave(ig_rank_model *m)
+{
+	size_t size = (size_t)1 << m->bits, i;
+	int h;
+
+	free(m->wi);
+	m->wi = ig_malloc(size * (size_t)m->nhead * sizeof *m->wi);
+	for (i = 0; i < size; i++)
+		for (h = 0; h < m->nhead; h++)
+			m->wi[i * (size_t)m->nhead + (size_t)h] = m->h[h].constant ? 0 : m->h[h].w[i];
+}
+
+void ig_rank_lr_margins(const ig_rank_model *m, const uint32_t *idx, int n, double *z)
+{
+	float acc[IG_RANK_MAX_HEADS] = {0};
+	int h, k, nh = m->nhead;
+
+	/* float sums of a few dozen weights: the heads add in one vector */
+	for (k = 0; k < n; k++) {
+		const float *w = m->wi + (size_t)idx[k] * (size_t)nh;
+
+		for (h = 0; h < nh; h++)
+			acc[h] += w[h];
+	}
+	for (h = 0; h < nh; h++)
+		z[h] = m->h[h].base + (double)acc[h];
 }
 
 typedef struct ftrl {

@@ -344,6 +344,8 @@ ig_rank_model *ig_rank_model_parse(const unsigned char *p, size_t n, const char 
 		get_head(&c, m, &m->h[i]);
 	if (c.at != c.n)
 		bad(&c, "trailing bytes");
+	if (m->kind == IG_RANK_LR)
+		ig_rank_lr_interleave(m);
 	return m;
 }
 
@@ -401,6 +403,10 @@ void ig_rank_model_free(ig_rank_model *m)
 	free(m->head);
 	free(m->h);
 	free(m->cross);
+	free(m->wi);
+	free(m->bin_idx);
+	free(m->bin_off);
+	free(m->cross_idx);
 	free(m->fopts);
 	free(m->prov);
 	free(m);
@@ -443,15 +449,20 @@ static double margin_of(const ig_rank_model *m, int h, const float *x, const uin
 void ig_rank_predict(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash, double *p)
 {
 	uint32_t idx[MAX_IDX];
-	int h, nidx = 0;
+	double z[IG_RANK_MAX_HEADS];
+	int h;
 
-	if (m->kind == IG_RANK_LR)
-		nidx = ig_rank_lr_indices(m, x, user_hash, item_hash, idx, NULL);
-	for (h = 0; h < m->nhead; h++) {
-		double z = margin_of(m, h, x, idx, nidx);
-
-		p[h] = 1 / (1 + exp(-(m->h[h].platt_a * z + m->h[h].platt_b)));
+	if (m->kind == IG_RANK_LR) {
+		ig_rank_lr_margins(m, idx, ig_rank_lr_indices(m, x, user_hash, item_hash, idx, NULL), z);
+		for (h = 0; h < m->nhead; h++)
+			if (m->h[h].constant)
+				z[h] = m->h[h].base;
+	} else {
+		for (h = 0; h < m->nhead; h++)
+			z[h] = margin_of(m, h, x, NULL, 0);
 	}
+	for (h = 0; h < m->nhead; h++)
+		p[h] = 1 / (1 + exp(-(m->h[h].platt_a * z[h] + m->h[h].platt_b)));
 }
 
 /* Saabas: each split's feature gets the change in node value along the

@@ -36,23 +36,30 @@ struct ig_rank_model {
 	uint32_t bits;      /* lr: 2^bits hashed weights per head */
 	int *cross;         /* lr: the features crossed pairwise, ncross of them */
 	int ncross;
+	uint32_t *bin_idx;  /* lr: hashed index of feature f's bin b at bin_off[f] + b */
+	size_t *bin_off;
+	uint32_t *cross_idx;/* lr: hashed index of each cross's 16 coarse-bin pairs */
+	float *wi;          /* lr: the heads' weights interleaved, wi[index * nhead + h],
+			     * so that one row touches one cache line per feature */
 	ig_rank_head_model *h;
 };
 
-/* Bin of X among N ascending edges: the number of edges below X. */
+/* Bin of X among N ascending edges: the number of edges below X. The
+ * search has no data-dependent branch (the step is a conditional move):
+ * binning is most of a first-stage prediction. */
 static inline uint32_t ig_rank_bin(const float *edges, uint32_t n, float x)
 {
-	uint32_t lo = 0, hi = n;
+	const float *b = edges;
 
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
+	if (n == 0)
+		return 0;
+	while (n > 1) {
+		uint32_t half = n / 2;
 
-		if (edges[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
+		b += b[half - 1] < x ? half : 0;
+		n -= half;
 	}
-	return lo;
+	return (uint32_t)(b - edges) + (b[0] < x);
 }
 
 /* Hashed feature numbers of a row for the linear model; returns how many
@@ -62,7 +69,8 @@ static inline uint32_t ig_rank_bin(const float *edges, uint32_t n, float x)
 int ig_rank_lr_nidx(const ig_rank_model *m);
 int ig_rank_lr_indices(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash,
 		       uint32_t *out, int *origin);
-/* Picks the crossed features of the first stage by name. */
+/* Picks the crossed features of the first stage by name and tabulates
+ * the hashed indices (after the bin edges and the bits are known). */
 void ig_rank_lr_pick_crosses(ig_rank_model *m);
 
 void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const uint8_t *bins,
@@ -75,5 +83,8 @@ void ig_rank_lr_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const
 			   const uint32_t *valid, size_t nvalid, const ig_rank_train_opts *o, uint64_t seed,
 			   double *val_margin);
 double ig_rank_lr_margin(const ig_rank_model *m, const ig_rank_head_model *hm, const uint32_t *idx, int n);
+/* Every head's margin at once from the interleaved weights. */
+void ig_rank_lr_margins(const ig_rank_model *m, const uint32_t *idx, int n, double *z);
+void ig_rank_lr_interleave(ig_rank_model *m);
 
 #endif

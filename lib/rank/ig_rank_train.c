@@ -277,6 +277,8 @@ ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const
 		pthread_join(tid[t], NULL);
 	pthread_mutex_destroy(&j.lock);
 	free(tid);
+	if (j.m->kind == IG_RANK_LR)
+		ig_rank_lr_interleave(j.m);
 	free(j.bins);
 	free(j.idx);
 	free(j.nidx);
