@@ -1,4 +1,5 @@
 #!/bin/sh
+# (IG_BIN=DIR runs the binaries of DIR, e.g. a frozen copy while rebuilding.)
 # ig-rank against XGBoost and logistic regression on the very same rows,
 # same threads, same run, on an ig-synth world where the true engagement
 # probabilities are known: per-head test AUC of each, as a share of the
@@ -16,7 +17,7 @@ days=${2:-14}
 T=${3:-2}
 dir=${4:-$(mktemp -d "${TMPDIR:-/tmp}/rank_bench.XXXXXX")}
 root=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$root/bin:$PATH
+PATH=${IG_BIN:-$root/bin}:$PATH
 mkdir -p "$dir"
 cd "$dir"
 ig-synth -q -@ "$T" --users "$users" --items $((users * 5)) --days "$days" -o w
@@ -37,6 +38,9 @@ seconds() {
 }
 t2=$(seconds ig-rank train -q -@ "$T" -o second.model train.tsv.gz)
 t1=$(seconds ig-rank train -q -@ "$T" --stage first -o first.model train.tsv.gz)
+# OpenMP threads that sleep when idle: on a shared machine, spinning ones
+# would make XGBoost look slower than it is
+export OMP_WAIT_POLICY=PASSIVE
 ig-rank eval -q -u -m second.model test.tsv.gz | awk -F'\t' '!/^#/ { print $1 "\tig-rank second\t" $4 }' >auc.tsv
 ig-rank eval -q -u -m first.model test.tsv.gz | awk -F'\t' '!/^#/ { print $1 "\tig-rank first\t" $4 }' >>auc.tsv
 /usr/bin/python3 "$root/bench/rank_ref.py" train.tsv.gz test.tsv.gz "$T" w/truth_impressions.tsv.gz >ref.tsv
@@ -66,6 +70,9 @@ echo "(share = (AUC - 0.5) / (oracle AUC - 0.5))"
 echo
 printf 'training, all heads, %s threads: ig-rank second %.2f s, first %.2f s; XGBoost %.2f s (%.1fx the second stage); logistic regression %.2f s\n' \
 	"$T" "$t2" "$t1" "$txgb" "$(echo "$txgb / $t2" | bc -l)" "$tlr"
+for m in first second; do
+	ig-rank eval -u -m $m.model test.tsv.gz 2>&1 >/dev/null | sed "s/^ig-rank:/$m stage model alone:/"
+done
 ig-eval baseline itemknn -q -n 500 --train late.train.tsv.gz --users late.test.tsv.gz -o cand.tsv.gz
 for m in first second; do
 	ig-rank score -@ 1 -m $m.model --history late.train.tsv.gz $ctx --neighbors late.nb.tsv.gz \

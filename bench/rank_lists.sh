@@ -14,7 +14,7 @@ P=${2:-like,view,see_less}
 dir=${3:-$(mktemp -d "${TMPDIR:-/tmp}/rank_lists.XXXXXX")}
 T=${THREADS:-2}
 N=${CANDIDATES:-200}
-bin=$(cd "$(dirname "$0")/.." && pwd)/bin
+bin=${IG_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
 PATH=$bin:$PATH
 W=$(echo "$P" | sed 's/,/=1,/g; s/$/=1/')
 HEADS=${HEADS:-any,$P}

@@ -194,7 +194,7 @@ typedef struct ig_rank_value {
 	char name[IG_RANK_MAX_HEADS * 2][32];
 	double w[IG_RANK_MAX_HEADS * 2];
 } ig_rank_value;
-#define IG_RANK_VALUE_DEFAULT "share=4,save=3,comment=2,follow=2,like=1,view=0.5,see_less=-4,hide=-10"
+#define IG_RANK_VALUE_DEFAULT "share=4,save=3,comment=2,follow=2,like=1,view=0.5,any=1,see_less=-4,hide=-10"
 int ig_rank_value_parse(const char *spec, ig_rank_value *v, char *err, size_t errlen);
 /* Weight of each of the NHEAD heads into W (0 for heads not named);
  * returns -1 and names the head in ERR when the spec names one the model

@@ -106,11 +106,9 @@ static void batch_add(scorer *sc, const ig_rank_group *g)
 	}
 }
 
-static const scorer *sort_ctx;
-
-static int by_score(const void *pa, const void *pb)
+static int by_score(const void *pa, const void *pb, void *arg)
 {
-	const batch *b = &sort_ctx->b;
+	const batch *b = arg;
 	const brow *x = &b->rows[*(const uint32_t *)pa], *y = &b->rows[*(const uint32_t *)pb];
 
 	if (x->score != y->score)
@@ -250,8 +248,7 @@ static void write_user(scorer *sc, ig_writer *w, buser *bu, uint64_t *out)
 	size_t i, n = sc->o->keep > 0 && (size_t)sc->o->keep < bu->n ? (size_t)sc->o->keep : bu->n;
 	int h, k;
 
-	sort_ctx = sc;
-	qsort(bu->order, bu->n, sizeof *bu->order, by_score);
+	qsort_r(bu->order, bu->n, sizeof *bu->order, by_score, b);
 	for (i = 0; i < n; i++) {
 		size_t r = bu->order[i];
 		const brow *br = &b->rows[r];

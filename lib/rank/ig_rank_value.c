@@ -116,11 +116,10 @@ static size_t vkeep(vuser *u, const char *s, size_t n)
 	return at;
 }
 
-static const vuser *vsort_user;
-
-static int vline_cmp(const void *pa, const void *pb)
+static int vline_cmp(const void *pa, const void *pb, void *arg)
 {
 	const vline *a = pa, *b = pb;
+	const vuser *vsort_user = arg;
 
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
@@ -132,8 +131,7 @@ static void vflush(vuser *u, ig_writer *w, int keep, uint64_t *out)
 {
 	size_t i, n = keep > 0 && (size_t)keep < u->n ? (size_t)keep : u->n;
 
-	vsort_user = u;
-	qsort(u->v, u->n, sizeof *u->v, vline_cmp);
+	qsort_r(u->v, u->n, sizeof *u->v, vline_cmp, u);
 	for (i = 0; i < n; i++) {
 		const char *line = u->arena + u->v[i].off, *tab1 = strchr(line, '\t'), *tab2 = strchr(tab1 + 1, '\t');
 		const char *tab3 = strchr(tab2 + 1, '\t');
