@@ -131,6 +131,8 @@ static void vflush(vuser *u, ig_writer *w, int keep, uint64_t *out)
 {
 	size_t i, n = keep > 0 && (size_t)keep < u->n ? (size_t)keep : u->n;
 
+	if (u->n == 0)
+		return;
 	qsort_r(u->v, u->n, sizeof *u->v, vline_cmp, u);
 	for (i = 0; i < n; i++) {
 		const char *line = u->arena + u->v[i].off, *tab1 = strchr(line, '\t'), *tab2 = strchr(tab1 + 1, '\t');
