@@ -1,5 +1,4 @@
 #!/bin/sh
-# (IG_BIN=DIR runs the binaries of DIR, e.g. a frozen copy while rebuilding.)
 # ig-rank against XGBoost and logistic regression on the very same rows,
 # same threads, same run, on an ig-synth world where the true engagement
 # probabilities are known: per-head test AUC of each, as a share of the
@@ -11,6 +10,7 @@
 # history of the test examples (the impressions of 75-100%).
 #
 #   sh bench/rank.sh [USERS] [DAYS] [THREADS] [WORKDIR]
+# IG_BIN=DIR runs the binaries of DIR (a frozen copy while rebuilding).
 set -eu
 users=${1:-3000}
 days=${2:-14}
