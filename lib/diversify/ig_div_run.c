@@ -59,8 +59,8 @@ typedef struct ranked_in {
 	int col_user, col_item, col_score, col_reason;
 	char **f;
 	char *prev_user;
-	size_t prev_len;
-	int have_line;
+	int have_line;          /* ri->f holds the next batch's first line */
+	long line_no;
 } ranked_in;
 
 typedef struct events_in {
@@ -184,6 +184,7 @@ static user_rec *new_user(batch *b, const char *user, size_t len)
 /* Reads whole users into B until it is full; returns 0 at the end. */
 static int read_batch(ranked_in *ri, events_in *ei, const ig_div_ctx *c, batch *b, ig_div_job *job)
 {
+	size_t batch_users = job->batch_users ? job->batch_users : BATCH_USERS;
 	const char *name = ig_reader_name(ri->r);
 	user_rec *u = NULL;
 	char *line;
@@ -194,14 +195,24 @@ static int read_batch(ranked_in *ri, events_in *ei, const ig_div_ctx *c, batch *
 		b->textcap = 1 << 16;
 		b->text = ig_malloc(b->textcap);
 	}
-	while (ig_reader_getline(ri->r, &line) >= 0) {
-		long ln = ig_reader_lineno(ri->r);
-		int n = ig_split_tabs(line, ri->f, ri->h.ncols);
+	for (;;) {
+		long ln;
 		const char *user;
 		size_t len;
 
-		if (n != ri->h.ncols)
-			ig_die_at(name, ln, "expected %d fields, got %d", ri->h.ncols, n);
+		if (ri->have_line) {
+			/* the first line of this batch, split by the last call */
+			ri->have_line = 0;
+			ln = ri->line_no;
+		} else {
+			int n;
+			if (ig_reader_getline(ri->r, &line) < 0)
+				break;
+			ln = ig_reader_lineno(ri->r);
+			n = ig_split_tabs(line, ri->f, ri->h.ncols);
+			if (n != ri->h.ncols)
+				ig_die_at(name, ln, "expected %d fields, got %d", ri->h.ncols, n);
+		}
 		user = ri->f[ri->col_user];
 		len = strlen(user);
 		if (u == NULL || len != u->name_len || memcmp(user, b->text + u->name, len) != 0) {
@@ -210,8 +221,9 @@ static int read_batch(ranked_in *ri, events_in *ei, const ig_div_ctx *c, batch *
 			if (ri->prev_user && strcmp(user, ri->prev_user) <= 0)
 				ig_die_at(name, ln, "user '%s' after '%s': the ranked stream must be grouped by user, "
 					  "users in bytewise order", user, ri->prev_user);
-			if (u != NULL && (b->nu >= BATCH_USERS || b->ntext >= BATCH_BYTES)) {
-				ig_reader_unget(ri->r);
+			if (u != NULL && (b->nu >= batch_users || b->ntext >= BATCH_BYTES)) {
+				ri->have_line = 1;
+				ri->line_no = ln;
 				return 1;
 			}
 			free(ri->prev_user);

@@ -31,7 +31,9 @@ struct ig_div_scratch {
 	size_t cap, ccap;
 	cand *c;
 	double *maxsim, *res, *chol;
-	float *vec;
+	double *val;            /* value of each candidate for the next slot */
+	float *vec;             /* candidates' unit vectors, rows of stride floats */
+	uint32_t stride;
 	uint32_t *pool, *interests;
 	size_t icap;
 	struct {
@@ -70,6 +72,7 @@ void ig_div_scratch_free(ig_div_scratch *s)
 	free(s->c);
 	free(s->maxsim);
 	free(s->res);
+	free(s->val);
 	free(s->chol);
 	free(s->vec);
 	free(s->pool);
@@ -85,10 +88,12 @@ static void reserve(ig_div_scratch *s, size_t n, uint32_t dim, uint32_t length)
 		s->c = ig_reallocarray(s->c, n, sizeof *s->c);
 		s->maxsim = ig_reallocarray(s->maxsim, n, sizeof *s->maxsim);
 		s->res = ig_reallocarray(s->res, n, sizeof *s->res);
+		s->val = ig_reallocarray(s->val, n, sizeof *s->val);
 		s->pool = ig_reallocarray(s->pool, n, sizeof *s->pool);
 		s->ccap = 0;
 		free(s->vec);
-		s->vec = ig_reallocarray(NULL, n * (dim ? dim : 1), sizeof *s->vec);
+		s->stride = (dim + 7) / 8 * 8;
+		s->vec = ig_reallocarray(NULL, n * (s->stride ? s->stride : 1), sizeof *s->vec);
 	}
 	if ((size_t)n * length > s->ccap) {
 		s->ccap = (size_t)n * length;
@@ -289,19 +294,26 @@ static double topic_sim(const cand *a, const cand *b, int jaccard)
 	return common / sqrt((double)a->ntopics * b->ntopics);
 }
 
-static double similarity(const ig_div_ctx *c, const ig_div_scratch *s, size_t a, size_t b)
+/* Rows are padded with zeros to a multiple of 8 floats, so that the
+ * eight partial sums vectorize. */
+static inline double dot(const float *restrict x, const float *restrict y, size_t n)
+{
+	float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+	size_t d;
+	int j;
+
+	for (d = 0; d < n; d += 8, x += 8, y += 8)
+		for (j = 0; j < 8; j++)
+			acc[j] += x[j] * y[j];
+	return (double)(((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])));
+}
+
+static inline double similarity(const ig_div_ctx *c, const ig_div_scratch *s, size_t a, size_t b)
 {
 	const ig_div_opts *o = &c->opts;
 
-	if (o->similarity == IG_DIV_SIM_VECTORS) {
-		const float *x = s->vec + a * c->dim, *y = s->vec + b * c->dim;
-		float dot = 0;
-		uint32_t d;
-
-		for (d = 0; d < c->dim; d++)
-			dot += x[d] * y[d];
-		return dot;
-	}
+	if (o->similarity == IG_DIV_SIM_VECTORS)
+		return dot(s->vec + a * s->stride, s->vec + b * s->stride, s->stride);
 	return topic_sim(&s->c[a], &s->c[b], o->method == IG_DIV_MMR);
 }
 
@@ -315,7 +327,7 @@ static double author_factor(const ig_div_opts *o, const cand *x)
 	return ig_div_author_discount(o, x->repeats);
 }
 
-static double value(const ig_div_ctx *c, const ig_div_scratch *s, size_t i)
+static inline double value(const ig_div_ctx *c, const ig_div_scratch *s, size_t i)
 {
 	const ig_div_opts *o = &c->opts;
 	const cand *x = &s->c[i];
@@ -403,11 +415,13 @@ static void place(const ig_div_ctx *c, ig_div_scratch *s, size_t n, size_t p, ui
 				    topic_count(s, x->topics[a]) > y->topic_load)
 					y->topic_load = topic_count(s, x->topics[a]);
 		}
-		if (o->method == IG_DIV_MMR) {
+		if (o->lambda >= 1) {
+			/* relevance alone: similarity never matters */
+		} else if (o->method == IG_DIV_MMR) {
 			double sim = similarity(c, s, p, i);
 			if (sim > s->maxsim[i])
 				s->maxsim[i] = sim;
-		} else if (o->lambda < 1) {
+		} else {
 			double *cp = s->chol + p * o->length, *ci = s->chol + i * o->length, dot = 0, e;
 			uint32_t j;
 			for (j = 0; j < k; j++)
@@ -418,6 +432,7 @@ static void place(const ig_div_ctx *c, ig_div_scratch *s, size_t n, size_t p, ui
 			if (s->res[i] < 0)
 				s->res[i] = 0;
 		}
+		s->val[i] = value(c, s, i);
 	}
 }
 
@@ -471,7 +486,7 @@ static size_t best(const ig_div_ctx *c, ig_div_scratch *s, size_t n, int32_t k, 
 			s->pool[(*npool)++] = (uint32_t)i;
 		if (only_short && !x->is_short)
 			continue;
-		v = value(c, s, i);
+		v = s->val[i];
 		if (b == n || v > bv) {
 			b = i;
 			bv = v;
@@ -487,13 +502,13 @@ static void prepare(const ig_div_ctx *c, ig_div_scratch *s, size_t n)
 	for (i = 0; i < n; i++) {
 		s->maxsim[i] = 0;
 		s->res[i] = 1;
+		s->val[i] = value(c, s, i);
 		if (c->opts.similarity == IG_DIV_SIM_VECTORS) {
 			uint32_t item = s->c[i].item;
-			float *v = s->vec + i * c->dim;
+			float *v = s->vec + i * s->stride;
+			memset(v, 0, s->stride * sizeof *v);
 			if (item != IG_INTERN_NONE && c->has_unit[item])
 				memcpy(v, c->unit + (size_t)item * c->dim, c->dim * sizeof *v);
-			else
-				memset(v, 0, c->dim * sizeof *v);
 		}
 	}
 }
@@ -504,7 +519,7 @@ size_t ig_div_select(const ig_div_ctx *c, const ig_div_input *in, size_t n, cons
 {
 	const ig_div_opts *o = &c->opts;
 	uint32_t k, run_len = 0;
-	int run_media = -1;
+	int run_media = -1, any_short = 0;
 	size_t i, m, nin, first = 0;
 
 	reserve(s, n + 1, c->dim, o->length);
@@ -515,9 +530,11 @@ size_t ig_div_select(const ig_div_ctx *c, const ig_div_input *in, size_t n, cons
 	for (i = 0; i < m; i++)
 		mark_explore(c, &s->c[i], s->interests, nin, facts, nfacts, now);
 	prepare(c, s, m);
+	for (i = 0; i < m && !any_short; i++)
+		any_short = s->c[i].is_short;
 	counts->users++;
 	for (k = 0; k < o->length; k++) {
-		int from_short = short_slot(o->short_share, k), relax = 0;
+		int from_short = any_short && short_slot(o->short_share, k), relax = 0;
 		size_t d, npool, pick;
 		double prop = 1;
 

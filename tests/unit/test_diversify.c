@@ -398,6 +398,78 @@ static void test_deterministic(void **state)
 	assert_true(ig_rng_u64(&a) != ig_rng_u64(&c));
 }
 
+static char *read_all(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* The whole stream with BATCH users at a time and THREADS workers. */
+static char *run_stream(const ig_div_ctx *ctx, const char *ranked, size_t batch, int threads)
+{
+	char *out = write_temp(""), *text;
+	ig_div_job job;
+	ig_writer *w;
+
+	memset(&job, 0, sizeof job);
+	job.ranked_path = ranked;
+	job.threads = threads;
+	job.batch_users = batch;
+	w = ig_writer_open(out, IG_COMPRESS_NO, 6);
+	ig_div_run(&job, ctx, w);
+	ig_writer_close(w);
+	assert_int_equal(job.counts.users, 4);
+	text = read_all(out);
+	unlink(out);
+	free(out);
+	return text;
+}
+
+/* Batches of one or two users and several threads write what one batch
+ * and one thread write. */
+static void test_batches_threads(void **state)
+{
+	fixture f;
+	ig_div_opts o;
+	char *ranked, *one, *other;
+	size_t b;
+	int t;
+
+	(void)state;
+	ig_div_opts_default(&o);
+	o.epsilon = 0.5;
+	setup(&f, &o);
+	ranked = write_temp("#ig:ranked/1\tuser\titem\tscore\n"
+			    "u1\ti1\t5\nu1\ti2\t4\nu1\ti5\t3\nu1\ti6\t2\n"
+			    "u2\ti3\t9\nu2\ti7\t1\n"
+			    "u3\ti4\t1\n"
+			    "u4\ti1\t3\nu4\ti2\t3\nu4\ti3\t3\nu4\ti4\t3\nu4\ti5\t3\n");
+	one = run_stream(f.ctx, ranked, 0, 1);
+	assert_non_null(strstr(one, "u4\t5\t"));
+	for (b = 1; b <= 3; b++) {
+		for (t = 1; t <= 3; t++) {
+			other = run_stream(f.ctx, ranked, b, t);
+			assert_string_equal(one, other);
+			free(other);
+		}
+	}
+	free(one);
+	unlink(ranked);
+	free(ranked);
+	teardown(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_propensity),
 		cmocka_unit_test(test_propensity_mixed),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_batches_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
