@@ -9,6 +9,7 @@
 # thread, with the ratio.
 # Usage: bench/diversify_speed.sh [BINDIR]
 # Env:   USERS [1000000], SAMPLE [2000], THREADS [2], PYTHON [/usr/bin/python3],
+#        RUNS (which runs of the whole tool [mmr1 mmrTHREADS dpp1 dppTHREADS]),
 #        WORK (scratch dir [$TMPDIR/ig-diversify-speed], kept for reruns)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,22 +45,32 @@ if [ ! -s ranked.$USERS.tsv ]; then
 fi
 head -n $((SAMPLE * 150 + 1)) ranked.$USERS.tsv >ranked.sample.tsv
 
+# the fixed cost of loading items and vectors, measured on an empty list
+head -1 ranked.sample.tsv >empty.tsv
+/usr/bin/time -f "%e %U %S" -o time0.txt "$BIN/ig-diversify" -q -u -@ 1 --items items.tsv --topics topics.tsv \
+    --vectors items.vec -o /dev/null empty.tsv
+read -r real0 user0 sys0 <time0.txt
+echo "loading items, topics, vectors: $real0 s real, $user0 s user"
+
 run() {
 	label=$1
 	shift
 	/usr/bin/time -f "%e %U %S %M" -o time.txt "$BIN/ig-diversify" -q -u --items items.tsv --topics topics.tsv \
 	    --vectors items.vec "$@" -o feed.tsv ranked.$USERS.tsv
 	read -r real user sys rss <time.txt
-	awk -v l="$label" -v u="$USERS" -v r="$real" -v c="$user" -v s="$sys" -v m="$rss" 'BEGIN {
-		printf "%-22s %8.0f users/s  %6.1f us/user wall  %6.1f us/user CPU  %5.0f MB\n", l, u / r, r / u * 1e6,
-		    (c + s) / u * 1e6, m / 1024 }'
+	awk -v l="$label" -v u="$USERS" -v r="$real" -v c="$user" -v s="$sys" -v m="$rss" -v r0="$real0" \
+	    -v c0="$user0" -v s0="$sys0" 'BEGIN {
+		printf "%-10s %8.0f users/s  %6.1f us/user wall  %6.1f us/user CPU  %5.0f MB  (loading excluded)\n", l,
+		    u / (r - r0), (r - r0) / u * 1e6, (c + s - c0 - s0) / u * 1e6, m / 1024 }'
 }
 
 echo "== ig-diversify, $USERS users x 150 -> 25 (authors, media, 64-d vectors, epsilon 0.02)"
-run "mmr -@ 1" -@ 1
-run "mmr -@ $THREADS" -@ "$THREADS"
-run "dpp -@ 1" -@ 1 --method dpp
-run "dpp -@ $THREADS" -@ "$THREADS" --method dpp
+for r in ${RUNS:-mmr1 mmr$THREADS dpp1 dpp$THREADS}; do
+	case $r in
+	mmr*) run "mmr -@ ${r#mmr}" -@ "${r#mmr}" ;;
+	dpp*) run "dpp -@ ${r#dpp}" -@ "${r#dpp}" --method dpp ;;
+	esac
+done
 rows=$(grep -vc '^#' feed.tsv)
 echo "rows written: $rows"
 
@@ -75,11 +86,6 @@ read -r pu ptotal pwork <ref.txt
 /usr/bin/time -f "%e %U %S" -o time.txt "$BIN/ig-diversify" -q -u -@ 1 --items items.tsv --topics topics.tsv \
     --vectors items.vec -o feed.sample.tsv ranked.sample.tsv
 read -r real user sys <time.txt
-# the fixed cost of loading items and vectors, measured on an empty list
-head -1 ranked.sample.tsv >empty.tsv
-/usr/bin/time -f "%e %U %S" -o time0.txt "$BIN/ig-diversify" -q -u -@ 1 --items items.tsv --topics topics.tsv \
-    --vectors items.vec -o /dev/null empty.tsv
-read -r real0 user0 sys0 <time0.txt
 awk -v n="$pu" -v pt="$ptotal" -v pw="$pwork" -v c="$user" -v s="$sys" -v c0="$user0" -v s0="$sys0" 'BEGIN {
 	ig = (c + s) - (c0 + s0)
 	printf "numpy MMR:    %7.1f us/user (rerank only %.1f), %.0f users/s\n", pt / n * 1e6, pw / n * 1e6, n / pt

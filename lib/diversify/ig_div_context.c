@@ -94,8 +94,9 @@ static void unit_vectors(ig_div_ctx *c, const ig_vectors *v)
 	uint32_t i, d;
 
 	c->dim = v->dim;
-	c->unit = ig_calloc((size_t)it->count * v->dim + 1, sizeof *c->unit);
-	c->has_unit = ig_calloc((size_t)it->count + 1, 1);
+	c->stride = (v->dim + 7) / 8 * 8;
+	/* one more row of zeros, for items without a vector */
+	c->unit = ig_calloc(((size_t)it->count + 1) * c->stride, sizeof *c->unit);
 	for (i = 0; i < it->count; i++) {
 		uint32_t row = ig_vectors_find(v, ig_intern_str(it->ids, i), ig_intern_len(it->ids, i));
 		const float *x;
@@ -110,8 +111,7 @@ static void unit_vectors(ig_div_ctx *c, const ig_vectors *v)
 			continue;
 		norm = sqrt(norm);
 		for (d = 0; d < v->dim; d++)
-			c->unit[(size_t)i * v->dim + d] = (float)((double)x[d] / norm);
-		c->has_unit[i] = 1;
+			c->unit[(size_t)i * c->stride + d] = (float)((double)x[d] / norm);
 	}
 }
 
@@ -147,7 +147,6 @@ void ig_div_ctx_free(ig_div_ctx *c)
 		return;
 	free(c->topic_parent);
 	free(c->unit);
-	free(c->has_unit);
 	free(c);
 }
 

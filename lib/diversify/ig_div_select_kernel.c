@@ -32,8 +32,7 @@ struct ig_div_scratch {
 	cand *c;
 	double *maxsim, *res, *chol;
 	double *val;            /* value of each candidate for the next slot */
-	float *vec;             /* candidates' unit vectors, rows of stride floats */
-	uint32_t stride;
+	const float **vec;      /* candidates' unit vectors (rows of the context) */
 	uint32_t *pool, *interests;
 	size_t icap;
 	struct {
@@ -74,14 +73,14 @@ void ig_div_scratch_free(ig_div_scratch *s)
 	free(s->res);
 	free(s->val);
 	free(s->chol);
-	free(s->vec);
+	free((void *)s->vec);
 	free(s->pool);
 	free(s->interests);
 	free(s->tc);
 	free(s);
 }
 
-static void reserve(ig_div_scratch *s, size_t n, uint32_t dim, uint32_t length)
+static void reserve(ig_div_scratch *s, size_t n, uint32_t length)
 {
 	if (n > s->cap) {
 		s->cap = n;
@@ -91,9 +90,7 @@ static void reserve(ig_div_scratch *s, size_t n, uint32_t dim, uint32_t length)
 		s->val = ig_reallocarray(s->val, n, sizeof *s->val);
 		s->pool = ig_reallocarray(s->pool, n, sizeof *s->pool);
 		s->ccap = 0;
-		free(s->vec);
-		s->stride = (dim + 7) / 8 * 8;
-		s->vec = ig_reallocarray(NULL, n * (s->stride ? s->stride : 1), sizeof *s->vec);
+		s->vec = ig_reallocarray(s->vec, n, sizeof *s->vec);
 	}
 	if ((size_t)n * length > s->ccap) {
 		s->ccap = (size_t)n * length;
@@ -313,7 +310,7 @@ static inline double similarity(const ig_div_ctx *c, const ig_div_scratch *s, si
 	const ig_div_opts *o = &c->opts;
 
 	if (o->similarity == IG_DIV_SIM_VECTORS)
-		return dot(s->vec + a * s->stride, s->vec + b * s->stride, s->stride);
+		return dot(s->vec[a], s->vec[b], c->stride);
 	return topic_sim(&s->c[a], &s->c[b], o->method == IG_DIV_MMR);
 }
 
@@ -471,7 +468,7 @@ static uint32_t moved_by(const ig_div_ctx *c, const ig_div_scratch *s, size_t p,
 /* The best allowed candidate (of the short queue with ONLY_SHORT), or
  * n when none is allowed; the pool gets the allowed explorable ones. */
 static size_t best(const ig_div_ctx *c, ig_div_scratch *s, size_t n, int32_t k, int run_media,
-		   uint32_t run_len, int only_short, int relax, size_t *npool)
+		   uint32_t run_len, int only_short, uint32_t waived, size_t *npool)
 {
 	size_t i, b = n;
 	double bv = 0;
@@ -480,7 +477,7 @@ static size_t best(const ig_div_ctx *c, ig_div_scratch *s, size_t n, int32_t k, 
 	for (i = 0; i < n; i++) {
 		const cand *x = &s->c[i];
 		double v;
-		if (x->taken || (!relax && blocked(&c->opts, x, k, run_media, run_len)))
+		if (x->taken || (blocked(&c->opts, x, k, run_media, run_len) & ~waived))
 			continue;
 		if (x->explore != IG_INTERN_NONE)
 			s->pool[(*npool)++] = (uint32_t)i;
@@ -505,13 +502,15 @@ static void prepare(const ig_div_ctx *c, ig_div_scratch *s, size_t n)
 		s->val[i] = value(c, s, i);
 		if (c->opts.similarity == IG_DIV_SIM_VECTORS) {
 			uint32_t item = s->c[i].item;
-			float *v = s->vec + i * s->stride;
-			memset(v, 0, s->stride * sizeof *v);
-			if (item != IG_INTERN_NONE && c->has_unit[item])
-				memcpy(v, c->unit + (size_t)item * c->dim, c->dim * sizeof *v);
+			size_t row = item != IG_INTERN_NONE ? item : c->items->count;
+			s->vec[i] = c->unit + row * c->stride;
 		}
 	}
 }
+
+static const uint32_t waive[3] = {
+	IG_RULE_TOPIC_CAP, IG_RULE_TOPIC_CAP | IG_RULE_MEDIA_RUN,
+	IG_RULE_TOPIC_CAP | IG_RULE_MEDIA_RUN | IG_RULE_AUTHOR_SPACING};
 
 size_t ig_div_select(const ig_div_ctx *c, const ig_div_input *in, size_t n, const ig_div_fact *facts,
 		     size_t nfacts, int64_t now, ig_rng *rng, ig_div_scratch *s, ig_div_row *rows,
@@ -522,7 +521,7 @@ size_t ig_div_select(const ig_div_ctx *c, const ig_div_input *in, size_t n, cons
 	int run_media = -1, any_short = 0;
 	size_t i, m, nin, first = 0;
 
-	reserve(s, n + 1, c->dim, o->length);
+	reserve(s, n + 1, o->length);
 	s->ntc = 0;
 	m = gather(c, s, in, n, facts, nfacts, &counts->banned);
 	relevance(c, s->c, m, in, facts, nfacts);
@@ -534,7 +533,7 @@ size_t ig_div_select(const ig_div_ctx *c, const ig_div_input *in, size_t n, cons
 		any_short = s->c[i].is_short;
 	counts->users++;
 	for (k = 0; k < o->length; k++) {
-		int from_short = any_short && short_slot(o->short_share, k), relax = 0;
+		int from_short = any_short && short_slot(o->short_share, k), relax = 0, w;
 		size_t d, npool, pick;
 		double prop = 1;
 
@@ -547,11 +546,13 @@ size_t ig_div_select(const ig_div_ctx *c, const ig_div_input *in, size_t n, cons
 			from_short = 0;
 			d = best(c, s, m, (int32_t)k, run_media, run_len, 0, 0, &npool);
 		}
-		if (d == m) {
+		/* every candidate breaks a rule: waive the topic cap first, then
+		 * the media run, then the author spacing */
+		for (w = 0; d == m && w < 3; w++) {
 			relax = 1;
-			counts->relaxed++;
-			d = best(c, s, m, (int32_t)k, run_media, run_len, 0, 1, &npool);
+			d = best(c, s, m, (int32_t)k, run_media, run_len, 0, waive[w], &npool);
 		}
+		counts->relaxed += (uint64_t)relax;
 		pick = d;
 		rows[k].explore = IG_INTERN_NONE;
 		if (o->epsilon > 0 && npool > 0) {

@@ -56,9 +56,9 @@ typedef struct ig_div_ctx {
 	const ig_items *items;
 	uint32_t ntopics;          /* topics of items and tree, numbered by items->topics */
 	uint32_t *topic_parent;    /* per topic, IG_INTERN_NONE for a root or unknown */
-	float *unit;               /* per item: its vector scaled to length 1, or zeros */
-	uint8_t *has_unit;
-	uint32_t dim;
+	float *unit;               /* per item: its vector scaled to length 1, or zeros,
+				    * in rows of stride floats; row count: zeros */
+	uint32_t dim, stride;
 	int64_t latest_created;    /* newest item, the reference time without events */
 	ig_div_opts opts;
 } ig_div_ctx;
