@@ -300,6 +300,8 @@ static int cmd_split(int argc, char **argv)
 		ig_usage_error("--valid-fraction needs --at or --at-fraction; use --valid N|X%% with --holdout");
 	if (cli.output == NULL)
 		ig_usage_error("split: give the output prefix with -o PREFIX");
+	if (cli.output[0] == '\0' || cli.output[strlen(cli.output) - 1] == '/')
+		ig_usage_error("split: -o '%s' is not a prefix of file names (e.g. -o data/ml)", cli.output);
 	if (argc - optind > 1)
 		ig_usage_error("split: one input at most");
 	o.input = optind < argc ? argv[optind] : "-";
@@ -484,6 +486,12 @@ static int cmd_metrics(int argc, char **argv)
 	o.seed = cli.seed;
 	o.memory = cli.memory;
 	o.tmpdir = cli.tmpdir;
+	{
+		const char *inputs[] = {o.recs, o.test, o.train, o.items, o.vectors};
+		ig_cli_check_output(cli.output, inputs, 5);
+		if (by_user_file != NULL)
+			ig_cli_check_output(by_user_file, inputs, 5);
+	}
 	if (by_user && by_user_file == NULL)
 		wu = ig_cli_open_output(&cli);
 	else if (by_user)
@@ -590,6 +598,10 @@ static int cmd_compare(int argc, char **argv)
 		ig_usage_error("compare: give two inputs, A and B: user-metrics or recommendation streams");
 	a = argv[optind];
 	b = argv[optind + 1];
+	{
+		const char *inputs[] = {a, b, o.test, o.train, o.items, o.vectors};
+		ig_cli_check_output(cli.output, inputs, 6);
+	}
 	compare_sniff(a, b, &a_um, &b_um);
 	memset(&sta, 0, sizeof sta);
 	memset(&stb, 0, sizeof stb);
@@ -690,6 +702,10 @@ static int cmd_baseline(int argc, char **argv)
 	if (o.users && strcmp(o.users, "-") == 0 && strcmp(o.train, "-") == 0)
 		ig_usage_error("baseline: --train and --users cannot both be stdin");
 	o.seed = cli.seed;
+	{
+		const char *inputs[] = {o.train, o.users};
+		ig_cli_check_output(cli.output, inputs, 2);
+	}
 	w = ig_cli_open_output(&cli);
 	ig_baseline_run(&o, w, &st);
 	ig_writer_close(w);

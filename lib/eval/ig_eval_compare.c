@@ -8,14 +8,15 @@
 #include <unistd.h>
 
 #include "core/ig_err.h"
+#include "core/ig_tempfile.h"
 #include "eval/ig_eval_io.h"
 #include "eval/ig_eval_report.h"
 #include "core/ig_num.h"
+#include "io/ig_schema.h"
 #include "io/ig_reader.h"
 #include "io/ig_tsv.h"
 
 #define MAX_COLS 1024
-#define MAX_TEMPS 8
 
 int ig_eval_cmp_is_user_metrics(const char *path)
 {
@@ -26,26 +27,18 @@ int ig_eval_cmp_is_user_metrics(const char *path)
 
 	if (ig_reader_getline(r, &line) >= 0 && strncmp(line, "#ig:", 4) == 0 &&
 	    ig_header_parse(line, &h, err, sizeof err) == 0) {
-		is = strcmp(h.kind, IG_EVAL_USER_METRICS_KIND) == 0;
+		is = ig_schema_find(h.kind) == IG_STREAM_USER_METRICS;
 		ig_header_free(&h);
 	}
 	ig_reader_close(r);
 	return is;
 }
 
-/* The temporary user-metrics files, removed at exit. */
+/* A temporary user-metrics file, removed at exit or on a signal. The
+ * paths stay reachable from here for the caller's whole run. */
+#define MAX_TEMPS 8
 static char *temps[MAX_TEMPS];
 static int ntemps;
-
-static void remove_temps(void)
-{
-	while (ntemps > 0) {
-		ntemps--;
-		unlink(temps[ntemps]);
-		free(temps[ntemps]);
-		temps[ntemps] = NULL;
-	}
-}
 
 static char *make_temp(const char *tmpdir)
 {
@@ -56,12 +49,11 @@ static char *make_temp(const char *tmpdir)
 
 	if (ntemps == MAX_TEMPS)
 		ig_die("too many temporary files (at most %d)", MAX_TEMPS);
-	if (ntemps == 0 && atexit(remove_temps) != 0)
-		ig_die("cannot register the removal of temporary files");
 	snprintf(path, len, "%s/ig-eval-cmp.XXXXXX", dir);
 	fd = mkstemp(path);
 	if (fd < 0)
 		ig_die("%s: cannot create a temporary file: %s", dir, strerror(errno));
+	ig_tempfile_add(path);
 	close(fd);
 	temps[ntemps++] = path;
 	return path;
@@ -98,7 +90,8 @@ static void side_open(side *s, const char *path)
 	memset(s, 0, sizeof *s);
 	s->r = ig_reader_open(path);
 	s->name = ig_reader_name(s->r);
-	ig_header_read(s->r, IG_EVAL_USER_METRICS_KIND, 1, &s->h);
+	ig_header_read(s->r, ig_schema_of(IG_STREAM_USER_METRICS)->kind, ig_schema_of(IG_STREAM_USER_METRICS)->version,
+		       &s->h);
 	if (s->h.ncols < 1 || strcmp(s->h.cols[0], "user") != 0)
 		ig_die_at(s->name, 1, "user-metrics header: column 1 must be 'user'");
 	if (s->h.ncols > MAX_COLS)
@@ -120,7 +113,7 @@ static void side_next(side *s)
 		ig_die_at(s->name, ln, "expected %d fields, got %d", s->h.ncols, n);
 	if (s->prev && ig_eval_idcmp(s->prev, s->prev_len, s->f[0], strlen(s->f[0])) >= 0)
 		ig_die_at(s->name, ln, "users are not sorted (bytewise, once each): '%s' after '%s'",
-			  s->f[0], s->prev);
+			  ig_esc(s->f[0]), ig_esc(s->prev));
 	free(s->prev);
 	s->prev_len = strlen(s->f[0]);
 	s->prev = ig_strndup(s->f[0], s->prev_len);
@@ -142,7 +135,7 @@ static double field_value(const side *s, int col)
 		return NAN;
 	if (ig_parse_double(s->f[col], &v) != 0)
 		ig_die_at(s->name, ig_reader_lineno(s->r), "field %d (%s): not a number '%s'", col + 1,
-			  s->h.cols[col], s->f[col]);
+			  ig_esc(s->h.cols[col]), ig_esc(s->f[col]));
 	return v;
 }
 
@@ -271,11 +264,9 @@ static void put_num(ig_writer *w, double v)
 
 void ig_eval_cmp_write_tsv(const ig_eval_cmp *c, double alpha, ig_writer *w)
 {
-	static const char *const cols[] = {"metric", "k", "mean_a", "mean_b", "diff", "ci_low",
-					   "ci_high", "p_value", "significant", "users"};
 	int i;
 
-	ig_header_write(w, IG_EVAL_COMPARE_KIND, 1, cols, 10, NULL);
+	ig_schema_write_header(w, IG_STREAM_COMPARE, NULL, 0, NULL);
 	for (i = 0; i < c->n; i++) {
 		const ig_eval_cmp_row *r = &c->rows[i];
 

@@ -8,6 +8,7 @@
 #include "core/ig_err.h"
 #include "eval/ig_eval_io.h"
 #include "core/ig_intern.h"
+#include "io/ig_schema.h"
 #include "io/ig_items.h"
 #include "io/ig_vectors.h"
 
@@ -134,11 +135,11 @@ static void load_items(scorer *s)
 
 static void load_train(scorer *s)
 {
-	ig_eval_events *e = ig_eval_events_open(s->o->train, s->items);
-	ig_eval_group g = {0};
+	ig_user_events_reader *e = ig_user_events_open(s->o->train, s->items);
+	ig_user_group g = {0};
 	size_t i;
 
-	while (ig_eval_events_next(e, &g)) {
+	while (ig_user_events_next(e, &g)) {
 		uint32_t gen;
 
 		ensure_items(s);
@@ -154,8 +155,8 @@ static void load_train(scorer *s)
 			s->pop[it]++;
 		}
 	}
-	ig_eval_group_free(&g);
-	ig_eval_events_close(e);
+	ig_user_group_free(&g);
+	ig_user_events_close(e);
 	s->have_train = 1;
 }
 
@@ -200,9 +201,6 @@ static void write_user_header(scorer *s, const ig_header *upstream)
 	char **cols = ig_calloc((size_t)ST_COUNT * (size_t)o->nk + 3, sizeof *cols);
 	int n = 0, st, j;
 
-	cols[n++] = ig_strdup("user");
-	cols[n++] = ig_strdup("relevant");
-	cols[n++] = ig_strdup("listed");
 	for (st = 0; st < ST_COUNT; st++) {
 		if ((st == ST_NOVELTY && !s->have_train) || (st == ST_DIV_TOPIC && !s->have_topics) ||
 		    (st == ST_DIV_EMB && !s->have_vec))
@@ -214,7 +212,7 @@ static void write_user_header(scorer *s, const ig_header *upstream)
 			cols[n++] = ig_strdup(buf);
 		}
 	}
-	ig_header_write(o->by_user, IG_EVAL_USER_METRICS_KIND, 1, (const char *const *)cols, n, upstream);
+	ig_schema_write_header(o->by_user, IG_STREAM_USER_METRICS, (const char *const *)cols, n, upstream);
 	while (n > 0)
 		free(cols[--n]);
 	free(cols);
@@ -395,7 +393,7 @@ static void catalog_rows(scorer *s, ig_eval_table *t, uint64_t evaluated)
 }
 
 /* Marks the items TRAIN's group for USER has, advancing TRAIN. */
-static void mark_seen(scorer *s, ig_eval_events *train, ig_eval_group *tg, int *have_tg,
+static void mark_seen(scorer *s, ig_user_events_reader *train, ig_user_group *tg, int *have_tg,
 		      const char *user, size_t user_len)
 {
 	size_t i;
@@ -411,7 +409,7 @@ static void mark_seen(scorer *s, ig_eval_events *train, ig_eval_group *tg, int *
 			for (i = 0; i < tg->n; i++)
 				s->seen[tg->ev[i].item] = s->seen_gen;
 		}
-		*have_tg = ig_eval_events_next(train, tg);
+		*have_tg = ig_user_events_next(train, tg);
 		if (c == 0)
 			return;
 	}
@@ -421,8 +419,8 @@ void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_sc
 {
 	scorer s;
 	ig_eval_recs *recs;
-	ig_eval_events *test, *train = NULL;
-	ig_eval_group tg = {0}, trg = {0};
+	ig_user_events_reader *test, *train = NULL;
+	ig_user_group tg = {0}, trg = {0};
 	int have_r, have_t, have_tr = 0, j, i;
 	const char *ru = NULL;
 	size_t rulen = 0, nr = 0;
@@ -457,15 +455,15 @@ void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_sc
 			table->upstream.prov[i] = ig_strdup(rh->prov[i]);
 		table->upstream.nprov = rh->nprov;
 	}
-	test = ig_eval_events_open(o->test, s.items);
+	test = ig_user_events_open(o->test, s.items);
 	if (o->train && !o->keep_seen) {
-		train = ig_eval_events_open(o->train, s.items);
-		have_tr = ig_eval_events_next(train, &trg);
+		train = ig_user_events_open(o->train, s.items);
+		have_tr = ig_user_events_next(train, &trg);
 	}
 	if (o->by_user)
-		write_user_header(&s, ig_eval_events_header(test));
+		write_user_header(&s, ig_user_events_header(test));
 	have_r = ig_eval_recs_next(recs, &ru, &rulen, &rr, &nr);
-	have_t = ig_eval_events_next(test, &tg);
+	have_t = ig_user_events_next(test, &tg);
 	while (have_r || have_t) {
 		int c = !have_r ? 1 : !have_t ? -1 : ig_eval_idcmp(ru, rulen, tg.user, tg.user_len);
 		size_t nrel = 0, k;
@@ -485,7 +483,7 @@ void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_sc
 			s.grade = ig_reallocarray(s.grade, s.rel_cap, sizeof *s.grade);
 		}
 		for (k = 0; k < tg.n; k++) {
-			const ig_eval_ev *ev = &tg.ev[k];
+			const ig_user_event *ev = &tg.ev[k];
 			double g;
 
 			if (!(o->positives & (1u << ev->type)))
@@ -509,7 +507,7 @@ void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_sc
 		}
 		if (c == 0)
 			have_r = ig_eval_recs_next(recs, &ru, &rulen, &rr, &nr);
-		have_t = ig_eval_events_next(test, &tg);
+		have_t = ig_user_events_next(test, &tg);
 		if (o->progress && ((st->users_evaluated + st->users_skipped) & 0xffff) == 0)
 			o->progress(st->users_evaluated + st->users_skipped);
 	}
@@ -549,15 +547,15 @@ void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_sc
 		}
 	}
 	st->rec_records = ig_eval_recs_records(recs);
-	st->test_events = ig_eval_events_count(test);
+	st->test_events = ig_user_events_count(test);
 	if (train)
-		st->train_events = ig_eval_events_count(train);
+		st->train_events = ig_user_events_count(train);
 
-	ig_eval_group_free(&tg);
-	ig_eval_group_free(&trg);
+	ig_user_group_free(&tg);
+	ig_user_group_free(&trg);
 	ig_eval_recs_close(recs);
-	ig_eval_events_close(test);
-	ig_eval_events_close(train);
+	ig_user_events_close(test);
+	ig_user_events_close(train);
 	ig_eval_boot_free(&s.boot);
 	ig_eval_ctx_free(&s.ctx);
 	ig_eval_user_result_free(&s.res);

@@ -51,8 +51,8 @@ enum ig_synth_stream {
 const char *ig_synth_stream_name(int s);
 /* The stream named NAME, or -1. */
 int ig_synth_stream_parse(const char *name);
-/* Header columns of stream S; *NCOLS receives their number. */
-const char *const *ig_synth_stream_cols(int s, int *ncols);
+/* The schema kind of stream S (an enum ig_stream of io/ig_schema.h). */
+int ig_synth_stream_kind(int s);
 
 /* ---- the engagement model ---- */
 
@@ -206,15 +206,6 @@ void ig_synth_buf_prob(ig_synth_buf *b, double v);
 /* Shortest "%.6g". */
 void ig_synth_buf_double(ig_synth_buf *b, double v);
 void ig_synth_buf_free(ig_synth_buf *b);
-
-/* gzip members made by generator threads: concatenated, they form one
- * valid gzip stream (RFC 1952), so compression runs in parallel and the
- * bytes still depend only on where the text was cut. */
-typedef struct ig_synth_gz ig_synth_gz;
-ig_synth_gz *ig_synth_gz_new(int level);
-/* Appends IN as one complete gzip member to OUT; nothing when IN is empty. */
-void ig_synth_gz_member(ig_synth_gz *z, const char *in, size_t n, ig_synth_buf *out);
-void ig_synth_gz_free(ig_synth_gz *z);
 
 /* Ids: topics "t03" (root) and "t03.02" (leaf), 1-based. */
 void ig_synth_put_topic(ig_synth_buf *b, const ig_synth_world *w, uint32_t leaf_or_root, int is_root);
