@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
-#include "io/ig_reader.h"
-#include "io/ig_tsv.h"
+#include "io/ig_topics.h"
 
 const char *const ig_feed_cols[6] = {"user", "rank", "item", "score", "reason", "propensity"};
 
@@ -38,54 +37,17 @@ void ig_div_opts_default(ig_div_opts *o)
 	o->seed = 1;
 }
 
+/* The parent of each topic, from the tree (ig_topics checks it), numbered
+ * as the items' topics; returns how many topics it covers. */
 static uint32_t read_tree(ig_div_ctx *c, ig_intern *topics, const char *path)
 {
-	ig_reader *r = ig_reader_open(path);
-	const char *name = ig_reader_name(r);
-	ig_header h;
-	char *line, *f[4];
-	uint32_t *parent = NULL, cap = 0, i;
-	uint8_t *listed = NULL;
+	ig_topics *tree = ig_topics_load(path, topics);
+	uint32_t n = tree->count;
 
-	ig_header_read(r, "topics", 1, &h);
-	if (h.ncols < 2 || strcmp(h.cols[0], "topic") != 0 || strcmp(h.cols[1], "parent") != 0)
-		ig_die_at(name, 1, "topics header: columns must be 'topic' and 'parent'");
-	while (ig_reader_getline(r, &line) >= 0) {
-		long ln = ig_reader_lineno(r);
-		int n = ig_split_tabs(line, f, 4);
-		uint32_t t, p = IG_INTERN_NONE;
-
-		if (n != h.ncols)
-			ig_die_at(name, ln, "expected %d fields, got %d", h.ncols, n);
-		if (!ig_valid_id(f[0], strlen(f[0])))
-			ig_die_at(name, ln, "field 1 (topic): invalid id '%s'", f[0]);
-		if (f[1][0] != '\0' && !ig_valid_id(f[1], strlen(f[1])))
-			ig_die_at(name, ln, "field 2 (parent): invalid id '%s'", f[1]);
-		t = ig_intern_add(topics, f[0], strlen(f[0]));
-		if (f[1][0] != '\0')
-			p = ig_intern_add(topics, f[1], strlen(f[1]));
-		if (p == t)
-			ig_die_at(name, ln, "topic '%s' is its own parent", f[0]);
-		if (ig_intern_count(topics) > cap) {
-			uint32_t old = cap;
-			cap = ig_intern_count(topics) * 2;
-			parent = ig_reallocarray(parent, cap, sizeof *parent);
-			listed = ig_reallocarray(listed, cap, 1);
-			for (i = old; i < cap; i++) {
-				parent[i] = IG_INTERN_NONE;
-				listed[i] = 0;
-			}
-		}
-		if (listed[t])
-			ig_die_at(name, ln, "topic '%s' listed twice", f[0]);
-		listed[t] = 1;
-		parent[t] = p;
-	}
-	ig_header_free(&h);
-	ig_reader_close(r);
-	c->topic_parent = parent;
-	free(listed);
-	return cap;
+	c->topic_parent = ig_reallocarray(NULL, (size_t)n + 1, sizeof *c->topic_parent);
+	memcpy(c->topic_parent, tree->parent, (size_t)n * sizeof *c->topic_parent);
+	ig_topics_free(tree);
+	return n;
 }
 
 static void unit_vectors(ig_div_ctx *c, const ig_vectors *v)

@@ -1,14 +1,15 @@
 /* ig-diversify's stream: the ranked stream read user by user in batches,
- * joined with the users' events, reranked by worker threads, and written
- * in input order, so that the output does not depend on the threads. */
+ * joined with the users' events, reranked on the thread pool (each share
+ * of a batch formats its own rows), and written in input order, so that
+ * the output does not depend on the threads. */
 #include "diversify/ig_diversify.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_thread.h"
 #include "core/ig_num.h"
 #include "io/ig_events.h"
 #include "io/ig_reader.h"
@@ -50,7 +51,6 @@ typedef struct worker {
 	char *out;
 	size_t nout, outcap;
 	ig_div_counts counts;
-	pthread_t thread;
 } worker;
 
 typedef struct ranked_in {
@@ -297,9 +297,9 @@ static void write_row(worker *w, const user_rec *u, uint32_t rank, const ig_div_
 	out_str(w, buf, len);
 }
 
-static void *work(void *arg)
+static void work(void *arg, size_t share, int tid)
 {
-	worker *w = arg;
+	worker *w = (worker *)arg + share;
 	const batch *b = w->b;
 	size_t i;
 
@@ -322,7 +322,7 @@ static void *work(void *arg)
 			write_row(w, u, (uint32_t)k + 1, &w->rows[k]);
 		u->out_len = w->nout - u->out_start;
 	}
-	return NULL;
+	(void)tid;
 }
 
 static void add_counts(ig_div_counts *to, const ig_div_counts *from)
@@ -339,6 +339,7 @@ void ig_div_run(ig_div_job *job, const ig_div_ctx *c, ig_writer *out)
 {
 	int nw = job->threads > 0 ? job->threads : 1, i;
 	worker *ws = ig_calloc((size_t)nw, sizeof *ws);
+	ig_pool *pool = ig_pool_new(nw);
 	batch b;
 	ranked_in ri;
 	events_in ei;
@@ -361,15 +362,7 @@ void ig_div_run(ig_div_job *job, const ig_div_ctx *c, ig_writer *out)
 		ws[i].rows = ig_malloc(((size_t)c->opts.length + 1) * sizeof *ws[i].rows);
 	}
 	while (read_batch(&ri, &ei, c, &b, job)) {
-		if (nw == 1) {
-			work(&ws[0]);
-		} else {
-			for (i = 0; i < nw; i++)
-				if (pthread_create(&ws[i].thread, NULL, work, &ws[i]) != 0)
-					ig_die("cannot start a thread");
-			for (i = 0; i < nw; i++)
-				pthread_join(ws[i].thread, NULL);
-		}
+		ig_pool_for(pool, (size_t)nw, work, ws);
 		for (k = 0; k < b.nu; k++)
 			ig_writer_write(out, ws[b.u[k].worker].out + b.u[k].out_start, b.u[k].out_len);
 		if (job->progress) {
@@ -386,6 +379,7 @@ void ig_div_run(ig_div_job *job, const ig_div_ctx *c, ig_writer *out)
 		free(ws[i].out);
 	}
 	free(ws);
+	ig_pool_free(pool);
 	if (ei.er)
 		ig_events_close(ei.er);
 	ranked_close(&ri);
