@@ -37,10 +37,14 @@ if [ ! -s items.tsv ]; then
 fi
 if [ ! -s ranked.$USERS.tsv ]; then
 	echo "== generating $USERS users x 150 candidates"
+	# 150 distinct items a user: a random start, steps of 613
 	awk -v users="$USERS" 'BEGIN { srand(7); print "#ig:ranked/1\tuser\titem\tscore\treason"
-		for (u = 1; u <= users; u++)
+		for (u = 1; u <= users; u++) {
+			base = int(rand() * 100000)
 			for (k = 0; k < 150; k++)
-				printf "u%07d\ti%06d\t%.4f\tknn:i%06d\n", u, 1 + int(rand() * 100000), 1 - k / 150, 1 + int(rand() * 100000) }' \
+				printf "u%07d\ti%06d\t%.4f\tknn:i%06d\n", u, 1 + (base + k * 613) % 100000, 1 - k / 150,
+				    1 + int(rand() * 100000)
+		} }' \
 	    >ranked.$USERS.tsv
 fi
 head -n $((SAMPLE * 150 + 1)) ranked.$USERS.tsv >ranked.sample.tsv

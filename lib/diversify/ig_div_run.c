@@ -12,6 +12,7 @@
 #include "core/ig_thread.h"
 #include "core/ig_num.h"
 #include "io/ig_events.h"
+#include "io/ig_lists.h"
 #include "io/ig_reader.h"
 #include "io/ig_tsv.h"
 
@@ -54,13 +55,11 @@ typedef struct worker {
 } worker;
 
 typedef struct ranked_in {
-	ig_reader *r;
-	ig_header h;
-	int col_user, col_item, col_score, col_reason;
-	char **f;
-	char *prev_user;
-	int have_line;          /* ri->f holds the next batch's first line */
-	long line_no;
+	ig_list_reader *r;
+	int col_score;
+	ig_list_user u;         /* the user read last */
+	int have_user;          /* u is the next batch's first user */
+	char *prev_user;        /* with events: the last user, for the order */
 } ranked_in;
 
 typedef struct events_in {
@@ -86,20 +85,13 @@ static size_t put_text(batch *b, const char *s, size_t len)
 static void ranked_open(ranked_in *ri, const char *path)
 {
 	memset(ri, 0, sizeof *ri);
-	ri->r = ig_reader_open(path);
-	ig_header_read(ri->r, IG_RANKED_KIND, IG_RANKED_VERSION, &ri->h);
-	ri->col_user = ig_header_need_col(&ri->h, ri->r, "user");
-	ri->col_item = ig_header_need_col(&ri->h, ri->r, "item");
-	ri->col_score = ig_header_need_col(&ri->h, ri->r, "score");
-	ri->col_reason = ig_header_col(&ri->h, "reason");
-	ri->f = ig_malloc((size_t)ri->h.ncols * sizeof *ri->f);
+	ri->r = ig_list_open(path, IG_STREAM_RANKED);
+	ri->col_score = ig_list_col(ri->r, "score");
 }
 
 static void ranked_close(ranked_in *ri)
 {
-	ig_header_free(&ri->h);
-	ig_reader_close(ri->r);
-	free(ri->f);
+	ig_list_close(ri->r);
 	free(ri->prev_user);
 }
 
@@ -126,20 +118,13 @@ static void join_events(events_in *ei, const ig_div_ctx *c, batch *b, const char
 	(void)len;
 }
 
-static void add_candidate(batch *b, const ranked_in *ri, const ig_div_ctx *c, ig_div_job *job, long ln)
+static void add_candidate(batch *b, const ranked_in *ri, const ig_div_ctx *c, ig_div_job *job,
+			  const ig_list_row *row)
 {
-	const char *name = ig_reader_name(ri->r);
-	char **f = ri->f;
-	const char *item = f[ri->col_item];
-	size_t ilen = strlen(item);
+	const char *score = row->field[ri->col_score];
 	ig_div_input *x;
 	cand_text *t;
-	double score;
 
-	if (!ig_valid_id(item, ilen))
-		ig_die_at(name, ln, "field %d (item): invalid id '%s'", ri->col_item + 1, item);
-	if (ig_parse_double(f[ri->col_score], &score) != 0)
-		ig_die_at(name, ln, "field %d (score): bad number '%s'", ri->col_score + 1, f[ri->col_score]);
 	job->candidates++;
 	if (b->nin == b->incap) {
 		b->incap = b->incap ? b->incap * 2 : 4096;
@@ -147,8 +132,8 @@ static void add_candidate(batch *b, const ranked_in *ri, const ig_div_ctx *c, ig
 		b->txt = ig_reallocarray(b->txt, b->incap, sizeof *b->txt);
 	}
 	x = &b->in[b->nin];
-	x->item = ig_intern_find(c->items->ids, item, ilen);
-	x->score = score;
+	x->item = ig_intern_find(c->items->ids, row->item, row->item_len);
+	x->score = row->score;
 	if (x->item == IG_INTERN_NONE) {
 		job->missing++;
 		if (!c->opts.keep_missing) {
@@ -157,11 +142,10 @@ static void add_candidate(batch *b, const ranked_in *ri, const ig_div_ctx *c, ig
 		}
 	}
 	t = &b->txt[b->nin++];
-	t->item = put_text(b, item, ilen);
-	t->score = put_text(b, f[ri->col_score], strlen(f[ri->col_score]));
-	t->reason = 0;
-	if (ri->col_reason >= 0 && f[ri->col_reason][0] != '\0')
-		t->reason = put_text(b, f[ri->col_reason], strlen(f[ri->col_reason]));
+	t->item = put_text(b, row->item, row->item_len);
+	/* the score as it came, not as a double would print it */
+	t->score = put_text(b, score, strlen(score));
+	t->reason = row->reason[0] ? put_text(b, row->reason, strlen(row->reason)) : 0;
 }
 
 static user_rec *new_user(batch *b, const char *user, size_t len)
@@ -184,10 +168,7 @@ static user_rec *new_user(batch *b, const char *user, size_t len)
 /* Reads whole users into B until it is full; returns 0 at the end. */
 static int read_batch(ranked_in *ri, events_in *ei, const ig_div_ctx *c, batch *b, ig_div_job *job)
 {
-	size_t batch_users = job->batch_users ? job->batch_users : BATCH_USERS;
-	const char *name = ig_reader_name(ri->r);
-	user_rec *u = NULL;
-	char *line;
+	size_t batch_users = job->batch_users ? job->batch_users : BATCH_USERS, k;
 
 	b->nu = b->nin = b->nev = 0;
 	b->ntext = 1; /* offset 0 means "none" */
@@ -195,45 +176,29 @@ static int read_batch(ranked_in *ri, events_in *ei, const ig_div_ctx *c, batch *
 		b->textcap = 1 << 16;
 		b->text = ig_malloc(b->textcap);
 	}
-	for (;;) {
-		long ln;
-		const char *user;
-		size_t len;
+	while (ri->have_user || ig_list_next(ri->r, &ri->u)) {
+		const ig_list_user *lu = &ri->u;
+		user_rec *u;
 
-		if (ri->have_line) {
-			/* the first line of this batch, split by the last call */
-			ri->have_line = 0;
-			ln = ri->line_no;
-		} else {
-			int n;
-			if (ig_reader_getline(ri->r, &line) < 0)
-				break;
-			ln = ig_reader_lineno(ri->r);
-			n = ig_split_tabs(line, ri->f, ri->h.ncols);
-			if (n != ri->h.ncols)
-				ig_die_at(name, ln, "expected %d fields, got %d", ri->h.ncols, n);
+		if (b->nu > 0 && (b->nu >= batch_users || b->ntext >= BATCH_BYTES)) {
+			ri->have_user = 1; /* still valid: the reader has not moved */
+			return 1;
 		}
-		user = ri->f[ri->col_user];
-		len = strlen(user);
-		if (u == NULL || len != u->name_len || memcmp(user, b->text + u->name, len) != 0) {
-			if (!ig_valid_id(user, len))
-				ig_die_at(name, ln, "field %d (user): invalid id '%s'", ri->col_user + 1, user);
-			if (ri->prev_user && strcmp(user, ri->prev_user) <= 0)
-				ig_die_at(name, ln, "user '%s' after '%s': the ranked stream must be grouped by user, "
-					  "users in bytewise order", user, ri->prev_user);
-			if (u != NULL && (b->nu >= batch_users || b->ntext >= BATCH_BYTES)) {
-				ri->have_line = 1;
-				ri->line_no = ln;
-				return 1;
-			}
+		ri->have_user = 0;
+		u = new_user(b, lu->user, lu->user_len);
+		if (ei->er) {
+			/* the events join walks both streams in bytewise user order */
+			if (ri->prev_user && strcmp(lu->user, ri->prev_user) <= 0)
+				ig_die_at(ig_list_name(ri->r), lu->n ? lu->row[0].line : 0,
+					  "user '%s' after '%s': with --events, users must come in bytewise order",
+					  lu->user, ri->prev_user);
 			free(ri->prev_user);
-			ri->prev_user = ig_strndup(user, len);
-			u = new_user(b, user, len);
-			if (ei->er)
-				join_events(ei, c, b, user, len);
+			ri->prev_user = ig_strndup(lu->user, lu->user_len);
+			join_events(ei, c, b, lu->user, lu->user_len);
 			u->ev_end = b->nev;
 		}
-		add_candidate(b, ri, c, job, ln);
+		for (k = 0; k < lu->n; k++)
+			add_candidate(b, ri, c, job, &lu->row[k]);
 		u->in_end = b->nin;
 	}
 	return b->nu > 0;
@@ -352,7 +317,7 @@ void ig_div_run(ig_div_job *job, const ig_div_ctx *c, ig_writer *out)
 		ei.er = ig_events_open(job->events_path);
 		ei.have = ig_events_next(ei.er, &ei.ev);
 	}
-	ig_header_write(out, IG_FEED_KIND, IG_FEED_VERSION, ig_feed_cols, 6, &ri.h);
+	ig_header_write(out, IG_FEED_KIND, IG_FEED_VERSION, ig_feed_cols, 6, ig_list_header(ri.r));
 	for (i = 0; i < nw; i++) {
 		ws[i].c = c;
 		ws[i].b = &b;
