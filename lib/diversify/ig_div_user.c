@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/ig_err.h"
 #include "io/ig_events.h"
@@ -71,34 +72,35 @@ static const ig_div_fact *find(const fact_buf *b, uint32_t kind, uint32_t key)
 	return bsearch(&k, b->f, b->n, sizeof *b->f, cmp_fact);
 }
 
-/* Keeps the MAX heaviest interests, drops impressions of items the user
- * engaged with, and the working ENGAGED facts. */
+/* Drops impressions of items the user engaged with and the working
+ * ENGAGED facts (looked up while the facts are still sorted), then keeps
+ * the MAX heaviest interests (ties: lower topic number). */
 static void finish(fact_buf *b, uint32_t max_interests)
 {
-	size_t i, o = 0, first = b->n, count = 0;
+	uint8_t *drop = ig_calloc(b->n + 1, 1);
+	size_t i, o = 0, first = 0, count = 0;
 
+	for (i = 0; i < b->n; i++)
+		drop[i] = b->f[i].kind == FACT_ENGAGED ||
+			  (b->f[i].kind == IG_FACT_SEEN && find(b, FACT_ENGAGED, b->f[i].key) != NULL);
+	for (i = 0; i < b->n; i++)
+		if (!drop[i])
+			b->f[o++] = b->f[i];
+	b->n = o;
+	free(drop);
 	for (i = 0; i < b->n; i++) {
 		if (b->f[i].kind == IG_FACT_INTEREST) {
-			if (first == b->n)
+			if (count++ == 0)
 				first = i;
-			count++;
 		}
 	}
 	if (count > max_interests) {
 		qsort(b->f + first, count, sizeof *b->f, cmp_weight_desc);
-		for (i = first + max_interests; i < first + count; i++)
-			b->f[i].kind = FACT_ENGAGED + 1; /* dropped below */
+		memmove(b->f + first + max_interests, b->f + first + count,
+			(b->n - first - count) * sizeof *b->f);
+		b->n -= count - max_interests;
+		qsort(b->f, b->n, sizeof *b->f, cmp_fact);
 	}
-	for (i = 0; i < b->n; i++) {
-		ig_div_fact f = b->f[i];
-		if (f.kind >= FACT_ENGAGED)
-			continue;
-		if (f.kind == IG_FACT_SEEN && find(b, FACT_ENGAGED, f.key) != NULL)
-			continue;
-		b->f[o++] = f;
-	}
-	b->n = o;
-	qsort(b->f, b->n, sizeof *b->f, cmp_fact);
 }
 
 static double interest_weight(int type)

@@ -302,6 +302,50 @@ static void test_feedback(void **state)
 	teardown(&f);
 }
 
+/* Impressions of an item later liked do not fatigue it; the profile keeps
+ * the heaviest topics only. */
+static void test_facts(void **state)
+{
+	fixture f;
+	ig_div_opts o;
+	ig_div_fact *facts;
+	int64_t now;
+	size_t nf, i;
+	ig_div_event ev[] = {
+		{10, 0, IG_EV_IMPRESSION}, {11, 0, IG_EV_IMPRESSION}, {12, 0, IG_EV_IMPRESSION},
+		{13, 0, IG_EV_LIKE},       /* i1, t1.1: weight 2 */
+		{14, 1, IG_EV_SHARE},      /* i2, t1.1: weight 3 */
+		{15, 5, IG_EV_SAVE},       /* i6, t2.1: weight 3 */
+		{16, 6, IG_EV_IMPRESSION}, /* i7: seen, never engaged */
+	};
+	uint32_t t11, seen = 0, interests = 0;
+
+	(void)state;
+	opts_plain(&o);
+	o.interests = 1;
+	setup(&f, &o);
+	t11 = ig_intern_find(f.items->topics, "t1.1", 4);
+	nf = ig_div_user_facts(f.ctx, ev, sizeof ev / sizeof ev[0], &facts, &now);
+	for (i = 0; i < nf; i++) {
+		if (i > 0)
+			assert_true(facts[i - 1].kind < facts[i].kind ||
+				    (facts[i - 1].kind == facts[i].kind && facts[i - 1].key < facts[i].key));
+		if (facts[i].kind == IG_FACT_SEEN) {
+			assert_int_equal(facts[i].key, 6);
+			seen++;
+		}
+		if (facts[i].kind == IG_FACT_INTEREST) {
+			assert_int_equal(facts[i].key, t11);
+			assert_true(fabs((double)facts[i].value - 5) < 1e-6);
+			interests++;
+		}
+	}
+	assert_int_equal(seen, 1);
+	assert_int_equal(interests, 1);
+	free(facts);
+	teardown(&f);
+}
+
 /* Rank 1 over many seeds with EPSILON and one interest topic: each
  * item's frequency, and the propensity logged for it. */
 static void rank1(fixture *f, const char *interest, double freq[8], double logged[8], int runs)
@@ -479,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_media_run),
 		cmocka_unit_test(test_mmr_dpp_topic_cap),
 		cmocka_unit_test(test_feedback),
+		cmocka_unit_test(test_facts),
 		cmocka_unit_test(test_propensity),
 		cmocka_unit_test(test_propensity_mixed),
 		cmocka_unit_test(test_deterministic),
