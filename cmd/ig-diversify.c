@@ -43,8 +43,9 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 		"Usage: ig-diversify --items FILE [options] [RANKED]\n"
-		"Reads a ranked stream grouped by user, users in bytewise order (\"-\" or none:\n"
-		"stdin), and writes the feed stream: user rank item score reason propensity.\n"
+		"Reads a ranked stream grouped by user, by score within a user (\"-\" or none:\n"
+		"stdin; with --events, users in bytewise order), and writes the feed stream:\n"
+		"user rank item score reason propensity.\n"
 		"Inputs:\n"
 		"      --items FILE          items stream: authors, media, topics (required)\n"
 		"      --topics FILE         topics tree, for exploring adjacent topics\n"
@@ -71,7 +72,8 @@ static void usage(FILE *fp)
 		"      --fresh SECONDS       items this young are explorable; 0: off [172800]\n"
 		"Negative feedback:\n"
 		"      --see-less-half-life SECONDS  [604800]\n"
-		"      --see-less-factor F   discount of one fresh see_less [0.5]\n"
+		"      --see-less-factor F   discount of an author or topic the user only\n"
+		"                            sees less of; 1: off [0.5]\n"
 		"      --fatigue-after N     impressions without engagement before a discount;\n"
 		"                            0: off [3]\n"
 		"      --fatigue-factor F    discount per impression from then on [0.5]\n"
