@@ -329,7 +329,8 @@ void ig_div_run(ig_div_job *job, const ig_div_ctx *c, ig_writer *out)
 	while (read_batch(&ri, &ei, c, &b, job)) {
 		ig_pool_for(pool, (size_t)nw, work, ws);
 		for (k = 0; k < b.nu; k++)
-			ig_writer_write(out, ws[b.u[k].worker].out + b.u[k].out_start, b.u[k].out_len);
+			if (b.u[k].out_len > 0) /* a worker that wrote nothing has no buffer */
+				ig_writer_write(out, ws[b.u[k].worker].out + b.u[k].out_start, b.u[k].out_len);
 		if (job->progress) {
 			uint64_t users = 0;
 			for (i = 0; i < nw; i++)
