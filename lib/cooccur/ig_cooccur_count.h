@@ -40,7 +40,7 @@ typedef struct ig_cooc_ctx {
 	 * inserts a batch while the next is made (the same order of
 	 * inserts, so the same table and runs). */
 	ig_cooc_pair *batch, *spare;
-	size_t batch_len;
+	size_t batch_len, batch_cap;
 	int threaded, inserter_busy, inserter_stop;
 	pthread_t inserter;
 	pthread_mutex_t mu;
@@ -89,9 +89,6 @@ void ig_cooc_swing(ig_cooc_ctx *c);
 uint64_t ig_cooc_score_table(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk);
 
 /* Map/reduce partial counts (text; see ig-cooccur(1)). */
-#define IG_COOC_PARTIAL_KIND "cooccur-partial"
-#define IG_COOC_PARTIAL_VERSION 1
-extern const char *const ig_cooc_partial_cols[5];
 /* Writes the sums and the table's pairs; returns the records written
  * and stores the number of pairs in *PAIRS. */
 uint64_t ig_cooc_partial_write(ig_cooc_ctx *c, ig_writer *w, uint64_t *pairs);
