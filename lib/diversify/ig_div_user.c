@@ -55,6 +55,8 @@ static void merge(fact_buf *b)
 {
 	size_t i, o = 0;
 
+	if (b->n == 0)
+		return;
 	qsort(b->f, b->n, sizeof *b->f, cmp_fact);
 	for (i = 0; i < b->n; i++) {
 		if (o > 0 && cmp_fact(&b->f[o - 1], &b->f[i]) == 0)
@@ -69,7 +71,7 @@ static const ig_div_fact *find(const fact_buf *b, uint32_t kind, uint32_t key)
 {
 	ig_div_fact k = {kind, key, 0};
 
-	return bsearch(&k, b->f, b->n, sizeof *b->f, cmp_fact);
+	return b->n > 0 ? bsearch(&k, b->f, b->n, sizeof *b->f, cmp_fact) : NULL;
 }
 
 /* Drops impressions of items the user engaged with and the working
