@@ -25,7 +25,7 @@ CMD_SRC  := $(sort $(wildcard cmd/ig-*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIBA     := $(BUILD)/libigfunnel.a
-PROGS    := $(CMD_SRC:cmd/%.c=$(BIN)/%)
+PROGS    := $(CMD_SRC:cmd/%.c=$(BIN)/%) $(BIN)/ig-funnel
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANS     := $(sort $(wildcard man/*.1 man/*.5))
 
@@ -52,6 +52,12 @@ $(BUILD)/%.o: %.c
 $(LIBA): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+# ig-funnel is a shell script over the other tools.
+$(BIN)/ig-funnel: cmd/ig-funnel.sh
+	@mkdir -p $(dir $@)
+	cp cmd/ig-funnel.sh $@
+	chmod 755 $@
 
 $(BIN)/%: $(BUILD)/cmd/%.o $(LIBA)
 	@mkdir -p $(dir $@)

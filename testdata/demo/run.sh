@@ -4,6 +4,9 @@
 #  2. ig-synth makes a small synthetic world with known answers.
 #  3. ig-eval splits its events by time; ig-train-w2v and ig-cooccur learn
 #     item similarity from the train part; ig-eval scores the baselines.
+#  4. ig-funnel runs the whole funnel (retrieve, two ranking stages,
+#     diversify) on the train part and writes a feed per test user; ig-eval
+#     measures how much of each user's test positives survive each stage.
 # Everything lands in demo-out/; each step is one shell line to copy.
 set -eu
 bin=$1
@@ -55,5 +58,26 @@ for sys in pop itemknn; do
 	awk -F'\t' '$1 == "recall" || $1 == "ndcg" || $1 == "hitrate" { printf "  %s@%s=%.4f", $1, $2, $3 } END { print "" }' "$sys.metrics.tsv"
 done
 run ig-eval compare --table pop.users.tsv.gz itemknn.users.tsv.gz | head -12
+
+say "6. the whole funnel: models on train, a feed of 25 for every test user"
+run ig-funnel -@ 2 --items world/items.tsv.gz --follows world/follows.tsv.gz \
+	--topics world/topics.tsv.gz split.train.tsv.gz split.test.tsv.gz funnel
+
+say "7. the funnel, stage by stage: items per user, cost, and recall of the test positives"
+printf '%-13s %8s %8s %8s %9s %9s %9s\n' stage items/user real_s peak_mb recall@all recall@20 ndcg@20
+metric() { awk -F'\t' -v m="$1" -v k="$2" '$1 == m && $2 == k { printf "%.4f", $3 }' "$3"; }
+for st in retrieve:candidates 'rank first:ranked1' 'rank second:ranked' diversify:feed itemknn:itemknn; do
+	name=${st%%:*} f=${st#*:}
+	path=funnel/$f.tsv.gz
+	[ "$f" = itemknn ] && path=itemknn.tsv.gz
+	ig-eval metrics -q -t split.test.tsv.gz --train split.train.tsv.gz -k 20,1000 -o "$f.funnel.tsv" -u "$path"
+	row=$(awk -F'\t' -v s="$name" '$1 == s { print $2 "\t" $4 "\t" $6 }' funnel/summary.tsv)
+	[ -n "$row" ] || row="-	-	-"
+	printf '%-13s %8s %8s %8s %9s %9s %9s\n' "$name" $(printf '%s' "$row" | tr '\t' ' ') \
+		"$(metric recall 1000 "$f.funnel.tsv")" "$(metric recall 20 "$f.funnel.tsv")" \
+		"$(metric ndcg 20 "$f.funnel.tsv")"
+done
+echo "a feed, with the reason each item is there:"
+zcat funnel/feed.tsv.gz | grep -v '^#' | head -8
 
 say "done: every file is in $out"

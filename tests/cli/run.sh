@@ -29,6 +29,10 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 	mkdir -p "$pathdir"
 	for b in "$bindir"/ig-*; do
 		n=$(basename "$b")
+		if [ "$(head -c 2 "$b")" = '#!' ]; then
+			cp "$b" "$pathdir/$n" # a script: the tools it runs are wrapped
+			continue
+		fi
 		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --show-possibly-lost=no --leak-check=full --errors-for-leak-kinds=definite "%s" "$@"\n' "$b" >"$pathdir/$n"
 		chmod +x "$pathdir/$n"
 	done

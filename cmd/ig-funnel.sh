@@ -1,0 +1,188 @@
+#!/bin/sh
+# ig-funnel: the whole funnel as one command. Trains every model on
+# TRAIN_EVENTS and writes the feed of every user of USERS_EVENTS to
+# OUT/feed.tsv.gz. Each step is one ig-* command, echoed with -v, so the
+# recipe can be copied and changed step by step (ig-funnel(1)).
+set -eu
+prog=ig-funnel
+
+usage() {
+	cat <<'EOF'
+Usage: ig-funnel [options] TRAIN_EVENTS USERS_EVENTS OUT
+Trains item neighbours, embeddings, an index and both ranking stages on
+TRAIN_EVENTS, then retrieves, ranks and diversifies a feed for every user of
+USERS_EVENTS (a stream with a user column, or a file of user ids) into
+OUT/feed.tsv.gz. OUT/ keeps every intermediate file and OUT/summary.tsv the
+funnel: items per user, time and peak memory of each stage.
+Side inputs (the sources and features that need one are skipped without it):
+      --items FILE       items stream (authors, media, topics, created)
+      --follows FILE     follows stream
+      --topics FILE      topics stream (the knowledge graph)
+Funnel:
+      --positives LIST   event types that count as interest
+                         [view,like,comment,share,save,follow]
+  -n, --length N         feed length [25]
+      --candidates N     candidates per user [500]
+      --keep1 N          kept by the first ranking stage [150]
+      --keep2 N          kept by the second ranking stage [50]
+      --value SPEC       value model, HEAD=WEIGHT,... [ig-rank's default]
+      --spec FILE        retrieval spec [ig-retrieve's default]
+      --epsilon E        exploration share of ig-diversify [its default]
+General:
+  -@, --threads N        threads for every step [1]
+      --seed N           seed for every step [1]
+  -v, --verbose          echo each command
+  -h, --help             print this help and exit
+EOF
+}
+
+die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
+bad_usage() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
+
+items='' follows='' topics='' positives='view,like,comment,share,save,follow'
+length=25 ncand=500 keep1=150 keep2=50 value='' spec='' epsilon=''
+threads=1 seed=1 verbose=0
+need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--items) need "$@"; items=$2; shift 2 ;;
+	--follows) need "$@"; follows=$2; shift 2 ;;
+	--topics) need "$@"; topics=$2; shift 2 ;;
+	--positives) need "$@"; positives=$2; shift 2 ;;
+	-n | --length) need "$@"; length=$2; shift 2 ;;
+	--candidates) need "$@"; ncand=$2; shift 2 ;;
+	--keep1) need "$@"; keep1=$2; shift 2 ;;
+	--keep2) need "$@"; keep2=$2; shift 2 ;;
+	--value) need "$@"; value=$2; shift 2 ;;
+	--spec) need "$@"; spec=$2; shift 2 ;;
+	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
+	-@ | --threads) need "$@"; threads=$2; shift 2 ;;
+	--seed) need "$@"; seed=$2; shift 2 ;;
+	-v | --verbose) verbose=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	-?*) bad_usage "unknown option '$1'" ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 3 ] || bad_usage "expected TRAIN_EVENTS USERS_EVENTS OUT, got $# arguments"
+train=$1 users=$2 out=$3
+for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed"; do
+	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
+done
+for f in "$train" "$users" $items $follows $topics $spec; do
+	[ -r "$f" ] || die "$f: cannot be read"
+done
+command -v ig-retrieve >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
+mkdir -p "$out/logs" || die "$out: cannot be created"
+
+# One step: its stderr goes to OUT/logs/NAME.log; its summary line (the
+# last line of every ig-* tool's stderr) gives the time and memory.
+step() {
+	name=$1
+	shift
+	[ $verbose = 1 ] && printf '$ %s\n' "$*" >&2
+	if ! "$@" 2>"$out/logs/$name.log"; then
+		cat "$out/logs/$name.log" >&2
+		die "step '$name' failed (log: $out/logs/$name.log)"
+	fi
+}
+# Per user rows of a stream (gzip or plain), and its users.
+rows_per_user() {
+	gzip -dcf "$1" | awk -F'\t' '!/^#/ { n++; if (!($1 in u)) { u[$1] = 1; k++ } }
+		END { if (k) printf "%.1f\t%d", n / k, k; else printf "0\t0" }'
+}
+# "real CPU peak" of a step's log; the steps joined by a pipe add up.
+cost() {
+	for l in "$@"; do tail -n 1 "$out/logs/$l.log"; done | sed -n \
+		's/.*; \([0-9.]*\) s real, \([0-9.]*\) s CPU, \([0-9.]*\) MB peak$/\1 \2 \3/p' |
+		awk '{ r += $1; c += $2; if ($3 > m) m = $3 } END { printf "%.2f\t%.2f\t%.0f", r, c, m }'
+}
+
+w=$out/work
+mkdir -p "$w"
+common="-@ $threads"
+skipped=''
+note() { skipped="$skipped$1; "; }
+side=''
+[ -n "$items" ] && side="$side --items $items"
+[ -n "$follows" ] && side="$side --follows $follows"
+[ -n "$topics" ] && side="$side --topics $topics"
+[ -z "$items" ] && note "no --items: account, follow, topic and explore sources, author/media/topic features and diversity rules off"
+[ -z "$follows" ] && note "no --follows: follow source and follows_author off"
+[ -z "$topics" ] && note "no --topics: knowledge-graph exploration and topic affinity off"
+
+# The models: item neighbours, item vectors and their index, author
+# neighbours; first on the fit part of TRAIN (for the ranking examples),
+# then on the whole of TRAIN (for serving).
+models() { # PREFIX EVENTS
+	p=$1 ev=$2
+	step "$p.cooccur" ig-cooccur $common -k 100 -o "$w/$p.nbrs.tsv.gz" "$ev"
+	vec='' acc=''
+	if ig-train-w2v $common --seed "$seed" --entity item --min-count 2 \
+		-o "$w/$p.vec.gz" "$ev" 2>"$out/logs/$p.w2v.log"; then
+		step "$p.index" ig-retrieve index $common --seed "$seed" "$w/$p.vec.gz" "$w/$p.hnsw"
+		vec="--vectors $w/$p.vec.gz"
+	else
+		note "item vectors not trained on $p ($(tail -n 1 "$out/logs/$p.w2v.log"))"
+	fi
+	if [ -n "$items" ]; then
+		step "$p.cooccur-authors" ig-cooccur $common -k 20 --entity author --items "$items" \
+			-o "$w/$p.anbrs.tsv.gz" "$ev"
+		acc="--account-neighbors $w/$p.anbrs.tsv.gz"
+	fi
+}
+retrieve() { # PREFIX HISTORY USERS OUTPUT
+	p=$1
+	idx=''
+	[ -n "$vec" ] && idx="--index $w/$p.hnsw"
+	step "$p.retrieve" ig-retrieve $common --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} \
+		$side --neighbors "$w/$p.nbrs.tsv.gz" $acc $vec $idx --users "$3" -o "$4" "$2"
+}
+context() { printf '%s' "$side --neighbors $w/$1.nbrs.tsv.gz $vec --positives $positives"; }
+
+start=$(date +%s)
+# 1. Ranking examples: candidates from the fit part of TRAIN, labelled by
+# what each user did in its last 20% (the windows of ig-eval split).
+step split ig-eval split --holdout 20% --positives "$positives" -o "$w/fit" "$train"
+models fit "$w/fit.train.tsv.gz"
+retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz"
+# shellcheck disable=SC2046
+step features ig-rank features --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
+	--heads any,view,like,comment,share,save,follow,see_less,hide \
+	$(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
+step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
+step train-first ig-rank train $common --seed "$seed" --stage first --distill "$out/second.model" \
+	-o "$out/first.model" "$w/examples.tsv.gz"
+
+# 2. Serving: the models again on the whole of TRAIN, then the funnel.
+models all "$train"
+retrieve all "$train" "$users" "$out/candidates.tsv.gz"
+hist="--history $train"
+step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all) \
+	${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
+step rank-second ig-rank score $common -m "$out/second.model" $hist $(context all) \
+	${value:+--value "$value"} --keep "$keep2" -o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
+ditems=$items
+if [ -z "$ditems" ]; then
+	# ig-diversify needs an items stream: an empty one keeps every item
+	# (--missing keep), so queues, exploration and fatigue still apply.
+	ditems=$w/no-items.tsv
+	printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems"
+fi
+step diversify ig-diversify $common --seed "$seed" --items "$ditems" \
+	${topics:+--topics "$topics"} ${vec:+--vectors "$w/all.vec.gz"} --events "$train" \
+	${epsilon:+--epsilon "$epsilon"} -n "$length" -o "$out/feed.tsv.gz" "$out/ranked.tsv.gz"
+
+{
+	printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'
+	printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$out/*.model"
+	printf 'retrieve\t%s\t%s\t%s\n' "$(rows_per_user "$out/candidates.tsv.gz")" "$(cost all.retrieve)" candidates.tsv.gz
+	printf 'rank first\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked1.tsv.gz")" "$(cost rank-first)" ranked1.tsv.gz
+	printf 'rank second\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked.tsv.gz")" "$(cost rank-second)" ranked.tsv.gz
+	printf 'diversify\t%s\t%s\t%s\n' "$(rows_per_user "$out/feed.tsv.gz")" "$(cost diversify)" feed.tsv.gz
+} >"$out/summary.tsv"
+column -t -s "$(printf '\t')" "$out/summary.tsv" >&2 2>/dev/null || cat "$out/summary.tsv" >&2
+[ -n "$skipped" ] && printf '%s: skipped: %s\n' "$prog" "${skipped%; }" >&2
+printf '%s: feed of %s users in %s/feed.tsv.gz; %d s\n' "$prog" \
+	"$(rows_per_user "$out/feed.tsv.gz" | cut -f2)" "$out" $(($(date +%s) - start)) >&2
