@@ -496,7 +496,8 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 		ig_pool_for(pool, (size_t)nthreads, run_slice, wk);
 		for (t = 0; t < nthreads; t++) {
 			ig_synth_buf *buf = &wk[t].out.buf[IG_SYN_EVENTS];
-			ig_writer_write(wr, buf->p, buf->len);
+			if (buf->len > 0)
+				ig_writer_write(wr, buf->p, buf->len);
 			buf->len = 0;
 			events += wk[t].out.stats.events;
 			wk[t].out.stats.events = 0;
