@@ -5,13 +5,13 @@
  * output does not depend on their number. */
 #include "synth/ig_synth_respond.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "core/ig_thread.h"
 #include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 #include "io/ig_writer.h"
@@ -93,7 +93,6 @@ typedef struct worker {
 	uint32_t *oracle_items;
 	ig_synth_expect *oracle_exp;
 	size_t oracle_cap;
-	pthread_t thread;
 } worker;
 
 /* "u0000042" for a world of WIDTH-digit ids: 41; UINT32_MAX when S is
@@ -256,9 +255,8 @@ static void response_rows(worker *wk, uint32_t u, const uint32_t *items, const i
 	}
 }
 
-static void *run_worker(void *arg)
+static void run_worker(worker *wk)
 {
-	worker *wk = arg;
 	batch *b = wk->b;
 	size_t k;
 
@@ -295,7 +293,13 @@ static void *run_worker(void *arg)
 					b->oracle[k].ev[e] += wk->oracle_exp[j].ev[e];
 		}
 	}
-	return NULL;
+}
+
+/* Slice I of the batch; each worker's scratch serves one slice at a time. */
+static void run_slice(void *arg, size_t i, int tid)
+{
+	(void)tid;
+	run_worker((worker *)arg + i);
 }
 
 /* Totals over users for the table, summed in user order. */
@@ -445,6 +449,7 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 	prior_reader prior = {0};
 	batch b = {0};
 	worker *wk;
+	ig_pool *pool;
 	totals tot = {0};
 	ig_writer *wr;
 	uint64_t impressions = 0, users = 0, events = 0;
@@ -476,6 +481,7 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 		ig_schema_write_header(wr, IG_STREAM_RESPONSE, NULL, 0, NULL);
 	}
 	nthreads = cli->threads;
+	pool = ig_pool_new(nthreads);
 	wk = ig_calloc((size_t)nthreads, sizeof *wk);
 	for (t = 0; t < nthreads; t++) {
 		wk[t].w = w;
@@ -491,18 +497,11 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 			from += per;
 			wk[t].to = from < b.nusers ? from : b.nusers;
 		}
-		if (nthreads == 1)
-			run_worker(&wk[0]);
-		else {
-			for (t = 0; t < nthreads; t++)
-				if (pthread_create(&wk[t].thread, NULL, run_worker, &wk[t]) != 0)
-					ig_die("cannot start a thread");
-			for (t = 0; t < nthreads; t++)
-				pthread_join(wk[t].thread, NULL);
-		}
+		ig_pool_for(pool, (size_t)nthreads, run_slice, wk);
 		for (t = 0; t < nthreads; t++) {
 			ig_synth_buf *buf = &wk[t].out.buf[IG_SYN_EVENTS];
-			ig_writer_write(wr, buf->p, buf->len);
+			if (buf->len > 0)
+				ig_writer_write(wr, buf->p, buf->len);
 			buf->len = 0;
 			events += wk[t].out.stats.events;
 			wk[t].out.stats.events = 0;
@@ -528,6 +527,7 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 		free(wk[t].oracle_exp);
 	}
 	free(wk);
+	ig_pool_free(pool);
 	free(b.user);
 	free(b.first);
 	free(b.item);
