@@ -189,6 +189,11 @@ int main(int argc, char **argv)
 	o.memory = cli.memory;
 	o.tmpdir = cli.tmpdir;
 	o.verbose = cli.verbosity;
+	{
+		const char *const *inputs = nin > 0 ? (const char *const *)argv + optind : (const char *const *)stdin_path;
+		ig_cli_check_output(cli.output, inputs, nin > 0 ? nin : 1);
+		ig_cli_check_output(cli.output, &items, 1);
+	}
 	ig_cooc_job_init(&job, &o, items, mode == MODE_MAP ? 1 : mode == MODE_REDUCE ? -1 : 0);
 	job.progress = progress;
 	if (mode == MODE_REDUCE)

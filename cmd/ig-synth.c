@@ -1,6 +1,5 @@
 /* ig-synth: generate a synthetic Instagram with known answers. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,27 +11,15 @@
 #include "io/ig_events.h"
 #include "core/ig_intern.h"
 #include "core/ig_num.h"
+#include "core/ig_thread.h"
 #include "synth/ig_synth.h"
 #include "io/ig_schema.h"
+#include "synth/ig_synth_respond.h"
+#include "eval/ig_eval_io.h"
 #include "io/ig_tsv.h"
 #include "io/ig_writer.h"
 
-enum {
-	OPT_USERS = IG_OPT_FIRST_TOOL,
-	OPT_ITEMS,
-	OPT_AUTHORS,
-	OPT_TOPICS,
-	OPT_SUBTOPICS,
-	OPT_DAYS,
-	OPT_START,
-	OPT_SESSIONS,
-	OPT_IMPRESSIONS,
-	OPT_FOLLOWS,
-	OPT_EXPLORE,
-	OPT_STREAM,
-	OPT_STREAMS,
-	OPT_SHARD
-};
+enum { OPT_STREAM = IG_SYN_OPT_END, OPT_STREAMS, OPT_SHARD };
 
 /* Users per work unit: small enough that a unit's text stays a few MB. */
 #define CHUNK_USERS 64
@@ -43,37 +30,21 @@ static uint32_t shard_index, shard_count = 1;
 
 static void usage(FILE *fp)
 {
-	ig_synth_params d;
-
-	ig_synth_params_default(&d);
 	fprintf(fp,
 		"Usage: ig-synth [options] -o DIR\n"
 		"       ig-synth [options] [--stream NAME] [-o FILE]\n"
 		"Generate a synthetic Instagram (topics, items, follows, events) and its\n"
 		"ground truth. With -o DIR every stream goes to DIR/NAME.tsv.gz; with\n"
-		"--stream, or without -o, one stream goes to FILE or stdout.\n"
-		"World:\n"
-		"      --users N        users [%u]\n"
-		"      --items N        items [%u]\n"
-		"      --authors N      authors [items/10]\n"
-		"      --topics N       top-level topics [%u]\n"
-		"      --subtopics N    leaf topics under each top-level topic [%u]\n"
-		"Activity:\n"
-		"      --days N         days of sessions [%u]\n"
-		"      --start TS       first second of the sessions, Unix time [%lld]\n"
-		"      --sessions X     mean sessions per user and day [%g]\n"
-		"      --impressions X  mean impressions per session [%g]\n"
-		"      --follows X      mean follows per user before the start [%g]\n"
-		"      --explore P      share of impressions picked at random [%g]\n"
+		"--stream, or without -o, one stream goes to FILE or stdout.\n");
+	ig_synth_params_help(fp);
+	fprintf(fp,
 		"Streams:\n"
 		"      --stream NAME    write only stream NAME [events]: topics, items,\n"
 		"                       follows, events, truth_interests, truth_impressions,\n"
 		"                       truth_users, truth_items\n"
 		"      --streams LIST   with -o DIR: the streams to write, comma list [all]\n"
 		"      --shard I/N      only the users of shard I of N (stable hash of the id,\n"
-		"                       as ig-ingest --shard); the world streams in full\n",
-		d.users, d.items, d.roots, d.subtopics, d.days, (long long)d.start, d.sessions,
-		d.impressions, d.follows, d.explore);
+		"                       as ig-ingest --shard); the world streams in full\n");
 	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_SEED);
 }
 
@@ -97,72 +68,55 @@ static void parse_streams(const char *list, int want[IG_SYN_NSTREAMS])
 	free(copy);
 }
 
-/* A chunk of users made by one thread. With gzip output the thread also
- * compresses each stream's text into one gzip member, in ZOUT. */
-typedef struct job {
+/* A chunk of users, made on the pool with its own generator (scratch)
+ * and written in order: every user has its own random stream, so the
+ * bytes do not depend on the number of threads. */
+typedef struct chunk {
 	const ig_synth_world *w;
 	ig_synth_gen *gen;
-	ig_synth_gz *gz;         /* NULL for plain output */
-	ig_synth_out *out;
-	ig_synth_buf zout[IG_SYN_NSTREAMS];
+	ig_synth_out out;
 	uint32_t from, to;
-	pthread_t thread;
-} job;
+	struct chunk *next_free;
+} chunk;
 
-static void *run_job(void *arg)
+static ig_writer *writers[IG_SYN_NSTREAMS];
+static chunk *free_chunks;
+static ig_synth_stats total;
+
+static void make_chunk(void *ctx, void *item)
 {
-	job *j = arg;
+	chunk *k = item;
 	uint32_t u;
-	int s;
 
-	for (u = j->from; u < j->to; u++) {
+	(void)ctx;
+	for (u = k->from; u < k->to; u++) {
 		if (shard_count > 1) {
 			char id[32];
 			ig_synth_buf b = {id, 0, sizeof id};
-			ig_synth_put_user(&b, j->w, u);
+			ig_synth_put_user(&b, k->w, u);
 			if (ig_shard_of(id, b.len, shard_count) != shard_index)
 				continue;
 		}
-		ig_synth_gen_user(j->gen, u, j->out);
+		ig_synth_gen_user(k->gen, u, &k->out);
 	}
-	if (j->gz != NULL)
-		for (s = 0; s < IG_SYN_NSTREAMS; s++) {
-			ig_synth_gz_member(j->gz, j->out->buf[s].p, j->out->buf[s].len, &j->zout[s]);
-			j->out->buf[s].len = 0;
-		}
-	return NULL;
 }
 
-/* Output streams are opened plain: text is compressed here, as members. */
-static ig_writer *writers[IG_SYN_NSTREAMS];
-static ig_synth_gz *main_gz;
-static ig_synth_buf main_zbuf;
-
-static void emit(int s, const char *text, size_t n)
+static void write_chunk(void *ctx, void *item)
 {
-	if (n == 0)
-		return;
-	if (main_gz == NULL) {
-		ig_writer_write(writers[s], text, n);
-		return;
-	}
-	main_zbuf.len = 0;
-	ig_synth_gz_member(main_gz, text, n, &main_zbuf);
-	ig_writer_write(writers[s], main_zbuf.p, main_zbuf.len);
-}
-
-static void flush_job(job *j, ig_synth_stats *total)
-{
+	chunk *k = item;
 	int s;
 
+	(void)ctx;
 	for (s = 0; s < IG_SYN_NSTREAMS; s++) {
-		ig_synth_buf *b = j->gz ? &j->zout[s] : &j->out->buf[s];
+		ig_synth_buf *b = &k->out.buf[s];
 		if (writers[s] != NULL && b->len > 0)
 			ig_writer_write(writers[s], b->p, b->len);
 		b->len = 0;
 	}
-	ig_synth_stats_add(total, &j->out->stats);
-	memset(&j->out->stats, 0, sizeof j->out->stats);
+	ig_synth_stats_add(&total, &k->out.stats);
+	memset(&k->out.stats, 0, sizeof k->out.stats);
+	k->next_free = free_chunks;
+	free_chunks = k;
 }
 
 static void write_world_stream(const ig_synth_world *w, int s)
@@ -172,21 +126,18 @@ static void write_world_stream(const ig_synth_world *w, int s)
 
 	for (k = 0; k < n; k += step) {
 		ig_synth_world_rows(w, s, k, n - k < step ? n : k + step, &b);
-		emit(s, b.p, b.len);
+		ig_writer_write(writers[s], b.p, b.len);
 		b.len = 0;
 	}
 	ig_synth_buf_free(&b);
 }
 
-/* The header goes out as a gzip member of its own. */
-static void open_stream(int s, const char *path)
+static void open_stream(int s, const char *path, int gz, ig_pool *pool)
 {
-	size_t len;
-	char *header = ig_schema_format_header(ig_synth_stream_kind(s), NULL, 0, NULL, &len);
 
-	writers[s] = ig_writer_open(path, IG_COMPRESS_NO, cli.level);
-	emit(s, header, len);
-	free(header);
+	writers[s] = ig_writer_open(path, gz ? IG_COMPRESS_GZIP : IG_COMPRESS_NO, cli.level);
+	ig_writer_set_pool(writers[s], pool);
+	ig_schema_write_header(writers[s], ig_synth_stream_kind(s), NULL, 0, NULL);
 }
 
 static void make_dir(const char *dir)
@@ -202,78 +153,105 @@ static void make_dir(const char *dir)
 	ig_die("%s: %s", dir, strerror(errno));
 }
 
+/* ig-synth respond reads feeds with ig-eval's list reader (any stream
+ * with user and item columns, in rank, score or file order). */
+typedef struct feed_ctx {
+	ig_eval_recs *recs;
+	ig_intern *items;
+	const char *name;
+	const char **ids;
+	size_t *lens;
+	uint64_t *lines;
+	size_t cap;
+} feed_ctx;
+
+static int feed_next(void *ctx, const char **user, size_t *user_len, size_t *n, const char *const **items,
+		     const size_t **item_lens, const uint64_t **lines)
+{
+	feed_ctx *f = ctx;
+	ig_eval_rec *recs;
+	size_t k;
+
+	if (!ig_eval_recs_next(f->recs, user, user_len, &recs, n))
+		return 0;
+	if (*n > f->cap) {
+		f->cap = 2 * *n;
+		f->ids = ig_reallocarray(f->ids, f->cap, sizeof *f->ids);
+		f->lens = ig_reallocarray(f->lens, f->cap, sizeof *f->lens);
+		f->lines = ig_reallocarray(f->lines, f->cap, sizeof *f->lines);
+	}
+	for (k = 0; k < *n; k++) {
+		f->ids[k] = ig_intern_str(f->items, recs[k].item);
+		f->lens[k] = ig_intern_len(f->items, recs[k].item);
+		f->lines[k] = recs[k].line;
+	}
+	*items = f->ids;
+	*item_lens = f->lens;
+	*lines = f->lines;
+	return 1;
+}
+
+static const char *feed_name(void *ctx)
+{
+	return ((feed_ctx *)ctx)->name;
+}
+
+static void feed_close(void *ctx)
+{
+	feed_ctx *f = ctx;
+
+	ig_eval_recs_close(f->recs);
+	ig_intern_free(f->items);
+	free(f->ids);
+	free(f->lens);
+	free(f->lines);
+	free(f);
+}
+
+static ig_synth_feed feed_open(const char *path, int sort, const ig_cli *c)
+{
+	feed_ctx *f = ig_calloc(1, sizeof *f);
+	ig_synth_feed feed = {f, feed_next, feed_name, feed_close};
+
+	f->items = ig_intern_new();
+	f->recs = ig_eval_recs_open(path, f->items, sort, c->memory, c->tmpdir);
+	f->name = strcmp(path, "-") == 0 ? "stdin" : path;
+	return feed;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
-		{"users", required_argument, NULL, OPT_USERS},
-		{"items", required_argument, NULL, OPT_ITEMS},
-		{"authors", required_argument, NULL, OPT_AUTHORS},
-		{"topics", required_argument, NULL, OPT_TOPICS},
-		{"subtopics", required_argument, NULL, OPT_SUBTOPICS},
-		{"days", required_argument, NULL, OPT_DAYS},
-		{"start", required_argument, NULL, OPT_START},
-		{"sessions", required_argument, NULL, OPT_SESSIONS},
-		{"impressions", required_argument, NULL, OPT_IMPRESSIONS},
-		{"follows", required_argument, NULL, OPT_FOLLOWS},
-		{"explore", required_argument, NULL, OPT_EXPLORE},
+		IG_SYNTH_WORLD_LONGOPTS,
 		{"stream", required_argument, NULL, OPT_STREAM},
 		{"streams", required_argument, NULL, OPT_STREAMS},
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{NULL, 0, NULL, 0}
 	};
 	const char *stream_name = NULL, *streams_list = NULL, *err;
-	int want[IG_SYN_NSTREAMS], s, c, nthreads, t;
+	int want[IG_SYN_NSTREAMS], s, c, nchunks, depth;
 	int gz;
 	ig_synth_world *w;
-	ig_synth_out *outs[2];
-	ig_synth_gen **gens;
-	ig_synth_gz **gzs;
-	job *jobs[2];
-	ig_synth_stats total = {0};
+	ig_pool *pool;
+	ig_pipe *pipe;
+	chunk *chunks;
 	uint32_t next = 0;
-	int cur = 0, pending = 0, dir_mode;
+	int dir_mode;
 	double last_progress = ig_now();
 
 	ig_cli_init(&cli, argc, argv, usage);
+	if (argc > 1 && strcmp(argv[1], "respond") == 0) {
+		static char subname[64];
+		snprintf(subname, sizeof subname, "%s respond", ig_progname);
+		argv[1] = subname;
+		return ig_synth_respond_main(&cli, argc - 1, argv + 1, feed_open);
+	}
 	ig_synth_params_default(&params);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
+		if (ig_cli_option(&cli, c, optarg) || ig_synth_params_option(&params, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_USERS:
-			params.users = (uint32_t)ig_cli_int("--users", optarg, 1, 2000000000);
-			break;
-		case OPT_ITEMS:
-			params.items = (uint32_t)ig_cli_int("--items", optarg, 1, 1000000000);
-			break;
-		case OPT_AUTHORS:
-			params.authors = (uint32_t)ig_cli_int("--authors", optarg, 1, 1000000000);
-			break;
-		case OPT_TOPICS:
-			params.roots = (uint32_t)ig_cli_int("--topics", optarg, 1, 100000);
-			break;
-		case OPT_SUBTOPICS:
-			params.subtopics = (uint32_t)ig_cli_int("--subtopics", optarg, 1, 100000);
-			break;
-		case OPT_DAYS:
-			params.days = (uint32_t)ig_cli_int("--days", optarg, 1, 3650);
-			break;
-		case OPT_START:
-			params.start = ig_cli_int("--start", optarg, 31536000, IG_TS_MAX - 3651LL * 86400);
-			break;
-		case OPT_SESSIONS:
-			params.sessions = ig_cli_double("--sessions", optarg, 0, 1000);
-			break;
-		case OPT_IMPRESSIONS:
-			params.impressions = ig_cli_double("--impressions", optarg, 1, 100000);
-			break;
-		case OPT_FOLLOWS:
-			params.follows = ig_cli_double("--follows", optarg, 0, 1e6);
-			break;
-		case OPT_EXPLORE:
-			params.explore = ig_cli_double("--explore", optarg, 0, 1);
-			break;
 		case OPT_STREAM:
 			stream_name = optarg;
 			if (ig_synth_stream_parse(optarg) < 0)
@@ -312,8 +290,7 @@ int main(int argc, char **argv)
 	gz = cli.compress == IG_COMPRESS_GZIP ||
 	     (cli.compress == IG_COMPRESS_AUTO &&
 	      ((cli.output != NULL && strcmp(cli.output, "-") != 0) || !isatty(STDOUT_FILENO)));
-	if (gz)
-		main_gz = ig_synth_gz_new(cli.level);
+	pool = ig_pool_new(cli.threads);
 	if (dir_mode) {
 		size_t len = strlen(cli.output) + 64;
 		char *path = ig_malloc(len);
@@ -323,13 +300,13 @@ int main(int argc, char **argv)
 			if (!want[s])
 				continue;
 			snprintf(path, len, "%s/%s.tsv%s", cli.output, ig_synth_stream_name(s), gz ? ".gz" : "");
-			open_stream(s, path);
+			open_stream(s, path, gz, pool);
 		}
 		free(path);
 	} else {
 		for (s = 0; s < IG_SYN_NSTREAMS; s++)
 			if (want[s])
-				open_stream(s, cli.output);
+				open_stream(s, cli.output, gz, pool);
 	}
 	w = ig_synth_world_build(&params);
 	if (cli.verbosity > 0)
@@ -340,86 +317,43 @@ int main(int argc, char **argv)
 		if (writers[s] != NULL && ig_synth_world_nrows(w, s) > 0)
 			write_world_stream(w, s);
 
-	/* Users in batches of NTHREADS chunks. While the workers make one
-	 * batch, the main thread writes the one before: every user has its own
-	 * random stream and chunks are written in order, so the bytes do not
-	 * depend on the number of threads. */
-	nthreads = cli.threads;
-	gens = ig_calloc((size_t)nthreads, sizeof *gens);
-	gzs = ig_calloc((size_t)nthreads, sizeof *gzs);
-	for (t = 0; t < nthreads; t++) {
-		gens[t] = ig_synth_gen_new(w);
-		if (gz)
-			gzs[t] = ig_synth_gz_new(cli.level);
+	/* Two chunks per thread in flight, so that threads do not wait while
+	 * the chunks before are written, and one more to fill. */
+	depth = 2 * cli.threads;
+	nchunks = depth + 1;
+	chunks = ig_calloc((size_t)nchunks, sizeof *chunks);
+	for (c = 0; c < nchunks; c++) {
+		chunks[c].w = w;
+		chunks[c].gen = ig_synth_gen_new(w);
+		memcpy(chunks[c].out.want, want, sizeof want);
+		chunks[c].next_free = free_chunks;
+		free_chunks = &chunks[c];
 	}
-	for (c = 0; c < 2; c++) {
-		outs[c] = ig_calloc((size_t)nthreads, sizeof *outs[c]);
-		jobs[c] = ig_calloc((size_t)nthreads, sizeof *jobs[c]);
-		for (t = 0; t < nthreads; t++)
-			memcpy(outs[c][t].want, want, sizeof want);
-	}
-	while (next < params.users || pending) {
-		int started = 0;
+	pipe = ig_pipe_new(pool, depth, make_chunk, write_chunk, NULL);
+	while (next < params.users) {
+		chunk *k = free_chunks;
 
-		if (next < params.users) {
-			/* Start the next batch. */
-			for (t = 0; t < nthreads && next < params.users; t++) {
-				job *j = &jobs[cur][t];
-				j->w = w;
-				j->gen = gens[t];
-				j->gz = gzs[t];
-				j->out = &outs[cur][t];
-				j->from = next;
-				j->to = params.users - next < CHUNK_USERS ? params.users : next + CHUNK_USERS;
-				next = j->to;
-				started++;
-			}
-			for (; t < nthreads; t++)
-				jobs[cur][t].from = jobs[cur][t].to = 0;
-			if (nthreads == 1)
-				run_job(&jobs[cur][0]);
-			else
-				for (t = 0; t < started; t++)
-					if (pthread_create(&jobs[cur][t].thread, NULL, run_job, &jobs[cur][t]) != 0)
-						ig_die("cannot start a thread");
-		}
-		if (pending) {
-			/* Write the previous batch while this one runs. */
-			int prev = 1 - cur;
-			for (t = 0; t < nthreads; t++)
-				if (jobs[prev][t].to > jobs[prev][t].from)
-					flush_job(&jobs[prev][t], &total);
-		}
-		if (started && nthreads > 1)
-			for (t = 0; t < started; t++)
-				pthread_join(jobs[cur][t].thread, NULL);
-		pending = started;
-		cur = 1 - cur;
+		free_chunks = k->next_free;
+		k->from = next;
+		k->to = params.users - next < CHUNK_USERS ? params.users : next + CHUNK_USERS;
+		next = k->to;
+		ig_pipe_push(pipe, k);
 		if (ig_now() - last_progress >= 1.0) {
 			ig_cli_progress(&cli, "%u/%u users, %llu events written", next, params.users,
 					(unsigned long long)total.events);
 			last_progress = ig_now();
 		}
 	}
-	for (c = 0; c < 2; c++) {
-		for (t = 0; t < nthreads; t++)
-			for (s = 0; s < IG_SYN_NSTREAMS; s++) {
-				ig_synth_buf_free(&outs[c][t].buf[s]);
-				ig_synth_buf_free(&jobs[c][t].zout[s]);
-			}
-		free(outs[c]);
-		free(jobs[c]);
+	ig_pipe_end(pipe);
+	for (c = 0; c < nchunks; c++) {
+		ig_synth_gen_free(chunks[c].gen);
+		for (s = 0; s < IG_SYN_NSTREAMS; s++)
+			ig_synth_buf_free(&chunks[c].out.buf[s]);
 	}
-	for (t = 0; t < nthreads; t++) {
-		ig_synth_gen_free(gens[t]);
-		ig_synth_gz_free(gzs[t]);
-	}
-	free(gens);
-	free(gzs);
+	free(chunks);
 	for (s = 0; s < IG_SYN_NSTREAMS; s++)
 		ig_writer_close(writers[s]);
-	ig_synth_gz_free(main_gz);
-	ig_synth_buf_free(&main_zbuf);
+	ig_pool_free(pool);
 	ig_synth_world_free(w);
 	ig_cli_summary(&cli, "%llu users, %u items, %llu sessions, %llu impressions, %llu events "
 		       "(%llu view, %llu like, %llu comment, %llu share, %llu save, %llu follow, %llu skip, "

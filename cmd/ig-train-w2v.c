@@ -329,6 +329,12 @@ int main(int argc, char **argv)
 		ig_usage_error("one input at most, got '%s' too", argv[optind]);
 	if ((load != NULL) != (near != NULL))
 		ig_usage_error("--load and --nearest go together");
+	{
+		const char *inputs[] = {input, items_path, load};
+		ig_cli_check_output(cli.output, inputs, 3);
+		if (vocab_path != NULL)
+			ig_cli_check_output(vocab_path, inputs, 3);
+	}
 	if (load != NULL) {
 		nearest(load, near, k);
 		return 0;
@@ -362,7 +368,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < vocab.n; i++)
 		if (!ig_vectors_name_ok(ig_w2v_vocab_word(&vocab, i), ig_w2v_vocab_len(&vocab, i)))
 			ig_die("%s: id '%s' has a space: the word2vec formats cannot hold it",
-			       strcmp(input, "-") == 0 ? "stdin" : input, ig_w2v_vocab_word(&vocab, i));
+			       strcmp(input, "-") == 0 ? "stdin" : input, ig_esc(ig_w2v_vocab_word(&vocab, i)));
 	if (vocab.n == 0)
 		ig_die("%s: no word occurs %llu times or more (--min-count); nothing to learn",
 		       strcmp(input, "-") == 0 ? "stdin" : input, (unsigned long long)min_count);

@@ -40,7 +40,7 @@ typedef struct ig_cooc_ctx {
 	 * inserts a batch while the next is made (the same order of
 	 * inserts, so the same table and runs). */
 	ig_cooc_pair *batch, *spare;
-	size_t batch_len;
+	size_t batch_len, batch_cap;
 	int threaded, inserter_busy, inserter_stop;
 	pthread_t inserter;
 	pthread_mutex_t mu;

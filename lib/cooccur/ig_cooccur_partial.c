@@ -96,7 +96,7 @@ static uint32_t need_id(const char *name, long ln, int field, const char *col, c
 	size_t len = strlen(s);
 
 	if (!ig_valid_id(s, len))
-		ig_die_at(name, ln, "field %d (%s): invalid id '%s'", field, col, s);
+		ig_die_at(name, ln, "field %d (%s): invalid id '%s'", field, col, ig_esc(s));
 	return ig_intern_add(ids, s, len);
 }
 
@@ -105,7 +105,7 @@ static uint64_t need_u64(const char *name, long ln, int field, const char *col, 
 	uint64_t v;
 
 	if (ig_parse_u64(s, UINT64_MAX, &v) != 0)
-		ig_die_at(name, ln, "field %d (%s): not a count '%s'", field, col, s);
+		ig_die_at(name, ln, "field %d (%s): not a count '%s'", field, col, ig_esc(s));
 	return v;
 }
 
@@ -113,7 +113,7 @@ static void check_header(const char *name, long ln, const char *line)
 {
 	const ig_schema *s = ig_schema_of(IG_STREAM_COOC_PARTIAL);
 	ig_header h;
-	char err[256];
+	char err[512];
 
 	memset(&h, 0, sizeof h);
 	if (ig_header_parse(line, &h, err, sizeof err) != 0)
@@ -133,6 +133,7 @@ void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path)
 	char *line, *f[6];
 	ssize_t len;
 
+	ig_reader_set_strict(r);
 	ig_cooc_ctx_start_table(c);
 	while ((len = ig_reader_getline(r, &line)) >= 0) {
 		long ln = ig_reader_lineno(r);
@@ -189,14 +190,14 @@ void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path)
 			else
 				b = need_id(name, ln, 3, "b", f[2], c->vocab);
 			if (!c->bipartite && a == b)
-				ig_die_at(name, ln, "field 3 (b): an entity paired with itself '%s'", f[2]);
+				ig_die_at(name, ln, "field 3 (b): an entity paired with itself '%s'", ig_esc(f[2]));
 			ig_cooc_side_reserve(&c->row, ig_intern_count(c->vocab));
 			if (c->bipartite)
 				ig_cooc_side_reserve(&c->col, ig_intern_count(c->col.ids));
 			ig_cooc_add_pair(c, a, b, w, s);
 			break;
 		default:
-			ig_die_at(name, ln, "field 1 (type): not m, n, p, q or s '%s'", f[0]);
+			ig_die_at(name, ln, "field 1 (type): not m, n, p, q or s '%s'", ig_esc(f[0]));
 		}
 	}
 	if (!have_header)

@@ -187,7 +187,7 @@ static void side_next(side *s)
 		ig_die_at(s->name, ln, "expected %d fields, got %d", s->h.ncols, n);
 	if (s->prev && ig_eval_idcmp(s->prev, s->prev_len, s->f[0], strlen(s->f[0])) >= 0)
 		ig_die_at(s->name, ln, "users are not sorted (bytewise, once each): '%s' after '%s'",
-			  s->f[0], s->prev);
+			  ig_esc(s->f[0]), ig_esc(s->prev));
 	free(s->prev);
 	s->prev_len = strlen(s->f[0]);
 	s->prev = ig_strndup(s->f[0], s->prev_len);
@@ -214,7 +214,7 @@ static double field_value(const side *s, int col)
 		return NAN;
 	if (ig_parse_double(s->f[col], &v) != 0)
 		ig_die_at(s->name, ig_reader_lineno(s->r), "field %d (%s): not a number '%s'", col + 1,
-			  s->h.cols[col], s->f[col]);
+			  ig_esc(s->h.cols[col]), ig_esc(s->f[col]));
 	return v;
 }
 

@@ -9,6 +9,15 @@
 #include "io/ig_extsort.h"
 #include "core/ig_num.h"
 #include "io/ig_reader.h"
+#include "io/ig_tsv.h"
+
+/* The first LEN bytes of S escaped for a message (see ig_escape). */
+static const char *esc_n(const char *s, size_t len)
+{
+	static _Thread_local char buf[80 * 4 + 8];
+
+	return ig_escape(s, len, buf, sizeof buf);
+}
 
 int ig_eval_idcmp(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -185,9 +194,9 @@ static char *parse_rec(ig_eval_recs *r, char *line, uint64_t lineno, ig_eval_rec
 		ig_die_at(r->name, ln, "expected %d fields, got %d", r->h.ncols, n);
 	}
 	if (!ig_valid_id(f[r->col_user], strlen(f[r->col_user])))
-		ig_die_at(r->name, ln, "field %d (user): invalid id '%s'", r->col_user + 1, f[r->col_user]);
+		ig_die_at(r->name, ln, "field %d (user): invalid id '%s'", r->col_user + 1, ig_esc(f[r->col_user]));
 	if (!ig_valid_id(f[r->col_item], strlen(f[r->col_item])))
-		ig_die_at(r->name, ln, "field %d (item): invalid id '%s'", r->col_item + 1, f[r->col_item]);
+		ig_die_at(r->name, ln, "field %d (item): invalid id '%s'", r->col_item + 1, ig_esc(f[r->col_item]));
 	rec->item = ig_intern_add(r->items, f[r->col_item], strlen(f[r->col_item]));
 	rec->line = lineno;
 	rec->score = 0;
@@ -196,10 +205,10 @@ static char *parse_rec(ig_eval_recs *r, char *line, uint64_t lineno, ig_eval_rec
 	if (r->col_score >= 0 && r->col_score < n &&
 	    ig_parse_double(f[r->col_score], &rec->score) != 0)
 		ig_die_at(r->name, ln, "field %d (score): not a number '%s'", r->col_score + 1,
-			  f[r->col_score]);
+			  ig_esc(f[r->col_score]));
 	if (r->col_rank >= 0 && ig_parse_i64(f[r->col_rank], 0, INT64_MAX, &rec->rank) != 0)
 		ig_die_at(r->name, ln, "field %d (rank): not a whole number >= 0 '%s'", r->col_rank + 1,
-			  f[r->col_rank]);
+			  ig_esc(f[r->col_rank]));
 	if (r->col_sources >= 0)
 		rec->sources = parse_sources(r, f[r->col_sources], lineno, r->col_sources + 1);
 	return f[r->col_user];
@@ -231,6 +240,7 @@ ig_eval_recs *ig_eval_recs_open(const char *path, ig_intern *items, int sort, ui
 	ssize_t len;
 
 	r->r = ig_reader_open(path);
+	ig_reader_set_strict(r->r);
 	r->name = ig_reader_name(r->r);
 	r->items = items;
 	r->sources = ig_intern_new();
@@ -326,8 +336,8 @@ int ig_eval_recs_next(ig_eval_recs *r, const char **user, size_t *user_len, ig_e
 				if (c != 0) {
 					if (c > 0)
 						ig_die_at(r->name, (long)ln,
-							  "recommendations are not sorted by user ('%.*s' after '%s'); "
-							  "use --sort", (int)ulen, pu, r->user);
+							  "recommendations are not sorted by user ('%s' after '%s'); "
+							  "use --sort", esc_n(pu, ulen), ig_esc(r->user));
 					if (line != r->pend_line) {
 						size_t llen = strlen(line);
 
@@ -345,8 +355,8 @@ int ig_eval_recs_next(ig_eval_recs *r, const char **user, size_t *user_len, ig_e
 				c = ig_eval_idcmp(r->user, r->user_len, pu, ulen);
 				if (c >= 0)
 					ig_die_at(r->name, (long)ln,
-						  "recommendations are not sorted by user ('%.*s' after '%s'); use --sort",
-						  (int)ulen, pu, r->user);
+						  "recommendations are not sorted by user ('%s' after '%s'); use --sort",
+						  esc_n(pu, ulen), ig_esc(r->user));
 			}
 		}
 		u = parse_rec(r, line, ln, &rec);

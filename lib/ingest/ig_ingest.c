@@ -98,37 +98,7 @@ int ig_ingest_set(ig_ingest_opts *o, const char *spec, char *err, size_t errlen)
 
 char *ig_ingest_escape(const char *s, size_t len, char *buf, size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
-	int utf8 = ig_valid_utf8(s, len);
-	size_t i, o = 0, limit = size > 8 ? size - 8 : 0, shown = 80;
-
-	for (i = 0; i < len && o < limit && i < shown; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '\t' || c == '\n' || c == '\r' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
-		} else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
-			if (o + 4 > limit)
-				break;
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	if (i < len) {
-		/* Do not cut a UTF-8 sequence in half. */
-		while (utf8 && o > 0 && i < len && ((unsigned char)s[i] & 0xc0) == 0x80) {
-			o--;
-			i--;
-		}
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
+	return ig_escape(s, len, buf, size);
 }
 
 /* The column map of -c: a positional list ("user,item,-,ts") or

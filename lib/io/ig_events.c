@@ -68,22 +68,22 @@ int ig_events_next(ig_events_reader *er, ig_event *ev)
 	if (n != er->h.ncols)
 		ig_die_at(name, ln, "expected %d fields, got %d", er->h.ncols, n);
 	if (ig_parse_i64(er->fields[0], IG_TS_MIN, IG_TS_MAX, &ev->ts) != 0)
-		ig_die_at(name, ln, "field 1 (ts): bad timestamp '%s'", er->fields[0]);
+		ig_die_at(name, ln, "field 1 (ts): bad timestamp '%s'", ig_esc(er->fields[0]));
 	ev->user = er->fields[1];
 	ev->user_len = strlen(ev->user);
 	if (!ig_valid_id(ev->user, ev->user_len))
-		ig_die_at(name, ln, "field 2 (user): invalid id '%s'", ev->user);
+		ig_die_at(name, ln, "field 2 (user): invalid id '%s'", ig_esc(ev->user));
 	ev->item = er->fields[2];
 	ev->item_len = strlen(ev->item);
 	if (!ig_valid_id(ev->item, ev->item_len))
-		ig_die_at(name, ln, "field 3 (item): invalid id '%s'", ev->item);
+		ig_die_at(name, ln, "field 3 (item): invalid id '%s'", ig_esc(ev->item));
 	ev->type = ig_event_parse(er->fields[3]);
 	if (ev->type < 0)
-		ig_die_at(name, ln, "field 4 (event): unknown event type '%s'", er->fields[3]);
+		ig_die_at(name, ln, "field 4 (event): unknown event type '%s'", ig_esc(er->fields[3]));
 	ev->has_value = er->fields[4][0] != '\0';
 	ev->value = 0;
 	if (ev->has_value && ig_parse_double(er->fields[4], &ev->value) != 0)
-		ig_die_at(name, ln, "field 5 (value): not a number '%s'", er->fields[4]);
+		ig_die_at(name, ln, "field 5 (value): not a number '%s'", ig_esc(er->fields[4]));
 	ev->extra = er->fields + 5;
 	ev->nextra = n - 5;
 	if (er->have_prev) {
@@ -93,7 +93,7 @@ int ig_events_next(ig_events_reader *er, ig_event *ev)
 			c = (er->prev_user_len > ev->user_len) - (er->prev_user_len < ev->user_len);
 		if (c > 0 || (c == 0 && ev->ts < er->prev_ts))
 			ig_die_at(name, ln, "events are not sorted by user, then ts (user '%s' ts %lld); "
-				  "sort them with ig-ingest", ev->user, (long long)ev->ts);
+				  "sort them with ig-ingest", ig_esc(ev->user), (long long)ev->ts);
 	}
 	if (ev->user_len + 1 > er->prev_user_cap) {
 		er->prev_user_cap = ev->user_len + 64;
@@ -133,7 +133,7 @@ void ig_event_weights_default(double w[IG_EV_COUNT])
 	w[IG_EV_VIEW] = 1;
 }
 
-int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+static int weights_parse(const char *spec, double w[IG_EV_COUNT], double min, char *err, size_t errlen)
 {
 	char *copy = ig_strdup(spec), *tok, *save = NULL;
 	int rc = 0;
@@ -155,8 +155,8 @@ int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, s
 			rc = -1;
 			break;
 		}
-		if (ig_parse_double_range(eq + 1, 0, 1e6, &v) != 0) {
-			snprintf(err, errlen, "weight of %s: '%s' is not a number from 0 to 1e6", tok, eq + 1);
+		if (ig_parse_double_range(eq + 1, min, 1e6, &v) != 0) {
+			snprintf(err, errlen, "weight of %s: '%s' is not a number from %g to 1e6", tok, eq + 1, min);
 			rc = -1;
 			break;
 		}
@@ -279,4 +279,14 @@ void ig_user_group_free(ig_user_group *g)
 	free(g->text);
 	free(g->user_buf);
 	memset(g, 0, sizeof *g);
+}
+
+int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+{
+	return weights_parse(spec, w, 0, err, errlen);
+}
+
+int ig_event_rewards_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+{
+	return weights_parse(spec, w, -1e6, err, errlen);
 }

@@ -59,6 +59,9 @@ void ig_events_close(ig_events_reader *er);
 /* Per-type weights, as "share=3,save=3,like=2": types not named keep the
  * value already in W. Returns 0, or -1 with a message in ERR. */
 int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen);
+/* The same for rewards, which may be negative (a see_less costs):
+ * values from -1e6 to 1e6. */
+int ig_event_rewards_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen);
 /* The default engagement weights used for sequences and co-occurrence:
  * share 3, save 3, comment 2, like 2, follow 2, view 1, others 0. */
 void ig_event_weights_default(double w[IG_EV_COUNT]);

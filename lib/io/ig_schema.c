@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "io/ig_tsv.h"
 
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -131,7 +132,7 @@ void ig_schema_read_header(ig_reader *r, int stream, ig_header *h, int *col)
 		if (s->layout == IG_LAYOUT_FIXED) {
 			if (h->ncols <= i || strcmp(h->cols[i], s->cols[i]) != 0)
 				ig_die_at(ig_reader_name(r), 1, "%s header: column %d must be '%s', got '%s'",
-					  s->kind, i + 1, s->cols[i], h->ncols > i ? h->cols[i] : "");
+					  s->kind, i + 1, s->cols[i], ig_esc(h->ncols > i ? h->cols[i] : ""));
 			at = i;
 		} else {
 			at = ig_header_col(h, s->cols[i]);

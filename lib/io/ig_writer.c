@@ -2,53 +2,55 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "core/ig_tempfile.h"
+#include "core/ig_thread.h"
 
 #define IG_PLAIN_BUF ((size_t)1 << 17)
 /* Gzip output is a series of independent gzip members, one per block of
- * this many input bytes, compressed by worker threads in parallel and
- * written in order; readers (zlib, gzip(1), ours) read members through.
- * The bytes written depend on the input and the level only, never on the
- * number of threads. */
+ * this many input bytes, compressed on a thread pool and written in
+ * order; readers (zlib, gzip(1), ours) read members through. The bytes
+ * written depend on the input and the level only, never on the number
+ * of threads. */
 #define IG_GZ_BLOCK ((size_t)1 << 20)
+/* A writer given no pool makes its own of at most this many threads. */
 #define IG_GZ_MAX_THREADS 4
 
-enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
-
-typedef struct gz_slot {
+typedef struct gz_block {
 	char *in;
 	size_t in_len;
 	unsigned char *out;
 	size_t out_len, out_cap;
-	uint64_t seq;
-	int state;
-} gz_slot;
+	z_stream zs;
+	int zs_ready, failed;
+	struct gz_block *next_free;
+} gz_block;
 
 struct ig_writer {
 	char *name;
+	char *target;          /* the file renamed over at close; NULL: written in place */
+	char *temp;            /* the name written to until then */
 	int fd;
 	int gzip, level;
-	char *buf;             /* plain: the buffer; gzip: the filling slot's input */
+	char *buf;             /* plain: the buffer; gzip: the filling block's input */
 	size_t len, cap;
 	unsigned long long bytes;
 	/* gzip only */
-	gz_slot *slots;
-	int nslots, nthreads, filling;
-	uint64_t next_seq, next_write;
-	pthread_t *threads;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;
-	const char *error;     /* set by a worker, reported by the caller */
+	gz_block *blocks, *filling, *free_blocks;
+	int nblocks;
+	uint64_t members;
+	ig_pool *pool;         /* the tool's, or OWN_POOL */
+	ig_pool *own_pool;
+	ig_pipe *pipe;
 };
 
 static void write_all(ig_writer *w, const void *data, size_t n)
@@ -67,125 +69,56 @@ static void write_all(ig_writer *w, const void *data, size_t n)
 	}
 }
 
-/* Compresses one slot into a whole gzip member with the worker's stream. */
-static int compress_slot(z_stream *zs, gz_slot *sl)
+/* Pipeline work, on a pool thread: one block into one whole gzip member. */
+static void compress_block(void *ctx, void *item)
 {
-	int ret;
+	ig_writer *w = ctx;
+	gz_block *b = item;
+	z_stream *zs = &b->zs;
 
-	if (deflateReset(zs) != Z_OK)
-		return -1;
-	zs->next_in = (unsigned char *)sl->in;
-	zs->avail_in = (uInt)sl->in_len;
-	zs->next_out = sl->out;
-	zs->avail_out = (uInt)sl->out_cap;
-	ret = deflate(zs, Z_FINISH);
-	if (ret != Z_STREAM_END)
-		return -1;
-	sl->out_len = sl->out_cap - zs->avail_out;
-	return 0;
-}
-
-static gz_slot *oldest_filled(ig_writer *w)
-{
-	gz_slot *best = NULL;
-	int i;
-
-	for (i = 0; i < w->nslots; i++)
-		if (w->slots[i].state == SLOT_FILLED && (best == NULL || w->slots[i].seq < best->seq))
-			best = &w->slots[i];
-	return best;
-}
-
-static void *gz_worker(void *arg)
-{
-	ig_writer *w = arg;
-	z_stream zs;
-	int ok;
-
-	memset(&zs, 0, sizeof zs);
-	ok = deflateInit2(&zs, w->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		gz_slot *sl;
-		while ((sl = oldest_filled(w)) == NULL && !w->stop)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (sl == NULL)
-			break;
-		sl->state = SLOT_BUSY;
-		pthread_mutex_unlock(&w->mu);
-		if (!ok || compress_slot(&zs, sl) != 0) {
-			pthread_mutex_lock(&w->mu);
-			w->error = "zlib deflate failed";
-			sl->out_len = 0;
-		} else {
-			pthread_mutex_lock(&w->mu);
-		}
-		sl->state = SLOT_DONE;
-		pthread_cond_broadcast(&w->cv);
+	if (!b->zs_ready) {
+		memset(zs, 0, sizeof *zs);
+		b->zs_ready = deflateInit2(zs, w->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
 	}
-	pthread_mutex_unlock(&w->mu);
-	if (ok)
-		deflateEnd(&zs);
-	return NULL;
-}
-
-/* Writes the compressed slots that are next in order; called with the
- * lock held, drops it around the write. */
-static void write_done_slots(ig_writer *w)
-{
-	for (;;) {
-		gz_slot *next = NULL;
-		int i;
-		for (i = 0; i < w->nslots; i++)
-			if (w->slots[i].state == SLOT_DONE && w->slots[i].seq == w->next_write)
-				next = &w->slots[i];
-		if (next == NULL)
-			return;
-		if (w->error) {
-			pthread_mutex_unlock(&w->mu);
-			ig_die("%s: %s", w->name, w->error);
-		}
-		pthread_mutex_unlock(&w->mu);
-		write_all(w, next->out, next->out_len);
-		pthread_mutex_lock(&w->mu);
-		next->state = SLOT_FREE;
-		w->next_write++;
-	}
-}
-
-/* Hands the filling slot to the workers and takes a free one. */
-static void submit_block(ig_writer *w)
-{
-	gz_slot *sl = &w->slots[w->filling];
-	int i;
-
-	pthread_mutex_lock(&w->mu);
-	sl->in_len = w->len;
-	sl->seq = w->next_seq++;
-	sl->state = SLOT_FILLED;
-	pthread_cond_broadcast(&w->cv);
-	for (;;) {
-		write_done_slots(w);
-		for (i = 0; i < w->nslots; i++)
-			if (w->slots[i].state == SLOT_FREE)
-				break;
-		if (i < w->nslots)
-			break;
-		pthread_cond_wait(&w->cv, &w->mu);
-	}
-	pthread_mutex_unlock(&w->mu);
-	w->filling = i;
-	w->buf = w->slots[i].in;
-	w->len = 0;
-}
-
-static void flush_buf(ig_writer *w)
-{
-	if (w->gzip) {
-		submit_block(w);
+	b->failed = 1;
+	if (!b->zs_ready || deflateReset(zs) != Z_OK)
 		return;
+	zs->next_in = (unsigned char *)b->in;
+	zs->avail_in = (uInt)b->in_len;
+	zs->next_out = b->out;
+	zs->avail_out = (uInt)b->out_cap;
+	if (deflate(zs, Z_FINISH) != Z_STREAM_END)
+		return;
+	b->out_len = b->out_cap - zs->avail_out;
+	b->failed = 0;
+}
+
+/* Pipeline done, on the writing thread, in order: the member goes out and
+ * the block is free again. */
+static void write_block(void *ctx, void *item)
+{
+	ig_writer *w = ctx;
+	gz_block *b = item;
+
+	if (b->failed)
+		ig_die("%s: zlib deflate failed", w->name);
+	write_all(w, b->out, b->out_len);
+	b->next_free = w->free_blocks;
+	w->free_blocks = b;
+}
+
+static void take_block(ig_writer *w)
+{
+	gz_block *b = w->free_blocks;
+
+	w->free_blocks = b->next_free;
+	if (b->in == NULL) {
+		b->in = ig_malloc(IG_GZ_BLOCK);
+		b->out_cap = compressBound(IG_GZ_BLOCK) + 64;
+		b->out = ig_malloc(b->out_cap);
 	}
-	write_all(w, w->buf, w->len);
+	w->filling = b;
+	w->buf = b->in;
 	w->len = 0;
 }
 
@@ -198,74 +131,165 @@ static int compression_threads(void)
 	return n > IG_GZ_MAX_THREADS ? IG_GZ_MAX_THREADS : (int)n;
 }
 
-static void start_gzip(ig_writer *w, int level)
+/* The pool and pipeline start with the first full block, so a small
+ * output never starts a thread. DEPTH blocks in flight and one filling. */
+static void start_pipe(ig_writer *w)
 {
-	int i;
+	int depth, i;
 
-	w->level = level < 1 || level > 9 ? 6 : level;
-	w->nthreads = compression_threads();
-	w->nslots = w->nthreads + 2;
-	w->slots = ig_calloc((size_t)w->nslots, sizeof *w->slots);
-	for (i = 0; i < w->nslots; i++) {
-		w->slots[i].in = ig_malloc(IG_GZ_BLOCK);
-		w->slots[i].out_cap = compressBound(IG_GZ_BLOCK) + 64;
-		w->slots[i].out = ig_malloc(w->slots[i].out_cap);
+	if (w->pool == NULL)
+		w->pool = w->own_pool = ig_pool_new(compression_threads());
+	depth = ig_pool_threads(w->pool) + 1;
+	w->blocks = ig_reallocarray(w->blocks, (size_t)depth + 1, sizeof *w->blocks);
+	memset(w->blocks + 1, 0, (size_t)depth * sizeof *w->blocks);
+	w->filling = w->blocks; /* the realloc may have moved it */
+	w->nblocks = depth + 1;
+	for (i = 1; i < w->nblocks; i++) {
+		w->blocks[i].next_free = w->free_blocks;
+		w->free_blocks = &w->blocks[i];
 	}
-	w->filling = 0;
-	w->buf = w->slots[0].in;
-	w->cap = IG_GZ_BLOCK;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	w->threads = ig_calloc((size_t)w->nthreads, sizeof *w->threads);
-	for (i = 0; i < w->nthreads; i++)
-		if (pthread_create(&w->threads[i], NULL, gz_worker, w) != 0)
-			ig_die("%s: cannot start a compression thread", w->name);
+	w->pipe = ig_pipe_new(w->pool, depth, compress_block, write_block, w);
 }
 
-/* Sends the last block, waits for every member to be written and stops
- * the workers. An output with no bytes still gets one (empty) member. */
+/* Hands the filling block to the pipeline and takes a free one. */
+static void submit_block(ig_writer *w)
+{
+	if (w->pipe == NULL)
+		start_pipe(w);
+	w->filling->in_len = w->len;
+	w->members++;
+	ig_pipe_push(w->pipe, w->filling);
+	take_block(w);
+}
+
+static void flush_buf(ig_writer *w)
+{
+	if (w->gzip) {
+		submit_block(w);
+		return;
+	}
+	write_all(w, w->buf, w->len);
+	w->len = 0;
+}
+
+static void start_gzip(ig_writer *w, int level)
+{
+	w->level = level < 1 || level > 9 ? 6 : level;
+	w->nblocks = 1;
+	w->blocks = ig_calloc(1, sizeof *w->blocks);
+	w->free_blocks = w->blocks;
+	take_block(w);
+	w->cap = IG_GZ_BLOCK;
+}
+
+/* Sends the last block and waits for every member to be written. An
+ * output with no bytes still gets one (empty) member. */
 static void finish_gzip(ig_writer *w)
 {
 	int i;
 
-	if (w->len > 0 || w->next_seq == 0)
+	if (w->len > 0 || w->members == 0)
 		submit_block(w);
-	pthread_mutex_lock(&w->mu);
-	while (w->next_write < w->next_seq) {
-		write_done_slots(w);
-		if (w->next_write < w->next_seq)
-			pthread_cond_wait(&w->cv, &w->mu);
+	ig_pipe_end(w->pipe);
+	ig_pool_free(w->own_pool);
+	for (i = 0; i < w->nblocks; i++) {
+		if (w->blocks[i].zs_ready)
+			deflateEnd(&w->blocks[i].zs);
+		free(w->blocks[i].in);
+		free(w->blocks[i].out);
 	}
-	w->stop = 1;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	for (i = 0; i < w->nthreads; i++)
-		pthread_join(w->threads[i], NULL);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
-	for (i = 0; i < w->nslots; i++) {
-		free(w->slots[i].in);
-		free(w->slots[i].out);
-	}
-	free(w->slots);
-	free(w->threads);
+	free(w->blocks);
 	w->buf = NULL;
+}
+
+/* The file a path names once symbolic links are followed, so that the
+ * rename replaces the file a link points to, not the link. */
+static char *resolve_target(const char *path)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+		return ig_strdup(path);
+	real = realpath(path, NULL);
+	if (real == NULL)
+		return ig_strdup(path);
+	return real;
+}
+
+/* Creates ".BASE.tmp-PID-N" next to TARGET (registered for removal before
+ * it exists, so that no signal can leave it behind); returns its fd. */
+static int create_temp(ig_writer *w, const struct stat *old)
+{
+	static unsigned counter;
+	const char *slash = strrchr(w->target, '/');
+	int dirlen = slash ? (int)(slash - w->target + 1) : 0;
+	const char *base = w->target + dirlen;
+	size_t cap = strlen(w->target) + 64;
+	int tries, fd = -1;
+
+	w->temp = ig_malloc(cap);
+	for (tries = 0; tries < 100; tries++) {
+		/* Base names near NAME_MAX are cut to leave room for the suffix. */
+		snprintf(w->temp, cap, "%.*s.%.200s.tmp-%ld-%u", dirlen, w->target, base, (long)getpid(),
+			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+		ig_tempfile_add(w->temp);
+		fd = open(w->temp, O_WRONLY | O_CREAT | O_EXCL, old ? (old->st_mode & 07777) : 0666);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+		ig_tempfile_forget(w->temp);
+	}
+	if (fd < 0) {
+		int err = errno;
+		ig_tempfile_forget(w->temp);
+		ig_die("%s: cannot create a temporary file next to it: %s", w->name, strerror(err));
+	}
+	if (old != NULL)
+		(void)fchmod(fd, old->st_mode & 07777);
+	return fd;
+}
+
+/* A regular file (or a new one) is written under a temporary name and
+ * renamed over PATH at a successful close: a failed or killed run leaves
+ * the old file or none, never a prefix. Other files (/dev/null, a pipe, a
+ * terminal) are written in place. */
+static int open_path(ig_writer *w, const char *path)
+{
+	struct stat st;
+	int exists;
+	int fd;
+
+	w->target = resolve_target(path);
+	exists = stat(w->target, &st) == 0;
+	if (exists && !S_ISREG(st.st_mode)) {
+		free(w->target);
+		w->target = NULL;
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (fd < 0)
+			ig_die("%s: %s", path, strerror(errno));
+		return fd;
+	}
+	if (exists && access(w->target, W_OK) != 0)
+		ig_die("%s: %s", path, strerror(errno));
+	return create_temp(w, exists ? &st : NULL);
+}
+
+void ig_writer_set_pool(ig_writer *w, ig_pool *pool)
+{
+	if (w->pipe == NULL && w->own_pool == NULL)
+		w->pool = pool;
 }
 
 ig_writer *ig_writer_open(const char *path, int compress, int level)
 {
 	ig_writer *w;
 	int is_stdout = path == NULL || strcmp(path, "-") == 0;
-	int fd;
 
-	fd = is_stdout ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-	if (fd < 0)
-		ig_die("%s: %s", path, strerror(errno));
 	w = ig_calloc(1, sizeof *w);
 	w->name = ig_strdup(is_stdout ? "stdout" : path);
-	w->fd = fd;
+	w->fd = is_stdout ? STDOUT_FILENO : open_path(w, path);
 	if (compress == IG_COMPRESS_AUTO)
-		compress = isatty(fd) ? IG_COMPRESS_NO : IG_COMPRESS_GZIP;
+		compress = isatty(w->fd) ? IG_COMPRESS_NO : IG_COMPRESS_GZIP;
 	w->gzip = compress == IG_COMPRESS_GZIP;
 	if (w->gzip) {
 		start_gzip(w, level);
@@ -374,7 +398,14 @@ void ig_writer_close(ig_writer *w)
 		flush_buf(w);
 	if (close(w->fd) != 0)
 		ig_die("%s: write error: %s", w->name, strerror(errno));
+	if (w->temp != NULL) {
+		if (rename(w->temp, w->target) != 0)
+			ig_die("%s: cannot rename %s over it: %s", w->name, w->temp, strerror(errno));
+		ig_tempfile_forget(w->temp);
+	}
 	free(w->buf);
 	free(w->name);
+	free(w->target);
+	free(w->temp);
 	free(w);
 }

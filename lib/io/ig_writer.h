@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ig_thread.h"
+
 typedef struct ig_writer ig_writer;
 
 enum ig_compress {
@@ -14,8 +16,17 @@ enum ig_compress {
 	IG_COMPRESS_GZIP = 1
 };
 
-/* PATH NULL or "-" is stdout. LEVEL is a zlib level 1..9. */
+/* PATH NULL or "-" is stdout. LEVEL is a zlib level 1..9. A regular file
+ * is written under a temporary name in its directory (removed if the
+ * process dies or is interrupted, see ig_tempfile.h) and renamed over PATH
+ * by ig_writer_close: readers never see a partial PATH, and a failed run
+ * leaves the old PATH untouched. */
 ig_writer *ig_writer_open(const char *path, int compress, int level);
+
+/* Gzip output is compressed on POOL (a tool's -@ threads) instead of a
+ * pool of the writer's own (as many threads as CPUs, at most 4); call
+ * before the first write. POOL must outlive the writer. */
+void ig_writer_set_pool(ig_writer *w, ig_pool *pool);
 
 void ig_writer_write(ig_writer *w, const void *data, size_t n);
 void ig_writer_puts(ig_writer *w, const char *s);
@@ -30,7 +41,8 @@ int ig_writer_is_gzip(const ig_writer *w);
 const char *ig_writer_name(const ig_writer *w);
 unsigned long long ig_writer_bytes(const ig_writer *w);
 
-/* Flushes, ends the gzip stream and closes; exits 1 on any error. */
+/* Flushes, ends the gzip stream, closes and renames the temporary file
+ * over the output; exits 1 on any error. */
 void ig_writer_close(ig_writer *w);
 
 #endif

@@ -9,7 +9,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "cli/ig_cli.h"
 #include "core/ig_rng.h"
 
 /* ---- parameters ---- */
@@ -30,6 +32,41 @@ typedef struct ig_synth_params {
 } ig_synth_params;
 
 void ig_synth_params_default(ig_synth_params *p);
+
+/* The options that describe a world, shared by every command that
+ * rebuilds one (ig-synth, ig-synth respond): long-only option values from
+ * IG_OPT_FIRST_TOOL on; a command numbers its own from IG_SYN_OPT_END. */
+enum {
+	IG_SYN_OPT_USERS = IG_OPT_FIRST_TOOL,
+	IG_SYN_OPT_ITEMS,
+	IG_SYN_OPT_AUTHORS,
+	IG_SYN_OPT_TOPICS,
+	IG_SYN_OPT_SUBTOPICS,
+	IG_SYN_OPT_DAYS,
+	IG_SYN_OPT_START,
+	IG_SYN_OPT_SESSIONS,
+	IG_SYN_OPT_IMPRESSIONS,
+	IG_SYN_OPT_FOLLOWS,
+	IG_SYN_OPT_EXPLORE,
+	IG_SYN_OPT_END
+};
+#define IG_SYNTH_WORLD_LONGOPTS                                           \
+	{"users", required_argument, NULL, IG_SYN_OPT_USERS},             \
+	{"items", required_argument, NULL, IG_SYN_OPT_ITEMS},             \
+	{"authors", required_argument, NULL, IG_SYN_OPT_AUTHORS},         \
+	{"topics", required_argument, NULL, IG_SYN_OPT_TOPICS},           \
+	{"subtopics", required_argument, NULL, IG_SYN_OPT_SUBTOPICS},     \
+	{"days", required_argument, NULL, IG_SYN_OPT_DAYS},               \
+	{"start", required_argument, NULL, IG_SYN_OPT_START},             \
+	{"sessions", required_argument, NULL, IG_SYN_OPT_SESSIONS},       \
+	{"impressions", required_argument, NULL, IG_SYN_OPT_IMPRESSIONS}, \
+	{"follows", required_argument, NULL, IG_SYN_OPT_FOLLOWS},         \
+	{"explore", required_argument, NULL, IG_SYN_OPT_EXPLORE}
+/* Applies world option OPT with argument ARG to P (exits 2 on a bad
+ * value); returns 0 when OPT is not a world option. */
+int ig_synth_params_option(ig_synth_params *p, int opt, const char *arg);
+/* The world and activity options' help lines, with P's defaults. */
+void ig_synth_params_help(FILE *fp);
 /* Fills in derived defaults (authors); returns NULL or what is wrong. */
 const char *ig_synth_params_check(ig_synth_params *p);
 
@@ -206,15 +243,6 @@ void ig_synth_buf_prob(ig_synth_buf *b, double v);
 /* Shortest "%.6g". */
 void ig_synth_buf_double(ig_synth_buf *b, double v);
 void ig_synth_buf_free(ig_synth_buf *b);
-
-/* gzip members made by generator threads: concatenated, they form one
- * valid gzip stream (RFC 1952), so compression runs in parallel and the
- * bytes still depend only on where the text was cut. */
-typedef struct ig_synth_gz ig_synth_gz;
-ig_synth_gz *ig_synth_gz_new(int level);
-/* Appends IN as one complete gzip member to OUT; nothing when IN is empty. */
-void ig_synth_gz_member(ig_synth_gz *z, const char *in, size_t n, ig_synth_buf *out);
-void ig_synth_gz_free(ig_synth_gz *z);
 
 /* Ids: topics "t03" (root) and "t03.02" (leaf), 1-based. */
 void ig_synth_put_topic(ig_synth_buf *b, const ig_synth_world *w, uint32_t leaf_or_root, int is_root);

@@ -1,13 +1,11 @@
 /* Growable text buffers for ig-synth: each generator thread formats its
- * users' records here, and the writer thread copies them out in order. */
+ * users' records here, and the main thread copies them out in order. */
 #include "synth/ig_synth.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <zlib.h>
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
@@ -118,57 +116,4 @@ void ig_synth_buf_free(ig_synth_buf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof *b);
-}
-
-struct ig_synth_gz {
-	z_stream zs;
-};
-
-ig_synth_gz *ig_synth_gz_new(int level)
-{
-	ig_synth_gz *z = ig_calloc(1, sizeof *z);
-
-	if (level < 1 || level > 9)
-		level = 6;
-	if (deflateInit2(&z->zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		ig_die("cannot start zlib");
-	return z;
-}
-
-void ig_synth_gz_member(ig_synth_gz *z, const char *in, size_t n, ig_synth_buf *out)
-{
-	int ret;
-
-	if (n == 0)
-		return;
-	if (deflateReset(&z->zs) != Z_OK)
-		ig_die("zlib deflateReset failed");
-	z->zs.next_in = (unsigned char *)(uintptr_t)in;
-	z->zs.avail_in = 0;
-	do {
-		/* zlib counts in uInt: feed at most 1 GB at a time. */
-		if (z->zs.avail_in == 0 && n > 0) {
-			size_t take = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
-			z->zs.avail_in = (uInt)take;
-			n -= take;
-		}
-		ig_synth_buf_reserve(out, (size_t)1 << 16);
-		z->zs.next_out = (unsigned char *)out->p + out->len;
-		z->zs.avail_out = (uInt)(out->cap - out->len > ((size_t)1 << 30) ? (size_t)1 << 30 : out->cap - out->len);
-		{
-			size_t before = z->zs.avail_out;
-			ret = deflate(&z->zs, n == 0 ? Z_FINISH : Z_NO_FLUSH);
-			if (ret == Z_STREAM_ERROR)
-				ig_die("zlib deflate failed");
-			out->len += before - z->zs.avail_out;
-		}
-	} while (ret != Z_STREAM_END);
-}
-
-void ig_synth_gz_free(ig_synth_gz *z)
-{
-	if (z == NULL)
-		return;
-	deflateEnd(&z->zs);
-	free(z);
 }

@@ -1,5 +1,6 @@
 #include "w2v/ig_w2v_train.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -248,6 +249,10 @@ void ig_w2v_train(ig_w2v_model *m, const ig_w2v_corpus *c, const ig_w2v_vocab *v
 			ep.words += wa[t].wk.words;
 		}
 		ep.loss = ep.examples ? ep.loss / (double)ep.examples : 0;
+		if (!isfinite(ep.loss))
+			ig_die("training diverged in epoch %d (the vectors overflowed): "
+			       "lower --alpha (now %g)%s", e + 1, o->alpha,
+			       c->weighted ? " or the --weights values" : "");
 		ep.seconds = ig_now() - t0;
 		ep.alpha = rate(&sh, (uint64_t)(e + 1) * c->ntok);
 		if (o->epoch_done != NULL)
