@@ -304,6 +304,8 @@ void ig_writer_write(ig_writer *w, const void *data, size_t n)
 {
 	const char *p = data;
 
+	if (n == 0)
+		return; /* DATA may then be NULL, which memcpy must not get */
 	w->bytes += n;
 	while (w->len + n > w->cap) {
 		size_t room = w->cap - w->len;
