@@ -558,7 +558,7 @@ static int cmd_retrieve(int argc, char **argv)
 	ig_ropts o;
 	ig_rbatch_opts bo;
 	ig_rbatch_stats st;
-	ig_rspec *spec = ig_calloc(1, sizeof *spec);
+	ig_rspec *spec;
 	ig_rdata *d;
 	ig_writer *w;
 	uint32_t total = 0;
@@ -578,6 +578,7 @@ static int cmd_retrieve(int argc, char **argv)
 			spec_file = optarg;
 			break;
 		case OPT_PRINT_SPEC:
+			free(spec_text);
 			fputs(ig_rspec_default, stdout);
 			return 0;
 		case 'n':
@@ -649,6 +650,7 @@ static int cmd_retrieve(int argc, char **argv)
 	if (argc - optind != 1)
 		ig_usage_error("expected one events stream");
 	events = argv[optind];
+	spec = ig_calloc(1, sizeof *spec);
 	if (spec_text && spec_file)
 		ig_usage_error("-S and --spec: give one");
 	if (spec_file)

@@ -261,7 +261,8 @@ static void run_batch(pool *p, ig_writer *w, ig_rbatch_stats *st)
 	for (i = 0; i < p->n; i++) {
 		slot *s = &p->slots[i];
 
-		ig_writer_write(w, s->out, s->outlen);
+		if (s->outlen)
+			ig_writer_write(w, s->out, s->outlen);
 		st->candidates += s->ncand;
 		st->users_none += s->ncand == 0;
 		st->users_cold += s->cold != 0;
