@@ -105,6 +105,7 @@ int main(int argc, char **argv)
 	int c, mode = MODE_ONE, nin;
 	char *stdin_path[] = {(char *)"-"};
 	ig_writer *w;
+	ig_pool *pool;
 
 	ig_cli_init(&cli, argc, argv, usage);
 	ig_cooc_opts_default(&o);
@@ -184,7 +185,8 @@ int main(int argc, char **argv)
 	 * that one option list serves both. */
 	if (mode == MODE_REDUCE)
 		items = NULL;
-	o.threads = cli.threads;
+	pool = ig_pool_new(cli.threads);
+	o.pool = pool;
 	o.memory = cli.memory;
 	o.tmpdir = cli.tmpdir;
 	o.verbose = cli.verbosity;
@@ -195,6 +197,7 @@ int main(int argc, char **argv)
 	else
 		ig_cooc_job_count(&job, nin > 0 ? argv[optind] : "-", mode == MODE_MAP);
 	w = ig_cli_open_output(&cli);
+	ig_writer_set_pool(w, pool);
 	if (mode == MODE_MAP) {
 		ig_header_write(w, IG_COOC_PARTIAL_KIND, IG_COOC_PARTIAL_VERSION, ig_cooc_partial_cols, 5,
 				ig_cooc_job_upstream(&job));
@@ -217,5 +220,6 @@ int main(int argc, char **argv)
 			       (unsigned long long)job.records, job.engine,
 			       job.ctx.table ? ig_cooc_table_runs(job.ctx.table) : (size_t)0);
 	ig_cooc_job_free(&job);
+	ig_pool_free(pool);
 	return 0;
 }

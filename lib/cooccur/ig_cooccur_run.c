@@ -110,7 +110,7 @@ void ig_cooc_job_write_neighbors(ig_cooc_job *j, ig_writer *w)
 	sc.z = ig_cooc_total(&c->row, nrows);
 	ig_cooc_topk_init(&topk, j->o.top_k, nrows);
 	if (c->table == NULL) {
-		ig_cooc_rows(c, &sc, &topk, j->o.threads);
+		ig_cooc_rows(c, &sc, &topk);
 		j->pairs = c->terms;
 	} else {
 		j->pairs = ig_cooc_score_table(c, &sc, &topk);
