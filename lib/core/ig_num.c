@@ -151,3 +151,13 @@ const char *ig_format_u64(uint64_t v, char buf[IG_U64_BUF], size_t *len)
 	*len = (size_t)(IG_U64_BUF - i);
 	return buf + i;
 }
+
+size_t ig_put_u64(char *dst, uint64_t v)
+{
+	char tmp[IG_U64_BUF];
+	size_t n;
+	const char *digits = ig_format_u64(v, tmp, &n);
+
+	memcpy(dst, digits, n);
+	return n;
+}
