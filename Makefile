@@ -32,7 +32,7 @@ MANS     := $(sort $(wildcard man/*.1 man/*.5))
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all check unit cli manlint deps builddeps demo install clean fuzz valgrind valgrind-run
+.PHONY: all check unit cli manlint deps builddeps demo install clean fuzz fuzz-check valgrind valgrind-run
 all: $(PROGS)
 
 # Hot loops (files named *_kernel.c) are optimised harder. Binaries run on
@@ -108,18 +108,28 @@ demo: builddeps
 	@$(MAKE) --no-print-directory all
 	@sh testdata/demo/run.sh $(CURDIR)/$(BIN)
 
-# libFuzzer harnesses (clang): make fuzz; then run build-fuzz/fuzz_NAME CORPUS
+# libFuzzer harnesses (clang): make fuzz; then run build-fuzz/fuzz_NAME CORPUS.
+# make fuzz-check replays every corpus and fuzzes each harness for
+# FUZZ_SECONDS (20) s: part of .ci/run.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Ilib -fsanitize=fuzzer-no-link,address,undefined
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 build-fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c -o $@ $<
+	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 build-fuzz/libigfunnel.a: $(LIB_SRC:%.c=build-fuzz/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
-build-fuzz/%: tests/fuzz/%.c build-fuzz/libigfunnel.a
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libigfunnel.a $(LDLIBS)
+build-fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_stdin.h build-fuzz/libigfunnel.a
+	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer -o $@ $< build-fuzz/libigfunnel.a $(LDLIBS)
+
+fuzz-check:
+	@sh tests/deps.sh fuzz || true
+	@if sh tests/deps.sh fuzz 2>/dev/null; then \
+		$(MAKE) --no-print-directory fuzz && sh tests/fuzz/check.sh; \
+	else \
+		echo "fuzz-check: SKIPPED: clang with libFuzzer is missing (see tests/deps.sh fuzz)"; \
+	fi
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
@@ -131,3 +141,4 @@ clean:
 	rm -rf build build-san build-vg build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d)
+-include $(wildcard build-fuzz/lib/*/*.d)

@@ -9,6 +9,7 @@
 #include "cooccur/ig_cooccur_run.h"
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 
 enum {
@@ -190,6 +191,11 @@ int main(int argc, char **argv)
 	o.memory = cli.memory;
 	o.tmpdir = cli.tmpdir;
 	o.verbose = cli.verbosity;
+	{
+		const char *const *inputs = nin > 0 ? (const char *const *)argv + optind : (const char *const *)stdin_path;
+		ig_cli_check_output(cli.output, inputs, nin > 0 ? nin : 1);
+		ig_cli_check_output(cli.output, &items, 1);
+	}
 	ig_cooc_job_init(&job, &o, items, mode == MODE_MAP ? 1 : mode == MODE_REDUCE ? -1 : 0);
 	job.progress = progress;
 	if (mode == MODE_REDUCE)
@@ -199,12 +205,10 @@ int main(int argc, char **argv)
 	w = ig_cli_open_output(&cli);
 	ig_writer_set_pool(w, pool);
 	if (mode == MODE_MAP) {
-		ig_header_write(w, IG_COOC_PARTIAL_KIND, IG_COOC_PARTIAL_VERSION, ig_cooc_partial_cols, 5,
-				ig_cooc_job_upstream(&job));
+		ig_schema_write_header(w, IG_STREAM_COOC_PARTIAL, NULL, 0, ig_cooc_job_upstream(&job));
 		ig_cooc_job_write_partial(&job, w);
 	} else {
-		ig_header_write(w, IG_NEIGHBORS_KIND, IG_NEIGHBORS_VERSION, ig_cooc_neighbors_cols, 4,
-				ig_cooc_job_upstream(&job));
+		ig_schema_write_header(w, IG_STREAM_NEIGHBORS, NULL, 0, ig_cooc_job_upstream(&job));
 		ig_cooc_job_write_neighbors(&job, w);
 	}
 	ig_writer_close(w);

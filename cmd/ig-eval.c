@@ -12,6 +12,7 @@
 #include "eval/ig_eval_baseline.h"
 #include "eval/ig_eval_compare.h"
 #include "eval/ig_eval_io.h"
+#include "eval/ig_eval_ope.h"
 #include "eval/ig_eval_report.h"
 #include "eval/ig_eval_score.h"
 #include "eval/ig_eval_split.h"
@@ -47,7 +48,11 @@ enum {
 	OPT_TSV,
 	OPT_ALPHA,
 	OPT_USERS,
-	OPT_NEIGHBORS
+	OPT_NEIGHBORS,
+	OPT_LOGS,
+	OPT_EVENTS,
+	OPT_TARGET,
+	OPT_REWARD
 };
 
 static void usage_main(FILE *fp)
@@ -60,6 +65,7 @@ static void usage_main(FILE *fp)
 		"  metrics   score a recommendation stream against a test events stream\n"
 		"  compare   paired difference of two systems, from per-user metrics or recommendations\n"
 		"  baseline  write pop, random or itemknn recommendations from train\n"
+		"  ope       off-policy value of a feed from another policy's feed log (IPS, SNIPS, DR)\n"
 		"Run 'ig-eval COMMAND --help' for a command's options; see ig-eval(1).\n");
 	ig_cli_help_common(fp, &cli, 0);
 }
@@ -300,6 +306,8 @@ static int cmd_split(int argc, char **argv)
 		ig_usage_error("--valid-fraction needs --at or --at-fraction; use --valid N|X%% with --holdout");
 	if (cli.output == NULL)
 		ig_usage_error("split: give the output prefix with -o PREFIX");
+	if (cli.output[0] == '\0' || cli.output[strlen(cli.output) - 1] == '/')
+		ig_usage_error("split: -o '%s' is not a prefix of file names (e.g. -o data/ml)", cli.output);
 	if (argc - optind > 1)
 		ig_usage_error("split: one input at most");
 	o.input = optind < argc ? argv[optind] : "-";
@@ -484,6 +492,12 @@ static int cmd_metrics(int argc, char **argv)
 	o.seed = cli.seed;
 	o.memory = cli.memory;
 	o.tmpdir = cli.tmpdir;
+	{
+		const char *inputs[] = {o.recs, o.test, o.train, o.items, o.vectors};
+		ig_cli_check_output(cli.output, inputs, 5);
+		if (by_user_file != NULL)
+			ig_cli_check_output(by_user_file, inputs, 5);
+	}
 	if (by_user && by_user_file == NULL)
 		wu = ig_cli_open_output(&cli);
 	else if (by_user)
@@ -555,6 +569,7 @@ static int cmd_compare(int argc, char **argv)
 	ig_eval_score_opts o;
 	ig_eval_score_stats sta, stb;
 	ig_eval_cmp cmp;
+	ig_eval_user_metrics *ma, *mb;
 	ig_writer *w;
 
 	ig_eval_score_opts_default(&o);
@@ -590,6 +605,10 @@ static int cmd_compare(int argc, char **argv)
 		ig_usage_error("compare: give two inputs, A and B: user-metrics or recommendation streams");
 	a = argv[optind];
 	b = argv[optind + 1];
+	{
+		const char *inputs[] = {a, b, o.test, o.train, o.items, o.vectors};
+		ig_cli_check_output(cli.output, inputs, 6);
+	}
 	compare_sniff(a, b, &a_um, &b_um);
 	memset(&sta, 0, sizeof sta);
 	memset(&stb, 0, sizeof stb);
@@ -610,11 +629,15 @@ static int cmd_compare(int argc, char **argv)
 		o.tmpdir = cli.tmpdir;
 		o.progress = progress;
 		o.recs = a;
-		a = ig_eval_cmp_score_recs(&o, &sta);
+		ma = ig_eval_cmp_score_recs(&o, &sta);
 		o.recs = b;
-		b = ig_eval_cmp_score_recs(&o, &stb);
+		mb = ig_eval_cmp_score_recs(&o, &stb);
+		ig_eval_compare_mem(ma, mb, nrep, cli.seed, level, &cmp);
+		ig_eval_user_metrics_free(ma);
+		ig_eval_user_metrics_free(mb);
+	} else {
+		ig_eval_compare(a, b, nrep, cli.seed, level, &cmp);
 	}
-	ig_eval_compare(a, b, nrep, cli.seed, level, &cmp);
 	if (want_text(table_fmt, tsv_fmt)) {
 		w = open_text_output();
 		ig_eval_cmp_write_text(&cmp, alpha, w);
@@ -690,6 +713,10 @@ static int cmd_baseline(int argc, char **argv)
 	if (o.users && strcmp(o.users, "-") == 0 && strcmp(o.train, "-") == 0)
 		ig_usage_error("baseline: --train and --users cannot both be stdin");
 	o.seed = cli.seed;
+	{
+		const char *inputs[] = {o.train, o.users};
+		ig_cli_check_output(cli.output, inputs, 2);
+	}
 	w = ig_cli_open_output(&cli);
 	ig_baseline_run(&o, w, &st);
 	ig_writer_close(w);
@@ -699,6 +726,82 @@ static int cmd_baseline(int argc, char **argv)
 		       (unsigned long long)st.users, (unsigned long long)st.empty,
 		       (unsigned long long)st.train_events, (unsigned long long)st.train_users,
 		       (unsigned long long)st.items);
+	return 0;
+}
+
+static void usage_ope(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-eval ope --logs FEED_LOG --events EVENTS --target FEED [options]\n"
+		"Off-policy evaluation: what FEED would earn per logged slot, estimated from\n"
+		"the feed log of another policy (user, item, propensity, rank) and the events\n"
+		"that followed, by IPS, self-normalised IPS and doubly robust estimators.\n"
+		"      --logs FILE          the logged feed with propensities (required)\n"
+		"      --events FILE        the events that followed it (required)\n"
+		"      --target FILE        the feed to evaluate: any list by user (required)\n"
+		"      --sort               sort the target by user first (bounded by --memory)\n"
+		"      --reward SPEC        value of each event as TYPE=W,...; types not named keep\n"
+		"                           [like=1,comment=1,share=1,save=1, others 0]\n"
+		"      --bootstrap N        bootstrap replicates over users; 0: no intervals [1000]\n"
+		"      --confidence P       confidence level of the intervals [0.95]\n");
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_SEED | IG_HELP_MEMORY);
+}
+
+static int cmd_ope(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"logs", required_argument, NULL, OPT_LOGS},
+		{"events", required_argument, NULL, OPT_EVENTS},
+		{"target", required_argument, NULL, OPT_TARGET},
+		{"sort", no_argument, NULL, OPT_SORT},
+		{"reward", required_argument, NULL, OPT_REWARD},
+		{"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
+		{"confidence", required_argument, NULL, OPT_CONFIDENCE},
+		{NULL, 0, NULL, 0}
+	};
+	ig_eval_ope_opts o;
+	ig_eval_ope_stats st;
+	ig_writer *w;
+	char err[256];
+	int c;
+
+	begin_sub(usage_ope);
+	ig_eval_ope_default(&o);
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_LOGS: o.logs = optarg; break;
+		case OPT_EVENTS: o.events = optarg; break;
+		case OPT_TARGET: o.target = optarg; break;
+		case OPT_SORT: o.sort = 1; break;
+		case OPT_REWARD:
+			if (ig_event_rewards_parse(optarg, o.reward, err, sizeof err) != 0)
+				ig_usage_error("--reward: %s", err);
+			break;
+		case OPT_BOOTSTRAP: o.bootstrap = (int)ig_cli_int("--bootstrap", optarg, 0, 100000); break;
+		case OPT_CONFIDENCE: o.confidence = ig_cli_double("--confidence", optarg, 0.5, 0.9999); break;
+		default: ig_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		ig_usage_error("ope: unexpected argument '%s'", argv[optind]);
+	if (o.logs == NULL || o.events == NULL || o.target == NULL)
+		ig_usage_error("ope: --logs, --events and --target are all required");
+	o.seed = cli.seed;
+	o.memory = cli.memory;
+	o.tmpdir = cli.tmpdir;
+	{
+		const char *inputs[] = {o.logs, o.events, o.target};
+		ig_cli_check_output(cli.output, inputs, 3);
+	}
+	w = ig_cli_open_output(&cli);
+	ig_eval_ope_run(&o, w, &st);
+	ig_writer_close(w);
+	ig_cli_summary(&cli, "%llu users, %llu logged slots, %llu where the target agrees, %llu events rewarded",
+		       (unsigned long long)st.users, (unsigned long long)st.slots, (unsigned long long)st.matches,
+		       (unsigned long long)st.events);
 	return 0;
 }
 
@@ -712,12 +815,13 @@ int main(int argc, char **argv)
 		{"metrics", cmd_metrics},
 		{"compare", cmd_compare},
 		{"baseline", cmd_baseline},
+		{"ope", cmd_ope},
 	};
 	size_t i;
 
 	ig_cli_init(&cli, argc, argv, usage_main);
 	if (argc < 2)
-		ig_usage_error("give a command: split, metrics, compare or baseline");
+		ig_usage_error("give a command: split, metrics, compare, baseline or ope");
 	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(argv[1], cmds[i].name) == 0) {
 			/* getopt_long's messages then read "ig-eval metrics: ...". */
@@ -734,7 +838,7 @@ int main(int argc, char **argv)
 		while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1)
 			if (!ig_cli_option(&cli, c, optarg))
 				ig_usage_error("unexpected option");
-		ig_usage_error("give a command: split, metrics, compare or baseline");
+		ig_usage_error("give a command: split, metrics, compare, baseline or ope");
 	}
-	ig_usage_error("unknown command '%s' (split, metrics, compare, baseline)", argv[1]);
+	ig_usage_error("unknown command '%s' (split, metrics, compare, baseline, ope)", argv[1]);
 }

@@ -209,6 +209,14 @@ int main(int argc, char **argv)
 	o.tmpdir = cli.tmpdir;
 	o.cli = &cli;
 
+	{
+		const char *stdin_only[] = {"-"};
+		const char *const *inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
+		int ninputs = optind < argc ? argc - optind : 1;
+		ig_cli_check_output(cli.output, inputs, ninputs);
+		if (o.rejects != NULL)
+			ig_cli_check_output(o.rejects, inputs, ninputs);
+	}
 	g = ig_ingest_new(&o);
 	w = ig_cli_open_output(&cli);
 	ig_ingest_begin(g, w);

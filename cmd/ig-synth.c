@@ -13,25 +13,13 @@
 #include "core/ig_num.h"
 #include "core/ig_thread.h"
 #include "synth/ig_synth.h"
+#include "io/ig_schema.h"
+#include "synth/ig_synth_respond.h"
+#include "eval/ig_eval_io.h"
 #include "io/ig_tsv.h"
 #include "io/ig_writer.h"
 
-enum {
-	OPT_USERS = IG_OPT_FIRST_TOOL,
-	OPT_ITEMS,
-	OPT_AUTHORS,
-	OPT_TOPICS,
-	OPT_SUBTOPICS,
-	OPT_DAYS,
-	OPT_START,
-	OPT_SESSIONS,
-	OPT_IMPRESSIONS,
-	OPT_FOLLOWS,
-	OPT_EXPLORE,
-	OPT_STREAM,
-	OPT_STREAMS,
-	OPT_SHARD
-};
+enum { OPT_STREAM = IG_SYN_OPT_END, OPT_STREAMS, OPT_SHARD };
 
 /* Users per work unit: small enough that a unit's text stays a few MB. */
 #define CHUNK_USERS 64
@@ -42,37 +30,21 @@ static uint32_t shard_index, shard_count = 1;
 
 static void usage(FILE *fp)
 {
-	ig_synth_params d;
-
-	ig_synth_params_default(&d);
 	fprintf(fp,
 		"Usage: ig-synth [options] -o DIR\n"
 		"       ig-synth [options] [--stream NAME] [-o FILE]\n"
 		"Generate a synthetic Instagram (topics, items, follows, events) and its\n"
 		"ground truth. With -o DIR every stream goes to DIR/NAME.tsv.gz; with\n"
-		"--stream, or without -o, one stream goes to FILE or stdout.\n"
-		"World:\n"
-		"      --users N        users [%u]\n"
-		"      --items N        items [%u]\n"
-		"      --authors N      authors [items/10]\n"
-		"      --topics N       top-level topics [%u]\n"
-		"      --subtopics N    leaf topics under each top-level topic [%u]\n"
-		"Activity:\n"
-		"      --days N         days of sessions [%u]\n"
-		"      --start TS       first second of the sessions, Unix time [%lld]\n"
-		"      --sessions X     mean sessions per user and day [%g]\n"
-		"      --impressions X  mean impressions per session [%g]\n"
-		"      --follows X      mean follows per user before the start [%g]\n"
-		"      --explore P      share of impressions picked at random [%g]\n"
+		"--stream, or without -o, one stream goes to FILE or stdout.\n");
+	ig_synth_params_help(fp);
+	fprintf(fp,
 		"Streams:\n"
 		"      --stream NAME    write only stream NAME [events]: topics, items,\n"
 		"                       follows, events, truth_interests, truth_impressions,\n"
 		"                       truth_users, truth_items\n"
 		"      --streams LIST   with -o DIR: the streams to write, comma list [all]\n"
 		"      --shard I/N      only the users of shard I of N (stable hash of the id,\n"
-		"                       as ig-ingest --shard); the world streams in full\n",
-		d.users, d.items, d.roots, d.subtopics, d.days, (long long)d.start, d.sessions,
-		d.impressions, d.follows, d.explore);
+		"                       as ig-ingest --shard); the world streams in full\n");
 	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_SEED);
 }
 
@@ -162,12 +134,10 @@ static void write_world_stream(const ig_synth_world *w, int s)
 
 static void open_stream(int s, const char *path, int gz, ig_pool *pool)
 {
-	int ncols;
-	const char *const *cols = ig_synth_stream_cols(s, &ncols);
 
 	writers[s] = ig_writer_open(path, gz ? IG_COMPRESS_GZIP : IG_COMPRESS_NO, cli.level);
 	ig_writer_set_pool(writers[s], pool);
-	ig_header_write(writers[s], ig_synth_stream_name(s), 1, cols, ncols, NULL);
+	ig_schema_write_header(writers[s], ig_synth_stream_kind(s), NULL, 0, NULL);
 }
 
 static void make_dir(const char *dir)
@@ -183,21 +153,77 @@ static void make_dir(const char *dir)
 	ig_die("%s: %s", dir, strerror(errno));
 }
 
+/* ig-synth respond reads feeds with ig-eval's list reader (any stream
+ * with user and item columns, in rank, score or file order). */
+typedef struct feed_ctx {
+	ig_eval_recs *recs;
+	ig_intern *items;
+	const char *name;
+	const char **ids;
+	size_t *lens;
+	uint64_t *lines;
+	size_t cap;
+} feed_ctx;
+
+static int feed_next(void *ctx, const char **user, size_t *user_len, size_t *n, const char *const **items,
+		     const size_t **item_lens, const uint64_t **lines)
+{
+	feed_ctx *f = ctx;
+	ig_eval_rec *recs;
+	size_t k;
+
+	if (!ig_eval_recs_next(f->recs, user, user_len, &recs, n))
+		return 0;
+	if (*n > f->cap) {
+		f->cap = 2 * *n;
+		f->ids = ig_reallocarray(f->ids, f->cap, sizeof *f->ids);
+		f->lens = ig_reallocarray(f->lens, f->cap, sizeof *f->lens);
+		f->lines = ig_reallocarray(f->lines, f->cap, sizeof *f->lines);
+	}
+	for (k = 0; k < *n; k++) {
+		f->ids[k] = ig_intern_str(f->items, recs[k].item);
+		f->lens[k] = ig_intern_len(f->items, recs[k].item);
+		f->lines[k] = recs[k].line;
+	}
+	*items = f->ids;
+	*item_lens = f->lens;
+	*lines = f->lines;
+	return 1;
+}
+
+static const char *feed_name(void *ctx)
+{
+	return ((feed_ctx *)ctx)->name;
+}
+
+static void feed_close(void *ctx)
+{
+	feed_ctx *f = ctx;
+
+	ig_eval_recs_close(f->recs);
+	ig_intern_free(f->items);
+	free(f->ids);
+	free(f->lens);
+	free(f->lines);
+	free(f);
+}
+
+static ig_synth_feed feed_open(const char *path, int sort, const ig_cli *c)
+{
+	feed_ctx *f = ig_calloc(1, sizeof *f);
+	ig_synth_feed feed = {f, feed_next, feed_name, feed_close};
+
+	f->items = ig_intern_new();
+	f->recs = ig_eval_recs_open(path, f->items, sort, c->memory, c->tmpdir);
+	f->name = strcmp(path, "-") == 0 ? "stdin" : path;
+	return feed;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
-		{"users", required_argument, NULL, OPT_USERS},
-		{"items", required_argument, NULL, OPT_ITEMS},
-		{"authors", required_argument, NULL, OPT_AUTHORS},
-		{"topics", required_argument, NULL, OPT_TOPICS},
-		{"subtopics", required_argument, NULL, OPT_SUBTOPICS},
-		{"days", required_argument, NULL, OPT_DAYS},
-		{"start", required_argument, NULL, OPT_START},
-		{"sessions", required_argument, NULL, OPT_SESSIONS},
-		{"impressions", required_argument, NULL, OPT_IMPRESSIONS},
-		{"follows", required_argument, NULL, OPT_FOLLOWS},
-		{"explore", required_argument, NULL, OPT_EXPLORE},
+		IG_SYNTH_WORLD_LONGOPTS,
 		{"stream", required_argument, NULL, OPT_STREAM},
 		{"streams", required_argument, NULL, OPT_STREAMS},
 		{"shard", required_argument, NULL, OPT_SHARD},
@@ -215,44 +241,17 @@ int main(int argc, char **argv)
 	double last_progress = ig_now();
 
 	ig_cli_init(&cli, argc, argv, usage);
+	if (argc > 1 && strcmp(argv[1], "respond") == 0) {
+		static char subname[64];
+		snprintf(subname, sizeof subname, "%s respond", ig_progname);
+		argv[1] = subname;
+		return ig_synth_respond_main(&cli, argc - 1, argv + 1, feed_open);
+	}
 	ig_synth_params_default(&params);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
+		if (ig_cli_option(&cli, c, optarg) || ig_synth_params_option(&params, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_USERS:
-			params.users = (uint32_t)ig_cli_int("--users", optarg, 1, 2000000000);
-			break;
-		case OPT_ITEMS:
-			params.items = (uint32_t)ig_cli_int("--items", optarg, 1, 1000000000);
-			break;
-		case OPT_AUTHORS:
-			params.authors = (uint32_t)ig_cli_int("--authors", optarg, 1, 1000000000);
-			break;
-		case OPT_TOPICS:
-			params.roots = (uint32_t)ig_cli_int("--topics", optarg, 1, 100000);
-			break;
-		case OPT_SUBTOPICS:
-			params.subtopics = (uint32_t)ig_cli_int("--subtopics", optarg, 1, 100000);
-			break;
-		case OPT_DAYS:
-			params.days = (uint32_t)ig_cli_int("--days", optarg, 1, 3650);
-			break;
-		case OPT_START:
-			params.start = ig_cli_int("--start", optarg, 31536000, IG_TS_MAX - 3651LL * 86400);
-			break;
-		case OPT_SESSIONS:
-			params.sessions = ig_cli_double("--sessions", optarg, 0, 1000);
-			break;
-		case OPT_IMPRESSIONS:
-			params.impressions = ig_cli_double("--impressions", optarg, 1, 100000);
-			break;
-		case OPT_FOLLOWS:
-			params.follows = ig_cli_double("--follows", optarg, 0, 1e6);
-			break;
-		case OPT_EXPLORE:
-			params.explore = ig_cli_double("--explore", optarg, 0, 1);
-			break;
 		case OPT_STREAM:
 			stream_name = optarg;
 			if (ig_synth_stream_parse(optarg) < 0)

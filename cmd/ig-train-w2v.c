@@ -10,6 +10,7 @@
 #include "io/ig_engage.h"
 #include "core/ig_err.h"
 #include "io/ig_items.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 #include "io/ig_vectors.h"
 #include "w2v/ig_w2v_corpus.h"
@@ -144,7 +145,6 @@ static void save_vocab(const char *path, const ig_w2v_vocab *v)
 
 static void nearest(const char *load, const char *ids, int k)
 {
-	static const char *const cols[] = {"item", "neighbor", "score", "support"};
 	ig_vectors *v = ig_vectors_load(load);
 	ig_writer *w = ig_cli_open_output(&cli);
 	uint32_t *hit = ig_reallocarray(NULL, (size_t)k, sizeof *hit);
@@ -152,7 +152,7 @@ static void nearest(const char *load, const char *ids, int k)
 	const char *p = ids;
 	unsigned long long queries = 0;
 
-	ig_header_write(w, "neighbors", 1, cols, 4, NULL);
+	ig_schema_write_header(w, IG_STREAM_NEIGHBORS, NULL, 0, NULL);
 	while (*p != '\0') {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p), n, i;
@@ -330,6 +330,12 @@ int main(int argc, char **argv)
 		ig_usage_error("one input at most, got '%s' too", argv[optind]);
 	if ((load != NULL) != (near != NULL))
 		ig_usage_error("--load and --nearest go together");
+	{
+		const char *inputs[] = {input, items_path, load};
+		ig_cli_check_output(cli.output, inputs, 3);
+		if (vocab_path != NULL)
+			ig_cli_check_output(vocab_path, inputs, 3);
+	}
 	if (load != NULL) {
 		nearest(load, near, k);
 		return 0;
@@ -364,7 +370,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < vocab.n; i++)
 		if (!ig_vectors_name_ok(ig_w2v_vocab_word(&vocab, i), ig_w2v_vocab_len(&vocab, i)))
 			ig_die("%s: id '%s' has a space: the word2vec formats cannot hold it",
-			       strcmp(input, "-") == 0 ? "stdin" : input, ig_w2v_vocab_word(&vocab, i));
+			       strcmp(input, "-") == 0 ? "stdin" : input, ig_esc(ig_w2v_vocab_word(&vocab, i)));
 	if (vocab.n == 0)
 		ig_die("%s: no word occurs %llu times or more (--min-count); nothing to learn",
 		       strcmp(input, "-") == 0 ? "stdin" : input, (unsigned long long)min_count);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -183,6 +184,33 @@ void ig_cli_help_common(FILE *fp, const ig_cli *c, unsigned which)
 ig_writer *ig_cli_open_output(const ig_cli *c)
 {
 	return ig_writer_open(c->output, c->compress, c->level);
+}
+
+static int stat_path(const char *path, int std_fd, struct stat *st)
+{
+	if (path == NULL || strcmp(path, "-") == 0)
+		return fstat(std_fd, st) == 0 && S_ISREG(st->st_mode);
+	return stat(path, st) == 0 && S_ISREG(st->st_mode);
+}
+
+void ig_cli_check_output(const char *output, const char *const *inputs, int n)
+{
+	struct stat out, in;
+	int i;
+
+	if (!stat_path(output, STDOUT_FILENO, &out))
+		return;
+	for (i = 0; i < n; i++) {
+		if (inputs[i] == NULL || !stat_path(inputs[i], STDIN_FILENO, &in))
+			continue;
+		if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+			fflush(stdout);
+			fprintf(stderr, "%s: output %s is the same file as input %s: refusing to overwrite it\n",
+				ig_progname, output && strcmp(output, "-") != 0 ? output : "stdout",
+				strcmp(inputs[i], "-") != 0 ? inputs[i] : "stdin");
+			exit(IG_EXIT_USAGE);
+		}
+	}
 }
 
 void ig_cli_progress(const ig_cli *c, const char *fmt, ...)

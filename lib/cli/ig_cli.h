@@ -68,6 +68,12 @@ void ig_cli_help_common(FILE *fp, const ig_cli *c, unsigned which);
 /* Opens -o (or stdout) as DESIGN.md says: gzip unless a terminal or -u. */
 ig_writer *ig_cli_open_output(const ig_cli *c);
 
+/* Refuses (exit 2) to write OUTPUT (NULL or "-": stdout) when it is the
+ * same file as one of the N INPUTS ("-": stdin; NULL entries are
+ * skipped): device and inode are compared, not names, so links and other
+ * spellings of a path are caught. Call before reading any input. */
+void ig_cli_check_output(const char *output, const char *const *inputs, int n);
+
 /* Parse helpers for tool options: exit 2 naming the option on bad values. */
 int64_t ig_cli_int(const char *opt, const char *arg, int64_t min, int64_t max);
 double ig_cli_double(const char *opt, const char *arg, double min, double max);

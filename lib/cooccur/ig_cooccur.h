@@ -227,8 +227,4 @@ void ig_cooc_topk_free(ig_cooc_topk *t);
 uint64_t ig_cooc_write_neighbors(ig_writer *w, const ig_cooc_topk *t, const ig_cooc_side *row,
 				 const ig_cooc_side *col);
 
-extern const char *const ig_cooc_neighbors_cols[4];
-#define IG_NEIGHBORS_KIND "neighbors"
-#define IG_NEIGHBORS_VERSION 1
-
 #endif

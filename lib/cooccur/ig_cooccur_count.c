@@ -41,6 +41,7 @@ void ig_cooc_ctx_free(ig_cooc_ctx *c)
 }
 
 #define BATCH ((size_t)1 << 18)
+#define MIN_BATCH ((size_t)1 << 12)
 
 /* The inserter: pipeline work on a pool thread, one batch at a time, in
  * the order they were made. */
@@ -64,10 +65,14 @@ void ig_cooc_ctx_start_table(ig_cooc_ctx *c)
 	if (c->table != NULL)
 		return;
 	c->table = ig_cooc_table_new(c->o->memory / 2, c->o->tmpdir);
-	c->batch = ig_reallocarray(NULL, BATCH, sizeof *c->batch);
+	/* The batches take at most a sixteenth of --memory (6 MB at most),
+	 * so that a small --memory is honoured, not exceeded by buffers. */
+	c->batch_cap = c->o->memory / 16 / sizeof *c->batch;
+	c->batch_cap = c->batch_cap > BATCH ? BATCH : c->batch_cap < MIN_BATCH ? MIN_BATCH : c->batch_cap;
+	c->batch = ig_reallocarray(NULL, c->batch_cap, sizeof *c->batch);
 	c->batch_len = 0;
 	if (c->o->pool != NULL && ig_pool_threads(c->o->pool) > 1) {
-		c->spare = ig_reallocarray(NULL, BATCH, sizeof *c->spare);
+		c->spare = ig_reallocarray(NULL, c->batch_cap, sizeof *c->spare);
 		c->inserter = ig_pipe_new(c->o->pool, 1, insert_batch, batch_inserted, c);
 	}
 }
@@ -105,7 +110,7 @@ void ig_cooc_drain(ig_cooc_ctx *c)
 
 static inline void batch_term(ig_cooc_ctx *c, uint64_t key, uint64_t w, uint64_t s)
 {
-	if (c->batch_len == BATCH)
+	if (c->batch_len == c->batch_cap)
 		send_batch(c);
 	c->batch[c->batch_len].key = key;
 	c->batch[c->batch_len].w = w;

@@ -46,7 +46,7 @@ typedef struct ig_cooc_ctx {
 	 * inserts a batch while the next is made (the same order of
 	 * inserts, so the same table and runs). */
 	ig_cooc_pair *batch, *spare;
-	size_t batch_len;
+	size_t batch_len, batch_cap;
 	ig_pipe *inserter;      /* NULL: inserts on the caller's thread */
 	ig_cooc_handed handed[2];
 	unsigned nhanded;
@@ -97,9 +97,6 @@ void ig_cooc_swing(ig_cooc_ctx *c);
 uint64_t ig_cooc_score_table(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk);
 
 /* Map/reduce partial counts (text; see ig-cooccur(1)). */
-#define IG_COOC_PARTIAL_KIND "cooccur-partial"
-#define IG_COOC_PARTIAL_VERSION 1
-extern const char *const ig_cooc_partial_cols[5];
 /* Writes the sums and the table's pairs; returns the records written
  * and stores the number of pairs in *PAIRS. */
 uint64_t ig_cooc_partial_write(ig_cooc_ctx *c, ig_writer *w, uint64_t *pairs);

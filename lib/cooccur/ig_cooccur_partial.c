@@ -19,8 +19,8 @@
 #include "core/ig_err.h"
 #include "core/ig_num.h"
 #include "io/ig_reader.h"
+#include "io/ig_schema.h"
 
-const char *const ig_cooc_partial_cols[5] = {"type", "a", "b", "weight", "support"};
 
 static void put_id(ig_writer *w, const ig_intern *ids, uint32_t id)
 {
@@ -96,7 +96,7 @@ static uint32_t need_id(const char *name, long ln, int field, const char *col, c
 	size_t len = strlen(s);
 
 	if (!ig_valid_id(s, len))
-		ig_die_at(name, ln, "field %d (%s): invalid id '%s'", field, col, s);
+		ig_die_at(name, ln, "field %d (%s): invalid id '%s'", field, col, ig_esc(s));
 	return ig_intern_add(ids, s, len);
 }
 
@@ -105,23 +105,23 @@ static uint64_t need_u64(const char *name, long ln, int field, const char *col, 
 	uint64_t v;
 
 	if (ig_parse_u64(s, UINT64_MAX, &v) != 0)
-		ig_die_at(name, ln, "field %d (%s): not a count '%s'", field, col, s);
+		ig_die_at(name, ln, "field %d (%s): not a count '%s'", field, col, ig_esc(s));
 	return v;
 }
 
 static void check_header(const char *name, long ln, const char *line)
 {
+	const ig_schema *s = ig_schema_of(IG_STREAM_COOC_PARTIAL);
 	ig_header h;
-	char err[256];
+	char err[512];
 
 	memset(&h, 0, sizeof h);
 	if (ig_header_parse(line, &h, err, sizeof err) != 0)
 		ig_die_at(name, ln, "%s", err);
-	if (strcmp(h.kind, IG_COOC_PARTIAL_KIND) != 0)
-		ig_die_at(name, ln, "expected a %s stream, got %s", IG_COOC_PARTIAL_KIND, h.kind);
-	if (h.version != IG_COOC_PARTIAL_VERSION)
-		ig_die_at(name, ln, "%s stream version %d, expected %d", IG_COOC_PARTIAL_KIND, h.version,
-			  IG_COOC_PARTIAL_VERSION);
+	if (strcmp(h.kind, s->kind) != 0)
+		ig_die_at(name, ln, "expected a %s stream, got %s", s->kind, h.kind);
+	if (h.version != s->version)
+		ig_die_at(name, ln, "%s stream version %d, expected %d", s->kind, h.version, s->version);
 	ig_header_free(&h);
 }
 
@@ -133,6 +133,7 @@ void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path)
 	char *line, *f[6];
 	ssize_t len;
 
+	ig_reader_set_strict(r);
 	ig_cooc_ctx_start_table(c);
 	while ((len = ig_reader_getline(r, &line)) >= 0) {
 		long ln = ig_reader_lineno(r);
@@ -148,7 +149,8 @@ void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path)
 			continue;
 		}
 		if (!have_header)
-			ig_die_at(name, ln, "expected a %s stream, got no header", IG_COOC_PARTIAL_KIND);
+			ig_die_at(name, ln, "expected a %s stream, got no header",
+			  ig_schema_of(IG_STREAM_COOC_PARTIAL)->kind);
 		n = ig_split_tabs(line, f, 6);
 		if (n != 5)
 			ig_die_at(name, ln, "expected 5 fields, got %d", n);
@@ -188,17 +190,18 @@ void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path)
 			else
 				b = need_id(name, ln, 3, "b", f[2], c->vocab);
 			if (!c->bipartite && a == b)
-				ig_die_at(name, ln, "field 3 (b): an entity paired with itself '%s'", f[2]);
+				ig_die_at(name, ln, "field 3 (b): an entity paired with itself '%s'", ig_esc(f[2]));
 			ig_cooc_side_reserve(&c->row, ig_intern_count(c->vocab));
 			if (c->bipartite)
 				ig_cooc_side_reserve(&c->col, ig_intern_count(c->col.ids));
 			ig_cooc_add_pair(c, a, b, w, s);
 			break;
 		default:
-			ig_die_at(name, ln, "field 1 (type): not m, n, p, q or s '%s'", f[0]);
+			ig_die_at(name, ln, "field 1 (type): not m, n, p, q or s '%s'", ig_esc(f[0]));
 		}
 	}
 	if (!have_header)
-		ig_die_at(name, 1, "expected a %s stream, got no header", IG_COOC_PARTIAL_KIND);
+		ig_die_at(name, 1, "expected a %s stream, got no header",
+			  ig_schema_of(IG_STREAM_COOC_PARTIAL)->kind);
 	ig_reader_close(r);
 }

@@ -34,42 +34,63 @@ void ig_cooc_job_init(ig_cooc_job *j, const ig_cooc_opts *o, const char *items_p
 	ig_cooc_ctx_init(&j->ctx, &j->o, j->vocab, j->items);
 }
 
-void ig_cooc_job_count(ig_cooc_job *j, const char *events, int map)
+/* Counts one user's history (E, N in time order); 0 when the user is
+ * outside the shard and not counted at all. */
+static int count_user(ig_cooc_ctx *c, const ig_cooc_opts *o, const ig_engagement *e, size_t n,
+		       const char *user, size_t user_len)
 {
-	const ig_cooc_opts *o = &j->o;
-	ig_cooc_ctx *c = &j->ctx;
 	int swing = o->score == IG_COOC_SWING;
-	int rows = !map && o->engine != IG_COOC_ENGINE_PAIRS && rows_possible(o);
-	ig_history h;
+	int in_shard = o->nshards <= 1 || ig_shard_of(user, user_len, o->nshards) == o->shard;
 
-	j->g = ig_engage_open(events, &o->engage, j->vocab);
-	c->keep_sets = swing || rows;
+	if (!in_shard && !swing)
+		return 0;
+	if (o->max_history > 0 && n > o->max_history) {
+		e += n - o->max_history;
+		n = (size_t)o->max_history;
+	}
+	c->skip_sums = !in_shard;
+	ig_cooc_user(c, e, n);
+	/* Too many sets for memory: fall back to the pair table. */
+	if (c->keep_sets && !swing && o->engine == IG_COOC_ENGINE_AUTO &&
+	    ig_cooc_sets_memory(&c->sets) > o->memory / 2)
+		ig_cooc_sets_to_table(c);
+	return 1;
+}
+
+static void count_begin(ig_cooc_ctx *c, const ig_cooc_opts *o, int map)
+{
+	int rows = !map && o->engine != IG_COOC_ENGINE_PAIRS && rows_possible(o);
+
+	c->keep_sets = o->score == IG_COOC_SWING || rows;
 	if (!c->keep_sets)
 		ig_cooc_ctx_start_table(c);
-	while (ig_engage_next(j->g, &h)) {
-		const ig_engagement *e = h.e;
-		size_t n = h.n;
-		int in_shard = o->nshards <= 1 || ig_shard_of(h.user, h.user_len, o->nshards) == o->shard;
-		if (!in_shard && !swing)
-			continue;
-		if (o->max_history > 0 && n > o->max_history) {
-			e += n - o->max_history;
-			n = (size_t)o->max_history;
-		}
-		c->skip_sums = !in_shard;
-		ig_cooc_user(c, e, n);
-		if (j->progress && (c->users & 0xffff) == 0)
-			j->progress(c->users, ig_engage_stats_get(j->g)->events);
-		/* Too many sets for memory: fall back to the pair table. */
-		if (c->keep_sets && !swing && o->engine == IG_COOC_ENGINE_AUTO &&
-		    ig_cooc_sets_memory(&c->sets) > o->memory / 2)
-			ig_cooc_sets_to_table(c);
-	}
+}
+
+/* After the last user: Swing's terms; the engine that ran. */
+static const char *count_end(ig_cooc_ctx *c, const ig_cooc_opts *o)
+{
+	int swing = o->score == IG_COOC_SWING;
+
 	c->skip_sums = 0;
-	j->events = ig_engage_stats_get(j->g)->events;
 	if (swing)
 		ig_cooc_swing(c);
-	j->engine = c->keep_sets && !swing ? "rows" : "pairs";
+	return c->keep_sets && !swing ? "rows" : "pairs";
+}
+
+void ig_cooc_job_count(ig_cooc_job *j, const char *events, int map)
+{
+	ig_cooc_ctx *c = &j->ctx;
+	ig_history h;
+
+	j->g = ig_engage_open(events, &j->o.engage, j->vocab);
+	count_begin(c, &j->o, map);
+	while (ig_engage_next(j->g, &h)) {
+		if (count_user(c, &j->o, h.e, h.n, h.user, h.user_len) && j->progress &&
+		    (c->users & 0xffff) == 0)
+			j->progress(c->users, ig_engage_stats_get(j->g)->events);
+	}
+	j->events = ig_engage_stats_get(j->g)->events;
+	j->engine = count_end(c, &j->o);
 }
 
 void ig_cooc_job_reduce(ig_cooc_job *j, char **paths, int npaths)
@@ -90,34 +111,61 @@ const ig_header *ig_cooc_job_upstream(const ig_cooc_job *j)
 	return j->g ? ig_engage_header(j->g) : NULL;
 }
 
-void ig_cooc_job_write_neighbors(ig_cooc_job *j, ig_writer *w)
+/* Scores the counts into TOPK (initialised here); returns the pairs
+ * scored. SC gets the scorer (its sides are C's). */
+static uint64_t score_topk(ig_cooc_ctx *c, const ig_cooc_opts *o, uint32_t nrows, ig_cooc_scorer *sc,
+			   ig_cooc_topk *topk)
 {
-	ig_cooc_ctx *c = &j->ctx;
-	ig_cooc_scorer sc;
-	ig_cooc_topk topk;
-	uint32_t nrows = ig_intern_count(j->vocab);
+	uint64_t pairs;
 
 	ig_cooc_side_reserve(&c->row, nrows);
 	ig_cooc_side_rank(&c->row);
 	if (c->bipartite)
 		ig_cooc_side_rank(&c->col);
-	memset(&sc, 0, sizeof sc);
-	sc.score = j->o.score;
-	sc.shrink = ig_cooc_shrink(&j->o);
-	sc.min_support = j->o.min_support;
-	sc.row = &c->row;
-	sc.col = c->bipartite ? &c->col : &c->row;
-	sc.z = ig_cooc_total(&c->row, nrows);
-	ig_cooc_topk_init(&topk, j->o.top_k, nrows);
+	memset(sc, 0, sizeof *sc);
+	sc->score = o->score;
+	sc->shrink = ig_cooc_shrink(o);
+	sc->min_support = o->min_support;
+	sc->row = &c->row;
+	sc->col = c->bipartite ? &c->col : &c->row;
+	sc->z = ig_cooc_total(&c->row, nrows);
+	ig_cooc_topk_init(topk, o->top_k, nrows);
 	if (c->table == NULL) {
-		ig_cooc_rows(c, &sc, &topk);
-		j->pairs = c->terms;
+		ig_cooc_rows(c, sc, topk);
+		pairs = c->terms;
 	} else {
-		j->pairs = ig_cooc_score_table(c, &sc, &topk);
+		pairs = ig_cooc_score_table(c, sc, topk);
 	}
-	ig_cooc_topk_finish(&topk);
-	j->records = ig_cooc_write_neighbors(w, &topk, &c->row, sc.col);
+	ig_cooc_topk_finish(topk);
+	return pairs;
+}
+
+void ig_cooc_job_write_neighbors(ig_cooc_job *j, ig_writer *w)
+{
+	ig_cooc_scorer sc;
+	ig_cooc_topk topk;
+
+	j->pairs = score_topk(&j->ctx, &j->o, ig_intern_count(j->vocab), &sc, &topk);
+	j->records = ig_cooc_write_neighbors(w, &topk, &j->ctx.row, sc.col);
 	ig_cooc_topk_free(&topk);
+}
+
+void ig_cooc_histories(const ig_cooc_opts *o, ig_intern *vocab, const ig_history *h, size_t nusers,
+		       ig_cooc_topk *topk)
+{
+	ig_cooc_ctx c;
+	ig_cooc_scorer sc;
+	size_t u;
+
+	if (o->entity == IG_COOC_ENTITY_ITEM_AUTHOR)
+		ig_die("internal error: ig_cooc_histories pairs entities of one kind");
+	ig_cooc_ctx_init(&c, o, vocab, NULL);
+	count_begin(&c, o, 0);
+	for (u = 0; u < nusers; u++)
+		count_user(&c, o, h[u].e, h[u].n, h[u].user, h[u].user_len);
+	count_end(&c, o);
+	score_topk(&c, o, ig_intern_count(vocab), &sc, topk);
+	ig_cooc_ctx_free(&c);
 }
 
 void ig_cooc_job_write_partial(ig_cooc_job *j, ig_writer *w)

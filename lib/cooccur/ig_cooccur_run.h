@@ -1,6 +1,6 @@
 /* The three ways ig-cooccur runs: count and score in one process, map
  * (partial counts of a shard of users) and reduce (partial counts ->
- * scores). */
+ * scores); and the same count and score over histories in memory. */
 #ifndef IG_COOCCUR_RUN_H
 #define IG_COOCCUR_RUN_H
 
@@ -33,5 +33,15 @@ const ig_header *ig_cooc_job_upstream(const ig_cooc_job *j);
 void ig_cooc_job_write_neighbors(ig_cooc_job *j, ig_writer *w);
 void ig_cooc_job_write_partial(ig_cooc_job *j, ig_writer *w);
 void ig_cooc_job_free(ig_cooc_job *j);
+
+/* In memory: the neighbours of every entity of VOCAB from NUSERS
+ * histories (ids numbered in VOCAB, each history in time order), as
+ * ig-cooccur computes them from an events stream with options O (window,
+ * decay, user weight, --max-history, shard, score, top_k, min_support,
+ * shrink, engine, threads, memory; entities of one kind). TOPK is
+ * initialised here, each list best first (ig_cooc_topk_finish); free it
+ * with ig_cooc_topk_free. */
+void ig_cooc_histories(const ig_cooc_opts *o, ig_intern *vocab, const ig_history *h, size_t nusers,
+		       ig_cooc_topk *topk);
 
 #endif

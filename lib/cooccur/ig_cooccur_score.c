@@ -8,7 +8,6 @@
 #include "core/ig_err.h"
 #include "core/ig_num.h"
 
-const char *const ig_cooc_neighbors_cols[4] = {"item", "neighbor", "score", "support"};
 
 static const char *const score_names[] = {"count", "cosine", "jaccard", "lift", "pmi", "swing"};
 

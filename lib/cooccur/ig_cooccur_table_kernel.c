@@ -11,7 +11,8 @@
 
 #define EMPTY UINT64_MAX
 #define MAX_FANIN 64
-#define RUN_BUF 4096 /* records per run cursor buffer */
+#define RUN_BUF 4096 /* records per run cursor buffer, at most */
+#define MIN_RUN_BUF 256
 #define MIN_CAP ((size_t)1 << 12)
 #define PREFETCH_AHEAD 8
 
@@ -27,6 +28,7 @@ struct ig_cooc_table {
 	ig_cooc_pair *slot;
 	size_t cap, mask, count, limit;
 	size_t max_cap;        /* largest capacity the budget allows */
+	size_t run_buf;        /* records per cursor buffer: MAX_FANIN of them fit the budget */
 	uint64_t peak;
 	char *tmpdir;
 	FILE **runs;
@@ -75,6 +77,8 @@ ig_cooc_table *ig_cooc_table_new(uint64_t memory, const char *tmpdir)
 	while ((uint64_t)cap * 2 * sizeof(ig_cooc_pair) * 17 / 10 <= budget)
 		cap *= 2;
 	t->max_cap = cap;
+	t->run_buf = budget / MAX_FANIN / sizeof(ig_cooc_pair);
+	t->run_buf = t->run_buf > RUN_BUF ? RUN_BUF : t->run_buf < MIN_RUN_BUF ? MIN_RUN_BUF : t->run_buf;
 	t->tmpdir = ig_strdup(dir && *dir ? dir : "/tmp");
 	alloc_slots(t, MIN_CAP < cap ? MIN_CAP : cap);
 	return t;
@@ -247,7 +251,7 @@ static int cursor_fill(const ig_cooc_table *t, cursor *c)
 		return 1;
 	if (c->fp == NULL)
 		return 0;
-	c->len = fread(c->buf, sizeof *c->buf, RUN_BUF, c->fp);
+	c->len = fread(c->buf, sizeof *c->buf, t->run_buf, c->fp);
 	if (c->len == 0 && ferror(c->fp))
 		ig_die("read error on a temporary file in %s", t->tmpdir);
 	c->pos = 0;
@@ -277,7 +281,7 @@ static void merge_start(ig_cooc_table *t, FILE **fps, size_t nfps, const ig_cooc
 	t->heap_len = 0;
 	for (i = 0; i < nfps; i++) {
 		t->cur[i].fp = fps[i];
-		t->cur[i].buf = ig_reallocarray(NULL, RUN_BUF, sizeof *t->cur[i].buf);
+		t->cur[i].buf = ig_reallocarray(NULL, t->run_buf, sizeof *t->cur[i].buf);
 	}
 	if (mem != NULL) {
 		t->cur[nfps].buf = (ig_cooc_pair *)mem;

@@ -149,7 +149,12 @@ static int parse_whole(const char *s, size_t len, int64_t *out)
 		neg = 1;
 		i = 1;
 	}
-	if (i == len || len - i > 18)
+	if (i == len)
+		return -1;
+	/* Leading zeros do not count towards the 18 digits that fit. */
+	while (len - i > 1 && s[i] == '0')
+		i++;
+	if (len - i > 18)
 		return -1;
 	for (; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')

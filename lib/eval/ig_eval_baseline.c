@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "cooccur/ig_cooccur_run.h"
 #include "eval/ig_eval_io.h"
 #include "core/ig_intern.h"
 #include "core/ig_rng.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 
 static const char *const baseline_names[] = {"pop", "random", "itemknn"};
@@ -132,14 +134,14 @@ static uint32_t new_gen(model *m)
 
 static void load(model *m, ig_baseline_stats *st)
 {
-	ig_eval_events *e = ig_eval_events_open(m->o->train, NULL);
-	ig_eval_group g = {0};
+	ig_user_events_reader *e = ig_user_events_open(m->o->train, NULL);
+	ig_user_group g = {0};
 	uint32_t *stamp = NULL, gen = 0;
 	size_t cap = 0, i;
 
 	m->users = ig_intern_new();
 	m->items = ig_intern_new();
-	while (ig_eval_events_next(e, &g)) {
+	while (ig_user_events_next(e, &g)) {
 		ig_intern_add(m->users, g.user, g.user_len);
 		/* Two generations per user: one for positives, one for seen. */
 		gen += 2;
@@ -170,10 +172,10 @@ static void load(model *m, ig_baseline_stats *st)
 		csr_row_end(&m->pos);
 		csr_row_end(&m->seen);
 	}
-	st->train_events = ig_eval_events_count(e);
+	st->train_events = ig_user_events_count(e);
 	st->train_users = m->pos.nrows;
-	ig_eval_group_free(&g);
-	ig_eval_events_close(e);
+	ig_user_group_free(&g);
+	ig_user_events_close(e);
 	free(stamp);
 	m->nitems = ig_intern_count(m->items);
 	st->items = m->nitems;
@@ -208,67 +210,48 @@ static void load(model *m, ig_baseline_stats *st)
 }
 
 /* The k most similar items of every item: cosine of their user sets,
- * |U_i ∩ U_j| / sqrt(|U_i| |U_j|), from co-occurrence counts. */
+ * |U_i ∩ U_j| / sqrt(|U_i| |U_j|), as ig-cooccur --score cosine computes
+ * it from histories of weight 1 (ties by id, bytewise). */
 static void fit_knn(model *m)
 {
-	size_t k = (size_t)m->o->neighbors, *istart, i, u;
-	uint32_t *iusers, *fill, it;
+	size_t k = (size_t)m->o->neighbors, u, i;
 	const csr *p = &m->pos;
+	ig_engagement *e = ig_malloc((p->nnz + 1) * sizeof *e);
+	ig_history *h = ig_malloc((p->nrows + 1) * sizeof *h);
+	ig_cooc_opts co;
+	ig_cooc_topk topk;
+	uint32_t it;
 
-	istart = ig_calloc((size_t)m->nitems + 2, sizeof *istart);
-	for (i = 0; i < p->nnz; i++)
-		istart[p->list[i] + 1]++;
-	for (it = 0; it < m->nitems; it++)
-		istart[it + 1] += istart[it];
-	iusers = ig_malloc((p->nnz + 1) * sizeof *iusers);
-	fill = ig_calloc((size_t)m->nitems + 1, sizeof *fill);
-	for (u = 0; u < p->nrows; u++)
-		for (i = p->start[u]; i < p->start[u + 1]; i++) {
-			uint32_t j = p->list[i];
-
-			iusers[istart[j] + fill[j]++] = (uint32_t)u;
-		}
-	free(fill);
+	for (i = 0; i < p->nnz; i++) {
+		e[i].ts = 0;
+		e[i].id = p->list[i];
+		e[i].weight = 1;
+	}
+	for (u = 0; u < p->nrows; u++) {
+		h[u].user = ig_intern_str(m->users, (uint32_t)u);
+		h[u].user_len = ig_intern_len(m->users, (uint32_t)u);
+		h[u].e = e + p->start[u];
+		h[u].n = p->start[u + 1] - p->start[u];
+	}
+	ig_cooc_opts_default(&co);
+	co.score = IG_COOC_COSINE;
+	co.top_k = (uint32_t)k;
+	ig_cooc_histories(&co, m->items, h, p->nrows, &topk);
+	free(h);
+	free(e);
 	m->nb_item = ig_malloc(((size_t)m->nitems * k + 1) * sizeof *m->nb_item);
 	m->nb_sim = ig_malloc(((size_t)m->nitems * k + 1) * sizeof *m->nb_sim);
 	m->nb_n = ig_calloc((size_t)m->nitems + 1, sizeof *m->nb_n);
-	sort_model = m;
-	for (it = 0; it < m->nitems; it++) {
-		size_t nt = 0, a, b;
-		double ni = (double)(istart[it + 1] - istart[it]);
+	for (it = 0; it < m->nitems && it < topk.cap; it++) {
+		uint32_t a;
 
-		for (a = istart[it]; a < istart[it + 1]; a++) {
-			uint32_t uu = iusers[a];
-
-			for (b = p->start[uu]; b < p->start[uu + 1]; b++) {
-				uint32_t j = p->list[b];
-
-				if (j == it)
-					continue;
-				if (m->acc[j] == 0)
-					m->touched[nt++] = j;
-				m->acc[j] += 1;
-			}
+		for (a = 0; a < topk.len[it]; a++) {
+			m->nb_item[(size_t)it * k + a] = topk.lists[it][a].nb;
+			m->nb_sim[(size_t)it * k + a] = (float)topk.lists[it][a].score;
 		}
-		for (a = 0; a < nt; a++) {
-			uint32_t j = m->touched[a];
-			double nj = (double)(istart[j + 1] - istart[j]);
-
-			m->cand[a].item = j;
-			m->cand[a].score = m->acc[j] / sqrt(ni * nj);
-			m->acc[j] = 0;
-		}
-		qsort(m->cand, nt, sizeof *m->cand, cmp_scored);
-		if (nt > k)
-			nt = k;
-		for (a = 0; a < nt; a++) {
-			m->nb_item[(size_t)it * k + a] = m->cand[a].item;
-			m->nb_sim[(size_t)it * k + a] = (float)m->cand[a].score;
-		}
-		m->nb_n[it] = (uint32_t)nt;
+		m->nb_n[it] = topk.len[it];
 	}
-	free(istart);
-	free(iusers);
+	ig_cooc_topk_free(&topk);
 }
 
 static void put_rec(ig_writer *w, const char *user, size_t ulen, const model *m, uint32_t item,
@@ -376,10 +359,9 @@ static uint64_t recommend(model *m, ig_writer *w, const char *user, size_t ulen,
 
 void ig_baseline_run(const ig_baseline_opts *o, ig_writer *w, ig_baseline_stats *st)
 {
-	static const char *const cols[] = {"user", "item", "sources", "score"};
 	model m;
-	ig_eval_events *ue = NULL;
-	ig_eval_group g = {0};
+	ig_user_events_reader *ue = NULL;
+	ig_user_group g = {0};
 	const ig_header *up;
 
 	memset(&m, 0, sizeof m);
@@ -389,14 +371,14 @@ void ig_baseline_run(const ig_baseline_opts *o, ig_writer *w, ig_baseline_stats 
 	if (o->method == IG_BASELINE_ITEMKNN)
 		fit_knn(&m);
 	if (o->users) {
-		ue = ig_eval_events_open(o->users, NULL);
-		up = ig_eval_events_header(ue);
+		ue = ig_user_events_open(o->users, NULL);
+		up = ig_user_events_header(ue);
 	} else {
 		up = NULL;
 	}
-	ig_header_write(w, "candidates", 1, cols, 4, up);
+	ig_schema_write_header_prefix(w, IG_STREAM_CANDIDATES, 4, up);
 	if (ue) {
-		while (ig_eval_events_next(ue, &g)) {
+		while (ig_user_events_next(ue, &g)) {
 			uint32_t u = ig_intern_find(m.users, g.user, g.user_len);
 			uint64_t n = recommend(&m, w, g.user, g.user_len, u == IG_INTERN_NONE ? m.pos.nrows : u);
 
@@ -404,8 +386,8 @@ void ig_baseline_run(const ig_baseline_opts *o, ig_writer *w, ig_baseline_stats 
 			st->records += n;
 			st->empty += n == 0;
 		}
-		ig_eval_group_free(&g);
-		ig_eval_events_close(ue);
+		ig_user_group_free(&g);
+		ig_user_events_close(ue);
 	} else {
 		for (size_t u = 0; u < m.pos.nrows; u++) {
 			uint64_t n = recommend(&m, w, ig_intern_str(m.users, (uint32_t)u),

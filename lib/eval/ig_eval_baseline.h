@@ -12,8 +12,9 @@
  *            items restricted to each item's k nearest neighbours
  *            (Deshpande & Karypis, ACM TOIS 22(1), 2004)
  *
- * Memory: the train matrix (about 8 bytes per distinct user-item pair,
- * twice for itemknn) and, for itemknn, k neighbours per item. */
+ * Memory: the train matrix (about 8 bytes per distinct user-item pair);
+ * itemknn adds 24 bytes per pair while lib/cooccur computes the
+ * similarities, and k neighbours per item. */
 #ifndef IG_EVAL_BASELINE_H
 #define IG_EVAL_BASELINE_H
 

@@ -11,11 +11,11 @@
 #include "eval/ig_eval_io.h"
 #include "eval/ig_eval_report.h"
 #include "core/ig_num.h"
+#include "io/ig_schema.h"
 #include "io/ig_reader.h"
 #include "io/ig_tsv.h"
 
 #define MAX_COLS 1024
-#define MAX_TEMPS 8
 
 int ig_eval_cmp_is_user_metrics(const char *path)
 {
@@ -26,71 +26,122 @@ int ig_eval_cmp_is_user_metrics(const char *path)
 
 	if (ig_reader_getline(r, &line) >= 0 && strncmp(line, "#ig:", 4) == 0 &&
 	    ig_header_parse(line, &h, err, sizeof err) == 0) {
-		is = strcmp(h.kind, IG_EVAL_USER_METRICS_KIND) == 0;
+		is = ig_schema_find(h.kind) == IG_STREAM_USER_METRICS;
 		ig_header_free(&h);
 	}
 	ig_reader_close(r);
 	return is;
 }
 
-/* The temporary user-metrics files, removed at exit. */
-static char *temps[MAX_TEMPS];
-static int ntemps;
+struct ig_eval_user_metrics {
+	ig_header h;       /* the user-metrics columns, "user" first */
+	char *users;       /* ids, NUL-terminated, back to back */
+	size_t users_len, users_cap;
+	size_t *user_off;
+	double *v;         /* per user, the ncols - 1 values after "user" */
+	size_t n, cap;
+};
 
-static void remove_temps(void)
+/* A value as "metrics --by-user" prints it and compare reads it back. */
+static double as_printed(double v)
 {
-	while (ntemps > 0) {
-		ntemps--;
-		unlink(temps[ntemps]);
-		free(temps[ntemps]);
-		temps[ntemps] = NULL;
-	}
+	char buf[64];
+
+	if (isnan(v))
+		return v;
+	if (v == 0.0)
+		return 0.0; /* no "-0" */
+	snprintf(buf, sizeof buf, "%.6g", v);
+	return strtod(buf, NULL);
 }
 
-static char *make_temp(const char *tmpdir)
+static void keep_row(void *arg, const char *user, size_t user_len, const double *v, int n)
+{
+	ig_eval_user_metrics *m = arg;
+	size_t width = (size_t)m->h.ncols - 1;
+	int i;
+
+	if ((size_t)n != width)
+		ig_die("internal error: %d per-user values for %zu columns", n, width);
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 1024;
+		m->user_off = ig_reallocarray(m->user_off, m->cap, sizeof *m->user_off);
+		m->v = ig_reallocarray(m->v, m->cap, width * sizeof *m->v);
+	}
+	if (m->users_len + user_len + 1 > m->users_cap) {
+		m->users_cap = 2 * (m->users_len + user_len + 1) + 4096;
+		m->users = ig_realloc(m->users, m->users_cap);
+	}
+	memcpy(m->users + m->users_len, user, user_len);
+	m->users[m->users_len + user_len] = '\0';
+	m->user_off[m->n] = m->users_len;
+	m->users_len += user_len + 1;
+	for (i = 0; i < n; i++)
+		m->v[m->n * width + (size_t)i] = as_printed(v[i]);
+	m->n++;
+}
+
+/* The directory for --sort's spills must be usable: checked before the
+ * long work, as when compare wrote its per-user rows there. */
+static void check_tmpdir(const char *tmpdir)
 {
 	const char *dir = tmpdir ? tmpdir : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	size_t len = strlen(dir) + 32;
-	char *path = ig_malloc(len);
-	int fd;
 
-	if (ntemps == MAX_TEMPS)
-		ig_die("too many temporary files (at most %d)", MAX_TEMPS);
-	if (ntemps == 0 && atexit(remove_temps) != 0)
-		ig_die("cannot register the removal of temporary files");
-	snprintf(path, len, "%s/ig-eval-cmp.XXXXXX", dir);
-	fd = mkstemp(path);
-	if (fd < 0)
+	if (access(dir, W_OK | X_OK) != 0)
 		ig_die("%s: cannot create a temporary file: %s", dir, strerror(errno));
-	close(fd);
-	temps[ntemps++] = path;
-	return path;
 }
 
-const char *ig_eval_cmp_score_recs(const ig_eval_score_opts *o, ig_eval_score_stats *st)
+ig_eval_user_metrics *ig_eval_cmp_score_recs(const ig_eval_score_opts *o, ig_eval_score_stats *st)
 {
 	ig_eval_score_opts so = *o;
 	ig_eval_table table = {0};
-	const char *path = make_temp(o->tmpdir);
+	ig_eval_user_metrics *m;
+	ig_eval_scorer *e;
 
-	so.by_user = ig_writer_open(path, IG_COMPRESS_NO, 1);
+	check_tmpdir(o->tmpdir);
+	m = ig_calloc(1, sizeof *m);
+
+	so.by_user = NULL;
+	so.user_row = keep_row;
+	so.user_arg = m;
 	/* The per-user rows do not depend on the bootstrap: skip it. */
 	so.bootstrap = 0;
-	ig_eval_score(&so, &table, st);
-	ig_writer_close(so.by_user);
+	e = ig_eval_scorer_new(&so);
+	snprintf(m->h.kind, sizeof m->h.kind, "%s", ig_schema_of(IG_STREAM_USER_METRICS)->kind);
+	m->h.version = ig_schema_of(IG_STREAM_USER_METRICS)->version;
+	m->h.ncols = ig_eval_scorer_columns(e, &m->h.cols);
+	ig_eval_scorer_run(e, &table, st);
+	ig_eval_scorer_free(e);
 	ig_eval_table_free(&table);
-	return path;
+	return m;
 }
 
+void ig_eval_user_metrics_free(ig_eval_user_metrics *m)
+{
+	if (m == NULL)
+		return;
+	ig_header_free(&m->h);
+	free(m->users);
+	free(m->user_off);
+	free(m->v);
+	free(m);
+}
+
+/* One system's per-user rows, from a user-metrics stream or from memory. */
 typedef struct side {
-	ig_reader *r;
 	const char *name;
 	ig_header h;
+	int have;
+	const char *user;       /* the current row's */
+	/* a stream */
+	ig_reader *r;
 	char *line;
 	char *f[MAX_COLS];
-	int have;
 	char *prev;
 	size_t prev_len;
+	/* memory */
+	const ig_eval_user_metrics *m;
+	size_t next;
 } side;
 
 static void side_open(side *s, const char *path)
@@ -98,19 +149,35 @@ static void side_open(side *s, const char *path)
 	memset(s, 0, sizeof *s);
 	s->r = ig_reader_open(path);
 	s->name = ig_reader_name(s->r);
-	ig_header_read(s->r, IG_EVAL_USER_METRICS_KIND, 1, &s->h);
+	ig_header_read(s->r, ig_schema_of(IG_STREAM_USER_METRICS)->kind, ig_schema_of(IG_STREAM_USER_METRICS)->version,
+		       &s->h);
 	if (s->h.ncols < 1 || strcmp(s->h.cols[0], "user") != 0)
 		ig_die_at(s->name, 1, "user-metrics header: column 1 must be 'user'");
 	if (s->h.ncols > MAX_COLS)
 		ig_die_at(s->name, 1, "too many columns (%d, at most %d)", s->h.ncols, MAX_COLS);
 }
 
+static void side_open_mem(side *s, const ig_eval_user_metrics *m, const char *name)
+{
+	memset(s, 0, sizeof *s);
+	s->m = m;
+	s->name = name;
+	s->h = m->h; /* borrowed: not freed */
+}
+
 static void side_next(side *s)
 {
-	ssize_t len = ig_reader_getline(s->r, &s->line);
+	ssize_t len;
 	long ln;
 	int n;
 
+	if (s->m) {
+		s->have = s->next < s->m->n;
+		if (s->have)
+			s->user = s->m->users + s->m->user_off[s->next++];
+		return;
+	}
+	len = ig_reader_getline(s->r, &s->line);
 	s->have = len >= 0;
 	if (!s->have)
 		return;
@@ -124,10 +191,13 @@ static void side_next(side *s)
 	free(s->prev);
 	s->prev_len = strlen(s->f[0]);
 	s->prev = ig_strndup(s->f[0], s->prev_len);
+	s->user = s->f[0];
 }
 
 static void side_close(side *s)
 {
+	if (s->m)
+		return;
 	ig_reader_close(s->r);
 	ig_header_free(&s->h);
 	free(s->prev);
@@ -138,6 +208,8 @@ static double field_value(const side *s, int col)
 {
 	double v;
 
+	if (s->m)
+		return s->m->v[(s->next - 1) * ((size_t)s->h.ncols - 1) + (size_t)col - 1];
 	if (s->f[col][0] == '\0')
 		return NAN;
 	if (ig_parse_double(s->f[col], &v) != 0)
@@ -146,10 +218,32 @@ static double field_value(const side *s, int col)
 	return v;
 }
 
+static void compare_sides(side *sa, side *sb, int nrep, uint64_t seed, double level, ig_eval_cmp *out);
+
 void ig_eval_compare(const char *a, const char *b, int nrep, uint64_t seed, double level,
 		     ig_eval_cmp *out)
 {
 	side sa, sb;
+
+	side_open(&sa, a);
+	side_open(&sb, b);
+	compare_sides(&sa, &sb, nrep, seed, level, out);
+	side_close(&sa);
+	side_close(&sb);
+}
+
+void ig_eval_compare_mem(const ig_eval_user_metrics *a, const ig_eval_user_metrics *b, int nrep,
+			 uint64_t seed, double level, ig_eval_cmp *out)
+{
+	side sa, sb;
+
+	side_open_mem(&sa, a, "A");
+	side_open_mem(&sb, b, "B");
+	compare_sides(&sa, &sb, nrep, seed, level, out);
+}
+
+static void compare_sides(side *pa, side *pb, int nrep, uint64_t seed, double level, ig_eval_cmp *out)
+{
 	int *cola, *colb, n = 0, i;
 	double *sum_a, *sum_b, *sum_d, *sum_d2;
 	uint64_t *cnt;
@@ -157,22 +251,20 @@ void ig_eval_compare(const char *a, const char *b, int nrep, uint64_t seed, doub
 	ig_eval_boot boot;
 
 	memset(out, 0, sizeof *out);
-	side_open(&sa, a);
-	side_open(&sb, b);
-	cola = ig_calloc((size_t)sa.h.ncols, sizeof *cola);
-	colb = ig_calloc((size_t)sa.h.ncols, sizeof *colb);
+	cola = ig_calloc((size_t)pa->h.ncols, sizeof *cola);
+	colb = ig_calloc((size_t)pa->h.ncols, sizeof *colb);
 	/* Metrics are the columns named NAME@K present in both. */
-	for (i = 1; i < sa.h.ncols; i++) {
-		int j = ig_header_col(&sb.h, sa.h.cols[i]);
+	for (i = 1; i < pa->h.ncols; i++) {
+		int j = ig_header_col(&pb->h, pa->h.cols[i]);
 
-		if (j < 0 || strchr(sa.h.cols[i], '@') == NULL)
+		if (j < 0 || strchr(pa->h.cols[i], '@') == NULL)
 			continue;
 		cola[n] = i;
 		colb[n] = j;
 		n++;
 	}
 	if (n == 0)
-		ig_die("%s and %s have no metric column in common", sa.name, sb.name);
+		ig_die("%s and %s have no metric column in common", pa->name, pb->name);
 	sum_a = ig_calloc((size_t)n, sizeof *sum_a);
 	sum_b = ig_calloc((size_t)n, sizeof *sum_b);
 	sum_d = ig_calloc((size_t)n, sizeof *sum_d);
@@ -182,25 +274,25 @@ void ig_eval_compare(const char *a, const char *b, int nrep, uint64_t seed, doub
 	for (i = 0; i < n; i++)
 		group_of[i] = i;
 	ig_eval_boot_init(&boot, nrep, seed, n, n, group_of);
-	side_next(&sa);
-	side_next(&sb);
-	while (sa.have || sb.have) {
-		int c = !sa.have ? 1 : !sb.have ? -1 : ig_eval_idcmp(sa.f[0], strlen(sa.f[0]), sb.f[0], strlen(sb.f[0]));
+	side_next(pa);
+	side_next(pb);
+	while (pa->have || pb->have) {
+		int c = !pa->have ? 1 : !pb->have ? -1 : ig_eval_idcmp(pa->user, strlen(pa->user), pb->user, strlen(pb->user));
 
 		if (c < 0) {
 			out->only_a++;
-			side_next(&sa);
+			side_next(pa);
 			continue;
 		}
 		if (c > 0) {
 			out->only_b++;
-			side_next(&sb);
+			side_next(pb);
 			continue;
 		}
 		out->common++;
 		ig_eval_boot_user(&boot);
 		for (i = 0; i < n; i++) {
-			double x = field_value(&sa, cola[i]), y = field_value(&sb, colb[i]), d;
+			double x = field_value(pa, cola[i]), y = field_value(pb, colb[i]), d;
 
 			if (isnan(x) || isnan(y))
 				continue;
@@ -213,14 +305,14 @@ void ig_eval_compare(const char *a, const char *b, int nrep, uint64_t seed, doub
 			ig_eval_boot_count(&boot, i);
 			ig_eval_boot_add(&boot, i, d);
 		}
-		side_next(&sa);
-		side_next(&sb);
+		side_next(pa);
+		side_next(pb);
 	}
 	out->rows = ig_calloc((size_t)n, sizeof *out->rows);
 	out->n = n;
 	for (i = 0; i < n; i++) {
 		ig_eval_cmp_row *r = &out->rows[i];
-		const char *name = sa.h.cols[cola[i]], *at = strrchr(name, '@');
+		const char *name = pa->h.cols[cola[i]], *at = strrchr(name, '@');
 		double m = cnt[i] ? sum_d[i] / (double)cnt[i] : 0, var, t;
 		int64_t k = 0;
 
@@ -253,8 +345,6 @@ void ig_eval_compare(const char *a, const char *b, int nrep, uint64_t seed, doub
 	free(group_of);
 	free(cola);
 	free(colb);
-	side_close(&sa);
-	side_close(&sb);
 }
 
 void ig_eval_cmp_free(ig_eval_cmp *c)
@@ -265,11 +355,9 @@ void ig_eval_cmp_free(ig_eval_cmp *c)
 
 void ig_eval_cmp_write_tsv(const ig_eval_cmp *c, double alpha, ig_writer *w)
 {
-	static const char *const cols[] = {"metric", "k", "mean_a", "mean_b", "diff", "ci_low",
-					   "ci_high", "p_value", "significant", "users"};
 	int i;
 
-	ig_header_write(w, IG_EVAL_COMPARE_KIND, 1, cols, 10, NULL);
+	ig_schema_write_header(w, IG_STREAM_COMPARE, NULL, 0, NULL);
 	for (i = 0; i < c->n; i++) {
 		const ig_eval_cmp_row *r = &c->rows[i];
 

@@ -29,17 +29,24 @@ typedef struct ig_eval_cmp {
  * not for stdin. */
 int ig_eval_cmp_is_user_metrics(const char *path);
 
-/* Scores the recommendation stream O->recs exactly as "ig-eval metrics
- * --by-user" does (O's by_user and bootstrap are ignored) into a plain
- * user-metrics file in O->tmpdir ($TMPDIR or /tmp when NULL), which is
- * removed when the program exits, also on an error. Returns its path,
- * owned by this module. Going through the file, with its values printed
- * as metrics prints them, makes compare's result that of the two
- * commands run one after the other, to the last digit. */
-const char *ig_eval_cmp_score_recs(const ig_eval_score_opts *o, ig_eval_score_stats *st);
+/* Per-user metrics held in memory. */
+typedef struct ig_eval_user_metrics ig_eval_user_metrics;
 
+/* Scores the recommendation stream O->recs exactly as "ig-eval metrics
+ * --by-user" does (O's by_user and bootstrap are ignored), keeping the
+ * per-user rows in memory with each value as that command prints it (6
+ * significant digits), so that comparing two gives, to the last digit,
+ * the result of the two commands run one after the other. Memory: per
+ * evaluated user, its id and 8 bytes per column. */
+ig_eval_user_metrics *ig_eval_cmp_score_recs(const ig_eval_score_opts *o, ig_eval_score_stats *st);
+void ig_eval_user_metrics_free(ig_eval_user_metrics *m);
+
+/* Compares two user-metrics streams A and B (paths). */
 void ig_eval_compare(const char *a, const char *b, int nrep, uint64_t seed, double level,
 		     ig_eval_cmp *out);
+/* The same for two systems scored in memory. */
+void ig_eval_compare_mem(const ig_eval_user_metrics *a, const ig_eval_user_metrics *b, int nrep,
+			 uint64_t seed, double level, ig_eval_cmp *out);
 void ig_eval_cmp_free(ig_eval_cmp *c);
 
 /* "#ig:compare/1  metric k mean_a mean_b diff ci_low ci_high p_value

@@ -5,9 +5,19 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "io/ig_schema.h"
 #include "io/ig_extsort.h"
 #include "core/ig_num.h"
 #include "io/ig_reader.h"
+#include "io/ig_tsv.h"
+
+/* The first LEN bytes of S escaped for a message (see ig_escape). */
+static const char *esc_n(const char *s, size_t len)
+{
+	static _Thread_local char buf[80 * 4 + 8];
+
+	return ig_escape(s, len, buf, sizeof buf);
+}
 
 int ig_eval_idcmp(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -184,9 +194,9 @@ static char *parse_rec(ig_eval_recs *r, char *line, uint64_t lineno, ig_eval_rec
 		ig_die_at(r->name, ln, "expected %d fields, got %d", r->h.ncols, n);
 	}
 	if (!ig_valid_id(f[r->col_user], strlen(f[r->col_user])))
-		ig_die_at(r->name, ln, "field %d (user): invalid id '%s'", r->col_user + 1, f[r->col_user]);
+		ig_die_at(r->name, ln, "field %d (user): invalid id '%s'", r->col_user + 1, ig_esc(f[r->col_user]));
 	if (!ig_valid_id(f[r->col_item], strlen(f[r->col_item])))
-		ig_die_at(r->name, ln, "field %d (item): invalid id '%s'", r->col_item + 1, f[r->col_item]);
+		ig_die_at(r->name, ln, "field %d (item): invalid id '%s'", r->col_item + 1, ig_esc(f[r->col_item]));
 	rec->item = ig_intern_add(r->items, f[r->col_item], strlen(f[r->col_item]));
 	rec->line = lineno;
 	rec->score = 0;
@@ -195,10 +205,10 @@ static char *parse_rec(ig_eval_recs *r, char *line, uint64_t lineno, ig_eval_rec
 	if (r->col_score >= 0 && r->col_score < n &&
 	    ig_parse_double(f[r->col_score], &rec->score) != 0)
 		ig_die_at(r->name, ln, "field %d (score): not a number '%s'", r->col_score + 1,
-			  f[r->col_score]);
+			  ig_esc(f[r->col_score]));
 	if (r->col_rank >= 0 && ig_parse_i64(f[r->col_rank], 0, INT64_MAX, &rec->rank) != 0)
 		ig_die_at(r->name, ln, "field %d (rank): not a whole number >= 0 '%s'", r->col_rank + 1,
-			  f[r->col_rank]);
+			  ig_esc(f[r->col_rank]));
 	if (r->col_sources >= 0)
 		rec->sources = parse_sources(r, f[r->col_sources], lineno, r->col_sources + 1);
 	return f[r->col_user];
@@ -230,6 +240,7 @@ ig_eval_recs *ig_eval_recs_open(const char *path, ig_intern *items, int sort, ui
 	ssize_t len;
 
 	r->r = ig_reader_open(path);
+	ig_reader_set_strict(r->r);
 	r->name = ig_reader_name(r->r);
 	r->items = items;
 	r->sources = ig_intern_new();
@@ -237,13 +248,15 @@ ig_eval_recs *ig_eval_recs_open(const char *path, ig_intern *items, int sort, ui
 	if (len >= 0 && strncmp(line, "#ig:", 4) == 0) {
 		ig_reader_unget(r->r);
 		ig_header_read(r->r, NULL, 0, &r->h);
-		if (strcmp(r->h.kind, IG_EVENTS_KIND) == 0 || strcmp(r->h.kind, "items") == 0)
+		int kind = ig_schema_find(r->h.kind);
+
+		if (kind == IG_STREAM_EVENTS || kind == IG_STREAM_ITEMS)
 			ig_die_at(r->name, 1, "expected a recommendation stream (candidates, ranked, feed or "
 				  "user item [score]), got %s", r->h.kind);
-		if ((strcmp(r->h.kind, "candidates") == 0 || strcmp(r->h.kind, "ranked") == 0 ||
-		     strcmp(r->h.kind, "feed") == 0) && r->h.version != 1)
-			ig_die_at(r->name, 1, "%s stream version %d is not supported (this is version 1)",
-				  r->h.kind, r->h.version);
+		if ((kind == IG_STREAM_CANDIDATES || kind == IG_STREAM_RANKED || kind == IG_STREAM_FEED) &&
+		    r->h.version != ig_schema_of(kind)->version)
+			ig_die_at(r->name, 1, "%s stream version %d is not supported (this is version %d)",
+				  r->h.kind, r->h.version, ig_schema_of(kind)->version);
 		r->col_user = ig_header_need_col(&r->h, r->r, "user");
 		r->col_item = ig_header_need_col(&r->h, r->r, "item");
 		r->col_score = ig_header_col(&r->h, "score");
@@ -323,8 +336,8 @@ int ig_eval_recs_next(ig_eval_recs *r, const char **user, size_t *user_len, ig_e
 				if (c != 0) {
 					if (c > 0)
 						ig_die_at(r->name, (long)ln,
-							  "recommendations are not sorted by user ('%.*s' after '%s'); "
-							  "use --sort", (int)ulen, pu, r->user);
+							  "recommendations are not sorted by user ('%s' after '%s'); "
+							  "use --sort", esc_n(pu, ulen), ig_esc(r->user));
 					if (line != r->pend_line) {
 						size_t llen = strlen(line);
 
@@ -342,8 +355,8 @@ int ig_eval_recs_next(ig_eval_recs *r, const char **user, size_t *user_len, ig_e
 				c = ig_eval_idcmp(r->user, r->user_len, pu, ulen);
 				if (c >= 0)
 					ig_die_at(r->name, (long)ln,
-						  "recommendations are not sorted by user ('%.*s' after '%s'); use --sort",
-						  (int)ulen, pu, r->user);
+						  "recommendations are not sorted by user ('%s' after '%s'); use --sort",
+						  esc_n(pu, ulen), ig_esc(r->user));
 			}
 		}
 		u = parse_rec(r, line, ln, &rec);
@@ -380,6 +393,7 @@ const char *ig_eval_recs_kind(const ig_eval_recs *r) { return r->h.kind; }
 int ig_eval_recs_has_sources(const ig_eval_recs *r) { return r->col_sources >= 0; }
 int ig_eval_recs_nsources(const ig_eval_recs *r) { return (int)ig_intern_count(r->sources); }
 const char *ig_eval_recs_source(const ig_eval_recs *r, int s) { return ig_intern_str(r->sources, (uint32_t)s); }
+const ig_intern *ig_eval_recs_sources(const ig_eval_recs *r) { return r->sources; }
 uint64_t ig_eval_recs_records(const ig_eval_recs *r) { return r->records; }
 
 void ig_eval_recs_close(ig_eval_recs *r)
@@ -396,116 +410,3 @@ void ig_eval_recs_close(ig_eval_recs *r)
 	free(r);
 }
 
-/* ---- events by user ---- */
-
-struct ig_eval_events {
-	ig_events_reader *er;
-	ig_intern *items;
-	ig_event ev;
-	int have_ev, done;
-	uint64_t count;
-};
-
-ig_eval_events *ig_eval_events_open(const char *path, ig_intern *items)
-{
-	ig_eval_events *e = ig_calloc(1, sizeof *e);
-
-	e->er = ig_events_open(path);
-	e->items = items;
-	return e;
-}
-
-static size_t text_add(ig_eval_group *g, const char *s, size_t n)
-{
-	size_t off = g->text_len;
-
-	if (g->text_len + n + 1 > g->text_cap) {
-		g->text_cap = (g->text_len + n + 1) * 2 + 1024;
-		g->text = ig_realloc(g->text, g->text_cap);
-	}
-	memcpy(g->text + off, s, n);
-	g->text[off + n] = '\0';
-	g->text_len += n + 1;
-	return off;
-}
-
-int ig_eval_events_next(ig_eval_events *e, ig_eval_group *g)
-{
-	ig_event *ev = &e->ev;
-
-	g->n = 0;
-	g->text_len = 0;
-	if (!e->have_ev) {
-		if (e->done || !ig_events_next(e->er, ev)) {
-			e->done = 1;
-			return 0;
-		}
-		e->count++;
-	}
-	if (ev->user_len + 1 > g->user_cap) {
-		g->user_cap = ev->user_len + 64;
-		g->user_buf = ig_realloc(g->user_buf, g->user_cap);
-	}
-	memcpy(g->user_buf, ev->user, ev->user_len + 1);
-	g->user = g->user_buf;
-	g->user_len = ev->user_len;
-	for (;;) {
-		ig_eval_ev *x;
-		int i;
-
-		if (g->n == g->ev_cap) {
-			g->ev_cap = g->ev_cap ? g->ev_cap * 2 : 256;
-			g->ev = ig_reallocarray(g->ev, g->ev_cap, sizeof *g->ev);
-		}
-		x = &g->ev[g->n++];
-		x->ts = ev->ts;
-		x->type = ev->type;
-		x->has_value = ev->has_value;
-		x->value = ev->value;
-		x->item = e->items ? ig_intern_add(e->items, ev->item, ev->item_len) : IG_INTERN_NONE;
-		x->item_off = text_add(g, ev->item, ev->item_len);
-		if (ev->nextra == 0) {
-			x->extra_off = text_add(g, "", 0);
-		} else {
-			x->extra_off = g->text_len;
-			for (i = 0; i < ev->nextra; i++) {
-				size_t off = text_add(g, ev->extra[i], strlen(ev->extra[i]));
-
-				if (i + 1 < ev->nextra)
-					g->text[g->text_len - 1] = '\t'; /* join, not end */
-				(void)off;
-			}
-		}
-		if (!ig_events_next(e->er, ev)) {
-			e->have_ev = 0;
-			e->done = 1;
-			break;
-		}
-		e->count++;
-		if (ev->user_len != g->user_len || memcmp(ev->user, g->user, g->user_len) != 0) {
-			e->have_ev = 1;
-			break;
-		}
-	}
-	return 1;
-}
-
-const ig_header *ig_eval_events_header(const ig_eval_events *e) { return ig_events_header(e->er); }
-const char *ig_eval_events_name(const ig_eval_events *e) { return ig_reader_name(ig_events_raw(e->er)); }
-uint64_t ig_eval_events_count(const ig_eval_events *e) { return e->count; }
-
-void ig_eval_events_close(ig_eval_events *e)
-{
-	if (e == NULL)
-		return;
-	ig_events_close(e->er);
-	free(e);
-}
-
-void ig_eval_group_free(ig_eval_group *g)
-{
-	free(g->ev);
-	free(g->text);
-	free(g->user_buf);
-	memset(g, 0, sizeof *g);
-}

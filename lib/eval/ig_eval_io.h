@@ -1,8 +1,8 @@
 /* What ig-eval reads, one user at a time: recommendation lists (any
  * stream with user and item columns, or a headerless "user item [score]"
- * list) and events streams grouped by user. Both need their input sorted
- * by user, bytewise; the recommendation reader can sort an unsorted input
- * itself in bounded memory. */
+ * list), sorted by user, bytewise; the reader can sort an unsorted input
+ * itself in bounded memory. Events grouped by user: ig_user_events_* of
+ * io/ig_events.h. */
 #ifndef IG_EVAL_IO_H
 #define IG_EVAL_IO_H
 
@@ -52,44 +52,11 @@ const char *ig_eval_recs_kind(const ig_eval_recs *r);
 int ig_eval_recs_has_sources(const ig_eval_recs *r);
 int ig_eval_recs_nsources(const ig_eval_recs *r);
 const char *ig_eval_recs_source(const ig_eval_recs *r, int s);
+/* The source names, numbered as the bits of ig_eval_rec.sources. */
+const ig_intern *ig_eval_recs_sources(const ig_eval_recs *r);
 uint64_t ig_eval_recs_records(const ig_eval_recs *r);
 void ig_eval_recs_close(ig_eval_recs *r);
 
-/* One event of a user, as the events stream gave it. */
-typedef struct ig_eval_ev {
-	int64_t ts;
-	uint32_t item;     /* number in the caller's item table, if one was given */
-	int type;
-	int has_value;
-	double value;
-	size_t item_off;   /* item id in the group's text buffer */
-	size_t extra_off;  /* trailing columns joined by tabs, "" if none */
-} ig_eval_ev;
-
-typedef struct ig_eval_group {
-	const char *user;
-	size_t user_len;
-	ig_eval_ev *ev;     /* in stream order (ts ascending) */
-	size_t n;
-	char *text;         /* item ids and extra columns, NUL-terminated */
-	size_t text_len;
-	/* private */
-	size_t ev_cap, text_cap;
-	char *user_buf;
-	size_t user_cap;
-} ig_eval_group;
-
-typedef struct ig_eval_events ig_eval_events;
-
-/* Opens an events stream; ITEMS NULL keeps items as text only. */
-ig_eval_events *ig_eval_events_open(const char *path, ig_intern *items);
-/* The next user's events; 0 at the end. */
-int ig_eval_events_next(ig_eval_events *e, ig_eval_group *g);
-const ig_header *ig_eval_events_header(const ig_eval_events *e);
-const char *ig_eval_events_name(const ig_eval_events *e);
-uint64_t ig_eval_events_count(const ig_eval_events *e);
-void ig_eval_events_close(ig_eval_events *e);
-void ig_eval_group_free(ig_eval_group *g);
 
 /* Bytewise order of two ids, shorter first on a common prefix (the order
  * of events streams). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "io/ig_schema.h"
 
 /* P(Poisson(1) <= k) x 65536, so that 16 random bits pick a weight. */
 static const uint32_t poisson1_cdf16[] = {
@@ -167,10 +168,9 @@ void ig_eval_put_num(ig_writer *w, double v)
 
 void ig_eval_table_write_tsv(const ig_eval_table *t, ig_writer *w)
 {
-	static const char *const cols[] = {"metric", "k", "value", "ci_low", "ci_high", "users"};
 	size_t i;
 
-	ig_header_write(w, IG_EVAL_METRICS_KIND, 1, cols, 6, &t->upstream);
+	ig_schema_write_header(w, IG_STREAM_METRICS, NULL, 0, &t->upstream);
 	for (i = 0; i < t->n; i++) {
 		const ig_eval_row *r = &t->rows[i];
 

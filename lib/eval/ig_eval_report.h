@@ -12,9 +12,6 @@
 #include "io/ig_tsv.h"
 #include "io/ig_writer.h"
 
-#define IG_EVAL_METRICS_KIND "metrics"
-#define IG_EVAL_USER_METRICS_KIND "user-metrics"
-#define IG_EVAL_COMPARE_KIND "compare"
 
 /* Means over users with bootstrap intervals. Every user draws one weight
  * per replicate from Poisson(1) (the Poisson bootstrap, Hanley &

@@ -8,6 +8,7 @@
 #include "core/ig_err.h"
 #include "eval/ig_eval_io.h"
 #include "core/ig_intern.h"
+#include "io/ig_schema.h"
 #include "io/ig_items.h"
 #include "io/ig_vectors.h"
 
@@ -134,11 +135,11 @@ static void load_items(scorer *s)
 
 static void load_train(scorer *s)
 {
-	ig_eval_events *e = ig_eval_events_open(s->o->train, s->items);
-	ig_eval_group g = {0};
+	ig_user_events_reader *e = ig_user_events_open(s->o->train, s->items);
+	ig_user_group g = {0};
 	size_t i;
 
-	while (ig_eval_events_next(e, &g)) {
+	while (ig_user_events_next(e, &g)) {
 		uint32_t gen;
 
 		ensure_items(s);
@@ -154,8 +155,8 @@ static void load_train(scorer *s)
 			s->pop[it]++;
 		}
 	}
-	ig_eval_group_free(&g);
-	ig_eval_events_close(e);
+	ig_user_group_free(&g);
+	ig_user_events_close(e);
 	s->have_train = 1;
 }
 
@@ -194,15 +195,17 @@ static double emb_dist(uint32_t a, uint32_t b, void *ctx)
 
 static int stat_index(const scorer *s, int st, int j) { return st * s->o->nk + j; }
 
-static void write_user_header(scorer *s, const ig_header *upstream)
+/* The user-metrics columns: "user", "relevant", "listed", then METRIC@K
+ * for the statistics this run has. Returns their number; free each and
+ * the array. */
+static int user_columns(const scorer *s, char ***out)
 {
 	const ig_eval_score_opts *o = s->o;
 	char **cols = ig_calloc((size_t)ST_COUNT * (size_t)o->nk + 3, sizeof *cols);
 	int n = 0, st, j;
 
-	cols[n++] = ig_strdup("user");
-	cols[n++] = ig_strdup("relevant");
-	cols[n++] = ig_strdup("listed");
+	for (st = 0; st < 3; st++)
+		cols[n++] = ig_strdup(ig_schema_of(IG_STREAM_USER_METRICS)->cols[st]);
 	for (st = 0; st < ST_COUNT; st++) {
 		if ((st == ST_NOVELTY && !s->have_train) || (st == ST_DIV_TOPIC && !s->have_topics) ||
 		    (st == ST_DIV_EMB && !s->have_vec))
@@ -214,10 +217,46 @@ static void write_user_header(scorer *s, const ig_header *upstream)
 			cols[n++] = ig_strdup(buf);
 		}
 	}
-	ig_header_write(o->by_user, IG_EVAL_USER_METRICS_KIND, 1, (const char *const *)cols, n, upstream);
+	*out = cols;
+	return n;
+}
+
+static void write_user_header(scorer *s, const ig_header *upstream)
+{
+	char **cols;
+	int n = user_columns(s, &cols);
+
+	ig_schema_write_header(s->o->by_user, IG_STREAM_USER_METRICS, (const char *const *)cols + 3, n - 3,
+			       upstream);
 	while (n > 0)
 		free(cols[--n]);
 	free(cols);
+}
+
+/* The values of a user's row after "user", NaN for an empty field. */
+static void user_row(scorer *s, const char *user, size_t user_len, const double *nov, size_t m,
+		     const double *divt, const unsigned char *divt_ok, const double *dive,
+		     const unsigned char *dive_ok)
+{
+	const ig_eval_score_opts *o = s->o;
+	double v[3 + ST_COUNT * IG_EVAL_MAX_K];
+	int n = 0, st, j;
+
+	v[n++] = (double)s->res.nrel;
+	v[n++] = (double)s->res.nuniq;
+	for (st = 0; st < IG_EM_REL_COUNT; st++)
+		for (j = 0; j < o->nk; j++)
+			v[n++] = s->res.m[j][st];
+	if (s->have_train)
+		for (j = 0; j < o->nk; j++)
+			v[n++] = m > 0 ? nov[j] : (double)NAN;
+	if (s->have_topics)
+		for (j = 0; j < o->nk; j++)
+			v[n++] = divt_ok[j] ? divt[j] : (double)NAN;
+	if (s->have_vec)
+		for (j = 0; j < o->nk; j++)
+			v[n++] = dive_ok[j] ? dive[j] : (double)NAN;
+	o->user_row(o->user_arg, user, user_len, v, n);
 }
 
 /* Scores one user with relevant items s->rel (nrel > 0) and list RECS. */
@@ -301,6 +340,8 @@ static void score_user(scorer *s, const char *user, size_t user_len, size_t nrel
 				ig_eval_boot_add(&s->boot, stat_index(s, ST_DIV_EMB, j), dive[j]);
 			}
 	}
+	if (o->user_row)
+		user_row(s, user, user_len, nov, m, divt, divt_ok, dive, dive_ok);
 	if (o->by_user) {
 		ig_writer *w = o->by_user;
 
@@ -395,7 +436,7 @@ static void catalog_rows(scorer *s, ig_eval_table *t, uint64_t evaluated)
 }
 
 /* Marks the items TRAIN's group for USER has, advancing TRAIN. */
-static void mark_seen(scorer *s, ig_eval_events *train, ig_eval_group *tg, int *have_tg,
+static void mark_seen(scorer *s, ig_user_events_reader *train, ig_user_group *tg, int *have_tg,
 		      const char *user, size_t user_len)
 {
 	size_t i;
@@ -411,171 +452,264 @@ static void mark_seen(scorer *s, ig_eval_events *train, ig_eval_group *tg, int *
 			for (i = 0; i < tg->n; i++)
 				s->seen[tg->ev[i].item] = s->seen_gen;
 		}
-		*have_tg = ig_eval_events_next(train, tg);
+		*have_tg = ig_user_events_next(train, tg);
 		if (c == 0)
 			return;
 	}
 }
 
-void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_score_stats *st)
-{
+struct ig_eval_scorer {
 	scorer s;
-	ig_eval_recs *recs;
-	ig_eval_events *test, *train = NULL;
-	ig_eval_group tg = {0}, trg = {0};
-	int have_r, have_t, have_tr = 0, j, i;
-	const char *ru = NULL;
-	size_t rulen = 0, nr = 0;
-	ig_eval_rec *rr = NULL;
-	int group_of[ST_COUNT * IG_EVAL_MAX_K];
+	ig_user_events_reader *test, *train;
+	ig_user_group tg, trg;
+	int have_t, need_t, have_tr;
+	const ig_intern *sources;
+	char *prev;              /* the user last given */
+	size_t prev_len, prev_cap;
+	int have_prev;
+	ig_eval_score_stats st;
+};
 
-	memset(&s, 0, sizeof s);
-	memset(st, 0, sizeof *st);
-	s.o = o;
-	s.items = ig_intern_new();
-	ig_eval_ctx_init(&s.ctx, o->k, o->nk);
+ig_eval_scorer *ig_eval_scorer_new(const ig_eval_score_opts *o)
+{
+	ig_eval_scorer *e = ig_calloc(1, sizeof *e);
+	scorer *s = &e->s;
+	int group_of[ST_COUNT * IG_EVAL_MAX_K], i, j;
+
+	s->o = o;
+	s->items = ig_intern_new();
+	ig_eval_ctx_init(&s->ctx, o->k, o->nk);
 	if (o->items)
-		load_items(&s);
+		load_items(s);
 	if (o->vectors) {
-		s.vec = ig_vectors_load(o->vectors);
-		s.have_vec = 1;
+		s->vec = ig_vectors_load(o->vectors);
+		s->have_vec = 1;
 	}
 	if (o->train)
-		load_train(&s);
+		load_train(s);
 	for (i = 0; i < ST_COUNT; i++)
 		for (j = 0; j < o->nk; j++)
 			group_of[i * o->nk + j] = i < IG_EM_REL_COUNT ? 0 : i == ST_NOVELTY ? 1 :
 						  i == ST_DIV_TOPIC ? 2 + j : 2 + o->nk + j;
-	ig_eval_boot_init(&s.boot, o->bootstrap, o->seed, ST_COUNT * o->nk, 2 + 2 * o->nk, group_of);
+	ig_eval_boot_init(&s->boot, o->bootstrap, o->seed, ST_COUNT * o->nk, 2 + 2 * o->nk, group_of);
+	return e;
+}
 
-	recs = ig_eval_recs_open(o->recs, s.items, o->sort, o->memory, o->tmpdir);
-	{
-		const ig_header *rh = ig_eval_recs_header(recs);
+ig_intern *ig_eval_scorer_items(ig_eval_scorer *e) { return e->s.items; }
 
-		table->upstream.prov = ig_calloc((size_t)rh->nprov + 1, sizeof *table->upstream.prov);
-		for (i = 0; i < rh->nprov; i++)
-			table->upstream.prov[i] = ig_strdup(rh->prov[i]);
-		table->upstream.nprov = rh->nprov;
-	}
-	test = ig_eval_events_open(o->test, s.items);
+void ig_eval_scorer_sources(ig_eval_scorer *e, const ig_intern *names) { e->sources = names; }
+
+/* Opens test (and train) at the first user: the lists' items are
+ * numbered first, as when a recommendation stream leads. */
+static void start(ig_eval_scorer *e)
+{
+	const ig_eval_score_opts *o = e->s.o;
+
+	e->test = ig_user_events_open(o->test, e->s.items);
 	if (o->train && !o->keep_seen) {
-		train = ig_eval_events_open(o->train, s.items);
-		have_tr = ig_eval_events_next(train, &trg);
+		e->train = ig_user_events_open(o->train, e->s.items);
+		e->have_tr = ig_user_events_next(e->train, &e->trg);
 	}
 	if (o->by_user)
-		write_user_header(&s, ig_eval_events_header(test));
-	have_r = ig_eval_recs_next(recs, &ru, &rulen, &rr, &nr);
-	have_t = ig_eval_events_next(test, &tg);
-	while (have_r || have_t) {
-		int c = !have_r ? 1 : !have_t ? -1 : ig_eval_idcmp(ru, rulen, tg.user, tg.user_len);
-		size_t nrel = 0, k;
+		write_user_header(&e->s, ig_user_events_header(e->test));
+	e->need_t = 1;
+}
 
-		if (c < 0) {
-			/* Listed, but nothing of this user in test. */
-			st->users_skipped++;
-			have_r = ig_eval_recs_next(recs, &ru, &rulen, &rr, &nr);
+/* Scores the pending test user, with list RECS (NULL: no list). */
+static void score_test_user(ig_eval_scorer *e, const ig_eval_rec *recs, size_t nrecs)
+{
+	scorer *s = &e->s;
+	const ig_eval_score_opts *o = s->o;
+	ig_user_group *tg = &e->tg;
+	size_t nrel = 0, k;
+
+	ensure_items(s);
+	if (e->train)
+		mark_seen(s, e->train, &e->trg, &e->have_tr, tg->user, tg->user_len);
+	if (tg->n > s->rel_cap) {
+		s->rel_cap = tg->n + 256;
+		s->rel = ig_reallocarray(s->rel, s->rel_cap, sizeof *s->rel);
+		s->grade = ig_reallocarray(s->grade, s->rel_cap, sizeof *s->grade);
+	}
+	for (k = 0; k < tg->n; k++) {
+		const ig_user_event *ev = &tg->ev[k];
+		double g;
+
+		if (!(o->positives & (1u << ev->type)))
 			continue;
-		}
-		ensure_items(&s);
-		if (train)
-			mark_seen(&s, train, &trg, &have_tr, tg.user, tg.user_len);
-		if (tg.n > s.rel_cap) {
-			s.rel_cap = tg.n + 256;
-			s.rel = ig_reallocarray(s.rel, s.rel_cap, sizeof *s.rel);
-			s.grade = ig_reallocarray(s.grade, s.rel_cap, sizeof *s.grade);
-		}
-		for (k = 0; k < tg.n; k++) {
-			const ig_eval_ev *ev = &tg.ev[k];
-			double g;
-
-			if (!(o->positives & (1u << ev->type)))
-				continue;
-			if (train && s.seen[ev->item] == s.seen_gen)
-				continue;
-			if (o->grade_by_value)
-				g = ev->has_value && ev->value > 0 ? ev->value : 1.0;
-			else
-				g = o->weights[ev->type] > 0 ? o->weights[ev->type] : 1.0;
-			s.rel[nrel] = ev->item;
-			s.grade[nrel++] = g;
-		}
-		if (nrel == 0) {
-			st->users_skipped++;
-		} else {
-			st->users_evaluated++;
-			if (c != 0)
-				st->users_no_list++;
-			score_user(&s, tg.user, tg.user_len, nrel, c == 0 ? rr : NULL, c == 0 ? nr : 0);
-		}
-		if (c == 0)
-			have_r = ig_eval_recs_next(recs, &ru, &rulen, &rr, &nr);
-		have_t = ig_eval_events_next(test, &tg);
-		if (o->progress && ((st->users_evaluated + st->users_skipped) & 0xffff) == 0)
-			o->progress(st->users_evaluated + st->users_skipped);
+		if (e->train && s->seen[ev->item] == s->seen_gen)
+			continue;
+		if (o->grade_by_value)
+			g = ev->has_value && ev->value > 0 ? ev->value : 1.0;
+		else
+			g = o->weights[ev->type] > 0 ? o->weights[ev->type] : 1.0;
+		s->rel[nrel] = ev->item;
+		s->grade[nrel++] = g;
 	}
-
-	{
-		ig_eval_row *row;
-		int stt;
-
-		row = ig_eval_table_add(table, "users_evaluated", 0, (double)st->users_evaluated);
-		row->is_count = 1;
-		row = ig_eval_table_add(table, "users_skipped", 0, (double)st->users_skipped);
-		row->is_count = 1;
-		row = ig_eval_table_add(table, "users_no_list", 0, (double)st->users_no_list);
-		row->is_count = 1;
-		for (stt = 0; stt < ST_COUNT; stt++) {
-			if ((stt == ST_NOVELTY && !s.have_train) || (stt == ST_DIV_TOPIC && !s.have_topics) ||
-			    (stt == ST_DIV_EMB && !s.have_vec))
-				continue;
-			for (j = 0; j < o->nk; j++)
-				add_stat_row(&s, table, stt, j);
-		}
-		ensure_items(&s);
-		catalog_rows(&s, table, st->users_evaluated);
-		if (ig_eval_recs_has_sources(recs)) {
-			int ns = ig_eval_recs_nsources(recs), b;
-
-			for (b = 0; b < ns; b++)
-				for (j = 0; j < o->nk; j++) {
-					char name[80];
-
-					snprintf(name, sizeof name, "source_share:%s", ig_eval_recs_source(recs, b));
-					row = ig_eval_table_add(table, name, o->k[j],
-								s.hits_total[j] ? (double)s.src_hits[j][b] /
-									(double)s.hits_total[j] : 0);
-					row->users = st->users_evaluated;
-				}
-		}
+	if (nrel == 0) {
+		e->st.users_skipped++;
+	} else {
+		e->st.users_evaluated++;
+		if (recs == NULL)
+			e->st.users_no_list++;
+		score_user(s, tg->user, tg->user_len, nrel, recs, recs ? nrecs : 0);
 	}
+	e->need_t = 1;
+	if (o->progress && ((e->st.users_evaluated + e->st.users_skipped) & 0xffff) == 0)
+		o->progress(e->st.users_evaluated + e->st.users_skipped);
+}
+
+static int test_ahead(ig_eval_scorer *e)
+{
+	if (e->need_t) {
+		e->have_t = ig_user_events_next(e->test, &e->tg);
+		e->need_t = 0;
+	}
+	return e->have_t;
+}
+
+void ig_eval_scorer_user(ig_eval_scorer *e, const char *user, size_t user_len, const ig_eval_rec *recs,
+			 size_t n)
+{
+	if (e->test == NULL)
+		start(e);
+	if (e->have_prev && ig_eval_idcmp(e->prev, e->prev_len, user, user_len) >= 0)
+		ig_die("internal error: lists scored out of user order ('%.*s' after '%s')", (int)user_len, user,
+		       e->prev);
+	if (user_len + 1 > e->prev_cap) {
+		e->prev_cap = user_len + 64;
+		e->prev = ig_realloc(e->prev, e->prev_cap);
+	}
+	memcpy(e->prev, user, user_len);
+	e->prev[user_len] = '\0';
+	e->prev_len = user_len;
+	e->have_prev = 1;
+	while (test_ahead(e)) {
+		int c = ig_eval_idcmp(user, user_len, e->tg.user, e->tg.user_len);
+
+		if (c < 0)
+			break;
+		if (c == 0) {
+			score_test_user(e, recs, n);
+			return;
+		}
+		score_test_user(e, NULL, 0);
+	}
+	/* Listed, but nothing of this user in test. */
+	e->st.users_skipped++;
+}
+
+void ig_eval_scorer_finish(ig_eval_scorer *e, ig_eval_table *table, ig_eval_score_stats *st)
+{
+	scorer *s = &e->s;
+	const ig_eval_score_opts *o = s->o;
+	ig_eval_row *row;
+	int stt, j;
+
+	if (e->test == NULL)
+		start(e);
+	while (test_ahead(e))
+		score_test_user(e, NULL, 0);
+	row = ig_eval_table_add(table, "users_evaluated", 0, (double)e->st.users_evaluated);
+	row->is_count = 1;
+	row = ig_eval_table_add(table, "users_skipped", 0, (double)e->st.users_skipped);
+	row->is_count = 1;
+	row = ig_eval_table_add(table, "users_no_list", 0, (double)e->st.users_no_list);
+	row->is_count = 1;
+	for (stt = 0; stt < ST_COUNT; stt++) {
+		if ((stt == ST_NOVELTY && !s->have_train) || (stt == ST_DIV_TOPIC && !s->have_topics) ||
+		    (stt == ST_DIV_EMB && !s->have_vec))
+			continue;
+		for (j = 0; j < o->nk; j++)
+			add_stat_row(s, table, stt, j);
+	}
+	ensure_items(s);
+	catalog_rows(s, table, e->st.users_evaluated);
+	if (e->sources) {
+		int ns = (int)ig_intern_count(e->sources), b;
+
+		for (b = 0; b < ns; b++)
+			for (j = 0; j < o->nk; j++) {
+				char name[80];
+
+				snprintf(name, sizeof name, "source_share:%s", ig_intern_str(e->sources, (uint32_t)b));
+				row = ig_eval_table_add(table, name, o->k[j],
+							s->hits_total[j] ? (double)s->src_hits[j][b] /
+								(double)s->hits_total[j] : 0);
+				row->users = e->st.users_evaluated;
+			}
+	}
+	e->st.test_events = ig_user_events_count(e->test);
+	if (e->train)
+		e->st.train_events = ig_user_events_count(e->train);
+	*st = e->st;
+}
+
+void ig_eval_scorer_free(ig_eval_scorer *e)
+{
+	scorer *s;
+	int j;
+
+	if (e == NULL)
+		return;
+	s = &e->s;
+	ig_user_group_free(&e->tg);
+	ig_user_group_free(&e->trg);
+	ig_user_events_close(e->test);
+	ig_user_events_close(e->train);
+	free(e->prev);
+	ig_eval_boot_free(&s->boot);
+	ig_eval_ctx_free(&s->ctx);
+	ig_eval_user_result_free(&s->res);
+	for (j = 0; j < s->o->nk; j++)
+		free(s->exposure[j]);
+	free(s->pop);
+	free(s->in_train);
+	free(s->stamp);
+	free(s->seen);
+	free(s->vec_row);
+	free(s->rel);
+	free(s->grade);
+	free(s->list);
+	free(s->uniq);
+	free(s->topic_start);
+	free(s->topic_list);
+	if (s->cat)
+		ig_items_free(s->cat);
+	ig_vectors_free(s->vec);
+	ig_intern_free(s->items);
+	free(e);
+}
+
+int ig_eval_scorer_columns(ig_eval_scorer *e, char ***cols) { return user_columns(&e->s, cols); }
+
+void ig_eval_scorer_run(ig_eval_scorer *e, ig_eval_table *table, ig_eval_score_stats *st)
+{
+	const ig_eval_score_opts *o = e->s.o;
+	ig_eval_recs *recs = ig_eval_recs_open(o->recs, e->s.items, o->sort, o->memory, o->tmpdir);
+	const ig_header *rh = ig_eval_recs_header(recs);
+	const char *user;
+	size_t ulen, n;
+	ig_eval_rec *rr;
+	int i;
+
+	table->upstream.prov = ig_calloc((size_t)rh->nprov + 1, sizeof *table->upstream.prov);
+	for (i = 0; i < rh->nprov; i++)
+		table->upstream.prov[i] = ig_strdup(rh->prov[i]);
+	table->upstream.nprov = rh->nprov;
+	while (ig_eval_recs_next(recs, &user, &ulen, &rr, &n))
+		ig_eval_scorer_user(e, user, ulen, rr, n);
+	if (ig_eval_recs_has_sources(recs))
+		ig_eval_scorer_sources(e, ig_eval_recs_sources(recs));
+	ig_eval_scorer_finish(e, table, st);
 	st->rec_records = ig_eval_recs_records(recs);
-	st->test_events = ig_eval_events_count(test);
-	if (train)
-		st->train_events = ig_eval_events_count(train);
-
-	ig_eval_group_free(&tg);
-	ig_eval_group_free(&trg);
 	ig_eval_recs_close(recs);
-	ig_eval_events_close(test);
-	ig_eval_events_close(train);
-	ig_eval_boot_free(&s.boot);
-	ig_eval_ctx_free(&s.ctx);
-	ig_eval_user_result_free(&s.res);
-	for (j = 0; j < o->nk; j++)
-		free(s.exposure[j]);
-	free(s.pop);
-	free(s.in_train);
-	free(s.stamp);
-	free(s.seen);
-	free(s.vec_row);
-	free(s.rel);
-	free(s.grade);
-	free(s.list);
-	free(s.uniq);
-	free(s.topic_start);
-	free(s.topic_list);
-	if (s.cat)
-		ig_items_free(s.cat);
-	ig_vectors_free(s.vec);
-	ig_intern_free(s.items);
+}
+
+void ig_eval_score(const ig_eval_score_opts *o, ig_eval_table *table, ig_eval_score_stats *st)
+{
+	ig_eval_scorer *e = ig_eval_scorer_new(o);
+
+	ig_eval_scorer_run(e, table, st);
+	ig_eval_scorer_free(e);
 }

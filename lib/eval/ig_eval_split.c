@@ -7,8 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/ig_cli.h"
 #include "core/ig_err.h"
 #include "eval/ig_eval_io.h"
+#include "io/ig_schema.h"
 #include "io/ig_events.h"
 #include "core/ig_num.h"
 #include "io/ig_writer.h"
@@ -86,9 +88,10 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Copies stdin to an unlinked-on-exit temporary file so that it can be
- * read twice; returns its path. */
-static char *spool_stdin(const char *tmpdir)
+/* Copies stdin to a temporary file, unlinked at once (nothing is left
+ * behind whatever ends the run, kill -9 included), and makes it stdin, so
+ * that the input can be read twice and messages still name "stdin". */
+static void spool_stdin(const char *tmpdir)
 {
 	const char *dir = tmpdir ? tmpdir : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	size_t len = strlen(dir) + 32;
@@ -100,6 +103,8 @@ static char *spool_stdin(const char *tmpdir)
 	fd = mkstemp(path);
 	if (fd < 0)
 		ig_die("%s: cannot create a temporary file: %s", dir, strerror(errno));
+	unlink(path);
+	free(path);
 	while ((got = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
 		if (got < 0) {
 			if (errno == EINTR)
@@ -112,14 +117,21 @@ static char *spool_stdin(const char *tmpdir)
 			if (put < 0) {
 				if (errno == EINTR)
 					continue;
-				ig_die("%s: write error: %s", path, strerror(errno));
+				ig_die("a temporary copy of stdin in %s: write error: %s (set -T DIR)", dir,
+				       strerror(errno));
 			}
 			off += put;
 		}
 	}
-	if (close(fd) != 0)
-		ig_die("%s: write error: %s", path, strerror(errno));
-	return path;
+	if (lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, STDIN_FILENO) < 0 || close(fd) != 0)
+		ig_die("a temporary copy of stdin in %s: %s", dir, strerror(errno));
+}
+
+/* Rewinds the spooled stdin for another pass. */
+static void rewind_stdin(void)
+{
+	if (lseek(STDIN_FILENO, 0, SEEK_SET) != 0)
+		ig_die("stdin: cannot rewind its temporary copy: %s", strerror(errno));
 }
 
 /* Timestamp at quantile F of TS (sorted, N > 0): events before it are at
@@ -160,7 +172,7 @@ static void fraction_cuts(const char *path, const ig_split_opts *o, int64_t *at,
 	free(ts);
 }
 
-static void put_value(ig_writer *w, const ig_eval_ev *e)
+static void put_value(ig_writer *w, const ig_user_event *e)
 {
 	char buf[64];
 	double back;
@@ -174,7 +186,7 @@ static void put_value(ig_writer *w, const ig_eval_ev *e)
 	ig_writer_puts(w, buf);
 }
 
-static void put_event(ig_writer *w, const ig_eval_group *g, const ig_eval_ev *e)
+static void put_event(ig_writer *w, const ig_user_group *g, const ig_user_event *e)
 {
 	ig_writer_put_i64(w, e->ts);
 	ig_writer_putc(w, '\t');
@@ -192,22 +204,30 @@ static void put_event(ig_writer *w, const ig_eval_group *g, const ig_eval_ev *e)
 	ig_writer_putc(w, '\n');
 }
 
-static ig_writer *open_part(const ig_split_opts *o, const char *part, const ig_header *h)
+static char *part_path(const ig_split_opts *o, const char *part)
 {
 	size_t len = strlen(o->prefix) + 32;
 	char *path = ig_malloc(len);
+
+	snprintf(path, len, "%s.%s.tsv%s", o->prefix, part, o->compress != 0 ? ".gz" : "");
+	return path;
+}
+
+static ig_writer *open_part(const ig_split_opts *o, const char *part, const ig_header *h)
+{
+	char *path = part_path(o, part);
 	int gz = o->compress != 0; /* files: gzip unless -u */
 	ig_writer *w;
 
-	snprintf(path, len, "%s.%s.tsv%s", o->prefix, part, gz ? ".gz" : "");
 	w = ig_writer_open(path, gz ? 1 : 0, o->level);
 	free(path);
-	ig_header_write(w, IG_EVENTS_KIND, IG_EVENTS_VERSION, (const char *const *)h->cols, h->ncols, h);
+	ig_header_write(w, ig_schema_of(IG_STREAM_EVENTS)->kind, ig_schema_of(IG_STREAM_EVENTS)->version,
+			(const char *const *)h->cols, h->ncols, h);
 	return w;
 }
 
 /* Index of the first of the N events at or after AT. */
-static size_t first_at(const ig_eval_group *g, size_t n, int64_t at)
+static size_t first_at(const ig_user_group *g, size_t n, int64_t at)
 {
 	size_t i;
 
@@ -228,7 +248,7 @@ static size_t count_pos(const unsigned char *pos, size_t n)
 
 /* Where the held-out part of the first N events of G starts (N: none). */
 static size_t cut_of(const ig_split_opts *o, const ig_split_cut *cut, int64_t at,
-		     const ig_eval_group *g, const unsigned char *counted, const unsigned char *pos, size_t n)
+		     const ig_user_group *g, const unsigned char *counted, const unsigned char *pos, size_t n)
 {
 	size_t c;
 
@@ -250,11 +270,12 @@ static size_t cut_of(const ig_split_opts *o, const ig_split_cut *cut, int64_t at
 
 void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 {
-	char *spool = NULL;
+	static const char *const parts[] = {"train", "test", "fit", "valid"};
 	const char *path = o->input;
+	size_t i;
 	int64_t at = o->test.at, valid_at = o->valid.at;
-	ig_eval_events *e;
-	ig_eval_group g = {0};
+	ig_user_events_reader *e;
+	ig_user_group g = {0};
 	ig_writer *wtrain, *wtest, *wfit = NULL, *wvalid = NULL;
 	unsigned char *pos = NULL, *counted = NULL;
 	size_t pos_cap = 0;
@@ -264,22 +285,29 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 	memset(st, 0, sizeof *st);
 	if (o->valid.mode == IG_SPLIT_FRACTION && !global)
 		ig_die("internal: a validation fraction needs a global test cut");
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		char *out = part_path(o, parts[i]);
+		ig_cli_check_output(out, &o->input, 1);
+		free(out);
+	}
 	if (o->test.mode == IG_SPLIT_FRACTION || o->valid.mode == IG_SPLIT_FRACTION) {
 		if (strcmp(path, "-") == 0)
-			path = spool = spool_stdin(o->tmpdir);
+			spool_stdin(o->tmpdir);
 		fraction_cuts(path, o, &at, &valid_at);
+		if (strcmp(path, "-") == 0)
+			rewind_stdin();
 	}
 	st->at = at;
 	st->valid_at = valid_at;
-	e = ig_eval_events_open(path, NULL);
-	wtrain = open_part(o, "train", ig_eval_events_header(e));
-	wtest = open_part(o, "test", ig_eval_events_header(e));
+	e = ig_user_events_open(path, NULL);
+	wtrain = open_part(o, "train", ig_user_events_header(e));
+	wtest = open_part(o, "test", ig_user_events_header(e));
 	if (have_valid) {
-		wfit = open_part(o, "fit", ig_eval_events_header(e));
-		wvalid = open_part(o, "valid", ig_eval_events_header(e));
+		wfit = open_part(o, "fit", ig_user_events_header(e));
+		wvalid = open_part(o, "valid", ig_user_events_header(e));
 	}
-	while (ig_eval_events_next(e, &g)) {
-		size_t i, ct, cv;
+	while (ig_user_events_next(e, &g)) {
+		size_t ct, cv;
 
 		st->users++;
 		st->events += g.n;
@@ -322,7 +350,9 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 				st->valid++;
 			}
 		}
-		if (have_valid && count_pos(pos + cv, ct - cv) > 0)
+		/* Users with an event written to valid (test): with
+		 * --test-all, those with only other types count too. */
+		if (have_valid && (o->test_all ? ct > cv : count_pos(pos + cv, ct - cv) > 0))
 			st->valid_users++;
 		for (i = ct; i < g.n; i++) {
 			if (pos[i] || o->test_all) {
@@ -332,19 +362,15 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 				st->dropped++;
 			}
 		}
-		if (count_pos(pos + ct, g.n - ct) > 0)
+		if (o->test_all ? g.n > ct : count_pos(pos + ct, g.n - ct) > 0)
 			st->test_users++;
 	}
-	ig_eval_group_free(&g);
-	ig_eval_events_close(e);
+	ig_user_group_free(&g);
+	ig_user_events_close(e);
 	ig_writer_close(wtrain);
 	ig_writer_close(wtest);
 	ig_writer_close(wfit);
 	ig_writer_close(wvalid);
 	free(pos);
 	free(counted);
-	if (spool) {
-		unlink(spool);
-		free(spool);
-	}
 }

@@ -14,6 +14,7 @@
 #include "core/ig_num.h"
 #include "io/ig_reader.h"
 #include "core/ig_time.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 
 /* A quoted CSV field may span lines; past this many the quote is taken
@@ -26,12 +27,11 @@ enum { EV_TS, EV_USER, EV_ITEM, EV_EVENT, EV_VALUE };
 enum { IT_ITEM, IT_AUTHOR, IT_MEDIA, IT_CREATED, IT_TOPICS };
 enum { FO_USER, FO_AUTHOR, FO_TS };
 
-static const char *const kind_names[IG_KIND_COUNT] = {"events", "items", "follows"};
-static const char *const follows_cols[3] = {"user", "author", "ts"};
+static const int kind_streams[IG_KIND_COUNT] = {IG_STREAM_EVENTS, IG_STREAM_ITEMS, IG_STREAM_FOLLOWS};
 
 const char *ig_ingest_kind_name(int kind)
 {
-	return kind >= 0 && kind < IG_KIND_COUNT ? kind_names[kind] : "?";
+	return kind >= 0 && kind < IG_KIND_COUNT ? ig_schema_of(kind_streams[kind])->kind : "?";
 }
 
 int ig_ingest_kind_parse(const char *s)
@@ -39,24 +39,17 @@ int ig_ingest_kind_parse(const char *s)
 	int i;
 
 	for (i = 0; i < IG_KIND_COUNT; i++)
-		if (strcmp(s, kind_names[i]) == 0)
+		if (strcmp(s, ig_ingest_kind_name(i)) == 0)
 			return i;
 	return -1;
 }
 
 int ig_ingest_roles(int kind, const char *const **roles)
 {
-	switch (kind) {
-	case IG_KIND_EVENTS:
-		*roles = ig_events_cols;
-		return 5;
-	case IG_KIND_ITEMS:
-		*roles = ig_items_cols;
-		return 5;
-	default:
-		*roles = follows_cols;
-		return 3;
-	}
+	const ig_schema *s = ig_schema_of(kind_streams[kind >= 0 && kind < IG_KIND_COUNT ? kind : IG_KIND_FOLLOWS]);
+
+	*roles = s->cols;
+	return s->ncols;
 }
 
 int ig_ingest_role_parse(int kind, const char *s)
@@ -105,37 +98,7 @@ int ig_ingest_set(ig_ingest_opts *o, const char *spec, char *err, size_t errlen)
 
 char *ig_ingest_escape(const char *s, size_t len, char *buf, size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
-	int utf8 = ig_valid_utf8(s, len);
-	size_t i, o = 0, limit = size > 8 ? size - 8 : 0, shown = 80;
-
-	for (i = 0; i < len && o < limit && i < shown; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '\t' || c == '\n' || c == '\r' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
-		} else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
-			if (o + 4 > limit)
-				break;
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	if (i < len) {
-		/* Do not cut a UTF-8 sequence in half. */
-		while (utf8 && o > 0 && i < len && ((unsigned char)s[i] & 0xc0) == 0x80) {
-			o--;
-			i--;
-		}
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
+	return ig_escape(s, len, buf, size);
 }
 
 /* The column map of -c: a positional list ("user,item,-,ts") or
@@ -235,7 +198,7 @@ static void parse_colmap(ig_ingest *g, const char *spec)
 				role = ig_ingest_role_parse(g->kind, tok);
 				if (role < 0)
 					ig_usage_error("-c/--columns: '%s' is not a column of %s streams", tok,
-						       kind_names[g->kind]);
+						       ig_ingest_kind_name(g->kind));
 				if (m->pos[role])
 					ig_usage_error("-c/--columns: '%s' given twice", tok);
 				m->pos[role] = pos;
@@ -249,7 +212,7 @@ static void parse_colmap(ig_ingest *g, const char *spec)
 			role = ig_ingest_role_parse(g->kind, tok);
 			if (role < 0)
 				ig_usage_error("-c/--columns: '%s' is not a column of %s streams", tok,
-					       kind_names[g->kind]);
+					       ig_ingest_kind_name(g->kind));
 			if (m->pos[role] || m->name[role])
 				ig_usage_error("-c/--columns: '%s' given twice", tok);
 			if (ig_parse_u64(eq + 1, 10000, &n) == 0) {
@@ -462,7 +425,7 @@ ig_ingest *ig_ingest_new(const ig_ingest_opts *o)
 	g->nroles = ig_ingest_roles(g->kind, &g->roles);
 	for (i = g->nroles; i < IG_INGEST_MAX_ROLES; i++)
 		if (g->o.set[i])
-			ig_usage_error("--set: %s streams have %d columns", kind_names[g->kind], g->nroles);
+			ig_usage_error("--set: %s streams have %d columns", ig_ingest_kind_name(g->kind), g->nroles);
 	if (g->o.event_map) {
 		if (g->kind != IG_KIND_EVENTS)
 			ig_usage_error("-e/--event-map is for events");
@@ -505,7 +468,8 @@ ig_ingest *ig_ingest_new(const ig_ingest_opts *o)
 void ig_ingest_begin(ig_ingest *g, ig_writer *out)
 {
 	g->out = out;
-	ig_header_write(out, kind_names[g->kind], 1, g->roles, g->nroles, NULL);
+	ig_header_write(out, ig_ingest_kind_name(g->kind), ig_schema_of(kind_streams[g->kind])->version, g->roles,
+			g->nroles, NULL);
 }
 
 /* Rejects the current record: strict mode exits naming it; with

@@ -6,14 +6,11 @@
 #include "core/ig_err.h"
 
 struct ig_engage_reader {
-	ig_events_reader *er;
+	ig_user_events_reader *er;
 	ig_engage_opts o;
 	ig_intern *vocab;
 	ig_engage_stats st;
-	ig_event ev;          /* first event of the next user, when have_ev */
-	int have_ev, done;
-	char *user, *next_user;
-	size_t user_len, next_user_len, user_cap, next_user_cap;
+	ig_user_group group;
 	ig_engagement *buf;
 	size_t n, cap;
 	char *tmp;            /* "@author" */
@@ -45,7 +42,7 @@ ig_engage_reader *ig_engage_open(const char *events_path, const ig_engage_opts *
 
 	if (o->entity != IG_ENTITY_ITEM && o->items == NULL)
 		ig_die("author entities need an items stream");
-	g->er = ig_events_open(events_path);
+	g->er = ig_user_events_open(events_path, NULL);
 	g->o = *o;
 	g->vocab = vocab;
 	return g;
@@ -70,7 +67,7 @@ static void push(ig_engage_reader *g, int64_t ts, uint32_t id, float w)
 	g->st.used++;
 }
 
-static void add_event(ig_engage_reader *g, const ig_event *ev)
+static void add_event(ig_engage_reader *g, const ig_user_event *ev, const char *item_id)
 {
 	double w = g->o.weights[ev->type];
 	uint32_t item, author;
@@ -83,10 +80,10 @@ static void add_event(ig_engage_reader *g, const ig_event *ev)
 		return;
 	}
 	if (g->o.entity == IG_ENTITY_ITEM) {
-		push(g, ev->ts, ig_intern_add(g->vocab, ev->item, ev->item_len), (float)w);
+		push(g, ev->ts, ig_intern_add(g->vocab, item_id, ev->item_len), (float)w);
 		return;
 	}
-	item = ig_intern_find(g->o.items->ids, ev->item, ev->item_len);
+	item = ig_intern_find(g->o.items->ids, item_id, ev->item_len);
 	if (item == IG_INTERN_NONE) {
 		g->st.unknown_item++;
 		return;
@@ -106,7 +103,7 @@ static void add_event(ig_engage_reader *g, const ig_event *ev)
 		return;
 	}
 	g->last_item = item;
-	push(g, ev->ts, ig_intern_add(g->vocab, ev->item, ev->item_len), (float)w);
+	push(g, ev->ts, ig_intern_add(g->vocab, item_id, ev->item_len), (float)w);
 	if (alen + 2 > g->tmp_cap) {
 		g->tmp_cap = alen + 64;
 		g->tmp = ig_realloc(g->tmp, g->tmp_cap);
@@ -116,66 +113,38 @@ static void add_event(ig_engage_reader *g, const ig_event *ev)
 	push(g, ev->ts, ig_intern_add(g->vocab, g->tmp, alen + 1), (float)w);
 }
 
-static void copy_user(char **dst, size_t *dlen, size_t *cap, const char *s, size_t len)
-{
-	if (len + 1 > *cap) {
-		*cap = len + 64;
-		*dst = ig_realloc(*dst, *cap);
-	}
-	memcpy(*dst, s, len + 1);
-	*dlen = len;
-}
-
 int ig_engage_next(ig_engage_reader *g, ig_history *h)
 {
-	for (;;) {
-		if (g->done)
-			return 0;
-		if (!g->have_ev) {
-			if (!ig_events_next(g->er, &g->ev)) {
-				g->done = 1;
-				return 0;
-			}
-			g->st.events++;
-		}
-		g->have_ev = 0;
-		copy_user(&g->user, &g->user_len, &g->user_cap, g->ev.user, g->ev.user_len);
+	ig_user_group *u = &g->group;
+	size_t i;
+
+	while (ig_user_events_next(g->er, u)) {
+		g->st.events += u->n;
+		g->st.users++;
 		g->n = 0;
 		g->last_item = IG_INTERN_NONE;
-		add_event(g, &g->ev);
-		for (;;) {
-			if (!ig_events_next(g->er, &g->ev)) {
-				g->done = 1;
-				break;
-			}
-			g->st.events++;
-			if (g->ev.user_len != g->user_len || memcmp(g->ev.user, g->user, g->user_len) != 0) {
-				g->have_ev = 1;
-				break;
-			}
-			add_event(g, &g->ev);
-		}
-		g->st.users++;
+		for (i = 0; i < u->n; i++)
+			add_event(g, &u->ev[i], u->text + u->ev[i].item_off);
 		if (g->n == 0)
 			continue;
-		h->user = g->user;
-		h->user_len = g->user_len;
+		h->user = u->user;
+		h->user_len = u->user_len;
 		h->e = g->buf;
 		h->n = g->n;
 		return 1;
 	}
+	return 0;
 }
 
 const ig_engage_stats *ig_engage_stats_get(const ig_engage_reader *g) { return &g->st; }
-const ig_header *ig_engage_header(const ig_engage_reader *g) { return ig_events_header(g->er); }
+const ig_header *ig_engage_header(const ig_engage_reader *g) { return ig_user_events_header(g->er); }
 
 void ig_engage_close(ig_engage_reader *g)
 {
 	if (g == NULL)
 		return;
-	ig_events_close(g->er);
-	free(g->user);
-	free(g->next_user);
+	ig_user_events_close(g->er);
+	ig_user_group_free(&g->group);
 	free(g->buf);
 	free(g->tmp);
 	free(g);

@@ -12,7 +12,6 @@ static const char *const event_names[IG_EV_COUNT] = {
 	"follow", "skip", "see_less", "hide", "report",
 };
 
-const char *const ig_events_cols[5] = {"ts", "user", "item", "event", "value"};
 
 const char *ig_event_name(int type)
 {
@@ -44,15 +43,9 @@ struct ig_events_reader {
 ig_events_reader *ig_events_open(const char *path)
 {
 	ig_events_reader *er = ig_calloc(1, sizeof *er);
-	int i;
 
 	er->r = ig_reader_open(path);
-	ig_header_read(er->r, IG_EVENTS_KIND, IG_EVENTS_VERSION, &er->h);
-	for (i = 0; i < 5; i++)
-		if (er->h.ncols <= i || strcmp(er->h.cols[i], ig_events_cols[i]) != 0)
-			ig_die_at(ig_reader_name(er->r), 1,
-				  "events header: column %d must be '%s', got '%s'", i + 1,
-				  ig_events_cols[i], er->h.ncols > i ? er->h.cols[i] : "");
+	ig_schema_read_header(er->r, IG_STREAM_EVENTS, &er->h, NULL);
 	if (er->h.ncols > MAX_FIELDS)
 		ig_die_at(ig_reader_name(er->r), 1, "too many columns (%d, at most %d)", er->h.ncols, MAX_FIELDS);
 	return er;
@@ -75,22 +68,22 @@ int ig_events_next(ig_events_reader *er, ig_event *ev)
 	if (n != er->h.ncols)
 		ig_die_at(name, ln, "expected %d fields, got %d", er->h.ncols, n);
 	if (ig_parse_i64(er->fields[0], IG_TS_MIN, IG_TS_MAX, &ev->ts) != 0)
-		ig_die_at(name, ln, "field 1 (ts): bad timestamp '%s'", er->fields[0]);
+		ig_die_at(name, ln, "field 1 (ts): bad timestamp '%s'", ig_esc(er->fields[0]));
 	ev->user = er->fields[1];
 	ev->user_len = strlen(ev->user);
 	if (!ig_valid_id(ev->user, ev->user_len))
-		ig_die_at(name, ln, "field 2 (user): invalid id '%s'", ev->user);
+		ig_die_at(name, ln, "field 2 (user): invalid id '%s'", ig_esc(ev->user));
 	ev->item = er->fields[2];
 	ev->item_len = strlen(ev->item);
 	if (!ig_valid_id(ev->item, ev->item_len))
-		ig_die_at(name, ln, "field 3 (item): invalid id '%s'", ev->item);
+		ig_die_at(name, ln, "field 3 (item): invalid id '%s'", ig_esc(ev->item));
 	ev->type = ig_event_parse(er->fields[3]);
 	if (ev->type < 0)
-		ig_die_at(name, ln, "field 4 (event): unknown event type '%s'", er->fields[3]);
+		ig_die_at(name, ln, "field 4 (event): unknown event type '%s'", ig_esc(er->fields[3]));
 	ev->has_value = er->fields[4][0] != '\0';
 	ev->value = 0;
 	if (ev->has_value && ig_parse_double(er->fields[4], &ev->value) != 0)
-		ig_die_at(name, ln, "field 5 (value): not a number '%s'", er->fields[4]);
+		ig_die_at(name, ln, "field 5 (value): not a number '%s'", ig_esc(er->fields[4]));
 	ev->extra = er->fields + 5;
 	ev->nextra = n - 5;
 	if (er->have_prev) {
@@ -100,7 +93,7 @@ int ig_events_next(ig_events_reader *er, ig_event *ev)
 			c = (er->prev_user_len > ev->user_len) - (er->prev_user_len < ev->user_len);
 		if (c > 0 || (c == 0 && ev->ts < er->prev_ts))
 			ig_die_at(name, ln, "events are not sorted by user, then ts (user '%s' ts %lld); "
-				  "sort them with ig-ingest", ev->user, (long long)ev->ts);
+				  "sort them with ig-ingest", ig_esc(ev->user), (long long)ev->ts);
 	}
 	if (ev->user_len + 1 > er->prev_user_cap) {
 		er->prev_user_cap = ev->user_len + 64;
@@ -140,7 +133,7 @@ void ig_event_weights_default(double w[IG_EV_COUNT])
 	w[IG_EV_VIEW] = 1;
 }
 
-int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+static int weights_parse(const char *spec, double w[IG_EV_COUNT], double min, char *err, size_t errlen)
 {
 	char *copy = ig_strdup(spec), *tok, *save = NULL;
 	int rc = 0;
@@ -162,8 +155,8 @@ int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, s
 			rc = -1;
 			break;
 		}
-		if (ig_parse_double_range(eq + 1, 0, 1e6, &v) != 0) {
-			snprintf(err, errlen, "weight of %s: '%s' is not a number from 0 to 1e6", tok, eq + 1);
+		if (ig_parse_double_range(eq + 1, min, 1e6, &v) != 0) {
+			snprintf(err, errlen, "weight of %s: '%s' is not a number from %g to 1e6", tok, eq + 1, min);
 			rc = -1;
 			break;
 		}
@@ -171,4 +164,129 @@ int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, s
 	}
 	free(copy);
 	return rc;
+}
+
+/* ---- events by user ---- */
+
+struct ig_user_events_reader {
+	ig_events_reader *er;
+	ig_intern *items;
+	ig_event ev;
+	int have_ev, done;
+	uint64_t count;
+};
+
+ig_user_events_reader *ig_user_events_open(const char *path, ig_intern *items)
+{
+	ig_user_events_reader *e = ig_calloc(1, sizeof *e);
+
+	e->er = ig_events_open(path);
+	e->items = items;
+	return e;
+}
+
+static size_t text_add(ig_user_group *g, const char *s, size_t n)
+{
+	size_t off = g->text_len;
+
+	if (g->text_len + n + 1 > g->text_cap) {
+		g->text_cap = (g->text_len + n + 1) * 2 + 1024;
+		g->text = ig_realloc(g->text, g->text_cap);
+	}
+	memcpy(g->text + off, s, n);
+	g->text[off + n] = '\0';
+	g->text_len += n + 1;
+	return off;
+}
+
+int ig_user_events_next(ig_user_events_reader *e, ig_user_group *g)
+{
+	ig_event *ev = &e->ev;
+
+	g->n = 0;
+	g->text_len = 0;
+	if (!e->have_ev) {
+		if (e->done || !ig_events_next(e->er, ev)) {
+			e->done = 1;
+			return 0;
+		}
+		e->count++;
+	}
+	if (ev->user_len + 1 > g->user_cap) {
+		g->user_cap = ev->user_len + 64;
+		g->user_buf = ig_realloc(g->user_buf, g->user_cap);
+	}
+	memcpy(g->user_buf, ev->user, ev->user_len + 1);
+	g->user = g->user_buf;
+	g->user_len = ev->user_len;
+	for (;;) {
+		ig_user_event *x;
+		int i;
+
+		if (g->n == g->ev_cap) {
+			g->ev_cap = g->ev_cap ? g->ev_cap * 2 : 256;
+			g->ev = ig_reallocarray(g->ev, g->ev_cap, sizeof *g->ev);
+		}
+		x = &g->ev[g->n++];
+		x->ts = ev->ts;
+		x->type = ev->type;
+		x->has_value = ev->has_value;
+		x->value = ev->value;
+		x->item = e->items ? ig_intern_add(e->items, ev->item, ev->item_len) : IG_INTERN_NONE;
+		x->item_off = text_add(g, ev->item, ev->item_len);
+		x->item_len = ev->item_len;
+		if (ev->nextra == 0) {
+			x->extra_off = text_add(g, "", 0);
+		} else {
+			x->extra_off = g->text_len;
+			for (i = 0; i < ev->nextra; i++) {
+				size_t off = text_add(g, ev->extra[i], strlen(ev->extra[i]));
+
+				if (i + 1 < ev->nextra)
+					g->text[g->text_len - 1] = '\t'; /* join, not end */
+				(void)off;
+			}
+		}
+		if (!ig_events_next(e->er, ev)) {
+			e->have_ev = 0;
+			e->done = 1;
+			break;
+		}
+		e->count++;
+		if (ev->user_len != g->user_len || memcmp(ev->user, g->user, g->user_len) != 0) {
+			e->have_ev = 1;
+			break;
+		}
+	}
+	return 1;
+}
+
+const ig_header *ig_user_events_header(const ig_user_events_reader *e) { return ig_events_header(e->er); }
+const char *ig_user_events_name(const ig_user_events_reader *e) { return ig_reader_name(ig_events_raw(e->er)); }
+uint64_t ig_user_events_count(const ig_user_events_reader *e) { return e->count; }
+
+void ig_user_events_close(ig_user_events_reader *e)
+{
+	if (e == NULL)
+		return;
+	ig_events_close(e->er);
+	free(e);
+}
+
+void ig_user_group_free(ig_user_group *g)
+{
+	free(g->ev);
+	free(g->text);
+	free(g->user_buf);
+	memset(g, 0, sizeof *g);
+}
+
+int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+{
+	return weights_parse(spec, w, 0, err, errlen);
+}
+
+int ig_event_rewards_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen)
+{
+	return weights_parse(spec, w, -1e6, err, errlen);
 }

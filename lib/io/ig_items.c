@@ -7,11 +7,11 @@
 #include "io/ig_events.h"
 #include "core/ig_num.h"
 #include "io/ig_reader.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 
 static const char *const media_names[IG_MEDIA_COUNT] = {"photo", "video", "reel", "carousel"};
 
-const char *const ig_items_cols[5] = {"item", "author", "media", "created", "topics"};
 
 const char *ig_media_name(int media)
 {
@@ -37,13 +37,8 @@ ig_items *ig_items_load(const char *path)
 	char *line, *f[64];
 	ssize_t len;
 	size_t cap = 0, ntopics = 0, topics_cap = 0;
-	int i;
 
-	ig_header_read(r, IG_ITEMS_KIND, IG_ITEMS_VERSION, &h);
-	for (i = 0; i < 5; i++)
-		if (h.ncols <= i || strcmp(h.cols[i], ig_items_cols[i]) != 0)
-			ig_die_at(name, 1, "items header: column %d must be '%s', got '%s'", i + 1,
-				  ig_items_cols[i], h.ncols > i ? h.cols[i] : "");
+	ig_schema_read_header(r, IG_STREAM_ITEMS, &h, NULL);
 	it->ids = ig_intern_new();
 	it->authors = ig_intern_new();
 	it->topics = ig_intern_new();
@@ -58,19 +53,19 @@ ig_items *ig_items_load(const char *path)
 		if (n != h.ncols)
 			ig_die_at(name, ln, "expected %d fields, got %d", h.ncols, n);
 		if (!ig_valid_id(f[0], strlen(f[0])))
-			ig_die_at(name, ln, "field 1 (item): invalid id '%s'", f[0]);
+			ig_die_at(name, ln, "field 1 (item): invalid id '%s'", ig_esc(f[0]));
 		if (!ig_valid_id(f[1], strlen(f[1])))
-			ig_die_at(name, ln, "field 2 (author): invalid id '%s'", f[1]);
+			ig_die_at(name, ln, "field 2 (author): invalid id '%s'", ig_esc(f[1]));
 		media = ig_media_parse(f[2]);
 		if (media < 0)
-			ig_die_at(name, ln, "field 3 (media): unknown media type '%s'", f[2]);
+			ig_die_at(name, ln, "field 3 (media): unknown media type '%s'", ig_esc(f[2]));
 		if (f[3][0] == '\0')
 			created = -1;
 		else if (ig_parse_i64(f[3], IG_TS_MIN, IG_TS_MAX, &created) != 0)
-			ig_die_at(name, ln, "field 4 (created): bad timestamp '%s'", f[3]);
+			ig_die_at(name, ln, "field 4 (created): bad timestamp '%s'", ig_esc(f[3]));
 		id = ig_intern_add(it->ids, f[0], strlen(f[0]));
 		if (id != it->count)
-			ig_die_at(name, ln, "field 1 (item): item '%s' listed twice", f[0]);
+			ig_die_at(name, ln, "field 1 (item): item '%s' listed twice", ig_esc(f[0]));
 		if (it->count == cap) {
 			cap = cap ? cap * 2 : 1024;
 			it->author = ig_reallocarray(it->author, cap, sizeof *it->author);
@@ -86,7 +81,7 @@ ig_items *ig_items_load(const char *path)
 			char *comma = strchr(t, ',');
 			size_t tl = comma ? (size_t)(comma - t) : strlen(t);
 			if (!ig_valid_id(t, tl))
-				ig_die_at(name, ln, "field 5 (topics): empty or invalid topic in '%s'", f[4]);
+				ig_die_at(name, ln, "field 5 (topics): empty or invalid topic in '%s'", ig_esc(f[4]));
 			if (ntopics == topics_cap) {
 				topics_cap = topics_cap ? topics_cap * 2 : 1024;
 				it->topic_list = ig_reallocarray(it->topic_list, topics_cap, sizeof *it->topic_list);

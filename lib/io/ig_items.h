@@ -7,9 +7,6 @@
 
 #include "core/ig_intern.h"
 
-#define IG_ITEMS_KIND "items"
-#define IG_ITEMS_VERSION 1
-
 typedef enum ig_media {
 	IG_MEDIA_PHOTO,
 	IG_MEDIA_VIDEO,
@@ -21,8 +18,6 @@ typedef enum ig_media {
 const char *ig_media_name(int media);
 /* The media type named S, or -1. */
 int ig_media_parse(const char *s);
-
-extern const char *const ig_items_cols[5];
 
 typedef struct ig_items {
 	ig_intern *ids;       /* item id -> item number */

@@ -19,6 +19,15 @@ ig_reader *ig_reader_try_open(const char *path);
  * truncated gzip stream exits 1 naming the file. A '\r' before the '\n'
  * is kept: what a CRLF means is the caller's to decide. */
 ssize_t ig_reader_getline(ig_reader *r, char **line);
+/* From now on, a line with a NUL byte and a last line without its '\n'
+ * (a cut file) exit 1 naming the file and line: igfunnel streams always
+ * end their records with '\n'. ig_header_read sets it. */
+void ig_reader_set_strict(ig_reader *r);
+
+/* Up to N raw (decompressed) bytes into DST; returns how many, 0 at the
+ * end. For binary formats; do not mix with ig_reader_getline. */
+size_t ig_reader_read(ig_reader *r, void *dst, size_t n);
+
 /* Makes the next ig_reader_getline return the line just read again. */
 void ig_reader_unget(ig_reader *r);
 

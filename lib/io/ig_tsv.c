@@ -46,7 +46,9 @@ int ig_header_parse(const char *line, ig_header *h, char *err, size_t errlen)
 	slash = memchr(p, '/', (size_t)(end - p));
 	if (slash == NULL || slash == p || (size_t)(slash - p) >= sizeof h->kind ||
 	    (size_t)(end - slash - 1) >= sizeof verbuf || end == slash + 1) {
-		snprintf(err, errlen, "malformed header '%.*s'", (int)(end - line), line);
+		char shown[80 * 4 + 8];
+		snprintf(err, errlen, "malformed header '%s'",
+			 ig_escape(line, (size_t)(end - line), shown, sizeof shown));
 		return -1;
 	}
 	klen = (size_t)(slash - p);
@@ -55,7 +57,7 @@ int ig_header_parse(const char *line, ig_header *h, char *err, size_t errlen)
 	memcpy(verbuf, slash + 1, (size_t)(end - slash - 1));
 	verbuf[end - slash - 1] = '\0';
 	if (ig_parse_int(verbuf, 1, 1000000, &h->version) != 0) {
-		snprintf(err, errlen, "bad version '%s' in header", verbuf);
+		snprintf(err, errlen, "bad version '%s' in header", ig_esc(verbuf));
 		return -1;
 	}
 	if (*end == '\t') {
@@ -86,9 +88,10 @@ static const char *article(const char *word)
 void ig_header_read(ig_reader *r, const char *kind, int version, ig_header *h)
 {
 	char *line;
-	char err[256];
+	char err[512];
 	ssize_t len;
 
+	ig_reader_set_strict(r);
 	len = ig_reader_getline(r, &line);
 	if (len < 0)
 		ig_die_at(ig_reader_name(r), 1, "empty input: expected %s %s stream header",
@@ -101,7 +104,7 @@ void ig_header_read(ig_reader *r, const char *kind, int version, ig_header *h)
 		ig_die_at(ig_reader_name(r), 1, "%s", err);
 	}
 	if (kind && strcmp(h->kind, kind) != 0)
-		ig_die_at(ig_reader_name(r), 1, "expected %s %s stream, got %s", article(kind), kind, h->kind);
+		ig_die_at(ig_reader_name(r), 1, "expected %s %s stream, got %s", article(kind), kind, ig_esc(h->kind));
 	if (kind && h->version != version)
 		ig_die_at(ig_reader_name(r), 1, "%s stream version %d is not supported (this is version %d)",
 			  kind, h->version, version);
@@ -203,6 +206,51 @@ void ig_set_cmdline(int argc, char **argv)
 const char *ig_cmdline(void)
 {
 	return cmdline_text ? cmdline_text : ig_progname;
+}
+
+char *ig_escape(const char *s, size_t len, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	int utf8 = ig_valid_utf8(s, len);
+	size_t i, o = 0, limit = size > 8 ? size - 8 : 0, shown = 80;
+
+	for (i = 0; i < len && o < limit && i < shown; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\t' || c == '\n' || c == '\r' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+		} else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
+			if (o + 4 > limit)
+				break;
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	if (i < len) {
+		/* Do not cut a UTF-8 sequence in half. */
+		while (utf8 && o > 0 && i < len && ((unsigned char)s[i] & 0xc0) == 0x80) {
+			o--;
+			i--;
+		}
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *ig_esc(const char *s)
+{
+	/* 80 bytes shown, each at most 4 bytes escaped, and "...". */
+	static _Thread_local char bufs[4][80 * 4 + 8];
+	static _Thread_local unsigned next;
+	char *buf = bufs[next++ % 4];
+
+	return ig_escape(s, strlen(s), buf, sizeof bufs[0]);
 }
 
 int ig_valid_utf8(const char *str, size_t len)

@@ -54,6 +54,15 @@ void ig_header_free(ig_header *h);
 void ig_set_cmdline(int argc, char **argv);
 const char *ig_cmdline(void);
 
+/* S (length LEN) for an error message, in BUF (SIZE bytes, at least 8):
+ * tab, newline, CR and backslash as \t \n \r \\, other control bytes
+ * (and every byte >= 0x80 unless S is valid UTF-8) as \xHH, cut after 80
+ * input bytes with "..." (never inside a UTF-8 sequence). Returns BUF. */
+char *ig_escape(const char *s, size_t len, char *buf, size_t size);
+/* ig_escape of the string S into one of a few per-thread static buffers,
+ * for the arguments of a message: valid until four more calls. */
+const char *ig_esc(const char *s);
+
 /* Nonzero when S (length LEN) is a valid id: 1..255 bytes, valid UTF-8,
  * no tab, newline, carriage return or NUL. */
 int ig_valid_id(const char *s, size_t len);

@@ -10,6 +10,8 @@
 #include <zlib.h>
 
 #include "core/ig_err.h"
+#include "io/ig_reader.h"
+#include "io/ig_tsv.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "ig_vectors.c writes float32 in host order, which must be little-endian"
@@ -17,6 +19,14 @@
 
 #define MAX_NAME 4096
 #define MAX_DIM 1000000
+
+/* A name for a message: escaped and cut (see ig_escape). */
+static const char *esc_name(const char *name, size_t len)
+{
+	static _Thread_local char buf[80 * 4 + 8];
+
+	return ig_escape(name, len, buf, sizeof buf);
+}
 
 int ig_vectors_name_ok(const char *name, size_t len)
 {
@@ -52,19 +62,19 @@ void ig_vectors_free(ig_vectors *v)
 static void check_name(const char *name, size_t len)
 {
 	if (!ig_vectors_name_ok(name, len))
-		ig_die("cannot write '%.*s' in the word2vec formats: a name must be non-empty, "
-		       "without spaces, tabs or newlines", (int)(len > 255 ? 255 : len), name);
+		ig_die("cannot write '%s' in the word2vec formats: a name must be non-empty, "
+		       "without spaces, tabs or newlines", esc_name(name, len));
 }
 
 /* Lengths are made as rows come, so that queries only read. */
-static float length(const float *r, uint32_t dim)
+static double length(const float *r, uint32_t dim)
 {
 	double s = 0;
 	uint32_t j;
 
 	for (j = 0; j < dim; j++)
 		s += (double)r[j] * (double)r[j];
-	return (float)sqrt(s);
+	return sqrt(s);
 }
 
 uint32_t ig_vectors_add(ig_vectors *v, const char *name, size_t len, const float *vec)
@@ -73,7 +83,7 @@ uint32_t ig_vectors_add(ig_vectors *v, const char *name, size_t len, const float
 
 	check_name(name, len);
 	if (ig_intern_find(v->names, name, len) != IG_INTERN_NONE)
-		ig_die("repeated vector name '%.*s'", (int)(len > 255 ? 255 : len), name);
+		ig_die("repeated vector name '%s'", esc_name(name, len));
 	if (v->n == UINT32_MAX - 1)
 		ig_die("too many vectors");
 	if (v->n == v->cap) {
@@ -216,7 +226,7 @@ void ig_vectors_save(const ig_vectors *v, ig_writer *w, int format, int digits)
 /* ---- reading ---- */
 
 typedef struct src {
-	gzFile gz;
+	ig_reader *r;
 	const char *name;
 	unsigned char *buf;
 	size_t pos, len, cap;
@@ -227,8 +237,7 @@ typedef struct src {
 
 static void src_read(src *s)
 {
-	int n, err;
-	const char *msg;
+	size_t n;
 
 	if (s->eof)
 		return;
@@ -239,14 +248,13 @@ static void src_read(src *s)
 	}
 	if (s->len == s->cap)
 		return;
-	n = gzread(s->gz, s->buf + s->len, (unsigned)(s->cap - s->len));
-	msg = gzerror(s->gz, &err);
-	if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
-		ig_die("%s: %s", s->name, err == Z_ERRNO ? strerror(errno) :
-		       err == Z_BUF_ERROR ? "truncated gzip input" : msg);
+	/* ig_reader reads gzip members through and refuses what follows
+	 * them unless it is another member (gzread ignored trailing
+	 * garbage). */
+	n = ig_reader_read(s->r, s->buf + s->len, s->cap - s->len);
 	if (n == 0)
 		s->eof = 1;
-	s->len += (size_t)n;
+	s->len += n;
 }
 
 /* Makes NEED bytes available if the input has them; returns how many are. */
@@ -302,8 +310,8 @@ static size_t read_name(src *s, char *name, int binary)
 		name[n++] = (char)ch;
 	}
 	if (ch == EOF)
-		ig_die_at(s->name, s->line, "vector %llu ('%.*s'): truncated", (unsigned long long)s->record + 1,
-			  (int)(n > 255 ? 255 : n), name);
+		ig_die_at(s->name, s->line, "vector %llu ('%s'): truncated", (unsigned long long)s->record + 1,
+			  esc_name(name, n));
 	name[n] = '\0';
 	return n;
 }
@@ -365,13 +373,28 @@ static int looks_binary(src *s, uint32_t dim)
 			in_token = 0;
 			continue;
 		}
-		if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '+' || ch == 'e' || ch == 'E'))
+		/* The letters of "nan" and "inf(inity)" too: a text row with
+		 * them is text, and its reader names the bad value. */
+		if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '+' || ch == 'e' || ch == 'E' ||
+		      (ch != 0 && strchr("nNaAiIfFtTyY", ch) != NULL)))
 			return 1;
 		if (!in_token)
 			tokens++;
 		in_token = 1;
 	}
 	return 0;
+}
+
+/* ig-formats(5): vector values are finite. */
+static void check_finite(const src *s, const char *name, size_t nlen, const float *vec, uint32_t dim)
+{
+	uint32_t j;
+
+	for (j = 0; j < dim; j++)
+		if (!isfinite(vec[j]))
+			ig_die("%s: vector %llu ('%s'): value %u is %s; vectors must be finite", s->name,
+			       (unsigned long long)s->record + 1, esc_name(name, nlen), j + 1,
+			       isnan(vec[j]) ? "NaN" : "infinite");
 }
 
 static void read_text_row(src *s, const char *name, size_t nlen, float *vec, uint32_t dim)
@@ -389,19 +412,19 @@ static void read_text_row(src *s, const char *name, size_t nlen, float *vec, uin
 			s->pos++;
 		while ((ch = src_peek(s)) != EOF && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
 			if (t + 1 == sizeof tok)
-				ig_die_at(s->name, s->line, "vector '%.*s': value %u too long", (int)nlen, name, j + 1);
+				ig_die_at(s->name, s->line, "vector '%s': value %u too long", esc_name(name, nlen), j + 1);
 			tok[t++] = (char)ch;
 			s->pos++;
 		}
 		if (t == 0)
-			ig_die_at(s->name, s->line, "vector '%.*s': %u values, expected %u", (int)nlen, name, j, dim);
+			ig_die_at(s->name, s->line, "vector '%s': %u values, expected %u", esc_name(name, nlen), j, dim);
 		tok[t] = '\0';
 		errno = 0;
 		x = strtof(tok, &end);
 		if (*end != '\0' || !isfinite(x) || (tok[0] != '-' && tok[0] != '+' && tok[0] != '.' &&
 						     (tok[0] < '0' || tok[0] > '9')))
-			ig_die_at(s->name, s->line, "vector '%.*s': value %u is not a number '%s'", (int)nlen, name,
-				  j + 1, tok);
+			ig_die_at(s->name, s->line, "vector '%s': value %u is not a number '%s'", esc_name(name, nlen),
+				  j + 1, ig_esc(tok));
 		vec[j] = x;
 	}
 	for (;;) {
@@ -415,7 +438,7 @@ static void read_text_row(src *s, const char *name, size_t nlen, float *vec, uin
 		}
 		if (ch == EOF)
 			break;
-		ig_die_at(s->name, s->line, "vector '%.*s': more than %u values", (int)nlen, name, dim);
+		ig_die_at(s->name, s->line, "vector '%s': more than %u values", esc_name(name, nlen), dim);
 	}
 }
 
@@ -427,17 +450,11 @@ ig_vectors *ig_vectors_load(const char *path)
 	char *name = ig_malloc(MAX_NAME + 1);
 	ig_vectors *v;
 	float *vec;
-	int binary = -1, fd;
+	int binary = -1;
 
 	memset(&s, 0, sizeof s);
-	s.name = strcmp(path, "-") == 0 ? "stdin" : path;
-	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		ig_die("%s: %s", s.name, strerror(errno));
-	s.gz = gzdopen(fd, "rb");
-	if (s.gz == NULL)
-		ig_die("%s: cannot read", s.name);
-	gzbuffer(s.gz, 1 << 17);
+	s.r = ig_reader_open(path);
+	s.name = ig_reader_name(s.r);
 	s.cap = 1 << 20;
 	s.buf = ig_malloc(s.cap);
 	read_header(&s, &n, &dim);
@@ -457,18 +474,19 @@ ig_vectors *ig_vectors_load(const char *path)
 			binary = looks_binary(&s, dim);
 		if (binary) {
 			if (src_need(&s, (size_t)dim * 4) < (size_t)dim * 4)
-				ig_die("%s: vector %llu ('%.*s'): truncated", s.name,
-				       (unsigned long long)s.record + 1, (int)(nlen > 255 ? 255 : nlen), name);
+				ig_die("%s: vector %llu ('%s'): truncated", s.name,
+				       (unsigned long long)s.record + 1, esc_name(name, nlen));
 			memcpy(vec, s.buf + s.pos, (size_t)dim * 4);
 			s.pos += (size_t)dim * 4;
+			check_finite(&s, name, nlen, vec, dim);
 		} else {
 			read_text_row(&s, name, nlen, vec, dim);
 		}
 		if (ig_intern_find(v->names, name, nlen) != IG_INTERN_NONE) {
 			if (binary)
-				ig_die("%s: vector %llu: repeated name '%.*s'", s.name,
-				       (unsigned long long)s.record + 1, (int)(nlen > 255 ? 255 : nlen), name);
-			ig_die_at(s.name, line, "repeated name '%.*s'", (int)(nlen > 255 ? 255 : nlen), name);
+				ig_die("%s: vector %llu: repeated name '%s'", s.name,
+				       (unsigned long long)s.record + 1, esc_name(name, nlen));
+			ig_die_at(s.name, line, "repeated name '%s'", esc_name(name, nlen));
 		}
 		ig_vectors_add(v, name, nlen, vec);
 		s.record++;
@@ -477,7 +495,7 @@ ig_vectors *ig_vectors_load(const char *path)
 		ig_die("%s: truncated: the header says %llu vectors, found %llu", s.name,
 		       (unsigned long long)n, (unsigned long long)s.record);
 	v->format = binary == 1 ? IG_VECTORS_BINARY : IG_VECTORS_TEXT;
-	gzclose(s.gz);
+	ig_reader_close(s.r);
 	free(s.buf);
 	free(vec);
 	free(name);
@@ -522,7 +540,9 @@ size_t ig_vectors_nearest(const ig_vectors *v, const float *q, size_t k, uint32_
 			continue;
 		for (j = 0; j < v->dim; j++)
 			s += (double)q[j] * (double)r[j];
-		c = (float)(s / (qq * (double)v->norms[i]));
+		/* Norms in double: a float norm overflows for rows the float
+		 * range holds, and rounding it made cos(a, b) != cos(b, a). */
+		c = (float)(s / (qq * v->norms[i]));
 		if (have == k && c <= scores[k - 1])
 			continue;
 		p = have < k ? have++ : k - 1;

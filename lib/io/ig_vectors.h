@@ -26,7 +26,7 @@ typedef struct ig_vectors {
 	float *data;         /* n x dim, row i belongs to name number i */
 	ig_intern *names;    /* name -> row */
 	int format;          /* enum ig_vectors_format it was read from */
-	float *norms;        /* Euclidean lengths, made by ig_vectors_add */
+	double *norms;       /* Euclidean lengths, made by ig_vectors_add */
 	uint32_t cap;
 } ig_vectors;
 

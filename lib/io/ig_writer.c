@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "core/ig_tempfile.h"
 #include "core/ig_thread.h"
 
 #define IG_PLAIN_BUF ((size_t)1 << 17)
@@ -35,6 +37,8 @@ typedef struct gz_block {
 
 struct ig_writer {
 	char *name;
+	char *target;          /* the file renamed over at close; NULL: written in place */
+	char *temp;            /* the name written to until then */
 	int fd;
 	int gzip, level;
 	char *buf;             /* plain: the buffer; gzip: the filling block's input */
@@ -198,6 +202,78 @@ static void finish_gzip(ig_writer *w)
 	w->buf = NULL;
 }
 
+/* The file a path names once symbolic links are followed, so that the
+ * rename replaces the file a link points to, not the link. */
+static char *resolve_target(const char *path)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+		return ig_strdup(path);
+	real = realpath(path, NULL);
+	if (real == NULL)
+		return ig_strdup(path);
+	return real;
+}
+
+/* Creates ".BASE.tmp-PID-N" next to TARGET (registered for removal before
+ * it exists, so that no signal can leave it behind); returns its fd. */
+static int create_temp(ig_writer *w, const struct stat *old)
+{
+	static unsigned counter;
+	const char *slash = strrchr(w->target, '/');
+	int dirlen = slash ? (int)(slash - w->target + 1) : 0;
+	const char *base = w->target + dirlen;
+	size_t cap = strlen(w->target) + 64;
+	int tries, fd = -1;
+
+	w->temp = ig_malloc(cap);
+	for (tries = 0; tries < 100; tries++) {
+		/* Base names near NAME_MAX are cut to leave room for the suffix. */
+		snprintf(w->temp, cap, "%.*s.%.200s.tmp-%ld-%u", dirlen, w->target, base, (long)getpid(),
+			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+		ig_tempfile_add(w->temp);
+		fd = open(w->temp, O_WRONLY | O_CREAT | O_EXCL, old ? (old->st_mode & 07777) : 0666);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+		ig_tempfile_forget(w->temp);
+	}
+	if (fd < 0) {
+		int err = errno;
+		ig_tempfile_forget(w->temp);
+		ig_die("%s: cannot create a temporary file next to it: %s", w->name, strerror(err));
+	}
+	if (old != NULL)
+		(void)fchmod(fd, old->st_mode & 07777);
+	return fd;
+}
+
+/* A regular file (or a new one) is written under a temporary name and
+ * renamed over PATH at a successful close: a failed or killed run leaves
+ * the old file or none, never a prefix. Other files (/dev/null, a pipe, a
+ * terminal) are written in place. */
+static int open_path(ig_writer *w, const char *path)
+{
+	struct stat st;
+	int exists;
+	int fd;
+
+	w->target = resolve_target(path);
+	exists = stat(w->target, &st) == 0;
+	if (exists && !S_ISREG(st.st_mode)) {
+		free(w->target);
+		w->target = NULL;
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (fd < 0)
+			ig_die("%s: %s", path, strerror(errno));
+		return fd;
+	}
+	if (exists && access(w->target, W_OK) != 0)
+		ig_die("%s: %s", path, strerror(errno));
+	return create_temp(w, exists ? &st : NULL);
+}
+
 void ig_writer_set_pool(ig_writer *w, ig_pool *pool)
 {
 	if (w->pipe == NULL && w->own_pool == NULL)
@@ -208,16 +284,12 @@ ig_writer *ig_writer_open(const char *path, int compress, int level)
 {
 	ig_writer *w;
 	int is_stdout = path == NULL || strcmp(path, "-") == 0;
-	int fd;
 
-	fd = is_stdout ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-	if (fd < 0)
-		ig_die("%s: %s", path, strerror(errno));
 	w = ig_calloc(1, sizeof *w);
 	w->name = ig_strdup(is_stdout ? "stdout" : path);
-	w->fd = fd;
+	w->fd = is_stdout ? STDOUT_FILENO : open_path(w, path);
 	if (compress == IG_COMPRESS_AUTO)
-		compress = isatty(fd) ? IG_COMPRESS_NO : IG_COMPRESS_GZIP;
+		compress = isatty(w->fd) ? IG_COMPRESS_NO : IG_COMPRESS_GZIP;
 	w->gzip = compress == IG_COMPRESS_GZIP;
 	if (w->gzip) {
 		start_gzip(w, level);
@@ -232,6 +304,8 @@ void ig_writer_write(ig_writer *w, const void *data, size_t n)
 {
 	const char *p = data;
 
+	if (n == 0)
+		return; /* DATA may then be NULL, which memcpy does not allow */
 	w->bytes += n;
 	while (w->len + n > w->cap) {
 		size_t room = w->cap - w->len;
@@ -325,7 +399,14 @@ void ig_writer_close(ig_writer *w)
 		flush_buf(w);
 	if (close(w->fd) != 0)
 		ig_die("%s: write error: %s", w->name, strerror(errno));
+	if (w->temp != NULL) {
+		if (rename(w->temp, w->target) != 0)
+			ig_die("%s: cannot rename %s over it: %s", w->name, w->temp, strerror(errno));
+		ig_tempfile_forget(w->temp);
+	}
 	free(w->buf);
 	free(w->name);
+	free(w->target);
+	free(w->temp);
 	free(w);
 }

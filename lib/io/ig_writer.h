@@ -16,7 +16,11 @@ enum ig_compress {
 	IG_COMPRESS_GZIP = 1
 };
 
-/* PATH NULL or "-" is stdout. LEVEL is a zlib level 1..9. */
+/* PATH NULL or "-" is stdout. LEVEL is a zlib level 1..9. A regular file
+ * is written under a temporary name in its directory (removed if the
+ * process dies or is interrupted, see ig_tempfile.h) and renamed over PATH
+ * by ig_writer_close: readers never see a partial PATH, and a failed run
+ * leaves the old PATH untouched. */
 ig_writer *ig_writer_open(const char *path, int compress, int level);
 
 /* Gzip output is compressed on POOL (a tool's -@ threads) instead of a
@@ -37,7 +41,8 @@ int ig_writer_is_gzip(const ig_writer *w);
 const char *ig_writer_name(const ig_writer *w);
 unsigned long long ig_writer_bytes(const ig_writer *w);
 
-/* Flushes, ends the gzip stream and closes; exits 1 on any error. */
+/* Flushes, ends the gzip stream, closes and renames the temporary file
+ * over the output; exits 1 on any error. */
 void ig_writer_close(ig_writer *w);
 
 #endif

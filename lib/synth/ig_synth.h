@@ -9,7 +9,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "cli/ig_cli.h"
 #include "core/ig_rng.h"
 
 /* ---- parameters ---- */
@@ -30,6 +32,41 @@ typedef struct ig_synth_params {
 } ig_synth_params;
 
 void ig_synth_params_default(ig_synth_params *p);
+
+/* The options that describe a world, shared by every command that
+ * rebuilds one (ig-synth, ig-synth respond): long-only option values from
+ * IG_OPT_FIRST_TOOL on; a command numbers its own from IG_SYN_OPT_END. */
+enum {
+	IG_SYN_OPT_USERS = IG_OPT_FIRST_TOOL,
+	IG_SYN_OPT_ITEMS,
+	IG_SYN_OPT_AUTHORS,
+	IG_SYN_OPT_TOPICS,
+	IG_SYN_OPT_SUBTOPICS,
+	IG_SYN_OPT_DAYS,
+	IG_SYN_OPT_START,
+	IG_SYN_OPT_SESSIONS,
+	IG_SYN_OPT_IMPRESSIONS,
+	IG_SYN_OPT_FOLLOWS,
+	IG_SYN_OPT_EXPLORE,
+	IG_SYN_OPT_END
+};
+#define IG_SYNTH_WORLD_LONGOPTS                                           \
+	{"users", required_argument, NULL, IG_SYN_OPT_USERS},             \
+	{"items", required_argument, NULL, IG_SYN_OPT_ITEMS},             \
+	{"authors", required_argument, NULL, IG_SYN_OPT_AUTHORS},         \
+	{"topics", required_argument, NULL, IG_SYN_OPT_TOPICS},           \
+	{"subtopics", required_argument, NULL, IG_SYN_OPT_SUBTOPICS},     \
+	{"days", required_argument, NULL, IG_SYN_OPT_DAYS},               \
+	{"start", required_argument, NULL, IG_SYN_OPT_START},             \
+	{"sessions", required_argument, NULL, IG_SYN_OPT_SESSIONS},       \
+	{"impressions", required_argument, NULL, IG_SYN_OPT_IMPRESSIONS}, \
+	{"follows", required_argument, NULL, IG_SYN_OPT_FOLLOWS},         \
+	{"explore", required_argument, NULL, IG_SYN_OPT_EXPLORE}
+/* Applies world option OPT with argument ARG to P (exits 2 on a bad
+ * value); returns 0 when OPT is not a world option. */
+int ig_synth_params_option(ig_synth_params *p, int opt, const char *arg);
+/* The world and activity options' help lines, with P's defaults. */
+void ig_synth_params_help(FILE *fp);
 /* Fills in derived defaults (authors); returns NULL or what is wrong. */
 const char *ig_synth_params_check(ig_synth_params *p);
 
@@ -51,8 +88,8 @@ enum ig_synth_stream {
 const char *ig_synth_stream_name(int s);
 /* The stream named NAME, or -1. */
 int ig_synth_stream_parse(const char *name);
-/* Header columns of stream S; *NCOLS receives their number. */
-const char *const *ig_synth_stream_cols(int s, int *ncols);
+/* The schema kind of stream S (an enum ig_stream of io/ig_schema.h). */
+int ig_synth_stream_kind(int s);
 
 /* ---- the engagement model ---- */
 

@@ -4,32 +4,18 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const stream_names[IG_SYN_NSTREAMS] = {
-	"topics", "items", "follows", "events",
-	"truth_interests", "truth_impressions", "truth_users", "truth_items"
-};
+#include "io/ig_schema.h"
 
-static const char *const cols_topics[] = {"topic", "parent"};
-static const char *const cols_items[] = {"item", "author", "media", "created", "topics"};
-static const char *const cols_follows[] = {"user", "author", "ts"};
-static const char *const cols_events[] = {"ts", "user", "item", "event", "value"};
-static const char *const cols_interests[] = {"user", "topic", "weight"};
-static const char *const cols_impressions[] = {
-	"ts", "user", "item", "source", "focus", "affinity", "p_view", "p_like",
-	"p_comment", "p_share", "p_save", "p_follow", "p_see_less", "p_hide",
-	"p_report"
+/* Synth streams in enum order, as stream kinds of the schema table. */
+static const int stream_kinds[IG_SYN_NSTREAMS] = {
+	IG_STREAM_TOPICS, IG_STREAM_ITEMS, IG_STREAM_FOLLOWS, IG_STREAM_EVENTS,
+	IG_STREAM_TRUTH_INTERESTS, IG_STREAM_TRUTH_IMPRESSIONS, IG_STREAM_TRUTH_USERS,
+	IG_STREAM_TRUTH_ITEMS
 };
-static const char *const cols_users[] = {
-	"user", "sessions_per_day", "propensity", "pref_photo", "pref_video",
-	"pref_reel", "pref_carousel"
-};
-static const char *const cols_truth_items[] = {"item", "quality", "author_popularity"};
-
-#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 const char *ig_synth_stream_name(int s)
 {
-	return s >= 0 && s < IG_SYN_NSTREAMS ? stream_names[s] : "?";
+	return s >= 0 && s < IG_SYN_NSTREAMS ? ig_schema_of(stream_kinds[s])->kind : "?";
 }
 
 int ig_synth_stream_parse(const char *name)
@@ -37,24 +23,14 @@ int ig_synth_stream_parse(const char *name)
 	int i;
 
 	for (i = 0; i < IG_SYN_NSTREAMS; i++)
-		if (strcmp(name, stream_names[i]) == 0)
+		if (strcmp(name, ig_synth_stream_name(i)) == 0)
 			return i;
 	return -1;
 }
 
-const char *const *ig_synth_stream_cols(int s, int *ncols)
+int ig_synth_stream_kind(int s)
 {
-	switch (s) {
-	case IG_SYN_TOPICS: *ncols = NELEM(cols_topics); return cols_topics;
-	case IG_SYN_ITEMS: *ncols = NELEM(cols_items); return cols_items;
-	case IG_SYN_FOLLOWS: *ncols = NELEM(cols_follows); return cols_follows;
-	case IG_SYN_EVENTS: *ncols = NELEM(cols_events); return cols_events;
-	case IG_SYN_TRUTH_INTERESTS: *ncols = NELEM(cols_interests); return cols_interests;
-	case IG_SYN_TRUTH_IMPRESSIONS: *ncols = NELEM(cols_impressions); return cols_impressions;
-	case IG_SYN_TRUTH_USERS: *ncols = NELEM(cols_users); return cols_users;
-	case IG_SYN_TRUTH_ITEMS: *ncols = NELEM(cols_truth_items); return cols_truth_items;
-	default: *ncols = 0; return NULL;
-	}
+	return s >= 0 && s < IG_SYN_NSTREAMS ? stream_kinds[s] : -1;
 }
 
 static const char *const source_names[IG_SYN_NSRC] = {"follow", "topic", "explore"};

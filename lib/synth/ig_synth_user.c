@@ -1,6 +1,7 @@
 /* One user of ig-synth: interests, follows, sessions, impressions and
  * engagements, drawn from the user's own random stream. */
 #include "synth/ig_synth.h"
+#include "synth/ig_synth_user_priv.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -15,33 +16,11 @@
 #define PROPENSITY_SD 0.5     /* user propensity to engage */
 #define FOLLOW_BY_TOPIC_P 0.6 /* a follow is picked through an interest */
 #define FOLLOW_PAST 31536000  /* initial follows date from the year before start */
-#define MOOD_KEEP_P 0.6       /* a session keeps the previous session's focus */
-#define MOOD_FROM_THETA_P 0.85 /* a new focus comes from the long-term interest */
 #define MOOD_WEIGHT 0.3       /* lambda: phi = (1 - lambda) theta + lambda focus */
-#define FOLLOW_SOURCE_P 0.4   /* non-explore impressions from followed authors */
-#define FOLLOW_RECENT 10      /* ... among each author's latest items */
 #define DWELL_SD 0.5
-#define SESSION_GAP 60        /* seconds between sessions at least */
 
 static const double dwell_base_ms[4] = {3000, 12000, 9000, 6000};
 
-struct ig_synth_gen {
-	const ig_synth_world *w;
-	double *theta, *phi, *phi_s, *phi_cum;
-	uint32_t *fol;               /* followed authors, sorted */
-	size_t nfol, fol_cap;
-	struct follow { int64_t ts; uint32_t author; } *init;
-	size_t init_cap;
-	int64_t *starts;
-	size_t starts_cap;
-	/* Negative feedback: fatigue F_t set at fat_ts[t] (0 when never
-	 * fatigued), the leaves with F_t > 0, and the hidden authors, sorted. */
-	double *fat;
-	int64_t *fat_ts;
-	uint32_t *fat_list, nfat;
-	uint32_t *hidden;
-	size_t nhidden, hidden_cap;
-};
 
 ig_synth_gen *ig_synth_gen_new(const ig_synth_world *w)
 {
@@ -216,9 +195,14 @@ static int set_add(uint32_t **set, size_t *n, size_t *cap, uint32_t a)
 	return 1;
 }
 
-static int follows_author(const ig_synth_gen *g, uint32_t a)
+int ig_synth_gen_follows(const ig_synth_gen *g, uint32_t a)
 {
 	return set_has(g->fol, g->nfol, a);
+}
+
+int ig_synth_gen_hidden(const ig_synth_gen *g, uint32_t a)
+{
+	return g->nhidden > 0 && set_has(g->hidden, g->nhidden, a);
 }
 
 static int add_follow(ig_synth_gen *g, uint32_t a)
@@ -226,8 +210,14 @@ static int add_follow(ig_synth_gen *g, uint32_t a)
 	return set_add(&g->fol, &g->nfol, &g->fol_cap, a);
 }
 
-/* The fatigue multiplier 1 - F_t of leaf T at TS. */
-static double multiplier(const ig_synth_gen *g, uint32_t t, int64_t ts)
+double ig_synth_gen_fatigue(const ig_synth_gen *g, uint32_t t, int64_t ts)
+{
+	if (g->fat[t] == 0)
+		return 0;
+	return ig_synth_fatigue_decay(g->fat[t], ts - g->fat_ts[t]);
+}
+
+double ig_synth_gen_multiplier(const ig_synth_gen *g, uint32_t t, int64_t ts)
 {
 	if (g->fat[t] == 0)
 		return 1.0;
@@ -279,11 +269,7 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The user's id, formatted once. */
-typedef struct idtext {
-	char s[32];
-	size_t n;
-} idtext;
+typedef ig_synth_idtext idtext;
 
 static void follow_row(ig_synth_out *out, const ig_synth_world *w, const idtext *uid, uint32_t a, int64_t ts)
 {
@@ -323,6 +309,12 @@ static void event_row(ig_synth_out *out, int64_t ts, const idtext *uid, const id
 	ig_synth_buf_putc(b, '\n');
 }
 
+void ig_synth_gen_event(ig_synth_out *out, int64_t ts, const ig_synth_idtext *uid, const ig_synth_idtext *iid,
+			int type)
+{
+	event_row(out, ts, uid, iid, type, -1);
+}
+
 static void set_id(idtext *id, void (*put)(ig_synth_buf *, const ig_synth_world *, uint32_t),
 		   const ig_synth_world *w, uint32_t v)
 {
@@ -330,6 +322,16 @@ static void set_id(idtext *id, void (*put)(ig_synth_buf *, const ig_synth_world 
 
 	put(&b, w, v);
 	id->n = b.len;
+}
+
+void ig_synth_idtext_user(ig_synth_idtext *id, const ig_synth_world *w, uint32_t u)
+{
+	set_id(id, ig_synth_put_user, w, u);
+}
+
+void ig_synth_idtext_item(ig_synth_idtext *id, const ig_synth_world *w, uint32_t i)
+{
+	set_id(id, ig_synth_put_item, w, i);
 }
 
 static void initial_follows(ig_synth_gen *g, ig_rng *r, const idtext *uid, ig_synth_out *out)
@@ -370,7 +372,7 @@ static void initial_follows(ig_synth_gen *g, ig_rng *r, const idtext *uid, ig_sy
 
 /* Sets phi = (1 - lambda) theta + lambda e_focus, its smoothed form and
  * its cumulative sums; returns the largest smoothed entry. */
-static double session_interest(ig_synth_gen *g, uint32_t focus)
+double ig_synth_gen_session_interest(ig_synth_gen *g, uint32_t focus)
 {
 	const ig_synth_world *w = g->w;
 	uint32_t t;
@@ -454,6 +456,122 @@ static uint32_t pick_item(ig_synth_gen *g, ig_rng *r, int64_t ts, int *src)
 	}
 }
 
+uint32_t ig_synth_gen_focus(const ig_synth_gen *g, ig_rng *r, size_t s, uint32_t prev)
+{
+	const ig_synth_world *w = g->w;
+	uint32_t focus = prev, t;
+
+	/* The session's focus drifts as a Markov chain over leaves. */
+	if (s == 0 || ig_rng_double(r) >= MOOD_KEEP_P) {
+		double acc = 0, x;
+		if (s == 0 || ig_rng_double(r) < MOOD_FROM_THETA_P) {
+			x = ig_rng_double(r);
+			focus = w->nleaves - 1;
+			for (t = 0; t < w->nleaves; t++) {
+				acc += g->theta[t];
+				if (x < acc) {
+					focus = t;
+					break;
+				}
+			}
+			while (g->theta[focus] == 0)
+				focus--; /* rounding left x past the last weight */
+		} else {
+			focus = (uint32_t)ig_rng_below(r, w->nleaves);
+		}
+	}
+	return focus;
+}
+
+void ig_synth_gen_features(const ig_synth_gen *g, uint32_t item, const double *phi_s, double phi_max,
+			   const double *mult, int following, double x[IG_SYN_NX])
+{
+	const ig_synth_world *w = g->w;
+	uint32_t a = w->item_author[item];
+
+	x[IG_SYN_X_BIAS] = 1.0;
+	x[IG_SYN_X_AFF] = ig_synth_affinity_fatigued(phi_s, phi_max, w->item_topics[item], mult,
+						     w->item_ntopics[item]);
+	x[IG_SYN_X_POP] = w->author_pop[a];
+	x[IG_SYN_X_FOL] = following;
+	x[IG_SYN_X_MED] = g->media_pref[w->item_media[item]];
+	x[IG_SYN_X_QUAL] = w->item_quality[item];
+	x[IG_SYN_X_USER] = g->propensity;
+}
+
+int64_t ig_synth_gen_next_ts(ig_rng *r, int64_t te)
+{
+	return te + 1 + (int64_t)ig_rng_below(r, 3);
+}
+
+int64_t ig_synth_gen_engage(ig_synth_gen *g, ig_rng *r, ig_synth_out *out, const idtext *uid,
+			    const idtext *iid, uint32_t item, int64_t ts, const double x[IG_SYN_NX],
+			    ig_synth_probs *pr, int have_negative)
+{
+	const ig_synth_world *w = g->w;
+	uint32_t a = w->item_author[item];
+	int64_t te;
+
+	if (ig_rng_double(r) < pr->cond[IG_SYN_H_VIEW]) {
+		double ms = dwell_base_ms[w->item_media[item]] * exp(DWELL_SD * ig_rng_normal(r)) *
+			    (0.5 + x[IG_SYN_X_AFF]);
+		int64_t dwell = (int64_t)floor(ms + 0.5);
+		double e[4];
+		int h;
+		if (dwell < 200)
+			dwell = 200;
+		if (dwell > 600000)
+			dwell = 600000;
+		event_row(out, ts, uid, iid, IG_EV_VIEW, dwell);
+		te = ts + (dwell + 999) / 1000;
+		/* Draw all four first so the stream of draws does not depend
+		 * on outcomes. */
+		for (h = 0; h < 4; h++)
+			e[h] = ig_rng_double(r);
+		if (e[0] < pr->cond[IG_SYN_H_LIKE])
+			event_row(out, te, uid, iid, IG_EV_LIKE, -1);
+		if (e[1] < pr->cond[IG_SYN_H_COMMENT])
+			event_row(out, te, uid, iid, IG_EV_COMMENT, -1);
+		if (e[2] < pr->cond[IG_SYN_H_SHARE])
+			event_row(out, te, uid, iid, IG_EV_SHARE, -1);
+		if (e[3] < pr->cond[IG_SYN_H_SAVE])
+			event_row(out, te, uid, iid, IG_EV_SAVE, -1);
+		if (ig_rng_double(r) < pr->cond[IG_SYN_H_FOLLOW]) {
+			event_row(out, te, uid, iid, IG_EV_FOLLOW, -1);
+			add_follow(g, a);
+			follow_row(out, w, uid, a, te);
+		}
+	} else {
+		double v, c_sl, c_hide, c_report;
+		if (!have_negative)
+			ig_synth_probs_negative(x, pr);
+		v = ig_rng_double(r);
+		c_sl = pr->cond[IG_SYN_H_SEE_LESS];
+		c_hide = c_sl + pr->cond[IG_SYN_H_HIDE];
+		c_report = c_hide + pr->cond[IG_SYN_H_REPORT];
+		event_row(out, ts, uid, iid, IG_EV_SKIP, -1);
+		/* One draw: see_less, hide, report or nothing. */
+		if (v < c_report) {
+			int type = v < c_sl ? IG_EV_SEE_LESS : v < c_hide ? IG_EV_HIDE : IG_EV_REPORT;
+			event_row(out, ts, uid, iid, type, -1);
+			ig_synth_gen_feedback(g, item, ts, type);
+		}
+		te = ts + 1;
+	}
+	return te;
+}
+
+void ig_synth_gen_feedback(ig_synth_gen *g, uint32_t item, int64_t ts, int type)
+{
+	if (type == IG_EV_FOLLOW) {
+		add_follow(g, g->w->item_author[item]);
+		return;
+	}
+	add_fatigue(g, item, ts);
+	if (type != IG_EV_SEE_LESS)
+		set_add(&g->hidden, &g->nhidden, &g->hidden_cap, g->w->item_author[item]);
+}
+
 void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 {
 	const ig_synth_world *w = g->w;
@@ -477,6 +595,8 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 	propensity = PROPENSITY_SD * ig_rng_normal(r);
 	for (m = 0; m < 4; m++)
 		media_pref[m] = MEDIA_PREF_SD * ig_rng_normal(r);
+	g->propensity = propensity;
+	memcpy(g->media_pref, media_pref, sizeof media_pref);
 	if (out->want[IG_SYN_TRUTH_INTERESTS]) {
 		ig_synth_buf *b = &out->buf[IG_SYN_TRUTH_INTERESTS];
 		for (t = 0; t < w->nleaves; t++) {
@@ -532,32 +652,14 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 		int64_t ts = g->starts[s] > t_free ? g->starts[s] : t_free;
 		uint64_t k, len;
 
-		/* The session's focus drifts as a Markov chain over leaves. */
-		if (s == 0 || ig_rng_double(r) >= MOOD_KEEP_P) {
-			double acc = 0, x;
-			if (s == 0 || ig_rng_double(r) < MOOD_FROM_THETA_P) {
-				x = ig_rng_double(r);
-				focus = w->nleaves - 1;
-				for (t = 0; t < w->nleaves; t++) {
-					acc += g->theta[t];
-					if (x < acc) {
-						focus = t;
-						break;
-					}
-				}
-				while (g->theta[focus] == 0)
-					focus--; /* rounding left x past the last weight */
-			} else {
-				focus = (uint32_t)ig_rng_below(r, w->nleaves);
-			}
-		}
-		phi_max = session_interest(g, focus);
+		focus = ig_synth_gen_focus(g, r, s, focus);
+		phi_max = ig_synth_gen_session_interest(g, focus);
 		len = 1 + poisson(r, (p->impressions - 1.0) * ig_rng_exponential(r));
 		out->stats.sessions++;
 		for (k = 0; k < len; k++) {
 			double x[IG_SYN_NX], mult[2];
 			ig_synth_probs pr;
-			int src = IG_SYN_SRC_EXPLORE, following, viewed, c, nt = 0;
+			int src = IG_SYN_SRC_EXPLORE, following, c, nt = 0;
 			uint32_t item = UINT32_MAX, a = 0;
 			int64_t te;
 
@@ -573,7 +675,7 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 				a = w->item_author[item];
 				nt = w->item_ntopics[item];
 				for (j = 0; j < nt; j++)
-					mult[j] = multiplier(g, w->item_topics[item][j], ts);
+					mult[j] = ig_synth_gen_multiplier(g, w->item_topics[item][j], ts);
 				if (g->nhidden > 0 && set_has(g->hidden, g->nhidden, a))
 					continue;
 				keep = ig_synth_keep_prob(mult, nt);
@@ -582,14 +684,8 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 			}
 			if (item == UINT32_MAX || c == IG_SYN_CANDIDATES)
 				break;
-			following = follows_author(g, a);
-			x[IG_SYN_X_BIAS] = 1.0;
-			x[IG_SYN_X_AFF] = ig_synth_affinity_fatigued(g->phi_s, phi_max, w->item_topics[item], mult, nt);
-			x[IG_SYN_X_POP] = w->author_pop[a];
-			x[IG_SYN_X_FOL] = following;
-			x[IG_SYN_X_MED] = media_pref[w->item_media[item]];
-			x[IG_SYN_X_QUAL] = w->item_quality[item];
-			x[IG_SYN_X_USER] = propensity;
+			following = ig_synth_gen_follows(g, a);
+			ig_synth_gen_features(g, item, g->phi_s, phi_max, mult, following, x);
 			/* The negative heads cost three exp() and are needed
 			 * only for a skip or the truth. */
 			ig_synth_probs_positive(x, following, &pr);
@@ -600,57 +696,13 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 			event_row(out, ts, &uid, &iid, IG_EV_IMPRESSION, -1);
 			if (out->want[IG_SYN_TRUTH_IMPRESSIONS])
 				truth_row(out, w, ts, &uid, &iid, src, focus, x[IG_SYN_X_AFF], &pr);
-			viewed = ig_rng_double(r) < pr.cond[IG_SYN_H_VIEW];
-			if (viewed) {
-				double ms = dwell_base_ms[w->item_media[item]] * exp(DWELL_SD * ig_rng_normal(r)) *
-					    (0.5 + x[IG_SYN_X_AFF]);
-				int64_t dwell = (int64_t)floor(ms + 0.5);
-				double e[4];
-				int h;
-				if (dwell < 200)
-					dwell = 200;
-				if (dwell > 600000)
-					dwell = 600000;
-				event_row(out, ts, &uid, &iid, IG_EV_VIEW, dwell);
-				te = ts + (dwell + 999) / 1000;
-				/* Draw all four first so the stream of draws does
-				 * not depend on outcomes. */
-				for (h = 0; h < 4; h++)
-					e[h] = ig_rng_double(r);
-				if (e[0] < pr.cond[IG_SYN_H_LIKE])
-					event_row(out, te, &uid, &iid, IG_EV_LIKE, -1);
-				if (e[1] < pr.cond[IG_SYN_H_COMMENT])
-					event_row(out, te, &uid, &iid, IG_EV_COMMENT, -1);
-				if (e[2] < pr.cond[IG_SYN_H_SHARE])
-					event_row(out, te, &uid, &iid, IG_EV_SHARE, -1);
-				if (e[3] < pr.cond[IG_SYN_H_SAVE])
-					event_row(out, te, &uid, &iid, IG_EV_SAVE, -1);
-				if (ig_rng_double(r) < pr.cond[IG_SYN_H_FOLLOW]) {
-					event_row(out, te, &uid, &iid, IG_EV_FOLLOW, -1);
-					add_follow(g, a);
-					follow_row(out, w, &uid, a, te);
-				}
-			} else {
-				double v, c_sl, c_hide, c_report;
-				if (!out->want[IG_SYN_TRUTH_IMPRESSIONS])
-					ig_synth_probs_negative(x, &pr);
-				v = ig_rng_double(r);
-				c_sl = pr.cond[IG_SYN_H_SEE_LESS];
-				c_hide = c_sl + pr.cond[IG_SYN_H_HIDE];
-				c_report = c_hide + pr.cond[IG_SYN_H_REPORT];
-				event_row(out, ts, &uid, &iid, IG_EV_SKIP, -1);
-				/* One draw: see_less, hide, report or nothing. */
-				if (v < c_report) {
-					int type = v < c_sl ? IG_EV_SEE_LESS : v < c_hide ? IG_EV_HIDE : IG_EV_REPORT;
-					event_row(out, ts, &uid, &iid, type, -1);
-					add_fatigue(g, item, ts);
-					if (type != IG_EV_SEE_LESS)
-						set_add(&g->hidden, &g->nhidden, &g->hidden_cap, a);
-				}
-				te = ts + 1;
-			}
-			ts = te + 1 + (int64_t)ig_rng_below(r, 3);
+			te = ig_synth_gen_engage(g, r, out, &uid, &iid, item, ts, x, &pr,
+						 out->want[IG_SYN_TRUTH_IMPRESSIONS]);
+			ts = ig_synth_gen_next_ts(r, te);
 		}
 		t_free = ts + SESSION_GAP;
 	}
+	g->nsessions = nstarts;
+	g->focus = focus;
+	g->t_free = t_free;
 }

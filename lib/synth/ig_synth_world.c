@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "io/ig_events.h"
 #include "io/ig_items.h"
 
 /* Random streams of the world (users use IG_SYN_USER_STREAM + u). */
@@ -37,6 +38,70 @@ void ig_synth_params_default(ig_synth_params *p)
 	p->impressions = 15.0;
 	p->follows = 20.0;
 	p->explore = 0.3;
+}
+
+int ig_synth_params_option(ig_synth_params *p, int opt, const char *arg)
+{
+	switch (opt) {
+	case IG_SYN_OPT_USERS:
+		p->users = (uint32_t)ig_cli_int("--users", arg, 1, 2000000000);
+		return 1;
+	case IG_SYN_OPT_ITEMS:
+		p->items = (uint32_t)ig_cli_int("--items", arg, 1, 1000000000);
+		return 1;
+	case IG_SYN_OPT_AUTHORS:
+		p->authors = (uint32_t)ig_cli_int("--authors", arg, 1, 1000000000);
+		return 1;
+	case IG_SYN_OPT_TOPICS:
+		p->roots = (uint32_t)ig_cli_int("--topics", arg, 1, 100000);
+		return 1;
+	case IG_SYN_OPT_SUBTOPICS:
+		p->subtopics = (uint32_t)ig_cli_int("--subtopics", arg, 1, 100000);
+		return 1;
+	case IG_SYN_OPT_DAYS:
+		p->days = (uint32_t)ig_cli_int("--days", arg, 1, 3650);
+		return 1;
+	case IG_SYN_OPT_START:
+		p->start = ig_cli_int("--start", arg, 31536000, IG_TS_MAX - 3651LL * 86400);
+		return 1;
+	case IG_SYN_OPT_SESSIONS:
+		p->sessions = ig_cli_double("--sessions", arg, 0, 1000);
+		return 1;
+	case IG_SYN_OPT_IMPRESSIONS:
+		p->impressions = ig_cli_double("--impressions", arg, 1, 100000);
+		return 1;
+	case IG_SYN_OPT_FOLLOWS:
+		p->follows = ig_cli_double("--follows", arg, 0, 1e6);
+		return 1;
+	case IG_SYN_OPT_EXPLORE:
+		p->explore = ig_cli_double("--explore", arg, 0, 1);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void ig_synth_params_help(FILE *fp)
+{
+	ig_synth_params d;
+
+	ig_synth_params_default(&d);
+	fprintf(fp,
+		"World:\n"
+		"      --users N        users [%u]\n"
+		"      --items N        items [%u]\n"
+		"      --authors N      authors [items/10]\n"
+		"      --topics N       top-level topics [%u]\n"
+		"      --subtopics N    leaf topics under each top-level topic [%u]\n"
+		"Activity:\n"
+		"      --days N         days of sessions [%u]\n"
+		"      --start TS       first second of the sessions, Unix time [%lld]\n"
+		"      --sessions X     mean sessions per user and day [%g]\n"
+		"      --impressions X  mean impressions per session [%g]\n"
+		"      --follows X      mean follows per user before the start [%g]\n"
+		"      --explore P      share of impressions picked at random [%g]\n",
+		d.users, d.items, d.roots, d.subtopics, d.days, (long long)d.start, d.sessions,
+		d.impressions, d.follows, d.explore);
 }
 
 const char *ig_synth_params_check(ig_synth_params *p)

@@ -37,10 +37,13 @@ static void check_memory(const ig_w2v_corpus *c)
 {
 	uint64_t need = ig_w2v_corpus_memory(c) + ig_intern_memory(c->names);
 
-	if (c->memory_limit > 0 && need > c->memory_limit)
-		ig_die("the sequences need more than --memory %llu MB (%zu words read so far); "
-		       "give a larger --memory or a smaller corpus",
-		       (unsigned long long)(c->memory_limit >> 20), c->ntok);
+	if (c->memory_limit == 0 || need <= c->memory_limit)
+		return;
+	if (c->ntok == 0)
+		ig_die("--memory %.2f MB is too small: the id table and the sequence buffers alone "
+		       "start at %.2f MB", (double)c->memory_limit / (1 << 20), (double)need / (1 << 20));
+	ig_die("the sequences need more than --memory %.2f MB (%zu words read so far); "
+	       "give a larger --memory or a smaller corpus", (double)c->memory_limit / (1 << 20), c->ntok);
 }
 
 static void grow_tokens(ig_w2v_corpus *c)

@@ -58,6 +58,12 @@ static inline vf *KFN(row)(float *base, uint32_t id, uint32_t stride)
 /* Gradient scale of one score: (label - sigma(s)) * alpha, and the loss. */
 static inline float KFN(grad_of)(float s, int label, float alpha, float *loss)
 {
+	if (s != s) {
+		/* Diverged (overflowed vectors): no update, and a NaN loss that
+		 * ig_w2v_train reports; NaN must not reach the table index. */
+		*loss += s;
+		return 0;
+	}
 	if (s >= IG_W2V_MAX_EXP) {
 		if (!label)
 			*loss += s;

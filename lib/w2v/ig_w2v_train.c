@@ -1,5 +1,6 @@
 #include "w2v/ig_w2v_train.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,7 +184,7 @@ void ig_w2v_train(ig_w2v_model *m, const ig_w2v_corpus *c, const ig_w2v_vocab *v
 	ig_w2v_alias noise;
 	uint32_t *keep = NULL;
 	worker_arg *wa;
-	int threads = o->pool != NULL ? ig_pool_threads(o->pool) : 1, t, e;
+	int threads = o->pool != NULL ? ig_pool_threads(o->pool) : 1, t, e, diverged = 0;
 	ig_w2v_epoch ep;
 
 	ig_w2v_tables_init();
@@ -236,6 +237,10 @@ void ig_w2v_train(ig_w2v_model *m, const ig_w2v_corpus *c, const ig_w2v_vocab *v
 			ep.words += wa[t].wk.words;
 		}
 		ep.loss = ep.examples ? ep.loss / (double)ep.examples : 0;
+		if (!isfinite(ep.loss)) {
+			diverged = e + 1;
+			break;
+		}
 		ep.seconds = ig_now() - t0;
 		ep.alpha = rate(&sh, (uint64_t)(e + 1) * c->ntok);
 		if (o->epoch_done != NULL)
@@ -247,6 +252,9 @@ void ig_w2v_train(ig_w2v_model *m, const ig_w2v_corpus *c, const ig_w2v_vocab *v
 	free(sh.block);
 	free(keep);
 	ig_w2v_alias_free(&noise);
+	if (diverged)
+		ig_die("training diverged in epoch %d (the vectors overflowed): lower --alpha (now %g)%s",
+		       diverged, o->alpha, c->weighted ? " or the --weights values" : "");
 	if (last != NULL)
 		*last = ep;
 }

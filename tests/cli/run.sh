@@ -8,7 +8,16 @@
 #           part of summary lines is replaced by "; TIME"
 #   status  expected exit code (missing: 0)
 # Usage: run.sh BINDIR [TEST_DIR...]; VALGRIND=1 runs every binary under it.
+# UPDATE=1 rewrites stdout, stderr and status of the tests named (all when
+# none is) from what they give now, for a deliberate change of output:
+# review the diff (git diff tests/cli) before committing it. It refuses to
+# run under CI, where a test must never bless its own output.
 set -u
+update=${UPDATE:-0}
+if [ "$update" = 1 ] && [ -n "${CI:-}" ]; then
+	echo "run.sh: UPDATE=1 rewrites expected output; refused with CI set (CI=$CI)" >&2
+	exit 2
+fi
 bindir=$1
 shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,6 +49,14 @@ for t in "$@"; do
 	sed -E 's/; [0-9.]+ s real, [0-9.]+ s CPU, [0-9.]+ MB peak$/; TIME/' "$work/err.raw" >"$work/err"
 	want=0
 	[ -f "$t/status" ] && want=$(cat "$t/status")
+	if [ "$update" = 1 ]; then
+		# An empty output leaves no file unless the test has one.
+		save() { if [ -s "$1" ] || [ -f "$2" ]; then cp "$1" "$2"; fi; }
+		save "$work/out" "$t/stdout"
+		save "$work/err" "$t/stderr"
+		if [ "$got" != 0 ]; then echo "$got" >"$t/status"; else rm -f "$t/status"; fi
+		want=$got
+	fi
 	ok=1
 	if [ "$got" != "$want" ]; then
 		echo "FAIL $name: exit $got, expected $want"

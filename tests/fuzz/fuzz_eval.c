@@ -71,15 +71,15 @@ static void read_recs(int sort)
 static void read_events(void)
 {
 	ig_intern *volatile items = ig_intern_new();
-	ig_eval_events *volatile e = NULL;
-	static ig_eval_group g;
+	ig_user_events_reader *volatile e = NULL;
+	static ig_user_group g;
 	size_t i;
 	int first = 1;
 
 	memset(&g, 0, sizeof g);
 	if (setjmp(on_die) == 0) {
-		e = ig_eval_events_open("-", items);
-		while (ig_eval_events_next(e, &g)) {
+		e = ig_user_events_open("-", items);
+		while (ig_user_events_next(e, &g)) {
 			if (g.n == 0)
 				abort();
 			check_user(g.user, g.user_len, first);
@@ -90,9 +90,9 @@ static void read_events(void)
 				    (i > 0 && g.ev[i].ts < g.ev[i - 1].ts))
 					abort();
 		}
-		ig_eval_events_close(e);
+		ig_user_events_close(e);
 	}
-	ig_eval_group_free(&g);
+	ig_user_group_free(&g);
 	ig_intern_free(items);
 }
 

@@ -12,10 +12,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/ig_tempfile.h"
+
 static jmp_buf on_die;
 
 static void die_hook(void)
 {
+	/* What exit would have removed: a half-written output's temp file. */
+	ig_tempfile_remove_all();
 	longjmp(on_die, 1);
 }
 

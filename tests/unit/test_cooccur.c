@@ -14,6 +14,7 @@
 
 #include "cooccur/ig_cooccur_run.h"
 #include "core/ig_rng.h"
+#include "io/ig_schema.h"
 
 /* Three users; with the default weights (like 2, view 1), --window all:
  *   x:  u1 A=2 B=1 C=1;  u2 A=1 B=1;  u3 B=2 C=2
@@ -96,7 +97,7 @@ static char *run_sharded(const ig_cooc_opts *o, const char *events, uint32_t nsh
 		ig_cooc_job_init(&j, &so, NULL, 1);
 		ig_cooc_job_count(&j, events, 1);
 		w = ig_writer_open(parts[i], IG_COMPRESS_NO, 6);
-		ig_header_write(w, IG_COOC_PARTIAL_KIND, IG_COOC_PARTIAL_VERSION, ig_cooc_partial_cols, 5, NULL);
+		ig_schema_write_header(w, IG_STREAM_COOC_PARTIAL, NULL, 0, NULL);
 		ig_cooc_job_write_partial(&j, w);
 		ig_writer_close(w);
 		ig_cooc_job_free(&j);
@@ -118,7 +119,54 @@ static char *run_sharded(const ig_cooc_opts *o, const char *events, uint32_t nsh
 	return text;
 }
 
-/* Checks SCORE on the fixture with both engines and with two shards. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The same from histories held in memory (ig_cooc_histories). */
+static char *run_memory(const ig_cooc_opts *o, const char *events)
+{
+	ig_intern *vocab = ig_intern_new();
+	ig_engage_reader *g = ig_engage_open(events, &o->engage, vocab);
+	ig_history h, hs[8];
+	ig_cooc_topk topk;
+	size_t n = 0, len = 0, i, r;
+	const char *ids[8];
+	char *text = calloc(1, 4096);
+
+	while (ig_engage_next(g, &h)) {
+		assert_true(n < 8);
+		hs[n] = h;
+		hs[n].user = strdup(h.user);
+		hs[n].e = malloc(h.n * sizeof *h.e);
+		memcpy(hs[n].e, h.e, h.n * sizeof *h.e);
+		n++;
+	}
+	ig_engage_close(g);
+	ig_cooc_histories(o, vocab, hs, n, &topk);
+	for (i = 0; i < ig_intern_count(vocab); i++)
+		ids[i] = ig_intern_str(vocab, (uint32_t)i);
+	qsort(ids, ig_intern_count(vocab), sizeof *ids, cmp_str);
+	for (i = 0; i < ig_intern_count(vocab); i++) {
+		uint32_t row = ig_intern_find(vocab, ids[i], strlen(ids[i]));
+
+		for (r = 0; row < topk.cap && r < topk.len[row]; r++)
+			len += (size_t)snprintf(text + len, 4096 - len, "%s\t%s\t%.9g\t%llu\n", ids[i],
+						ig_intern_str(vocab, topk.lists[row][r].nb), topk.lists[row][r].score,
+						(unsigned long long)topk.lists[row][r].support);
+	}
+	ig_cooc_topk_free(&topk);
+	for (i = 0; i < n; i++) {
+		free((char *)hs[i].user);
+		free(hs[i].e);
+	}
+	ig_intern_free(vocab);
+	return text;
+}
+
+/* Checks SCORE on the fixture with both engines, with two shards and
+ * from histories in memory. */
 static void expect_score(int score, double shrink, const char *window, double half_life, const char *want)
 {
 	ig_cooc_opts o;
@@ -136,6 +184,9 @@ static void expect_score(int score, double shrink, const char *window, double ha
 			continue;
 		o.engine = engine;
 		got = run(&o, events);
+		assert_string_equal(got, want);
+		free(got);
+		got = run_memory(&o, events);
 		assert_string_equal(got, want);
 		free(got);
 	}

@@ -1,7 +1,7 @@
 /* ig-eval compare's inputs: the sniffing of user-metrics streams, and
- * recommendation streams scored into temporary user-metrics files that
- * then compare as files written by metrics --by-user do. The numbers
- * are worked out by hand in the comments. */
+ * recommendation streams scored in memory, which compare to the bit as
+ * the files written by metrics --by-user do. The numbers are worked out
+ * by hand in the comments. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -103,56 +103,64 @@ static void test_sniff(void **state)
 	assert_int_equal(sniff("broken.tsv"), 0);
 }
 
-static const char *score(const char *recs, ig_eval_score_stats *st)
+static void score_opts(ig_eval_score_opts *o, char *p_recs, size_t len, const char *recs)
+{
+	static char p_test[128];
+
+	ig_eval_score_opts_default(o);
+	path_of(p_recs, len, recs);
+	path_of(p_test, sizeof p_test, "test.tsv");
+	o->recs = p_recs;
+	o->test = p_test;
+	o->k[0] = 1;
+	o->k[1] = 2;
+	o->nk = 2;
+	o->tmpdir = dir;
+}
+
+static ig_eval_user_metrics *score(const char *recs, ig_eval_score_stats *st)
 {
 	ig_eval_score_opts o;
 	char p_recs[128];
-	static char p_test[128];
 
-	ig_eval_score_opts_default(&o);
-	path_of(p_recs, sizeof p_recs, recs);
-	path_of(p_test, sizeof p_test, "test.tsv");
-	o.recs = p_recs;
-	o.test = p_test;
-	o.k[0] = 1;
-	o.k[1] = 2;
-	o.nk = 2;
-	o.tmpdir = dir;
+	score_opts(&o, p_recs, sizeof p_recs, recs);
 	return ig_eval_cmp_score_recs(&o, st);
+}
+
+/* "ig-eval metrics --by-user=OUT RECS", as a file. */
+static void score_to_file(const char *recs, const char *out)
+{
+	ig_eval_score_opts o;
+	ig_eval_table t = {0};
+	ig_eval_score_stats st;
+	char p_recs[128], p_out[128];
+
+	score_opts(&o, p_recs, sizeof p_recs, recs);
+	path_of(p_out, sizeof p_out, out);
+	o.by_user = ig_writer_open(p_out, IG_COMPRESS_NO, 1);
+	o.bootstrap = 0;
+	ig_eval_score(&o, &t, &st);
+	ig_writer_close(o.by_user);
+	ig_eval_table_free(&t);
 }
 
 static void test_score_and_compare(void **state)
 {
 	ig_eval_score_stats sta, stb;
-	const char *pa, *pb, *text;
-	char *a_path;
-	ig_eval_cmp cmp;
+	ig_eval_user_metrics *ma, *mb;
+	ig_eval_cmp cmp, fcmp;
+	char pa[128], pb[128];
+	const char *text;
 	int i, found = 0;
 
 	(void)state;
-	pa = score("a.txt", &sta);
-	a_path = strdup(pa);
-	assert_non_null(a_path);
-	pb = score("b.txt", &stb);
-	assert_string_not_equal(a_path, pb);
+	ma = score("a.txt", &sta);
+	mb = score("b.txt", &stb);
 	assert_int_equal(sta.rec_records, 3);
 	assert_int_equal(sta.users_evaluated, 2);
 	assert_int_equal(sta.test_events, 3);
 	assert_int_equal(stb.users_evaluated, 2);
-	/* The temporary file is in the -T directory. */
-	assert_memory_equal(a_path, dir, strlen(dir));
-	text = slurp(a_path);
-	{
-		static const char head[] = "#ig:user-metrics/1\tuser\trelevant\tlisted\trecall@1\trecall@2\t";
-
-		assert_memory_equal(text, head, sizeof head - 1);
-	}
-	/* u1: 2 relevant, 2 listed, recall@1 = 1/2, recall@2 = 1/2. */
-	assert_non_null(strstr(text, "\nu1\t2\t2\t0.5\t0.5\t"));
-	/* u2: 1 relevant, 1 listed, recall@1 = recall@2 = 1. */
-	assert_non_null(strstr(text, "\nu2\t1\t1\t1\t1\t"));
-
-	ig_eval_compare(a_path, pb, 0, 1, 0.95, &cmp);
+	ig_eval_compare_mem(ma, mb, 200, 1, 0.95, &cmp);
 	assert_int_equal(cmp.common, 2);
 	assert_int_equal(cmp.only_a, 0);
 	assert_int_equal(cmp.only_b, 0);
@@ -168,12 +176,38 @@ static void test_score_and_compare(void **state)
 		assert_true(fabs(r->mean_b - 0.5) < 1e-9);
 		assert_true(fabs(r->diff - 0.25) < 1e-9);
 		assert_true(fabs(r->p_value - 0.5) < 1e-6);
-		assert_true(isnan(r->ci_low));
 		assert_int_equal(r->users, 2);
 	}
 	assert_true(found);
+
+	/* Through files, as metrics --by-user then compare: the same bits. */
+	score_to_file("a.txt", "a.um");
+	score_to_file("b.txt", "b.um");
+	path_of(pa, sizeof pa, "a.um");
+	path_of(pb, sizeof pb, "b.um");
+	text = slurp(pa);
+	/* u1: 2 relevant, 2 listed, recall@1 = 1/2, recall@2 = 1/2. */
+	assert_non_null(strstr(text, "\nu1\t2\t2\t0.5\t0.5\t"));
+	ig_eval_compare(pa, pb, 200, 1, 0.95, &fcmp);
+	assert_int_equal(fcmp.n, cmp.n);
+	assert_int_equal(fcmp.common, cmp.common);
+	for (i = 0; i < cmp.n; i++) {
+		const ig_eval_cmp_row *x = &cmp.rows[i], *y = &fcmp.rows[i];
+
+		assert_string_equal(x->metric, y->metric);
+		assert_int_equal(x->k, y->k);
+		assert_memory_equal(&x->mean_a, &y->mean_a, sizeof x->mean_a);
+		assert_memory_equal(&x->diff, &y->diff, sizeof x->diff);
+		assert_memory_equal(&x->ci_low, &y->ci_low, sizeof x->ci_low);
+		assert_memory_equal(&x->ci_high, &y->ci_high, sizeof x->ci_high);
+		assert_memory_equal(&x->p_value, &y->p_value, sizeof x->p_value);
+	}
+	unlink(pa);
+	unlink(pb);
 	ig_eval_cmp_free(&cmp);
-	free(a_path);
+	ig_eval_cmp_free(&fcmp);
+	ig_eval_user_metrics_free(ma);
+	ig_eval_user_metrics_free(mb);
 }
 
 int main(void)

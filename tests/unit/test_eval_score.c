@@ -154,11 +154,74 @@ static void test_items_catalog(void **state)
 	ig_eval_table_free(&t);
 }
 
+/* The same lists given in memory score as the stream does. */
+static void test_in_memory(void **state)
+{
+	static const struct {
+		const char *user, *item;
+		unsigned sources;
+	} lists[] = {
+		{"u1", "i2", 1}, {"u1", "i3", 3}, {"u1", "i5", 2}, {"u1", "i3", 2}, {"u1", "i4", 1},
+		{"u2", "i4", 2}, {"u3", "i1", 2}, {"u5", "i1", 2},
+	};
+	ig_eval_table want, got;
+	ig_eval_score_stats wst, gst;
+	ig_eval_score_opts o;
+	ig_eval_scorer *e;
+	ig_intern *sources = ig_intern_new();
+	ig_eval_rec recs[8];
+	size_t i, n = 0;
+
+	(void)state;
+	run(&want, &wst, p_items);
+	ig_eval_score_opts_default(&o);
+	o.k[0] = 1;
+	o.k[1] = 3;
+	o.nk = 2;
+	o.bootstrap = 0;
+	o.test = p_test;
+	o.train = p_train;
+	o.items = p_items;
+	memset(&got, 0, sizeof got);
+	ig_intern_add(sources, "emb", 3);
+	ig_intern_add(sources, "pop", 3);
+	e = ig_eval_scorer_new(&o);
+	ig_eval_scorer_sources(e, sources);
+	for (i = 0; i < 8; i++) {
+		memset(&recs[n], 0, sizeof recs[n]);
+		recs[n].item = ig_intern_add(ig_eval_scorer_items(e), lists[i].item, 2);
+		recs[n].sources = lists[i].sources;
+		n++;
+		if (i + 1 == 8 || strcmp(lists[i + 1].user, lists[i].user) != 0) {
+			ig_eval_scorer_user(e, lists[i].user, 2, recs, n);
+			n = 0;
+		}
+	}
+	ig_eval_scorer_finish(e, &got, &gst);
+	ig_eval_scorer_free(e);
+	assert_int_equal(gst.users_evaluated, wst.users_evaluated);
+	assert_int_equal(gst.users_skipped, wst.users_skipped);
+	assert_int_equal(gst.users_no_list, wst.users_no_list);
+	assert_int_equal(got.n, want.n);
+	for (i = 0; i < want.n; i++) {
+		assert_string_equal(got.rows[i].metric, want.rows[i].metric);
+		assert_int_equal(got.rows[i].k, want.rows[i].k);
+		assert_int_equal(got.rows[i].users, want.rows[i].users);
+		if (!(isnan(want.rows[i].value) && isnan(got.rows[i].value)))
+			assert_true(got.rows[i].value == want.rows[i].value);
+	}
+	assert_row(&got, "recall", 3, 0.5, 3);
+	ig_eval_table_free(&want);
+	ig_eval_table_free(&got);
+	ig_intern_free(sources);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_train_catalog),
 		cmocka_unit_test(test_items_catalog),
+		cmocka_unit_test(test_in_memory),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -15,6 +15,7 @@
 #include "io/ig_events.h"
 #include "io/ig_items.h"
 #include "synth/ig_synth.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 #include "io/ig_writer.h"
 
@@ -398,8 +399,7 @@ static void test_readback(void **state)
 	ig_synth_out out;
 	ig_synth_buf items = {0};
 	char evpath[] = "/tmp/test_synth_ev.XXXXXX", itpath[] = "/tmp/test_synth_it.XXXXXX";
-	int fd1 = mkstemp(evpath), fd2 = mkstemp(itpath), ncols;
-	const char *const *cols;
+	int fd1 = mkstemp(evpath), fd2 = mkstemp(itpath);
 	ig_events_reader *er;
 	ig_event ev;
 	ig_writer *wr;
@@ -417,8 +417,7 @@ static void test_readback(void **state)
 	for (u = 0; u < 40; u++)
 		ig_synth_gen_user(g, u, &out);
 	wr = ig_writer_open(evpath, IG_COMPRESS_GZIP, 1);
-	cols = ig_synth_stream_cols(IG_SYN_EVENTS, &ncols);
-	ig_header_write(wr, "events", 1, cols, ncols, NULL);
+	ig_schema_write_header(wr, ig_synth_stream_kind(IG_SYN_EVENTS), NULL, 0, NULL);
 	ig_writer_write(wr, out.buf[IG_SYN_EVENTS].p, out.buf[IG_SYN_EVENTS].len);
 	ig_writer_close(wr);
 	er = ig_events_open(evpath);
@@ -435,8 +434,7 @@ static void test_readback(void **state)
 	assert_true(counts[IG_EV_LIKE] > 0);
 
 	wr = ig_writer_open(itpath, IG_COMPRESS_NO, 1);
-	cols = ig_synth_stream_cols(IG_SYN_ITEMS, &ncols);
-	ig_header_write(wr, "items", 1, cols, ncols, NULL);
+	ig_schema_write_header(wr, ig_synth_stream_kind(IG_SYN_ITEMS), NULL, 0, NULL);
 	ig_synth_world_rows(w, IG_SYN_ITEMS, 0, 300, &items);
 	ig_writer_write(wr, items.p, items.len);
 	ig_writer_close(wr);

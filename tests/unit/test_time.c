@@ -133,6 +133,11 @@ static void test_parse_formats(void **state)
 	assert_string_equal(why, "timestamp out of range");
 	assert_true(parse("99999999999999999999999", IG_TIME_AUTO, &why) == -999);
 	assert_string_equal(why, "timestamp out of range");
+	/* Zero padding is not range (issue 8, item 11): 23 digits, most zeros. */
+	assert_true(parse("00000000000000874965478", IG_TIME_AUTO, &why) == 874965478);
+	assert_true(parse("00000000000000000000000", IG_TIME_UNIX, &why) == 0);
+	assert_true(parse("-0000000000000000000001", IG_TIME_AUTO, &why) == -999);
+	assert_string_equal(why, "timestamp out of range");
 	assert_true(parse("1969-12-31", IG_TIME_AUTO, &why) == -999);
 	assert_string_equal(why, "timestamp out of range");
 	assert_true(parse("yesterday", IG_TIME_AUTO, &why) == -999);

@@ -310,6 +310,90 @@ static void test_format_float(void **state)
 	}
 }
 
+/* Issue 8, item 8: non-finite binary values, trailing garbage after gzip
+ * data, "nan" in a first text row (was taken for binary and got a
+ * misleading message). */
+static void test_not_finite_and_garbage(void **state)
+{
+	static const unsigned char nan_row[] = {'1', ' ', '2', '\n', 'a', ' ', 0, 0, 0x80, 0x3f, 0, 0, 0xc0, 0x7f, '\n'};
+	static const unsigned char inf_row[] = {'1', ' ', '1', '\n', 'a', ' ', 0, 0, 0x80, 0xff, '\n'};
+	char err[1024], want[1024], *p, cmd[600];
+
+	(void)state;
+	expect_bad((const char *)nan_row, sizeof nan_row,
+		   ": vector 1 ('a'): value 2 is NaN; vectors must be finite\n");
+	expect_bad((const char *)inf_row, sizeof inf_row,
+		   ": vector 1 ('a'): value 1 is infinite; vectors must be finite\n");
+	BAD("1 2\na nan 1\n", ":2: vector 'a': value 1 is not a number 'nan'\n");
+	BAD("1 2\na 1 -inf\n", ":2: vector 'a': value 2 is not a number '-inf'\n");
+	/* A gzip file with bytes after its member: refused, where gzread
+	 * skipped them. */
+	p = write_bytes("1 2\na 1 2\n", 10);
+	snprintf(cmd, sizeof cmd, "gzip -c <%s >%s.gz && printf 'garbage' >>%s.gz", p, p, p);
+	assert_int_equal(system(cmd), 0);
+	unlink(p);
+	snprintf(cmd, sizeof cmd, "%s.gz", p);
+	bad_path = cmd;
+	assert_int_equal(run_expect_exit(load_bad, NULL, err, sizeof err), 1);
+	snprintf(want, sizeof want, "test_vectors: %s: invalid gzip data: incorrect header check\n", cmd);
+	assert_string_equal(err, want);
+	unlink(cmd);
+}
+
+/* Issue 8, item 8: cosine of --nearest is symmetric to the bit, and rows
+ * whose norm overflows float get their true score, not 0. */
+static void test_nearest_symmetric_and_huge(void **state)
+{
+	ig_vectors *v = ig_vectors_new(3);
+	static const float big_a[3] = {3e38f, 3e38f, 0}, big_b[3] = {3e38f, 2e38f, 1e37f};
+	float rows[20][3];
+	uint32_t ids[20], i, j;
+	float sc[20], s_ij = 0, s_ji = 0;
+	uint64_t rng = 7;
+	char name[8];
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		for (j = 0; j < 3; j++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			rows[i][j] = (float)((double)(rng >> 11) / 9007199254740992.0 - 0.5) * (i % 2 ? 1e-3f : 7.0f);
+		}
+		snprintf(name, sizeof name, "r%u", i);
+		ig_vectors_add(v, name, strlen(name), rows[i]);
+	}
+	for (i = 0; i < 20; i++) {
+		size_t n = ig_vectors_nearest(v, rows[i], 20, i, ids, sc);
+		for (j = 0; j < 20; j++) {
+			size_t a, b;
+			if (j == i)
+				continue;
+			for (a = 0; a < n && ids[a] != j; a++)
+				;
+			assert_true(a < n);
+			s_ij = sc[a];
+			{
+				uint32_t ids2[20];
+				float sc2[20];
+				size_t n2 = ig_vectors_nearest(v, rows[j], 20, j, ids2, sc2);
+				for (b = 0; b < n2 && ids2[b] != i; b++)
+					;
+				assert_true(b < n2);
+				s_ji = sc2[b];
+			}
+			assert_true(s_ij == s_ji);
+		}
+	}
+	ig_vectors_free(v);
+	v = ig_vectors_new(3);
+	ig_vectors_add(v, "a", 1, big_a);
+	ig_vectors_add(v, "b", 1, big_b);
+	assert_int_equal(ig_vectors_nearest(v, big_a, 1, 0, ids, sc), 1);
+	assert_int_equal(ids[0], 1);
+	assert_true(fabsf(sc[0] - (float)ig_vectors_cosine(big_a, big_b, 3)) < 1e-6f);
+	assert_true(sc[0] > 0.9f);
+	ig_vectors_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +406,8 @@ int main(void)
 		cmocka_unit_test(test_large_dim),
 		cmocka_unit_test(test_bad_name),
 		cmocka_unit_test(test_format_float),
+		cmocka_unit_test(test_not_finite_and_garbage),
+		cmocka_unit_test(test_nearest_symmetric_and_huge),
 	};
 
 	ig_set_progname("test_vectors");

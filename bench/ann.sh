@@ -1,0 +1,81 @@
+#!/bin/sh
+# ig-retrieve's HNSW index against hnswlib and faiss (IndexHNSWFlat) on the
+# same vectors, the same M and ef_construction, and the same threads:
+#   (a) clustered unit vectors, d = 64 (generated here, seeded), and
+#   (b) ig2vec item vectors of a large ig-synth world (ig-train-w2v).
+# Queries are rows held out of the index; the truth is numpy's exact top 10
+# by cosine. For 1 and 2 threads, each library's build time, the memory the
+# build takes (peak resident memory less the memory before it, i.e. the
+# vectors) and the whole process's peak, and the queries per second at
+# recall@10 = 0.95 and 0.99: ef is swept and log(QPS) interpolated in
+# recall between the two ef around the target. QPS and build time are also
+# measured in CPU seconds of the process (all threads): on a shared machine
+# the wall clock mostly measures the neighbours. Ratios are to hnswlib in
+# the same run. hnswlib and faiss: apt-get install python3-hnswlib
+# python3-faiss; they run under /usr/bin/python3.
+# Usage: bench/ann.sh [a|b|ab]   (N=200000 vectors for (a), NQ=5000 queries,
+#   USERS=30000 ITEMS=200000 for (b), THREADS="1 2", M=16, EFC=200;
+#   KEEP=DIR keeps the files; BIN=DIR picks the binaries)
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$ROOT/bin}
+[ "$BIN" != "$ROOT/bin" ] || make -s -C "$ROOT" "$BIN/ig-retrieve" "$BIN/ig-synth" "$BIN/ig-train-w2v"
+WHICH=${1:-ab}
+N=${N:-200000}
+NQ=${NQ:-5000}
+USERS=${USERS:-30000}
+ITEMS=${ITEMS:-200000}
+THREADS=${THREADS:-1 2}
+M=${M:-16}
+EFC=${EFC:-200}
+EFS=${EFS:-10,16,24,32,48,64,96,128,192,256,384}
+PY=/usr/bin/python3
+# faiss's OpenMP threads would otherwise spin, and count as CPU time.
+export OMP_WAIT_POLICY=PASSIVE
+REF=$ROOT/bench/ann_ref.py
+work=${KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/annbench.XXXXXX")}
+mkdir -p "$work"
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT INT TERM
+cd "$work"
+
+# bench NAME ALL.bin: splits, computes the truth, runs the three libraries.
+bench() {
+	name=$1 all=$2
+	$PY "$REF" split "$all" "$NQ" 7 base.bin queries.bin
+	$PY "$REF" truth base.bin queries.bin 10 truth.npy
+	echo "== ($name) $(head -c 40 base.bin | head -n 1 | cut -d' ' -f1) vectors of" \
+		"$(head -n 1 base.bin | cut -d' ' -f2) dims, $NQ queries, M $M, ef_construction $EFC;" \
+		"$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	: >results
+	for t in $THREADS; do
+		"$BIN/ig-retrieve" index -v -@ "$t" -M "$M" --ef-construction "$EFC" base.bin base.hnsw 2>index.log
+		sed -n 's/.*: build \([0-9.]*\) s, \([0-9.]*\) s CPU .* \([0-9.]*\) MB resident before, \([0-9.]*\) MB peak$/\1 \2 \3 \4/p' \
+			index.log | awk -v t="$t" '{ printf "build ig-retrieve %s %s %s %.1f %s\n", t, $1, $2, $4 - $3, $4 }' >>results
+		for ef in $(echo "$EFS" | tr , ' '); do
+			"$BIN/ig-retrieve" search -v -@ "$t" -x base.hnsw --ef "$ef" -k 10 -u -o found.tsv \
+				base.bin queries.bin 2>search.log
+			qps=$(sed -n 's/.* s CPU, \([0-9]*\) queries\/s .*/\1/p' search.log)
+			cpu=$(sed -n 's/.*: search [0-9.]* s, \([0-9.]*\) s CPU.*/\1/p' search.log)
+			rec=$($PY "$REF" recall truth.npy queries.bin found.tsv 10 base.bin)
+			echo "point ig-retrieve $t $ef $rec $qps $(echo "$NQ * $t / $cpu" | bc)" >>results
+		done
+		for lib in hnswlib faiss; do
+			$PY "$REF" run "$lib" base.bin queries.bin truth.npy 10 "$M" "$EFC" "$t" "$EFS" >lib.out
+			awk -v l="$lib" -v t="$t" -v nq="$NQ" \
+				'NR == 1 { printf "build %s %s %s %s %.1f %s\n", l, t, $2, $3, $5 - $4, $5; next }
+				{ printf "point %s %s %s %s %s %.0f\n", l, t, $1, $2, $3, nq * t / $4 }' lib.out >>results
+		done
+	done
+	$PY "$REF" table results
+	cp results "results-$name"
+}
+
+case $WHICH in *a*)
+	$PY "$REF" gen $((N + NQ)) 64 1000 1 clustered.bin
+	bench a clustered.bin ;;
+esac
+case $WHICH in *b*)
+	"$BIN/ig-synth" -q -@ 2 --users "$USERS" --items "$ITEMS" --days 7 --seed 1 --stream events -o events.tsv.gz
+	"$BIN/ig-train-w2v" -q -@ 2 --entity item --binary -u -o items.bin events.tsv.gz
+	bench b items.bin ;;
+esac

@@ -1,0 +1,260 @@
+/* ig-diversify: the ranked stream in, the feed out (ig-formats(5)). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ig_cli.h"
+#include "core/ig_err.h"
+#include "diversify/ig_diversify.h"
+#include "io/ig_events.h"
+#include "io/ig_items.h"
+#include "io/ig_tsv.h"
+#include "io/ig_vectors.h"
+
+enum {
+	OPT_ITEMS = IG_OPT_FIRST_TOOL,
+	OPT_TOPICS,
+	OPT_VECTORS,
+	OPT_EVENTS,
+	OPT_METHOD,
+	OPT_SIMILARITY,
+	OPT_AUTHOR_WINDOW,
+	OPT_AUTHOR_DECAY,
+	OPT_AUTHOR_FLOOR,
+	OPT_MEDIA_RUN,
+	OPT_TOPIC_CAP,
+	OPT_SHORT_SHARE,
+	OPT_EPSILON,
+	OPT_INTERESTS,
+	OPT_FRESH,
+	OPT_SESSION_GAP,
+	OPT_SEE_LESS_HALF_LIFE,
+	OPT_SEE_LESS_FACTOR,
+	OPT_FATIGUE_AFTER,
+	OPT_FATIGUE_FACTOR,
+	OPT_MISSING,
+	OPT_NOW
+};
+
+static ig_cli cli;
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-diversify --items FILE [options] [RANKED]\n"
+		"Reads a ranked stream grouped by user, by score within a user (\"-\" or none:\n"
+		"stdin; with --events, users in bytewise order), and writes the feed stream:\n"
+		"user rank item score reason propensity.\n"
+		"Inputs:\n"
+		"      --items FILE          items stream: authors, media, topics (required)\n"
+		"      --topics FILE         topics tree, for exploring adjacent topics\n"
+		"      --vectors FILE        item vectors (word2vec formats) for similarity\n"
+		"      --events FILE         the users' events, sorted by user: interests, last\n"
+		"                            session, hide/report, see_less, impressions\n"
+		"  -n, --length N            feed length [25]\n"
+		"      --missing keep|drop   items absent from --items [keep]\n"
+		"Diversity:\n"
+		"      --method mmr|dpp      greedy MMR, or greedy DPP MAP (Chen et al. 2018) [mmr]\n"
+		"  -L, --lambda L            weight of relevance against similarity, 0..1 [0.9]\n"
+		"      --similarity S        topics or vectors [vectors with --vectors, else topics]\n"
+		"      --author-window N     no author twice in N consecutive rows; 0: off [4]\n"
+		"      --author-decay D      an author's k-th repeat weighs (1-F)*D^k+F; 1: off\n"
+		"                            (twitter's home mixer: 0.5 with F 0.25) [1]\n"
+		"      --author-floor F      [0.25]\n"
+		"      --media-run N         longest run of one media type; 0: off [3]\n"
+		"      --topic-cap N         most rows sharing one topic; 0: off [0]\n"
+		"Queues and exploration:\n"
+		"      --short-share F       share of slots for the short-term queue [0.2]\n"
+		"      --session-gap SECONDS last session: events this close [1800]\n"
+		"      --interests N         topics in the long-term profile [5]\n"
+		"      --epsilon E           probability that a slot is explored [0.02]\n"
+		"      --fresh SECONDS       items this young are explorable; 0: off [172800]\n"
+		"Negative feedback:\n"
+		"      --see-less-half-life SECONDS  [604800]\n"
+		"      --see-less-factor F   discount of an author or topic the user only\n"
+		"                            sees less of; 1: off [0.5]\n"
+		"      --fatigue-after N     impressions without engagement before a discount;\n"
+		"                            0: off [3]\n"
+		"      --fatigue-factor F    discount per impression from then on [0.5]\n"
+		"      --now TS              reference time [each user's last event]\n");
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_SEED);
+}
+
+static void progress(uint64_t users)
+{
+	ig_cli_progress(&cli, "%llu users", (unsigned long long)users);
+}
+
+static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int *sim_given)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"length", required_argument, NULL, 'n'},
+		{"items", required_argument, NULL, OPT_ITEMS},
+		{"topics", required_argument, NULL, OPT_TOPICS},
+		{"vectors", required_argument, NULL, OPT_VECTORS},
+		{"events", required_argument, NULL, OPT_EVENTS},
+		{"method", required_argument, NULL, OPT_METHOD},
+		{"lambda", required_argument, NULL, 'L'},
+		{"similarity", required_argument, NULL, OPT_SIMILARITY},
+		{"author-window", required_argument, NULL, OPT_AUTHOR_WINDOW},
+		{"author-decay", required_argument, NULL, OPT_AUTHOR_DECAY},
+		{"author-floor", required_argument, NULL, OPT_AUTHOR_FLOOR},
+		{"media-run", required_argument, NULL, OPT_MEDIA_RUN},
+		{"topic-cap", required_argument, NULL, OPT_TOPIC_CAP},
+		{"short-share", required_argument, NULL, OPT_SHORT_SHARE},
+		{"epsilon", required_argument, NULL, OPT_EPSILON},
+		{"interests", required_argument, NULL, OPT_INTERESTS},
+		{"fresh", required_argument, NULL, OPT_FRESH},
+		{"session-gap", required_argument, NULL, OPT_SESSION_GAP},
+		{"see-less-half-life", required_argument, NULL, OPT_SEE_LESS_HALF_LIFE},
+		{"see-less-factor", required_argument, NULL, OPT_SEE_LESS_FACTOR},
+		{"fatigue-after", required_argument, NULL, OPT_FATIGUE_AFTER},
+		{"fatigue-factor", required_argument, NULL, OPT_FATIGUE_FACTOR},
+		{"missing", required_argument, NULL, OPT_MISSING},
+		{"now", required_argument, NULL, OPT_NOW},
+		{NULL, 0, NULL, 0}
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "n:L:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case 'n':
+			o->length = (uint32_t)ig_cli_int("-n/--length", optarg, 1, 100000);
+			break;
+		case OPT_ITEMS:
+		case OPT_TOPICS:
+		case OPT_VECTORS:
+		case OPT_EVENTS:
+			paths[c - OPT_ITEMS] = optarg;
+			break;
+		case OPT_METHOD:
+			if (strcmp(optarg, "mmr") == 0)
+				o->method = IG_DIV_MMR;
+			else if (strcmp(optarg, "dpp") == 0)
+				o->method = IG_DIV_DPP;
+			else
+				ig_usage_error("--method: invalid value '%s' (mmr or dpp)", optarg);
+			break;
+		case 'L':
+			o->lambda = ig_cli_double("--lambda", optarg, 0, 1);
+			break;
+		case OPT_SIMILARITY:
+			if (strcmp(optarg, "topics") == 0)
+				o->similarity = IG_DIV_SIM_TOPICS;
+			else if (strcmp(optarg, "vectors") == 0)
+				o->similarity = IG_DIV_SIM_VECTORS;
+			else
+				ig_usage_error("--similarity: invalid value '%s' (topics or vectors)", optarg);
+			*sim_given = 1;
+			break;
+		case OPT_AUTHOR_WINDOW:
+			o->author_window = (uint32_t)ig_cli_int("--author-window", optarg, 0, 100000);
+			break;
+		case OPT_AUTHOR_DECAY:
+			o->author_decay = ig_cli_double("--author-decay", optarg, 0, 1);
+			break;
+		case OPT_AUTHOR_FLOOR:
+			o->author_floor = ig_cli_double("--author-floor", optarg, 0, 1);
+			break;
+		case OPT_MEDIA_RUN:
+			o->media_run = (uint32_t)ig_cli_int("--media-run", optarg, 0, 100000);
+			break;
+		case OPT_TOPIC_CAP:
+			o->topic_cap = (uint32_t)ig_cli_int("--topic-cap", optarg, 0, 100000);
+			break;
+		case OPT_SHORT_SHARE:
+			o->short_share = ig_cli_double("--short-share", optarg, 0, 1);
+			break;
+		case OPT_EPSILON:
+			o->epsilon = ig_cli_double("--epsilon", optarg, 0, 1);
+			break;
+		case OPT_INTERESTS:
+			o->interests = (uint32_t)ig_cli_int("--interests", optarg, 1, 100000);
+			break;
+		case OPT_FRESH:
+			o->fresh_window = ig_cli_int("--fresh", optarg, 0, IG_TS_MAX);
+			break;
+		case OPT_SESSION_GAP:
+			o->session_gap = ig_cli_int("--session-gap", optarg, 0, IG_TS_MAX);
+			break;
+		case OPT_SEE_LESS_HALF_LIFE:
+			o->see_less_half_life = ig_cli_double("--see-less-half-life", optarg, 1, 1e12);
+			break;
+		case OPT_SEE_LESS_FACTOR:
+			o->see_less_factor = ig_cli_double("--see-less-factor", optarg, 0, 1);
+			break;
+		case OPT_FATIGUE_AFTER:
+			o->fatigue_after = (uint32_t)ig_cli_int("--fatigue-after", optarg, 0, 1000000);
+			break;
+		case OPT_FATIGUE_FACTOR:
+			o->fatigue_factor = ig_cli_double("--fatigue-factor", optarg, 0, 1);
+			break;
+		case OPT_MISSING:
+			if (strcmp(optarg, "keep") == 0)
+				o->keep_missing = 1;
+			else if (strcmp(optarg, "drop") == 0)
+				o->keep_missing = 0;
+			else
+				ig_usage_error("--missing: invalid value '%s' (keep or drop)", optarg);
+			break;
+		case OPT_NOW:
+			o->now = ig_cli_int("--now", optarg, IG_TS_MIN, IG_TS_MAX);
+			break;
+		default:
+			ig_usage_error("unknown option");
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	ig_div_opts o;
+	ig_div_job job;
+	const char *paths[4] = {NULL, NULL, NULL, NULL}; /* items, topics, vectors, events */
+	int sim_given = 0;
+	ig_items *items;
+	ig_vectors *vectors = NULL;
+	ig_div_ctx *ctx;
+	ig_writer *w;
+
+	ig_cli_init(&cli, argc, argv, usage);
+	ig_div_opts_default(&o);
+	parse(argc, argv, &o, paths, &sim_given);
+	if (argc - optind > 1)
+		ig_usage_error("one ranked stream at most");
+	if (paths[0] == NULL)
+		ig_usage_error("--items is required");
+	if (!sim_given && paths[2] != NULL)
+		o.similarity = IG_DIV_SIM_VECTORS;
+	if (o.similarity == IG_DIV_SIM_VECTORS && paths[2] == NULL)
+		ig_usage_error("--similarity vectors needs --vectors");
+	o.seed = cli.seed;
+	memset(&job, 0, sizeof job);
+	job.ranked_path = argc > optind ? argv[optind] : "-";
+	job.events_path = paths[3];
+	job.threads = cli.threads;
+	job.progress = progress;
+	items = ig_items_load(paths[0]);
+	if (paths[2] != NULL)
+		vectors = ig_vectors_load(paths[2]);
+	ctx = ig_div_ctx_new(items, paths[1], vectors, &o);
+	ig_vectors_free(vectors);
+	w = ig_cli_open_output(&cli);
+	ig_div_run(&job, ctx, w);
+	ig_writer_close(w);
+	ig_cli_summary(&cli,
+		       "%llu candidates of %llu users, %llu rows; %llu short feeds, %llu items missing "
+		       "(%llu dropped), %llu banned, %llu slots explored, %llu rules relaxed",
+		       (unsigned long long)job.candidates, (unsigned long long)job.counts.users,
+		       (unsigned long long)job.counts.rows, (unsigned long long)job.counts.short_feeds,
+		       (unsigned long long)job.missing, (unsigned long long)job.missing_dropped,
+		       (unsigned long long)job.counts.banned, (unsigned long long)job.counts.explored,
+		       (unsigned long long)job.counts.relaxed);
+	ig_div_ctx_free(ctx);
+	ig_items_free(items);
+	return 0;
+}

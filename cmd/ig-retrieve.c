@@ -1,0 +1,734 @@
+/* ig-retrieve: candidate retrieval. The subcommands "index" and "search"
+ * build and query an HNSW index over a vectors file; the rest (sources,
+ * merging) is cmd_retrieve. */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/ig_cli.h"
+#include "core/ig_err.h"
+#include "core/ig_intern.h"
+#include "io/ig_tsv.h"
+#include "io/ig_vectors.h"
+#include "retrieve/ig_ann.h"
+#include "retrieve/ig_retrieve.h"
+#include "io/ig_reader.h"
+#include "io/ig_events.h"
+#include "core/ig_time.h"
+#include "core/ig_num.h"
+
+enum {
+	OPT_METRIC = IG_OPT_FIRST_TOOL,
+	OPT_EF_CONSTRUCTION,
+	OPT_EF,
+	OPT_EXACT,
+	OPT_IDS
+};
+
+static ig_cli cli;
+
+static void usage_index(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-retrieve index [options] VECTORS INDEX\n"
+		"Builds an HNSW index of the vectors in VECTORS (word2vec text or binary, plain\n"
+		"or gzip) and writes it to INDEX, a file that ig-retrieve maps into memory.\n"
+		"      --metric M           cosine or ip (inner product) [cosine]\n"
+		"  -M N                     links per node (2N on the bottom level) [%d]\n"
+		"      --ef-construction N  candidates kept while inserting a node [%d]\n",
+		IG_HNSW_DEFAULT_M, IG_HNSW_DEFAULT_EF_CONSTRUCTION);
+	ig_cli_help_common(fp, &cli, IG_HELP_THREADS | IG_HELP_SEED);
+}
+
+static void usage_search(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-retrieve search -x INDEX [options] VECTORS [QUERIES]\n"
+		"       ig-retrieve search --exact [options] VECTORS [QUERIES]\n"
+		"Writes a neighbors stream: the K nearest rows of VECTORS to each vector of\n"
+		"QUERIES (a vectors file), or to each id of --ids, or, with neither, to every\n"
+		"row of VECTORS; a query that is a row of VECTORS is not its own neighbour.\n"
+		"  -x, --index FILE         the index of VECTORS (ig-retrieve index)\n"
+		"      --exact              look at every row instead (brute force)\n"
+		"      --metric M           with --exact: cosine or ip [cosine]\n"
+		"  -k, --top K              neighbours per query [10]\n"
+		"      --ef N               candidates kept while searching (at least K) [%d]\n"
+		"      --ids ID[,ID...]     query these rows of VECTORS\n",
+		IG_HNSW_DEFAULT_EF);
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS);
+}
+
+static ig_ann_metric need_metric(const char *arg)
+{
+	int m = ig_ann_metric_parse(arg);
+
+	if (m < 0)
+		ig_usage_error("--metric: invalid value '%s' (cosine or ip)", arg);
+	return (ig_ann_metric)m;
+}
+
+/* Resident memory now, in bytes (0 if unknown): with the peak after a
+ * build, what the build itself took. */
+static uint64_t resident_now(void)
+{
+	unsigned long long pages = 0, rss = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+
+	if (fp == NULL)
+		return 0;
+	if (fscanf(fp, "%llu %llu", &pages, &rss) != 2)
+		rss = 0;
+	fclose(fp);
+	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* CPU seconds of the process, every thread: on a shared machine a fairer
+ * clock for comparisons than the wall. */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_index(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"metric", required_argument, NULL, OPT_METRIC},
+		{"ef-construction", required_argument, NULL, OPT_EF_CONSTRUCTION},
+		{NULL, 0, NULL, 0}
+	};
+	ig_hnsw_opts o = ig_hnsw_opts_default();
+	ig_vectors *v;
+	ig_hnsw *h;
+	double t0, t1, c0, c1;
+	uint64_t rss0;
+	int c;
+
+	cli.usage = usage_index;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "M:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_METRIC:
+			o.metric = need_metric(optarg);
+			break;
+		case 'M':
+			o.M = (uint32_t)ig_cli_int("-M", optarg, 2, IG_HNSW_MAX_M);
+			break;
+		case OPT_EF_CONSTRUCTION:
+			o.ef_construction = (uint32_t)ig_cli_int("--ef-construction", optarg, 1, 1000000);
+			break;
+		default:
+			ig_usage_error("unknown option");
+		}
+	}
+	if (argc - optind != 2)
+		ig_usage_error("index takes VECTORS and INDEX");
+	if (strcmp(argv[optind + 1], "-") == 0)
+		ig_usage_error("INDEX must be a file, not '-'");
+	ig_cli_check_output(argv[optind + 1], (const char *const *)argv + optind, 1);
+	o.threads = cli.threads;
+	o.seed = cli.seed;
+	v = ig_vectors_load(argv[optind]);
+	rss0 = resident_now();
+	t0 = ig_now();
+	c0 = cpu_now();
+	h = ig_hnsw_build(v, &o);
+	t1 = ig_now();
+	c1 = cpu_now();
+	ig_hnsw_save(h, argv[optind + 1], NULL);
+	if (cli.verbosity > 0)
+		fprintf(stderr,
+			"%s: build %.3f s, %.3f s CPU on %d threads, kernel %s; %.1f MB resident before, %.1f MB peak\n",
+			ig_progname, t1 - t0, c1 - c0, o.threads, ig_ann_kernel_name(), (double)rss0 / 1048576.0,
+			(double)ig_peak_rss() / 1048576.0);
+	ig_cli_summary(&cli, "indexed %u vectors of %u dims (%s, M %u, ef-construction %u, %u levels)", v->n,
+		       v->dim, ig_ann_metric_name(o.metric), o.M, o.ef_construction, ig_hnsw_levels(h));
+	ig_hnsw_free(h);
+	ig_vectors_free(v);
+	return 0;
+}
+
+/* One batch of queries, answered by -@ threads. */
+typedef struct {
+	const ig_hnsw *h;       /* NULL: brute force */
+	const ig_vectors *base;
+	ig_ann_metric metric;
+	const float **q;        /* the query vectors */
+	const uint32_t *exclude;
+	size_t nq, k, ef;
+	uint32_t *ids;          /* nq x k */
+	float *sims;
+	size_t *found;
+	size_t next;            /* taken atomically */
+} batch;
+
+static void *search_worker(void *arg)
+{
+	batch *b = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->nq) {
+		if (b->h != NULL)
+			b->found[i] = ig_hnsw_search(b->h, b->q[i], b->k, b->ef, b->exclude[i], b->ids + i * b->k,
+						     b->sims + i * b->k);
+		else
+			b->found[i] = ig_ann_brute(b->base, b->metric, b->q[i], b->k, b->exclude[i],
+						   b->ids + i * b->k, b->sims + i * b->k);
+	}
+	return NULL;
+}
+
+static void run_batch(batch *b, int threads)
+{
+	pthread_t tid[256];
+	int t, n = threads < 1 ? 1 : threads > 256 ? 256 : threads;
+
+	b->next = 0;
+	if (n == 1) {
+		search_worker(b);
+		return;
+	}
+	for (t = 0; t < n; t++)
+		if (pthread_create(&tid[t], NULL, search_worker, b) != 0)
+			ig_die("cannot start a thread");
+	for (t = 0; t < n; t++)
+		pthread_join(tid[t], NULL);
+}
+
+/* A query: its name and vector, and the row of VECTORS to leave out. */
+typedef struct {
+	const char *name;
+	const float *vec;
+	uint32_t exclude;
+} query;
+
+static int query_cmp(const void *a, const void *b)
+{
+	return strcmp(((const query *)a)->name, ((const query *)b)->name);
+}
+
+static query *collect_queries(const ig_vectors *base, const ig_vectors *qv, const char *ids, size_t *nq)
+{
+	query *q;
+	size_t n = 0, cap;
+	uint32_t i;
+
+	if (ids != NULL) {
+		const char *p = ids;
+
+		cap = 1;
+		for (; *p; p++)
+			cap += *p == ',';
+		q = ig_reallocarray(NULL, cap, sizeof *q);
+		for (p = ids; *p != '\0' || n == 0;) {
+			const char *end = strchr(p, ',');
+			size_t len = end ? (size_t)(end - p) : strlen(p);
+			uint32_t r = ig_vectors_find(base, p, len);
+
+			if (r == IG_INTERN_NONE)
+				ig_die("--ids: '%.*s' is not in the vectors", (int)(len > 255 ? 255 : len), p);
+			q[n].name = ig_vectors_name(base, r);
+			q[n].vec = ig_vectors_row(base, r);
+			q[n].exclude = r;
+			n++;
+			p += len;
+			if (*p == ',')
+				p++;
+			if (*p == '\0')
+				break;
+		}
+	} else {
+		const ig_vectors *src = qv ? qv : base;
+
+		q = ig_reallocarray(NULL, src->n ? src->n : 1, sizeof *q);
+		for (i = 0; i < src->n; i++) {
+			q[n].name = ig_vectors_name(src, i);
+			q[n].vec = ig_vectors_row(src, i);
+			q[n].exclude = qv ? IG_INTERN_NONE : i;
+			n++;
+		}
+	}
+	qsort(q, n, sizeof *q, query_cmp);
+	*nq = n;
+	return q;
+}
+
+#define BATCH 16384
+
+static int cmd_search(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"index", required_argument, NULL, 'x'},
+		{"exact", no_argument, NULL, OPT_EXACT},
+		{"metric", required_argument, NULL, OPT_METRIC},
+		{"top", required_argument, NULL, 'k'},
+		{"ef", required_argument, NULL, OPT_EF},
+		{"ids", required_argument, NULL, OPT_IDS},
+		{NULL, 0, NULL, 0}
+	};
+	static const char *const cols[] = {"item", "neighbor", "score", "support"};
+	const char *index = NULL, *ids = NULL;
+	int exact = 0, metric_set = 0, c;
+	ig_ann_metric metric = IG_ANN_COSINE;
+	size_t k = 10, ef = IG_HNSW_DEFAULT_EF, nq, i, j, at;
+	ig_vectors *base, *qv = NULL;
+	ig_hnsw *h = NULL;
+	query *q;
+	batch b;
+	ig_writer *w;
+	double spent = 0, cpu = 0, t0, c0;
+	uint32_t *excl;
+	const float **qp;
+
+	cli.usage = usage_search;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "x:k:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case 'x':
+			index = optarg;
+			break;
+		case OPT_EXACT:
+			exact = 1;
+			break;
+		case OPT_METRIC:
+			metric = need_metric(optarg);
+			metric_set = 1;
+			break;
+		case 'k':
+			k = (size_t)ig_cli_int("-k/--top", optarg, 1, 100000);
+			break;
+		case OPT_EF:
+			ef = (size_t)ig_cli_int("--ef", optarg, 1, 1000000);
+			break;
+		case OPT_IDS:
+			ids = optarg;
+			break;
+		default:
+			ig_usage_error("unknown option");
+		}
+	}
+	if ((index != NULL) == exact)
+		ig_usage_error("search needs one of -x INDEX and --exact");
+	if (metric_set && !exact)
+		ig_usage_error("--metric goes with --exact; an index knows its own");
+	if (argc - optind < 1 || argc - optind > 2)
+		ig_usage_error("search takes VECTORS and, optionally, QUERIES");
+	if (ids != NULL && argc - optind == 2)
+		ig_usage_error("--ids and QUERIES do not go together");
+	{
+		const char *inputs[] = {argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, index};
+		ig_cli_check_output(cli.output, inputs, 3);
+	}
+	base = ig_vectors_load(argv[optind]);
+	if (index != NULL) {
+		h = ig_hnsw_load(index, base);
+		metric = ig_hnsw_metric(h);
+	}
+	if (argc - optind == 2) {
+		qv = ig_vectors_load(argv[optind + 1]);
+		if (qv->dim != base->dim)
+			ig_die("%s: %u-dimensional queries for %u-dimensional vectors", argv[optind + 1], qv->dim,
+			       base->dim);
+	}
+	q = collect_queries(base, qv, ids, &nq);
+	memset(&b, 0, sizeof b);
+	b.h = h;
+	b.base = base;
+	b.metric = metric;
+	b.k = k;
+	b.ef = ef;
+	b.ids = ig_reallocarray(NULL, (size_t)BATCH * k, sizeof *b.ids);
+	b.sims = ig_reallocarray(NULL, (size_t)BATCH * k, sizeof *b.sims);
+	b.found = ig_reallocarray(NULL, BATCH, sizeof *b.found);
+	qp = ig_reallocarray(NULL, BATCH, sizeof *qp);
+	excl = ig_reallocarray(NULL, BATCH, sizeof *excl);
+	b.q = qp;
+	b.exclude = excl;
+	w = ig_cli_open_output(&cli);
+	ig_header_write(w, "neighbors", 1, cols, 4, NULL);
+	for (at = 0; at < nq; at += b.nq) {
+		b.nq = nq - at < BATCH ? nq - at : BATCH;
+		for (i = 0; i < b.nq; i++) {
+			qp[i] = q[at + i].vec;
+			excl[i] = q[at + i].exclude;
+		}
+		t0 = ig_now();
+		c0 = cpu_now();
+		run_batch(&b, cli.threads);
+		spent += ig_now() - t0;
+		cpu += cpu_now() - c0;
+		for (i = 0; i < b.nq; i++)
+			for (j = 0; j < b.found[i]; j++) {
+				ig_writer_puts(w, q[at + i].name);
+				ig_writer_putc(w, '\t');
+				ig_writer_puts(w, ig_vectors_name(base, b.ids[i * k + j]));
+				ig_writer_putc(w, '\t');
+				ig_writer_put_double(w, b.sims[i * k + j], 9);
+				ig_writer_puts(w, "\t\n");
+			}
+	}
+	ig_writer_close(w);
+	/* Timings vary from run to run: only on request. */
+	if (cli.verbosity > 0)
+		fprintf(stderr, "%s: search %.4f s, %.4f s CPU, %.0f queries/s on %d threads, kernel %s\n",
+			ig_progname, spent, cpu, spent > 0 ? (double)nq / spent : 0.0, cli.threads,
+			ig_ann_kernel_name());
+	if (exact)
+		ig_cli_summary(&cli, "%zu queries, top %zu, exact %s", nq, k, ig_ann_metric_name(metric));
+	else
+		ig_cli_summary(&cli, "%zu queries, top %zu, ef %zu", nq, k, ef < k ? k : ef);
+	free(b.ids);
+	free(b.sims);
+	free(b.found);
+	free(qp);
+	free(excl);
+	free(q);
+	ig_hnsw_free(h);
+	ig_vectors_free(qv);
+	ig_vectors_free(base);
+	return 0;
+}
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-retrieve index [options] VECTORS INDEX     build an HNSW index\n"
+		"       ig-retrieve search [options] VECTORS [QUERIES] nearest neighbours\n"
+		"Run 'ig-retrieve index --help' or 'ig-retrieve search --help' for their options.\n");
+}
+
+enum {
+	OPT_SPEC_FILE = IG_OPT_FIRST_TOOL + 0x40,
+	OPT_PRINT_SPEC,
+	OPT_AT,
+	OPT_ITEMS,
+	OPT_TOPICS,
+	OPT_FOLLOWS,
+	OPT_NEIGHBORS,
+	OPT_ACCOUNT_NEIGHBORS,
+	OPT_VECTORS,
+	OPT_ACCOUNT_VECTORS,
+	OPT_USERS,
+	OPT_SHARD,
+	OPT_KEEP_SEEN,
+	OPT_STRICT,
+	OPT_POP_HALF_LIFE,
+	OPT_SEE_LESS_HALF_LIFE,
+	OPT_COLD,
+	OPT_CLUSTERS,
+	OPT_INDEX,
+	OPT_RETRIEVE_EF
+};
+
+static void usage_retrieve(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-retrieve [options] EVENTS\n"
+		"       ig-retrieve index|search ...  (ig-retrieve index --help)\n"
+		"Writes the candidates stream: for each user of EVENTS (sorted by user, ts),\n"
+		"up to -n items from the sources of a spec, merged and filtered.\n"
+		"Spec (ig-retrieve(1) has the grammar and every source):\n"
+		"  -S, --source TEXT        a line of the spec (repeatable)\n"
+		"      --spec FILE          the spec from a file\n"
+		"      --print-spec         print the default spec and exit\n"
+		"  -n, --total N            candidates per user [spec's total, else 500]\n"
+		"Inputs (each source names what it needs):\n"
+		"      --items FILE         items stream (authors, topics, created)\n"
+		"      --topics FILE        topics stream (the knowledge graph)\n"
+		"      --follows FILE       follows stream, sorted by user\n"
+		"      --neighbors FILE     item neighbors stream (ig-cooccur)\n"
+		"      --account-neighbors FILE  account neighbors stream\n"
+		"      --vectors FILE       item vectors (word2vec text or binary)\n"
+		"      --account-vectors FILE    account vectors\n"
+		"      --index FILE         HNSW index of --vectors (ig-retrieve index); without\n"
+		"                           one, knn searches exactly\n"
+		"      --ef N               the index's search list [64]\n"
+		"      --strict             ids not in --items are fatal, not counted\n"
+		"Users and time:\n"
+		"      --users FILE         only these users (ids, or a stream with a user column)\n"
+		"      --shard I/N          only users with hash(user) %% N = I [0/1]\n"
+		"      --at TS              retrieve as of TS (Unix seconds or ISO-8601): events,\n"
+		"                           follows and items from TS on are not used\n"
+		"Filters and rules:\n"
+		"      --keep-seen          keep items the user has an event with\n"
+		"      --see-less-half-life SECONDS  decay of see_less [172800]\n"
+		"      --pop-half-life SECONDS       decay of popularity [604800]\n"
+		"      --cold N             users with fewer engagements are cold [5]\n"
+		"      --clusters K         user clusters for pop(cluster) [sampled users / 200,\n"
+		"                           2 to 64]\n");
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_SEED);
+}
+
+static void progress(uint64_t users, uint64_t candidates)
+{
+	ig_cli_progress(&cli, "%llu users, %llu candidates", (unsigned long long)users,
+			(unsigned long long)candidates);
+}
+
+static char *read_text(const char *path)
+{
+	ig_reader *r = ig_reader_open(path);
+	char *line, *text = NULL;
+	size_t len = 0;
+	ssize_t n;
+
+	while ((n = ig_reader_getline(r, &line)) >= 0) {
+		text = ig_realloc(text, len + (size_t)n + 2);
+		memcpy(text + len, line, (size_t)n);
+		len += (size_t)n;
+		text[len++] = '\n';
+	}
+	ig_reader_close(r);
+	if (!text)
+		text = ig_strdup("");
+	else
+		text[len] = '\0';
+	return text;
+}
+
+/* -S lines joined by newlines, so that a message's line is the option's. */
+static char *append_line(char *text, const char *line)
+{
+	size_t a = text ? strlen(text) : 0, b = strlen(line);
+
+	text = ig_realloc(text, a + b + 2);
+	if (a)
+		text[a++] = '\n';
+	memcpy(text + a, line, b);
+	text[a + b] = '\0';
+	return text;
+}
+
+static int uses(const ig_rspec *s, int op, int mode)
+{
+	int i, k;
+
+	for (i = 0; i < s->nsources; i++)
+		for (k = 0; k < s->src[i].nsteps; k++)
+			if (s->src[i].steps[k].op == op && (mode < 0 || s->src[i].steps[k].mode == mode))
+				return 1;
+	return 0;
+}
+
+static int cmd_retrieve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"source", required_argument, NULL, 'S'},
+		{"spec", required_argument, NULL, OPT_SPEC_FILE},
+		{"print-spec", no_argument, NULL, OPT_PRINT_SPEC},
+		{"total", required_argument, NULL, 'n'},
+		{"at", required_argument, NULL, OPT_AT},
+		{"items", required_argument, NULL, OPT_ITEMS},
+		{"topics", required_argument, NULL, OPT_TOPICS},
+		{"follows", required_argument, NULL, OPT_FOLLOWS},
+		{"neighbors", required_argument, NULL, OPT_NEIGHBORS},
+		{"account-neighbors", required_argument, NULL, OPT_ACCOUNT_NEIGHBORS},
+		{"vectors", required_argument, NULL, OPT_VECTORS},
+		{"account-vectors", required_argument, NULL, OPT_ACCOUNT_VECTORS},
+		{"users", required_argument, NULL, OPT_USERS},
+		{"shard", required_argument, NULL, OPT_SHARD},
+		{"keep-seen", no_argument, NULL, OPT_KEEP_SEEN},
+		{"strict", no_argument, NULL, OPT_STRICT},
+		{"pop-half-life", required_argument, NULL, OPT_POP_HALF_LIFE},
+		{"see-less-half-life", required_argument, NULL, OPT_SEE_LESS_HALF_LIFE},
+		{"cold", required_argument, NULL, OPT_COLD},
+		{"clusters", required_argument, NULL, OPT_CLUSTERS},
+		{"index", required_argument, NULL, OPT_INDEX},
+		{"ef", required_argument, NULL, OPT_RETRIEVE_EF},
+		{NULL, 0, NULL, 0}
+	};
+	const char *items = NULL, *topics = NULL, *nbrs = NULL, *anbrs = NULL, *vecs = NULL, *avecs = NULL,
+		   *spec_file = NULL, *events, *index = NULL;
+	uint32_t ef = 0;
+	char *spec_text = NULL, err[1024];
+	ig_ropts o;
+	ig_rbatch_opts bo;
+	ig_rbatch_stats st;
+	ig_rspec *spec = ig_calloc(1, sizeof *spec);
+	ig_rdata *d;
+	ig_writer *w;
+	uint32_t total = 0;
+	int c, i, is_default = 0;
+
+	cli.usage = usage_retrieve;
+	ig_ropts_default(&o);
+	memset(&bo, 0, sizeof bo);
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "S:n:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case 'S':
+			spec_text = append_line(spec_text, optarg);
+			break;
+		case OPT_SPEC_FILE:
+			spec_file = optarg;
+			break;
+		case OPT_PRINT_SPEC:
+			fputs(ig_rspec_default, stdout);
+			return 0;
+		case 'n':
+			total = (uint32_t)ig_cli_int("-n/--total", optarg, 1, 1000000);
+			break;
+		case OPT_AT: {
+			const char *why;
+
+			if (ig_time_parse(optarg, strlen(optarg), IG_TIME_AUTO, IG_TS_MIN, IG_TS_MAX, &o.at, &why) != 0)
+				ig_usage_error("--at: invalid time '%s': %s", optarg, why);
+			break;
+		}
+		case OPT_ITEMS:
+			items = optarg;
+			break;
+		case OPT_TOPICS:
+			topics = optarg;
+			break;
+		case OPT_FOLLOWS:
+			bo.follows = optarg;
+			break;
+		case OPT_NEIGHBORS:
+			nbrs = optarg;
+			break;
+		case OPT_ACCOUNT_NEIGHBORS:
+			anbrs = optarg;
+			break;
+		case OPT_VECTORS:
+			vecs = optarg;
+			break;
+		case OPT_ACCOUNT_VECTORS:
+			avecs = optarg;
+			break;
+		case OPT_USERS:
+			bo.users = optarg;
+			break;
+		case OPT_SHARD:
+			if (ig_parse_shard(optarg, &bo.shard, &bo.nshards) != 0)
+				ig_usage_error("--shard: invalid value '%s' (I/N with 0 <= I < N)", optarg);
+			break;
+		case OPT_KEEP_SEEN:
+			o.keep_seen = 1;
+			break;
+		case OPT_STRICT:
+			o.strict = 1;
+			break;
+		case OPT_POP_HALF_LIFE:
+			o.pop_half_life = ig_cli_double("--pop-half-life", optarg, 1, 1e12);
+			break;
+		case OPT_SEE_LESS_HALF_LIFE:
+			o.see_less_half_life = ig_cli_double("--see-less-half-life", optarg, 1, 1e12);
+			break;
+		case OPT_COLD:
+			o.cold = (uint32_t)ig_cli_int("--cold", optarg, 0, 1000000);
+			break;
+		case OPT_CLUSTERS:
+			o.clusters = (uint32_t)ig_cli_int("--clusters", optarg, 1, 10000);
+			break;
+		case OPT_INDEX:
+			index = optarg;
+			break;
+		case OPT_RETRIEVE_EF:
+			ef = (uint32_t)ig_cli_int("--ef", optarg, 1, 100000);
+			break;
+		default:
+			ig_usage_error("unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		ig_usage_error("expected one events stream");
+	events = argv[optind];
+	if (spec_text && spec_file)
+		ig_usage_error("-S and --spec: give one");
+	if (spec_file)
+		spec_text = read_text(spec_file);
+	if (!spec_text) {
+		spec_text = ig_strdup(ig_rspec_default);
+		is_default = 1;
+	}
+	if (ig_rspec_parse(spec, spec_text, spec_file ? spec_file : is_default ? "default spec" : "spec", err,
+			   sizeof err) != 0) {
+		fprintf(stderr, "%s: %s\n", ig_progname, err);
+		exit(IG_EXIT_USAGE);
+	}
+	o.total = total ? total : spec->total ? spec->total : 500;
+	o.seed = cli.seed;
+	o.verbose = cli.verbosity;
+	d = ig_rdata_new(&o);
+	if (items)
+		ig_rdata_load_items(d, items);
+	if (topics)
+		ig_rdata_load_topics(d, topics);
+	if (vecs)
+		ig_rdata_load_vectors(d, vecs, 0);
+	if (avecs)
+		ig_rdata_load_vectors(d, avecs, 1);
+	if (index)
+		ig_rdata_load_index(d, index, ef);
+	if (bo.follows)
+		d->have[7] = "--follows";
+	if (strcmp(events, "-") != 0 &&
+	    (uses(spec, IG_ROP_POP, -1) || uses(spec, IG_ROP_TRENDING, -1) || uses(spec, IG_ROP_FRESH, -1)))
+		ig_rdata_popularity(d, events, uses(spec, IG_ROP_POP, IG_RMODE_CLUSTER) && d->item_vec);
+	if (nbrs)
+		ig_rdata_load_neighbors(d, nbrs, 0);
+	if (anbrs)
+		ig_rdata_load_neighbors(d, anbrs, 1);
+	/* the default spec leaves out what the inputs cannot feed; a spec
+	 * given must be fed */
+	for (i = 0; i < spec->nsources; i++) {
+		const char *miss = ig_rsource_missing(d, &spec->src[i]);
+
+		if (!miss)
+			continue;
+		if (!is_default)
+			ig_usage_error("source '%s' (spec:%d:%d) needs %s", spec->src[i].name, spec->src[i].line,
+				       spec->src[i].col, miss);
+		if (cli.verbosity > 0)
+			ig_warn("default spec: leaving out '%s', which needs %s", spec->src[i].name, miss);
+		memmove(&spec->src[i], &spec->src[i + 1], (size_t)(spec->nsources - i - 1) * sizeof spec->src[0]);
+		spec->nsources--;
+		i--;
+	}
+	if (spec->nsources == 0)
+		ig_usage_error("no source of the default spec can run on these inputs; give --neighbors, --vectors or --items");
+	bo.events = events;
+	bo.threads = cli.threads;
+	bo.progress = progress;
+	if (bo.nshards == 0)
+		bo.nshards = 1;
+	w = ig_cli_open_output(&cli);
+	ig_retrieve_batch(d, spec, &bo, w, &st);
+	ig_writer_close(w);
+	if (d->stats.unknown_follows)
+		ig_warn("%llu follows of accounts not in the items stream, skipped",
+			(unsigned long long)d->stats.unknown_follows);
+	ig_cli_summary(&cli, "%llu events, %llu users (%llu cold, %llu with no candidate), %llu candidates, %d sources",
+		       (unsigned long long)st.events, (unsigned long long)st.users, (unsigned long long)st.users_cold,
+		       (unsigned long long)st.users_none, (unsigned long long)st.candidates, spec->nsources);
+	ig_rdata_free(d);
+	free(spec);
+	free(spec_text);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	ig_cli_init(&cli, argc, argv, usage);
+	if (argc > 1 && strcmp(argv[1], "index") == 0)
+		return cmd_index(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "search") == 0)
+		return cmd_search(argc, argv);
+	return cmd_retrieve(argc, argv);
+}

@@ -1,0 +1,118 @@
+/* The shared, read-only side of ig-diversify: the topics tree (for the
+ * topics adjacent to a user's interests) and unit-length item vectors. */
+#include "diversify/ig_diversify.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "io/ig_topics.h"
+
+const char *const ig_feed_cols[6] = {"user", "rank", "item", "score", "reason", "propensity"};
+
+void ig_div_opts_default(ig_div_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->length = 25;
+	o->method = IG_DIV_MMR;
+	o->similarity = IG_DIV_SIM_TOPICS;
+	o->lambda = 0.9;
+	o->author_window = 4;
+	o->author_decay = 1;
+	o->author_floor = 0.25;
+	o->media_run = 3;
+	o->topic_cap = 0;
+	o->short_share = 0.2;
+	o->epsilon = 0.02;
+	o->interests = 5;
+	o->fresh_window = 2 * 86400;
+	o->session_gap = 1800;
+	o->see_less_half_life = 7 * 86400;
+	o->see_less_factor = 0.5;
+	o->fatigue_after = 3;
+	o->fatigue_factor = 0.5;
+	o->keep_missing = 1;
+	o->now = -1;
+	o->seed = 1;
+}
+
+/* The parent of each topic, from the tree (ig_topics checks it), numbered
+ * as the items' topics; returns how many topics it covers. */
+static uint32_t read_tree(ig_div_ctx *c, ig_intern *topics, const char *path)
+{
+	ig_topics *tree = ig_topics_load(path, topics);
+	uint32_t n = tree->count;
+
+	c->topic_parent = ig_reallocarray(NULL, (size_t)n + 1, sizeof *c->topic_parent);
+	memcpy(c->topic_parent, tree->parent, (size_t)n * sizeof *c->topic_parent);
+	ig_topics_free(tree);
+	return n;
+}
+
+static void unit_vectors(ig_div_ctx *c, const ig_vectors *v)
+{
+	const ig_items *it = c->items;
+	uint32_t i, d;
+
+	c->dim = v->dim;
+	c->stride = (v->dim + 7) / 8 * 8;
+	/* one more row of zeros, for items without a vector */
+	c->unit = ig_calloc(((size_t)it->count + 1) * c->stride, sizeof *c->unit);
+	for (i = 0; i < it->count; i++) {
+		uint32_t row = ig_vectors_find(v, ig_intern_str(it->ids, i), ig_intern_len(it->ids, i));
+		const float *x;
+		double norm = 0;
+
+		if (row == IG_INTERN_NONE)
+			continue;
+		x = ig_vectors_row(v, row);
+		for (d = 0; d < v->dim; d++)
+			norm += (double)x[d] * (double)x[d];
+		if (norm <= 0)
+			continue;
+		norm = sqrt(norm);
+		for (d = 0; d < v->dim; d++)
+			c->unit[(size_t)i * c->stride + d] = (float)((double)x[d] / norm);
+	}
+}
+
+ig_div_ctx *ig_div_ctx_new(ig_items *items, const char *topics_path, const ig_vectors *vectors,
+			   const ig_div_opts *o)
+{
+	ig_div_ctx *c = ig_calloc(1, sizeof *c);
+	uint32_t i, n, known = 0;
+
+	c->items = items;
+	c->opts = *o;
+	c->latest_created = -1;
+	if (items == NULL)
+		ig_die("an items stream is needed (--items)");
+	for (i = 0; i < items->count; i++)
+		if (items->created[i] > c->latest_created)
+			c->latest_created = items->created[i];
+	if (topics_path)
+		known = read_tree(c, items->topics, topics_path);
+	n = ig_intern_count(items->topics);
+	c->topic_parent = ig_reallocarray(c->topic_parent, (size_t)n + 1, sizeof *c->topic_parent);
+	for (i = known; i < n; i++)
+		c->topic_parent[i] = IG_INTERN_NONE;
+	c->ntopics = n;
+	if (vectors)
+		unit_vectors(c, vectors);
+	return c;
+}
+
+void ig_div_ctx_free(ig_div_ctx *c)
+{
+	if (c == NULL)
+		return;
+	free(c->topic_parent);
+	free(c->unit);
+	free(c);
+}
+
+void ig_div_user_rng(ig_rng *r, uint64_t seed, const char *user, size_t len)
+{
+	ig_rng_seed_stream(r, seed, ig_hash64(user, len));
+}

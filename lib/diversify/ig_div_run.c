@@ -1,0 +1,357 @@
+/* ig-diversify's stream: the ranked stream read user by user in batches,
+ * joined with the users' events, reranked on the thread pool (each share
+ * of a batch formats its own rows), and written in input order, so that
+ * the output does not depend on the threads. */
+#include "diversify/ig_diversify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "core/ig_thread.h"
+#include "core/ig_num.h"
+#include "io/ig_events.h"
+#include "io/ig_lists.h"
+#include "io/ig_reader.h"
+#include "io/ig_tsv.h"
+
+#define BATCH_USERS 2048
+#define BATCH_BYTES (16u << 20)
+
+typedef struct user_rec {
+	size_t name, name_len;     /* in the text arena */
+	size_t in_start, in_end;   /* candidates */
+	size_t ev_start, ev_end;   /* events */
+	size_t out_start, out_len; /* in the worker's output */
+	int worker;
+} user_rec;
+
+typedef struct cand_text {
+	size_t item, score, reason; /* offsets in the text arena; reason 0: none */
+} cand_text;
+
+typedef struct batch {
+	user_rec *u;
+	size_t nu, ucap;
+	ig_div_input *in;
+	cand_text *txt;
+	size_t nin, incap;
+	ig_div_event *ev;
+	size_t nev, evcap;
+	char *text;
+	size_t ntext, textcap;
+} batch;
+
+typedef struct worker {
+	const ig_div_ctx *c;
+	const batch *b;
+	int id, nworkers;
+	ig_div_scratch *s;
+	ig_div_row *rows;
+	char *out;
+	size_t nout, outcap;
+	ig_div_counts counts;
+} worker;
+
+typedef struct ranked_in {
+	ig_list_reader *r;
+	int col_score;
+	ig_list_user u;         /* the user read last */
+	int have_user;          /* u is the next batch's first user */
+	char *prev_user;        /* with events: the last user, for the order */
+} ranked_in;
+
+typedef struct events_in {
+	ig_events_reader *er;
+	ig_event ev;
+	int have;
+} events_in;
+
+static size_t put_text(batch *b, const char *s, size_t len)
+{
+	size_t at = b->ntext;
+
+	if (b->ntext + len + 1 > b->textcap) {
+		b->textcap = (b->ntext + len + 1) * 2;
+		b->text = ig_realloc(b->text, b->textcap);
+	}
+	memcpy(b->text + at, s, len);
+	b->text[at + len] = '\0';
+	b->ntext += len + 1;
+	return at;
+}
+
+static void ranked_open(ranked_in *ri, const char *path)
+{
+	memset(ri, 0, sizeof *ri);
+	ri->r = ig_list_open(path, IG_STREAM_RANKED);
+	ri->col_score = ig_list_col(ri->r, "score");
+}
+
+static void ranked_close(ranked_in *ri)
+{
+	ig_list_close(ri->r);
+	free(ri->prev_user);
+}
+
+/* The events of USER into B, skipping those of users without a list. */
+static void join_events(events_in *ei, const ig_div_ctx *c, batch *b, const char *user, size_t len)
+{
+	while (ei->have) {
+		int cmp = strcmp(ei->ev.user, user);
+		if (cmp > 0)
+			break;
+		if (cmp == 0) {
+			ig_div_event *e;
+			if (b->nev == b->evcap) {
+				b->evcap = b->evcap ? b->evcap * 2 : 4096;
+				b->ev = ig_reallocarray(b->ev, b->evcap, sizeof *b->ev);
+			}
+			e = &b->ev[b->nev++];
+			e->ts = ei->ev.ts;
+			e->type = ei->ev.type;
+			e->item = ig_intern_find(c->items->ids, ei->ev.item, ei->ev.item_len);
+		}
+		ei->have = ig_events_next(ei->er, &ei->ev);
+	}
+	(void)len;
+}
+
+static void add_candidate(batch *b, const ranked_in *ri, const ig_div_ctx *c, ig_div_job *job,
+			  const ig_list_row *row)
+{
+	const char *score = row->field[ri->col_score];
+	ig_div_input *x;
+	cand_text *t;
+
+	job->candidates++;
+	if (b->nin == b->incap) {
+		b->incap = b->incap ? b->incap * 2 : 4096;
+		b->in = ig_reallocarray(b->in, b->incap, sizeof *b->in);
+		b->txt = ig_reallocarray(b->txt, b->incap, sizeof *b->txt);
+	}
+	x = &b->in[b->nin];
+	x->item = ig_intern_find(c->items->ids, row->item, row->item_len);
+	x->score = row->score;
+	if (x->item == IG_INTERN_NONE) {
+		job->missing++;
+		if (!c->opts.keep_missing) {
+			job->missing_dropped++;
+			return;
+		}
+	}
+	t = &b->txt[b->nin++];
+	t->item = put_text(b, row->item, row->item_len);
+	/* the score as it came, not as a double would print it */
+	t->score = put_text(b, score, strlen(score));
+	t->reason = row->reason[0] ? put_text(b, row->reason, strlen(row->reason)) : 0;
+}
+
+static user_rec *new_user(batch *b, const char *user, size_t len)
+{
+	user_rec *u;
+
+	if (b->nu == b->ucap) {
+		b->ucap = b->ucap ? b->ucap * 2 : 256;
+		b->u = ig_reallocarray(b->u, b->ucap, sizeof *b->u);
+	}
+	u = &b->u[b->nu++];
+	memset(u, 0, sizeof *u);
+	u->name = put_text(b, user, len);
+	u->name_len = len;
+	u->in_start = u->in_end = b->nin;
+	u->ev_start = u->ev_end = b->nev;
+	return u;
+}
+
+/* Reads whole users into B until it is full; returns 0 at the end. */
+static int read_batch(ranked_in *ri, events_in *ei, const ig_div_ctx *c, batch *b, ig_div_job *job)
+{
+	size_t batch_users = job->batch_users ? job->batch_users : BATCH_USERS, k;
+
+	b->nu = b->nin = b->nev = 0;
+	b->ntext = 1; /* offset 0 means "none" */
+	if (b->textcap == 0) {
+		b->textcap = 1 << 16;
+		b->text = ig_malloc(b->textcap);
+	}
+	while (ri->have_user || ig_list_next(ri->r, &ri->u)) {
+		const ig_list_user *lu = &ri->u;
+		user_rec *u;
+
+		if (b->nu > 0 && (b->nu >= batch_users || b->ntext >= BATCH_BYTES)) {
+			ri->have_user = 1; /* still valid: the reader has not moved */
+			return 1;
+		}
+		ri->have_user = 0;
+		u = new_user(b, lu->user, lu->user_len);
+		if (ei->er) {
+			/* the events join walks both streams in bytewise user order */
+			if (ri->prev_user && strcmp(lu->user, ri->prev_user) <= 0)
+				ig_die_at(ig_list_name(ri->r), lu->n ? lu->row[0].line : 0,
+					  "user '%s' after '%s': with --events, users must come in bytewise order",
+					  lu->user, ri->prev_user);
+			free(ri->prev_user);
+			ri->prev_user = ig_strndup(lu->user, lu->user_len);
+			join_events(ei, c, b, lu->user, lu->user_len);
+			u->ev_end = b->nev;
+		}
+		for (k = 0; k < lu->n; k++)
+			add_candidate(b, ri, c, job, &lu->row[k]);
+		u->in_end = b->nin;
+	}
+	return b->nu > 0;
+}
+
+static void out_reserve(worker *w, size_t more)
+{
+	if (w->nout + more > w->outcap) {
+		w->outcap = (w->nout + more) * 2;
+		w->out = ig_realloc(w->out, w->outcap);
+	}
+}
+
+static void out_str(worker *w, const char *s, size_t len)
+{
+	out_reserve(w, len);
+	memcpy(w->out + w->nout, s, len);
+	w->nout += len;
+}
+
+static void write_row(worker *w, const user_rec *u, uint32_t rank, const ig_div_row *row)
+{
+	const batch *b = w->b;
+	const ig_div_ctx *c = w->c;
+	const cand_text *t = &b->txt[u->in_start + row->input];
+	char num[IG_U64_BUF], buf[64];
+	const char *p;
+	size_t len;
+	int i;
+
+	out_str(w, b->text + u->name, u->name_len);
+	out_str(w, "\t", 1);
+	p = ig_format_u64(rank, num, &len);
+	out_str(w, p, len);
+	out_str(w, "\t", 1);
+	p = b->text + t->item;
+	out_str(w, p, strlen(p));
+	out_str(w, "\t", 1);
+	p = b->text + t->score;
+	out_str(w, p, strlen(p));
+	out_str(w, "\t", 1);
+	if (row->explore == IG_DIV_FRESH) {
+		out_str(w, "explore:fresh", 13);
+	} else if (row->explore != IG_INTERN_NONE) {
+		out_str(w, "explore:", 8);
+		out_str(w, ig_intern_str(c->items->topics, row->explore), ig_intern_len(c->items->topics, row->explore));
+	} else if (t->reason) {
+		p = b->text + t->reason;
+		out_str(w, p, strlen(p));
+	} else {
+		out_str(w, "-", 1);
+	}
+	for (i = 0; i < IG_RULE_COUNT; i++) {
+		if (row->rules & (1u << i)) {
+			p = ig_div_rule_name(i, c->opts.method);
+			out_str(w, ";", 1);
+			out_str(w, p, strlen(p));
+		}
+	}
+	len = (size_t)snprintf(buf, sizeof buf, "\t%.6g\n", row->propensity);
+	out_str(w, buf, len);
+}
+
+static void work(void *arg, size_t share, int tid)
+{
+	worker *w = (worker *)arg + share;
+	const batch *b = w->b;
+	size_t i;
+
+	w->nout = 0;
+	for (i = (size_t)w->id; i < b->nu; i += (size_t)w->nworkers) {
+		user_rec *u = &b->u[i];
+		ig_div_fact *facts;
+		int64_t now;
+		size_t nf = ig_div_user_facts(w->c, b->ev + u->ev_start, u->ev_end - u->ev_start, &facts, &now);
+		size_t k, nrows;
+		ig_rng rng;
+
+		ig_div_user_rng(&rng, w->c->opts.seed, b->text + u->name, u->name_len);
+		nrows = ig_div_select(w->c, b->in + u->in_start, u->in_end - u->in_start, facts, nf, now, &rng, w->s,
+				      w->rows, &w->counts);
+		free(facts);
+		u->worker = w->id;
+		u->out_start = w->nout;
+		for (k = 0; k < nrows; k++)
+			write_row(w, u, (uint32_t)k + 1, &w->rows[k]);
+		u->out_len = w->nout - u->out_start;
+	}
+	(void)tid;
+}
+
+static void add_counts(ig_div_counts *to, const ig_div_counts *from)
+{
+	to->users += from->users;
+	to->rows += from->rows;
+	to->short_feeds += from->short_feeds;
+	to->banned += from->banned;
+	to->explored += from->explored;
+	to->relaxed += from->relaxed;
+}
+
+void ig_div_run(ig_div_job *job, const ig_div_ctx *c, ig_writer *out)
+{
+	int nw = job->threads > 0 ? job->threads : 1, i;
+	worker *ws = ig_calloc((size_t)nw, sizeof *ws);
+	ig_pool *pool = ig_pool_new(nw);
+	batch b;
+	ranked_in ri;
+	events_in ei;
+	size_t k;
+
+	memset(&b, 0, sizeof b);
+	memset(&ei, 0, sizeof ei);
+	ranked_open(&ri, job->ranked_path);
+	if (job->events_path) {
+		ei.er = ig_events_open(job->events_path);
+		ei.have = ig_events_next(ei.er, &ei.ev);
+	}
+	ig_header_write(out, IG_FEED_KIND, IG_FEED_VERSION, ig_feed_cols, 6, ig_list_header(ri.r));
+	for (i = 0; i < nw; i++) {
+		ws[i].c = c;
+		ws[i].b = &b;
+		ws[i].id = i;
+		ws[i].nworkers = nw;
+		ws[i].s = ig_div_scratch_new();
+		ws[i].rows = ig_malloc(((size_t)c->opts.length + 1) * sizeof *ws[i].rows);
+	}
+	while (read_batch(&ri, &ei, c, &b, job)) {
+		ig_pool_for(pool, (size_t)nw, work, ws);
+		for (k = 0; k < b.nu; k++)
+			if (b.u[k].out_len > 0) /* a worker that wrote nothing has no buffer */
+				ig_writer_write(out, ws[b.u[k].worker].out + b.u[k].out_start, b.u[k].out_len);
+		if (job->progress) {
+			uint64_t users = 0;
+			for (i = 0; i < nw; i++)
+				users += ws[i].counts.users;
+			job->progress(users);
+		}
+	}
+	for (i = 0; i < nw; i++) {
+		add_counts(&job->counts, &ws[i].counts);
+		ig_div_scratch_free(ws[i].s);
+		free(ws[i].rows);
+		free(ws[i].out);
+	}
+	free(ws);
+	ig_pool_free(pool);
+	if (ei.er)
+		ig_events_close(ei.er);
+	ranked_close(&ri);
+	free(b.u);
+	free(b.in);
+	free(b.txt);
+	free(b.ev);
+	free(b.text);
+}

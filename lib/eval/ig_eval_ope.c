@@ -1,0 +1,418 @@
+/* Off-policy evaluation of a feed from the logs of another (see
+ * ig_eval_ope.h). The logs, the events and the target are read together,
+ * user by user (all three grouped by user in bytewise order); the logged
+ * slots are kept in memory (about 40 bytes each) because the reward model
+ * is fitted on all of them before any estimate. */
+#include "eval/ig_eval_ope.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "core/ig_intern.h"
+#include "core/ig_num.h"
+#include "eval/ig_eval_io.h"
+#include "eval/ig_eval_report.h"
+#include "io/ig_schema.h"
+#include "io/ig_tsv.h"
+
+void ig_eval_ope_default(ig_eval_ope_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->reward[IG_EV_LIKE] = o->reward[IG_EV_COMMENT] = o->reward[IG_EV_SHARE] = o->reward[IG_EV_SAVE] = 1;
+	o->bootstrap = 1000;
+	o->confidence = 0.95;
+	o->seed = 1;
+}
+
+/* One logged slot: the item shown at a rank, its propensity, the reward
+ * that followed, and the target's item at the same rank. */
+typedef struct slot {
+	uint32_t item, target; /* IG_INTERN_NONE: the target lists nothing there */
+	uint32_t rank;         /* 0-based position in the user's list */
+	double propensity, reward;
+} slot;
+
+typedef struct user_span {
+	size_t first, n;
+	int fold;
+} user_span;
+
+/* The feed log reader: rows grouped by user, ordered by rank within. */
+typedef struct log_reader {
+	ig_reader *r;
+	ig_header h;
+	int col_user, col_item, col_prop, col_rank, ncols;
+	char **f;
+	char *user;            /* the user of the group returned */
+	size_t user_len, user_cap;
+	int have_prev;
+	int have;              /* the next group's first row is read */
+	struct log_row {
+		uint32_t item;
+		int64_t rank;
+		double propensity;
+		long line;
+	} pending;
+	char *next_user;
+	size_t next_cap;
+} log_reader;
+
+typedef struct log_row log_row;
+
+static void log_open(log_reader *lr, const char *path)
+{
+	memset(lr, 0, sizeof *lr);
+	lr->r = ig_reader_open(path);
+	ig_header_read(lr->r, NULL, 0, &lr->h);
+	lr->col_user = ig_header_need_col(&lr->h, lr->r, "user");
+	lr->col_item = ig_header_need_col(&lr->h, lr->r, "item");
+	lr->col_prop = ig_header_need_col(&lr->h, lr->r, "propensity");
+	lr->col_rank = ig_header_col(&lr->h, "rank");
+	lr->ncols = lr->h.ncols;
+	lr->f = ig_calloc((size_t)lr->ncols + 1, sizeof *lr->f);
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const log_row *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/* Parses the record in lr->f (line LN) into ROW; returns its user. */
+static const char *log_parse(log_reader *lr, ig_intern *items, long ln, log_row *row, size_t *ulen)
+{
+	const char *name = ig_reader_name(lr->r), *user = lr->f[lr->col_user], *item = lr->f[lr->col_item];
+
+	*ulen = strlen(user);
+	if (!ig_valid_id(user, *ulen))
+		ig_die_at(name, ln, "field %d (user): not a valid id '%s'", lr->col_user + 1, ig_esc(user));
+	if (!ig_valid_id(item, strlen(item)))
+		ig_die_at(name, ln, "field %d (item): not a valid id '%s'", lr->col_item + 1, ig_esc(item));
+	row->item = ig_intern_add(items, item, strlen(item));
+	row->line = ln;
+	row->rank = 0;
+	if (lr->col_rank >= 0 && ig_parse_i64(lr->f[lr->col_rank], 0, INT64_MAX, &row->rank) != 0)
+		ig_die_at(name, ln, "field %d (rank): not a whole number >= 0 '%s'", lr->col_rank + 1,
+			  ig_esc(lr->f[lr->col_rank]));
+	if (ig_parse_double_range(lr->f[lr->col_prop], 0, 1, &row->propensity) != 0 || !(row->propensity > 0))
+		ig_die_at(name, ln, "field %d (propensity): not a number in (0, 1] '%s'", lr->col_prop + 1,
+			  ig_esc(lr->f[lr->col_prop]));
+	return user;
+}
+
+/* The next user's rows in *ROWS (sorted by rank), the user in lr->user;
+ * 0 at the end. The first row of the following user waits in
+ * lr->pending. */
+static int log_next(log_reader *lr, ig_intern *items, log_row **rows, size_t *n, size_t *cap)
+{
+	const char *name = ig_reader_name(lr->r);
+	char *line;
+	ssize_t len;
+
+	*n = 0;
+	if (lr->have) {
+		size_t ulen = strlen(lr->next_user);
+		if (lr->have_prev && ig_eval_idcmp(lr->next_user, ulen, lr->user, lr->user_len) <= 0)
+			ig_die_at(name, lr->pending.line,
+				  "user '%s' after '%s': the log must be grouped by user in bytewise order",
+				  ig_esc(lr->next_user), ig_esc(lr->user));
+		if (ulen + 1 > lr->user_cap) {
+			lr->user_cap = 2 * (ulen + 1);
+			lr->user = ig_realloc(lr->user, lr->user_cap);
+		}
+		memcpy(lr->user, lr->next_user, ulen + 1);
+		lr->user_len = ulen;
+		lr->have_prev = 1;
+		lr->have = 0;
+		if (*cap == 0) {
+			*cap = 64;
+			*rows = ig_reallocarray(*rows, *cap, sizeof **rows);
+		}
+		(*rows)[(*n)++] = lr->pending;
+	}
+	while ((len = ig_reader_getline(lr->r, &line)) >= 0) {
+		long ln = ig_reader_lineno(lr->r);
+		int nf = ig_split_tabs(line, lr->f, lr->ncols);
+		const char *user;
+		size_t ulen;
+		log_row row;
+
+		if (nf != lr->ncols)
+			ig_die_at(name, ln, "%d fields, the header has %d", nf, lr->ncols);
+		user = log_parse(lr, items, ln, &row, &ulen);
+		if (*n == 0 || ulen != lr->user_len || memcmp(user, lr->user, ulen) != 0) {
+			/* A new user: it starts the next group. */
+			if (ulen + 1 > lr->next_cap) {
+				lr->next_cap = 2 * (ulen + 1);
+				lr->next_user = ig_realloc(lr->next_user, lr->next_cap);
+			}
+			memcpy(lr->next_user, user, ulen + 1);
+			lr->pending = row;
+			lr->have = 1;
+			if (*n > 0)
+				break;
+			return log_next(lr, items, rows, n, cap);
+		}
+		if (*n == *cap) {
+			*cap = *cap ? 2 * *cap : 64;
+			*rows = ig_reallocarray(*rows, *cap, sizeof **rows);
+		}
+		(*rows)[(*n)++] = row;
+	}
+	if (*n > 1 && lr->col_rank >= 0)
+		qsort(*rows, *n, sizeof **rows, row_cmp);
+	return *n > 0;
+}
+
+static void log_close(log_reader *lr)
+{
+	ig_reader_close(lr->r);
+	ig_header_free(&lr->h);
+	free(lr->f);
+	free(lr->user);
+	free(lr->next_user);
+}
+
+/* The reward model: mean reward per item, shrunk towards the mean at the
+ * rank by one pseudo-slot, from one fold's slots. */
+typedef struct reward_model {
+	double *item_sum, *rank_sum, global_sum;
+	uint32_t *item_n;
+	uint64_t *rank_n, global_n;
+} reward_model;
+
+static void model_init(reward_model *m, uint32_t nitems, uint32_t nranks)
+{
+	m->item_sum = ig_calloc((size_t)nitems + 1, sizeof *m->item_sum);
+	m->item_n = ig_calloc((size_t)nitems + 1, sizeof *m->item_n);
+	m->rank_sum = ig_calloc((size_t)nranks + 1, sizeof *m->rank_sum);
+	m->rank_n = ig_calloc((size_t)nranks + 1, sizeof *m->rank_n);
+	m->global_sum = 0;
+	m->global_n = 0;
+}
+
+static void model_free(reward_model *m)
+{
+	free(m->item_sum);
+	free(m->item_n);
+	free(m->rank_sum);
+	free(m->rank_n);
+}
+
+static void model_add(reward_model *m, const slot *s)
+{
+	m->item_sum[s->item] += s->reward;
+	m->item_n[s->item]++;
+	m->rank_sum[s->rank] += s->reward;
+	m->rank_n[s->rank]++;
+	m->global_sum += s->reward;
+	m->global_n++;
+}
+
+static double model_predict(const reward_model *m, uint32_t item, uint32_t rank)
+{
+	double prior = m->rank_n[rank] > 0 ? m->rank_sum[rank] / (double)m->rank_n[rank]
+		       : m->global_n > 0 ? m->global_sum / (double)m->global_n : 0;
+
+	if (item == IG_INTERN_NONE)
+		return 0;
+	return (m->item_sum[item] + prior) / (m->item_n[item] + 1.0);
+}
+
+enum { ST_SLOTS, ST_REWARD, ST_WR, ST_W, ST_DR, NSTAT };
+enum { EST_LOGGED, EST_IPS, EST_SNIPS, EST_DR, NEST };
+static const char *const est_names[NEST] = {"logged", "ips", "snips", "dr"};
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : (double)NAN;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void estimate_ci(const ig_eval_boot *b, int num, int den, double level, double *lo, double *hi)
+{
+	double *r = ig_malloc(((size_t)b->nrep + 1) * sizeof *r);
+	const double *sn = b->sum + (size_t)num * (size_t)b->nrep, *sd = b->sum + (size_t)den * (size_t)b->nrep;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < b->nrep; i++)
+		if (sd[i] > 0)
+			r[n++] = sn[i] / sd[i];
+	qsort(r, n, sizeof *r, cmp_double);
+	*lo = ig_eval_quantile(r, n, (1.0 - level) / 2);
+	*hi = ig_eval_quantile(r, n, (1.0 + level) / 2);
+	free(r);
+}
+
+static void put_num(ig_writer *w, double v)
+{
+	char s[64];
+	int n = isnan(v) ? snprintf(s, sizeof s, "\t") : snprintf(s, sizeof s, "\t%.6f", v);
+
+	ig_writer_write(w, s, (size_t)n);
+}
+
+/* The events of one user on each of its logged items, as reward. */
+static void rewards(const ig_eval_ope_opts *o, const ig_user_group *g, slot *s, size_t n, uint64_t *events)
+{
+	size_t e, k;
+
+	for (e = 0; e < g->n; e++) {
+		for (k = 0; k < n; k++)
+			if (s[k].item == g->ev[e].item)
+				break;
+		if (k < n) {
+			s[k].reward += o->reward[g->ev[e].type];
+			(*events)++;
+		}
+	}
+}
+
+void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats *st)
+{
+	ig_intern *items = ig_intern_new();
+	log_reader lr;
+	ig_eval_recs *target = ig_eval_recs_open(o->target, items, o->sort, o->memory, o->tmpdir);
+	ig_user_events_reader *ev = ig_user_events_open(o->events, items);
+	ig_user_group g = {0};
+	log_row *rows = NULL;
+	size_t nrows = 0, rows_cap = 0, nslots = 0, slots_cap = 0, nusers = 0, users_cap = 0, k, u;
+	slot *slots = NULL;
+	user_span *spans = NULL;
+	const char *tuser = NULL;
+	size_t tulen = 0, ntarget = 0;
+	ig_eval_rec *trecs = NULL;
+	int thave, ehave;
+	uint32_t maxrank = 0, nitems;
+	reward_model model[2];
+	ig_eval_boot b;
+	int group_of[NSTAT] = {0}, i;
+	double est[NEST], lo[NEST], hi[NEST];
+
+	memset(st, 0, sizeof *st);
+	log_open(&lr, o->logs);
+	thave = ig_eval_recs_next(target, &tuser, &tulen, &trecs, &ntarget);
+	ehave = ig_user_events_next(ev, &g);
+	while (log_next(&lr, items, &rows, &nrows, &rows_cap)) {
+		const char *user = lr.user;
+		size_t ulen = lr.user_len;
+		slot *s;
+
+		while (thave && ig_eval_idcmp(tuser, tulen, user, ulen) < 0)
+			thave = ig_eval_recs_next(target, &tuser, &tulen, &trecs, &ntarget);
+		while (ehave && ig_eval_idcmp(g.user, g.user_len, user, ulen) < 0)
+			ehave = ig_user_events_next(ev, &g);
+		if (nslots + nrows > slots_cap) {
+			slots_cap = 2 * (nslots + nrows);
+			slots = ig_reallocarray(slots, slots_cap, sizeof *slots);
+		}
+		if (nusers == users_cap) {
+			users_cap = users_cap ? 2 * users_cap : 1024;
+			spans = ig_reallocarray(spans, users_cap, sizeof *spans);
+		}
+		s = slots + nslots;
+		for (k = 0; k < nrows; k++) {
+			size_t j;
+			for (j = 0; j < k; j++)
+				if (s[j].item == rows[k].item)
+					ig_die_at(ig_reader_name(lr.r), rows[k].line,
+						  "item '%s' logged twice for user '%s': its engagements cannot be told apart",
+						  ig_esc(ig_intern_str(items, rows[k].item)), ig_esc(user));
+			s[k].item = rows[k].item;
+			s[k].rank = (uint32_t)k;
+			s[k].propensity = rows[k].propensity;
+			s[k].reward = 0;
+			s[k].target = thave && ig_eval_idcmp(tuser, tulen, user, ulen) == 0 && k < ntarget
+					      ? trecs[k].item : IG_INTERN_NONE;
+			st->matches += s[k].target == s[k].item;
+		}
+		if (ehave && ig_eval_idcmp(g.user, g.user_len, user, ulen) == 0)
+			rewards(o, &g, s, nrows, &st->events);
+		spans[nusers].first = nslots;
+		spans[nusers].n = nrows;
+		spans[nusers].fold = (int)(ig_hash64(user, ulen) & 1);
+		nusers++;
+		nslots += nrows;
+		if (nrows > maxrank)
+			maxrank = (uint32_t)nrows;
+	}
+	st->users = nusers;
+	st->slots = nslots;
+
+	/* Cross-fitting: each fold's slots are predicted by the other's. */
+	nitems = ig_intern_count(items);
+	model_init(&model[0], nitems, maxrank);
+	model_init(&model[1], nitems, maxrank);
+	for (u = 0; u < nusers; u++)
+		for (k = 0; k < spans[u].n; k++)
+			model_add(&model[spans[u].fold], &slots[spans[u].first + k]);
+
+	ig_eval_boot_init(&b, o->bootstrap, o->seed, NSTAT, 1, group_of);
+	for (u = 0; u < nusers; u++) {
+		const reward_model *m = &model[1 - spans[u].fold];
+		double x[NSTAT] = {0};
+
+		if (m->global_n == 0)
+			m = &model[spans[u].fold];
+		ig_eval_boot_user(&b);
+		ig_eval_boot_count(&b, 0);
+		for (k = 0; k < spans[u].n; k++) {
+			const slot *s = &slots[spans[u].first + k];
+			double wt = s->target == s->item ? 1.0 / s->propensity : 0;
+			x[ST_SLOTS] += 1;
+			x[ST_REWARD] += s->reward;
+			x[ST_WR] += wt * s->reward;
+			x[ST_W] += wt;
+			x[ST_DR] += model_predict(m, s->target, s->rank) +
+				    wt * (s->reward - model_predict(m, s->item, s->rank));
+		}
+		for (i = 0; i < NSTAT; i++)
+			ig_eval_boot_add(&b, i, x[i]);
+	}
+	{
+		static const int num[NEST] = {ST_REWARD, ST_WR, ST_WR, ST_DR};
+		static const int den[NEST] = {ST_SLOTS, ST_SLOTS, ST_W, ST_SLOTS};
+		for (i = 0; i < NEST; i++) {
+			est[i] = ratio(b.exact_sum[num[i]], b.exact_sum[den[i]]);
+			lo[i] = hi[i] = NAN;
+			if (o->bootstrap > 0)
+				estimate_ci(&b, num[i], den[i], o->confidence, &lo[i], &hi[i]);
+		}
+	}
+	ig_schema_write_header(w, IG_STREAM_OPE, NULL, 0, &lr.h);
+	for (i = 0; i < NEST; i++) {
+		char s[128];
+		int n;
+		ig_writer_write(w, est_names[i], strlen(est_names[i]));
+		put_num(w, est[i]);
+		put_num(w, lo[i]);
+		put_num(w, hi[i]);
+		n = snprintf(s, sizeof s, "\t%llu\t%llu\t%llu\n", (unsigned long long)nslots,
+			     (unsigned long long)(i == EST_LOGGED ? nslots : st->matches), (unsigned long long)nusers);
+		ig_writer_write(w, s, (size_t)n);
+	}
+	ig_eval_boot_free(&b);
+	model_free(&model[0]);
+	model_free(&model[1]);
+	free(slots);
+	free(spans);
+	free(rows);
+	log_close(&lr);
+	ig_eval_recs_close(target);
+	ig_user_events_close(ev);
+	ig_user_group_free(&g);
+	ig_intern_free(items);
+}

@@ -1,0 +1,96 @@
+#include "io/ig_follows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "io/ig_fields_priv.h"
+#include "io/ig_reader.h"
+#include "io/ig_schema.h"
+
+#define MAX_FIELDS 64
+
+typedef struct edge_row {
+	uint32_t user;
+	ig_follow f;
+	long line;
+} edge_row;
+
+static int cmp_user_line(const void *x, const void *y)
+{
+	const edge_row *a = x, *b = y;
+
+	if (a->user != b->user)
+		return a->user < b->user ? -1 : 1;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+ig_follows *ig_follows_load(const char *path, ig_intern *authors)
+{
+	ig_reader *r = ig_reader_open(path);
+	const char *name = ig_reader_name(r);
+	ig_follows *g = ig_calloc(1, sizeof *g);
+	edge_row *rows = NULL;
+	size_t n = 0, cap = 0, i;
+	char *line, *f[MAX_FIELDS];
+	ssize_t len;
+
+	g->users = ig_intern_new();
+	ig_schema_read_header(r, IG_STREAM_FOLLOWS, &g->header, NULL);
+	while ((len = ig_reader_getline(r, &line)) >= 0) {
+		long ln = ig_reader_lineno(r);
+		int nf = ig_split_tabs(line, f, MAX_FIELDS);
+
+		if (nf != g->header.ncols)
+			ig_die_at(name, ln, "expected %d fields, got %d", g->header.ncols, nf);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			rows = ig_reallocarray(rows, cap, sizeof *rows);
+		}
+		rows[n].user = ig_intern_add(g->users, f[0], ig_field_id(name, ln, 1, "user", f[0]));
+		rows[n].f.author = ig_intern_add(authors, f[1], ig_field_id(name, ln, 2, "author", f[1]));
+		rows[n].f.ts = ig_field_opt_ts(name, ln, 3, "ts", f[2]);
+		rows[n].line = ln;
+		n++;
+	}
+	ig_reader_close(r);
+	qsort(rows, n, sizeof *rows, cmp_user_line);
+	g->nusers = ig_intern_count(g->users);
+	g->count = n;
+	g->start = ig_calloc((size_t)g->nusers + 1, sizeof *g->start);
+	g->edge = ig_reallocarray(NULL, n ? n : 1, sizeof *g->edge);
+	for (i = 0; i < n; i++) {
+		g->start[rows[i].user + 1]++;
+		g->edge[i] = rows[i].f;
+	}
+	for (i = 0; i < g->nusers; i++)
+		g->start[i + 1] += g->start[i];
+	free(rows);
+	return g;
+}
+
+const ig_follow *ig_follows_of(const ig_follows *g, uint32_t u, size_t *n)
+{
+	if (u >= g->nusers) {
+		*n = 0;
+		return NULL;
+	}
+	*n = (size_t)(g->start[u + 1] - g->start[u]);
+	return g->edge + g->start[u];
+}
+
+const ig_follow *ig_follows_find(const ig_follows *g, const char *user, size_t len, size_t *n)
+{
+	return ig_follows_of(g, ig_intern_find(g->users, user, len), n);
+}
+
+void ig_follows_free(ig_follows *g)
+{
+	if (g == NULL)
+		return;
+	ig_intern_free(g->users);
+	free(g->start);
+	free(g->edge);
+	ig_header_free(&g->header);
+	free(g);
+}

@@ -1,0 +1,156 @@
+#include "io/ig_neighbors.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "io/ig_fields_priv.h"
+#include "io/ig_reader.h"
+#include "io/ig_schema.h"
+
+#define MAX_FIELDS 64
+
+typedef struct row {
+	uint32_t item;
+	ig_neighbor nb;
+} row;
+
+/* State of the item whose rows are being read. */
+typedef struct block {
+	uint32_t item;
+	int open;
+	double last_score;
+	uint32_t *stamp;   /* per id: 1 + index of the block that listed it */
+	size_t stamp_cap;
+	uint32_t index;
+	uint8_t *done;     /* per id: a block of it was closed */
+	size_t done_cap;
+} block;
+
+static void grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap;
+
+	if (need <= n)
+		return;
+	while (n < need)
+		n = n ? 2 * n : 1024;
+	*p = ig_reallocarray(*p, n, size);
+	memset((char *)*p + *cap * size, 0, (n - *cap) * size);
+	*cap = n;
+}
+
+static void check_row(block *b, const char *name, long ln, const row *r, char **f, double score)
+{
+	size_t need = (size_t)(r->item > r->nb.id ? r->item : r->nb.id) + 1;
+
+	grow((void **)&b->stamp, &b->stamp_cap, need, sizeof *b->stamp);
+	grow((void **)&b->done, &b->done_cap, need, sizeof *b->done);
+	if (!b->open || r->item != b->item) {
+		if (b->open)
+			b->done[b->item] = 1;
+		if (b->done[r->item])
+			ig_die_at(name, ln, "item '%s' comes back after other items: "
+				  "neighbors must be grouped by item", ig_esc(f[0]));
+		b->item = r->item;
+		b->open = 1;
+		b->index++;
+	} else if (score > b->last_score) {
+		ig_die_at(name, ln, "field 3 (score): %s after %.9g: neighbours must come best first", ig_esc(f[2]),
+			  b->last_score);
+	}
+	if (r->item == r->nb.id)
+		ig_die_at(name, ln, "field 2 (neighbor): item '%s' is its own neighbour", ig_esc(f[0]));
+	if (b->stamp[r->nb.id] == b->index)
+		ig_die_at(name, ln, "field 2 (neighbor): '%s' listed twice for item '%s'", ig_esc(f[1]), ig_esc(f[0]));
+	b->stamp[r->nb.id] = b->index;
+	b->last_score = score;
+}
+
+static row parse_row(char **f, const char *name, long ln, ig_intern *vocab, int *has_support, double score)
+{
+	row r;
+
+	r.item = ig_intern_add(vocab, f[0], ig_field_id(name, ln, 1, "item", f[0]));
+	r.nb.id = ig_intern_add(vocab, f[1], ig_field_id(name, ln, 2, "neighbor", f[1]));
+	r.nb.score = (float)score;
+	r.nb.support = ig_field_opt_count(name, ln, 4, "support", f[3]);
+	*has_support |= f[3][0] != '\0';
+	return r;
+}
+
+ig_neighbors *ig_neighbors_load(const char *path, ig_intern *vocab)
+{
+	ig_reader *r = ig_reader_open(path);
+	const char *name = ig_reader_name(r);
+	ig_neighbors *nb = ig_calloc(1, sizeof *nb);
+	row *rows = NULL;
+	size_t nrows = 0, cap = 0, i;
+	block b;
+	char *line, *f[MAX_FIELDS];
+	ssize_t len;
+
+	memset(&b, 0, sizeof b);
+	ig_schema_read_header(r, IG_STREAM_NEIGHBORS, &nb->header, NULL);
+	while ((len = ig_reader_getline(r, &line)) >= 0) {
+		long ln = ig_reader_lineno(r);
+		int n = ig_split_tabs(line, f, MAX_FIELDS);
+		double score;
+
+		if (n != nb->header.ncols)
+			ig_die_at(name, ln, "expected %d fields, got %d", nb->header.ncols, n);
+		if (nrows == cap) {
+			cap = cap ? 2 * cap : 4096;
+			rows = ig_reallocarray(rows, cap, sizeof *rows);
+		}
+		score = ig_field_double(name, ln, 3, "score", f[2]);
+		rows[nrows] = parse_row(f, name, ln, vocab, &nb->has_support, score);
+		check_row(&b, name, ln, &rows[nrows], f, score);
+		nrows++;
+	}
+	ig_reader_close(r);
+	free(b.stamp);
+	free(b.done);
+
+	/* Rows of an item are together: one pass counts, one places. */
+	nb->nids = ig_intern_count(vocab);
+	nb->start = ig_calloc((size_t)nb->nids + 1, sizeof *nb->start);
+	nb->nb = ig_reallocarray(NULL, nrows ? nrows : 1, sizeof *nb->nb);
+	nb->count = nrows;
+	for (i = 0; i < nrows; i++)
+		nb->start[rows[i].item + 1]++;
+	for (i = 0; i < nb->nids; i++) {
+		nb->nitems += nb->start[i + 1] > 0;
+		nb->start[i + 1] += nb->start[i];
+	}
+	{
+		uint64_t *next = ig_reallocarray(NULL, (size_t)nb->nids + 1, sizeof *next);
+
+		memcpy(next, nb->start, ((size_t)nb->nids + 1) * sizeof *next);
+		for (i = 0; i < nrows; i++)
+			nb->nb[next[rows[i].item]++] = rows[i].nb;
+		free(next);
+	}
+	free(rows);
+	return nb;
+}
+
+const ig_neighbor *ig_neighbors_of(const ig_neighbors *nb, uint32_t id, size_t *n)
+{
+	if (id >= nb->nids) {
+		*n = 0;
+		return NULL;
+	}
+	*n = (size_t)(nb->start[id + 1] - nb->start[id]);
+	return nb->nb + nb->start[id];
+}
+
+void ig_neighbors_free(ig_neighbors *nb)
+{
+	if (nb == NULL)
+		return;
+	free(nb->start);
+	free(nb->nb);
+	ig_header_free(&nb->header);
+	free(nb);
+}

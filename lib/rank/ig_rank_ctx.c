@@ -1,0 +1,454 @@
+#include "rank/ig_rank_ctx_priv.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "core/ig_num.h"
+
+const char *const ig_rank_default_heads[8] = {"view", "like", "comment", "share",
+					      "save", "follow", "see_less", "hide"};
+
+void ig_rank_fopts_default(ig_rank_fopts *o)
+{
+	o->positives = 1u << IG_EV_VIEW | 1u << IG_EV_LIKE | 1u << IG_EV_COMMENT | 1u << IG_EV_SHARE |
+		       1u << IG_EV_SAVE | 1u << IG_EV_FOLLOW;
+	o->half_life = 30 * 86400.0;
+	o->short_n = 10;
+	o->long_n = 200;
+	o->recent = 7 * 86400.0;
+}
+
+void ig_rank_fopts_format(const ig_rank_fopts *o, char *buf, size_t len)
+{
+	size_t at;
+	int t, first = 1;
+
+	at = (size_t)snprintf(buf, len, "positives=");
+	for (t = 0; t < IG_EV_COUNT && at < len; t++)
+		if (o->positives >> t & 1) {
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", first ? "" : ",", ig_event_name(t));
+			first = 0;
+		}
+	if (at < len)
+		snprintf(buf + at, len - at, ";half_life=%.17g;short=%d;long=%d;recent=%.17g", o->half_life,
+			 o->short_n, o->long_n, o->recent);
+}
+
+/* Parses one "key=value" of a feature spec; 0 or -1. */
+static int fopts_field(char *kv, ig_rank_fopts *o)
+{
+	char *eq = strchr(kv, '='), *tok, *save = NULL;
+	int t;
+
+	if (eq == NULL)
+		return -1;
+	*eq++ = '\0';
+	if (strcmp(kv, "positives") == 0) {
+		o->positives = 0;
+		for (tok = strtok_r(eq, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if ((t = ig_event_parse(tok)) < 0)
+				return -1;
+			o->positives |= 1u << t;
+		}
+		return o->positives ? 0 : -1;
+	}
+	if (strcmp(kv, "half_life") == 0)
+		return ig_parse_double_range(eq, 1, 1e12, &o->half_life);
+	if (strcmp(kv, "recent") == 0)
+		return ig_parse_double_range(eq, 1, 1e12, &o->recent);
+	if (strcmp(kv, "short") == 0)
+		return ig_parse_int(eq, 1, 100000, &o->short_n);
+	if (strcmp(kv, "long") == 0)
+		return ig_parse_int(eq, 1, 100000, &o->long_n);
+	return -1;
+}
+
+int ig_rank_fopts_parse(const char *s, ig_rank_fopts *o)
+{
+	char *copy = ig_strdup(s), *tok, *save = NULL;
+	int rc = 0;
+
+	ig_rank_fopts_default(o);
+	for (tok = strtok_r(copy, ";", &save); tok && rc == 0; tok = strtok_r(NULL, ";", &save))
+		rc = fopts_field(tok, o);
+	free(copy);
+	if (rc == 0 && o->short_n > o->long_n)
+		rc = -1;
+	return rc;
+}
+
+static void load_history(ig_rank_ctx *c, const char *path)
+{
+	ig_events_reader *er = ig_events_open(path);
+	ig_event ev;
+	size_t cap = 0, ucap = 0;
+	uint32_t u, nu = 0;
+
+	c->users = ig_intern_new();
+	c->u_start = ig_malloc(sizeof *c->u_start);
+	c->u_start[0] = 0;
+	while (ig_events_next(er, &ev)) {
+		u = ig_intern_add(c->users, ev.user, ev.user_len);
+		if (u == nu) {
+			if (nu + 2 > ucap) {
+				ucap = ucap ? 2 * ucap : 1024;
+				c->u_start = ig_reallocarray(c->u_start, ucap, sizeof *c->u_start);
+			}
+			nu++;
+		}
+		if (c->nev == cap) {
+			cap = cap ? 2 * cap : 4096;
+			c->ev = ig_reallocarray(c->ev, cap, sizeof *c->ev);
+		}
+		c->ev[c->nev].ts = ev.ts;
+		c->ev[c->nev].item = ig_intern_add(c->item_ids, ev.item, ev.item_len);
+		c->ev[c->nev].type = (uint8_t)ev.type;
+		c->nev++;
+		c->u_start[u + 1] = c->nev;
+		if (ev.ts > c->tref)
+			c->tref = ev.ts;
+		if (ev.type == IG_EV_IMPRESSION)
+			c->inputs |= IG_RANK_IN_IMPRESSIONS;
+	}
+	ig_events_close(er);
+}
+
+static int by_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The times of the positives, per item and overall, sorted: what recent
+ * popularity at a row's time is counted from. */
+static void positive_times(ig_rank_ctx *c)
+{
+	size_t i, n = 0, *at;
+
+	c->pt_start = ig_calloc((size_t)c->nitems + 1, sizeof *c->pt_start);
+	for (i = 0; i < c->nev; i++)
+		if (c->o.positives >> c->ev[i].type & 1) {
+			c->pt_start[c->ev[i].item + 1]++;
+			n++;
+		}
+	for (i = 0; i < c->nitems; i++)
+		c->pt_start[i + 1] += c->pt_start[i];
+	c->pt = ig_reallocarray(NULL, n + 1, sizeof *c->pt);
+	c->all_pt = ig_reallocarray(NULL, n + 1, sizeof *c->all_pt);
+	c->npt = n;
+	at = ig_malloc(((size_t)c->nitems + 1) * sizeof *at);
+	memcpy(at, c->pt_start, ((size_t)c->nitems + 1) * sizeof *at);
+	for (i = 0, n = 0; i < c->nev; i++)
+		if (c->o.positives >> c->ev[i].type & 1) {
+			c->pt[at[c->ev[i].item]++] = c->ev[i].ts;
+			c->all_pt[n++] = c->ev[i].ts;
+		}
+	for (i = 0; i < c->nitems; i++)
+		qsort(c->pt + c->pt_start[i], c->pt_start[i + 1] - c->pt_start[i], sizeof *c->pt, by_i64);
+	qsort(c->all_pt, n, sizeof *c->all_pt, by_i64);
+	free(at);
+}
+
+static void item_stats(ig_rank_ctx *c)
+{
+	uint32_t u, nu = ig_intern_count(c->users);
+	uint32_t *last = ig_malloc((size_t)c->nitems * sizeof *last);
+	size_t i;
+
+	c->pop = ig_calloc((size_t)c->nitems * IG_EV_COUNT, sizeof *c->pop);
+	c->iusers = ig_calloc(c->nitems, sizeof *c->iusers);
+	for (i = 0; i < c->nitems; i++)
+		last[i] = UINT32_MAX;
+	for (u = 0; u < nu; u++)
+		for (i = c->u_start[u]; i < c->u_start[u + 1]; i++) {
+			const ig_rank_hev *e = &c->ev[i];
+			double d = exp2(-(double)(c->tref - e->ts) / c->o.half_life);
+
+			c->pop[(size_t)e->item * IG_EV_COUNT + e->type] += (float)d;
+			if ((c->o.positives >> e->type & 1) && last[e->item] != u) {
+				last[e->item] = u;
+				c->iusers[e->item] += 1;
+			}
+		}
+	free(last);
+}
+
+static void load_follows(ig_rank_ctx *c, const char *path)
+{
+	ig_reader *r = ig_reader_open(path);
+	ig_header h;
+	char *line, *f[4], key[2 * IG_MAX_ID_LEN + 2];
+	int cu, ca;
+	ssize_t len;
+
+	ig_header_read(r, "follows", 1, &h);
+	cu = ig_header_need_col(&h, r, "user");
+	ca = ig_header_need_col(&h, r, "author");
+	c->follows = ig_intern_new();
+	while ((len = ig_reader_getline(r, &line)) >= 0) {
+		int n = ig_split_tabs(line, f, 4);
+		size_t lu, la;
+
+		if (n <= cu || n <= ca || n > 4)
+			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected %d fields, got %d", h.ncols, n);
+		lu = strlen(f[cu]);
+		la = strlen(f[ca]);
+		if (!ig_valid_id(f[cu], lu) || !ig_valid_id(f[ca], la))
+			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "invalid user or author id");
+		memcpy(key, f[cu], lu);
+		key[lu] = '\t';
+		memcpy(key + lu + 1, f[ca], la);
+		ig_intern_add(c->follows, key, lu + 1 + la);
+	}
+	ig_header_free(&h);
+	ig_reader_close(r);
+}
+
+static void load_topics(ig_rank_ctx *c, const char *path)
+{
+	ig_reader *r = ig_reader_open(path);
+	ig_header h;
+	char *line, *f[3];
+	size_t cap = 0;
+	uint32_t t, p;
+	ssize_t len;
+
+	ig_header_read(r, "topics", 1, &h);
+	while ((len = ig_reader_getline(r, &line)) >= 0) {
+		if (ig_split_tabs(line, f, 3) != 2 || !ig_valid_id(f[0], strlen(f[0])))
+			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected 'topic<TAB>parent'");
+		t = ig_intern_add(c->items->topics, f[0], strlen(f[0]));
+		p = f[1][0] ? ig_intern_add(c->items->topics, f[1], strlen(f[1])) : IG_INTERN_NONE;
+		while (ig_intern_count(c->items->topics) > cap) {
+			size_t old = cap, i;
+
+			cap = cap ? 2 * cap : 256;
+			c->parent = ig_reallocarray(c->parent, cap, sizeof *c->parent);
+			for (i = old; i < cap; i++)
+				c->parent[i] = IG_INTERN_NONE;
+		}
+		c->parent[t] = p;
+	}
+	c->ntopics = ig_intern_count(c->items->topics);
+	ig_header_free(&h);
+	ig_reader_close(r);
+}
+
+typedef struct nb_triple {
+	uint32_t a, b;
+	float s;
+} nb_triple;
+
+static void load_neighbors(ig_rank_ctx *c, const char *path)
+{
+	ig_reader *r = ig_reader_open(path);
+	ig_header h;
+	char *line, *f[8];
+	nb_triple *t = NULL;
+	size_t n = 0, cap = 0, i;
+	int ci, cn, cs;
+	double s;
+	ssize_t len;
+
+	ig_header_read(r, "neighbors", 1, &h);
+	ci = ig_header_need_col(&h, r, "item");
+	cn = ig_header_need_col(&h, r, "neighbor");
+	cs = ig_header_need_col(&h, r, "score");
+	while ((len = ig_reader_getline(r, &line)) >= 0) {
+		int nf = ig_split_tabs(line, f, 8);
+
+		if (nf != h.ncols)
+			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected %d fields, got %d", h.ncols, nf);
+		if (!ig_valid_id(f[ci], strlen(f[ci])) || !ig_valid_id(f[cn], strlen(f[cn])))
+			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "invalid item id");
+		if (ig_parse_double(f[cs], &s) != 0)
+			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "score: not a finite number: '%s'", f[cs]);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			t = ig_reallocarray(t, cap, sizeof *t);
+		}
+		t[n].a = ig_intern_add(c->item_ids, f[ci], strlen(f[ci]));
+		t[n].b = ig_intern_add(c->item_ids, f[cn], strlen(f[cn]));
+		t[n].s = (float)s;
+		n++;
+	}
+	c->nitems = ig_intern_count(c->item_ids);
+	c->nb_start = ig_calloc((size_t)c->nitems + 1, sizeof *c->nb_start);
+	c->nb_id = ig_reallocarray(NULL, n ? n : 1, sizeof *c->nb_id);
+	c->nb_s = ig_reallocarray(NULL, n ? n : 1, sizeof *c->nb_s);
+	for (i = 0; i < n; i++)
+		c->nb_start[t[i].a + 1]++;
+	for (i = 0; i < c->nitems; i++)
+		c->nb_start[i + 1] += c->nb_start[i];
+	{
+		size_t *at = ig_malloc(((size_t)c->nitems + 1) * sizeof *at);
+
+		memcpy(at, c->nb_start, ((size_t)c->nitems + 1) * sizeof *at);
+		for (i = 0; i < n; i++) {
+			c->nb_id[at[t[i].a]] = t[i].b;
+			c->nb_s[at[t[i].a]++] = t[i].s;
+		}
+		free(at);
+	}
+	free(t);
+	ig_header_free(&h);
+	ig_reader_close(r);
+}
+
+static void load_vectors(ig_rank_ctx *c, const char *path)
+{
+	uint32_t i, d, dim;
+
+	c->vec = ig_vectors_load(path);
+	dim = c->vec->dim;
+	c->vunit = ig_reallocarray(NULL, (size_t)c->vec->n * dim + 1, sizeof *c->vunit);
+	for (i = 0; i < c->vec->n; i++) {
+		const float *row = ig_vectors_row(c->vec, i);
+		double norm = 0;
+
+		for (d = 0; d < dim; d++)
+			norm += (double)row[d] * (double)row[d];
+		norm = norm > 0 ? 1 / sqrt(norm) : 0;
+		for (d = 0; d < dim; d++)
+			c->vunit[(size_t)i * dim + d] = (float)((double)row[d] * norm);
+	}
+	for (i = 0; i < c->vec->n; i++) {
+		const char *name = ig_vectors_name(c->vec, i);
+
+		ig_intern_add(c->item_ids, name, strlen(name));
+	}
+}
+
+ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
+{
+	ig_rank_ctx *c = ig_calloc(1, sizeof *c);
+
+	c->o = *o;
+	if (in->items) {
+		c->items = ig_items_load(in->items);
+		c->item_ids = c->items->ids;
+		c->inputs |= IG_RANK_IN_ITEMS;
+	} else {
+		c->item_ids = ig_intern_new();
+	}
+	if ((in->follows || in->topics) && !c->items)
+		ig_usage_error("--follows and --topics need --items (the authors and topics of items)");
+	load_history(c, in->history);
+	if (in->follows) {
+		load_follows(c, in->follows);
+		c->inputs |= IG_RANK_IN_FOLLOWS;
+	}
+	if (in->topics) {
+		load_topics(c, in->topics);
+		c->inputs |= IG_RANK_IN_TOPICS;
+	}
+	if (in->vectors) {
+		load_vectors(c, in->vectors);
+		c->inputs |= IG_RANK_IN_VECTORS;
+	}
+	if (in->neighbors) {
+		load_neighbors(c, in->neighbors);
+		c->inputs |= IG_RANK_IN_NEIGHBORS;
+	}
+	c->nitems = ig_intern_count(c->item_ids);
+	if (c->vec) {
+		uint32_t it;
+
+		/* after every loader, as the neighbours may add items */
+		c->vrow = ig_malloc(((size_t)c->nitems + 1) * sizeof *c->vrow);
+		for (it = 0; it < c->nitems; it++)
+			c->vrow[it] = ig_vectors_find(c->vec, ig_intern_str(c->item_ids, it),
+						      ig_intern_len(c->item_ids, it));
+	}
+	if (c->items)
+		c->ntopics = ig_intern_count(c->items->topics);
+	item_stats(c);
+	positive_times(c);
+	ig_rank_ctx_names(c);
+	return c;
+}
+
+void ig_rank_ctx_set_sources(ig_rank_ctx *c, char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < c->nsources; i++)
+		free(c->sources[i]);
+	free(c->sources);
+	c->sources = ig_reallocarray(NULL, (size_t)n + 1, sizeof *c->sources);
+	for (i = 0; i < n; i++)
+		c->sources[i] = ig_strdup(names[i]);
+	c->nsources = n;
+	c->inputs |= IG_RANK_IN_CANDS;
+	ig_rank_ctx_names(c);
+}
+
+unsigned ig_rank_ctx_inputs(const ig_rank_ctx *c)
+{
+	return c->inputs;
+}
+
+int ig_rank_nfeatures(const ig_rank_ctx *c)
+{
+	return c->nf;
+}
+
+const char *ig_rank_feature_name(const ig_rank_ctx *c, int i)
+{
+	return c->names[i];
+}
+
+const ig_rank_fopts *ig_rank_ctx_fopts(const ig_rank_ctx *c)
+{
+	return &c->o;
+}
+
+int64_t ig_rank_user_last_ts(const ig_rank_ctx *c, const char *user, size_t len)
+{
+	uint32_t u = ig_intern_find(c->users, user, len);
+
+	if (u == IG_INTERN_NONE || c->u_start[u + 1] == c->u_start[u])
+		return -1;
+	return c->ev[c->u_start[u + 1] - 1].ts;
+}
+
+void ig_rank_ctx_free(ig_rank_ctx *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	if (c->items)
+		ig_items_free(c->items);
+	else
+		ig_intern_free(c->item_ids);
+	ig_intern_free(c->users);
+	if (c->follows)
+		ig_intern_free(c->follows);
+	if (c->vec)
+		ig_vectors_free(c->vec);
+	free(c->u_start);
+	free(c->ev);
+	free(c->pop);
+	free(c->iusers);
+	free(c->pt_start);
+	free(c->pt);
+	free(c->all_pt);
+	free(c->parent);
+	free(c->vrow);
+	free(c->vunit);
+	free(c->nb_start);
+	free(c->nb_id);
+	free(c->nb_s);
+	for (i = 0; i < c->nsources; i++)
+		free(c->sources[i]);
+	free(c->sources);
+	for (i = 0; i < c->nf; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c);
+}

@@ -1,0 +1,581 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "rank/ig_rank_ctx_priv.h"
+
+/* Event types with popularity and author features, and those with a rate
+ * per impression. */
+static const int pop_types[] = {IG_EV_VIEW, IG_EV_LIKE, IG_EV_COMMENT, IG_EV_SHARE,
+				IG_EV_SAVE, IG_EV_FOLLOW, IG_EV_SEE_LESS, IG_EV_HIDE};
+static const int rate_types[] = {IG_EV_VIEW, IG_EV_LIKE, IG_EV_COMMENT, IG_EV_SHARE,
+				 IG_EV_SAVE, IG_EV_FOLLOW, IG_EV_SEE_LESS, IG_EV_HIDE};
+static const int author_types[] = {IG_EV_VIEW, IG_EV_LIKE, IG_EV_COMMENT, IG_EV_SHARE, IG_EV_SAVE};
+#define NPOP (int)(sizeof pop_types / sizeof pop_types[0])
+#define NRATE (int)(sizeof rate_types / sizeof rate_types[0])
+#define NAUTHOR (int)(sizeof author_types / sizeof author_types[0])
+
+static int is_negative(int type)
+{
+	return type == IG_EV_SEE_LESS || type == IG_EV_HIDE || type == IG_EV_REPORT;
+}
+
+static void add_name(ig_rank_ctx *c, const char *prefix, const char *name)
+{
+	size_t n = strlen(prefix) + strlen(name) + 1;
+
+	c->names = ig_reallocarray(c->names, (size_t)c->nf + 1, sizeof *c->names);
+	c->names[c->nf] = ig_malloc(n);
+	snprintf(c->names[c->nf], n, "%s%s", prefix, name);
+	c->nf++;
+}
+
+void ig_rank_ctx_names(ig_rank_ctx *c)
+{
+	static const char *const emb[] = {"emb_max_short", "emb_mean_short", "emb_max_long", "emb_mean_long",
+					  "user_dot"};
+	static const char *const cooc[] = {"cooc_max_short", "cooc_mean_short", "cooc_max_long",
+					   "cooc_mean_long", "cooc_hits_long"};
+	static const char *const item[] = {"item_age_days", "media_photo", "media_video", "media_reel",
+					   "media_carousel", "user_media_affinity"};
+	int i;
+
+	for (i = 0; i < c->nf; i++)
+		free(c->names[i]);
+	c->nf = 0;
+	if (c->inputs & IG_RANK_IN_CANDS) {
+		add_name(c, "", "retrieval_score");
+		add_name(c, "", "n_sources");
+		add_name(c, "", "retrieval_rank");
+		add_name(c, "", "retrieval_rel");
+		for (i = 0; i < c->nsources; i++)
+			add_name(c, "s_", c->sources[i]);
+	}
+	add_name(c, "", "item_users");
+	for (i = 0; i < NPOP; i++)
+		add_name(c, "item_pop_", ig_event_name(pop_types[i]));
+	if (c->inputs & IG_RANK_IN_IMPRESSIONS) {
+		add_name(c, "", "item_impressions");
+		for (i = 0; i < NRATE; i++)
+			add_name(c, "item_rate_", ig_event_name(rate_types[i]));
+	}
+	add_name(c, "", "user_events");
+	add_name(c, "", "user_positives");
+	add_name(c, "", "user_days_since_last");
+	add_name(c, "", "item_recent");
+	add_name(c, "", "item_recent_share");
+	add_name(c, "", "item_pop_gap");
+	if (c->inputs & IG_RANK_IN_NEIGHBORS)
+		for (i = 0; i < 5; i++)
+			add_name(c, "", cooc[i]);
+	if (c->inputs & IG_RANK_IN_VECTORS)
+		for (i = 0; i < 5; i++)
+			add_name(c, "", emb[i]);
+	if (c->inputs & IG_RANK_IN_ITEMS) {
+		for (i = 0; i < 6; i++)
+			add_name(c, "", item[i]);
+		for (i = 0; i < NAUTHOR; i++)
+			add_name(c, "author_", ig_event_name(author_types[i]));
+		add_name(c, "", "author_negative");
+		add_name(c, "", "topic_affinity");
+		add_name(c, "", "topic_negative");
+	}
+	if (c->inputs & IG_RANK_IN_TOPICS)
+		add_name(c, "", "topic_parent_affinity");
+	if (c->inputs & IG_RANK_IN_FOLLOWS)
+		add_name(c, "", "follows_author");
+	add_name(c, "", "hour");
+	add_name(c, "", "dow");
+}
+
+/* Per-entity accumulators reset by a generation stamp, so that preparing
+ * a user costs its history, not the catalog. */
+typedef struct stamped {
+	uint32_t *stamp;
+	float *v;
+	int width;
+} stamped;
+
+static void stamped_init(stamped *s, size_t n, int width)
+{
+	s->stamp = ig_calloc(n + 1, sizeof *s->stamp);
+	s->v = ig_calloc((n + 1) * (size_t)width, sizeof *s->v);
+	s->width = width;
+}
+
+static float *stamped_get(stamped *s, uint32_t i, uint32_t gen)
+{
+	float *v = s->v + (size_t)i * s->width;
+
+	if (s->stamp[i] != gen) {
+		s->stamp[i] = gen;
+		memset(v, 0, (size_t)s->width * sizeof *v);
+	}
+	return v;
+}
+
+static const float *stamped_peek(const stamped *s, uint32_t i, uint32_t gen)
+{
+	return s->stamp[i] == gen ? s->v + (size_t)i * s->width : NULL;
+}
+
+static void stamped_free(stamped *s)
+{
+	free(s->stamp);
+	free(s->v);
+}
+
+/* Author slots: NAUTHOR decayed counts, then negatives. Topic slots:
+ * positive share, negatives (decayed), parent share. Neighbour slots:
+ * max short, sum short, max long, sum long, hits long. */
+enum { A_NEG = NAUTHOR, A_WIDTH };
+enum { T_POS, T_NEG, T_PARENT, T_WIDTH };
+enum { N_MAXS, N_SUMS, N_MAXL, N_SUML, N_HITS, N_WIDTH };
+
+struct ig_rank_user {
+	const ig_rank_ctx *c;
+	uint32_t gen;
+	stamped authors, topics, nbrs;
+	int64_t now, last_ts;
+	size_t nevents, npos;
+	uint32_t *pos;         /* long-term positives, oldest first */
+	size_t npos_long, npos_short, pos_cap;
+	double media[IG_MEDIA_COUNT], media_total, topic_total, parent_total;
+	double hist_pop;       /* mean log(1 + item_users) over the long history */
+	double recent_all;     /* positives of everyone in the recent window */
+	float *uvec;
+	int has_uvec;
+	const char *user;
+	size_t user_len;
+};
+
+ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
+{
+	ig_rank_user *u = ig_calloc(1, sizeof *u);
+
+	u->c = c;
+	if (c->items) {
+		stamped_init(&u->authors, ig_intern_count(c->items->authors), A_WIDTH);
+		stamped_init(&u->topics, c->ntopics, T_WIDTH);
+	}
+	if (c->nb_start)
+		stamped_init(&u->nbrs, c->nitems, N_WIDTH);
+	if (c->vec)
+		u->uvec = ig_calloc(c->vec->dim + 1, sizeof *u->uvec);
+	return u;
+}
+
+void ig_rank_user_free(ig_rank_user *u)
+{
+	if (u == NULL)
+		return;
+	stamped_free(&u->authors);
+	stamped_free(&u->topics);
+	stamped_free(&u->nbrs);
+	free(u->pos);
+	free(u->uvec);
+	free(u);
+}
+
+static double decay(const ig_rank_user *u, int64_t ts)
+{
+	return ts >= u->now ? 1.0 : exp2(-(double)(u->now - ts) / u->c->o.half_life);
+}
+
+static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
+{
+	const ig_items *it = u->c->items;
+	uint32_t k, t;
+	float *a;
+
+	if (it == NULL || e->item >= it->count)
+		return;
+	a = stamped_get(&u->authors, it->author[e->item], u->gen);
+	for (k = 0; k < NAUTHOR; k++)
+		if (author_types[k] == e->type)
+			a[k] += (float)d;
+	if (is_negative(e->type))
+		a[A_NEG] += (float)d;
+	for (k = it->topic_start[e->item]; k < it->topic_start[e->item + 1]; k++) {
+		float *tv = stamped_get(&u->topics, it->topic_list[k], u->gen);
+
+		if (is_negative(e->type))
+			tv[T_NEG] += (float)d;
+		else if (u->c->o.positives >> e->type & 1) {
+			tv[T_POS] += 1;
+			u->topic_total += 1;
+			t = u->c->parent && it->topic_list[k] < u->c->ntopics ? u->c->parent[it->topic_list[k]]
+									      : IG_INTERN_NONE;
+			if (t != IG_INTERN_NONE) {
+				stamped_get(&u->topics, t, u->gen)[T_PARENT] += 1;
+				u->parent_total += 1;
+			}
+		}
+	}
+	if (u->c->o.positives >> e->type & 1) {
+		u->media[it->media[e->item]] += 1;
+		u->media_total += 1;
+	}
+}
+
+static void collect_positives(ig_rank_user *u, size_t a, size_t b)
+{
+	const ig_rank_ctx *c = u->c;
+	size_t i;
+
+	u->npos = 0;
+	for (i = a; i < b; i++) {
+		const ig_rank_hev *e = &c->ev[i];
+
+		if (e->ts > u->now)
+			break;
+		u->nevents++;
+		u->last_ts = e->ts;
+		note_item_meta(u, e, decay(u, e->ts));
+		if (!(c->o.positives >> e->type & 1))
+			continue;
+		if (u->npos == u->pos_cap) {
+			u->pos_cap = u->pos_cap ? 2 * u->pos_cap : 256;
+			u->pos = ig_reallocarray(u->pos, u->pos_cap, sizeof *u->pos);
+		}
+		u->pos[u->npos++] = e->item;
+	}
+}
+
+static void accumulate_neighbors(ig_rank_user *u, const uint32_t *pos, size_t n, size_t nshort)
+{
+	const ig_rank_ctx *c = u->c;
+	size_t k, j;
+
+	for (k = 0; k < n; k++) {
+		int is_short = k >= n - nshort;
+
+		for (j = c->nb_start[pos[k]]; j < c->nb_start[pos[k] + 1]; j++) {
+			float *v = stamped_get(&u->nbrs, c->nb_id[j], u->gen), s = c->nb_s[j];
+
+			if (s > v[N_MAXL])
+				v[N_MAXL] = s;
+			v[N_SUML] += s;
+			v[N_HITS] += 1;
+			if (is_short) {
+				if (s > v[N_MAXS])
+					v[N_MAXS] = s;
+				v[N_SUMS] += s;
+			}
+		}
+	}
+}
+
+static void user_vector(ig_rank_user *u, const uint32_t *pos, size_t n)
+{
+	const ig_rank_ctx *c = u->c;
+	uint32_t d, dim = c->vec->dim;
+	double norm = 0;
+	size_t k;
+
+	memset(u->uvec, 0, dim * sizeof *u->uvec);
+	u->has_uvec = 0;
+	for (k = 0; k < n; k++) {
+		uint32_t r = c->vrow[pos[k]];
+
+		if (r == IG_INTERN_NONE)
+			continue;
+		for (d = 0; d < dim; d++)
+			u->uvec[d] += c->vunit[(size_t)r * dim + d];
+		u->has_uvec = 1;
+	}
+	for (d = 0; d < dim; d++)
+		norm += (double)u->uvec[d] * (double)u->uvec[d];
+	norm = norm > 0 ? 1 / sqrt(norm) : 0;
+	for (d = 0; d < dim; d++)
+		u->uvec[d] = (float)((double)u->uvec[d] * norm);
+}
+
+/* Entries of the sorted A[0..N) in (LO, HI]. */
+static size_t count_between(const int64_t *a, size_t n, int64_t lo, int64_t hi)
+{
+	size_t l = 0, h = n, m, start;
+
+	while (l < h) {
+		m = (l + h) / 2;
+		if (a[m] <= lo)
+			l = m + 1;
+		else
+			h = m;
+	}
+	start = l;
+	h = n;
+	while (l < h) {
+		m = (l + h) / 2;
+		if (a[m] <= hi)
+			l = m + 1;
+		else
+			h = m;
+	}
+	return l - start;
+}
+
+void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t now)
+{
+	const ig_rank_ctx *c = u->c;
+	uint32_t id = ig_intern_find(c->users, user, len);
+	const uint32_t *lpos;
+
+	if (++u->gen == 0) {
+		/* the stamps wrapped: clear them so that no old entry matches */
+		if (u->authors.stamp)
+			memset(u->authors.stamp, 0, (ig_intern_count(c->items->authors) + 1) * sizeof(uint32_t));
+		if (u->topics.stamp)
+			memset(u->topics.stamp, 0, ((size_t)c->ntopics + 1) * sizeof(uint32_t));
+		if (u->nbrs.stamp)
+			memset(u->nbrs.stamp, 0, ((size_t)c->nitems + 1) * sizeof(uint32_t));
+		u->gen = 1;
+	}
+	u->user = user;
+	u->user_len = len;
+	u->now = now;
+	u->last_ts = -1;
+	u->nevents = 0;
+	u->npos = 0;
+	memset(u->media, 0, sizeof u->media);
+	u->media_total = u->topic_total = u->parent_total = 0;
+	if (id != IG_INTERN_NONE)
+		collect_positives(u, c->u_start[id], c->u_start[id + 1]);
+	u->npos_long = u->npos < (size_t)c->o.long_n ? u->npos : (size_t)c->o.long_n;
+	u->npos_short = u->npos < (size_t)c->o.short_n ? u->npos : (size_t)c->o.short_n;
+	lpos = u->pos + (u->npos - u->npos_long);
+	u->hist_pop = 0;
+	for (size_t k = 0; k < u->npos_long; k++)
+		u->hist_pop += log1p((double)c->iusers[lpos[k]]);
+	if (u->npos_long)
+		u->hist_pop /= (double)u->npos_long;
+	u->recent_all = (double)count_between(c->all_pt, c->npt, now - (int64_t)c->o.recent, now);
+	if (c->nb_start)
+		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short);
+	if (c->vec)
+		user_vector(u, lpos, u->npos_long);
+}
+
+void ig_rank_user_set_now(ig_rank_user *u, int64_t now)
+{
+	u->now = now;
+	u->recent_all = (double)count_between(u->c->all_pt, u->c->npt, now - (int64_t)u->c->o.recent, now);
+}
+
+static float log1pf_pos(double v)
+{
+	return (float)log1p(v > 0 ? v : 0);
+}
+
+static int by_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y) - (x > y);
+}
+
+void ig_rank_relative(const double *scores, size_t n, double *rank, double *rel)
+{
+	double *sorted = ig_malloc((n ? n : 1) * sizeof *sorted);
+	size_t i;
+
+	memcpy(sorted, scores, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, by_desc);
+	for (i = 0; i < n; i++) {
+		size_t lo = 0, hi = n, m;
+
+		/* the first position whose score is not above this one */
+		while (lo < hi) {
+			m = (lo + hi) / 2;
+			if (sorted[m] > scores[i])
+				lo = m + 1;
+			else
+				hi = m;
+		}
+		rank[i] = (double)lo + 1;
+		rel[i] = n && sorted[0] > 0 ? scores[i] / sorted[0] : 0;
+	}
+	free(sorted);
+}
+
+static float *cand_features(const ig_rank_ctx *c, const ig_rank_cand *cd, float *x)
+{
+	int i;
+
+	if (!(c->inputs & IG_RANK_IN_CANDS))
+		return x;
+	*x++ = (float)cd->retrieval_score;
+	*x++ = (float)cd->nsources;
+	*x++ = log1pf_pos(cd->rank);
+	*x++ = (float)cd->rel;
+	for (i = 0; i < c->nsources; i++)
+		*x++ = cd->s ? (float)cd->s[i] : 0;
+	return x;
+}
+
+static float *item_features(const ig_rank_ctx *c, uint32_t it, float *x)
+{
+	const float *pop = it != IG_INTERN_NONE ? c->pop + (size_t)it * IG_EV_COUNT : NULL;
+	int i;
+
+	*x++ = pop ? log1pf_pos(c->iusers[it]) : 0;
+	for (i = 0; i < NPOP; i++)
+		*x++ = pop ? log1pf_pos(pop[pop_types[i]]) : 0;
+	if (c->inputs & IG_RANK_IN_IMPRESSIONS) {
+		double imp = pop ? pop[IG_EV_IMPRESSION] : 0;
+
+		*x++ = log1pf_pos(imp);
+		/* shrunk towards 0 by one pseudo-impression, so that an item
+		 * seen once does not get a rate of 1 */
+		for (i = 0; i < NRATE; i++)
+			*x++ = pop ? (float)((double)pop[rate_types[i]] / (imp + 1)) : 0;
+	}
+	return x;
+}
+
+static float *user_features(const ig_rank_user *u, uint32_t it, float *x)
+{
+	const ig_rank_ctx *c = u->c;
+	int64_t lo = u->now - (int64_t)c->o.recent;
+	double recent = 0;
+
+	*x++ = log1pf_pos((double)u->nevents);
+	*x++ = log1pf_pos((double)u->npos);
+	*x++ = u->last_ts >= 0 ? log1pf_pos((double)(u->now - u->last_ts) / 86400) : -1;
+	if (it != IG_INTERN_NONE)
+		recent = (double)count_between(c->pt + c->pt_start[it], c->pt_start[it + 1] - c->pt_start[it], lo,
+					       u->now);
+	*x++ = log1pf_pos(recent);
+	*x++ = u->recent_all > 0 ? (float)(recent / u->recent_all * 1000) : 0;
+	*x++ = it != IG_INTERN_NONE ? (float)(log1p((double)c->iusers[it]) - u->hist_pop) : (float)-u->hist_pop;
+	return x;
+}
+
+static float *neighbor_features(const ig_rank_user *u, uint32_t it, float *x)
+{
+	const float *v = it != IG_INTERN_NONE ? stamped_peek(&u->nbrs, it, u->gen) : NULL;
+
+	*x++ = v ? v[N_MAXS] : 0;
+	*x++ = v && u->npos_short ? v[N_SUMS] / (float)u->npos_short : 0;
+	*x++ = v ? v[N_MAXL] : 0;
+	*x++ = v && u->npos_long ? v[N_SUML] / (float)u->npos_long : 0;
+	*x++ = v && u->npos_long ? v[N_HITS] / (float)u->npos_long : 0;
+	return x;
+}
+
+static float *vector_features(const ig_rank_user *u, uint32_t it, float *x)
+{
+	const ig_rank_ctx *c = u->c;
+	uint32_t r = it != IG_INTERN_NONE ? c->vrow[it] : IG_INTERN_NONE, d, dim = c->vec->dim;
+	const uint32_t *lpos = u->pos + (u->npos - u->npos_long);
+	double maxs = 0, sums = 0, maxl = 0, suml = 0, dot = 0;
+	size_t k;
+
+	if (r == IG_INTERN_NONE) {
+		memset(x, 0, 5 * sizeof *x);
+		return x + 5;
+	}
+	const float *iv = c->vunit + (size_t)r * dim;
+	for (k = 0; k < u->npos_long; k++) {
+		uint32_t hr = c->vrow[lpos[k]];
+		double s = 0;
+
+		if (hr == IG_INTERN_NONE)
+			continue;
+		for (d = 0; d < dim; d++)
+			s += (double)iv[d] * (double)c->vunit[(size_t)hr * dim + d];
+		suml += s;
+		if (s > maxl)
+			maxl = s;
+		if (k >= u->npos_long - u->npos_short) {
+			sums += s;
+			if (s > maxs)
+				maxs = s;
+		}
+	}
+	if (u->has_uvec)
+		for (d = 0; d < dim; d++)
+			dot += (double)iv[d] * (double)u->uvec[d];
+	*x++ = (float)maxs;
+	*x++ = u->npos_short ? (float)(sums / (double)u->npos_short) : 0;
+	*x++ = (float)maxl;
+	*x++ = u->npos_long ? (float)(suml / (double)u->npos_long) : 0;
+	*x++ = (float)dot;
+	return x;
+}
+
+static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
+{
+	const ig_rank_ctx *c = u->c;
+	const ig_items *items = c->items;
+	const float *a, *tv;
+	double aff = 0, neg = 0, paff = 0;
+	uint32_t k, p;
+	int i;
+
+	if (it == IG_INTERN_NONE || it >= items->count) {
+		memset(x, 0, (size_t)(6 + A_WIDTH + 2) * sizeof *x);
+		x[0] = -1;
+		x += 6 + A_WIDTH + 2;
+		if (c->inputs & IG_RANK_IN_TOPICS)
+			*x++ = 0;
+		if (c->inputs & IG_RANK_IN_FOLLOWS)
+			*x++ = 0;
+		return x;
+	}
+	*x++ = items->created[it] >= 0 ? log1pf_pos((double)(u->now - items->created[it]) / 86400) : -1;
+	for (i = 0; i < IG_MEDIA_COUNT; i++)
+		*x++ = items->media[it] == i;
+	*x++ = u->media_total > 0 ? (float)(u->media[items->media[it]] / u->media_total) : 0;
+	a = stamped_peek(&u->authors, items->author[it], u->gen);
+	for (i = 0; i < A_WIDTH; i++)
+		*x++ = a ? log1pf_pos(a[i]) : 0;
+	for (k = items->topic_start[it]; k < items->topic_start[it + 1]; k++) {
+		tv = stamped_peek(&u->topics, items->topic_list[k], u->gen);
+		if (tv) {
+			aff += (double)tv[T_POS];
+			neg += (double)tv[T_NEG];
+		}
+		p = c->parent && items->topic_list[k] < c->ntopics ? c->parent[items->topic_list[k]]
+								   : IG_INTERN_NONE;
+		if (p != IG_INTERN_NONE && (tv = stamped_peek(&u->topics, p, u->gen)) != NULL)
+			paff += (double)tv[T_PARENT];
+	}
+	*x++ = u->topic_total > 0 ? (float)(aff / u->topic_total) : 0;
+	*x++ = log1pf_pos(neg);
+	if (c->inputs & IG_RANK_IN_TOPICS)
+		*x++ = u->parent_total > 0 ? (float)(paff / u->parent_total) : 0;
+	if (c->inputs & IG_RANK_IN_FOLLOWS) {
+		char key[2 * IG_MAX_ID_LEN + 2];
+		const char *an = ig_intern_str(items->authors, items->author[it]);
+		size_t al = ig_intern_len(items->authors, items->author[it]);
+
+		memcpy(key, u->user, u->user_len);
+		key[u->user_len] = '\t';
+		memcpy(key + u->user_len + 1, an, al);
+		*x++ = ig_intern_find(c->follows, key, u->user_len + 1 + al) != IG_INTERN_NONE;
+	}
+	return x;
+}
+
+void ig_rank_features(ig_rank_user *u, const ig_rank_cand *cd, float *x)
+{
+	const ig_rank_ctx *c = u->c;
+	uint32_t it = ig_intern_find(c->item_ids, cd->item, cd->item_len);
+	int64_t day = u->now >= 0 ? u->now % 86400 : 0;
+
+	x = cand_features(c, cd, x);
+	x = item_features(c, it, x);
+	x = user_features(u, it, x);
+	if (c->inputs & IG_RANK_IN_NEIGHBORS)
+		x = neighbor_features(u, it, x);
+	if (c->inputs & IG_RANK_IN_VECTORS)
+		x = vector_features(u, it, x);
+	if (c->inputs & IG_RANK_IN_ITEMS)
+		x = meta_features(u, it, x);
+	*x++ = (float)(day / 3600);
+	/* 1970-01-01 was a Thursday; 0 is Monday */
+	*x++ = (float)((u->now / 86400 + 3) % 7);
+}

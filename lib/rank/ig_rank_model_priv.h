@@ -1,0 +1,90 @@
+/* The model in memory, shared by the file code, the trainers and the
+ * predictors. */
+#ifndef IG_RANK_MODEL_PRIV_H
+#define IG_RANK_MODEL_PRIV_H
+#include "rank/ig_rank.h"
+
+#define IG_RANK_MODEL_MAGIC "IGRANKM\n"
+#define IG_RANK_MODEL_VERSION 1u
+
+typedef struct ig_rank_node {
+	int32_t feat;     /* -1: a leaf */
+	float thr;        /* x <= thr goes left */
+	int32_t left, right;
+	float value;      /* the node's output (a leaf's is what it adds) */
+} ig_rank_node;
+
+typedef struct ig_rank_head_model {
+	double base;      /* starting logit */
+	double platt_a, platt_b;
+	uint32_t constant;
+	/* gbdt: trees as node ranges, root first */
+	uint32_t ntrees, nnodes;
+	uint32_t *root;
+	ig_rank_node *nodes;
+	/* lr: weights of the hashed features */
+	float *w;
+} ig_rank_head_model;
+
+struct ig_rank_model {
+	uint32_t kind;
+	char *fopts, *prov;
+	int nfeat, nhead;
+	char **feat, **head;
+	uint32_t *nedges;   /* per feature */
+	float **edges;      /* bin edges per feature, ascending */
+	uint32_t bits;      /* lr: 2^bits hashed weights per head */
+	int *cross;         /* lr: the features crossed pairwise, ncross of them */
+	int ncross;
+	uint32_t *bin_idx;  /* lr: hashed index of feature f's bin b at bin_off[f] + b */
+	size_t *bin_off;
+	uint32_t *cross_idx;/* lr: hashed index of each cross's 16 coarse-bin pairs */
+	float *wi;          /* lr: the heads' weights interleaved, wi[index * nhead + h],
+			     * so that one row touches one cache line per feature */
+	ig_rank_head_model *h;
+};
+
+/* Bin of X among N ascending edges: the number of edges below X. The
+ * search has no data-dependent branch (the step is a conditional move):
+ * binning is most of a first-stage prediction. */
+static inline uint32_t ig_rank_bin(const float *edges, uint32_t n, float x)
+{
+	const float *b = edges;
+
+	if (n == 0)
+		return 0;
+	while (n > 1) {
+		uint32_t half = n / 2;
+
+		b += b[half - 1] < x ? half : 0;
+		n -= half;
+	}
+	return (uint32_t)(b - edges) + (b[0] < x);
+}
+
+/* Hashed feature numbers of a row for the linear model; returns how many
+ * were written to OUT (at most ig_rank_lr_nidx). ORIGIN, when not NULL,
+ * gets the dense feature each came from (nfeat: user, nfeat+1: item;
+ * crosses: the first of the pair). */
+int ig_rank_lr_nidx(const ig_rank_model *m);
+int ig_rank_lr_indices(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash,
+		       uint32_t *out, int *origin);
+/* Picks the crossed features of the first stage by name and tabulates
+ * the hashed indices (after the bin edges and the bits are known). */
+void ig_rank_lr_pick_crosses(ig_rank_model *m);
+
+void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const uint8_t *bins,
+			     const float *y, const uint32_t *train, size_t ntrain, const uint32_t *valid,
+			     size_t nvalid, const ig_rank_train_opts *o, uint64_t seed, size_t nrows,
+			     double *val_margin);
+double ig_rank_gbdt_margin(const ig_rank_head_model *hm, const float *x);
+void ig_rank_lr_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const uint32_t *idx,
+			   const int *nidx, int stride, const float *y, const uint32_t *train, size_t ntrain,
+			   const uint32_t *valid, size_t nvalid, const ig_rank_train_opts *o, uint64_t seed,
+			   double *val_margin);
+double ig_rank_lr_margin(const ig_rank_model *m, const ig_rank_head_model *hm, const uint32_t *idx, int n);
+/* Every head's margin at once from the interleaved weights. */
+void ig_rank_lr_margins(const ig_rank_model *m, const uint32_t *idx, int n, double *z);
+void ig_rank_lr_interleave(ig_rank_model *m);
+
+#endif

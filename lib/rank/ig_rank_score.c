@@ -1,0 +1,395 @@
+/* ig-rank score: candidates in, ranked out, a batch of users at a time
+ * spread over threads; each user's result depends on that user only, so
+ * the output does not depend on the number of threads. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ig_cli.h"
+#include "core/ig_err.h"
+#include "rank/ig_rank.h"
+
+#define BATCH_ROWS 32768
+#define EXPLAIN_LEN 1024
+
+typedef struct brow {
+	size_t item, sources, reason; /* arena offsets */
+	size_t item_len;
+	double rs, rank, rel;
+	int nsources;
+	double score;
+} brow;
+
+typedef struct buser {
+	char user[IG_MAX_ID_LEN + 1];
+	size_t ulen, first, n;
+	uint32_t *order;  /* rows by score */
+} buser;
+
+typedef struct batch {
+	buser *users;
+	size_t nusers, ucap;
+	brow *rows;
+	size_t nrows, rcap;
+	double *s;        /* nrows x nsources */
+	double *p;        /* nrows x nhead */
+	char *explain;    /* nrows x EXPLAIN_LEN when explaining */
+	char *arena;
+	size_t an, acap;
+} batch;
+
+typedef struct scorer {
+	const ig_rank_ctx *c;
+	const ig_rank_model *m;
+	const ig_rank_score_opts *o;
+	int *map, nsrc, nhead, nf_ctx, nf;
+	char **names;     /* model features, then user_id, item_id */
+	batch b;
+	pthread_mutex_t lock;
+	size_t next;
+} scorer;
+
+static size_t keep_str(batch *b, const char *s, size_t n)
+{
+	size_t at = b->an;
+
+	if (b->an + n + 1 > b->acap) {
+		while (b->an + n + 1 > b->acap)
+			b->acap = b->acap ? 2 * b->acap : 1 << 20;
+		b->arena = ig_realloc(b->arena, b->acap);
+	}
+	memcpy(b->arena + at, s, n);
+	b->arena[at + n] = '\0';
+	b->an += n + 1;
+	return at;
+}
+
+static void batch_add(scorer *sc, const ig_rank_group *g)
+{
+	batch *b = &sc->b;
+	buser *u;
+	size_t i;
+
+	if (b->nusers == b->ucap) {
+		b->ucap = b->ucap ? 2 * b->ucap : 256;
+		b->users = ig_reallocarray(b->users, b->ucap, sizeof *b->users);
+	}
+	u = &b->users[b->nusers++];
+	memcpy(u->user, g->user, g->user_len + 1);
+	u->ulen = g->user_len;
+	u->first = b->nrows;
+	u->n = g->n;
+	if (b->nrows + g->n > b->rcap) {
+		while (b->nrows + g->n > b->rcap)
+			b->rcap = b->rcap ? 2 * b->rcap : BATCH_ROWS;
+		b->rows = ig_reallocarray(b->rows, b->rcap, sizeof *b->rows);
+		b->s = ig_reallocarray(b->s, b->rcap * (size_t)(sc->nsrc + 1), sizeof *b->s);
+		b->p = ig_reallocarray(b->p, b->rcap * (size_t)sc->nhead, sizeof *b->p);
+		if (sc->o->explain)
+			b->explain = ig_reallocarray(b->explain, b->rcap, EXPLAIN_LEN);
+	}
+	for (i = 0; i < g->n; i++) {
+		const ig_rank_row *r = &g->rows[i];
+		brow *br = &b->rows[b->nrows];
+
+		br->item = keep_str(b, r->item, r->item_len);
+		br->item_len = r->item_len;
+		br->sources = keep_str(b, r->sources, strlen(r->sources));
+		br->reason = keep_str(b, r->reason, strlen(r->reason));
+		br->rs = r->retrieval_score;
+		br->nsources = r->nsources;
+		if (sc->nsrc)
+			memcpy(b->s + b->nrows * (size_t)sc->nsrc, r->s, (size_t)sc->nsrc * sizeof *b->s);
+		b->nrows++;
+	}
+}
+
+static int by_score(const void *pa, const void *pb, void *arg)
+{
+	const batch *b = arg;
+	const brow *x = &b->rows[*(const uint32_t *)pa], *y = &b->rows[*(const uint32_t *)pb];
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return strcmp(b->arena + x->item, b->arena + y->item);
+}
+
+typedef struct contrib_item {
+	int f;
+	double v;
+} contrib_item;
+
+static int by_abs(const void *pa, const void *pb)
+{
+	const contrib_item *x = pa, *y = pb;
+	double a = fabs(x->v), b = fabs(y->v);
+
+	if (a != b)
+		return a > b ? -1 : 1;
+	return x->f - y->f;
+}
+
+/* The value score's first-order change per feature: each head's logit
+ * contribution times the value's derivative in that logit. */
+static void explain_row(const scorer *sc, const float *x, uint64_t uh, uint64_t ih, const double *p, char *out)
+{
+	int nf = sc->nf + 2, f, h, k, at = 0;
+	double *c = ig_calloc((size_t)nf, sizeof *c), *ch = ig_malloc((size_t)nf * sizeof *ch);
+	contrib_item *items = ig_malloc((size_t)nf * sizeof *items);
+
+	for (h = 0; h < sc->nhead; h++) {
+		double w = sc->o->value_w[h], d;
+
+		if (w == 0)
+			continue;
+		d = sc->o->value_mode == IG_VALUE_LOGLINEAR ? w * (1 - p[h]) : w * p[h] * (1 - p[h]);
+		ig_rank_contrib(sc->m, h, x, uh, ih, ch);
+		for (f = 0; f < nf; f++)
+			c[f] += d * ch[f];
+	}
+	for (f = 0; f < nf; f++) {
+		items[f].f = f;
+		items[f].v = c[f];
+	}
+	qsort(items, (size_t)nf, sizeof *items, by_abs);
+	out[0] = '\0';
+	for (k = 0; k < sc->o->explain && k < nf && items[k].v != 0; k++) {
+		int w = snprintf(out + at, (size_t)(EXPLAIN_LEN - at), "%s%s:%+.3g", k ? "," : "",
+				 sc->names[items[k].f], items[k].v);
+
+		if (w < 0 || at + w >= EXPLAIN_LEN - 1)
+			break;
+		at += w;
+	}
+	free(c);
+	free(ch);
+	free(items);
+}
+
+static void score_user(scorer *sc, ig_rank_user *u, float *xc, float *xm, buser *bu)
+{
+	batch *b = &sc->b;
+	int64_t now = sc->o->at;
+	uint64_t uh = ig_hash64(bu->user, bu->ulen);
+	size_t i;
+	int f;
+
+	if (now < 0) {
+		now = ig_rank_user_last_ts(sc->c, bu->user, bu->ulen);
+		now = now >= 0 ? now + 1 : 0;
+	}
+	ig_rank_user_prepare(u, bu->user, bu->ulen, now);
+	bu->order = ig_malloc((bu->n ? bu->n : 1) * sizeof *bu->order);
+	{
+		double *t = ig_malloc((bu->n ? bu->n : 1) * 3 * sizeof *t);
+
+		for (i = 0; i < bu->n; i++)
+			t[i] = b->rows[bu->first + i].rs;
+		ig_rank_relative(t, bu->n, t + bu->n, t + 2 * bu->n);
+		for (i = 0; i < bu->n; i++) {
+			b->rows[bu->first + i].rank = t[bu->n + i];
+			b->rows[bu->first + i].rel = t[2 * bu->n + i];
+		}
+		free(t);
+	}
+	for (i = 0; i < bu->n; i++) {
+		size_t r = bu->first + i;
+		brow *br = &b->rows[r];
+		ig_rank_cand cd = {b->arena + br->item, br->item_len, br->rs, br->nsources,
+				   b->s + r * (size_t)sc->nsrc, br->rank, br->rel};
+		double *p = b->p + r * (size_t)sc->nhead;
+		uint64_t ih = ig_hash64(cd.item, cd.item_len);
+
+		ig_rank_features(u, &cd, xc);
+		for (f = 0; f < sc->nf; f++)
+			xm[f] = xc[sc->map[f]];
+		ig_rank_predict(sc->m, xm, uh, ih, p);
+		br->score = ig_rank_value_score(sc->o->value_mode, sc->o->value_w, p, sc->nhead);
+		if (sc->o->explain)
+			explain_row(sc, xm, uh, ih, p, b->explain + r * EXPLAIN_LEN);
+		bu->order[i] = (uint32_t)r;
+	}
+}
+
+static void *score_worker(void *arg)
+{
+	scorer *sc = arg;
+	ig_rank_user *u = ig_rank_user_new(sc->c);
+	float *xc = ig_malloc(((size_t)sc->nf_ctx + 1) * sizeof *xc);
+	float *xm = ig_malloc(((size_t)sc->nf + 1) * sizeof *xm);
+
+	for (;;) {
+		size_t k;
+
+		pthread_mutex_lock(&sc->lock);
+		k = sc->next++;
+		pthread_mutex_unlock(&sc->lock);
+		if (k >= sc->b.nusers)
+			break;
+		score_user(sc, u, xc, xm, &sc->b.users[k]);
+	}
+	ig_rank_user_free(u);
+	free(xc);
+	free(xm);
+	return NULL;
+}
+
+static void put_field(ig_writer *w, const char *s)
+{
+	ig_writer_putc(w, '\t');
+	ig_writer_puts(w, s);
+}
+
+static void write_user(scorer *sc, ig_writer *w, buser *bu, uint64_t *out)
+{
+	batch *b = &sc->b;
+	size_t i, n = sc->o->keep > 0 && (size_t)sc->o->keep < bu->n ? (size_t)sc->o->keep : bu->n;
+	int h, k;
+
+	qsort_r(bu->order, bu->n, sizeof *bu->order, by_score, b);
+	for (i = 0; i < n; i++) {
+		size_t r = bu->order[i];
+		const brow *br = &b->rows[r];
+
+		ig_writer_puts(w, bu->user);
+		put_field(w, b->arena + br->item);
+		ig_writer_putc(w, '\t');
+		ig_writer_put_double(w, br->score, 9);
+		for (h = 0; h < sc->nhead; h++) {
+			ig_writer_putc(w, '\t');
+			ig_writer_put_double(w, b->p[r * (size_t)sc->nhead + (size_t)h], 6);
+		}
+		put_field(w, b->arena + br->sources);
+		put_field(w, b->arena + br->reason);
+		ig_writer_putc(w, '\t');
+		ig_writer_put_double(w, br->rs, 9);
+		for (k = 0; k < sc->nsrc; k++) {
+			double v = b->s[r * (size_t)sc->nsrc + (size_t)k];
+
+			ig_writer_putc(w, '\t');
+			if (v != 0)
+				ig_writer_put_double(w, v, 9);
+		}
+		if (sc->o->explain)
+			put_field(w, b->explain + r * EXPLAIN_LEN);
+		ig_writer_putc(w, '\n');
+	}
+	*out += n;
+	free(bu->order);
+}
+
+static void run_batch(scorer *sc, ig_writer *w, ig_rank_score_stats *st)
+{
+	int t, nt = sc->o->threads < 1 ? 1 : sc->o->threads;
+	pthread_t *tid = ig_malloc((size_t)nt * sizeof *tid);
+	double t0 = ig_now();
+	size_t i;
+
+	sc->next = 0;
+	if ((size_t)nt > sc->b.nusers)
+		nt = (int)sc->b.nusers;
+	if (nt <= 1) {
+		score_worker(sc);
+	} else {
+		for (t = 0; t < nt; t++)
+			if (pthread_create(&tid[t], NULL, score_worker, sc) != 0)
+				ig_die("cannot start a thread");
+		for (t = 0; t < nt; t++)
+			pthread_join(tid[t], NULL);
+	}
+	st->seconds_scoring += ig_now() - t0;
+	for (i = 0; i < sc->b.nusers; i++)
+		write_user(sc, w, &sc->b.users[i], &st->rows_out);
+	st->users += sc->b.nusers;
+	sc->b.nusers = sc->b.nrows = sc->b.an = 0;
+	free(tid);
+}
+
+int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int nsources, int explain,
+			char ***cols)
+{
+	int n = 0, i;
+	char **c = ig_malloc((size_t)(nhead + nsources + 8) * sizeof *c);
+
+	c[n++] = ig_strdup("user");
+	c[n++] = ig_strdup("item");
+	c[n++] = ig_strdup("score");
+	for (i = 0; i < nhead; i++) {
+		size_t len = strlen(heads[i]) + 3;
+
+		c[n] = ig_malloc(len);
+		snprintf(c[n++], len, "p_%s", heads[i]);
+	}
+	c[n++] = ig_strdup("sources");
+	c[n++] = ig_strdup("reason");
+	c[n++] = ig_strdup("retrieval_score");
+	for (i = 0; i < nsources; i++) {
+		size_t len = strlen(sources[i]) + 3;
+
+		c[n] = ig_malloc(len);
+		snprintf(c[n++], len, "s_%s", sources[i]);
+	}
+	if (explain)
+		c[n++] = ig_strdup("explain");
+	*cols = c;
+	return n;
+}
+
+void ig_rank_cols_free(char **cols, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(cols[i]);
+	free(cols);
+}
+
+void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_cands *in, ig_writer *w,
+			  const ig_rank_score_opts *o, ig_rank_score_stats *st)
+{
+	scorer sc;
+	ig_rank_group g;
+	int i, nf_ctx = ig_rank_nfeatures(c);
+	char **ctx_names = ig_malloc((size_t)nf_ctx * sizeof *ctx_names);
+	char what[600];
+
+	memset(&sc, 0, sizeof sc);
+	memset(st, 0, sizeof *st);
+	sc.c = c;
+	sc.m = m;
+	sc.o = o;
+	sc.nsrc = ig_rank_cands_nsources(in);
+	sc.nhead = ig_rank_model_nheads(m);
+	sc.nf = ig_rank_model_nfeatures(m);
+	sc.nf_ctx = nf_ctx;
+	for (i = 0; i < nf_ctx; i++)
+		ctx_names[i] = (char *)ig_rank_feature_name(c, i);
+	snprintf(what, sizeof what, "%s (with the inputs given)", ig_rank_cands_name(in));
+	sc.map = ig_rank_model_map(m, ctx_names, nf_ctx, what);
+	sc.names = ig_malloc(((size_t)sc.nf + 2) * sizeof *sc.names);
+	for (i = 0; i < sc.nf; i++)
+		sc.names[i] = (char *)ig_rank_model_feature(m, i);
+	sc.names[sc.nf] = (char *)"user_id";
+	sc.names[sc.nf + 1] = (char *)"item_id";
+	pthread_mutex_init(&sc.lock, NULL);
+	while (ig_rank_cands_next(in, &g)) {
+		batch_add(&sc, &g);
+		if (sc.b.nrows >= BATCH_ROWS)
+			run_batch(&sc, w, st);
+	}
+	if (sc.b.nusers)
+		run_batch(&sc, w, st);
+	st->rows_in = ig_rank_cands_rows(in);
+	pthread_mutex_destroy(&sc.lock);
+	free(sc.b.users);
+	free(sc.b.rows);
+	free(sc.b.s);
+	free(sc.b.p);
+	free(sc.b.explain);
+	free(sc.b.arena);
+	free(sc.map);
+	free(sc.names);
+	free(ctx_names);
+}

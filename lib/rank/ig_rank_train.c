@@ -1,0 +1,288 @@
+/* Training orchestration: bin edges, the validation users, one head per
+ * worker thread, calibration and the report. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "rank/ig_rank_model_priv.h"
+
+#define EDGE_SAMPLE 200000
+#define MAX_FEATURES 512
+
+void ig_rank_train_opts_default(ig_rank_train_opts *o, int kind)
+{
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	o->threads = 1;
+	o->seed = 1;
+	o->valid_share = 0.2;
+	o->bins = 64;
+	o->trees = 300;
+	o->depth = 6;
+	o->patience = 20;
+	o->eta = 0.1;
+	o->lambda = 1;
+	o->min_child = 1;
+	o->subsample = 1;
+	o->hash_bits = 18;
+	o->epochs = 2;
+	o->alpha = 0.05;
+	o->beta = 1;
+	o->l1 = 0.5;
+	o->l2 = 1;
+}
+
+static int by_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Quantile edges of feature F over a strided sample of the rows. */
+static void feature_edges(ig_rank_model *m, const ig_rank_examples *e, int f, int bins, float *buf)
+{
+	size_t step = e->n > EDGE_SAMPLE ? e->n / EDGE_SAMPLE + 1 : 1, n = 0, i;
+	uint32_t k = 0;
+	int b;
+
+	for (i = 0; i < e->n; i += step)
+		buf[n++] = e->x[i * (size_t)e->nfeat + (size_t)f];
+	qsort(buf, n, sizeof *buf, by_float);
+	m->edges[f] = ig_malloc((size_t)bins * sizeof **m->edges);
+	for (b = 1; b < bins && n > 0; b++) {
+		float v = buf[(size_t)((double)b * (double)n / bins)];
+
+		/* an edge below the largest value, above the one before */
+		if (v < buf[n - 1] && (k == 0 || v > m->edges[f][k - 1]))
+			m->edges[f][k++] = v;
+	}
+	m->nedges[f] = k;
+}
+
+static ig_rank_model *model_new(const ig_rank_examples *e, const ig_rank_train_opts *o, const char *prov)
+{
+	ig_rank_model *m = ig_calloc(1, sizeof *m);
+	float *buf = ig_malloc((e->n < EDGE_SAMPLE ? e->n : EDGE_SAMPLE + 1) * sizeof *buf + 1);
+	int i;
+
+	if (e->nfeat > MAX_FEATURES)
+		ig_die("%d features: at most %d", e->nfeat, MAX_FEATURES);
+	m->kind = (uint32_t)o->kind;
+	m->fopts = ig_strdup(e->fopts);
+	m->prov = ig_strdup(prov ? prov : "");
+	m->nfeat = e->nfeat;
+	m->nhead = e->nhead;
+	m->feat = ig_malloc((size_t)m->nfeat * sizeof *m->feat);
+	m->head = ig_malloc((size_t)m->nhead * sizeof *m->head);
+	for (i = 0; i < m->nfeat; i++)
+		m->feat[i] = ig_strdup(e->feat[i]);
+	for (i = 0; i < m->nhead; i++)
+		m->head[i] = ig_strdup(e->head[i]);
+	m->nedges = ig_calloc((size_t)m->nfeat, sizeof *m->nedges);
+	m->edges = ig_calloc((size_t)m->nfeat, sizeof *m->edges);
+	for (i = 0; i < m->nfeat; i++)
+		feature_edges(m, e, i, o->bins, buf);
+	free(buf);
+	m->h = ig_calloc((size_t)m->nhead, sizeof *m->h);
+	if (m->kind == IG_RANK_LR) {
+		m->bits = (uint32_t)o->hash_bits;
+		ig_rank_lr_pick_crosses(m);
+	}
+	return m;
+}
+
+typedef struct train_job {
+	const ig_rank_examples *e;
+	const float *soft;
+	const ig_rank_train_opts *o;
+	ig_rank_model *m;
+	uint8_t *bins;
+	uint32_t *idx;
+	int *nidx, stride;
+	uint32_t *train, *valid;
+	size_t ntrain, nvalid;
+	ig_rank_head_report *report;
+	pthread_mutex_t lock;
+	int next;
+} train_job;
+
+static double clamp_logit(double rate)
+{
+	rate = rate < 1e-6 ? 1e-6 : rate > 1 - 1e-6 ? 1 - 1e-6 : rate;
+	return log(rate / (1 - rate));
+}
+
+static void report_head(train_job *j, int h, const float *y, const double *margin, double iterations)
+{
+	ig_rank_head_model *hm = &j->m->h[h];
+	ig_rank_head_report *r = &j->report[h];
+	size_t n = j->nvalid, i;
+	double *raw = ig_malloc((n ? n : 1) * sizeof *raw), *cal = ig_malloc((n ? n : 1) * sizeof *cal);
+	float *yv = ig_malloc((n ? n : 1) * sizeof *yv);
+
+	for (i = 0; i < n; i++) {
+		raw[i] = 1 / (1 + exp(-margin[j->valid[i]]));
+		yv[i] = y[j->valid[i]];
+	}
+	hm->platt_a = 1;
+	hm->platt_b = 0;
+	double sum = 0;
+
+	r->positives = 0;
+	for (i = 0; i < n; i++) {
+		r->positives += yv[i] >= 0.5f;
+		sum += (double)yv[i];
+	}
+	/* calibration needs both classes among the validation rows */
+	if (sum > 0 && sum < (double)n && !hm->constant)
+		ig_rank_platt_fit(raw, yv, n, &hm->platt_a, &hm->platt_b);
+	for (i = 0; i < n; i++)
+		cal[i] = 1 / (1 + exp(-(hm->platt_a * margin[j->valid[i]] + hm->platt_b)));
+	r->head = j->m->head[h];
+	r->rows = n;
+	r->auc = ig_rank_auc(cal, yv, n);
+	r->logloss = ig_rank_logloss(cal, yv, n);
+	r->ece_raw = ig_rank_ece(raw, yv, n, 10);
+	r->ece = ig_rank_ece(cal, yv, n, 10);
+	r->iterations = iterations;
+	r->constant = (int)hm->constant;
+	free(raw);
+	free(cal);
+	free(yv);
+}
+
+static void train_one(train_job *j, int h)
+{
+	const ig_rank_examples *e = j->e;
+	ig_rank_head_model *hm = &j->m->h[h];
+	float *y = ig_malloc((e->n ? e->n : 1) * sizeof *y);
+	double *margin = ig_calloc(e->n ? e->n : 1, sizeof *margin), pos = 0;
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		y[i] = (j->soft ? j->soft : e->y)[i * (size_t)e->nhead + (size_t)h];
+	for (i = 0; i < j->ntrain; i++)
+		pos += (double)y[j->train[i]];
+	hm->base = clamp_logit(j->ntrain ? pos / (double)j->ntrain : 0);
+	/* sums, not counts: distilled labels are probabilities */
+	if (pos <= 0 || pos >= (double)j->ntrain) {
+		hm->constant = 1;
+		for (i = 0; i < e->n; i++)
+			margin[i] = hm->base;
+		if (j->o->kind == IG_RANK_LR)
+			hm->w = ig_calloc((size_t)1 << j->m->bits, sizeof *hm->w);
+	} else if (j->o->kind == IG_RANK_GBDT) {
+		ig_rank_gbdt_train_head(j->m, hm, j->bins, y, j->train, j->ntrain, j->valid, j->nvalid, j->o,
+					j->o->seed + (uint64_t)h, e->n, margin);
+	} else {
+		ig_rank_lr_train_head(j->m, hm, j->idx, j->nidx, j->stride, y, j->train, j->ntrain, j->valid,
+				      j->nvalid, j->o, j->o->seed + (uint64_t)h, margin);
+	}
+	report_head(j, h, y, margin, j->o->kind == IG_RANK_GBDT ? (double)hm->ntrees : (double)j->o->epochs);
+	free(y);
+	free(margin);
+}
+
+static void *train_worker(void *arg)
+{
+	train_job *j = arg;
+
+	for (;;) {
+		int h;
+
+		pthread_mutex_lock(&j->lock);
+		h = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (h >= j->m->nhead)
+			return NULL;
+		train_one(j, h);
+	}
+}
+
+static void prepare_inputs(train_job *j)
+{
+	const ig_rank_examples *e = j->e;
+	ig_rank_model *m = j->m;
+	size_t i;
+	int f;
+
+	if (m->kind == IG_RANK_GBDT) {
+		j->bins = ig_malloc(e->n * (size_t)m->nfeat + 1);
+		for (i = 0; i < e->n; i++)
+			for (f = 0; f < m->nfeat; f++)
+				j->bins[i * (size_t)m->nfeat + (size_t)f] =
+				    (uint8_t)ig_rank_bin(m->edges[f], m->nedges[f], e->x[i * (size_t)m->nfeat + (size_t)f]);
+		return;
+	}
+	j->stride = ig_rank_lr_nidx(m);
+	j->idx = ig_reallocarray(NULL, e->n * (size_t)j->stride + 1, sizeof *j->idx);
+	j->nidx = ig_malloc((e->n + 1) * sizeof *j->nidx);
+	for (i = 0; i < e->n; i++)
+		j->nidx[i] = ig_rank_lr_indices(m, e->x + i * (size_t)m->nfeat, e->user_hash[i], e->item_hash[i],
+						 j->idx + i * (size_t)j->stride, NULL);
+}
+
+/* The validation users: a share of the users by a seeded hash of the id,
+ * so that no user is on both sides. */
+static void split_rows(train_job *j)
+{
+	const ig_rank_examples *e = j->e;
+	uint64_t cut = (uint64_t)(j->o->valid_share * 1000000);
+	size_t i;
+
+	j->train = ig_malloc((e->n + 1) * sizeof *j->train);
+	j->valid = ig_malloc((e->n + 1) * sizeof *j->valid);
+	for (i = 0; i < e->n; i++) {
+		uint64_t z = (e->user_hash[i] ^ (j->o->seed * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+
+		if ((z >> 20) % 1000000 < cut)
+			j->valid[j->nvalid++] = (uint32_t)i;
+		else
+			j->train[j->ntrain++] = (uint32_t)i;
+	}
+}
+
+ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const ig_rank_train_opts *o,
+			     const char *provenance, ig_rank_head_report *report)
+{
+	train_job j;
+	pthread_t *tid;
+	int t, nt = o->threads < 1 ? 1 : o->threads;
+
+	if (e->n == 0)
+		ig_die("no training examples");
+	if (e->n > UINT32_MAX)
+		ig_die("%zu examples: at most %u", e->n, UINT32_MAX);
+	memset(&j, 0, sizeof j);
+	j.e = e;
+	j.soft = soft;
+	j.o = o;
+	j.report = report;
+	j.m = model_new(e, o, provenance);
+	split_rows(&j);
+	if (j.ntrain == 0)
+		ig_die("every user fell in the validation share: too few users, or a --valid share too large");
+	prepare_inputs(&j);
+	pthread_mutex_init(&j.lock, NULL);
+	if (nt > e->nhead)
+		nt = e->nhead;
+	tid = ig_malloc((size_t)nt * sizeof *tid);
+	for (t = 0; t < nt; t++)
+		if (pthread_create(&tid[t], NULL, train_worker, &j) != 0)
+			ig_die("cannot start a thread");
+	for (t = 0; t < nt; t++)
+		pthread_join(tid[t], NULL);
+	pthread_mutex_destroy(&j.lock);
+	free(tid);
+	if (j.m->kind == IG_RANK_LR)
+		ig_rank_lr_interleave(j.m);
+	free(j.bins);
+	free(j.idx);
+	free(j.nidx);
+	free(j.train);
+	free(j.valid);
+	return j.m;
+}

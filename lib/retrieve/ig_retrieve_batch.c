@@ -1,0 +1,420 @@
+/* The batch run: users streamed from the events (and follows) in order,
+ * retrieved in batches on the thread pool, written in order, so that the
+ * output does not depend on the number of threads. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "core/ig_num.h"
+#include "core/ig_thread.h"
+#include "io/ig_events.h"
+#include "io/ig_reader.h"
+#include "retrieve/ig_retrieve.h"
+
+#define BATCH 512
+
+/* Output formatting. */
+static void buf_put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*buf = ig_realloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+}
+
+static void buf_float(char **buf, size_t *len, size_t *cap, float f)
+{
+	char t[48];
+
+	buf_put(buf, len, cap, t, ig_vectors_format_float(t, f, 6));
+}
+
+const char *ig_rseed_name(const ig_rdata *d, uint64_t seed, char *buf, size_t size, size_t *len)
+{
+	uint32_t id = (uint32_t)seed;
+	const ig_intern *t = NULL;
+
+	switch (seed & ~UINT64_C(0xffffffff)) {
+	case IG_RSEED_ITEM:
+		t = d->items;
+		break;
+	case IG_RSEED_ACCOUNT:
+		t = d->accounts;
+		break;
+	case IG_RSEED_TOPIC:
+		t = d->topics;
+		break;
+	case IG_RSEED_GLOBAL:
+		*len = (size_t)snprintf(buf, size, "global");
+		return buf;
+	case IG_RSEED_CLUSTER:
+		*len = (size_t)snprintf(buf, size, "cluster%u", id);
+		return buf;
+	default:
+		*len = 0;
+		return NULL;
+	}
+	*len = ig_intern_len(t, id);
+	return ig_intern_str(t, id);
+}
+
+void ig_rlist_format(const ig_rdata *d, const ig_rspec *spec, const ig_ruser *u, const ig_rlist *l, char **buf,
+		     size_t *len, size_t *cap)
+{
+	uint32_t i;
+	int s;
+
+	for (i = 0; i < l->n; i++) {
+		const ig_rcand *c = &l->c[i];
+		const char *seed;
+		char sb[32];
+		size_t sl;
+		int first = 1;
+
+		buf_put(buf, len, cap, u->id, u->len);
+		buf_put(buf, len, cap, "\t", 1);
+		buf_put(buf, len, cap, ig_intern_str(d->items, c->item), ig_intern_len(d->items, c->item));
+		buf_put(buf, len, cap, "\t", 1);
+		for (s = 0; s < spec->nsources; s++)
+			if (c->sources & (UINT32_C(1) << s)) {
+				if (!first)
+					buf_put(buf, len, cap, ",", 1);
+				buf_put(buf, len, cap, spec->src[s].name, strlen(spec->src[s].name));
+				first = 0;
+			}
+		buf_put(buf, len, cap, "\t", 1);
+		buf_float(buf, len, cap, c->score);
+		buf_put(buf, len, cap, "\t", 1);
+		seed = ig_rseed_name(d, c->seed, sb, sizeof sb, &sl);
+		if (seed) {
+			buf_put(buf, len, cap, spec->src[c->reason].name, strlen(spec->src[c->reason].name));
+			buf_put(buf, len, cap, ":", 1);
+			buf_put(buf, len, cap, seed, sl);
+		} else {
+			buf_put(buf, len, cap, "-", 1);
+		}
+		for (s = 0; s < spec->nsources; s++) {
+			float x = l->scores[(size_t)c->row * l->nsrc + (uint32_t)s];
+
+			buf_put(buf, len, cap, "\t", 1);
+			if (x == x)
+				buf_float(buf, len, cap, x);
+		}
+		buf_put(buf, len, cap, "\n", 1);
+	}
+}
+
+void ig_candidates_header(ig_writer *w, const ig_rspec *spec, const ig_header *upstream)
+{
+	const char *cols[5 + IG_RSPEC_MAX_SOURCES];
+	char names[IG_RSPEC_MAX_SOURCES][IG_RSPEC_MAX_NAME + 2];
+	int i;
+
+	cols[0] = "user";
+	cols[1] = "item";
+	cols[2] = "sources";
+	cols[3] = "score";
+	cols[4] = "reason";
+	for (i = 0; i < spec->nsources; i++) {
+		snprintf(names[i], sizeof names[i], "s_%s", spec->src[i].name);
+		cols[5 + i] = names[i];
+	}
+	ig_header_write(w, IG_CANDIDATES_KIND, IG_CANDIDATES_VERSION, cols, 5 + spec->nsources, upstream);
+}
+
+/* Users to serve, sorted bytewise: a list of ids, one a line, or any
+ * stream with a user column. */
+typedef struct user_list {
+	char **id;
+	size_t n, pos;
+} user_list;
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void users_load(user_list *ul, const char *path)
+{
+	ig_reader *r = ig_reader_open(path);
+	char *line, *f[64];
+	ssize_t len;
+	size_t cap = 0, i, k = 0;
+	int col = 0;
+
+	memset(ul, 0, sizeof *ul);
+	len = ig_reader_getline(r, &line);
+	if (len >= 0 && strncmp(line, "#ig:", 4) == 0) {
+		ig_header h;
+
+		ig_reader_unget(r);
+		ig_header_read(r, NULL, 0, &h);
+		col = ig_header_need_col(&h, r, "user");
+		ig_header_free(&h);
+	} else if (len >= 0) {
+		ig_reader_unget(r);
+	}
+	while ((len = ig_reader_getline(r, &line)) >= 0) {
+		int nf = ig_split_tabs(line, f, 64);
+
+		if (nf <= col || !ig_valid_id(f[col], strlen(f[col])))
+			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected a user id");
+		if (ul->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			ul->id = ig_reallocarray(ul->id, cap, sizeof *ul->id);
+		}
+		ul->id[ul->n++] = ig_strdup(f[col]);
+	}
+	ig_reader_close(r);
+	qsort(ul->id, ul->n, sizeof *ul->id, str_cmp);
+	for (i = 0; i < ul->n; i++) {
+		if (k && strcmp(ul->id[k - 1], ul->id[i]) == 0) {
+			free(ul->id[i]);
+			continue;
+		}
+		ul->id[k++] = ul->id[i];
+	}
+	ul->n = k;
+}
+
+/* The follows stream, read alongside the events. */
+typedef struct follows_reader {
+	ig_reader *r;
+	ig_header h;
+	char *f[8];
+	int has;
+	char prev[IG_MAX_ID_LEN + 1];
+	int64_t ts;
+	uint64_t lines;
+} follows_reader;
+
+static void follows_next(follows_reader *fr)
+{
+	char *line;
+	ssize_t len;
+	int nf;
+
+	fr->has = 0;
+	if ((len = ig_reader_getline(fr->r, &line)) < 0)
+		return;
+	nf = ig_split_tabs(line, fr->f, 8);
+	if (nf != fr->h.ncols || nf < 3)
+		ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r), "expected %d fields, got %d", fr->h.ncols, nf);
+	if (!ig_valid_id(fr->f[0], strlen(fr->f[0])) || !ig_valid_id(fr->f[1], strlen(fr->f[1])))
+		ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r), "invalid id");
+	if (strcmp(fr->f[0], fr->prev) < 0)
+		ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r),
+			  "user '%s' after '%s': follows must be sorted by user", fr->f[0], fr->prev);
+	snprintf(fr->prev, sizeof fr->prev, "%s", fr->f[0]);
+	fr->ts = -1;
+	if (fr->f[2][0] && ig_parse_i64(fr->f[2], IG_TS_MIN, IG_TS_MAX, &fr->ts) != 0)
+		ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r), "field 3 (ts): bad timestamp '%s'", fr->f[2]);
+	fr->has = 1;
+	fr->lines++;
+}
+
+/* One user of a batch, with storage reused across batches. */
+typedef struct slot {
+	ig_ruser u;
+	char id[IG_MAX_ID_LEN + 1];
+	size_t evcap, fcap;
+	char *out;
+	size_t outlen, outcap;
+	uint32_t ncand;
+	int cold;
+} slot;
+
+typedef struct pool {
+	ig_rdata *d;
+	const ig_rspec *spec;
+	slot *slots;
+	uint32_t n;
+	ig_pool *threads;
+	ig_rwork **work;
+	ig_rlist *lists;
+} pool;
+
+static void serve(void *arg, size_t i, int tid)
+{
+	pool *p = arg;
+	slot *s = &p->slots[i];
+
+	ig_retrieve_user(p->d, p->spec, p->d->opt.total, &s->u, p->work[tid], &p->lists[tid]);
+	s->outlen = 0;
+	ig_rlist_format(p->d, p->spec, &s->u, &p->lists[tid], &s->out, &s->outlen, &s->outcap);
+	s->ncand = p->lists[tid].n;
+	s->cold = p->lists[tid].cold;
+}
+
+/* Serves the batch on the pool, then writes it in order. */
+static void run_batch(pool *p, ig_writer *w, ig_rbatch_stats *st)
+{
+	uint32_t i;
+	int t;
+
+	for (t = 0; t < ig_pool_threads(p->threads); t++)
+		ig_rwork_fit(p->work[t], p->d);
+	ig_pool_for(p->threads, p->n, serve, p);
+	for (i = 0; i < p->n; i++) {
+		slot *s = &p->slots[i];
+
+		ig_writer_write(w, s->out, s->outlen);
+		st->candidates += s->ncand;
+		st->users_none += s->ncand == 0;
+		st->users_cold += s->cold != 0;
+	}
+	st->users += p->n;
+	p->n = 0;
+}
+
+static int id_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c ? c : al < bl ? -1 : al > bl;
+}
+
+void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *bo, ig_writer *w,
+		       ig_rbatch_stats *st)
+{
+	ig_events_reader *er = ig_events_open(bo->events);
+	follows_reader fr;
+	user_list ul;
+	ig_event ev;
+	int has_ev, t, nt = bo->threads < 1 ? 1 : bo->threads;
+	pool p;
+	uint32_t i;
+
+	memset(st, 0, sizeof *st);
+	memset(&fr, 0, sizeof fr);
+	memset(&ul, 0, sizeof ul);
+	memset(&p, 0, sizeof p);
+	p.d = d;
+	p.spec = spec;
+	p.slots = ig_calloc(BATCH, sizeof *p.slots);
+	p.work = ig_calloc((size_t)nt, sizeof *p.work);
+	p.lists = ig_calloc((size_t)nt, sizeof *p.lists);
+	p.threads = ig_pool_new(nt);
+	for (t = 0; t < nt; t++)
+		p.work[t] = ig_rwork_new();
+	if (bo->follows) {
+		fr.r = ig_reader_open(bo->follows);
+		ig_header_read(fr.r, "follows", 1, &fr.h);
+		follows_next(&fr);
+	}
+	if (bo->users)
+		users_load(&ul, bo->users);
+	ig_candidates_header(w, spec, ig_events_header(er));
+	has_ev = ig_events_next(er, &ev);
+	for (;;) {
+		const char *uid = NULL;
+		size_t ulen = 0;
+		slot *s;
+		int in_shard;
+
+		/* the next user: from the list, else the least of events and follows */
+		if (bo->users) {
+			if (ul.pos == ul.n)
+				break;
+			uid = ul.id[ul.pos];
+			ulen = strlen(uid);
+		} else {
+			if (has_ev)
+				uid = ev.user, ulen = ev.user_len;
+			if (fr.has && (!uid || id_cmp(fr.f[0], strlen(fr.f[0]), uid, ulen) < 0))
+				uid = fr.f[0], ulen = strlen(fr.f[0]);
+			if (!uid)
+				break;
+		}
+		s = &p.slots[p.n];
+		memcpy(s->id, uid, ulen);
+		s->id[ulen] = '\0';
+		s->u.id = s->id;
+		s->u.len = ulen;
+		s->u.nev = 0;
+		s->u.nfollows = 0;
+		in_shard = bo->nshards <= 1 || ig_shard_of(s->id, ulen, bo->nshards) == bo->shard;
+		/* events: skip users before this one, take this one's */
+		while (has_ev && id_cmp(ev.user, ev.user_len, s->id, ulen) < 0) {
+			st->events++;
+			has_ev = ig_events_next(er, &ev);
+		}
+		while (has_ev && id_cmp(ev.user, ev.user_len, s->id, ulen) == 0) {
+			st->events++;
+			if (in_shard && (d->opt.at < 0 || ev.ts < d->opt.at)) {
+				if (s->u.nev == s->evcap) {
+					s->evcap = s->evcap ? s->evcap * 2 : 64;
+					s->u.ev = ig_reallocarray(s->u.ev, s->evcap, sizeof *s->u.ev);
+				}
+				s->u.ev[s->u.nev].ts = ev.ts;
+				s->u.ev[s->u.nev].type = (uint8_t)ev.type;
+				s->u.ev[s->u.nev].item = ig_intern_add(d->items, ev.item, ev.item_len);
+				s->u.nev++;
+			}
+			has_ev = ig_events_next(er, &ev);
+		}
+		while (fr.has && id_cmp(fr.f[0], strlen(fr.f[0]), s->id, ulen) < 0)
+			follows_next(&fr);
+		while (fr.has && strcmp(fr.f[0], s->id) == 0) {
+			if (in_shard && (d->opt.at < 0 || fr.ts < d->opt.at)) {
+				uint32_t a = d->catalog ? ig_intern_find(d->accounts, fr.f[1], strlen(fr.f[1]))
+							: ig_intern_add(d->accounts, fr.f[1], strlen(fr.f[1]));
+
+				if (a == IG_INTERN_NONE) {
+					if (d->opt.strict)
+						ig_die_at(ig_reader_name(fr.r), ig_reader_lineno(fr.r),
+							  "account '%s' is not an author in the items stream", fr.f[1]);
+					d->stats.unknown_follows++;
+				} else {
+					if (s->u.nfollows == s->fcap) {
+						s->fcap = s->fcap ? s->fcap * 2 : 64;
+						s->u.follows = ig_reallocarray(s->u.follows, s->fcap, sizeof *s->u.follows);
+					}
+					s->u.follows[s->u.nfollows++] = a;
+				}
+			}
+			follows_next(&fr);
+		}
+		if (bo->users)
+			ul.pos++;
+		if (!in_shard)
+			continue;
+		s->u.now = d->opt.at >= 0 ? d->opt.at : s->u.nev ? s->u.ev[s->u.nev - 1].ts
+						       : d->now >= 0 ? d->now : IG_TS_MAX;
+		if (++p.n == BATCH) {
+			run_batch(&p, w, st);
+			if (bo->progress)
+				bo->progress(st->users, st->candidates);
+		}
+	}
+	run_batch(&p, w, st);
+	while (has_ev) {
+		st->events++;
+		has_ev = ig_events_next(er, &ev);
+	}
+	st->follows = fr.lines;
+	ig_events_close(er);
+	if (fr.r) {
+		ig_reader_close(fr.r);
+		ig_header_free(&fr.h);
+	}
+	for (i = 0; i < BATCH; i++) {
+		free(p.slots[i].u.ev);
+		free(p.slots[i].u.follows);
+		free(p.slots[i].out);
+	}
+	for (t = 0; t < nt; t++) {
+		ig_rwork_free(p.work[t]);
+		ig_rlist_free(&p.lists[t]);
+	}
+	for (i = 0; i < ul.n; i++)
+		free(ul.id[i]);
+	free(ul.id);
+	ig_pool_free(p.threads);
+	free(p.slots);
+	free(p.work);
+	free(p.lists);
+}

@@ -1,0 +1,715 @@
+/* The in-memory data of the retrieval sources: catalog, topic tree,
+ * neighbour lists, vectors, popularity. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "core/ig_num.h"
+#include "core/ig_rng.h"
+#include "io/ig_events.h"
+#include "io/ig_neighbors.h"
+#include "io/ig_topics.h"
+#include "io/ig_reader.h"
+#include "retrieve/ig_ann.h"
+#include "retrieve/ig_retrieve.h"
+#include "retrieve/ig_retrieve_priv.h"
+
+#define DAY 86400.0
+
+void ig_ropts_default(ig_ropts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->at = -1;
+	o->total = 500;
+	o->pop_half_life = 7 * DAY;
+	o->trend_short = 1 * DAY;
+	o->trend_long = 7 * DAY;
+	o->see_less_half_life = 2 * DAY;
+	o->cold = 5;
+	o->clusters = 0;
+	o->cluster_sample = 20000;
+	o->seed = 1;
+}
+
+ig_rdata *ig_rdata_new(const ig_ropts *o)
+{
+	ig_rdata *d = ig_calloc(1, sizeof *d);
+
+	d->opt = *o;
+	d->items = ig_intern_new();
+	d->accounts = ig_intern_new();
+	d->topics = ig_intern_new();
+	d->now = o->at;
+	return d;
+}
+
+static void csr_free(ig_rcsr *c)
+{
+	free(c->start);
+	free(c->id);
+	free(c->score);
+	memset(c, 0, sizeof *c);
+}
+
+void ig_rdata_free(ig_rdata *d)
+{
+	if (!d)
+		return;
+	/* with a catalog, the vocabularies are its own */
+	if (d->catalog) {
+		ig_items_free(d->catalog);
+	} else {
+		ig_intern_free(d->items);
+		ig_intern_free(d->accounts);
+		ig_intern_free(d->topics);
+	}
+	csr_free(&d->author_items);
+	csr_free(&d->topic_items);
+	csr_free(&d->recent_items);
+	if (d->tree)
+		ig_topics_free(d->tree);
+	csr_free(&d->item_nbrs);
+	csr_free(&d->account_nbrs);
+	if (d->index)
+		ig_hnsw_free(d->index);
+	if (d->item_vec)
+		ig_vectors_free(d->item_vec);
+	if (d->account_vec)
+		ig_vectors_free(d->account_vec);
+	free(d->item_row);
+	free(d->vec_item);
+	free(d->account_row);
+	free(d->vec_account);
+	free(d->pop);
+	free(d->trend);
+	free(d->exposure);
+	csr_free(&d->pop_global);
+	csr_free(&d->trend_global);
+	csr_free(&d->pop_topic);
+	free(d->centroids);
+	csr_free(&d->pop_cluster);
+	free(d);
+}
+
+/* CSR from (row, id, score) triples, keeping their order within a row. */
+typedef struct triple {
+	uint32_t row, id;
+	float score;
+	uint32_t order;
+} triple;
+
+static int triple_cmp(const void *a, const void *b)
+{
+	const triple *x = a, *y = b;
+
+	if (x->row != y->row)
+		return x->row < y->row ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void csr_build(ig_rcsr *c, uint32_t nrows, triple *t, size_t n)
+{
+	size_t i;
+
+	qsort(t, n, sizeof *t, triple_cmp);
+	c->nrows = nrows;
+	c->start = ig_calloc((size_t)nrows + 1, sizeof *c->start);
+	c->id = ig_reallocarray(NULL, n ? n : 1, sizeof *c->id);
+	c->score = ig_reallocarray(NULL, n ? n : 1, sizeof *c->score);
+	for (i = 0; i < n; i++) {
+		c->start[t[i].row + 1]++;
+		c->id[i] = t[i].id;
+		c->score[i] = t[i].score;
+	}
+	for (i = 0; i < nrows; i++)
+		c->start[i + 1] += c->start[i];
+}
+
+static triple *triple_push(triple *t, size_t *n, size_t *cap, uint32_t row, uint32_t id, float score)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		t = ig_reallocarray(t, *cap, sizeof *t);
+	}
+	t[*n] = (triple){row, id, score, (uint32_t)*n};
+	(*n)++;
+	return t;
+}
+
+/* Items newest first (created descending, then item number). */
+static const int64_t *sort_created;
+
+static int newest_first(const void *a, const void *b)
+{
+	const triple *x = a, *y = b;
+	int64_t cx = sort_created[x->id], cy = sort_created[y->id];
+
+	if (x->row != y->row)
+		return x->row < y->row ? -1 : 1;
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void csr_newest(ig_rcsr *c, uint32_t nrows, triple *t, size_t n, const int64_t *created)
+{
+	size_t i;
+
+	sort_created = created;
+	qsort(t, n, sizeof *t, newest_first);
+	for (i = 0; i < n; i++)
+		t[i].order = (uint32_t)i;
+	csr_build(c, nrows, t, n);
+}
+
+void ig_rdata_load_items(ig_rdata *d, const char *path)
+{
+	ig_items *it = ig_items_load(path);
+	triple *t = NULL;
+	size_t n = 0, cap = 0;
+	uint32_t i, k;
+
+	/* the catalog's vocabularies become the data's: item i is number i */
+	ig_intern_free(d->items);
+	ig_intern_free(d->accounts);
+	ig_intern_free(d->topics);
+	d->items = it->ids;
+	d->accounts = it->authors;
+	d->topics = it->topics;
+	d->catalog = it;
+	d->ncatalog = it->count;
+	for (i = 0; i < it->count; i++)
+		t = triple_push(t, &n, &cap, it->author[i], i, 0);
+	csr_newest(&d->author_items, ig_intern_count(d->accounts), t, n, it->created);
+	n = 0;
+	for (i = 0; i < it->count; i++)
+		for (k = it->topic_start[i]; k < it->topic_start[i + 1]; k++)
+			t = triple_push(t, &n, &cap, it->topic_list[k], i, 0);
+	csr_newest(&d->topic_items, ig_intern_count(d->topics), t, n, it->created);
+	n = 0;
+	for (i = 0; i < it->count; i++)
+		t = triple_push(t, &n, &cap, 0, i, 0);
+	csr_newest(&d->recent_items, 1, t, n, it->created);
+	free(t);
+	d->have[0] = "--items";
+}
+
+void ig_rdata_load_topics(ig_rdata *d, const char *path)
+{
+	ig_topics *t = ig_topics_load(path, d->topics);
+	uint32_t i;
+
+	/* the tree shares the data's topic numbers */
+	d->tree = t;
+	d->ntopic_tree = t->count;
+	d->parent = t->parent;
+	d->children.nrows = t->count;
+	d->children.start = t->child_start;
+	d->children.id = t->child;
+	for (i = 0; i < t->count; i++)
+		if (d->parent[i] == i)
+			ig_die("%s: topic '%s' is its own parent", path, ig_intern_str(d->topics, i));
+	d->have[1] = "--topics";
+}
+
+/* An id of a side input that is not in the catalog: counted and skipped,
+ * fatal with --strict. Without a catalog every id is accepted. */
+static uint32_t side_item(ig_rdata *d, const char *id, const char *file, long line, uint64_t *unknown)
+{
+	uint32_t i;
+
+	if (!d->catalog)
+		return ig_intern_add(d->items, id, strlen(id));
+	i = ig_intern_find(d->items, id, strlen(id));
+	if (i != IG_INTERN_NONE && i < d->ncatalog)
+		return i;
+	if (d->opt.strict)
+		ig_die_at(file, line, "item '%s' is not in the items stream", id);
+	(*unknown)++;
+	return IG_INTERN_NONE;
+}
+
+static uint32_t side_account(ig_rdata *d, const char *id, const char *file, long line, uint64_t *unknown)
+{
+	uint32_t a;
+
+	if (!d->catalog)
+		return ig_intern_add(d->accounts, id, strlen(id));
+	a = ig_intern_find(d->accounts, id, strlen(id));
+	if (a != IG_INTERN_NONE)
+		return a;
+	if (d->opt.strict)
+		ig_die_at(file, line, "account '%s' is not an author in the items stream", id);
+	(*unknown)++;
+	return IG_INTERN_NONE;
+}
+
+/* A neighbors stream, read by lib/io, kept for the ids of the catalog. */
+void ig_rdata_load_neighbors(ig_rdata *d, const char *path, int accounts)
+{
+	ig_intern *vocab = accounts ? d->accounts : d->items;
+	uint32_t known = d->catalog ? (accounts ? ig_intern_count(d->accounts) : d->ncatalog) : UINT32_MAX;
+	ig_neighbors *nb = ig_neighbors_load(path, vocab);
+	uint64_t unknown = 0;
+	triple *t = NULL;
+	size_t n = 0, cap = 0;
+	uint32_t a, nrows = ig_intern_count(vocab);
+
+	for (a = 0; a < nb->nids; a++) {
+		size_t k, cnt;
+		const ig_neighbor *row = ig_neighbors_of(nb, a, &cnt);
+
+		for (k = 0; k < cnt; k++) {
+			if (a >= known || row[k].id >= known) {
+				if (d->opt.strict)
+					ig_die("%s: %s '%s' is not in the items stream", path, accounts ? "account" : "item",
+					       ig_intern_str(vocab, a >= known ? a : row[k].id));
+				unknown++;
+				continue;
+			}
+			if (row[k].score > 0)
+				t = triple_push(t, &n, &cap, a, row[k].id, row[k].score);
+		}
+	}
+	if (unknown)
+		ig_warn("%s: %llu line%s with an id not in the items stream, skipped (--strict: fatal)", path,
+			(unsigned long long)unknown, unknown == 1 ? "" : "s");
+	d->stats.unknown_neighbors += unknown;
+	csr_build(accounts ? &d->account_nbrs : &d->item_nbrs, nrows, t, n);
+	free(t);
+	ig_neighbors_free(nb);
+	d->have[accounts ? 3 : 2] = accounts ? "--account-neighbors" : "--neighbors";
+}
+
+void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts)
+{
+	ig_vectors *v = ig_vectors_load(path);
+	uint32_t *row_of, *of_row, nrow, r;
+	float q[1] = {0};
+	uint64_t unknown0 = d->stats.unknown_vectors;
+
+	nrow = accounts ? ig_intern_count(d->accounts) : ig_intern_count(d->items);
+	of_row = ig_reallocarray(NULL, v->n ? v->n : 1, sizeof *of_row);
+	for (r = 0; r < v->n; r++) {
+		const char *name = ig_vectors_name(v, r);
+
+		of_row[r] = accounts ? side_account(d, name, path, (long)r + 2, &d->stats.unknown_vectors)
+				     : side_item(d, name, path, (long)r + 2, &d->stats.unknown_vectors);
+	}
+	if (d->stats.unknown_vectors > unknown0)
+		ig_warn("%s: %llu vector%s not in the items stream, skipped (--strict: fatal)", path,
+			(unsigned long long)(d->stats.unknown_vectors - unknown0),
+			d->stats.unknown_vectors - unknown0 == 1 ? "" : "s");
+	nrow = accounts ? ig_intern_count(d->accounts) : ig_intern_count(d->items);
+	row_of = ig_reallocarray(NULL, nrow ? nrow : 1, sizeof *row_of);
+	memset(row_of, 0xff, (size_t)(nrow ? nrow : 1) * sizeof *row_of);
+	for (r = 0; r < v->n; r++)
+		if (of_row[r] != IG_INTERN_NONE)
+			row_of[of_row[r]] = r;
+	/* the first query makes the norms; make them now, before threads */
+	if (v->n && v->dim == 1)
+		ig_vectors_nearest(v, q, 1, IG_INTERN_NONE, &r, q);
+	else if (v->n) {
+		float *z = ig_calloc(v->dim, sizeof *z), s;
+
+		ig_vectors_nearest(v, z, 1, IG_INTERN_NONE, &r, &s);
+		free(z);
+	}
+	if (accounts) {
+		d->account_vec = v;
+		d->account_row = row_of;
+		d->naccount_row = nrow;
+		d->vec_account = of_row;
+		d->have[5] = "--account-vectors";
+	} else {
+		d->item_vec = v;
+		d->item_row = row_of;
+		d->nitem_row = nrow;
+		d->vec_item = of_row;
+		d->have[4] = "--vectors";
+	}
+}
+
+/* Decayed sums kept exact in range: each item holds its sum as of its
+ * latest event, rescaled when a later event comes. */
+typedef struct decayed {
+	double pop, s, l;
+	int64_t ref;
+} decayed;
+
+static void decayed_add(decayed *x, int64_t ts, double w, const ig_ropts *o)
+{
+	if (x->ref == 0 || ts > x->ref) {
+		if (x->ref) {
+			double dt = (double)(ts - x->ref);
+
+			x->pop *= exp2(-dt / o->pop_half_life);
+			x->s *= exp2(-dt / o->trend_short);
+			x->l *= exp2(-dt / o->trend_long);
+		}
+		x->ref = ts;
+	}
+	x->pop += w * exp2(-(double)(x->ref - ts) / o->pop_half_life);
+	x->s += w * exp2(-(double)(x->ref - ts) / o->trend_short);
+	x->l += w * exp2(-(double)(x->ref - ts) / o->trend_long);
+}
+
+/* Top N items of SCORE (positive only), best first, ties by number. */
+static uint32_t *top_items(const float *score, uint32_t n, uint32_t keep, uint32_t *got)
+{
+	ig_rset s = {0};
+	uint32_t i, *out;
+
+	for (i = 0; i < n; i++)
+		if (score[i] > 0)
+			ig_rset_push(&s, i, score[i], 0);
+	ig_rset_top(&s, keep);
+	out = ig_reallocarray(NULL, s.n ? s.n : 1, sizeof *out);
+	memcpy(out, s.id, (size_t)s.n * sizeof *out);
+	*got = s.n;
+	ig_rset_free(&s);
+	return out;
+}
+
+static void csr_one_row(ig_rcsr *c, const float *score, uint32_t n, uint32_t keep)
+{
+	uint32_t got, i;
+
+	c->id = top_items(score, n, keep, &got);
+	c->nrows = 1;
+	c->start = ig_calloc(2, sizeof *c->start);
+	c->start[1] = got;
+	c->score = ig_reallocarray(NULL, got ? got : 1, sizeof *c->score);
+	for (i = 0; i < got; i++)
+		c->score[i] = score[c->id[i]];
+}
+
+#define POP_KEEP 5000
+
+/* Per row of ROWS (topics or clusters): the items of highest SCORE[row]. */
+static void csr_top_per_row(ig_rcsr *c, uint32_t nrows, const float *scores, uint32_t n, uint32_t keep)
+{
+	triple *t = NULL;
+	size_t nt = 0, cap = 0;
+	uint32_t r, got, i, *top;
+
+	for (r = 0; r < nrows; r++) {
+		top = top_items(scores + (size_t)r * n, n, keep, &got);
+		for (i = 0; i < got; i++)
+			t = triple_push(t, &nt, &cap, r, top[i], scores[(size_t)r * n + top[i]]);
+		free(top);
+	}
+	csr_build(c, nrows, t, nt);
+	free(t);
+}
+
+static void pop_topics(ig_rdata *d)
+{
+	uint32_t nt = ig_intern_count(d->topics), ni = d->ncatalog, i, k;
+	triple *t = NULL;
+	size_t n = 0, cap = 0;
+	ig_rset s = {0};
+
+	/* per topic, its items by popularity: from the topic's item list */
+	for (k = 0; k < nt; k++) {
+		s.n = 0;
+		if (k < d->topic_items.nrows)
+			for (i = d->topic_items.start[k]; i < d->topic_items.start[k + 1]; i++) {
+				uint32_t it = d->topic_items.id[i];
+
+				if (it < d->npop && d->pop[it] > 0)
+					ig_rset_push(&s, it, d->pop[it], 0);
+			}
+		ig_rset_top(&s, POP_KEEP);
+		for (i = 0; i < s.n; i++)
+			t = triple_push(t, &n, &cap, k, s.id[i], s.score[i]);
+	}
+	(void)ni;
+	csr_build(&d->pop_topic, nt, t, n);
+	free(t);
+	ig_rset_free(&s);
+}
+
+typedef struct user_reader {
+	ig_events_reader *er;
+	ig_event ev;
+	int has;
+	char user[IG_MAX_ID_LEN + 1];
+	size_t ulen;
+	ig_rev *h;
+	size_t n, cap;
+	uint64_t events;
+} user_reader;
+
+/* The next user's events before the request time, items interned. */
+static int next_user(ig_rdata *d, user_reader *ur)
+{
+	if (!ur->has)
+		return 0;
+	memcpy(ur->user, ur->ev.user, ur->ev.user_len);
+	ur->user[ur->ev.user_len] = '\0';
+	ur->ulen = ur->ev.user_len;
+	ur->n = 0;
+	while (ur->has && ur->ev.user_len == ur->ulen && memcmp(ur->ev.user, ur->user, ur->ulen) == 0) {
+		ur->events++;
+		if (d->opt.at < 0 || ur->ev.ts < d->opt.at) {
+			if (ur->n == ur->cap) {
+				ur->cap = ur->cap ? ur->cap * 2 : 256;
+				ur->h = ig_reallocarray(ur->h, ur->cap, sizeof *ur->h);
+			}
+			ur->h[ur->n].ts = ur->ev.ts;
+			ur->h[ur->n].type = (uint8_t)ur->ev.type;
+			ur->h[ur->n].item = ig_intern_add(d->items, ur->ev.item, ur->ev.item_len);
+			ur->n++;
+		}
+		ur->has = ig_events_next(ur->er, &ur->ev);
+	}
+	return 1;
+}
+
+static void ur_open(user_reader *ur, const char *path)
+{
+	memset(ur, 0, sizeof *ur);
+	ur->er = ig_events_open(path);
+	ur->has = ig_events_next(ur->er, &ur->ev);
+}
+
+static void ur_close(user_reader *ur)
+{
+	ig_events_close(ur->er);
+	free(ur->h);
+}
+
+/* The user vector: the profile-weighted mean of the item vectors. Returns
+ * 0 when no item has a vector. */
+static int user_vector(const ig_rdata *d, const ig_rev *h, size_t n, int64_t now, float *q)
+{
+	double w[IG_EV_COUNT], tw = 0;
+	uint32_t dim = d->item_vec->dim, k;
+	size_t i;
+
+	ig_event_weights_default(w);
+	memset(q, 0, dim * sizeof *q);
+	for (i = 0; i < n; i++) {
+		uint32_t it = h[i].item;
+		double x;
+		const float *v;
+
+		if (w[h[i].type] <= 0 || it >= d->nitem_row || d->item_row[it] == IG_INTERN_NONE)
+			continue;
+		x = w[h[i].type] * exp2(-(double)(now - h[i].ts) / (30 * DAY));
+		v = ig_vectors_row(d->item_vec, d->item_row[it]);
+		for (k = 0; k < dim; k++)
+			q[k] += (float)(x * (double)v[k]);
+		tw += x;
+	}
+	return tw > 0;
+}
+
+uint32_t ig_rdata_cluster_of(const ig_rdata *d, const float *q)
+{
+	uint32_t c, best = 0;
+	float bs = -2;
+
+	for (c = 0; c < d->nclusters; c++) {
+		float s = ig_vectors_cosine(q, d->centroids + (size_t)c * d->dim, d->dim);
+
+		if (s > bs)
+			bs = s, best = c;
+	}
+	return best;
+}
+
+/* Spherical k-means over the user vectors of a sample of users (those of
+ * smallest id hash), seeded from the sample with --seed. */
+static void fit_clusters(ig_rdata *d, const char *path)
+{
+	user_reader ur;
+	uint32_t dim = d->item_vec->dim, cap = d->opt.cluster_sample, ns = 0, k = d->opt.clusters, it, i, c;
+	float *vec = ig_reallocarray(NULL, (size_t)cap * dim, sizeof(float));
+	uint64_t *hash = ig_reallocarray(NULL, cap, sizeof *hash);
+	float *q = ig_reallocarray(NULL, dim, sizeof *q);
+	uint32_t *assign;
+	ig_rng rng;
+
+	ur_open(&ur, path);
+	while (next_user(d, &ur)) {
+		uint64_t hv = ig_hash64(ur.user, ur.ulen);
+		int64_t now = d->opt.at >= 0 ? d->opt.at : ur.n ? ur.h[ur.n - 1].ts : 0;
+		uint32_t slot;
+
+		if (!user_vector(d, ur.h, ur.n, now, q))
+			continue;
+		if (ns < cap) {
+			slot = ns++;
+		} else {
+			/* replace the largest hash if this one is smaller */
+			uint32_t m = 0;
+
+			for (i = 1; i < cap; i++)
+				if (hash[i] > hash[m])
+					m = i;
+			if (hv >= hash[m])
+				continue;
+			slot = m;
+		}
+		hash[slot] = hv;
+		memcpy(vec + (size_t)slot * dim, q, dim * sizeof *q);
+	}
+	ur_close(&ur);
+	/* by default a cluster holds about 200 users, so that its popularity
+	 * rests on enough histories */
+	if (k == 0)
+		k = ns / 200 < 2 ? 2 : ns / 200 > 64 ? 64 : ns / 200;
+	if (k > ns)
+		k = ns;
+	d->nclusters = k;
+	d->dim = dim;
+	d->centroids = ig_calloc((size_t)(k ? k : 1) * dim, sizeof(float));
+	if (k == 0)
+		goto done;
+	ig_rng_seed(&rng, d->opt.seed);
+	/* sort the sample by hash so that the result does not depend on the
+	 * order of replacement */
+	for (i = 0; i < k; i++) {
+		uint32_t pick = (uint32_t)ig_rng_below(&rng, ns);
+
+		memcpy(d->centroids + (size_t)i * dim, vec + (size_t)pick * dim, dim * sizeof(float));
+	}
+	assign = ig_calloc(ns, sizeof *assign);
+	for (it = 0; it < 10; it++) {
+		float *sum = ig_calloc((size_t)k * dim, sizeof(float));
+		uint32_t *cnt = ig_calloc(k, sizeof *cnt);
+
+		for (i = 0; i < ns; i++) {
+			float *x = vec + (size_t)i * dim;
+			float nx = 0;
+			uint32_t j;
+
+			assign[i] = ig_rdata_cluster_of(d, x);
+			for (j = 0; j < dim; j++)
+				nx += x[j] * x[j];
+			nx = nx > 0 ? 1 / sqrtf(nx) : 0;
+			for (j = 0; j < dim; j++)
+				sum[(size_t)assign[i] * dim + j] += x[j] * nx;
+			cnt[assign[i]]++;
+		}
+		for (c = 0; c < k; c++)
+			if (cnt[c])
+				memcpy(d->centroids + (size_t)c * dim, sum + (size_t)c * dim, dim * sizeof(float));
+		free(sum);
+		free(cnt);
+	}
+	free(assign);
+done:
+	free(vec);
+	free(hash);
+	free(q);
+}
+
+void ig_rdata_popularity(ig_rdata *d, const char *path, int clusters)
+{
+	user_reader ur;
+	decayed *x = NULL;
+	uint32_t cap = 0, n, i, dim = 0;
+	double w[IG_EV_COUNT];
+	int64_t latest = 0;
+	float *cpop = NULL, *q = NULL;
+	size_t j;
+
+	if (strcmp(path, "-") == 0)
+		ig_die("pop, trending, fresh and clusters read the events before the users: give a file, not stdin");
+	if (clusters) {
+		if (!d->item_vec)
+			ig_die("pop(cluster) needs --vectors");
+		fit_clusters(d, path);
+		dim = d->item_vec->dim;
+		q = ig_reallocarray(NULL, dim ? dim : 1, sizeof *q);
+	}
+	ig_event_weights_default(w);
+	ur_open(&ur, path);
+	while (next_user(d, &ur)) {
+		n = ig_intern_count(d->items);
+		if (n > cap) {
+			uint32_t old = cap;
+
+			cap = n * 2 > 1024 ? n * 2 : 1024;
+			x = ig_reallocarray(x, cap, sizeof *x);
+			memset(x + old, 0, (size_t)(cap - old) * sizeof *x);
+			d->exposure = ig_reallocarray(d->exposure, cap, sizeof *d->exposure);
+			memset(d->exposure + old, 0, (size_t)(cap - old) * sizeof *d->exposure);
+			if (d->nclusters) {
+				float *np = ig_calloc((size_t)d->nclusters * cap, sizeof(float));
+
+				for (i = 0; i < d->nclusters && old; i++)
+					memcpy(np + (size_t)i * cap, cpop + (size_t)i * old, old * sizeof(float));
+				free(cpop);
+				cpop = np;
+			}
+		}
+		for (j = 0; j < ur.n; j++) {
+			const ig_rev *e = &ur.h[j];
+
+			if (e->ts > latest)
+				latest = e->ts;
+			if (e->type == IG_EV_IMPRESSION || e->type == IG_EV_VIEW)
+				d->exposure[e->item]++;
+			if (w[e->type] > 0)
+				decayed_add(&x[e->item], e->ts, w[e->type], &d->opt);
+		}
+		if (d->nclusters) {
+			int64_t now = d->opt.at >= 0 ? d->opt.at : ur.n ? ur.h[ur.n - 1].ts : 0;
+			uint32_t c;
+
+			if (user_vector(d, ur.h, ur.n, now, q)) {
+				c = ig_rdata_cluster_of(d, q);
+				for (j = 0; j < ur.n; j++)
+					if (w[ur.h[j].type] > 0)
+						cpop[(size_t)c * cap + ur.h[j].item] += (float)w[ur.h[j].type];
+			}
+		}
+	}
+	d->npop = ig_intern_count(d->items);
+	if (d->now < 0)
+		d->now = latest;
+	d->pop = ig_calloc(d->npop ? d->npop : 1, sizeof *d->pop);
+	d->trend = ig_calloc(d->npop ? d->npop : 1, sizeof *d->trend);
+	for (i = 0; i < d->npop; i++) {
+		double dt = x[i].ref ? (double)(d->now - x[i].ref) : 0;
+		double s = x[i].s * exp2(-dt / d->opt.trend_short), l = x[i].l * exp2(-dt / d->opt.trend_long);
+
+		d->pop[i] = (float)(x[i].pop * exp2(-dt / d->opt.pop_half_life));
+		/* growth: the short window's rate above the long window's */
+		d->trend[i] = (float)(s / d->opt.trend_short - l / d->opt.trend_long);
+		if (d->trend[i] < 0)
+			d->trend[i] = 0;
+	}
+	csr_one_row(&d->pop_global, d->pop, d->npop, POP_KEEP);
+	csr_one_row(&d->trend_global, d->trend, d->npop, POP_KEEP);
+	if (d->catalog)
+		pop_topics(d);
+	if (d->nclusters) {
+		float *dense = ig_calloc((size_t)d->nclusters * d->npop, sizeof(float));
+
+		for (i = 0; i < d->nclusters; i++)
+			memcpy(dense + (size_t)i * d->npop, cpop + (size_t)i * cap, d->npop * sizeof(float));
+		csr_top_per_row(&d->pop_cluster, d->nclusters, dense, d->npop, POP_KEEP);
+		free(dense);
+	}
+	free(cpop);
+	free(q);
+	free(x);
+	ur_close(&ur);
+	d->has_pop = 1;
+	d->have[6] = "events";
+}
+
+void ig_rdata_load_index(ig_rdata *d, const char *path, uint32_t ef)
+{
+	if (!d->item_vec)
+		ig_die("--index needs --vectors, the item vectors it was built from");
+	d->index = ig_hnsw_load(path, d->item_vec);
+	d->ef = ef ? ef : IG_HNSW_DEFAULT_EF;
+	d->have[6] = "--index";
+}

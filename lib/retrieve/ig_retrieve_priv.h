@@ -1,0 +1,15 @@
+/* Shared inside lib/retrieve: weighted sets and the user's cluster. */
+#ifndef IG_RETRIEVE_PRIV_H
+#define IG_RETRIEVE_PRIV_H
+
+#include <stdint.h>
+
+#include "retrieve/ig_retrieve.h"
+
+void ig_rset_push(ig_rset *s, uint32_t id, float score, uint64_t seed);
+/* Keeps the KEEP highest scores (0: all), best first, ties by number. */
+void ig_rset_top(ig_rset *s, uint32_t keep);
+/* The nearest centroid of user vector Q. */
+uint32_t ig_rdata_cluster_of(const ig_rdata *d, const float *q);
+
+#endif

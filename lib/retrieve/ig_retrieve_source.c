@@ -1,0 +1,942 @@
+/* The retrieval sources: each step of a chain maps a weighted set of
+ * entities to another, keeping for each entity the seed that contributed
+ * most to it. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "io/ig_events.h"
+#include "retrieve/ig_ann.h"
+#include "retrieve/ig_retrieve.h"
+#include "retrieve/ig_retrieve_priv.h"
+
+#define DAY 86400.0
+
+struct ig_rwork {
+	uint32_t cap;             /* dense arrays hold this many entities */
+	float *acc, *best;
+	uint64_t *seed;
+	uint32_t *stamp, epoch;
+	uint32_t *touched, ntouched;
+	/* the filter of the user it was built for */
+	const ig_ruser *fuser;
+	uint32_t *seen, seen_epoch;
+	uint32_t acap, tcap;
+	float *pen_author, *pen_topic;
+	uint32_t *pen_astamp, *pen_tstamp, pen_epoch;
+	uint8_t *blocked;         /* per account, with pen_astamp */
+	ig_rset a, b;
+	float *q;
+	uint32_t *ids;
+	float *sc;
+	uint32_t kcap;
+	/* the last step of a source skips filtered items as it reads a list,
+	 * so that a list's count counts items that can be shown */
+	const ig_rdata *rd;
+	int row_filter;
+	/* merge */
+	uint32_t *cand, *cand_stamp, cand_epoch;
+};
+
+void ig_rset_free(ig_rset *s)
+{
+	free(s->id);
+	free(s->score);
+	free(s->seed);
+	memset(s, 0, sizeof *s);
+}
+
+void ig_rset_push(ig_rset *s, uint32_t id, float score, uint64_t seed)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->id = ig_reallocarray(s->id, s->cap, sizeof *s->id);
+		s->score = ig_reallocarray(s->score, s->cap, sizeof *s->score);
+		s->seed = ig_reallocarray(s->seed, s->cap, sizeof *s->seed);
+	}
+	s->id[s->n] = id;
+	s->score[s->n] = score;
+	s->seed[s->n] = seed;
+	s->n++;
+}
+
+typedef struct entry {
+	float score;
+	uint32_t id;
+	uint64_t seed;
+} entry;
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const entry *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void ig_rset_top(ig_rset *s, uint32_t keep)
+{
+	entry *e;
+	uint32_t i;
+
+	if (s->n == 0)
+		return;
+	e = ig_reallocarray(NULL, s->n, sizeof *e);
+	for (i = 0; i < s->n; i++)
+		e[i] = (entry){s->score[i], s->id[i], s->seed[i]};
+	qsort(e, s->n, sizeof *e, entry_cmp);
+	if (keep && s->n > keep)
+		s->n = keep;
+	for (i = 0; i < s->n; i++) {
+		s->id[i] = e[i].id;
+		s->score[i] = e[i].score;
+		s->seed[i] = e[i].seed;
+	}
+	free(e);
+}
+
+ig_rwork *ig_rwork_new(void)
+{
+	return ig_calloc(1, sizeof(ig_rwork));
+}
+
+void ig_rwork_free(ig_rwork *w)
+{
+	if (!w)
+		return;
+	free(w->acc);
+	free(w->best);
+	free(w->seed);
+	free(w->stamp);
+	free(w->touched);
+	free(w->seen);
+	free(w->pen_author);
+	free(w->pen_topic);
+	free(w->pen_astamp);
+	free(w->pen_tstamp);
+	free(w->blocked);
+	ig_rset_free(&w->a);
+	ig_rset_free(&w->b);
+	free(w->q);
+	free(w->ids);
+	free(w->sc);
+	free(w->cand);
+	free(w->cand_stamp);
+	free(w);
+}
+
+static void *grow_zero(void *p, size_t old, size_t n, size_t size)
+{
+	p = ig_reallocarray(p, n, size);
+	memset((char *)p + old * size, 0, (n - old) * size);
+	return p;
+}
+
+void ig_rwork_fit(ig_rwork *w, const ig_rdata *d)
+{
+	uint32_t ni = ig_intern_count(d->items), na = ig_intern_count(d->accounts),
+		 nt = ig_intern_count(d->topics), need = ni;
+
+	if (na > need)
+		need = na;
+	if (nt > need)
+		need = nt;
+	need++;
+	if (need > w->cap) {
+		uint32_t cap = need + need / 2;
+
+		w->acc = grow_zero(w->acc, w->cap, cap, sizeof *w->acc);
+		w->best = grow_zero(w->best, w->cap, cap, sizeof *w->best);
+		w->seed = grow_zero(w->seed, w->cap, cap, sizeof *w->seed);
+		w->stamp = grow_zero(w->stamp, w->cap, cap, sizeof *w->stamp);
+		w->touched = grow_zero(w->touched, w->cap, cap, sizeof *w->touched);
+		w->seen = grow_zero(w->seen, w->cap, cap, sizeof *w->seen);
+		w->cand = grow_zero(w->cand, w->cap, cap, sizeof *w->cand);
+		w->cand_stamp = grow_zero(w->cand_stamp, w->cap, cap, sizeof *w->cand_stamp);
+		w->pen_author = grow_zero(w->pen_author, w->cap, cap, sizeof *w->pen_author);
+		w->pen_topic = grow_zero(w->pen_topic, w->cap, cap, sizeof *w->pen_topic);
+		w->pen_astamp = grow_zero(w->pen_astamp, w->cap, cap, sizeof *w->pen_astamp);
+		w->pen_tstamp = grow_zero(w->pen_tstamp, w->cap, cap, sizeof *w->pen_tstamp);
+		w->blocked = grow_zero(w->blocked, w->cap, cap, sizeof *w->blocked);
+		w->cap = cap;
+	}
+	if (d->item_vec && d->item_vec->dim > w->kcap) {
+		w->kcap = d->item_vec->dim;
+		w->q = ig_reallocarray(w->q, w->kcap, sizeof *w->q);
+	}
+	if (d->account_vec && d->account_vec->dim > w->kcap) {
+		w->kcap = d->account_vec->dim;
+		w->q = ig_reallocarray(w->q, w->kcap, sizeof *w->q);
+	}
+	w->fuser = NULL;
+}
+
+/* The dense accumulator: a new round, an addition, and the collection of
+ * what was touched into a set. */
+static void acc_start(ig_rwork *w)
+{
+	if (++w->epoch == 0) {
+		memset(w->stamp, 0, w->cap * sizeof *w->stamp);
+		w->epoch = 1;
+	}
+	w->ntouched = 0;
+}
+
+static void acc_add(ig_rwork *w, uint32_t id, float x, uint64_t seed)
+{
+	if (w->stamp[id] != w->epoch) {
+		w->stamp[id] = w->epoch;
+		w->acc[id] = 0;
+		w->best[id] = -INFINITY;
+		w->touched[w->ntouched++] = id;
+	}
+	w->acc[id] += x;
+	if (x > w->best[id]) {
+		w->best[id] = x;
+		w->seed[id] = seed;
+	}
+}
+
+/* The filter: nonzero to keep ITEM, with the see_less discount in *F. */
+static int keep_item(const ig_rdata *d, const ig_ruser *u, const ig_rwork *w, uint32_t item, float *f)
+{
+	float pen = 0;
+
+	*f = 1;
+	if (!d->opt.keep_seen && w->seen[item] == w->seen_epoch)
+		return 0;
+	if (item < d->ncatalog) {
+		uint32_t a = d->catalog->author[item], k;
+		const ig_items *it = d->catalog;
+
+		if (it->created[item] > u->now)
+			return 0;
+		if (w->pen_astamp[a] == w->pen_epoch) {
+			if (w->blocked[a])
+				return 0;
+			pen += w->pen_author[a];
+		}
+		for (k = it->topic_start[item]; k < it->topic_start[item + 1]; k++)
+			if (w->pen_tstamp[it->topic_list[k]] == w->pen_epoch)
+				pen += w->pen_topic[it->topic_list[k]];
+	}
+	*f = 1 / (1 + 2 * pen);
+	return 1;
+}
+
+static void filter_build(const ig_rdata *d, const ig_ruser *u, ig_rwork *w)
+{
+	size_t i;
+
+	if (w->fuser == u)
+		return;
+	w->fuser = u;
+	if (++w->seen_epoch == 0) {
+		memset(w->seen, 0, w->cap * sizeof *w->seen);
+		w->seen_epoch = 1;
+	}
+	if (++w->pen_epoch == 0) {
+		memset(w->pen_astamp, 0, w->cap * sizeof *w->pen_astamp);
+		memset(w->pen_tstamp, 0, w->cap * sizeof *w->pen_tstamp);
+		w->pen_epoch = 1;
+	}
+	for (i = 0; i < u->nev; i++) {
+		const ig_rev *e = &u->ev[i];
+		uint32_t it = e->item, a, k;
+		float p;
+
+		w->seen[it] = w->seen_epoch;
+		if (it >= d->ncatalog)
+			continue;
+		if (e->type != IG_EV_SEE_LESS && e->type != IG_EV_HIDE && e->type != IG_EV_REPORT)
+			continue;
+		a = d->catalog->author[it];
+		if (w->pen_astamp[a] != w->pen_epoch) {
+			w->pen_astamp[a] = w->pen_epoch;
+			w->pen_author[a] = 0;
+			w->blocked[a] = 0;
+		}
+		if (e->type != IG_EV_SEE_LESS) {
+			w->blocked[a] = 1;
+			continue;
+		}
+		/* each see_less takes half off its author and topics, less as
+		 * it ages */
+		p = (float)(0.5 * exp2(-(double)(u->now - e->ts) / d->opt.see_less_half_life));
+		w->pen_author[a] += p;
+		for (k = d->catalog->topic_start[it]; k < d->catalog->topic_start[it + 1]; k++) {
+			uint32_t t = d->catalog->topic_list[k];
+
+			if (w->pen_tstamp[t] != w->pen_epoch) {
+				w->pen_tstamp[t] = w->pen_epoch;
+				w->pen_topic[t] = 0;
+			}
+			w->pen_topic[t] += p;
+		}
+	}
+}
+
+/* Moves the accumulator into OUT: for items of the last step through the
+ * filter, then the KEEP best. */
+static void acc_collect(const ig_rdata *d, const ig_ruser *u, ig_rwork *w, int filter, uint32_t keep, ig_rset *out)
+{
+	uint32_t i;
+
+	out->n = 0;
+	for (i = 0; i < w->ntouched; i++) {
+		uint32_t id = w->touched[i];
+		float f = 1;
+
+		if (w->acc[id] <= 0)
+			continue;
+		if (filter && !keep_item(d, u, w, id, &f))
+			continue;
+		ig_rset_push(out, id, w->acc[id] * f, w->seed[id]);
+	}
+	ig_rset_top(out, keep);
+}
+
+/* recent: the last COUNT engagements of the chosen types (or those of the
+ * last session), newest weighing most: 2^(-rank / (COUNT/2)). */
+static void step_recent(const ig_rstep *st, const ig_ruser *u, ig_rwork *w)
+{
+	size_t i = u->nev;
+	uint32_t rank = 0, n = st->keep ? st->keep : st->count;
+	int64_t prev = -1;
+	double half = n > 1 ? n / 2.0 : 1;
+
+	while (i-- > 0 && rank < n) {
+		const ig_rev *e = &u->ev[i];
+
+		if (st->types[e->type] <= 0)
+			continue;
+		if (st->session > 0 && prev >= 0 && (double)(prev - e->ts) > st->session)
+			break;
+		prev = e->ts;
+		if (w->stamp[e->item] == w->epoch)
+			continue;
+		acc_add(w, e->item, (float)(st->types[e->type] * exp2(-(double)rank / half)), IG_RSEED_ITEM | e->item);
+		rank++;
+	}
+}
+
+/* profile: every engagement weighted by its type and decayed with the
+ * half-life from the request time. */
+static void step_profile(const ig_rstep *st, const ig_ruser *u, ig_rwork *w)
+{
+	size_t i;
+
+	for (i = 0; i < u->nev; i++) {
+		const ig_rev *e = &u->ev[i];
+		double x = st->types[e->type];
+
+		if (x <= 0)
+			continue;
+		x *= exp2(-(double)(u->now - e->ts) / st->half_life);
+		acc_add(w, e->item, (float)x, IG_RSEED_ITEM | e->item);
+	}
+}
+
+static void add_row(ig_rwork *w, const ig_rcsr *c, uint32_t row, uint32_t count, float s, uint64_t seed)
+{
+	uint32_t i, end;
+
+	if (row >= c->nrows)
+		return;
+	end = c->start[row + 1];
+	if (count && end - c->start[row] > count)
+		end = c->start[row] + count;
+	for (i = c->start[row]; i < end; i++)
+		acc_add(w, c->id[i], s * c->score[i], seed);
+}
+
+/* A list read down to COUNT items that pass the filter. */
+static void add_list(ig_rwork *w, const ig_rcsr *c, uint32_t row, uint32_t count, float s, uint64_t seed)
+{
+	uint32_t i, taken = 0;
+	float f;
+
+	if (!w->row_filter) {
+		add_row(w, c, row, count, s, seed);
+		return;
+	}
+	if (row >= c->nrows)
+		return;
+	for (i = c->start[row]; i < c->start[row + 1] && (!count || taken < count); i++) {
+		if (!keep_item(w->rd, w->fuser, w, c->id[i], &f))
+			continue;
+		acc_add(w, c->id[i], s * c->score[i], seed);
+		taken++;
+	}
+}
+
+/* Rows are normalised by their best score so that rows of popular and
+ * niche topics weigh alike. */
+static void add_row_normalised(ig_rwork *w, const ig_rcsr *c, uint32_t row, uint32_t count, float s, uint64_t seed)
+{
+	if (row >= c->nrows || c->start[row] == c->start[row + 1])
+		return;
+	add_list(w, c, row, count, s / c->score[c->start[row]], seed);
+}
+
+static void ensure_k(ig_rwork *w, uint32_t k)
+{
+	if (k > w->kcap || !w->ids) {
+		uint32_t cap = k > w->kcap ? k : w->kcap;
+
+		w->ids = ig_reallocarray(w->ids, cap + 1, sizeof *w->ids);
+		w->sc = ig_reallocarray(w->sc, cap + 1, sizeof *w->sc);
+		if (cap > w->kcap) {
+			w->q = ig_reallocarray(w->q, cap, sizeof *w->q);
+			w->kcap = cap;
+		}
+	}
+}
+
+/* Nearest neighbours by cosine: through the HNSW index of the item
+ * vectors when there is one, else exact. */
+static size_t ann_query(const ig_rdata *d, ig_vectors *v, const float *q, uint32_t k, uint32_t exclude,
+			uint32_t *ids, float *sc)
+{
+	if (v == d->item_vec && d->index)
+		return ig_hnsw_search(d->index, q, k, d->ef, exclude, ids, sc);
+	return ig_ann_brute(v, IG_ANN_COSINE, q, k, exclude, ids, sc);
+}
+
+static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, ig_rwork *w)
+{
+	ig_vectors *v = d->item_vec;
+	uint32_t dim = v->dim, i, k;
+	size_t got, j;
+
+	ensure_k(w, st->count > dim ? st->count : dim);
+	if (st->mode == IG_RMODE_USER) {
+		double tw = 0;
+		float *q = w->q, len;
+
+		memset(q, 0, dim * sizeof *q);
+		for (i = 0; i < in->n; i++) {
+			uint32_t it = in->id[i];
+			const float *x;
+
+			if (it >= d->nitem_row || d->item_row[it] == IG_INTERN_NONE)
+				continue;
+			x = ig_vectors_row(v, d->item_row[it]);
+			len = v->norms[d->item_row[it]] > 0 ? (float)v->norms[d->item_row[it]] : 1;
+			for (k = 0; k < dim; k++)
+				q[k] += in->score[i] * x[k] / len;
+			tw += (double)in->score[i];
+		}
+		if (tw <= 0)
+			return;
+		got = ann_query(d, v, q, st->count, IG_INTERN_NONE, w->ids, w->sc);
+		for (j = 0; j < got; j++) {
+			uint32_t it = d->vec_item[w->ids[j]];
+			uint64_t seed = IG_RSEED_NONE;
+			float bs = -INFINITY;
+
+			if (it == IG_INTERN_NONE || w->sc[j] <= 0)
+				continue;
+			/* the seed most like the candidate */
+			for (i = 0; i < in->n; i++) {
+				uint32_t si = in->id[i];
+				float s;
+
+				if (si >= d->nitem_row || d->item_row[si] == IG_INTERN_NONE)
+					continue;
+				s = in->score[i] * ig_vectors_cosine(ig_vectors_row(v, d->item_row[si]),
+								    ig_vectors_row(v, w->ids[j]), dim);
+				if (s > bs)
+					bs = s, seed = in->seed[i];
+			}
+			acc_add(w, it, w->sc[j], seed);
+		}
+		return;
+	}
+	for (i = 0; i < in->n; i++) {
+		uint32_t it = in->id[i], row;
+
+		if (it >= d->nitem_row || (row = d->item_row[it]) == IG_INTERN_NONE)
+			continue;
+		got = ann_query(d, v, ig_vectors_row(v, row), st->count, row, w->ids, w->sc);
+		for (j = 0; j < got; j++) {
+			uint32_t n = d->vec_item[w->ids[j]];
+
+			if (n != IG_INTERN_NONE && w->sc[j] > 0)
+				acc_add(w, n, in->score[i] * w->sc[j], in->seed[i]);
+		}
+	}
+}
+
+static void step_similar(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, ig_rwork *w)
+{
+	uint32_t i;
+	size_t j, got;
+
+	for (i = 0; i < in->n; i++) {
+		uint32_t a = in->id[i], row;
+
+		if (d->account_nbrs.nrows) {
+			add_row(w, &d->account_nbrs, a, st->count, in->score[i], in->seed[i]);
+			continue;
+		}
+		if (!d->account_vec || a >= d->naccount_row || (row = d->account_row[a]) == IG_INTERN_NONE)
+			continue;
+		ensure_k(w, st->count);
+		got = ann_query(d, d->account_vec, ig_vectors_row(d->account_vec, row), st->count, row, w->ids, w->sc);
+		for (j = 0; j < got; j++) {
+			uint32_t n = d->vec_account[w->ids[j]];
+
+			if (n != IG_INTERN_NONE && w->sc[j] > 0)
+				acc_add(w, n, in->score[i] * w->sc[j], in->seed[i]);
+		}
+	}
+}
+
+/* posted: an account's COUNT newest items made before the request,
+ * decayed by age with the step's half-life. */
+static void step_posted(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rset *in, ig_rwork *w)
+{
+	uint32_t i, k, taken;
+	float fk;
+
+	for (i = 0; i < in->n; i++) {
+		uint32_t a = in->id[i];
+
+		if (a >= d->author_items.nrows)
+			continue;
+		taken = 0;
+		for (k = d->author_items.start[a]; k < d->author_items.start[a + 1] && taken < st->count; k++) {
+			uint32_t it = d->author_items.id[k];
+			int64_t c = d->catalog->created[it];
+			double f = 1;
+
+			if (c > u->now || (w->row_filter && !keep_item(d, u, w, it, &fk)))
+				continue;
+			if (c >= 0)
+				f = exp2(-(double)(u->now - c) / st->half_life);
+			acc_add(w, it, (float)((double)in->score[i] * f), in->seed[i]);
+			taken++;
+		}
+	}
+}
+
+/* fresh: items made less than max_age before the request, shown at most
+ * max_exposure times, the newest weighing most. */
+static void add_fresh(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rcsr *c, uint32_t row,
+		      float s, uint64_t seed, ig_rwork *w)
+{
+	uint32_t k, taken = 0;
+	float f;
+
+	if (row >= c->nrows)
+		return;
+	for (k = c->start[row]; k < c->start[row + 1] && taken < st->count; k++) {
+		uint32_t it = c->id[k];
+		int64_t cr = d->catalog->created[it];
+		double age;
+
+		if (cr > u->now)
+			continue;
+		age = (double)(u->now - cr);
+		if (cr < 0 || age > st->max_age)
+			break;
+		if (it < d->npop && d->exposure[it] > st->max_exposure)
+			continue;
+		if (w->row_filter && !keep_item(d, u, w, it, &f))
+			continue;
+		acc_add(w, it, (float)((double)s * (1 - 0.5 * age / st->max_age)), seed);
+		taken++;
+	}
+}
+
+static void step_explore(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, ig_rwork *w)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < in->n; i++) {
+		uint32_t t = in->id[i], p;
+
+		if (t >= d->ntopic_tree || (p = d->parent[t]) == IG_INTERN_NONE)
+			continue;
+		if (st->mode != IG_RMODE_SIBLING)
+			acc_add(w, p, in->score[i] * 0.5f, in->seed[i]);
+		if (st->mode != IG_RMODE_PARENT)
+			for (k = d->children.start[p]; k < d->children.start[p + 1]; k++)
+				if (d->children.id[k] != t)
+					acc_add(w, d->children.id[k], in->score[i] * 0.5f, in->seed[i]);
+	}
+	/* the user's own topics are not exploration */
+	for (i = 0; i < in->n; i++)
+		if (w->stamp[in->id[i]] == w->epoch)
+			w->acc[in->id[i]] = 0;
+}
+
+static void user_interests(const ig_rdata *d, const ig_ruser *u, ig_rwork *w, ig_rset *out, uint32_t ntopics);
+
+static void step_pop(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rset *in, ig_rwork *w)
+{
+	uint32_t i;
+
+	if (st->in == IG_RK_TOPICS) {
+		for (i = 0; i < in->n; i++)
+			add_row_normalised(w, &d->pop_topic, in->id[i], st->count, in->score[i], in->seed[i]);
+		return;
+	}
+	if (st->mode == IG_RMODE_TOPIC) {
+		ig_rset topics = {0};
+
+		user_interests(d, u, w, &topics, 10);
+		acc_start(w);
+		for (i = 0; i < topics.n; i++)
+			add_row_normalised(w, &d->pop_topic, topics.id[i], st->count, topics.score[i], topics.seed[i]);
+		ig_rset_free(&topics);
+		return;
+	}
+	if (st->mode == IG_RMODE_CLUSTER) {
+		uint32_t dim = d->dim, c;
+		double tw = 0, wt[IG_EV_COUNT];
+		size_t j;
+
+		if (!d->nclusters)
+			return;
+		ensure_k(w, dim);
+		memset(w->q, 0, dim * sizeof *w->q);
+		ig_event_weights_default(wt);
+		for (j = 0; j < u->nev; j++) {
+			uint32_t it = u->ev[j].item, k;
+			double x = wt[u->ev[j].type];
+			const float *v;
+
+			if (x <= 0 || it >= d->nitem_row || d->item_row[it] == IG_INTERN_NONE)
+				continue;
+			x *= exp2(-(double)(u->now - u->ev[j].ts) / (30 * DAY));
+			v = ig_vectors_row(d->item_vec, d->item_row[it]);
+			for (k = 0; k < dim; k++)
+				w->q[k] += (float)(x * (double)v[k]);
+			tw += x;
+		}
+		if (tw <= 0)
+			return;
+		c = ig_rdata_cluster_of(d, w->q);
+		add_row_normalised(w, &d->pop_cluster, c, st->count, 1, IG_RSEED_CLUSTER | c);
+		return;
+	}
+	add_row_normalised(w, &d->pop_global, 0, st->count, 1, IG_RSEED_GLOBAL);
+}
+
+/* Runs step ST over IN into the accumulator. */
+static void step_run(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rset *in, ig_rwork *w)
+{
+	uint32_t i, k;
+
+	switch (st->op) {
+	case IG_ROP_RECENT:
+		step_recent(st, u, w);
+		break;
+	case IG_ROP_PROFILE:
+		step_profile(st, u, w);
+		break;
+	case IG_ROP_FOLLOWS:
+		for (k = 0, i = (uint32_t)u->nfollows; i-- > 0 && k < st->count; k++)
+			acc_add(w, u->follows[i], 1, IG_RSEED_ACCOUNT | u->follows[i]);
+		break;
+	case IG_ROP_POP:
+		step_pop(d, st, u, in, w);
+		break;
+	case IG_ROP_TRENDING:
+		add_row_normalised(w, &d->trend_global, 0, st->count, 1, IG_RSEED_GLOBAL);
+		break;
+	case IG_ROP_FRESH:
+		if (st->in == IG_RK_TOPICS)
+			for (i = 0; i < in->n; i++)
+				add_fresh(d, st, u, &d->topic_items, in->id[i], in->score[i], in->seed[i], w);
+		else
+			add_fresh(d, st, u, &d->recent_items, 0, 1, IG_RSEED_GLOBAL, w);
+		break;
+	case IG_ROP_COOCCUR:
+		for (i = 0; i < in->n; i++)
+			add_row(w, &d->item_nbrs, in->id[i], st->count, in->score[i], in->seed[i]);
+		break;
+	case IG_ROP_KNN:
+		step_knn(d, st, in, w);
+		break;
+	case IG_ROP_AUTHORS:
+		for (i = 0; i < in->n; i++)
+			if (in->id[i] < d->ncatalog) {
+				uint32_t a = d->catalog->author[in->id[i]];
+
+				acc_add(w, a, in->score[i], IG_RSEED_ACCOUNT | a);
+			}
+		break;
+	case IG_ROP_TOPICS:
+		for (i = 0; i < in->n; i++) {
+			uint32_t it = in->id[i], b, e;
+
+			if (it >= d->ncatalog)
+				continue;
+			b = d->catalog->topic_start[it];
+			e = d->catalog->topic_start[it + 1];
+			for (k = b; k < e; k++)
+				acc_add(w, d->catalog->topic_list[k], in->score[i] / (float)(e - b),
+					IG_RSEED_TOPIC | d->catalog->topic_list[k]);
+		}
+		break;
+	case IG_ROP_SIMILAR:
+		step_similar(d, st, in, w);
+		break;
+	case IG_ROP_POSTED:
+		step_posted(d, st, u, in, w);
+		break;
+	case IG_ROP_EXPLORE:
+		step_explore(d, st, in, w);
+		break;
+	}
+}
+
+/* How many entities a step keeps: n= if given; the count for the steps
+ * whose count is the size of their output; all for expansions. */
+static uint32_t step_keep(const ig_rstep *st)
+{
+	if (st->keep)
+		return st->keep;
+	switch (st->op) {
+	case IG_ROP_PROFILE:
+	case IG_ROP_AUTHORS:
+	case IG_ROP_TOPICS:
+		return st->count;
+	default:
+		return 0;
+	}
+}
+
+/* The user's interests: the topics of the default profile's items. */
+static void user_interests(const ig_rdata *d, const ig_ruser *u, ig_rwork *w, ig_rset *out, uint32_t ntopics)
+{
+	ig_rstep prof, top;
+	ig_rset items = {0};
+
+	memset(&prof, 0, sizeof prof);
+	prof.op = IG_ROP_PROFILE;
+	prof.half_life = 30 * DAY;
+	ig_event_weights_default(prof.types);
+	acc_start(w);
+	step_profile(&prof, u, w);
+	acc_collect(d, u, w, 0, 100, &items);
+	memset(&top, 0, sizeof top);
+	top.op = IG_ROP_TOPICS;
+	acc_start(w);
+	step_run(d, &top, u, &items, w);
+	acc_collect(d, u, w, 0, ntopics, out);
+	ig_rset_free(&items);
+}
+
+void ig_rsource_run(const ig_rdata *d, const ig_rsource *src, const ig_ruser *u, uint32_t quota, ig_rwork *w,
+		    ig_rset *out)
+{
+	ig_rset *in = &w->a, *next = &w->b, *t;
+	int i;
+
+	filter_build(d, u, w);
+	in->n = 0;
+	for (i = 0; i < src->nsteps; i++) {
+		const ig_rstep *st = &src->steps[i];
+		int last = i == src->nsteps - 1;
+		uint32_t keep = step_keep(st);
+
+		acc_start(w);
+		w->rd = d;
+		w->row_filter = last;
+		step_run(d, st, u, in, w);
+		w->row_filter = 0;
+		if (last) {
+			if (!keep || keep > quota)
+				keep = quota;
+			acc_collect(d, u, w, 1, keep, out);
+			return;
+		}
+		acc_collect(d, u, w, 0, keep, next);
+		t = in, in = next, next = t;
+		if (in->n == 0) {
+			out->n = 0;
+			return;
+		}
+	}
+}
+
+const char *ig_rsource_missing(const ig_rdata *d, const ig_rsource *src)
+{
+	int i;
+
+	for (i = 0; i < src->nsteps; i++) {
+		const ig_rstep *st = &src->steps[i];
+
+		switch (st->op) {
+		case IG_ROP_POP:
+			if (!d->has_pop)
+				return "an events file";
+			if ((st->mode == IG_RMODE_TOPIC || st->in == IG_RK_TOPICS) && !d->catalog)
+				return "--items";
+			if (st->mode == IG_RMODE_CLUSTER && !d->item_vec)
+				return "--vectors";
+			break;
+		case IG_ROP_TRENDING:
+			if (!d->has_pop)
+				return "an events file";
+			break;
+		case IG_ROP_FRESH:
+			if (!d->catalog)
+				return "--items";
+			if (!d->has_pop)
+				return "an events file";
+			break;
+		case IG_ROP_COOCCUR:
+			if (!d->item_nbrs.start)
+				return "--neighbors";
+			break;
+		case IG_ROP_KNN:
+			if (!d->item_vec)
+				return "--vectors";
+			break;
+		case IG_ROP_AUTHORS:
+		case IG_ROP_TOPICS:
+		case IG_ROP_POSTED:
+			if (!d->catalog)
+				return "--items";
+			break;
+		case IG_ROP_SIMILAR:
+			if (!d->account_vec && !d->account_nbrs.start)
+				return "--account-vectors or --account-neighbors";
+			break;
+		case IG_ROP_EXPLORE:
+			if (!d->parent)
+				return "--topics";
+			break;
+		case IG_ROP_FOLLOWS:
+			if (!d->have[7])
+				return "--follows";
+			break;
+		default:
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Merge. */
+void ig_rlist_free(ig_rlist *l)
+{
+	free(l->c);
+	free(l->scores);
+	memset(l, 0, sizeof *l);
+}
+
+/* Highest score first, ties by item id bytewise. */
+static int cand_cmp(const void *a, const void *b, void *arg)
+{
+	const ig_rdata *d = arg;
+	const ig_rcand *x = a, *y = b;
+	const char *sx, *sy;
+	size_t lx, ly;
+	int c;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	sx = ig_intern_str(d->items, x->item);
+	sy = ig_intern_str(d->items, y->item);
+	lx = ig_intern_len(d->items, x->item);
+	ly = ig_intern_len(d->items, y->item);
+	c = memcmp(sx, sy, lx < ly ? lx : ly);
+	return c ? c : lx < ly ? -1 : lx > ly;
+}
+
+static void ig_rlist_sort(const ig_rdata *d, ig_rlist *l)
+{
+	qsort_r(l->c, l->n, sizeof *l->c, cand_cmp, (void *)d);
+}
+
+static uint32_t engagements(const ig_ruser *u)
+{
+	double w[IG_EV_COUNT];
+	uint32_t n = 0;
+	size_t i;
+
+	ig_event_weights_default(w);
+	for (i = 0; i < u->nev; i++)
+		n += w[u->ev[i].type] > 0;
+	return n;
+}
+
+static ig_rcand *cand_get(ig_rlist *l, ig_rwork *w, uint32_t it)
+{
+	ig_rcand *c;
+	uint32_t k;
+
+	if (w->cand_stamp[it] == w->cand_epoch)
+		return &l->c[w->cand[it]];
+	w->cand_stamp[it] = w->cand_epoch;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		l->c = ig_reallocarray(l->c, l->cap, sizeof *l->c);
+		l->scores = ig_reallocarray(l->scores, (size_t)l->cap * (l->nsrc ? l->nsrc : 1), sizeof *l->scores);
+	}
+	w->cand[it] = l->n;
+	c = &l->c[l->n];
+	memset(c, 0, sizeof *c);
+	c->item = it;
+	c->reason = -1;
+	c->row = l->n;
+	for (k = 0; k < l->nsrc; k++)
+		l->scores[(size_t)l->n * l->nsrc + k] = NAN;
+	l->n++;
+	return c;
+}
+
+void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, const ig_ruser *u, ig_rwork *w,
+		      ig_rlist *l)
+{
+	ig_rset got = {0};
+	uint32_t i;
+	int s;
+
+	l->n = 0;
+	l->nsrc = (uint32_t)spec->nsources;
+	l->cold = engagements(u) < d->opt.cold;
+	if (++w->cand_epoch == 0) {
+		memset(w->cand_stamp, 0, w->cap * sizeof *w->cand_stamp);
+		w->cand_epoch = 1;
+	}
+	for (s = 0; s < spec->nsources; s++) {
+		const ig_rsource *src = &spec->src[s];
+		uint32_t quota = src->quota ? src->quota : total;
+		float top;
+
+		/* cold start: sources that need no history may fill the list */
+		if (l->cold && !src->needs_history)
+			quota = total;
+		ig_rsource_run(d, src, u, quota, w, &got);
+		if (got.n == 0)
+			continue;
+		/* each source's scores on one scale: its best is 1 */
+		top = got.score[0] > 0 ? got.score[0] : 1;
+		for (i = 0; i < got.n; i++) {
+			ig_rcand *c = cand_get(l, w, got.id[i]);
+			float contrib = (float)src->weight * got.score[i] / top;
+
+			c->score += contrib;
+			c->sources |= UINT32_C(1) << s;
+			l->scores[(size_t)c->row * l->nsrc + (uint32_t)s] = got.score[i];
+			if (c->reason < 0 || contrib > c->best) {
+				c->best = contrib;
+				c->reason = s;
+				c->seed = got.seed[i];
+			}
+		}
+	}
+	ig_rset_free(&got);
+	ig_rlist_sort(d, l);
+	if (l->n > total)
+		l->n = total;
+}

@@ -1,0 +1,407 @@
+/* ig-rank: the measures on hand-worked cases, Platt scaling recovering a
+ * known distortion, the value model, both trainers learning a planted
+ * rule, the model file round trip and its refusals, the features of a
+ * hand-made history. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/ig_err.h"
+#include "core/ig_rng.h"
+#include "expect_exit.h"
+#include "rank/ig_rank.h"
+
+static void test_auc(void **state)
+{
+	const double p[] = {0.1, 0.4, 0.35, 0.8}, same[] = {0.5, 0.5, 0.5, 0.5};
+	const float y[] = {0, 0, 1, 1}, one[] = {1, 1, 1, 1};
+
+	(void)state;
+	/* pairs (pos, neg): (0.35,0.1) yes, (0.35,0.4) no, (0.8,*) yes: 3/4 */
+	assert_true(fabs(ig_rank_auc(p, y, 4) - 0.75) < 1e-12);
+	assert_true(fabs(ig_rank_auc(same, y, 4) - 0.5) < 1e-12);
+	assert_true(isnan(ig_rank_auc(p, one, 4)));
+}
+
+static void test_logloss_ece(void **state)
+{
+	const double p[] = {0.5, 0.5, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9};
+	const float y[] = {0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1};
+
+	(void)state;
+	assert_true(fabs(ig_rank_logloss(p, y, 2) - log(2)) < 1e-12);
+	/* both bins calibrated: 0.5 vs 1/2, 0.9 vs 9/10 */
+	assert_true(ig_rank_ece(p, y, 12, 10) < 1e-12);
+	/* all at 0.5 with all positive: |0.5 - 1| */
+	{
+		const float ones[] = {1, 1};
+
+		assert_true(fabs(ig_rank_ece(p, ones, 2, 10) - 0.5) < 1e-12);
+	}
+}
+
+static void test_platt(void **state)
+{
+	enum { N = 20000 };
+	double *p = malloc(N * sizeof *p), a, b;
+	float *y = malloc(N * sizeof *y);
+	ig_rng r;
+	int i;
+
+	(void)state;
+	ig_rng_seed(&r, 5);
+	/* the truth is sigmoid(0.5 z - 1) where the model says sigmoid(z) */
+	for (i = 0; i < N; i++) {
+		double z = ig_rng_normal(&r) * 3, t = 1 / (1 + exp(-(0.5 * z - 1)));
+
+		p[i] = 1 / (1 + exp(-z));
+		y[i] = ig_rng_double(&r) < t;
+	}
+	ig_rank_platt_fit(p, y, N, &a, &b);
+	assert_true(fabs(a - 0.5) < 0.05);
+	assert_true(fabs(b + 1) < 0.1);
+	free(p);
+	free(y);
+}
+
+static void test_value(void **state)
+{
+	ig_rank_value v;
+	char err[128], *heads[] = {(char *)"like", (char *)"share", (char *)"hide"};
+	double w[3], p[3] = {0.5, 0.1, 0.01};
+
+	(void)state;
+	assert_int_equal(ig_rank_value_parse("share=4,like=1,hide=-10", &v, err, sizeof err), 0);
+	assert_int_equal(ig_rank_value_bind(&v, heads, 3, w, 1, err, sizeof err), 0);
+	assert_true(fabs(ig_rank_value_score(IG_VALUE_ADDITIVE, w, p, 3) - (0.5 + 0.4 - 0.1)) < 1e-12);
+	assert_true(fabs(ig_rank_value_score(IG_VALUE_LOGLINEAR, w, p, 3) -
+			 (log(0.5) + 4 * log(0.1) - 10 * log(0.01))) < 1e-12);
+	assert_int_equal(ig_rank_value_parse("share=4,save", &v, err, sizeof err), -1);
+	assert_string_equal(err, "expected HEAD=WEIGHT, got 'save'");
+	assert_int_equal(ig_rank_value_parse("like=1,like=2", &v, err, sizeof err), -1);
+	assert_int_equal(ig_rank_value_parse("like=nan", &v, err, sizeof err), -1);
+	assert_int_equal(ig_rank_value_parse("save=1", &v, err, sizeof err), 0);
+	assert_int_equal(ig_rank_value_bind(&v, heads, 3, w, 1, err, sizeof err), -1);
+	assert_string_equal(err, "head 'save' is not one of the model's");
+	assert_int_equal(ig_rank_value_bind(&v, heads, 3, w, 0, err, sizeof err), 0);
+}
+
+static void test_fopts(void **state)
+{
+	ig_rank_fopts o, back;
+	char buf[256];
+
+	(void)state;
+	ig_rank_fopts_default(&o);
+	o.half_life = 3600.5;
+	o.short_n = 3;
+	ig_rank_fopts_format(&o, buf, sizeof buf);
+	assert_string_equal(buf, "positives=view,like,comment,share,save,follow;half_life=3600.5;short=3;long=200;recent=604800");
+	assert_int_equal(ig_rank_fopts_parse(buf, &back), 0);
+	assert_true(back.positives == o.positives && back.half_life == o.half_life && back.short_n == 3);
+	assert_int_equal(ig_rank_fopts_parse("positives=nope", &back), -1);
+	assert_int_equal(ig_rank_fopts_parse("short=50;long=10", &back), -1);
+}
+
+/* Rows with two informative features and one of noise; head 0 is
+ * x0 > 0.5 XOR x1 > 0.5 with 5% flipped (trees find it, a linear model
+ * on raw values would not; the hashed bins and crosses do), head 1
+ * is x0 > 0.7. */
+static ig_rank_examples *planted(size_t n, uint64_t seed)
+{
+	static char *feat[] = {(char *)"retrieval_score", (char *)"topic_affinity", (char *)"noise"};
+	static char *head[] = {(char *)"like", (char *)"share"};
+	ig_rank_examples *e = calloc(1, sizeof *e);
+	ig_rng r;
+	size_t i;
+
+	ig_rng_seed(&r, seed);
+	e->n = n;
+	e->nfeat = 3;
+	e->nhead = 2;
+	e->feat = feat;
+	e->head = head;
+	e->fopts = (char *)"positives=like;half_life=86400;short=1;long=5";
+	e->x = malloc(n * 3 * sizeof *e->x);
+	e->y = malloc(n * 2 * sizeof *e->y);
+	e->user_hash = malloc(n * sizeof *e->user_hash);
+	e->item_hash = malloc(n * sizeof *e->item_hash);
+	for (i = 0; i < n; i++) {
+		float *x = e->x + i * 3;
+		int xo;
+
+		x[0] = (float)ig_rng_double(&r);
+		x[1] = (float)ig_rng_double(&r);
+		x[2] = (float)ig_rng_double(&r);
+		xo = (x[0] > 0.5f) != (x[1] > 0.5f);
+		if (ig_rng_double(&r) < 0.05)
+			xo = !xo;
+		e->y[i * 2] = (float)xo;
+		e->y[i * 2 + 1] = x[0] > 0.7f;
+		e->user_hash[i] = i / 10;
+		e->item_hash[i] = i % 97;
+	}
+	return e;
+}
+
+static void free_planted(ig_rank_examples *e)
+{
+	free(e->x);
+	free(e->y);
+	free(e->user_hash);
+	free(e->item_hash);
+	free(e);
+}
+
+static double head_auc(const ig_rank_model *m, const ig_rank_examples *e, int h)
+{
+	double *p = malloc(e->n * sizeof *p), q[2], auc;
+	float *y = malloc(e->n * sizeof *y);
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		ig_rank_predict(m, e->x + i * 3, e->user_hash[i], e->item_hash[i], q);
+		p[i] = q[h];
+		y[i] = e->y[i * 2 + (size_t)h];
+	}
+	auc = ig_rank_auc(p, y, e->n);
+	free(p);
+	free(y);
+	return auc;
+}
+
+static void train_and_check(int kind, double min_auc)
+{
+	ig_rank_examples *e = planted(6000, 1), *test = planted(3000, 2);
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[2];
+	ig_rank_model *m, *back;
+	char path[] = "/tmp/test_rank_XXXXXX";
+	double q1[2], q2[2];
+	size_t i;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	ig_rank_train_opts_default(&o, kind);
+	o.threads = 2;
+	m = ig_rank_train(e, NULL, &o, "unit test", rep);
+	assert_true(head_auc(m, test, 0) > min_auc);
+	assert_true(head_auc(m, test, 1) > 0.97);
+	assert_string_equal(rep[0].head, "like");
+	assert_true(rep[0].rows > 0 && rep[0].rows < e->n);
+	ig_rank_model_save(m, path);
+	back = ig_rank_model_load(path);
+	assert_string_equal(ig_rank_model_provenance(back), "unit test");
+	assert_int_equal(ig_rank_model_kind(back), kind);
+	for (i = 0; i < test->n; i++) {
+		ig_rank_predict(m, test->x + i * 3, test->user_hash[i], test->item_hash[i], q1);
+		ig_rank_predict(back, test->x + i * 3, test->user_hash[i], test->item_hash[i], q2);
+		assert_true(q1[0] == q2[0] && q1[1] == q2[1]);
+	}
+	unlink(path);
+	ig_rank_model_free(m);
+	ig_rank_model_free(back);
+	free_planted(e);
+	free_planted(test);
+}
+
+static void test_gbdt(void **state)
+{
+	(void)state;
+	train_and_check(IG_RANK_GBDT, 0.9);
+}
+
+static void test_lr(void **state)
+{
+	(void)state;
+	/* the crosses of coarse bins give the XOR at quarter resolution */
+	train_and_check(IG_RANK_LR, 0.85);
+}
+
+static void parse_bytes(void *arg)
+{
+	const unsigned char *const *b = arg;
+
+	ig_rank_model_parse(b[0], (size_t)(b[1] - b[0]), "m");
+}
+
+static void test_model_refusals(void **state)
+{
+	ig_rank_examples *e = planted(500, 3);
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[2];
+	ig_rank_model *m;
+	char path[] = "/tmp/test_rank_XXXXXX", err[512];
+	unsigned char *buf = malloc(1 << 22);
+	const unsigned char *arg[2];
+	size_t n;
+	FILE *fp;
+	int fd = mkstemp(path);
+
+	(void)state;
+	close(fd);
+	ig_rank_train_opts_default(&o, IG_RANK_GBDT);
+	o.trees = 5;
+	m = ig_rank_train(e, NULL, &o, "p", rep);
+	ig_rank_model_save(m, path);
+	fp = fopen(path, "rb");
+	n = fread(buf, 1, 1 << 22, fp);
+	fclose(fp);
+	arg[0] = buf;
+	arg[1] = buf + n;
+	buf[20] ^= 1;
+	assert_int_equal(run_expect_exit(parse_bytes, arg, err, sizeof err), 1);
+	assert_non_null(strstr(err, "checksum mismatch"));
+	buf[20] ^= 1;
+	arg[1] = buf + n - 1;
+	assert_int_equal(run_expect_exit(parse_bytes, arg, err, sizeof err), 1);
+	buf[0] = 'X';
+	arg[1] = buf + n;
+	assert_int_equal(run_expect_exit(parse_bytes, arg, err, sizeof err), 1);
+	assert_non_null(strstr(err, "no IGRANKM magic"));
+	unlink(path);
+	free(buf);
+	ig_rank_model_free(m);
+	free_planted(e);
+}
+
+static void map_missing(void *arg)
+{
+	char *names[] = {(char *)"retrieval_score", (char *)"noise"};
+
+	ig_rank_model_map(arg, names, 2, "c.tsv");
+}
+
+static void test_model_map(void **state)
+{
+	ig_rank_examples *e = planted(300, 4);
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[2];
+	ig_rank_model *m;
+	char *names[] = {(char *)"noise", (char *)"x", (char *)"topic_affinity", (char *)"retrieval_score"};
+	char err[512];
+	int *map;
+
+	(void)state;
+	ig_rank_train_opts_default(&o, IG_RANK_LR);
+	o.hash_bits = 10;
+	m = ig_rank_train(e, NULL, &o, "p", rep);
+	map = ig_rank_model_map(m, names, 4, "c.tsv");
+	assert_int_equal(map[0], 3);
+	assert_int_equal(map[1], 2);
+	assert_int_equal(map[2], 0);
+	free(map);
+	assert_int_equal(run_expect_exit(map_missing, m, err, sizeof err), 1);
+	assert_non_null(strstr(err, "c.tsv lacks feature 'topic_affinity', which the model was trained with"));
+	ig_rank_model_free(m);
+	free_planted(e);
+}
+
+/* Features from a hand-made history: u1 liked i1 and i2 (authors a1, a1)
+ * and hid i3 (author a2, topic t2); i1 and i2 are in topic t1. */
+static void test_features(void **state)
+{
+	static const char events[] =
+	    "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+	    "86400\tu1\ti1\tlike\t\n"
+	    "90000\tu1\ti2\tlike\t\n"
+	    "93600\tu1\ti3\thide\t\n"
+	    "1000\tu2\ti1\tlike\t\n";
+	static const char items[] =
+	    "#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n"
+	    "i1\ta1\tphoto\t0\tt1\n"
+	    "i2\ta1\tvideo\t\tt1\n"
+	    "i3\ta2\tphoto\t0\tt2\n"
+	    "i4\ta1\tphoto\t86400\tt1,t2\n";
+	char ep[] = "/tmp/test_rank_ev_XXXXXX", ip[] = "/tmp/test_rank_it_XXXXXX";
+	ig_rank_inputs in = {ep, ip, NULL, NULL, NULL, NULL};
+	ig_rank_fopts o;
+	ig_rank_ctx *c;
+	ig_rank_user *u;
+	ig_rank_cand cd = {"i4", 2, 0, 0, NULL, 0, 0};
+	float x[64];
+	int fd, i, nf;
+	FILE *fp;
+
+	(void)state;
+	fd = mkstemp(ep);
+	fp = fdopen(fd, "w");
+	fputs(events, fp);
+	fclose(fp);
+	fd = mkstemp(ip);
+	fp = fdopen(fd, "w");
+	fputs(items, fp);
+	fclose(fp);
+	ig_rank_fopts_default(&o);
+	o.positives = 1u << IG_EV_LIKE;
+	c = ig_rank_ctx_load(&in, &o);
+	u = ig_rank_user_new(c);
+	/* Monday 1970-01-05 10:00 */
+	ig_rank_user_prepare(u, "u1", 2, 4 * 86400 + 36000);
+	nf = ig_rank_nfeatures(c);
+	assert_true(nf < 64);
+	ig_rank_features(u, &cd, x);
+	for (i = 0; i < nf; i++) {
+		const char *name = ig_rank_feature_name(c, i);
+
+		if (strcmp(name, "topic_affinity") == 0)
+			assert_true(fabsf(x[i] - 1.0f) < 1e-6f); /* both positives in t1 */
+		else if (strcmp(name, "topic_negative") == 0)
+			assert_true(x[i] > 0); /* the hide in t2 */
+		else if (strcmp(name, "author_like") == 0)
+			assert_true(x[i] > 0.6f && x[i] < (float)log(3)); /* two decayed likes */
+		else if (strcmp(name, "user_media_affinity") == 0)
+			assert_true(fabsf(x[i] - 0.5f) < 1e-6f); /* one photo of two */
+		else if (strcmp(name, "media_photo") == 0)
+			assert_true(x[i] == 1);
+		else if (strcmp(name, "hour") == 0)
+			assert_true(x[i] == 10);
+		else if (strcmp(name, "dow") == 0)
+			assert_true(x[i] == 0);
+		else if (strcmp(name, "item_age_days") == 0)
+			assert_true(fabsf(x[i] - (float)log1p(3 + 10.0 / 24)) < 1e-5f);
+		else if (strcmp(name, "user_positives") == 0)
+			assert_true(fabsf(x[i] - (float)log(3)) < 1e-6f);
+		else if (strcmp(name, "item_users") == 0)
+			assert_true(x[i] == 0); /* nobody engaged with i4 */
+		else if (strcmp(name, "item_pop_gap") == 0)
+			assert_true(fabsf(x[i] + (float)((log(3) + log(2)) / 2)) < 1e-5f); /* 0 - mean(log 3, log 2) */
+	}
+	cd.item = "i1";
+	ig_rank_features(u, &cd, x);
+	for (i = 0; i < nf; i++)
+		if (strcmp(ig_rank_feature_name(c, i), "item_users") == 0 ||
+		    strcmp(ig_rank_feature_name(c, i), "item_recent") == 0)
+			assert_true(fabsf(x[i] - (float)log(3)) < 1e-6f); /* u1 and u2, both within the week */
+	ig_rank_user_free(u);
+	ig_rank_ctx_free(c);
+	unlink(ep);
+	unlink(ip);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_auc),
+		cmocka_unit_test(test_logloss_ece),
+		cmocka_unit_test(test_platt),
+		cmocka_unit_test(test_value),
+		cmocka_unit_test(test_fopts),
+		cmocka_unit_test(test_gbdt),
+		cmocka_unit_test(test_lr),
+		cmocka_unit_test(test_model_refusals),
+		cmocka_unit_test(test_model_map),
+		cmocka_unit_test(test_features),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

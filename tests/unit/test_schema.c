@@ -1,0 +1,137 @@
+/* The schema table: kinds are unique, headers splice run-time columns at
+ * the right place, and header checks refuse what the table forbids. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/ig_err.h"
+#include "io/ig_reader.h"
+#include "io/ig_schema.h"
+#include "io/ig_writer.h"
+#include "expect_exit.h"
+
+static char path[64];
+
+static void write_text(const char *text)
+{
+	FILE *fp;
+	int fd;
+
+	snprintf(path, sizeof path, "/tmp/igschema.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void test_kinds_unique(void **state)
+{
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < IG_STREAM_COUNT; i++) {
+		const ig_schema *s = ig_schema_of(i);
+
+		assert_int_equal(ig_schema_find(s->kind), i);
+		assert_true(s->ncols > 0);
+		assert_true(s->extra_at >= 0 && s->extra_at <= s->ncols);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(ig_schema_of(j)->kind, s->kind);
+	}
+	assert_int_equal(ig_schema_find("nonesuch"), -1);
+}
+
+static int starts_with(const char *text, const char *prefix)
+{
+	return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+static void test_header_extra(void **state)
+{
+	static const char *const heads[] = {"p_like", "p_save"};
+	size_t len;
+	char *text;
+
+	(void)state;
+	ig_set_cmdline(0, NULL);
+	text = ig_schema_format_header(IG_STREAM_RANKED, heads, 2, NULL, &len);
+	assert_true(starts_with(text, "#ig:ranked/1\tuser\titem\tscore\tp_like\tp_save\tsources\treason\n"));
+	free(text);
+	text = ig_schema_format_header(IG_STREAM_CANDIDATES, heads, 1, NULL, &len);
+	assert_true(starts_with(text, "#ig:candidates/1\tuser\titem\tsources\tscore\treason\tp_like\n"));
+	free(text);
+	text = ig_schema_format_header(IG_STREAM_EVENTS, NULL, 0, NULL, &len);
+	assert_true(starts_with(text, "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"));
+	free(text);
+}
+
+static void read_header(void *arg)
+{
+	ig_reader *r = ig_reader_open(path);
+	ig_header h;
+
+	ig_schema_read_header(r, *(int *)arg, &h, NULL);
+}
+
+static void test_read_checks(void **state)
+{
+	char err[512];
+	int kind = IG_STREAM_ITEMS, col[6];
+	ig_reader *r;
+	ig_header h;
+
+	(void)state;
+	write_text("#ig:items/1\titem\tauthor\tmedia\ttopics\tcreated\n");
+	assert_int_equal(run_expect_exit(read_header, &kind, err, sizeof err), 1);
+	assert_non_null(strstr(err, ":1: items header: column 4 must be 'created', got 'topics'"));
+	unlink(path);
+
+	write_text("#ig:feed/1\tuser\trank\titem\tscore\treason\n");
+	kind = IG_STREAM_FEED;
+	assert_int_equal(run_expect_exit(read_header, &kind, err, sizeof err), 1);
+	assert_non_null(strstr(err, ":1: feed stream has no 'propensity' column"));
+	unlink(path);
+
+	/* candidates without reason (as ig-eval baseline writes them) pass,
+	 * columns found wherever they are. */
+	write_text("#ig:candidates/1\titem\tuser\tscore\tsources\n##pg\tx\n");
+	r = ig_reader_open(path);
+	ig_schema_read_header(r, IG_STREAM_CANDIDATES, &h, col);
+	assert_int_equal(col[0], 1);
+	assert_int_equal(col[1], 0);
+	assert_int_equal(col[2], 3);
+	assert_int_equal(col[3], 2);
+	assert_int_equal(col[4], -1);
+	assert_int_equal(h.nprov, 1);
+	ig_header_free(&h);
+	ig_reader_close(r);
+	unlink(path);
+
+	write_text("#ig:ranked/1\tuser\titem\tscore\n");
+	kind = IG_STREAM_CANDIDATES;
+	assert_int_equal(run_expect_exit(read_header, &kind, err, sizeof err), 1);
+	assert_non_null(strstr(err, ":1: expected a candidates stream, got ranked"));
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kinds_unique),
+		cmocka_unit_test(test_header_extra),
+		cmocka_unit_test(test_read_checks),
+	};
+
+	ig_set_progname("test_schema");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
