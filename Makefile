@@ -35,9 +35,12 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 .PHONY: all check unit cli manlint deps builddeps demo install clean fuzz fuzz-check valgrind valgrind-run
 all: $(PROGS)
 
-# Hot loops (files named *_kernel.c) get the machine's full instruction set;
-# NATIVE=0 builds portable binaries.
-NATIVE ?= 1
+# Hot loops (files named *_kernel.c) are optimised harder. Binaries run on
+# any CPU of their architecture (x86-64: SSE2); kernels with AVX2 and
+# AVX-512 copies pick one at run time (lib/core/ig_cpu.h; IG_KERNEL=portable
+# forces the portable one). NATIVE=1 builds the kernels for this machine
+# only: such binaries may die with SIGILL on another CPU.
+NATIVE ?= 0
 ifeq ($(NATIVE),1)
 KERNEL_FLAGS = -O3 -march=native -funroll-loops
 else
@@ -76,10 +79,15 @@ deps:
 builddeps:
 	@sh tests/deps.sh build
 
+# The kernels' portable copies run the unit tests and the w2v and cooccur
+# CLI tests a second time: the same expected output.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNITS)
 	@sh tests/unit/run.sh $(UNITS)
 	@sh tests/cli/run.sh $(CURDIR)/$(BIN)
+	@echo "IG_KERNEL=portable:"
+	@IG_KERNEL=portable sh tests/unit/run.sh $(UNITS)
+	@IG_KERNEL=portable sh tests/cli/run.sh $(CURDIR)/$(BIN) tests/cli/w2v/* tests/cli/cooccur/*
 	@sh tests/manlint.sh $(MANS)
 	@sh tests/layers.sh
 
@@ -93,14 +101,14 @@ cli: all
 manlint:
 	@sh tests/manlint.sh $(MANS)
 
-# valgrind does not know every instruction -march=native may emit (AVX-512):
-# its build is portable.
+# valgrind does not know every instruction (AVX-512): its build is
+# portable, and the kernels run their portable copies.
 valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=build-vg BIN=build-vg/bin NATIVE=0 valgrind-run
 
 valgrind-run: all $(UNITS)
-	@VALGRIND=1 sh tests/unit/run.sh $(UNITS)
-	@VALGRIND=1 sh tests/cli/run.sh $(CURDIR)/$(BIN)
+	@IG_KERNEL=portable VALGRIND=1 sh tests/unit/run.sh $(UNITS)
+	@IG_KERNEL=portable VALGRIND=1 sh tests/cli/run.sh $(CURDIR)/$(BIN)
 
 demo: builddeps
 	@$(MAKE) --no-print-directory all

@@ -106,6 +106,7 @@ int main(int argc, char **argv)
 	int c, mode = MODE_ONE, nin;
 	char *stdin_path[] = {(char *)"-"};
 	ig_writer *w;
+	ig_pool *pool;
 
 	ig_cli_init(&cli, argc, argv, usage);
 	ig_cooc_opts_default(&o);
@@ -185,7 +186,8 @@ int main(int argc, char **argv)
 	 * that one option list serves both. */
 	if (mode == MODE_REDUCE)
 		items = NULL;
-	o.threads = cli.threads;
+	pool = ig_pool_new(cli.threads);
+	o.pool = pool;
 	o.memory = cli.memory;
 	o.tmpdir = cli.tmpdir;
 	o.verbose = cli.verbosity;
@@ -201,6 +203,7 @@ int main(int argc, char **argv)
 	else
 		ig_cooc_job_count(&job, nin > 0 ? argv[optind] : "-", mode == MODE_MAP);
 	w = ig_cli_open_output(&cli);
+	ig_writer_set_pool(w, pool);
 	if (mode == MODE_MAP) {
 		ig_schema_write_header(w, IG_STREAM_COOC_PARTIAL, NULL, 0, ig_cooc_job_upstream(&job));
 		ig_cooc_job_write_partial(&job, w);
@@ -221,5 +224,6 @@ int main(int argc, char **argv)
 			       (unsigned long long)job.records, job.engine,
 			       job.ctx.table ? ig_cooc_table_runs(job.ctx.table) : (size_t)0);
 	ig_cooc_job_free(&job);
+	ig_pool_free(pool);
 	return 0;
 }

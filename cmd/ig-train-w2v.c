@@ -222,6 +222,7 @@ int main(int argc, char **argv)
 	ig_w2v_epoch last;
 	ig_items *items = NULL;
 	ig_writer *w;
+	ig_pool *pool;
 	report_ctx rc;
 	const char *input = "-", *items_path = NULL, *vocab_path = NULL, *load = NULL, *near = NULL;
 	uint64_t min_count = DEFAULT_MIN_COUNT, need, vectors_bytes;
@@ -347,7 +348,8 @@ int main(int argc, char **argv)
 		o.alpha = 0.05;
 	if (!min_alpha_set)
 		o.min_alpha = o.alpha * 1e-4;
-	o.threads = cli.threads;
+	pool = ig_pool_new(cli.threads);
+	o.pool = pool;
 	o.seed = cli.seed;
 
 	/* Read the whole input once into memory. */
@@ -397,6 +399,7 @@ int main(int argc, char **argv)
 		ig_w2v_train(&model, &corpus, &vocab, &o, &last);
 
 	w = ig_cli_open_output(&cli);
+	ig_writer_set_pool(w, pool);
 	ig_vectors_write_header(w, vocab.n, o.dim);
 	for (i = 0; i < vocab.n; i++)
 		ig_vectors_write_row(w, binary ? IG_VECTORS_BINARY : IG_VECTORS_TEXT, digits,
@@ -411,5 +414,6 @@ int main(int argc, char **argv)
 	ig_w2v_vocab_free(&vocab);
 	ig_w2v_corpus_free(&corpus);
 	ig_items_free(items);
+	ig_pool_free(pool);
 	return 0;
 }

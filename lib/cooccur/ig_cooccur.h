@@ -66,7 +66,7 @@ typedef struct ig_cooc_opts {
 	double shrink;          /* < 0: the score's default */
 	double swing_alpha;
 	int engine;             /* enum ig_cooc_engine */
-	int threads;
+	ig_pool *pool;          /* the threads to run on; NULL: the caller's only */
 	uint64_t memory;
 	const char *tmpdir;
 	int verbose;

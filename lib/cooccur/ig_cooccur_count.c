@@ -43,24 +43,21 @@ void ig_cooc_ctx_free(ig_cooc_ctx *c)
 #define BATCH ((size_t)1 << 18)
 #define MIN_BATCH ((size_t)1 << 12)
 
-static void *inserter(void *arg)
+/* The inserter: pipeline work on a pool thread, one batch at a time, in
+ * the order they were made. */
+static void insert_batch(void *ctx, void *item)
 {
-	ig_cooc_ctx *c = arg;
+	ig_cooc_ctx *c = ctx;
+	ig_cooc_handed *h = item;
 
-	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		while (!c->inserter_busy && !c->inserter_stop)
-			pthread_cond_wait(&c->cv, &c->mu);
-		if (!c->inserter_busy)
-			break;
-		pthread_mutex_unlock(&c->mu);
-		ig_cooc_table_add_many(c->table, c->handed, c->handed_len);
-		pthread_mutex_lock(&c->mu);
-		c->inserter_busy = 0;
-		pthread_cond_broadcast(&c->cv);
-	}
-	pthread_mutex_unlock(&c->mu);
-	return NULL;
+	ig_cooc_table_add_many(c->table, h->p, h->n);
+}
+
+static void batch_inserted(void *ctx, void *item)
+{
+	ig_cooc_ctx *c = ctx;
+
+	c->spare = ((ig_cooc_handed *)item)->p;
 }
 
 void ig_cooc_ctx_start_table(ig_cooc_ctx *c)
@@ -74,38 +71,32 @@ void ig_cooc_ctx_start_table(ig_cooc_ctx *c)
 	c->batch_cap = c->batch_cap > BATCH ? BATCH : c->batch_cap < MIN_BATCH ? MIN_BATCH : c->batch_cap;
 	c->batch = ig_reallocarray(NULL, c->batch_cap, sizeof *c->batch);
 	c->batch_len = 0;
-	if (c->o->threads > 1) {
+	if (c->o->pool != NULL && ig_pool_threads(c->o->pool) > 1) {
 		c->spare = ig_reallocarray(NULL, c->batch_cap, sizeof *c->spare);
-		pthread_mutex_init(&c->mu, NULL);
-		pthread_cond_init(&c->cv, NULL);
-		c->threaded = pthread_create(&c->inserter, NULL, inserter, c) == 0;
+		c->inserter = ig_pipe_new(c->o->pool, 1, insert_batch, batch_inserted, c);
 	}
 }
 
-/* Hands the batch to the table: at once, or to the inserter thread. */
+/* Hands the batch to the table: at once, or to the inserter. */
 static void send_batch(ig_cooc_ctx *c)
 {
-	ig_cooc_pair *t;
+	ig_cooc_handed *h;
 
 	if (c->batch_len == 0)
 		return;
-	if (!c->threaded) {
+	if (c->inserter == NULL) {
 		ig_cooc_table_add_many(c->table, c->batch, c->batch_len);
 		c->batch_len = 0;
 		return;
 	}
-	pthread_mutex_lock(&c->mu);
-	while (c->inserter_busy)
-		pthread_cond_wait(&c->cv, &c->mu);
-	t = c->spare;
-	c->spare = c->batch;
-	c->handed = c->spare;
-	c->handed_len = c->batch_len;
-	c->batch = t;
+	h = &c->handed[c->nhanded++ & 1];
+	h->p = c->batch;
+	h->n = c->batch_len;
+	ig_pipe_push(c->inserter, h);
+	/* The batch before is in the table now: its buffer is the spare. */
+	c->batch = c->spare;
+	c->spare = NULL;
 	c->batch_len = 0;
-	c->inserter_busy = 1;
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
 }
 
 void ig_cooc_drain(ig_cooc_ctx *c)
@@ -113,16 +104,8 @@ void ig_cooc_drain(ig_cooc_ctx *c)
 	if (c->table == NULL)
 		return;
 	send_batch(c);
-	if (!c->threaded)
-		return;
-	pthread_mutex_lock(&c->mu);
-	c->inserter_stop = 1;
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	pthread_join(c->inserter, NULL);
-	pthread_mutex_destroy(&c->mu);
-	pthread_cond_destroy(&c->cv);
-	c->threaded = 0;
+	ig_pipe_end(c->inserter);
+	c->inserter = NULL;
 }
 
 static inline void batch_term(ig_cooc_ctx *c, uint64_t key, uint64_t w, uint64_t s)

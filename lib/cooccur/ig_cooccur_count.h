@@ -4,11 +4,11 @@
 #ifndef IG_COOCCUR_COUNT_H
 #define IG_COOCCUR_COUNT_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "cooccur/ig_cooccur.h"
+#include "core/ig_thread.h"
 #include "cooccur/ig_cooccur_table_priv.h"
 
 /* One entity of a user's distinct set. */
@@ -26,6 +26,12 @@ typedef struct ig_cooc_sets {
 	size_t n, cap, nnz, ent_cap;
 } ig_cooc_sets;
 
+/* A batch on its way to the inserter. */
+typedef struct ig_cooc_handed {
+	ig_cooc_pair *p;
+	size_t n;
+} ig_cooc_handed;
+
 typedef struct ig_cooc_ctx {
 	const ig_cooc_opts *o;
 	int bipartite;          /* item-author: rows are items, columns authors */
@@ -36,17 +42,14 @@ typedef struct ig_cooc_ctx {
 	uint32_t *author_of;    /* item-author: vocabulary number -> author or NONE */
 	size_t author_of_len;
 	ig_cooc_table *table;   /* the pairs engine; NULL while collecting sets */
-	/* Terms go to the table in batches; with -@ 2 or more one thread
+	/* Terms go to the table in batches; with -@ 2 or more a pool thread
 	 * inserts a batch while the next is made (the same order of
 	 * inserts, so the same table and runs). */
 	ig_cooc_pair *batch, *spare;
 	size_t batch_len, batch_cap;
-	int threaded, inserter_busy, inserter_stop;
-	pthread_t inserter;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	ig_cooc_pair *handed;   /* the batch the inserter works on */
-	size_t handed_len;
+	ig_pipe *inserter;      /* NULL: inserts on the caller's thread */
+	ig_cooc_handed handed[2];
+	unsigned nhanded;
 	ig_cooc_sets sets;      /* the rows engine and Swing */
 	int keep_sets;
 	int skip_sums;          /* Swing with --shard: a user outside the shard */
@@ -78,9 +81,14 @@ void ig_cooc_add_pair(ig_cooc_ctx *c, uint32_t a, uint32_t b, uint64_t w, uint64
  * complete. */
 void ig_cooc_drain(ig_cooc_ctx *c);
 
-/* The rows engine: every row's neighbours from the stored sets, with
- * THREADS threads (symmetric entities, --window all, no decay). */
-void ig_cooc_rows(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk, int threads);
+/* The rows engine: every row's neighbours from the stored sets, on the
+ * options' pool (symmetric entities, --window all, no decay). */
+void ig_cooc_rows(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk);
+
+/* The transpose of the sets: entity a's users are EUSER[EOFF[a] ..
+ * EOFF[a+1]), in user order, with their weights in EX unless EX is NULL.
+ * EOFF has NENT + 1 entries, EUSER and EX the sets' nnz. */
+void ig_cooc_sets_transpose(const ig_cooc_sets *s, uint32_t nent, uint64_t *eoff, uint32_t *euser, float *ex);
 
 /* Swing terms (user pairs) from the stored sets into the table. */
 void ig_cooc_swing(ig_cooc_ctx *c);

@@ -131,7 +131,7 @@ static uint64_t score_topk(ig_cooc_ctx *c, const ig_cooc_opts *o, uint32_t nrows
 	sc->z = ig_cooc_total(&c->row, nrows);
 	ig_cooc_topk_init(topk, o->top_k, nrows);
 	if (c->table == NULL) {
-		ig_cooc_rows(c, sc, topk, o->threads);
+		ig_cooc_rows(c, sc, topk);
 		pairs = c->terms;
 	} else {
 		pairs = ig_cooc_score_table(c, sc, topk);

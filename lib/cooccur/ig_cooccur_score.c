@@ -25,7 +25,6 @@ void ig_cooc_opts_default(ig_cooc_opts *o)
 	o->shrink = -1;
 	o->swing_alpha = 1;
 	o->engine = IG_COOC_ENGINE_AUTO;
-	o->threads = 1;
 	o->memory = (uint64_t)1 << 30;
 }
 

@@ -30,8 +30,8 @@ static uint64_t after(const uint32_t *list, uint64_t lo, uint64_t hi, uint32_t u
 void ig_cooc_swing(ig_cooc_ctx *c)
 {
 	const ig_cooc_sets *s = &c->sets;
-	uint32_t nent = ig_intern_count(c->vocab), a;
-	uint64_t *eoff = ig_calloc((size_t)nent + 1, sizeof *eoff), *fill, k;
+	uint32_t nent = ig_intern_count(c->vocab);
+	uint64_t *eoff = ig_reallocarray(NULL, (size_t)nent + 1, sizeof *eoff), k;
 	uint32_t *euser = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *euser);
 	uint32_t *cnt = ig_calloc(s->n ? s->n : 1, sizeof *cnt);
 	uint64_t *start = ig_reallocarray(NULL, s->n ? s->n : 1, sizeof *start);
@@ -41,16 +41,7 @@ void ig_cooc_swing(ig_cooc_ctx *c)
 	size_t u;
 
 	ig_cooc_ctx_start_table(c);
-	for (k = 0; k < s->nnz; k++)
-		eoff[s->ent[k].id + 1]++;
-	for (a = 0; a < nent; a++)
-		eoff[a + 1] += eoff[a];
-	fill = ig_reallocarray(NULL, (size_t)nent + 1, sizeof *fill);
-	memcpy(fill, eoff, ((size_t)nent + 1) * sizeof *fill);
-	for (u = 0; u < s->n; u++)
-		for (k = s->off[u]; k < s->off[u + 1]; k++)
-			euser[fill[s->ent[k].id]++] = (uint32_t)u;
-	free(fill);
+	ig_cooc_sets_transpose(s, nent, eoff, euser, NULL);
 	for (u = 0; u < s->n; u++) {
 		uint32_t nt = 0, t;
 		uint64_t pos = 0;

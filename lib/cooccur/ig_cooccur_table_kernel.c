@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/ig_err.h"
+#include "core/ig_heap.h"
 
 #define EMPTY UINT64_MAX
 #define MAX_FANIN 64
@@ -257,8 +258,9 @@ static int cursor_fill(const ig_cooc_table *t, cursor *c)
 	return c->len > 0;
 }
 
-static int heap_less(const ig_cooc_table *t, size_t a, size_t b)
+static int heap_less(const void *ctx, size_t a, size_t b)
 {
+	const ig_cooc_table *t = ctx;
 	uint64_t ka = t->cur[a].buf[t->cur[a].pos].key, kb = t->cur[b].buf[t->cur[b].pos].key;
 
 	return ka < kb || (ka == kb && a < b);
@@ -266,19 +268,7 @@ static int heap_less(const ig_cooc_table *t, size_t a, size_t b)
 
 static void heap_down(ig_cooc_table *t, size_t i)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i, x;
-		if (l < t->heap_len && heap_less(t, t->heap[l], t->heap[m]))
-			m = l;
-		if (r < t->heap_len && heap_less(t, t->heap[r], t->heap[m]))
-			m = r;
-		if (m == i)
-			return;
-		x = t->heap[i];
-		t->heap[i] = t->heap[m];
-		t->heap[m] = x;
-		i = m;
-	}
+	ig_heap_down(t->heap, t->heap_len, i, heap_less, t);
 }
 
 static void merge_start(ig_cooc_table *t, FILE **fps, size_t nfps, const ig_cooc_pair *mem, size_t nmem)
@@ -300,8 +290,7 @@ static void merge_start(ig_cooc_table *t, FILE **fps, size_t nfps, const ig_cooc
 	for (i = 0; i < t->ncur; i++)
 		if (cursor_fill(t, &t->cur[i]))
 			t->heap[t->heap_len++] = i;
-	for (i = t->heap_len; i-- > 0;)
-		heap_down(t, i);
+	ig_heap_make(t->heap, t->heap_len, heap_less, t);
 }
 
 static void merge_end(ig_cooc_table *t)

@@ -151,3 +151,26 @@ const char *ig_format_u64(uint64_t v, char buf[IG_U64_BUF], size_t *len)
 	*len = (size_t)(IG_U64_BUF - i);
 	return buf + i;
 }
+
+const char *ig_format_i64(int64_t v, char buf[IG_U64_BUF], size_t *len)
+{
+	const char *digits;
+
+	if (v >= 0)
+		return ig_format_u64((uint64_t)v, buf, len);
+	/* The digits of -v end at the buffer's end: the sign goes before them. */
+	digits = ig_format_u64((uint64_t)0 - (uint64_t)v, buf, len);
+	buf[digits - buf - 1] = '-';
+	(*len)++;
+	return digits - 1;
+}
+
+size_t ig_put_u64(char *dst, uint64_t v)
+{
+	char tmp[IG_U64_BUF];
+	size_t n;
+	const char *digits = ig_format_u64(v, tmp, &n);
+
+	memcpy(dst, digits, n);
+	return n;
+}

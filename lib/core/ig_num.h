@@ -24,5 +24,9 @@ int ig_parse_shard(const char *s, uint32_t *index, uint32_t *count);
  * where printf costs too much. */
 #define IG_U64_BUF 24
 const char *ig_format_u64(uint64_t v, char buf[IG_U64_BUF], size_t *len);
+/* The same for a signed V: a '-' before the digits when negative. */
+const char *ig_format_i64(int64_t v, char buf[IG_U64_BUF], size_t *len);
+/* The same digits written at DST (room for 20); returns their count. */
+size_t ig_put_u64(char *dst, uint64_t v);
 
 #endif

@@ -353,12 +353,6 @@ void ig_eval_cmp_free(ig_eval_cmp *c)
 	memset(c, 0, sizeof *c);
 }
 
-static void put_num(ig_writer *w, double v)
-{
-	if (!isnan(v))
-		ig_writer_put_double(w, v, 6);
-}
-
 void ig_eval_cmp_write_tsv(const ig_eval_cmp *c, double alpha, ig_writer *w)
 {
 	int i;
@@ -372,17 +366,17 @@ void ig_eval_cmp_write_tsv(const ig_eval_cmp *c, double alpha, ig_writer *w)
 		if (r->k > 0)
 			ig_writer_put_i64(w, r->k);
 		ig_writer_putc(w, '\t');
-		put_num(w, r->mean_a);
+		ig_eval_put_num(w, r->mean_a);
 		ig_writer_putc(w, '\t');
-		put_num(w, r->mean_b);
+		ig_eval_put_num(w, r->mean_b);
 		ig_writer_putc(w, '\t');
-		put_num(w, r->diff);
+		ig_eval_put_num(w, r->diff);
 		ig_writer_putc(w, '\t');
-		put_num(w, r->ci_low);
+		ig_eval_put_num(w, r->ci_low);
 		ig_writer_putc(w, '\t');
-		put_num(w, r->ci_high);
+		ig_eval_put_num(w, r->ci_high);
 		ig_writer_putc(w, '\t');
-		put_num(w, r->p_value);
+		ig_eval_put_num(w, r->p_value);
 		ig_writer_putc(w, '\t');
 		ig_writer_puts(w, !isnan(r->p_value) && r->p_value < alpha ? "yes" : "no");
 		ig_writer_putc(w, '\t');

@@ -160,7 +160,7 @@ void ig_eval_table_free(ig_eval_table *t)
 	memset(t, 0, sizeof *t);
 }
 
-static void put_num(ig_writer *w, double v)
+void ig_eval_put_num(ig_writer *w, double v)
 {
 	if (!isnan(v))
 		ig_writer_put_double(w, v, 6);
@@ -182,11 +182,11 @@ void ig_eval_table_write_tsv(const ig_eval_table *t, ig_writer *w)
 		if (r->is_count)
 			ig_writer_put_u64(w, (uint64_t)r->value);
 		else
-			put_num(w, r->value);
+			ig_eval_put_num(w, r->value);
 		ig_writer_putc(w, '\t');
-		put_num(w, r->ci_low);
+		ig_eval_put_num(w, r->ci_low);
 		ig_writer_putc(w, '\t');
-		put_num(w, r->ci_high);
+		ig_eval_put_num(w, r->ci_high);
 		ig_writer_putc(w, '\t');
 		if (!r->is_count)
 			ig_writer_put_u64(w, r->users);

@@ -72,6 +72,8 @@ void ig_eval_table_free(ig_eval_table *t);
 /* The table as a metrics stream (header, the upstream provenance and
  * this run's, rows). */
 void ig_eval_table_write_tsv(const ig_eval_table *t, ig_writer *w);
+/* A figure of a table: 6 significant digits; NaN (no value) is empty. */
+void ig_eval_put_num(ig_writer *w, double v);
 /* The table as aligned text for a person. */
 void ig_eval_table_write_text(const ig_eval_table *t, ig_writer *w);
 

@@ -178,21 +178,6 @@ static void rec_putc(ig_ingest *g, char c)
 	rec_put(g, &c, 1);
 }
 
-/* Decimal digits of a non-negative V into BUF (at least 21 bytes). */
-static size_t format_u64(uint64_t v, char *buf)
-{
-	char tmp[24];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	return n;
-}
-
 static void parse_colmap(ig_ingest *g, const char *spec)
 {
 	colmap *m = &g->map;
@@ -519,7 +504,7 @@ static void reject(ig_ingest *g, int field, const char *role, const char *what, 
 		char num[24];
 		ig_writer_puts(g->rej, g->fname);
 		ig_writer_putc(g->rej, ':');
-		ig_writer_write(g->rej, num, format_u64((uint64_t)line, num));
+		ig_writer_write(g->rej, num, ig_put_u64(num, (uint64_t)line));
 		ig_writer_putc(g->rej, '\t');
 		ig_writer_puts(g->rej, g->msg);
 		ig_writer_putc(g->rej, '\t');
@@ -882,7 +867,7 @@ static void item_record(ig_ingest *g)
 	rec_putc(g, '\t');
 	if (created >= 0) {
 		char num[24];
-		rec_put(g, num, format_u64((uint64_t)created, num));
+		rec_put(g, num, ig_put_u64(num, (uint64_t)created));
 	}
 	rec_putc(g, '\t');
 	if (have(g, IT_TOPICS)) {
@@ -1055,7 +1040,7 @@ static void write_sorted(ig_ingest *g)
 			/* ts user item event value */
 			size_t ilen = strlen((const char *)p);
 			int type = p[ilen + 1];
-			o += format_u64(get_be32(rest), o);
+			o += ig_put_u64(o, get_be32(rest));
 			*o++ = '\t';
 			memcpy(o, user, ulen);
 			o += ulen;
@@ -1077,7 +1062,7 @@ static void write_sorted(ig_ingest *g)
 			memcpy(o, p, plen);
 			o += plen;
 			*o++ = '\t';
-			o += format_u64(get_be32(rest), o);
+			o += ig_put_u64(o, get_be32(rest));
 		}
 		*o++ = '\n';
 		g->rec_len = (size_t)(o - g->rec);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/ig_err.h"
+#include "core/ig_heap.h"
 
 #define LEN_BITS 24
 #define LEN_MASK ((UINT64_C(1) << LEN_BITS) - 1)
@@ -409,8 +410,9 @@ static int run_advance(const ig_extsort *s, run *r)
 	return 1;
 }
 
-static int heap_less(const ig_extsort *s, size_t a, size_t b)
+static int heap_less(const void *ctx, size_t a, size_t b)
 {
+	const ig_extsort *s = ctx;
 	const run *x = &s->merge[a], *y = &s->merge[b];
 	int c = rec_cmp(x->k0, x->k1, x->rec, x->len, y->k0, y->k1, y->rec, y->len);
 
@@ -419,19 +421,7 @@ static int heap_less(const ig_extsort *s, size_t a, size_t b)
 
 static void heap_down(ig_extsort *s, size_t i)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i, t;
-		if (l < s->heap_len && heap_less(s, s->heap[l], s->heap[m]))
-			m = l;
-		if (r < s->heap_len && heap_less(s, s->heap[r], s->heap[m]))
-			m = r;
-		if (m == i)
-			return;
-		t = s->heap[i];
-		s->heap[i] = s->heap[m];
-		s->heap[m] = t;
-		i = m;
-	}
+	ig_heap_down(s->heap, s->heap_len, i, heap_less, s);
 }
 
 static void merge_start(ig_extsort *s, const int *fds, size_t n)
@@ -449,8 +439,7 @@ static void merge_start(ig_extsort *s, const int *fds, size_t n)
 		if (run_advance(s, &s->merge[i]))
 			s->heap[s->heap_len++] = i;
 	}
-	for (i = s->heap_len; i-- > 0;)
-		heap_down(s, i);
+	ig_heap_make(s->heap, s->heap_len, heap_less, s);
 	s->pending = SIZE_MAX;
 }
 

@@ -66,6 +66,17 @@ static void check_name(const char *name, size_t len)
 		       "without spaces, tabs or newlines", esc_name(name, len));
 }
 
+/* Lengths are made as rows come, so that queries only read. */
+static double length(const float *r, uint32_t dim)
+{
+	double s = 0;
+	uint32_t j;
+
+	for (j = 0; j < dim; j++)
+		s += (double)r[j] * (double)r[j];
+	return sqrt(s);
+}
+
 uint32_t ig_vectors_add(ig_vectors *v, const char *name, size_t len, const float *vec)
 {
 	uint32_t id;
@@ -83,12 +94,12 @@ uint32_t ig_vectors_add(ig_vectors *v, const char *name, size_t len, const float
 		else
 			v->cap = v->cap > UINT32_MAX / 2 ? UINT32_MAX : v->cap * 2;
 		v->data = ig_reallocarray(v->data, (size_t)v->cap * v->dim, sizeof *v->data);
+		v->norms = ig_reallocarray(v->norms, v->cap, sizeof *v->norms);
 	}
 	id = ig_intern_add(v->names, name, len);
 	memcpy(v->data + (size_t)id * v->dim, vec, (size_t)v->dim * sizeof *vec);
+	v->norms[id] = length(vec, v->dim);
 	v->n++;
-	free(v->norms);
-	v->norms = NULL;
 	return id;
 }
 
@@ -508,24 +519,13 @@ float ig_vectors_cosine(const float *a, const float *b, uint32_t dim)
 	return (float)(ab / sqrt(aa * bb));
 }
 
-size_t ig_vectors_nearest(ig_vectors *v, const float *q, size_t k, uint32_t exclude, uint32_t *ids,
+size_t ig_vectors_nearest(const ig_vectors *v, const float *q, size_t k, uint32_t exclude, uint32_t *ids,
 			  float *scores)
 {
 	size_t have = 0, p;
 	uint32_t i, j;
 	double qq = 0;
 
-	if (v->norms == NULL) {
-		v->norms = ig_reallocarray(NULL, v->n ? v->n : 1, sizeof *v->norms);
-		for (i = 0; i < v->n; i++) {
-			const float *r = ig_vectors_row(v, i);
-			double s = 0;
-
-			for (j = 0; j < v->dim; j++)
-				s += (double)r[j] * (double)r[j];
-			v->norms[i] = sqrt(s);
-		}
-	}
 	for (j = 0; j < v->dim; j++)
 		qq += (double)q[j] * (double)q[j];
 	if (qq == 0 || k == 0)

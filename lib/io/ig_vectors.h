@@ -26,7 +26,7 @@ typedef struct ig_vectors {
 	float *data;         /* n x dim, row i belongs to name number i */
 	ig_intern *names;    /* name -> row */
 	int format;          /* enum ig_vectors_format it was read from */
-	double *norms;       /* Euclidean lengths, made by the first query */
+	double *norms;       /* Euclidean lengths, made by ig_vectors_add */
 	uint32_t cap;
 } ig_vectors;
 
@@ -50,8 +50,9 @@ uint32_t ig_vectors_find(const ig_vectors *v, const char *name, size_t len);
 
 /* The K rows most similar to Q by cosine, best first (ties: lower row),
  * leaving out row EXCLUDE (IG_INTERN_NONE: none). Returns how many were
- * stored in IDS and SCORES (at most K and n). */
-size_t ig_vectors_nearest(ig_vectors *v, const float *q, size_t k, uint32_t exclude, uint32_t *ids,
+ * stored in IDS and SCORES (at most K and n). Only reads V: threads may
+ * query one set at once. */
+size_t ig_vectors_nearest(const ig_vectors *v, const float *q, size_t k, uint32_t exclude, uint32_t *ids,
 			  float *scores);
 /* Cosine similarity of two vectors of DIM. */
 float ig_vectors_cosine(const float *a, const float *b, uint32_t dim);

@@ -367,12 +367,11 @@ void ig_writer_put_u64(ig_writer *w, uint64_t v)
 
 void ig_writer_put_i64(ig_writer *w, int64_t v)
 {
-	if (v < 0) {
-		ig_writer_putc(w, '-');
-		ig_writer_put_u64(w, (uint64_t)0 - (uint64_t)v);
-	} else {
-		ig_writer_put_u64(w, (uint64_t)v);
-	}
+	char tmp[IG_U64_BUF];
+	size_t n;
+	const char *digits = ig_format_i64(v, tmp, &n);
+
+	ig_writer_write(w, digits, n);
 }
 
 void ig_writer_put_double(ig_writer *w, double v, int digits)

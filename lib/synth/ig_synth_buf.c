@@ -54,12 +54,11 @@ void ig_synth_buf_u64(ig_synth_buf *b, uint64_t v)
 
 void ig_synth_buf_i64(ig_synth_buf *b, int64_t v)
 {
-	if (v < 0) {
-		ig_synth_buf_putc(b, '-');
-		ig_synth_buf_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else {
-		ig_synth_buf_u64(b, (uint64_t)v);
-	}
+	char tmp[IG_U64_BUF];
+	size_t n;
+	const char *digits = ig_format_i64(v, tmp, &n);
+
+	ig_synth_buf_put(b, digits, n);
 }
 
 void ig_synth_buf_id(ig_synth_buf *b, char prefix, uint64_t v, int width)

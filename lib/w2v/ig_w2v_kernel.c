@@ -1,10 +1,10 @@
-/* The hot loop, compiled with -O3 -march=native -funroll-loops (see the
- * Makefile) and once more for AVX2 with FMA: the native copy runs where
- * the CPU has what it was built for, the AVX2 copy elsewhere (valgrind
- * knows no AVX-512, for one). ig_w2v_step.c chooses. The arithmetic is
- * written on GCC vector types as wide as the copy's registers (rows are
- * padded to 16 floats, a multiple of every width). -std=c11 turns off
- * a*b+c contraction, which this file turns back on for FMA. */
+/* The hot loop, compiled for the baseline of the architecture (the
+ * portable copy: 4-float vectors, SSE2 on x86-64, NEON on aarch64) and, on
+ * x86-64, once more for AVX2 with FMA and once for AVX-512: ig_w2v_step.c
+ * picks one at run time (lib/core/ig_cpu.h). The arithmetic is written on
+ * GCC vector types as wide as the copy's registers (rows are padded to 16
+ * floats, a multiple of every width). -std=c11 turns off a*b+c
+ * contraction, which this file turns back on for FMA. */
 #pragma GCC optimize("fp-contract=fast")
 
 #include "w2v/ig_w2v_kernel.h"
@@ -23,31 +23,17 @@ typedef int32_t v4i __attribute__((vector_size(16)));
 
 #define MAX_OUT 64 /* the target and at most 63 negatives */
 
-#ifdef __AVX512F__
-const int ig_w2v_kernel_native_avx512 = 1;
-#else
-const int ig_w2v_kernel_native_avx512 = 0;
-#endif
-
-/* The machine's own copy: vectors as wide as its registers. */
-#if defined(__AVX512F__)
-#define VW 16
-typedef v16 vf;
-typedef v16i vfi;
-#elif defined(__AVX__)
-#define VW 8
-typedef v8 vf;
-typedef v8i vfi;
-#else
 #define VW 4
-typedef v4 vf;
-typedef v4i vfi;
-#endif
-#define KFN(name) name##_native
+#define vf v4
+#define vfi v4i
+#define KFN(name) name##_portable
 #include "w2v/ig_w2v_kernel_priv.h"
 #undef KFN
+#undef vf
+#undef vfi
 #undef VW
 
+#if IG_W2V_KERNEL_X86
 #pragma GCC push_options
 #pragma GCC target("arch=haswell")
 #define VW 8
@@ -60,3 +46,17 @@ typedef v4i vfi;
 #undef vfi
 #undef VW
 #pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("arch=skylake-avx512")
+#define VW 16
+#define vf v16
+#define vfi v16i
+#define KFN(name) name##_avx512
+#include "w2v/ig_w2v_kernel_priv.h"
+#undef KFN
+#undef vf
+#undef vfi
+#undef VW
+#pragma GCC pop_options
+#endif

@@ -70,8 +70,8 @@ typedef struct ig_w2v_worker {
 void ig_w2v_worker_init(ig_w2v_worker *wk, const ig_w2v_model *m);
 void ig_w2v_worker_free(ig_w2v_worker *wk);
 
-/* The sigmoid and log-sigmoid tables (built once, thread-safe after
- * ig_w2v_tables_init). */
+/* Builds the sigmoid and log-sigmoid tables and picks the kernel copy,
+ * once (thread-safe; the other calls do it when needed). */
 void ig_w2v_tables_init(void);
 /* sigma(x) as the training loop sees it: 0 or 1 beyond the table. */
 float ig_w2v_sigmoid(float x);
@@ -97,13 +97,21 @@ static inline uint64_t ig_w2v_rng_next(uint64_t *s)
 }
 
 /* The copies of the kernel (ig_w2v_kernel.c), for ig_w2v_step.c to choose
- * from: one built for this machine, one for AVX2 with FMA. */
-extern const int ig_w2v_kernel_native_avx512;
-void ig_w2v_kernel_native(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
-			  const uint32_t *sent, const float *w, size_t n, float alpha);
+ * from: portable C everywhere; AVX2 with FMA, and AVX-512, on x86-64. */
+#if defined(__x86_64__) || defined(__i386__)
+#define IG_W2V_KERNEL_X86 1
+#else
+#define IG_W2V_KERNEL_X86 0
+#endif
+void ig_w2v_kernel_portable(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
+			    const uint32_t *sent, const float *w, size_t n, float alpha);
+#if IG_W2V_KERNEL_X86
 void ig_w2v_kernel_avx2(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
 			const uint32_t *sent, const float *w, size_t n, float alpha);
-/* Which copy ig_w2v_train_sentence runs: "native" or "avx2". */
+void ig_w2v_kernel_avx512(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
+			  const uint32_t *sent, const float *w, size_t n, float alpha);
+#endif
+/* Which copy ig_w2v_train_sentence runs: "portable", "avx2" or "avx512". */
 const char *ig_w2v_kernel_name(void);
 
 /* The tables behind ig_w2v_sigmoid, for the kernel. */

@@ -3,41 +3,36 @@
 #include "w2v/ig_w2v_kernel.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ig_cpu.h"
 #include "core/ig_err.h"
 
 float ig_w2v_sigmoid_table[IG_W2V_SIGMOID_SIZE + 1];
 float ig_w2v_log_sigmoid_table[IG_W2V_SIGMOID_SIZE + 1];
-static int tables_ready;
 
 typedef void (*kernel_fn)(const ig_w2v_model *, const ig_w2v_kparams *, ig_w2v_worker *,
 			  const uint32_t *, const float *, size_t, float);
 static kernel_fn kernel;
-static const char *kernel_name;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void choose_kernel(void)
 {
-	__builtin_cpu_init();
-	if (ig_w2v_kernel_native_avx512 && __builtin_cpu_supports("avx512f")) {
-		kernel = ig_w2v_kernel_native;
-		kernel_name = "native";
-	} else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+	kernel = ig_w2v_kernel_portable;
+#if IG_W2V_KERNEL_X86
+	if (ig_isa() == IG_ISA_AVX512)
+		kernel = ig_w2v_kernel_avx512;
+	else if (ig_isa() == IG_ISA_AVX2)
 		kernel = ig_w2v_kernel_avx2;
-		kernel_name = "avx2";
-	} else {
-		kernel = ig_w2v_kernel_native;
-		kernel_name = "native";
-	}
+#endif
 }
 
-void ig_w2v_tables_init(void)
+static void init_once(void)
 {
 	int i;
 
-	if (tables_ready)
-		return;
 	for (i = 0; i <= IG_W2V_SIGMOID_SIZE; i++) {
 		double x = ((double)i / IG_W2V_SIGMOID_SIZE * 2 - 1) * IG_W2V_MAX_EXP;
 		double e = exp(x);
@@ -46,13 +41,17 @@ void ig_w2v_tables_init(void)
 		ig_w2v_log_sigmoid_table[i] = (float)(x - log1p(e)); /* log(e / (1 + e)) */
 	}
 	choose_kernel();
-	tables_ready = 1;
+}
+
+void ig_w2v_tables_init(void)
+{
+	pthread_once(&once, init_once);
 }
 
 const char *ig_w2v_kernel_name(void)
 {
 	ig_w2v_tables_init();
-	return kernel_name;
+	return ig_isa_name(IG_W2V_KERNEL_X86 ? ig_isa() : IG_ISA_PORTABLE);
 }
 
 static int table_index(float x)
@@ -106,7 +105,6 @@ uint32_t ig_w2v_alias_draw(const ig_w2v_alias *a, uint64_t r)
 void ig_w2v_train_sentence(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
 			   const uint32_t *sent, const float *w, size_t n, float alpha)
 {
-	if (kernel == NULL)
-		ig_w2v_tables_init();
+	ig_w2v_tables_init();
 	kernel(m, p, wk, sent, w, n, alpha);
 }

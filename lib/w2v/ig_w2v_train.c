@@ -1,7 +1,6 @@
 #include "w2v/ig_w2v_train.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,6 @@ void ig_w2v_opts_default(ig_w2v_opts *o)
 	o->alpha = 0.025;
 	o->min_alpha = 0.025 * 1e-4;
 	o->noise_power = 0.75;
-	o->threads = 1;
 	o->seed = 1;
 }
 
@@ -94,6 +92,11 @@ void ig_w2v_model_free(ig_w2v_model *m)
 	memset(m, 0, sizeof *m);
 }
 
+typedef struct worker_arg {
+	ig_w2v_worker wk;
+	double last_report;
+} worker_arg;
+
 typedef struct shared {
 	ig_w2v_model *m;
 	const ig_w2v_corpus *c;
@@ -102,18 +105,11 @@ typedef struct shared {
 	size_t *block;            /* block b: sentences block[b] .. block[b+1) */
 	size_t nblocks;
 	int epoch;
-	atomic_size_t next_block;
 	atomic_uint_fast64_t done;  /* words finished in this epoch, all threads */
 	uint64_t total;             /* words in all epochs */
 	double start;
+	worker_arg *wa;             /* per thread */
 } shared;
-
-typedef struct worker_arg {
-	shared *sh;
-	ig_w2v_worker wk;
-	int index;
-	pthread_t tid;
-} worker_arg;
 
 static double rate(const shared *sh, uint64_t words)
 {
@@ -122,44 +118,36 @@ static double rate(const shared *sh, uint64_t words)
 	return a > sh->o->min_alpha ? a : sh->o->min_alpha;
 }
 
-static void *run_epoch(void *p)
+/* Parallel-for body: block B of this epoch on thread TID. */
+static void train_block(void *arg, size_t b, int tid)
 {
-	worker_arg *wa = p;
-	shared *sh = wa->sh;
+	shared *sh = arg;
+	worker_arg *wa = &sh->wa[tid];
 	const ig_w2v_corpus *c = sh->c;
-	uint64_t epoch_base = (uint64_t)sh->epoch * c->ntok;
-	double last_report = ig_now();
+	uint64_t epoch_base = (uint64_t)sh->epoch * c->ntok, before, local = 0;
+	size_t s;
 
-	for (;;) {
-		size_t b = atomic_fetch_add_explicit(&sh->next_block, 1, memory_order_relaxed), s;
-		uint64_t before, local = 0;
+	/* Each block has its own random stream, so the draws do not depend
+	 * on which thread takes it. */
+	wa->wk.rng = sh->o->seed * 0x9e3779b97f4a7c15ULL ^ ((uint64_t)sh->epoch << 40) ^ b;
+	(void)ig_w2v_rng_next(&wa->wk.rng);
+	before = atomic_load_explicit(&sh->done, memory_order_relaxed);
+	for (s = sh->block[b]; s < sh->block[b + 1]; s++) {
+		size_t from = c->start[s], n = c->start[s + 1] - from;
+		float alpha = (float)rate(sh, epoch_base + before + local);
 
-		if (b >= sh->nblocks)
-			break;
-		/* Each block has its own random stream, so the draws do not
-		 * depend on which thread takes it. */
-		wa->wk.rng = sh->o->seed * 0x9e3779b97f4a7c15ULL ^ ((uint64_t)sh->epoch << 40) ^ b;
-		(void)ig_w2v_rng_next(&wa->wk.rng);
-		before = atomic_load_explicit(&sh->done, memory_order_relaxed);
-		for (s = sh->block[b]; s < sh->block[b + 1]; s++) {
-			size_t from = c->start[s], n = c->start[s + 1] - from;
-			float alpha = (float)rate(sh, epoch_base + before + local);
-
-			ig_w2v_train_sentence(sh->m, &sh->kp, &wa->wk, c->tok + from,
-					      c->weight != NULL ? c->weight + from : NULL, n, alpha);
-			local += n;
-		}
-		atomic_fetch_add_explicit(&sh->done, local, memory_order_relaxed);
-		if (wa->index == 0 && sh->o->progress != NULL && ig_now() - last_report >= 1) {
-			uint64_t d = epoch_base + atomic_load_explicit(&sh->done, memory_order_relaxed);
-			double now = ig_now();
-
-			last_report = now;
-			sh->o->progress(sh->o->ctx, (double)d / (double)sh->total,
-					(double)d / (now - sh->start), rate(sh, d));
-		}
+		ig_w2v_train_sentence(sh->m, &sh->kp, &wa->wk, c->tok + from,
+				      c->weight != NULL ? c->weight + from : NULL, n, alpha);
+		local += n;
 	}
-	return NULL;
+	atomic_fetch_add_explicit(&sh->done, local, memory_order_relaxed);
+	if (tid == 0 && sh->o->progress != NULL && ig_now() - wa->last_report >= 1) {
+		uint64_t d = epoch_base + atomic_load_explicit(&sh->done, memory_order_relaxed);
+		double now = ig_now();
+
+		wa->last_report = now;
+		sh->o->progress(sh->o->ctx, (double)d / (double)sh->total, (double)d / (now - sh->start), rate(sh, d));
+	}
 }
 
 static void make_blocks(shared *sh)
@@ -196,7 +184,7 @@ void ig_w2v_train(ig_w2v_model *m, const ig_w2v_corpus *c, const ig_w2v_vocab *v
 	ig_w2v_alias noise;
 	uint32_t *keep = NULL;
 	worker_arg *wa;
-	int t, e, diverged = 0;
+	int threads = o->pool != NULL ? ig_pool_threads(o->pool) : 1, t, e, diverged = 0;
 	ig_w2v_epoch ep;
 
 	ig_w2v_tables_init();
@@ -217,33 +205,33 @@ void ig_w2v_train(ig_w2v_model *m, const ig_w2v_corpus *c, const ig_w2v_vocab *v
 	sh.kp.keep = keep;
 	sh.kp.noise = &noise;
 	make_blocks(&sh);
-	wa = ig_calloc((size_t)o->threads, sizeof *wa);
-	for (t = 0; t < o->threads; t++) {
-		wa[t].sh = &sh;
-		wa[t].index = t;
+	wa = ig_calloc((size_t)threads, sizeof *wa);
+	for (t = 0; t < threads; t++)
 		ig_w2v_worker_init(&wa[t].wk, m);
-	}
+	sh.wa = wa;
 	sh.start = ig_now();
+	for (t = 0; t < threads; t++)
+		wa[t].last_report = sh.start;
 	for (e = 0; e < o->epochs; e++) {
 		double t0 = ig_now();
 
 		sh.epoch = e;
-		atomic_store(&sh.next_block, 0);
 		atomic_store(&sh.done, 0);
-		for (t = 0; t < o->threads; t++) {
+		for (t = 0; t < threads; t++) {
 			wa[t].wk.loss = 0;
 			wa[t].wk.examples = 0;
 			wa[t].wk.words = 0;
 		}
-		for (t = 1; t < o->threads; t++)
-			if (pthread_create(&wa[t].tid, NULL, run_epoch, &wa[t]) != 0)
-				ig_die("cannot start a thread");
-		run_epoch(&wa[0]);
-		for (t = 1; t < o->threads; t++)
-			pthread_join(wa[t].tid, NULL);
+		if (o->pool != NULL) {
+			ig_pool_for(o->pool, sh.nblocks, train_block, &sh);
+		} else {
+			size_t b;
+			for (b = 0; b < sh.nblocks; b++)
+				train_block(&sh, b, 0);
+		}
 		memset(&ep, 0, sizeof ep);
 		ep.epoch = e + 1;
-		for (t = 0; t < o->threads; t++) {
+		for (t = 0; t < threads; t++) {
 			ep.loss += wa[t].wk.loss;
 			ep.examples += wa[t].wk.examples;
 			ep.words += wa[t].wk.words;
@@ -258,7 +246,7 @@ void ig_w2v_train(ig_w2v_model *m, const ig_w2v_corpus *c, const ig_w2v_vocab *v
 		if (o->epoch_done != NULL)
 			o->epoch_done(o->ctx, &ep);
 	}
-	for (t = 0; t < o->threads; t++)
+	for (t = 0; t < threads; t++)
 		ig_w2v_worker_free(&wa[t].wk);
 	free(wa);
 	free(sh.block);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ig_thread.h"
 #include "w2v/ig_w2v_corpus.h"
 #include "w2v/ig_w2v_kernel.h"
 #include "w2v/ig_w2v_vocab.h"
@@ -30,9 +31,9 @@ typedef struct ig_w2v_opts {
 	double alpha;         /* starting learning rate */
 	double min_alpha;     /* the rate never decays below this */
 	double noise_power;   /* of the noise distribution, 0.75 */
-	int threads;
+	ig_pool *pool;        /* the threads to train on; NULL: the caller's only */
 	uint64_t seed;
-	/* Called from the first thread about once a second, and after each
+	/* Called from thread 0 about once a second, and after each
 	 * epoch (both may be NULL). */
 	void (*progress)(void *ctx, double fraction, double words_per_s, double alpha);
 	void (*epoch_done)(void *ctx, const ig_w2v_epoch *e);

@@ -188,10 +188,38 @@ static void test_event_types_and_weights(void **state)
 	assert_int_equal(ig_event_weights_parse("like=-1", w, err, sizeof err), -1);
 }
 
+static void check_i64(int64_t v, const char *want)
+{
+	char buf[IG_U64_BUF];
+	size_t n;
+	const char *d = ig_format_i64(v, buf, &n);
+
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(d, want, n);
+}
+
+static void test_format(void **state)
+{
+	char out[32];
+
+	(void)state;
+	check_i64(0, "0");
+	check_i64(-7, "-7");
+	check_i64(1234567890123LL, "1234567890123");
+	check_i64(INT64_MAX, "9223372036854775807");
+	check_i64(INT64_MIN, "-9223372036854775808");
+	memset(out, 'x', sizeof out);
+	assert_int_equal(ig_put_u64(out, UINT64_MAX), 20);
+	assert_memory_equal(out, "18446744073709551615x", 21);
+	assert_int_equal(ig_put_u64(out, 0), 1);
+	assert_true(out[0] == '0' && out[1] == '8');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_i64),
+		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_u64_and_int),
 		cmocka_unit_test(test_double),
 		cmocka_unit_test(test_size_and_shard),

@@ -387,9 +387,10 @@ static void train_planted(ig_w2v_model *m, ig_w2v_vocab *v, ig_w2v_corpus *c, in
 	o.window = 4;
 	o.whole = whole;
 	o.sample = 0;
-	o.threads = threads;
+	o.pool = ig_pool_new(threads);
 	ig_w2v_model_init(m, v->n, o.dim, 1);
 	ig_w2v_train(m, c, v, &o, NULL);
+	ig_pool_free(o.pool);
 }
 
 static int topic_of(const ig_w2v_vocab *v, uint32_t i)
