@@ -13,8 +13,10 @@
 # the wall clock mostly measures the neighbours. Ratios are to hnswlib in
 # the same run. hnswlib and faiss: apt-get install python3-hnswlib
 # python3-faiss; they run under /usr/bin/python3.
-# Usage: bench/ann.sh [a|b|ab]   (N=200000 vectors for (a), NQ=5000 queries,
-#   USERS=30000 ITEMS=200000 for (b), THREADS="1 2", M=16, EFC=200;
+# Usage: bench/ann.sh [a|b|ab]   (N=200000 vectors for (a), NQ=2000 queries,
+#   USERS=30000 ITEMS=200000 for (b) or ITEM_VECTORS=FILE (word2vec binary)
+#   made before, THREADS="1 2", M=16, EFC=200, EFS=the ef swept,
+#   LIBS="hnswlib faiss" the libraries besides ig-retrieve;
 #   KEEP=DIR keeps the files; BIN=DIR picks the binaries)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,13 +24,14 @@ BIN=${BIN:-$ROOT/bin}
 [ "$BIN" != "$ROOT/bin" ] || make -s -C "$ROOT" "$BIN/ig-retrieve" "$BIN/ig-synth" "$BIN/ig-train-w2v"
 WHICH=${1:-ab}
 N=${N:-200000}
-NQ=${NQ:-5000}
+NQ=${NQ:-2000}
 USERS=${USERS:-30000}
 ITEMS=${ITEMS:-200000}
 THREADS=${THREADS:-1 2}
 M=${M:-16}
 EFC=${EFC:-200}
-EFS=${EFS:-10,16,24,32,48,64,96,128,192,256,384}
+LIBS=${LIBS:-hnswlib faiss}
+EFS=${EFS:-10,16,24,32,48,64,96,128,256}
 PY=/usr/bin/python3
 # faiss's OpenMP threads would otherwise spin, and count as CPU time.
 export OMP_WAIT_POLICY=PASSIVE
@@ -41,8 +44,12 @@ cd "$work"
 # bench NAME ALL.bin: splits, computes the truth, runs the three libraries.
 bench() {
 	name=$1 all=$2
-	$PY "$REF" split "$all" "$NQ" 7 base.bin queries.bin
-	$PY "$REF" truth base.bin queries.bin 10 truth.npy
+	# With KEEP, a second run reuses the split and the truth (seeded).
+	if [ ! -s "truth-$name.npy" ]; then
+		$PY "$REF" split "$all" "$NQ" 7 base.bin queries.bin
+		$PY "$REF" truth base.bin queries.bin 10 "truth-$name.npy"
+	fi
+	cp "truth-$name.npy" truth.npy
 	echo "== ($name) $(head -c 40 base.bin | head -n 1 | cut -d' ' -f1) vectors of" \
 		"$(head -n 1 base.bin | cut -d' ' -f2) dims, $NQ queries, M $M, ef_construction $EFC;" \
 		"$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -59,7 +66,7 @@ bench() {
 			rec=$($PY "$REF" recall truth.npy queries.bin found.tsv 10 base.bin)
 			echo "point ig-retrieve $t $ef $rec $qps $(echo "$NQ * $t / $cpu" | bc)" >>results
 		done
-		for lib in hnswlib faiss; do
+		for lib in $LIBS; do
 			$PY "$REF" run "$lib" base.bin queries.bin truth.npy 10 "$M" "$EFC" "$t" "$EFS" >lib.out
 			awk -v l="$lib" -v t="$t" -v nq="$NQ" \
 				'NR == 1 { printf "build %s %s %s %s %.1f %s\n", l, t, $2, $3, $5 - $4, $5; next }
@@ -75,7 +82,12 @@ case $WHICH in *a*)
 	bench a clustered.bin ;;
 esac
 case $WHICH in *b*)
-	"$BIN/ig-synth" -q -@ 2 --users "$USERS" --items "$ITEMS" --days 7 --seed 1 --stream events -o events.tsv.gz
-	"$BIN/ig-train-w2v" -q -@ 2 --entity item --binary -u -o items.bin events.tsv.gz
+	if [ -n "${ITEM_VECTORS:-}" ]; then
+		cp "$ITEM_VECTORS" items.bin
+	else
+		"$BIN/ig-synth" -q -@ 2 --users "$USERS" --items "$ITEMS" --days 7 --seed 1 --stream events \
+			-o events.tsv.gz
+		"$BIN/ig-train-w2v" -q -@ 2 --entity item --binary -u -o items.bin events.tsv.gz
+	fi
 	bench b items.bin ;;
 esac

@@ -170,6 +170,9 @@ size_t ig_hnsw_search(const ig_hnsw *h, const float *q, size_t k, size_t ef, uin
 	}
 	ep = h->entry;
 	sim = kern->dot(s->q, ig_hnsw_vec(h, ep), h->dim);
+	/* Under cosine the entry is a zero row only when every row is. */
+	if (sim == 0 && h->metric == IG_ANN_COSINE && kern->dot(ig_hnsw_vec(h, ep), ig_hnsw_vec(h, ep), h->dim) == 0)
+		return 0;
 	ep = kern->greedy(h, s->q, ep, &sim, h->max_level, 0, s, 0);
 	n = kern->search_layer(h, s->q, ep, sim, 0, ef, exclude, s, 0);
 	ig_ann_heap_sort(s->res, n);

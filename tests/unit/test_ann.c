@@ -373,6 +373,10 @@ static void tiny_sets(void **state)
 	assert_int_equal(ig_hnsw_search(h, a, 4, 10, IG_INTERN_NONE, ids, sims), 0);
 	ig_hnsw_free(h);
 	ig_vectors_add(v, "zero", 4, z);
+	h = ig_hnsw_build(v, &o);
+	assert_int_equal(ig_hnsw_search(h, a, 4, 10, IG_INTERN_NONE, ids, sims), 0);
+	assert_int_equal(ig_ann_brute(v, IG_ANN_COSINE, a, 4, IG_INTERN_NONE, ids, sims), 0);
+	ig_hnsw_free(h);
 	ig_vectors_add(v, "a", 1, a);
 	h = ig_hnsw_build(v, &o);
 	assert_int_equal(ig_hnsw_search(h, a, 4, 10, IG_INTERN_NONE, ids, sims), 1);
