@@ -175,7 +175,12 @@ size_t ig_hnsw_search(const ig_hnsw *h, const float *q, size_t k, size_t ef, uin
 		return 0;
 	ep = kern->greedy(h, s->q, ep, &sim, h->max_level, 0, s, 0);
 	n = kern->search_layer(h, s->q, ep, sim, 0, ef, exclude, s, 0);
-	ig_ann_heap_sort(s->res, n);
+	/* A damaged index can hold NaN rows, which no heap order survives:
+	 * rank them last and sort the results outright. */
+	for (i = 0; i < n; i++)
+		if (isnan(s->res[i].sim))
+			s->res[i].sim = -INFINITY;
+	ig_ann_sort(s->res, n);
 	if (n > k)
 		n = k;
 	for (i = 0; i < n; i++) {
