@@ -109,6 +109,7 @@ typedef struct ig_rank_examples {
 	uint64_t *item_hash;
 	char *fopts;           /* the ##features line */
 	ig_header hdr;
+	char **fields;      /* while reading: a row's fields (reachable if a bad row exits) */
 } ig_rank_examples;
 
 /* Reads an examples stream; exits 1 naming the file and line on a bad

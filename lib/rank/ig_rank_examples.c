@@ -150,7 +150,7 @@ ig_rank_examples *ig_rank_examples_read(const char *path)
 
 	ig_header_read(r, IG_EXAMPLES_KIND, IG_EXAMPLES_VERSION, &e->hdr);
 	examples_columns(e, r);
-	f = ig_malloc(((size_t)e->hdr.ncols + 1) * sizeof *f);
+	f = e->fields = ig_malloc(((size_t)e->hdr.ncols + 1) * sizeof *f);
 	while ((len = ig_reader_getline(r, &line)) >= 0) {
 		n = ig_split_tabs(line, f, e->hdr.ncols + 1);
 		if (n != e->hdr.ncols)
@@ -158,6 +158,7 @@ ig_rank_examples *ig_rank_examples_read(const char *path)
 		examples_row(e, r, f);
 	}
 	free(f);
+	e->fields = NULL;
 	ig_reader_close(r);
 	return e;
 }
