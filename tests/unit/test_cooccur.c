@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "temp_text.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,18 +34,6 @@ static const char tiny[] =
 	"3600\tu2\tB\timpression\t\n"
 	"10\tu3\tB\tlike\t\n"
 	"20\tu3\tC\tlike\t\n";
-
-static char *write_temp(const char *text)
-{
-	char *path = strdup("/tmp/test_cooccur.XXXXXX");
-	int fd = mkstemp(path);
-	size_t n = strlen(text);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
 
 static char *read_all(const char *path)
 {

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "temp_text.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,18 +39,6 @@ static const char topics_text[] =
 	"t2.1\tt2\n"
 	"t3\t\n"
 	"t3.1\tt3\n";
-
-static char *write_temp(const char *text)
-{
-	char *path = strdup("/tmp/test_diversify.XXXXXX");
-	int fd = mkstemp(path);
-	size_t n = strlen(text);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
 
 typedef struct fixture {
 	ig_items *items;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "temp_text.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,18 +37,6 @@ static const char nbrs_tsv[] =
 	"s2\tw\t1\t1\n"
 	"s2\tx\t0.2\t1\n"
 	"s2\tz\t0.1\t1\n";
-
-static char *write_temp(const char *text)
-{
-	char *path = strdup("/tmp/test_retrieve.XXXXXX");
-	int fd = mkstemp(path);
-	size_t n = strlen(text);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
 
 static ig_rdata *data;
 static ig_rev ev[4];
