@@ -64,6 +64,7 @@ ig_insights *ig_ins_new(const ig_ins_opts *o, const ig_items *items, const ig_fo
 	s->items = items;
 	s->follows = items ? follows : NULL;
 	s->own_ids = ig_intern_new();
+	s->last_item = IG_INTERN_NONE;
 	for (i = 0; i < o->nlevels; i++)
 		s->want[o->levels[i]] = 1;
 	s->prev_start = o->start - (o->end - o->start);
@@ -107,9 +108,10 @@ static void grow(ig_insights *s, int level, size_t need)
 	while (cap < need)
 		cap = cap ? cap + cap / 2 : 1024;
 	if (counter_bytes(s) + (uint64_t)(cap - t->cap) * IG_INS_ENTITY_BYTES > s->o.memory)
-		ig_die("the counters of %zu %ss need more than --memory (%llu MiB; %zu bytes per entity)",
-		       need, ig_ins_level_name(level), (unsigned long long)(s->o.memory >> 20),
-		       (size_t)IG_INS_ENTITY_BYTES);
+		ig_die("--memory %llu bytes is too little: the counters would take %llu bytes with room for "
+		       "%zu %ss (%zu bytes each)", (unsigned long long)s->o.memory,
+		       (unsigned long long)(counter_bytes(s) + (uint64_t)(cap - t->cap) * IG_INS_ENTITY_BYTES),
+		       cap, ig_ins_level_name(level), (size_t)IG_INS_ENTITY_BYTES);
 	t->c = ig_reallocarray(t->c, cap * IG_INS_WINDOWS, sizeof *t->c);
 	memset(t->c + t->cap * IG_INS_WINDOWS, 0, (cap - t->cap) * IG_INS_WINDOWS * sizeof *t->c);
 	t->cap = cap;
@@ -214,7 +216,9 @@ static int is_engagement(int type)
 
 static void count(ig_insights *s, int level, uint32_t entity, int window, const ig_event *ev, int nonfollower)
 {
-	ig_ins_counts *c = ig_ins_counts_at(s, level, entity, window);
+	ig_ins_table *t = &s->t[level];
+	ig_ins_counts *c = entity < t->n ? &t->c[(size_t)entity * IG_INS_WINDOWS + (size_t)window]
+					 : ig_ins_counts_at(s, level, entity, window);
 	uint32_t bit = UINT32_C(1) << ev->type;
 
 	if (c->stamp != s->user_no) {
@@ -259,7 +263,13 @@ void ig_ins_add(ig_insights *s, const ig_event *ev)
 		s->st.in_window++;
 	else
 		s->st.in_previous++;
-	own = ig_intern_add(s->own_ids, ev->item, ev->item_len);
+	/* A user's events on one item tend to come in a run (impression,
+	 * view, like): the last item's number spares the hash. */
+	if (s->last_item != IG_INTERN_NONE && ev->item_len == ig_intern_len(s->own_ids, s->last_item) &&
+	    memcmp(ev->item, ig_intern_str(s->own_ids, s->last_item), ev->item_len) == 0)
+		own = s->last_item;
+	else
+		own = s->last_item = ig_intern_add(s->own_ids, ev->item, ev->item_len);
 	if (s->items) {
 		no = listed_item(s, own);
 		if (no == IG_INTERN_NONE)

@@ -46,6 +46,7 @@ struct ig_insights {
 	ig_intern *own_ids;     /* item ids as the events give them: the item level's numbers */
 	uint32_t *item_no;      /* own number -> items-stream number (IG_INTERN_NONE: unlisted) */
 	size_t item_no_n, item_no_cap;
+	uint32_t last_item;     /* own number of the last event's item */
 	int want[IG_INS_LEVELS];
 	ig_ins_table t[IG_INS_LEVELS];
 	int64_t prev_start;
