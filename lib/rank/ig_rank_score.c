@@ -2,13 +2,13 @@
  * spread over threads; each user's result depends on that user only, so
  * the output does not depend on the number of threads. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
+#include "core/ig_thread.h"
 #include "rank/ig_rank.h"
 
 #define BATCH_ROWS 32768
@@ -47,9 +47,14 @@ typedef struct scorer {
 	int *map, nsrc, nhead, nf_ctx, nf;
 	char **names;     /* model features, then user_id, item_id */
 	batch b;
-	pthread_mutex_t lock;
-	size_t next;
+	ig_pool *pool;
+	struct score_scratch *scratch; /* one per thread of the pool */
 } scorer;
+
+typedef struct score_scratch {
+	ig_rank_user *u;
+	float *xc, *xm;
+} score_scratch;
 
 static size_t keep_str(batch *b, const char *s, size_t n)
 {
@@ -213,27 +218,12 @@ static void score_user(scorer *sc, ig_rank_user *u, float *xc, float *xm, buser 
 	}
 }
 
-static void *score_worker(void *arg)
+static void score_one(void *arg, size_t k, int tid)
 {
 	scorer *sc = arg;
-	ig_rank_user *u = ig_rank_user_new(sc->c);
-	float *xc = ig_malloc(((size_t)sc->nf_ctx + 1) * sizeof *xc);
-	float *xm = ig_malloc(((size_t)sc->nf + 1) * sizeof *xm);
+	score_scratch *x = &sc->scratch[tid];
 
-	for (;;) {
-		size_t k;
-
-		pthread_mutex_lock(&sc->lock);
-		k = sc->next++;
-		pthread_mutex_unlock(&sc->lock);
-		if (k >= sc->b.nusers)
-			break;
-		score_user(sc, u, xc, xm, &sc->b.users[k]);
-	}
-	ig_rank_user_free(u);
-	free(xc);
-	free(xm);
-	return NULL;
+	score_user(sc, x->u, x->xc, x->xm, &sc->b.users[k]);
 }
 
 static void put_field(ig_writer *w, const char *s)
@@ -282,29 +272,15 @@ static void write_user(scorer *sc, ig_writer *w, buser *bu, uint64_t *out)
 
 static void run_batch(scorer *sc, ig_writer *w, ig_rank_score_stats *st)
 {
-	int t, nt = sc->o->threads < 1 ? 1 : sc->o->threads;
-	pthread_t *tid = ig_malloc((size_t)nt * sizeof *tid);
 	double t0 = ig_now();
 	size_t i;
 
-	sc->next = 0;
-	if ((size_t)nt > sc->b.nusers)
-		nt = (int)sc->b.nusers;
-	if (nt <= 1) {
-		score_worker(sc);
-	} else {
-		for (t = 0; t < nt; t++)
-			if (pthread_create(&tid[t], NULL, score_worker, sc) != 0)
-				ig_die("cannot start a thread");
-		for (t = 0; t < nt; t++)
-			pthread_join(tid[t], NULL);
-	}
+	ig_pool_for(sc->pool, sc->b.nusers, score_one, sc);
 	st->seconds_scoring += ig_now() - t0;
 	for (i = 0; i < sc->b.nusers; i++)
 		write_user(sc, w, &sc->b.users[i], &st->rows_out);
 	st->users += sc->b.nusers;
 	sc->b.nusers = sc->b.nrows = sc->b.an = 0;
-	free(tid);
 }
 
 int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int nsources, int explain,
@@ -351,7 +327,7 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 {
 	scorer sc;
 	ig_rank_group g;
-	int i, nf_ctx = ig_rank_nfeatures(c);
+	int i, nf_ctx = ig_rank_nfeatures(c), nt = o->threads < 1 ? 1 : o->threads;
 	char **ctx_names = ig_malloc((size_t)nf_ctx * sizeof *ctx_names);
 	char what[600];
 
@@ -373,7 +349,13 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 		sc.names[i] = (char *)ig_rank_model_feature(m, i);
 	sc.names[sc.nf] = (char *)"user_id";
 	sc.names[sc.nf + 1] = (char *)"item_id";
-	pthread_mutex_init(&sc.lock, NULL);
+	sc.pool = ig_pool_new(nt);
+	sc.scratch = ig_calloc((size_t)nt, sizeof *sc.scratch);
+	for (i = 0; i < nt; i++) {
+		sc.scratch[i].u = ig_rank_user_new(c);
+		sc.scratch[i].xc = ig_malloc(((size_t)nf_ctx + 1) * sizeof *sc.scratch[i].xc);
+		sc.scratch[i].xm = ig_malloc(((size_t)sc.nf + 1) * sizeof *sc.scratch[i].xm);
+	}
 	while (ig_rank_cands_next(in, &g)) {
 		batch_add(&sc, &g);
 		if (sc.b.nrows >= BATCH_ROWS)
@@ -382,7 +364,13 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 	if (sc.b.nusers)
 		run_batch(&sc, w, st);
 	st->rows_in = ig_rank_cands_rows(in);
-	pthread_mutex_destroy(&sc.lock);
+	for (i = 0; i < nt; i++) {
+		ig_rank_user_free(sc.scratch[i].u);
+		free(sc.scratch[i].xc);
+		free(sc.scratch[i].xm);
+	}
+	free(sc.scratch);
+	ig_pool_free(sc.pool);
 	free(sc.b.users);
 	free(sc.b.rows);
 	free(sc.b.s);
