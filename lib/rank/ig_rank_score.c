@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/ig_cli.h"
+#include "core/ig_arena.h"
 #include "core/ig_err.h"
 #include "core/ig_thread.h"
 #include "rank/ig_rank.h"
@@ -36,8 +37,7 @@ typedef struct batch {
 	double *s;        /* nrows x nsources */
 	double *p;        /* nrows x nhead */
 	char *explain;    /* nrows x EXPLAIN_LEN when explaining */
-	char *arena;
-	size_t an, acap;
+	ig_arena arena;   /* item, sources and reason of each row */
 } batch;
 
 typedef struct scorer {
@@ -55,21 +55,6 @@ typedef struct score_scratch {
 	ig_rank_user *u;
 	float *xc, *xm;
 } score_scratch;
-
-static size_t keep_str(batch *b, const char *s, size_t n)
-{
-	size_t at = b->an;
-
-	if (b->an + n + 1 > b->acap) {
-		while (b->an + n + 1 > b->acap)
-			b->acap = b->acap ? 2 * b->acap : 1 << 20;
-		b->arena = ig_realloc(b->arena, b->acap);
-	}
-	memcpy(b->arena + at, s, n);
-	b->arena[at + n] = '\0';
-	b->an += n + 1;
-	return at;
-}
 
 static void batch_add(scorer *sc, const ig_rank_group *g)
 {
@@ -99,10 +84,10 @@ static void batch_add(scorer *sc, const ig_rank_group *g)
 		const ig_rank_row *r = &g->rows[i];
 		brow *br = &b->rows[b->nrows];
 
-		br->item = keep_str(b, r->item, r->item_len);
+		br->item = ig_arena_add(&b->arena, r->item, r->item_len);
 		br->item_len = r->item_len;
-		br->sources = keep_str(b, r->sources, strlen(r->sources));
-		br->reason = keep_str(b, r->reason, strlen(r->reason));
+		br->sources = ig_arena_add(&b->arena, r->sources, strlen(r->sources));
+		br->reason = ig_arena_add(&b->arena, r->reason, strlen(r->reason));
 		br->rs = r->retrieval_score;
 		br->nsources = r->nsources;
 		if (sc->nsrc)
@@ -118,7 +103,7 @@ static int by_score(const void *pa, const void *pb, void *arg)
 
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
-	return strcmp(b->arena + x->item, b->arena + y->item);
+	return strcmp(b->arena.buf + x->item, b->arena.buf + y->item);
 }
 
 typedef struct contrib_item {
@@ -202,7 +187,7 @@ static void score_user(scorer *sc, ig_rank_user *u, float *xc, float *xm, buser 
 	for (i = 0; i < bu->n; i++) {
 		size_t r = bu->first + i;
 		brow *br = &b->rows[r];
-		ig_rank_cand cd = {b->arena + br->item, br->item_len, br->rs, br->nsources,
+		ig_rank_cand cd = {b->arena.buf + br->item, br->item_len, br->rs, br->nsources,
 				   b->s + r * (size_t)sc->nsrc, br->rank, br->rel};
 		double *p = b->p + r * (size_t)sc->nhead;
 		uint64_t ih = ig_hash64(cd.item, cd.item_len);
@@ -244,15 +229,15 @@ static void write_user(scorer *sc, ig_writer *w, buser *bu, uint64_t *out)
 		const brow *br = &b->rows[r];
 
 		ig_writer_puts(w, bu->user);
-		put_field(w, b->arena + br->item);
+		put_field(w, b->arena.buf + br->item);
 		ig_writer_putc(w, '\t');
 		ig_writer_put_double(w, br->score, 9);
 		for (h = 0; h < sc->nhead; h++) {
 			ig_writer_putc(w, '\t');
 			ig_writer_put_double(w, b->p[r * (size_t)sc->nhead + (size_t)h], 6);
 		}
-		put_field(w, b->arena + br->sources);
-		put_field(w, b->arena + br->reason);
+		put_field(w, b->arena.buf + br->sources);
+		put_field(w, b->arena.buf + br->reason);
 		ig_writer_putc(w, '\t');
 		ig_writer_put_double(w, br->rs, 9);
 		for (k = 0; k < sc->nsrc; k++) {
@@ -280,7 +265,8 @@ static void run_batch(scorer *sc, ig_writer *w, ig_rank_score_stats *st)
 	for (i = 0; i < sc->b.nusers; i++)
 		write_user(sc, w, &sc->b.users[i], &st->rows_out);
 	st->users += sc->b.nusers;
-	sc->b.nusers = sc->b.nrows = sc->b.an = 0;
+	sc->b.nusers = sc->b.nrows = 0;
+	ig_arena_clear(&sc->b.arena);
 }
 
 int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int nsources, int explain,
@@ -376,7 +362,7 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 	free(sc.b.s);
 	free(sc.b.p);
 	free(sc.b.explain);
-	free(sc.b.arena);
+	ig_arena_free(&sc.b.arena);
 	free(sc.map);
 	free(sc.names);
 	free(ctx_names);
