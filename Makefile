@@ -37,7 +37,8 @@ all: $(PROGS)
 
 # Hot loops (files named *_kernel.c) are optimised harder. Binaries run on
 # any CPU of their architecture (x86-64: SSE2); kernels with AVX2 and
-# AVX-512 copies pick one at run time (lib/core/ig_cpu.h; IG_KERNEL=portable
+# AVX-512 copies (lib/core/ig_kernel_copies.h) pick one at run time
+# (lib/core/ig_cpu.h; IG_KERNEL=portable
 # forces the portable one). NATIVE=1 builds the kernels for this machine
 # only: such binaries may die with SIGILL on another CPU.
 NATIVE ?= 0

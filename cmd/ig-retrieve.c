@@ -2,7 +2,6 @@
  * build and query an HNSW index over a vectors file; the rest (sources,
  * merging) is cmd_retrieve. */
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "io/ig_events.h"
 #include "core/ig_time.h"
 #include "core/ig_num.h"
+#include "core/ig_thread.h"
 
 enum {
 	OPT_METRIC = IG_OPT_FIRST_TOOL,
@@ -169,40 +169,19 @@ typedef struct {
 	uint32_t *ids;          /* nq x k */
 	float *sims;
 	size_t *found;
-	size_t next;            /* taken atomically */
 } batch;
 
-static void *search_worker(void *arg)
+static void search_one(void *arg, size_t i, int tid)
 {
 	batch *b = arg;
-	size_t i;
 
-	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->nq) {
-		if (b->h != NULL)
-			b->found[i] = ig_hnsw_search(b->h, b->q[i], b->k, b->ef, b->exclude[i], b->ids + i * b->k,
-						     b->sims + i * b->k);
-		else
-			b->found[i] = ig_ann_brute(b->base, b->metric, b->q[i], b->k, b->exclude[i],
-						   b->ids + i * b->k, b->sims + i * b->k);
-	}
-	return NULL;
-}
-
-static void run_batch(batch *b, int threads)
-{
-	pthread_t tid[256];
-	int t, n = threads < 1 ? 1 : threads > 256 ? 256 : threads;
-
-	b->next = 0;
-	if (n == 1) {
-		search_worker(b);
-		return;
-	}
-	for (t = 0; t < n; t++)
-		if (pthread_create(&tid[t], NULL, search_worker, b) != 0)
-			ig_die("cannot start a thread");
-	for (t = 0; t < n; t++)
-		pthread_join(tid[t], NULL);
+	(void)tid;
+	if (b->h != NULL)
+		b->found[i] = ig_hnsw_search(b->h, b->q[i], b->k, b->ef, b->exclude[i], b->ids + i * b->k,
+					     b->sims + i * b->k);
+	else
+		b->found[i] = ig_ann_brute(b->base, b->metric, b->q[i], b->k, b->exclude[i], b->ids + i * b->k,
+					   b->sims + i * b->k);
 }
 
 /* A query: its name and vector, and the row of VECTORS to leave out. */
@@ -286,6 +265,7 @@ static int cmd_search(int argc, char **argv)
 	ig_hnsw *h = NULL;
 	query *q;
 	batch b;
+	ig_pool *pool;
 	ig_writer *w;
 	double spent = 0, cpu = 0, t0, c0;
 	uint32_t *excl;
@@ -357,6 +337,7 @@ static int cmd_search(int argc, char **argv)
 	excl = ig_reallocarray(NULL, BATCH, sizeof *excl);
 	b.q = qp;
 	b.exclude = excl;
+	pool = ig_pool_new(cli.threads);
 	w = ig_cli_open_output(&cli);
 	ig_header_write(w, "neighbors", 1, cols, 4, NULL);
 	for (at = 0; at < nq; at += b.nq) {
@@ -367,7 +348,7 @@ static int cmd_search(int argc, char **argv)
 		}
 		t0 = ig_now();
 		c0 = cpu_now();
-		run_batch(&b, cli.threads);
+		ig_pool_for(pool, b.nq, search_one, &b);
 		spent += ig_now() - t0;
 		cpu += cpu_now() - c0;
 		for (i = 0; i < b.nq; i++)
@@ -390,6 +371,7 @@ static int cmd_search(int argc, char **argv)
 		ig_cli_summary(&cli, "%zu queries, top %zu, exact %s", nq, k, ig_ann_metric_name(metric));
 	else
 		ig_cli_summary(&cli, "%zu queries, top %zu, ef %zu", nq, k, ef < k ? k : ef);
+	ig_pool_free(pool);
 	free(b.ids);
 	free(b.sims);
 	free(b.found);

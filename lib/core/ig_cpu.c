@@ -47,6 +47,15 @@ int ig_isa(void)
 	return chosen;
 }
 
+int ig_isa_pick(unsigned have)
+{
+	int isa = ig_isa();
+
+	while (isa > IG_ISA_PORTABLE && !(have & (1u << isa)))
+		isa--;
+	return isa;
+}
+
 const char *ig_isa_name(int isa)
 {
 	switch (isa) {

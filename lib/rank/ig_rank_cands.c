@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ig_arena.h"
 #include "core/ig_err.h"
 #include "core/ig_num.h"
 #include "rank/ig_rank.h"
@@ -18,8 +19,7 @@ struct ig_rank_cands {
 	size_t cap;
 	double *s;
 	size_t scap;
-	char *arena;
-	size_t an, acap;
+	ig_arena arena;
 	char user[IG_MAX_ID_LEN + 1];
 	uint64_t nrows;
 };
@@ -65,16 +65,7 @@ uint64_t ig_rank_cands_rows(const ig_rank_cands *c) { return c->nrows; }
 /* Copies S into the arena; returns its offset. */
 static size_t keep(ig_rank_cands *c, const char *s)
 {
-	size_t n = strlen(s) + 1, at = c->an;
-
-	if (c->an + n > c->acap) {
-		while (c->an + n > c->acap)
-			c->acap = c->acap ? 2 * c->acap : 1 << 16;
-		c->arena = ig_realloc(c->arena, c->acap);
-	}
-	memcpy(c->arena + at, s, n);
-	c->an += n;
-	return at;
+	return ig_arena_add(&c->arena, s, strlen(s));
 }
 
 static int count_sources(const char *s)
@@ -128,9 +119,9 @@ static void fix_pointers(ig_rank_cands *c, ig_rank_group *g)
 	for (i = 0; i < g->n; i++) {
 		ig_rank_row *row = &g->rows[i];
 
-		row->item = c->arena + (uintptr_t)row->item;
-		row->sources = c->arena + (uintptr_t)row->sources;
-		row->reason = c->arena + (uintptr_t)row->reason;
+		row->item = c->arena.buf + (uintptr_t)row->item;
+		row->sources = c->arena.buf + (uintptr_t)row->sources;
+		row->reason = c->arena.buf + (uintptr_t)row->reason;
 		row->s = c->s + i * (size_t)c->ns;
 	}
 }
@@ -158,7 +149,7 @@ int ig_rank_cands_next(ig_rank_cands *c, ig_rank_group *g)
 	ssize_t len;
 	size_t n = 0;
 
-	c->an = 0;
+	ig_arena_clear(&c->arena);
 	while ((len = ig_reader_getline(c->r, &line)) >= 0) {
 		size_t ulen = 0;
 		const char *u = field_at(line, c->cu, &ulen);
@@ -214,6 +205,6 @@ void ig_rank_cands_close(ig_rank_cands *c)
 	free(c->f);
 	free(c->rows);
 	free(c->s);
-	free(c->arena);
+	ig_arena_free(&c->arena);
 	free(c);
 }

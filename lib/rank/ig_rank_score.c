@@ -2,13 +2,14 @@
  * spread over threads; each user's result depends on that user only, so
  * the output does not depend on the number of threads. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/ig_cli.h"
+#include "core/ig_arena.h"
 #include "core/ig_err.h"
+#include "core/ig_thread.h"
 #include "rank/ig_rank.h"
 
 #define BATCH_ROWS 32768
@@ -36,8 +37,7 @@ typedef struct batch {
 	double *s;        /* nrows x nsources */
 	double *p;        /* nrows x nhead */
 	char *explain;    /* nrows x EXPLAIN_LEN when explaining */
-	char *arena;
-	size_t an, acap;
+	ig_arena arena;   /* item, sources and reason of each row */
 } batch;
 
 typedef struct scorer {
@@ -47,24 +47,14 @@ typedef struct scorer {
 	int *map, nsrc, nhead, nf_ctx, nf;
 	char **names;     /* model features, then user_id, item_id */
 	batch b;
-	pthread_mutex_t lock;
-	size_t next;
+	ig_pool *pool;
+	struct score_scratch *scratch; /* one per thread of the pool */
 } scorer;
 
-static size_t keep_str(batch *b, const char *s, size_t n)
-{
-	size_t at = b->an;
-
-	if (b->an + n + 1 > b->acap) {
-		while (b->an + n + 1 > b->acap)
-			b->acap = b->acap ? 2 * b->acap : 1 << 20;
-		b->arena = ig_realloc(b->arena, b->acap);
-	}
-	memcpy(b->arena + at, s, n);
-	b->arena[at + n] = '\0';
-	b->an += n + 1;
-	return at;
-}
+typedef struct score_scratch {
+	ig_rank_user *u;
+	float *xc, *xm;
+} score_scratch;
 
 static void batch_add(scorer *sc, const ig_rank_group *g)
 {
@@ -94,10 +84,10 @@ static void batch_add(scorer *sc, const ig_rank_group *g)
 		const ig_rank_row *r = &g->rows[i];
 		brow *br = &b->rows[b->nrows];
 
-		br->item = keep_str(b, r->item, r->item_len);
+		br->item = ig_arena_add(&b->arena, r->item, r->item_len);
 		br->item_len = r->item_len;
-		br->sources = keep_str(b, r->sources, strlen(r->sources));
-		br->reason = keep_str(b, r->reason, strlen(r->reason));
+		br->sources = ig_arena_add(&b->arena, r->sources, strlen(r->sources));
+		br->reason = ig_arena_add(&b->arena, r->reason, strlen(r->reason));
 		br->rs = r->retrieval_score;
 		br->nsources = r->nsources;
 		if (sc->nsrc)
@@ -113,7 +103,7 @@ static int by_score(const void *pa, const void *pb, void *arg)
 
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
-	return strcmp(b->arena + x->item, b->arena + y->item);
+	return strcmp(b->arena.buf + x->item, b->arena.buf + y->item);
 }
 
 typedef struct contrib_item {
@@ -197,7 +187,7 @@ static void score_user(scorer *sc, ig_rank_user *u, float *xc, float *xm, buser 
 	for (i = 0; i < bu->n; i++) {
 		size_t r = bu->first + i;
 		brow *br = &b->rows[r];
-		ig_rank_cand cd = {b->arena + br->item, br->item_len, br->rs, br->nsources,
+		ig_rank_cand cd = {b->arena.buf + br->item, br->item_len, br->rs, br->nsources,
 				   b->s + r * (size_t)sc->nsrc, br->rank, br->rel};
 		double *p = b->p + r * (size_t)sc->nhead;
 		uint64_t ih = ig_hash64(cd.item, cd.item_len);
@@ -213,27 +203,12 @@ static void score_user(scorer *sc, ig_rank_user *u, float *xc, float *xm, buser 
 	}
 }
 
-static void *score_worker(void *arg)
+static void score_one(void *arg, size_t k, int tid)
 {
 	scorer *sc = arg;
-	ig_rank_user *u = ig_rank_user_new(sc->c);
-	float *xc = ig_malloc(((size_t)sc->nf_ctx + 1) * sizeof *xc);
-	float *xm = ig_malloc(((size_t)sc->nf + 1) * sizeof *xm);
+	score_scratch *x = &sc->scratch[tid];
 
-	for (;;) {
-		size_t k;
-
-		pthread_mutex_lock(&sc->lock);
-		k = sc->next++;
-		pthread_mutex_unlock(&sc->lock);
-		if (k >= sc->b.nusers)
-			break;
-		score_user(sc, u, xc, xm, &sc->b.users[k]);
-	}
-	ig_rank_user_free(u);
-	free(xc);
-	free(xm);
-	return NULL;
+	score_user(sc, x->u, x->xc, x->xm, &sc->b.users[k]);
 }
 
 static void put_field(ig_writer *w, const char *s)
@@ -254,15 +229,15 @@ static void write_user(scorer *sc, ig_writer *w, buser *bu, uint64_t *out)
 		const brow *br = &b->rows[r];
 
 		ig_writer_puts(w, bu->user);
-		put_field(w, b->arena + br->item);
+		put_field(w, b->arena.buf + br->item);
 		ig_writer_putc(w, '\t');
 		ig_writer_put_double(w, br->score, 9);
 		for (h = 0; h < sc->nhead; h++) {
 			ig_writer_putc(w, '\t');
 			ig_writer_put_double(w, b->p[r * (size_t)sc->nhead + (size_t)h], 6);
 		}
-		put_field(w, b->arena + br->sources);
-		put_field(w, b->arena + br->reason);
+		put_field(w, b->arena.buf + br->sources);
+		put_field(w, b->arena.buf + br->reason);
 		ig_writer_putc(w, '\t');
 		ig_writer_put_double(w, br->rs, 9);
 		for (k = 0; k < sc->nsrc; k++) {
@@ -282,29 +257,16 @@ static void write_user(scorer *sc, ig_writer *w, buser *bu, uint64_t *out)
 
 static void run_batch(scorer *sc, ig_writer *w, ig_rank_score_stats *st)
 {
-	int t, nt = sc->o->threads < 1 ? 1 : sc->o->threads;
-	pthread_t *tid = ig_malloc((size_t)nt * sizeof *tid);
 	double t0 = ig_now();
 	size_t i;
 
-	sc->next = 0;
-	if ((size_t)nt > sc->b.nusers)
-		nt = (int)sc->b.nusers;
-	if (nt <= 1) {
-		score_worker(sc);
-	} else {
-		for (t = 0; t < nt; t++)
-			if (pthread_create(&tid[t], NULL, score_worker, sc) != 0)
-				ig_die("cannot start a thread");
-		for (t = 0; t < nt; t++)
-			pthread_join(tid[t], NULL);
-	}
+	ig_pool_for(sc->pool, sc->b.nusers, score_one, sc);
 	st->seconds_scoring += ig_now() - t0;
 	for (i = 0; i < sc->b.nusers; i++)
 		write_user(sc, w, &sc->b.users[i], &st->rows_out);
 	st->users += sc->b.nusers;
-	sc->b.nusers = sc->b.nrows = sc->b.an = 0;
-	free(tid);
+	sc->b.nusers = sc->b.nrows = 0;
+	ig_arena_clear(&sc->b.arena);
 }
 
 int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int nsources, int explain,
@@ -351,7 +313,7 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 {
 	scorer sc;
 	ig_rank_group g;
-	int i, nf_ctx = ig_rank_nfeatures(c);
+	int i, nf_ctx = ig_rank_nfeatures(c), nt = o->threads < 1 ? 1 : o->threads;
 	char **ctx_names = ig_malloc((size_t)nf_ctx * sizeof *ctx_names);
 	char what[600];
 
@@ -373,7 +335,13 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 		sc.names[i] = (char *)ig_rank_model_feature(m, i);
 	sc.names[sc.nf] = (char *)"user_id";
 	sc.names[sc.nf + 1] = (char *)"item_id";
-	pthread_mutex_init(&sc.lock, NULL);
+	sc.pool = ig_pool_new(nt);
+	sc.scratch = ig_calloc((size_t)nt, sizeof *sc.scratch);
+	for (i = 0; i < nt; i++) {
+		sc.scratch[i].u = ig_rank_user_new(c);
+		sc.scratch[i].xc = ig_malloc(((size_t)nf_ctx + 1) * sizeof *sc.scratch[i].xc);
+		sc.scratch[i].xm = ig_malloc(((size_t)sc.nf + 1) * sizeof *sc.scratch[i].xm);
+	}
 	while (ig_rank_cands_next(in, &g)) {
 		batch_add(&sc, &g);
 		if (sc.b.nrows >= BATCH_ROWS)
@@ -382,13 +350,19 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 	if (sc.b.nusers)
 		run_batch(&sc, w, st);
 	st->rows_in = ig_rank_cands_rows(in);
-	pthread_mutex_destroy(&sc.lock);
+	for (i = 0; i < nt; i++) {
+		ig_rank_user_free(sc.scratch[i].u);
+		free(sc.scratch[i].xc);
+		free(sc.scratch[i].xm);
+	}
+	free(sc.scratch);
+	ig_pool_free(sc.pool);
 	free(sc.b.users);
 	free(sc.b.rows);
 	free(sc.b.s);
 	free(sc.b.p);
 	free(sc.b.explain);
-	free(sc.b.arena);
+	ig_arena_free(&sc.b.arena);
 	free(sc.map);
 	free(sc.names);
 	free(ctx_names);

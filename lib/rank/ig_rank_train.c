@@ -1,11 +1,11 @@
 /* Training orchestration: bin edges, the validation users, one head per
  * worker thread, calibration and the report. */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_thread.h"
 #include "rank/ig_rank_model_priv.h"
 
 #define EDGE_SAMPLE 200000
@@ -105,8 +105,6 @@ typedef struct train_job {
 	uint32_t *train, *valid;
 	size_t ntrain, nvalid;
 	ig_rank_head_report *report;
-	pthread_mutex_t lock;
-	int next;
 } train_job;
 
 static double clamp_logit(double rate)
@@ -186,20 +184,10 @@ static void train_one(train_job *j, int h)
 	free(margin);
 }
 
-static void *train_worker(void *arg)
+static void train_head(void *arg, size_t h, int tid)
 {
-	train_job *j = arg;
-
-	for (;;) {
-		int h;
-
-		pthread_mutex_lock(&j->lock);
-		h = j->next++;
-		pthread_mutex_unlock(&j->lock);
-		if (h >= j->m->nhead)
-			return NULL;
-		train_one(j, h);
-	}
+	(void)tid;
+	train_one(arg, (int)h);
 }
 
 static void prepare_inputs(train_job *j)
@@ -249,8 +237,8 @@ ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const
 			     const char *provenance, ig_rank_head_report *report)
 {
 	train_job j;
-	pthread_t *tid;
-	int t, nt = o->threads < 1 ? 1 : o->threads;
+	ig_pool *pool;
+	int nt = o->threads < 1 ? 1 : o->threads;
 
 	if (e->n == 0)
 		ig_die("no training examples");
@@ -266,17 +254,12 @@ ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const
 	if (j.ntrain == 0)
 		ig_die("every user fell in the validation share: too few users, or a --valid share too large");
 	prepare_inputs(&j);
-	pthread_mutex_init(&j.lock, NULL);
+	/* a head per job: each is trained from its own seed */
 	if (nt > e->nhead)
 		nt = e->nhead;
-	tid = ig_malloc((size_t)nt * sizeof *tid);
-	for (t = 0; t < nt; t++)
-		if (pthread_create(&tid[t], NULL, train_worker, &j) != 0)
-			ig_die("cannot start a thread");
-	for (t = 0; t < nt; t++)
-		pthread_join(tid[t], NULL);
-	pthread_mutex_destroy(&j.lock);
-	free(tid);
+	pool = ig_pool_new(nt);
+	ig_pool_for(pool, (size_t)e->nhead, train_head, &j);
+	ig_pool_free(pool);
 	if (j.m->kind == IG_RANK_LR)
 		ig_rank_lr_interleave(j.m);
 	free(j.bins);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ig_arena.h"
 #include "core/ig_err.h"
 #include "core/ig_num.h"
 #include "rank/ig_rank.h"
@@ -97,24 +98,8 @@ typedef struct vline {
 typedef struct vuser {
 	vline *v;
 	size_t n, cap;
-	char *arena;
-	size_t an, acap;
+	ig_arena arena;
 } vuser;
-
-static size_t vkeep(vuser *u, const char *s, size_t n)
-{
-	size_t at = u->an;
-
-	if (u->an + n + 1 > u->acap) {
-		while (u->an + n + 1 > u->acap)
-			u->acap = u->acap ? 2 * u->acap : 1 << 16;
-		u->arena = ig_realloc(u->arena, u->acap);
-	}
-	memcpy(u->arena + at, s, n);
-	u->arena[at + n] = '\0';
-	u->an += n + 1;
-	return at;
-}
 
 static int vline_cmp(const void *pa, const void *pb, void *arg)
 {
@@ -123,7 +108,7 @@ static int vline_cmp(const void *pa, const void *pb, void *arg)
 
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
-	return strcmp(vsort_user->arena + a->item, vsort_user->arena + b->item);
+	return strcmp(vsort_user->arena.buf + a->item, vsort_user->arena.buf + b->item);
 }
 
 /* Each line is kept whole; writing replaces its third field, the score. */
@@ -135,7 +120,7 @@ static void vflush(vuser *u, ig_writer *w, int keep, uint64_t *out)
 		return;
 	qsort_r(u->v, u->n, sizeof *u->v, vline_cmp, u);
 	for (i = 0; i < n; i++) {
-		const char *line = u->arena + u->v[i].off, *tab1 = strchr(line, '\t'), *tab2 = strchr(tab1 + 1, '\t');
+		const char *line = u->arena.buf + u->v[i].off, *tab1 = strchr(line, '\t'), *tab2 = strchr(tab1 + 1, '\t');
 		const char *tab3 = strchr(tab2 + 1, '\t');
 
 		ig_writer_write(w, line, (size_t)(tab2 - line + 1));
@@ -146,7 +131,7 @@ static void vflush(vuser *u, ig_writer *w, int keep, uint64_t *out)
 	}
 	*out += n;
 	u->n = 0;
-	u->an = 0;
+	ig_arena_clear(&u->arena);
 }
 
 uint64_t ig_rank_value_stream(const char *path, ig_writer *w, const ig_rank_value *v, int keep)
@@ -156,7 +141,7 @@ uint64_t ig_rank_value_stream(const char *path, ig_writer *w, const ig_rank_valu
 	char *line, **f, *join, user[IG_MAX_ID_LEN + 1] = "";
 	int cu, ci, cs, *col, np = 0, i, mode = v->mode;
 	double *wt, *p;
-	vuser u = {NULL, 0, 0, NULL, 0, 0};
+	vuser u = {NULL, 0, 0, {NULL, 0, 0}};
 	uint64_t out = 0;
 	ssize_t len;
 	ig_intern *seen = ig_intern_new();
@@ -204,15 +189,15 @@ uint64_t ig_rank_value_stream(const char *path, ig_writer *w, const ig_rank_valu
 			u.cap = u.cap ? 2 * u.cap : 256;
 			u.v = ig_reallocarray(u.v, u.cap, sizeof *u.v);
 		}
-		u.v[u.n].off = vkeep(&u, join, strlen(join));
-		u.v[u.n].item = vkeep(&u, f[1], strlen(f[1]));
+		u.v[u.n].off = ig_arena_add(&u.arena, join, strlen(join));
+		u.v[u.n].item = ig_arena_add(&u.arena, f[1], strlen(f[1]));
 		u.v[u.n].score = ig_rank_value_score(mode, wt, p, np);
 		u.n++;
 		free(join);
 	}
 	vflush(&u, w, keep, &out);
 	free(u.v);
-	free(u.arena);
+	ig_arena_free(&u.arena);
 	free(f);
 	free(col);
 	free(wt);

@@ -1,33 +1,6 @@
-/* The body of the search kernel, included by ig_ann_search_kernel.c once
- * per instruction set: KFN(name) gives each copy its own names, vf is its
- * vector of VW floats. Private to ig_ann_search_kernel.c. */
-
-/* The sum of a vector's lanes, halving the width at each step. */
-static inline float KFN(hsum)(vf v)
-{
-#if VW == 16
-	v = v + LANES(v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-	v = v + LANES(v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
-	v = v + LANES(v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-	v = v + LANES(v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-#elif VW == 8
-	v = v + LANES(v, 4, 5, 6, 7, 0, 1, 2, 3);
-	v = v + LANES(v, 2, 3, 0, 1, 6, 7, 4, 5);
-	v = v + LANES(v, 1, 0, 3, 2, 5, 4, 7, 6);
-#else
-	v = v + LANES(v, 2, 3, 0, 1);
-	v = v + LANES(v, 1, 0, 3, 2);
-#endif
-	return v[0];
-}
-
-static inline vf KFN(load)(const float *p)
-{
-	vf v;
-
-	memcpy(&v, p, sizeof v);
-	return v;
-}
+/* The body of the search kernel, compiled once per instruction set by
+ * core/ig_kernel_copies.h for ig_ann_search_kernel.c (KFN, vf, VW: see
+ * there). Private to ig_ann_search_kernel.c. */
 
 /* Two accumulators hide the latency of the multiply-adds. */
 static inline float KFN(dot_inline)(const float *a, const float *b, uint32_t dim)

@@ -10,6 +10,7 @@
 
 #include "core/ig_err.h"
 #include "core/ig_rng.h"
+#include "core/ig_thread.h"
 #include "retrieve/ig_hnsw_priv.h"
 
 ig_hnsw_opts ig_hnsw_opts_default(void)
@@ -38,11 +39,12 @@ typedef struct {
 	ig_hnsw *h;
 	const ig_ann_kernel *kern;
 	pthread_mutex_t entry_lock;
-	uint32_t next;          /* the next node to insert, taken atomically */
+	uint32_t first;         /* the entry point, linked by no insertion */
 	const uint8_t *skip;    /* rows left out: zero rows under cosine */
+	struct builder *builders; /* one per thread of the pool */
 } build_ctx;
 
-typedef struct {
+typedef struct builder {
 	build_ctx *ctx;
 	ig_ann_scratch s;
 	ig_ann_cand *found;     /* ef_construction */
@@ -174,18 +176,14 @@ static void builder_free(builder *b)
 	free(b->pool);
 }
 
-static void *build_worker(void *arg)
+/* The nodes after the first, in row order, handed out one at a time. */
+static void insert_node(void *arg, size_t i, int tid)
 {
 	build_ctx *ctx = arg;
-	builder b;
-	uint32_t q;
+	uint32_t q = ctx->first + 1 + (uint32_t)i;
 
-	builder_init(&b, ctx);
-	while ((q = __atomic_fetch_add(&ctx->next, 1, __ATOMIC_RELAXED)) < ctx->h->n)
-		if (!ctx->skip[q])
-			insert(&b, q);
-	builder_free(&b);
-	return NULL;
+	if (!ctx->skip[q])
+		insert(&ctx->builders[tid], q);
 }
 
 /* Copies V into the level-0 records, normalised for cosine; marks zero
@@ -246,6 +244,7 @@ ig_hnsw *ig_hnsw_build(const ig_vectors *v, const ig_hnsw_opts *o)
 	uint8_t *skip;
 	uint32_t first;
 	int t, nthreads = o->threads < 1 ? 1 : o->threads;
+	ig_pool *pool;
 
 	if (o->M < 2 || o->M > IG_HNSW_MAX_M)
 		ig_die("M must be 2 to %d, not %u", IG_HNSW_MAX_M, o->M);
@@ -281,21 +280,18 @@ ig_hnsw *ig_hnsw_build(const ig_vectors *v, const ig_hnsw_opts *o)
 	ctx.h = h;
 	ctx.kern = ig_ann_kernel_get();
 	ctx.skip = skip;
-	ctx.next = first + 1;
+	ctx.first = first;
 	pthread_mutex_init(&ctx.entry_lock, NULL);
-	if (first >= h->n) {
-		/* nothing to link */
-	} else if (nthreads == 1) {
-		build_worker(&ctx);
-	} else {
-		pthread_t *tid = ig_reallocarray(NULL, (size_t)nthreads, sizeof *tid);
-
+	if (first < h->n) {
+		pool = ig_pool_new(nthreads);
+		ctx.builders = ig_calloc((size_t)nthreads, sizeof *ctx.builders);
 		for (t = 0; t < nthreads; t++)
-			if (pthread_create(&tid[t], NULL, build_worker, &ctx) != 0)
-				ig_die("cannot start a thread");
+			builder_init(&ctx.builders[t], &ctx);
+		ig_pool_for(pool, h->n - first - 1, insert_node, &ctx);
 		for (t = 0; t < nthreads; t++)
-			pthread_join(tid[t], NULL);
-		free(tid);
+			builder_free(&ctx.builders[t]);
+		free(ctx.builders);
+		ig_pool_free(pool);
 	}
 	pthread_mutex_destroy(&ctx.entry_lock);
 	free(h->locks);

@@ -96,21 +96,11 @@ static inline uint64_t ig_w2v_rng_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* The copies of the kernel (ig_w2v_kernel.c), for ig_w2v_step.c to choose
- * from: portable C everywhere; AVX2 with FMA, and AVX-512, on x86-64. */
-#if defined(__x86_64__) || defined(__i386__)
-#define IG_W2V_KERNEL_X86 1
-#else
-#define IG_W2V_KERNEL_X86 0
-#endif
-void ig_w2v_kernel_portable(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
-			    const uint32_t *sent, const float *w, size_t n, float alpha);
-#if IG_W2V_KERNEL_X86
-void ig_w2v_kernel_avx2(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
-			const uint32_t *sent, const float *w, size_t n, float alpha);
-void ig_w2v_kernel_avx512(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
-			  const uint32_t *sent, const float *w, size_t n, float alpha);
-#endif
+/* The copy of the kernel (ig_w2v_kernel.c) that this CPU and IG_KERNEL
+ * allow (core/ig_cpu.h), for ig_w2v_train_sentence. */
+typedef void (*ig_w2v_kernel_fn)(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
+				 const uint32_t *sent, const float *w, size_t n, float alpha);
+ig_w2v_kernel_fn ig_w2v_kernel_get(void);
 /* Which copy ig_w2v_train_sentence runs: "portable", "avx2" or "avx512". */
 const char *ig_w2v_kernel_name(void);
 

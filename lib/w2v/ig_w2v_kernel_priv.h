@@ -1,6 +1,6 @@
-/* The body of the training kernel, included by ig_w2v_kernel.c once per
- * instruction set: KFN(name) gives each copy its own names, vf is its
- * vector of VW floats (vfi of as many ints). Private to ig_w2v_kernel.c. */
+/* The body of the training kernel, compiled once per instruction set by
+ * core/ig_kernel_copies.h for ig_w2v_kernel.c (KFN, vf, VW: see there).
+ * Private to ig_w2v_kernel.c. */
 
 static inline uint64_t KFN(rng)(uint64_t *s)
 {
@@ -21,33 +21,6 @@ static inline uint32_t KFN(alias_draw)(const ig_w2v_alias *a, uint64_t r)
 static inline int KFN(table_index)(float x)
 {
 	return (int)((x + IG_W2V_MAX_EXP) * ((float)IG_W2V_SIGMOID_SIZE / IG_W2V_MAX_EXP / 2));
-}
-
-/* The sum of a vector's lanes, halving the width at each step. LANES(v,
- * i...) is v with its lanes permuted, in either compiler's spelling. */
-#ifndef LANES
-#ifdef __clang__
-#define LANES(v, ...) __builtin_shufflevector(v, v, __VA_ARGS__)
-#else
-#define LANES(v, ...) __builtin_shuffle(v, (vfi){__VA_ARGS__})
-#endif
-#endif
-static inline float KFN(hsum)(vf v)
-{
-#if VW == 16
-	v = v + LANES(v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-	v = v + LANES(v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
-	v = v + LANES(v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-	v = v + LANES(v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-#elif VW == 8
-	v = v + LANES(v, 4, 5, 6, 7, 0, 1, 2, 3);
-	v = v + LANES(v, 2, 3, 0, 1, 6, 7, 4, 5);
-	v = v + LANES(v, 1, 0, 3, 2, 5, 4, 7, 6);
-#else
-	v = v + LANES(v, 2, 3, 0, 1);
-	v = v + LANES(v, 1, 0, 3, 2);
-#endif
-	return v[0];
 }
 
 static inline vf *KFN(row)(float *base, uint32_t id, uint32_t stride)
@@ -265,8 +238,8 @@ static inline void KFN(prefetch_row)(const float *base, uint32_t id, uint32_t st
 		__builtin_prefetch(r + off, 0, 3);
 }
 
-void KFN(ig_w2v_kernel)(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
-			   const uint32_t *sent, const float *w, size_t n, float alpha)
+static void KFN(ig_w2v_kernel)(const ig_w2v_model *m, const ig_w2v_kparams *p, ig_w2v_worker *wk,
+				  const uint32_t *sent, const float *w, size_t n, float alpha)
 {
 	uint32_t ctx[IG_W2V_BATCH], out_a[MAX_OUT], out_b[MAX_OUT], *outs = out_a, *next = out_b, *swap;
 	float cw[IG_W2V_BATCH];

@@ -7,27 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ig_cpu.h"
 #include "core/ig_err.h"
 
 float ig_w2v_sigmoid_table[IG_W2V_SIGMOID_SIZE + 1];
 float ig_w2v_log_sigmoid_table[IG_W2V_SIGMOID_SIZE + 1];
 
-typedef void (*kernel_fn)(const ig_w2v_model *, const ig_w2v_kparams *, ig_w2v_worker *,
-			  const uint32_t *, const float *, size_t, float);
-static kernel_fn kernel;
+static ig_w2v_kernel_fn kernel;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-static void choose_kernel(void)
-{
-	kernel = ig_w2v_kernel_portable;
-#if IG_W2V_KERNEL_X86
-	if (ig_isa() == IG_ISA_AVX512)
-		kernel = ig_w2v_kernel_avx512;
-	else if (ig_isa() == IG_ISA_AVX2)
-		kernel = ig_w2v_kernel_avx2;
-#endif
-}
 
 static void init_once(void)
 {
@@ -40,18 +26,12 @@ static void init_once(void)
 		ig_w2v_sigmoid_table[i] = (float)(e / (e + 1));
 		ig_w2v_log_sigmoid_table[i] = (float)(x - log1p(e)); /* log(e / (1 + e)) */
 	}
-	choose_kernel();
+	kernel = ig_w2v_kernel_get();
 }
 
 void ig_w2v_tables_init(void)
 {
 	pthread_once(&once, init_once);
-}
-
-const char *ig_w2v_kernel_name(void)
-{
-	ig_w2v_tables_init();
-	return ig_isa_name(IG_W2V_KERNEL_X86 ? ig_isa() : IG_ISA_PORTABLE);
 }
 
 static int table_index(float x)
