@@ -23,6 +23,7 @@ typedef struct cand {
 	uint32_t static_rules;  /* fatigue, see_less */
 	uint32_t explore;       /* adjacent topic, IG_DIV_FRESH or NONE */
 	uint32_t repeats;       /* placed items of the same author */
+	double author_factor;   /* ig_div_author_discount of the repeats */
 	int32_t last_slot;      /* slot of the author's last placed item, or -1 */
 	uint32_t topic_load;    /* most placed items sharing one of its topics */
 	uint32_t sim_through;   /* MMR: placed items its maxsim accounts for */
@@ -308,6 +309,7 @@ static size_t gather(const ig_div_ctx *c, ig_div_scratch *s, const ig_div_input 
 		x->author = IG_INTERN_NONE;
 		x->media = -1;
 		x->last_slot = -1;
+		x->author_factor = 1;
 		if (item != IG_INTERN_NONE) {
 			x->author = it->author[item];
 			if (fact(f, nf, IG_FACT_BAN_ITEM, item) || fact(f, nf, IG_FACT_BAN_AUTHOR, x->author)) {
@@ -400,15 +402,12 @@ double ig_div_author_discount(const ig_div_opts *o, uint32_t repeats)
 	return (1 - o->author_floor) * pow(o->author_decay, repeats) + o->author_floor;
 }
 
-static double author_factor(const ig_div_opts *o, const cand *x)
-{
-	return ig_div_author_discount(o, x->repeats);
-}
 
 /* Relevance with the author discount of the feed so far. */
 static inline double current_rel(const ig_div_opts *o, const cand *x)
 {
-	return x->rel * (x->repeats ? author_factor(o, x) : 1);
+	(void)o;
+	return x->rel * x->author_factor;
 }
 
 /* The value of candidate I for slot K: the first keep_top slots go by
@@ -488,6 +487,9 @@ static void place(const ig_div_ctx *c, ig_div_scratch *s, size_t n, size_t p, ui
 	const ig_div_opts *o = &c->opts;
 	cand *cs = s->c, *x = &cs[p];
 	double dp = s->res[p];
+	/* MMR's values change only with an author's repeats, a refresh, or
+	 * past the kept top rows; DPP's with every placement */
+	int all = o->method != IG_DIV_MMR || k + 1 == o->keep_top;
 	size_t i;
 
 	x->taken = 1;
@@ -496,11 +498,14 @@ static void place(const ig_div_ctx *c, ig_div_scratch *s, size_t n, size_t p, ui
 		count_topics(s, x);
 	for (i = 0; i < n; i++) {
 		cand *y = &cs[i];
+		int changed = all;
 		if (y->taken)
 			continue;
 		if (x->author != IG_INTERN_NONE && y->author == x->author) {
 			y->repeats++;
+			y->author_factor = ig_div_author_discount(o, y->repeats);
 			y->last_slot = (int32_t)k;
+			changed = 1;
 		}
 		if (o->topic_cap > 0) {
 			uint32_t a;
@@ -523,7 +528,8 @@ static void place(const ig_div_ctx *c, ig_div_scratch *s, size_t n, size_t p, ui
 			if (s->res[i] < 0)
 				s->res[i] = 0;
 		}
-		s->val[i] = value(c, s, i, k + 1);
+		if (changed)
+			s->val[i] = value(c, s, i, k + 1);
 	}
 }
 
@@ -538,7 +544,7 @@ static int refresh(const ig_div_ctx *c, ig_div_scratch *s, size_t i, uint32_t k)
 	cand *x = &s->c[i];
 	double m = s->maxsim[i];
 
-	if (c->opts.method != IG_DIV_MMR || c->opts.lambda >= 1 || x->sim_through >= k)
+	if (c->opts.method != IG_DIV_MMR || c->opts.lambda >= 1 || x->sim_through >= k || k < c->opts.keep_top)
 		return 0;
 	for (; x->sim_through < k; x->sim_through++) {
 		double sim = similarity(c, s, s->placed[x->sim_through], i);
@@ -577,8 +583,10 @@ static uint32_t moved_by(const ig_div_ctx *c, ig_div_scratch *s, size_t p, int32
 		}
 		r |= x->static_rules;
 		refresh(c, s, t, (uint32_t)k);
-		if (x->repeats > 0 && author_factor(o, x) < 1)
+		if (x->author_factor < 1)
 			r |= IG_RULE_AUTHOR_DECAY;
+		if (k < (int32_t)o->keep_top)
+			continue;
 		if (o->method == IG_DIV_MMR ? s->maxsim[t] > s->maxsim[p] : s->res[t] < s->res[p])
 			r |= IG_RULE_DIVERSITY;
 	}
