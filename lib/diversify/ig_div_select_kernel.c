@@ -655,9 +655,13 @@ static void prepare(const ig_div_ctx *c, ig_div_scratch *s, size_t n)
 	}
 }
 
-static const uint32_t waive[3] = {
-	IG_RULE_TOPIC_CAP, IG_RULE_TOPIC_CAP | IG_RULE_MEDIA_RUN | IG_RULE_MEDIA_MIX,
-	IG_RULE_TOPIC_CAP | IG_RULE_MEDIA_RUN | IG_RULE_MEDIA_MIX | IG_RULE_AUTHOR_SPACING};
+/* The rules waived, in turn, when every candidate breaks one: the topic
+ * cap, else the media rules alone (a catalog of one media type breaks them
+ * at every slot and must keep its topic cap), else both, else all. */
+#define MEDIA_RULES (IG_RULE_MEDIA_RUN | IG_RULE_MEDIA_MIX)
+static const uint32_t waive[4] = {
+	IG_RULE_TOPIC_CAP, MEDIA_RULES, IG_RULE_TOPIC_CAP | MEDIA_RULES,
+	IG_RULE_TOPIC_CAP | MEDIA_RULES | IG_RULE_AUTHOR_SPACING};
 
 /* The explored topics of the pool, each with its best-ranked item and the
  * beta posterior of an engagement from the user's events: successes the
@@ -841,9 +845,8 @@ size_t ig_div_select(const ig_div_ctx *c, const ig_div_input *in, size_t n, cons
 			from_short = 0;
 			d = best(c, s, m, (int32_t)k, run_media, run_len, 0, 0, &npool);
 		}
-		/* every candidate breaks a rule: waive the topic cap first, then
-		 * the media run, then the author spacing */
-		for (w = 0; d == m && w < 3; w++) {
+		/* every candidate breaks a rule: waive them in turn (waive) */
+		for (w = 0; d == m && w < 4; w++) {
 			relax = 1;
 			d = best(c, s, m, (int32_t)k, run_media, run_len, 0, waive[w], &npool);
 		}

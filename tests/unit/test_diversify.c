@@ -442,6 +442,29 @@ static void test_media_mix(void **state)
 	teardown(&f);
 }
 
+/* Photos only (i1, i2, i7) with runs of one and one row per topic: at
+ * slot 2 every candidate breaks the media run; waiving it alone keeps the
+ * topic cap, so i7 (t3.1) comes before i2 (t1.1, capped). */
+static void test_relax_order(void **state)
+{
+	fixture f;
+	ig_div_opts o;
+	ig_div_row rows[32];
+	char out[128];
+
+	(void)state;
+	opts_plain(&o);
+	o.media_run = 1;
+	o.topic_cap = 1;
+	setup(&f, &o);
+	f.in[2] = f.in[6];
+	f.n = 3;
+	feed(&f, NULL, 0, 1, rows, out);
+	assert_string_equal(out, "1 3 2");
+	assert_true(rows[1].rules & IG_RULE_RELAXED);
+	teardown(&f);
+}
+
 /* MMR at lambda 0.5 pulls i5, i6, i7 up (test_mmr_dpp_topic_cap); a band
  * of 12% lets no candidate pass one more than 12% more relevant (scores 7
  * .. 1 are 1, 0.83 ... 0 scaled), and the first rows kept by relevance are
@@ -644,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_propensity),
 		cmocka_unit_test(test_propensity_mixed),
 		cmocka_unit_test(test_media_mix),
+		cmocka_unit_test(test_relax_order),
 		cmocka_unit_test(test_band_keep_top),
 		cmocka_unit_test(test_propensity_bandits),
 		cmocka_unit_test(test_deterministic),
