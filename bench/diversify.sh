@@ -91,17 +91,23 @@ curves() {
 	for cut in valid test; do
 		base=$(metrics $d $cut $d/ranked.$cut.tsv)
 		echo "$base" | awk -v c="$cut" '{ printf "%-5s %-34s %7.4f %+6.1f%% %7.4f %+6.1f%% %7.4f %7.4f\n", c, "ranked (first 20)", $1, 0, $2, 0, $3, $4 }'
-		row $d $cut "defaults" 
+		row $d $cut "defaults"
 		row $d $cut "all rules off" --lambda 1 --epsilon 0 --author-window 0 --media-run 0 \
 		    --short-share 0 --fatigue-after 0 --see-less-factor 1
 		for l in 1 0.95 0.9 0.8 0.7 0.5; do
-			row $d $cut "mmr lambda $l, eps 0" --lambda $l --epsilon 0
+			row $d $cut "plain mmr lambda $l, eps 0" --band 0 --keep-top 0 --lambda $l --epsilon 0
 		done
-		for e in 0.02 0.05 0.1; do
-			row $d $cut "mmr lambda 0.9, eps $e" --epsilon $e
+		for b in 0.05 0.12 0.2 0.3 0.5; do
+			row $d $cut "band $b, keep-top 3, eps 0" --band $b --epsilon 0
 		done
+		row $d $cut "keep-top 0 (band 0.12)" --keep-top 0
+		for e in 0 0.05 0.1; do
+			row $d $cut "defaults, eps $e" --epsilon $e
+		done
+		row $d $cut "thompson, eps 0.05" --explore thompson --epsilon 0.05 --explore-draws 200
+		row $d $cut "ucb, eps 0.05" --explore ucb --epsilon 0.05
 		for l in 0.9 0.7 0.5; do
-			row $d $cut "dpp lambda $l, eps 0" --method dpp --lambda $l --epsilon 0
+			row $d $cut "plain dpp lambda $l, eps 0" --method dpp --band 0 --keep-top 0 --lambda $l --epsilon 0
 		done
 		row $d $cut "author decay 0.5/0.25" --author-decay 0.5
 		row $d $cut "author decay 0.9/0.25" --author-decay 0.9
@@ -123,5 +129,5 @@ author_windows() {
 }
 
 [ "${SKIP_SYNTH:-0}" = 1 ] || { prepare_synth; curves synth; author_windows synth; }
-[ "${SKIP_ML:-0}" = 1 ] || { prepare_ml; curves ml; }
+[ "${SKIP_ML:-0}" = 1 ] || { prepare_ml; curves ml; author_windows ml; }
 rm -f feed.tsv

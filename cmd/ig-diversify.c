@@ -34,7 +34,12 @@ enum {
 	OPT_FATIGUE_AFTER,
 	OPT_FATIGUE_FACTOR,
 	OPT_MISSING,
-	OPT_NOW
+	OPT_NOW,
+	OPT_BAND,
+	OPT_KEEP_TOP,
+	OPT_EXPLORE,
+	OPT_EXPLORE_DRAWS,
+	OPT_MEDIA_MIX
 };
 
 static ig_cli cli;
@@ -56,19 +61,27 @@ static void usage(FILE *fp)
 		"      --missing keep|drop   items absent from --items [keep]\n"
 		"Diversity:\n"
 		"      --method mmr|dpp      greedy MMR, or greedy DPP MAP (Chen et al. 2018) [mmr]\n"
-		"  -L, --lambda L            weight of relevance against similarity, 0..1 [0.9]\n"
+		"  -L, --lambda L            weight of relevance against similarity, 0..1 [0.7]\n"
 		"      --similarity S        topics or vectors [vectors with --vectors, else topics]\n"
+		"      --band F              diversity passes over an item only for one within F\n"
+		"                            (relative) of its relevance; 0: off [0.12]\n"
+		"      --keep-top N          first N rows by relevance alone, never explored [3]\n"
 		"      --author-window N     no author twice in N consecutive rows; 0: off [4]\n"
 		"      --author-decay D      an author's k-th repeat weighs (1-F)*D^k+F; 1: off\n"
 		"                            (twitter's home mixer: 0.5 with F 0.25) [1]\n"
 		"      --author-floor F      [0.25]\n"
 		"      --media-run N         longest run of one media type; 0: off [3]\n"
+		"      --media-mix T=S,...   most share S of rows of media type T, e.g.\n"
+		"                            photo=0.4,video=0.3,reel=0.3 [none]\n"
 		"      --topic-cap N         most rows sharing one topic; 0: off [0]\n"
 		"Queues and exploration:\n"
 		"      --short-share F       share of slots for the short-term queue [0.2]\n"
 		"      --session-gap SECONDS last session: events this close [1800]\n"
 		"      --interests N         topics in the long-term profile [5]\n"
 		"      --epsilon E           probability that a slot is explored [0.02]\n"
+		"      --explore P           which explorable item: uniform, thompson or ucb\n"
+		"                            over topics [uniform]\n"
+		"      --explore-draws N     Monte Carlo draws of a Thompson propensity [1000]\n"
 		"      --fresh SECONDS       items this young are explorable; 0: off [172800]\n"
 		"Negative feedback:\n"
 		"      --see-less-half-life SECONDS  [604800]\n"
@@ -84,6 +97,29 @@ static void usage(FILE *fp)
 static void progress(uint64_t users)
 {
 	ig_cli_progress(&cli, "%llu users", (unsigned long long)users);
+}
+
+/* "photo=0.4,video=0.3": shares of media types, summing to 1 at most. */
+static void parse_media_mix(ig_div_opts *o, const char *arg)
+{
+	char *copy = ig_strndup(arg, strlen(arg)), *tok, *save = NULL;
+	double total = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		int m;
+		if (eq == NULL)
+			ig_usage_error("--media-mix: '%s' is not TYPE=SHARE", tok);
+		*eq = '\0';
+		m = ig_media_parse(tok);
+		if (m < 0)
+			ig_usage_error("--media-mix: unknown media type '%s' (photo, video, reel, carousel)", tok);
+		o->media_share[m] = ig_cli_double("--media-mix", eq + 1, 0, 1);
+		total += o->media_share[m];
+	}
+	free(copy);
+	if (total > 1 + 1e-9)
+		ig_usage_error("--media-mix: the shares sum to %g, more than 1", total);
 }
 
 static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int *sim_given)
@@ -114,6 +150,11 @@ static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int
 		{"fatigue-factor", required_argument, NULL, OPT_FATIGUE_FACTOR},
 		{"missing", required_argument, NULL, OPT_MISSING},
 		{"now", required_argument, NULL, OPT_NOW},
+		{"band", required_argument, NULL, OPT_BAND},
+		{"keep-top", required_argument, NULL, OPT_KEEP_TOP},
+		{"explore", required_argument, NULL, OPT_EXPLORE},
+		{"explore-draws", required_argument, NULL, OPT_EXPLORE_DRAWS},
+		{"media-mix", required_argument, NULL, OPT_MEDIA_MIX},
 		{NULL, 0, NULL, 0}
 	};
 	int c;
@@ -200,6 +241,28 @@ static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int
 				o->keep_missing = 0;
 			else
 				ig_usage_error("--missing: invalid value '%s' (keep or drop)", optarg);
+			break;
+		case OPT_BAND:
+			o->band = ig_cli_double("--band", optarg, 0, 1);
+			break;
+		case OPT_KEEP_TOP:
+			o->keep_top = (uint32_t)ig_cli_int("--keep-top", optarg, 0, 100000);
+			break;
+		case OPT_EXPLORE:
+			if (strcmp(optarg, "uniform") == 0)
+				o->explore = IG_EXPLORE_UNIFORM;
+			else if (strcmp(optarg, "thompson") == 0)
+				o->explore = IG_EXPLORE_THOMPSON;
+			else if (strcmp(optarg, "ucb") == 0)
+				o->explore = IG_EXPLORE_UCB;
+			else
+				ig_usage_error("--explore: invalid value '%s' (uniform, thompson or ucb)", optarg);
+			break;
+		case OPT_EXPLORE_DRAWS:
+			o->explore_draws = (uint32_t)ig_cli_int("--explore-draws", optarg, 1, 10000000);
+			break;
+		case OPT_MEDIA_MIX:
+			parse_media_mix(o, optarg);
 			break;
 		case OPT_NOW:
 			o->now = ig_cli_int("--now", optarg, IG_TS_MIN, IG_TS_MAX);

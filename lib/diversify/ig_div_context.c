@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ig_cpu.h"
 #include "core/ig_err.h"
 #include "io/ig_topics.h"
 
@@ -17,7 +18,9 @@ void ig_div_opts_default(ig_div_opts *o)
 	o->length = 25;
 	o->method = IG_DIV_MMR;
 	o->similarity = IG_DIV_SIM_TOPICS;
-	o->lambda = 0.9;
+	o->lambda = 0.7;
+	o->band = 0.12;
+	o->keep_top = 3;
 	o->author_window = 4;
 	o->author_decay = 1;
 	o->author_floor = 0.25;
@@ -25,6 +28,10 @@ void ig_div_opts_default(ig_div_opts *o)
 	o->topic_cap = 0;
 	o->short_share = 0.2;
 	o->epsilon = 0.02;
+	o->explore = IG_EXPLORE_UNIFORM;
+	o->explore_draws = 1000;
+	for (int m = 0; m < IG_MEDIA_COUNT; m++)
+		o->media_share[m] = -1;
 	o->interests = 5;
 	o->fresh_window = 2 * 86400;
 	o->session_gap = 1800;
@@ -85,6 +92,7 @@ ig_div_ctx *ig_div_ctx_new(ig_items *items, const char *topics_path, const ig_ve
 
 	c->items = items;
 	c->opts = *o;
+	c->dot = ig_div_pick_dot(ig_isa());
 	c->latest_created = -1;
 	if (items == NULL)
 		ig_die("an items stream is needed (--items)");

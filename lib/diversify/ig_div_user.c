@@ -158,6 +158,7 @@ size_t ig_div_user_facts(const ig_div_ctx *c, const ig_div_event *ev, size_t n, 
 			break;
 		case IG_EV_IMPRESSION:
 			push(&b, IG_FACT_SEEN, item, 1);
+			topic_facts(&b, it, item, IG_FACT_SEEN_TOPIC, decay);
 			break;
 		default:
 			break;

@@ -24,19 +24,26 @@ extern const char *const ig_feed_cols[6];
 
 enum ig_div_method { IG_DIV_MMR, IG_DIV_DPP };
 enum ig_div_similarity { IG_DIV_SIM_TOPICS, IG_DIV_SIM_VECTORS };
+/* Which explorable item an explored slot takes. */
+enum ig_div_explore { IG_EXPLORE_UNIFORM, IG_EXPLORE_THOMPSON, IG_EXPLORE_UCB };
 
 typedef struct ig_div_opts {
 	uint32_t length;          /* feed length */
 	int method;               /* enum ig_div_method */
 	int similarity;           /* enum ig_div_similarity */
 	double lambda;            /* weight of relevance against similarity, [0, 1] */
+	double band;              /* diversity swaps only within this relative relevance of the best; 0: off */
+	uint32_t keep_top;        /* first slots by relevance alone, never explored */
 	uint32_t author_window;   /* no author twice in this many consecutive rows; 0, 1: off */
 	double author_decay;      /* per-repeat factor of an author's discount */
 	double author_floor;      /* the discount never goes below this */
 	uint32_t media_run;       /* longest run of one media type; 0: off */
+	double media_share[IG_MEDIA_COUNT]; /* most share of rows per type; < 0: no limit */
 	uint32_t topic_cap;       /* most rows sharing one topic; 0: off */
 	double short_share;       /* share of slots from the short-term queue */
 	double epsilon;           /* share of slots explored (in expectation) */
+	int explore;              /* enum ig_div_explore */
+	uint32_t explore_draws;   /* Monte Carlo draws of a Thompson propensity */
 	uint32_t interests;       /* topics in a user's long-term profile */
 	int64_t fresh_window;     /* seconds: an item this young is fresh; 0: off */
 	int64_t session_gap;      /* seconds between events of one session */
@@ -51,6 +58,10 @@ typedef struct ig_div_opts {
 
 void ig_div_opts_default(ig_div_opts *o);
 
+typedef double (*ig_div_dot_fn)(const float *x, const float *y, size_t n);
+/* The dot product of rows padded to 8 floats for an ig_isa() level. */
+ig_div_dot_fn ig_div_pick_dot(int isa);
+
 /* What every user's reranking reads: items, the topics tree, vectors. */
 typedef struct ig_div_ctx {
 	const ig_items *items;
@@ -59,6 +70,7 @@ typedef struct ig_div_ctx {
 	float *unit;               /* per item: its vector scaled to length 1, or zeros,
 				    * in rows of stride floats; row count: zeros */
 	uint32_t dim, stride;
+	ig_div_dot_fn dot;         /* for this CPU (ig_isa) */
 	int64_t latest_created;    /* newest item, the reference time without events */
 	ig_div_opts opts;
 } ig_div_ctx;
@@ -80,6 +92,7 @@ enum ig_div_fact_kind {
 	IG_FACT_SEEN,            /* value: impressions without engagement */
 	IG_FACT_INTEREST,        /* value: long-term weight of the topic */
 	IG_FACT_SHORT_TOPIC,     /* a topic of the last session's engagements */
+	IG_FACT_SEEN_TOPIC,      /* value: sum of 2^(-age / half-life) of impressions */
 	IG_FACT_KINDS
 };
 
@@ -116,9 +129,10 @@ enum {
 	IG_RULE_SHORT_TERM = 1 << 5,
 	IG_RULE_FATIGUE = 1 << 6,
 	IG_RULE_SEE_LESS = 1 << 7,
-	IG_RULE_RELAXED = 1 << 8    /* every candidate broke a spacing rule */
+	IG_RULE_RELAXED = 1 << 8,   /* every candidate broke a spacing rule */
+	IG_RULE_MEDIA_MIX = 1 << 9
 };
-#define IG_RULE_COUNT 9
+#define IG_RULE_COUNT 10
 /* The name of rule bit number I, for the feed's reason. */
 const char *ig_div_rule_name(int i, int method);
 

@@ -61,6 +61,8 @@ static void opts_plain(ig_div_opts *o)
 	o->fatigue_after = 0;
 	o->see_less_factor = 1;
 	o->fresh_window = 0;
+	o->band = 0;
+	o->keep_top = 0;
 }
 
 static void setup(fixture *f, const ig_div_opts *o)
@@ -418,6 +420,154 @@ static void test_propensity_mixed(void **state)
 	teardown(&f);
 }
 
+/* A share of photos: at most floor(0.5 j) + 1 of any first j rows; i7,
+ * the last candidate and a photo, takes the last slot by relaxation. */
+static void test_media_mix(void **state)
+{
+	fixture f;
+	ig_div_opts o;
+	ig_div_row rows[32];
+	char out[128];
+
+	(void)state;
+	opts_plain(&o);
+	o.media_share[IG_MEDIA_PHOTO] = 0.5;
+	setup(&f, &o);
+	feed(&f, NULL, 0, 1, rows, out);
+	assert_string_equal(out, "1 2 5 3 6 4 7");
+	assert_true(rows[2].rules & IG_RULE_MEDIA_MIX);
+	assert_true(rows[4].rules & IG_RULE_MEDIA_MIX);
+	assert_true(rows[6].rules & IG_RULE_RELAXED);
+	assert_false(rows[1].rules & IG_RULE_MEDIA_MIX);
+	teardown(&f);
+}
+
+/* Photos only (i1, i2, i7) with runs of one and one row per topic: at
+ * slot 2 every candidate breaks the media run; waiving it alone keeps the
+ * topic cap, so i7 (t3.1) comes before i2 (t1.1, capped). */
+static void test_relax_order(void **state)
+{
+	fixture f;
+	ig_div_opts o;
+	ig_div_row rows[32];
+	char out[128];
+
+	(void)state;
+	opts_plain(&o);
+	o.media_run = 1;
+	o.topic_cap = 1;
+	setup(&f, &o);
+	f.in[2] = f.in[6];
+	f.n = 3;
+	feed(&f, NULL, 0, 1, rows, out);
+	assert_string_equal(out, "1 3 2");
+	assert_true(rows[1].rules & IG_RULE_RELAXED);
+	teardown(&f);
+}
+
+/* MMR at lambda 0.5 pulls i5, i6, i7 up (test_mmr_dpp_topic_cap); a band
+ * of 12% lets no candidate pass one more than 12% more relevant (scores 7
+ * .. 1 are 1, 0.83 ... 0 scaled), and the first rows kept by relevance are
+ * never moved nor explored. */
+static void test_band_keep_top(void **state)
+{
+	fixture f;
+	ig_div_opts o;
+	ig_div_row rows[32];
+	char out[128];
+	int r;
+
+	(void)state;
+	opts_plain(&o);
+	o.lambda = 0.5;
+	o.band = 0.12;
+	setup(&f, &o);
+	feed(&f, NULL, 0, 1, rows, out);
+	assert_string_equal(out, "1 2 3 4 5 6 7");
+	teardown(&f);
+	o.band = 0;
+	o.keep_top = 2;
+	o.epsilon = 1;
+	o.fresh_window = 1000;
+	setup(&f, &o);
+	for (r = 0; r < 50; r++) {
+		feed(&f, NULL, 0, (uint64_t)r + 1, rows, out);
+		assert_int_equal(rows[0].input, 0);
+		assert_int_equal(rows[1].input, 1);
+		assert_true(rows[0].propensity == 1 && rows[1].propensity == 1);
+		assert_true(rows[0].explore == IG_INTERN_NONE && rows[1].explore == IG_INTERN_NONE);
+	}
+	teardown(&f);
+}
+
+/* Interest t1: its children t1.1 (i1..i4) and t1.2 (i5) are two explored
+ * arms; the user engaged with t1.2 once and passed t1.1 twice, so
+ * Beta(2, 1) against Beta(1, 3). Rank 1 is the greedy i1 or an arm's
+ * first item; the logged propensities (Thompson: Monte Carlo) match the
+ * frequencies, and UCB explores t1.2 only. */
+static void bandit_rank1(fixture *f, double freq[8], double logged[8], int runs)
+{
+	ig_div_fact facts[3] = {
+		{IG_FACT_LIKED_TOPIC, 0, 1}, {IG_FACT_INTEREST, 0, 1}, {IG_FACT_SEEN_TOPIC, 0, 2}};
+	ig_div_row rows[32];
+	int r;
+
+	facts[0].key = ig_intern_find(f->items->topics, "t1.2", 4);
+	facts[1].key = ig_intern_find(f->items->topics, "t1", 2);
+	facts[2].key = ig_intern_find(f->items->topics, "t1.1", 4);
+	for (r = 0; r < 8; r++)
+		freq[r] = logged[r] = 0;
+	for (r = 0; r < runs; r++) {
+		ig_div_counts counts;
+		ig_rng rng;
+		memset(&counts, 0, sizeof counts);
+		ig_rng_seed_stream(&rng, (uint64_t)r, 11);
+		ig_div_select(f->ctx, f->in, f->n, facts, 3, 200, &rng, f->s, rows, &counts);
+		assert_true(rows[0].propensity > 0 && rows[0].propensity <= 1);
+		freq[rows[0].input] += 1.0 / runs;
+		logged[rows[0].input] += rows[0].propensity / runs;
+	}
+	/* mean logged propensity of an item among the rows that placed it */
+	for (r = 0; r < 8; r++)
+		if (freq[r] > 0)
+			logged[r] /= freq[r];
+}
+
+static void test_propensity_bandits(void **state)
+{
+	fixture f;
+	ig_div_opts o;
+	double freq[8], logged[8];
+	const int runs = 4000;
+	int i;
+
+	(void)state;
+	opts_plain(&o);
+	o.epsilon = 0.4;
+	o.explore = IG_EXPLORE_THOMPSON;
+	o.explore_draws = 400;
+	setup(&f, &o);
+	bandit_rank1(&f, freq, logged, runs);
+	/* only the arms' first items, i1 and i5, are ever placed */
+	for (i = 0; i < 7; i++)
+		if (i != 0 && i != 4)
+			assert_true(freq[i] == 0);
+	/* P(t1.2 wins) = P(Beta(2,1) > Beta(1,3)) = 1 - 2 B(2,4) = 0.9 */
+	assert_true(fabs(freq[4] - 0.36) < 4 * sqrt(0.36 * 0.64 / runs));
+	assert_true(fabs(logged[4] - 0.36) < 0.01);
+	for (i = 0; i < 7; i += 4)
+		assert_true(fabs(freq[i] - logged[i]) < 4 * sqrt(0.25 / runs) + 0.01);
+	teardown(&f);
+
+	o.explore = IG_EXPLORE_UCB;
+	setup(&f, &o);
+	bandit_rank1(&f, freq, logged, runs);
+	assert_true(fabs(logged[0] - 0.6) < 1e-12 && fabs(logged[4] - 0.4) < 1e-12);
+	assert_true(fabs(freq[4] - 0.4) < 4 * sqrt(0.24 / runs));
+	assert_true(freq[0] + freq[4] > 1 - 1e-9);
+	teardown(&f);
+}
+
 /* The same seed and user give the same feed; the stream of a user does not
  * depend on other users. */
 static void test_deterministic(void **state)
@@ -516,6 +666,10 @@ int main(void)
 		cmocka_unit_test(test_facts),
 		cmocka_unit_test(test_propensity),
 		cmocka_unit_test(test_propensity_mixed),
+		cmocka_unit_test(test_media_mix),
+		cmocka_unit_test(test_relax_order),
+		cmocka_unit_test(test_band_keep_top),
+		cmocka_unit_test(test_propensity_bandits),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_batches_threads),
 	};
