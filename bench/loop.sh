@@ -49,9 +49,10 @@ while [ $r -le "$rounds" ]; do
 	ig-synth respond $W -@ 2 -q --after rounds.tsv.gz --sample $r -o resp$r.tsv.gz f$r/feed.tsv.gz
 	zcat resp$r.tsv.gz | grep -v '^#' >>rounds.raw
 	sl=$(zcat resp$r.tsv.gz | awk -F'\t' '!/^#/ { n[$4]++ } END { printf "%.4f", n["see_less"] / n["impression"] }')
+	zcat f$r/feed.tsv.gz >feed$r.tsv
 	cov=$(zcat world/items.tsv.gz | awk -F'\t' 'NR == FNR { if (!/^#/) t[$1] = $5; next }
 		!/^#/ { split(t[$3], a, ","); for (i in a) if (!(($1, a[i]) in s)) { s[$1, a[i]] = 1; n++ } u[$1] = 1 }
-		END { k = 0; for (x in u) k++; printf "%.2f", n / k }' - f$r/feed.tsv.gz)
+		END { k = 0; for (x in u) k++; printf "%.2f", k ? n / k : 0 }' - feed$r.tsv)
 	awk -v r=$r -v sl="$sl" -v cov="$cov" '$1 == "share" { s = $2; so = $5; sg = $6 } $1 == "value" { vo = $5 }
 		END { printf "%d\t%.4f\t%.3f\t%.3f\t%.3f\t%s\t%s\n", r, s, so, sg, vo, sl, cov }' table$r.txt >>rounds.tsv
 	r=$((r + 1))
