@@ -69,4 +69,5 @@ done
 echo "== the funnel's feed (ig-synth respond --table)"
 cat feed.table
 echo "== shares and value per impression, against the oracle and the logging policy"
-column -t -s "$(printf '\t')" summary.tsv
+head -n 1 summary.tsv
+tail -n +2 summary.tsv | column -t -s "$(printf '\t')"

@@ -57,4 +57,5 @@ while [ $r -le "$rounds" ]; do
 		END { printf "%d\t%.4f\t%.3f\t%.3f\t%.3f\t%s\t%s\n", r, s, so, sg, vo, sl, cov }' table$r.txt >>rounds.tsv
 	r=$((r + 1))
 done
-column -t -s "$(printf '\t')" rounds.tsv
+head -n 1 rounds.tsv
+tail -n +2 rounds.tsv | column -t -s "$(printf '\t')"
