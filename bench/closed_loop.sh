@@ -34,8 +34,9 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 # The whole history trains the funnel; the feed is the next session.
 # shellcheck disable=SC2086
 ig-synth $W -q -o world
-# shellcheck disable=SC2086
-ig-funnel -@ 2 -n $n ${FUNNEL:-} --items world/items.tsv.gz --follows world/follows.tsv.gz \
+# FUNNEL is shell words: quotes inside it group (--diversify '--lambda 0.7').
+eval "set -- ${FUNNEL:-}"
+ig-funnel -@ 2 -n $n "$@" --items world/items.tsv.gz --follows world/follows.tsv.gz \
 	--topics world/topics.tsv.gz world/events.tsv.gz world/events.tsv.gz funnel 2>funnel.log ||
 	{ cat funnel.log; exit 1; }
 ig-eval baseline itemknn -q --train world/events.tsv.gz -n $n -o itemknn.tsv.gz

@@ -58,4 +58,5 @@ served=$(cut -f3 funnel/summary.tsv | sed -n 3p)
 	awk -F'\t' -v n="$shards" '{ h = ($2 == 1 ? $4 * n : $4) / 3600
 		printf "%s\t%s\t%s\t%s\t%.2f\n", $1 ($2 == 0 ? " (all events)" : $2 == 2 ? " (sample)" : ""), $3, $4, $5, h }' steps.tsv
 } >"$result"
-column -t -s "$(printf '\t')" "$result"
+head -n 1 "$result"
+tail -n +2 "$result" | column -t -s "$(printf '\t')"

@@ -40,8 +40,9 @@ r=1
 while [ $r -le "$rounds" ]; do
 	cat history.raw rounds.raw | ig-ingest -q -o train.tsv.gz
 	ig-ingest -q -o rounds.tsv.gz rounds.raw
+	eval "set -- ${FUNNEL:-}"
 	# shellcheck disable=SC2086
-	ig-funnel -@ 2 --seed $r ${FUNNEL:-} $side train.tsv.gz train.tsv.gz f$r 2>f$r.log ||
+	ig-funnel -@ 2 --seed $r "$@" $side train.tsv.gz train.tsv.gz f$r 2>f$r.log ||
 		{ cat f$r.log; exit 1; }
 	# shellcheck disable=SC2086
 	ig-synth respond $W -@ 2 -q --after rounds.tsv.gz --table f$r/feed.tsv.gz >table$r.txt

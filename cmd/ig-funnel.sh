@@ -28,6 +28,8 @@ Funnel:
       --value SPEC       value model, HEAD=WEIGHT,... [ig-rank's default]
       --spec FILE        retrieval spec [ig-retrieve's default]
       --epsilon E        exploration share of ig-diversify [its default]
+      --diversify OPTS   more options for ig-diversify, one word each, e.g.
+                         '--lambda 0.7 --topic-cap 3' [none]
       --shard I/N        per-user steps (ranking examples and the feed) only
                          for the users of shard I of N; models on all events
 General:
@@ -43,7 +45,7 @@ bad_usage() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
 
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 value='' spec='' epsilon=''
-threads=1 seed=1 verbose=0 shard=''
+threads=1 seed=1 verbose=0 shard='' dopts=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -59,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--spec) need "$@"; spec=$2; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
 	--shard) need "$@"; shard=$2; shift 2 ;;
+	--diversify) need "$@"; dopts=$2; shift 2 ;;
 	-@ | --threads) need "$@"; threads=$2; shift 2 ;;
 	--seed) need "$@"; seed=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
@@ -179,7 +182,7 @@ if [ -z "$ditems" ]; then
 fi
 step diversify ig-diversify $common --seed "$seed" --items "$ditems" \
 	${topics:+--topics "$topics"} ${vec:+--vectors "$w/all.vec.gz"} --events "$train" \
-	${epsilon:+--epsilon "$epsilon"} -n "$length" -o "$out/feed.tsv.gz" "$out/ranked.tsv.gz"
+	${epsilon:+--epsilon "$epsilon"} $dopts -n "$length" -o "$out/feed.tsv.gz" "$out/ranked.tsv.gz"
 
 {
 	printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'
