@@ -32,6 +32,12 @@ static const char *const response_cols[] = {"user", "rank", "item", "impression"
 					    "comment", "share", "save", "follow", "skip", "see_less",
 					    "hide", "report", "value"};
 static const char *const ope_cols[] = {"estimator", "value", "ci_low", "ci_high", "slots", "matches", "users"};
+static const char *const insights_cols[] = {
+	"level", "key", "reach", "impressions", "views", "dwell_mean", "likes", "like_rate",
+	"like_lo", "like_hi", "comments", "comment_rate", "shares", "share_rate", "share_lo",
+	"share_hi", "saves", "save_rate", "see_less", "see_less_rate", "hides", "hide_rate",
+	"follows", "engagements", "nonfollower_share", "prev_reach", "prev_shares",
+	"prev_share_rate", "share_rate_change", "share_rate_ratio"};
 
 #define FIXED(name, c) {name, 1, IG_LAYOUT_FIXED, NELEM(c), c, 0, NELEM(c)}
 #define BIT(i) (1u << (i))
@@ -60,6 +66,7 @@ static const ig_schema table[IG_STREAM_COUNT] = {
 	[IG_STREAM_TRUTH_ITEMS] = FIXED("truth_items", truth_items_cols),
 	[IG_STREAM_RESPONSE] = FIXED("response", response_cols),
 	[IG_STREAM_OPE] = FIXED("ope", ope_cols),
+	[IG_STREAM_INSIGHTS] = FIXED("insights", insights_cols),
 };
 
 const ig_schema *ig_schema_of(int stream)

@@ -37,6 +37,7 @@ typedef enum ig_stream {
 	IG_STREAM_TRUTH_ITEMS,
 	IG_STREAM_RESPONSE,
 	IG_STREAM_OPE,
+	IG_STREAM_INSIGHTS,
 	IG_STREAM_COUNT
 } ig_stream;
 

@@ -1,0 +1,243 @@
+/* ig-insights: what sticks, per item, author, topic and media type: reach,
+ * engagement per reach with Wilson intervals, non-follower share, follows
+ * gained and the trend against the previous window. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ig_cli.h"
+#include "core/ig_err.h"
+#include "core/ig_time.h"
+#include "insights/ig_insights.h"
+#include "io/ig_events.h"
+
+enum {
+	OPT_BY = IG_OPT_FIRST_TOOL,
+	OPT_ITEMS,
+	OPT_FOLLOWS,
+	OPT_WINDOW,
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_MIN_REACH,
+	OPT_TABLE,
+	OPT_TRUTH
+};
+
+static ig_cli cli;
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: ig-insights [options] [EVENTS]\n"
+		"Reads an events stream sorted by user, then ts (\"-\" or none: stdin) and writes,\n"
+		"per item, author, topic or media type, the insights stream: reach, engagement\n"
+		"per reach with Wilson 95%% intervals, the non-follower share of engagement,\n"
+		"follows gained and the trend against the previous window; best lower bound of\n"
+		"shares per reach first.\n"
+		"      --by LEVELS          comma list of item, author, topic, media [item]\n"
+		"      --items FILE         items stream (needed by author, topic, media)\n"
+		"      --follows FILE       follows stream: the non-follower share (needs --items)\n"
+		"      --window START,END   count events with START <= ts < END, and the window\n"
+		"                           of equal length before it for the trend; Unix\n"
+		"                           seconds or ISO-8601 [all events, no trend]\n"
+		"      --since T            the window starts at T (with --until: a trend)\n"
+		"      --until T            the window ends before T\n"
+		"      --min-reach N        write rows of reach N or more [%d]\n"
+		"  -k, --top N              at most N rows per level; 0: all [0]\n"
+		"      --table              aligned text for a terminal (fewer columns)\n"
+		"      --truth FILE         ig-synth truth_items: print Spearman's correlation of\n"
+		"                           the share rate with quality (item) and author\n"
+		"                           popularity (author) on stderr\n",
+		IG_INS_DEFAULT_MIN_REACH);
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_MEMORY);
+}
+
+static int64_t parse_time(const char *opt, const char *s, size_t len)
+{
+	int64_t t;
+	const char *why = NULL;
+
+	if (ig_time_parse(s, len, IG_TIME_AUTO, IG_TS_MIN, IG_TS_MAX, &t, &why) != 0)
+		ig_usage_error("%s: invalid time '%.*s' (%s)", opt, (int)len, s,
+			       why ? why : "Unix seconds or ISO-8601 expected");
+	return t;
+}
+
+static void parse_window(const char *arg, int64_t *start, int64_t *end)
+{
+	const char *comma = strchr(arg, ',');
+
+	if (comma == NULL)
+		ig_usage_error("--window: invalid value '%s' (START,END)", arg);
+	*start = parse_time("--window", arg, (size_t)(comma - arg));
+	*end = parse_time("--window", comma + 1, strlen(comma + 1));
+}
+
+static void progress(uint64_t events)
+{
+	ig_cli_progress(&cli, "%llu events", (unsigned long long)events);
+}
+
+static void report_truth(const ig_insights *s, const ig_ins_opts *o, const char *truth)
+{
+	int i;
+
+	for (i = 0; i < o->nlevels; i++) {
+		int level = o->levels[i];
+		size_t n;
+		double rho;
+
+		if (level != IG_INS_ITEM && level != IG_INS_AUTHOR)
+			continue;
+		rho = ig_ins_truth_spearman(s, truth, level, &n);
+		fprintf(stderr, "%s: spearman(share_rate, %s) = %.3f over %zu %ss\n", ig_progname,
+			level == IG_INS_ITEM ? "quality" : "author_popularity", rho, n, ig_ins_level_name(level));
+	}
+}
+
+static void summary(const ig_insights *s, const ig_ins_opts *o)
+{
+	const ig_ins_stats *st = ig_ins_stats_of(s);
+	char levels[256];
+	size_t len = 0;
+	int i;
+
+	levels[0] = '\0';
+	for (i = 0; i < o->nlevels && len < sizeof levels; i++) {
+		int l = o->levels[i];
+
+		len += (size_t)snprintf(levels + len, sizeof levels - len, "; %s: %llu with reach, %llu below %llu, %llu written",
+					ig_ins_level_name(l), (unsigned long long)st->entities[l],
+					(unsigned long long)st->below_min_reach[l], (unsigned long long)o->min_reach,
+					(unsigned long long)st->written[l]);
+	}
+	ig_cli_summary(&cli, "%llu events, %llu users, %llu in the window, %llu in the previous, "
+		       "%llu of unlisted items%s",
+		       (unsigned long long)st->events, (unsigned long long)st->users,
+		       (unsigned long long)st->in_window, (unsigned long long)st->in_previous,
+		       (unsigned long long)st->unknown_items, levels);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"by", required_argument, NULL, OPT_BY},
+		{"items", required_argument, NULL, OPT_ITEMS},
+		{"follows", required_argument, NULL, OPT_FOLLOWS},
+		{"window", required_argument, NULL, OPT_WINDOW},
+		{"since", required_argument, NULL, OPT_SINCE},
+		{"until", required_argument, NULL, OPT_UNTIL},
+		{"min-reach", required_argument, NULL, OPT_MIN_REACH},
+		{"top", required_argument, NULL, 'k'},
+		{"table", no_argument, NULL, OPT_TABLE},
+		{"truth", required_argument, NULL, OPT_TRUTH},
+		{NULL, 0, NULL, 0}
+	};
+	ig_ins_opts o;
+	const char *items_path = NULL, *follows_path = NULL, *truth = NULL, *events = "-";
+	int c, i, table = 0, have_window = 0, have_since = 0, have_until = 0;
+	ig_items *items = NULL;
+	ig_follows *follows = NULL;
+	ig_insights *s;
+	ig_events_reader *er;
+	ig_event ev;
+	ig_writer *w;
+
+	ig_cli_init(&cli, argc, argv, usage);
+	ig_ins_opts_default(&o);
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "k:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_BY:
+			o.nlevels = ig_ins_levels_parse(optarg, o.levels);
+			if (o.nlevels < 0)
+				ig_usage_error("--by: invalid value '%s' (a comma list of item, author, topic, media, "
+					       "each once)", optarg);
+			break;
+		case OPT_ITEMS:
+			items_path = optarg;
+			break;
+		case OPT_FOLLOWS:
+			follows_path = optarg;
+			break;
+		case OPT_WINDOW:
+			parse_window(optarg, &o.start, &o.end);
+			have_window = 1;
+			break;
+		case OPT_SINCE:
+			o.start = parse_time("--since", optarg, strlen(optarg));
+			have_since = 1;
+			break;
+		case OPT_UNTIL:
+			o.end = parse_time("--until", optarg, strlen(optarg));
+			have_until = 1;
+			break;
+		case OPT_MIN_REACH:
+			o.min_reach = (uint64_t)ig_cli_int("--min-reach", optarg, 1, UINT32_MAX);
+			break;
+		case 'k':
+			o.top = (uint64_t)ig_cli_int("-k/--top", optarg, 0, INT64_MAX);
+			break;
+		case OPT_TABLE:
+			table = 1;
+			break;
+		case OPT_TRUTH:
+			truth = optarg;
+			break;
+		default:
+			ig_usage_error("unknown option");
+		}
+	}
+	if (argc - optind > 1)
+		ig_usage_error("one events stream at most");
+	if (argc - optind == 1)
+		events = argv[optind];
+	if (have_window && (have_since || have_until))
+		ig_usage_error("give --window or --since/--until, not both");
+	if (o.end <= o.start)
+		ig_usage_error("the window is empty: its end must come after its start");
+	o.trend = have_window || (have_since && have_until);
+	o.memory = cli.memory;
+	for (i = 0; i < o.nlevels; i++)
+		if (o.levels[i] != IG_INS_ITEM && items_path == NULL)
+			ig_usage_error("--by %s needs --items", ig_ins_level_name(o.levels[i]));
+	if (follows_path && items_path == NULL)
+		ig_usage_error("--follows needs --items (the authors of items)");
+	{
+		const char *inputs[] = {events, items_path, follows_path, truth};
+
+		ig_cli_check_output(cli.output, inputs, 4);
+	}
+	if (items_path)
+		items = ig_items_load(items_path);
+	if (follows_path)
+		follows = ig_follows_load(follows_path, items->authors);
+	s = ig_ins_new(&o, items, follows);
+	er = ig_events_open(events);
+	while (ig_events_next(er, &ev)) {
+		ig_ins_add(s, &ev);
+		if ((ig_ins_stats_of(s)->events & 0xfffff) == 0)
+			progress(ig_ins_stats_of(s)->events);
+	}
+	ig_ins_rank(s);
+	if (table) {
+		w = ig_writer_open(cli.output, IG_COMPRESS_NO, cli.level);
+		ig_ins_write_table(s, w);
+	} else {
+		w = ig_cli_open_output(&cli);
+		ig_ins_write_tsv(s, w, ig_events_header(er));
+	}
+	ig_writer_close(w);
+	if (truth)
+		report_truth(s, &o, truth);
+	summary(s, &o);
+	ig_events_close(er);
+	ig_ins_free(s);
+	ig_follows_free(follows);
+	ig_items_free(items);
+	return 0;
+}
