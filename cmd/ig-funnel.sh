@@ -28,6 +28,10 @@ Funnel:
       --value SPEC       value model, HEAD=WEIGHT,... [ig-rank's default]
       --spec FILE        retrieval spec [ig-retrieve's default]
       --epsilon E        exploration share of ig-diversify [its default]
+      --diversify OPTS   more options for ig-diversify, one word each, e.g.
+                         '--lambda 0.7 --topic-cap 3' [none]
+      --shard I/N        per-user steps (ranking examples and the feed) only
+                         for the users of shard I of N; models on all events
 General:
   -@, --threads N        threads for every step [1]
       --seed N           seed for every step [1]
@@ -41,7 +45,7 @@ bad_usage() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
 
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 value='' spec='' epsilon=''
-threads=1 seed=1 verbose=0
+threads=1 seed=1 verbose=0 shard='' dopts=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -56,6 +60,8 @@ while [ $# -gt 0 ]; do
 	--value) need "$@"; value=$2; shift 2 ;;
 	--spec) need "$@"; spec=$2; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
+	--shard) need "$@"; shard=$2; shift 2 ;;
+	--diversify) need "$@"; dopts=$2; shift 2 ;;
 	-@ | --threads) need "$@"; threads=$2; shift 2 ;;
 	--seed) need "$@"; seed=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
@@ -70,6 +76,10 @@ train=$1 users=$2 out=$3
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
+case $shard in
+'' | [0-9]*/[0-9]*) ;;
+*) bad_usage "--shard takes I/N, not '$shard'" ;;
+esac
 for f in "$train" "$users" $items $follows $topics $spec; do
 	[ -r "$f" ] || die "$f: cannot be read"
 done
@@ -136,7 +146,7 @@ retrieve() { # PREFIX HISTORY USERS OUTPUT
 	p=$1
 	idx=''
 	[ -n "$vec" ] && idx="--index $w/$p.hnsw"
-	step "$p.retrieve" ig-retrieve $common --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} \
+	step "$p.retrieve" ig-retrieve $common --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} ${shard:+--shard "$shard"} \
 		$side --neighbors "$w/$p.nbrs.tsv.gz" $acc $vec $idx --users "$3" -o "$4" "$2"
 }
 context() { printf '%s' "$side --neighbors $w/$1.nbrs.tsv.gz $vec --positives $positives"; }
@@ -172,7 +182,7 @@ if [ -z "$ditems" ]; then
 fi
 step diversify ig-diversify $common --seed "$seed" --items "$ditems" \
 	${topics:+--topics "$topics"} ${vec:+--vectors "$w/all.vec.gz"} --events "$train" \
-	${epsilon:+--epsilon "$epsilon"} -n "$length" -o "$out/feed.tsv.gz" "$out/ranked.tsv.gz"
+	${epsilon:+--epsilon "$epsilon"} $dopts -n "$length" -o "$out/feed.tsv.gz" "$out/ranked.tsv.gz"
 
 {
 	printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'

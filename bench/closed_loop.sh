@@ -1,0 +1,74 @@
+#!/bin/sh
+# The closed loop: what the users of an ig-synth world are expected to do
+# with the default funnel's feed, against the world's logging policy, the
+# oracle (ig-synth respond --table) and an item-kNN feed cut to the feed's
+# length. Then where the funnel loses against the oracle: for the output
+# of each stage (candidates, first and second ranking stage), the best
+# feed of the same length that a perfect ranker could pick from it (its
+# items of largest true expected value, from ig-synth respond), next to
+# the second stage's own top and the diversified feed.
+#
+#   sh bench/closed_loop.sh [SEED] [USERS] [ITEMS]      (default 1 1000 3000)
+# Tune on one seed (a validation world), report on another. BIN=DIR picks
+# the binaries; OUT=DIR the work folder [bench/out/closed_loop.SEED];
+# FUNNEL="options" are passed to ig-funnel (e.g. --value share=1 or
+# --epsilon 0). Prints one table per feed and a summary of shares and
+# value per impression as ratios to the oracle and to the logging policy.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+seed=${1:-1}
+users=${2:-1000}
+items=${3:-3000}
+bin=${BIN:-$root/bin}
+[ -n "${BIN:-}" ] || make -s -C "$root" all
+PATH=$bin:$PATH
+export PATH
+out=${OUT:-$root/bench/out/closed_loop.$seed}
+rm -rf "$out"
+mkdir -p "$out"
+cd "$out"
+W="--users $users --items $items --days 7 --seed $seed"
+n=25
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+# The whole history trains the funnel; the feed is the next session.
+# shellcheck disable=SC2086
+ig-synth $W -q -o world
+# FUNNEL is shell words: quotes inside it group (--diversify '--lambda 0.7').
+eval "set -- ${FUNNEL:-}"
+ig-funnel -@ 2 -n $n "$@" --items world/items.tsv.gz --follows world/follows.tsv.gz \
+	--topics world/topics.tsv.gz world/events.tsv.gz world/events.tsv.gz funnel 2>funnel.log ||
+	{ cat funnel.log; exit 1; }
+ig-eval baseline itemknn -q --train world/events.tsv.gz -n $n -o itemknn.tsv.gz
+
+# A stage's ceiling: its N items of largest true expected value per user
+# (each list responded to as one session; its feedback within the session
+# slightly lowers the later items' values).
+best() { # RESPONSES -> user item value, the N best per user
+	awk -F'\t' '!/^#/ { print $1 "\t" $3 "\t" $15 }' "$1" |
+		LC_ALL=C sort -t "$(printf '\t')" -k1,1 -k3,3gr -k2,2 |
+		awk -F'\t' -v n=$n '{ if ($1 != u) { u = $1; k = 0 } if (++k <= n) print }'
+}
+for st in candidates ranked1 ranked; do
+	# shellcheck disable=SC2086
+	ig-synth respond $W -@ 2 -q -u "funnel/$st.tsv.gz" >"$st.resp"
+	best "$st.resp" >"best-of-$st.tsv"
+done
+zcat funnel/ranked.tsv.gz | awk -F'\t' -v n=$n '!/^#/ { if ($1 != u) { u = $1; k = 0 }
+	if (++k <= n) print $1 "\t" $2 "\t" $4 }' >second-stage-top.tsv
+
+printf '# commit %s; world %s\n' "$commit" "$W" >summary.tsv
+printf 'feed\tshare\tshare/oracle\tshare/logging\tvalue/oracle\tvalue/logging\tsee_less/logging\n' >>summary.tsv
+for f in best-of-candidates.tsv best-of-ranked1.tsv best-of-ranked.tsv second-stage-top.tsv funnel/feed.tsv.gz itemknn.tsv.gz; do
+	name=$(basename "$f" | sed 's/\.tsv.*//')
+	# shellcheck disable=SC2086
+	ig-synth respond $W -@ 2 -q --table "$f" >"$name.table"
+	awk -v f="$name" '$1 == "share" { s = $2; so = $5; sl = $6 } $1 == "value" { vo = $5; vl = $6 }
+		$1 == "see_less" { nl = $6 }
+		END { printf "%s\t%.4f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", f, s, so, sl, vo, vl, nl }' "$name.table" >>summary.tsv
+done
+echo "== the funnel's feed (ig-synth respond --table)"
+cat feed.table
+echo "== shares and value per impression, against the oracle and the logging policy"
+head -n 1 summary.tsv
+tail -n +2 summary.tsv | column -t -s "$(printf '\t')"
