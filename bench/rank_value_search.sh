@@ -25,6 +25,10 @@ if [ -z "$spec" ]; then
 		spec="$spec${spec:+,}$h=${w:-0}"
 	done
 fi
+# every head of the stream has a weight to search from
+for h in $heads; do
+	echo "$spec" | tr ',' '\n' | grep -q "^$h=" || spec="$spec,$h=0"
+done
 measure() {
 	ig-rank value -q -u --value "$1" --keep "$k" "$ranked" |
 		ig-eval metrics -q -u --tsv --bootstrap 0 -k "$k" --positives "$P" -t "$valid" --train "$fit" |
