@@ -10,6 +10,7 @@
 
 #define EDGE_SAMPLE 200000
 #define MAX_FEATURES 512
+#define MIN_PLATT_SLOPE 0.01
 
 void ig_rank_train_opts_default(ig_rank_train_opts *o, int kind)
 {
@@ -140,6 +141,17 @@ static void report_head(train_job *j, int h, const float *y, const double *margi
 	/* calibration needs both classes among the validation rows */
 	if (sum > 0 && sum < (double)n && !hm->constant)
 		ig_rank_platt_fit(raw, yv, n, &hm->platt_a, &hm->platt_b);
+	if (hm->platt_a < MIN_PLATT_SLOPE) {
+		/* a slope below zero would reverse the model's order: the
+		 * validation users show no signal (few positives), so the
+		 * probabilities stay near the base rate, in the model's order */
+		double mean = 0;
+
+		for (i = 0; i < n; i++)
+			mean += margin[j->valid[i]];
+		hm->platt_a = MIN_PLATT_SLOPE;
+		hm->platt_b = clamp_logit(sum / (double)n) - MIN_PLATT_SLOPE * mean / (double)n;
+	}
 	for (i = 0; i < n; i++)
 		cal[i] = 1 / (1 + exp(-(hm->platt_a * margin[j->valid[i]] + hm->platt_b)));
 	r->head = j->m->head[h];
