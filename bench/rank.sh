@@ -31,13 +31,16 @@ ig-rank features -q --history early.train.tsv.gz --impressions early.test.tsv.gz
 ig-rank features -q --history late.train.tsv.gz --impressions late.test.tsv.gz $ctx \
 	--neighbors late.nb.tsv.gz -o test.tsv.gz
 echo "rows: $(zcat train.tsv.gz | grep -vc '^#') train, $(zcat test.tsv.gz | grep -vc '^#') test"
+# seconds NAME CMD...: wall seconds of CMD; its CPU seconds in NAME.cpu
 seconds() {
-	start=$(date +%s.%N)
-	"$@"
-	echo "$(date +%s.%N) - $start" | bc
+	name=$1
+	shift
+	/usr/bin/time -f '%e %U %S' -o "$name.time" "$@"
+	awk '{ print $2 + $3 }' "$name.time" >"$name.cpu"
+	awk '{ print $1 }' "$name.time"
 }
-t2=$(seconds ig-rank train -q -@ "$T" -o second.model train.tsv.gz)
-t1=$(seconds ig-rank train -q -@ "$T" --stage first -o first.model train.tsv.gz)
+t2=$(seconds second ig-rank train -q -@ "$T" -o second.model train.tsv.gz)
+t1=$(seconds first ig-rank train -q -@ "$T" --stage first -o first.model train.tsv.gz)
 # OpenMP threads that sleep when idle: on a shared machine, spinning ones
 # would make XGBoost look slower than it is
 export OMP_WAIT_POLICY=PASSIVE
@@ -45,6 +48,7 @@ ig-rank eval -q -u -m second.model test.tsv.gz | awk -F'\t' '!/^#/ { print $1 "\
 ig-rank eval -q -u -m first.model test.tsv.gz | awk -F'\t' '!/^#/ { print $1 "\tig-rank first\t" $4 }' >>auc.tsv
 /usr/bin/python3 "$root/bench/rank_ref.py" train.tsv.gz test.tsv.gz "$T" w/truth_impressions.tsv.gz >ref.tsv
 txgb=$(awk -F'\t' '$2 == "xgboost" { s += $4 } END { print s + 0 }' ref.tsv)
+cxgb=$(awk -F'\t' '$2 == "xgboost" { s += $5 } END { print s + 0 }' ref.tsv)
 tlr=$(awk -F'\t' '$2 == "logistic" { s += $4 } END { print s + 0 }' ref.tsv)
 echo
 echo "per-head test AUC (share of the oracle's AUC on the same rows):"
@@ -70,6 +74,8 @@ echo "(share = (AUC - 0.5) / (oracle AUC - 0.5))"
 echo
 printf 'training, all heads, %s threads: ig-rank second %.2f s, first %.2f s; XGBoost %.2f s (%.1fx the second stage); logistic regression %.2f s\n' \
 	"$T" "$t2" "$t1" "$txgb" "$(echo "$txgb / $t2" | bc -l)" "$tlr"
+printf 'CPU time: ig-rank second %.2f s, XGBoost %.2f s (%.1fx)\n' "$(cat second.cpu)" "$cxgb" \
+	"$(echo "$cxgb / $(cat second.cpu)" | bc -l)"
 for m in first second; do
 	ig-rank eval -u -m $m.model test.tsv.gz 2>&1 >/dev/null | sed "s/^ig-rank:/$m stage model alone:/"
 done

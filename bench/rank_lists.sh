@@ -8,6 +8,13 @@
 #
 #   sh bench/rank_lists.sh EVENTS [POSITIVES] [WORKDIR]
 # e.g. EVENTS from ig-ingest -p ml-100k; POSITIVES like,view,see_less.
+#
+# VALUE=search picks the value model's weights on the validation window:
+# models trained one window earlier (the last 20% of the fit part labelled
+# by the rest) score the validation users' candidates, and
+# bench/rank_value_search.sh searches the weights for recall@20 against
+# the validation events; the test is scored with the best. VALUE=SPEC
+# gives the weights outright [any=1].
 set -eu
 events=$1
 P=${2:-like,view,see_less}
@@ -19,21 +26,40 @@ PATH=$bin:$PATH
 W=$(echo "$P" | sed 's/,/=1,/g; s/$/=1/')
 HEADS=${HEADS:-any,$P}
 VALUE=${VALUE:-any=1}
+root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$dir"
 cd "$dir"
 ig-eval split -q --holdout 20% --valid 20% --positives "$P" -o d "$events"
-# one set of inputs per window: fit (for the examples) and train (for the test)
-for part in fit train; do
-	ig-eval baseline itemknn -q --positives "$P" --train d.$part.tsv.gz \
-		--users d.$([ $part = fit ] && echo valid || echo test).tsv.gz -n "$N" -o $part.cand.tsv.gz
-	ig-cooccur -q -@ "$T" -k 50 --weights "$W" -o $part.nb.tsv.gz d.$part.tsv.gz
+# inputs of a window: candidates of the users of LABELS, neighbours and
+# vectors, from the events of HISTORY
+window() { # NAME HISTORY LABELS
+	ig-eval baseline itemknn -q --positives "$P" --train "$2" --users "$3" -n "$N" -o $1.cand.tsv.gz
+	ig-cooccur -q -@ "$T" -k 50 --weights "$W" -o $1.nb.tsv.gz "$2"
 	ig-train-w2v -q -@ "$T" --weights "$W" --item2vec --min-count 2 --dim 64 --epochs 10 \
-		-o $part.vec.gz d.$part.tsv.gz
-done
-ig-rank features -q --history d.fit.tsv.gz --labels d.valid.tsv.gz --positives "$P" \
-	--neighbors fit.nb.tsv.gz --vectors fit.vec.gz --heads "$HEADS" -o ex.tsv.gz fit.cand.tsv.gz
+		-o $1.vec.gz "$2"
+}
+examples() { # NAME HISTORY LABELS
+	ig-rank features -q --history "$2" --labels "$3" --positives "$P" \
+		--neighbors $1.nb.tsv.gz --vectors $1.vec.gz --heads "$HEADS" -o $1.ex.tsv.gz $1.cand.tsv.gz
+}
+# fit (for the examples) and train (for the test)
+window fit d.fit.tsv.gz d.valid.tsv.gz
+window train d.train.tsv.gz d.test.tsv.gz
+examples fit d.fit.tsv.gz d.valid.tsv.gz
+mv fit.ex.tsv.gz ex.tsv.gz
 ig-rank train -q -@ "$T" --stage first -o first.model ex.tsv.gz
 ig-rank train -q -@ "$T" -o second.model ex.tsv.gz
+if [ "$VALUE" = search ]; then
+	ig-eval split -q --holdout 20% --positives "$P" -o e d.fit.tsv.gz
+	window early e.train.tsv.gz e.test.tsv.gz
+	examples early e.train.tsv.gz e.test.tsv.gz
+	ig-rank train -q -@ "$T" -o early.model early.ex.tsv.gz
+	ig-rank score -q -@ "$T" -m early.model --history d.fit.tsv.gz --neighbors fit.nb.tsv.gz \
+		--vectors fit.vec.gz --keep 0 -o valid.ranked.tsv.gz fit.cand.tsv.gz
+	VALUE=$(IG_BIN=$bin sh "$root/bench/rank_value_search.sh" valid.ranked.tsv.gz d.valid.tsv.gz \
+		d.fit.tsv.gz "$P" recall 20 any=1 | awk '$1 == "best" { print $2 }')
+	echo "value model picked on the validation window: $VALUE"
+fi
 metrics() {
 	ig-eval metrics -q --positives "$P" -t d.test.tsv.gz --train d.train.tsv.gz --tsv -u -k 20 \
 		--bootstrap 0 "$1" | awk -v name="$2" '$1 == "ndcg" { n = $3 } $1 == "recall" { r = $3 }

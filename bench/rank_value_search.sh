@@ -25,6 +25,10 @@ if [ -z "$spec" ]; then
 		spec="$spec${spec:+,}$h=${w:-0}"
 	done
 fi
+# every head of the stream has a weight to search from
+for h in $heads; do
+	echo "$spec" | tr ',' '\n' | grep -q "^$h=" || spec="$spec,$h=0"
+done
 measure() {
 	ig-rank value -q -u --value "$1" --keep "$k" "$ranked" |
 		ig-eval metrics -q -u --tsv --bootstrap 0 -k "$k" --positives "$P" -t "$valid" --train "$fit" |
@@ -41,7 +45,8 @@ for pass in 1 2; do
 			[ "$cur" = 0 ] && [ "$f" != -1 ] && w=$(echo "$f" | sed 's/^-1$/-1/')
 			try=$(echo "$spec" | tr ',' '\n' | sed "s/^$h=.*/$h=$w/" | paste -sd, -)
 			v=$(measure "$try")
-			if [ "$(echo "$v > $best" | bc -l)" = 1 ]; then
+			# awk, not bc: a metric can print as 6.6e-05
+			if awk -v a="$v" -v b="$best" 'BEGIN { exit !(a + 0 > b + 0) }'; then
 				best=$v spec=$try
 				echo "pass $pass	$spec	$metric@$k=$best"
 			fi

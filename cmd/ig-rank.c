@@ -40,6 +40,7 @@ enum {
 	OPT_LAMBDA,
 	OPT_MIN_CHILD,
 	OPT_SUBSAMPLE,
+	OPT_OBJECTIVE,
 	OPT_PATIENCE,
 	OPT_HASH_BITS,
 	OPT_EPOCHS,
@@ -107,6 +108,8 @@ static void usage(FILE *fp)
 			"      --lambda X           L2 on leaf values [1]\n"
 			"      --min-child X        least hessian in a leaf [1]\n"
 			"      --subsample X        rows per tree [1]\n"
+			"      --objective O        logistic (log loss per row) or rank\n"
+			"                           (LambdaRank over each user's rows) [logistic]\n"
 			"      --patience N         stop after N trees without validation gain [20]\n"
 			"First stage:\n"
 			"      --hash-bits N        2^N hashed weights per head [18]\n"
@@ -227,6 +230,14 @@ static void parse_option(args *a, int c, const char *arg)
 	case OPT_LAMBDA: a->to.lambda = ig_cli_double("--lambda", arg, 0, 1e9); break;
 	case OPT_MIN_CHILD: a->to.min_child = ig_cli_double("--min-child", arg, 0, 1e9); break;
 	case OPT_SUBSAMPLE: a->to.subsample = ig_cli_double("--subsample", arg, 0.01, 1); break;
+	case OPT_OBJECTIVE:
+		if (strcmp(arg, "logistic") == 0)
+			a->to.objective = IG_RANK_OBJ_LOGISTIC;
+		else if (strcmp(arg, "rank") == 0)
+			a->to.objective = IG_RANK_OBJ_RANK;
+		else
+			ig_usage_error("--objective: invalid value '%s' (logistic or rank)", arg);
+		break;
 	case OPT_PATIENCE: a->to.patience = (int)ig_cli_int("--patience", arg, 1, 100000); break;
 	case OPT_HASH_BITS: a->to.hash_bits = (int)ig_cli_int("--hash-bits", arg, 8, 28); break;
 	case OPT_EPOCHS: a->to.epochs = (int)ig_cli_int("--epochs", arg, 1, 1000); break;
@@ -278,6 +289,7 @@ static int parse_args(args *a, int argc, char **argv)
 		{"lambda", required_argument, NULL, OPT_LAMBDA},
 		{"min-child", required_argument, NULL, OPT_MIN_CHILD},
 		{"subsample", required_argument, NULL, OPT_SUBSAMPLE},
+		{"objective", required_argument, NULL, OPT_OBJECTIVE},
 		{"patience", required_argument, NULL, OPT_PATIENCE},
 		{"hash-bits", required_argument, NULL, OPT_HASH_BITS},
 		{"epochs", required_argument, NULL, OPT_EPOCHS},

@@ -125,6 +125,9 @@ void ig_rank_libsvm_write_row(ig_writer *w, int label, const float *x, int nfeat
 
 /* Models. */
 enum { IG_RANK_LR = 1, IG_RANK_GBDT = 2 };
+/* The trees' objective: log loss per row, or LambdaRank over each user's
+ * rows (NDCG). */
+enum { IG_RANK_OBJ_LOGISTIC, IG_RANK_OBJ_RANK };
 
 typedef struct ig_rank_train_opts {
 	int kind;
@@ -135,6 +138,7 @@ typedef struct ig_rank_train_opts {
 	/* gbdt */
 	int trees, depth, patience;
 	double eta, lambda, min_child, subsample;
+	int objective;
 	/* lr */
 	int hash_bits, epochs;
 	double alpha, beta, l1, l2;

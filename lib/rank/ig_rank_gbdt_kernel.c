@@ -20,29 +20,41 @@ typedef struct split {
 	double gl, hl;
 } split;
 
+/* One histogram per tree level for each of a node's two children: the
+ * smaller child's is built from its rows, the larger one's is its
+ * parent's minus the smaller's. */
+#define MAX_DEPTH 16
+
 typedef struct grower {
 	const ig_rank_model *m;
 	const uint8_t *bins;      /* nrows x nfeat */
-	const double *g, *h;
+	const hist_bin *gh;       /* per row: gradient and hessian */
+	double *margin;           /* rows of a finished leaf get its value */
 	const ig_rank_train_opts *o;
-	hist_bin *hist;           /* feature f's bins at hist + off[f] */
+	hist_bin *hist[MAX_DEPTH + 1][2]; /* feature f's bins at hist + off[f] */
 	size_t *off, nbins;
 	ig_rank_node *nodes;
+	uint8_t *tbin;            /* per node: the split's bin (thr is its edge) */
 	uint32_t nnodes, cap;
+	int depth;
 } grower;
 
-static void build_hist(grower *gr, const uint32_t *rows, size_t n)
+static void build_hist(const grower *gr, hist_bin *hist, const uint32_t *rows, size_t n)
 {
 	int nf = gr->m->nfeat, f;
+	const size_t *off = gr->off;
 	size_t i;
 
-	memset(gr->hist, 0, gr->nbins * sizeof *gr->hist);
+	memset(hist, 0, gr->nbins * sizeof *hist);
 	for (i = 0; i < n; i++) {
 		const uint8_t *b = gr->bins + (size_t)rows[i] * (size_t)nf;
-		double g = gr->g[rows[i]], h = gr->h[rows[i]];
+		double g = gr->gh[rows[i]].g, h = gr->gh[rows[i]].h;
 
+		/* rows are scattered: ask for a later row's bins early */
+		if (i + 8 < n)
+			__builtin_prefetch(gr->bins + (size_t)rows[i + 8] * (size_t)nf);
 		for (f = 0; f < nf; f++) {
-			hist_bin *hb = &gr->hist[gr->off[f] + b[f]];
+			hist_bin *hb = &hist[off[f] + b[f]];
 
 			hb->g += g;
 			hb->h += h;
@@ -50,7 +62,17 @@ static void build_hist(grower *gr, const uint32_t *rows, size_t n)
 	}
 }
 
-static split best_split(const grower *gr, double G, double H)
+static void subtract_hist(size_t nbins, const hist_bin *parent, const hist_bin *part, hist_bin *rest)
+{
+	size_t i;
+
+	for (i = 0; i < nbins; i++) {
+		rest[i].g = parent[i].g - part[i].g;
+		rest[i].h = parent[i].h - part[i].h;
+	}
+}
+
+static split best_split(const grower *gr, const hist_bin *hist, double G, double H)
 {
 	const double lambda = gr->o->lambda, mc = gr->o->min_child;
 	double parent = G * G / (H + lambda);
@@ -58,7 +80,7 @@ static split best_split(const grower *gr, double G, double H)
 	int f;
 
 	for (f = 0; f < gr->m->nfeat; f++) {
-		const hist_bin *hb = gr->hist + gr->off[f];
+		const hist_bin *hb = hist + gr->off[f];
 		uint32_t b, nb = gr->m->nedges[f];
 		double gl = 0, hl = 0;
 
@@ -87,11 +109,13 @@ static uint32_t new_node(grower *gr, double G, double H)
 	if (gr->nnodes == gr->cap) {
 		gr->cap = gr->cap ? 2 * gr->cap : 64;
 		gr->nodes = ig_reallocarray(gr->nodes, gr->cap, sizeof *gr->nodes);
+		gr->tbin = ig_reallocarray(gr->tbin, gr->cap, sizeof *gr->tbin);
 	}
 	gr->nodes[gr->nnodes].feat = -1;
 	gr->nodes[gr->nnodes].thr = 0;
 	gr->nodes[gr->nnodes].left = gr->nodes[gr->nnodes].right = -1;
 	gr->nodes[gr->nnodes].value = (float)(-G / (H + gr->o->lambda) * gr->o->eta);
+	gr->tbin[gr->nnodes] = 0;
 	return gr->nnodes++;
 }
 
@@ -114,18 +138,33 @@ static size_t partition(const grower *gr, uint32_t *rows, size_t n, int f, uint3
 	return i;
 }
 
-static void grow(grower *gr, uint32_t node, uint32_t *rows, size_t n, double G, double H, int depth)
+static void finish_leaf(grower *gr, uint32_t node, const uint32_t *rows, size_t n)
 {
+	double v = (double)gr->nodes[node].value;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		gr->margin[rows[i]] += v;
+}
+
+/* Grows NODE, whose histogram HIST (NULL at the last level) holds ROWS. */
+static void grow(grower *gr, uint32_t node, uint32_t *rows, size_t n, const hist_bin *hist, double G,
+		 double H, int depth)
+{
+	hist_bin *hl, *hr;
 	split s;
 	size_t nl;
 	uint32_t l, r;
 
-	if (depth >= gr->o->depth || n < 2)
+	if (depth >= gr->depth || n < 2) {
+		finish_leaf(gr, node, rows, n);
 		return;
-	build_hist(gr, rows, n);
-	s = best_split(gr, G, H);
-	if (s.feat < 0)
+	}
+	s = best_split(gr, hist, G, H);
+	if (s.feat < 0) {
+		finish_leaf(gr, node, rows, n);
 		return;
+	}
 	nl = partition(gr, rows, n, s.feat, s.bin);
 	l = new_node(gr, s.gl, s.hl);
 	r = new_node(gr, G - s.gl, H - s.hl);
@@ -133,21 +172,30 @@ static void grow(grower *gr, uint32_t node, uint32_t *rows, size_t n, double G, 
 	gr->nodes[node].thr = gr->m->edges[s.feat][s.bin];
 	gr->nodes[node].left = (int32_t)l;
 	gr->nodes[node].right = (int32_t)r;
-	grow(gr, l, rows, nl, s.gl, s.hl, depth + 1);
-	grow(gr, r, rows + nl, n - nl, G - s.gl, H - s.hl, depth + 1);
+	gr->tbin[node] = (uint8_t)s.bin;
+	hl = hr = NULL;
+	if (depth + 1 < gr->depth) {
+		hl = gr->hist[depth + 1][0];
+		hr = gr->hist[depth + 1][1];
+		if (nl <= n - nl) {
+			build_hist(gr, hl, rows, nl);
+			subtract_hist(gr->nbins, hist, hl, hr);
+		} else {
+			build_hist(gr, hr, rows + nl, n - nl);
+			subtract_hist(gr->nbins, hist, hr, hl);
+		}
+	}
+	grow(gr, l, rows, nl, hl, s.gl, s.hl, depth + 1);
+	grow(gr, r, rows + nl, n - nl, hr, G - s.gl, H - s.hl, depth + 1);
 }
 
-/* The leaf's value for binned row B: thresholds are edges, so comparing
- * bins is exact. */
-static float leaf_of_bins(const ig_rank_model *m, const ig_rank_node *nodes, uint32_t root, const uint8_t *b)
+/* The leaf's value for binned row B: the split bins make it exact. */
+static float leaf_of_bins(const grower *gr, uint32_t root, const uint8_t *b)
 {
-	const ig_rank_node *nd = &nodes[root];
+	const ig_rank_node *nodes = gr->nodes, *nd = &nodes[root];
 
-	while (nd->feat >= 0) {
-		uint32_t bin = ig_rank_bin(m->edges[nd->feat], m->nedges[nd->feat], nd->thr);
-
-		nd = &nodes[b[nd->feat] <= bin ? nd->left : nd->right];
-	}
+	while (nd->feat >= 0)
+		nd = &nodes[b[nd->feat] <= gr->tbin[nd - nodes] ? nd->left : nd->right];
 	return nd->value;
 }
 
@@ -170,69 +218,242 @@ static double valid_loss(const double *margin, const float *y, const uint32_t *v
 	return n ? s / (double)n : 0;
 }
 
-static void add_tree(grower *gr, ig_rank_head_model *hm, uint32_t root, size_t start_nodes)
+/* Ranking objective: a user's rows are a list, and each pair of rows with
+ * different labels pulls the better one up by the change of the list's
+ * NDCG that swapping them would make (LambdaRank). */
+typedef struct ranked_row {
+	double s;
+	float y;
+	uint32_t row;
+} ranked_row;
+
+static int by_score_desc(const void *a, const void *b)
 {
-	(void)start_nodes;
-	hm->root = ig_reallocarray(hm->root, hm->ntrees + 1, sizeof *hm->root);
-	hm->root[hm->ntrees++] = root;
-	hm->nodes = gr->nodes;
-	hm->nnodes = gr->nnodes;
+	const ranked_row *x = a, *y = b;
+
+	if (x->s != y->s)
+		return x->s < y->s ? 1 : -1;
+	return (x->row > y->row) - (x->row < y->row);
 }
 
-void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const uint8_t *bins,
-			     const float *y, const uint32_t *train, size_t ntrain, const uint32_t *valid,
-			     size_t nvalid, const ig_rank_train_opts *o, uint64_t seed, size_t nrows,
-			     double *margin)
+static int by_label_desc(const void *a, const void *b)
 {
-	grower gr = {m, bins, NULL, NULL, o, NULL, NULL, 0, NULL, 0, 0};
-	double *g = ig_malloc(nrows * sizeof *g), *h = ig_malloc(nrows * sizeof *h);
-	uint32_t *rows = ig_malloc((ntrain ? ntrain : 1) * sizeof *rows);
+	float x = ((const ranked_row *)a)->y, y = ((const ranked_row *)b)->y;
+
+	return (x < y) - (x > y);
+}
+
+/* Sorts the group's rows by score; returns its ideal DCG (0: nothing to
+ * rank). */
+static double sort_group(ranked_row *rr, const uint32_t *rows, size_t n, const double *margin,
+			 const float *y)
+{
+	double idcg = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		rr[i].row = rows[i];
+		rr[i].y = y[rows[i]];
+		rr[i].s = margin[rows[i]];
+	}
+	qsort(rr, n, sizeof *rr, by_label_desc);
+	for (i = 0; i < n && rr[i].y > 0; i++)
+		idcg += (double)rr[i].y / log2((double)i + 2);
+	qsort(rr, n, sizeof *rr, by_score_desc);
+	return idcg;
+}
+
+static void lambda_group(ranked_row *rr, size_t n, double idcg, hist_bin *gh)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		gh[rr[i].row].g = gh[rr[i].row].h = 0;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < n; k++) {
+			double d, rho, w;
+
+			if (rr[i].y <= rr[k].y)
+				continue;
+			/* I should be above K: the change of NDCG if they swapped */
+			d = fabs((double)(rr[i].y - rr[k].y) * (1 / log2((double)i + 2) - 1 / log2((double)k + 2))) / idcg;
+			rho = 1 / (1 + exp(rr[i].s - rr[k].s));
+			w = d * rho * (1 - rho);
+			gh[rr[i].row].g -= d * rho;
+			gh[rr[k].row].g += d * rho;
+			gh[rr[i].row].h += w;
+			gh[rr[k].row].h += w;
+		}
+	for (i = 0; i < n; i++)
+		if (gh[rr[i].row].h < 1e-16)
+			gh[rr[i].row].h = 1e-16;
+}
+
+static double ndcg_at(const ranked_row *rr, size_t n, double idcg, size_t k)
+{
+	double dcg = 0, ideal = 0;
+	size_t i;
+
+	(void)idcg;
+	for (i = 0; i < n && i < k; i++)
+		dcg += (double)rr[i].y / log2((double)i + 2);
+	/* the ideal list at K */
+	{
+		float *ys = ig_malloc((n ? n : 1) * sizeof *ys);
+		size_t a, b;
+
+		for (i = 0; i < n; i++)
+			ys[i] = rr[i].y;
+		for (a = 0; a < n && a < k; a++) {
+			size_t best = a;
+
+			for (b = a + 1; b < n; b++)
+				if (ys[b] > ys[best])
+					best = b;
+			float t = ys[a];
+			ys[a] = ys[best];
+			ys[best] = t;
+			ideal += (double)ys[a] / log2((double)a + 2);
+		}
+		free(ys);
+	}
+	return ideal > 0 ? dcg / ideal : 0;
+}
+
+/* Mean NDCG@20 of the validation users with a positive, negated (lower
+ * is better, like a loss). */
+static double valid_rank_loss(const ig_rank_gbdt_data *d, const double *margin, ranked_row *rr)
+{
+	double s = 0;
+	size_t gi, users = 0;
+
+	for (gi = 0; gi < d->nvgroup; gi++) {
+		size_t a = d->vgroup[gi], n = d->vgroup[gi + 1] - a;
+		double idcg = sort_group(rr, d->valid + a, n, margin, d->y);
+
+		if (idcg <= 0)
+			continue;
+		s += ndcg_at(rr, n, idcg, 20);
+		users++;
+	}
+	return users ? -s / (double)users : 0;
+}
+
+static size_t largest_group(const size_t *start, size_t n)
+{
+	size_t i, best = 1;
+
+	for (i = 0; i < n; i++)
+		if (start[i + 1] - start[i] > best)
+			best = start[i + 1] - start[i];
+	return best;
+}
+
+/* Gradients of the training rows for the next tree; returns the rows
+ * it is grown on (all of them, or a sample) in ROWS. */
+static size_t gradients(const ig_rank_gbdt_data *d, const ig_rank_train_opts *o, const double *margin,
+			hist_bin *gh, ranked_row *rr, uint32_t *rows, ig_rng *rng)
+{
+	size_t i, n = 0, gi;
+
+	if (o->objective == IG_RANK_OBJ_RANK) {
+		for (gi = 0; gi < d->ntgroup; gi++) {
+			size_t a = d->tgroup[gi], m = d->tgroup[gi + 1] - a;
+			double idcg = sort_group(rr, d->train + a, m, margin, d->y);
+
+			if (idcg <= 0) /* no positive: nothing to learn from the list */
+				continue;
+			lambda_group(rr, m, idcg, gh);
+			memcpy(rows + n, d->train + a, m * sizeof *rows);
+			n += m;
+		}
+		return n;
+	}
+	for (i = 0; i < d->ntrain; i++) {
+		uint32_t r = d->train[i];
+		double p = sigmoid(margin[r]);
+
+		if (o->subsample < 1 && ig_rng_double(rng) >= o->subsample)
+			continue;
+		gh[r].g = p - (double)d->y[r];
+		gh[r].h = p * (1 - p) > 1e-16 ? p * (1 - p) : 1e-16;
+		rows[n++] = r;
+	}
+	return n;
+}
+
+void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const ig_rank_gbdt_data *d,
+			     const ig_rank_train_opts *o, uint64_t seed, double *margin)
+{
+	grower gr;
+	hist_bin *gh = ig_malloc((d->nrows ? d->nrows : 1) * sizeof *gh);
+	uint32_t *rows = ig_malloc((d->ntrain ? d->ntrain : 1) * sizeof *rows);
+	size_t rrn = o->objective == IG_RANK_OBJ_RANK ? largest_group(d->tgroup, d->ntgroup) : 1;
+	ranked_row *rr;
 	double best = INFINITY;
 	uint32_t best_trees = 0, best_nodes = 0, t;
-	int since = 0;
+	int since = 0, level, depth = o->depth < MAX_DEPTH ? o->depth : MAX_DEPTH;
 	size_t i, n;
 	ig_rng rng;
 
+	if (o->objective == IG_RANK_OBJ_RANK && d->nvgroup && largest_group(d->vgroup, d->nvgroup) > rrn)
+		rrn = largest_group(d->vgroup, d->nvgroup);
+	rr = ig_malloc(rrn * sizeof *rr);
+	memset(&gr, 0, sizeof gr);
+	gr.m = m;
+	gr.bins = d->bins;
+	gr.o = o;
+	gr.margin = margin;
+	gr.depth = depth;
 	ig_rng_seed(&rng, seed);
-	gr.g = g;
-	gr.h = h;
+	gr.gh = gh;
 	gr.off = ig_malloc(((size_t)m->nfeat + 1) * sizeof *gr.off);
 	for (i = 0; i < (size_t)m->nfeat; i++) {
 		gr.off[i] = gr.nbins;
 		gr.nbins += m->nedges[i] + 1;
 	}
-	gr.hist = ig_malloc((gr.nbins + 1) * sizeof *gr.hist);
-	for (i = 0; i < nrows; i++)
+	for (level = 0; level < depth; level++) {
+		gr.hist[level][0] = ig_malloc((gr.nbins + 1) * sizeof(hist_bin));
+		gr.hist[level][1] = ig_malloc((gr.nbins + 1) * sizeof(hist_bin));
+	}
+	for (i = 0; i < d->nrows; i++)
 		margin[i] = hm->base;
 	for (t = 0; t < (uint32_t)o->trees; t++) {
 		double G = 0, H = 0;
 		uint32_t root;
+		int sampled;
 
-		for (n = 0, i = 0; i < ntrain; i++) {
-			uint32_t r = train[i];
-			double p = sigmoid(margin[r]);
-
-			if (o->subsample < 1 && ig_rng_double(&rng) >= o->subsample)
-				continue;
-			g[r] = p - (double)y[r];
-			h[r] = p * (1 - p) > 1e-16 ? p * (1 - p) : 1e-16;
-			G += g[r];
-			H += h[r];
-			rows[n++] = r;
+		n = gradients(d, o, margin, gh, rr, rows, &rng);
+		sampled = n < d->ntrain;
+		for (i = 0; i < n; i++) {
+			G += gh[rows[i]].g;
+			H += gh[rows[i]].h;
 		}
 		root = new_node(&gr, G, H);
-		grow(&gr, root, rows, n, G, H, 0);
-		add_tree(&gr, hm, root, 0);
-		for (i = 0; i < ntrain; i++)
-			margin[train[i]] += (double)leaf_of_bins(m, gr.nodes, root, bins + (size_t)train[i] * (size_t)m->nfeat);
-		for (i = 0; i < nvalid; i++)
-			margin[valid[i]] += (double)leaf_of_bins(m, gr.nodes, root, bins + (size_t)valid[i] * (size_t)m->nfeat);
-		if (nvalid == 0) {
+		if (depth > 0)
+			build_hist(&gr, gr.hist[0][0], rows, n);
+		/* the leaves add their values to the margins of ROWS */
+		grow(&gr, root, rows, n, depth > 0 ? gr.hist[0][0] : NULL, G, H, 0);
+		hm->root = ig_reallocarray(hm->root, hm->ntrees + 1, sizeof *hm->root);
+		hm->root[hm->ntrees++] = root;
+		if (sampled) {
+			/* rows left out of the sample still move: walk the tree */
+			for (i = 0; i < n; i++)
+				margin[rows[i]] -= (double)leaf_of_bins(&gr, root, d->bins + (size_t)rows[i] * (size_t)m->nfeat);
+			for (i = 0; i < d->ntrain; i++)
+				margin[d->train[i]] +=
+				    (double)leaf_of_bins(&gr, root, d->bins + (size_t)d->train[i] * (size_t)m->nfeat);
+		}
+		for (i = 0; i < d->nvalid; i++)
+			margin[d->valid[i]] +=
+			    (double)leaf_of_bins(&gr, root, d->bins + (size_t)d->valid[i] * (size_t)m->nfeat);
+		if (d->nvalid == 0) {
 			best_trees = hm->ntrees;
 			best_nodes = gr.nnodes;
 			continue;
 		}
-		double loss = valid_loss(margin, y, valid, nvalid);
+		double loss = o->objective == IG_RANK_OBJ_RANK ? valid_rank_loss(d, margin, rr)
+							      : valid_loss(margin, d->y, d->valid, d->nvalid);
 		if (loss < best - 1e-7) {
 			best = loss;
 			best_trees = hm->ntrees;
@@ -245,17 +466,21 @@ void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, con
 	/* back to the best iteration: the trees after it go, and the
 	 * validation margins lose what they added */
 	for (t = best_trees; t < hm->ntrees; t++)
-		for (i = 0; i < nvalid; i++)
-			margin[valid[i]] -= (double)leaf_of_bins(m, gr.nodes, hm->root[t],
-							 bins + (size_t)valid[i] * (size_t)m->nfeat);
+		for (i = 0; i < d->nvalid; i++)
+			margin[d->valid[i]] -=
+			    (double)leaf_of_bins(&gr, hm->root[t], d->bins + (size_t)d->valid[i] * (size_t)m->nfeat);
 	hm->ntrees = best_trees;
 	hm->nnodes = best_nodes;
 	hm->nodes = gr.nodes;
-	free(gr.hist);
+	for (level = 0; level < depth; level++) {
+		free(gr.hist[level][0]);
+		free(gr.hist[level][1]);
+	}
+	free(gr.tbin);
 	free(gr.off);
+	free(rr);
 	free(rows);
-	free(g);
-	free(h);
+	free(gh);
 }
 
 double ig_rank_gbdt_margin(const ig_rank_head_model *hm, const float *x)

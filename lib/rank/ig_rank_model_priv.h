@@ -73,10 +73,22 @@ int ig_rank_lr_indices(const ig_rank_model *m, const float *x, uint64_t user_has
  * the hashed indices (after the bin edges and the bits are known). */
 void ig_rank_lr_pick_crosses(ig_rank_model *m);
 
-void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const uint8_t *bins,
-			     const float *y, const uint32_t *train, size_t ntrain, const uint32_t *valid,
-			     size_t nvalid, const ig_rank_train_opts *o, uint64_t seed, size_t nrows,
-			     double *val_margin);
+/* A head's training rows for the trees: binned features, labels, the
+ * training and validation rows and, for the ranking objective, where
+ * each user's rows start among them (ntgroup + 1 and nvgroup + 1
+ * offsets). */
+typedef struct ig_rank_gbdt_data {
+	const uint8_t *bins;      /* nrows x nfeat */
+	size_t nrows;
+	const float *y;
+	const uint32_t *train, *valid;
+	size_t ntrain, nvalid;
+	const size_t *tgroup, *vgroup;
+	size_t ntgroup, nvgroup;
+} ig_rank_gbdt_data;
+
+void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const ig_rank_gbdt_data *d,
+			     const ig_rank_train_opts *o, uint64_t seed, double *margin);
 double ig_rank_gbdt_margin(const ig_rank_head_model *hm, const float *x);
 void ig_rank_lr_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const uint32_t *idx,
 			   const int *nidx, int stride, const float *y, const uint32_t *train, size_t ntrain,

@@ -10,6 +10,7 @@
 
 #define EDGE_SAMPLE 200000
 #define MAX_FEATURES 512
+#define MIN_PLATT_SLOPE 0.01
 
 void ig_rank_train_opts_default(ig_rank_train_opts *o, int kind)
 {
@@ -104,6 +105,7 @@ typedef struct train_job {
 	int *nidx, stride;
 	uint32_t *train, *valid;
 	size_t ntrain, nvalid;
+	size_t *tgroup, *vgroup, ntgroup, nvgroup;
 	ig_rank_head_report *report;
 } train_job;
 
@@ -137,6 +139,17 @@ static void report_head(train_job *j, int h, const float *y, const double *margi
 	/* calibration needs both classes among the validation rows */
 	if (sum > 0 && sum < (double)n && !hm->constant)
 		ig_rank_platt_fit(raw, yv, n, &hm->platt_a, &hm->platt_b);
+	if (hm->platt_a < MIN_PLATT_SLOPE) {
+		/* a slope below zero would reverse the model's order: the
+		 * validation users show no signal (few positives), so the
+		 * probabilities stay near the base rate, in the model's order */
+		double mean = 0;
+
+		for (i = 0; i < n; i++)
+			mean += margin[j->valid[i]];
+		hm->platt_a = MIN_PLATT_SLOPE;
+		hm->platt_b = clamp_logit(sum / (double)n) - MIN_PLATT_SLOPE * mean / (double)n;
+	}
 	for (i = 0; i < n; i++)
 		cal[i] = 1 / (1 + exp(-(hm->platt_a * margin[j->valid[i]] + hm->platt_b)));
 	r->head = j->m->head[h];
@@ -173,8 +186,10 @@ static void train_one(train_job *j, int h)
 		if (j->o->kind == IG_RANK_LR)
 			hm->w = ig_calloc((size_t)1 << j->m->bits, sizeof *hm->w);
 	} else if (j->o->kind == IG_RANK_GBDT) {
-		ig_rank_gbdt_train_head(j->m, hm, j->bins, y, j->train, j->ntrain, j->valid, j->nvalid, j->o,
-					j->o->seed + (uint64_t)h, e->n, margin);
+		ig_rank_gbdt_data d = {j->bins, e->n, y, j->train, j->valid, j->ntrain, j->nvalid,
+				       j->tgroup, j->vgroup, j->ntgroup, j->nvgroup};
+
+		ig_rank_gbdt_train_head(j->m, hm, &d, j->o, j->o->seed + (uint64_t)h, margin);
 	} else {
 		ig_rank_lr_train_head(j->m, hm, j->idx, j->nidx, j->stride, y, j->train, j->ntrain, j->valid,
 				      j->nvalid, j->o, j->o->seed + (uint64_t)h, margin);
@@ -233,6 +248,20 @@ static void split_rows(train_job *j)
 	}
 }
 
+/* Where each user's rows start among ROWS (rows of a user are
+ * consecutive in the examples); N + 1 offsets into *START. */
+static size_t user_groups(const ig_rank_examples *e, const uint32_t *rows, size_t n, size_t **start)
+{
+	size_t i, k = 0;
+
+	*start = ig_malloc((n + 1) * sizeof **start);
+	for (i = 0; i < n; i++)
+		if (i == 0 || e->user_hash[rows[i]] != e->user_hash[rows[i - 1]])
+			(*start)[k++] = i;
+	(*start)[k] = n;
+	return k;
+}
+
 ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const ig_rank_train_opts *o,
 			     const char *provenance, ig_rank_head_report *report)
 {
@@ -254,6 +283,8 @@ ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const
 	if (j.ntrain == 0)
 		ig_die("every user fell in the validation share: too few users, or a --valid share too large");
 	prepare_inputs(&j);
+	j.ntgroup = user_groups(e, j.train, j.ntrain, &j.tgroup);
+	j.nvgroup = user_groups(e, j.valid, j.nvalid, &j.vgroup);
 	/* a head per job: each is trained from its own seed */
 	if (nt > e->nhead)
 		nt = e->nhead;
@@ -267,5 +298,7 @@ ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const
 	free(j.nidx);
 	free(j.train);
 	free(j.valid);
+	free(j.tgroup);
+	free(j.vgroup);
 	return j.m;
 }

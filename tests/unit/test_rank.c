@@ -178,7 +178,7 @@ static double head_auc(const ig_rank_model *m, const ig_rank_examples *e, int h)
 	return auc;
 }
 
-static void train_and_check(int kind, double min_auc)
+static void train_and_check_opts(int kind, int objective, double subsample, double min_auc)
 {
 	ig_rank_examples *e = planted(6000, 1), *test = planted(3000, 2);
 	ig_rank_train_opts o;
@@ -193,6 +193,8 @@ static void train_and_check(int kind, double min_auc)
 	close(fd);
 	ig_rank_train_opts_default(&o, kind);
 	o.threads = 2;
+	o.objective = objective;
+	o.subsample = subsample;
 	m = ig_rank_train(e, NULL, &o, "unit test", rep);
 	assert_true(head_auc(m, test, 0) > min_auc);
 	assert_true(head_auc(m, test, 1) > 0.97);
@@ -214,10 +216,30 @@ static void train_and_check(int kind, double min_auc)
 	free_planted(test);
 }
 
+static void train_and_check(int kind, double min_auc)
+{
+	train_and_check_opts(kind, IG_RANK_OBJ_LOGISTIC, 1, min_auc);
+}
+
 static void test_gbdt(void **state)
 {
 	(void)state;
 	train_and_check(IG_RANK_GBDT, 0.9);
+}
+
+/* Rows left out of a tree's sample still get its output. */
+static void test_gbdt_subsample(void **state)
+{
+	(void)state;
+	train_and_check_opts(IG_RANK_GBDT, IG_RANK_OBJ_LOGISTIC, 0.5, 0.9);
+}
+
+/* LambdaRank orders each user's ten rows; a wrong sign of the pairs'
+ * gradients would put the positives last. */
+static void test_gbdt_rank(void **state)
+{
+	(void)state;
+	train_and_check_opts(IG_RANK_GBDT, IG_RANK_OBJ_RANK, 1, 0.85);
 }
 
 static void test_lr(void **state)
@@ -397,6 +419,8 @@ int main(void)
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_fopts),
 		cmocka_unit_test(test_gbdt),
+		cmocka_unit_test(test_gbdt_subsample),
+		cmocka_unit_test(test_gbdt_rank),
 		cmocka_unit_test(test_lr),
 		cmocka_unit_test(test_model_refusals),
 		cmocka_unit_test(test_model_map),
