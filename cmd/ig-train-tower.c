@@ -233,7 +233,7 @@ static void train(const char *events, side_files *sf, ig_tower_opts *o, int digi
 	ig_tower_model_set_ref_ts(m, c->last_ts);
 	ig_tower_catalog_fill(cat, m, &sf->side);
 	ig_tower_corpus_map(c, m, sf->follow_authors);
-	need = ig_tower_model_bytes(m) + c->cap * 24 + c->fcap * 16;
+	need = ig_tower_model_bytes(m) + c->cap * 20 + c->fcap * 16;
 	if (cli.verbosity > 0)
 		fprintf(stderr, "%s: %llu engagements of %u users, %u items (%u in the catalog); model %.1f MB, "
 			"histories %.1f MB\n", ig_progname, (unsigned long long)c->n, c->nusers,

@@ -125,10 +125,10 @@ ig_tower_model *ig_tower_model_new(const ig_tower_opts *o, const ig_intern *item
 	m->o.ctx = NULL;
 	m->prov = ig_strdup(prov ? prov : "");
 	m->ref_ts = -1;
-	/* twice the ids: collisions among trained ids stay rare */
-	m->rows[IG_TT_ID] = pow2_at_least(2 * (uint64_t)ntrained, 64);
-	m->rows[IG_TT_AUTHOR] = pow2_at_least(2 * (uint64_t)na, 16);
-	m->rows[IG_TT_TOPIC] = pow2_at_least(2 * (uint64_t)nt, 16);
+	/* four rows per id: about one trained id in eight shares its row */
+	m->rows[IG_TT_ID] = pow2_at_least(16 * (uint64_t)ntrained, 64);
+	m->rows[IG_TT_AUTHOR] = pow2_at_least(4 * (uint64_t)na, 16);
+	m->rows[IG_TT_TOPIC] = pow2_at_least(4 * (uint64_t)nt, 16);
 	m->rows[IG_TT_MEDIA] = IG_MEDIA_COUNT;
 	m->rows[IG_TT_AGE] = IG_TOWER_AGE_BUCKETS;
 	m->rows[IG_TT_ACT] = IG_TOWER_ACT_BUCKETS;
@@ -232,8 +232,12 @@ uint32_t ig_tower_row(const ig_tower_model *m, int kind, const char *id, size_t 
 	}
 	if (lo == m->nknown[kind] || k[lo] != h)
 		return IG_TOWER_NONE;
-	/* the low bits index the table; the sort used all 64 */
-	return (uint32_t)(h >> 17) & (m->rows[kind] - 1);
+	/* FNV-1a spreads short, similar ids (numbers) poorly over its middle
+	 * bits: mix before taking the low ones */
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return (uint32_t)h & (m->rows[kind] - 1);
 }
 
 /* ---- the file: little-endian, a checksum over everything before it ---- */

@@ -50,6 +50,11 @@ ig_tower_ws *ig_tower_ws_new(const ig_tower_model *m, uint32_t batch)
 	w->item = ig_reallocarray(NULL, batch, sizeof *w->item);
 	w->ex_w = ig_reallocarray(NULL, batch, sizeof *w->ex_w);
 	w->tmp = ig_reallocarray(NULL, (size_t)m->o.hidden + m->o.dim + m->o.emb, sizeof(float));
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		w->row_grad[t] = ig_calloc((size_t)m->rows[t] * m->o.emb, sizeof(float));
+		w->row_mark[t] = ig_calloc(m->rows[t], 1);
+		w->touched[t] = ig_reallocarray(NULL, m->rows[t], sizeof(uint32_t));
+	}
 	return w;
 }
 
@@ -77,6 +82,11 @@ void ig_tower_ws_free(ig_tower_ws *w)
 	free(w->item);
 	free(w->ex_w);
 	free(w->tmp);
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		free(w->row_grad[t]);
+		free(w->row_mark[t]);
+		free(w->touched[t]);
+	}
 	free(w);
 }
 
@@ -195,7 +205,6 @@ void ig_tower_batch_apply(ig_tower_model *m, ig_tower_ws *w, float lr)
 {
 	const ig_tower_kernels *kf = ig_tower_kernels_get();
 	uint32_t e = m->o.emb, i, k;
-	float *g = w->tmp;
 	int t, s;
 
 	kf->adagrad(m->dense, m->dense_acc, w->grad, lr, m->ndense);
@@ -208,15 +217,26 @@ void ig_tower_batch_apply(ig_tower_model *m, ig_tower_ws *w, float lr)
 				int tab = ig_tower_seg_table[t][s];
 
 				for (k = b->off[s]; k < b->off[s + 1]; k++) {
-					size_t at = (size_t)b->row[k] * e;
-					uint32_t q;
+					uint32_t row = b->row[k];
 
-					for (q = 0; q < e; q++)
-						g[q] = b->w[k] * dx[(size_t)s * e + q];
-					kf->adagrad(m->table[tab] + at, m->table_acc[tab] + at, g, lr, e);
+					if (!w->row_mark[tab][row]) {
+						w->row_mark[tab][row] = 1;
+						w->touched[tab][w->ntouched[tab]++] = row;
+					}
+					kf->axpy(b->w[k], dx + (size_t)s * e, w->row_grad[tab] + (size_t)row * e, e);
 				}
 			}
 		}
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		for (k = 0; k < w->ntouched[t]; k++) {
+			size_t at = (size_t)w->touched[t][k] * e;
+
+			kf->adagrad(m->table[t] + at, m->table_acc[t] + at, w->row_grad[t] + at, lr, e);
+			memset(w->row_grad[t] + at, 0, e * sizeof(float));
+			w->row_mark[t][w->touched[t][k]] = 0;
+		}
+		w->ntouched[t] = 0;
+	}
 }
 
 void ig_tower_ws_row_grad(const ig_tower_model *m, const ig_tower_ws *w, int table, uint32_t row, float *out)

@@ -78,6 +78,12 @@ typedef struct ig_tower_ws {
 	float *ex_w;                   /* event weight */
 	float *tmp;
 	uint32_t n;
+	/* the batch's gradient of each table row it touches, summed before
+	 * Adagrad's one step per row (as a dense batch gradient would be) */
+	float *row_grad[IG_TT_COUNT];
+	uint8_t *row_mark[IG_TT_COUNT];
+	uint32_t *touched[IG_TT_COUNT];
+	uint32_t ntouched[IG_TT_COUNT];
 } ig_tower_ws;
 
 ig_tower_ws *ig_tower_ws_new(const ig_tower_model *m, uint32_t batch);
