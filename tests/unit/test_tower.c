@@ -125,20 +125,39 @@ static double loss_now(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t 
 	return ig_tower_batch_grad(f->m, f->cat, f->c, ex, n, logq, NULL, w);
 }
 
-static void check_fd(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n, float *p, double analytic,
-		     const char *what)
+static int kinks;
+
+static double central(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n, float *p, double eps)
 {
-	const double eps = 1e-3;
 	float keep = *p;
-	double up, down, numeric;
+	double up, down;
 
 	*p = keep + (float)eps;
 	up = loss_now(f, w, ex, n, NULL);
 	*p = keep - (float)eps;
 	down = loss_now(f, w, ex, n, NULL);
 	*p = keep;
-	numeric = (up - down) / (2 * eps);
-	if (fabs(numeric - analytic) > 1e-3 + 2e-2 * fmax(fabs(numeric), fabs(analytic))) {
+	return (up - down) / (2 * eps);
+}
+
+static int close_enough(double a, double b)
+{
+	return fabs(a - b) <= 1e-3 + 2e-2 * fmax(fabs(a), fabs(b));
+}
+
+/* A ReLU whose input crosses 0 within eps breaks the central difference:
+ * there the two step sizes disagree, and the parameter is skipped (and
+ * counted). */
+static void check_fd(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n, float *p, double analytic,
+		     const char *what)
+{
+	double numeric = central(f, w, ex, n, p, 1e-3), half = central(f, w, ex, n, p, 5e-4);
+
+	if (!close_enough(numeric, half)) {
+		kinks++;
+		return;
+	}
+	if (!close_enough(numeric, analytic)) {
 		print_error("%s: analytic %.6g, finite differences %.6g\n", what, analytic, numeric);
 		fail();
 	}
@@ -182,6 +201,7 @@ static void test_gradient(void **state)
 			}
 		}
 	assert_true(checked > 100);
+	assert_true(kinks * 20 < checked);
 	free(g);
 	ig_tower_ws_free(w);
 	fixture_close(&f);
