@@ -403,6 +403,7 @@ enum {
 	OPT_ACCOUNT_NEIGHBORS,
 	OPT_VECTORS,
 	OPT_ACCOUNT_VECTORS,
+	OPT_USER_VECTORS,
 	OPT_USERS,
 	OPT_SHARD,
 	OPT_KEEP_SEEN,
@@ -435,6 +436,7 @@ static void usage_retrieve(FILE *fp)
 		"      --account-neighbors FILE  account neighbors stream\n"
 		"      --vectors FILE       item vectors (word2vec text or binary)\n"
 		"      --account-vectors FILE    account vectors\n"
+		"      --user-vectors FILE  user vectors of ig-train-tower, for the tower source\n"
 		"      --index FILE         HNSW index of --vectors (ig-retrieve index); without\n"
 		"                           one, knn searches exactly\n"
 		"      --ef N               the index's search list [64]\n"
@@ -521,6 +523,7 @@ static int cmd_retrieve(int argc, char **argv)
 		{"account-neighbors", required_argument, NULL, OPT_ACCOUNT_NEIGHBORS},
 		{"vectors", required_argument, NULL, OPT_VECTORS},
 		{"account-vectors", required_argument, NULL, OPT_ACCOUNT_VECTORS},
+		{"user-vectors", required_argument, NULL, OPT_USER_VECTORS},
 		{"users", required_argument, NULL, OPT_USERS},
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"keep-seen", no_argument, NULL, OPT_KEEP_SEEN},
@@ -533,7 +536,7 @@ static int cmd_retrieve(int argc, char **argv)
 		{"ef", required_argument, NULL, OPT_RETRIEVE_EF},
 		{NULL, 0, NULL, 0}
 	};
-	const char *items = NULL, *topics = NULL, *nbrs = NULL, *anbrs = NULL, *vecs = NULL, *avecs = NULL,
+	const char *items = NULL, *topics = NULL, *nbrs = NULL, *anbrs = NULL, *vecs = NULL, *avecs = NULL, *uvecs = NULL,
 		   *spec_file = NULL, *events, *index = NULL;
 	uint32_t ef = 0;
 	char *spec_text = NULL, err[1024];
@@ -593,6 +596,9 @@ static int cmd_retrieve(int argc, char **argv)
 			break;
 		case OPT_ACCOUNT_VECTORS:
 			avecs = optarg;
+			break;
+		case OPT_USER_VECTORS:
+			uvecs = optarg;
 			break;
 		case OPT_USERS:
 			bo.users = optarg;
@@ -658,6 +664,8 @@ static int cmd_retrieve(int argc, char **argv)
 		ig_rdata_load_vectors(d, vecs, 0);
 	if (avecs)
 		ig_rdata_load_vectors(d, avecs, 1);
+	if (uvecs)
+		ig_rdata_load_user_vectors(d, uvecs);
 	if (index)
 		ig_rdata_load_index(d, index, ef);
 	if (bo.follows)

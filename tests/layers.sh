@@ -7,7 +7,7 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 rank() {
 	case $1 in
 	core) echo 0 ;; io) echo 1 ;; cli) echo 2 ;;
-	ingest | synth | cooccur | w2v | stats | insights) echo 3 ;;
+	ingest | synth | cooccur | w2v | tower | stats | insights) echo 3 ;;
 	eval) echo 4 ;; retrieve) echo 5 ;; rank) echo 6 ;; diversify) echo 7 ;;
 	funnel) echo 8 ;;
 	*) echo "" ;;

@@ -66,6 +66,7 @@ typedef struct ig_rdata {
 	ig_rcsr item_nbrs, account_nbrs;
 	/* vectors */
 	ig_vectors *item_vec, *account_vec;
+	ig_vectors *user_vec;    /* ig-train-tower's user vectors (ig_retrieve_tower.c) */
 	struct ig_hnsw *index;   /* over item_vec; NULL: exact search */
 	uint32_t ef;             /* the index's search list */
 	uint32_t *item_row;      /* per item: row in item_vec or IG_INTERN_NONE */
@@ -116,6 +117,9 @@ void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts);
 /* The HNSW index of the item vectors (loaded first); exits 1 when it was
  * built from other vectors. EF 0: the index's default. */
 void ig_rdata_load_index(ig_rdata *d, const char *path, uint32_t ef);
+/* User vectors for the tower source, of the item vectors' dimension
+ * (loaded first). */
+void ig_rdata_load_user_vectors(ig_rdata *d, const char *path);
 /* Popularity, trending, exposure; with CLUSTERS, k-means over the user
  * vectors (needs item vectors, loaded first) and popularity per cluster. */
 void ig_rdata_popularity(ig_rdata *d, const char *events_path, int clusters);

@@ -77,6 +77,8 @@ void ig_rdata_free(ig_rdata *d)
 		ig_vectors_free(d->item_vec);
 	if (d->account_vec)
 		ig_vectors_free(d->account_vec);
+	if (d->user_vec)
+		ig_vectors_free(d->user_vec);
 	free(d->item_row);
 	free(d->vec_item);
 	free(d->account_row);

@@ -11,5 +11,8 @@ void ig_rset_push(ig_rset *s, uint32_t id, float score, uint64_t seed);
 void ig_rset_top(ig_rset *s, uint32_t keep);
 /* The nearest centroid of user vector Q. */
 uint32_t ig_rdata_cluster_of(const ig_rdata *d, const float *q);
+/* The tower source: the rows of the item vectors nearest user U's vector,
+ * at most K into IDS and SCORES, best first; 0 for a user without one. */
+size_t ig_rtower_search(const ig_rdata *d, const ig_ruser *u, uint32_t k, uint32_t *ids, float *scores);
 
 #endif

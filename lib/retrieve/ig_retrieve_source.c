@@ -628,6 +628,23 @@ static void step_pop(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, c
 }
 
 /* Runs step ST over IN into the accumulator. */
+/* The user's tower vector against the item vectors: as many more as the
+ * user has events, since the items seen are filtered after. */
+static void step_tower(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, ig_rwork *w)
+{
+	uint32_t k = st->count + (uint32_t)(u->nev < 10000 ? u->nev : 10000);
+	size_t got, j;
+
+	ensure_k(w, k);
+	got = ig_rtower_search(d, u, k, w->ids, w->sc);
+	for (j = 0; j < got; j++) {
+		uint32_t it = d->vec_item[w->ids[j]];
+
+		if (it != IG_INTERN_NONE)
+			acc_add(w, it, w->sc[j], IG_RSEED_NONE);
+	}
+}
+
 static void step_run(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rset *in, ig_rwork *w)
 {
 	uint32_t i, k;
@@ -692,6 +709,9 @@ static void step_run(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, c
 		break;
 	case IG_ROP_EXPLORE:
 		step_explore(d, st, in, w);
+		break;
+	case IG_ROP_TOWER:
+		step_tower(d, st, u, w);
 		break;
 	}
 }
@@ -817,6 +837,12 @@ const char *ig_rsource_missing(const ig_rdata *d, const ig_rsource *src)
 		case IG_ROP_FOLLOWS:
 			if (!d->have[7])
 				return "--follows";
+			break;
+		case IG_ROP_TOWER:
+			if (!d->item_vec)
+				return "--vectors";
+			if (!d->user_vec)
+				return "--user-vectors";
 			break;
 		default:
 			break;

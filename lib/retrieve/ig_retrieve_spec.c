@@ -44,6 +44,7 @@ static const struct {
 	[IG_ROP_SIMILAR] = {"similar", IG_RK_ACCOUNTS, IG_RK_ACCOUNTS, 10},
 	[IG_ROP_POSTED] = {"posted", IG_RK_ACCOUNTS, IG_RK_ITEMS, 5},
 	[IG_ROP_EXPLORE] = {"explore", IG_RK_TOPICS, IG_RK_TOPICS, 0},
+	[IG_ROP_TOWER] = {"tower", IG_RK_USER, IG_RK_ITEMS, 100},
 };
 
 static const char *const kind_names[] = {"the user", "items", "accounts", "topics"};

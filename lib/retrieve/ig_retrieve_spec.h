@@ -35,6 +35,7 @@ enum ig_rop {
 	IG_ROP_SIMILAR,  /* accounts -> accounts, account vectors or neighbors */
 	IG_ROP_POSTED,   /* accounts -> items, their most recent */
 	IG_ROP_EXPLORE,  /* topics -> parent and sibling topics */
+	IG_ROP_TOWER,    /* user -> items nearest the user's vector (--user-vectors) */
 	IG_ROP_COUNT
 };
 

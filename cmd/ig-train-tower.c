@@ -1,0 +1,466 @@
+/* ig-train-tower: a two-tower retrieval model learnt from events (and,
+ * optionally, items, follows and topics); writes item and user vectors in
+ * the word2vec format and a model that embeds new items and users later. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/ig_cli.h"
+#include "core/ig_err.h"
+#include "io/ig_tsv.h"
+#include "io/ig_vectors.h"
+#include "io/ig_writer.h"
+#include "tower/ig_tower.h"
+
+enum {
+	OPT_ITEMS = IG_OPT_FIRST_TOOL,
+	OPT_FOLLOWS,
+	OPT_TOPICS,
+	OPT_EVENTS,
+	OPT_WEIGHTS,
+	OPT_MIN_VIEW,
+	OPT_DIM,
+	OPT_EMB,
+	OPT_HIDDEN,
+	OPT_SHORT,
+	OPT_LONG,
+	OPT_MAX_FOLLOWS,
+	OPT_EPOCHS,
+	OPT_BATCH,
+	OPT_LR,
+	OPT_TEMPERATURE,
+	OPT_NO_LOGQ,
+	OPT_ID_DROPOUT,
+	OPT_DIGITS,
+	OPT_AT
+};
+
+#define DEFAULT_DIGITS 6
+
+static ig_cli cli;
+static int embed_mode;
+
+static void usage(FILE *fp)
+{
+	ig_tower_opts d;
+
+	ig_tower_opts_default(&d);
+	fprintf(fp,
+		"Usage: ig-train-tower [train] [options] -o PREFIX [EVENTS]\n"
+		"       ig-train-tower embed -m MODEL [options] -o PREFIX [--items F] [--events F]\n"
+		"Learns a two-tower retrieval model from an events stream sorted by user, ts\n"
+		"[stdin]: a user tower (history, follows, affinities) and an item tower (id,\n"
+		"author, topics, media, age), trained with a sampled softmax over in-batch\n"
+		"negatives with the logQ correction. Writes PREFIX.items.vec, PREFIX.users.vec\n"
+		"(word2vec text format) and PREFIX.model. embed computes the vectors of the\n"
+		"items of --items and the users of --events with a trained model.\n"
+		"Inputs (all optional but EVENTS):\n"
+		"      --items FILE       items stream: authors, media, created, topics\n"
+		"      --follows FILE     follows stream: the authors each user follows\n"
+		"      --topics FILE      topics stream: topics pool their ancestors too\n"
+		"      --events FILE      (embed) the users to embed, from their histories\n"
+		"  -m, --model FILE       (embed) a model written by training\n"
+		"      --at TS            (embed) time of the vectors: items' age, follows\n"
+		"                         [latest event of --events, else the model's]\n"
+		"Training examples:\n"
+		"      --weights SPEC     event weights; 0 drops a type\n"
+		"                         [share=3,save=3,comment=2,like=2,follow=2,view=1]\n"
+		"      --min-view X       a view counts only with value >= X [0]\n"
+		"Model:\n"
+		"      --dim N            output dimensions [%u]\n"
+		"      --emb N            dimensions of every feature embedding [%u]\n"
+		"      --hidden N         hidden units of each tower [%u]\n"
+		"      --short N          short-term history: the last N engagements [%u]\n"
+		"      --long N           long-term history: at most the last N [%u]\n"
+		"      --max-follows N    followed authors pooled, the latest [%u]\n"
+		"Training:\n"
+		"      --epochs N         passes over the examples [%d]\n"
+		"      --batch N          examples per batch, the in-batch negatives [%u]\n"
+		"      --lr X             Adagrad learning rate [%g]\n"
+		"      --temperature X    softmax temperature of the cosine [%g]\n"
+		"      --no-logq          no correction for the items' sampling probability\n"
+		"      --id-dropout P     hide an item's id with probability P, so that the\n"
+		"                         tower learns to place items by their features [%g]\n"
+		"Vectors:\n"
+		"      --digits N         significant digits, 1-9 (9 is exact) [%d]\n",
+		d.dim, d.emb, d.hidden, d.short_n, d.long_n, d.max_follows, d.epochs, d.batch, d.lr, d.temperature,
+		d.id_dropout, DEFAULT_DIGITS);
+	fprintf(fp, "Common options:\n"
+		    "  -o, --output PREFIX    prefix of the files written (required)\n");
+	ig_cli_help_common(fp, &cli, IG_HELP_THREADS | IG_HELP_SEED);
+	fprintf(fp,
+		"      --memory SIZE    refuse to start when the histories and the model need more [%lluM]\n",
+		(unsigned long long)(cli.memory >> 20));
+}
+
+typedef struct side_files {
+	const char *items, *follows, *topics;
+	ig_items *it;
+	ig_follows *fo;
+	ig_topics *to;
+	ig_intern *follow_authors;  /* owned when there is no items stream */
+	ig_tower_side side;
+} side_files;
+
+static void side_load(side_files *s)
+{
+	s->it = s->items ? ig_items_load(s->items) : NULL;
+	if (s->topics != NULL) {
+		if (s->it == NULL)
+			ig_usage_error("--topics needs --items (the topics of each item)");
+		s->to = ig_topics_load(s->topics, s->it->topics);
+	}
+	s->follow_authors = s->it ? s->it->authors : ig_intern_new();
+	if (s->follows != NULL)
+		s->fo = ig_follows_load(s->follows, s->follow_authors);
+	s->side.items = s->it;
+	s->side.follows = s->fo;
+	s->side.topics = s->to;
+}
+
+static void side_free(side_files *s)
+{
+	if (s->it == NULL)
+		ig_intern_free(s->follow_authors);
+	ig_follows_free(s->fo);
+	ig_topics_free(s->to);
+	ig_items_free(s->it);
+}
+
+static char *path_of(const char *prefix, const char *suffix)
+{
+	size_t n = strlen(prefix) + strlen(suffix) + 1;
+	char *p = ig_malloc(n);
+
+	snprintf(p, n, "%s%s", prefix, suffix);
+	return p;
+}
+
+static void on_progress(void *ctx, double fraction, double loss)
+{
+	(void)ctx;
+	ig_cli_progress(&cli, "%.1f%%, batch loss %.4f", fraction * 100, loss);
+}
+
+static void on_epoch(void *ctx, const ig_tower_epoch *e)
+{
+	const int *epochs = ctx;
+
+	if (!(cli.verbosity > 0 || (cli.verbosity == 0 && isatty(STDERR_FILENO))))
+		return;
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s: epoch %d/%d: loss %.4f over %llu examples, %.0f examples/s, %.2f s\n", ig_progname,
+		e->epoch, *epochs, e->loss, (unsigned long long)e->examples,
+		e->seconds > 0 ? (double)e->examples / e->seconds : 0, e->seconds);
+}
+
+/* Item vectors of every catalog item, user vectors of every user of C. */
+static uint64_t write_items(const char *path, const ig_tower_model *m, const ig_tower_catalog *cat, int64_t at,
+			    int digits)
+{
+	ig_writer *w = ig_writer_open(path, IG_COMPRESS_NO, cli.level);
+	ig_tower_scratch *s = ig_tower_scratch_new(m);
+	uint32_t dim = ig_tower_model_dim(m), i;
+	float *v = ig_reallocarray(NULL, dim, sizeof *v);
+
+	for (i = 0; i < cat->n; i++)
+		if (!ig_vectors_name_ok(ig_intern_str(cat->ids, i), ig_intern_len(cat->ids, i)))
+			ig_die("item id '%s' has a space: the word2vec format cannot hold it",
+			       ig_esc(ig_intern_str(cat->ids, i)));
+	ig_vectors_write_header(w, cat->n, dim);
+	for (i = 0; i < cat->n; i++) {
+		ig_tower_embed_item(m, cat, i, at, s, v);
+		ig_vectors_write_row(w, IG_VECTORS_TEXT, digits, ig_intern_str(cat->ids, i), ig_intern_len(cat->ids, i),
+				     v, dim);
+	}
+	ig_writer_close(w);
+	ig_tower_scratch_free(s);
+	free(v);
+	return cat->n;
+}
+
+static uint64_t write_users(const char *path, const ig_tower_model *m, const ig_tower_catalog *cat,
+			    const ig_tower_corpus *c, int64_t at, int digits)
+{
+	ig_writer *w = ig_writer_open(path, IG_COMPRESS_NO, cli.level);
+	ig_tower_scratch *s = ig_tower_scratch_new(m);
+	uint32_t dim = ig_tower_model_dim(m), u;
+	float *v = ig_reallocarray(NULL, dim, sizeof *v);
+
+	for (u = 0; u < c->nusers; u++)
+		if (!ig_vectors_name_ok(ig_intern_str(c->users, u), ig_intern_len(c->users, u)))
+			ig_die("user id '%s' has a space: the word2vec format cannot hold it",
+			       ig_esc(ig_intern_str(c->users, u)));
+	ig_vectors_write_header(w, c->nusers, dim);
+	for (u = 0; u < c->nusers; u++) {
+		ig_tower_user view = ig_tower_corpus_user(c, u, (size_t)(c->start[u + 1] - c->start[u]));
+
+		ig_tower_embed_user(m, cat, &view, at, s, v);
+		ig_vectors_write_row(w, IG_VECTORS_TEXT, digits, ig_intern_str(c->users, u),
+				     ig_intern_len(c->users, u), v, dim);
+	}
+	ig_writer_close(w);
+	ig_tower_scratch_free(s);
+	free(v);
+	return c->nusers;
+}
+
+static const char *shown(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "stdin" : path;
+}
+
+static void train(const char *events, side_files *sf, ig_tower_opts *o, int digits)
+{
+	ig_tower_catalog *cat = ig_tower_catalog_new(NULL);
+	ig_tower_corpus *c;
+	ig_tower_model *m;
+	ig_tower_epoch last;
+	ig_pool *pool = ig_pool_new(cli.threads);
+	char prov[4096], *pm, *pi, *pu;
+	uint64_t need;
+	int epochs = o->epochs;
+
+	side_load(sf);
+	c = ig_tower_corpus_read(events, o, &sf->side, cat->ids, cli.memory);
+	if (c->n == 0)
+		ig_die("%s: no engagement (no event of a type with a weight above 0): nothing to learn", shown(events));
+	snprintf(prov, sizeof prov, "%s %s", ig_progname, ig_cmdline());
+	m = ig_tower_model_for_data(o, cat->ids, &sf->side, c, sf->follow_authors, prov);
+	ig_tower_model_set_ref_ts(m, c->last_ts);
+	ig_tower_catalog_fill(cat, m, &sf->side);
+	ig_tower_corpus_map(c, m, sf->follow_authors);
+	need = ig_tower_model_bytes(m) + c->cap * 20 + c->fcap * 16;
+	if (cli.verbosity > 0)
+		fprintf(stderr, "%s: %llu engagements of %u users, %u items (%u in the catalog); model %.1f MB, "
+			"histories %.1f MB\n", ig_progname, (unsigned long long)c->n, c->nusers,
+			ig_intern_count(cat->ids), cat->n, (double)ig_tower_model_bytes(m) / 1e6,
+			(double)(need - ig_tower_model_bytes(m)) / 1e6);
+	if (need > cli.memory)
+		ig_die("training needs %.1f MB (model and its optimiser state, histories), more than --memory %llu MB; "
+		       "raise --memory, or lower --dim, --emb or --hidden", (double)need / 1e6,
+		       (unsigned long long)(cli.memory >> 20));
+	o->pool = pool;
+	o->ctx = &epochs;
+	o->epoch_done = on_epoch;
+	o->progress = on_progress;
+	ig_tower_train(m, cat, c, o, &last);
+	pm = path_of(cli.output, ".model");
+	pi = path_of(cli.output, ".items.vec");
+	pu = path_of(cli.output, ".users.vec");
+	ig_tower_model_save(m, pm);
+	write_items(pi, m, cat, c->last_ts, digits);
+	write_users(pu, m, cat, c, c->last_ts, digits);
+	ig_cli_summary(&cli, "%u items, %u users, %llu examples, %d epochs, loss %.4f; %s, %s, %s", cat->n, c->nusers,
+		       (unsigned long long)c->n, o->epochs, last.loss, pm, pi, pu);
+	free(pm);
+	free(pi);
+	free(pu);
+	ig_tower_model_free(m);
+	ig_tower_catalog_free(cat);
+	ig_tower_corpus_free(c);
+	side_free(sf);
+	ig_pool_free(pool);
+}
+
+static void embed(const char *model, const char *events, side_files *sf, int64_t at, int digits)
+{
+	ig_tower_model *m = ig_tower_model_load(model);
+	ig_tower_catalog *cat = ig_tower_catalog_new(NULL);
+	ig_tower_corpus *c = NULL;
+	uint64_t nitems = 0, nusers = 0;
+	char *pi = path_of(cli.output, ".items.vec"), *pu = path_of(cli.output, ".users.vec");
+
+	side_load(sf);
+	if (events != NULL)
+		c = ig_tower_corpus_read(events, ig_tower_model_opts(m), &sf->side, cat->ids, cli.memory);
+	ig_tower_catalog_fill(cat, m, &sf->side);
+	if (at < 0)
+		at = c != NULL && c->last_ts >= 0 ? c->last_ts : ig_tower_model_ref_ts(m);
+	if (sf->items != NULL)
+		nitems = write_items(pi, m, cat, at, digits);
+	if (c != NULL) {
+		ig_tower_corpus_map(c, m, sf->follow_authors);
+		nusers = write_users(pu, m, cat, c, at, digits);
+	}
+	ig_cli_summary(&cli, "%llu items, %llu users embedded with %s%s%s%s%s", (unsigned long long)nitems,
+		       (unsigned long long)nusers, model, nitems ? "; " : "", nitems ? pi : "", nusers ? "; " : "",
+		       nusers ? pu : "");
+	free(pi);
+	free(pu);
+	ig_tower_corpus_free(c);
+	ig_tower_catalog_free(cat);
+	ig_tower_model_free(m);
+	side_free(sf);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		IG_CLI_LONGOPTS,
+		{"items", required_argument, NULL, OPT_ITEMS},
+		{"follows", required_argument, NULL, OPT_FOLLOWS},
+		{"topics", required_argument, NULL, OPT_TOPICS},
+		{"events", required_argument, NULL, OPT_EVENTS},
+		{"model", required_argument, NULL, 'm'},
+		{"at", required_argument, NULL, OPT_AT},
+		{"weights", required_argument, NULL, OPT_WEIGHTS},
+		{"min-view", required_argument, NULL, OPT_MIN_VIEW},
+		{"dim", required_argument, NULL, OPT_DIM},
+		{"emb", required_argument, NULL, OPT_EMB},
+		{"hidden", required_argument, NULL, OPT_HIDDEN},
+		{"short", required_argument, NULL, OPT_SHORT},
+		{"long", required_argument, NULL, OPT_LONG},
+		{"max-follows", required_argument, NULL, OPT_MAX_FOLLOWS},
+		{"epochs", required_argument, NULL, OPT_EPOCHS},
+		{"batch", required_argument, NULL, OPT_BATCH},
+		{"lr", required_argument, NULL, OPT_LR},
+		{"temperature", required_argument, NULL, OPT_TEMPERATURE},
+		{"no-logq", no_argument, NULL, OPT_NO_LOGQ},
+		{"id-dropout", required_argument, NULL, OPT_ID_DROPOUT},
+		{"digits", required_argument, NULL, OPT_DIGITS},
+		{NULL, 0, NULL, 0}
+	};
+	ig_tower_opts o;
+	side_files sf;
+	const char *events = "-", *events_opt = NULL, *model = NULL;
+	int digits = DEFAULT_DIGITS, c, train_only = 0;
+	int64_t at = -1;
+	char err[256];
+
+	ig_cli_init(&cli, argc, argv, usage);
+	ig_tower_opts_default(&o);
+	memset(&sf, 0, sizeof sf);
+	if (argc > 1 && strcmp(argv[1], "embed") == 0)
+		embed_mode = 1;
+	if (argc > 1 && (embed_mode || strcmp(argv[1], "train") == 0)) {
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "m:", longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_ITEMS:
+			sf.items = optarg;
+			break;
+		case OPT_FOLLOWS:
+			sf.follows = optarg;
+			break;
+		case OPT_TOPICS:
+			sf.topics = optarg;
+			break;
+		case OPT_EVENTS:
+			events_opt = optarg;
+			break;
+		case 'm':
+			model = optarg;
+			break;
+		case OPT_AT:
+			at = ig_cli_int("--at", optarg, IG_TS_MIN, IG_TS_MAX);
+			break;
+		case OPT_WEIGHTS:
+			if (ig_event_weights_parse(optarg, o.weights, err, sizeof err) != 0)
+				ig_usage_error("--weights: %s", err);
+			train_only = 1;
+			break;
+		case OPT_MIN_VIEW:
+			o.min_view = ig_cli_double("--min-view", optarg, -1e300, 1e300);
+			train_only = 1;
+			break;
+		case OPT_DIM:
+			o.dim = (uint32_t)ig_cli_int("--dim", optarg, 1, 4096);
+			train_only = 1;
+			break;
+		case OPT_EMB:
+			o.emb = (uint32_t)ig_cli_int("--emb", optarg, 1, 4096);
+			train_only = 1;
+			break;
+		case OPT_HIDDEN:
+			o.hidden = (uint32_t)ig_cli_int("--hidden", optarg, 1, 4096);
+			train_only = 1;
+			break;
+		case OPT_SHORT:
+			o.short_n = (uint32_t)ig_cli_int("--short", optarg, 0, 1 << 20);
+			train_only = 1;
+			break;
+		case OPT_LONG:
+			o.long_n = (uint32_t)ig_cli_int("--long", optarg, 0, 1 << 20);
+			train_only = 1;
+			break;
+		case OPT_MAX_FOLLOWS:
+			o.max_follows = (uint32_t)ig_cli_int("--max-follows", optarg, 0, 1 << 20);
+			train_only = 1;
+			break;
+		case OPT_EPOCHS:
+			o.epochs = (int)ig_cli_int("--epochs", optarg, 1, 100000);
+			train_only = 1;
+			break;
+		case OPT_BATCH:
+			o.batch = (uint32_t)ig_cli_int("--batch", optarg, 2, 65536);
+			train_only = 1;
+			break;
+		case OPT_LR:
+			o.lr = ig_cli_double("--lr", optarg, 1e-9, 100);
+			train_only = 1;
+			break;
+		case OPT_TEMPERATURE:
+			o.temperature = ig_cli_double("--temperature", optarg, 1e-4, 100);
+			train_only = 1;
+			break;
+		case OPT_NO_LOGQ:
+			o.logq = 0;
+			train_only = 1;
+			break;
+		case OPT_ID_DROPOUT:
+			o.id_dropout = ig_cli_double("--id-dropout", optarg, 0, 1);
+			train_only = 1;
+			break;
+		case OPT_DIGITS:
+			digits = (int)ig_cli_int("--digits", optarg, 1, 9);
+			break;
+		default:
+			ig_usage_error("unknown option");
+		}
+	}
+	if (cli.output == NULL)
+		ig_usage_error("-o PREFIX is required: the files written are PREFIX.items.vec, PREFIX.users.vec%s",
+			       embed_mode ? "" : " and PREFIX.model");
+	if (embed_mode) {
+		if (model == NULL)
+			ig_usage_error("embed needs -m MODEL");
+		if (train_only)
+			ig_usage_error("embed takes the model's settings; training options do not apply");
+		if (optind < argc)
+			ig_usage_error("embed takes no operand; give --items and --events");
+		if (sf.items == NULL && events_opt == NULL)
+			ig_usage_error("embed needs --items or --events (what to embed)");
+		embed(model, events_opt, &sf, at, digits);
+		return 0;
+	}
+	if (model != NULL || events_opt != NULL || at >= 0)
+		ig_usage_error("-m, --events and --at belong to embed");
+	if (optind < argc)
+		events = argv[optind++];
+	if (optind < argc)
+		ig_usage_error("one input at most, got '%s' too", argv[optind]);
+	{
+		const char *inputs[] = {events, sf.items, sf.follows, sf.topics};
+		const char *suffix[] = {".model", ".items.vec", ".users.vec"};
+		int i;
+
+		for (i = 0; i < 3; i++) {
+			char *p = path_of(cli.output, suffix[i]);
+
+			ig_cli_check_output(p, inputs, 4);
+			free(p);
+		}
+	}
+	o.seed = cli.seed;
+	train(events, &sf, &o, digits);
+	return 0;
+}

@@ -1,0 +1,564 @@
+/* The model: its parameters, the hashed tables' rows, and the model file
+ * (ig-formats(5), TOWER MODEL FILE). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "core/ig_rng.h"
+#include "tower/ig_tower_priv.h"
+
+const int ig_tower_seg_table[2][IG_TOWER_MAX_SEGS] = {
+	{IG_TT_ID, IG_TT_ID, IG_TT_AUTHOR, IG_TT_TOPIC, IG_TT_MEDIA, IG_TT_ACT},
+	{IG_TT_ID, IG_TT_AUTHOR, IG_TT_TOPIC, IG_TT_MEDIA, IG_TT_AGE, 0},
+};
+const int ig_tower_nsegs[2] = {IG_TOWER_USER_SEGS, IG_TOWER_ITEM_SEGS};
+
+/* Limits of the loader, far above any sane model. */
+#define MAX_DIM 4096u
+#define MAX_ROWS (1u << 26)
+#define MAX_STRING (1u << 20)
+#define MAX_FILE ((size_t)1 << 34)
+
+void ig_tower_opts_default(ig_tower_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->dim = 64;
+	o->emb = 32;
+	o->hidden = 128;
+	o->short_n = 10;
+	o->long_n = 100;
+	o->max_follows = 100;
+	o->epochs = 10;
+	o->batch = 256;
+	o->lr = 0.05;
+	o->temperature = 0.05;
+	o->logq = 1;
+	o->id_dropout = 0.1;
+	ig_event_weights_default(o->weights);
+	o->seed = 1;
+}
+
+static uint32_t pow2_at_least(uint64_t n, uint32_t floor)
+{
+	uint32_t r = floor;
+
+	while (r < n && r < MAX_ROWS)
+		r *= 2;
+	return r;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void set_known(ig_tower_model *m, int kind, const ig_intern *t, uint32_t n)
+{
+	uint32_t i, k = 0;
+
+	m->known[kind] = ig_reallocarray(NULL, n ? n : 1, sizeof *m->known[kind]);
+	for (i = 0; i < n; i++)
+		m->known[kind][i] = ig_hash64(ig_intern_str(t, i), ig_intern_len(t, i));
+	qsort(m->known[kind], n, sizeof *m->known[kind], u64_cmp);
+	for (i = 0; i < n; i++)
+		if (k == 0 || m->known[kind][i] != m->known[kind][k - 1])
+			m->known[kind][k++] = m->known[kind][i];
+	m->nknown[kind] = k;
+}
+
+static void layout(ig_tower_model *m)
+{
+	size_t off = 0;
+	int t;
+
+	for (t = 0; t < 2; t++) {
+		ig_tower_mlp *p = &m->mlp[t];
+
+		p->in = (uint32_t)ig_tower_nsegs[t] * m->o.emb;
+		p->hidden = m->o.hidden;
+		p->out = m->o.dim;
+		p->w1 = off;
+		off += (size_t)p->hidden * p->in;
+		p->b1 = off;
+		off += p->hidden;
+		p->w2 = off;
+		off += (size_t)p->out * p->hidden;
+		p->b2 = off;
+		off += p->out;
+	}
+	m->ndense = off;
+}
+
+static void alloc_params(ig_tower_model *m, int with_acc)
+{
+	int t;
+
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		m->table[t] = ig_calloc((size_t)m->rows[t] * m->o.emb, sizeof(float));
+		if (with_acc)
+			m->table_acc[t] = ig_calloc((size_t)m->rows[t] * m->o.emb, sizeof(float));
+	}
+	layout(m);
+	m->dense = ig_calloc(m->ndense, sizeof(float));
+	if (with_acc)
+		m->dense_acc = ig_calloc(m->ndense, sizeof(float));
+}
+
+ig_tower_model *ig_tower_model_new(const ig_tower_opts *o, const ig_intern *items, uint32_t ntrained,
+				   const ig_intern *authors, const ig_intern *topics, const char *prov)
+{
+	ig_tower_model *m = ig_calloc(1, sizeof *m);
+	uint32_t na = authors ? ig_intern_count(authors) : 0, nt = topics ? ig_intern_count(topics) : 0;
+	ig_rng rng;
+	size_t i;
+	int t;
+
+	m->o = *o;
+	m->o.pool = NULL;
+	m->o.epoch_done = NULL;
+	m->o.progress = NULL;
+	m->o.ctx = NULL;
+	m->prov = ig_strdup(prov ? prov : "");
+	m->ref_ts = -1;
+	/* four rows per id: about one trained id in eight shares its row */
+	m->rows[IG_TT_ID] = pow2_at_least(16 * (uint64_t)ntrained, 64);
+	m->rows[IG_TT_AUTHOR] = pow2_at_least(4 * (uint64_t)na, 16);
+	m->rows[IG_TT_TOPIC] = pow2_at_least(4 * (uint64_t)nt, 16);
+	m->rows[IG_TT_MEDIA] = IG_MEDIA_COUNT;
+	m->rows[IG_TT_AGE] = IG_TOWER_AGE_BUCKETS;
+	m->rows[IG_TT_ACT] = IG_TOWER_ACT_BUCKETS;
+	set_known(m, 0, items, ntrained);
+	set_known(m, 1, authors, na);
+	set_known(m, 2, topics, nt);
+	alloc_params(m, 1);
+	ig_rng_seed(&rng, o->seed);
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		size_t n = (size_t)m->rows[t] * m->o.emb;
+
+		for (i = 0; i < n; i++)
+			m->table[t][i] = (float)(ig_rng_normal(&rng) * 0.1);
+		for (i = 0; i < n; i++)
+			m->table_acc[t][i] = 0.1f;
+	}
+	for (t = 0; t < 2; t++) {
+		const ig_tower_mlp *p = &m->mlp[t];
+		double s1 = sqrt(2.0 / p->in), s2 = sqrt(1.0 / p->hidden);
+
+		for (i = 0; i < (size_t)p->hidden * p->in; i++)
+			m->dense[p->w1 + i] = (float)(ig_rng_normal(&rng) * s1);
+		for (i = 0; i < p->hidden; i++)
+			m->dense[p->b1 + i] = 0.01f;
+		for (i = 0; i < (size_t)p->out * p->hidden; i++)
+			m->dense[p->w2 + i] = (float)(ig_rng_normal(&rng) * s2);
+	}
+	for (i = 0; i < m->ndense; i++)
+		m->dense_acc[i] = 0.1f;
+	return m;
+}
+
+void ig_tower_model_free(ig_tower_model *m)
+{
+	int t;
+
+	if (m == NULL)
+		return;
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		free(m->table[t]);
+		free(m->table_acc[t]);
+	}
+	for (t = 0; t < IG_TOWER_HASHED; t++)
+		free(m->known[t]);
+	free(m->dense);
+	free(m->dense_acc);
+	free(m->prov);
+	free(m);
+}
+
+uint64_t ig_tower_model_bytes(const ig_tower_model *m)
+{
+	uint64_t b = 2 * (uint64_t)m->ndense * sizeof(float);
+	int t;
+
+	for (t = 0; t < IG_TT_COUNT; t++)
+		b += 2 * (uint64_t)m->rows[t] * m->o.emb * sizeof(float);
+	for (t = 0; t < IG_TOWER_HASHED; t++)
+		b += (uint64_t)m->nknown[t] * sizeof(uint64_t);
+	return b;
+}
+
+uint32_t ig_tower_model_dim(const ig_tower_model *m)
+{
+	return m->o.dim;
+}
+
+int64_t ig_tower_model_ref_ts(const ig_tower_model *m)
+{
+	return m->ref_ts;
+}
+
+void ig_tower_model_set_ref_ts(ig_tower_model *m, int64_t ts)
+{
+	m->ref_ts = ts;
+}
+
+const char *ig_tower_model_provenance(const ig_tower_model *m)
+{
+	return m->prov;
+}
+
+const ig_tower_opts *ig_tower_model_opts(const ig_tower_model *m)
+{
+	return &m->o;
+}
+
+uint32_t ig_tower_row(const ig_tower_model *m, int kind, const char *id, size_t len)
+{
+	uint64_t h = ig_hash64(id, len);
+	const uint64_t *k = m->known[kind];
+	uint32_t lo = 0, hi = m->nknown[kind];
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (k[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == m->nknown[kind] || k[lo] != h)
+		return IG_TOWER_NONE;
+	/* FNV-1a spreads short, similar ids (numbers) poorly over its middle
+	 * bits: mix before taking the low ones */
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return (uint32_t)h & (m->rows[kind] - 1);
+}
+
+/* ---- the file: little-endian, a checksum over everything before it ---- */
+
+typedef struct buf {
+	unsigned char *p;
+	size_t n, cap;
+} buf;
+
+static void put(buf *b, const void *data, size_t n)
+{
+	if (b->n + n > b->cap) {
+		while (b->n + n > b->cap)
+			b->cap = b->cap ? 2 * b->cap : 1 << 16;
+		b->p = ig_realloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, data, n);
+	b->n += n;
+}
+
+static void put_u32(buf *b, uint32_t v)
+{
+	unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+			      (unsigned char)(v >> 24)};
+
+	put(b, c, 4);
+}
+
+static void put_u64(buf *b, uint64_t v)
+{
+	put_u32(b, (uint32_t)v);
+	put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_f64(buf *b, double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, 8);
+	put_u64(b, v);
+}
+
+static void put_floats(buf *b, const float *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t v;
+
+		memcpy(&v, &f[i], 4);
+		put_u32(b, v);
+	}
+}
+
+static void put_str(buf *b, const char *s)
+{
+	put_u32(b, (uint32_t)strlen(s));
+	put(b, s, strlen(s));
+}
+
+/* The features the towers read, in segment order: a reader can tell what
+ * the numbers mean without this source. */
+static const char feature_spec[] =
+	"user=long_history,short_history,follows,topic_affinity,media_affinity,activity;"
+	"item=id,author,topics,media,age";
+
+void ig_tower_model_save(const ig_tower_model *m, const char *path)
+{
+	buf b = {NULL, 0, 0};
+	FILE *fp;
+	int t;
+
+	put(&b, IG_TOWER_MAGIC, 8);
+	put_u32(&b, IG_TOWER_VERSION);
+	put_u32(&b, m->o.dim);
+	put_u32(&b, m->o.emb);
+	put_u32(&b, m->o.hidden);
+	put_u32(&b, m->o.short_n);
+	put_u32(&b, m->o.long_n);
+	put_u32(&b, m->o.max_follows);
+	put_f64(&b, m->o.temperature);
+	put_f64(&b, m->o.min_view);
+	for (t = 0; t < IG_EV_COUNT; t++)
+		put_f64(&b, m->o.weights[t]);
+	put_u64(&b, (uint64_t)m->ref_ts);
+	put_str(&b, feature_spec);
+	put_str(&b, m->prov);
+	for (t = 0; t < IG_TT_COUNT; t++)
+		put_u32(&b, m->rows[t]);
+	for (t = 0; t < IG_TOWER_HASHED; t++) {
+		uint32_t i;
+
+		put_u32(&b, m->nknown[t]);
+		for (i = 0; i < m->nknown[t]; i++)
+			put_u64(&b, m->known[t][i]);
+	}
+	for (t = 0; t < IG_TT_COUNT; t++)
+		put_floats(&b, m->table[t], (size_t)m->rows[t] * m->o.emb);
+	put_floats(&b, m->dense, m->ndense);
+	put_u64(&b, ig_hash64(b.p, b.n));
+	fp = fopen(path, "wb");
+	if (fp == NULL)
+		ig_die("%s: cannot create: %s", path, strerror(errno));
+	if (fwrite(b.p, 1, b.n, fp) != b.n) {
+		int e = errno;
+
+		fclose(fp);
+		ig_die("%s: write error: %s", path, strerror(e));
+	}
+	if (fclose(fp) != 0)
+		ig_die("%s: write error: %s", path, strerror(errno));
+	free(b.p);
+}
+
+typedef struct cursor {
+	const unsigned char *p;
+	size_t n, at;
+	const char *name;
+	ig_tower_model *m;
+} cursor;
+
+static void bad(cursor *c, const char *what)
+{
+	ig_tower_model_free(c->m);
+	c->m = NULL;
+	ig_die("%s: not a valid ig-train-tower model: %s (at byte %zu)", c->name, what, c->at);
+}
+
+static void take(cursor *c, void *out, size_t n, const char *what)
+{
+	if (c->n - c->at < n)
+		bad(c, what);
+	memcpy(out, c->p + c->at, n);
+	c->at += n;
+}
+
+static uint32_t get_u32(cursor *c, const char *what)
+{
+	unsigned char b[4];
+
+	take(c, b, 4, what);
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static uint64_t get_u64(cursor *c, const char *what)
+{
+	uint64_t lo = get_u32(c, what);
+
+	return lo | (uint64_t)get_u32(c, what) << 32;
+}
+
+static double get_f64(cursor *c, const char *what)
+{
+	uint64_t v = get_u64(c, what);
+	double d;
+
+	memcpy(&d, &v, 8);
+	if (!isfinite(d))
+		bad(c, what);
+	return d;
+}
+
+static uint32_t get_dim(cursor *c, const char *what, uint32_t lo, uint32_t hi)
+{
+	uint32_t v = get_u32(c, what);
+
+	if (v < lo || v > hi)
+		bad(c, what);
+	return v;
+}
+
+static char *get_str(cursor *c, const char *what)
+{
+	uint32_t n = get_u32(c, what);
+	char *s;
+
+	if (n > MAX_STRING || n > c->n - c->at)
+		bad(c, what);
+	s = ig_malloc((size_t)n + 1);
+	memcpy(s, c->p + c->at, n);
+	s[n] = '\0';
+	c->at += n;
+	if (memchr(s, '\0', n) != NULL) {
+		free(s);
+		bad(c, what);
+	}
+	return s;
+}
+
+static void get_floats(cursor *c, float *f, size_t n, const char *what)
+{
+	size_t i;
+
+	if ((c->n - c->at) / 4 < n)
+		bad(c, what);
+	for (i = 0; i < n; i++) {
+		const unsigned char *b = c->p + c->at + 4 * i;
+		uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+
+		memcpy(&f[i], &v, 4);
+		if (!isfinite(f[i]))
+			bad(c, what);
+	}
+	c->at += 4 * n;
+}
+
+ig_tower_model *ig_tower_model_parse(const unsigned char *data, size_t n, const char *name)
+{
+	cursor c = {data, n, 0, name, NULL};
+	ig_tower_model *m;
+	char magic[8], *spec;
+	uint32_t version, i;
+	uint64_t sum, need = 0;
+	int t;
+
+	take(&c, magic, 8, "too short for the magic");
+	if (memcmp(magic, IG_TOWER_MAGIC, 8) != 0)
+		bad(&c, "wrong magic");
+	c.at = 8;
+	version = get_u32(&c, "no version");
+	if (version != IG_TOWER_VERSION) {
+		ig_die("%s: ig-train-tower model version %u, this build reads version %u", name, version,
+		       IG_TOWER_VERSION);
+	}
+	if (n < 16)
+		bad(&c, "truncated");
+	{
+		const unsigned char *s = data + n - 8;
+
+		sum = (uint64_t)s[0] | (uint64_t)s[1] << 8 | (uint64_t)s[2] << 16 | (uint64_t)s[3] << 24 |
+		      (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 | (uint64_t)s[7] << 56;
+		if (sum != ig_hash64(data, n - 8)) {
+			c.at = n - 8;
+			bad(&c, "checksum mismatch (truncated or damaged)");
+		}
+	}
+	c.n = n - 8;
+	m = c.m = ig_calloc(1, sizeof *m);
+	ig_tower_opts_default(&m->o);
+	m->o.dim = get_dim(&c, "dim", 1, MAX_DIM);
+	m->o.emb = get_dim(&c, "embedding size", 1, MAX_DIM);
+	m->o.hidden = get_dim(&c, "hidden size", 1, MAX_DIM);
+	m->o.short_n = get_dim(&c, "short history", 0, 1u << 20);
+	m->o.long_n = get_dim(&c, "long history", 0, 1u << 20);
+	m->o.max_follows = get_dim(&c, "max follows", 0, 1u << 20);
+	m->o.temperature = get_f64(&c, "temperature");
+	if (!(m->o.temperature > 0))
+		bad(&c, "temperature");
+	m->o.min_view = get_f64(&c, "min view");
+	for (t = 0; t < IG_EV_COUNT; t++)
+		m->o.weights[t] = get_f64(&c, "event weight");
+	m->ref_ts = (int64_t)get_u64(&c, "reference time");
+	spec = get_str(&c, "feature spec");
+	if (strcmp(spec, feature_spec) != 0) {
+		free(spec);
+		bad(&c, "features this build does not know");
+	}
+	free(spec);
+	m->prov = get_str(&c, "provenance");
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		m->rows[t] = get_dim(&c, "table rows", 1, MAX_ROWS);
+		if (t < IG_TOWER_HASHED && (m->rows[t] & (m->rows[t] - 1)) != 0)
+			bad(&c, "hashed table rows not a power of two");
+		need += (uint64_t)m->rows[t] * m->o.emb;
+	}
+	if (m->rows[IG_TT_MEDIA] != IG_MEDIA_COUNT || m->rows[IG_TT_AGE] != IG_TOWER_AGE_BUCKETS ||
+	    m->rows[IG_TT_ACT] != IG_TOWER_ACT_BUCKETS)
+		bad(&c, "bucket counts");
+	for (t = 0; t < IG_TOWER_HASHED; t++) {
+		uint32_t k = get_u32(&c, "known ids");
+
+		if (k > (c.n - c.at) / 8)
+			bad(&c, "known ids");
+		m->known[t] = ig_reallocarray(NULL, k ? k : 1, sizeof(uint64_t));
+		m->nknown[t] = k;
+		for (i = 0; i < k; i++) {
+			m->known[t][i] = get_u64(&c, "known ids");
+			if (i > 0 && m->known[t][i] <= m->known[t][i - 1])
+				bad(&c, "known ids out of order");
+		}
+	}
+	layout(m);
+	need += m->ndense;
+	if (need != (c.n - c.at) / 4 || (c.n - c.at) % 4 != 0)
+		bad(&c, "parameter count does not match the sizes");
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		m->table[t] = ig_malloc((size_t)m->rows[t] * m->o.emb * sizeof(float));
+		get_floats(&c, m->table[t], (size_t)m->rows[t] * m->o.emb, "embedding table");
+	}
+	m->dense = ig_malloc(m->ndense * sizeof(float));
+	get_floats(&c, m->dense, m->ndense, "layer weights");
+	return m;
+}
+
+ig_tower_model *ig_tower_model_load(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *data = NULL;
+	size_t n = 0, cap = 0, got;
+	ig_tower_model *m;
+
+	if (fp == NULL)
+		ig_die("%s: cannot open: %s", path, strerror(errno));
+	do {
+		if (n == cap) {
+			if (cap >= MAX_FILE) {
+				fclose(fp);
+				ig_die("%s: larger than any ig-train-tower model", path);
+			}
+			cap = cap ? 2 * cap : 1 << 16;
+			data = ig_realloc(data, cap);
+		}
+		got = fread(data + n, 1, cap - n, fp);
+		n += got;
+	} while (got > 0);
+	if (ferror(fp)) {
+		fclose(fp);
+		ig_die("%s: read error: %s", path, strerror(errno));
+	}
+	fclose(fp);
+	m = ig_tower_model_parse(data, n, path);
+	free(data);
+	return m;
+}

@@ -1,0 +1,119 @@
+/* Inside lib/tower: the model's parameters, the feature bags of both
+ * towers, one batch's forward and backward pass, and the kernels. */
+#ifndef IG_TOWER_PRIV_H
+#define IG_TOWER_PRIV_H
+
+#include "core/ig_rng.h"
+#include "tower/ig_tower.h"
+
+#define IG_TOWER_MAGIC "IGTOWER\n"
+#define IG_TOWER_VERSION 1u
+
+/* Embedding tables. ID, AUTHOR and TOPIC are hashed. */
+enum { IG_TT_ID, IG_TT_AUTHOR, IG_TT_TOPIC, IG_TT_MEDIA, IG_TT_AGE, IG_TT_ACT, IG_TT_COUNT };
+#define IG_TOWER_HASHED 3
+#define IG_TOWER_AGE_BUCKETS 16
+#define IG_TOWER_ACT_BUCKETS 16
+
+/* The towers' input segments, each a pooled row set of one table. */
+enum { IG_TOWER_USER, IG_TOWER_ITEM };
+#define IG_TOWER_USER_SEGS 6
+#define IG_TOWER_ITEM_SEGS 5
+#define IG_TOWER_MAX_SEGS 6
+extern const int ig_tower_seg_table[2][IG_TOWER_MAX_SEGS];
+extern const int ig_tower_nsegs[2];
+
+/* An MLP's parameters at an offset of the dense array. */
+typedef struct ig_tower_mlp {
+	uint32_t in, hidden, out;
+	size_t w1, b1, w2, b2;   /* offsets: W1 hidden x in, b1, W2 out x hidden, b2 */
+} ig_tower_mlp;
+
+struct ig_tower_model {
+	ig_tower_opts o;          /* pool and callbacks cleared */
+	uint32_t rows[IG_TT_COUNT];
+	float *table[IG_TT_COUNT];
+	float *table_acc[IG_TT_COUNT];   /* Adagrad's sums of squares */
+	uint64_t *known[IG_TOWER_HASHED]; /* sorted hashes of the trained ids */
+	uint32_t nknown[IG_TOWER_HASHED];
+	ig_tower_mlp mlp[2];
+	float *dense, *dense_acc;
+	size_t ndense;
+	int64_t ref_ts;
+	char *prov;
+};
+
+/* A pooled input: segment s holds row[off[s] .. off[s+1]) with weights. */
+typedef struct ig_tower_bag {
+	uint32_t off[IG_TOWER_MAX_SEGS + 1];
+	uint32_t *row;
+	float *w;
+	uint32_t cap;
+} ig_tower_bag;
+
+void ig_tower_bag_free(ig_tower_bag *b);
+/* The bags of the two towers. AGE_AT is the time the item's age is taken
+ * at; DROP_ID hides the item's id. */
+void ig_tower_bag_item(const ig_tower_model *m, const ig_tower_catalog *cat, uint32_t i, int64_t age_at,
+		       int drop_id, ig_tower_bag *b);
+void ig_tower_bag_user(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_user *u,
+		       int64_t at, ig_tower_bag *b);
+/* X (nsegs * emb floats): each segment's weighted sum of rows. */
+void ig_tower_bag_pool(const ig_tower_model *m, int tower, const ig_tower_bag *b, float *x);
+
+/* One tower's forward pass from its input X: hidden H, pre-norm Z, output
+ * V (unit length, or zero when Z is). Returns |Z|. */
+float ig_tower_forward(const ig_tower_model *m, int tower, const float *x, float *h, float *z, float *v);
+
+/* A batch's activations and gradients. */
+typedef struct ig_tower_ws {
+	uint32_t cap;
+	ig_tower_bag *bag[2];          /* per example */
+	float *x[2], *h[2], *z[2], *v[2]; /* per example, per tower */
+	float *zlen[2];
+	float *dx[2];                  /* gradient of the input */
+	float *logits, *dv[2];
+	float *grad;                   /* the dense parameters' gradient */
+	uint32_t *item;                /* catalog number of each example's item */
+	float *ex_w;                   /* event weight */
+	float *tmp;
+	uint32_t n;
+	/* the batch's gradient of each table row it touches, summed before
+	 * Adagrad's one step per row (as a dense batch gradient would be) */
+	float *row_grad[IG_TT_COUNT];
+	uint8_t *row_mark[IG_TT_COUNT];
+	uint32_t *touched[IG_TT_COUNT];
+	uint32_t ntouched[IG_TT_COUNT];
+} ig_tower_ws;
+
+ig_tower_ws *ig_tower_ws_new(const ig_tower_model *m, uint32_t batch);
+void ig_tower_ws_free(ig_tower_ws *w);
+/* Forward and backward over examples EX (engagement numbers of C), N at
+ * most the ws capacity: fills W's gradients, returns the weighted mean
+ * loss. LOGQ: per catalog item, the log of its sampling probability (NULL:
+ * no correction). RNG: the id dropout's draws (NULL: none). */
+double ig_tower_batch_grad(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
+			   const uint64_t *ex, uint32_t n, const float *logq,
+			   ig_rng *rng, ig_tower_ws *w);
+/* Adagrad step with W's gradients. */
+void ig_tower_batch_apply(ig_tower_model *m, ig_tower_ws *w, float lr);
+/* The gradient of table TABLE's row ROW in W (EMB floats). */
+void ig_tower_ws_row_grad(const ig_tower_model *m, const ig_tower_ws *w, int table, uint32_t row, float *out);
+
+/* Kernels (ig_tower_kernel.c), picked by ig_isa(). */
+typedef struct ig_tower_kernels {
+	/* y = W x + b, W out x in row-major */
+	void (*affine)(const float *w, const float *b, const float *x, uint32_t in, uint32_t out, float *y);
+	/* gW += dy x^T; dx = W^T dy (dx may be NULL) */
+	void (*affine_back)(const float *w, const float *x, const float *dy, uint32_t in, uint32_t out, float *gw,
+			    float *dx);
+	float (*dot)(const float *a, const float *b, uint32_t n);
+	void (*axpy)(float a, const float *x, float *y, uint32_t n);
+	/* Adagrad: acc += g^2; p -= lr g / sqrt(acc) */
+	void (*adagrad)(float *p, float *acc, const float *g, float lr, size_t n);
+	const char *name;
+} ig_tower_kernels;
+
+const ig_tower_kernels *ig_tower_kernels_get(void);
+
+#endif

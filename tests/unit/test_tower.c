@@ -1,0 +1,395 @@
+/* lib/tower: the batch gradient against finite differences (layers and
+ * embedding rows of both towers), the logQ correction against the loss
+ * computed by hand, the model file's round trip and its refusals, and
+ * training that one thread and a seed make reproducible. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "expect_exit.h"
+#include "temp_text.h"
+#include "core/ig_err.h"
+#include "core/ig_thread.h"
+#include "tower/ig_tower_priv.h"
+
+static const char events_text[] =
+	"#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+	"100\tu1\ti1\tlike\t\n200\tu1\ti2\tshare\t\n300\tu1\ti3\tview\t\n400\tu1\ti5\tlike\t\n"
+	"100\tu2\ti2\tlike\t\n150\tu2\ti4\tsave\t\n250\tu2\ti1\tview\t\n"
+	"100\tu3\ti5\tlike\t\n200\tu3\ti6\tlike\t\n300\tu3\ti2\tcomment\t\n500\tu3\ti4\tview\t\n"
+	"100\tu4\ti6\tshare\t\n300\tu4\ti3\tlike\t\n";
+static const char items_text[] =
+	"#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n"
+	"i1\ta1\tphoto\t50\tt1.a\ni2\ta1\tvideo\t60\tt1.b\ni3\ta2\treel\t70\tt2\n"
+	"i4\ta2\tphoto\t80\tt1.a,t2\ni5\ta3\tcarousel\t90\t\ni6\ta3\tphoto\t\tt2\n"
+	"i7\ta1\tphoto\t400\tt1.a\n";
+static const char follows_text[] = "#ig:follows/1\tuser\tauthor\tts\nu1\ta2\t150\nu2\ta3\t\nu4\ta1\t50\n";
+static const char topics_text[] = "#ig:topics/1\ttopic\tparent\nt1\t\nt1.a\tt1\nt1.b\tt1\nt2\t\n";
+
+typedef struct fixture {
+	char *paths[4];
+	ig_items *items;
+	ig_follows *follows;
+	ig_topics *topics;
+	ig_tower_side side;
+	ig_tower_catalog *cat;
+	ig_tower_corpus *c;
+	ig_tower_model *m;
+	ig_tower_opts o;
+} fixture;
+
+static void fixture_open(fixture *f, uint32_t dim, uint32_t emb, uint32_t hidden, double temperature)
+{
+	memset(f, 0, sizeof *f);
+	f->paths[0] = write_temp(events_text);
+	f->paths[1] = write_temp(items_text);
+	f->paths[2] = write_temp(follows_text);
+	f->paths[3] = write_temp(topics_text);
+	f->items = ig_items_load(f->paths[1]);
+	f->follows = ig_follows_load(f->paths[2], f->items->authors);
+	f->topics = ig_topics_load(f->paths[3], f->items->topics);
+	f->side.items = f->items;
+	f->side.follows = f->follows;
+	f->side.topics = f->topics;
+	ig_tower_opts_default(&f->o);
+	f->o.dim = dim;
+	f->o.emb = emb;
+	f->o.hidden = hidden;
+	f->o.temperature = temperature;
+	f->o.batch = 8;
+	f->cat = ig_tower_catalog_new(NULL);
+	f->c = ig_tower_corpus_read(f->paths[0], &f->o, &f->side, f->cat->ids, 0);
+	f->m = ig_tower_model_for_data(&f->o, f->cat->ids, &f->side, f->c, f->items->authors, "test");
+	ig_tower_model_set_ref_ts(f->m, f->c->last_ts);
+	ig_tower_catalog_fill(f->cat, f->m, &f->side);
+	ig_tower_corpus_map(f->c, f->m, f->items->authors);
+}
+
+static void fixture_close(fixture *f)
+{
+	int i;
+
+	ig_tower_model_free(f->m);
+	ig_tower_corpus_free(f->c);
+	ig_tower_catalog_free(f->cat);
+	ig_follows_free(f->follows);
+	ig_topics_free(f->topics);
+	ig_items_free(f->items);
+	for (i = 0; i < 4; i++) {
+		unlink(f->paths[i]);
+		free(f->paths[i]);
+	}
+}
+
+static void test_fixture_features(void **state)
+{
+	fixture f;
+	uint32_t i7, i1;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 1);
+	assert_int_equal(f.c->n, 13);
+	assert_int_equal(f.c->nusers, 4);
+	/* i7 is in the catalog but in no event: no id row, yet its features */
+	i7 = ig_intern_find(f.cat->ids, "i7", 2);
+	i1 = ig_intern_find(f.cat->ids, "i1", 2);
+	assert_int_not_equal(i7, IG_INTERN_NONE);
+	assert_int_equal(f.cat->id_row[i7], IG_TOWER_NONE);
+	assert_int_not_equal(f.cat->id_row[i1], IG_TOWER_NONE);
+	assert_int_equal(f.cat->author_row[i7], f.cat->author_row[i1]);
+	/* t1.a and its parent t1 */
+	assert_int_equal(f.cat->topic_start[i1 + 1] - f.cat->topic_start[i1], 2);
+	fixture_close(&f);
+}
+
+/* Every engagement: the examples of one batch. */
+static uint32_t all_examples(const fixture *f, uint64_t *ex)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->c->n; i++)
+		ex[i] = i;
+	return (uint32_t)f->c->n;
+}
+
+static double loss_now(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n, const float *logq)
+{
+	return ig_tower_batch_grad(f->m, f->cat, f->c, ex, n, logq, NULL, w);
+}
+
+static int kinks;
+
+static double central(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n, float *p, double eps)
+{
+	float keep = *p;
+	double up, down;
+
+	*p = keep + (float)eps;
+	up = loss_now(f, w, ex, n, NULL);
+	*p = keep - (float)eps;
+	down = loss_now(f, w, ex, n, NULL);
+	*p = keep;
+	return (up - down) / (2 * eps);
+}
+
+static int close_enough(double a, double b)
+{
+	return fabs(a - b) <= 1e-3 + 2e-2 * fmax(fabs(a), fabs(b));
+}
+
+/* A ReLU whose input crosses 0 within eps breaks the central difference:
+ * there the two step sizes disagree, and the parameter is skipped (and
+ * counted). */
+static void check_fd(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n, float *p, double analytic,
+		     const char *what)
+{
+	double numeric = central(f, w, ex, n, p, 1e-3), half = central(f, w, ex, n, p, 5e-4);
+
+	if (!close_enough(numeric, half)) {
+		kinks++;
+		return;
+	}
+	if (!close_enough(numeric, analytic)) {
+		print_error("%s: analytic %.6g, finite differences %.6g\n", what, analytic, numeric);
+		fail();
+	}
+}
+
+static void test_gradient(void **state)
+{
+	fixture f;
+	ig_tower_ws *w;
+	uint64_t ex[32];
+	uint32_t n, k, e, rowi;
+	float *g = malloc(4096 * sizeof *g), row_g[8];
+	int t, checked = 0;
+	char what[64];
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 1);
+	w = ig_tower_ws_new(f.m, 32);
+	n = all_examples(&f, ex);
+	loss_now(&f, w, ex, n, NULL);
+	memcpy(g, w->grad, f.m->ndense * sizeof *g);
+	/* layers: every 7th weight of both towers' four blocks */
+	for (k = 0; k < f.m->ndense; k += 7) {
+		snprintf(what, sizeof what, "dense parameter %u", k);
+		check_fd(&f, w, ex, n, &f.m->dense[k], g[k], what);
+		checked++;
+	}
+	/* embedding rows: every table's rows that the batch uses */
+	for (t = 0; t < IG_TT_COUNT; t++)
+		for (rowi = 0; rowi < f.m->rows[t]; rowi++) {
+			loss_now(&f, w, ex, n, NULL);
+			ig_tower_ws_row_grad(f.m, w, t, rowi, row_g);
+			for (e = 0; e < f.m->o.emb; e++) {
+				if (row_g[e] == 0)
+					continue;
+				snprintf(what, sizeof what, "table %d row %u [%u]", t, rowi, e);
+				loss_now(&f, w, ex, n, NULL);
+				ig_tower_ws_row_grad(f.m, w, t, rowi, row_g);
+				check_fd(&f, w, ex, n, &f.m->table[t][(size_t)rowi * f.m->o.emb + e], row_g[e], what);
+				checked++;
+			}
+		}
+	assert_true(checked > 100);
+	assert_true(kinks * 20 < checked);
+	free(g);
+	ig_tower_ws_free(w);
+	fixture_close(&f);
+}
+
+/* The loss with logQ, by hand from the towers' outputs: each logit is
+ * u.v / T minus the log probability of the column's item. */
+static void test_logq(void **state)
+{
+	fixture f;
+	ig_tower_ws *w;
+	uint64_t ex[32];
+	uint32_t n, i, j, d;
+	float logq[16];
+	double got, want = 0, tw = 0, plain, shifted;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 0.5);
+	w = ig_tower_ws_new(f.m, 32);
+	n = all_examples(&f, ex);
+	for (i = 0; i < f.cat->n; i++)
+		logq[i] = -0.3f * (float)i;
+	got = loss_now(&f, w, ex, n, logq);
+	d = f.m->o.dim;
+	for (i = 0; i < n; i++) {
+		double mx = -INFINITY, sum = 0, s[32];
+
+		for (j = 0; j < n; j++) {
+			double dot = 0;
+			uint32_t k;
+
+			for (k = 0; k < d; k++)
+				dot += (double)(w->v[0][i * d + k] * w->v[1][j * d + k]);
+			s[j] = dot / 0.5 - (double)logq[w->item[j]];
+			if (j != i && w->item[j] == w->item[i])
+				s[j] = -INFINITY;
+			mx = fmax(mx, s[j]);
+		}
+		for (j = 0; j < n; j++)
+			sum += exp(s[j] - mx);
+		want += (double)w->ex_w[i] * (log(sum) + mx - s[i]);
+		tw += (double)w->ex_w[i];
+	}
+	assert_true(fabs(got - want / tw) < 1e-4);
+	/* a constant shift of every item's logQ changes nothing */
+	plain = loss_now(&f, w, ex, n, NULL);
+	for (i = 0; i < f.cat->n; i++)
+		logq[i] = -2;
+	shifted = loss_now(&f, w, ex, n, logq);
+	assert_true(fabs(plain - shifted) < 1e-5);
+	assert_true(fabs(plain - got) > 1e-3);
+	ig_tower_ws_free(w);
+	fixture_close(&f);
+}
+
+static void embed_all(const fixture *f, const ig_tower_model *m, float *out)
+{
+	ig_tower_scratch *s = ig_tower_scratch_new(m);
+	uint32_t i, d = m->o.dim;
+
+	for (i = 0; i < f->cat->n; i++)
+		ig_tower_embed_item(m, f->cat, i, f->c->last_ts, s, out + (size_t)i * d);
+	for (i = 0; i < f->c->nusers; i++) {
+		ig_tower_user u = ig_tower_corpus_user(f->c, i, (size_t)(f->c->start[i + 1] - f->c->start[i]));
+
+		ig_tower_embed_user(m, f->cat, &u, f->c->last_ts, s, out + (size_t)(f->cat->n + i) * d);
+	}
+	ig_tower_scratch_free(s);
+}
+
+static void train_fixture(fixture *f, uint64_t seed)
+{
+	ig_pool *pool = ig_pool_new(1);
+	ig_tower_epoch last;
+
+	f->o.seed = seed;
+	f->o.epochs = 3;
+	f->o.pool = pool;
+	ig_tower_model_free(f->m);
+	f->m = ig_tower_model_for_data(&f->o, f->cat->ids, &f->side, f->c, f->items->authors, "test");
+	ig_tower_train(f->m, f->cat, f->c, &f->o, &last);
+	assert_true(isfinite(last.loss) && last.loss > 0);
+	ig_pool_free(pool);
+	f->o.pool = NULL;
+}
+
+static void test_reproducible(void **state)
+{
+	fixture f;
+	size_t n;
+	float *a, *b, *c;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 0.1);
+	n = (size_t)(f.cat->n + f.c->nusers) * f.o.dim;
+	a = malloc(n * sizeof *a);
+	b = malloc(n * sizeof *b);
+	c = malloc(n * sizeof *c);
+	train_fixture(&f, 5);
+	embed_all(&f, f.m, a);
+	train_fixture(&f, 5);
+	embed_all(&f, f.m, b);
+	train_fixture(&f, 6);
+	embed_all(&f, f.m, c);
+	assert_memory_equal(a, b, n * sizeof *a);
+	assert_true(memcmp(a, c, n * sizeof *a) != 0);
+	free(a);
+	free(b);
+	free(c);
+	fixture_close(&f);
+}
+
+static char *model_path;
+
+static void load_it(void *arg)
+{
+	ig_tower_model_free(ig_tower_model_load(arg));
+}
+
+static void test_file_round_trip(void **state)
+{
+	fixture f;
+	ig_tower_model *m;
+	size_t n;
+	float *a, *b;
+	char err[512], cut[64];
+	FILE *fp;
+	unsigned char *data;
+	long size;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 0.1);
+	train_fixture(&f, 3);
+	model_path = write_temp("");
+	ig_tower_model_save(f.m, model_path);
+	m = ig_tower_model_load(model_path);
+	assert_int_equal(m->ndense, f.m->ndense);
+	assert_memory_equal(m->dense, f.m->dense, m->ndense * sizeof(float));
+	assert_int_equal(m->ref_ts, f.m->ref_ts);
+	assert_string_equal(ig_tower_model_provenance(m), "test");
+	n = (size_t)(f.cat->n + f.c->nusers) * f.o.dim;
+	a = malloc(n * sizeof *a);
+	b = malloc(n * sizeof *b);
+	embed_all(&f, f.m, a);
+	embed_all(&f, m, b);
+	assert_memory_equal(a, b, n * sizeof *a);
+	/* every proper prefix is refused, with exit 1 */
+	fp = fopen(model_path, "rb");
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	data = malloc((size_t)size);
+	assert_int_equal(fread(data, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+	snprintf(cut, sizeof cut, "%s.cut", model_path);
+	for (long len = 0; len < size; len += size / 13 + 1) {
+		fp = fopen(cut, "wb");
+		assert_int_equal(fwrite(data, 1, (size_t)len, fp), (size_t)len);
+		fclose(fp);
+		assert_int_equal(run_expect_exit(load_it, cut, err, sizeof err), 1);
+		assert_non_null(strstr(err, "not a valid ig-train-tower model"));
+	}
+	/* a flipped byte in the layers: the checksum */
+	data[size - 20] ^= 1;
+	fp = fopen(cut, "wb");
+	assert_int_equal(fwrite(data, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+	assert_int_equal(run_expect_exit(load_it, cut, err, sizeof err), 1);
+	assert_non_null(strstr(err, "checksum"));
+	unlink(cut);
+	unlink(model_path);
+	free(model_path);
+	free(data);
+	free(a);
+	free(b);
+	ig_tower_model_free(m);
+	fixture_close(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixture_features),
+		cmocka_unit_test(test_gradient),
+		cmocka_unit_test(test_logq),
+		cmocka_unit_test(test_reproducible),
+		cmocka_unit_test(test_file_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
