@@ -4,17 +4,21 @@
 # for the default mix, with ig-eval's itemknn top-500 from the same run.
 #   sh bench/retrieve_ml.sh valid   # tune: fit -> valid, a cut inside train
 #   sh bench/retrieve_ml.sh test    # report once: train -> test
+# Other data sets, with an ig-ingest preset:
+#   PRESET=ml-latest DATA=../shared/data/movielens-latest-small/ratings.csv.gz sh bench/retrieve_ml.sh test
+#   PRESET=lastfm-artists DATA=../shared/data/lastfm-hetrec2011-2k/user_artists.dat.gz sh bench/retrieve_ml.sh test
 # Needs the binaries in bin/ and ../shared/data/movielens-100k.
 set -eu
 part=${1:-valid}
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${DATA:-$root/../shared/data/movielens-100k/u.data.gz}
+preset=${PRESET:-ml-100k}
 work=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/retrieve_ml.XXXXXX")}
 PATH=$root/bin:$PATH
 pos=view,like,see_less
 cd "$work"
 [ -f ml.test.tsv.gz ] || {
-	ig-ingest -q -p ml-100k -o ml.events.tsv.gz "$data"
+	ig-ingest -q -p $preset -o ml.events.tsv.gz "$data"
 	ig-eval split -q --holdout 20% --valid 20% --positives $pos -o ml ml.events.tsv.gz
 }
 case $part in
@@ -37,8 +41,8 @@ ig-eval baseline itemknn -q -n 500 --positives $pos --train $hist --users $truth
 printf '%-34s %s\n' "ig-eval baseline itemknn" "$(recall knn.tsv.gz)"
 ig-retrieve -q $in -o mix.tsv.gz $hist
 printf '%-34s %s\n' "ig-retrieve default mix" "$(recall mix.tsv.gz)"
-for s in 'profile(100).cooccur(50)' 'profile(50).knn(30)' 'knn(user,500)' 'pop(global,500)' \
-	'pop(cluster,500)' 'trending(500)'; do
+for s in 'profile(200).cooccur(100)' 'pop(cluster,500)' 'profile(50).knn(20)' 'knn(user,500)' \
+	'pop(global,500)' 'trending(500)'; do
 	ig-retrieve -q $in -n 500 -S "$s" -o one.tsv.gz $hist
 	printf '%-34s %s\n' "$s" "$(recall one.tsv.gz)"
 done

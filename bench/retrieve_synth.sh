@@ -21,7 +21,7 @@ in="--items w/items.tsv.gz --topics w/topics.tsv.gz --follows w/follows.tsv.gz -
  --account-neighbors anbrs.tsv.gz --vectors vec.gz --index vec.hnsw"
 ig-retrieve -q -@ 2 $in -o mix.tsv.gz $ev
 files=mix.tsv.gz
-for s in cooccur cluster follow account uknn knn poptopic pop trending explore; do
+for s in $(ig-retrieve --print-spec | awk -F: '/^[a-z]+:/ { print $1 }'); do
 	ig-retrieve --print-spec | awk -v s="$s:" '$1 == s' >one.spec
 	ig-retrieve -q -@ 2 $in -n 500 --spec one.spec -o $s.tsv.gz $ev
 	files="$files $s.tsv.gz"

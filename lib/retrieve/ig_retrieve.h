@@ -68,6 +68,7 @@ typedef struct ig_rdata {
 	ig_vectors *item_vec, *account_vec;
 	ig_vectors *user_vec;    /* ig-train-tower's user vectors (ig_retrieve_tower.c) */
 	struct ig_hnsw *index;   /* over item_vec; NULL: exact search */
+	struct ig_rknn *knn_cache; /* item neighbours found so far, shared by the threads */
 	uint32_t ef;             /* the index's search list */
 	uint32_t *item_row;      /* per item: row in item_vec or IG_INTERN_NONE */
 	uint32_t nitem_row;
@@ -123,6 +124,10 @@ void ig_rdata_load_user_vectors(ig_rdata *d, const char *path);
 /* Popularity, trending, exposure; with CLUSTERS, k-means over the user
  * vectors (needs item vectors, loaded first) and popularity per cluster. */
 void ig_rdata_popularity(ig_rdata *d, const char *events_path, int clusters);
+/* Keeps each item's K nearest neighbours by vector once found, for the
+ * knn steps of K (lists are the same as a new search's); a batch run sets
+ * it up for the spec's first item knn step. */
+void ig_rdata_cache_knn(ig_rdata *d, uint32_t k);
 void ig_rdata_free(ig_rdata *d);
 
 /* Why a source cannot run on D: the name of the first input it lacks
@@ -135,6 +140,7 @@ typedef struct ig_rset {
 	uint32_t *id;
 	float *score;
 	uint64_t *seed;
+	void *order;            /* scratch of ig_rset_top, cap entries */
 } ig_rset;
 
 /* Seeds: the kind in the high bits, the number in the low 32. */

@@ -278,6 +278,22 @@ static int id_cmp(const char *a, size_t al, const char *b, size_t bl)
 	return c ? c : al < bl ? -1 : al > bl;
 }
 
+/* The item knn steps of a spec mostly share one count: its lists are kept. */
+static void cache_knn(ig_rdata *d, const ig_rspec *spec)
+{
+	int s, i;
+
+	for (s = 0; s < spec->nsources; s++)
+		for (i = 0; i < spec->src[s].nsteps; i++) {
+			const ig_rstep *st = &spec->src[s].steps[i];
+
+			if (st->op == IG_ROP_KNN && st->mode != IG_RMODE_USER && !ig_rsource_missing(d, &spec->src[s])) {
+				ig_rdata_cache_knn(d, st->count);
+				return;
+			}
+		}
+}
+
 void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *bo, ig_writer *w,
 		       ig_rbatch_stats *st)
 {
@@ -290,6 +306,7 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 	uint32_t i;
 
 	memset(st, 0, sizeof *st);
+	cache_knn(d, spec);
 	memset(&fr, 0, sizeof fr);
 	memset(&ul, 0, sizeof ul);
 	memset(&p, 0, sizeof p);

@@ -71,6 +71,7 @@ void ig_rdata_free(ig_rdata *d)
 		ig_topics_free(d->tree);
 	csr_free(&d->item_nbrs);
 	csr_free(&d->account_nbrs);
+	ig_rknn_free(d->knn_cache);
 	if (d->index)
 		ig_hnsw_free(d->index);
 	if (d->item_vec)
@@ -515,12 +516,24 @@ uint32_t ig_rdata_cluster_of(const ig_rdata *d, const float *q)
 	float bs = -2;
 
 	for (c = 0; c < d->nclusters; c++) {
-		float s = ig_vectors_cosine(q, d->centroids + (size_t)c * d->dim, d->dim);
+		float s = ig_rdot(q, d->centroids + (size_t)c * d->dim, d->dim);
 
 		if (s > bs)
 			bs = s, best = c;
 	}
 	return best;
+}
+
+static void unit(float *x, uint32_t dim)
+{
+	double n = 0;
+	uint32_t j;
+
+	for (j = 0; j < dim; j++)
+		n += (double)x[j] * (double)x[j];
+	if (n > 0)
+		for (j = 0; j < dim; j++)
+			x[j] = (float)((double)x[j] / sqrt(n));
 }
 
 /* Spherical k-means over the user vectors of a sample of users (those of
@@ -578,6 +591,7 @@ static void fit_clusters(ig_rdata *d, const char *path)
 		uint32_t pick = (uint32_t)ig_rng_below(&rng, ns);
 
 		memcpy(d->centroids + (size_t)i * dim, vec + (size_t)pick * dim, dim * sizeof(float));
+		unit(d->centroids + (size_t)i * dim, dim);
 	}
 	assign = ig_calloc(ns, sizeof *assign);
 	for (it = 0; it < 10; it++) {
@@ -598,8 +612,10 @@ static void fit_clusters(ig_rdata *d, const char *path)
 			cnt[assign[i]]++;
 		}
 		for (c = 0; c < k; c++)
-			if (cnt[c])
+			if (cnt[c]) {
 				memcpy(d->centroids + (size_t)c * dim, sum + (size_t)c * dim, dim * sizeof(float));
+				unit(d->centroids + (size_t)c * dim, dim);
+			}
 		free(sum);
 		free(cnt);
 	}

@@ -9,7 +9,9 @@
 void ig_rset_push(ig_rset *s, uint32_t id, float score, uint64_t seed);
 /* Keeps the KEEP highest scores (0: all), best first, ties by number. */
 void ig_rset_top(ig_rset *s, uint32_t keep);
-/* The nearest centroid of user vector Q. */
+float ig_rdot(const float *a, const float *b, uint32_t dim);
+void ig_rknn_free(struct ig_rknn *c);
+/* The nearest centroid of user vector Q (centroids are unit vectors). */
 uint32_t ig_rdata_cluster_of(const ig_rdata *d, const float *q);
 /* The tower source: the rows of the item vectors nearest user U's vector,
  * at most K into IDS and SCORES, best first; 0 for a user without one. */

@@ -2,6 +2,7 @@
  * entities to another, keeping for each entity the seed that contributed
  * most to it. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,8 +27,8 @@ struct ig_rwork {
 	float *pen_author, *pen_topic;
 	uint32_t *pen_astamp, *pen_tstamp, pen_epoch;
 	uint8_t *blocked;         /* per account, with pen_astamp */
-	ig_rset a, b;
-	float *q;
+	ig_rset a, b, got, interests, interest_items;
+	float *q, *seedvec;       /* the user query; knn(user)'s seeds */
 	uint32_t *ids;
 	float *sc;
 	uint32_t kcap;
@@ -44,21 +45,8 @@ void ig_rset_free(ig_rset *s)
 	free(s->id);
 	free(s->score);
 	free(s->seed);
+	free(s->order);
 	memset(s, 0, sizeof *s);
-}
-
-void ig_rset_push(ig_rset *s, uint32_t id, float score, uint64_t seed)
-{
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 256;
-		s->id = ig_reallocarray(s->id, s->cap, sizeof *s->id);
-		s->score = ig_reallocarray(s->score, s->cap, sizeof *s->score);
-		s->seed = ig_reallocarray(s->seed, s->cap, sizeof *s->seed);
-	}
-	s->id[s->n] = id;
-	s->score[s->n] = score;
-	s->seed[s->n] = seed;
-	s->n++;
 }
 
 typedef struct entry {
@@ -67,34 +55,98 @@ typedef struct entry {
 	uint64_t seed;
 } entry;
 
+void ig_rset_push(ig_rset *s, uint32_t id, float score, uint64_t seed)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->id = ig_reallocarray(s->id, s->cap, sizeof *s->id);
+		s->score = ig_reallocarray(s->score, s->cap, sizeof *s->score);
+		s->seed = ig_reallocarray(s->seed, s->cap, sizeof *s->seed);
+		s->order = ig_reallocarray(s->order, s->cap, sizeof(entry));
+	}
+	s->id[s->n] = id;
+	s->score[s->n] = score;
+	s->seed[s->n] = seed;
+	s->n++;
+}
+
+/* Higher score first, then lower id: a total order, ids being distinct. */
+static int entry_before(const entry *x, const entry *y)
+{
+	if (x->score != y->score)
+		return x->score > y->score;
+	return x->id < y->id;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	const entry *x = a, *y = b;
 
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return entry_before(x, y) ? -1 : entry_before(y, x);
+}
+
+static void entry_swap(entry *a, entry *b)
+{
+	entry t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static int entry_cmp(const void *a, const void *b);
+
+/* Moves the KEEP first entries in order to the front (in any order),
+ * partitioning around the median of three: linear on average. */
+static void entry_select(entry *e, uint32_t n, uint32_t keep)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (hi - lo > 16) {
+		uint32_t mid = lo + (hi - lo) / 2, i, store;
+		entry pivot;
+
+		if (entry_before(&e[mid], &e[lo]))
+			entry_swap(&e[mid], &e[lo]);
+		if (entry_before(&e[hi - 1], &e[lo]))
+			entry_swap(&e[hi - 1], &e[lo]);
+		if (entry_before(&e[hi - 1], &e[mid]))
+			entry_swap(&e[hi - 1], &e[mid]);
+		pivot = e[mid];
+		entry_swap(&e[mid], &e[hi - 1]);
+		for (store = lo, i = lo; i < hi - 1; i++)
+			if (entry_before(&e[i], &pivot))
+				entry_swap(&e[i], &e[store++]);
+		entry_swap(&e[store], &e[hi - 1]);
+		if (store == keep || store + 1 == keep)
+			return;
+		if (store > keep)
+			hi = store;
+		else
+			lo = store + 1;
+	}
+	/* the boundary falls in a short range: order it */
+	qsort(e + lo, hi - lo, sizeof *e, entry_cmp);
 }
 
 void ig_rset_top(ig_rset *s, uint32_t keep)
 {
-	entry *e;
+	entry *e = s->order;
 	uint32_t i;
 
 	if (s->n == 0)
 		return;
-	e = ig_reallocarray(NULL, s->n, sizeof *e);
 	for (i = 0; i < s->n; i++)
 		e[i] = (entry){s->score[i], s->id[i], s->seed[i]};
-	qsort(e, s->n, sizeof *e, entry_cmp);
-	if (keep && s->n > keep)
+	if (keep && s->n > keep) {
+		entry_select(e, s->n, keep);
 		s->n = keep;
+	}
+	qsort(e, s->n, sizeof *e, entry_cmp);
 	for (i = 0; i < s->n; i++) {
 		s->id[i] = e[i].id;
 		s->score[i] = e[i].score;
 		s->seed[i] = e[i].seed;
 	}
-	free(e);
 }
 
 ig_rwork *ig_rwork_new(void)
@@ -119,7 +171,11 @@ void ig_rwork_free(ig_rwork *w)
 	free(w->blocked);
 	ig_rset_free(&w->a);
 	ig_rset_free(&w->b);
+	ig_rset_free(&w->got);
+	ig_rset_free(&w->interests);
+	ig_rset_free(&w->interest_items);
 	free(w->q);
+	free(w->seedvec);
 	free(w->ids);
 	free(w->sc);
 	free(w->cand);
@@ -405,6 +461,133 @@ static size_t ann_query(const ig_rdata *d, ig_vectors *v, const float *q, uint32
 	return ig_ann_brute(v, IG_ANN_COSINE, q, k, exclude, ids, sc);
 }
 
+/* Each vector row's K neighbours, found the first time a user needs them:
+ * seeds recur across users, and a search costs far more than a copy. A
+ * row is empty, being filled by one thread, or ready; a thread that finds
+ * it being filled searches for itself. */
+enum { ROW_EMPTY, ROW_FILLING, ROW_READY };
+
+struct ig_rknn {
+	uint32_t k, nrows;
+	uint32_t *ids, *got;
+	float *sc;
+	atomic_uchar *state;
+};
+
+void ig_rdata_cache_knn(ig_rdata *d, uint32_t k)
+{
+	struct ig_rknn *c;
+	uint32_t r;
+
+	if (!d->item_vec || d->knn_cache || k == 0)
+		return;
+	c = ig_calloc(1, sizeof *c);
+	c->k = k;
+	c->nrows = (uint32_t)d->item_vec->n;
+	c->ids = ig_reallocarray(NULL, (size_t)c->nrows * k + 1, sizeof *c->ids);
+	c->sc = ig_reallocarray(NULL, (size_t)c->nrows * k + 1, sizeof *c->sc);
+	c->got = ig_calloc((size_t)c->nrows + 1, sizeof *c->got);
+	c->state = ig_reallocarray(NULL, (size_t)c->nrows + 1, sizeof *c->state);
+	for (r = 0; r < c->nrows; r++)
+		atomic_init(&c->state[r], ROW_EMPTY);
+	d->knn_cache = c;
+}
+
+void ig_rknn_free(struct ig_rknn *c)
+{
+	if (!c)
+		return;
+	free(c->ids);
+	free(c->sc);
+	free(c->got);
+	free(c->state);
+	free(c);
+}
+
+/* Vector row ROW's K neighbours (the row itself excluded): the cache's
+ * when it keeps lists of K, else a search into IDS and SC. */
+static size_t row_neighbors(const ig_rdata *d, uint32_t row, uint32_t k, const uint32_t **ids, const float **sc,
+			    ig_rwork *w)
+{
+	struct ig_rknn *c = d->knn_cache;
+	ig_vectors *v = d->item_vec;
+	unsigned char st = ROW_EMPTY;
+	size_t got;
+
+	if (c && c->k == k) {
+		uint32_t *ci = c->ids + (size_t)row * k;
+		float *cs = c->sc + (size_t)row * k;
+
+		if (atomic_load_explicit(&c->state[row], memory_order_acquire) == ROW_READY) {
+			*ids = ci, *sc = cs;
+			return c->got[row];
+		}
+		if (atomic_compare_exchange_strong_explicit(&c->state[row], &st, ROW_FILLING, memory_order_acquire,
+							    memory_order_relaxed)) {
+			c->got[row] = (uint32_t)ann_query(d, v, ig_vectors_row(v, row), k, row, ci, cs);
+			atomic_store_explicit(&c->state[row], ROW_READY, memory_order_release);
+			*ids = ci, *sc = cs;
+			return c->got[row];
+		}
+	}
+	got = ann_query(d, v, ig_vectors_row(v, row), k, row, w->ids, w->sc);
+	*ids = w->ids, *sc = w->sc;
+	return got;
+}
+
+typedef float rv4 __attribute__((vector_size(16)));
+
+/* Four lanes wide on every target: the sums of knn(user)'s reasons and of
+ * the clusters run once per candidate or user. */
+float ig_rdot(const float *a, const float *b, uint32_t dim)
+{
+	rv4 s0 = {0}, s1 = {0}, x, y;
+	uint32_t k = 0;
+	float s;
+
+	for (; k + 8 <= dim; k += 8) {
+		memcpy(&x, a + k, sizeof x);
+		memcpy(&y, b + k, sizeof y);
+		s0 += x * y;
+		memcpy(&x, a + k + 4, sizeof x);
+		memcpy(&y, b + k + 4, sizeof y);
+		s1 += x * y;
+	}
+	s0 += s1;
+	s = (s0[0] + s0[1]) + (s0[2] + s0[3]);
+	for (; k < dim; k++)
+		s += a[k] * b[k];
+	return s;
+}
+
+/* knn(user) names as the reason the seed, among the heaviest few, nearest
+ * to the candidate: the seeds' unit vectors times their weights, once. */
+#define USER_KNN_REASONS 8
+
+static uint32_t user_knn_seeds(const ig_rdata *d, const ig_rset *in, ig_rwork *w, uint64_t *seed)
+{
+	ig_vectors *v = d->item_vec;
+	uint32_t dim = v->dim, i, k, n = 0;
+
+	if (!w->seedvec)
+		w->seedvec = ig_reallocarray(NULL, (size_t)USER_KNN_REASONS * w->kcap, sizeof *w->seedvec);
+	/* IN is best first: its first seeds with a vector */
+	for (i = 0; i < in->n && n < USER_KNN_REASONS; i++) {
+		uint32_t it = in->id[i], row;
+		const float *x;
+		float f;
+
+		if (it >= d->nitem_row || (row = d->item_row[it]) == IG_INTERN_NONE)
+			continue;
+		x = ig_vectors_row(v, row);
+		f = v->norms[row] > 0 ? in->score[i] / (float)v->norms[row] : 0;
+		for (k = 0; k < dim; k++)
+			w->seedvec[(size_t)n * dim + k] = f * x[k];
+		seed[n++] = in->seed[i];
+	}
+	return n;
+}
+
 static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, ig_rwork *w)
 {
 	ig_vectors *v = d->item_vec;
@@ -415,6 +598,8 @@ static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, i
 	if (st->mode == IG_RMODE_USER) {
 		double tw = 0;
 		float *q = w->q, len;
+		uint64_t seeds[USER_KNN_REASONS];
+		uint32_t ns;
 
 		memset(q, 0, dim * sizeof *q);
 		for (i = 0; i < in->n; i++) {
@@ -432,24 +617,20 @@ static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, i
 		if (tw <= 0)
 			return;
 		got = ann_query(d, v, q, st->count, IG_INTERN_NONE, w->ids, w->sc);
+		ns = user_knn_seeds(d, in, w, seeds);
 		for (j = 0; j < got; j++) {
 			uint32_t it = d->vec_item[w->ids[j]];
 			uint64_t seed = IG_RSEED_NONE;
 			float bs = -INFINITY;
+			const float *x = ig_vectors_row(v, w->ids[j]);
 
 			if (it == IG_INTERN_NONE || w->sc[j] <= 0)
 				continue;
-			/* the seed most like the candidate */
-			for (i = 0; i < in->n; i++) {
-				uint32_t si = in->id[i];
-				float s;
+			for (i = 0; i < ns; i++) {
+				float s = ig_rdot(w->seedvec + (size_t)i * dim, x, dim);
 
-				if (si >= d->nitem_row || d->item_row[si] == IG_INTERN_NONE)
-					continue;
-				s = in->score[i] * ig_vectors_cosine(ig_vectors_row(v, d->item_row[si]),
-								    ig_vectors_row(v, w->ids[j]), dim);
 				if (s > bs)
-					bs = s, seed = in->seed[i];
+					bs = s, seed = seeds[i];
 			}
 			acc_add(w, it, w->sc[j], seed);
 		}
@@ -457,15 +638,17 @@ static void step_knn(const ig_rdata *d, const ig_rstep *st, const ig_rset *in, i
 	}
 	for (i = 0; i < in->n; i++) {
 		uint32_t it = in->id[i], row;
+		const uint32_t *ids;
+		const float *sc;
 
 		if (it >= d->nitem_row || (row = d->item_row[it]) == IG_INTERN_NONE)
 			continue;
-		got = ann_query(d, v, ig_vectors_row(v, row), st->count, row, w->ids, w->sc);
+		got = row_neighbors(d, row, st->count, &ids, &sc, w);
 		for (j = 0; j < got; j++) {
-			uint32_t n = d->vec_item[w->ids[j]];
+			uint32_t n = d->vec_item[ids[j]];
 
-			if (n != IG_INTERN_NONE && w->sc[j] > 0)
-				acc_add(w, n, in->score[i] * w->sc[j], in->seed[i]);
+			if (n != IG_INTERN_NONE && sc[j] > 0)
+				acc_add(w, n, in->score[i] * sc[j], in->seed[i]);
 		}
 	}
 }
@@ -586,13 +769,12 @@ static void step_pop(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, c
 		return;
 	}
 	if (st->mode == IG_RMODE_TOPIC) {
-		ig_rset topics = {0};
+		const ig_rset *topics = &w->interests;
 
-		user_interests(d, u, w, &topics, 10);
+		user_interests(d, u, w, &w->interests, 10);
 		acc_start(w);
-		for (i = 0; i < topics.n; i++)
-			add_row_normalised(w, &d->pop_topic, topics.id[i], st->count, topics.score[i], topics.seed[i]);
-		ig_rset_free(&topics);
+		for (i = 0; i < topics->n; i++)
+			add_row_normalised(w, &d->pop_topic, topics->id[i], st->count, topics->score[i], topics->seed[i]);
 		return;
 	}
 	if (st->mode == IG_RMODE_CLUSTER) {
@@ -736,7 +918,7 @@ static uint32_t step_keep(const ig_rstep *st)
 static void user_interests(const ig_rdata *d, const ig_ruser *u, ig_rwork *w, ig_rset *out, uint32_t ntopics)
 {
 	ig_rstep prof, top;
-	ig_rset items = {0};
+	ig_rset *items = &w->interest_items;
 
 	memset(&prof, 0, sizeof prof);
 	prof.op = IG_ROP_PROFILE;
@@ -744,13 +926,12 @@ static void user_interests(const ig_rdata *d, const ig_ruser *u, ig_rwork *w, ig
 	ig_event_weights_default(prof.types);
 	acc_start(w);
 	step_profile(&prof, u, w);
-	acc_collect(d, u, w, 0, 100, &items);
+	acc_collect(d, u, w, 0, 100, items);
 	memset(&top, 0, sizeof top);
 	top.op = IG_ROP_TOPICS;
 	acc_start(w);
-	step_run(d, &top, u, &items, w);
+	step_run(d, &top, u, items, w);
 	acc_collect(d, u, w, 0, ntopics, out);
-	ig_rset_free(&items);
 }
 
 void ig_rsource_run(const ig_rdata *d, const ig_rsource *src, const ig_ruser *u, uint32_t quota, ig_rwork *w,
@@ -923,7 +1104,7 @@ static ig_rcand *cand_get(ig_rlist *l, ig_rwork *w, uint32_t it)
 void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, const ig_ruser *u, ig_rwork *w,
 		      ig_rlist *l)
 {
-	ig_rset got = {0};
+	ig_rset *gotp = &w->got;
 	uint32_t i;
 	int s;
 
@@ -942,26 +1123,25 @@ void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, c
 		/* cold start: sources that need no history may fill the list */
 		if (l->cold && !src->needs_history)
 			quota = total;
-		ig_rsource_run(d, src, u, quota, w, &got);
-		if (got.n == 0)
+		ig_rsource_run(d, src, u, quota, w, gotp);
+		if (gotp->n == 0)
 			continue;
 		/* each source's scores on one scale: its best is 1 */
-		top = got.score[0] > 0 ? got.score[0] : 1;
-		for (i = 0; i < got.n; i++) {
-			ig_rcand *c = cand_get(l, w, got.id[i]);
-			float contrib = (float)src->weight * got.score[i] / top;
+		top = gotp->score[0] > 0 ? gotp->score[0] : 1;
+		for (i = 0; i < gotp->n; i++) {
+			ig_rcand *c = cand_get(l, w, gotp->id[i]);
+			float contrib = (float)src->weight * gotp->score[i] / top;
 
 			c->score += contrib;
 			c->sources |= UINT32_C(1) << s;
-			l->scores[(size_t)c->row * l->nsrc + (uint32_t)s] = got.score[i];
+			l->scores[(size_t)c->row * l->nsrc + (uint32_t)s] = gotp->score[i];
 			if (c->reason < 0 || contrib > c->best) {
 				c->best = contrib;
 				c->reason = s;
-				c->seed = got.seed[i];
+				c->seed = gotp->seed[i];
 			}
 		}
 	}
-	ig_rset_free(&got);
 	ig_rlist_sort(d, l);
 	if (l->n > total)
 		l->n = total;

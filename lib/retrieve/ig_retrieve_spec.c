@@ -12,19 +12,18 @@
  * source from filling the list. Sources whose input is missing are left
  * out of the default spec (and only of it). */
 const char ig_rspec_default[] =
-	"# in-network and item-to-item first, then what users like this one take,\n"
-	"# then embeddings, popularity and exploration\n"
-	"cooccur:  profile(100).cooccur(50)                   weight=1    quota=400\n"
-	"cluster:  pop(cluster, 400)                          weight=1    quota=400\n"
+	"# item-to-item and what users like this one take first, then\n"
+	"# in-network, embeddings, popularity and exploration\n"
+	"cooccur:  profile(200).cooccur(100)                  weight=1    quota=500\n"
+	"cluster:  pop(cluster, 500)                          weight=1    quota=500\n"
 	"follow:   follows.posted(10)                         weight=0.6  quota=100\n"
 	"account:  profile.authors(20).similar(10).posted(5)  weight=0.4  quota=100\n"
-	"uknn:     knn(user, 200)                             weight=0.3  quota=200\n"
-	"knn:      profile(50).knn(20)                        weight=0.3  quota=100\n"
+	"knn:      profile(50).knn(20)                        weight=0.1  quota=100\n"
 	"poptopic: pop(topic)                                 weight=0.2  quota=100\n"
 	"pop:      pop(global, 100)                           weight=0.2  quota=100\n"
-	"trending: trending                                   weight=0.1  quota=50\n"
+	"trending: trending                                   weight=0.05 quota=50\n"
 	"explore:  profile.topics(5).explore.fresh(10)        weight=0.1  quota=50\n"
-	"total=500\n";
+"total=500\n";
 
 static const struct {
 	const char *name;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "retrieve/ig_retrieve.h"
+#include "retrieve/ig_retrieve_priv.h"
 
 /* Items: s1, s2 seen by the user; x by author a1 (topic t1), y by a2
  * (t2), z by a3 (t1), seen items by a9. */
@@ -194,6 +195,72 @@ static void test_merge(void **state)
 	ig_rwork_free(w);
 }
 
+/* The partial selection keeps what a full sort would, in its order. */
+static void test_rset_top_selects(void **state)
+{
+	static const uint32_t sizes[][2] = {{1000, 37}, {1000, 5}, {1000, 999}, {10, 3}, {40, 17}, {300, 0}};
+	size_t c;
+	uint32_t i;
+
+	(void)state;
+	srand(7);
+	for (c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+		ig_rset a = {0}, b = {0};
+
+		for (i = 0; i < sizes[c][0]; i++) {
+			/* few distinct scores: ties fall to the lower id */
+			float x = (float)(rand() % 50);
+
+			ig_rset_push(&a, i, x, i);
+			ig_rset_push(&b, i, x, i);
+		}
+		ig_rset_top(&a, sizes[c][1]);
+		ig_rset_top(&b, 0);
+		assert_int_equal(a.n, sizes[c][1] ? sizes[c][1] : sizes[c][0]);
+		for (i = 0; i < a.n; i++) {
+			assert_int_equal(a.id[i], b.id[i]);
+			assert_true(a.score[i] == b.score[i]);
+			assert_true(a.seed[i] == a.id[i]);
+		}
+		ig_rset_free(&a);
+		ig_rset_free(&b);
+	}
+}
+
+/* knn's lists kept by the cache are those of a new search. */
+static void test_knn_cache(void **state)
+{
+	static const char vec[] = "7 3\ns1 1 0 0\ns2 0.9 0.1 0\nx 0.8 0.3 0\ny 0 1 0\nz 0.7 0 0.7\nw 0 0 1\nh 0.1 0.9 0.2\n";
+	char *vp = write_temp(vec);
+	ig_rspec s = parse("profile.knn(3)");
+	ig_rwork *w = ig_rwork_new();
+	ig_rset plain = {0}, cached = {0};
+	int round;
+	uint32_t i;
+
+	(void)state;
+	ig_rdata_load_vectors(data, vp, 0);
+	unlink(vp);
+	free(vp);
+	ig_rwork_fit(w, data);
+	ig_rsource_run(data, &s.src[0], &user, 100, w, &plain);
+	assert_true(plain.n >= 2);
+	ig_rdata_cache_knn(data, 3);
+	/* the first round fills the lists, the second reads them */
+	for (round = 0; round < 2; round++) {
+		ig_rsource_run(data, &s.src[0], &user, 100, w, &cached);
+		assert_int_equal(cached.n, plain.n);
+		for (i = 0; i < plain.n; i++) {
+			assert_int_equal(cached.id[i], plain.id[i]);
+			assert_true(cached.score[i] == plain.score[i]);
+			assert_true(cached.seed[i] == plain.seed[i]);
+		}
+	}
+	ig_rset_free(&plain);
+	ig_rset_free(&cached);
+	ig_rwork_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +268,8 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_recent_weights),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_rset_top_selects),
+		cmocka_unit_test(test_knn_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
