@@ -103,7 +103,10 @@ manlint:
 	@sh tests/manlint.sh $(MANS)
 
 # valgrind does not know every instruction (AVX-512): its build is
-# portable, and the kernels run their portable copies.
+# portable, and the kernels run their portable copies. A developer's
+# target, not part of .ci/run: the unit tests take about 25 min and the
+# CLI tests well over an hour under valgrind on a shared 2-core machine
+# (run.sh BINDIR TEST... under VALGRIND=1 checks a few).
 valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=build-vg BIN=build-vg/bin NATIVE=0 valgrind-run
 

@@ -210,7 +210,7 @@ static int want_text(int table, int tsv)
 
 static ig_writer *open_text_output(void)
 {
-	return ig_writer_open(cli.output, IG_COMPRESS_NO, cli.level);
+	return ig_cli_open_writer(&cli, cli.output, IG_COMPRESS_NO, cli.level);
 }
 
 static int cmd_split(int argc, char **argv)
@@ -236,6 +236,7 @@ static int cmd_split(int argc, char **argv)
 	int c;
 
 	ig_split_opts_default(&o);
+	o.prov = &cli.prov;
 	begin_sub(usage_split);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		if (ig_cli_option(&cli, c, optarg))
@@ -501,7 +502,7 @@ static int cmd_metrics(int argc, char **argv)
 	if (by_user && by_user_file == NULL)
 		wu = ig_cli_open_output(&cli);
 	else if (by_user)
-		wu = ig_writer_open(by_user_file, cli.compress == IG_COMPRESS_NO ? 0 : 1, cli.level);
+		wu = ig_cli_open_writer(&cli, by_user_file, cli.compress == IG_COMPRESS_NO ? 0 : 1, cli.level);
 	o.by_user = wu;
 	o.progress = progress;
 	ig_eval_score(&o, &table, &st);

@@ -514,7 +514,7 @@ static int cmd_train(int argc, char **argv)
 	a.to.kind = a.stage;
 	a.to.threads = cli.threads;
 	a.to.seed = cli.seed;
-	snprintf(prov, sizeof prov, "%s %s; %zu examples", ig_progname, ig_cmdline(), e->n);
+	snprintf(prov, sizeof prov, "%s %s; %zu examples", ig_progname, cli.cmdline, e->n);
 	memset(rep, 0, sizeof rep);
 	m = ig_rank_train(e, soft, &a.to, prov, rep);
 	ig_rank_model_save(m, cli.output);

@@ -145,7 +145,7 @@ static int cmd_index(int argc, char **argv)
 	h = ig_hnsw_build(v, &o);
 	t1 = ig_now();
 	c1 = cpu_now();
-	ig_hnsw_save(h, argv[optind + 1], NULL);
+	ig_hnsw_save(h, argv[optind + 1], NULL, &cli.prov);
 	if (cli.verbosity > 0)
 		fprintf(stderr,
 			"%s: build %.3f s, %.3f s CPU on %d threads, kernel %s; %.1f MB resident before, %.1f MB peak\n",

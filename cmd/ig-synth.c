@@ -135,7 +135,7 @@ static void write_world_stream(const ig_synth_world *w, int s)
 static void open_stream(int s, const char *path, int gz, ig_pool *pool)
 {
 
-	writers[s] = ig_writer_open(path, gz ? IG_COMPRESS_GZIP : IG_COMPRESS_NO, cli.level);
+	writers[s] = ig_cli_open_writer(&cli, path, gz ? IG_COMPRESS_GZIP : IG_COMPRESS_NO, cli.level);
 	ig_writer_set_pool(writers[s], pool);
 	ig_schema_write_header(writers[s], ig_synth_stream_kind(s), NULL, 0, NULL);
 }

@@ -131,7 +131,7 @@ static void save_vocab(const char *path, const ig_w2v_vocab *v)
 {
 	size_t len = strlen(path);
 	int gz = len > 3 && strcmp(path + len - 3, ".gz") == 0;
-	ig_writer *w = ig_writer_open(path, gz ? IG_COMPRESS_GZIP : IG_COMPRESS_NO, cli.level);
+	ig_writer *w = ig_cli_open_writer(&cli, path, gz ? IG_COMPRESS_GZIP : IG_COMPRESS_NO, cli.level);
 	uint32_t i;
 
 	for (i = 0; i < v->n; i++) {

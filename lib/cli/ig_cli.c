@@ -64,7 +64,10 @@ void ig_cli_init(ig_cli *c, int argc, char **argv, void (*usage)(FILE *fp))
 {
 	memset(c, 0, sizeof *c);
 	ig_set_progname(argc > 0 ? argv[0] : NULL);
-	ig_set_cmdline(argc, argv);
+	c->cmdline = ig_join_cmdline(argc, argv);
+	c->prov.program = ig_progname;
+	c->prov.version = IG_VERSION;
+	c->prov.cmdline = c->cmdline;
 	/* getopt_long names argv[0] in its messages: make it match ours. */
 	if (argc > 0 && argv[0] != NULL && strrchr(argv[0], '/') != NULL)
 		argv[0] = strrchr(argv[0], '/') + 1;
@@ -183,7 +186,15 @@ void ig_cli_help_common(FILE *fp, const ig_cli *c, unsigned which)
 
 ig_writer *ig_cli_open_output(const ig_cli *c)
 {
-	return ig_writer_open(c->output, c->compress, c->level);
+	return ig_cli_open_writer(c, c->output, c->compress, c->level);
+}
+
+ig_writer *ig_cli_open_writer(const ig_cli *c, const char *path, int compress, int level)
+{
+	ig_writer *w = ig_writer_open(path, compress, level);
+
+	ig_writer_set_prov(w, &c->prov);
+	return w;
 }
 
 static int stat_path(const char *path, int std_fd, struct stat *st)

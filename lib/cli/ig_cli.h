@@ -41,12 +41,14 @@ typedef struct ig_cli {
 	const char *tmpdir;   /* -T */
 	void (*usage)(FILE *fp);
 	double start_real;
+	ig_prov prov;         /* this run, for the "##pg" lines of its outputs */
+	char *cmdline;        /* prov.cmdline's storage */
 } ig_cli;
 
 #define IG_DEFAULT_SEED 1
 #define IG_DEFAULT_MEMORY ((uint64_t)1 << 30)
 
-/* Sets the program name, records the command line, starts the clock,
+/* Sets the program name, records the command line in C->prov, starts the clock,
  * fills defaults and arranges for stdout's close to be checked. USAGE
  * prints the tool's --help text. */
 void ig_cli_init(ig_cli *c, int argc, char **argv, void (*usage)(FILE *fp));
@@ -65,8 +67,11 @@ enum {
 };
 void ig_cli_help_common(FILE *fp, const ig_cli *c, unsigned which);
 
-/* Opens -o (or stdout) as DESIGN.md says: gzip unless a terminal or -u. */
+/* Opens -o (or stdout) as DESIGN.md says: gzip unless a terminal or -u;
+ * its headers carry C->prov. */
 ig_writer *ig_cli_open_output(const ig_cli *c);
+/* ig_writer_open of another output of this run: its headers carry C->prov. */
+ig_writer *ig_cli_open_writer(const ig_cli *c, const char *path, int compress, int level);
 
 /* Refuses (exit 2) to write OUTPUT (NULL or "-": stdout) when it is the
  * same file as one of the N INPUTS ("-": stdin; NULL entries are

@@ -7,6 +7,7 @@
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "core/ig_topk.h"
 
 
 static const char *const score_names[] = {"count", "cosine", "jaccard", "lift", "pmi", "swing"};
@@ -193,64 +194,20 @@ void ig_cooc_topk_init(ig_cooc_topk *t, uint32_t k, size_t rows)
 	t->len = ig_calloc(rows ? rows : 1, sizeof *t->len);
 }
 
-#define worse ig_cooc_nb_worse
-
-/* A min-heap on "worse": the root is the weakest kept neighbour. */
-static void sift_down(ig_cooc_nb *h, uint32_t n, uint32_t i)
-{
-	for (;;) {
-		uint32_t l = 2 * i + 1, r = l + 1, m = i;
-		ig_cooc_nb x;
-		if (l < n && worse(&h[l], &h[m]))
-			m = l;
-		if (r < n && worse(&h[r], &h[m]))
-			m = r;
-		if (m == i)
-			return;
-		x = h[i];
-		h[i] = h[m];
-		h[m] = x;
-		i = m;
-	}
-}
+/* X ranks before Y (the total order of ig_cooc_nb_worse). */
+#define NB_BETTER(x, y) ig_cooc_nb_worse(y, x)
+IG_TOPK_DEFINE(nb_top, ig_cooc_nb, NB_BETTER)
 
 void ig_cooc_topk_push(ig_cooc_topk *t, uint32_t row, const ig_cooc_nb *nb)
 {
-	ig_cooc_nb *h;
-	uint32_t n = t->len[row], i;
+	size_t n = t->len[row];
 
 	if (t->k == 0)
 		return;
 	if (t->lists[row] == NULL)
 		t->lists[row] = ig_reallocarray(NULL, t->k, sizeof *t->lists[row]);
-	h = t->lists[row];
-	if (n < t->k) {
-		i = n;
-		h[i] = *nb;
-		while (i > 0 && worse(&h[i], &h[(i - 1) / 2])) {
-			ig_cooc_nb x = h[i];
-			h[i] = h[(i - 1) / 2];
-			h[(i - 1) / 2] = x;
-			i = (i - 1) / 2;
-		}
-		t->len[row] = n + 1;
-		return;
-	}
-	if (!worse(&h[0], nb))
-		return;
-	h[0] = *nb;
-	sift_down(h, n, 0);
-}
-
-static int cmp_best_first(const void *x, const void *y)
-{
-	const ig_cooc_nb *a = x, *b = y;
-
-	if (worse(b, a))
-		return -1;
-	if (worse(a, b))
-		return 1;
-	return 0;
+	nb_top_offer(t->lists[row], &n, t->k, *nb);
+	t->len[row] = (uint32_t)n;
 }
 
 void ig_cooc_topk_finish(ig_cooc_topk *t)
@@ -258,8 +215,7 @@ void ig_cooc_topk_finish(ig_cooc_topk *t)
 	size_t i;
 
 	for (i = 0; i < t->cap; i++)
-		if (t->len[i] > 1)
-			qsort(t->lists[i], t->len[i], sizeof *t->lists[i], cmp_best_first);
+		nb_top_sort_heap(t->lists[i], t->len[i]);
 }
 
 void ig_cooc_topk_free(ig_cooc_topk *t)

@@ -27,6 +27,22 @@ void ig_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * harnesses, which must survive bad input (the hook must not return). */
 void ig_set_die_hook(void (*hook)(void));
 
+/* An error exit (ig_die...) leaves behind the objects of unfinished work,
+ * and leak checkers (valgrind, LeakSanitizer) call one leaked when the
+ * only pointer to it was in a register or stack slot that the compiler,
+ * on a path into a call that never returns, gave to something else. A
+ * function that builds objects an error exit may interrupt keeps their
+ * pointers in a local struct and holds it for that time: the struct is
+ * then kept in memory and reachable from this thread's list of held
+ * states, so an error exit reports no leak however registers fall.
+ * Holds nest; release them in the reverse order. */
+typedef struct ig_hold {
+	const void *state;
+	struct ig_hold *prev;
+} ig_hold;
+void ig_hold_state(ig_hold *h, const void *state);
+void ig_release_state(ig_hold *h);
+
 /* Allocation that exits 1 with a message instead of returning NULL. */
 void *ig_malloc(size_t n);
 void *ig_calloc(size_t count, size_t size);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/ig_writer.h"
+
 enum ig_split_mode {
 	IG_SPLIT_NONE,
 	IG_SPLIT_AT,        /* ts < at: train; ts >= at: test */
@@ -40,6 +42,7 @@ typedef struct ig_split_opts {
 	int64_t min_events;       /* per-user cuts: counted events a user needs to be held out */
 	int64_t min_train;        /* positives that must stay before the cut */
 	const char *tmpdir;
+	const ig_prov *prov;      /* the "##pg" line of the files' headers, or NULL */
 	void (*progress)(uint64_t users); /* called now and then, or NULL */
 } ig_split_opts;
 

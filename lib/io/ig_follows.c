@@ -25,35 +25,50 @@ static int cmp_user_line(const void *x, const void *y)
 	return (a->line > b->line) - (a->line < b->line);
 }
 
+/* What a load builds, held (ig_hold_state) so that a bad row's exit
+ * leaves it reachable. */
+typedef struct loading {
+	ig_follows *g;
+	edge_row *rows;
+} loading;
+
 ig_follows *ig_follows_load(const char *path, ig_intern *authors)
 {
 	ig_reader *r = ig_reader_open(path);
 	const char *name = ig_reader_name(r);
-	ig_follows *g = ig_calloc(1, sizeof *g);
-	edge_row *rows = NULL;
+	loading ld;
+	ig_hold hold;
+	ig_follows *g;
+	edge_row *rows;
 	size_t n = 0, cap = 0, i;
 	char *line, *f[MAX_FIELDS];
 	ssize_t len;
 
+	memset(&ld, 0, sizeof ld);
+	ig_hold_state(&hold, &ld);
+	g = ld.g = ig_calloc(1, sizeof *g);
 	g->users = ig_intern_new();
 	ig_schema_read_header(r, IG_STREAM_FOLLOWS, &g->header, NULL);
 	while ((len = ig_reader_getline(r, &line)) >= 0) {
 		long ln = ig_reader_lineno(r);
 		int nf = ig_split_tabs(line, f, MAX_FIELDS);
+		edge_row *row;
 
 		if (nf != g->header.ncols)
 			ig_die_at(name, ln, "expected %d fields, got %d", g->header.ncols, nf);
 		if (n == cap) {
 			cap = cap ? 2 * cap : 4096;
-			rows = ig_reallocarray(rows, cap, sizeof *rows);
+			ld.rows = ig_reallocarray(ld.rows, cap, sizeof *ld.rows);
 		}
-		rows[n].user = ig_intern_add(g->users, f[0], ig_field_id(name, ln, 1, "user", f[0]));
-		rows[n].f.author = ig_intern_add(authors, f[1], ig_field_id(name, ln, 2, "author", f[1]));
-		rows[n].f.ts = ig_field_opt_ts(name, ln, 3, "ts", f[2]);
-		rows[n].line = ln;
+		row = &ld.rows[n];
+		row->user = ig_intern_add(g->users, f[0], ig_field_id(name, ln, 1, "user", f[0]));
+		row->f.author = ig_intern_add(authors, f[1], ig_field_id(name, ln, 2, "author", f[1]));
+		row->f.ts = ig_field_opt_ts(name, ln, 3, "ts", f[2]);
+		row->line = ln;
 		n++;
 	}
 	ig_reader_close(r);
+	rows = ld.rows;
 	qsort(rows, n, sizeof *rows, cmp_user_line);
 	g->nusers = ig_intern_count(g->users);
 	g->count = n;
@@ -66,6 +81,7 @@ ig_follows *ig_follows_load(const char *path, ig_intern *authors)
 	for (i = 0; i < g->nusers; i++)
 		g->start[i + 1] += g->start[i];
 	free(rows);
+	ig_release_state(&hold);
 	return g;
 }
 

@@ -79,41 +79,21 @@ static row parse_row(char **f, const char *name, long ln, ig_intern *vocab, int 
 	return r;
 }
 
-ig_neighbors *ig_neighbors_load(const char *path, ig_intern *vocab)
-{
-	ig_reader *r = ig_reader_open(path);
-	const char *name = ig_reader_name(r);
-	ig_neighbors *nb = ig_calloc(1, sizeof *nb);
-	row *rows = NULL;
-	size_t nrows = 0, cap = 0, i;
+/* What a load builds, held (ig_hold_state) so that a bad row's exit
+ * leaves it reachable. */
+typedef struct loading {
+	ig_neighbors *nb;
+	row *rows;
+	size_t nrows, cap;
 	block b;
-	char *line, *f[MAX_FIELDS];
-	ssize_t len;
+} loading;
 
-	memset(&b, 0, sizeof b);
-	ig_schema_read_header(r, IG_STREAM_NEIGHBORS, &nb->header, NULL);
-	while ((len = ig_reader_getline(r, &line)) >= 0) {
-		long ln = ig_reader_lineno(r);
-		int n = ig_split_tabs(line, f, MAX_FIELDS);
-		double score;
-
-		if (n != nb->header.ncols)
-			ig_die_at(name, ln, "expected %d fields, got %d", nb->header.ncols, n);
-		if (nrows == cap) {
-			cap = cap ? 2 * cap : 4096;
-			rows = ig_reallocarray(rows, cap, sizeof *rows);
-		}
-		score = ig_field_double(name, ln, 3, "score", f[2]);
-		rows[nrows] = parse_row(f, name, ln, vocab, &nb->has_support, score);
-		check_row(&b, name, ln, &rows[nrows], f, score);
-		nrows++;
-	}
-	ig_reader_close(r);
-	free(b.stamp);
-	free(b.done);
+static void place_rows(ig_neighbors *nb, const row *rows, size_t nrows)
+{
+	uint64_t *next;
+	size_t i;
 
 	/* Rows of an item are together: one pass counts, one places. */
-	nb->nids = ig_intern_count(vocab);
 	nb->start = ig_calloc((size_t)nb->nids + 1, sizeof *nb->start);
 	nb->nb = ig_reallocarray(NULL, nrows ? nrows : 1, sizeof *nb->nb);
 	nb->count = nrows;
@@ -123,15 +103,50 @@ ig_neighbors *ig_neighbors_load(const char *path, ig_intern *vocab)
 		nb->nitems += nb->start[i + 1] > 0;
 		nb->start[i + 1] += nb->start[i];
 	}
-	{
-		uint64_t *next = ig_reallocarray(NULL, (size_t)nb->nids + 1, sizeof *next);
+	next = ig_reallocarray(NULL, (size_t)nb->nids + 1, sizeof *next);
+	memcpy(next, nb->start, ((size_t)nb->nids + 1) * sizeof *next);
+	for (i = 0; i < nrows; i++)
+		nb->nb[next[rows[i].item]++] = rows[i].nb;
+	free(next);
+}
 
-		memcpy(next, nb->start, ((size_t)nb->nids + 1) * sizeof *next);
-		for (i = 0; i < nrows; i++)
-			nb->nb[next[rows[i].item]++] = rows[i].nb;
-		free(next);
+ig_neighbors *ig_neighbors_load(const char *path, ig_intern *vocab)
+{
+	ig_reader *r = ig_reader_open(path);
+	const char *name = ig_reader_name(r);
+	loading ld;
+	ig_hold hold;
+	ig_neighbors *nb;
+	char *line, *f[MAX_FIELDS];
+	ssize_t len;
+
+	memset(&ld, 0, sizeof ld);
+	ig_hold_state(&hold, &ld);
+	nb = ld.nb = ig_calloc(1, sizeof *nb);
+	ig_schema_read_header(r, IG_STREAM_NEIGHBORS, &nb->header, NULL);
+	while ((len = ig_reader_getline(r, &line)) >= 0) {
+		long ln = ig_reader_lineno(r);
+		int n = ig_split_tabs(line, f, MAX_FIELDS);
+		double score;
+
+		if (n != nb->header.ncols)
+			ig_die_at(name, ln, "expected %d fields, got %d", nb->header.ncols, n);
+		if (ld.nrows == ld.cap) {
+			ld.cap = ld.cap ? 2 * ld.cap : 4096;
+			ld.rows = ig_reallocarray(ld.rows, ld.cap, sizeof *ld.rows);
+		}
+		score = ig_field_double(name, ln, 3, "score", f[2]);
+		ld.rows[ld.nrows] = parse_row(f, name, ln, vocab, &nb->has_support, score);
+		check_row(&ld.b, name, ln, &ld.rows[ld.nrows], f, score);
+		ld.nrows++;
 	}
-	free(rows);
+	ig_reader_close(r);
+	free(ld.b.stamp);
+	free(ld.b.done);
+	nb->nids = ig_intern_count(vocab);
+	place_rows(nb, ld.rows, ld.nrows);
+	free(ld.rows);
+	ig_release_state(&hold);
 	return nb;
 }
 

@@ -103,12 +103,12 @@ static const char **header_cols(const ig_schema *s, const char *const *extra, in
 }
 
 char *ig_schema_format_header(int stream, const char *const *extra, int nextra,
-			      const ig_header *upstream, size_t *len)
+			      const ig_header *upstream, const ig_prov *prov, size_t *len)
 {
 	const ig_schema *s = ig_schema_of(stream);
 	int n;
 	const char **cols = header_cols(s, extra, nextra, &n);
-	char *text = ig_header_format(s->kind, s->version, cols, n, upstream, len);
+	char *text = ig_header_format(s->kind, s->version, cols, n, upstream, prov, len);
 
 	free(cols);
 	return text;
@@ -118,7 +118,7 @@ void ig_schema_write_header(ig_writer *w, int stream, const char *const *extra, 
 			    const ig_header *upstream)
 {
 	size_t len;
-	char *text = ig_schema_format_header(stream, extra, nextra, upstream, &len);
+	char *text = ig_schema_format_header(stream, extra, nextra, upstream, ig_writer_prov(w), &len);
 
 	ig_writer_write(w, text, len);
 	free(text);

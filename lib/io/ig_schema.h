@@ -59,12 +59,14 @@ const ig_schema *ig_schema_of(int stream);
 int ig_schema_find(const char *name);
 
 /* Writes the header of STREAM: its columns with EXTRA (NEXTRA names) at
- * extra_at, then the provenance of UPSTREAM (may be NULL) and this run. */
+ * extra_at, then the provenance of UPSTREAM (may be NULL) and of this run
+ * (W's, ig_writer_set_prov). */
 void ig_schema_write_header(ig_writer *w, int stream, const char *const *extra, int nextra,
 			    const ig_header *upstream);
-/* The same text in a new string (for writers that send it on its own). */
+/* The same text with PROV (may be NULL) for this run, in a new string
+ * (for writers that send it on its own). */
 char *ig_schema_format_header(int stream, const char *const *extra, int nextra,
-			      const ig_header *upstream, size_t *len);
+			      const ig_header *upstream, const ig_prov *prov, size_t *len);
 /* A header of STREAM's kind and version with the first NCOLS table
  * columns only: for writers that predate the later columns (ig-eval
  * baseline writes candidates without reason). */

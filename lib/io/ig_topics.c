@@ -16,15 +16,24 @@ typedef struct topic_row {
 	long line;
 } topic_row;
 
+/* What reading builds, held (ig_hold_state) so that a bad row's exit
+ * leaves it reachable. */
+typedef struct reading {
+	topic_row *rows;
+	long *seen;
+} reading;
+
 static topic_row *read_rows(ig_reader *r, ig_topics *t, size_t *nrows)
 {
 	const char *name = ig_reader_name(r);
-	topic_row *rows = NULL;
-	long *seen = NULL;
+	reading rd;
+	ig_hold hold;
 	size_t n = 0, cap = 0, seen_cap = 0;
 	char *line, *f[MAX_FIELDS];
 	ssize_t len;
 
+	memset(&rd, 0, sizeof rd);
+	ig_hold_state(&hold, &rd);
 	while ((len = ig_reader_getline(r, &line)) >= 0) {
 		long ln = ig_reader_lineno(r);
 		int nf = ig_split_tabs(line, f, MAX_FIELDS);
@@ -37,25 +46,26 @@ static topic_row *read_rows(ig_reader *r, ig_topics *t, size_t *nrows)
 			size_t old = seen_cap;
 
 			seen_cap = (size_t)id + 1024;
-			seen = ig_reallocarray(seen, seen_cap, sizeof *seen);
-			memset(seen + old, 0, (seen_cap - old) * sizeof *seen);
+			rd.seen = ig_reallocarray(rd.seen, seen_cap, sizeof *rd.seen);
+			memset(rd.seen + old, 0, (seen_cap - old) * sizeof *rd.seen);
 		}
-		if (seen[id])
-			ig_die_at(name, ln, "field 1 (topic): '%s' listed twice (line %ld)", ig_esc(f[0]), seen[id]);
-		seen[id] = ln;
+		if (rd.seen[id])
+			ig_die_at(name, ln, "field 1 (topic): '%s' listed twice (line %ld)", ig_esc(f[0]), rd.seen[id]);
+		rd.seen[id] = ln;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 1024;
-			rows = ig_reallocarray(rows, cap, sizeof *rows);
+			rd.rows = ig_reallocarray(rd.rows, cap, sizeof *rd.rows);
 		}
-		rows[n].topic = id;
-		rows[n].parent = f[1][0] == '\0' ? IG_INTERN_NONE
+		rd.rows[n].topic = id;
+		rd.rows[n].parent = f[1][0] == '\0' ? IG_INTERN_NONE
 			: ig_intern_add(t->ids, f[1], ig_field_id(name, ln, 2, "parent", f[1]));
-		rows[n].line = ln;
+		rd.rows[n].line = ln;
 		n++;
 	}
-	free(seen);
+	free(rd.seen);
+	ig_release_state(&hold);
 	*nrows = n;
-	return rows;
+	return rd.rows;
 }
 
 /* Depth of TOPIC, computed up the tree; a walk longer than the number of
@@ -82,7 +92,10 @@ static void link_tree(ig_topics *t, const topic_row *rows, size_t n, const char 
 {
 	long *line = ig_calloc((size_t)t->count + 1, sizeof *line);
 	uint32_t *next;
+	ig_hold hold;
 	size_t i;
+
+	ig_hold_state(&hold, &line); /* a bad parent's exit leaves it reachable */
 
 	for (i = 0; i < n; i++) {
 		t->listed[rows[i].topic] = 1;
@@ -111,20 +124,28 @@ static void link_tree(ig_topics *t, const topic_row *rows, size_t n, const char 
 		if (rows[i].parent != IG_INTERN_NONE)
 			t->child[next[rows[i].parent]++] = rows[i].topic;
 	free(next);
+	ig_release_state(&hold);
 	free(line);
 }
 
 ig_topics *ig_topics_load(const char *path, ig_intern *ids)
 {
 	ig_reader *r = ig_reader_open(path);
-	ig_topics *t = ig_calloc(1, sizeof *t);
+	struct {
+		ig_topics *t;
+		topic_row *rows;
+	} ld = {NULL, NULL};
+	ig_hold hold;
+	ig_topics *t;
 	topic_row *rows;
 	size_t n, i;
 
+	ig_hold_state(&hold, &ld); /* a bad row's exit leaves them reachable */
+	t = ld.t = ig_calloc(1, sizeof *t);
 	t->ids = ids ? ids : ig_intern_new();
 	t->own_ids = ids == NULL;
 	ig_schema_read_header(r, IG_STREAM_TOPICS, &t->header, NULL);
-	rows = read_rows(r, t, &n);
+	rows = ld.rows = read_rows(r, t, &n);
 	t->count = ig_intern_count(t->ids);
 	t->parent = ig_reallocarray(NULL, (size_t)t->count + 1, sizeof *t->parent);
 	t->depth = ig_reallocarray(NULL, (size_t)t->count + 1, sizeof *t->depth);
@@ -138,6 +159,7 @@ ig_topics *ig_topics_load(const char *path, ig_intern *ids)
 	link_tree(t, rows, n, ig_reader_name(r));
 	ig_reader_close(r);
 	free(rows);
+	ig_release_state(&hold);
 	return t;
 }
 

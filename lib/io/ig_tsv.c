@@ -6,9 +6,6 @@
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
-#include "core/ig_version.h"
-
-static char *cmdline_text;
 
 int ig_split_tabs(char *line, char **fields, int max)
 {
@@ -137,8 +134,27 @@ int ig_header_need_col(const ig_header *h, ig_reader *r, const char *name)
 	return i;
 }
 
+static void put_prov(FILE *fp, const ig_prov *prov)
+{
+	fprintf(fp, "##pg\t%s\t%s\t%s\n", prov->program, prov->version, prov->cmdline);
+}
+
+char *ig_prov_line(const ig_prov *prov)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&text, &size);
+
+	if (fp == NULL)
+		ig_die("out of memory formatting a header");
+	put_prov(fp, prov);
+	if (fclose(fp) != 0)
+		ig_die("out of memory formatting a header");
+	return text;
+}
+
 char *ig_header_format(const char *kind, int version, const char *const *cols, int ncols,
-		       const ig_header *upstream, size_t *len)
+		       const ig_header *upstream, const ig_prov *prov, size_t *len)
 {
 	char *text = NULL;
 	size_t size = 0;
@@ -154,7 +170,8 @@ char *ig_header_format(const char *kind, int version, const char *const *cols, i
 	if (upstream)
 		for (i = 0; i < upstream->nprov; i++)
 			fprintf(fp, "##%s\n", upstream->prov[i]);
-	fprintf(fp, "##pg\t%s\t%s\t%s\n", ig_progname, IG_VERSION, ig_cmdline());
+	if (prov != NULL)
+		put_prov(fp, prov);
 	if (fclose(fp) != 0)
 		ig_die("out of memory formatting a header");
 	*len = size;
@@ -165,7 +182,7 @@ void ig_header_write(ig_writer *w, const char *kind, int version,
 		     const char *const *cols, int ncols, const ig_header *upstream)
 {
 	size_t len;
-	char *text = ig_header_format(kind, version, cols, ncols, upstream, &len);
+	char *text = ig_header_format(kind, version, cols, ncols, upstream, ig_writer_prov(w), &len);
 
 	ig_writer_write(w, text, len);
 	free(text);
@@ -184,28 +201,24 @@ void ig_header_free(ig_header *h)
 	memset(h, 0, sizeof *h);
 }
 
-void ig_set_cmdline(int argc, char **argv)
+char *ig_join_cmdline(int argc, char **argv)
 {
 	size_t len = 0, pos = 0;
+	char *text;
 	int i;
 
 	for (i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
-	free(cmdline_text);
-	cmdline_text = ig_malloc(len + 1);
+	text = ig_malloc(len + 1);
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if (i > 0)
-			cmdline_text[pos++] = ' ';
+			text[pos++] = ' ';
 		for (; *a; a++)
-			cmdline_text[pos++] = (*a == '\t' || *a == '\n' || *a == '\r') ? ' ' : *a;
+			text[pos++] = (*a == '\t' || *a == '\n' || *a == '\r') ? ' ' : *a;
 	}
-	cmdline_text[pos] = '\0';
-}
-
-const char *ig_cmdline(void)
-{
-	return cmdline_text ? cmdline_text : ig_progname;
+	text[pos] = '\0';
+	return text;
 }
 
 char *ig_escape(const char *s, size_t len, char *buf, size_t size)

@@ -38,21 +38,24 @@ int ig_header_col(const ig_header *h, const char *name);
 int ig_header_need_col(const ig_header *h, ig_reader *r, const char *name);
 
 /* Writes "#ig:KIND/VERSION\tcol...", then the provenance lines of UPSTREAM
- * (may be NULL) and one for this run (see ig_set_cmdline). */
+ * (may be NULL) and the "##pg" line of W's provenance (ig_writer_set_prov;
+ * none when W has none). */
 void ig_header_write(ig_writer *w, const char *kind, int version,
 		     const char *const *cols, int ncols, const ig_header *upstream);
 
-/* The same lines as ig_header_write, in a new NUL-terminated string
- * (for a writer that sends the header on its own, e.g. as a gzip member);
- * *LEN gets its length. */
+/* The lines of ig_header_write with PROV (may be NULL) for this run, in a
+ * new NUL-terminated string (for a writer that sends the header on its
+ * own, e.g. as a gzip member); *LEN gets its length. */
 char *ig_header_format(const char *kind, int version, const char *const *cols, int ncols,
-		       const ig_header *upstream, size_t *len);
+		       const ig_header *upstream, const ig_prov *prov, size_t *len);
+/* The "##pg" line of PROV, with its newline, in a new string. */
+char *ig_prov_line(const ig_prov *prov);
 
 void ig_header_free(ig_header *h);
 
-/* Records the command line for provenance lines (argv joined by spaces). */
-void ig_set_cmdline(int argc, char **argv);
-const char *ig_cmdline(void);
+/* ARGC arguments of ARGV joined by spaces, tabs and newlines made spaces,
+ * in a new string: the command line of a "##pg" line. */
+char *ig_join_cmdline(int argc, char **argv);
 
 /* S (length LEN) for an error message, in BUF (SIZE bytes, at least 8):
  * tab, newline, CR and backslash as \t \n \r \\, other control bytes

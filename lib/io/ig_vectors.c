@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "core/ig_err.h"
+#include "core/ig_topk.h"
 #include "io/ig_reader.h"
 #include "io/ig_tsv.h"
 
@@ -519,9 +520,19 @@ float ig_vectors_cosine(const float *a, const float *b, uint32_t dim)
 	return (float)(ab / sqrt(aa * bb));
 }
 
+typedef struct scored_row {
+	float score;
+	uint32_t row;
+} scored_row;
+
+/* Higher score first, then the lower row. */
+#define ROW_BETTER(a, b) ((a)->score > (b)->score || ((a)->score == (b)->score && (a)->row < (b)->row))
+IG_TOPK_DEFINE(row_top, scored_row, ROW_BETTER)
+
 size_t ig_vectors_nearest(const ig_vectors *v, const float *q, size_t k, uint32_t exclude, uint32_t *ids,
 			  float *scores)
 {
+	scored_row *top;
 	size_t have = 0, p;
 	uint32_t i, j;
 	double qq = 0;
@@ -531,10 +542,11 @@ size_t ig_vectors_nearest(const ig_vectors *v, const float *q, size_t k, uint32_
 	if (qq == 0 || k == 0)
 		return 0;
 	qq = sqrt(qq);
+	top = ig_reallocarray(NULL, k < v->n ? k : (v->n ? v->n : 1), sizeof *top);
 	for (i = 0; i < v->n; i++) {
 		const float *r = ig_vectors_row(v, i);
 		double s = 0;
-		float c;
+		scored_row c;
 
 		if (i == exclude || v->norms[i] == 0)
 			continue;
@@ -542,17 +554,15 @@ size_t ig_vectors_nearest(const ig_vectors *v, const float *q, size_t k, uint32_
 			s += (double)q[j] * (double)r[j];
 		/* Norms in double: a float norm overflows for rows the float
 		 * range holds, and rounding it made cos(a, b) != cos(b, a). */
-		c = (float)(s / (qq * v->norms[i]));
-		if (have == k && c <= scores[k - 1])
-			continue;
-		p = have < k ? have++ : k - 1;
-		while (p > 0 && scores[p - 1] < c) {
-			scores[p] = scores[p - 1];
-			ids[p] = ids[p - 1];
-			p--;
-		}
-		scores[p] = c;
-		ids[p] = i;
+		c.score = (float)(s / (qq * v->norms[i]));
+		c.row = i;
+		row_top_offer(top, &have, k, c);
 	}
+	row_top_sort_heap(top, have);
+	for (p = 0; p < have; p++) {
+		ids[p] = top[p].row;
+		scores[p] = top[p].score;
+	}
+	free(top);
 	return have;
 }

@@ -51,6 +51,7 @@ struct ig_writer {
 	ig_pool *pool;         /* the tool's, or OWN_POOL */
 	ig_pool *own_pool;
 	ig_pipe *pipe;
+	const ig_prov *prov;
 };
 
 static void write_all(ig_writer *w, const void *data, size_t n)
@@ -383,6 +384,16 @@ void ig_writer_put_double(ig_writer *w, double v, int digits)
 		v = 0.0; /* no "-0" */
 	n = snprintf(tmp, sizeof tmp, "%.*g", digits, v);
 	ig_writer_write(w, tmp, (size_t)n);
+}
+
+void ig_writer_set_prov(ig_writer *w, const ig_prov *prov)
+{
+	w->prov = prov;
+}
+
+const ig_prov *ig_writer_prov(const ig_writer *w)
+{
+	return w->prov;
 }
 
 int ig_writer_is_gzip(const ig_writer *w) { return w->gzip; }

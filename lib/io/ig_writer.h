@@ -10,6 +10,16 @@
 
 typedef struct ig_writer ig_writer;
 
+/* Who writes a stream: the fields of the "##pg" line that ends a header
+ * (ig-formats(5)). A tool's ig_cli fills one from its command line and
+ * hands it to its writers, so that library code writing a header reads
+ * no process state. */
+typedef struct ig_prov {
+	const char *program; /* "ig-cooccur" */
+	const char *version;
+	const char *cmdline; /* the arguments joined by spaces, without tabs or newlines */
+} ig_prov;
+
 enum ig_compress {
 	IG_COMPRESS_AUTO = -1, /* gzip unless the output is a terminal */
 	IG_COMPRESS_NO = 0,
@@ -27,6 +37,11 @@ ig_writer *ig_writer_open(const char *path, int compress, int level);
  * pool of the writer's own (as many threads as CPUs, at most 4); call
  * before the first write. POOL must outlive the writer. */
 void ig_writer_set_pool(ig_writer *w, ig_pool *pool);
+
+/* The provenance of the headers written to W (ig_header_write); PROV
+ * must outlive the writer. A writer without one writes no "##pg" line. */
+void ig_writer_set_prov(ig_writer *w, const ig_prov *prov);
+const ig_prov *ig_writer_prov(const ig_writer *w);
 
 void ig_writer_write(ig_writer *w, const void *data, size_t n);
 void ig_writer_puts(ig_writer *w, const char *s);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "io/ig_vectors.h"
+#include "io/ig_writer.h"
 
 typedef enum { IG_ANN_COSINE, IG_ANN_IP } ig_ann_metric;
 
@@ -41,11 +42,11 @@ typedef struct ig_hnsw ig_hnsw;
  * is kept but never found. Exits 1 on bad options or too little memory. */
 ig_hnsw *ig_hnsw_build(const ig_vectors *v, const ig_hnsw_opts *o);
 
-/* Writes the index to PATH (not "-": it is read back with mmap), with a
- * "##pg" provenance line of this run (ig_set_cmdline) after the lines of
- * UPSTREAM_PROV (NULL or "##"-lines, each ending in a newline). Exits 1
- * naming PATH on any write error. */
-void ig_hnsw_save(const ig_hnsw *h, const char *path, const char *upstream_prov);
+/* Writes the index to PATH (not "-": it is read back with mmap), with the
+ * "##pg" provenance line of RUN (this run; none when NULL) after the
+ * lines of UPSTREAM_PROV (NULL or "##"-lines, each ending in a newline).
+ * Exits 1 naming PATH on any write error. */
+void ig_hnsw_save(const ig_hnsw *h, const char *path, const char *upstream_prov, const ig_prov *run);
 
 /* Maps the index at PATH and checks it against V, the vectors it must have
  * been built from. Exits 1 with "PROG: PATH: ..." when it is not an index,

@@ -101,79 +101,8 @@ static uint32_t KFN(greedy)(const ig_hnsw *h, const float *q, uint32_t ep, float
 	return ep;
 }
 
-/* Candidates: a max-heap (best on top); results: a min-heap (worst on
- * top), both ordered by ig_ann_better. */
-static inline void KFN(cand_push)(ig_ann_cand *hp, size_t *n, ig_ann_cand c)
-{
-	size_t i = (*n)++;
-
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-
-		if (!ig_ann_better(c, hp[p]))
-			break;
-		hp[i] = hp[p];
-		i = p;
-	}
-	hp[i] = c;
-}
-
-static inline ig_ann_cand KFN(cand_pop)(ig_ann_cand *hp, size_t *n)
-{
-	ig_ann_cand top = hp[0], last = hp[--(*n)];
-	size_t i = 0, m = *n;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= m)
-			break;
-		if (c + 1 < m && ig_ann_better(hp[c + 1], hp[c]))
-			c++;
-		if (!ig_ann_better(hp[c], last))
-			break;
-		hp[i] = hp[c];
-		i = c;
-	}
-	hp[i] = last;
-	return top;
-}
-
-static inline void KFN(res_push)(ig_ann_cand *hp, size_t *n, ig_ann_cand c)
-{
-	size_t i = (*n)++;
-
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-
-		if (!ig_ann_better(hp[p], c))
-			break;
-		hp[i] = hp[p];
-		i = p;
-	}
-	hp[i] = c;
-}
-
-/* Replaces the worst result (the top) with C, which is better. */
-static inline void KFN(res_replace)(ig_ann_cand *hp, size_t n, ig_ann_cand c)
-{
-	size_t i = 0;
-
-	for (;;) {
-		size_t k = 2 * i + 1;
-
-		if (k >= n)
-			break;
-		if (k + 1 < n && ig_ann_better(hp[k], hp[k + 1]))
-			k++;
-		if (!ig_ann_better(c, hp[k]))
-			break;
-		hp[i] = hp[k];
-		i = k;
-	}
-	hp[i] = c;
-}
-
+/* Candidates: a heap with the best on top (ig_ann_front_*); results:
+ * one with the worst on top (ig_ann_res_*), both of core/ig_topk.h. */
 static size_t KFN(search_layer)(const ig_hnsw *h, const float *q, uint32_t ep, float ep_sim, uint32_t level,
 				size_t ef, uint32_t exclude, ig_ann_scratch *s, int locked)
 {
@@ -183,14 +112,14 @@ static size_t KFN(search_layer)(const ig_hnsw *h, const float *q, uint32_t ep, f
 	ig_ann_cand c = {ep_sim, ep};
 
 	tag[ep] = epoch;
-	KFN(cand_push)(cand, &ncand, c);
+	ig_ann_front_push(cand, &ncand, c);
 	if (ep != exclude)
-		KFN(res_push)(res, &nres, c);
+		ig_ann_res_push(res, &nres, c);
 	while (ncand > 0) {
 		const uint32_t *l;
 		uint32_t j, cnt;
 
-		c = KFN(cand_pop)(cand, &ncand);
+		c = ig_ann_front_pop(cand, &ncand);
 		if (nres == ef && c.sim < res[0].sim)
 			break;
 		l = KFN(links_of)(h, c.id, level, s, locked);
@@ -224,13 +153,13 @@ static size_t KFN(search_layer)(const ig_hnsw *h, const float *q, uint32_t ep, f
 			n.sim = KFN(dot_inline)(q, ig_hnsw_vec(h, e), dim);
 			n.id = e;
 			if (nres < ef || ig_ann_better(n, res[0])) {
-				KFN(cand_push)(cand, &ncand, n);
+				ig_ann_front_push(cand, &ncand, n);
 				if (e == exclude)
 					continue;
 				if (nres < ef)
-					KFN(res_push)(res, &nres, n);
+					ig_ann_res_push(res, &nres, n);
 				else
-					KFN(res_replace)(res, nres, n);
+					ig_ann_res_replace_top(res, nres, n);
 			}
 		}
 	}

@@ -96,7 +96,7 @@ static void connect(builder *b, uint32_t e, uint32_t q, float sim, uint32_t leve
 		}
 		b->pool[c].id = q;
 		b->pool[c].sim = sim;
-		ig_ann_sort(b->pool, c + 1);
+		ig_ann_res_sort(b->pool, c + 1);
 		n = select_heuristic(b, b->pool, c + 1, max, b->pick);
 		for (j = 0; j < n; j++)
 			l[1 + j] = b->pick[j].id;
@@ -132,7 +132,7 @@ static void insert(builder *b, uint32_t q)
 		if (l != (level < top ? level : top))
 			ig_ann_scratch_prepare(&b->s, h, h->ef_construction);
 		n = k->search_layer(h, qv, ep, sim, l, h->ef_construction, q, &b->s, 1);
-		ig_ann_heap_sort(b->s.res, n);
+		ig_ann_res_sort_heap(b->s.res, n);
 		memcpy(b->found, b->s.res, n * sizeof *b->found);
 		m = select_heuristic(b, b->found, n, h->M, b->pick);
 		ig_hnsw_lock(h, q);

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "core/ig_err.h"
-#include "core/ig_version.h"
 #include "io/ig_tsv.h"
 #include "io/ig_writer.h"
 #include "retrieve/ig_hnsw_priv.h"
@@ -130,7 +129,7 @@ static void pad_to(ig_writer *w, uint64_t *at, uint64_t to)
 	}
 }
 
-void ig_hnsw_save(const ig_hnsw *h, const char *path, const char *upstream_prov)
+void ig_hnsw_save(const ig_hnsw *h, const char *path, const char *upstream_prov, const ig_prov *run)
 {
 	file_header f;
 	char *prov = NULL;
@@ -144,7 +143,8 @@ void ig_hnsw_save(const ig_hnsw *h, const char *path, const char *upstream_prov)
 		ig_die("out of memory");
 	if (upstream_prov != NULL)
 		fputs(upstream_prov, mp);
-	fprintf(mp, "##pg\t%s\t%s\t%s\n", ig_progname, IG_VERSION, ig_cmdline());
+	if (run != NULL)
+		fprintf(mp, "##pg\t%s\t%s\t%s\n", run->program, run->version, run->cmdline);
 	if (fclose(mp) != 0)
 		ig_die("out of memory");
 	memset(&f, 0, sizeof f);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ig_topk.h"
 #include "retrieve/ig_ann.h"
 
 #define IG_HNSW_MAX_LEVEL 48
@@ -126,9 +127,12 @@ void ig_hnsw_layout(ig_hnsw *h);
 #define IG_HNSW_CHECKSUM_AT 32
 uint64_t ig_hnsw_header_sum(const void *header);
 
-/* Sorts N candidates best first. */
-void ig_ann_sort(ig_ann_cand *c, size_t n);
-/* Sorts a min-heap of N (the worst on top) best first, in place. */
-void ig_ann_heap_sort(ig_ann_cand *c, size_t n);
+/* Results: a heap with the worst on top (ig_ann_res_offer keeps the
+ * best; ig_ann_res_sort_heap sorts them, ig_ann_res_sort any array, best
+ * first). A search frontier: the same with the best on top. */
+#define IG_ANN_BETTER_P(a, b) ig_ann_better(*(a), *(b))
+#define IG_ANN_WORSE_P(a, b) ig_ann_better(*(b), *(a))
+IG_TOPK_DEFINE(ig_ann_res, ig_ann_cand, IG_ANN_BETTER_P)
+IG_TOPK_DEFINE(ig_ann_front, ig_ann_cand, IG_ANN_WORSE_P)
 
 #endif

@@ -22,53 +22,6 @@ const char *ig_ann_metric_name(ig_ann_metric m)
 	return m == IG_ANN_IP ? "ip" : "cosine";
 }
 
-static int cand_cmp(const void *a, const void *b)
-{
-	const ig_ann_cand *x = a, *y = b;
-
-	return ig_ann_better(*x, *y) ? -1 : ig_ann_better(*y, *x) ? 1 : 0;
-}
-
-void ig_ann_sort(ig_ann_cand *c, size_t n)
-{
-	size_t i, j;
-
-	if (n > 48) {
-		qsort(c, n, sizeof *c, cand_cmp);
-		return;
-	}
-	for (i = 1; i < n; i++) {
-		ig_ann_cand x = c[i];
-
-		for (j = i; j > 0 && ig_ann_better(x, c[j - 1]); j--)
-			c[j] = c[j - 1];
-		c[j] = x;
-	}
-}
-
-void ig_ann_heap_sort(ig_ann_cand *c, size_t n)
-{
-	while (n > 1) {
-		ig_ann_cand worst = c[0], last = c[--n];
-		size_t i = 0;
-
-		for (;;) {
-			size_t k = 2 * i + 1;
-
-			if (k >= n)
-				break;
-			if (k + 1 < n && ig_ann_better(c[k], c[k + 1]))
-				k++;
-			if (!ig_ann_better(last, c[k]))
-				break;
-			c[i] = c[k];
-			i = k;
-		}
-		c[i] = last;
-		c[n] = worst;
-	}
-}
-
 void ig_ann_scratch_prepare(ig_ann_scratch *s, const ig_hnsw *h, size_t ef)
 {
 	size_t qn = (h->links_off / sizeof(float));
@@ -180,7 +133,7 @@ size_t ig_hnsw_search(const ig_hnsw *h, const float *q, size_t k, size_t ef, uin
 	for (i = 0; i < n; i++)
 		if (isnan(s->res[i].sim))
 			s->res[i].sim = -INFINITY;
-	ig_ann_sort(s->res, n);
+	ig_ann_res_sort(s->res, n);
 	if (n > k)
 		n = k;
 	for (i = 0; i < n; i++) {

@@ -474,7 +474,7 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 		prior.have = ig_events_next(prior.er, &prior.ev);
 	}
 	/* The table is text for a person, never compressed. */
-	wr = o.table ? ig_writer_open(cli->output, IG_COMPRESS_NO, cli->level) : ig_cli_open_output(cli);
+	wr = o.table ? ig_cli_open_writer(cli, cli->output, IG_COMPRESS_NO, cli->level) : ig_cli_open_output(cli);
 	if (o.sample) {
 		ig_schema_write_header(wr, IG_STREAM_EVENTS, NULL, 0, NULL);
 	} else if (!o.table) {

@@ -287,6 +287,17 @@ static void follow_row(ig_synth_out *out, const ig_synth_world *w, const idtext 
 }
 
 /* VALUE < 0: empty value column. */
+/* "TS\tUSER\tITEM\t": how events and impressions rows begin. */
+static void put_ts_user_item(ig_synth_buf *b, int64_t ts, const idtext *uid, const idtext *iid)
+{
+	ig_synth_buf_i64(b, ts);
+	ig_synth_buf_putc(b, '\t');
+	ig_synth_buf_put(b, uid->s, uid->n);
+	ig_synth_buf_putc(b, '\t');
+	ig_synth_buf_put(b, iid->s, iid->n);
+	ig_synth_buf_putc(b, '\t');
+}
+
 static void event_row(ig_synth_out *out, int64_t ts, const idtext *uid, const idtext *iid, int type, int64_t value)
 {
 	ig_synth_buf *b = &out->buf[IG_SYN_EVENTS];
@@ -296,12 +307,7 @@ static void event_row(ig_synth_out *out, int64_t ts, const idtext *uid, const id
 	if (!out->want[IG_SYN_EVENTS])
 		return;
 	ig_synth_buf_reserve(b, 128);
-	ig_synth_buf_i64(b, ts);
-	ig_synth_buf_putc(b, '\t');
-	ig_synth_buf_put(b, uid->s, uid->n);
-	ig_synth_buf_putc(b, '\t');
-	ig_synth_buf_put(b, iid->s, iid->n);
-	ig_synth_buf_putc(b, '\t');
+	put_ts_user_item(b, ts, uid, iid);
 	ig_synth_buf_puts(b, ig_event_name(type));
 	ig_synth_buf_putc(b, '\t');
 	if (value >= 0)
@@ -392,12 +398,7 @@ static void truth_row(ig_synth_out *out, const ig_synth_world *w, int64_t ts, co
 	ig_synth_buf *b = &out->buf[IG_SYN_TRUTH_IMPRESSIONS];
 	int h;
 
-	ig_synth_buf_i64(b, ts);
-	ig_synth_buf_putc(b, '\t');
-	ig_synth_buf_put(b, uid->s, uid->n);
-	ig_synth_buf_putc(b, '\t');
-	ig_synth_buf_put(b, iid->s, iid->n);
-	ig_synth_buf_putc(b, '\t');
+	put_ts_user_item(b, ts, uid, iid);
 	ig_synth_buf_puts(b, ig_synth_source_name(src));
 	ig_synth_buf_putc(b, '\t');
 	ig_synth_put_topic(b, w, focus, 0);

@@ -68,7 +68,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			o.M = 4;
 			h = ig_hnsw_build(vecs, &o);
 			snprintf(out, sizeof out, "%s/valid.hnsw", (*argv)[i] + 13);
-			ig_hnsw_save(h, out, NULL);
+			ig_hnsw_save(h, out, NULL, NULL);
 			ig_hnsw_free(h);
 			exit(0);
 		}

@@ -187,6 +187,8 @@ static int same_file(const char *a, const char *b)
 	return same;
 }
 
+static const ig_prov test_prov = {"test_ann", "0", "test_ann round trip"};
+
 static void save_load_round_trip(void **state)
 {
 	ig_vectors *v = clustered(2000, 16, 20, 3);
@@ -199,13 +201,13 @@ static void save_load_round_trip(void **state)
 
 	o.seed = 42;
 	h = ig_hnsw_build(v, &o);
-	ig_hnsw_save(h, p1, "##pg\tig-synth\t0\tig-synth\n");
+	ig_hnsw_save(h, p1, "##pg\tig-synth\t0\tig-synth\n", &test_prov);
 	g = ig_hnsw_load(p1, v);
 	assert_int_equal(ig_hnsw_size(g), 2000);
 	assert_int_equal(ig_hnsw_dim(g), 16);
 	assert_int_equal(ig_hnsw_M(g), 16);
 	assert_int_equal(ig_hnsw_levels(g), ig_hnsw_levels(h));
-	assert_non_null(strstr(ig_hnsw_provenance(g), "##pg\tig-synth\t0\tig-synth\n##pg\t"));
+	assert_string_equal(ig_hnsw_provenance(g), "##pg\tig-synth\t0\tig-synth\n##pg\ttest_ann\t0\ttest_ann round trip\n");
 	for (q = 0; q < 200; q++) {
 		na = ig_hnsw_search(h, ig_vectors_row(v, q), 10, 20, IG_INTERN_NONE, a, sa);
 		nb = ig_hnsw_search(g, ig_vectors_row(v, q), 10, 20, IG_INTERN_NONE, b, sb);
@@ -214,17 +216,17 @@ static void save_load_round_trip(void **state)
 		assert_memory_equal(sa, sb, na * sizeof *sa);
 	}
 	/* One thread and one seed: the same file again; another seed: not. */
-	ig_hnsw_save(g, p2, "##pg\tig-synth\t0\tig-synth\n");
+	ig_hnsw_save(g, p2, "##pg\tig-synth\t0\tig-synth\n", &test_prov);
 	assert_true(same_file(p1, p2));
 	ig_hnsw_free(g);
 	ig_hnsw_free(h);
 	h = ig_hnsw_build(v, &o);
-	ig_hnsw_save(h, p2, "##pg\tig-synth\t0\tig-synth\n");
+	ig_hnsw_save(h, p2, "##pg\tig-synth\t0\tig-synth\n", &test_prov);
 	assert_true(same_file(p1, p2));
 	ig_hnsw_free(h);
 	o.seed = 43;
 	h = ig_hnsw_build(v, &o);
-	ig_hnsw_save(h, p3, "##pg\tig-synth\t0\tig-synth\n");
+	ig_hnsw_save(h, p3, "##pg\tig-synth\t0\tig-synth\n", &test_prov);
 	assert_false(same_file(p1, p3));
 	ig_hnsw_free(h);
 	ig_vectors_free(v);
@@ -266,7 +268,7 @@ static void refusals(void **state)
 	long size;
 	char *buf;
 
-	ig_hnsw_save(h, p, NULL);
+	ig_hnsw_save(h, p, NULL, NULL);
 	expect_refusal(p, w, "index built from other vectors");
 	expect_refusal(p, x, "index of 500 vectors, but there are 499");
 	fp = fopen(p, "rb");

@@ -14,6 +14,7 @@
 #include "core/ig_err.h"
 #include "io/ig_reader.h"
 #include "io/ig_schema.h"
+#include "io/ig_tsv.h"
 #include "io/ig_writer.h"
 #include "expect_exit.h"
 
@@ -63,16 +64,62 @@ static void test_header_extra(void **state)
 	char *text;
 
 	(void)state;
-	ig_set_cmdline(0, NULL);
-	text = ig_schema_format_header(IG_STREAM_RANKED, heads, 2, NULL, &len);
+	text = ig_schema_format_header(IG_STREAM_RANKED, heads, 2, NULL, NULL, &len);
 	assert_true(starts_with(text, "#ig:ranked/1\tuser\titem\tscore\tp_like\tp_save\tsources\treason\n"));
 	free(text);
-	text = ig_schema_format_header(IG_STREAM_CANDIDATES, heads, 1, NULL, &len);
+	text = ig_schema_format_header(IG_STREAM_CANDIDATES, heads, 1, NULL, NULL, &len);
 	assert_true(starts_with(text, "#ig:candidates/1\tuser\titem\tsources\tscore\treason\tp_like\n"));
 	free(text);
-	text = ig_schema_format_header(IG_STREAM_EVENTS, NULL, 0, NULL, &len);
+	text = ig_schema_format_header(IG_STREAM_EVENTS, NULL, 0, NULL, NULL, &len);
 	assert_true(starts_with(text, "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"));
 	free(text);
+}
+
+/* The "##pg" line comes from the provenance handed over (explicitly, or
+ * carried by the writer), after the upstream lines; none without one. */
+static void test_header_provenance(void **state)
+{
+	static const ig_prov prov = {"ig-test", "9.9", "ig-test -o x in.tsv"};
+	static const char *const cols[] = {"a", "b"};
+	static char arg0[] = "ig-test", arg1[] = "a\tb", arg2[] = "c\nd";
+	char *argv[] = {arg0, arg1, arg2};
+	char *prov_lines[] = {(char *)"pg\tig-up\t1\tig-up x"};
+	ig_header up;
+	ig_writer *w;
+	ig_reader *r;
+	char *text, *line;
+	size_t len;
+
+	(void)state;
+	memset(&up, 0, sizeof up);
+	up.nprov = 1;
+	up.prov = prov_lines;
+	text = ig_header_format("k", 2, cols, 2, &up, &prov, &len);
+	assert_string_equal(text, "#ig:k/2\ta\tb\n##pg\tig-up\t1\tig-up x\n##pg\tig-test\t9.9\tig-test -o x in.tsv\n");
+	assert_int_equal(len, strlen(text));
+	free(text);
+	text = ig_header_format("k", 2, cols, 2, NULL, NULL, &len);
+	assert_string_equal(text, "#ig:k/2\ta\tb\n");
+	free(text);
+	text = ig_join_cmdline(3, argv);
+	assert_string_equal(text, "ig-test a b c d");
+	free(text);
+
+	write_text("");
+	w = ig_writer_open(path, IG_COMPRESS_NO, 1);
+	assert_null(ig_writer_prov(w));
+	ig_writer_set_prov(w, &prov);
+	ig_header_write(w, "k", 2, cols, 2, &up);
+	ig_writer_close(w);
+	r = ig_reader_open(path);
+	assert_true(ig_reader_getline(r, &line) >= 0);
+	assert_true(ig_reader_getline(r, &line) >= 0);
+	assert_string_equal(line, "##pg\tig-up\t1\tig-up x");
+	assert_true(ig_reader_getline(r, &line) >= 0);
+	assert_string_equal(line, "##pg\tig-test\t9.9\tig-test -o x in.tsv");
+	assert_true(ig_reader_getline(r, &line) < 0);
+	ig_reader_close(r);
+	unlink(path);
 }
 
 static void read_header(void *arg)
@@ -129,6 +176,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kinds_unique),
 		cmocka_unit_test(test_header_extra),
+		cmocka_unit_test(test_header_provenance),
 		cmocka_unit_test(test_read_checks),
 	};
 
