@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 	}
 	ig_ins_rank(s);
 	if (table) {
-		w = ig_writer_open(cli.output, IG_COMPRESS_NO, cli.level);
+		w = ig_cli_open_writer(&cli, cli.output, IG_COMPRESS_NO, cli.level);
 		ig_ins_write_table(s, w);
 	} else {
 		w = ig_cli_open_output(&cli);

@@ -161,7 +161,7 @@ static void on_epoch(void *ctx, const ig_tower_epoch *e)
 static uint64_t write_items(const char *path, const ig_tower_model *m, const ig_tower_catalog *cat, int64_t at,
 			    int digits)
 {
-	ig_writer *w = ig_writer_open(path, IG_COMPRESS_NO, cli.level);
+	ig_writer *w = ig_cli_open_writer(&cli, path, IG_COMPRESS_NO, cli.level);
 	ig_tower_scratch *s = ig_tower_scratch_new(m);
 	uint32_t dim = ig_tower_model_dim(m), i;
 	float *v = ig_reallocarray(NULL, dim, sizeof *v);
@@ -185,7 +185,7 @@ static uint64_t write_items(const char *path, const ig_tower_model *m, const ig_
 static uint64_t write_users(const char *path, const ig_tower_model *m, const ig_tower_catalog *cat,
 			    const ig_tower_corpus *c, int64_t at, int digits)
 {
-	ig_writer *w = ig_writer_open(path, IG_COMPRESS_NO, cli.level);
+	ig_writer *w = ig_cli_open_writer(&cli, path, IG_COMPRESS_NO, cli.level);
 	ig_tower_scratch *s = ig_tower_scratch_new(m);
 	uint32_t dim = ig_tower_model_dim(m), u;
 	float *v = ig_reallocarray(NULL, dim, sizeof *v);
@@ -228,7 +228,7 @@ static void train(const char *events, side_files *sf, ig_tower_opts *o, int digi
 	c = ig_tower_corpus_read(events, o, &sf->side, cat->ids, cli.memory);
 	if (c->n == 0)
 		ig_die("%s: no engagement (no event of a type with a weight above 0): nothing to learn", shown(events));
-	snprintf(prov, sizeof prov, "%s %s", ig_progname, ig_cmdline());
+	snprintf(prov, sizeof prov, "%s %s", ig_progname, cli.prov.cmdline);
 	m = ig_tower_model_for_data(o, cat->ids, &sf->side, c, sf->follow_authors, prov);
 	ig_tower_model_set_ref_ts(m, c->last_ts);
 	ig_tower_catalog_fill(cat, m, &sf->side);
