@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "io/ig_binfile.h"
 #include "rank/ig_rank_model_priv.h"
 
 #define MAX_STRING (1u << 20)
@@ -14,118 +15,66 @@
 
 /* ---- writing ---- */
 
-typedef struct buf {
-	unsigned char *p;
-	size_t n, cap;
-} buf;
-
-static void put(buf *b, const void *data, size_t n)
-{
-	if (b->n + n > b->cap) {
-		while (b->n + n > b->cap)
-			b->cap = b->cap ? 2 * b->cap : 4096;
-		b->p = ig_realloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->n, data, n);
-	b->n += n;
-}
-
-static void put_u32(buf *b, uint32_t v)
-{
-	unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-			      (unsigned char)(v >> 24)};
-
-	put(b, c, 4);
-}
-
-static void put_u64(buf *b, uint64_t v)
-{
-	put_u32(b, (uint32_t)v);
-	put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void put_f32(buf *b, float f)
-{
-	uint32_t v;
-
-	memcpy(&v, &f, 4);
-	put_u32(b, v);
-}
-
-static void put_f64(buf *b, double d)
-{
-	uint64_t v;
-
-	memcpy(&v, &d, 8);
-	put_u64(b, v);
-}
-
-static void put_str(buf *b, const char *s)
-{
-	put_u32(b, (uint32_t)strlen(s));
-	put(b, s, strlen(s));
-}
-
-static void put_head(buf *b, const ig_rank_model *m, const ig_rank_head_model *hm)
+static void put_head(ig_binbuf *b, const ig_rank_model *m, const ig_rank_head_model *hm)
 {
 	uint32_t i, nnz = 0;
 
-	put_f64(b, hm->base);
-	put_f64(b, hm->platt_a);
-	put_f64(b, hm->platt_b);
-	put_u32(b, hm->constant);
+	ig_binbuf_f64(b, hm->base);
+	ig_binbuf_f64(b, hm->platt_a);
+	ig_binbuf_f64(b, hm->platt_b);
+	ig_binbuf_u32(b, hm->constant);
 	if (m->kind == IG_RANK_GBDT) {
-		put_u32(b, hm->ntrees);
-		put_u32(b, hm->nnodes);
+		ig_binbuf_u32(b, hm->ntrees);
+		ig_binbuf_u32(b, hm->nnodes);
 		for (i = 0; i < hm->ntrees; i++)
-			put_u32(b, hm->root[i]);
+			ig_binbuf_u32(b, hm->root[i]);
 		for (i = 0; i < hm->nnodes; i++) {
-			put_u32(b, (uint32_t)hm->nodes[i].feat);
-			put_f32(b, hm->nodes[i].thr);
-			put_u32(b, (uint32_t)hm->nodes[i].left);
-			put_u32(b, (uint32_t)hm->nodes[i].right);
-			put_f32(b, hm->nodes[i].value);
+			ig_binbuf_u32(b, (uint32_t)hm->nodes[i].feat);
+			ig_binbuf_f32(b, hm->nodes[i].thr);
+			ig_binbuf_u32(b, (uint32_t)hm->nodes[i].left);
+			ig_binbuf_u32(b, (uint32_t)hm->nodes[i].right);
+			ig_binbuf_f32(b, hm->nodes[i].value);
 		}
 		return;
 	}
 	for (i = 0; i < 1u << m->bits; i++)
 		nnz += hm->w[i] != 0;
-	put_u32(b, nnz);
+	ig_binbuf_u32(b, nnz);
 	for (i = 0; i < 1u << m->bits; i++)
 		if (hm->w[i] != 0) {
-			put_u32(b, i);
-			put_f32(b, hm->w[i]);
+			ig_binbuf_u32(b, i);
+			ig_binbuf_f32(b, hm->w[i]);
 		}
 }
 
 void ig_rank_model_save(const ig_rank_model *m, const char *path)
 {
-	buf b = {NULL, 0, 0};
+	ig_binbuf b = {NULL, 0, 0};
 	FILE *fp;
 	int i;
 	uint32_t k;
 
-	put(&b, IG_RANK_MODEL_MAGIC, 8);
-	put_u32(&b, IG_RANK_MODEL_VERSION);
-	put_u32(&b, m->kind);
-	put_str(&b, m->fopts);
-	put_str(&b, m->prov);
-	put_u32(&b, (uint32_t)m->nfeat);
+	ig_binbuf_put(&b, IG_RANK_MODEL_MAGIC, 8);
+	ig_binbuf_u32(&b, IG_RANK_MODEL_VERSION);
+	ig_binbuf_u32(&b, m->kind);
+	ig_binbuf_str(&b, m->fopts);
+	ig_binbuf_str(&b, m->prov);
+	ig_binbuf_u32(&b, (uint32_t)m->nfeat);
 	for (i = 0; i < m->nfeat; i++)
-		put_str(&b, m->feat[i]);
-	put_u32(&b, (uint32_t)m->nhead);
+		ig_binbuf_str(&b, m->feat[i]);
+	ig_binbuf_u32(&b, (uint32_t)m->nhead);
 	for (i = 0; i < m->nhead; i++)
-		put_str(&b, m->head[i]);
+		ig_binbuf_str(&b, m->head[i]);
 	for (i = 0; i < m->nfeat; i++) {
-		put_u32(&b, m->nedges[i]);
+		ig_binbuf_u32(&b, m->nedges[i]);
 		for (k = 0; k < m->nedges[i]; k++)
-			put_f32(&b, m->edges[i][k]);
+			ig_binbuf_f32(&b, m->edges[i][k]);
 	}
 	if (m->kind == IG_RANK_LR)
-		put_u32(&b, m->bits);
+		ig_binbuf_u32(&b, m->bits);
 	for (i = 0; i < m->nhead; i++)
 		put_head(&b, m, &m->h[i]);
-	put_u64(&b, ig_hash64(b.p, b.n));
+	ig_binbuf_u64(&b, ig_hash64(b.p, b.n));
 	fp = fopen(path, "wb");
 	if (fp == NULL)
 		ig_die("%s: cannot create: %s", path, strerror(errno));
@@ -136,156 +85,94 @@ void ig_rank_model_save(const ig_rank_model *m, const char *path)
 
 /* ---- reading: every count is checked against the bytes left ---- */
 
-typedef struct cursor {
-	const unsigned char *p;
-	size_t n, at;
-	const char *name;
-} cursor;
-
-static void bad(const cursor *c, const char *what)
+static char *get_str(ig_bincur *c, const char *what)
 {
-	ig_die("%s: not a valid ig-rank model: %s (at byte %zu)", c->name, what, c->at);
-}
+	char *s = ig_bincur_str(c, MAX_STRING, what);
 
-static void take(cursor *c, void *out, size_t n, const char *what)
-{
-	if (c->n - c->at < n)
-		bad(c, what);
-	memcpy(out, c->p + c->at, n);
-	c->at += n;
-}
-
-static uint32_t get_u32(cursor *c, const char *what)
-{
-	unsigned char b[4];
-
-	take(c, b, 4, what);
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static uint64_t get_u64(cursor *c, const char *what)
-{
-	uint64_t lo = get_u32(c, what);
-
-	return lo | (uint64_t)get_u32(c, what) << 32;
-}
-
-static float get_f32(cursor *c, const char *what)
-{
-	uint32_t v = get_u32(c, what);
-	float f;
-
-	memcpy(&f, &v, 4);
-	if (!isfinite(f))
-		bad(c, what);
-	return f;
-}
-
-static double get_f64(cursor *c, const char *what)
-{
-	uint64_t v = get_u64(c, what);
-	double d;
-
-	memcpy(&d, &v, 8);
-	if (!isfinite(d))
-		bad(c, what);
-	return d;
-}
-
-static char *get_str(cursor *c, const char *what)
-{
-	uint32_t n = get_u32(c, what);
-	char *s;
-
-	if (n > MAX_STRING || n > c->n - c->at)
-		bad(c, what);
-	s = ig_malloc((size_t)n + 1);
-	take(c, s, n, what);
-	s[n] = '\0';
-	if (strlen(s) != n || !ig_valid_utf8(s, n))
-		bad(c, what);
+	if (!ig_valid_utf8(s, strlen(s)))
+		ig_bincur_bad(c, what);
 	return s;
 }
 
-static char *get_name(cursor *c, const char *what)
+static char *get_name(ig_bincur *c, const char *what)
 {
 	char *s = get_str(c, what);
 
 	if (!ig_valid_id(s, strlen(s)))
-		bad(c, what);
+		ig_bincur_bad(c, what);
 	return s;
 }
 
 /* Trees: each child is a later node of the same model, so a walk ends. */
-static void get_trees(cursor *c, const ig_rank_model *m, ig_rank_head_model *hm)
+static void get_trees(ig_bincur *c, const ig_rank_model *m, ig_rank_head_model *hm)
 {
 	uint32_t i;
 
-	hm->ntrees = get_u32(c, "tree count");
-	hm->nnodes = get_u32(c, "node count");
+	hm->ntrees = ig_bincur_u32(c, "tree count");
+	hm->nnodes = ig_bincur_u32(c, "node count");
 	if (hm->ntrees > (c->n - c->at) / 4 || hm->nnodes > (c->n - c->at) / 20 || hm->ntrees > hm->nnodes)
-		bad(c, "tree or node count");
+		ig_bincur_bad(c, "tree or node count");
 	hm->root = ig_malloc(((size_t)hm->ntrees + 1) * sizeof *hm->root);
 	hm->nodes = ig_malloc(((size_t)hm->nnodes + 1) * sizeof *hm->nodes);
 	for (i = 0; i < hm->ntrees; i++)
-		if ((hm->root[i] = get_u32(c, "tree root")) >= hm->nnodes)
-			bad(c, "tree root");
+		if ((hm->root[i] = ig_bincur_u32(c, "tree root")) >= hm->nnodes)
+			ig_bincur_bad(c, "tree root");
 	for (i = 0; i < hm->nnodes; i++) {
 		ig_rank_node *nd = &hm->nodes[i];
 
-		nd->feat = (int32_t)get_u32(c, "node feature");
-		nd->thr = get_f32(c, "node threshold");
-		nd->left = (int32_t)get_u32(c, "node child");
-		nd->right = (int32_t)get_u32(c, "node child");
-		nd->value = get_f32(c, "node value");
+		nd->feat = (int32_t)ig_bincur_u32(c, "node feature");
+		nd->thr = ig_bincur_f32(c, "node threshold");
+		nd->left = (int32_t)ig_bincur_u32(c, "node child");
+		nd->right = (int32_t)ig_bincur_u32(c, "node child");
+		nd->value = ig_bincur_f32(c, "node value");
 		if (nd->feat < -1 || nd->feat >= m->nfeat)
-			bad(c, "node feature");
+			ig_bincur_bad(c, "node feature");
 		if (nd->feat >= 0 && (nd->left <= (int32_t)i || nd->right <= (int32_t)i ||
 				      (uint32_t)nd->left >= hm->nnodes || (uint32_t)nd->right >= hm->nnodes))
-			bad(c, "node child");
+			ig_bincur_bad(c, "node child");
 	}
 }
 
-static void get_head(cursor *c, const ig_rank_model *m, ig_rank_head_model *hm)
+static void get_head(ig_bincur *c, const ig_rank_model *m, ig_rank_head_model *hm)
 {
 	uint32_t nnz, i;
 
-	hm->base = get_f64(c, "head base");
-	hm->platt_a = get_f64(c, "head calibration");
-	hm->platt_b = get_f64(c, "head calibration");
-	if ((hm->constant = get_u32(c, "head flags")) > 1)
-		bad(c, "head flags");
+	hm->base = ig_bincur_f64(c, "head base");
+	hm->platt_a = ig_bincur_f64(c, "head calibration");
+	hm->platt_b = ig_bincur_f64(c, "head calibration");
+	if ((hm->constant = ig_bincur_u32(c, "head flags")) > 1)
+		ig_bincur_bad(c, "head flags");
 	if (m->kind == IG_RANK_GBDT) {
 		get_trees(c, m, hm);
 		return;
 	}
-	nnz = get_u32(c, "weight count");
+	nnz = ig_bincur_u32(c, "weight count");
 	if (nnz > (c->n - c->at) / 8 || nnz > 1u << m->bits)
-		bad(c, "weight count");
+		ig_bincur_bad(c, "weight count");
 	hm->w = ig_calloc((size_t)1 << m->bits, sizeof *hm->w);
 	for (i = 0; i < nnz; i++) {
-		uint32_t k = get_u32(c, "weight index");
+		uint32_t k = ig_bincur_u32(c, "weight index");
 
 		if (k >= 1u << m->bits)
-			bad(c, "weight index");
-		hm->w[k] = get_f32(c, "weight");
+			ig_bincur_bad(c, "weight index");
+		hm->w[k] = ig_bincur_f32(c, "weight");
 	}
 }
 
-static void get_features(cursor *c, ig_rank_model *m)
+static void get_features(ig_bincur *c, ig_rank_model *m)
 {
-	uint32_t n = get_u32(c, "feature count"), k;
+	uint32_t n = ig_bincur_u32(c, "feature count"), k;
 	int i;
 
 	if (n == 0 || n > 512 || n > (c->n - c->at) / 4)
-		bad(c, "feature count");
+		ig_bincur_bad(c, "feature count");
 	m->nfeat = (int)n;
 	m->feat = ig_calloc(n, sizeof *m->feat);
 	for (i = 0; i < m->nfeat; i++)
 		m->feat[i] = get_name(c, "feature name");
-	n = get_u32(c, "head count");
+	n = ig_bincur_u32(c, "head count");
 	if (n == 0 || n > IG_RANK_MAX_HEADS)
-		bad(c, "head count");
+		ig_bincur_bad(c, "head count");
 	m->nhead = (int)n;
 	m->head = ig_calloc(n, sizeof *m->head);
 	for (i = 0; i < m->nhead; i++)
@@ -293,20 +180,20 @@ static void get_features(cursor *c, ig_rank_model *m)
 	m->nedges = ig_calloc((size_t)m->nfeat, sizeof *m->nedges);
 	m->edges = ig_calloc((size_t)m->nfeat, sizeof *m->edges);
 	for (i = 0; i < m->nfeat; i++) {
-		if ((m->nedges[i] = get_u32(c, "edge count")) > 255)
-			bad(c, "edge count");
+		if ((m->nedges[i] = ig_bincur_u32(c, "edge count")) > 255)
+			ig_bincur_bad(c, "edge count");
 		m->edges[i] = ig_malloc(((size_t)m->nedges[i] + 1) * sizeof **m->edges);
 		for (k = 0; k < m->nedges[i]; k++) {
-			m->edges[i][k] = get_f32(c, "bin edge");
+			m->edges[i][k] = ig_bincur_f32(c, "bin edge");
 			if (k > 0 && !(m->edges[i][k] > m->edges[i][k - 1]))
-				bad(c, "bin edges out of order");
+				ig_bincur_bad(c, "bin edges out of order");
 		}
 	}
 }
 
 ig_rank_model *ig_rank_model_parse(const unsigned char *p, size_t n, const char *name)
 {
-	cursor c = {p, n, 0, name};
+	ig_bincur c = {p, n, 0, name, "ig-rank model", NULL, NULL};
 	ig_rank_model *m;
 	char magic[8];
 	uint32_t v;
@@ -315,35 +202,35 @@ ig_rank_model *ig_rank_model_parse(const unsigned char *p, size_t n, const char 
 
 	if (n < 8 + 8 || memcmp(p, IG_RANK_MODEL_MAGIC, 8) != 0)
 		ig_die("%s: not an ig-rank model (no IGRANKM magic)", name);
-	if (get_u64(&(cursor){p, n, n - 8, name}, "checksum") != ig_hash64(p, n - 8))
+	if (ig_bincur_u64(&(ig_bincur){p, n, n - 8, name, "ig-rank model", NULL, NULL}, "checksum") != ig_hash64(p, n - 8))
 		ig_die("%s: ig-rank model damaged: checksum mismatch", name);
 	c.n = n - 8;
-	take(&c, magic, 8, "magic");
-	if ((v = get_u32(&c, "version")) != IG_RANK_MODEL_VERSION)
+	ig_bincur_take(&c, magic, 8, "magic");
+	if ((v = ig_bincur_u32(&c, "version")) != IG_RANK_MODEL_VERSION)
 		ig_die("%s: ig-rank model version %u; this ig-rank reads version %u", name, v,
 		       IG_RANK_MODEL_VERSION);
 	m = ig_calloc(1, sizeof *m);
-	m->kind = get_u32(&c, "kind");
+	m->kind = ig_bincur_u32(&c, "kind");
 	if (m->kind != IG_RANK_LR && m->kind != IG_RANK_GBDT)
-		bad(&c, "model kind");
+		ig_bincur_bad(&c, "model kind");
 	m->fopts = get_str(&c, "feature options");
 	if (ig_rank_fopts_parse(m->fopts, &fo) != 0)
-		bad(&c, "feature options");
+		ig_bincur_bad(&c, "feature options");
 	m->prov = get_str(&c, "provenance");
 	get_features(&c, m);
 	if (m->kind == IG_RANK_LR) {
-		m->bits = get_u32(&c, "hash bits");
+		m->bits = ig_bincur_u32(&c, "hash bits");
 		if (m->bits < 8 || m->bits > 28)
-			bad(&c, "hash bits");
+			ig_bincur_bad(&c, "hash bits");
 		ig_rank_lr_pick_crosses(m);
 		if (ig_rank_lr_nidx(m) > MAX_IDX)
-			bad(&c, "feature count");
+			ig_bincur_bad(&c, "feature count");
 	}
 	m->h = ig_calloc((size_t)m->nhead, sizeof *m->h);
 	for (i = 0; i < m->nhead; i++)
 		get_head(&c, m, &m->h[i]);
 	if (c.at != c.n)
-		bad(&c, "trailing bytes");
+		ig_bincur_bad(&c, "trailing bytes");
 	if (m->kind == IG_RANK_LR)
 		ig_rank_lr_interleave(m);
 	return m;

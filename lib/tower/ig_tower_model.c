@@ -8,6 +8,7 @@
 
 #include "core/ig_err.h"
 #include "core/ig_rng.h"
+#include "io/ig_binfile.h"
 #include "tower/ig_tower_priv.h"
 
 const int ig_tower_seg_table[2][IG_TOWER_MAX_SEGS] = {
@@ -242,62 +243,6 @@ uint32_t ig_tower_row(const ig_tower_model *m, int kind, const char *id, size_t 
 
 /* ---- the file: little-endian, a checksum over everything before it ---- */
 
-typedef struct buf {
-	unsigned char *p;
-	size_t n, cap;
-} buf;
-
-static void put(buf *b, const void *data, size_t n)
-{
-	if (b->n + n > b->cap) {
-		while (b->n + n > b->cap)
-			b->cap = b->cap ? 2 * b->cap : 1 << 16;
-		b->p = ig_realloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->n, data, n);
-	b->n += n;
-}
-
-static void put_u32(buf *b, uint32_t v)
-{
-	unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-			      (unsigned char)(v >> 24)};
-
-	put(b, c, 4);
-}
-
-static void put_u64(buf *b, uint64_t v)
-{
-	put_u32(b, (uint32_t)v);
-	put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void put_f64(buf *b, double d)
-{
-	uint64_t v;
-
-	memcpy(&v, &d, 8);
-	put_u64(b, v);
-}
-
-static void put_floats(buf *b, const float *f, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		uint32_t v;
-
-		memcpy(&v, &f[i], 4);
-		put_u32(b, v);
-	}
-}
-
-static void put_str(buf *b, const char *s)
-{
-	put_u32(b, (uint32_t)strlen(s));
-	put(b, s, strlen(s));
-}
-
 /* The features the towers read, in segment order: a reader can tell what
  * the numbers mean without this source. */
 static const char feature_spec[] =
@@ -306,38 +251,38 @@ static const char feature_spec[] =
 
 void ig_tower_model_save(const ig_tower_model *m, const char *path)
 {
-	buf b = {NULL, 0, 0};
+	ig_binbuf b = {NULL, 0, 0};
 	FILE *fp;
 	int t;
 
-	put(&b, IG_TOWER_MAGIC, 8);
-	put_u32(&b, IG_TOWER_VERSION);
-	put_u32(&b, m->o.dim);
-	put_u32(&b, m->o.emb);
-	put_u32(&b, m->o.hidden);
-	put_u32(&b, m->o.short_n);
-	put_u32(&b, m->o.long_n);
-	put_u32(&b, m->o.max_follows);
-	put_f64(&b, m->o.temperature);
-	put_f64(&b, m->o.min_view);
+	ig_binbuf_put(&b, IG_TOWER_MAGIC, 8);
+	ig_binbuf_u32(&b, IG_TOWER_VERSION);
+	ig_binbuf_u32(&b, m->o.dim);
+	ig_binbuf_u32(&b, m->o.emb);
+	ig_binbuf_u32(&b, m->o.hidden);
+	ig_binbuf_u32(&b, m->o.short_n);
+	ig_binbuf_u32(&b, m->o.long_n);
+	ig_binbuf_u32(&b, m->o.max_follows);
+	ig_binbuf_f64(&b, m->o.temperature);
+	ig_binbuf_f64(&b, m->o.min_view);
 	for (t = 0; t < IG_EV_COUNT; t++)
-		put_f64(&b, m->o.weights[t]);
-	put_u64(&b, (uint64_t)m->ref_ts);
-	put_str(&b, feature_spec);
-	put_str(&b, m->prov);
+		ig_binbuf_f64(&b, m->o.weights[t]);
+	ig_binbuf_u64(&b, (uint64_t)m->ref_ts);
+	ig_binbuf_str(&b, feature_spec);
+	ig_binbuf_str(&b, m->prov);
 	for (t = 0; t < IG_TT_COUNT; t++)
-		put_u32(&b, m->rows[t]);
+		ig_binbuf_u32(&b, m->rows[t]);
 	for (t = 0; t < IG_TOWER_HASHED; t++) {
 		uint32_t i;
 
-		put_u32(&b, m->nknown[t]);
+		ig_binbuf_u32(&b, m->nknown[t]);
 		for (i = 0; i < m->nknown[t]; i++)
-			put_u64(&b, m->known[t][i]);
+			ig_binbuf_u64(&b, m->known[t][i]);
 	}
 	for (t = 0; t < IG_TT_COUNT; t++)
-		put_floats(&b, m->table[t], (size_t)m->rows[t] * m->o.emb);
-	put_floats(&b, m->dense, m->ndense);
-	put_u64(&b, ig_hash64(b.p, b.n));
+		ig_binbuf_floats(&b, m->table[t], (size_t)m->rows[t] * m->o.emb);
+	ig_binbuf_floats(&b, m->dense, m->ndense);
+	ig_binbuf_u64(&b, ig_hash64(b.p, b.n));
 	fp = fopen(path, "wb");
 	if (fp == NULL)
 		ig_die("%s: cannot create: %s", path, strerror(errno));
@@ -352,118 +297,41 @@ void ig_tower_model_save(const ig_tower_model *m, const char *path)
 	free(b.p);
 }
 
-typedef struct cursor {
-	const unsigned char *p;
-	size_t n, at;
-	const char *name;
-	ig_tower_model *m;
-} cursor;
-
-static void bad(cursor *c, const char *what)
+static uint32_t get_dim(ig_bincur *c, const char *what, uint32_t lo, uint32_t hi)
 {
-	ig_tower_model_free(c->m);
-	c->m = NULL;
-	ig_die("%s: not a valid ig-train-tower model: %s (at byte %zu)", c->name, what, c->at);
-}
-
-static void take(cursor *c, void *out, size_t n, const char *what)
-{
-	if (c->n - c->at < n)
-		bad(c, what);
-	memcpy(out, c->p + c->at, n);
-	c->at += n;
-}
-
-static uint32_t get_u32(cursor *c, const char *what)
-{
-	unsigned char b[4];
-
-	take(c, b, 4, what);
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static uint64_t get_u64(cursor *c, const char *what)
-{
-	uint64_t lo = get_u32(c, what);
-
-	return lo | (uint64_t)get_u32(c, what) << 32;
-}
-
-static double get_f64(cursor *c, const char *what)
-{
-	uint64_t v = get_u64(c, what);
-	double d;
-
-	memcpy(&d, &v, 8);
-	if (!isfinite(d))
-		bad(c, what);
-	return d;
-}
-
-static uint32_t get_dim(cursor *c, const char *what, uint32_t lo, uint32_t hi)
-{
-	uint32_t v = get_u32(c, what);
+	uint32_t v = ig_bincur_u32(c, what);
 
 	if (v < lo || v > hi)
-		bad(c, what);
+		ig_bincur_bad(c, what);
 	return v;
 }
 
-static char *get_str(cursor *c, const char *what)
+/* A read that fails frees the model built so far. */
+static void free_model(void *m)
 {
-	uint32_t n = get_u32(c, what);
-	char *s;
-
-	if (n > MAX_STRING || n > c->n - c->at)
-		bad(c, what);
-	s = ig_malloc((size_t)n + 1);
-	memcpy(s, c->p + c->at, n);
-	s[n] = '\0';
-	c->at += n;
-	if (memchr(s, '\0', n) != NULL) {
-		free(s);
-		bad(c, what);
-	}
-	return s;
-}
-
-static void get_floats(cursor *c, float *f, size_t n, const char *what)
-{
-	size_t i;
-
-	if ((c->n - c->at) / 4 < n)
-		bad(c, what);
-	for (i = 0; i < n; i++) {
-		const unsigned char *b = c->p + c->at + 4 * i;
-		uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-
-		memcpy(&f[i], &v, 4);
-		if (!isfinite(f[i]))
-			bad(c, what);
-	}
-	c->at += 4 * n;
+	ig_tower_model_free(m);
 }
 
 ig_tower_model *ig_tower_model_parse(const unsigned char *data, size_t n, const char *name)
 {
-	cursor c = {data, n, 0, name, NULL};
+	ig_bincur c = {data, n, 0, name, "ig-train-tower model", NULL, NULL};
 	ig_tower_model *m;
 	char magic[8], *spec;
 	uint32_t version, i;
 	uint64_t sum, need = 0;
 	int t;
 
-	take(&c, magic, 8, "too short for the magic");
+	ig_bincur_take(&c, magic, 8, "too short for the magic");
 	if (memcmp(magic, IG_TOWER_MAGIC, 8) != 0)
-		bad(&c, "wrong magic");
+		ig_bincur_bad(&c, "wrong magic");
 	c.at = 8;
-	version = get_u32(&c, "no version");
+	version = ig_bincur_u32(&c, "no version");
 	if (version != IG_TOWER_VERSION) {
 		ig_die("%s: ig-train-tower model version %u, this build reads version %u", name, version,
 		       IG_TOWER_VERSION);
 	}
 	if (n < 16)
-		bad(&c, "truncated");
+		ig_bincur_bad(&c, "truncated");
 	{
 		const unsigned char *s = data + n - 8;
 
@@ -471,11 +339,13 @@ ig_tower_model *ig_tower_model_parse(const unsigned char *data, size_t n, const 
 		      (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 | (uint64_t)s[7] << 56;
 		if (sum != ig_hash64(data, n - 8)) {
 			c.at = n - 8;
-			bad(&c, "checksum mismatch (truncated or damaged)");
+			ig_bincur_bad(&c, "checksum mismatch (truncated or damaged)");
 		}
 	}
 	c.n = n - 8;
-	m = c.m = ig_calloc(1, sizeof *m);
+	m = ig_calloc(1, sizeof *m);
+	c.cleanup = free_model;
+	c.arg = m;
 	ig_tower_opts_default(&m->o);
 	m->o.dim = get_dim(&c, "dim", 1, MAX_DIM);
 	m->o.emb = get_dim(&c, "embedding size", 1, MAX_DIM);
@@ -483,52 +353,52 @@ ig_tower_model *ig_tower_model_parse(const unsigned char *data, size_t n, const 
 	m->o.short_n = get_dim(&c, "short history", 0, 1u << 20);
 	m->o.long_n = get_dim(&c, "long history", 0, 1u << 20);
 	m->o.max_follows = get_dim(&c, "max follows", 0, 1u << 20);
-	m->o.temperature = get_f64(&c, "temperature");
+	m->o.temperature = ig_bincur_f64(&c, "temperature");
 	if (!(m->o.temperature > 0))
-		bad(&c, "temperature");
-	m->o.min_view = get_f64(&c, "min view");
+		ig_bincur_bad(&c, "temperature");
+	m->o.min_view = ig_bincur_f64(&c, "min view");
 	for (t = 0; t < IG_EV_COUNT; t++)
-		m->o.weights[t] = get_f64(&c, "event weight");
-	m->ref_ts = (int64_t)get_u64(&c, "reference time");
-	spec = get_str(&c, "feature spec");
+		m->o.weights[t] = ig_bincur_f64(&c, "event weight");
+	m->ref_ts = (int64_t)ig_bincur_u64(&c, "reference time");
+	spec = ig_bincur_str(&c, MAX_STRING, "feature spec");
 	if (strcmp(spec, feature_spec) != 0) {
 		free(spec);
-		bad(&c, "features this build does not know");
+		ig_bincur_bad(&c, "features this build does not know");
 	}
 	free(spec);
-	m->prov = get_str(&c, "provenance");
+	m->prov = ig_bincur_str(&c, MAX_STRING, "provenance");
 	for (t = 0; t < IG_TT_COUNT; t++) {
 		m->rows[t] = get_dim(&c, "table rows", 1, MAX_ROWS);
 		if (t < IG_TOWER_HASHED && (m->rows[t] & (m->rows[t] - 1)) != 0)
-			bad(&c, "hashed table rows not a power of two");
+			ig_bincur_bad(&c, "hashed table rows not a power of two");
 		need += (uint64_t)m->rows[t] * m->o.emb;
 	}
 	if (m->rows[IG_TT_MEDIA] != IG_MEDIA_COUNT || m->rows[IG_TT_AGE] != IG_TOWER_AGE_BUCKETS ||
 	    m->rows[IG_TT_ACT] != IG_TOWER_ACT_BUCKETS)
-		bad(&c, "bucket counts");
+		ig_bincur_bad(&c, "bucket counts");
 	for (t = 0; t < IG_TOWER_HASHED; t++) {
-		uint32_t k = get_u32(&c, "known ids");
+		uint32_t k = ig_bincur_u32(&c, "known ids");
 
 		if (k > (c.n - c.at) / 8)
-			bad(&c, "known ids");
+			ig_bincur_bad(&c, "known ids");
 		m->known[t] = ig_reallocarray(NULL, k ? k : 1, sizeof(uint64_t));
 		m->nknown[t] = k;
 		for (i = 0; i < k; i++) {
-			m->known[t][i] = get_u64(&c, "known ids");
+			m->known[t][i] = ig_bincur_u64(&c, "known ids");
 			if (i > 0 && m->known[t][i] <= m->known[t][i - 1])
-				bad(&c, "known ids out of order");
+				ig_bincur_bad(&c, "known ids out of order");
 		}
 	}
 	layout(m);
 	need += m->ndense;
 	if (need != (c.n - c.at) / 4 || (c.n - c.at) % 4 != 0)
-		bad(&c, "parameter count does not match the sizes");
+		ig_bincur_bad(&c, "parameter count does not match the sizes");
 	for (t = 0; t < IG_TT_COUNT; t++) {
 		m->table[t] = ig_malloc((size_t)m->rows[t] * m->o.emb * sizeof(float));
-		get_floats(&c, m->table[t], (size_t)m->rows[t] * m->o.emb, "embedding table");
+		ig_bincur_floats(&c, m->table[t], (size_t)m->rows[t] * m->o.emb, "embedding table");
 	}
 	m->dense = ig_malloc(m->ndense * sizeof(float));
-	get_floats(&c, m->dense, m->ndense, "layer weights");
+	ig_bincur_floats(&c, m->dense, m->ndense, "layer weights");
 	return m;
 }
 
