@@ -1,10 +1,13 @@
 /* Little-endian model files: see ig_binfile.h. */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ig_err.h"
 #include "io/ig_binfile.h"
+#include "io/ig_writer.h"
 
 void ig_binbuf_put(ig_binbuf *b, const void *data, size_t n)
 {
@@ -61,6 +64,41 @@ void ig_binbuf_str(ig_binbuf *b, const char *s)
 
 	ig_binbuf_u32(b, (uint32_t)n);
 	ig_binbuf_put(b, s, n);
+}
+
+void ig_binbuf_save(ig_binbuf *b, const char *path)
+{
+	ig_writer *w = ig_writer_open(path, IG_COMPRESS_NO, 1);
+
+	ig_writer_write(w, b->p, b->n);
+	ig_writer_close(w);
+	free(b->p);
+	*b = (ig_binbuf){NULL, 0, 0};
+}
+
+unsigned char *ig_binfile_read(const char *path, size_t max, const char *kind, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *p = NULL;
+	size_t cap = 0, got;
+
+	if (fp == NULL)
+		ig_die("%s: cannot open: %s", path, strerror(errno));
+	*n = 0;
+	do {
+		if (*n == cap) {
+			if (cap >= max)
+				ig_die("%s: larger than any %s", path, kind);
+			cap = cap ? 2 * cap : 1 << 16;
+			p = ig_realloc(p, cap);
+		}
+		got = fread(p + *n, 1, cap - *n, fp);
+		*n += got;
+	} while (got > 0);
+	if (ferror(fp))
+		ig_die("%s: read error: %s", path, strerror(errno));
+	fclose(fp);
+	return p;
 }
 
 void ig_bincur_bad(ig_bincur *c, const char *what)

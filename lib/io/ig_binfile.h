@@ -21,6 +21,13 @@ void ig_binbuf_f64(ig_binbuf *b, double d);
 void ig_binbuf_floats(ig_binbuf *b, const float *f, size_t n);
 /* A u32 length, then the bytes (no terminating NUL). */
 void ig_binbuf_str(ig_binbuf *b, const char *s);
+/* Writes B to PATH through ig_writer, so a failed or killed run never
+ * leaves a partial file under PATH; frees B's bytes. */
+void ig_binbuf_save(ig_binbuf *b, const char *path);
+
+/* The whole of PATH in a new allocation of *N bytes; a file larger than
+ * MAX is refused as not a KIND. */
+unsigned char *ig_binfile_read(const char *path, size_t max, const char *kind, size_t *n);
 
 typedef struct ig_bincur {
 	const unsigned char *p;

@@ -1,5 +1,4 @@
 /* The model file (ig-formats(5), MODEL FILES) and prediction. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +49,6 @@ static void put_head(ig_binbuf *b, const ig_rank_model *m, const ig_rank_head_mo
 void ig_rank_model_save(const ig_rank_model *m, const char *path)
 {
 	ig_binbuf b = {NULL, 0, 0};
-	FILE *fp;
 	int i;
 	uint32_t k;
 
@@ -75,12 +73,7 @@ void ig_rank_model_save(const ig_rank_model *m, const char *path)
 	for (i = 0; i < m->nhead; i++)
 		put_head(&b, m, &m->h[i]);
 	ig_binbuf_u64(&b, ig_hash64(b.p, b.n));
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		ig_die("%s: cannot create: %s", path, strerror(errno));
-	if (fwrite(b.p, 1, b.n, fp) != b.n || fclose(fp) != 0)
-		ig_die("%s: write error: %s", path, strerror(errno));
-	free(b.p);
+	ig_binbuf_save(&b, path);
 }
 
 /* ---- reading: every count is checked against the bytes left ---- */
@@ -238,27 +231,10 @@ ig_rank_model *ig_rank_model_parse(const unsigned char *p, size_t n, const char 
 
 ig_rank_model *ig_rank_model_load(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	unsigned char *p = NULL;
-	size_t n = 0, cap = 0, got;
-	ig_rank_model *m;
+	size_t n;
+	unsigned char *p = ig_binfile_read(path, MAX_FILE, "ig-rank model", &n);
+	ig_rank_model *m = ig_rank_model_parse(p, n, path);
 
-	if (fp == NULL)
-		ig_die("%s: cannot open: %s", path, strerror(errno));
-	do {
-		if (n == cap) {
-			if (cap >= MAX_FILE)
-				ig_die("%s: larger than 2 GiB: not an ig-rank model", path);
-			cap = cap ? 2 * cap : 1 << 16;
-			p = ig_realloc(p, cap);
-		}
-		got = fread(p + n, 1, cap - n, fp);
-		n += got;
-	} while (got > 0);
-	if (ferror(fp))
-		ig_die("%s: read error: %s", path, strerror(errno));
-	fclose(fp);
-	m = ig_rank_model_parse(p, n, path);
 	free(p);
 	return m;
 }

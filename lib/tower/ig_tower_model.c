@@ -1,6 +1,5 @@
 /* The model: its parameters, the hashed tables' rows, and the model file
  * (ig-formats(5), TOWER MODEL FILE). */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,7 +251,6 @@ static const char feature_spec[] =
 void ig_tower_model_save(const ig_tower_model *m, const char *path)
 {
 	ig_binbuf b = {NULL, 0, 0};
-	FILE *fp;
 	int t;
 
 	ig_binbuf_put(&b, IG_TOWER_MAGIC, 8);
@@ -283,18 +281,7 @@ void ig_tower_model_save(const ig_tower_model *m, const char *path)
 		ig_binbuf_floats(&b, m->table[t], (size_t)m->rows[t] * m->o.emb);
 	ig_binbuf_floats(&b, m->dense, m->ndense);
 	ig_binbuf_u64(&b, ig_hash64(b.p, b.n));
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		ig_die("%s: cannot create: %s", path, strerror(errno));
-	if (fwrite(b.p, 1, b.n, fp) != b.n) {
-		int e = errno;
-
-		fclose(fp);
-		ig_die("%s: write error: %s", path, strerror(e));
-	}
-	if (fclose(fp) != 0)
-		ig_die("%s: write error: %s", path, strerror(errno));
-	free(b.p);
+	ig_binbuf_save(&b, path);
 }
 
 static uint32_t get_dim(ig_bincur *c, const char *what, uint32_t lo, uint32_t hi)
@@ -404,31 +391,10 @@ ig_tower_model *ig_tower_model_parse(const unsigned char *data, size_t n, const 
 
 ig_tower_model *ig_tower_model_load(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	unsigned char *data = NULL;
-	size_t n = 0, cap = 0, got;
-	ig_tower_model *m;
+	size_t n;
+	unsigned char *data = ig_binfile_read(path, MAX_FILE, "ig-train-tower model", &n);
+	ig_tower_model *m = ig_tower_model_parse(data, n, path);
 
-	if (fp == NULL)
-		ig_die("%s: cannot open: %s", path, strerror(errno));
-	do {
-		if (n == cap) {
-			if (cap >= MAX_FILE) {
-				fclose(fp);
-				ig_die("%s: larger than any ig-train-tower model", path);
-			}
-			cap = cap ? 2 * cap : 1 << 16;
-			data = ig_realloc(data, cap);
-		}
-		got = fread(data + n, 1, cap - n, fp);
-		n += got;
-	} while (got > 0);
-	if (ferror(fp)) {
-		fclose(fp);
-		ig_die("%s: read error: %s", path, strerror(errno));
-	}
-	fclose(fp);
-	m = ig_tower_model_parse(data, n, path);
 	free(data);
 	return m;
 }

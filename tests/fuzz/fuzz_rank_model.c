@@ -22,13 +22,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#include "fuzz_checksum.h"
 #include "fuzz_stdin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static volatile int ready;
-	unsigned char *buf = malloc(size + 8);
-	uint64_t h = ig_hash64(data, size);
+	unsigned char *buf = with_checksum(data, size);
 	ig_rank_model *m;
 	int i;
 
@@ -36,10 +36,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ig_set_die_hook(die_hook);
 		ready = 1;
 	}
-	if (size)
-		memcpy(buf, data, size);
-	for (i = 0; i < 8; i++)
-		buf[size + (size_t)i] = (unsigned char)(h >> (8 * i));
 	if (setjmp(on_die) == 0) {
 		float x[512] = {0};
 		double p[IG_RANK_MAX_HEADS], c[514];
