@@ -14,6 +14,7 @@ typedef struct job {
 
 struct ig_pool {
 	int nthreads;
+	int started;           /* threads that have taken their number */
 	pthread_t *tid;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -21,11 +22,17 @@ struct ig_pool {
 	int stop;
 };
 
+/* The pool the calling thread belongs to, and its number there. */
+static _Thread_local const ig_pool *self_pool;
+static _Thread_local int self_index;
+
 static void *pool_thread(void *arg)
 {
 	ig_pool *p = arg;
 
 	pthread_mutex_lock(&p->mu);
+	self_pool = p;
+	self_index = p->started++;
 	for (;;) {
 		job *j;
 
@@ -86,6 +93,11 @@ void ig_pool_free(ig_pool *p)
 int ig_pool_threads(const ig_pool *p)
 {
 	return p->nthreads;
+}
+
+int ig_pool_self(const ig_pool *p)
+{
+	return self_pool == p ? self_index : 0;
 }
 
 /* Queues FN(ARG); with one thread runs it now. */
@@ -265,6 +277,15 @@ void ig_pipe_push(ig_pipe *q, void *item)
 	q->count++;
 	pthread_mutex_unlock(&q->mu);
 	submit(q->pool, pipe_work, s);
+}
+
+void ig_pipe_flush(ig_pipe *q, int keep)
+{
+	if (q->pool->nthreads == 1)
+		return;
+	pthread_mutex_lock(&q->mu);
+	pipe_drain(q, keep < 0 ? 0 : keep);
+	pthread_mutex_unlock(&q->mu);
 }
 
 void ig_pipe_end(ig_pipe *q)

@@ -28,6 +28,10 @@ ig_pool *ig_pool_new(int threads);
 /* Stops and joins the threads; every pipe must have ended. NULL is fine. */
 void ig_pool_free(ig_pool *p);
 int ig_pool_threads(const ig_pool *p);
+/* The number (0 to threads - 1) of the calling thread in P, for per-thread
+ * scratch in jobs that are not given one (ig_pipe's WORK); 0 on a thread
+ * that is not P's, which is where a one-thread pool runs every job. */
+int ig_pool_self(const ig_pool *p);
 
 /* Runs FN(ARG, i, tid) for i in [0, N), 0 <= tid < ig_pool_threads(P);
  * no two calls with the same tid overlap. */
@@ -41,6 +45,9 @@ ig_pipe *ig_pipe_new(ig_pool *p, int depth, void (*work)(void *ctx, void *item),
 /* Hands ITEM to WORK; first runs DONE on the finished items that are next
  * in order, waiting while DEPTH items are in flight. */
 void ig_pipe_push(ig_pipe *q, void *item);
+/* Runs DONE on finished items in order, waiting until at most KEEP items
+ * are in flight (0: all done). */
+void ig_pipe_flush(ig_pipe *q, int keep);
 /* Waits for every item, runs the remaining DONEs in order, frees Q. */
 void ig_pipe_end(ig_pipe *q);
 

@@ -1,6 +1,6 @@
 /* ig-diversify's stream: the ranked stream read user by user in batches,
- * joined with the users' events, reranked on the thread pool (each share
- * of a batch formats its own rows), and written in input order, so that
+ * joined with the users' events, reranked on the thread pool (each user
+ * formats its own rows) and written in input order (io/ig_batch), so that
  * the output does not depend on the threads. */
 #include "diversify/ig_diversify.h"
 
@@ -11,21 +11,27 @@
 #include "core/ig_err.h"
 #include "core/ig_thread.h"
 #include "core/ig_num.h"
+#include "io/ig_batch.h"
 #include "io/ig_events.h"
 #include "io/ig_lists.h"
 #include "io/ig_reader.h"
 #include "io/ig_tsv.h"
 
-#define BATCH_USERS 2048
-#define BATCH_BYTES (16u << 20)
+/* Two batches are held, one read while the other is reranked. */
+#define BATCH_USERS 1024
+#define BATCH_BYTES (8u << 20)
 
 typedef struct user_rec {
 	size_t name, name_len;     /* in the text arena */
 	size_t in_start, in_end;   /* candidates */
 	size_t ev_start, ev_end;   /* events */
-	size_t out_start, out_len; /* in the worker's output */
-	int worker;
 } user_rec;
+
+/* A user's feed rows as text. */
+typedef struct out_buf {
+	char *p;
+	size_t n, cap;
+} out_buf;
 
 typedef struct cand_text {
 	size_t item, score, reason; /* offsets in the text arena; reason 0: none */
@@ -41,16 +47,14 @@ typedef struct batch {
 	size_t nev, evcap;
 	char *text;
 	size_t ntext, textcap;
+	out_buf *out;          /* per user, kept across batches */
+	size_t outcap;
 } batch;
 
+/* A thread's scratch. */
 typedef struct worker {
-	const ig_div_ctx *c;
-	const batch *b;
-	int id, nworkers;
 	ig_div_scratch *s;
 	ig_div_row *rows;
-	char *out;
-	size_t nout, outcap;
 	ig_div_counts counts;
 } worker;
 
@@ -204,25 +208,19 @@ static int read_batch(ranked_in *ri, events_in *ei, const ig_div_ctx *c, batch *
 	return b->nu > 0;
 }
 
-static void out_reserve(worker *w, size_t more)
+static void out_str(out_buf *w, const char *s, size_t len)
 {
-	if (w->nout + more > w->outcap) {
-		w->outcap = (w->nout + more) * 2;
-		w->out = ig_realloc(w->out, w->outcap);
+	if (w->n + len > w->cap) {
+		w->cap = (w->n + len) * 2;
+		w->p = ig_realloc(w->p, w->cap);
 	}
+	memcpy(w->p + w->n, s, len);
+	w->n += len;
 }
 
-static void out_str(worker *w, const char *s, size_t len)
+static void write_row(out_buf *w, const ig_div_ctx *c, const batch *b, const user_rec *u, uint32_t rank,
+		      const ig_div_row *row)
 {
-	out_reserve(w, len);
-	memcpy(w->out + w->nout, s, len);
-	w->nout += len;
-}
-
-static void write_row(worker *w, const user_rec *u, uint32_t rank, const ig_div_row *row)
-{
-	const batch *b = w->b;
-	const ig_div_ctx *c = w->c;
 	const cand_text *t = &b->txt[u->in_start + row->input];
 	char num[IG_U64_BUF], buf[64];
 	const char *p;
@@ -262,32 +260,80 @@ static void write_row(worker *w, const user_rec *u, uint32_t rank, const ig_div_
 	out_str(w, buf, len);
 }
 
-static void work(void *arg, size_t share, int tid)
+/* The whole run: what the batch callbacks share. */
+typedef struct div_run {
+	const ig_div_ctx *c;
+	ig_div_job *job;
+	ranked_in ri;
+	events_in ei;
+	worker *ws;            /* per thread */
+	ig_writer *out;
+	uint64_t users;        /* written */
+} div_run;
+
+static size_t read_users(void *arg, void *bp)
 {
-	worker *w = (worker *)arg + share;
-	const batch *b = w->b;
+	div_run *r = arg;
+	batch *b = bp;
+
+	if (!read_batch(&r->ri, &r->ei, r->c, b, r->job))
+		return 0;
+	if (b->nu > b->outcap) {
+		b->out = ig_reallocarray(b->out, b->nu, sizeof *b->out);
+		memset(b->out + b->outcap, 0, (b->nu - b->outcap) * sizeof *b->out);
+		b->outcap = b->nu;
+	}
+	return b->nu;
+}
+
+static void rerank_user(void *arg, void *bp, size_t i, int tid)
+{
+	div_run *r = arg;
+	batch *b = bp;
+	worker *w = &r->ws[tid];
+	user_rec *u = &b->u[i];
+	out_buf *o = &b->out[i];
+	ig_div_fact *facts;
+	int64_t now;
+	size_t nf = ig_div_user_facts(r->c, b->ev + u->ev_start, u->ev_end - u->ev_start, &facts, &now);
+	size_t k, nrows;
+	ig_rng rng;
+
+	ig_div_user_rng(&rng, r->c->opts.seed, b->text + u->name, u->name_len);
+	nrows = ig_div_select(r->c, b->in + u->in_start, u->in_end - u->in_start, facts, nf, now, &rng, w->s,
+			      w->rows, &w->counts);
+	free(facts);
+	o->n = 0;
+	for (k = 0; k < nrows; k++)
+		write_row(o, r->c, b, u, (uint32_t)k + 1, &w->rows[k]);
+}
+
+static void write_users(void *arg, void *bp, size_t n)
+{
+	div_run *r = arg;
+	batch *b = bp;
 	size_t i;
 
-	w->nout = 0;
-	for (i = (size_t)w->id; i < b->nu; i += (size_t)w->nworkers) {
-		user_rec *u = &b->u[i];
-		ig_div_fact *facts;
-		int64_t now;
-		size_t nf = ig_div_user_facts(w->c, b->ev + u->ev_start, u->ev_end - u->ev_start, &facts, &now);
-		size_t k, nrows;
-		ig_rng rng;
+	for (i = 0; i < n; i++)
+		if (b->out[i].n > 0)
+			ig_writer_write(r->out, b->out[i].p, b->out[i].n);
+	r->users += n;
+	if (r->job->progress)
+		r->job->progress(r->users);
+}
 
-		ig_div_user_rng(&rng, w->c->opts.seed, b->text + u->name, u->name_len);
-		nrows = ig_div_select(w->c, b->in + u->in_start, u->in_end - u->in_start, facts, nf, now, &rng, w->s,
-				      w->rows, &w->counts);
-		free(facts);
-		u->worker = w->id;
-		u->out_start = w->nout;
-		for (k = 0; k < nrows; k++)
-			write_row(w, u, (uint32_t)k + 1, &w->rows[k]);
-		u->out_len = w->nout - u->out_start;
-	}
-	(void)tid;
+static void batch_free(batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->outcap; i++)
+		free(b->out[i].p);
+	free(b->out);
+	free(b->u);
+	free(b->in);
+	free(b->txt);
+	free(b->ev);
+	free(b->text);
 }
 
 static void add_counts(ig_div_counts *to, const ig_div_counts *from)
@@ -302,56 +348,39 @@ static void add_counts(ig_div_counts *to, const ig_div_counts *from)
 
 void ig_div_run(ig_div_job *job, const ig_div_ctx *c, ig_writer *out)
 {
+	static const ig_batch_ops ops = {read_users, rerank_user, write_users};
 	int nw = job->threads > 0 ? job->threads : 1, i;
-	worker *ws = ig_calloc((size_t)nw, sizeof *ws);
 	ig_pool *pool = ig_pool_new(nw);
-	batch b;
-	ranked_in ri;
-	events_in ei;
-	size_t k;
+	batch b[2];
+	div_run r;
 
-	memset(&b, 0, sizeof b);
-	memset(&ei, 0, sizeof ei);
-	ranked_open(&ri, job->ranked_path);
+	memset(b, 0, sizeof b);
+	memset(&r, 0, sizeof r);
+	r.c = c;
+	r.job = job;
+	r.out = out;
+	ranked_open(&r.ri, job->ranked_path);
 	if (job->events_path) {
-		ei.er = ig_events_open(job->events_path);
-		ei.have = ig_events_next(ei.er, &ei.ev);
+		r.ei.er = ig_events_open(job->events_path);
+		r.ei.have = ig_events_next(r.ei.er, &r.ei.ev);
 	}
-	ig_header_write(out, IG_FEED_KIND, IG_FEED_VERSION, ig_feed_cols, 6, ig_list_header(ri.r));
+	ig_header_write(out, IG_FEED_KIND, IG_FEED_VERSION, ig_feed_cols, 6, ig_list_header(r.ri.r));
+	r.ws = ig_calloc((size_t)nw, sizeof *r.ws);
 	for (i = 0; i < nw; i++) {
-		ws[i].c = c;
-		ws[i].b = &b;
-		ws[i].id = i;
-		ws[i].nworkers = nw;
-		ws[i].s = ig_div_scratch_new();
-		ws[i].rows = ig_malloc(((size_t)c->opts.length + 1) * sizeof *ws[i].rows);
+		r.ws[i].s = ig_div_scratch_new();
+		r.ws[i].rows = ig_malloc(((size_t)c->opts.length + 1) * sizeof *r.ws[i].rows);
 	}
-	while (read_batch(&ri, &ei, c, &b, job)) {
-		ig_pool_for(pool, (size_t)nw, work, ws);
-		for (k = 0; k < b.nu; k++)
-			if (b.u[k].out_len > 0) /* a worker that wrote nothing has no buffer */
-				ig_writer_write(out, ws[b.u[k].worker].out + b.u[k].out_start, b.u[k].out_len);
-		if (job->progress) {
-			uint64_t users = 0;
-			for (i = 0; i < nw; i++)
-				users += ws[i].counts.users;
-			job->progress(users);
-		}
-	}
+	ig_batch_run(pool, &ops, &r, &b[0], &b[1]);
 	for (i = 0; i < nw; i++) {
-		add_counts(&job->counts, &ws[i].counts);
-		ig_div_scratch_free(ws[i].s);
-		free(ws[i].rows);
-		free(ws[i].out);
+		add_counts(&job->counts, &r.ws[i].counts);
+		ig_div_scratch_free(r.ws[i].s);
+		free(r.ws[i].rows);
 	}
-	free(ws);
+	free(r.ws);
 	ig_pool_free(pool);
-	if (ei.er)
-		ig_events_close(ei.er);
-	ranked_close(&ri);
-	free(b.u);
-	free(b.in);
-	free(b.txt);
-	free(b.ev);
-	free(b.text);
+	if (r.ei.er)
+		ig_events_close(r.ei.er);
+	ranked_close(&r.ri);
+	batch_free(&b[0]);
+	batch_free(&b[1]);
 }

@@ -171,7 +171,7 @@ void ig_div_user_rng(ig_rng *r, uint64_t seed, const char *user, size_t len);
 typedef struct ig_div_job {
 	const char *ranked_path, *events_path;
 	int threads;
-	size_t batch_users;            /* users read at a time; 0: 2048 */
+	size_t batch_users;            /* users read at a time; 0: 1024 */
 	void (*progress)(uint64_t users);
 	ig_div_counts counts;
 	uint64_t candidates, missing, missing_dropped;

@@ -1,6 +1,7 @@
 /* ig-rank score: candidates in, ranked out, a batch of users at a time
- * spread over threads; each user's result depends on that user only, so
- * the output does not depend on the number of threads. */
+ * spread over threads and written in input order (io/ig_batch); each
+ * user's result depends on that user only, so the output does not depend
+ * on the number of threads. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,11 @@
 #include "core/ig_arena.h"
 #include "core/ig_err.h"
 #include "core/ig_thread.h"
+#include "io/ig_batch.h"
 #include "rank/ig_rank.h"
 
-#define BATCH_ROWS 32768
+/* Two batches are held, one read while the other is scored. */
+#define BATCH_ROWS 16384
 #define EXPLAIN_LEN 1024
 
 typedef struct brow {
@@ -46,7 +49,9 @@ typedef struct scorer {
 	const ig_rank_score_opts *o;
 	int *map, nsrc, nhead, nf_ctx, nf;
 	char **names;     /* model features, then user_id, item_id */
-	batch b;
+	ig_rank_cands *in;
+	ig_writer *w;
+	ig_rank_score_stats *st;
 	ig_pool *pool;
 	struct score_scratch *scratch; /* one per thread of the pool */
 } scorer;
@@ -54,11 +59,11 @@ typedef struct scorer {
 typedef struct score_scratch {
 	ig_rank_user *u;
 	float *xc, *xm;
+	double seconds;   /* scoring */
 } score_scratch;
 
-static void batch_add(scorer *sc, const ig_rank_group *g)
+static void batch_add(scorer *sc, batch *b, const ig_rank_group *g)
 {
-	batch *b = &sc->b;
 	buser *u;
 	size_t i;
 
@@ -158,9 +163,8 @@ static void explain_row(const scorer *sc, const float *x, uint64_t uh, uint64_t 
 	free(items);
 }
 
-static void score_user(scorer *sc, ig_rank_user *u, float *xc, float *xm, buser *bu)
+static void score_user(scorer *sc, batch *b, ig_rank_user *u, float *xc, float *xm, buser *bu)
 {
-	batch *b = &sc->b;
 	int64_t now = sc->o->at;
 	uint64_t uh = ig_hash64(bu->user, bu->ulen);
 	size_t i;
@@ -203,12 +207,15 @@ static void score_user(scorer *sc, ig_rank_user *u, float *xc, float *xm, buser 
 	}
 }
 
-static void score_one(void *arg, size_t k, int tid)
+static void score_one(void *arg, void *bp, size_t k, int tid)
 {
 	scorer *sc = arg;
+	batch *b = bp;
 	score_scratch *x = &sc->scratch[tid];
+	double t0 = ig_now();
 
-	score_user(sc, x->u, x->xc, x->xm, &sc->b.users[k]);
+	score_user(sc, b, x->u, x->xc, x->xm, &b->users[k]);
+	x->seconds += ig_now() - t0;
 }
 
 static void put_field(ig_writer *w, const char *s)
@@ -217,9 +224,8 @@ static void put_field(ig_writer *w, const char *s)
 	ig_writer_puts(w, s);
 }
 
-static void write_user(scorer *sc, ig_writer *w, buser *bu, uint64_t *out)
+static void write_user(scorer *sc, batch *b, ig_writer *w, buser *bu, uint64_t *out)
 {
-	batch *b = &sc->b;
 	size_t i, n = sc->o->keep > 0 && (size_t)sc->o->keep < bu->n ? (size_t)sc->o->keep : bu->n;
 	int h, k;
 
@@ -255,18 +261,39 @@ static void write_user(scorer *sc, ig_writer *w, buser *bu, uint64_t *out)
 	free(bu->order);
 }
 
-static void run_batch(scorer *sc, ig_writer *w, ig_rank_score_stats *st)
+/* Whole users until the batch holds BATCH_ROWS rows. */
+static size_t read_users(void *arg, void *bp)
 {
-	double t0 = ig_now();
+	scorer *sc = arg;
+	batch *b = bp;
+	ig_rank_group g;
+
+	b->nusers = b->nrows = 0;
+	ig_arena_clear(&b->arena);
+	while (b->nrows < BATCH_ROWS && ig_rank_cands_next(sc->in, &g))
+		batch_add(sc, b, &g);
+	return b->nusers;
+}
+
+static void write_users(void *arg, void *bp, size_t n)
+{
+	scorer *sc = arg;
+	batch *b = bp;
 	size_t i;
 
-	ig_pool_for(sc->pool, sc->b.nusers, score_one, sc);
-	st->seconds_scoring += ig_now() - t0;
-	for (i = 0; i < sc->b.nusers; i++)
-		write_user(sc, w, &sc->b.users[i], &st->rows_out);
-	st->users += sc->b.nusers;
-	sc->b.nusers = sc->b.nrows = 0;
-	ig_arena_clear(&sc->b.arena);
+	for (i = 0; i < n; i++)
+		write_user(sc, b, sc->w, &b->users[i], &sc->st->rows_out);
+	sc->st->users += n;
+}
+
+static void batch_free(batch *b)
+{
+	free(b->users);
+	free(b->rows);
+	free(b->s);
+	free(b->p);
+	free(b->explain);
+	ig_arena_free(&b->arena);
 }
 
 int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int nsources, int explain,
@@ -311,14 +338,19 @@ void ig_rank_cols_free(char **cols, int n)
 void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_cands *in, ig_writer *w,
 			  const ig_rank_score_opts *o, ig_rank_score_stats *st)
 {
+	static const ig_batch_ops ops = {read_users, score_one, write_users};
 	scorer sc;
-	ig_rank_group g;
+	batch b[2];
 	int i, nf_ctx = ig_rank_nfeatures(c), nt = o->threads < 1 ? 1 : o->threads;
 	char **ctx_names = ig_malloc((size_t)nf_ctx * sizeof *ctx_names);
 	char what[600];
 
 	memset(&sc, 0, sizeof sc);
+	memset(b, 0, sizeof b);
 	memset(st, 0, sizeof *st);
+	sc.in = in;
+	sc.w = w;
+	sc.st = st;
 	sc.c = c;
 	sc.m = m;
 	sc.o = o;
@@ -342,14 +374,11 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 		sc.scratch[i].xc = ig_malloc(((size_t)nf_ctx + 1) * sizeof *sc.scratch[i].xc);
 		sc.scratch[i].xm = ig_malloc(((size_t)sc.nf + 1) * sizeof *sc.scratch[i].xm);
 	}
-	while (ig_rank_cands_next(in, &g)) {
-		batch_add(&sc, &g);
-		if (sc.b.nrows >= BATCH_ROWS)
-			run_batch(&sc, w, st);
-	}
-	if (sc.b.nusers)
-		run_batch(&sc, w, st);
+	ig_batch_run(sc.pool, &ops, &sc, &b[0], &b[1]);
 	st->rows_in = ig_rank_cands_rows(in);
+	/* the threads' scoring time, as the wall time of scoring alone */
+	for (i = 0; i < nt; i++)
+		st->seconds_scoring += sc.scratch[i].seconds / nt;
 	for (i = 0; i < nt; i++) {
 		ig_rank_user_free(sc.scratch[i].u);
 		free(sc.scratch[i].xc);
@@ -357,12 +386,8 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 	}
 	free(sc.scratch);
 	ig_pool_free(sc.pool);
-	free(sc.b.users);
-	free(sc.b.rows);
-	free(sc.b.s);
-	free(sc.b.p);
-	free(sc.b.explain);
-	ig_arena_free(&sc.b.arena);
+	batch_free(&b[0]);
+	batch_free(&b[1]);
 	free(sc.map);
 	free(sc.names);
 	free(ctx_names);

@@ -1,6 +1,6 @@
 /* The batch run: users streamed from the events (and follows) in order,
- * retrieved in batches on the thread pool, written in order, so that the
- * output does not depend on the number of threads. */
+ * retrieved in batches on the thread pool, written in order (io/ig_batch),
+ * so that the output does not depend on the number of threads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "core/ig_err.h"
 #include "core/ig_num.h"
 #include "core/ig_thread.h"
+#include "io/ig_batch.h"
 #include "io/ig_events.h"
 #include "io/ig_reader.h"
 #include "retrieve/ig_retrieve.h"
@@ -227,21 +228,31 @@ typedef struct slot {
 	int cold;
 } slot;
 
-typedef struct pool {
+/* The whole run: what the batch callbacks share. */
+typedef struct run {
 	ig_rdata *d;
 	const ig_rspec *spec;
-	slot *slots;
-	uint32_t n;
+	const ig_rbatch_opts *bo;
+	ig_rbatch_stats *st;
+	ig_writer *w;
 	ig_pool *threads;
-	ig_rwork **work;
+	ig_rwork **work;       /* per thread */
 	ig_rlist *lists;
-} pool;
+	ig_events_reader *er;
+	ig_event ev;
+	int has_ev;
+	follows_reader fr;
+	user_list ul;
+	slot *slots;           /* the batch */
+	uint32_t n;
+} run;
 
-static void serve(void *arg, size_t i, int tid)
+static void serve(void *arg, void *batch, size_t i, int tid)
 {
-	pool *p = arg;
+	run *p = arg;
 	slot *s = &p->slots[i];
 
+	(void)batch;
 	ig_retrieve_user(p->d, p->spec, p->d->opt.total, &s->u, p->work[tid], &p->lists[tid]);
 	s->outlen = 0;
 	ig_rlist_format(p->d, p->spec, &s->u, &p->lists[tid], &s->out, &s->outlen, &s->outcap);
@@ -249,26 +260,25 @@ static void serve(void *arg, size_t i, int tid)
 	s->cold = p->lists[tid].cold;
 }
 
-/* Serves the batch on the pool, then writes it in order. */
-static void run_batch(pool *p, ig_writer *w, ig_rbatch_stats *st)
+static void write_users(void *arg, void *batch, size_t n)
 {
-	uint32_t i;
-	int t;
+	run *p = arg;
+	ig_rbatch_stats *st = p->st;
+	size_t i;
 
-	for (t = 0; t < ig_pool_threads(p->threads); t++)
-		ig_rwork_fit(p->work[t], p->d);
-	ig_pool_for(p->threads, p->n, serve, p);
-	for (i = 0; i < p->n; i++) {
+	(void)batch;
+	for (i = 0; i < n; i++) {
 		slot *s = &p->slots[i];
 
 		if (s->outlen)
-			ig_writer_write(w, s->out, s->outlen);
+			ig_writer_write(p->w, s->out, s->outlen);
 		st->candidates += s->ncand;
 		st->users_none += s->ncand == 0;
 		st->users_cold += s->cold != 0;
 	}
-	st->users += p->n;
-	p->n = 0;
+	st->users += n;
+	if (p->bo->progress)
+		p->bo->progress(st->users, st->candidates);
 }
 
 static int id_cmp(const char *a, size_t al, const char *b, size_t bl)
@@ -294,60 +304,47 @@ static void cache_knn(ig_rdata *d, const ig_rspec *spec)
 		}
 }
 
-void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *bo, ig_writer *w,
-		       ig_rbatch_stats *st)
+/* The next user: from the list, else the least of events and follows;
+ * NULL at the end. */
+static const char *next_user(run *p, size_t *ulen)
 {
-	ig_events_reader *er = ig_events_open(bo->events);
-	follows_reader fr;
-	user_list ul;
-	ig_event ev;
-	int has_ev, t, nt = bo->threads < 1 ? 1 : bo->threads;
-	pool p;
-	uint32_t i;
+	const char *uid = NULL;
 
-	memset(st, 0, sizeof *st);
-	cache_knn(d, spec);
-	memset(&fr, 0, sizeof fr);
-	memset(&ul, 0, sizeof ul);
-	memset(&p, 0, sizeof p);
-	p.d = d;
-	p.spec = spec;
-	p.slots = ig_calloc(BATCH, sizeof *p.slots);
-	p.work = ig_calloc((size_t)nt, sizeof *p.work);
-	p.lists = ig_calloc((size_t)nt, sizeof *p.lists);
-	p.threads = ig_pool_new(nt);
-	for (t = 0; t < nt; t++)
-		p.work[t] = ig_rwork_new();
-	if (bo->follows) {
-		fr.r = ig_reader_open(bo->follows);
-		ig_header_read(fr.r, "follows", 1, &fr.h);
-		follows_next(&fr);
+	if (p->bo->users) {
+		if (p->ul.pos == p->ul.n)
+			return NULL;
+		*ulen = strlen(p->ul.id[p->ul.pos]);
+		return p->ul.id[p->ul.pos];
 	}
-	if (bo->users)
-		users_load(&ul, bo->users);
-	ig_candidates_header(w, spec, ig_events_header(er));
-	has_ev = ig_events_next(er, &ev);
-	for (;;) {
-		const char *uid = NULL;
+	if (p->has_ev)
+		uid = p->ev.user, *ulen = p->ev.user_len;
+	if (p->fr.has && (!uid || id_cmp(p->fr.f[0], strlen(p->fr.f[0]), uid, *ulen) < 0))
+		uid = p->fr.f[0], *ulen = strlen(p->fr.f[0]);
+	return uid;
+}
+
+/* Reads the next BATCH users of the shard into the slots. Items are
+ * interned here, so no user is served meanwhile (one batch object). */
+static size_t read_users(void *arg, void *batch)
+{
+	run *p = arg;
+	ig_rdata *d = p->d;
+	const ig_rbatch_opts *bo = p->bo;
+	ig_rbatch_stats *st = p->st;
+	follows_reader *fr = &p->fr;
+	int t;
+
+	(void)batch;
+	p->n = 0;
+	while (p->n < BATCH) {
 		size_t ulen = 0;
+		const char *uid = next_user(p, &ulen);
 		slot *s;
 		int in_shard;
 
-		/* the next user: from the list, else the least of events and follows */
-		if (bo->users) {
-			if (ul.pos == ul.n)
-				break;
-			uid = ul.id[ul.pos];
-			ulen = strlen(uid);
-		} else {
-			if (has_ev)
-				uid = ev.user, ulen = ev.user_len;
-			if (fr.has && (!uid || id_cmp(fr.f[0], strlen(fr.f[0]), uid, ulen) < 0))
-				uid = fr.f[0], ulen = strlen(fr.f[0]);
-			if (!uid)
-				break;
-		}
-		s = &p.slots[p.n];
+		if (!uid)
+			break;
+		s = &p->slots[p->n];
 		memcpy(s->id, uid, ulen);
 		s->id[ulen] = '\0';
 		s->u.id = s->id;
@@ -356,35 +353,35 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 		s->u.nfollows = 0;
 		in_shard = bo->nshards <= 1 || ig_shard_of(s->id, ulen, bo->nshards) == bo->shard;
 		/* events: skip users before this one, take this one's */
-		while (has_ev && id_cmp(ev.user, ev.user_len, s->id, ulen) < 0) {
+		while (p->has_ev && id_cmp(p->ev.user, p->ev.user_len, s->id, ulen) < 0) {
 			st->events++;
-			has_ev = ig_events_next(er, &ev);
+			p->has_ev = ig_events_next(p->er, &p->ev);
 		}
-		while (has_ev && id_cmp(ev.user, ev.user_len, s->id, ulen) == 0) {
+		while (p->has_ev && id_cmp(p->ev.user, p->ev.user_len, s->id, ulen) == 0) {
 			st->events++;
-			if (in_shard && (d->opt.at < 0 || ev.ts < d->opt.at)) {
+			if (in_shard && (d->opt.at < 0 || p->ev.ts < d->opt.at)) {
 				if (s->u.nev == s->evcap) {
 					s->evcap = s->evcap ? s->evcap * 2 : 64;
 					s->u.ev = ig_reallocarray(s->u.ev, s->evcap, sizeof *s->u.ev);
 				}
-				s->u.ev[s->u.nev].ts = ev.ts;
-				s->u.ev[s->u.nev].type = (uint8_t)ev.type;
-				s->u.ev[s->u.nev].item = ig_intern_add(d->items, ev.item, ev.item_len);
+				s->u.ev[s->u.nev].ts = p->ev.ts;
+				s->u.ev[s->u.nev].type = (uint8_t)p->ev.type;
+				s->u.ev[s->u.nev].item = ig_intern_add(d->items, p->ev.item, p->ev.item_len);
 				s->u.nev++;
 			}
-			has_ev = ig_events_next(er, &ev);
+			p->has_ev = ig_events_next(p->er, &p->ev);
 		}
-		while (fr.has && id_cmp(fr.f[0], strlen(fr.f[0]), s->id, ulen) < 0)
-			follows_next(&fr);
-		while (fr.has && strcmp(fr.f[0], s->id) == 0) {
-			if (in_shard && (d->opt.at < 0 || fr.ts < d->opt.at)) {
-				uint32_t a = d->catalog ? ig_intern_find(d->accounts, fr.f[1], strlen(fr.f[1]))
-							: ig_intern_add(d->accounts, fr.f[1], strlen(fr.f[1]));
+		while (fr->has && id_cmp(fr->f[0], strlen(fr->f[0]), s->id, ulen) < 0)
+			follows_next(fr);
+		while (fr->has && strcmp(fr->f[0], s->id) == 0) {
+			if (in_shard && (d->opt.at < 0 || fr->ts < d->opt.at)) {
+				uint32_t a = d->catalog ? ig_intern_find(d->accounts, fr->f[1], strlen(fr->f[1]))
+							: ig_intern_add(d->accounts, fr->f[1], strlen(fr->f[1]));
 
 				if (a == IG_INTERN_NONE) {
 					if (d->opt.strict)
-						ig_die_at(ig_reader_name(fr.r), ig_reader_lineno(fr.r),
-							  "account '%s' is not an author in the items stream", fr.f[1]);
+						ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r),
+							  "account '%s' is not an author in the items stream", fr->f[1]);
 					d->stats.unknown_follows++;
 				} else {
 					if (s->u.nfollows == s->fcap) {
@@ -394,30 +391,64 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 					s->u.follows[s->u.nfollows++] = a;
 				}
 			}
-			follows_next(&fr);
+			follows_next(fr);
 		}
 		if (bo->users)
-			ul.pos++;
+			p->ul.pos++;
 		if (!in_shard)
 			continue;
 		s->u.now = d->opt.at >= 0 ? d->opt.at : s->u.nev ? s->u.ev[s->u.nev - 1].ts
 						       : d->now >= 0 ? d->now : IG_TS_MAX;
-		if (++p.n == BATCH) {
-			run_batch(&p, w, st);
-			if (bo->progress)
-				bo->progress(st->users, st->candidates);
-		}
+		p->n++;
 	}
-	run_batch(&p, w, st);
-	while (has_ev) {
+	for (t = 0; t < ig_pool_threads(p->threads); t++)
+		ig_rwork_fit(p->work[t], d);
+	return p->n;
+}
+
+void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *bo, ig_writer *w,
+		       ig_rbatch_stats *st)
+{
+	static const ig_batch_ops ops = {read_users, serve, write_users};
+	int t, nt = bo->threads < 1 ? 1 : bo->threads;
+	run p;
+	uint32_t i;
+
+	memset(st, 0, sizeof *st);
+	cache_knn(d, spec);
+	memset(&p, 0, sizeof p);
+	p.d = d;
+	p.spec = spec;
+	p.bo = bo;
+	p.st = st;
+	p.w = w;
+	p.er = ig_events_open(bo->events);
+	p.slots = ig_calloc(BATCH, sizeof *p.slots);
+	p.work = ig_calloc((size_t)nt, sizeof *p.work);
+	p.lists = ig_calloc((size_t)nt, sizeof *p.lists);
+	p.threads = ig_pool_new(nt);
+	for (t = 0; t < nt; t++)
+		p.work[t] = ig_rwork_new();
+	if (bo->follows) {
+		p.fr.r = ig_reader_open(bo->follows);
+		ig_header_read(p.fr.r, "follows", 1, &p.fr.h);
+		follows_next(&p.fr);
+	}
+	if (bo->users)
+		users_load(&p.ul, bo->users);
+	ig_candidates_header(w, spec, ig_events_header(p.er));
+	p.has_ev = ig_events_next(p.er, &p.ev);
+	/* one batch object: reading interns items the workers look up */
+	ig_batch_run(p.threads, &ops, &p, p.slots, NULL);
+	while (p.has_ev) {
 		st->events++;
-		has_ev = ig_events_next(er, &ev);
+		p.has_ev = ig_events_next(p.er, &p.ev);
 	}
-	st->follows = fr.lines;
-	ig_events_close(er);
-	if (fr.r) {
-		ig_reader_close(fr.r);
-		ig_header_free(&fr.h);
+	st->follows = p.fr.lines;
+	ig_events_close(p.er);
+	if (p.fr.r) {
+		ig_reader_close(p.fr.r);
+		ig_header_free(&p.fr.h);
 	}
 	for (i = 0; i < BATCH; i++) {
 		free(p.slots[i].u.ev);
@@ -428,9 +459,9 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 		ig_rwork_free(p.work[t]);
 		ig_rlist_free(&p.lists[t]);
 	}
-	for (i = 0; i < ul.n; i++)
-		free(ul.id[i]);
-	free(ul.id);
+	for (i = 0; i < p.ul.n; i++)
+		free(p.ul.id[i]);
+	free(p.ul.id);
 	ig_pool_free(p.threads);
 	free(p.slots);
 	free(p.work);

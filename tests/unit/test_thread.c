@@ -129,6 +129,9 @@ static void test_pipe(void **state)
 				items[i].value = i;
 				ig_pipe_push(q, &items[i]);
 			}
+			/* a flush hands back every item before the end */
+			ig_pipe_flush(q, 0);
+			assert_int_equal(c.next_done, n);
 			ig_pipe_end(q);
 			ig_pipe_end(inner);
 			assert_int_equal(c.next_done, n);
