@@ -37,6 +37,8 @@ typedef struct list_order {
 	 * with 6 digits, ordered by their full value, so equal text may come
 	 * in any item order. Writers check it on the scores as written. */
 	int strict_ties;
+	int any_order;         /* no score order, items may repeat (ig_list_opts) */
+	const char *ungrouped; /* the message's end for a user that comes back */
 	char msg[512];
 } list_order;
 
@@ -57,12 +59,11 @@ static void order_free(list_order *o)
 
 static const char *ref_str(const list_order *o, const id_ref *r) { return o->items + r->off; }
 
-static list_order *sort_ctx;
-
-static int cmp_ref(const void *x, const void *y)
+static int cmp_ref(const void *x, const void *y, void *arg)
 {
+	const list_order *o = arg;
 	const id_ref *a = x, *b = y;
-	int c = ig_field_idcmp(ref_str(sort_ctx, a), a->len, ref_str(sort_ctx, b), b->len);
+	int c = ig_field_idcmp(ref_str(o, a), a->len, ref_str(o, b), b->len);
 
 	return c ? c : (a->line > b->line) - (a->line < b->line);
 }
@@ -76,8 +77,7 @@ static const char *order_end_user(list_order *o, long *line)
 	if (!o->have_user)
 		return NULL;
 	ig_intern_add(o->seen, o->user, o->user_len);
-	sort_ctx = o;
-	qsort(o->ref, o->n, sizeof *o->ref, cmp_ref);
+	qsort_r(o->ref, o->n, sizeof *o->ref, cmp_ref, o);
 	for (i = 1; i < o->n; i++)
 		if (o->ref[i].len == o->ref[i - 1].len &&
 		    memcmp(ref_str(o, &o->ref[i]), ref_str(o, &o->ref[i - 1]), o->ref[i].len) == 0) {
@@ -118,8 +118,8 @@ static const char *order_row(list_order *o, const char *user, size_t ulen, const
 
 	if (!same) {
 		if (ig_intern_find(o->seen, user, ulen) != IG_INTERN_NONE) {
-			snprintf(o->msg, sizeof o->msg,
-				 "user '%s' comes back after other users: rows must be grouped by user", ig_esc(user));
+			snprintf(o->msg, sizeof o->msg, "user '%s' %s", ig_esc(user),
+				 o->ungrouped ? o->ungrouped : "comes back after other users: rows must be grouped by user");
 			return o->msg;
 		}
 		if (ulen + 1 > o->user_cap) {
@@ -142,7 +142,7 @@ static const char *order_row(list_order *o, const char *user, size_t ulen, const
 				 (long long)rank, (long long)o->rank);
 			return o->msg;
 		}
-	} else {
+	} else if (!o->any_order) {
 		const id_ref *prev = &o->ref[o->n - 1];
 
 		if (score > o->score || (o->strict_ties && score == o->score &&
@@ -153,7 +153,8 @@ static const char *order_row(list_order *o, const char *user, size_t ulen, const
 			return o->msg;
 		}
 	}
-	keep_item(o, item, ilen, line);
+	if (!o->any_order)
+		keep_item(o, item, ilen, line);
 	o->score = score;
 	o->rank = rank;
 	return NULL;
@@ -198,17 +199,62 @@ static int role_col(const ig_list_reader *r, const char *name)
 	return -1;
 }
 
+static int is_list(int stream)
+{
+	return stream == IG_STREAM_CANDIDATES || stream == IG_STREAM_RANKED || stream == IG_STREAM_FEED;
+}
+
+/* The header, of one of the kinds in KINDS: "expected a candidates or
+ * ranked stream, got events" names them all. */
+static int read_header(ig_list_reader *r, unsigned kinds)
+{
+	const int all[] = {IG_STREAM_CANDIDATES, IG_STREAM_RANKED, IG_STREAM_FEED};
+	char names[64] = "";
+	int i, n = 0, one = -1, stream;
+
+	for (i = 0; i < 3; i++)
+		if (kinds & (1u << all[i])) {
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", n ? " or " : "",
+				 ig_schema_of(all[i])->kind);
+			one = all[i];
+			n++;
+		}
+	if (n == 0 || (kinds & ~((1u << IG_STREAM_CANDIDATES) | (1u << IG_STREAM_RANKED) | (1u << IG_STREAM_FEED))))
+		ig_die("internal error: not a set of list streams");
+	if (n == 1) {
+		ig_schema_read_header(r->r, one, &r->h, r->col);
+		return one;
+	}
+	ig_header_read(r->r, NULL, 1, &r->h);
+	stream = ig_schema_find(r->h.kind);
+	if (stream < 0 || !(kinds & (1u << stream)))
+		ig_die_at(r->name, 1, "expected a %s stream, got %s", names, ig_esc(r->h.kind));
+	if (r->h.version != ig_schema_of(stream)->version)
+		ig_die_at(r->name, 1, "%s stream version %d is not supported (this is version %d)", r->h.kind,
+			  r->h.version, ig_schema_of(stream)->version);
+	ig_schema_check_cols(r->r, stream, &r->h, r->col);
+	return stream;
+}
+
 ig_list_reader *ig_list_open(const char *path, int stream)
 {
-	ig_list_reader *r = ig_calloc(1, sizeof *r);
-	int i;
+	ig_list_opts o;
 
-	if (stream != IG_STREAM_CANDIDATES && stream != IG_STREAM_RANKED && stream != IG_STREAM_FEED)
+	if (!is_list(stream))
 		ig_die("internal error: %s is not a list stream", ig_schema_of(stream)->kind);
-	r->stream = stream;
+	memset(&o, 0, sizeof o);
+	o.kinds = 1u << stream;
+	return ig_list_open_opts(path, &o);
+}
+
+ig_list_reader *ig_list_open_opts(const char *path, const ig_list_opts *o)
+{
+	ig_list_reader *r = ig_calloc(1, sizeof *r);
+	int i, stream;
+
 	r->r = ig_reader_open(path);
 	r->name = ig_reader_name(r->r);
-	ig_schema_read_header(r->r, stream, &r->h, r->col);
+	r->stream = stream = read_header(r, o->kinds);
 	if (r->h.ncols > MAX_COLS)
 		ig_die_at(r->name, 1, "too many columns (%d, at most %d)", r->h.ncols, MAX_COLS);
 	r->numeric = ig_calloc((size_t)r->h.ncols, sizeof *r->numeric);
@@ -221,6 +267,8 @@ ig_list_reader *ig_list_open(const char *path, int stream)
 			r->numeric[i] = 2;
 	}
 	order_init(&r->order, stream);
+	r->order.any_order = o->any_order;
+	r->order.ungrouped = o->ungrouped;
 	return r;
 }
 
@@ -400,6 +448,7 @@ int ig_list_next(ig_list_reader *r, ig_list_user *u)
 }
 
 const ig_header *ig_list_header(const ig_list_reader *r) { return &r->h; }
+int ig_list_stream(const ig_list_reader *r) { return r->stream; }
 const char *ig_list_name(const ig_list_reader *r) { return r->name; }
 int ig_list_col(const ig_list_reader *r, const char *name) { return ig_header_col(&r->h, name); }
 uint64_t ig_list_rows_read(const ig_list_reader *r) { return r->nrows; }

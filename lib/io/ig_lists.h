@@ -10,6 +10,8 @@
  * at most once per user. A violation exits 1 with "FILE:LINE: what is
  * wrong". Ties in score are not checked for item order: ig-eval baseline
  * writes 6-digit scores sorted by their full value.
+ * ig_list_open_opts may accept several kinds and leave the order within
+ * a user and repeated items alone (any_order): ig-rank scores any list.
  *
  * Writer: puts the header from the schema table (with the run-time
  * s_NAME or p_HEAD columns) and the rows, and checks the same order on
@@ -53,6 +55,19 @@ typedef struct ig_list_reader ig_list_reader;
 /* Opens PATH ("-" is stdin) as a stream of kind STREAM: IG_STREAM_CANDIDATES,
  * IG_STREAM_RANKED or IG_STREAM_FEED. */
 ig_list_reader *ig_list_open(const char *path, int stream);
+/* How ig_list_open_opts reads. */
+typedef struct ig_list_opts {
+	unsigned kinds;         /* the streams accepted, bits 1u << IG_STREAM_...: the
+				   header says which it is (ig_list_stream) */
+	int any_order;          /* rows of a user in any order and an item any number
+				   of times (what ig-rank scores); grouping is checked */
+	const char *ungrouped;  /* what follows "user 'U' " in the message for a user
+				   that comes back; NULL: "comes back after other
+				   users: rows must be grouped by user" */
+} ig_list_opts;
+ig_list_reader *ig_list_open_opts(const char *path, const ig_list_opts *o);
+/* The stream kind read (IG_STREAM_...). */
+int ig_list_stream(const ig_list_reader *r);
 /* The next user's rows; 0 at the end. */
 int ig_list_next(ig_list_reader *r, ig_list_user *u);
 const ig_header *ig_list_header(const ig_list_reader *r);

@@ -136,9 +136,16 @@ void ig_schema_write_header_prefix(ig_writer *w, int stream, int ncols, const ig
 void ig_schema_read_header(ig_reader *r, int stream, ig_header *h, int *col)
 {
 	const ig_schema *s = ig_schema_of(stream);
-	int i;
 
 	ig_header_read(r, s->kind, s->version, h);
+	ig_schema_check_cols(r, stream, h, col);
+}
+
+void ig_schema_check_cols(ig_reader *r, int stream, const ig_header *h, int *col)
+{
+	const ig_schema *s = ig_schema_of(stream);
+	int i;
+
 	for (i = 0; i < s->ncols; i++) {
 		int at;
 

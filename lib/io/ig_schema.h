@@ -79,5 +79,8 @@ void ig_schema_write_header_prefix(ig_writer *w, int stream, int ncols, const ig
  * 'C' column"); all exit 1 naming FILE:1. COL (may be NULL) gets, for
  * each table column, its index in the header, -1 when absent. */
 void ig_schema_read_header(ig_reader *r, int stream, ig_header *h, int *col);
+/* The column checks of ig_schema_read_header alone, on a header H of R
+ * read already (of STREAM's kind and version). */
+void ig_schema_check_cols(ig_reader *r, int stream, const ig_header *h, int *col);
 
 #endif

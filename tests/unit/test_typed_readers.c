@@ -378,6 +378,67 @@ static void test_list_baseline(void **state)
 	unlink(path);
 }
 
+/* The any-order mode (what ig-rank reads): candidates or ranked, scores
+ * in any order, an item twice; grouping still checked, in the caller's
+ * words; other kinds refused, naming both. */
+static ig_list_reader *open_any(const char *p)
+{
+	ig_list_opts o;
+
+	memset(&o, 0, sizeof o);
+	o.kinds = 1u << IG_STREAM_CANDIDATES | 1u << IG_STREAM_RANKED;
+	o.any_order = 1;
+	o.ungrouped = "again after other users";
+	return ig_list_open_opts(p, &o);
+}
+
+static void read_any(void *arg)
+{
+	ig_list_reader *r = open_any(path);
+	ig_list_user u;
+
+	(void)arg;
+	while (ig_list_next(r, &u))
+		;
+}
+
+static void test_list_any_order(void **state)
+{
+	ig_list_reader *r;
+	ig_list_user u;
+
+	(void)state;
+	write_text(CAND_HEAD "u1\ti1\tpop\t1\t-\t\nu1\ti2\tpop\t2\t-\t0.5\nu1\ti1\tpop\t3\t-\t\nu2\ti1\tpop\t1\t-\t\n");
+	r = open_any(path);
+	assert_int_equal(ig_list_stream(r), IG_STREAM_CANDIDATES);
+	assert_int_equal(ig_list_next(r, &u), 1);
+	assert_int_equal(u.n, 3);
+	assert_string_equal(u.row[2].item, "i1");
+	assert_true(u.row[2].score == 3);
+	assert_int_equal(ig_list_next(r, &u), 1);
+	assert_string_equal(u.user, "u2");
+	assert_int_equal(ig_list_next(r, &u), 0);
+	ig_list_close(r);
+	unlink(path);
+
+	write_text("#ig:ranked/1\tuser\titem\tscore\tp_like\nu1\ti1\t1\t0.5\nu1\ti2\t2\t0.25\n");
+	r = open_any(path);
+	assert_int_equal(ig_list_stream(r), IG_STREAM_RANKED);
+	assert_int_equal(ig_list_next(r, &u), 1);
+	assert_int_equal(u.n, 2);
+	ig_list_close(r);
+	unlink(path);
+
+	expect_error(read_any, NULL, CAND_HEAD "u1\ti1\tpop\t2\t-\t\nu2\ti1\tpop\t2\t-\t\nu1\ti2\tpop\t1\t-\t\n",
+		     ":4: user 'u1' again after other users\n");
+	expect_error(read_any, NULL, "#ig:events/1\tts\tuser\titem\tevent\tvalue\n",
+		     ":1: expected a candidates or ranked stream, got events\n");
+	expect_error(read_any, NULL, "#ig:ranked/2\tuser\titem\tscore\n",
+		     ":1: ranked stream version 2 is not supported (this is version 1)");
+	expect_error(read_any, NULL, "#ig:ranked/1\tuser\tscore\n", ":1: ranked stream has no 'item' column");
+	expect_error(read_any, NULL, CAND_HEAD "u1\ti1\tpop\t2\t-\tx\n", ":2: field 6 (s_pop): not a number 'x'");
+}
+
 static void write_unsorted(void *arg)
 {
 	ig_writer *w = ig_writer_open("/dev/null", IG_COMPRESS_NO, 6);
@@ -414,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_list_feed_ranked),
 		cmocka_unit_test(test_list_errors),
 		cmocka_unit_test(test_list_baseline),
+		cmocka_unit_test(test_list_any_order),
 		cmocka_unit_test(test_list_writer_checks),
 	};
 
