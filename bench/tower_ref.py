@@ -225,7 +225,7 @@ class Model(torch.nn.Module):
                 continue
             if drop is not None and s == 0:
                 w = w * torch.from_numpy(np.repeat(drop, np.diff(np.append(off.numpy(), len(r)))))
-            xs.append(F.embedding_bag(r, self.tab[tab], off, mode="sum", per_sample_weights=w, sparse=True))
+            xs.append(F.embedding_bag(r, self.tab[tab], off, mode="sum", per_sample_weights=w))
         return F.normalize(self.mlp[t](torch.cat(xs, 1)), dim=1, eps=1e-30)
 
 
@@ -245,8 +245,8 @@ def main():
     ap.add_argument("--long", type=int, default=100)
     ap.add_argument("--max-follows", type=int, default=100)
     ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--lr", type=float, default=0.05)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--temperature", type=float, default=0.05)
     ap.add_argument("--no-logq", action="store_true")
     ap.add_argument("--id-dropout", type=float, default=0.1)
@@ -277,6 +277,7 @@ def main():
 
     model = Model(d, a)
     opt = torch.optim.Adagrad(model.parameters(), lr=a.lr, initial_accumulator_value=0.1, eps=1e-10)
+    eye = torch.eye(a.batch, dtype=torch.bool)
     t1 = time.time()
     for epoch in range(a.epochs):
         order = rng.permutation(n)
@@ -290,7 +291,7 @@ def main():
             s = u @ v.T / a.temperature
             if not a.no_logq:
                 s = s - logq[it][None, :]
-            same = (it[:, None] == it[None, :]) & ~torch.eye(len(idx), dtype=torch.bool)
+            same = (it[:, None] == it[None, :]) & ~eye[:len(idx), :len(idx)]
             s = s.masked_fill(same, float("-inf"))
             w = ex_w[idx]
             loss = (w * F.cross_entropy(s, torch.arange(len(idx)), reduction="none")).sum() / w.sum()

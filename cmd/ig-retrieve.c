@@ -437,6 +437,8 @@ static void usage_retrieve(FILE *fp)
 		"      --vectors FILE       item vectors (word2vec text or binary)\n"
 		"      --account-vectors FILE    account vectors\n"
 		"      --user-vectors FILE  user vectors of ig-train-tower, for the tower source\n"
+		"  -m, --tower-model FILE   or its model: the tower source embeds each user from\n"
+		"                           their history at the request time (new users too)\n"
 		"      --index FILE         HNSW index of --vectors (ig-retrieve index); without\n"
 		"                           one, knn searches exactly\n"
 		"      --ef N               the index's search list [64]\n"
@@ -524,6 +526,7 @@ static int cmd_retrieve(int argc, char **argv)
 		{"vectors", required_argument, NULL, OPT_VECTORS},
 		{"account-vectors", required_argument, NULL, OPT_ACCOUNT_VECTORS},
 		{"user-vectors", required_argument, NULL, OPT_USER_VECTORS},
+		{"tower-model", required_argument, NULL, 'm'},
 		{"users", required_argument, NULL, OPT_USERS},
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"keep-seen", no_argument, NULL, OPT_KEEP_SEEN},
@@ -537,7 +540,7 @@ static int cmd_retrieve(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	const char *items = NULL, *topics = NULL, *nbrs = NULL, *anbrs = NULL, *vecs = NULL, *avecs = NULL, *uvecs = NULL,
-		   *spec_file = NULL, *events, *index = NULL;
+		   *tower_model = NULL, *spec_file = NULL, *events, *index = NULL;
 	uint32_t ef = 0;
 	char *spec_text = NULL, err[1024];
 	ig_ropts o;
@@ -552,7 +555,7 @@ static int cmd_retrieve(int argc, char **argv)
 	cli.usage = usage_retrieve;
 	ig_ropts_default(&o);
 	memset(&bo, 0, sizeof bo);
-	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "S:n:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "S:n:m:", longopts, NULL)) != -1) {
 		if (ig_cli_option(&cli, c, optarg))
 			continue;
 		switch (c) {
@@ -600,6 +603,9 @@ static int cmd_retrieve(int argc, char **argv)
 		case OPT_USER_VECTORS:
 			uvecs = optarg;
 			break;
+		case 'm':
+			tower_model = optarg;
+			break;
 		case OPT_USERS:
 			bo.users = optarg;
 			break;
@@ -641,6 +647,8 @@ static int cmd_retrieve(int argc, char **argv)
 	spec = ig_calloc(1, sizeof *spec);
 	if (spec_text && spec_file)
 		ig_usage_error("-S and --spec: give one");
+	if (uvecs && tower_model)
+		ig_usage_error("--user-vectors and --tower-model: give one");
 	if (spec_file)
 		spec_text = read_text(spec_file);
 	if (!spec_text) {
@@ -666,6 +674,8 @@ static int cmd_retrieve(int argc, char **argv)
 		ig_rdata_load_vectors(d, avecs, 1);
 	if (uvecs)
 		ig_rdata_load_user_vectors(d, uvecs);
+	if (tower_model)
+		ig_rdata_load_tower_model(d, tower_model);
 	if (index)
 		ig_rdata_load_index(d, index, ef);
 	if (bo.follows)

@@ -81,8 +81,8 @@ static void usage(FILE *fp)
 		"      --lr X             Adagrad learning rate [%g]\n"
 		"      --temperature X    softmax temperature of the cosine [%g]\n"
 		"      --no-logq          no correction for the items' sampling probability\n"
-		"      --id-dropout P     hide an item's id with probability P, so that the\n"
-		"                         tower learns to place items by their features [%g]\n"
+		"      --id-dropout P     hide an item's id with probability P [%g], so that\n"
+		"                         the tower learns to place items by their features\n"
 		"Vectors:\n"
 		"      --digits N         significant digits, 1-9 (9 is exact) [%d]\n",
 		d.dim, d.emb, d.hidden, d.short_n, d.long_n, d.max_follows, d.epochs, d.batch, d.lr, d.temperature,

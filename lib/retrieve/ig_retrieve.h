@@ -67,6 +67,7 @@ typedef struct ig_rdata {
 	/* vectors */
 	ig_vectors *item_vec, *account_vec;
 	ig_vectors *user_vec;    /* ig-train-tower's user vectors (ig_retrieve_tower.c) */
+	struct ig_rtower *tower; /* or its model, embedding users at request time */
 	struct ig_hnsw *index;   /* over item_vec; NULL: exact search */
 	struct ig_rknn *knn_cache; /* item neighbours found so far, shared by the threads */
 	uint32_t ef;             /* the index's search list */
@@ -121,6 +122,10 @@ void ig_rdata_load_index(ig_rdata *d, const char *path, uint32_t ef);
 /* User vectors for the tower source, of the item vectors' dimension
  * (loaded first). */
 void ig_rdata_load_user_vectors(ig_rdata *d, const char *path);
+/* Instead, ig-train-tower's model, which embeds each user from their
+ * history and follows at the request time; after the items stream, the
+ * topics and the item vectors of the same model. */
+void ig_rdata_load_tower_model(ig_rdata *d, const char *path);
 /* Popularity, trending, exposure; with CLUSTERS, k-means over the user
  * vectors (needs item vectors, loaded first) and popularity per cluster. */
 void ig_rdata_popularity(ig_rdata *d, const char *events_path, int clusters);

@@ -80,6 +80,7 @@ void ig_rdata_free(ig_rdata *d)
 		ig_vectors_free(d->account_vec);
 	if (d->user_vec)
 		ig_vectors_free(d->user_vec);
+	ig_rtower_free(d->tower);
 	free(d->item_row);
 	free(d->vec_item);
 	free(d->account_row);

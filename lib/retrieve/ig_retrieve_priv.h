@@ -15,6 +15,8 @@ void ig_rknn_free(struct ig_rknn *c);
 uint32_t ig_rdata_cluster_of(const ig_rdata *d, const float *q);
 /* The tower source: the rows of the item vectors nearest user U's vector,
  * at most K into IDS and SCORES, best first; 0 for a user without one. */
+typedef struct ig_rtower ig_rtower;
+void ig_rtower_free(ig_rtower *t);
 size_t ig_rtower_search(const ig_rdata *d, const ig_ruser *u, uint32_t k, uint32_t *ids, float *scores);
 
 #endif

@@ -1022,8 +1022,8 @@ const char *ig_rsource_missing(const ig_rdata *d, const ig_rsource *src)
 		case IG_ROP_TOWER:
 			if (!d->item_vec)
 				return "--vectors";
-			if (!d->user_vec)
-				return "--user-vectors";
+			if (!d->user_vec && !d->tower)
+				return "--user-vectors or --tower-model";
 			break;
 		default:
 			break;

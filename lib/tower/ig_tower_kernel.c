@@ -1,60 +1,25 @@
-/* The towers' hot loops, compiled for the baseline of the architecture
- * (the portable copy) and, on x86-64, once more for AVX2 with FMA and once
- * for AVX-512; ig_tower_kernels_get picks one at run time
- * (lib/core/ig_cpu.h). Sums are reassociated (-ffast-math's reassociation
- * only) so that the compiler can vectorise the dot products. */
+/* The towers' hot loops, in a portable copy, an AVX2 one and an AVX-512
+ * one (core/ig_kernel_copies.h); ig_tower_kernels_get returns the one
+ * ig_isa_pick names. The body is plain loops that the compiler vectorises
+ * for each copy's target; sums are reassociated (-ffast-math's
+ * reassociation only) so that it can vectorise the dot products, and
+ * a*b+c is fused. */
 #pragma GCC optimize("fp-contract=fast", "associative-math", "no-signed-zeros", "no-trapping-math")
 
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/ig_cpu.h"
 #include "tower/ig_tower_priv.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define IG_TOWER_KERNEL_X86 1
-#else
-#define IG_TOWER_KERNEL_X86 0
-#endif
+#define IG_KERNEL_BODY "tower/ig_tower_kernel_priv.h"
+#define IG_KERNEL_AVX512 1
+#include "core/ig_kernel_copies.h"
 
-#define KFN(name) name##_portable
-#define KNAME "portable"
-#include "tower/ig_tower_kernel_priv.h"
-#undef KFN
-#undef KNAME
-
-#if IG_TOWER_KERNEL_X86
-#pragma GCC push_options
-#pragma GCC target("arch=haswell")
-#define KFN(name) name##_avx2
-#define KNAME "avx2"
-#include "tower/ig_tower_kernel_priv.h"
-#undef KFN
-#undef KNAME
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target("arch=skylake-avx512", "prefer-vector-width=512")
-#define KFN(name) name##_avx512
-#define KNAME "avx512"
-#include "tower/ig_tower_kernel_priv.h"
-#undef KFN
-#undef KNAME
-#pragma GCC pop_options
-#endif
+typedef const ig_tower_kernels *(*kernels_fn)(void);
+static const kernels_fn copies[IG_ISA_COUNT] = IG_KERNEL_TABLE(kernels);
 
 const ig_tower_kernels *ig_tower_kernels_get(void)
 {
-#if IG_TOWER_KERNEL_X86
-	switch (ig_isa()) {
-	case IG_ISA_AVX512:
-		return &kernels_avx512;
-	case IG_ISA_AVX2:
-		return &kernels_avx2;
-	default:
-		break;
-	}
-#endif
-	return &kernels_portable;
+	return copies[ig_isa_pick(IG_KERNEL_HAVE)]();
 }

@@ -1,6 +1,6 @@
-/* The body of the tower kernels, included by ig_tower_kernel.c once per
- * instruction set: KFN(name) gives each copy its own names, and the
- * compiler vectorises the loops for the copy's target. Private to
+/* The body of the tower kernels, compiled once per instruction set by
+ * core/ig_kernel_copies.h for ig_tower_kernel.c (KFN, KNAME: see there);
+ * the compiler vectorises the loops for the copy's target. Private to
  * ig_tower_kernel.c. */
 
 static void KFN(affine)(const float *restrict w, const float *restrict b, const float *restrict x, uint32_t in,
@@ -71,6 +71,11 @@ static void KFN(adagrad)(float *restrict p, float *restrict acc, const float *re
 	}
 }
 
-static const ig_tower_kernels KFN(kernels) = {
-	KFN(affine), KFN(affine_back), KFN(dot), KFN(axpy), KFN(adagrad), KNAME
-};
+static const ig_tower_kernels *KFN(kernels)(void)
+{
+	static const ig_tower_kernels k = {
+		KFN(affine), KFN(affine_back), KFN(dot), KFN(axpy), KFN(adagrad), KNAME
+	};
+
+	return &k;
+}

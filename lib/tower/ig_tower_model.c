@@ -32,8 +32,8 @@ void ig_tower_opts_default(ig_tower_opts *o)
 	o->long_n = 100;
 	o->max_follows = 100;
 	o->epochs = 10;
-	o->batch = 256;
-	o->lr = 0.05;
+	o->batch = 128;
+	o->lr = 0.1;
 	o->temperature = 0.05;
 	o->logq = 1;
 	o->id_dropout = 0.1;
