@@ -27,7 +27,7 @@ test) hist=ml.train.tsv.gz truth=ml.test.tsv.gz ;;
 *) echo "usage: retrieve_ml.sh valid|test" >&2; exit 2 ;;
 esac
 [ -f $part.hnsw ] || {
-ig-cooccur -q -s cosine -k 100 -o $part.nbrs.tsv.gz $hist
+ig-cooccur -q -s cosine -k 300 -o $part.nbrs.tsv.gz $hist
 ig-train-w2v -q --item2vec --min-count 1 --seed 1 -@ 1 -o $part.vec.gz $hist
 ig-retrieve index -q $part.vec.gz $part.hnsw
 }
@@ -41,7 +41,7 @@ ig-eval baseline itemknn -q -n 500 --positives $pos --train $hist --users $truth
 printf '%-34s %s\n' "ig-eval baseline itemknn" "$(recall knn.tsv.gz)"
 ig-retrieve -q $in -o mix.tsv.gz $hist
 printf '%-34s %s\n' "ig-retrieve default mix" "$(recall mix.tsv.gz)"
-for s in 'profile(200).cooccur(100)' 'pop(cluster,500)' 'profile(50).knn(20)' 'knn(user,500)' \
+for s in 'profile(200).cooccur(300)' 'pop(cluster,500)' 'profile(50).knn(20)' 'knn(user,500)' \
 	'pop(global,500)' 'trending(500)'; do
 	ig-retrieve -q $in -n 500 -S "$s" -o one.tsv.gz $hist
 	printf '%-34s %s\n' "$s" "$(recall one.tsv.gz)"

@@ -679,7 +679,7 @@ static int cmd_retrieve(int argc, char **argv)
 	if (index)
 		ig_rdata_load_index(d, index, ef);
 	if (bo.follows)
-		d->have[7] = "--follows";
+		d->have[IG_RIN_FOLLOWS] = "--follows";
 	if (strcmp(events, "-") != 0 &&
 	    (uses(spec, IG_ROP_POP, -1) || uses(spec, IG_ROP_TRENDING, -1) || uses(spec, IG_ROP_FRESH, -1)))
 		ig_rdata_popularity(d, events, uses(spec, IG_ROP_POP, IG_RMODE_CLUSTER) && d->item_vec);

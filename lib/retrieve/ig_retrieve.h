@@ -48,6 +48,20 @@ typedef struct ig_rstats {
 	uint64_t unknown_neighbors, unknown_vectors, unknown_follows;
 } ig_rstats;
 
+/* The inputs a data set may have loaded, as slots of ig_rdata's have. */
+enum ig_rinput {
+	IG_RIN_ITEMS,
+	IG_RIN_TOPICS,
+	IG_RIN_NEIGHBORS,
+	IG_RIN_ACCOUNT_NEIGHBORS,
+	IG_RIN_VECTORS,
+	IG_RIN_ACCOUNT_VECTORS,
+	IG_RIN_EVENTS,           /* read for popularity: a file, not '-' */
+	IG_RIN_INDEX,
+	IG_RIN_FOLLOWS,
+	IG_RIN_COUNT
+};
+
 typedef struct ig_rdata {
 	ig_ropts opt;
 	ig_intern *items, *accounts, *topics; /* vocabularies */
@@ -88,7 +102,7 @@ typedef struct ig_rdata {
 	float *centroids;        /* nclusters x dim */
 	ig_rcsr pop_cluster;     /* per cluster */
 	ig_rstats stats;
-	const char *have[8];     /* names of the inputs loaded, for messages */
+	const char *have[IG_RIN_COUNT]; /* per enum ig_rinput: the option that loaded it, or NULL */
 } ig_rdata;
 
 /* One event of a user's history, items in the data's vocabulary. */
@@ -186,6 +200,10 @@ typedef struct ig_rlist {
 	float *scores;          /* per row, nsrc source scores (NaN: not proposed) */
 	int cold;               /* the cold-start rule applied */
 } ig_rlist;
+
+/* A source's contribution before its weight, by SPEC's mix (enum ig_rmix):
+ * for the item at RANK (0 first) of SCORE, the source's BEST being > 0. */
+float ig_rmix_scale(int mix, uint32_t rank, float score, float best);
 
 /* Runs every source of SPEC for U and merges them into L, at most TOTAL,
  * best first (ties by item id, bytewise). */

@@ -196,7 +196,7 @@ void ig_rdata_load_items(ig_rdata *d, const char *path)
 		t = triple_push(t, &n, &cap, 0, i, 0);
 	csr_newest(&d->recent_items, 1, t, n, it->created);
 	free(t);
-	d->have[0] = "--items";
+	d->have[IG_RIN_ITEMS] = "--items";
 }
 
 void ig_rdata_load_topics(ig_rdata *d, const char *path)
@@ -214,7 +214,7 @@ void ig_rdata_load_topics(ig_rdata *d, const char *path)
 	for (i = 0; i < t->count; i++)
 		if (d->parent[i] == i)
 			ig_die("%s: topic '%s' is its own parent", path, ig_intern_str(d->topics, i));
-	d->have[1] = "--topics";
+	d->have[IG_RIN_TOPICS] = "--topics";
 }
 
 /* An id of a side input that is not in the catalog: counted and skipped,
@@ -283,7 +283,7 @@ void ig_rdata_load_neighbors(ig_rdata *d, const char *path, int accounts)
 	csr_build(accounts ? &d->account_nbrs : &d->item_nbrs, nrows, t, n);
 	free(t);
 	ig_neighbors_free(nb);
-	d->have[accounts ? 3 : 2] = accounts ? "--account-neighbors" : "--neighbors";
+	d->have[accounts ? IG_RIN_ACCOUNT_NEIGHBORS : IG_RIN_NEIGHBORS] = accounts ? "--account-neighbors" : "--neighbors";
 }
 
 void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts)
@@ -325,13 +325,13 @@ void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts)
 		d->account_row = row_of;
 		d->naccount_row = nrow;
 		d->vec_account = of_row;
-		d->have[5] = "--account-vectors";
+		d->have[IG_RIN_ACCOUNT_VECTORS] = "--account-vectors";
 	} else {
 		d->item_vec = v;
 		d->item_row = row_of;
 		d->nitem_row = nrow;
 		d->vec_item = of_row;
-		d->have[4] = "--vectors";
+		d->have[IG_RIN_VECTORS] = "--vectors";
 	}
 }
 
@@ -721,7 +721,7 @@ void ig_rdata_popularity(ig_rdata *d, const char *path, int clusters)
 	free(x);
 	ur_close(&ur);
 	d->has_pop = 1;
-	d->have[6] = "events";
+	d->have[IG_RIN_EVENTS] = "events";
 }
 
 void ig_rdata_load_index(ig_rdata *d, const char *path, uint32_t ef)
@@ -730,5 +730,5 @@ void ig_rdata_load_index(ig_rdata *d, const char *path, uint32_t ef)
 		ig_die("--index needs --vectors, the item vectors it was built from");
 	d->index = ig_hnsw_load(path, d->item_vec);
 	d->ef = ef ? ef : IG_HNSW_DEFAULT_EF;
-	d->have[6] = "--index";
+	d->have[IG_RIN_INDEX] = "--index";
 }

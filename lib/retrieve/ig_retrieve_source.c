@@ -967,6 +967,10 @@ void ig_rsource_run(const ig_rdata *d, const ig_rsource *src, const ig_ruser *u,
 	}
 }
 
+/* Popularity reads the events before the users are served: a second
+ * pass that standard input cannot give. */
+#define EVENTS_AS_FILE "the events as a file, not '-' (popularity reads them first)"
+
 const char *ig_rsource_missing(const ig_rdata *d, const ig_rsource *src)
 {
 	int i;
@@ -977,7 +981,7 @@ const char *ig_rsource_missing(const ig_rdata *d, const ig_rsource *src)
 		switch (st->op) {
 		case IG_ROP_POP:
 			if (!d->has_pop)
-				return "an events file";
+				return EVENTS_AS_FILE;
 			if ((st->mode == IG_RMODE_TOPIC || st->in == IG_RK_TOPICS) && !d->catalog)
 				return "--items";
 			if (st->mode == IG_RMODE_CLUSTER && !d->item_vec)
@@ -985,13 +989,13 @@ const char *ig_rsource_missing(const ig_rdata *d, const ig_rsource *src)
 			break;
 		case IG_ROP_TRENDING:
 			if (!d->has_pop)
-				return "an events file";
+				return EVENTS_AS_FILE;
 			break;
 		case IG_ROP_FRESH:
 			if (!d->catalog)
 				return "--items";
 			if (!d->has_pop)
-				return "an events file";
+				return EVENTS_AS_FILE;
 			break;
 		case IG_ROP_COOCCUR:
 			if (!d->item_nbrs.start)
@@ -1016,7 +1020,7 @@ const char *ig_rsource_missing(const ig_rdata *d, const ig_rsource *src)
 				return "--topics";
 			break;
 		case IG_ROP_FOLLOWS:
-			if (!d->have[7])
+			if (!d->have[IG_RIN_FOLLOWS])
 				return "--follows";
 			break;
 		case IG_ROP_TOWER:
@@ -1101,6 +1105,18 @@ static ig_rcand *cand_get(ig_rlist *l, ig_rwork *w, uint32_t it)
 	return c;
 }
 
+/* Sources' scores are on scales of their own (a sum of similarities, a
+ * count of engagements), skewed differently: by rank, an item that two
+ * sources put near their tops beats one that a skewed source puts first
+ * alone, which on the validation cuts of ML-100K, ml-latest-small and
+ * Last.fm gave recall@500 above the best single source's. */
+float ig_rmix_scale(int mix, uint32_t rank, float score, float best)
+{
+	if (mix == IG_RMIX_SCORE)
+		return score / best;
+	return IG_RMIX_RANK_K / (IG_RMIX_RANK_K + (float)rank);
+}
+
 void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, const ig_ruser *u, ig_rwork *w,
 		      ig_rlist *l)
 {
@@ -1126,11 +1142,10 @@ void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, c
 		ig_rsource_run(d, src, u, quota, w, gotp);
 		if (gotp->n == 0)
 			continue;
-		/* each source's scores on one scale: its best is 1 */
 		top = gotp->score[0] > 0 ? gotp->score[0] : 1;
 		for (i = 0; i < gotp->n; i++) {
 			ig_rcand *c = cand_get(l, w, gotp->id[i]);
-			float contrib = (float)src->weight * gotp->score[i] / top;
+			float contrib = (float)src->weight * ig_rmix_scale(spec->mix, i, gotp->score[i], top);
 
 			c->score += contrib;
 			c->sources |= UINT32_C(1) << s;

@@ -14,7 +14,7 @@
 const char ig_rspec_default[] =
 	"# item-to-item and what users like this one take first, then\n"
 	"# in-network, embeddings, popularity and exploration\n"
-	"cooccur:  profile(200).cooccur(100)                  weight=1    quota=500\n"
+	"cooccur:  profile(200).cooccur(300)                  weight=1    quota=500\n"
 	"cluster:  pop(cluster, 500)                          weight=1    quota=500\n"
 	"follow:   follows.posted(10)                         weight=0.6  quota=100\n"
 	"account:  profile.authors(20).similar(10).posted(5)  weight=0.4  quota=100\n"
@@ -23,7 +23,8 @@ const char ig_rspec_default[] =
 	"pop:      pop(global, 100)                           weight=0.2  quota=100\n"
 	"trending: trending                                   weight=0.05 quota=50\n"
 	"explore:  profile.topics(5).explore.fresh(10)        weight=0.1  quota=50\n"
-"total=500\n";
+"total=500\n"
+	"mix=rank\n";
 
 static const struct {
 	const char *name;
@@ -645,6 +646,24 @@ int ig_rspec_parse(ig_rspec *s, const char *text, const char *origin, char *err,
 				continue;
 			}
 			return fail(&ps, line, col, "expected 'total=N' or a source");
+		}
+		if (tok_is(&ps, "mix")) {
+			int line = ps.tline, col = ps.tcol;
+
+			next(&ps);
+			if (ps.tok != T_EQ)
+				return fail(&ps, line, col, "expected 'mix=rank' or 'mix=score' or a source");
+			next(&ps);
+			if (tok_is(&ps, "rank"))
+				s->mix = IG_RMIX_RANK;
+			else if (tok_is(&ps, "score"))
+				s->mix = IG_RMIX_SCORE;
+			else
+				return fail(&ps, ps.tline, ps.tcol, "mix: expected rank or score");
+			next(&ps);
+			if (ps.tok != T_END && ps.tok != T_EOF)
+				return expected(&ps, "the end of the line", "mix=");
+			continue;
 		}
 		if (parse_source(&ps, s) != 0)
 			return -1;

@@ -79,8 +79,18 @@ typedef struct ig_rsource {
 	int needs_history;  /* starts from the user's events */
 } ig_rsource;
 
+/* How sources' lists are put on one scale before the weighted sum. */
+enum ig_rmix {
+	IG_RMIX_RANK,       /* by rank r (0 first): K / (K + r), K = IG_RMIX_RANK_K */
+	IG_RMIX_SCORE       /* by score: the source's score over its best for the user */
+};
+
+/* Reciprocal rank fusion's constant (Cormack, Clarke and Buettcher 2009). */
+#define IG_RMIX_RANK_K 60.0f
+
 typedef struct ig_rspec {
 	uint32_t total;     /* 0: not set */
+	int mix;            /* enum ig_rmix */
 	int nsources;
 	ig_rsource src[IG_RSPEC_MAX_SOURCES];
 } ig_rspec;

@@ -169,7 +169,7 @@ static void test_recent_weights(void **state)
 
 static void test_merge(void **state)
 {
-	ig_rspec s = parse("a: profile.cooccur(10) weight=2\nb: profile.cooccur(2) weight=1\ntotal=2");
+	ig_rspec s = parse("a: profile.cooccur(10) weight=2\nb: profile.cooccur(2) weight=1\ntotal=2\nmix=score");
 	ig_rwork *w = ig_rwork_new();
 	ig_rlist l = {0};
 	float *row;
@@ -193,6 +193,37 @@ static void test_merge(void **state)
 	assert_true(isnan(l.scores[(size_t)l.c[1].row * l.nsrc + 1]));
 	ig_rlist_free(&l);
 	ig_rwork_free(w);
+}
+
+/* By rank, the same lists: x first in both, y second in a alone. */
+static void test_merge_rank(void **state)
+{
+	ig_rspec s = parse("a: profile.cooccur(10) weight=2\nb: profile.cooccur(2) weight=1\ntotal=3");
+	ig_rwork *w = ig_rwork_new();
+	ig_rlist l = {0};
+
+	(void)state;
+	assert_int_equal(s.mix, IG_RMIX_RANK);
+	ig_rwork_fit(w, data);
+	ig_retrieve_user(data, &s, s.total, &user, w, &l);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.c[0].item, id("x"));
+	assert_float_equal((double)l.c[0].score, 3, 1e-6);
+	assert_int_equal(l.c[1].item, id("y"));
+	/* 0.5 / 1.6 of x's score by score, 60 / 61 by rank */
+	assert_float_equal((double)l.c[1].score, 1.9672131, 1e-6);
+	assert_int_equal(l.c[2].item, id("z"));
+	assert_float_equal((double)l.c[2].score, 1.9354839, 1e-6);
+	ig_rlist_free(&l);
+	ig_rwork_free(w);
+}
+
+static void test_mix_scale(void **state)
+{
+	(void)state;
+	assert_float_equal((double)ig_rmix_scale(IG_RMIX_SCORE, 7, 0.5f, 2), 0.25, 1e-7);
+	assert_float_equal((double)ig_rmix_scale(IG_RMIX_RANK, 0, 0.5f, 2), 1, 1e-7);
+	assert_float_equal((double)ig_rmix_scale(IG_RMIX_RANK, 60, 0.5f, 2), 0.5, 1e-7);
 }
 
 /* The partial selection keeps what a full sort would, in its order. */
@@ -268,6 +299,8 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_recent_weights),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_rank),
+		cmocka_unit_test(test_mix_scale),
 		cmocka_unit_test(test_rset_top_selects),
 		cmocka_unit_test(test_knn_cache),
 	};

@@ -95,7 +95,12 @@ static void test_default(void **state)
 	(void)state;
 	parses(ig_rspec_default);
 	assert_int_equal(spec.total, 500);
+	assert_int_equal(spec.mix, IG_RMIX_RANK);
 	assert_true(spec.nsources >= 8);
+	parses("pop\nmix=score");
+	assert_int_equal(spec.mix, IG_RMIX_SCORE);
+	parses("mix=rank\npop");
+	assert_int_equal(spec.mix, IG_RMIX_RANK);
 }
 
 static void test_errors(void **state)
@@ -116,6 +121,9 @@ static void test_errors(void **state)
 	assert_string_equal(fails("pop(global))"), "spec:1:12: expected '.', weight=, quota= or the end of the source, got ')'");
 	assert_string_equal(fails("\n  # nothing\n"), "spec:3:1: no source");
 	assert_string_equal(fails("profile(7x)"), "spec:1:9: expected an argument after profile, got '7x'");
+	assert_string_equal(fails("pop\nmix=max"), "spec:2:5: mix: expected rank or score");
+	assert_string_equal(fails("pop\nmix rank"), "spec:2:1: expected 'mix=rank' or 'mix=score' or a source");
+	assert_string_equal(fails("pop\nmix=rank 2"), "spec:2:10: expected the end of the line after mix=, got '2'");
 	assert_string_equal(fails("total=0"), "spec:1:7: total: expected a whole number from 1 to 1000000");
 	assert_string_equal(fails("pop\xc3\xa9"), "spec:1:4: expected '.', weight=, quota= or the end of the source, got '\xc3\xa9'");
 }
