@@ -42,6 +42,8 @@ enum {
 	OPT_SUBSAMPLE,
 	OPT_OBJECTIVE,
 	OPT_PATIENCE,
+	OPT_LINEAR_L2,
+	OPT_BLIND_TREES,
 	OPT_HASH_BITS,
 	OPT_EPOCHS,
 	OPT_ALPHA,
@@ -111,6 +113,10 @@ static void usage(FILE *fp)
 			"      --objective O        logistic (log loss per row) or rank\n"
 			"                           (LambdaRank over each user's rows) [logistic]\n"
 			"      --patience N         stop after N trees without validation gain [20]\n"
+			"      --linear-l2 X        L2 of the linear part under the trees, on\n"
+			"                           standardised features; 0: no linear part [1]\n"
+			"      --blind-trees N      trees of a head whose validation rows have\n"
+			"                           one class only (no early stopping) [0]\n"
 			"First stage:\n"
 			"      --hash-bits N        2^N hashed weights per head [18]\n"
 			"      --epochs N           passes over the examples [2]\n"
@@ -239,6 +245,8 @@ static void parse_option(args *a, int c, const char *arg)
 			ig_usage_error("--objective: invalid value '%s' (logistic or rank)", arg);
 		break;
 	case OPT_PATIENCE: a->to.patience = (int)ig_cli_int("--patience", arg, 1, 100000); break;
+	case OPT_LINEAR_L2: a->to.linear_l2 = ig_cli_double("--linear-l2", arg, 0, 1e9); break;
+	case OPT_BLIND_TREES: a->to.blind_trees = (int)ig_cli_int("--blind-trees", arg, 0, 100000); break;
 	case OPT_HASH_BITS: a->to.hash_bits = (int)ig_cli_int("--hash-bits", arg, 8, 28); break;
 	case OPT_EPOCHS: a->to.epochs = (int)ig_cli_int("--epochs", arg, 1, 1000); break;
 	case OPT_ALPHA: a->to.alpha = ig_cli_double("--alpha", arg, 1e-9, 1e9); break;
@@ -291,6 +299,8 @@ static int parse_args(args *a, int argc, char **argv)
 		{"subsample", required_argument, NULL, OPT_SUBSAMPLE},
 		{"objective", required_argument, NULL, OPT_OBJECTIVE},
 		{"patience", required_argument, NULL, OPT_PATIENCE},
+		{"linear-l2", required_argument, NULL, OPT_LINEAR_L2},
+		{"blind-trees", required_argument, NULL, OPT_BLIND_TREES},
 		{"hash-bits", required_argument, NULL, OPT_HASH_BITS},
 		{"epochs", required_argument, NULL, OPT_EPOCHS},
 		{"alpha", required_argument, NULL, OPT_ALPHA},

@@ -139,6 +139,8 @@ typedef struct ig_rank_train_opts {
 	int trees, depth, patience;
 	double eta, lambda, min_child, subsample;
 	int objective;
+	double linear_l2;      /* the linear part's L2 on standardised features; 0: none */
+	int blind_trees;       /* trees of a head whose validation rows have one class only */
 	/* lr */
 	int hash_bits, epochs;
 	double alpha, beta, l1, l2;

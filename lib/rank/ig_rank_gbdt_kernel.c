@@ -395,6 +395,9 @@ void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, con
 	int since = 0, level, depth = o->depth < MAX_DEPTH ? o->depth : MAX_DEPTH;
 	size_t i, n;
 	ig_rng rng;
+	double vpos;
+	uint32_t ntrees;
+	int blind;
 
 	if (o->objective == IG_RANK_OBJ_RANK && d->nvgroup && largest_group(d->vgroup, d->nvgroup) > rrn)
 		rrn = largest_group(d->vgroup, d->nvgroup);
@@ -416,9 +419,13 @@ void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, con
 		gr.hist[level][0] = ig_malloc((gr.nbins + 1) * sizeof(hist_bin));
 		gr.hist[level][1] = ig_malloc((gr.nbins + 1) * sizeof(hist_bin));
 	}
-	for (i = 0; i < d->nrows; i++)
-		margin[i] = hm->base;
-	for (t = 0; t < (uint32_t)o->trees; t++) {
+	/* validation rows of one class cannot say when to stop: a fixed
+	 * number of trees then, without looking at them */
+	for (i = 0, vpos = 0; i < d->nvalid; i++)
+		vpos += (double)d->y[d->valid[i]];
+	blind = d->nvalid > 0 && (vpos <= 0 || vpos >= (double)d->nvalid);
+	ntrees = blind ? (uint32_t)o->blind_trees : (uint32_t)o->trees;
+	for (t = 0; t < ntrees; t++) {
 		double G = 0, H = 0;
 		uint32_t root;
 		int sampled;
@@ -447,7 +454,7 @@ void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, con
 		for (i = 0; i < d->nvalid; i++)
 			margin[d->valid[i]] +=
 			    (double)leaf_of_bins(&gr, root, d->bins + (size_t)d->valid[i] * (size_t)m->nfeat);
-		if (d->nvalid == 0) {
+		if (d->nvalid == 0 || blind) {
 			best_trees = hm->ntrees;
 			best_nodes = gr.nnodes;
 			continue;
@@ -483,10 +490,15 @@ void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, con
 	free(gh);
 }
 
-double ig_rank_gbdt_margin(const ig_rank_head_model *hm, const float *x)
+double ig_rank_gbdt_margin(const ig_rank_head_model *hm, const float *x, int nfeat)
 {
 	double s = hm->base;
 	uint32_t t;
+	int k;
+
+	if (hm->lin)
+		for (k = 0; k < nfeat; k++)
+			s += hm->lin[k] * (double)x[k];
 
 	for (t = 0; t < hm->ntrees; t++) {
 		const ig_rank_node *nd = &hm->nodes[hm->root[t]];

@@ -20,6 +20,32 @@ static const char *const cross_names[] = {"retrieval_score", "cooc_max_long", "e
 
 static uint32_t mix(uint64_t a, uint64_t b, uint32_t bits);
 
+/* Each feature's edges padded with +inf to 2^k - 1 of them: the search
+ * for a bin is then k halvings. */
+static void pad_edges(ig_rank_model *m)
+{
+	size_t at = 0;
+	uint32_t p, k;
+	int f;
+
+	m->pedge_off = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->pedge_off);
+	m->pedge_depth = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->pedge_depth);
+	for (f = 0; f < m->nfeat; f++) {
+		for (p = 1, k = 0; p - 1 < m->nedges[f]; p *= 2)
+			k++;
+		m->pedge_off[f] = at;
+		m->pedge_depth[f] = (uint8_t)k;
+		at += p;
+	}
+	m->pedge = ig_malloc((at + 1) * sizeof *m->pedge);
+	for (f = 0; f < m->nfeat; f++) {
+		float *e = m->pedge + m->pedge_off[f];
+
+		for (k = 0; k + 1 < 1u << m->pedge_depth[f]; k++)
+			e[k] = k < m->nedges[f] ? m->edges[f][k] : INFINITY;
+	}
+}
+
 void ig_rank_lr_pick_crosses(ig_rank_model *m)
 {
 	int i, j, f, k = 0;
@@ -35,10 +61,14 @@ void ig_rank_lr_pick_crosses(ig_rank_model *m)
 	m->bin_off[0] = 0;
 	for (f = 0; f < m->nfeat; f++)
 		m->bin_off[f + 1] = m->bin_off[f] + m->nedges[f] + 1;
+	pad_edges(m);
 	m->bin_idx = ig_malloc((m->bin_off[m->nfeat] + 1) * sizeof *m->bin_idx);
+	m->coarse = ig_malloc(m->bin_off[m->nfeat] + 1);
 	for (f = 0; f < m->nfeat; f++)
-		for (b = 0; b <= m->nedges[f]; b++)
+		for (b = 0; b <= m->nedges[f]; b++) {
 			m->bin_idx[m->bin_off[f] + b] = mix((uint64_t)f + 1, b, m->bits);
+			m->coarse[m->bin_off[f] + b] = (uint8_t)(b * COARSE / (m->nedges[f] + 1));
+		}
 	m->cross_idx = ig_malloc(((size_t)(m->ncross * m->ncross) * COARSE * COARSE + 1) * sizeof *m->cross_idx);
 	for (i = 0; i < m->ncross; i++)
 		for (j = i + 1; j < m->ncross; j++)
@@ -84,7 +114,7 @@ int ig_rank_lr_indices(const ig_rank_model *m, const float *x, uint64_t user_has
 	out[n++] = mix(2ull << 40, item_hash, m->bits);
 	for (i = 0; i < m->ncross; i++) {
 		f = m->cross[i];
-		coarse[i] = bins[f] * COARSE / (m->nedges[f] + 1);
+		coarse[i] = m->coarse[m->bin_off[f] + bins[f]];
 	}
 	for (i = 0; i < m->ncross; i++)
 		for (j = i + 1; j < m->ncross; j++) {
@@ -107,32 +137,129 @@ double ig_rank_lr_margin(const ig_rank_model *m, const ig_rank_head_model *hm, c
 	return s;
 }
 
-void ig_rank_lr_interleave(ig_rank_model *m)
+/* Heads per slot of the interleaved tables: a multiple of 4, so that a
+ * slot's heads add as whole vectors. */
+static size_t head_stride(const ig_rank_model *m)
 {
-	size_t size = (size_t)1 << m->bits, i;
-	int h;
-
-	free(m->wi);
-	m->wi = ig_malloc(size * (size_t)m->nhead * sizeof *m->wi);
-	for (i = 0; i < size; i++)
-		for (h = 0; h < m->nhead; h++)
-			m->wi[i * (size_t)m->nhead + (size_t)h] = m->h[h].constant ? 0 : m->h[h].w[i];
+	return ((size_t)m->nhead + 3) & ~(size_t)3;
 }
 
-void ig_rank_lr_margins(const ig_rank_model *m, const uint32_t *idx, int n, double *z)
+static void copy_slot(const ig_rank_model *m, float *to, uint32_t idx)
 {
-	float acc[IG_RANK_MAX_HEADS] = {0};
-	int h, k, nh = m->nhead;
+	size_t h;
 
-	/* float sums of a few dozen weights: the heads add in one vector */
-	for (k = 0; k < n; k++) {
-		const float *w = m->wi + (size_t)idx[k] * (size_t)nh;
+	for (h = 0; h < (size_t)m->nhead; h++)
+		to[h] = m->h[h].constant ? 0 : m->h[h].w[idx];
+}
 
-		for (h = 0; h < nh; h++)
-			acc[h] += w[h];
+void ig_rank_lr_interleave(ig_rank_model *m)
+{
+	size_t size = (size_t)1 << m->bits, hs = head_stride(m), i, k = 0;
+	size_t nbin = m->bin_off[m->nfeat], npair = (size_t)(m->ncross * (m->ncross - 1) / 2);
+
+	free(m->wi);
+	free(m->wd);
+	m->wi = ig_calloc(size * hs, sizeof *m->wi);
+	for (i = 0; i < size; i++)
+		copy_slot(m, m->wi + i * hs, (uint32_t)i);
+	/* the dense features' bins and the crosses take a few thousand of the
+	 * 2^bits slots: copied out of the hashed table (collisions and all,
+	 * so predictions do not change), they stay in the fast caches while
+	 * a row reads them, and only the user and item ids reach the big
+	 * table */
+	m->wd = ig_calloc((nbin + npair * COARSE * COARSE + 1) * hs, sizeof *m->wd);
+	for (i = 0; i < nbin; i++)
+		copy_slot(m, m->wd + i * hs, m->bin_idx[i]);
+	for (k = 0; k < npair * COARSE * COARSE; k++)
+		copy_slot(m, m->wd + (nbin + k) * hs, m->cross_idx[k]);
+}
+
+typedef float v4f __attribute__((vector_size(16)));
+
+/* Adds the NQ groups of 4 weights at W to ACC. */
+static inline __attribute__((always_inline)) void add_slot(v4f *acc, const float *w, size_t nq)
+{
+	size_t q;
+
+	for (q = 0; q < nq; q++) {
+		v4f v;
+
+		memcpy(&v, w + 4 * q, sizeof v);
+		acc[q] += v;
 	}
-	for (h = 0; h < nh; h++)
-		z[h] = m->h[h].base + (double)acc[h];
+}
+
+/* The bin of X among feature F's edges (ig_rank_bin's answer) from the
+ * padded copy: a fixed number of halvings, unrolled, entered at the
+ * feature's depth. */
+static inline __attribute__((always_inline)) uint32_t padded_bin(const ig_rank_model *m, int f, float x)
+{
+	const float *e = m->pedge + m->pedge_off[f];
+	uint32_t k = 0;
+
+#define HALVE(s) k += e[k + (s) - 1] < x ? (s) : 0
+	switch (m->pedge_depth[f]) {
+	case 8: HALVE(128); /* fall through */
+	case 7: HALVE(64); /* fall through */
+	case 6: HALVE(32); /* fall through */
+	case 5: HALVE(16); /* fall through */
+	case 4: HALVE(8); /* fall through */
+	case 3: HALVE(4); /* fall through */
+	case 2: HALVE(2); /* fall through */
+	case 1: HALVE(1); /* fall through */
+	default: break;
+	}
+#undef HALVE
+	return k;
+}
+
+/* The margins with NQ groups of 4 heads, a constant where it is called
+ * so that the sums stay in registers. */
+static inline __attribute__((always_inline)) void margins_nq(const ig_rank_model *m, const float *x,
+							     uint64_t user_hash, uint64_t item_hash,
+							     double *z, const size_t nq)
+{
+	v4f acc[IG_RANK_MAX_HEADS / 4] = {{0}};
+	uint32_t coarse[NCROSS_MAX], bins[512];
+	size_t hs = 4 * nq, nbin = m->bin_off[m->nfeat];
+	const float *wu = m->wi + (size_t)mix(1ull << 40, user_hash, m->bits) * hs;
+	const float *wt = m->wi + (size_t)mix(2ull << 40, item_hash, m->bits) * hs;
+	const float *wc = m->wd + nbin * hs;
+	int f, i, j, h;
+
+	/* the ids' slots are far away in memory: ask for them first */
+	__builtin_prefetch(wu);
+	__builtin_prefetch(wt);
+	/* the sums in the order of ig_rank_lr_indices, so that training's
+	 * validation margins and scoring agree to the bit */
+	for (f = 0; f < m->nfeat; f++) {
+		bins[f] = padded_bin(m, f, x[f]);
+		add_slot(acc, m->wd + (m->bin_off[f] + bins[f]) * hs, nq);
+	}
+	add_slot(acc, wu, nq);
+	add_slot(acc, wt, nq);
+	for (i = 0; i < m->ncross; i++) {
+		f = m->cross[i];
+		coarse[i] = m->coarse[m->bin_off[f] + bins[f]];
+	}
+	for (i = 0; i < m->ncross; i++)
+		for (j = i + 1; j < m->ncross; j++) {
+			add_slot(acc, wc + (size_t)(coarse[i] * COARSE + coarse[j]) * hs, nq);
+			wc += COARSE * COARSE * hs;
+		}
+	for (h = 0; h < m->nhead; h++)
+		z[h] = m->h[h].base + (double)acc[h / 4][h % 4];
+}
+
+void ig_rank_lr_margins(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash,
+			double *z)
+{
+	switch (head_stride(m) / 4) {
+	case 1: margins_nq(m, x, user_hash, item_hash, z, 1); break;
+	case 2: margins_nq(m, x, user_hash, item_hash, z, 2); break;
+	case 3: margins_nq(m, x, user_hash, item_hash, z, 3); break;
+	default: margins_nq(m, x, user_hash, item_hash, z, 4); break;
+	}
 }
 
 typedef struct ftrl {

@@ -23,6 +23,9 @@ static void put_head(ig_binbuf *b, const ig_rank_model *m, const ig_rank_head_mo
 	ig_binbuf_f64(b, hm->platt_b);
 	ig_binbuf_u32(b, hm->constant);
 	if (m->kind == IG_RANK_GBDT) {
+		ig_binbuf_u32(b, hm->lin != NULL);
+		for (i = 0; hm->lin && i < (uint32_t)m->nfeat; i++)
+			ig_binbuf_f64(b, hm->lin[i]);
 		ig_binbuf_u32(b, hm->ntrees);
 		ig_binbuf_u32(b, hm->nnodes);
 		for (i = 0; i < hm->ntrees; i++)
@@ -126,7 +129,23 @@ static void get_trees(ig_bincur *c, const ig_rank_model *m, ig_rank_head_model *
 	}
 }
 
-static void get_head(ig_bincur *c, const ig_rank_model *m, ig_rank_head_model *hm)
+/* Version 2's linear part: a flag, then a weight per feature. */
+static void get_linear(ig_bincur *c, const ig_rank_model *m, ig_rank_head_model *hm)
+{
+	uint32_t has = ig_bincur_u32(c, "linear flag");
+	int k;
+
+	if (has > 1 || (has && (size_t)m->nfeat > (c->n - c->at) / 8))
+		ig_bincur_bad(c, "linear flag");
+	if (!has)
+		return;
+	hm->lin = ig_malloc((size_t)m->nfeat * sizeof *hm->lin);
+	for (k = 0; k < m->nfeat; k++)
+		if (!isfinite(hm->lin[k] = ig_bincur_f64(c, "linear weight")))
+			ig_bincur_bad(c, "linear weight");
+}
+
+static void get_head(ig_bincur *c, const ig_rank_model *m, ig_rank_head_model *hm, uint32_t version)
 {
 	uint32_t nnz, i;
 
@@ -136,6 +155,8 @@ static void get_head(ig_bincur *c, const ig_rank_model *m, ig_rank_head_model *h
 	if ((hm->constant = ig_bincur_u32(c, "head flags")) > 1)
 		ig_bincur_bad(c, "head flags");
 	if (m->kind == IG_RANK_GBDT) {
+		if (version >= 2)
+			get_linear(c, m, hm);
 		get_trees(c, m, hm);
 		return;
 	}
@@ -199,8 +220,8 @@ ig_rank_model *ig_rank_model_parse(const unsigned char *p, size_t n, const char 
 		ig_die("%s: ig-rank model damaged: checksum mismatch", name);
 	c.n = n - 8;
 	ig_bincur_take(&c, magic, 8, "magic");
-	if ((v = ig_bincur_u32(&c, "version")) != IG_RANK_MODEL_VERSION)
-		ig_die("%s: ig-rank model version %u; this ig-rank reads version %u", name, v,
+	if ((v = ig_bincur_u32(&c, "version")) < 1 || v > IG_RANK_MODEL_VERSION)
+		ig_die("%s: ig-rank model version %u; this ig-rank reads versions 1 to %u", name, v,
 		       IG_RANK_MODEL_VERSION);
 	m = ig_calloc(1, sizeof *m);
 	m->kind = ig_bincur_u32(&c, "kind");
@@ -221,7 +242,7 @@ ig_rank_model *ig_rank_model_parse(const unsigned char *p, size_t n, const char 
 	}
 	m->h = ig_calloc((size_t)m->nhead, sizeof *m->h);
 	for (i = 0; i < m->nhead; i++)
-		get_head(&c, m, &m->h[i]);
+		get_head(&c, m, &m->h[i], v);
 	if (c.at != c.n)
 		ig_bincur_bad(&c, "trailing bytes");
 	if (m->kind == IG_RANK_LR)
@@ -258,6 +279,7 @@ void ig_rank_model_free(ig_rank_model *m)
 			free(m->h[i].root);
 			free(m->h[i].nodes);
 			free(m->h[i].w);
+			free(m->h[i].lin);
 		}
 	}
 	free(m->feat);
@@ -267,6 +289,11 @@ void ig_rank_model_free(ig_rank_model *m)
 	free(m->h);
 	free(m->cross);
 	free(m->wi);
+	free(m->wd);
+	free(m->pedge);
+	free(m->pedge_off);
+	free(m->pedge_depth);
+	free(m->coarse);
 	free(m->bin_idx);
 	free(m->bin_off);
 	free(m->cross_idx);
@@ -305,18 +332,17 @@ static double margin_of(const ig_rank_model *m, int h, const float *x, const uin
 	if (hm->constant)
 		return hm->base;
 	if (m->kind == IG_RANK_GBDT)
-		return ig_rank_gbdt_margin(hm, x);
+		return ig_rank_gbdt_margin(hm, x, m->nfeat);
 	return ig_rank_lr_margin(m, hm, idx, nidx);
 }
 
 void ig_rank_predict(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash, double *p)
 {
-	uint32_t idx[MAX_IDX];
 	double z[IG_RANK_MAX_HEADS];
 	int h;
 
 	if (m->kind == IG_RANK_LR) {
-		ig_rank_lr_margins(m, idx, ig_rank_lr_indices(m, x, user_hash, item_hash, idx, NULL), z);
+		ig_rank_lr_margins(m, x, user_hash, item_hash, z);
 		for (h = 0; h < m->nhead; h++)
 			if (m->h[h].constant)
 				z[h] = m->h[h].base;
@@ -330,10 +356,13 @@ void ig_rank_predict(const ig_rank_model *m, const float *x, uint64_t user_hash,
 
 /* Saabas: each split's feature gets the change in node value along the
  * path the row takes. */
-static void gbdt_contrib(const ig_rank_head_model *hm, const float *x, double *out)
+static void gbdt_contrib(const ig_rank_head_model *hm, const float *x, int nfeat, double *out)
 {
 	uint32_t t;
+	int k;
 
+	for (k = 0; hm->lin && k < nfeat; k++)
+		out[k] += hm->lin[k] * (double)x[k];
 	for (t = 0; t < hm->ntrees; t++) {
 		const ig_rank_node *nd = &hm->nodes[hm->root[t]];
 
@@ -357,7 +386,7 @@ void ig_rank_contrib(const ig_rank_model *m, int h, const float *x, uint64_t use
 	if (hm->constant)
 		return;
 	if (m->kind == IG_RANK_GBDT) {
-		gbdt_contrib(hm, x, out);
+		gbdt_contrib(hm, x, m->nfeat, out);
 	} else {
 		n = ig_rank_lr_indices(m, x, user_hash, item_hash, idx, origin);
 		for (i = 0; i < n; i++)

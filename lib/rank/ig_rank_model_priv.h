@@ -5,7 +5,7 @@
 #include "rank/ig_rank.h"
 
 #define IG_RANK_MODEL_MAGIC "IGRANKM\n"
-#define IG_RANK_MODEL_VERSION 1u
+#define IG_RANK_MODEL_VERSION 2u /* 2: a linear part under the trees; 1 is still read */
 
 typedef struct ig_rank_node {
 	int32_t feat;     /* -1: a leaf */
@@ -22,6 +22,7 @@ typedef struct ig_rank_head_model {
 	uint32_t ntrees, nnodes;
 	uint32_t *root;
 	ig_rank_node *nodes;
+	double *lin;      /* gbdt: weights of the raw features under the trees, or NULL */
 	/* lr: weights of the hashed features */
 	float *w;
 } ig_rank_head_model;
@@ -39,8 +40,14 @@ struct ig_rank_model {
 	uint32_t *bin_idx;  /* lr: hashed index of feature f's bin b at bin_off[f] + b */
 	size_t *bin_off;
 	uint32_t *cross_idx;/* lr: hashed index of each cross's 16 coarse-bin pairs */
-	float *wi;          /* lr: the heads' weights interleaved, wi[index * nhead + h],
-			     * so that one row touches one cache line per feature */
+	float *wi;          /* lr: the heads' weights interleaved, wi[index * stride + h]
+			     * (stride: nhead rounded up to 4) */
+	float *wd;          /* lr: the same for the dense bins (at bin_off[f] + b), then
+			     * the crosses' 16 coarse pairs each: a few hundred kB */
+	float *pedge;       /* lr: each feature's edges padded with +inf to 2^k - 1, at */
+	size_t *pedge_off;  /* pedge_off[f]; 2^pedge_depth[f] - 1 edges there */
+	uint8_t *pedge_depth;
+	uint8_t *coarse;    /* lr: the coarse bin (0-3) of feature f's bin b at bin_off[f] + b */
 	ig_rank_head_model *h;
 };
 
@@ -89,14 +96,26 @@ typedef struct ig_rank_gbdt_data {
 
 void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const ig_rank_gbdt_data *d,
 			     const ig_rank_train_opts *o, uint64_t seed, double *margin);
-double ig_rank_gbdt_margin(const ig_rank_head_model *hm, const float *x);
+/* The margin of a head: base, linear part and trees. */
+double ig_rank_gbdt_margin(const ig_rank_head_model *hm, const float *x, int nfeat);
+/* The linear part (ig_rank_linear.c): per-feature MEAN and SCALE (1/sd,
+ * 0 for a constant feature) of the ROWS of X; then the weights W (nf,
+ * then the bias) of an L2 (on the weights) logistic regression on the
+ * N standardised rows XS (IG_RANK_LINEAR_STRIDE floats each, zeros after
+ * the NF features) with labels Y, starting from bias BASE. */
+#define IG_RANK_LINEAR_STRIDE(nf) (((nf) + 7) / 8 * 8)
+void ig_rank_linear_standardise(const float *x, size_t nrows, int nf, const uint32_t *rows, size_t n,
+				double *mean, double *scale);
+void ig_rank_linear_fit(const float *xs, const float *y, size_t n, int nf, double l2, double base, double *w);
 void ig_rank_lr_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const uint32_t *idx,
 			   const int *nidx, int stride, const float *y, const uint32_t *train, size_t ntrain,
 			   const uint32_t *valid, size_t nvalid, const ig_rank_train_opts *o, uint64_t seed,
 			   double *val_margin);
 double ig_rank_lr_margin(const ig_rank_model *m, const ig_rank_head_model *hm, const uint32_t *idx, int n);
-/* Every head's margin at once from the interleaved weights. */
-void ig_rank_lr_margins(const ig_rank_model *m, const uint32_t *idx, int n, double *z);
+/* Every head's margin for features X at once, from the interleaved
+ * weights. */
+void ig_rank_lr_margins(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash,
+			double *z);
 void ig_rank_lr_interleave(ig_rank_model *m);
 
 #endif

@@ -27,6 +27,8 @@ void ig_rank_train_opts_default(ig_rank_train_opts *o, int kind)
 	o->lambda = 1;
 	o->min_child = 1;
 	o->subsample = 1;
+	o->linear_l2 = 1;
+	o->blind_trees = 0;
 	o->hash_bits = 18;
 	o->epochs = 2;
 	o->alpha = 0.05;
@@ -105,6 +107,8 @@ typedef struct train_job {
 	int *nidx, stride;
 	uint32_t *train, *valid;
 	size_t ntrain, nvalid;
+	float *xs;              /* gbdt with a linear part: the standardised training rows */
+	double *mean, *scale;
 	size_t *tgroup, *vgroup, ntgroup, nvgroup;
 	ig_rank_head_report *report;
 } train_job;
@@ -165,6 +169,45 @@ static void report_head(train_job *j, int h, const float *y, const double *margi
 	free(yv);
 }
 
+/* The head's linear part, its weights folded back to the raw features:
+ * w_raw = w * scale, and the means move into the base. */
+static void fit_linear(train_job *j, ig_rank_head_model *hm, const float *y)
+{
+	int nf = j->m->nfeat, k;
+	float *yt = ig_malloc((j->ntrain + 1) * sizeof *yt);
+	double *w = ig_malloc(((size_t)nf + 1) * sizeof *w);
+	size_t i;
+
+	for (i = 0; i < j->ntrain; i++)
+		yt[i] = y[j->train[i]];
+	ig_rank_linear_fit(j->xs, yt, j->ntrain, nf, j->o->linear_l2, hm->base, w);
+	hm->lin = ig_malloc((size_t)nf * sizeof *hm->lin);
+	hm->base = w[nf];
+	for (k = 0; k < nf; k++) {
+		hm->lin[k] = w[k] * j->scale[k];
+		hm->base -= hm->lin[k] * j->mean[k];
+	}
+	free(w);
+	free(yt);
+}
+
+/* The training rows standardised once for every head's linear part. */
+static void prepare_linear(train_job *j)
+{
+	const ig_rank_examples *e = j->e;
+	int nf = e->nfeat, k, stride = IG_RANK_LINEAR_STRIDE(nf);
+	size_t i;
+
+	j->mean = ig_malloc(((size_t)nf + 1) * sizeof *j->mean);
+	j->scale = ig_malloc(((size_t)nf + 1) * sizeof *j->scale);
+	ig_rank_linear_standardise(e->x, e->n, nf, j->train, j->ntrain, j->mean, j->scale);
+	j->xs = ig_calloc(j->ntrain * (size_t)stride + 1, sizeof *j->xs);
+	for (i = 0; i < j->ntrain; i++)
+		for (k = 0; k < nf; k++)
+			j->xs[i * (size_t)stride + (size_t)k] =
+			    (float)(((double)e->x[(size_t)j->train[i] * (size_t)nf + (size_t)k] - j->mean[k]) * j->scale[k]);
+}
+
 static void train_one(train_job *j, int h)
 {
 	const ig_rank_examples *e = j->e;
@@ -189,6 +232,10 @@ static void train_one(train_job *j, int h)
 		ig_rank_gbdt_data d = {j->bins, e->n, y, j->train, j->valid, j->ntrain, j->nvalid,
 				       j->tgroup, j->vgroup, j->ntgroup, j->nvgroup};
 
+		if (j->xs)
+			fit_linear(j, hm, y);
+		for (i = 0; i < e->n; i++)
+			margin[i] = ig_rank_gbdt_margin(hm, e->x + i * (size_t)e->nfeat, e->nfeat);
 		ig_rank_gbdt_train_head(j->m, hm, &d, j->o, j->o->seed + (uint64_t)h, margin);
 	} else {
 		ig_rank_lr_train_head(j->m, hm, j->idx, j->nidx, j->stride, y, j->train, j->ntrain, j->valid,
@@ -283,6 +330,10 @@ ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const
 	if (j.ntrain == 0)
 		ig_die("every user fell in the validation share: too few users, or a --valid share too large");
 	prepare_inputs(&j);
+	/* LambdaRank orders a user's rows and leaves the scale free: a line
+	 * fitted by log loss under it would only be a different start */
+	if (o->kind == IG_RANK_GBDT && o->linear_l2 > 0 && o->objective == IG_RANK_OBJ_LOGISTIC)
+		prepare_linear(&j);
 	j.ntgroup = user_groups(e, j.train, j.ntrain, &j.tgroup);
 	j.nvgroup = user_groups(e, j.valid, j.nvalid, &j.vgroup);
 	/* a head per job: each is trained from its own seed */
@@ -294,6 +345,9 @@ ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const
 	if (j.m->kind == IG_RANK_LR)
 		ig_rank_lr_interleave(j.m);
 	free(j.bins);
+	free(j.xs);
+	free(j.mean);
+	free(j.scale);
 	free(j.idx);
 	free(j.nidx);
 	free(j.train);

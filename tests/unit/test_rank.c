@@ -18,6 +18,7 @@
 #include "core/ig_rng.h"
 #include "expect_exit.h"
 #include "rank/ig_rank.h"
+#include "rank/ig_rank_model_priv.h"
 
 static void test_auc(void **state)
 {
@@ -249,6 +250,128 @@ static void test_lr(void **state)
 	train_and_check(IG_RANK_LR, 0.85);
 }
 
+/* The first stage scores from compact copies of its weights and padded
+ * bin edges; the per-feature contributions come from the hashed weights
+ * and the plain search. The two agree when the calibrated logit minus the
+ * contributions is one constant (base and calibration) on every row:
+ * features with 0 to 255 edges, values on the edges, below and above. */
+static void check_lr_paths(int bins)
+{
+	ig_rank_examples *e = planted(6000, 3), *test = planted(500, 4);
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[2];
+	ig_rank_model *m;
+	double c[5], p[2], rest0[2] = {0, 0};
+	size_t i;
+	int h, k;
+
+	for (i = 0; i < e->n; i++)
+		e->x[i * 3 + 2] = floorf(e->x[i * 3 + 2] * 3); /* two edges */
+	for (i = 0; i < test->n; i++) {
+		float *x = test->x + i * 3;
+
+		x[2] = i % 5 == 0 ? -1.0f : i % 5 == 1 ? 7.0f : (float)(i % 3);
+		if (i % 7 == 0)
+			x[0] = e->x[(i % e->n) * 3]; /* a training value: maybe an edge */
+		if (i % 11 == 0)
+			x[1] = i % 2 ? 2.0f : -2.0f;
+	}
+	ig_rank_train_opts_default(&o, IG_RANK_LR);
+	o.bins = bins;
+	m = ig_rank_train(e, NULL, &o, "unit test", rep);
+	for (i = 0; i < test->n; i++) {
+		const float *x = test->x + i * 3;
+
+		ig_rank_predict(m, x, test->user_hash[i], test->item_hash[i], p);
+		for (h = 0; h < 2; h++) {
+			double rest = log(p[h] / (1 - p[h]));
+
+			ig_rank_contrib(m, h, x, test->user_hash[i], test->item_hash[i], c);
+			for (k = 0; k < 5; k++)
+				rest -= c[k];
+			if (i == 0)
+				rest0[h] = rest;
+			assert_true(fabs(rest - rest0[h]) < 1e-4);
+		}
+	}
+	ig_rank_model_free(m);
+	free_planted(e);
+	free_planted(test);
+}
+
+static void test_lr_paths(void **state)
+{
+	(void)state;
+	check_lr_paths(256);
+	check_lr_paths(64);
+	check_lr_paths(2);
+}
+
+/* The second stage's linear part recovers a planted logistic model with
+ * few positives (about 2% of 40000 rows). */
+static void test_linear_fit(void **state)
+{
+	const size_t n = 40000;
+	float *x = malloc(n * 8 * sizeof *x), *y = malloc(n * sizeof *y);
+	double w[4];
+	ig_rng r;
+	size_t i;
+
+	(void)state;
+	ig_rng_seed(&r, 5);
+	memset(x, 0, n * 8 * sizeof *x); /* rows of 3 features padded to 8 */
+	for (i = 0; i < n; i++) {
+		float *xi = x + i * 8;
+		double z;
+
+		xi[0] = (float)(2 * ig_rng_double(&r) - 1) * 1.7f;
+		xi[1] = (float)(2 * ig_rng_double(&r) - 1) * 1.7f;
+		xi[2] = (float)(2 * ig_rng_double(&r) - 1) * 1.7f;
+		z = -4.5 + 1.5 * (double)xi[0] - 1.0 * (double)xi[1];
+		y[i] = ig_rng_double(&r) < 1 / (1 + exp(-z));
+	}
+	ig_rank_linear_fit(x, y, n, 3, 1, -4, w);
+	assert_true(fabs(w[0] - 1.5) < 0.2);
+	assert_true(fabs(w[1] + 1.0) < 0.2);
+	assert_true(fabs(w[2]) < 0.15);
+	assert_true(fabs(w[3] + 4.5) < 0.3);
+	free(x);
+	free(y);
+}
+
+/* A head whose validation users have no positive gets --blind-trees
+ * trees, not as many as a validation loss that keeps falling toward 0
+ * would allow. */
+static void test_blind_head(void **state)
+{
+	ig_rank_examples *e = planted(6000, 7);
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[2];
+	ig_rank_model *m;
+	size_t i;
+	int blind;
+
+	(void)state;
+	ig_rank_train_opts_default(&o, IG_RANK_GBDT);
+	/* share: positives only among users that train keeps (the split's
+	 * hash, ig_rank_train.c) */
+	for (i = 0; i < e->n; i++) {
+		uint64_t z = (e->user_hash[i] ^ (o.seed * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+		int valid = (z >> 20) % 1000000 < (uint64_t)(o.valid_share * 1000000);
+
+		e->y[i * 2 + 1] = !valid && e->x[i * 3] > 0.8f;
+	}
+	for (blind = 0; blind <= 7; blind += 7) {
+		o.blind_trees = blind;
+		m = ig_rank_train(e, NULL, &o, "unit test", rep);
+		assert_int_equal(rep[1].positives, 0);
+		assert_true(rep[1].iterations == blind);
+		assert_true(rep[0].iterations >= 1);
+		ig_rank_model_free(m);
+	}
+	free_planted(e);
+}
+
 static void parse_bytes(void *arg)
 {
 	const unsigned char *const *b = arg;
@@ -422,6 +545,9 @@ int main(void)
 		cmocka_unit_test(test_gbdt_subsample),
 		cmocka_unit_test(test_gbdt_rank),
 		cmocka_unit_test(test_lr),
+		cmocka_unit_test(test_lr_paths),
+		cmocka_unit_test(test_linear_fit),
+		cmocka_unit_test(test_blind_head),
 		cmocka_unit_test(test_model_refusals),
 		cmocka_unit_test(test_model_map),
 		cmocka_unit_test(test_features),
