@@ -67,8 +67,28 @@ for f in best-of-candidates.tsv best-of-ranked1.tsv best-of-ranked.tsv second-st
 		$1 == "see_less" { nl = $6 }
 		END { printf "%s\t%.4f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", f, s, so, sl, vo, vl, nl }' "$name.table" >>summary.tsv
 done
+# How well the second stage's share head knows the planted shares, on its
+# own rows: p_share against the true expected shares of the same rows
+# (ranked.resp). AUC against the true probability as a soft label
+# (sum over pairs of t_i (1 - t_j) [p_i > p_j], ties half), next to the
+# same AUC of the truth itself, the most any predictor can reach; and the
+# means (calibration: 1 when p_share is per impression).
+zcat funnel/ranked.tsv.gz | awk -F'\t' 'NR == FNR { if (!/^#/) t[$1 "\t" $3] = $8; next }
+	/^#ig/ { for (i = 2; i <= NF; i++) if ($i == "p_share") c = i - 1; next }
+	/^#/ { next }
+	c && (($1 "\t" $2) in t) { print $c "\t" t[$1 "\t" $2] }' ranked.resp - >p_share.tsv
+soft_auc() { # column of the score in p_share.tsv (the truth is column 2)
+	LC_ALL=C sort -t "$(printf '\t')" -k"$1","$1"g p_share.tsv |
+		awk -F'\t' -v c="$1" 'function flush() { num += gp * (neg + gn / 2); neg += gn; gp = gn = 0 }
+		{ if (NR > 1 && $c != last) flush(); last = $c; gp += $2; gn += 1 - $2; tp += $2; tn += 1 - $2 }
+		END { flush(); printf "%.3f", tp && tn ? num / (tp * tn) : 0 }'
+}
+awk -F'\t' -v a="$(soft_auc 1)" -v best="$(soft_auc 2)" '{ p += $1; t += $2; n++ }
+	END { printf "p_share\t%d\t%.3f\t%.3f\t%.5f\t%.5f\n", n, a, best, p / n, t / n }' p_share.tsv >p_share.summary
 echo "== the funnel's feed (ig-synth respond --table)"
 cat feed.table
+echo "== the second stage's p_share against the true shares of its rows"
+printf 'head\trows\tAUC\tAUC of the truth\tmean p\tmean true\n' | cat - p_share.summary | column -t -s "$(printf '\t')"
 echo "== shares and value per impression, against the oracle and the logging policy"
 head -n 1 summary.tsv
 tail -n +2 summary.tsv | column -t -s "$(printf '\t')"

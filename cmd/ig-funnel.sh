@@ -25,6 +25,8 @@ Funnel:
       --candidates N     candidates per user [500]
       --keep1 N          kept by the first ranking stage [150]
       --keep2 N          kept by the second ranking stage [50]
+      --window X%        each user's last X% of TRAIN_EVENTS: the ranking
+                         examples (impressions, or candidates' labels) [20%]
       --value SPEC       value model, HEAD=WEIGHT,... [ig-rank's default]
       --spec FILE        retrieval spec [ig-retrieve's default]
       --epsilon E        exploration share of ig-diversify [its default]
@@ -44,7 +46,7 @@ die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
 bad_usage() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
 
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
-length=25 ncand=500 keep1=150 keep2=50 value='' spec='' epsilon=''
+length=25 ncand=500 keep1=150 keep2=50 window=20% value='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
@@ -57,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--candidates) need "$@"; ncand=$2; shift 2 ;;
 	--keep1) need "$@"; keep1=$2; shift 2 ;;
 	--keep2) need "$@"; keep2=$2; shift 2 ;;
+	--window) need "$@"; window=$2; shift 2 ;;
 	--value) need "$@"; value=$2; shift 2 ;;
 	--spec) need "$@"; spec=$2; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
@@ -76,6 +79,10 @@ train=$1 users=$2 out=$3
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
+case $window in
+[1-9]% | [1-9][0-9]%) ;;
+*) bad_usage "--window takes a share of 1% to 99%, not '$window'" ;;
+esac
 case $shard in
 '' | [0-9]*/[0-9]*) ;;
 *) bad_usage "--shard takes I/N, not '$shard'" ;;
@@ -152,15 +159,34 @@ retrieve() { # PREFIX HISTORY USERS OUTPUT
 context() { printf '%s' "$side --neighbors $w/$1.nbrs.tsv.gz $vec --positives $positives"; }
 
 start=$(date +%s)
-# 1. Ranking examples: candidates from the fit part of TRAIN, labelled by
-# what each user did in its last 20% (the windows of ig-eval split).
-step split ig-eval split --holdout 20% --positives "$positives" -o "$w/fit" "$train"
+# 1. Ranking examples from each user's last 20% (--window) of TRAIN, with
+# features from the fit part before it (ig-eval split). With
+# impressions in that window, a row is an impression labelled by what
+# followed it: the heads learn P(event | shown), what a feed gets. Without
+# them, a row is a candidate retrieved from the fit part, labelled by the
+# window's events on it: P(shown and event), exposure and engagement mixed.
+heads=any,view,like,comment,share,save,follow,see_less,hide
+step split ig-eval split --holdout "$window" --test-all --positives "$positives" -o "$w/fit" "$train"
 models fit "$w/fit.train.tsv.gz"
-retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz"
 # shellcheck disable=SC2046
-step features ig-rank features --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
-	--heads any,view,like,comment,share,save,follow,see_less,hide \
-	$(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
+if gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ && $4 == "impression" { found = 1; exit }
+	END { exit !found }'; then
+	examples=impressions
+	imp=$w/fit.test.tsv.gz
+	if [ -n "$shard" ]; then
+		imp=$w/fit.test.shard.tsv.gz
+		gzip -dc "$w/fit.test.tsv.gz" | grep -v '^#' |
+			step shard-examples ig-ingest --shard "$shard" -o "$imp"
+	fi
+	step features ig-rank features --history "$w/fit.train.tsv.gz" --impressions "$imp" \
+		--heads "$heads" $(context fit) -o "$w/examples.tsv.gz"
+else
+	examples=candidates
+	note "no impressions: the ranking heads learn from candidates labelled by the next window's events"
+	retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz"
+	step features ig-rank features --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
+		--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
+fi
 step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
 step train-first ig-rank train $common --seed "$seed" --stage first --distill "$out/second.model" \
 	-o "$out/first.model" "$w/examples.tsv.gz"
@@ -194,5 +220,5 @@ step diversify ig-diversify $common --seed "$seed" --items "$ditems" \
 } >"$out/summary.tsv"
 column -t -s "$(printf '\t')" "$out/summary.tsv" >&2 2>/dev/null || cat "$out/summary.tsv" >&2
 [ -n "$skipped" ] && printf '%s: skipped: %s\n' "$prog" "${skipped%; }" >&2
-printf '%s: feed of %s users in %s/feed.tsv.gz; %d s\n' "$prog" \
-	"$(rows_per_user "$out/feed.tsv.gz" | cut -f2)" "$out" $(($(date +%s) - start)) >&2
+printf '%s: feed of %s users in %s/feed.tsv.gz; ranking examples: %s; %d s\n' "$prog" \
+	"$(rows_per_user "$out/feed.tsv.gz" | cut -f2)" "$out" "$examples" $(($(date +%s) - start)) >&2

@@ -167,7 +167,7 @@ void ig_rank_build_impressions(ig_rank_ctx *c, const char *events, ig_writer *w,
 	ig_event ev;
 
 	while (ig_events_next(er, &ev)) {
-		uint32_t it;
+		uint32_t it, seen;
 
 		if (strcmp(ev.user, user) != 0) {
 			flush_user(c, u, user, items, rows, n, x, w, o, st);
@@ -176,12 +176,15 @@ void ig_rank_build_impressions(ig_rank_ctx *c, const char *events, ig_writer *w,
 			n = 0;
 			memcpy(user, ev.user, ev.user_len + 1);
 		}
+		seen = ig_intern_count(items);
 		it = ig_intern_add(items, ev.item, ev.item_len);
 		if (it >= lcap) {
 			lcap = lcap ? 2 * lcap : 1024;
 			last = ig_reallocarray(last, lcap, sizeof *last);
 		}
-		if (it + 1 == ig_intern_count(items))
+		/* only an item new to the table starts without an impression:
+		 * the latest item's next events must still reach its row */
+		if (it == seen)
 			last[it] = SIZE_MAX;
 		if (ev.type == IG_EV_IMPRESSION) {
 			if (n == cap) {

@@ -177,6 +177,21 @@ static void item_stats(ig_rank_ctx *c)
 	free(last);
 }
 
+/* An author's counts are its items' summed: an item shown a few times
+ * tells little of its own engagement, its author's hundreds of
+ * impressions more. */
+static void author_stats(ig_rank_ctx *c)
+{
+	const ig_items *it = c->items;
+	uint32_t i;
+	int e;
+
+	c->apop = ig_calloc(((size_t)ig_intern_count(it->authors) + 1) * IG_EV_COUNT, sizeof *c->apop);
+	for (i = 0; i < c->nitems && i < it->count; i++)
+		for (e = 0; e < IG_EV_COUNT; e++)
+			c->apop[(size_t)it->author[i] * IG_EV_COUNT + e] += c->pop[(size_t)i * IG_EV_COUNT + e];
+}
+
 static void load_follows(ig_rank_ctx *c, const char *path)
 {
 	ig_reader *r = ig_reader_open(path);
@@ -367,6 +382,8 @@ ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 	if (c->items)
 		c->ntopics = ig_intern_count(c->items->topics);
 	item_stats(c);
+	if (c->items)
+		author_stats(c);
 	positive_times(c);
 	ig_rank_ctx_names(c);
 	return c;
@@ -435,6 +452,7 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 	free(c->ev);
 	free(c->pop);
 	free(c->iusers);
+	free(c->apop);
 	free(c->pt_start);
 	free(c->pt);
 	free(c->all_pt);

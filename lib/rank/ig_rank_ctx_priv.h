@@ -23,6 +23,7 @@ struct ig_rank_ctx {
 	uint32_t nitems;
 	float *pop;               /* nitems x IG_EV_COUNT, decayed to tref */
 	float *iusers;            /* distinct users with a positive, per item */
+	float *apop;              /* per author of items: the sum of its items' pop */
 	int64_t tref;
 	size_t *pt_start;         /* positives' times of item i: pt[pt_start[i] .. pt_start[i+1]) */
 	int64_t *pt, *all_pt;     /* per item, and of every positive; sorted */

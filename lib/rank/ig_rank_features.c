@@ -79,7 +79,14 @@ void ig_rank_ctx_names(ig_rank_ctx *c)
 		for (i = 0; i < NAUTHOR; i++)
 			add_name(c, "author_", ig_event_name(author_types[i]));
 		add_name(c, "", "author_negative");
+		if (c->inputs & IG_RANK_IN_IMPRESSIONS) {
+			add_name(c, "", "author_impressions");
+			for (i = 0; i < NRATE; i++)
+				add_name(c, "author_rate_", ig_event_name(rate_types[i]));
+		}
 		add_name(c, "", "topic_affinity");
+		add_name(c, "", "topic_affinity_rel");
+		add_name(c, "", "topic_affinity_short");
 		add_name(c, "", "topic_negative");
 	}
 	if (c->inputs & IG_RANK_IN_TOPICS)
@@ -128,10 +135,11 @@ static void stamped_free(stamped *s)
 }
 
 /* Author slots: NAUTHOR decayed counts, then negatives. Topic slots:
- * positive share, negatives (decayed), parent share. Neighbour slots:
- * max short, sum short, max long, sum long, hits long. */
+ * positives, negatives (decayed), parent's positives, positives among the
+ * short-term history. Neighbour slots: max short, sum short, max long,
+ * sum long, hits long. */
 enum { A_NEG = NAUTHOR, A_WIDTH };
-enum { T_POS, T_NEG, T_PARENT, T_WIDTH };
+enum { T_POS, T_NEG, T_PARENT, T_SHORT, T_WIDTH };
 enum { N_MAXS, N_SUMS, N_MAXL, N_SUML, N_HITS, N_WIDTH };
 
 struct ig_rank_user {
@@ -143,6 +151,7 @@ struct ig_rank_user {
 	uint32_t *pos;         /* long-term positives, oldest first */
 	size_t npos_long, npos_short, pos_cap;
 	double media[IG_MEDIA_COUNT], media_total, topic_total, parent_total;
+	double topic_max;      /* positives of the user's most engaged topic */
 	double hist_pop;       /* mean log(1 + item_users) over the long history */
 	double recent_all;     /* positives of everyone in the recent window */
 	float *uvec;
@@ -206,6 +215,8 @@ static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
 		else if (u->c->o.positives >> e->type & 1) {
 			tv[T_POS] += 1;
 			u->topic_total += 1;
+			if ((double)tv[T_POS] > u->topic_max)
+				u->topic_max = (double)tv[T_POS];
 			t = u->c->parent && it->topic_list[k] < u->c->ntopics ? u->c->parent[it->topic_list[k]]
 									      : IG_INTERN_NONE;
 			if (t != IG_INTERN_NONE) {
@@ -265,6 +276,22 @@ static void accumulate_neighbors(ig_rank_user *u, const uint32_t *pos, size_t n,
 				v[N_SUMS] += s;
 			}
 		}
+	}
+}
+
+/* The topics of the last positives: what the user is into this session,
+ * which the long-term shares dilute. */
+static void short_topics(ig_rank_user *u, const uint32_t *pos, size_t n)
+{
+	const ig_items *it = u->c->items;
+	size_t k;
+	uint32_t j;
+
+	for (k = 0; k < n; k++) {
+		if (pos[k] >= it->count)
+			continue;
+		for (j = it->topic_start[pos[k]]; j < it->topic_start[pos[k] + 1]; j++)
+			stamped_get(&u->topics, it->topic_list[j], u->gen)[T_SHORT] += 1;
 	}
 }
 
@@ -340,7 +367,7 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 	u->nevents = 0;
 	u->npos = 0;
 	memset(u->media, 0, sizeof u->media);
-	u->media_total = u->topic_total = u->parent_total = 0;
+	u->media_total = u->topic_total = u->parent_total = u->topic_max = 0;
 	if (id != IG_INTERN_NONE)
 		collect_positives(u, c->u_start[id], c->u_start[id + 1]);
 	u->npos_long = u->npos < (size_t)c->o.long_n ? u->npos : (size_t)c->o.long_n;
@@ -352,6 +379,8 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 	if (u->npos_long)
 		u->hist_pop /= (double)u->npos_long;
 	u->recent_all = (double)count_between(c->all_pt, c->npt, now - (int64_t)c->o.recent, now);
+	if (c->items)
+		short_topics(u, u->pos + (u->npos - u->npos_short), u->npos_short);
 	if (c->nb_start)
 		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short);
 	if (c->vec)
@@ -506,19 +535,35 @@ static float *vector_features(const ig_rank_user *u, uint32_t it, float *x)
 	return x;
 }
 
+/* The author's impressions and rates per impression over all its items,
+ * shrunk as the item's are. */
+static float *author_rates(const ig_rank_ctx *c, uint32_t author, float *x)
+{
+	const float *pop = c->apop + (size_t)author * IG_EV_COUNT;
+	double imp = pop[IG_EV_IMPRESSION];
+	int i;
+
+	*x++ = log1pf_pos(imp);
+	for (i = 0; i < NRATE; i++)
+		*x++ = (float)((double)pop[rate_types[i]] / (imp + 1));
+	return x;
+}
+
 static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
 {
 	const ig_rank_ctx *c = u->c;
 	const ig_items *items = c->items;
 	const float *a, *tv;
-	double aff = 0, neg = 0, paff = 0;
+	double aff = 0, neg = 0, paff = 0, saff = 0;
 	uint32_t k, p;
-	int i;
+	int i, rates = c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE : 0;
 
 	if (it == IG_INTERN_NONE || it >= items->count) {
-		memset(x, 0, (size_t)(6 + A_WIDTH + 2) * sizeof *x);
+		int n = 6 + A_WIDTH + rates + 4;
+
+		memset(x, 0, (size_t)n * sizeof *x);
 		x[0] = -1;
-		x += 6 + A_WIDTH + 2;
+		x += n;
 		if (c->inputs & IG_RANK_IN_TOPICS)
 			*x++ = 0;
 		if (c->inputs & IG_RANK_IN_FOLLOWS)
@@ -532,11 +577,14 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
 	a = stamped_peek(&u->authors, items->author[it], u->gen);
 	for (i = 0; i < A_WIDTH; i++)
 		*x++ = a ? log1pf_pos(a[i]) : 0;
+	if (rates)
+		x = author_rates(c, items->author[it], x);
 	for (k = items->topic_start[it]; k < items->topic_start[it + 1]; k++) {
 		tv = stamped_peek(&u->topics, items->topic_list[k], u->gen);
 		if (tv) {
 			aff += (double)tv[T_POS];
 			neg += (double)tv[T_NEG];
+			saff += (double)tv[T_SHORT];
 		}
 		p = c->parent && items->topic_list[k] < c->ntopics ? c->parent[items->topic_list[k]]
 								   : IG_INTERN_NONE;
@@ -544,6 +592,10 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
 			paff += (double)tv[T_PARENT];
 	}
 	*x++ = u->topic_total > 0 ? (float)(aff / u->topic_total) : 0;
+	/* against the user's own top topic: a focused user's second topic
+	 * and a broad user's first can have the same share */
+	*x++ = u->topic_max > 0 ? (float)(aff / u->topic_max) : 0;
+	*x++ = u->npos_short ? (float)(saff / (double)u->npos_short) : 0;
 	*x++ = log1pf_pos(neg);
 	if (c->inputs & IG_RANK_IN_TOPICS)
 		*x++ = u->parent_total > 0 ? (float)(paff / u->parent_total) : 0;
