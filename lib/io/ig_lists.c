@@ -77,7 +77,8 @@ static const char *order_end_user(list_order *o, long *line)
 	if (!o->have_user)
 		return NULL;
 	ig_intern_add(o->seen, o->user, o->user_len);
-	qsort_r(o->ref, o->n, sizeof *o->ref, cmp_ref, o);
+	if (o->n > 1) /* none kept in any-order mode */
+		qsort_r(o->ref, o->n, sizeof *o->ref, cmp_ref, o);
 	for (i = 1; i < o->n; i++)
 		if (o->ref[i].len == o->ref[i - 1].len &&
 		    memcmp(ref_str(o, &o->ref[i]), ref_str(o, &o->ref[i - 1]), o->ref[i].len) == 0) {

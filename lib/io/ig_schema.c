@@ -39,6 +39,9 @@ static const char *const insights_cols[] = {
 	"follows", "engagements", "nonfollower_share", "prev_reach", "prev_shares",
 	"prev_share_rate", "share_rate_change", "share_rate_ratio"};
 
+/* ig-rank's examples: then y_HEAD labels, then the features */
+static const char *const examples_cols[] = {"user", "item", "ts"};
+
 #define FIXED(name, c) {name, 1, IG_LAYOUT_FIXED, NELEM(c), c, 0, NELEM(c)}
 #define BIT(i) (1u << (i))
 
@@ -67,6 +70,7 @@ static const ig_schema table[IG_STREAM_COUNT] = {
 	[IG_STREAM_RESPONSE] = FIXED("response", response_cols),
 	[IG_STREAM_OPE] = FIXED("ope", ope_cols),
 	[IG_STREAM_INSIGHTS] = FIXED("insights", insights_cols),
+	[IG_STREAM_EXAMPLES] = FIXED("examples", examples_cols),
 };
 
 const ig_schema *ig_schema_of(int stream)

@@ -38,6 +38,7 @@ typedef enum ig_stream {
 	IG_STREAM_RESPONSE,
 	IG_STREAM_OPE,
 	IG_STREAM_INSIGHTS,
+	IG_STREAM_EXAMPLES,
 	IG_STREAM_COUNT
 } ig_stream;
 

@@ -5,30 +5,29 @@
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "io/ig_schema.h"
 #include "rank/ig_rank.h"
 #include "rank/ig_rank_ctx_priv.h"
 
 void ig_rank_examples_write_header(ig_writer *w, const ig_rank_ctx *c, const char *const *heads,
 				   int nhead, const ig_header *upstream)
 {
-	int nf = ig_rank_nfeatures(c), n = 3 + nhead + nf, i;
+	int nf = ig_rank_nfeatures(c), n = nhead + nf, i;
 	const char **cols = ig_malloc((size_t)n * sizeof *cols);
 	char **ynames = ig_malloc((size_t)(nhead ? nhead : 1) * sizeof *ynames);
 	char spec[512];
 
-	cols[0] = "user";
-	cols[1] = "item";
-	cols[2] = "ts";
 	for (i = 0; i < nhead; i++) {
 		size_t len = strlen(heads[i]) + 3;
 
 		ynames[i] = ig_malloc(len);
 		snprintf(ynames[i], len, "y_%s", heads[i]);
-		cols[3 + i] = ynames[i];
+		cols[i] = ynames[i];
 	}
 	for (i = 0; i < nf; i++)
-		cols[3 + nhead + i] = ig_rank_feature_name(c, i);
-	ig_header_write(w, IG_EXAMPLES_KIND, IG_EXAMPLES_VERSION, cols, n, upstream);
+		cols[nhead + i] = ig_rank_feature_name(c, i);
+	/* user, item, ts from the schema table, then these */
+	ig_schema_write_header(w, IG_STREAM_EXAMPLES, cols, n, upstream);
 	ig_rank_fopts_format(ig_rank_ctx_fopts(c), spec, sizeof spec);
 	ig_writer_printf(w, "##features\t%s\n", spec);
 	for (i = 0; i < nhead; i++)
@@ -74,8 +73,6 @@ static void examples_columns(ig_rank_examples *e, ig_reader *r)
 	const ig_header *h = &e->hdr;
 	int i;
 
-	if (h->ncols < 3 || strcmp(h->cols[0], "user") || strcmp(h->cols[1], "item") || strcmp(h->cols[2], "ts"))
-		ig_die_at(ig_reader_name(r), 1, "an examples stream begins with the columns user, item, ts");
 	e->head = ig_malloc((size_t)h->ncols * sizeof *e->head);
 	e->feat = ig_malloc((size_t)h->ncols * sizeof *e->feat);
 	for (i = 3; i < h->ncols; i++) {
@@ -148,7 +145,7 @@ ig_rank_examples *ig_rank_examples_read(const char *path)
 	ssize_t len;
 	int n;
 
-	ig_header_read(r, IG_EXAMPLES_KIND, IG_EXAMPLES_VERSION, &e->hdr);
+	ig_schema_read_header(r, IG_STREAM_EXAMPLES, &e->hdr, NULL);
 	examples_columns(e, r);
 	f = e->fields = ig_malloc(((size_t)e->hdr.ncols + 1) * sizeof *f);
 	while ((len = ig_reader_getline(r, &line)) >= 0) {
