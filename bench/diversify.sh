@@ -8,16 +8,20 @@
 # Each setting is run on the validation cut (fit -> valid, where defaults
 # are chosen) and on the test cut (train -> test, reported).
 #
+# The synthetic world has 20000 users: at 2000, the 95% interval of the
+# paired NDCG difference (ig-eval compare, printed after each curve) is
+# about +-3% of NDCG, wider than the 2% the issue asks to resolve.
+#
 # Usage: bench/diversify.sh [BINDIR]   (BINDIR: where the tools are [bin])
 # Env:   WORK (scratch dir [$TMPDIR/ig-diversify-bench], kept for reruns),
-#        SYNTH_USERS [2000], SKIP_ML=1, SKIP_SYNTH=1
+#        SYNTH_USERS [20000], SKIP_ML=1, SKIP_SYNTH=1
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/bin}
 case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
 DATA=$ROOT/../shared/data
 WORK=${WORK:-${TMPDIR:-/tmp}/ig-diversify-bench}
-SYNTH_USERS=${SYNTH_USERS:-2000}
+SYNTH_USERS=${SYNTH_USERS:-20000}
 PATH=$BIN:$PATH
 mkdir -p "$WORK"
 cd "$WORK"
@@ -30,7 +34,7 @@ to_ranked() {
 }
 
 prepare_synth() {
-	[ -s synth/ranked.test.tsv ] && return
+	[ -s synth/ranked.test.tsv ] && [ "$(cat synth/users 2>/dev/null)" = "$SYNTH_USERS" ] && return
 	mkdir -p synth
 	ig-synth -q --users "$SYNTH_USERS" --items 10000 --seed 3 -o synth/world
 	ig-eval split -q --at-fraction 0.85 --valid-fraction 0.85 -o synth/s synth/world/events.tsv.gz
@@ -40,6 +44,7 @@ prepare_synth() {
 	to_ranked synth/knn.test.tsv.gz >synth/ranked.test.tsv
 	ln -sf world/items.tsv.gz synth/items.tsv.gz
 	ln -sf world/topics.tsv.gz synth/topics.tsv.gz
+	echo "$SYNTH_USERS" >synth/users
 }
 
 prepare_ml() {
@@ -92,14 +97,24 @@ curves() {
 		base=$(metrics $d $cut $d/ranked.$cut.tsv)
 		echo "$base" | awk -v c="$cut" '{ printf "%-5s %-34s %7.4f %+6.1f%% %7.4f %+6.1f%% %7.4f %7.4f\n", c, "ranked (first 20)", $1, 0, $2, 0, $3, $4 }'
 		row $d $cut "defaults"
-		row $d $cut "all rules off" --lambda 1 --epsilon 0 --author-window 0 --media-run 0 \
-		    --short-share 0 --fatigue-after 0 --see-less-factor 1
+		off="--lambda 1 --epsilon 0 --author-window 0 --media-run 0 --short-share 0 --fatigue-after 0 --see-less-factor 1"
+		row $d $cut "all rules off" $off
+		# what each rule costs alone, the topics left out
+		row $d $cut "rules off but author window 4" $off --author-window 4
+		row $d $cut "rules off but epsilon 0.02" $off --epsilon 0.02
+		row $d $cut "rules off but short share 0.2" $off --short-share 0.2
+		row $d $cut "defaults, lambda 1" --lambda 1
 		for l in 1 0.95 0.9 0.8 0.7 0.5; do
 			row $d $cut "plain mmr lambda $l, eps 0" --band 0 --keep-top 0 --lambda $l --epsilon 0
 		done
 		for b in 0.05 0.12 0.2 0.3 0.5; do
 			row $d $cut "band $b, keep-top 3, eps 0" --band $b --epsilon 0
 		done
+		for b in 0.08 0.12 0.2 0.3; do
+			row $d $cut "sum, band $b, eps 0" --aggregate sum --band $b --epsilon 0
+		done
+		row $d $cut "sum, band 0.12, sibling 0.5, eps 0" --aggregate sum --sibling-similarity 0.5 --epsilon 0
+		row $d $cut "band 0.12, sibling 0.5, eps 0" --sibling-similarity 0.5 --epsilon 0
 		row $d $cut "keep-top 0 (band 0.12)" --keep-top 0
 		for e in 0 0.05 0.1; do
 			row $d $cut "defaults, eps $e" --epsilon $e
@@ -128,6 +143,18 @@ author_windows() {
 	    END { printf "%s: windows of 4 rows with an author twice: %d (%d of them relaxed)\n", d, bad, rel }' d=$d - feed.tsv
 }
 
-[ "${SKIP_SYNTH:-0}" = 1 ] || { prepare_synth; curves synth; author_windows synth; }
-[ "${SKIP_ML:-0}" = 1 ] || { prepare_ml; curves ml; author_windows ml; }
+# the defaults against the undiversified lists on the test cut: the mean
+# paired NDCG difference with its bootstrap interval (the noise of a row)
+paired() {
+	d=$1
+	pos=default
+	[ "$d" = ml ] && pos=ratings
+	ig-diversify -q -u --items $d/items.tsv.gz --topics $d/topics.tsv.gz --events $d/s.train.tsv.gz \
+	    $d/ranked.test.tsv >feed.tsv
+	ig-eval compare -q --positives $pos -t $d/s.test.tsv.gz --train $d/s.train.tsv.gz --items $d/items.tsv.gz \
+	    -k 20 --table feed.tsv $d/ranked.test.tsv | awk -v d=$d '$1 == "metric" || $1 == "ndcg" { print d ": " $0 }'
+}
+
+[ "${SKIP_SYNTH:-0}" = 1 ] || { prepare_synth; curves synth; author_windows synth; paired synth; }
+[ "${SKIP_ML:-0}" = 1 ] || { prepare_ml; curves ml; author_windows ml; paired ml; }
 rm -f feed.tsv

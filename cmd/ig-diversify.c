@@ -39,7 +39,9 @@ enum {
 	OPT_KEEP_TOP,
 	OPT_EXPLORE,
 	OPT_EXPLORE_DRAWS,
-	OPT_MEDIA_MIX
+	OPT_MEDIA_MIX,
+	OPT_AGGREGATE,
+	OPT_SIBLING
 };
 
 static ig_cli cli;
@@ -63,6 +65,9 @@ static void usage(FILE *fp)
 		"      --method mmr|dpp      greedy MMR, or greedy DPP MAP (Chen et al. 2018) [mmr]\n"
 		"  -L, --lambda L            weight of relevance against similarity, 0..1 [0.7]\n"
 		"      --similarity S        topics or vectors [vectors with --vectors, else topics]\n"
+		"      --aggregate max|sum   MMR: similarity to the most similar placed item, or\n"
+		"                            summed over them (what intra-list diversity counts) [max]\n"
+		"      --sibling-similarity W  topics: two topics of one parent are W similar [0]\n"
 		"      --band F              diversity passes over an item only for one within F\n"
 		"                            (relative) of its relevance; 0: off [0.12]\n"
 		"      --keep-top N          first N rows by relevance alone, never explored [3]\n"
@@ -155,6 +160,8 @@ static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int
 		{"explore", required_argument, NULL, OPT_EXPLORE},
 		{"explore-draws", required_argument, NULL, OPT_EXPLORE_DRAWS},
 		{"media-mix", required_argument, NULL, OPT_MEDIA_MIX},
+		{"aggregate", required_argument, NULL, OPT_AGGREGATE},
+		{"sibling-similarity", required_argument, NULL, OPT_SIBLING},
 		{NULL, 0, NULL, 0}
 	};
 	int c;
@@ -263,6 +270,17 @@ static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int
 			break;
 		case OPT_MEDIA_MIX:
 			parse_media_mix(o, optarg);
+			break;
+		case OPT_SIBLING:
+			o->sibling_sim = ig_cli_double("--sibling-similarity", optarg, 0, 1);
+			break;
+		case OPT_AGGREGATE:
+			if (strcmp(optarg, "max") == 0)
+				o->sim_sum = 0;
+			else if (strcmp(optarg, "sum") == 0)
+				o->sim_sum = 1;
+			else
+				ig_usage_error("--aggregate: invalid value '%s' (max or sum)", optarg);
 			break;
 		case OPT_NOW:
 			o->now = ig_cli_int("--now", optarg, IG_TS_MIN, IG_TS_MAX);

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ig_cpu.h"
 #include "core/ig_err.h"
 #include "io/ig_topics.h"
 
@@ -92,7 +91,7 @@ ig_div_ctx *ig_div_ctx_new(ig_items *items, const char *topics_path, const ig_ve
 
 	c->items = items;
 	c->opts = *o;
-	c->dot = ig_div_pick_dot(ig_isa());
+	c->dot = ig_div_pick_dot();
 	c->latest_created = -1;
 	if (items == NULL)
 		ig_die("an items stream is needed (--items)");

@@ -1,10 +1,12 @@
 /* One user's feed: greedy slot by slot. Each slot takes, among the
  * candidates that keep the spacing rules, the one of highest value
- * (MMR: lambda * relevance - (1 - lambda) * most similar placed; DPP: the
- * log-determinant gain of Chen et al. 2018's fast greedy MAP), relevance
- * being the min-max scaled score times the author, fatigue and see_less
- * discounts. A slot may instead be explored: with probability epsilon an
- * item drawn uniformly from the explorable candidates. */
+ * (MMR: lambda * relevance - (1 - lambda) * summed, or largest, similarity
+ * to the placed items; DPP: the log-determinant gain of Chen et al. 2018's
+ * fast greedy MAP), relevance being the min-max scaled score times the
+ * author, fatigue and see_less discounts. A slot may instead be explored:
+ * with probability epsilon an item drawn uniformly from the explorable
+ * candidates. The dot product of vectors comes in copies per instruction
+ * set (core/ig_kernel_copies.h). */
 #include "diversify/ig_diversify.h"
 
 #include <math.h>
@@ -27,6 +29,7 @@ typedef struct cand {
 	int32_t last_slot;      /* slot of the author's last placed item, or -1 */
 	uint32_t topic_load;    /* most placed items sharing one of its topics */
 	uint32_t sim_through;   /* MMR: placed items its maxsim accounts for */
+	uint32_t next_of_author; /* the next candidate of its author, in a ring */
 	uint8_t is_short, taken;
 } cand;
 
@@ -38,6 +41,8 @@ struct ig_div_scratch {
 	const float **vec;      /* candidates' unit vectors (rows of the context) */
 	uint32_t *pool, *allowed, *placed, *interests;
 	size_t icap;
+	uint32_t *author_slot;  /* open addressing: author -> candidate, while gathering */
+	size_t author_cap;
 	struct {
 		uint32_t topic, count;
 	} *tc;                  /* placed items per topic */
@@ -91,6 +96,7 @@ void ig_div_scratch_free(ig_div_scratch *s)
 	free(s->interests);
 	free(s->tc);
 	free(s->arms);
+	free(s->author_slot);
 	free(s);
 }
 
@@ -327,65 +333,95 @@ static size_t gather(const ig_div_ctx *c, ig_div_scratch *s, const ig_div_input 
 	return k;
 }
 
-static double topic_sim(const cand *a, const cand *b, int jaccard)
+/* Links each candidate to the others of its author in a ring, so that a
+ * placement updates only its author's candidates. */
+static void link_authors(ig_div_scratch *s, size_t n)
 {
-	uint32_t i, common = 0;
+	size_t cap = 64, i, mask;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap > s->author_cap) {
+		s->author_cap = cap;
+		s->author_slot = ig_reallocarray(s->author_slot, cap, sizeof *s->author_slot);
+	}
+	mask = cap - 1;
+	memset(s->author_slot, 0xff, cap * sizeof *s->author_slot);
+	for (i = 0; i < n; i++) {
+		cand *x = &s->c[i];
+		size_t h;
+
+		x->next_of_author = (uint32_t)i;
+		if (x->author == IG_INTERN_NONE)
+			continue;
+		for (h = (x->author * 0x9e3779b1u) & mask; s->author_slot[h] != IG_INTERN_NONE; h = (h + 1) & mask) {
+			cand *y = &s->c[s->author_slot[h]];
+			if (y->author == x->author) {
+				/* after the author's first candidate in the ring */
+				x->next_of_author = y->next_of_author;
+				y->next_of_author = (uint32_t)i;
+				break;
+			}
+		}
+		if (s->author_slot[h] == IG_INTERN_NONE)
+			s->author_slot[h] = (uint32_t)i;
+	}
+}
+
+/* How much of topic T the topics L hold: 1 if one is T, else the sibling
+ * similarity if one shares T's parent in the tree, else 0. */
+static double topic_match(const ig_div_ctx *c, const uint32_t *l, size_t n, uint32_t t)
+{
+	uint32_t p = c->topic_parent[t];
+	double m = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (l[i] == t)
+			return 1;
+		if (p != IG_INTERN_NONE && c->topic_parent[l[i]] == p)
+			m = c->opts.sibling_sim;
+	}
+	return m;
+}
+
+/* The Jaccard (MMR) or cosine (DPP) similarity of two topic sets, where a
+ * pair of sibling topics counts as the sibling similarity of a common one
+ * (the mean of both directions' matches; without siblings, the size of
+ * the intersection). */
+static double topic_sim(const ig_div_ctx *c, const cand *a, const cand *b, int jaccard)
+{
+	uint32_t i;
+	double common = 0;
 
 	if (a->ntopics == 0 || b->ntopics == 0)
 		return 0;
-	for (i = 0; i < a->ntopics; i++)
-		common += (uint32_t)in_list(b->topics, b->ntopics, a->topics[i]);
+	if (c->opts.sibling_sim > 0) {
+		for (i = 0; i < a->ntopics; i++)
+			common += 0.5 * topic_match(c, b->topics, b->ntopics, a->topics[i]);
+		for (i = 0; i < b->ntopics; i++)
+			common += 0.5 * topic_match(c, a->topics, a->ntopics, b->topics[i]);
+	} else {
+		for (i = 0; i < a->ntopics; i++)
+			common += in_list(b->topics, b->ntopics, a->topics[i]);
+	}
 	if (jaccard)
-		return (double)common / (a->ntopics + b->ntopics - common);
+		return common / (a->ntopics + b->ntopics - common);
 	return common / sqrt((double)a->ntopics * b->ntopics);
 }
 
-/* Rows are padded with zeros to a multiple of 8 floats: the portable copy
- * sums in 4-float lanes (SSE2), the others in 8 (AVX2 with FMA) or, for
- * rows of 16, in 16 (AVX-512). The sum of lanes is the same expression
- * for any width, so copies differ only by FMA rounding. */
-typedef float v4 __attribute__((vector_size(16), aligned(4)));
-typedef float v8 __attribute__((vector_size(32), aligned(4)));
-typedef float v16 __attribute__((vector_size(64), aligned(4)));
-
-static double dot_portable(const float *x, const float *y, size_t n)
-{
-	v4 a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
-	size_t d;
-
-	for (d = 0; d < n; d += 8) {
-		a += *(const v4 *)(x + d) * *(const v4 *)(y + d);
-		b += *(const v4 *)(x + d + 4) * *(const v4 *)(y + d + 4);
-	}
-	a += b;
-	return (double)((a[0] + a[2]) + (a[1] + a[3]));
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
+/* a*b+c fused in the dot product only, where a copy has FMA */
 #pragma GCC push_options
-#pragma GCC target("arch=haswell")
 #pragma GCC optimize("fp-contract=fast")
-static double dot_avx2(const float *x, const float *y, size_t n)
-{
-	v8 a = {0, 0, 0, 0, 0, 0, 0, 0};
-	size_t d;
-
-	for (d = 0; d < n; d += 8)
-		a += *(const v8 *)(x + d) * *(const v8 *)(y + d);
-	return (double)(((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7])));
-}
+#define IG_KERNEL_BODY "diversify/ig_div_select_kernel_priv.h"
+#include "core/ig_kernel_copies.h"
 #pragma GCC pop_options
-#define HAVE_DOT_AVX2 1
-#endif
 
-ig_div_dot_fn ig_div_pick_dot(int isa)
+static const ig_div_dot_fn dot_copies[IG_ISA_COUNT] = IG_KERNEL_TABLE(div_dot);
+
+ig_div_dot_fn ig_div_pick_dot(void)
 {
-#ifdef HAVE_DOT_AVX2
-	if (isa >= IG_ISA_AVX2)
-		return dot_avx2;
-#endif
-	(void)isa;
-	return dot_portable;
+	return dot_copies[ig_isa_pick(IG_KERNEL_HAVE)];
 }
 
 static inline double similarity(const ig_div_ctx *c, const ig_div_scratch *s, size_t a, size_t b)
@@ -394,7 +430,7 @@ static inline double similarity(const ig_div_ctx *c, const ig_div_scratch *s, si
 
 	if (o->similarity == IG_DIV_SIM_VECTORS)
 		return c->dot(s->vec[a], s->vec[b], c->stride);
-	return topic_sim(&s->c[a], &s->c[b], o->method == IG_DIV_MMR);
+	return topic_sim(c, &s->c[a], &s->c[b], o->method == IG_DIV_MMR);
 }
 
 double ig_div_author_discount(const ig_div_opts *o, uint32_t repeats)
@@ -427,20 +463,39 @@ static inline double value(const ig_div_ctx *c, const ig_div_scratch *s, size_t 
 	return o->lambda / (1 - o->lambda) * rel + log(s->res[i] + 1e-10);
 }
 
-/* The spacing rules X breaks at slot K, as rule bits. A media type with a
- * share s holds at most floor(s j) + 1 of any first j rows. */
-static uint32_t blocked(const ig_div_opts *o, const ig_div_scratch *s, const cand *x, int32_t k, int run_media,
-			uint32_t run_len)
-{
-	uint32_t b = 0;
+/* The rules of slot K that depend on the feed so far and not on the
+ * candidate: which media types are barred (media_block, indexed by media
+ * type + 1, so that an item without one reads entry 0). A media type with
+ * a share s holds at most floor(s j) + 1 of any first j rows. */
+typedef struct slot_rules {
+	int32_t k;
+	uint32_t media_block[IG_MEDIA_COUNT + 1];
+} slot_rules;
 
-	if (x->media >= 0 && o->media_share[x->media] >= 0 &&
-	    s->media_count[x->media] > (uint32_t)floor(o->media_share[x->media] * (k + 1)))
-		b |= IG_RULE_MEDIA_MIX;
-	if (o->author_window > 1 && x->last_slot >= 0 && k - x->last_slot < (int32_t)o->author_window)
+static void slot_rules_at(const ig_div_opts *o, const ig_div_scratch *s, slot_rules *r, int32_t k, int run_media,
+			  uint32_t run_len)
+{
+	int m;
+
+	r->k = k;
+	r->media_block[0] = 0;
+	for (m = 0; m < IG_MEDIA_COUNT; m++) {
+		uint32_t b = 0;
+		if (o->media_share[m] >= 0 && s->media_count[m] > (uint32_t)floor(o->media_share[m] * (k + 1)))
+			b |= IG_RULE_MEDIA_MIX;
+		if (o->media_run > 0 && m == run_media && run_len >= o->media_run)
+			b |= IG_RULE_MEDIA_RUN;
+		r->media_block[m + 1] = b;
+	}
+}
+
+/* The spacing rules X breaks at the slot of R, as rule bits. */
+static inline uint32_t blocked(const ig_div_opts *o, const slot_rules *r, const cand *x)
+{
+	uint32_t b = r->media_block[x->media + 1];
+
+	if (x->last_slot >= 0 && r->k - x->last_slot < (int32_t)o->author_window)
 		b |= IG_RULE_AUTHOR_SPACING;
-	if (o->media_run > 0 && x->media >= 0 && x->media == run_media && run_len >= o->media_run)
-		b |= IG_RULE_MEDIA_RUN;
 	if (o->topic_cap > 0 && x->topic_load >= o->topic_cap)
 		b |= IG_RULE_TOPIC_CAP;
 	return b;
@@ -481,6 +536,13 @@ static void count_topics(ig_div_scratch *s, const cand *x)
 	}
 }
 
+static void repeat_author(const ig_div_opts *o, cand *y, uint32_t k)
+{
+	y->repeats++;
+	y->author_factor = ig_div_author_discount(o, y->repeats);
+	y->last_slot = (int32_t)k;
+}
+
 /* Updates the remaining candidates after P took slot K. */
 static void place(const ig_div_ctx *c, ig_div_scratch *s, size_t n, size_t p, uint32_t k)
 {
@@ -494,6 +556,17 @@ static void place(const ig_div_ctx *c, ig_div_scratch *s, size_t n, size_t p, ui
 
 	x->taken = 1;
 	s->placed[k] = (uint32_t)p;
+	if (!all && o->topic_cap == 0) {
+		/* only the author's other candidates change */
+		for (i = x->next_of_author; i != p; i = cs[i].next_of_author) {
+			cand *y = &cs[i];
+			if (y->taken)
+				continue;
+			repeat_author(o, y, k);
+			s->val[i] = value(c, s, i, k + 1);
+		}
+		return;
+	}
 	if (o->topic_cap > 0)
 		count_topics(s, x);
 	for (i = 0; i < n; i++) {
@@ -502,9 +575,7 @@ static void place(const ig_div_ctx *c, ig_div_scratch *s, size_t n, size_t p, ui
 		if (y->taken)
 			continue;
 		if (x->author != IG_INTERN_NONE && y->author == x->author) {
-			y->repeats++;
-			y->author_factor = ig_div_author_discount(o, y->repeats);
-			y->last_slot = (int32_t)k;
+			repeat_author(o, y, k);
 			changed = 1;
 		}
 		if (o->topic_cap > 0) {
@@ -548,7 +619,9 @@ static int refresh(const ig_div_ctx *c, ig_div_scratch *s, size_t i, uint32_t k)
 		return 0;
 	for (; x->sim_through < k; x->sim_through++) {
 		double sim = similarity(c, s, s->placed[x->sim_through], i);
-		if (sim > m)
+		if (c->opts.sim_sum)
+			m += sim;
+		else if (sim > m)
 			m = sim;
 	}
 	if (m == s->maxsim[i])
@@ -560,8 +633,7 @@ static int refresh(const ig_div_ctx *c, ig_div_scratch *s, size_t i, uint32_t k)
 
 /* Why P took slot K ahead of the remaining candidates ranked above it:
  * the union, over those, of the rule that passed each over. */
-static uint32_t moved_by(const ig_div_ctx *c, ig_div_scratch *s, size_t p, int32_t k, int run_media,
-			 uint32_t run_len, int from_short)
+static uint32_t moved_by(const ig_div_ctx *c, ig_div_scratch *s, size_t p, const slot_rules *sr, int from_short)
 {
 	const ig_div_opts *o = &c->opts;
 	uint32_t r = 0;
@@ -572,7 +644,7 @@ static uint32_t moved_by(const ig_div_ctx *c, ig_div_scratch *s, size_t p, int32
 		uint32_t b;
 		if (x->taken)
 			continue;
-		b = blocked(o, s, x, k, run_media, run_len);
+		b = blocked(o, sr, x);
 		if (b) {
 			r |= b;
 			continue;
@@ -582,10 +654,10 @@ static uint32_t moved_by(const ig_div_ctx *c, ig_div_scratch *s, size_t p, int32
 			continue;
 		}
 		r |= x->static_rules;
-		refresh(c, s, t, (uint32_t)k);
+		refresh(c, s, t, (uint32_t)sr->k);
 		if (x->author_factor < 1)
 			r |= IG_RULE_AUTHOR_DECAY;
-		if (k < (int32_t)o->keep_top)
+		if (sr->k < (int32_t)o->keep_top)
 			continue;
 		if (o->method == IG_DIV_MMR ? s->maxsim[t] > s->maxsim[p] : s->res[t] < s->res[p])
 			r |= IG_RULE_DIVERSITY;
@@ -598,8 +670,8 @@ static uint32_t moved_by(const ig_div_ctx *c, ig_div_scratch *s, size_t p, int32
  * a relevance band, only candidates within it of the most relevant
  * allowed one compete on value: diversity may swap items of nearly equal
  * relevance, never a clear favourite for a much weaker one. */
-static size_t best(const ig_div_ctx *c, ig_div_scratch *s, size_t n, int32_t k, int run_media,
-		   uint32_t run_len, int only_short, uint32_t waived, size_t *npool)
+static size_t best(const ig_div_ctx *c, ig_div_scratch *s, size_t n, const slot_rules *sr, int only_short,
+		   uint32_t waived, size_t *npool)
 {
 	const ig_div_opts *o = &c->opts;
 	size_t i, b = n, na = 0;
@@ -608,7 +680,7 @@ static size_t best(const ig_div_ctx *c, ig_div_scratch *s, size_t n, int32_t k, 
 	*npool = 0;
 	for (i = 0; i < n; i++) {
 		const cand *x = &s->c[i];
-		if (x->taken || (blocked(o, s, x, k, run_media, run_len) & ~waived))
+		if (x->taken || (blocked(o, sr, x) & ~waived))
 			continue;
 		if (x->explore != IG_INTERN_NONE)
 			s->pool[(*npool)++] = (uint32_t)i;
@@ -634,7 +706,7 @@ static size_t best(const ig_div_ctx *c, ig_div_scratch *s, size_t n, int32_t k, 
 				bv = s->val[j];
 			}
 		}
-	} while (b != n && refresh(c, s, b, (uint32_t)k));
+	} while (b != n && refresh(c, s, b, (uint32_t)sr->k));
 	return b;
 }
 
@@ -824,6 +896,7 @@ size_t ig_div_select(const ig_div_ctx *c, const ig_div_input *in, size_t n, cons
 	}
 	prefetch_items(c, in, n);
 	m = gather(c, s, in, n, facts, nfacts, &counts->banned);
+	link_authors(s, m);
 	relevance(c, s->c, m, in, facts, nfacts);
 	nin = interests(c, s, facts, nfacts, m);
 	for (i = 0; i < m; i++)
@@ -835,25 +908,27 @@ size_t ig_div_select(const ig_div_ctx *c, const ig_div_input *in, size_t n, cons
 	for (k = 0; k < o->length; k++) {
 		int from_short = any_short && short_slot(o->short_share, k), relax = 0, w;
 		size_t d, npool, pick;
+		slot_rules sr;
 
 		while (first < m && s->c[first].taken)
 			first++;
 		if (first == m)
 			break;
-		d = best(c, s, m, (int32_t)k, run_media, run_len, from_short, 0, &npool);
+		slot_rules_at(o, s, &sr, (int32_t)k, run_media, run_len);
+		d = best(c, s, m, &sr, from_short, 0, &npool);
 		if (d == m && from_short) {
 			from_short = 0;
-			d = best(c, s, m, (int32_t)k, run_media, run_len, 0, 0, &npool);
+			d = best(c, s, m, &sr, 0, 0, &npool);
 		}
 		/* every candidate breaks a rule: waive them in turn (waive) */
 		for (w = 0; d == m && w < 4; w++) {
 			relax = 1;
-			d = best(c, s, m, (int32_t)k, run_media, run_len, 0, waive[w], &npool);
+			d = best(c, s, m, &sr, 0, waive[w], &npool);
 		}
 		counts->relaxed += (uint64_t)relax;
 		pick = explore_slot(c, s, d, npool, k, facts, nfacts, rng, &rows[k], counts);
 		rows[k].rules = rows[k].explore == IG_INTERN_NONE
-					? moved_by(c, s, pick, (int32_t)k, run_media, run_len, from_short)
+					? moved_by(c, s, pick, &sr, from_short)
 					: 0;
 		if (relax)
 			rows[k].rules |= IG_RULE_RELAXED;

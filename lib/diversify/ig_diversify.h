@@ -32,6 +32,8 @@ typedef struct ig_div_opts {
 	int method;               /* enum ig_div_method */
 	int similarity;           /* enum ig_div_similarity */
 	double lambda;            /* weight of relevance against similarity, [0, 1] */
+	int sim_sum;              /* MMR: summed similarity to the placed items, not the most */
+	double sibling_sim;       /* topics: similarity of two topics of one parent */
 	double band;              /* diversity swaps only within this relative relevance of the best; 0: off */
 	uint32_t keep_top;        /* first slots by relevance alone, never explored */
 	uint32_t author_window;   /* no author twice in this many consecutive rows; 0, 1: off */
@@ -59,8 +61,9 @@ typedef struct ig_div_opts {
 void ig_div_opts_default(ig_div_opts *o);
 
 typedef double (*ig_div_dot_fn)(const float *x, const float *y, size_t n);
-/* The dot product of rows padded to 8 floats for an ig_isa() level. */
-ig_div_dot_fn ig_div_pick_dot(int isa);
+/* The dot product of rows padded to 8 floats, in the copy ig_isa_pick
+ * chooses for this CPU (IG_KERNEL=portable: the portable one). */
+ig_div_dot_fn ig_div_pick_dot(void);
 
 /* What every user's reranking reads: items, the topics tree, vectors. */
 typedef struct ig_div_ctx {

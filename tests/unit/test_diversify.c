@@ -48,11 +48,13 @@ typedef struct fixture {
 	size_t n;
 } fixture;
 
-/* Every rule off: the feed is the ranked list. */
+/* Every rule off: the feed is the ranked list. MMR takes the largest
+ * similarity, as the cases below were worked out with. */
 static void opts_plain(ig_div_opts *o)
 {
 	ig_div_opts_default(o);
 	o->lambda = 1;
+	o->sim_sum = 0;
 	o->author_window = 0;
 	o->author_decay = 1;
 	o->media_run = 0;
@@ -500,6 +502,45 @@ static void test_band_keep_top(void **state)
 	teardown(&f);
 }
 
+/* Summed similarity (MMR at lambda 0.8, relevance 1, 0.83 ... 0): after
+ * i1 and i2 (t1.1), i3 pays 0.2 of its most similar placed item but 0.4
+ * of its summed similarity, so i5 (t1.2) passes it. A sibling topic
+ * (t1.2 under t1, as t1.1) of similarity 0.5 is a Jaccard 1/3 away from
+ * t1.1: at lambda 0.55, i5's value after i1 falls from 0.18 to 0.03,
+ * below i6's 0.09 (t2.1, unrelated). */
+static void test_sum_sibling(void **state)
+{
+	fixture f;
+	ig_div_opts o;
+	ig_div_row rows[32];
+	char out[128];
+
+	(void)state;
+	opts_plain(&o);
+	o.lambda = 0.8;
+	setup(&f, &o);
+	feed(&f, NULL, 0, 1, rows, out);
+	assert_string_equal(out, "1 2 3 5 4 6 7");
+	teardown(&f);
+	o.sim_sum = 1;
+	setup(&f, &o);
+	feed(&f, NULL, 0, 1, rows, out);
+	assert_true(strncmp(out, "1 2 5 ", 6) == 0);
+	assert_true(rows[2].rules & IG_RULE_DIVERSITY);
+	teardown(&f);
+	opts_plain(&o);
+	o.lambda = 0.55;
+	setup(&f, &o);
+	feed(&f, NULL, 0, 1, rows, out);
+	assert_string_equal(out, "1 5 6 2 7 3 4");
+	teardown(&f);
+	o.sibling_sim = 0.5;
+	setup(&f, &o);
+	feed(&f, NULL, 0, 1, rows, out);
+	assert_string_equal(out, "1 6 5 2 7 3 4");
+	teardown(&f);
+}
+
 /* Interest t1: its children t1.1 (i1..i4) and t1.2 (i5) are two explored
  * arms; the user engaged with t1.2 once and passed t1.1 twice, so
  * Beta(2, 1) against Beta(1, 3). Rank 1 is the greedy i1 or an arm's
@@ -669,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_media_mix),
 		cmocka_unit_test(test_relax_order),
 		cmocka_unit_test(test_band_keep_top),
+		cmocka_unit_test(test_sum_sibling),
 		cmocka_unit_test(test_propensity_bandits),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_batches_threads),
