@@ -374,7 +374,8 @@ static uint32_t *top_items(const float *score, uint32_t n, uint32_t keep, uint32
 			ig_rset_push(&s, i, score[i], 0);
 	ig_rset_top(&s, keep);
 	out = ig_reallocarray(NULL, s.n ? s.n : 1, sizeof *out);
-	memcpy(out, s.id, (size_t)s.n * sizeof *out);
+	if (s.n)
+		memcpy(out, s.id, (size_t)s.n * sizeof *out);
 	*got = s.n;
 	ig_rset_free(&s);
 	return out;
