@@ -80,15 +80,16 @@ deps:
 builddeps:
 	@sh tests/deps.sh build
 
-# The kernels' portable copies run the unit tests and the w2v and cooccur
-# CLI tests a second time: the same expected output.
+# The kernels' portable copies run the unit tests and the w2v, cooccur and
+# retrieve CLI tests a second time: the same expected output.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNITS)
 	@sh tests/unit/run.sh $(UNITS)
 	@sh tests/cli/run.sh $(CURDIR)/$(BIN)
 	@echo "IG_KERNEL=portable:"
 	@IG_KERNEL=portable sh tests/unit/run.sh $(UNITS)
-	@IG_KERNEL=portable sh tests/cli/run.sh $(CURDIR)/$(BIN) tests/cli/w2v/* tests/cli/cooccur/*
+	@IG_KERNEL=portable sh tests/cli/run.sh $(CURDIR)/$(BIN) tests/cli/w2v/* tests/cli/cooccur/* \
+		tests/cli/retrieve/* tests/cli/retrieve-index/*
 	@sh tests/manlint.sh $(MANS)
 	@sh tests/layers.sh
 

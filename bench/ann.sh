@@ -2,7 +2,9 @@
 # ig-retrieve's HNSW index against hnswlib and faiss (IndexHNSWFlat) on the
 # same vectors, the same M and ef_construction, and the same threads:
 #   (a) clustered unit vectors, d = 64 (generated here, seeded), and
-#   (b) ig2vec item vectors of a large ig-synth world (ig-train-w2v).
+#   (b) ig2vec item vectors of a large ig-synth world (ig-train-w2v: 100000
+#       users, 100000 items, one day, 6.7 million events: some 95000
+#       vectors of 100 dimensions).
 # Queries are rows held out of the index; the truth is numpy's exact top 10
 # by cosine. For 1 and 2 threads, each library's build time, the memory the
 # build takes (peak resident memory less the memory before it, i.e. the
@@ -11,11 +13,13 @@
 # recall between the two ef around the target. QPS and build time are also
 # measured in CPU seconds of the process (all threads): on a shared machine
 # the wall clock mostly measures the neighbours. Ratios are to hnswlib in
-# the same run. hnswlib and faiss: apt-get install python3-hnswlib
+# the same run. ig-portable is ig-retrieve with IG_KERNEL=portable (its
+# SSE2 copy), against its AVX2 or AVX-512 copy. hnswlib and faiss: apt-get install python3-hnswlib
 # python3-faiss; they run under /usr/bin/python3.
 # Usage: bench/ann.sh [a|b|ab]   (N=200000 vectors for (a), NQ=2000 queries,
-#   USERS=30000 ITEMS=200000 for (b) or ITEM_VECTORS=FILE (word2vec binary)
-#   made before, THREADS="1 2", M=16, EFC=200, EFS=the ef swept,
+#   USERS=100000 ITEMS=100000 DAYS=1 for (b) or ITEM_VECTORS=FILE (word2vec
+#   binary) made before, THREADS="1 2", M=16, EFC=200, EFS=the ef swept,
+#   KERNELS="native portable" ig-retrieve's kernel copies,
 #   LIBS="hnswlib faiss" the libraries besides ig-retrieve;
 #   KEEP=DIR keeps the files; BIN=DIR picks the binaries)
 set -eu
@@ -25,8 +29,10 @@ BIN=${BIN:-$ROOT/bin}
 WHICH=${1:-ab}
 N=${N:-200000}
 NQ=${NQ:-2000}
-USERS=${USERS:-30000}
-ITEMS=${ITEMS:-200000}
+USERS=${USERS:-100000}
+ITEMS=${ITEMS:-100000}
+DAYS=${DAYS:-1}
+KERNELS=${KERNELS:-native portable}
 THREADS=${THREADS:-1 2}
 M=${M:-16}
 EFC=${EFC:-200}
@@ -41,7 +47,30 @@ mkdir -p "$work"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT INT TERM
 cd "$work"
 
-# bench NAME ALL.bin: splits, computes the truth, runs the three libraries.
+# ours THREADS KERNEL: ig-retrieve's build and ef sweep, with its kernel
+# copy for this CPU ("native") or IG_KERNEL=portable (named ig-portable).
+ours() {
+	if [ "$2" = portable ]; then
+		lib=ig-portable kern=portable
+	else
+		lib=ig-retrieve kern=${IG_KERNEL:-}
+	fi
+	IG_KERNEL=$kern "$BIN/ig-retrieve" index -v -@ "$1" -M "$M" --ef-construction "$EFC" base.bin base.hnsw \
+		2>index.log
+	sed -n 's/.*: build \([0-9.]*\) s, \([0-9.]*\) s CPU .* \([0-9.]*\) MB resident before, \([0-9.]*\) MB peak$/\1 \2 \3 \4/p' \
+		index.log | awk -v l=$lib -v t="$1" '{ printf "build %s %s %s %s %.1f %s\n", l, t, $1, $2, $4 - $3, $4 }' \
+		>>results
+	for ef in $(echo "$EFS" | tr , ' '); do
+		IG_KERNEL=$kern "$BIN/ig-retrieve" search -v -@ "$1" -x base.hnsw --ef "$ef" -k 10 -u -o found.tsv \
+			base.bin queries.bin 2>search.log
+		qps=$(sed -n 's/.* s CPU, \([0-9]*\) queries\/s .*/\1/p' search.log)
+		cpu=$(sed -n 's/.*: search [0-9.]* s, \([0-9.]*\) s CPU.*/\1/p' search.log)
+		rec=$($PY "$REF" recall truth.npy queries.bin found.tsv 10 base.bin)
+		echo "point $lib $1 $ef $rec $qps $(echo "$NQ * $1 / $cpu" | bc)" >>results
+	done
+}
+
+# bench NAME ALL.bin: splits, computes the truth, runs the libraries.
 bench() {
 	name=$1 all=$2
 	# With KEEP, a second run reuses the split and the truth (seeded).
@@ -55,16 +84,8 @@ bench() {
 		"$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	: >results
 	for t in $THREADS; do
-		"$BIN/ig-retrieve" index -v -@ "$t" -M "$M" --ef-construction "$EFC" base.bin base.hnsw 2>index.log
-		sed -n 's/.*: build \([0-9.]*\) s, \([0-9.]*\) s CPU .* \([0-9.]*\) MB resident before, \([0-9.]*\) MB peak$/\1 \2 \3 \4/p' \
-			index.log | awk -v t="$t" '{ printf "build ig-retrieve %s %s %s %.1f %s\n", t, $1, $2, $4 - $3, $4 }' >>results
-		for ef in $(echo "$EFS" | tr , ' '); do
-			"$BIN/ig-retrieve" search -v -@ "$t" -x base.hnsw --ef "$ef" -k 10 -u -o found.tsv \
-				base.bin queries.bin 2>search.log
-			qps=$(sed -n 's/.* s CPU, \([0-9]*\) queries\/s .*/\1/p' search.log)
-			cpu=$(sed -n 's/.*: search [0-9.]* s, \([0-9.]*\) s CPU.*/\1/p' search.log)
-			rec=$($PY "$REF" recall truth.npy queries.bin found.tsv 10 base.bin)
-			echo "point ig-retrieve $t $ef $rec $qps $(echo "$NQ * $t / $cpu" | bc)" >>results
+		for kernel in $KERNELS; do
+			ours $t $kernel
 		done
 		for lib in $LIBS; do
 			$PY "$REF" run "$lib" base.bin queries.bin truth.npy 10 "$M" "$EFC" "$t" "$EFS" >lib.out
@@ -85,9 +106,9 @@ case $WHICH in *b*)
 	if [ -n "${ITEM_VECTORS:-}" ]; then
 		cp "$ITEM_VECTORS" items.bin
 	else
-		"$BIN/ig-synth" -q -@ 2 --users "$USERS" --items "$ITEMS" --days 7 --seed 1 --stream events \
+		"$BIN/ig-synth" -q -@ 2 --users "$USERS" --items "$ITEMS" --days "$DAYS" --seed 1 --stream events \
 			-o events.tsv.gz
-		"$BIN/ig-train-w2v" -q -@ 2 --entity item --binary -u -o items.bin events.tsv.gz
+		"$BIN/ig-train-w2v" -q -@ 2 --entity item --min-count 2 --binary -u -o items.bin events.tsv.gz
 	fi
 	bench b items.bin ;;
 esac

@@ -164,7 +164,7 @@ def table(path):
         elif f[0] == "point":
             points.setdefault((f[1], f[2]), []).append((int(f[3]), float(f[4]), float(f[6])))
             wall.setdefault((f[1], f[2]), []).append((int(f[3]), float(f[4]), float(f[5])))
-    libs = ["ig-retrieve", "hnswlib", "faiss"]
+    libs = ["ig-retrieve", "ig-portable", "hnswlib", "faiss"]
     threads = sorted({t for _, t in build}, key=int)
     print("%-12s %2s %8s %8s %8s %8s %9s %9s %6s %6s %6s" % ("library", "-@", "build s", "CPU s", "build MB",
           "peak MB", "QPS@0.95", "QPS@0.99", "x0.95", "x0.99", "xbuild"))

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Users per second of ig-retrieve's default mix on an ig-synth world, with
 # peak memory (the summary line). SHARD=I/N serves one user shard (the
-# passes over the events for popularity and clusters are still whole); a
+# pass over the events for popularity and clusters is still whole); a
 # run of a tiny shard (0/100000) measures that fixed cost, so that the
 # per-user rate excludes it. THREADS lists the thread counts [2 1].
 #   sh bench/retrieve_speed.sh [USERS] [ITEMS] [DAYS]
@@ -36,7 +36,7 @@ for t in ${THREADS:-2 1}; do
 	ig-retrieve -@ $t -l 1 $in $shard -o cand.$t.tsv.gz $ev 2>run.$t.log
 	set -- $(summary fixed.$t.log) $(summary run.$t.log)
 	awk -v t=$t -v fu=$1 -v fc=$2 -v fr=$3 -v u=$5 -v c=$6 -v r=$7 -v mb=$8 -v sh="${SHARD:-all}" 'BEGIN {
-		printf "-@ %d, shard %s: %d users, %.1f s real, %.1f s CPU, %.0f MB peak; loading (popularity, clusters, inputs) %.1f s CPU\n", t, sh, u, r, c, mb, fc
+		printf "-@ %d, shard %s: %d users, %.1f s real, %.1f s CPU, %.0f MB peak; loading (popularity and clusters, inputs) %.1f s CPU\n", t, sh, u, r, c, mb, fc
 		printf "  %.0f users/s per CPU second after loading, %.0f users/s wall after loading, %.0f users/s wall overall\n", (u - fu) / (c - fc), (u - fu) / (r - fr), u / r
 	}'
 done

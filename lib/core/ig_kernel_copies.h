@@ -65,7 +65,7 @@ typedef int ig_v4i __attribute__((vector_size(16)));
 
 #if IG_ISA_X86 && IG_KERNEL_AVX2
 #pragma GCC push_options
-#pragma GCC target("arch=haswell")
+#pragma GCC target("avx2,fma")
 #define VW 8
 #define vf ig_v8f
 #define vfi ig_v8i

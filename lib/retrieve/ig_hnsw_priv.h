@@ -110,6 +110,9 @@ typedef struct {
 } ig_ann_kernel;
 
 const ig_ann_kernel *ig_ann_kernel_get(void);
+/* The copy for instruction set ISA (enum ig_isa), NULL if not built: for
+ * tests, which compare the copies this CPU runs. */
+const ig_ann_kernel *ig_ann_kernel_copy(int isa);
 
 /* Heap order: the better candidate has the higher similarity, then the
  * lower id. */

@@ -1,6 +1,7 @@
 /* The in-memory data of the retrieval sources: catalog, topic tree,
  * neighbour lists, vectors, popularity. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,7 +117,11 @@ static void csr_build(ig_rcsr *c, uint32_t nrows, triple *t, size_t n)
 {
 	size_t i;
 
-	qsort(t, n, sizeof *t, triple_cmp);
+	/* a neighbors stream comes in row order already */
+	for (i = 1; i < n && triple_cmp(&t[i - 1], &t[i]) <= 0; i++)
+		;
+	if (i < n)
+		qsort(t, n, sizeof *t, triple_cmp);
 	c->nrows = nrows;
 	c->start = ig_calloc((size_t)nrows + 1, sizeof *c->start);
 	c->id = ig_reallocarray(NULL, n ? n : 1, sizeof *c->id);
@@ -370,7 +375,8 @@ static uint32_t *top_items(const float *score, uint32_t n, uint32_t keep, uint32
 			ig_rset_push(&s, i, score[i], 0);
 	ig_rset_top(&s, keep);
 	out = ig_reallocarray(NULL, s.n ? s.n : 1, sizeof *out);
-	memcpy(out, s.id, (size_t)s.n * sizeof *out);
+	if (s.n)
+		memcpy(out, s.id, (size_t)s.n * sizeof *out);
 	*got = s.n;
 	ig_rset_free(&s);
 	return out;
@@ -444,7 +450,23 @@ typedef struct user_reader {
 	ig_rev *h;
 	size_t n, cap;
 	uint64_t events;
+	/* the last item interned: an impression's view and like follow it */
+	char last[IG_MAX_ID_LEN + 1];
+	size_t last_len;
+	uint32_t last_id;
 } user_reader;
+
+static uint32_t ur_item(ig_rdata *d, user_reader *ur)
+{
+	const ig_event *e = &ur->ev;
+
+	if (e->item_len != ur->last_len || memcmp(e->item, ur->last, e->item_len) != 0) {
+		ur->last_id = ig_intern_add(d->items, e->item, e->item_len);
+		memcpy(ur->last, e->item, e->item_len);
+		ur->last_len = e->item_len;
+	}
+	return ur->last_id;
+}
 
 /* The next user's events before the request time, items interned. */
 static int next_user(ig_rdata *d, user_reader *ur)
@@ -464,7 +486,7 @@ static int next_user(ig_rdata *d, user_reader *ur)
 			}
 			ur->h[ur->n].ts = ur->ev.ts;
 			ur->h[ur->n].type = (uint8_t)ur->ev.type;
-			ur->h[ur->n].item = ig_intern_add(d->items, ur->ev.item, ur->ev.item_len);
+			ur->h[ur->n].item = ur_item(d, ur);
 			ur->n++;
 		}
 		ur->has = ig_events_next(ur->er, &ur->ev);
@@ -476,6 +498,7 @@ static void ur_open(user_reader *ur, const char *path)
 {
 	memset(ur, 0, sizeof *ur);
 	ur->er = ig_events_open(path);
+	ur->last_len = SIZE_MAX;
 	ur->has = ig_events_next(ur->er, &ur->ev);
 }
 
@@ -537,43 +560,38 @@ static void unit(float *x, uint32_t dim)
 			x[j] = (float)((double)x[j] / sqrt(n));
 }
 
-/* Spherical k-means over the user vectors of a sample of users (those of
- * smallest id hash), seeded from the sample with --seed. */
-static void fit_clusters(ig_rdata *d, const char *path)
-{
+/* The users the clusters are fitted on: the first cluster_sample users
+ * (in the order of the events) that have a vector, with their vectors and
+ * engagements kept until the centroids exist, so that one pass over the
+ * events both fits the clusters and counts every user in one. */
+typedef struct sample {
+	float *vec;        /* n x dim: the users' vectors */
+	uint32_t n, cap;   /* users */
+	uint32_t *start;   /* n + 1: each user's engagements in item, type */
+	uint32_t *item;
+	uint8_t *type;
+	size_t nev, evcap, evmax;
+} sample;
+
+/* The state of the pass over the events, held until it returns. */
+typedef struct pop_pass {
 	user_reader ur;
-	uint32_t dim = d->item_vec->dim, cap = d->opt.cluster_sample, ns = 0, k = d->opt.clusters, it, i, c;
-	float *vec = ig_reallocarray(NULL, (size_t)cap * dim, sizeof(float));
-	uint64_t *hash = ig_reallocarray(NULL, cap, sizeof *hash);
-	float *q = ig_reallocarray(NULL, dim, sizeof *q);
+	decayed *x;        /* per item */
+	uint32_t cap;      /* items the per-item arrays hold */
+	float *cpop;       /* nclusters x cap, once the centroids exist */
+	float *q;
+	sample s;
+	int fitting;       /* clusters wanted, centroids not yet fitted */
+} pop_pass;
+
+/* Spherical k-means over the sample's vectors, seeded from it with --seed. */
+static void kmeans(ig_rdata *d, const sample *sm, uint32_t dim)
+{
+	uint32_t ns = sm->n, k = d->opt.clusters, it, i, c;
+	const float *vec = sm->vec;
 	uint32_t *assign;
 	ig_rng rng;
 
-	ur_open(&ur, path);
-	while (next_user(d, &ur)) {
-		uint64_t hv = ig_hash64(ur.user, ur.ulen);
-		int64_t now = d->opt.at >= 0 ? d->opt.at : ur.n ? ur.h[ur.n - 1].ts : 0;
-		uint32_t slot;
-
-		if (!user_vector(d, ur.h, ur.n, now, q))
-			continue;
-		if (ns < cap) {
-			slot = ns++;
-		} else {
-			/* replace the largest hash if this one is smaller */
-			uint32_t m = 0;
-
-			for (i = 1; i < cap; i++)
-				if (hash[i] > hash[m])
-					m = i;
-			if (hv >= hash[m])
-				continue;
-			slot = m;
-		}
-		hash[slot] = hv;
-		memcpy(vec + (size_t)slot * dim, q, dim * sizeof *q);
-	}
-	ur_close(&ur);
 	/* by default a cluster holds about 200 users, so that its popularity
 	 * rests on enough histories */
 	if (k == 0)
@@ -584,10 +602,8 @@ static void fit_clusters(ig_rdata *d, const char *path)
 	d->dim = dim;
 	d->centroids = ig_calloc((size_t)(k ? k : 1) * dim, sizeof(float));
 	if (k == 0)
-		goto done;
+		return;
 	ig_rng_seed(&rng, d->opt.seed);
-	/* sort the sample by hash so that the result does not depend on the
-	 * order of replacement */
 	for (i = 0; i < k; i++) {
 		uint32_t pick = (uint32_t)ig_rng_below(&rng, ns);
 
@@ -600,7 +616,7 @@ static void fit_clusters(ig_rdata *d, const char *path)
 		uint32_t *cnt = ig_calloc(k, sizeof *cnt);
 
 		for (i = 0; i < ns; i++) {
-			float *x = vec + (size_t)i * dim;
+			const float *x = vec + (size_t)i * dim;
 			float nx = 0;
 			uint32_t j;
 
@@ -621,77 +637,133 @@ static void fit_clusters(ig_rdata *d, const char *path)
 		free(cnt);
 	}
 	free(assign);
-done:
-	free(vec);
-	free(hash);
-	free(q);
 }
 
-void ig_rdata_popularity(ig_rdata *d, const char *path, int clusters)
+/* The per-item arrays hold every item numbered so far. */
+static void pass_fit_items(ig_rdata *d, pop_pass *p)
 {
-	user_reader ur;
-	decayed *x = NULL;
-	uint32_t cap = 0, n, i, dim = 0;
-	double w[IG_EV_COUNT];
-	int64_t latest = 0;
-	float *cpop = NULL, *q = NULL;
+	uint32_t n = ig_intern_count(d->items), old = p->cap, i;
+
+	if (n <= old)
+		return;
+	p->cap = n * 2 > 1024 ? n * 2 : 1024;
+	p->x = ig_reallocarray(p->x, p->cap, sizeof *p->x);
+	memset(p->x + old, 0, (size_t)(p->cap - old) * sizeof *p->x);
+	d->exposure = ig_reallocarray(d->exposure, p->cap, sizeof *d->exposure);
+	memset(d->exposure + old, 0, (size_t)(p->cap - old) * sizeof *d->exposure);
+	if (p->cpop) {
+		float *np = ig_calloc((size_t)d->nclusters * p->cap, sizeof(float));
+
+		for (i = 0; i < d->nclusters; i++)
+			memcpy(np + (size_t)i * p->cap, p->cpop + (size_t)i * old, old * sizeof(float));
+		free(p->cpop);
+		p->cpop = np;
+	}
+}
+
+/* A user's engagements, weighted by type, counted in cluster C. */
+static void cluster_count(pop_pass *p, uint32_t c, const ig_rev *h, size_t n, const double *w)
+{
+	float *row = p->cpop + (size_t)c * p->cap;
 	size_t j;
 
-	if (strcmp(path, "-") == 0)
-		ig_die("pop, trending, fresh and clusters read the events before the users: give a file, not stdin");
-	if (clusters) {
-		if (!d->item_vec)
-			ig_die("pop(cluster) needs --vectors");
-		fit_clusters(d, path);
-		dim = d->item_vec->dim;
-		q = ig_reallocarray(NULL, dim ? dim : 1, sizeof *q);
+	for (j = 0; j < n; j++)
+		if (w[h[j].type] > 0)
+			row[h[j].item] += (float)w[h[j].type];
+}
+
+/* The centroids from the sample, then the sample's users counted. */
+static void pass_fit_clusters(ig_rdata *d, pop_pass *p, const double *w)
+{
+	sample *sm = &p->s;
+	uint32_t i, dim = d->item_vec->dim;
+
+	kmeans(d, sm, dim);
+	p->fitting = 0;
+	if (d->nclusters)
+		p->cpop = ig_calloc((size_t)d->nclusters * p->cap, sizeof(float));
+	for (i = 0; i < sm->n && d->nclusters; i++) {
+		float *row = p->cpop + (size_t)ig_rdata_cluster_of(d, sm->vec + (size_t)i * dim) * p->cap;
+		size_t j;
+
+		for (j = sm->start[i]; j < sm->start[i + 1]; j++)
+			row[sm->item[j]] += (float)w[sm->type[j]];
 	}
-	ig_event_weights_default(w);
-	ur_open(&ur, path);
-	while (next_user(d, &ur)) {
-		n = ig_intern_count(d->items);
-		if (n > cap) {
-			uint32_t old = cap;
+	free(sm->vec);
+	free(sm->start);
+	free(sm->item);
+	free(sm->type);
+	memset(sm, 0, sizeof *sm);
+}
 
-			cap = n * 2 > 1024 ? n * 2 : 1024;
-			x = ig_reallocarray(x, cap, sizeof *x);
-			memset(x + old, 0, (size_t)(cap - old) * sizeof *x);
-			d->exposure = ig_reallocarray(d->exposure, cap, sizeof *d->exposure);
-			memset(d->exposure + old, 0, (size_t)(cap - old) * sizeof *d->exposure);
-			if (d->nclusters) {
-				float *np = ig_calloc((size_t)d->nclusters * cap, sizeof(float));
+/* A user with a vector joins the sample; a full sample (in users, or in
+ * engagements: 256 a user on average) fits the clusters. */
+static void sample_add(ig_rdata *d, pop_pass *p, const float *q, const double *w)
+{
+	sample *sm = &p->s;
+	uint32_t dim = d->item_vec->dim;
+	const user_reader *ur = &p->ur;
+	size_t j;
 
-				for (i = 0; i < d->nclusters && old; i++)
-					memcpy(np + (size_t)i * cap, cpop + (size_t)i * old, old * sizeof(float));
-				free(cpop);
-				cpop = np;
-			}
-		}
-		for (j = 0; j < ur.n; j++) {
-			const ig_rev *e = &ur.h[j];
-
-			if (e->ts > latest)
-				latest = e->ts;
-			if (e->type == IG_EV_IMPRESSION || e->type == IG_EV_VIEW)
-				d->exposure[e->item]++;
-			if (w[e->type] > 0)
-				decayed_add(&x[e->item], e->ts, w[e->type], &d->opt);
-		}
-		if (d->nclusters) {
-			int64_t now = d->opt.at >= 0 ? d->opt.at : ur.n ? ur.h[ur.n - 1].ts : 0;
-			uint32_t c;
-
-			if (user_vector(d, ur.h, ur.n, now, q)) {
-				c = ig_rdata_cluster_of(d, q);
-				for (j = 0; j < ur.n; j++)
-					if (w[ur.h[j].type] > 0)
-						cpop[(size_t)c * cap + ur.h[j].item] += (float)w[ur.h[j].type];
-			}
-		}
+	if (sm->cap == 0) {
+		sm->cap = d->opt.cluster_sample ? d->opt.cluster_sample : 1;
+		sm->vec = ig_reallocarray(NULL, (size_t)sm->cap * dim, sizeof *sm->vec);
+		sm->start = ig_reallocarray(NULL, (size_t)sm->cap + 1, sizeof *sm->start);
+		sm->start[0] = 0;
+		sm->evmax = (size_t)sm->cap * 256;
 	}
-	d->npop = ig_intern_count(d->items);
-	if (d->now < 0)
-		d->now = latest;
+	memcpy(sm->vec + (size_t)sm->n * dim, q, dim * sizeof *q);
+	for (j = 0; j < ur->n; j++) {
+		if (w[ur->h[j].type] <= 0)
+			continue;
+		if (sm->nev == sm->evcap) {
+			sm->evcap = sm->evcap ? sm->evcap * 2 : 4096;
+			sm->item = ig_reallocarray(sm->item, sm->evcap, sizeof *sm->item);
+			sm->type = ig_reallocarray(sm->type, sm->evcap, sizeof *sm->type);
+		}
+		sm->item[sm->nev] = ur->h[j].item;
+		sm->type[sm->nev] = ur->h[j].type;
+		sm->nev++;
+	}
+	sm->start[++sm->n] = (uint32_t)sm->nev;
+	if (sm->n == sm->cap || sm->nev >= sm->evmax)
+		pass_fit_clusters(d, p, w);
+}
+
+/* One user of the pass: popularity, exposure, and its cluster's counts. */
+static void pass_user(ig_rdata *d, pop_pass *p, const double *w, int64_t *latest)
+{
+	const user_reader *ur = &p->ur;
+	size_t j;
+
+	pass_fit_items(d, p);
+	for (j = 0; j < ur->n; j++) {
+		const ig_rev *e = &ur->h[j];
+
+		if (e->ts > *latest)
+			*latest = e->ts;
+		if (e->type == IG_EV_IMPRESSION || e->type == IG_EV_VIEW)
+			d->exposure[e->item]++;
+		if (w[e->type] > 0)
+			decayed_add(&p->x[e->item], e->ts, w[e->type], &d->opt);
+	}
+	if (p->q) {
+		int64_t now = d->opt.at >= 0 ? d->opt.at : ur->n ? ur->h[ur->n - 1].ts : 0;
+
+		if (!user_vector(d, ur->h, ur->n, now, p->q))
+			return;
+		if (p->fitting)
+			sample_add(d, p, p->q, w);
+		else if (d->nclusters)
+			cluster_count(p, ig_rdata_cluster_of(d, p->q), ur->h, ur->n, w);
+	}
+}
+
+/* The items' decayed sums as of the request time: popularity and trend. */
+static void pop_finish(ig_rdata *d, const decayed *x)
+{
+	uint32_t i;
+
 	d->pop = ig_calloc(d->npop ? d->npop : 1, sizeof *d->pop);
 	d->trend = ig_calloc(d->npop ? d->npop : 1, sizeof *d->trend);
 	for (i = 0; i < d->npop; i++) {
@@ -706,20 +778,52 @@ void ig_rdata_popularity(ig_rdata *d, const char *path, int clusters)
 	}
 	csr_one_row(&d->pop_global, d->pop, d->npop, POP_KEEP);
 	csr_one_row(&d->trend_global, d->trend, d->npop, POP_KEEP);
+}
+
+void ig_rdata_popularity(ig_rdata *d, const char *path, int clusters)
+{
+	pop_pass p;
+	ig_hold hold;
+	double w[IG_EV_COUNT];
+	int64_t latest = 0;
+	uint32_t i;
+
+	if (strcmp(path, "-") == 0)
+		ig_die("pop, trending, fresh and clusters read the events before the users: give a file, not stdin");
+	if (clusters && !d->item_vec)
+		ig_die("pop(cluster) needs --vectors");
+	memset(&p, 0, sizeof p);
+	ig_hold_state(&hold, &p);
+	if (clusters) {
+		p.q = ig_reallocarray(NULL, d->item_vec->dim ? d->item_vec->dim : 1, sizeof *p.q);
+		p.fitting = 1;
+	}
+	ig_event_weights_default(w);
+	ur_open(&p.ur, path);
+	while (next_user(d, &p.ur))
+		pass_user(d, &p, w, &latest);
+	pass_fit_items(d, &p);
+	if (p.fitting)
+		pass_fit_clusters(d, &p, w);
+	d->npop = ig_intern_count(d->items);
+	if (d->now < 0)
+		d->now = latest;
+	pop_finish(d, p.x);
 	if (d->catalog)
 		pop_topics(d);
 	if (d->nclusters) {
 		float *dense = ig_calloc((size_t)d->nclusters * d->npop, sizeof(float));
 
 		for (i = 0; i < d->nclusters; i++)
-			memcpy(dense + (size_t)i * d->npop, cpop + (size_t)i * cap, d->npop * sizeof(float));
+			memcpy(dense + (size_t)i * d->npop, p.cpop + (size_t)i * p.cap, d->npop * sizeof(float));
 		csr_top_per_row(&d->pop_cluster, d->nclusters, dense, d->npop, POP_KEEP);
 		free(dense);
 	}
-	free(cpop);
-	free(q);
-	free(x);
-	ur_close(&ur);
+	free(p.cpop);
+	free(p.q);
+	free(p.x);
+	ur_close(&p.ur);
+	ig_release_state(&hold);
 	d->has_pop = 1;
 	d->have[IG_RIN_EVENTS] = "events";
 }

@@ -1,13 +1,15 @@
 /* lib/retrieve ANN: brute force exact on hand data, HNSW recall against
  * brute force on clustered data, a deterministic build, save and load,
- * refusal of damaged or stale index files, and searches from two threads
- * agreeing with one. */
+ * refusal of damaged or stale index files, searches from two threads
+ * agreeing with one, and the kernel copies this CPU runs agreeing with the
+ * portable one to rounding. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,7 +23,9 @@
 #include "core/ig_rng.h"
 #include "io/ig_tsv.h"
 #include "io/ig_vectors.h"
+#include "core/ig_cpu.h"
 #include "retrieve/ig_ann.h"
+#include "retrieve/ig_hnsw_priv.h"
 
 static char *temp_path(void)
 {
@@ -391,6 +395,59 @@ static void tiny_sets(void **state)
 	(void)state;
 }
 
+/* |X - Y| within the rounding of two float sums of N terms whose
+ * magnitudes add to MAG (each is off by at most about N/2 ulps of MAG). */
+static void assert_close(float x, float y, uint32_t n, double mag)
+{
+	if (fabs((double)x - (double)y) > n * (double)FLT_EPSILON * mag)
+		fail_msg("%.9g and %.9g differ beyond rounding (%u terms of %.3g)", (double)x, (double)y, n, mag);
+}
+
+/* Every copy this CPU runs (and IG_KERNEL allows) computes the portable
+ * copy's dot products and norms, to rounding, at every width and tail. */
+static void kernel_copies_agree(void **state)
+{
+	const ig_ann_kernel *ref = ig_ann_kernel_copy(IG_ISA_PORTABLE);
+	float a[5 * 67], q[67], dot[5], norm[5], rdot[5], rnorm[5];
+	double mag[5], mag2[5];
+	ig_rng r;
+	int isa;
+	uint32_t dim, i, row;
+
+	(void)state;
+	assert_non_null(ref);
+	assert_non_null(ig_ann_kernel_get());
+	ig_rng_seed(&r, 3);
+	for (isa = IG_ISA_PORTABLE + 1; isa <= ig_isa(); isa++) {
+		const ig_ann_kernel *k = ig_ann_kernel_copy(isa);
+
+		if (!k)
+			continue;
+		assert_string_equal(k->name, ig_isa_name(isa));
+		for (dim = 1; dim <= 67; dim++) {
+			for (i = 0; i < 5 * dim; i++)
+				a[i] = (float)ig_rng_normal(&r);
+			for (i = 0; i < dim; i++)
+				q[i] = (float)ig_rng_normal(&r);
+			k->scan(a, dim, 5, q, dot, norm);
+			ref->scan(a, dim, 5, q, rdot, rnorm);
+			for (row = 0; row < 5; row++) {
+				mag[row] = mag2[row] = 0;
+				for (i = 0; i < dim; i++) {
+					mag[row] += fabs((double)q[i] * (double)a[row * dim + i]);
+					mag2[row] += (double)a[row * dim + i] * (double)a[row * dim + i];
+				}
+				assert_close(dot[row], rdot[row], dim, mag[row]);
+				assert_close(norm[row], rnorm[row], dim, mag2[row]);
+				assert_close(k->dot(q, a + row * dim, dim), ref->dot(q, a + row * dim, dim), dim, mag[row]);
+			}
+			k->scan(a, dim, 5, q, dot, NULL);
+			for (row = 0; row < 5; row++)
+				assert_close(dot[row], rdot[row], dim, mag[row]);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +458,7 @@ int main(void)
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(two_threads_agree),
 		cmocka_unit_test(tiny_sets),
+		cmocka_unit_test(kernel_copies_agree),
 	};
 
 	ig_set_progname("test_ann");
