@@ -644,11 +644,11 @@ static int cmd_retrieve(int argc, char **argv)
 	if (argc - optind != 1)
 		ig_usage_error("expected one events stream");
 	events = argv[optind];
+	if (uvecs && tower_model)
+		ig_usage_error("--user-vectors and --tower-model: give one");
 	spec = ig_calloc(1, sizeof *spec);
 	if (spec_text && spec_file)
 		ig_usage_error("-S and --spec: give one");
-	if (uvecs && tower_model)
-		ig_usage_error("--user-vectors and --tower-model: give one");
 	if (spec_file)
 		spec_text = read_text(spec_file);
 	if (!spec_text) {

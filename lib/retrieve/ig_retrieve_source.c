@@ -1065,7 +1065,8 @@ static int cand_cmp(const void *a, const void *b, void *arg)
 
 static void ig_rlist_sort(const ig_rdata *d, ig_rlist *l)
 {
-	qsort_r(l->c, l->n, sizeof *l->c, cand_cmp, (void *)d);
+	if (l->n > 1) /* an empty list may have no array */
+		qsort_r(l->c, l->n, sizeof *l->c, cand_cmp, (void *)d);
 }
 
 static uint32_t engagements(const ig_ruser *u)
