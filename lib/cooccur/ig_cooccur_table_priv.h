@@ -1,9 +1,9 @@
 /* The pair table of ig-cooccur: sums (weight, support) per 64-bit pair
  * key in an open-addressing hash table; when the table outgrows its
- * memory budget it is sorted and written to a temporary file (created in
- * -T DIR and unlinked at once) as a run of 24-byte records (key, weight,
- * support in host order: runs never outlive the process); at the end the
- * runs and the table are merged back in key order, equal keys summed. */
+ * memory budget it is sorted and handed to io/ig_extsort as a run of
+ * 24-byte records (key, weight, support in host order: runs never outlive
+ * the process); at the end the runs and the rest of the table are merged
+ * back in key order by ig_extsort, equal keys summed. */
 #ifndef IG_COOCCUR_TABLE_H
 #define IG_COOCCUR_TABLE_H
 
@@ -19,7 +19,8 @@ typedef struct ig_cooc_pair {
 typedef struct ig_cooc_table ig_cooc_table;
 
 /* MEMORY bounds the table and the buffer used to sort it (at least
- * 1 MiB); TMPDIR NULL means $TMPDIR or /tmp. */
+ * 1 MiB), and then the merge's read buffers; TMPDIR NULL means $TMPDIR
+ * or /tmp. */
 ig_cooc_table *ig_cooc_table_new(uint64_t memory, const char *tmpdir);
 /* Adds W and S to the sums of KEY (KEY must not be UINT64_MAX). */
 void ig_cooc_table_add(ig_cooc_table *t, uint64_t key, uint64_t w, uint64_t s);

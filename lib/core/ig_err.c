@@ -166,3 +166,13 @@ char *ig_strndup(const char *s, size_t n)
 	d[n] = '\0';
 	return d;
 }
+
+void ig_strcpy_grow(char **buf, size_t *cap, const char *s, size_t n)
+{
+	if (n + 1 > *cap) {
+		*cap = n + 1 + n / 2 + 64;
+		*buf = ig_realloc(*buf, *cap);
+	}
+	memcpy(*buf, s, n);
+	(*buf)[n] = '\0';
+}

@@ -51,5 +51,9 @@ void *ig_realloc(void *p, size_t n);
 void *ig_reallocarray(void *p, size_t count, size_t size);
 char *ig_strdup(const char *s);
 char *ig_strndup(const char *s, size_t n);
+/* Copies the N bytes of S and a NUL into *BUF, a buffer of *CAP bytes
+ * (NULL and 0 at first) that grows as needed: for a string kept from
+ * one record to the next. */
+void ig_strcpy_grow(char **buf, size_t *cap, const char *s, size_t n);
 
 #endif

@@ -1,7 +1,9 @@
 #include "core/ig_tempfile.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -117,4 +119,45 @@ void ig_tempfile_remove_all(void)
 		}
 	}
 	pthread_mutex_unlock(&lock);
+}
+
+const char *ig_tempdir(const char *dir)
+{
+	const char *env;
+
+	if (dir != NULL)
+		return dir;
+	env = getenv("TMPDIR");
+	return env != NULL && *env != '\0' ? env : "/tmp";
+}
+
+/* DIR given by the user is named as it is; the default gains a hint. */
+static void die_no_temp(const char *dir, int err)
+{
+	ig_die("%s: cannot create a temporary file: %s%s", ig_tempdir(dir), strerror(err),
+	       dir == NULL ? " (set -T DIR)" : "");
+}
+
+void ig_tempdir_check(const char *dir)
+{
+	if (access(ig_tempdir(dir), W_OK | X_OK) != 0)
+		die_no_temp(dir, errno);
+}
+
+int ig_tempfile_scratch(const char *dir)
+{
+	const char *d = ig_tempdir(dir);
+	size_t n = strlen(d) + sizeof "/ig.XXXXXX";
+	char *path = ig_malloc(n);
+	int fd, err;
+
+	snprintf(path, n, "%s/ig.XXXXXX", d);
+	fd = mkstemp(path);
+	err = errno;
+	if (fd >= 0)
+		unlink(path);
+	free(path);
+	if (fd < 0)
+		die_no_temp(dir, err);
+	return fd;
 }

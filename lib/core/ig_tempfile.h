@@ -18,4 +18,18 @@ void ig_tempfile_remove(const char *path);
  * does not exit (the fuzz harnesses). */
 void ig_tempfile_remove_all(void);
 
+/* Scratch files (spilled runs, spooled input) go to the directory a tool
+ * is given with -T DIR; without one (DIR NULL), to $TMPDIR when it is set
+ * and not empty, else /tmp. Returns that directory. */
+const char *ig_tempdir(const char *dir);
+/* Exits 1 ("DIR: cannot create a temporary file: why") unless scratch
+ * files can be created in ig_tempdir(DIR): for a tool to check before
+ * long work that will need one. */
+void ig_tempdir_check(const char *dir);
+/* Creates a scratch file in ig_tempdir(DIR), open for reading and
+ * writing and unlinked at once, so that nothing is left behind whatever
+ * ends the process (SIGKILL included); returns its descriptor. Exits 1
+ * if it cannot be created. */
+int ig_tempfile_scratch(const char *dir);
+
 #endif

@@ -1,13 +1,12 @@
 #include "eval/ig_eval_compare.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/ig_err.h"
+#include "core/ig_tempfile.h"
 #include "eval/ig_eval_io.h"
 #include "eval/ig_eval_report.h"
 #include "core/ig_num.h"
@@ -81,16 +80,6 @@ static void keep_row(void *arg, const char *user, size_t user_len, const double 
 	m->n++;
 }
 
-/* The directory for --sort's spills must be usable: checked before the
- * long work, as when compare wrote its per-user rows there. */
-static void check_tmpdir(const char *tmpdir)
-{
-	const char *dir = tmpdir ? tmpdir : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-
-	if (access(dir, W_OK | X_OK) != 0)
-		ig_die("%s: cannot create a temporary file: %s", dir, strerror(errno));
-}
-
 ig_eval_user_metrics *ig_eval_cmp_score_recs(const ig_eval_score_opts *o, ig_eval_score_stats *st)
 {
 	ig_eval_score_opts so = *o;
@@ -98,7 +87,9 @@ ig_eval_user_metrics *ig_eval_cmp_score_recs(const ig_eval_score_opts *o, ig_eva
 	ig_eval_user_metrics *m;
 	ig_eval_scorer *e;
 
-	check_tmpdir(o->tmpdir);
+	/* The directory for --sort's spills must be usable: checked before
+	 * the long work, as when compare wrote its per-user rows there. */
+	ig_tempdir_check(o->tmpdir);
 	m = ig_calloc(1, sizeof *m);
 
 	so.by_user = NULL;

@@ -143,12 +143,7 @@ static int raw_next(ig_eval_recs *r, char **line, uint64_t *lineno)
 		for (i = 0; i < 8; i++)
 			*lineno = (*lineno << 8) | (unsigned char)p[1 + i];
 		n -= ulen + 9;
-		if (n + 1 > r->pend_cap) {
-			r->pend_cap = n + 256;
-			r->pend_line = ig_realloc(r->pend_line, r->pend_cap);
-		}
-		memcpy(r->pend_line, p + 9, n);
-		r->pend_line[n] = '\0';
+		ig_strcpy_grow(&r->pend_line, &r->pend_cap, p + 9, n);
 		*line = r->pend_line;
 		return 1;
 	}
@@ -338,15 +333,8 @@ int ig_eval_recs_next(ig_eval_recs *r, const char **user, size_t *user_len, ig_e
 						ig_die_at(r->name, (long)ln,
 							  "recommendations are not sorted by user ('%s' after '%s'); "
 							  "use --sort", esc_n(pu, ulen), ig_esc(r->user));
-					if (line != r->pend_line) {
-						size_t llen = strlen(line);
-
-						if (llen + 1 > r->pend_cap) {
-							r->pend_cap = llen + 256;
-							r->pend_line = ig_realloc(r->pend_line, r->pend_cap);
-						}
-						memcpy(r->pend_line, line, llen + 1);
-					}
+					if (line != r->pend_line)
+						ig_strcpy_grow(&r->pend_line, &r->pend_cap, line, strlen(line));
 					r->pend_lineno = ln;
 					r->have_pend = 1;
 					break;
@@ -362,11 +350,7 @@ int ig_eval_recs_next(ig_eval_recs *r, const char **user, size_t *user_len, ig_e
 		u = parse_rec(r, line, ln, &rec);
 		ulen = strlen(u);
 		if (r->nrecs == 0) {
-			if (ulen + 1 > r->user_cap) {
-				r->user_cap = ulen + 64;
-				r->user = ig_realloc(r->user, r->user_cap);
-			}
-			memcpy(r->user, u, ulen + 1);
+			ig_strcpy_grow(&r->user, &r->user_cap, u, ulen);
 			r->user_len = ulen;
 			r->have_prev = 1;
 		}

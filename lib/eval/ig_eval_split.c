@@ -9,6 +9,7 @@
 
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
+#include "core/ig_tempfile.h"
 #include "eval/ig_eval_io.h"
 #include "io/ig_schema.h"
 #include "io/ig_events.h"
@@ -93,18 +94,11 @@ static int cmp_i64(const void *a, const void *b)
  * that the input can be read twice and messages still name "stdin". */
 static void spool_stdin(const char *tmpdir)
 {
-	const char *dir = tmpdir ? tmpdir : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	size_t len = strlen(dir) + 32;
-	char *path = ig_malloc(len), buf[65536];
-	int fd;
+	const char *dir = ig_tempdir(tmpdir);
+	char buf[65536];
+	int fd = ig_tempfile_scratch(tmpdir);
 	ssize_t got;
 
-	snprintf(path, len, "%s/ig-eval.XXXXXX", dir);
-	fd = mkstemp(path);
-	if (fd < 0)
-		ig_die("%s: cannot create a temporary file: %s", dir, strerror(errno));
-	unlink(path);
-	free(path);
 	while ((got = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
 		if (got < 0) {
 			if (errno == EINTR)

@@ -95,11 +95,7 @@ int ig_events_next(ig_events_reader *er, ig_event *ev)
 			ig_die_at(name, ln, "events are not sorted by user, then ts (user '%s' ts %lld); "
 				  "sort them with ig-ingest", ig_esc(ev->user), (long long)ev->ts);
 	}
-	if (ev->user_len + 1 > er->prev_user_cap) {
-		er->prev_user_cap = ev->user_len + 64;
-		er->prev_user = ig_realloc(er->prev_user, er->prev_user_cap);
-	}
-	memcpy(er->prev_user, ev->user, ev->user_len + 1);
+	ig_strcpy_grow(&er->prev_user, &er->prev_user_cap, ev->user, ev->user_len);
 	er->prev_user_len = ev->user_len;
 	er->prev_ts = ev->ts;
 	er->have_prev = 1;
@@ -212,11 +208,7 @@ int ig_user_events_next(ig_user_events_reader *e, ig_user_group *g)
 		}
 		e->count++;
 	}
-	if (ev->user_len + 1 > g->user_cap) {
-		g->user_cap = ev->user_len + 64;
-		g->user_buf = ig_realloc(g->user_buf, g->user_cap);
-	}
-	memcpy(g->user_buf, ev->user, ev->user_len + 1);
+	ig_strcpy_grow(&g->user_buf, &g->user_cap, ev->user, ev->user_len);
 	g->user = g->user_buf;
 	g->user_len = ev->user_len;
 	for (;;) {

@@ -9,11 +9,13 @@
 
 #include "core/ig_err.h"
 #include "core/ig_heap.h"
+#include "core/ig_tempfile.h"
 
 #define LEN_BITS 24
 #define LEN_MASK ((UINT64_C(1) << LEN_BITS) - 1)
 #define MAX_FANIN 64
 #define RUN_IO_BUF ((size_t)1 << 20)
+#define MIN_RUN_IO_BUF ((size_t)16 << 10)
 #define SMALL 16
 /* Records are sorted in memory in chunks of at most this much, even
  * under a larger budget: a fresh gigabyte costs more in page faults and
@@ -30,8 +32,9 @@ typedef struct entry {
 } entry;
 
 /* A sorted run on disk is a sequence of (4-byte length, bytes) records,
- * written and read through our own buffers: the records are short, and
- * stdio's per-call cost showed in profiles. */
+ * or of fixed-size records as they are, written and read through our own
+ * buffers: the records are short, and stdio's per-call cost showed in
+ * profiles. */
 typedef struct run_writer {
 	int fd;
 	unsigned char *buf;
@@ -48,8 +51,10 @@ typedef struct run {
 } run;
 
 struct ig_extsort {
-	char *tmpdir;
+	char *tmpdir;         /* as given: NULL for the default */
+	ig_extsort_codec codec; /* size 0: byte records */
 	uint64_t budget;
+	size_t io_buf;        /* bytes of a run's read buffer, at first */
 	unsigned char *arena;
 	size_t arena_len, arena_cap;
 	entry *ent;
@@ -59,6 +64,7 @@ struct ig_extsort {
 	size_t nruns, spilled;
 	run *merge;
 	size_t *heap, heap_len, nmerge, pending;
+	unsigned char *acc;   /* the record being reduced */
 	int finished;
 };
 
@@ -253,29 +259,36 @@ static void sort_memory(ig_extsort *s)
 ig_extsort *ig_extsort_new(uint64_t memory, const char *tmpdir)
 {
 	ig_extsort *s = ig_calloc(1, sizeof *s);
-	const char *dir = tmpdir ? tmpdir : getenv("TMPDIR");
 
-	s->tmpdir = ig_strdup(dir && *dir ? dir : "/tmp");
+	s->tmpdir = tmpdir ? ig_strdup(tmpdir) : NULL;
 	s->budget = memory < ((uint64_t)1 << 20) ? ((uint64_t)1 << 20) : memory;
 	if (s->budget > MAX_CHUNK)
 		s->budget = MAX_CHUNK;
+	/* MAX_FANIN read buffers fit the budget. */
+	s->io_buf = (size_t)(s->budget / MAX_FANIN);
+	s->io_buf = s->io_buf > RUN_IO_BUF ? RUN_IO_BUF : s->io_buf < MIN_RUN_IO_BUF ? MIN_RUN_IO_BUF : s->io_buf;
 	s->pending = SIZE_MAX;
 	return s;
 }
 
-static int temp_file(const ig_extsort *s)
+ig_extsort *ig_extsort_new_codec(const ig_extsort_codec *codec, uint64_t memory, const char *tmpdir)
 {
-	size_t n = strlen(s->tmpdir) + 32;
-	char *path = ig_malloc(n);
-	int fd;
+	ig_extsort *s;
 
-	snprintf(path, n, "%s/igingest.XXXXXX", s->tmpdir);
-	fd = mkstemp(path);
-	if (fd < 0)
-		ig_die("cannot create a temporary file in %s: %s (set -T DIR)", s->tmpdir, strerror(errno));
-	unlink(path);
-	free(path);
-	return fd;
+	if (codec->size < (codec->cmp ? 1 : sizeof(uint64_t)) || codec->size > LEN_MASK)
+		ig_die("ig_extsort_new_codec: bad codec (record size %zu)", codec->size);
+	s = ig_extsort_new(memory, tmpdir);
+	s->codec = *codec;
+	if (s->io_buf < codec->size)
+		s->io_buf = codec->size;
+	if (codec->reduce)
+		s->acc = ig_malloc(codec->size);
+	return s;
+}
+
+static const char *dir_name(const ig_extsort *s)
+{
+	return ig_tempdir(s->tmpdir);
 }
 
 static void write_all(const ig_extsort *s, int fd, const unsigned char *p, size_t n)
@@ -285,7 +298,7 @@ static void write_all(const ig_extsort *s, int fd, const unsigned char *p, size_
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
-			ig_die("write error on a temporary file in %s: %s", s->tmpdir,
+			ig_die("write error on a temporary file in %s: %s", dir_name(s),
 			       got < 0 ? strerror(errno) : "no progress");
 		p += got;
 		n -= (size_t)got;
@@ -294,13 +307,22 @@ static void write_all(const ig_extsort *s, int fd, const unsigned char *p, size_
 
 static void writer_open(const ig_extsort *s, run_writer *w)
 {
-	w->fd = temp_file(s);
+	w->fd = ig_tempfile_scratch(s->tmpdir);
 	w->buf = ig_malloc(RUN_IO_BUF);
 	w->len = 0;
 }
 
 static void put_record(const ig_extsort *s, run_writer *w, const void *rec, uint32_t len)
 {
+	if (s->codec.size) {
+		if (w->len + len > RUN_IO_BUF) {
+			write_all(s, w->fd, w->buf, w->len);
+			w->len = 0;
+		}
+		memcpy(w->buf + w->len, rec, len);
+		w->len += len;
+		return;
+	}
 	if (w->len + 4 + len > RUN_IO_BUF) {
 		write_all(s, w->fd, w->buf, w->len);
 		w->len = 0;
@@ -315,14 +337,25 @@ static void put_record(const ig_extsort *s, run_writer *w, const void *rec, uint
 	w->len += 4 + (size_t)len;
 }
 
+static void rewind_run(const ig_extsort *s, int fd)
+{
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		ig_die("seek error on a temporary file in %s: %s", dir_name(s), strerror(errno));
+}
+
 /* Flushes W and rewinds its file for reading; returns the descriptor. */
 static int writer_close(const ig_extsort *s, run_writer *w)
 {
 	write_all(s, w->fd, w->buf, w->len);
 	free(w->buf);
-	if (lseek(w->fd, 0, SEEK_SET) != 0)
-		ig_die("seek error on a temporary file in %s: %s", s->tmpdir, strerror(errno));
+	rewind_run(s, w->fd);
 	return w->fd;
+}
+
+static void add_run_fd(ig_extsort *s, int fd)
+{
+	s->runs = ig_reallocarray(s->runs, s->nruns + 1, sizeof *s->runs);
+	s->runs[s->nruns++] = fd;
 }
 
 static void spill(ig_extsort *s)
@@ -336,8 +369,7 @@ static void spill(ig_extsort *s)
 	writer_open(s, &w);
 	for (i = 0; i < s->n; i++)
 		put_record(s, &w, s->arena + (s->ent[i].pos >> LEN_BITS), (uint32_t)(s->ent[i].pos & LEN_MASK));
-	s->runs = ig_reallocarray(s->runs, s->nruns + 1, sizeof *s->runs);
-	s->runs[s->nruns++] = writer_close(s, &w);
+	add_run_fd(s, writer_close(s, &w));
 	s->spilled++;
 	s->n = 0;
 	s->arena_len = 0;
@@ -347,6 +379,8 @@ void ig_extsort_add(ig_extsort *s, const void *rec, size_t len)
 {
 	entry *e;
 
+	if (s->codec.size)
+		ig_die("ig_extsort_add: a fixed-record merge takes sorted runs");
 	if (len > LEN_MASK || len + sizeof(entry) > s->budget / 2)
 		ig_die("sort record too large (%zu bytes)", len);
 	if (s->arena == NULL) {
@@ -362,6 +396,23 @@ void ig_extsort_add(ig_extsort *s, const void *rec, size_t len)
 	make_key(s->arena + s->arena_len, len, &e->k0, &e->k1);
 	e->pos = (uint64_t)s->arena_len << LEN_BITS | len;
 	s->arena_len += len;
+}
+
+void ig_extsort_add_run(ig_extsort *s, const void *recs, size_t n)
+{
+	int fd;
+
+	if (s->codec.size == 0 || s->finished)
+		ig_die("ig_extsort_add_run: %s", s->finished ? "input has ended" : "byte records are added one by one");
+	s->spilled++;
+	if (n == 0)
+		return;
+	if (n > SIZE_MAX / s->codec.size)
+		ig_die("ig_extsort_add_run: run too large");
+	fd = ig_tempfile_scratch(s->tmpdir);
+	write_all(s, fd, recs, n * s->codec.size);
+	rewind_run(s, fd);
+	add_run_fd(s, fd);
 }
 
 /* Makes at least N bytes of R available from R->pos; returns 0 if the
@@ -382,10 +433,10 @@ static int run_fill(const ig_extsort *s, run *r, size_t n)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
-			ig_die("read error on a temporary file in %s: %s", s->tmpdir, strerror(errno));
+			ig_die("read error on a temporary file in %s: %s", dir_name(s), strerror(errno));
 		if (got == 0) {
 			if (r->end != 0)
-				ig_die("read error on a temporary file in %s: truncated", s->tmpdir);
+				ig_die("read error on a temporary file in %s: truncated", dir_name(s));
 			return 0;
 		}
 		r->end += (size_t)got;
@@ -398,11 +449,21 @@ static int run_advance(const ig_extsort *s, run *r)
 {
 	uint32_t n;
 
+	if (s->codec.size) {
+		if (!run_fill(s, r, s->codec.size))
+			return 0;
+		r->rec = r->buf + r->pos;
+		r->len = s->codec.size;
+		r->pos += s->codec.size;
+		if (s->codec.cmp == NULL)
+			memcpy(&r->k0, r->rec, sizeof r->k0);
+		return 1;
+	}
 	if (!run_fill(s, r, 4))
 		return 0;
 	memcpy(&n, r->buf + r->pos, 4);
 	if (n > LEN_MASK || !run_fill(s, r, 4 + (size_t)n))
-		ig_die("read error on a temporary file in %s: damaged run", s->tmpdir);
+		ig_die("read error on a temporary file in %s: damaged run", dir_name(s));
 	r->rec = r->buf + r->pos + 4;
 	r->len = n;
 	r->pos += 4 + (size_t)n;
@@ -410,7 +471,22 @@ static int run_advance(const ig_extsort *s, run *r)
 	return 1;
 }
 
-static int heap_less(const void *ctx, size_t a, size_t b)
+/* The codec's order of two fixed records. */
+static inline int fixed_cmp(const ig_extsort *s, const void *a, const void *b)
+{
+	uint64_t x, y;
+
+	if (s->codec.cmp)
+		return s->codec.cmp(a, b);
+	memcpy(&x, a, sizeof x);
+	memcpy(&y, b, sizeof y);
+	return (x > y) - (x < y);
+}
+
+/* The heap's orders, one for each kind of record, so that each inlines
+ * into its own copy of the sift (the merge's hot loop). Ties fall to the
+ * lower run number: the merge is stable. */
+static int less_bytes(const void *ctx, size_t a, size_t b)
 {
 	const ig_extsort *s = ctx;
 	const run *x = &s->merge[a], *y = &s->merge[b];
@@ -419,9 +495,30 @@ static int heap_less(const void *ctx, size_t a, size_t b)
 	return c < 0 || (c == 0 && a < b);
 }
 
+static int less_u64(const void *ctx, size_t a, size_t b)
+{
+	const ig_extsort *s = ctx;
+	uint64_t x = s->merge[a].k0, y = s->merge[b].k0;
+
+	return x < y || (x == y && a < b);
+}
+
+static int less_codec(const void *ctx, size_t a, size_t b)
+{
+	const ig_extsort *s = ctx;
+	int c = s->codec.cmp(s->merge[a].rec, s->merge[b].rec);
+
+	return c < 0 || (c == 0 && a < b);
+}
+
 static void heap_down(ig_extsort *s, size_t i)
 {
-	ig_heap_down(s->heap, s->heap_len, i, heap_less, s);
+	if (s->codec.size == 0)
+		ig_heap_down(s->heap, s->heap_len, i, less_bytes, s);
+	else if (s->codec.cmp == NULL)
+		ig_heap_down(s->heap, s->heap_len, i, less_u64, s);
+	else
+		ig_heap_down(s->heap, s->heap_len, i, less_codec, s);
 }
 
 static void merge_start(ig_extsort *s, const int *fds, size_t n)
@@ -434,12 +531,13 @@ static void merge_start(ig_extsort *s, const int *fds, size_t n)
 	s->heap_len = 0;
 	for (i = 0; i < n; i++) {
 		s->merge[i].fd = fds[i];
-		s->merge[i].cap = RUN_IO_BUF;
-		s->merge[i].buf = ig_malloc(RUN_IO_BUF);
+		s->merge[i].cap = s->io_buf;
+		s->merge[i].buf = ig_malloc(s->io_buf);
 		if (run_advance(s, &s->merge[i]))
 			s->heap[s->heap_len++] = i;
 	}
-	ig_heap_make(s->heap, s->heap_len, heap_less, s);
+	for (i = s->heap_len / 2; i-- > 0;)
+		heap_down(s, i);
 	s->pending = SIZE_MAX;
 }
 
@@ -458,17 +556,42 @@ static void merge_end(ig_extsort *s)
 	s->nmerge = s->heap_len = 0;
 }
 
+/* Consumes the record handed out last: its run moves on. */
+static void merge_consume(ig_extsort *s)
+{
+	if (s->pending == SIZE_MAX)
+		return;
+	if (!run_advance(s, &s->merge[s->pending]))
+		s->heap[0] = s->heap[--s->heap_len];
+	heap_down(s, 0);
+	s->pending = SIZE_MAX;
+}
+
+/* Copies the least record and folds into it every record with its key. */
+static void merge_reduce(ig_extsort *s)
+{
+	memcpy(s->acc, s->merge[s->heap[0]].rec, s->codec.size);
+	for (;;) {
+		s->pending = s->heap[0];
+		merge_consume(s);
+		if (s->heap_len == 0 || fixed_cmp(s, s->merge[s->heap[0]].rec, s->acc) != 0)
+			return;
+		s->codec.reduce(s->acc, s->merge[s->heap[0]].rec);
+	}
+}
+
 /* Hands out the smallest record; the one handed out before is consumed. */
 static int merge_next(ig_extsort *s, const void **rec, size_t *len)
 {
-	if (s->pending != SIZE_MAX) {
-		if (!run_advance(s, &s->merge[s->pending]))
-			s->heap[0] = s->heap[--s->heap_len];
-		heap_down(s, 0);
-		s->pending = SIZE_MAX;
-	}
+	merge_consume(s);
 	if (s->heap_len == 0)
 		return 0;
+	if (s->codec.reduce) {
+		merge_reduce(s);
+		*rec = s->acc;
+		*len = s->codec.size;
+		return 1;
+	}
 	s->pending = s->heap[0];
 	*rec = s->merge[s->pending].rec;
 	*len = s->merge[s->pending].len;
@@ -548,6 +671,7 @@ void ig_extsort_free(ig_extsort *s)
 			close(s->runs[i]);
 	free(s->runs);
 	release(s);
+	free(s->acc);
 	free(s->tmpdir);
 	free(s);
 }

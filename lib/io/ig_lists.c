@@ -123,11 +123,7 @@ static const char *order_row(list_order *o, const char *user, size_t ulen, const
 				 o->ungrouped ? o->ungrouped : "comes back after other users: rows must be grouped by user");
 			return o->msg;
 		}
-		if (ulen + 1 > o->user_cap) {
-			o->user_cap = ulen + 64;
-			o->user = ig_realloc(o->user, o->user_cap);
-		}
-		memcpy(o->user, user, ulen + 1);
+		ig_strcpy_grow(&o->user, &o->user_cap, user, ulen);
 		o->user_len = ulen;
 		o->have_user = 1;
 		o->n = 0;
@@ -281,11 +277,7 @@ static int read_ahead(ig_list_reader *r)
 
 	if (len < 0)
 		return 0;
-	if ((size_t)len + 1 > r->ahead_cap) {
-		r->ahead_cap = (size_t)len + 256;
-		r->ahead = ig_realloc(r->ahead, r->ahead_cap);
-	}
-	memcpy(r->ahead, line, (size_t)len + 1);
+	ig_strcpy_grow(&r->ahead, &r->ahead_cap, line, (size_t)len);
 	r->ahead_len = (size_t)len;
 	r->ahead_line = ig_reader_lineno(r->r);
 	return 1;
