@@ -41,7 +41,7 @@ ig-eval baseline itemknn -q -n 500 --positives $pos --train $hist --users $truth
 printf '%-34s %s\n' "ig-eval baseline itemknn" "$(recall knn.tsv.gz)"
 ig-retrieve -q $in -o mix.tsv.gz $hist
 printf '%-34s %s\n' "ig-retrieve default mix" "$(recall mix.tsv.gz)"
-for s in 'profile(200).cooccur(300)' 'pop(cluster,500)' 'profile(50).knn(20)' 'knn(user,500)' \
+for s in 'recent(n=50).users(200)' 'recent(n=50).cooccur(300)' 'profile(200).cooccur(300)' 'pop(cluster,500)' 'profile(50).knn(20)' 'knn(user,500)' \
 	'pop(global,500)' 'trending(500)'; do
 	ig-retrieve -q $in -n 500 -S "$s" -o one.tsv.gz $hist
 	printf '%-34s %s\n' "$s" "$(recall one.tsv.gz)"

@@ -680,8 +680,10 @@ static int cmd_retrieve(int argc, char **argv)
 		ig_rdata_load_index(d, index, ef);
 	if (bo.follows)
 		d->have[IG_RIN_FOLLOWS] = "--follows";
-	if (strcmp(events, "-") != 0 &&
-	    (uses(spec, IG_ROP_POP, -1) || uses(spec, IG_ROP_TRENDING, -1) || uses(spec, IG_ROP_FRESH, -1)))
+	if (uses(spec, IG_ROP_USERS, -1))
+		ig_rdata_index_users(d);
+	if (strcmp(events, "-") != 0 && (uses(spec, IG_ROP_POP, -1) || uses(spec, IG_ROP_TRENDING, -1) ||
+					 uses(spec, IG_ROP_FRESH, -1) || uses(spec, IG_ROP_USERS, -1)))
 		ig_rdata_popularity(d, events, uses(spec, IG_ROP_POP, IG_RMODE_CLUSTER) && d->item_vec);
 	if (nbrs)
 		ig_rdata_load_neighbors(d, nbrs, 0);

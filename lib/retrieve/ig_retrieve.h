@@ -101,6 +101,15 @@ typedef struct ig_rdata {
 	uint32_t nclusters, dim;
 	float *centroids;        /* nclusters x dim */
 	ig_rcsr pop_cluster;     /* per cluster */
+	/* who engaged with what, for the users step (ig_rdata_index_users):
+	 * each user's distinct engaged items, each item's users in the order
+	 * of the events, an item's inverse user frequency and a user's norm */
+	int index_users;         /* the popularity pass builds it */
+	ig_intern *users;
+	uint32_t nusers, nuser_items, nidf; /* nidf: items indexed */
+	uint32_t *user_start, *user_item;
+	uint32_t *item_start, *item_user;
+	float *idf, *user_norm;
 	ig_rstats stats;
 	const char *have[IG_RIN_COUNT]; /* per enum ig_rinput: the option that loaded it, or NULL */
 } ig_rdata;
@@ -143,6 +152,9 @@ void ig_rdata_load_tower_model(ig_rdata *d, const char *path);
 /* Popularity, trending, exposure; with CLUSTERS, k-means over the user
  * vectors (needs item vectors, loaded first) and popularity per cluster. */
 void ig_rdata_popularity(ig_rdata *d, const char *events_path, int clusters);
+/* Asks the popularity pass (called after) to index who engaged with what,
+ * for the users step. */
+void ig_rdata_index_users(ig_rdata *d);
 /* Keeps each item's K nearest neighbours by vector once found, for the
  * knn steps of K (lists are the same as a new search's); a batch run sets
  * it up for the spec's first item knn step. */
@@ -169,6 +181,7 @@ typedef struct ig_rset {
 #define IG_RSEED_TOPIC (UINT64_C(3) << 32)
 #define IG_RSEED_GLOBAL (UINT64_C(4) << 32)
 #define IG_RSEED_CLUSTER (UINT64_C(5) << 32)
+#define IG_RSEED_USER (UINT64_C(6) << 32)
 
 typedef struct ig_rwork ig_rwork;
 

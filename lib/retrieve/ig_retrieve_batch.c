@@ -48,6 +48,9 @@ const char *ig_rseed_name(const ig_rdata *d, uint64_t seed, char *buf, size_t si
 	case IG_RSEED_TOPIC:
 		t = d->topics;
 		break;
+	case IG_RSEED_USER:
+		t = d->users;
+		break;
 	case IG_RSEED_GLOBAL:
 		*len = (size_t)snprintf(buf, size, "global");
 		return buf;

@@ -94,6 +94,14 @@ void ig_rdata_free(ig_rdata *d)
 	csr_free(&d->pop_topic);
 	free(d->centroids);
 	csr_free(&d->pop_cluster);
+	if (d->users)
+		ig_intern_free(d->users);
+	free(d->user_start);
+	free(d->user_item);
+	free(d->item_start);
+	free(d->item_user);
+	free(d->idf);
+	free(d->user_norm);
 	free(d);
 }
 
@@ -582,6 +590,9 @@ typedef struct pop_pass {
 	float *q;
 	sample s;
 	int fitting;       /* clusters wanted, centroids not yet fitted */
+	uint32_t *ustamp;  /* per item: 1 + the last user indexed with it */
+	size_t ucap;       /* user_item's room */
+	uint32_t uscap;    /* user_start's */
 } pop_pass;
 
 /* Spherical k-means over the sample's vectors, seeded from it with --seed. */
@@ -651,6 +662,10 @@ static void pass_fit_items(ig_rdata *d, pop_pass *p)
 	memset(p->x + old, 0, (size_t)(p->cap - old) * sizeof *p->x);
 	d->exposure = ig_reallocarray(d->exposure, p->cap, sizeof *d->exposure);
 	memset(d->exposure + old, 0, (size_t)(p->cap - old) * sizeof *d->exposure);
+	if (d->index_users) {
+		p->ustamp = ig_reallocarray(p->ustamp, p->cap, sizeof *p->ustamp);
+		memset(p->ustamp + old, 0, (size_t)(p->cap - old) * sizeof *p->ustamp);
+	}
 	if (p->cpop) {
 		float *np = ig_calloc((size_t)d->nclusters * p->cap, sizeof(float));
 
@@ -730,6 +745,82 @@ static void sample_add(ig_rdata *d, pop_pass *p, const float *q, const double *w
 		pass_fit_clusters(d, p, w);
 }
 
+void ig_rdata_index_users(ig_rdata *d)
+{
+	d->index_users = 1;
+}
+
+/* The user's distinct engaged items join the index; a user met again (the
+ * events not sorted by user) keeps the first run. */
+static void users_add(ig_rdata *d, pop_pass *p, const double *w)
+{
+	const user_reader *ur = &p->ur;
+	uint32_t u = ig_intern_add(d->users, ur->user, ur->ulen);
+	size_t j;
+
+	if (u != d->nusers)
+		return;
+	if (d->nusers + 2 > p->uscap) {
+		p->uscap = p->uscap ? p->uscap * 2 : 1024;
+		d->user_start = ig_reallocarray(d->user_start, p->uscap, sizeof *d->user_start);
+		d->user_start[0] = 0;
+	}
+	for (j = 0; j < ur->n; j++) {
+		uint32_t it = ur->h[j].item;
+
+		if (w[ur->h[j].type] <= 0 || p->ustamp[it] == u + 1)
+			continue;
+		p->ustamp[it] = u + 1;
+		if (d->nuser_items == p->ucap) {
+			p->ucap = p->ucap ? p->ucap * 2 : 4096;
+			if (p->ucap > UINT32_MAX)
+				ig_die("the users step indexes at most 2^32 engagements");
+			d->user_item = ig_reallocarray(d->user_item, p->ucap, sizeof *d->user_item);
+		}
+		d->user_item[d->nuser_items++] = it;
+	}
+	d->user_start[++d->nusers] = d->nuser_items;
+}
+
+/* Each item's users, by counting; its inverse user frequency
+ * log(1 + users / its users); each user's norm over the frequencies. */
+static void users_finish(ig_rdata *d)
+{
+	uint32_t ni = ig_intern_count(d->items), u, i, *fill;
+	size_t k;
+
+	d->item_start = ig_calloc((size_t)ni + 1, sizeof *d->item_start);
+	for (k = 0; k < d->nuser_items; k++)
+		d->item_start[d->user_item[k] + 1]++;
+	for (i = 0; i < ni; i++)
+		d->item_start[i + 1] += d->item_start[i];
+	d->item_user = ig_reallocarray(NULL, d->nuser_items ? d->nuser_items : 1, sizeof *d->item_user);
+	fill = ig_reallocarray(NULL, ni ? ni : 1, sizeof *fill);
+	memcpy(fill, d->item_start, ni * sizeof *fill);
+	for (u = 0; u < d->nusers; u++)
+		for (k = d->user_start[u]; k < d->user_start[u + 1]; k++)
+			d->item_user[fill[d->user_item[k]]++] = u;
+	free(fill);
+	d->nidf = ni;
+	d->idf = ig_reallocarray(NULL, ni ? ni : 1, sizeof *d->idf);
+	for (i = 0; i < ni; i++) {
+		uint32_t n = d->item_start[i + 1] - d->item_start[i];
+
+		d->idf[i] = n ? (float)log(1 + (double)d->nusers / n) : 0;
+	}
+	d->user_norm = ig_reallocarray(NULL, d->nusers ? d->nusers : 1, sizeof *d->user_norm);
+	for (u = 0; u < d->nusers; u++) {
+		double s = 0;
+
+		for (k = d->user_start[u]; k < d->user_start[u + 1]; k++) {
+			double f = (double)d->idf[d->user_item[k]];
+
+			s += f * f;
+		}
+		d->user_norm[u] = (float)sqrt(s);
+	}
+}
+
 /* One user of the pass: popularity, exposure, and its cluster's counts. */
 static void pass_user(ig_rdata *d, pop_pass *p, const double *w, int64_t *latest)
 {
@@ -747,6 +838,8 @@ static void pass_user(ig_rdata *d, pop_pass *p, const double *w, int64_t *latest
 		if (w[e->type] > 0)
 			decayed_add(&p->x[e->item], e->ts, w[e->type], &d->opt);
 	}
+	if (d->index_users)
+		users_add(d, p, w);
 	if (p->q) {
 		int64_t now = d->opt.at >= 0 ? d->opt.at : ur->n ? ur->h[ur->n - 1].ts : 0;
 
@@ -789,7 +882,7 @@ void ig_rdata_popularity(ig_rdata *d, const char *path, int clusters)
 	uint32_t i;
 
 	if (strcmp(path, "-") == 0)
-		ig_die("pop, trending, fresh and clusters read the events before the users: give a file, not stdin");
+		ig_die("pop, trending, fresh, clusters and users read the events before the users are served: give a file, not stdin");
 	if (clusters && !d->item_vec)
 		ig_die("pop(cluster) needs --vectors");
 	memset(&p, 0, sizeof p);
@@ -798,6 +891,8 @@ void ig_rdata_popularity(ig_rdata *d, const char *path, int clusters)
 		p.q = ig_reallocarray(NULL, d->item_vec->dim ? d->item_vec->dim : 1, sizeof *p.q);
 		p.fitting = 1;
 	}
+	if (d->index_users)
+		d->users = ig_intern_new();
 	ig_event_weights_default(w);
 	ur_open(&p.ur, path);
 	while (next_user(d, &p.ur))
@@ -819,6 +914,9 @@ void ig_rdata_popularity(ig_rdata *d, const char *path, int clusters)
 		csr_top_per_row(&d->pop_cluster, d->nclusters, dense, d->npop, POP_KEEP);
 		free(dense);
 	}
+	if (d->index_users)
+		users_finish(d);
+	free(p.ustamp);
 	free(p.cpop);
 	free(p.q);
 	free(p.x);

@@ -38,6 +38,11 @@ struct ig_rwork {
 	int row_filter;
 	/* merge */
 	uint32_t *cand, *cand_stamp, cand_epoch;
+	/* the users step: similarity per user, and the nearest users */
+	uint32_t ucap;
+	float *uacc;
+	uint32_t *ustamp, uepoch, *utouched;
+	ig_rset alike;
 };
 
 void ig_rset_free(ig_rset *s)
@@ -180,6 +185,10 @@ void ig_rwork_free(ig_rwork *w)
 	free(w->sc);
 	free(w->cand);
 	free(w->cand_stamp);
+	free(w->uacc);
+	free(w->ustamp);
+	free(w->utouched);
+	ig_rset_free(&w->alike);
 	free(w);
 }
 
@@ -225,6 +234,14 @@ void ig_rwork_fit(ig_rwork *w, const ig_rdata *d)
 	if (d->account_vec && d->account_vec->dim > w->kcap) {
 		w->kcap = d->account_vec->dim;
 		w->q = ig_reallocarray(w->q, w->kcap, sizeof *w->q);
+	}
+	if (d->nusers > w->ucap) {
+		uint32_t cap = d->nusers + d->nusers / 2;
+
+		w->uacc = grow_zero(w->uacc, w->ucap, cap, sizeof *w->uacc);
+		w->ustamp = grow_zero(w->ustamp, w->ucap, cap, sizeof *w->ustamp);
+		w->utouched = grow_zero(w->utouched, w->ucap, cap, sizeof *w->utouched);
+		w->ucap = cap;
 	}
 	w->fuser = NULL;
 }
@@ -827,6 +844,69 @@ static void step_tower(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 	}
 }
 
+/* users: the users whose engaged items are most alike the seeds' by cosine,
+ * items weighted by the seed's weight times their inverse user frequency
+ * (an item everybody takes says little of taste), the user asking left
+ * out; then every item of the K nearest, each scoring their similarity
+ * cubed: the nearest users count most (on the validation cuts of ML-100K,
+ * ml-latest-small and Last.fm the cube held more held-out items than the
+ * similarity itself, its square or its sixth power). A seed reads at most
+ * USERS_PER_ITEM of its users, in the order of the events, which bounds
+ * the cost of a popular seed. */
+#define USERS_PER_ITEM 2000
+
+static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rset *in, ig_rwork *w)
+{
+	uint32_t self = ig_intern_find(d->users, u->id, u->len), i, k, nt = 0;
+	double qn = 0;
+
+	if (++w->uepoch == 0) {
+		memset(w->ustamp, 0, w->ucap * sizeof *w->ustamp);
+		w->uepoch = 1;
+	}
+	for (i = 0; i < in->n; i++) {
+		uint32_t it = in->id[i], end;
+		float q;
+
+		if (it >= d->nidf)
+			continue;
+		q = in->score[i] * d->idf[it];
+		qn += (double)q * (double)q;
+		end = d->item_start[it + 1];
+		if (end - d->item_start[it] > USERS_PER_ITEM)
+			end = d->item_start[it] + USERS_PER_ITEM;
+		for (k = d->item_start[it]; k < end; k++) {
+			uint32_t v = d->item_user[k];
+
+			if (v == self)
+				continue;
+			if (w->ustamp[v] != w->uepoch) {
+				w->ustamp[v] = w->uepoch;
+				w->uacc[v] = 0;
+				w->utouched[nt++] = v;
+			}
+			w->uacc[v] += q * d->idf[it];
+		}
+	}
+	w->alike.n = 0;
+	if (qn <= 0)
+		return;
+	for (i = 0; i < nt; i++) {
+		uint32_t v = w->utouched[i];
+
+		if (w->uacc[v] > 0 && d->user_norm[v] > 0)
+			ig_rset_push(&w->alike, v, (float)((double)w->uacc[v] / ((double)d->user_norm[v] * sqrt(qn))), IG_RSEED_USER | v);
+	}
+	ig_rset_top(&w->alike, st->count);
+	for (i = 0; i < w->alike.n; i++) {
+		uint32_t v = w->alike.id[i];
+		float s = w->alike.score[i], sv = s * s * s;
+
+		for (k = d->user_start[v]; k < d->user_start[v + 1]; k++)
+			acc_add(w, d->user_item[k], sv, w->alike.seed[i]);
+	}
+}
+
 static void step_run(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rset *in, ig_rwork *w)
 {
 	uint32_t i, k;
@@ -894,6 +974,9 @@ static void step_run(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, c
 		break;
 	case IG_ROP_TOWER:
 		step_tower(d, st, u, w);
+		break;
+	case IG_ROP_USERS:
+		step_users(d, st, u, in, w);
 		break;
 	}
 }
@@ -967,9 +1050,9 @@ void ig_rsource_run(const ig_rdata *d, const ig_rsource *src, const ig_ruser *u,
 	}
 }
 
-/* Popularity reads the events before the users are served: a second
+/* Popularity and the users index read the events before the users are served: a second
  * pass that standard input cannot give. */
-#define EVENTS_AS_FILE "the events as a file, not '-' (popularity reads them first)"
+#define EVENTS_AS_FILE "the events as a file, not '-' (read once before the users are served)"
 
 const char *ig_rsource_missing(const ig_rdata *d, const ig_rsource *src)
 {
@@ -1022,6 +1105,10 @@ const char *ig_rsource_missing(const ig_rdata *d, const ig_rsource *src)
 		case IG_ROP_FOLLOWS:
 			if (!d->have[IG_RIN_FOLLOWS])
 				return "--follows";
+			break;
+		case IG_ROP_USERS:
+			if (!d->users)
+				return EVENTS_AS_FILE;
 			break;
 		case IG_ROP_TOWER:
 			if (!d->item_vec)

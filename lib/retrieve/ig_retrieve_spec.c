@@ -12,9 +12,10 @@
  * source from filling the list. Sources whose input is missing are left
  * out of the default spec (and only of it). */
 const char ig_rspec_default[] =
-	"# item-to-item and what users like this one take first, then\n"
-	"# in-network, embeddings, popularity and exploration\n"
-	"cooccur:  profile(200).cooccur(300)                  weight=1    quota=500\n"
+	"# what users like this one took, item-to-item from the latest\n"
+	"# engagements, then in-network, embeddings, popularity and exploration\n"
+	"users:    recent(n=50).users(200)                    weight=2    quota=500\n"
+	"cooccur:  recent(n=50).cooccur(300)                  weight=1    quota=500\n"
 	"cluster:  pop(cluster, 500)                          weight=1    quota=500\n"
 	"follow:   follows.posted(10)                         weight=0.6  quota=100\n"
 	"account:  profile.authors(20).similar(10).posted(5)  weight=0.4  quota=100\n"
@@ -23,7 +24,7 @@ const char ig_rspec_default[] =
 	"pop:      pop(global, 100)                           weight=0.2  quota=100\n"
 	"trending: trending                                   weight=0.05 quota=50\n"
 	"explore:  profile.topics(5).explore.fresh(10)        weight=0.1  quota=50\n"
-"total=500\n"
+	"total=500\n"
 	"mix=rank\n";
 
 static const struct {
@@ -45,6 +46,7 @@ static const struct {
 	[IG_ROP_POSTED] = {"posted", IG_RK_ACCOUNTS, IG_RK_ITEMS, 5},
 	[IG_ROP_EXPLORE] = {"explore", IG_RK_TOPICS, IG_RK_TOPICS, 0},
 	[IG_ROP_TOWER] = {"tower", IG_RK_USER, IG_RK_ITEMS, 100},
+	[IG_ROP_USERS] = {"users", IG_RK_ITEMS, IG_RK_ITEMS, 50},
 };
 
 static const char *const kind_names[] = {"the user", "items", "accounts", "topics"};

@@ -36,6 +36,7 @@ enum ig_rop {
 	IG_ROP_POSTED,   /* accounts -> items, their most recent */
 	IG_ROP_EXPLORE,  /* topics -> parent and sibling topics */
 	IG_ROP_TOWER,    /* user -> items nearest the user's vector (--user-vectors) */
+	IG_ROP_USERS,    /* items -> items of the users most alike in what they engaged with */
 	IG_ROP_COUNT
 };
 
