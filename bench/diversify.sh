@@ -3,10 +3,15 @@
 # diversity, author concentration (Gini) and coverage as lambda, the
 # exploration share and the method vary, on an ig-synth world and on
 # ML-100K (genres as topics, every movie its own author), in one run.
-# The ranked lists are itemknn's 150 best (ig-eval baseline), standing in
-# for ig-rank; the reference row "ranked" is their first 20, undiversified.
+# The ranked lists are itemknn's 150 best (ig-eval baseline); with
+# FUNNEL=1 also ig-rank's 50 (ig-funnel on the same cuts, about 20
+# minutes of CPU).
+# The reference row "ranked" is their first 20, undiversified.
 # Each setting is run on the validation cut (fit -> valid, where defaults
-# are chosen) and on the test cut (train -> test, reported).
+# are chosen) and on the test cut (train -> test, reported). Then, on the
+# synthetic world's validation cut, bench/diversify_author_window.py shows
+# why the author window alone costs about 2% of NDCG there.
+# On a 2-core machine shared with other jobs one row takes 1 to 3 minutes.
 #
 # The synthetic world has 20000 users: at 2000, the 95% interval of the
 # paired NDCG difference (ig-eval compare, printed after each curve) is
@@ -14,7 +19,9 @@
 #
 # Usage: bench/diversify.sh [BINDIR]   (BINDIR: where the tools are [bin])
 # Env:   WORK (scratch dir [$TMPDIR/ig-diversify-bench], kept for reruns),
-#        SYNTH_USERS [20000], SKIP_ML=1, SKIP_SYNTH=1
+#        SYNTH_USERS [20000], SKIP_ML=1, SKIP_SYNTH=1, SKIP_PY=1 (no author
+#        window analysis), AUTHOR_SAMPLE [2000] (its users for the best
+#        placement), FUNNEL=1 (also ig-rank's lists from ig-funnel)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/bin}
@@ -65,6 +72,24 @@ prepare_ml() {
 	to_ranked ml/knn.test.tsv.gz >ml/ranked.test.tsv
 }
 
+# ig-rank's lists as the funnel makes them (ig-funnel: retrieval, both
+# ranking stages, 50 rows a user), on the same world and cuts: dataset
+# "funnel". Minutes of CPU; FUNNEL=1 turns it on.
+prepare_funnel() {
+	[ -s funnel/ranked.test.tsv ] && [ "$(cat funnel/users 2>/dev/null)" = "$SYNTH_USERS" ] && return
+	rm -rf funnel
+	mkdir -p funnel
+	for f in items topics s.fit s.valid s.train s.test; do ln -s ../synth/$f.tsv.gz funnel/$f.tsv.gz; done
+	side="--items synth/world/items.tsv.gz --follows synth/world/follows.tsv.gz --topics synth/world/topics.tsv.gz"
+	# shellcheck disable=SC2086
+	ig-funnel -@ 1 $side synth/s.fit.tsv.gz synth/s.valid.tsv.gz funnel/valid >funnel/valid.log 2>&1
+	# shellcheck disable=SC2086
+	ig-funnel -@ 1 $side synth/s.train.tsv.gz synth/s.test.tsv.gz funnel/test >funnel/test.log 2>&1
+	zcat funnel/valid/ranked.tsv.gz >funnel/ranked.valid.tsv
+	zcat funnel/test/ranked.tsv.gz >funnel/ranked.test.tsv
+	echo "$SYNTH_USERS" >funnel/users
+}
+
 # metrics DATASET CUT LIST: ndcg diversity_topic gini_authors coverage
 metrics() {
 	d=$1 cut=$2
@@ -82,8 +107,8 @@ row() {
 	shift 3
 	if [ "$cut" = valid ]; then tr=$d/s.fit.tsv.gz; else tr=$d/s.train.tsv.gz; fi
 	ig-diversify -q -u --items $d/items.tsv.gz --topics $d/topics.tsv.gz --events $tr "$@" \
-	    $d/ranked.$cut.tsv >feed.tsv
-	m=$(metrics $d $cut feed.tsv)
+	    $d/ranked.$cut.tsv >$d.feed.tsv
+	m=$(metrics $d $cut $d.feed.tsv)
 	echo "$m" | awk -v b="$base" -v l="$label" -v c="$cut" '{ split(b, r, " ")
 		printf "%-5s %-34s %7.4f %+6.1f%% %7.4f %+6.1f%% %7.4f %7.4f\n", c, l, $1, 100 * ($1 / r[1] - 1),
 		    $2, 100 * ($2 / r[2] - 1), $3, $4 }'
@@ -101,31 +126,24 @@ curves() {
 		row $d $cut "all rules off" $off
 		# what each rule costs alone, the topics left out
 		row $d $cut "rules off but author window 4" $off --author-window 4
-		row $d $cut "rules off but epsilon 0.02" $off --epsilon 0.02
 		row $d $cut "rules off but short share 0.2" $off --short-share 0.2
-		row $d $cut "defaults, lambda 1" --lambda 1
-		for l in 1 0.95 0.9 0.8 0.7 0.5; do
-			row $d $cut "plain mmr lambda $l, eps 0" --band 0 --keep-top 0 --lambda $l --epsilon 0
-		done
-		for b in 0.05 0.12 0.2 0.3 0.5; do
-			row $d $cut "band $b, keep-top 3, eps 0" --band $b --epsilon 0
-		done
-		for b in 0.08 0.12 0.2 0.3; do
-			row $d $cut "sum, band $b, eps 0" --aggregate sum --band $b --epsilon 0
-		done
-		row $d $cut "sum, band 0.12, sibling 0.5, eps 0" --aggregate sum --sibling-similarity 0.5 --epsilon 0
-		row $d $cut "band 0.12, sibling 0.5, eps 0" --sibling-similarity 0.5 --epsilon 0
-		row $d $cut "keep-top 0 (band 0.12)" --keep-top 0
-		for e in 0 0.05 0.1; do
+		row $d $cut "defaults, lambda 1, eps 0" --lambda 1 --epsilon 0
+		for e in 0 0.01 0.05; do
 			row $d $cut "defaults, eps $e" --epsilon $e
 		done
+		for l in 0.9 0.8; do
+			row $d $cut "plain mmr lambda $l, eps 0" --band 0 --keep-top 0 --lambda $l --epsilon 0
+		done
+		for b in 0.08 0.2 0.3; do
+			row $d $cut "band $b, eps 0" --band $b --epsilon 0
+		done
+		row $d $cut "keep-top 0, eps 0" --keep-top 0 --epsilon 0
+		row $d $cut "keep-top 5, eps 0" --keep-top 5 --epsilon 0
+		row $d $cut "sum, eps 0" --aggregate sum --epsilon 0
 		row $d $cut "thompson, eps 0.05" --explore thompson --epsilon 0.05 --explore-draws 200
 		row $d $cut "ucb, eps 0.05" --explore ucb --epsilon 0.05
-		for l in 0.9 0.7 0.5; do
-			row $d $cut "plain dpp lambda $l, eps 0" --method dpp --band 0 --keep-top 0 --lambda $l --epsilon 0
-		done
+		row $d $cut "plain dpp lambda 0.7, eps 0" --method dpp --band 0 --keep-top 0 --lambda 0.7 --epsilon 0
 		row $d $cut "author decay 0.5/0.25" --author-decay 0.5
-		row $d $cut "author decay 0.9/0.25" --author-decay 0.9
 		row $d $cut "topic cap 4" --topic-cap 4
 	done
 }
@@ -135,12 +153,12 @@ curves() {
 author_windows() {
 	d=$1
 	ig-diversify -q -u --items $d/items.tsv.gz --topics $d/topics.tsv.gz --events $d/s.train.tsv.gz \
-	    $d/ranked.test.tsv >feed.tsv
+	    $d/ranked.test.tsv >$d.feed.tsv
 	zcat $d/items.tsv.gz | awk -F '\t' 'NR == FNR { if (!/^#/) au[$1] = $2; next }
 	    /^#/ { next }
 	    { if ($1 != u) { u = $1; n = 0 } n++; a[n] = au[$3]
 	      for (j = n - 1; j >= n - 3 && j >= 1; j--) if (a[j] == a[n]) { bad++; if ($5 ~ /relaxed/) rel++ } }
-	    END { printf "%s: windows of 4 rows with an author twice: %d (%d of them relaxed)\n", d, bad, rel }' d=$d - feed.tsv
+	    END { printf "%s: windows of 4 rows with an author twice: %d (%d of them relaxed)\n", d, bad, rel }' d=$d - $d.feed.tsv
 }
 
 # the defaults against the undiversified lists on the test cut: the mean
@@ -150,11 +168,22 @@ paired() {
 	pos=default
 	[ "$d" = ml ] && pos=ratings
 	ig-diversify -q -u --items $d/items.tsv.gz --topics $d/topics.tsv.gz --events $d/s.train.tsv.gz \
-	    $d/ranked.test.tsv >feed.tsv
+	    $d/ranked.test.tsv >$d.feed.tsv
 	ig-eval compare -q --positives $pos -t $d/s.test.tsv.gz --train $d/s.train.tsv.gz --items $d/items.tsv.gz \
-	    -k 20 --table feed.tsv $d/ranked.test.tsv | awk -v d=$d '$1 == "metric" || $1 == "ndcg" { print d ": " $0 }'
+	    -k 20 --table $d.feed.tsv $d/ranked.test.tsv | awk -v d=$d '$1 == "metric" || $1 == "ndcg" { print d ": " $0 }'
 }
 
-[ "${SKIP_SYNTH:-0}" = 1 ] || { prepare_synth; curves synth; author_windows synth; paired synth; }
-[ "${SKIP_ML:-0}" = 1 ] || { prepare_ml; curves ml; author_windows ml; paired ml; }
-rm -f feed.tsv
+# why the author window costs what it does (validation cut): where its
+# loss comes from, which items it evicts, and how close the greedy
+# placement is to the best one (bench/diversify_author_window.py)
+author_cost() {
+	d=$1
+	echo "== $d: the author window alone, validation cut"
+	/usr/bin/python3 "$ROOT/bench/diversify_author_window.py" $d/ranked.valid.tsv $d/s.valid.tsv.gz \
+	    $d/s.fit.tsv.gz $d/items.tsv.gz "${AUTHOR_SAMPLE:-2000}"
+}
+
+[ "${SKIP_SYNTH:-0}" = 1 ] || { prepare_synth; curves synth; author_windows synth; paired synth; rm -f synth.feed.tsv; }
+[ "${SKIP_SYNTH:-0}" = 1 ] || [ "${SKIP_PY:-0}" = 1 ] || author_cost synth
+[ "${FUNNEL:-0}" != 1 ] || { prepare_synth; prepare_funnel; curves funnel; author_windows funnel; paired funnel; rm -f funnel.feed.tsv; }
+[ "${SKIP_ML:-0}" = 1 ] || { prepare_ml; curves ml; author_windows ml; paired ml; rm -f ml.feed.tsv; }
