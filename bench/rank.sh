@@ -3,7 +3,10 @@
 # same threads, same run, on an ig-synth world where the true engagement
 # probabilities are known: per-head test AUC of each, as a share of the
 # oracle's AUC (truth_impressions) on the same rows; training times and
-# their ratio; first-stage scoring speed in candidates/s per thread.
+# their ratio; first-stage scoring speed in candidates/s per thread; the
+# second stage's AUC minus each anchor's per head with a 95% interval
+# (paired bootstrap over the test users), so that a head with few test
+# positives is read with its noise.
 #
 # The world is cut in time: events before 50% are the history of the
 # training examples (the impressions of 50-75%); events before 75% the
@@ -44,9 +47,9 @@ t1=$(seconds first ig-rank train -q -@ "$T" --stage first -o first.model train.t
 # OpenMP threads that sleep when idle: on a shared machine, spinning ones
 # would make XGBoost look slower than it is
 export OMP_WAIT_POLICY=PASSIVE
-ig-rank eval -q -u -m second.model test.tsv.gz | awk -F'\t' '!/^#/ { print $1 "\tig-rank second\t" $4 }' >auc.tsv
+ig-rank eval -q -u -m second.model --predictions second.pred.tsv test.tsv.gz | awk -F'\t' '!/^#/ { print $1 "\tig-rank second\t" $4 }' >auc.tsv
 ig-rank eval -q -u -m first.model test.tsv.gz | awk -F'\t' '!/^#/ { print $1 "\tig-rank first\t" $4 }' >>auc.tsv
-/usr/bin/python3 "$root/bench/rank_ref.py" train.tsv.gz test.tsv.gz "$T" w/truth_impressions.tsv.gz >ref.tsv
+/usr/bin/python3 "$root/bench/rank_ref.py" --compare second=second.pred.tsv train.tsv.gz test.tsv.gz "$T" w/truth_impressions.tsv.gz >ref.tsv
 txgb=$(awk -F'\t' '$2 == "xgboost" { s += $4 } END { print s + 0 }' ref.tsv)
 cxgb=$(awk -F'\t' '$2 == "xgboost" { s += $5 } END { print s + 0 }' ref.tsv)
 tlr=$(awk -F'\t' '$2 == "logistic" { s += $4 } END { print s + 0 }' ref.tsv)
@@ -71,6 +74,9 @@ cat auc.tsv ref.tsv | awk -F'\t' '
 		}
 	}'
 echo "(share = (AUC - 0.5) / (oracle AUC - 0.5))"
+echo
+echo "second stage minus each anchor, test AUC, with the 95% interval of a paired bootstrap over the test users:"
+awk -F'\t' '$2 ~ /^second-/ { sub(/^second-/, "", $2); printf "%-9s %-9s %s  [%s, %s]\n", $1, $2, $3, $4, $5 }' ref.tsv
 echo
 printf 'training, all heads, %s threads: ig-rank second %.2f s, first %.2f s; XGBoost %.2f s (%.1fx the second stage); logistic regression %.2f s\n' \
 	"$T" "$t2" "$t1" "$txgb" "$(echo "$txgb / $t2" | bc -l)" "$tlr"

@@ -44,6 +44,8 @@ enum {
 	OPT_PATIENCE,
 	OPT_LINEAR_L2,
 	OPT_BLIND_TREES,
+	OPT_TREE_POSITIVES,
+	OPT_PREDICTIONS,
 	OPT_HASH_BITS,
 	OPT_EPOCHS,
 	OPT_ALPHA,
@@ -117,6 +119,8 @@ static void usage(FILE *fp)
 			"                           standardised features; 0: no linear part [1]\n"
 			"      --blind-trees N      trees of a head whose validation rows have\n"
 			"                           one class only (no early stopping) [0]\n"
+			"      --tree-positives N   a head with a linear part and fewer validation\n"
+			"                           positives (or negatives) gets --blind-trees too [10]\n"
 			"First stage:\n"
 			"      --hash-bits N        2^N hashed weights per head [18]\n"
 			"      --epochs N           passes over the examples [2]\n"
@@ -149,7 +153,8 @@ static void usage(FILE *fp)
 			"Usage: ig-rank eval -m MODEL [options] [EXAMPLES]\n"
 			"Per-head rows, positives, AUC, log loss and expected calibration error of MODEL on\n"
 			"held-out examples, as a rank-metrics stream.\n"
-			"  -m, --model FILE         the model\n");
+			"  -m, --model FILE         the model\n"
+			"      --predictions FILE   each row's probabilities, in the examples' order\n");
 		ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT);
 	} else if (strcmp(subcommand, "info") == 0) {
 		fprintf(fp, "Usage: ig-rank info MODEL\nPrints a model's kind, heads, features and provenance.\n");
@@ -174,6 +179,7 @@ typedef struct args {
 	ig_rank_fopts fo;
 	ig_rank_train_opts to;
 	const char *labels, *impressions, *model, *distill, *value, *heads;
+	const char *predictions; /* eval: per-row probabilities written here */
 	int64_t at;
 	int libsvm, keep, explain, value_mode;
 	const char *libsvm_head;
@@ -247,6 +253,10 @@ static void parse_option(args *a, int c, const char *arg)
 	case OPT_PATIENCE: a->to.patience = (int)ig_cli_int("--patience", arg, 1, 100000); break;
 	case OPT_LINEAR_L2: a->to.linear_l2 = ig_cli_double("--linear-l2", arg, 0, 1e9); break;
 	case OPT_BLIND_TREES: a->to.blind_trees = (int)ig_cli_int("--blind-trees", arg, 0, 100000); break;
+	case OPT_PREDICTIONS: a->predictions = arg; break;
+	case OPT_TREE_POSITIVES:
+		a->to.tree_positives = (double)ig_cli_int("--tree-positives", arg, 0, 1000000000);
+		break;
 	case OPT_HASH_BITS: a->to.hash_bits = (int)ig_cli_int("--hash-bits", arg, 8, 28); break;
 	case OPT_EPOCHS: a->to.epochs = (int)ig_cli_int("--epochs", arg, 1, 1000); break;
 	case OPT_ALPHA: a->to.alpha = ig_cli_double("--alpha", arg, 1e-9, 1e9); break;
@@ -301,6 +311,7 @@ static int parse_args(args *a, int argc, char **argv)
 		{"patience", required_argument, NULL, OPT_PATIENCE},
 		{"linear-l2", required_argument, NULL, OPT_LINEAR_L2},
 		{"blind-trees", required_argument, NULL, OPT_BLIND_TREES},
+		{"tree-positives", required_argument, NULL, OPT_TREE_POSITIVES},
 		{"hash-bits", required_argument, NULL, OPT_HASH_BITS},
 		{"epochs", required_argument, NULL, OPT_EPOCHS},
 		{"alpha", required_argument, NULL, OPT_ALPHA},
@@ -313,6 +324,7 @@ static int parse_args(args *a, int argc, char **argv)
 		{"value", required_argument, NULL, OPT_VALUE},
 		{"value-mode", required_argument, NULL, OPT_VALUE_MODE},
 		{"explain", required_argument, NULL, OPT_EXPLAIN},
+		{"predictions", required_argument, NULL, OPT_PREDICTIONS},
 		{NULL, 0, NULL, 0}
 	};
 	int c;
@@ -642,6 +654,36 @@ static double thread_cpu(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The predictions stream: row (from 1, in the examples' order) and
+ * p_HEAD per head of M, from the N x nheads probabilities P. */
+static void write_predictions(const char *path, const ig_rank_model *m, const double *p, size_t n,
+			      const ig_header *upstream)
+{
+	int nh = ig_rank_model_nheads(m), h;
+	char **cols = ig_malloc(((size_t)nh + 1) * sizeof *cols);
+	ig_writer *w = ig_cli_open_writer(&cli, path, cli.compress == IG_COMPRESS_NO ? 0 : 1, cli.level);
+	size_t r;
+
+	cols[0] = ig_strdup("row");
+	for (h = 0; h < nh; h++) {
+		size_t len = strlen(ig_rank_model_head(m, h)) + 3;
+
+		cols[h + 1] = ig_malloc(len);
+		snprintf(cols[h + 1], len, "p_%s", ig_rank_model_head(m, h));
+	}
+	ig_header_write(w, IG_RANK_PREDICTIONS_KIND, 1, (const char *const *)cols, nh + 1, upstream);
+	for (r = 0; r < n; r++) {
+		ig_writer_printf(w, "%zu", r + 1);
+		for (h = 0; h < nh; h++)
+			ig_writer_printf(w, "\t%.6g", p[r * (size_t)nh + (size_t)h]);
+		ig_writer_putc(w, '\n');
+	}
+	ig_writer_close(w);
+	for (h = 0; h <= nh; h++)
+		free(cols[h]);
+	free(cols);
+}
+
 static int cmd_eval(int argc, char **argv)
 {
 	static const char *const cols[] = {"head", "rows", "positives", "auc", "logloss", "ece"};
@@ -657,6 +699,11 @@ static int cmd_eval(int argc, char **argv)
 
 	if (a.model == NULL)
 		ig_usage_error("-m MODEL is required");
+	if (a.predictions) {
+		const char *in[] = {input_arg(argc, argv, at), a.model, cli.output};
+
+		ig_cli_check_output(a.predictions, in, 3);
+	}
 	m = ig_rank_model_load(a.model);
 	e = ig_rank_examples_read(input_arg(argc, argv, at));
 	nh = ig_rank_model_nheads(m);
@@ -673,6 +720,8 @@ static int cmd_eval(int argc, char **argv)
 		ig_rank_predict(m, x, e->user_hash[r], e->item_hash[r], p + r * (size_t)nh);
 	}
 	t_predict = thread_cpu() - t0;
+	if (a.predictions)
+		write_predictions(a.predictions, m, p, e->n, &e->hdr);
 	w = ig_cli_open_output(&cli);
 	ig_header_write(w, IG_RANK_METRICS_KIND, 1, cols, 6, &e->hdr);
 	for (h = 0; h < nh; h++) {

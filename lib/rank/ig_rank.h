@@ -20,6 +20,7 @@
 #define IG_RANKED_VERSION 1
 #define IG_CANDIDATES_KIND "candidates"
 #define IG_RANK_METRICS_KIND "rank-metrics"
+#define IG_RANK_PREDICTIONS_KIND "predictions"
 #define IG_RANK_MAX_HEADS 16
 
 /* The heads trained by default, in this order. */
@@ -140,7 +141,8 @@ typedef struct ig_rank_train_opts {
 	double eta, lambda, min_child, subsample;
 	int objective;
 	double linear_l2;      /* the linear part's L2 on standardised features; 0: none */
-	int blind_trees;       /* trees of a head whose validation rows have one class only */
+	int blind_trees;       /* trees of a head whose validation rows have one class only, */
+	double tree_positives; /* or, with a linear part, fewer positives (or negatives) than this */
 	/* lr */
 	int hash_bits, epochs;
 	double alpha, beta, l1, l2;

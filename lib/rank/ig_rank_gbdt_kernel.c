@@ -419,11 +419,16 @@ void ig_rank_gbdt_train_head(const ig_rank_model *m, ig_rank_head_model *hm, con
 		gr.hist[level][0] = ig_malloc((gr.nbins + 1) * sizeof(hist_bin));
 		gr.hist[level][1] = ig_malloc((gr.nbins + 1) * sizeof(hist_bin));
 	}
-	/* validation rows of one class cannot say when to stop: a fixed
+	/* validation rows of one class cannot say when to stop, and a
+	 * handful of positives (or negatives) picks the number of trees by
+	 * noise when a linear part already holds the head's signal: a fixed
 	 * number of trees then, without looking at them */
 	for (i = 0, vpos = 0; i < d->nvalid; i++)
 		vpos += (double)d->y[d->valid[i]];
 	blind = d->nvalid > 0 && (vpos <= 0 || vpos >= (double)d->nvalid);
+	if (d->nvalid > 0 && hm->lin && o->tree_positives > 0 &&
+	    (vpos < o->tree_positives || (double)d->nvalid - vpos < o->tree_positives))
+		blind = 1;
 	ntrees = blind ? (uint32_t)o->blind_trees : (uint32_t)o->trees;
 	for (t = 0; t < ntrees; t++) {
 		double G = 0, H = 0;

@@ -29,6 +29,7 @@ void ig_rank_train_opts_default(ig_rank_train_opts *o, int kind)
 	o->subsample = 1;
 	o->linear_l2 = 1;
 	o->blind_trees = 0;
+	o->tree_positives = 10;
 	o->hash_bits = 18;
 	o->epochs = 2;
 	o->alpha = 0.05;

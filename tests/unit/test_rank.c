@@ -372,6 +372,42 @@ static void test_blind_head(void **state)
 	free_planted(e);
 }
 
+/* A head (with a linear part) whose validation users hold fewer than
+ * --tree-positives positives is blind too: --blind-trees trees, while
+ * with the rule off early stopping keeps at least one tree; a head with
+ * enough validation positives is not touched. */
+static void test_few_positives_head(void **state)
+{
+	ig_rank_examples *e = planted(6000, 7);
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[2];
+	ig_rank_model *m;
+	size_t i, kept = 0;
+	int rule;
+
+	(void)state;
+	ig_rank_train_opts_default(&o, IG_RANK_GBDT);
+	for (i = 0; i < e->n; i++) {
+		uint64_t z = (e->user_hash[i] ^ (o.seed * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+		int valid = (z >> 20) % 1000000 < (uint64_t)(o.valid_share * 1000000);
+
+		if (valid && e->y[i * 2 + 1] > 0.5f && ++kept > 5)
+			e->y[i * 2 + 1] = 0;
+	}
+	for (rule = 0; rule <= 1; rule++) {
+		o.tree_positives = rule ? 10 : 0;
+		m = ig_rank_train(e, NULL, &o, "unit test", rep);
+		assert_int_equal(rep[1].positives, 5);
+		if (rule)
+			assert_true(rep[1].iterations == o.blind_trees);
+		else
+			assert_true(rep[1].iterations >= 1);
+		assert_true(rep[0].positives >= 10 && rep[0].iterations >= 1);
+		ig_rank_model_free(m);
+	}
+	free_planted(e);
+}
+
 static void parse_bytes(void *arg)
 {
 	const unsigned char *const *b = arg;
@@ -548,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_lr_paths),
 		cmocka_unit_test(test_linear_fit),
 		cmocka_unit_test(test_blind_head),
+		cmocka_unit_test(test_few_positives_head),
 		cmocka_unit_test(test_model_refusals),
 		cmocka_unit_test(test_model_map),
 		cmocka_unit_test(test_features),
