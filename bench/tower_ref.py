@@ -246,7 +246,7 @@ def main():
     ap.add_argument("--max-follows", type=int, default=100)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=0.1)
+    ap.add_argument("--lr", type=float, default=0.05)
     ap.add_argument("--temperature", type=float, default=0.05)
     ap.add_argument("--no-logq", action="store_true")
     ap.add_argument("--id-dropout", type=float, default=0.1)
