@@ -2,7 +2,9 @@
 # The closed loop: what the users of an ig-synth world are expected to do
 # with the default funnel's feed, against the world's logging policy, the
 # oracle (ig-synth respond --table) and an item-kNN feed cut to the feed's
-# length. Then where the funnel loses against the oracle: for the output
+# length. Then where the funnel loses against the oracle: the best feed
+# of items the user has never been shown (the most a funnel that shows no
+# item twice can reach), and for the output
 # of each stage (candidates, first and second ranking stage), the best
 # feed of the same length that a perfect ranker could pick from it (its
 # items of largest true expected value, from ig-synth respond), next to
@@ -54,12 +56,27 @@ for st in candidates ranked1 ranked; do
 	ig-synth respond $W -@ 2 -q -u "funnel/$st.tsv.gz" >"$st.resp"
 	best "$st.resp" >"best-of-$st.tsv"
 done
+# The ceiling of any feed that shows no item twice (ig-retrieve drops
+# the items a user has any event with; the oracle does not): the best N
+# of all the other items, responded in lists of 150 per user.
+zcat world/events.tsv.gz | awk -F'\t' '!/^#/ { print $2 "\t" $3 }' | LC_ALL=C sort -u >seen.pairs
+mkdir -p unseen
+zcat funnel/feed.tsv.gz | awk -F'\t' '!/^#/ && !u[$1]++ { print $1 }' >feed.users
+zcat world/items.tsv.gz | awk -F'\t' '!/^#/ { print $1 }' >items.ids
+awk -F'\t' 'NR == FNR { s[$1 "\t" $2] = 1; next } FILENAME == "items.ids" { it[++ni] = $1; next }
+	{ k = 0; for (i = 1; i <= ni; i++) if (!(($1 "\t" it[i]) in s)) { print $1 "\t" it[i] > ("unseen/" int(k / 150)); k++ } }' \
+	seen.pairs items.ids feed.users
+for f in unseen/*; do
+	# shellcheck disable=SC2086
+	ig-synth respond $W -@ 2 -q -u "$f"
+done >unseen.resp
+best unseen.resp >best-of-unseen.tsv
 zcat funnel/ranked.tsv.gz | awk -F'\t' -v n=$n '!/^#/ { if ($1 != u) { u = $1; k = 0 }
 	if (++k <= n) print $1 "\t" $2 "\t" $4 }' >second-stage-top.tsv
 
 printf '# commit %s; world %s\n' "$commit" "$W" >summary.tsv
 printf 'feed\tshare\tshare/oracle\tshare/logging\tvalue/oracle\tvalue/logging\tsee_less/logging\n' >>summary.tsv
-for f in best-of-candidates.tsv best-of-ranked1.tsv best-of-ranked.tsv second-stage-top.tsv funnel/feed.tsv.gz itemknn.tsv.gz; do
+for f in best-of-unseen.tsv best-of-candidates.tsv best-of-ranked1.tsv best-of-ranked.tsv second-stage-top.tsv funnel/feed.tsv.gz itemknn.tsv.gz; do
 	name=$(basename "$f" | sed 's/\.tsv.*//')
 	# shellcheck disable=SC2086
 	ig-synth respond $W -@ 2 -q --table "$f" >"$name.table"

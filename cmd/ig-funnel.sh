@@ -27,10 +27,12 @@ Funnel:
       --keep2 N          kept by the second ranking stage [50]
       --window X%        each user's last X% of TRAIN_EVENTS: the ranking
                          examples (impressions, or candidates' labels) [20%]
-      --value SPEC       value model, HEAD=WEIGHT,... [ig-rank's default]
+      --value SPEC       value model, HEAD=WEIGHT,... [with impressions
+                         like=1,comment=1,share=1,save=1, else ig-rank's]
       --spec FILE        retrieval spec [ig-retrieve's default]
       --epsilon E        exploration share of ig-diversify [its default]
-      --diversify OPTS   more options for ig-diversify, one word each, e.g.
+      --diversify OPTS   more options for ig-diversify, one word each, after
+                         ig-funnel's own '--author-window 2', e.g.
                          '--lambda 0.7 --topic-cap 3' [none]
       --shard I/N        per-user steps (ranking examples and the feed) only
                          for the users of shard I of N; models on all events
@@ -47,7 +49,7 @@ bad_usage() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
 
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' spec='' epsilon=''
-threads=1 seed=1 verbose=0 shard='' dopts=''
+threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2'
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -64,7 +66,7 @@ while [ $# -gt 0 ]; do
 	--spec) need "$@"; spec=$2; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
 	--shard) need "$@"; shard=$2; shift 2 ;;
-	--diversify) need "$@"; dopts=$2; shift 2 ;;
+	--diversify) need "$@"; dopts="$dopts $2"; shift 2 ;;
 	-@ | --threads) need "$@"; threads=$2; shift 2 ;;
 	--seed) need "$@"; seed=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
@@ -172,6 +174,10 @@ models fit "$w/fit.train.tsv.gz"
 if gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ && $4 == "impression" { found = 1; exit }
 	END { exit !found }'; then
 	examples=impressions
+	# The heads are P(event | shown): their sum over the engagements is
+	# the expected engagements per impression, the feed's value (any and
+	# view add little but noise to it; validation world, ig-funnel(1)).
+	[ -n "$value" ] || value=like=1,comment=1,share=1,save=1
 	imp=$w/fit.test.tsv.gz
 	if [ -n "$shard" ]; then
 		imp=$w/fit.test.shard.tsv.gz
