@@ -11,6 +11,7 @@
 #include "io/ig_batch.h"
 #include "io/ig_events.h"
 #include "io/ig_reader.h"
+#include "io/ig_schema.h"
 #include "retrieve/ig_retrieve.h"
 
 #define BATCH 512
@@ -110,20 +111,15 @@ void ig_rlist_format(const ig_rdata *d, const ig_rspec *spec, const ig_ruser *u,
 
 void ig_candidates_header(ig_writer *w, const ig_rspec *spec, const ig_header *upstream)
 {
-	const char *cols[5 + IG_RSPEC_MAX_SOURCES];
+	const char *cols[IG_RSPEC_MAX_SOURCES];
 	char names[IG_RSPEC_MAX_SOURCES][IG_RSPEC_MAX_NAME + 2];
 	int i;
 
-	cols[0] = "user";
-	cols[1] = "item";
-	cols[2] = "sources";
-	cols[3] = "score";
-	cols[4] = "reason";
 	for (i = 0; i < spec->nsources; i++) {
 		snprintf(names[i], sizeof names[i], "s_%s", spec->src[i].name);
-		cols[5 + i] = names[i];
+		cols[i] = names[i];
 	}
-	ig_header_write(w, IG_CANDIDATES_KIND, IG_CANDIDATES_VERSION, cols, 5 + spec->nsources, upstream);
+	ig_schema_write_header(w, IG_STREAM_CANDIDATES, cols, spec->nsources, upstream);
 }
 
 /* Users to serve, sorted bytewise: a list of ids, one a line, or any
