@@ -379,8 +379,8 @@ static void test_list_baseline(void **state)
 }
 
 /* The any-order mode (what ig-rank reads): candidates or ranked, scores
- * in any order, an item twice; grouping still checked, in the caller's
- * words; other kinds refused, naming both. */
+ * in any order, an item twice; grouping still checked, in the words of
+ * every list reader; other kinds refused, naming both. */
 static ig_list_reader *open_any(const char *p)
 {
 	ig_list_opts o;
@@ -388,7 +388,6 @@ static ig_list_reader *open_any(const char *p)
 	memset(&o, 0, sizeof o);
 	o.kinds = 1u << IG_STREAM_CANDIDATES | 1u << IG_STREAM_RANKED;
 	o.any_order = 1;
-	o.ungrouped = "again after other users";
 	return ig_list_open_opts(p, &o);
 }
 
@@ -430,7 +429,7 @@ static void test_list_any_order(void **state)
 	unlink(path);
 
 	expect_error(read_any, NULL, CAND_HEAD "u1\ti1\tpop\t2\t-\t\nu2\ti1\tpop\t2\t-\t\nu1\ti2\tpop\t1\t-\t\n",
-		     ":4: user 'u1' again after other users\n");
+		     ":4: user 'u1' comes back after other users: rows must be grouped by user\n");
 	expect_error(read_any, NULL, "#ig:events/1\tts\tuser\titem\tevent\tvalue\n",
 		     ":1: expected a candidates or ranked stream, got events\n");
 	expect_error(read_any, NULL, "#ig:ranked/2\tuser\titem\tscore\n",
