@@ -166,6 +166,30 @@ static void test_follows_load(void **state)
 	ig_intern_free(authors);
 }
 
+/* Row at a time: file order, lengths, an empty ts as -1, line numbers. */
+static void test_follows_rows(void **state)
+{
+	ig_follows_reader *fr;
+	ig_follows_row row;
+
+	(void)state;
+	write_text("#ig:follows/1\tuser\tauthor\tts\n##pg\tx\nu2\ta1\t100\nu10\tab\t\n");
+	fr = ig_follows_open(path);
+	assert_int_equal(ig_follows_header(fr)->nprov, 1);
+	assert_int_equal(ig_follows_next(fr, &row), 1);
+	assert_string_equal(row.user, "u2");
+	assert_string_equal(row.author, "a1");
+	assert_int_equal(row.ts, 100);
+	assert_int_equal(row.line, 3);
+	assert_int_equal(ig_follows_next(fr, &row), 1);
+	assert_int_equal(row.user_len, 3);
+	assert_int_equal(row.author_len, 2);
+	assert_int_equal(row.ts, -1);
+	assert_int_equal(ig_follows_next(fr, &row), 0);
+	ig_follows_close(fr);
+	unlink(path);
+}
+
 static void load_follows(void *arg)
 {
 	(void)arg;
@@ -468,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_neighbors_errors),
 		cmocka_unit_test(test_follows_load),
 		cmocka_unit_test(test_follows_errors),
+		cmocka_unit_test(test_follows_rows),
 		cmocka_unit_test(test_topics_load),
 		cmocka_unit_test(test_topics_errors),
 		cmocka_unit_test(test_list_round_trip),
