@@ -80,8 +80,9 @@ deps:
 builddeps:
 	@sh tests/deps.sh build
 
-# The kernels' portable copies run the unit tests and the w2v, cooccur and
-# retrieve CLI tests a second time: the same expected output.
+# The kernels' portable copies run the unit tests and the CLI tests of
+# every tool with a kernel of copies (w2v, retrieve, tower, diversify) or
+# a hot integer kernel (cooccur) a second time: the same expected output.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNITS)
 	@sh tests/unit/run.sh $(UNITS)
@@ -89,7 +90,7 @@ check: deps
 	@echo "IG_KERNEL=portable:"
 	@IG_KERNEL=portable sh tests/unit/run.sh $(UNITS)
 	@IG_KERNEL=portable sh tests/cli/run.sh $(CURDIR)/$(BIN) tests/cli/w2v/* tests/cli/cooccur/* \
-		tests/cli/retrieve/* tests/cli/retrieve-index/*
+		tests/cli/retrieve/* tests/cli/retrieve-index/* tests/cli/tower/* tests/cli/diversify/*
 	@sh tests/manlint.sh $(MANS)
 	@sh tests/layers.sh
 

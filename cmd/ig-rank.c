@@ -10,6 +10,7 @@
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 #include "rank/ig_rank.h"
 
@@ -622,8 +623,8 @@ static int cmd_score(int argc, char **argv)
 	ncols = ig_rank_ranked_cols(heads, nhead, ig_rank_cands_sources(in), ig_rank_cands_nsources(in),
 				    a.explain, &cols);
 	wr = ig_cli_open_output(&cli);
-	ig_header_write(wr, IG_RANKED_KIND, IG_RANKED_VERSION, (const char *const *)cols, ncols,
-			ig_rank_cands_header(in));
+	ig_schema_write_header_cols(wr, IG_STREAM_RANKED, (const char *const *)cols, ncols,
+				    ig_rank_cands_header(in));
 	ig_rank_score_stream(c, m, in, wr, &so, &st);
 	ig_writer_close(wr);
 	ig_cli_summary(&cli, "%llu users, %llu candidates, %llu ranked; %.0f candidates/s scoring",
@@ -671,7 +672,7 @@ static void write_predictions(const char *path, const ig_rank_model *m, const do
 		cols[h + 1] = ig_malloc(len);
 		snprintf(cols[h + 1], len, "p_%s", ig_rank_model_head(m, h));
 	}
-	ig_header_write(w, IG_RANK_PREDICTIONS_KIND, 1, (const char *const *)cols, nh + 1, upstream);
+	ig_schema_write_header_cols(w, IG_STREAM_PREDICTIONS, (const char *const *)cols, nh + 1, upstream);
 	for (r = 0; r < n; r++) {
 		ig_writer_printf(w, "%zu", r + 1);
 		for (h = 0; h < nh; h++)
@@ -686,7 +687,6 @@ static void write_predictions(const char *path, const ig_rank_model *m, const do
 
 static int cmd_eval(int argc, char **argv)
 {
-	static const char *const cols[] = {"head", "rows", "positives", "auc", "logloss", "ece"};
 	args a;
 	int at = parse_args(&a, argc, argv), nh, nf, h, k, f, *map;
 	ig_rank_examples *e;
@@ -723,7 +723,7 @@ static int cmd_eval(int argc, char **argv)
 	if (a.predictions)
 		write_predictions(a.predictions, m, p, e->n, &e->hdr);
 	w = ig_cli_open_output(&cli);
-	ig_header_write(w, IG_RANK_METRICS_KIND, 1, cols, 6, &e->hdr);
+	ig_schema_write_header(w, IG_STREAM_RANK_METRICS, NULL, 0, &e->hdr);
 	for (h = 0; h < nh; h++) {
 		for (k = 0; k < e->nhead && strcmp(e->head[k], ig_rank_model_head(m, h)) != 0; k++)
 			;

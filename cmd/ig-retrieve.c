@@ -11,6 +11,7 @@
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
 #include "core/ig_intern.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 #include "io/ig_vectors.h"
 #include "retrieve/ig_ann.h"
@@ -256,7 +257,6 @@ static int cmd_search(int argc, char **argv)
 		{"ids", required_argument, NULL, OPT_IDS},
 		{NULL, 0, NULL, 0}
 	};
-	static const char *const cols[] = {"item", "neighbor", "score", "support"};
 	const char *index = NULL, *ids = NULL;
 	int exact = 0, metric_set = 0, c;
 	ig_ann_metric metric = IG_ANN_COSINE;
@@ -339,7 +339,7 @@ static int cmd_search(int argc, char **argv)
 	b.exclude = excl;
 	pool = ig_pool_new(cli.threads);
 	w = ig_cli_open_output(&cli);
-	ig_header_write(w, "neighbors", 1, cols, 4, NULL);
+	ig_schema_write_header(w, IG_STREAM_NEIGHBORS, NULL, 0, NULL);
 	for (at = 0; at < nq; at += b.nq) {
 		b.nq = nq - at < BATCH ? nq - at : BATCH;
 		for (i = 0; i < b.nq; i++) {

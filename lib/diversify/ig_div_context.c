@@ -9,8 +9,6 @@
 #include "core/ig_err.h"
 #include "io/ig_topics.h"
 
-const char *const ig_feed_cols[6] = {"user", "rank", "item", "score", "reason", "propensity"};
-
 void ig_div_opts_default(ig_div_opts *o)
 {
 	memset(o, 0, sizeof *o);

@@ -15,6 +15,7 @@
 #include "io/ig_events.h"
 #include "io/ig_lists.h"
 #include "io/ig_reader.h"
+#include "io/ig_schema.h"
 #include "io/ig_tsv.h"
 
 /* Two batches are held, one read while the other is reranked. */
@@ -364,7 +365,7 @@ void ig_div_run(ig_div_job *job, const ig_div_ctx *c, ig_writer *out)
 		r.ei.er = ig_events_open(job->events_path);
 		r.ei.have = ig_events_next(r.ei.er, &r.ei.ev);
 	}
-	ig_header_write(out, IG_FEED_KIND, IG_FEED_VERSION, ig_feed_cols, 6, ig_list_header(r.ri.r));
+	ig_schema_write_header(out, IG_STREAM_FEED, NULL, 0, ig_list_header(r.ri.r));
 	r.ws = ig_calloc((size_t)nw, sizeof *r.ws);
 	for (i = 0; i < nw; i++) {
 		r.ws[i].s = ig_div_scratch_new();

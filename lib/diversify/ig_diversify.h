@@ -15,13 +15,6 @@
 #include "io/ig_vectors.h"
 #include "io/ig_writer.h"
 
-#define IG_FEED_KIND "feed"
-#define IG_FEED_VERSION 1
-#define IG_RANKED_KIND "ranked"
-#define IG_RANKED_VERSION 1
-
-extern const char *const ig_feed_cols[6];
-
 enum ig_div_method { IG_DIV_MMR, IG_DIV_DPP };
 enum ig_div_similarity { IG_DIV_SIM_TOPICS, IG_DIV_SIM_VECTORS };
 /* Which explorable item an explored slot takes. */

@@ -216,8 +216,7 @@ static ig_writer *open_part(const ig_split_opts *o, const char *part, const ig_h
 	w = ig_writer_open(path, gz ? 1 : 0, o->level);
 	ig_writer_set_prov(w, o->prov);
 	free(path);
-	ig_header_write(w, ig_schema_of(IG_STREAM_EVENTS)->kind, ig_schema_of(IG_STREAM_EVENTS)->version,
-			(const char *const *)h->cols, h->ncols, h);
+	ig_schema_write_header_cols(w, IG_STREAM_EVENTS, (const char *const *)h->cols, h->ncols, h);
 	return w;
 }
 

@@ -468,8 +468,7 @@ ig_ingest *ig_ingest_new(const ig_ingest_opts *o)
 void ig_ingest_begin(ig_ingest *g, ig_writer *out)
 {
 	g->out = out;
-	ig_header_write(out, ig_ingest_kind_name(g->kind), ig_schema_of(kind_streams[g->kind])->version, g->roles,
-			g->nroles, NULL);
+	ig_schema_write_header(out, kind_streams[g->kind], NULL, 0, NULL);
 }
 
 /* Rejects the current record: strict mode exits naming it; with

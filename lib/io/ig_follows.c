@@ -30,44 +30,98 @@ static int cmp_user_line(const void *x, const void *y)
 typedef struct loading {
 	ig_follows *g;
 	edge_row *rows;
+	struct ig_follows_reader *fr;
 } loading;
+
+struct ig_follows_reader {
+	ig_reader *r;
+	ig_header h;
+	char *f[MAX_FIELDS];
+};
+
+ig_follows_reader *ig_follows_open(const char *path)
+{
+	ig_follows_reader *fr = ig_calloc(1, sizeof *fr);
+
+	fr->r = ig_reader_open(path);
+	ig_schema_read_header(fr->r, IG_STREAM_FOLLOWS, &fr->h, NULL);
+	return fr;
+}
+
+int ig_follows_next(ig_follows_reader *fr, ig_follows_row *row)
+{
+	const char *name = ig_reader_name(fr->r);
+	char *line;
+	long ln;
+	int nf;
+
+	if (ig_reader_getline(fr->r, &line) < 0)
+		return 0;
+	ln = ig_reader_lineno(fr->r);
+	nf = ig_split_tabs(line, fr->f, MAX_FIELDS);
+	if (nf != fr->h.ncols)
+		ig_die_at(name, ln, "expected %d fields, got %d", fr->h.ncols, nf);
+	row->user = fr->f[0];
+	row->user_len = ig_field_id(name, ln, 1, "user", fr->f[0]);
+	row->author = fr->f[1];
+	row->author_len = ig_field_id(name, ln, 2, "author", fr->f[1]);
+	row->ts = ig_field_opt_ts(name, ln, 3, "ts", fr->f[2]);
+	row->line = ln;
+	return 1;
+}
+
+const ig_header *ig_follows_header(const ig_follows_reader *fr)
+{
+	return &fr->h;
+}
+
+const char *ig_follows_name(const ig_follows_reader *fr)
+{
+	return ig_reader_name(fr->r);
+}
+
+void ig_follows_close(ig_follows_reader *fr)
+{
+	if (fr == NULL)
+		return;
+	ig_reader_close(fr->r);
+	ig_header_free(&fr->h);
+	free(fr);
+}
 
 ig_follows *ig_follows_load(const char *path, ig_intern *authors)
 {
-	ig_reader *r = ig_reader_open(path);
-	const char *name = ig_reader_name(r);
 	loading ld;
 	ig_hold hold;
 	ig_follows *g;
 	edge_row *rows;
+	ig_follows_row fr;
 	size_t n = 0, cap = 0, i;
-	char *line, *f[MAX_FIELDS];
-	ssize_t len;
 
 	memset(&ld, 0, sizeof ld);
 	ig_hold_state(&hold, &ld);
 	g = ld.g = ig_calloc(1, sizeof *g);
 	g->users = ig_intern_new();
-	ig_schema_read_header(r, IG_STREAM_FOLLOWS, &g->header, NULL);
-	while ((len = ig_reader_getline(r, &line)) >= 0) {
-		long ln = ig_reader_lineno(r);
-		int nf = ig_split_tabs(line, f, MAX_FIELDS);
+	ld.fr = ig_follows_open(path);
+	while (ig_follows_next(ld.fr, &fr)) {
 		edge_row *row;
 
-		if (nf != g->header.ncols)
-			ig_die_at(name, ln, "expected %d fields, got %d", g->header.ncols, nf);
 		if (n == cap) {
 			cap = cap ? 2 * cap : 4096;
 			ld.rows = ig_reallocarray(ld.rows, cap, sizeof *ld.rows);
 		}
 		row = &ld.rows[n];
-		row->user = ig_intern_add(g->users, f[0], ig_field_id(name, ln, 1, "user", f[0]));
-		row->f.author = ig_intern_add(authors, f[1], ig_field_id(name, ln, 2, "author", f[1]));
-		row->f.ts = ig_field_opt_ts(name, ln, 3, "ts", f[2]);
-		row->line = ln;
+		row->user = ig_intern_add(g->users, fr.user, fr.user_len);
+		row->f.author = ig_intern_add(authors, fr.author, fr.author_len);
+		row->f.ts = fr.ts;
+		row->line = fr.line;
 		n++;
 	}
-	ig_reader_close(r);
+	/* the header outlives the reader */
+	g->header = ld.fr->h;
+	memset(&ld.fr->h, 0, sizeof ld.fr->h);
+	ig_follows_close(ld.fr);
+	ld.fr = NULL;
 	rows = ld.rows;
 	qsort(rows, n, sizeof *rows, cmp_user_line);
 	g->nusers = ig_intern_count(g->users);

@@ -41,4 +41,24 @@ const ig_follow *ig_follows_of(const ig_follows *g, uint32_t u, size_t *n);
 const ig_follow *ig_follows_find(const ig_follows *g, const char *user, size_t len, size_t *n);
 void ig_follows_free(ig_follows *g);
 
+/* The same stream a row at a time, for a reader that walks it beside
+ * another stream (ig-retrieve merges it with the events by user): the
+ * header checked against the schema table, each row's ids and ts. */
+typedef struct ig_follows_row {
+	const char *user, *author; /* valid until the next call */
+	size_t user_len, author_len;
+	int64_t ts;                /* -1 when the field is empty */
+	long line;
+} ig_follows_row;
+
+typedef struct ig_follows_reader ig_follows_reader;
+
+ig_follows_reader *ig_follows_open(const char *path);
+/* The next row: 1, or 0 at the end. */
+int ig_follows_next(ig_follows_reader *fr, ig_follows_row *row);
+const ig_header *ig_follows_header(const ig_follows_reader *fr);
+/* The input's name for messages ("stdin" for "-"). */
+const char *ig_follows_name(const ig_follows_reader *fr);
+void ig_follows_close(ig_follows_reader *fr);
+
 #endif

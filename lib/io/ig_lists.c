@@ -38,7 +38,6 @@ typedef struct list_order {
 	 * in any item order. Writers check it on the scores as written. */
 	int strict_ties;
 	int any_order;         /* no score order, items may repeat (ig_list_opts) */
-	const char *ungrouped; /* the message's end for a user that comes back */
 	char msg[512];
 } list_order;
 
@@ -119,8 +118,8 @@ static const char *order_row(list_order *o, const char *user, size_t ulen, const
 
 	if (!same) {
 		if (ig_intern_find(o->seen, user, ulen) != IG_INTERN_NONE) {
-			snprintf(o->msg, sizeof o->msg, "user '%s' %s", ig_esc(user),
-				 o->ungrouped ? o->ungrouped : "comes back after other users: rows must be grouped by user");
+			snprintf(o->msg, sizeof o->msg,
+				 "user '%s' comes back after other users: rows must be grouped by user", ig_esc(user));
 			return o->msg;
 		}
 		ig_strcpy_grow(&o->user, &o->user_cap, user, ulen);
@@ -265,7 +264,6 @@ ig_list_reader *ig_list_open_opts(const char *path, const ig_list_opts *o)
 	}
 	order_init(&r->order, stream);
 	r->order.any_order = o->any_order;
-	r->order.ungrouped = o->ungrouped;
 	return r;
 }
 

@@ -61,9 +61,6 @@ typedef struct ig_list_opts {
 				   header says which it is (ig_list_stream) */
 	int any_order;          /* rows of a user in any order and an item any number
 				   of times (what ig-rank scores); grouping is checked */
-	const char *ungrouped;  /* what follows "user 'U' " in the message for a user
-				   that comes back; NULL: "comes back after other
-				   users: rows must be grouped by user" */
 } ig_list_opts;
 ig_list_reader *ig_list_open_opts(const char *path, const ig_list_opts *o);
 /* The stream kind read (IG_STREAM_...). */

@@ -41,6 +41,9 @@ static const char *const insights_cols[] = {
 
 /* ig-rank's examples: then y_HEAD labels, then the features */
 static const char *const examples_cols[] = {"user", "item", "ts"};
+static const char *const rank_metrics_cols[] = {"head", "rows", "positives", "auc", "logloss", "ece"};
+/* ig-rank eval --predictions: then p_HEAD per head */
+static const char *const predictions_cols[] = {"row"};
 
 #define FIXED(name, c) {name, 1, IG_LAYOUT_FIXED, NELEM(c), c, 0, NELEM(c)}
 #define BIT(i) (1u << (i))
@@ -71,6 +74,8 @@ static const ig_schema table[IG_STREAM_COUNT] = {
 	[IG_STREAM_OPE] = FIXED("ope", ope_cols),
 	[IG_STREAM_INSIGHTS] = FIXED("insights", insights_cols),
 	[IG_STREAM_EXAMPLES] = FIXED("examples", examples_cols),
+	[IG_STREAM_RANK_METRICS] = FIXED("rank-metrics", rank_metrics_cols),
+	[IG_STREAM_PREDICTIONS] = FIXED("predictions", predictions_cols),
 };
 
 const ig_schema *ig_schema_of(int stream)
@@ -128,13 +133,39 @@ void ig_schema_write_header(ig_writer *w, int stream, const char *const *extra, 
 	free(text);
 }
 
+static int find_col(const char *const *cols, int ncols, const char *name)
+{
+	int i;
+
+	for (i = 0; i < ncols; i++)
+		if (strcmp(cols[i], name) == 0)
+			return i;
+	return -1;
+}
+
+void ig_schema_write_header_cols(ig_writer *w, int stream, const char *const *cols, int ncols,
+				 const ig_header *upstream)
+{
+	const ig_schema *s = ig_schema_of(stream);
+	int i;
+
+	for (i = 0; i < s->ncols; i++) {
+		int ok = s->layout == IG_LAYOUT_FIXED ? i < ncols && strcmp(cols[i], s->cols[i]) == 0
+						      : find_col(cols, ncols, s->cols[i]) >= 0 ||
+								(s->optional & (1u << i)) != 0;
+		if (!ok)
+			ig_die("internal error: a %s header without its column '%s'", s->kind, s->cols[i]);
+	}
+	ig_header_write(w, s->kind, s->version, cols, ncols, upstream);
+}
+
 void ig_schema_write_header_prefix(ig_writer *w, int stream, int ncols, const ig_header *upstream)
 {
 	const ig_schema *s = ig_schema_of(stream);
 
 	if (ncols < 0 || ncols > s->ncols)
 		ig_die("internal error: %s has no %d columns", s->kind, ncols);
-	ig_header_write(w, s->kind, s->version, s->cols, ncols, upstream);
+	ig_schema_write_header_cols(w, stream, s->cols, ncols, upstream);
 }
 
 void ig_schema_read_header(ig_reader *r, int stream, ig_header *h, int *col)

@@ -39,6 +39,8 @@ typedef enum ig_stream {
 	IG_STREAM_OPE,
 	IG_STREAM_INSIGHTS,
 	IG_STREAM_EXAMPLES,
+	IG_STREAM_RANK_METRICS,
+	IG_STREAM_PREDICTIONS,
 	IG_STREAM_COUNT
 } ig_stream;
 
@@ -68,6 +70,12 @@ void ig_schema_write_header(ig_writer *w, int stream, const char *const *extra, 
  * (for writers that send it on its own). */
 char *ig_schema_format_header(int stream, const char *const *extra, int nextra,
 			      const ig_header *upstream, const ig_prov *prov, size_t *len);
+/* A header of STREAM's kind and version with the columns COLS (NCOLS),
+ * for a writer that carries columns over from its input or adds its own
+ * after the table's (ig-rank's retrieval_score): they must hold the
+ * table's columns as a reader of STREAM checks them. */
+void ig_schema_write_header_cols(ig_writer *w, int stream, const char *const *cols, int ncols,
+				 const ig_header *upstream);
 /* A header of STREAM's kind and version with the first NCOLS table
  * columns only: for writers that predate the later columns (ig-eval
  * baseline writes candidates without reason). */

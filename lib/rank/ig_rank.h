@@ -14,13 +14,6 @@
 #include "io/ig_vectors.h"
 #include "io/ig_writer.h"
 
-#define IG_EXAMPLES_KIND "examples"
-#define IG_EXAMPLES_VERSION 1
-#define IG_RANKED_KIND "ranked"
-#define IG_RANKED_VERSION 1
-#define IG_CANDIDATES_KIND "candidates"
-#define IG_RANK_METRICS_KIND "rank-metrics"
-#define IG_RANK_PREDICTIONS_KIND "predictions"
 #define IG_RANK_MAX_HEADS 16
 
 /* The heads trained by default, in this order. */

@@ -46,8 +46,6 @@ ig_rank_cands *ig_rank_cands_open(const char *path)
 	memset(&o, 0, sizeof o);
 	o.kinds = 1u << IG_STREAM_CANDIDATES | 1u << IG_STREAM_RANKED;
 	o.any_order = 1;
-	/* ig-rank's message since its first version */
-	o.ungrouped = "again after other users: records must be grouped by user";
 	c->r = ig_list_open_opts(path, &o);
 	columns(c);
 	return c;

@@ -192,128 +192,6 @@ static void author_stats(ig_rank_ctx *c)
 			c->apop[(size_t)it->author[i] * IG_EV_COUNT + e] += c->pop[(size_t)i * IG_EV_COUNT + e];
 }
 
-static void load_follows(ig_rank_ctx *c, const char *path)
-{
-	ig_reader *r = ig_reader_open(path);
-	ig_header h;
-	char *line, *f[4], key[2 * IG_MAX_ID_LEN + 2];
-	int cu, ca;
-	ssize_t len;
-
-	ig_header_read(r, "follows", 1, &h);
-	cu = ig_header_need_col(&h, r, "user");
-	ca = ig_header_need_col(&h, r, "author");
-	c->follows = ig_intern_new();
-	while ((len = ig_reader_getline(r, &line)) >= 0) {
-		int n = ig_split_tabs(line, f, 4);
-		size_t lu, la;
-
-		if (n <= cu || n <= ca || n > 4)
-			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected %d fields, got %d", h.ncols, n);
-		lu = strlen(f[cu]);
-		la = strlen(f[ca]);
-		if (!ig_valid_id(f[cu], lu) || !ig_valid_id(f[ca], la))
-			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "invalid user or author id");
-		memcpy(key, f[cu], lu);
-		key[lu] = '\t';
-		memcpy(key + lu + 1, f[ca], la);
-		ig_intern_add(c->follows, key, lu + 1 + la);
-	}
-	ig_header_free(&h);
-	ig_reader_close(r);
-}
-
-static void load_topics(ig_rank_ctx *c, const char *path)
-{
-	ig_reader *r = ig_reader_open(path);
-	ig_header h;
-	char *line, *f[3];
-	size_t cap = 0;
-	uint32_t t, p;
-	ssize_t len;
-
-	ig_header_read(r, "topics", 1, &h);
-	while ((len = ig_reader_getline(r, &line)) >= 0) {
-		if (ig_split_tabs(line, f, 3) != 2 || !ig_valid_id(f[0], strlen(f[0])))
-			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected 'topic<TAB>parent'");
-		t = ig_intern_add(c->items->topics, f[0], strlen(f[0]));
-		p = f[1][0] ? ig_intern_add(c->items->topics, f[1], strlen(f[1])) : IG_INTERN_NONE;
-		while (ig_intern_count(c->items->topics) > cap) {
-			size_t old = cap, i;
-
-			cap = cap ? 2 * cap : 256;
-			c->parent = ig_reallocarray(c->parent, cap, sizeof *c->parent);
-			for (i = old; i < cap; i++)
-				c->parent[i] = IG_INTERN_NONE;
-		}
-		c->parent[t] = p;
-	}
-	c->ntopics = ig_intern_count(c->items->topics);
-	ig_header_free(&h);
-	ig_reader_close(r);
-}
-
-typedef struct nb_triple {
-	uint32_t a, b;
-	float s;
-} nb_triple;
-
-static void load_neighbors(ig_rank_ctx *c, const char *path)
-{
-	ig_reader *r = ig_reader_open(path);
-	ig_header h;
-	char *line, *f[8];
-	nb_triple *t = NULL;
-	size_t n = 0, cap = 0, i;
-	int ci, cn, cs;
-	double s;
-	ssize_t len;
-
-	ig_header_read(r, "neighbors", 1, &h);
-	ci = ig_header_need_col(&h, r, "item");
-	cn = ig_header_need_col(&h, r, "neighbor");
-	cs = ig_header_need_col(&h, r, "score");
-	while ((len = ig_reader_getline(r, &line)) >= 0) {
-		int nf = ig_split_tabs(line, f, 8);
-
-		if (nf != h.ncols)
-			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected %d fields, got %d", h.ncols, nf);
-		if (!ig_valid_id(f[ci], strlen(f[ci])) || !ig_valid_id(f[cn], strlen(f[cn])))
-			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "invalid item id");
-		if (ig_parse_double(f[cs], &s) != 0)
-			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "score: not a finite number: '%s'", f[cs]);
-		if (n == cap) {
-			cap = cap ? 2 * cap : 4096;
-			t = ig_reallocarray(t, cap, sizeof *t);
-		}
-		t[n].a = ig_intern_add(c->item_ids, f[ci], strlen(f[ci]));
-		t[n].b = ig_intern_add(c->item_ids, f[cn], strlen(f[cn]));
-		t[n].s = (float)s;
-		n++;
-	}
-	c->nitems = ig_intern_count(c->item_ids);
-	c->nb_start = ig_calloc((size_t)c->nitems + 1, sizeof *c->nb_start);
-	c->nb_id = ig_reallocarray(NULL, n ? n : 1, sizeof *c->nb_id);
-	c->nb_s = ig_reallocarray(NULL, n ? n : 1, sizeof *c->nb_s);
-	for (i = 0; i < n; i++)
-		c->nb_start[t[i].a + 1]++;
-	for (i = 0; i < c->nitems; i++)
-		c->nb_start[i + 1] += c->nb_start[i];
-	{
-		size_t *at = ig_malloc(((size_t)c->nitems + 1) * sizeof *at);
-
-		memcpy(at, c->nb_start, ((size_t)c->nitems + 1) * sizeof *at);
-		for (i = 0; i < n; i++) {
-			c->nb_id[at[t[i].a]] = t[i].b;
-			c->nb_s[at[t[i].a]++] = t[i].s;
-		}
-		free(at);
-	}
-	free(t);
-	ig_header_free(&h);
-	ig_reader_close(r);
-}
-
 static void load_vectors(ig_rank_ctx *c, const char *path)
 {
 	uint32_t i, d, dim;
@@ -354,11 +232,12 @@ ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 		ig_usage_error("--follows and --topics need --items (the authors and topics of items)");
 	load_history(c, in->history);
 	if (in->follows) {
-		load_follows(c, in->follows);
+		c->follows = ig_follows_load(in->follows, c->items->authors);
 		c->inputs |= IG_RANK_IN_FOLLOWS;
 	}
 	if (in->topics) {
-		load_topics(c, in->topics);
+		c->topics = ig_topics_load(in->topics, c->items->topics);
+		c->parent = c->topics->parent;
 		c->inputs |= IG_RANK_IN_TOPICS;
 	}
 	if (in->vectors) {
@@ -366,7 +245,7 @@ ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 		c->inputs |= IG_RANK_IN_VECTORS;
 	}
 	if (in->neighbors) {
-		load_neighbors(c, in->neighbors);
+		c->nbrs = ig_neighbors_load(in->neighbors, c->item_ids);
 		c->inputs |= IG_RANK_IN_NEIGHBORS;
 	}
 	c->nitems = ig_intern_count(c->item_ids);
@@ -445,7 +324,11 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 		ig_intern_free(c->item_ids);
 	ig_intern_free(c->users);
 	if (c->follows)
-		ig_intern_free(c->follows);
+		ig_follows_free(c->follows);
+	if (c->topics)
+		ig_topics_free(c->topics);
+	if (c->nbrs)
+		ig_neighbors_free(c->nbrs);
 	if (c->vec)
 		ig_vectors_free(c->vec);
 	free(c->u_start);
@@ -456,12 +339,8 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 	free(c->pt_start);
 	free(c->pt);
 	free(c->all_pt);
-	free(c->parent);
 	free(c->vrow);
 	free(c->vunit);
-	free(c->nb_start);
-	free(c->nb_id);
-	free(c->nb_s);
 	for (i = 0; i < c->nsources; i++)
 		free(c->sources[i]);
 	free(c->sources);

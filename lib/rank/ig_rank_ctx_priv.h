@@ -3,6 +3,9 @@
  * ig_rank_features.c (per-user state and per-candidate features). */
 #ifndef IG_RANK_CTX_PRIV_H
 #define IG_RANK_CTX_PRIV_H
+#include "io/ig_follows.h"
+#include "io/ig_neighbors.h"
+#include "io/ig_topics.h"
 #include "rank/ig_rank.h"
 
 typedef struct ig_rank_hev {
@@ -28,15 +31,14 @@ struct ig_rank_ctx {
 	size_t *pt_start;         /* positives' times of item i: pt[pt_start[i] .. pt_start[i+1]) */
 	int64_t *pt, *all_pt;     /* per item, and of every positive; sorted */
 	size_t npt;
-	ig_intern *follows;       /* "user\tauthor" */
-	uint32_t *parent;         /* per topic of items->topics, or IG_INTERN_NONE */
+	ig_follows *follows;      /* authors numbered in items->authors */
+	ig_topics *topics;        /* numbered in items->topics */
+	const uint32_t *parent;   /* topics->parent: per topic, or IG_INTERN_NONE */
 	uint32_t ntopics;
 	ig_vectors *vec;
 	uint32_t *vrow;           /* per item, or IG_INTERN_NONE */
 	float *vunit;             /* unit-length copy of the vectors */
-	size_t *nb_start;         /* neighbours of item i: nb_id/nb_s[nb_start[i] .. nb_start[i+1]) */
-	uint32_t *nb_id;
-	float *nb_s;
+	ig_neighbors *nbrs;       /* numbered in item_ids */
 	int nsources;
 	char **sources;
 	int nf;

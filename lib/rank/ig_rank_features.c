@@ -169,7 +169,7 @@ ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
 		stamped_init(&u->authors, ig_intern_count(c->items->authors), A_WIDTH);
 		stamped_init(&u->topics, c->ntopics, T_WIDTH);
 	}
-	if (c->nb_start)
+	if (c->nbrs)
 		stamped_init(&u->nbrs, c->nitems, N_WIDTH);
 	if (c->vec)
 		u->uvec = ig_calloc(c->vec->dim + 1, sizeof *u->uvec);
@@ -258,13 +258,14 @@ static void collect_positives(ig_rank_user *u, size_t a, size_t b)
 static void accumulate_neighbors(ig_rank_user *u, const uint32_t *pos, size_t n, size_t nshort)
 {
 	const ig_rank_ctx *c = u->c;
-	size_t k, j;
+	size_t k, j, m;
 
 	for (k = 0; k < n; k++) {
 		int is_short = k >= n - nshort;
+		const ig_neighbor *nb = ig_neighbors_of(c->nbrs, pos[k], &m);
 
-		for (j = c->nb_start[pos[k]]; j < c->nb_start[pos[k] + 1]; j++) {
-			float *v = stamped_get(&u->nbrs, c->nb_id[j], u->gen), s = c->nb_s[j];
+		for (j = 0; j < m; j++) {
+			float *v = stamped_get(&u->nbrs, nb[j].id, u->gen), s = nb[j].score;
 
 			if (s > v[N_MAXL])
 				v[N_MAXL] = s;
@@ -381,7 +382,7 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 	u->recent_all = (double)count_between(c->all_pt, c->npt, now - (int64_t)c->o.recent, now);
 	if (c->items)
 		short_topics(u, u->pos + (u->npos - u->npos_short), u->npos_short);
-	if (c->nb_start)
+	if (c->nbrs)
 		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short);
 	if (c->vec)
 		user_vector(u, lpos, u->npos_long);
@@ -600,14 +601,12 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
 	if (c->inputs & IG_RANK_IN_TOPICS)
 		*x++ = u->parent_total > 0 ? (float)(paff / u->parent_total) : 0;
 	if (c->inputs & IG_RANK_IN_FOLLOWS) {
-		char key[2 * IG_MAX_ID_LEN + 2];
-		const char *an = ig_intern_str(items->authors, items->author[it]);
-		size_t al = ig_intern_len(items->authors, items->author[it]);
+		size_t nf, j;
+		const ig_follow *fo = ig_follows_find(c->follows, u->user, u->user_len, &nf);
 
-		memcpy(key, u->user, u->user_len);
-		key[u->user_len] = '\t';
-		memcpy(key + u->user_len + 1, an, al);
-		*x++ = ig_intern_find(c->follows, key, u->user_len + 1 + al) != IG_INTERN_NONE;
+		for (j = 0; j < nf && fo[j].author != items->author[it]; j++)
+			;
+		*x++ = j < nf;
 	}
 	return x;
 }

@@ -6,6 +6,8 @@
 #include "core/ig_arena.h"
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "io/ig_lists.h"
+#include "io/ig_schema.h"
 #include "rank/ig_rank.h"
 
 int ig_rank_value_parse(const char *spec, ig_rank_value *v, char *err, size_t errlen)
@@ -89,9 +91,11 @@ double ig_rank_value_score(int mode, const double *w, const double *p, int nhead
 
 /* ---- re-scoring a ranked stream ---- */
 
+/* A row kept for sorting: its fields before the score (each followed by a
+ * tab) and after it (each after a tab), so that writing puts the new score
+ * between them. */
 typedef struct vline {
-	size_t off;            /* the line in the arena, score field excluded */
-	size_t item;
+	size_t pre, post, item; /* offsets in the arena */
 	double score;
 } vline;
 
@@ -99,19 +103,44 @@ typedef struct vuser {
 	vline *v;
 	size_t n, cap;
 	ig_arena arena;
+	char *buf;              /* a row's fields joined */
+	size_t buf_cap;
 } vuser;
 
 static int vline_cmp(const void *pa, const void *pb, void *arg)
 {
 	const vline *a = pa, *b = pb;
-	const vuser *vsort_user = arg;
+	const vuser *u = arg;
 
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
-	return strcmp(vsort_user->arena.buf + a->item, vsort_user->arena.buf + b->item);
+	return strcmp(u->arena.buf + a->item, u->arena.buf + b->item);
 }
 
-/* Each line is kept whole; writing replaces its third field, the score. */
+/* Adds fields FROM .. TO of F to the arena, joined by tabs, with a tab
+ * after each (TAIL_TAB) or before each. */
+static size_t join_fields(vuser *u, char *const *f, int from, int to, int tail_tab)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = from; i < to; i++) {
+		size_t len = strlen(f[i]);
+
+		if (n + len + 2 > u->buf_cap) {
+			u->buf_cap = 2 * (n + len + 2);
+			u->buf = ig_realloc(u->buf, u->buf_cap);
+		}
+		if (!tail_tab)
+			u->buf[n++] = '\t';
+		memcpy(u->buf + n, f[i], len);
+		n += len;
+		if (tail_tab)
+			u->buf[n++] = '\t';
+	}
+	return ig_arena_add(&u->arena, u->buf ? u->buf : "", n);
+}
+
 static void vflush(vuser *u, ig_writer *w, int keep, uint64_t *out)
 {
 	size_t i, n = keep > 0 && (size_t)keep < u->n ? (size_t)keep : u->n;
@@ -120,13 +149,9 @@ static void vflush(vuser *u, ig_writer *w, int keep, uint64_t *out)
 		return;
 	qsort_r(u->v, u->n, sizeof *u->v, vline_cmp, u);
 	for (i = 0; i < n; i++) {
-		const char *line = u->arena.buf + u->v[i].off, *tab1 = strchr(line, '\t'), *tab2 = strchr(tab1 + 1, '\t');
-		const char *tab3 = strchr(tab2 + 1, '\t');
-
-		ig_writer_write(w, line, (size_t)(tab2 - line + 1));
+		ig_writer_puts(w, u->arena.buf + u->v[i].pre);
 		ig_writer_put_double(w, u->v[i].score, 9);
-		if (tab3)
-			ig_writer_puts(w, tab3);
+		ig_writer_puts(w, u->arena.buf + u->v[i].post);
 		ig_writer_putc(w, '\n');
 	}
 	*out += n;
@@ -136,74 +161,58 @@ static void vflush(vuser *u, ig_writer *w, int keep, uint64_t *out)
 
 uint64_t ig_rank_value_stream(const char *path, ig_writer *w, const ig_rank_value *v, int keep)
 {
-	ig_reader *r = ig_reader_open(path);
-	ig_header h;
-	char *line, **f, *join, user[IG_MAX_ID_LEN + 1] = "";
-	int cu, ci, cs, *col, np = 0, i, mode = v->mode;
-	double *wt, *p;
-	vuser u = {NULL, 0, 0, {NULL, 0, 0}};
+	ig_list_opts o;
+	ig_list_reader *r;
+	ig_list_user lu;
+	const ig_header *h;
+	int cs, col[2 * IG_RANK_MAX_HEADS], np = 0, i, mode = v->mode;
+	double wt[2 * IG_RANK_MAX_HEADS], p[2 * IG_RANK_MAX_HEADS];
+	vuser u;
 	uint64_t out = 0;
-	ssize_t len;
-	ig_intern *seen = ig_intern_new();
+	size_t j;
 
-	ig_header_read(r, IG_RANKED_KIND, IG_RANKED_VERSION, &h);
-	cu = ig_header_need_col(&h, r, "user");
-	ci = ig_header_need_col(&h, r, "item");
-	cs = ig_header_need_col(&h, r, "score");
-	if (cu != 0 || ci != 1 || cs != 2)
-		ig_die_at(ig_reader_name(r), 1, "a ranked stream begins with user, item, score");
-	col = ig_malloc((size_t)h.ncols * sizeof *col);
-	wt = ig_malloc((size_t)h.ncols * sizeof *wt);
-	p = ig_malloc((size_t)h.ncols * sizeof *p);
+	memset(&o, 0, sizeof o);
+	o.kinds = 1u << IG_STREAM_RANKED;
+	o.any_order = 1; /* the order is what this recomputes */
+	r = ig_list_open_opts(path, &o);
+	h = ig_list_header(r);
+	cs = ig_list_col(r, "score");
 	for (i = 0; i < v->n; i++) {
 		char name[40];
 		int c;
 
 		snprintf(name, sizeof name, "p_%s", v->name[i]);
-		if ((c = ig_header_col(&h, name)) < 0)
-			ig_die_at(ig_reader_name(r), 1, "--value names head '%s', but the stream has no %s column",
+		if ((c = ig_list_col(r, name)) < 0)
+			ig_die_at(ig_list_name(r), 1, "--value names head '%s', but the stream has no %s column",
 				  v->name[i], name);
 		col[np] = c;
 		wt[np++] = v->w[i];
 	}
-	ig_header_write(w, IG_RANKED_KIND, IG_RANKED_VERSION, (const char *const *)h.cols, h.ncols, &h);
-	f = ig_malloc(((size_t)h.ncols + 1) * sizeof *f);
-	while ((len = ig_reader_getline(r, &line)) >= 0) {
-		join = ig_strdup(line);
-		if (ig_split_tabs(line, f, h.ncols + 1) != h.ncols)
-			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected %d fields", h.ncols);
-		for (i = 0; i < np; i++)
-			if (ig_parse_double_range(f[col[i]], 0, 1, &p[i]) != 0)
-				ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "%s: not a probability: '%s'",
-					  h.cols[col[i]], f[col[i]]);
-		if (strcmp(f[0], user) != 0) {
-			uint32_t before = ig_intern_count(seen);
+	ig_schema_write_header_cols(w, IG_STREAM_RANKED, (const char *const *)h->cols, h->ncols, h);
+	memset(&u, 0, sizeof u);
+	while (ig_list_next(r, &lu)) {
+		for (j = 0; j < lu.n; j++) {
+			const ig_list_row *row = &lu.row[j];
 
-			vflush(&u, w, keep, &out);
-			if (!ig_valid_id(f[0], strlen(f[0])) || ig_intern_add(seen, f[0], strlen(f[0])) < before)
-				ig_die_at(ig_reader_name(r), ig_reader_lineno(r),
-					  "user '%s' again after other users, or not an id: records must be grouped by user", f[0]);
-			snprintf(user, sizeof user, "%s", f[0]);
+			for (i = 0; i < np; i++)
+				if (!ig_list_num(r, row, col[i], &p[i]))
+					ig_die_at(ig_list_name(r), row->line, "%s: not a probability: ''",
+						  h->cols[col[i]]);
+			if (u.n == u.cap) {
+				u.cap = u.cap ? 2 * u.cap : 256;
+				u.v = ig_reallocarray(u.v, u.cap, sizeof *u.v);
+			}
+			u.v[u.n].pre = join_fields(&u, row->field, 0, cs, 1);
+			u.v[u.n].post = join_fields(&u, row->field, cs + 1, h->ncols, 0);
+			u.v[u.n].item = ig_arena_add(&u.arena, row->item, row->item_len);
+			u.v[u.n].score = ig_rank_value_score(mode, wt, p, np);
+			u.n++;
 		}
-		if (u.n == u.cap) {
-			u.cap = u.cap ? 2 * u.cap : 256;
-			u.v = ig_reallocarray(u.v, u.cap, sizeof *u.v);
-		}
-		u.v[u.n].off = ig_arena_add(&u.arena, join, strlen(join));
-		u.v[u.n].item = ig_arena_add(&u.arena, f[1], strlen(f[1]));
-		u.v[u.n].score = ig_rank_value_score(mode, wt, p, np);
-		u.n++;
-		free(join);
+		vflush(&u, w, keep, &out);
 	}
-	vflush(&u, w, keep, &out);
 	free(u.v);
+	free(u.buf);
 	ig_arena_free(&u.arena);
-	free(f);
-	free(col);
-	free(wt);
-	free(p);
-	ig_intern_free(seen);
-	ig_header_free(&h);
-	ig_reader_close(r);
+	ig_list_close(r);
 	return out;
 }

@@ -15,9 +15,6 @@
 #include "io/ig_writer.h"
 #include "retrieve/ig_retrieve_spec.h"
 
-#define IG_CANDIDATES_KIND "candidates"
-#define IG_CANDIDATES_VERSION 1
-
 /* Rows of neighbours: row r holds id[start[r] .. start[r+1]), best first. */
 typedef struct ig_rcsr {
 	uint32_t nrows;

@@ -10,7 +10,9 @@
 #include "core/ig_thread.h"
 #include "io/ig_batch.h"
 #include "io/ig_events.h"
+#include "io/ig_follows.h"
 #include "io/ig_reader.h"
+#include "io/ig_schema.h"
 #include "retrieve/ig_retrieve.h"
 
 #define BATCH 512
@@ -113,20 +115,15 @@ void ig_rlist_format(const ig_rdata *d, const ig_rspec *spec, const ig_ruser *u,
 
 void ig_candidates_header(ig_writer *w, const ig_rspec *spec, const ig_header *upstream)
 {
-	const char *cols[5 + IG_RSPEC_MAX_SOURCES];
+	const char *cols[IG_RSPEC_MAX_SOURCES];
 	char names[IG_RSPEC_MAX_SOURCES][IG_RSPEC_MAX_NAME + 2];
 	int i;
 
-	cols[0] = "user";
-	cols[1] = "item";
-	cols[2] = "sources";
-	cols[3] = "score";
-	cols[4] = "reason";
 	for (i = 0; i < spec->nsources; i++) {
 		snprintf(names[i], sizeof names[i], "s_%s", spec->src[i].name);
-		cols[5 + i] = names[i];
+		cols[i] = names[i];
 	}
-	ig_header_write(w, IG_CANDIDATES_KIND, IG_CANDIDATES_VERSION, cols, 5 + spec->nsources, upstream);
+	ig_schema_write_header(w, IG_STREAM_CANDIDATES, cols, spec->nsources, upstream);
 }
 
 /* Users to serve, sorted bytewise: a list of ids, one a line, or any
@@ -184,39 +181,25 @@ static void users_load(user_list *ul, const char *path)
 	ul->n = k;
 }
 
-/* The follows stream, read alongside the events. */
+/* The follows stream, read alongside the events: sorted by user, as
+ * the events are. */
 typedef struct follows_reader {
-	ig_reader *r;
-	ig_header h;
-	char *f[8];
+	ig_follows_reader *r;
+	ig_follows_row row;
 	int has;
 	char prev[IG_MAX_ID_LEN + 1];
-	int64_t ts;
 	uint64_t lines;
 } follows_reader;
 
 static void follows_next(follows_reader *fr)
 {
-	char *line;
-	ssize_t len;
-	int nf;
-
-	fr->has = 0;
-	if ((len = ig_reader_getline(fr->r, &line)) < 0)
+	fr->has = ig_follows_next(fr->r, &fr->row);
+	if (!fr->has)
 		return;
-	nf = ig_split_tabs(line, fr->f, 8);
-	if (nf != fr->h.ncols || nf < 3)
-		ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r), "expected %d fields, got %d", fr->h.ncols, nf);
-	if (!ig_valid_id(fr->f[0], strlen(fr->f[0])) || !ig_valid_id(fr->f[1], strlen(fr->f[1])))
-		ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r), "invalid id");
-	if (strcmp(fr->f[0], fr->prev) < 0)
-		ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r),
-			  "user '%s' after '%s': follows must be sorted by user", fr->f[0], fr->prev);
-	snprintf(fr->prev, sizeof fr->prev, "%s", fr->f[0]);
-	fr->ts = -1;
-	if (fr->f[2][0] && ig_parse_i64(fr->f[2], IG_TS_MIN, IG_TS_MAX, &fr->ts) != 0)
-		ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r), "field 3 (ts): bad timestamp '%s'", fr->f[2]);
-	fr->has = 1;
+	if (strcmp(fr->row.user, fr->prev) < 0)
+		ig_die_at(ig_follows_name(fr->r), fr->row.line,
+			  "user '%s' after '%s': follows must be sorted by user", fr->row.user, fr->prev);
+	memcpy(fr->prev, fr->row.user, fr->row.user_len + 1);
 	fr->lines++;
 }
 
@@ -321,8 +304,8 @@ static const char *next_user(run *p, size_t *ulen)
 	}
 	if (p->has_ev)
 		uid = p->ev.user, *ulen = p->ev.user_len;
-	if (p->fr.has && (!uid || id_cmp(p->fr.f[0], strlen(p->fr.f[0]), uid, *ulen) < 0))
-		uid = p->fr.f[0], *ulen = strlen(p->fr.f[0]);
+	if (p->fr.has && (!uid || id_cmp(p->fr.row.user, p->fr.row.user_len, uid, *ulen) < 0))
+		uid = p->fr.row.user, *ulen = p->fr.row.user_len;
 	return uid;
 }
 
@@ -374,17 +357,17 @@ static size_t read_users(void *arg, void *batch)
 			}
 			p->has_ev = ig_events_next(p->er, &p->ev);
 		}
-		while (fr->has && id_cmp(fr->f[0], strlen(fr->f[0]), s->id, ulen) < 0)
+		while (fr->has && id_cmp(fr->row.user, fr->row.user_len, s->id, ulen) < 0)
 			follows_next(fr);
-		while (fr->has && strcmp(fr->f[0], s->id) == 0) {
-			if (in_shard && (d->opt.at < 0 || fr->ts < d->opt.at)) {
-				uint32_t a = d->catalog ? ig_intern_find(d->accounts, fr->f[1], strlen(fr->f[1]))
-							: ig_intern_add(d->accounts, fr->f[1], strlen(fr->f[1]));
+		while (fr->has && strcmp(fr->row.user, s->id) == 0) {
+			if (in_shard && (d->opt.at < 0 || fr->row.ts < d->opt.at)) {
+				uint32_t a = d->catalog ? ig_intern_find(d->accounts, fr->row.author, fr->row.author_len)
+							: ig_intern_add(d->accounts, fr->row.author, fr->row.author_len);
 
 				if (a == IG_INTERN_NONE) {
 					if (d->opt.strict)
-						ig_die_at(ig_reader_name(fr->r), ig_reader_lineno(fr->r),
-							  "account '%s' is not an author in the items stream", fr->f[1]);
+						ig_die_at(ig_follows_name(fr->r), fr->row.line,
+							  "account '%s' is not an author in the items stream", fr->row.author);
 					d->stats.unknown_follows++;
 				} else {
 					if (s->u.nfollows == s->fcap) {
@@ -433,8 +416,7 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 	for (t = 0; t < nt; t++)
 		p.work[t] = ig_rwork_new();
 	if (bo->follows) {
-		p.fr.r = ig_reader_open(bo->follows);
-		ig_header_read(p.fr.r, "follows", 1, &p.fr.h);
+		p.fr.r = ig_follows_open(bo->follows);
 		follows_next(&p.fr);
 	}
 	if (bo->users)
@@ -449,10 +431,7 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 	}
 	st->follows = p.fr.lines;
 	ig_events_close(p.er);
-	if (p.fr.r) {
-		ig_reader_close(p.fr.r);
-		ig_header_free(&p.fr.h);
-	}
+	ig_follows_close(p.fr.r);
 	for (i = 0; i < BATCH; i++) {
 		free(p.slots[i].u.ev);
 		free(p.slots[i].u.follows);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_topk.h"
 
 void ig_pop_init(ig_popularity *p, double half_life)
 {
@@ -109,73 +110,49 @@ double ig_pop_score(const ig_popularity *p, uint32_t item, const double w[IG_EV_
 	return s;
 }
 
-static const ig_intern *sort_ids;
+/* A kept item with its id, so that ties are broken without a table. */
+typedef struct pop_cand {
+	ig_pop_item it;
+	const char *id;
+	size_t len;
+} pop_cand;
 
-static int better(const ig_pop_item *a, const ig_pop_item *b)
+static inline int pop_better(const pop_cand *a, const pop_cand *b)
 {
-	const char *x, *y;
-	size_t lx, ly;
 	int c;
 
-	if (a->score != b->score)
-		return a->score > b->score;
-	x = ig_intern_str(sort_ids, a->item);
-	y = ig_intern_str(sort_ids, b->item);
-	lx = ig_intern_len(sort_ids, a->item);
-	ly = ig_intern_len(sort_ids, b->item);
-	c = memcmp(x, y, lx < ly ? lx : ly);
-	return c < 0 || (c == 0 && lx < ly);
+	if (a->it.score != b->it.score)
+		return a->it.score > b->it.score;
+	c = memcmp(a->id, b->id, a->len < b->len ? a->len : b->len);
+	return c < 0 || (c == 0 && a->len < b->len);
 }
 
-static int cmp_best(const void *a, const void *b)
-{
-	return better(a, b) ? -1 : better(b, a) ? 1 : 0;
-}
-
-/* Sifts the worst of a min-heap (worst at the root) down from I. */
-static void sift_down(ig_pop_item *h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, w = i;
-		ig_pop_item t;
-
-		if (l < n && better(&h[w], &h[l]))
-			w = l;
-		if (r < n && better(&h[w], &h[r]))
-			w = r;
-		if (w == i)
-			return;
-		t = h[i];
-		h[i] = h[w];
-		h[w] = t;
-		i = w;
-	}
-}
+IG_TOPK_DEFINE(pop_top, pop_cand, pop_better)
 
 size_t ig_pop_top(const ig_popularity *p, const double w[IG_EV_COUNT], int64_t now, const ig_intern *ids,
 		  size_t k, ig_pop_item *out)
 {
+	pop_cand *h;
 	size_t n = 0, j;
 	uint32_t i;
 
 	if (k == 0)
 		return 0;
-	sort_ids = ids;
+	h = ig_reallocarray(NULL, k < p->nitems ? k : (p->nitems ? p->nitems : 1), sizeof *h);
 	for (i = 0; i < p->nitems; i++) {
-		ig_pop_item c = {i, ig_pop_score(p, i, w, now)};
+		pop_cand c;
 
-		if (!(c.score > 0))
+		c.it.item = i;
+		c.it.score = ig_pop_score(p, i, w, now);
+		if (!(c.it.score > 0))
 			continue;
-		if (n < k) {
-			out[n++] = c;
-			if (n == k)
-				for (j = k / 2 + 1; j-- > 0;)
-					sift_down(out, n, j);
-		} else if (better(&c, &out[0])) {
-			out[0] = c;
-			sift_down(out, n, 0);
-		}
+		c.id = ig_intern_str(ids, i);
+		c.len = ig_intern_len(ids, i);
+		pop_top_offer(h, &n, k, c);
 	}
-	qsort(out, n, sizeof *out, cmp_best);
+	pop_top_sort_heap(h, n);
+	for (j = 0; j < n; j++)
+		out[j] = h[j].it;
+	free(h);
 	return n;
 }

@@ -171,6 +171,38 @@ static void test_read_checks(void **state)
 	unlink(path);
 }
 
+/* A writer's own column list: kind and version from the table, the
+ * columns as given; a list without the table's columns is refused. */
+static void write_cols(void *arg)
+{
+	ig_writer *w = ig_writer_open(path, IG_COMPRESS_NO, 1);
+
+	ig_schema_write_header_cols(w, IG_STREAM_EVENTS, (const char *const *)arg, 3, NULL);
+}
+
+static void test_write_cols(void **state)
+{
+	static const char *const ranked[] = {"user", "item", "score", "p_like", "sources", "reason",
+					     "retrieval_score"};
+	static const char *const bad[] = {"ts", "item", "user"};
+	char err[512], *line;
+	ig_writer *w;
+	ig_reader *r;
+
+	(void)state;
+	write_text("");
+	w = ig_writer_open(path, IG_COMPRESS_NO, 1);
+	ig_schema_write_header_cols(w, IG_STREAM_RANKED, ranked, 7, NULL);
+	ig_writer_close(w);
+	r = ig_reader_open(path);
+	assert_true(ig_reader_getline(r, &line) >= 0);
+	assert_string_equal(line, "#ig:ranked/1\tuser\titem\tscore\tp_like\tsources\treason\tretrieval_score");
+	ig_reader_close(r);
+	assert_int_equal(run_expect_exit(write_cols, (void *)bad, err, sizeof err), 1);
+	assert_non_null(strstr(err, "internal error: a events header without its column 'user'"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_header_extra),
 		cmocka_unit_test(test_header_provenance),
 		cmocka_unit_test(test_read_checks),
+		cmocka_unit_test(test_write_cols),
 	};
 
 	ig_set_progname("test_schema");

@@ -166,6 +166,30 @@ static void test_follows_load(void **state)
 	ig_intern_free(authors);
 }
 
+/* Row at a time: file order, lengths, an empty ts as -1, line numbers. */
+static void test_follows_rows(void **state)
+{
+	ig_follows_reader *fr;
+	ig_follows_row row;
+
+	(void)state;
+	write_text("#ig:follows/1\tuser\tauthor\tts\n##pg\tx\nu2\ta1\t100\nu10\tab\t\n");
+	fr = ig_follows_open(path);
+	assert_int_equal(ig_follows_header(fr)->nprov, 1);
+	assert_int_equal(ig_follows_next(fr, &row), 1);
+	assert_string_equal(row.user, "u2");
+	assert_string_equal(row.author, "a1");
+	assert_int_equal(row.ts, 100);
+	assert_int_equal(row.line, 3);
+	assert_int_equal(ig_follows_next(fr, &row), 1);
+	assert_int_equal(row.user_len, 3);
+	assert_int_equal(row.author_len, 2);
+	assert_int_equal(row.ts, -1);
+	assert_int_equal(ig_follows_next(fr, &row), 0);
+	ig_follows_close(fr);
+	unlink(path);
+}
+
 static void load_follows(void *arg)
 {
 	(void)arg;
@@ -379,8 +403,8 @@ static void test_list_baseline(void **state)
 }
 
 /* The any-order mode (what ig-rank reads): candidates or ranked, scores
- * in any order, an item twice; grouping still checked, in the caller's
- * words; other kinds refused, naming both. */
+ * in any order, an item twice; grouping still checked, in the words of
+ * every list reader; other kinds refused, naming both. */
 static ig_list_reader *open_any(const char *p)
 {
 	ig_list_opts o;
@@ -388,7 +412,6 @@ static ig_list_reader *open_any(const char *p)
 	memset(&o, 0, sizeof o);
 	o.kinds = 1u << IG_STREAM_CANDIDATES | 1u << IG_STREAM_RANKED;
 	o.any_order = 1;
-	o.ungrouped = "again after other users";
 	return ig_list_open_opts(p, &o);
 }
 
@@ -430,7 +453,7 @@ static void test_list_any_order(void **state)
 	unlink(path);
 
 	expect_error(read_any, NULL, CAND_HEAD "u1\ti1\tpop\t2\t-\t\nu2\ti1\tpop\t2\t-\t\nu1\ti2\tpop\t1\t-\t\n",
-		     ":4: user 'u1' again after other users\n");
+		     ":4: user 'u1' comes back after other users: rows must be grouped by user\n");
 	expect_error(read_any, NULL, "#ig:events/1\tts\tuser\titem\tevent\tvalue\n",
 		     ":1: expected a candidates or ranked stream, got events\n");
 	expect_error(read_any, NULL, "#ig:ranked/2\tuser\titem\tscore\n",
@@ -469,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_neighbors_errors),
 		cmocka_unit_test(test_follows_load),
 		cmocka_unit_test(test_follows_errors),
+		cmocka_unit_test(test_follows_rows),
 		cmocka_unit_test(test_topics_load),
 		cmocka_unit_test(test_topics_errors),
 		cmocka_unit_test(test_list_round_trip),
