@@ -666,12 +666,8 @@ static void write_predictions(const char *path, const ig_rank_model *m, const do
 	size_t r;
 
 	cols[0] = ig_strdup("row");
-	for (h = 0; h < nh; h++) {
-		size_t len = strlen(ig_rank_model_head(m, h)) + 3;
-
-		cols[h + 1] = ig_malloc(len);
-		snprintf(cols[h + 1], len, "p_%s", ig_rank_model_head(m, h));
-	}
+	for (h = 0; h < nh; h++)
+		cols[h + 1] = ig_rank_head_col(ig_rank_model_head(m, h));
 	ig_schema_write_header_cols(w, IG_STREAM_PREDICTIONS, (const char *const *)cols, nh + 1, upstream);
 	for (r = 0; r < n; r++) {
 		ig_writer_printf(w, "%zu", r + 1);
@@ -680,9 +676,7 @@ static void write_predictions(const char *path, const ig_rank_model *m, const do
 		ig_writer_putc(w, '\n');
 	}
 	ig_writer_close(w);
-	for (h = 0; h <= nh; h++)
-		free(cols[h]);
-	free(cols);
+	ig_rank_cols_free(cols, nh + 1);
 }
 
 static int cmd_eval(int argc, char **argv)

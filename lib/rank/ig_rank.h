@@ -286,5 +286,7 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int nsources, int explain,
 			char ***cols);
 void ig_rank_cols_free(char **cols, int n);
+/* "p_HEAD", the column of a head's probability; free() it. */
+char *ig_rank_head_col(const char *head);
 
 #endif

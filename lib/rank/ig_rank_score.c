@@ -296,6 +296,21 @@ static void batch_free(batch *b)
 	ig_arena_free(&b->arena);
 }
 
+/* PREFIX then NAME, in a new string: a column of one head or source. */
+static char *prefixed(const char *prefix, const char *name)
+{
+	size_t len = strlen(prefix) + strlen(name) + 1;
+	char *c = ig_malloc(len);
+
+	snprintf(c, len, "%s%s", prefix, name);
+	return c;
+}
+
+char *ig_rank_head_col(const char *head)
+{
+	return prefixed("p_", head);
+}
+
 int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int nsources, int explain,
 			char ***cols)
 {
@@ -305,21 +320,13 @@ int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int
 	c[n++] = ig_strdup("user");
 	c[n++] = ig_strdup("item");
 	c[n++] = ig_strdup("score");
-	for (i = 0; i < nhead; i++) {
-		size_t len = strlen(heads[i]) + 3;
-
-		c[n] = ig_malloc(len);
-		snprintf(c[n++], len, "p_%s", heads[i]);
-	}
+	for (i = 0; i < nhead; i++)
+		c[n++] = prefixed("p_", heads[i]);
 	c[n++] = ig_strdup("sources");
 	c[n++] = ig_strdup("reason");
 	c[n++] = ig_strdup("retrieval_score");
-	for (i = 0; i < nsources; i++) {
-		size_t len = strlen(sources[i]) + 3;
-
-		c[n] = ig_malloc(len);
-		snprintf(c[n++], len, "s_%s", sources[i]);
-	}
+	for (i = 0; i < nsources; i++)
+		c[n++] = prefixed("s_", sources[i]);
 	if (explain)
 		c[n++] = ig_strdup("explain");
 	*cols = c;

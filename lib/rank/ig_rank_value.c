@@ -178,13 +178,13 @@ uint64_t ig_rank_value_stream(const char *path, ig_writer *w, const ig_rank_valu
 	h = ig_list_header(r);
 	cs = ig_list_col(r, "score");
 	for (i = 0; i < v->n; i++) {
-		char name[40];
+		char *name = ig_rank_head_col(v->name[i]);
 		int c;
 
-		snprintf(name, sizeof name, "p_%s", v->name[i]);
 		if ((c = ig_list_col(r, name)) < 0)
 			ig_die_at(ig_list_name(r), 1, "--value names head '%s', but the stream has no %s column",
 				  v->name[i], name);
+		free(name);
 		col[np] = c;
 		wt[np++] = v->w[i];
 	}
