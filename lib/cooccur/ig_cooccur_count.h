@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cooccur/ig_cooccur.h"
+#include "core/ig_csr.h"
 #include "core/ig_thread.h"
 #include "cooccur/ig_cooccur_table_priv.h"
 
@@ -85,10 +86,9 @@ void ig_cooc_drain(ig_cooc_ctx *c);
  * options' pool (symmetric entities, --window all, no decay). */
 void ig_cooc_rows(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk);
 
-/* The transpose of the sets: entity a's users are EUSER[EOFF[a] ..
- * EOFF[a+1]), in user order, with their weights in EX unless EX is NULL.
- * EOFF has NENT + 1 entries, EUSER and EX the sets' nnz. */
-void ig_cooc_sets_transpose(const ig_cooc_sets *s, uint32_t nent, uint64_t *eoff, uint32_t *euser, float *ex);
+/* The sets as a users-by-entities matrix with the weights as values;
+ * ig_csr_transpose of it gives each entity's users. */
+ig_csr ig_cooc_sets_csr(const ig_cooc_sets *s, uint32_t nent);
 
 /* Swing terms (user pairs) from the stored sets into the table. */
 void ig_cooc_swing(ig_cooc_ctx *c);

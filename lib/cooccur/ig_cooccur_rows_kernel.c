@@ -98,29 +98,16 @@ static void run_pass(rows_job *j, ig_pool *pool)
 	}
 }
 
-/* The transpose of the sets: each entity's users, in user order (and
- * their weights when EX is not NULL); EOFF has NENT + 1 entries. */
-void ig_cooc_sets_transpose(const ig_cooc_sets *s, uint32_t nent, uint64_t *eoff, uint32_t *euser, float *ex)
+/* The sets as a matrix of users by entities, their weights the values. */
+ig_csr ig_cooc_sets_csr(const ig_cooc_sets *s, uint32_t nent)
 {
-	uint64_t *fill, k;
-	uint32_t a;
-	size_t u;
+	ig_csr m = {s->n, nent, s->off, NULL, NULL, sizeof *s->ent};
 
-	memset(eoff, 0, ((size_t)nent + 1) * sizeof *eoff);
-	for (k = 0; k < s->nnz; k++)
-		eoff[s->ent[k].id + 1]++;
-	for (a = 0; a < nent; a++)
-		eoff[a + 1] += eoff[a];
-	fill = ig_reallocarray(NULL, (size_t)nent + 1, sizeof *fill);
-	memcpy(fill, eoff, ((size_t)nent + 1) * sizeof *fill);
-	for (u = 0; u < s->n; u++)
-		for (k = s->off[u]; k < s->off[u + 1]; k++) {
-			uint64_t at = fill[s->ent[k].id]++;
-			euser[at] = (uint32_t)u;
-			if (ex != NULL)
-				ex[at] = s->ent[k].x;
-		}
-	free(fill);
+	if (s->ent != NULL) {
+		m.col = &s->ent->id;
+		m.val = &s->ent->x;
+	}
+	return m;
 }
 
 void ig_cooc_rows(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
@@ -131,9 +118,10 @@ void ig_cooc_rows(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 	uint32_t *euser = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *euser);
 	float *ex = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *ex);
 	int threads = c->o->pool != NULL ? ig_pool_threads(c->o->pool) : 1, t;
+	ig_csr m = ig_cooc_sets_csr(s, nent);
 	rows_job j;
 
-	ig_cooc_sets_transpose(s, nent, eoff, euser, ex);
+	ig_csr_transpose(&m, eoff, euser, ex);
 	memset(&j, 0, sizeof j);
 	j.s = s;
 	j.eoff = eoff;

@@ -38,10 +38,12 @@ void ig_cooc_swing(ig_cooc_ctx *c)
 	uint32_t *touched = ig_reallocarray(NULL, s->n ? s->n : 1, sizeof *touched);
 	uint32_t *bucket = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *bucket);
 	double alpha = c->o->swing_alpha;
+	ig_csr m;
 	size_t u;
 
 	ig_cooc_ctx_start_table(c);
-	ig_cooc_sets_transpose(s, nent, eoff, euser, NULL);
+	m = ig_cooc_sets_csr(s, nent);
+	ig_csr_transpose(&m, eoff, euser, NULL);
 	for (u = 0; u < s->n; u++) {
 		uint32_t nt = 0, t;
 		uint64_t pos = 0;

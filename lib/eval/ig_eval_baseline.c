@@ -94,33 +94,34 @@ typedef struct model {
 	scored *cand;
 } model;
 
-static const model *sort_model;
-
-static int cmp_id(const void *a, const void *b)
+static int cmp_id(const void *a, const void *b, void *arg)
 {
+	const model *m = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	return ig_eval_idcmp(ig_intern_str(sort_model->items, x), ig_intern_len(sort_model->items, x),
-			     ig_intern_str(sort_model->items, y), ig_intern_len(sort_model->items, y));
+	return ig_eval_idcmp(ig_intern_str(m->items, x), ig_intern_len(m->items, x),
+			     ig_intern_str(m->items, y), ig_intern_len(m->items, y));
 }
 
-static int cmp_pop(const void *a, const void *b)
+static int cmp_pop(const void *a, const void *b, void *arg)
 {
+	const model *m = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	if (sort_model->pop[x] != sort_model->pop[y])
-		return sort_model->pop[x] > sort_model->pop[y] ? -1 : 1;
-	return (sort_model->id_rank[x] > sort_model->id_rank[y]) - (sort_model->id_rank[x] < sort_model->id_rank[y]);
+	if (m->pop[x] != m->pop[y])
+		return m->pop[x] > m->pop[y] ? -1 : 1;
+	return (m->id_rank[x] > m->id_rank[y]) - (m->id_rank[x] < m->id_rank[y]);
 }
 
-static int cmp_scored(const void *a, const void *b)
+static int cmp_scored(const void *a, const void *b, void *arg)
 {
+	const model *m = arg;
 	const scored *x = a, *y = b;
 
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
-	return (sort_model->id_rank[x->item] > sort_model->id_rank[y->item]) -
-	       (sort_model->id_rank[x->item] < sort_model->id_rank[y->item]);
+	return (m->id_rank[x->item] > m->id_rank[y->item]) -
+	       (m->id_rank[x->item] < m->id_rank[y->item]);
 }
 
 static uint32_t new_gen(model *m)
@@ -187,8 +188,7 @@ static void load(model *m, ig_baseline_stats *st)
 
 		for (k = 0; k < m->nitems; k++)
 			order[k] = k;
-		sort_model = m;
-		qsort(order, m->nitems, sizeof *order, cmp_id);
+		qsort_r(order, m->nitems, sizeof *order, cmp_id, m);
 		m->id_rank = ig_malloc(((size_t)m->nitems + 1) * sizeof *m->id_rank);
 		for (k = 0; k < m->nitems; k++)
 			m->id_rank[order[k]] = k;
@@ -201,8 +201,7 @@ static void load(model *m, ig_baseline_stats *st)
 	for (uint32_t k = 0; k < m->nitems; k++)
 		if (m->pop[k] > 0)
 			m->pop_order[m->npop++] = k;
-	sort_model = m;
-	qsort(m->pop_order, m->npop, sizeof *m->pop_order, cmp_pop);
+	qsort_r(m->pop_order, m->npop, sizeof *m->pop_order, cmp_pop, m);
 	m->stamp = ig_calloc((size_t)m->nitems + 1, sizeof *m->stamp);
 	m->acc = ig_calloc((size_t)m->nitems + 1, sizeof *m->acc);
 	m->touched = ig_malloc(((size_t)m->nitems + 1) * sizeof *m->touched);
@@ -348,8 +347,7 @@ static uint64_t recommend(model *m, ig_writer *w, const char *user, size_t ulen,
 			m->cand[a].score = m->acc[m->touched[a]];
 			m->acc[m->touched[a]] = 0;
 		}
-		sort_model = m;
-		qsort(m->cand, nt, sizeof *m->cand, cmp_scored);
+		qsort_r(m->cand, nt, sizeof *m->cand, cmp_scored, m);
 		for (a = 0; a < nt && a < (size_t)o->n; a++)
 			put_rec(w, user, ulen, m, m->cand[a].item, src, m->cand[a].score, 0);
 		out = a;

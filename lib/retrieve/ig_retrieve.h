@@ -104,8 +104,8 @@ typedef struct ig_rdata {
 	int index_users;         /* the popularity pass builds it */
 	ig_intern *users;
 	uint32_t nusers, nuser_items, nidf; /* nidf: items indexed */
-	uint32_t *user_start, *user_item;
-	uint32_t *item_start, *item_user;
+	uint64_t *user_start, *item_start;
+	uint32_t *user_item, *item_user;
 	float *idf, *user_norm;
 	ig_rstats stats;
 	const char *have[IG_RIN_COUNT]; /* per enum ig_rinput: the option that loaded it, or NULL */

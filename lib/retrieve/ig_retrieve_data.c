@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ig_csr.h"
 #include "core/ig_err.h"
 #include "core/ig_num.h"
 #include "core/ig_rng.h"
@@ -154,13 +155,13 @@ static triple *triple_push(triple *t, size_t *n, size_t *cap, uint32_t row, uint
 	return t;
 }
 
-/* Items newest first (created descending, then item number). */
-static const int64_t *sort_created;
-
-static int newest_first(const void *a, const void *b)
+/* Items newest first (created descending, then item number); ARG is the
+ * items' creation times. */
+static int newest_first(const void *a, const void *b, void *arg)
 {
 	const triple *x = a, *y = b;
-	int64_t cx = sort_created[x->id], cy = sort_created[y->id];
+	const int64_t *created = arg;
+	int64_t cx = created[x->id], cy = created[y->id];
 
 	if (x->row != y->row)
 		return x->row < y->row ? -1 : 1;
@@ -173,8 +174,7 @@ static void csr_newest(ig_rcsr *c, uint32_t nrows, triple *t, size_t n, const in
 {
 	size_t i;
 
-	sort_created = created;
-	qsort(t, n, sizeof *t, newest_first);
+	qsort_r(t, n, sizeof *t, newest_first, (void *)created);
 	for (i = 0; i < n; i++)
 		t[i].order = (uint32_t)i;
 	csr_build(c, nrows, t, n);
@@ -786,25 +786,17 @@ static void users_add(ig_rdata *d, pop_pass *p, const double *w)
  * log(1 + users / its users); each user's norm over the frequencies. */
 static void users_finish(ig_rdata *d)
 {
-	uint32_t ni = ig_intern_count(d->items), u, i, *fill;
+	uint32_t ni = ig_intern_count(d->items), u, i;
+	ig_csr m = {d->nusers, ni, d->user_start, d->user_item, NULL, sizeof *d->user_item};
 	size_t k;
 
-	d->item_start = ig_calloc((size_t)ni + 1, sizeof *d->item_start);
-	for (k = 0; k < d->nuser_items; k++)
-		d->item_start[d->user_item[k] + 1]++;
-	for (i = 0; i < ni; i++)
-		d->item_start[i + 1] += d->item_start[i];
+	d->item_start = ig_reallocarray(NULL, (size_t)ni + 1, sizeof *d->item_start);
 	d->item_user = ig_reallocarray(NULL, d->nuser_items ? d->nuser_items : 1, sizeof *d->item_user);
-	fill = ig_reallocarray(NULL, ni ? ni : 1, sizeof *fill);
-	memcpy(fill, d->item_start, ni * sizeof *fill);
-	for (u = 0; u < d->nusers; u++)
-		for (k = d->user_start[u]; k < d->user_start[u + 1]; k++)
-			d->item_user[fill[d->user_item[k]]++] = u;
-	free(fill);
+	ig_csr_transpose(&m, d->item_start, d->item_user, NULL);
 	d->nidf = ni;
 	d->idf = ig_reallocarray(NULL, ni ? ni : 1, sizeof *d->idf);
 	for (i = 0; i < ni; i++) {
-		uint32_t n = d->item_start[i + 1] - d->item_start[i];
+		uint64_t n = d->item_start[i + 1] - d->item_start[i];
 
 		d->idf[i] = n ? (float)log(1 + (double)d->nusers / n) : 0;
 	}

@@ -857,7 +857,8 @@ static void step_tower(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 
 static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rset *in, ig_rwork *w)
 {
-	uint32_t self = ig_intern_find(d->users, u->id, u->len), i, k, nt = 0;
+	uint32_t self = ig_intern_find(d->users, u->id, u->len), i, nt = 0;
+	uint64_t k;
 	double qn = 0;
 
 	if (++w->uepoch == 0) {
@@ -865,7 +866,8 @@ static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 		w->uepoch = 1;
 	}
 	for (i = 0; i < in->n; i++) {
-		uint32_t it = in->id[i], end;
+		uint32_t it = in->id[i];
+		uint64_t end;
 		float q;
 
 		if (it >= d->nidf)
