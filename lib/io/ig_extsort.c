@@ -450,7 +450,8 @@ static int run_advance(const ig_extsort *s, run *r)
 	uint32_t n;
 
 	if (s->codec.size) {
-		if (!run_fill(s, r, s->codec.size))
+		/* the buffer's check inline: the merge reads records one by one */
+		if (r->end - r->pos < s->codec.size && !run_fill(s, r, s->codec.size))
 			return 0;
 		r->rec = r->buf + r->pos;
 		r->len = s->codec.size;
@@ -469,18 +470,6 @@ static int run_advance(const ig_extsort *s, run *r)
 	r->pos += 4 + (size_t)n;
 	make_key(r->rec, n, &r->k0, &r->k1);
 	return 1;
-}
-
-/* The codec's order of two fixed records. */
-static inline int fixed_cmp(const ig_extsort *s, const void *a, const void *b)
-{
-	uint64_t x, y;
-
-	if (s->codec.cmp)
-		return s->codec.cmp(a, b);
-	memcpy(&x, a, sizeof x);
-	memcpy(&y, b, sizeof y);
-	return (x > y) - (x < y);
 }
 
 /* The heap's orders, one for each kind of record, so that each inlines
@@ -570,13 +559,19 @@ static void merge_consume(ig_extsort *s)
 /* Copies the least record and folds into it every record with its key. */
 static void merge_reduce(ig_extsort *s)
 {
-	memcpy(s->acc, s->merge[s->heap[0]].rec, s->codec.size);
+	const run *top = &s->merge[s->heap[0]];
+	uint64_t key = top->k0; /* the key itself when the codec has no CMP */
+
+	memcpy(s->acc, top->rec, s->codec.size);
 	for (;;) {
 		s->pending = s->heap[0];
 		merge_consume(s);
-		if (s->heap_len == 0 || fixed_cmp(s, s->merge[s->heap[0]].rec, s->acc) != 0)
+		if (s->heap_len == 0)
 			return;
-		s->codec.reduce(s->acc, s->merge[s->heap[0]].rec);
+		top = &s->merge[s->heap[0]];
+		if (s->codec.cmp != NULL ? s->codec.cmp(top->rec, s->acc) != 0 : top->k0 != key)
+			return;
+		s->codec.reduce(s->acc, top->rec);
 	}
 }
 
