@@ -628,7 +628,8 @@ static int cmd_score(int argc, char **argv)
 				    ig_rank_cands_header(in));
 	ig_rank_score_stream(c, m, in, wr, &so, &st);
 	ig_writer_close(wr);
-	ig_cli_summary(&cli, "%llu users, %llu candidates, %llu ranked; %.0f candidates/s scoring",
+	ig_cli_summary(&cli,
+		       "%llu users, %llu candidates, %llu ranked; %.0f candidates/s scoring (a thread, CPU time)",
 		       (unsigned long long)st.users, (unsigned long long)st.rows_in,
 		       (unsigned long long)st.rows_out,
 		       st.seconds_scoring > 0 ? (double)st.rows_in / st.seconds_scoring : 0.0);
