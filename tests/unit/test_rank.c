@@ -345,6 +345,87 @@ static void check_linear_fit(int nf)
 	free(w);
 }
 
+/* The first stage's scoring bins (padded edges, eight features at a time
+ * with AVX2, the rest one by one) are the training's (ig_rank_bin): 19
+ * features, some with a few values, scored at and beside the edges and
+ * out of range, give the margins that the hashed indices give. */
+static void test_lr_scoring_bins(void **state)
+{
+	enum { NF = 19, N = 4000 };
+	static char *feat[NF], *head[] = {(char *)"like"};
+	static char names[NF][8];
+	ig_rank_examples e;
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[1];
+	ig_rank_model *m;
+	uint32_t idx[NF + 2 + 64];
+	float x[NF];
+	ig_rng r;
+	size_t i;
+	int f;
+
+	(void)state;
+	memset(&e, 0, sizeof e);
+	for (f = 0; f < NF; f++) {
+		snprintf(names[f], sizeof names[f], "f%d", f);
+		feat[f] = names[f];
+	}
+	e.n = N;
+	e.nfeat = NF;
+	e.nhead = 1;
+	e.feat = feat;
+	e.head = head;
+	e.fopts = (char *)"positives=like;half_life=86400;short=1;long=5";
+	e.x = malloc((size_t)N * NF * sizeof *e.x);
+	e.y = malloc(N * sizeof *e.y);
+	e.user_hash = malloc(N * sizeof *e.user_hash);
+	e.item_hash = malloc(N * sizeof *e.item_hash);
+	ig_rng_seed(&r, 9);
+	for (i = 0; i < N; i++) {
+		double z = 0;
+
+		for (f = 0; f < NF; f++) {
+			double u = ig_rng_double(&r);
+
+			/* every third feature takes f % 5 + 2 values only */
+			e.x[i * NF + (size_t)f] = f % 3 ? (float)u : floorf((float)u * (float)(f % 5 + 2));
+			z += (f % 2 ? 1 : -1) * u;
+		}
+		e.y[i] = ig_rng_double(&r) < 1 / (1 + exp(-2 * z));
+		e.user_hash[i] = i / 8;
+		e.item_hash[i] = i % 101;
+	}
+	ig_rank_train_opts_default(&o, IG_RANK_LR);
+	m = ig_rank_train(&e, NULL, &o, "unit test", rep);
+	for (i = 0; i < 2000; i++) {
+		const float *row = e.x + (i % N) * NF;
+		double z, want;
+		int n;
+
+		for (f = 0; f < NF; f++) {
+			uint32_t ne = m->nedges[f];
+			float v = row[f];
+
+			if (i % 4 == 1 && ne > 0)
+				v = m->edges[f][(i + (size_t)f) % ne]; /* on an edge */
+			else if (i % 4 == 2 && ne > 0)
+				v = nextafterf(m->edges[f][(i + (size_t)f) % ne], INFINITY);
+			else if (i % 4 == 3)
+				v = f % 2 ? -1e30f : 1e30f;
+			x[f] = v;
+		}
+		ig_rank_lr_margins(m, x, e.user_hash[i % N], e.item_hash[i % N], &z);
+		n = ig_rank_lr_indices(m, x, e.user_hash[i % N], e.item_hash[i % N], idx, NULL);
+		want = ig_rank_lr_margin(m, &m->h[0], idx, n);
+		assert_true(fabs(z - want) < 1e-5);
+	}
+	ig_rank_model_free(m);
+	free(e.x);
+	free(e.y);
+	free(e.user_hash);
+	free(e.item_hash);
+}
+
 static void test_linear_fit(void **state)
 {
 	(void)state;
@@ -641,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_gbdt_rank),
 		cmocka_unit_test(test_lr),
 		cmocka_unit_test(test_lr_paths),
+		cmocka_unit_test(test_lr_scoring_bins),
 		cmocka_unit_test(test_linear_fit),
 		cmocka_unit_test(test_trees_or_line),
 		cmocka_unit_test(test_blind_head),
