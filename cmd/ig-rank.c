@@ -107,7 +107,8 @@ static void usage(FILE *fp)
 			"      --distill MODEL      learn MODEL's probabilities instead of the labels\n"
 			"      --bins N             histogram bins per feature, 2-256 [64]\n"
 			"Second stage:\n"
-			"      --trees N            at most N trees per head [300]\n"
+			"      --trees N            at most N trees per head; 0: the linear part\n"
+			"                           alone [300]\n"
 			"      --depth N            tree depth [6]\n"
 			"      --eta X              learning rate [0.1]\n"
 			"      --lambda X           L2 on leaf values [1]\n"
@@ -237,7 +238,7 @@ static void parse_option(args *a, int c, const char *arg)
 		break;
 	case OPT_VALID_SHARE: a->to.valid_share = ig_cli_double("--valid-share", arg, 0, 0.9); break;
 	case OPT_BINS: a->to.bins = (int)ig_cli_int("--bins", arg, 2, 256); break;
-	case OPT_TREES: a->to.trees = (int)ig_cli_int("--trees", arg, 1, 100000); break;
+	case OPT_TREES: a->to.trees = (int)ig_cli_int("--trees", arg, 0, 100000); break;
 	case OPT_DEPTH: a->to.depth = (int)ig_cli_int("--depth", arg, 1, 16); break;
 	case OPT_ETA: a->to.eta = ig_cli_double("--eta", arg, 1e-6, 1); break;
 	case OPT_LAMBDA: a->to.lambda = ig_cli_double("--lambda", arg, 0, 1e9); break;
@@ -627,7 +628,8 @@ static int cmd_score(int argc, char **argv)
 				    ig_rank_cands_header(in));
 	ig_rank_score_stream(c, m, in, wr, &so, &st);
 	ig_writer_close(wr);
-	ig_cli_summary(&cli, "%llu users, %llu candidates, %llu ranked; %.0f candidates/s scoring",
+	ig_cli_summary(&cli,
+		       "%llu users, %llu candidates, %llu ranked; %.0f candidates/s scoring (a thread, CPU time)",
 		       (unsigned long long)st.users, (unsigned long long)st.rows_in,
 		       (unsigned long long)st.rows_out,
 		       st.seconds_scoring > 0 ? (double)st.rows_in / st.seconds_scoring : 0.0);

@@ -274,7 +274,7 @@ typedef struct ig_rank_score_opts {
 
 typedef struct ig_rank_score_stats {
 	uint64_t users, rows_in, rows_out;
-	double seconds_scoring;
+	double seconds_scoring; /* the threads' CPU time of features and scoring, summed */
 } ig_rank_score_stats;
 
 void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_cands *in, ig_writer *w,

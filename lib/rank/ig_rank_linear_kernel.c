@@ -1,10 +1,14 @@
 /* The linear part of a second-stage head: L2-regularised logistic
- * regression on the standardised dense features, fitted by truncated
- * Newton (conjugate gradients on Hessian-vector products, so a pass over
- * the rows costs O(features) and no Hessian is formed). The trees then
- * start from its margin: a head with a few dozen positives gets its
- * monotone signal from the line, which needs few of them, and the trees
- * only add what the line misses. */
+ * regression on the standardised dense features, fitted by Newton's
+ * method to the optimum (a gradient a millionth of its start): with a few
+ * dozen features the Hessian is formed (a pass over the rows, the outer
+ * products in vectors) and solved by Cholesky; with more, truncated Newton
+ * (conjugate gradients on Hessian-vector products, O(features) a pass).
+ * A line stopped short of its optimum ranked below scikit-learn's on the
+ * same rows (view -0.0002, like -0.0005, save -0.0007 AUC).
+ * The trees then start from its margin: a head with a few dozen positives
+ * gets its monotone signal from the line, which needs few of them, and the
+ * trees only add what the line misses. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +16,14 @@
 #include "core/ig_err.h"
 #include "rank/ig_rank_model_priv.h"
 
-#define NEWTON_STEPS 15
+#define NEWTON_STEPS 50
 #define CG_STEPS 20
-#define GRAD_TOL 1e-3
+#define GRAD_TOL 1e-6
+/* features up to which the Hessian is formed: its pass costs
+ * O(features^2) a row */
+#define DENSE_MAX 128
+/* rows summed in floats before the sums move to doubles */
+#define FLUSH_ROWS 4096
 
 typedef float v4f __attribute__((vector_size(16)));
 
@@ -145,7 +154,7 @@ static void newton_direction(const lin_problem *lp, const double *g, double *s, 
 	for (k = 0; k < n; k++)
 		r[k] = p[k] = -g[k];
 	rr = dot(r, r, n);
-	tol = 0.1 * rr;
+	tol = 0.01 * rr;
 	for (it = 0; it < CG_STEPS && rr > tol; it++) {
 		double php, alpha, rr2;
 
@@ -165,16 +174,107 @@ static void newton_direction(const lin_problem *lp, const double *g, double *s, 
 	}
 }
 
+/* The Hessian at the weights of the last gradient (lp->d): the upper
+ * triangle of the features' rows summed in float vectors, moved to
+ * doubles every FLUSH_ROWS rows; the bias row and column in doubles. H is
+ * (nf + 1) x (nf + 1), row-major. */
+static void hessian(const lin_problem *lp, double *h, float *hf)
+{
+	int nf = lp->nf, nfp = lp->nfp, m = nf + 1, k, q;
+	size_t i;
+
+	memset(h, 0, (size_t)m * (size_t)m * sizeof *h);
+	memset(hf, 0, (size_t)nf * (size_t)nfp * sizeof *hf);
+	for (i = 0; i < lp->n; i++) {
+		const float *x = lp->xs + i * (size_t)nfp;
+		float d = (float)lp->d[i];
+
+		for (k = 0; k < nf; k++) {
+			v4f a = {d * x[k], d * x[k], d * x[k], d * x[k]};
+			float *row = hf + (size_t)k * (size_t)nfp;
+
+			for (q = k / 4 * 4; q < nfp; q += 4) {
+				v4f xv, hv;
+
+				memcpy(&xv, x + q, sizeof xv);
+				memcpy(&hv, row + q, sizeof hv);
+				hv += a * xv;
+				memcpy(row + q, &hv, sizeof hv);
+			}
+			h[(size_t)k * (size_t)m + (size_t)nf] += lp->d[i] * (double)x[k];
+		}
+		h[(size_t)nf * (size_t)m + (size_t)nf] += lp->d[i];
+		if ((i + 1) % FLUSH_ROWS == 0 || i + 1 == lp->n) {
+			for (k = 0; k < nf; k++)
+				for (q = k; q < nf; q++)
+					h[(size_t)k * (size_t)m + (size_t)q] += (double)hf[(size_t)k * (size_t)nfp + (size_t)q];
+			memset(hf, 0, (size_t)nf * (size_t)nfp * sizeof *hf);
+		}
+	}
+	for (k = 0; k < m; k++) {
+		/* the same tiny ridge on the bias as hess_vec's */
+		h[(size_t)k * (size_t)m + (size_t)k] += k < nf ? lp->l2 : 1e-8;
+		for (q = 0; q < k; q++)
+			h[(size_t)k * (size_t)m + (size_t)q] = h[(size_t)q * (size_t)m + (size_t)k];
+	}
+}
+
+/* Solves H s = -g by Cholesky, H overwritten; 0 when H is not positive
+ * definite (then the caller takes conjugate gradients). */
+static int cholesky_direction(double *h, int m, const double *g, double *s)
+{
+	int i, j, k;
+
+	for (j = 0; j < m; j++) {
+		double dj = h[(size_t)j * (size_t)m + (size_t)j];
+
+		for (k = 0; k < j; k++)
+			dj -= h[(size_t)j * (size_t)m + (size_t)k] * h[(size_t)j * (size_t)m + (size_t)k];
+		if (!(dj > 0))
+			return 0;
+		dj = sqrt(dj);
+		h[(size_t)j * (size_t)m + (size_t)j] = dj;
+		for (i = j + 1; i < m; i++) {
+			double v = h[(size_t)i * (size_t)m + (size_t)j];
+
+			for (k = 0; k < j; k++)
+				v -= h[(size_t)i * (size_t)m + (size_t)k] * h[(size_t)j * (size_t)m + (size_t)k];
+			h[(size_t)i * (size_t)m + (size_t)j] = v / dj;
+		}
+	}
+	/* L y = -g, then L' s = y */
+	for (i = 0; i < m; i++) {
+		double v = -g[i];
+
+		for (k = 0; k < i; k++)
+			v -= h[(size_t)i * (size_t)m + (size_t)k] * s[k];
+		s[i] = v / h[(size_t)i * (size_t)m + (size_t)i];
+	}
+	for (i = m - 1; i >= 0; i--) {
+		double v = s[i];
+
+		for (k = i + 1; k < m; k++)
+			v -= h[(size_t)k * (size_t)m + (size_t)i] * s[k];
+		s[i] = v / h[(size_t)i * (size_t)m + (size_t)i];
+	}
+	return 1;
+}
+
 void ig_rank_linear_fit(const float *xs, const float *y, size_t n, int nf, double l2, double base, double *w)
 {
 	lin_problem lp = {xs, y, n, nf, IG_RANK_LINEAR_STRIDE(nf), l2, NULL,
 			  ig_malloc((n + 1) * sizeof(double)), ig_malloc((n + 1) * sizeof(double))};
 	size_t m = (size_t)nf + 1;
 	double *g = ig_malloc(m * sizeof *g), *s = ig_malloc(m * sizeof *s), *wt = ig_malloc(m * sizeof *wt);
-	double *scratch = ig_malloc(3 * m * sizeof *scratch), f, g0;
+	double *scratch = ig_malloc(3 * m * sizeof *scratch), f, g0, *h = NULL;
+	float *hf = NULL;
 	int step, k;
 
 	lp.vf = ig_malloc((size_t)lp.nfp * sizeof *lp.vf + 1);
+	if (nf <= DENSE_MAX) {
+		h = ig_malloc(m * m * sizeof *h);
+		hf = ig_malloc((size_t)nf * (size_t)lp.nfp * sizeof *hf + 1);
+	}
 	memset(w, 0, m * sizeof *w);
 	w[nf] = base;
 	f = objective(&lp, w, lp.z);
@@ -183,7 +283,8 @@ void ig_rank_linear_fit(const float *xs, const float *y, size_t n, int nf, doubl
 	for (step = 0; step < NEWTON_STEPS && sqrt(dot(g, g, (int)m)) > GRAD_TOL * (g0 > 1 ? g0 : 1); step++) {
 		double t = 1, ft, slope;
 
-		newton_direction(&lp, g, s, scratch);
+		if (h == NULL || (hessian(&lp, h, hf), !cholesky_direction(h, (int)m, g, s)))
+			newton_direction(&lp, g, s, scratch);
 		slope = dot(g, s, (int)m);
 		if (slope >= 0)
 			break;
@@ -210,6 +311,8 @@ void ig_rank_linear_fit(const float *xs, const float *y, size_t n, int nf, doubl
 	free(s);
 	free(wt);
 	free(scratch);
+	free(h);
+	free(hf);
 }
 
 void ig_rank_linear_standardise(const float *x, size_t nrows, int nf, const uint32_t *rows, size_t n,

@@ -6,9 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ig_cpu.h"
 #include "core/ig_err.h"
 #include "core/ig_rng.h"
 #include "rank/ig_rank_model_priv.h"
+
+#if IG_ISA_X86
+#include <immintrin.h>
+#endif
 
 /* Features crossed pairwise when present: what most decides whether a
  * user engages with an item, per the feature groups of ig-rank(1). */
@@ -20,29 +25,26 @@ static const char *const cross_names[] = {"retrieval_score", "cooc_max_long", "e
 
 static uint32_t mix(uint64_t a, uint64_t b, uint32_t bits);
 
-/* Each feature's edges padded with +inf to 2^k - 1 of them: the search
- * for a bin is then k halvings. */
+/* Each feature's edges padded with +inf to 2^k - 1, k the same for all
+ * (the most edges'): a bin is then k halvings, with no dispatch on the
+ * feature. */
 static void pad_edges(ig_rank_model *m)
 {
-	size_t at = 0;
-	uint32_t p, k;
+	uint32_t p, k, most = 0;
 	int f;
 
-	m->pedge_off = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->pedge_off);
-	m->pedge_depth = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->pedge_depth);
+	for (f = 0; f < m->nfeat; f++)
+		most = m->nedges[f] > most ? m->nedges[f] : most;
+	for (p = 1, k = 0; p - 1 < most; p *= 2)
+		k++;
+	m->pdepth = k;
+	m->pavx2 = ig_isa_pick(1u << IG_ISA_PORTABLE | (IG_ISA_X86 ? 1u << IG_ISA_AVX2 : 0)) == IG_ISA_AVX2;
+	m->pedge = ig_malloc(((size_t)m->nfeat * p + 1) * sizeof *m->pedge);
 	for (f = 0; f < m->nfeat; f++) {
-		for (p = 1, k = 0; p - 1 < m->nedges[f]; p *= 2)
-			k++;
-		m->pedge_off[f] = at;
-		m->pedge_depth[f] = (uint8_t)k;
-		at += p;
-	}
-	m->pedge = ig_malloc((at + 1) * sizeof *m->pedge);
-	for (f = 0; f < m->nfeat; f++) {
-		float *e = m->pedge + m->pedge_off[f];
+		float *e = m->pedge + ((size_t)f << k);
 
-		for (k = 0; k + 1 < 1u << m->pedge_depth[f]; k++)
-			e[k] = k < m->nedges[f] ? m->edges[f][k] : INFINITY;
+		for (p = 0; p + 1 < 1u << k; p++)
+			e[p] = p < m->nedges[f] ? m->edges[f][p] : INFINITY;
 	}
 }
 
@@ -189,28 +191,74 @@ static inline __attribute__((always_inline)) void add_slot(v4f *acc, const float
 	}
 }
 
-/* The bin of X among feature F's edges (ig_rank_bin's answer) from the
- * padded copy: a fixed number of halvings, unrolled, entered at the
- * feature's depth. */
-static inline __attribute__((always_inline)) uint32_t padded_bin(const ig_rank_model *m, int f, float x)
+/* The bins of the NF features X (ig_rank_bin's answers) from the padded
+ * edges E: DEPTH halvings each, a constant where it is called, so that
+ * the loop is straight code. */
+static inline __attribute__((always_inline)) void bins_at_depth(const float *e, const float *x, int nf,
+								uint32_t *bins, const uint32_t depth)
 {
-	const float *e = m->pedge + m->pedge_off[f];
-	uint32_t k = 0;
+	int f;
 
-#define HALVE(s) k += e[k + (s) - 1] < x ? (s) : 0
-	switch (m->pedge_depth[f]) {
-	case 8: HALVE(128); /* fall through */
-	case 7: HALVE(64); /* fall through */
-	case 6: HALVE(32); /* fall through */
-	case 5: HALVE(16); /* fall through */
-	case 4: HALVE(8); /* fall through */
-	case 3: HALVE(4); /* fall through */
-	case 2: HALVE(2); /* fall through */
-	case 1: HALVE(1); /* fall through */
-	default: break;
+	for (f = 0; f < nf; f++, e += (size_t)1 << depth) {
+		uint32_t k = 0, s;
+
+		for (s = depth; s > 0; s--)
+			k += e[k + (1u << (s - 1)) - 1] < x[f] ? 1u << (s - 1) : 0;
+		bins[f] = k;
 	}
-#undef HALVE
-	return k;
+}
+
+#if IG_ISA_X86
+/* The same with AVX2, eight features at a time: each halving gathers
+ * the eight edges it compares with (bins are integers: the same as the
+ * portable loop's). */
+__attribute__((target("avx2"))) static int bins_avx2(const float *pedge, const float *x, int nf,
+						     uint32_t *bins, uint32_t depth)
+{
+	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	const __m128i shift = _mm_cvtsi32_si128((int)depth);
+	int f;
+
+	for (f = 0; f + 8 <= nf; f += 8) {
+		__m256 xv = _mm256_loadu_ps(x + f);
+		__m256i base = _mm256_sll_epi32(_mm256_add_epi32(_mm256_set1_epi32(f), lane), shift);
+		__m256i k = _mm256_setzero_si256();
+		uint32_t s;
+
+		for (s = depth; s > 0; s--) {
+			__m256i half = _mm256_set1_epi32(1 << (s - 1));
+			__m256i at = _mm256_add_epi32(base, _mm256_add_epi32(k, _mm256_set1_epi32((1 << (s - 1)) - 1)));
+			__m256 below = _mm256_cmp_ps(_mm256_i32gather_ps(pedge, at, 4), xv, _CMP_LT_OQ);
+
+			k = _mm256_add_epi32(k, _mm256_and_si256(_mm256_castps_si256(below), half));
+		}
+		_mm256_storeu_si256((__m256i *)(void *)(bins + f), k);
+	}
+	return f;
+}
+#endif
+
+static void padded_bins(const ig_rank_model *m, const float *x, uint32_t *bins)
+{
+	int done = 0;
+
+#if IG_ISA_X86
+	if (m->pavx2)
+		done = bins_avx2(m->pedge, x, m->nfeat, bins, m->pdepth);
+#endif
+	bins += done;
+	x += done;
+	switch (m->pdepth) {
+	case 0: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 0); break;
+	case 1: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 1); break;
+	case 2: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 2); break;
+	case 3: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 3); break;
+	case 4: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 4); break;
+	case 5: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 5); break;
+	case 6: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 6); break;
+	case 7: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 7); break;
+	default: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 8); break;
+	}
 }
 
 /* The margins with NQ groups of 4 heads, a constant where it is called
@@ -232,10 +280,9 @@ static inline __attribute__((always_inline)) void margins_nq(const ig_rank_model
 	__builtin_prefetch(wt);
 	/* the sums in the order of ig_rank_lr_indices, so that training's
 	 * validation margins and scoring agree to the bit */
-	for (f = 0; f < m->nfeat; f++) {
-		bins[f] = padded_bin(m, f, x[f]);
+	padded_bins(m, x, bins);
+	for (f = 0; f < m->nfeat; f++)
 		add_slot(acc, m->wd + (m->bin_off[f] + bins[f]) * hs, nq);
-	}
 	add_slot(acc, wu, nq);
 	add_slot(acc, wt, nq);
 	for (i = 0; i < m->ncross; i++) {

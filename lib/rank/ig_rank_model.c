@@ -291,8 +291,6 @@ void ig_rank_model_free(ig_rank_model *m)
 	free(m->wi);
 	free(m->wd);
 	free(m->pedge);
-	free(m->pedge_off);
-	free(m->pedge_depth);
 	free(m->coarse);
 	free(m->bin_idx);
 	free(m->bin_off);

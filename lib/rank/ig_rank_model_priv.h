@@ -44,9 +44,10 @@ struct ig_rank_model {
 			     * (stride: nhead rounded up to 4) */
 	float *wd;          /* lr: the same for the dense bins (at bin_off[f] + b), then
 			     * the crosses' 16 coarse pairs each: a few hundred kB */
-	float *pedge;       /* lr: each feature's edges padded with +inf to 2^k - 1, at */
-	size_t *pedge_off;  /* pedge_off[f]; 2^pedge_depth[f] - 1 edges there */
-	uint8_t *pedge_depth;
+	float *pedge;       /* lr: each feature's edges padded with +inf to 2^pdepth - 1,
+			     * feature f's at f << pdepth (pdepth: the most edges') */
+	uint32_t pdepth;
+	int pavx2;          /* lr: bins by the AVX2 copy (core/ig_cpu.h) */
 	uint8_t *coarse;    /* lr: the coarse bin (0-3) of feature f's bin b at bin_off[f] + b */
 	ig_rank_head_model *h;
 };

@@ -309,19 +309,22 @@ static void test_lr_paths(void **state)
 
 /* The second stage's linear part recovers a planted logistic model with
  * few positives (about 2% of 40000 rows). */
-static void test_linear_fit(void **state)
+/* Fits rows of NF features, the first three informative (uniform, the
+ * logit -4.5 + 1.5 x0 - x1), the others constant 0: the weights come back
+ * whether the Hessian is formed (few features) or only multiplied
+ * (conjugate gradients, past 128). */
+static void check_linear_fit(int nf)
 {
 	const size_t n = 40000;
-	float *x = malloc(n * 8 * sizeof *x), *y = malloc(n * sizeof *y);
-	double w[4];
+	int stride = IG_RANK_LINEAR_STRIDE(nf), k;
+	float *x = calloc(n * (size_t)stride, sizeof *x), *y = malloc(n * sizeof *y);
+	double *w = malloc(((size_t)nf + 1) * sizeof *w);
 	ig_rng r;
 	size_t i;
 
-	(void)state;
 	ig_rng_seed(&r, 5);
-	memset(x, 0, n * 8 * sizeof *x); /* rows of 3 features padded to 8 */
 	for (i = 0; i < n; i++) {
-		float *xi = x + i * 8;
+		float *xi = x + i * (size_t)stride;
 		double z;
 
 		xi[0] = (float)(2 * ig_rng_double(&r) - 1) * 1.7f;
@@ -330,13 +333,147 @@ static void test_linear_fit(void **state)
 		z = -4.5 + 1.5 * (double)xi[0] - 1.0 * (double)xi[1];
 		y[i] = ig_rng_double(&r) < 1 / (1 + exp(-z));
 	}
-	ig_rank_linear_fit(x, y, n, 3, 1, -4, w);
+	ig_rank_linear_fit(x, y, n, nf, 1, -4, w);
 	assert_true(fabs(w[0] - 1.5) < 0.2);
 	assert_true(fabs(w[1] + 1.0) < 0.2);
 	assert_true(fabs(w[2]) < 0.15);
-	assert_true(fabs(w[3] + 4.5) < 0.3);
+	for (k = 3; k < nf; k++)
+		assert_true(w[k] == 0);
+	assert_true(fabs(w[nf] + 4.5) < 0.3);
 	free(x);
 	free(y);
+	free(w);
+}
+
+/* The first stage's scoring bins (padded edges, eight features at a time
+ * with AVX2, the rest one by one) are the training's (ig_rank_bin): 19
+ * features, some with a few values, scored at and beside the edges and
+ * out of range, give the margins that the hashed indices give. */
+static void test_lr_scoring_bins(void **state)
+{
+	enum { NF = 19, N = 4000 };
+	static char *feat[NF], *head[] = {(char *)"like"};
+	static char names[NF][8];
+	ig_rank_examples e;
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[1];
+	ig_rank_model *m;
+	uint32_t idx[NF + 2 + 64];
+	float x[NF];
+	ig_rng r;
+	size_t i;
+	int f;
+
+	(void)state;
+	memset(&e, 0, sizeof e);
+	for (f = 0; f < NF; f++) {
+		snprintf(names[f], sizeof names[f], "f%d", f);
+		feat[f] = names[f];
+	}
+	e.n = N;
+	e.nfeat = NF;
+	e.nhead = 1;
+	e.feat = feat;
+	e.head = head;
+	e.fopts = (char *)"positives=like;half_life=86400;short=1;long=5";
+	e.x = malloc((size_t)N * NF * sizeof *e.x);
+	e.y = malloc(N * sizeof *e.y);
+	e.user_hash = malloc(N * sizeof *e.user_hash);
+	e.item_hash = malloc(N * sizeof *e.item_hash);
+	ig_rng_seed(&r, 9);
+	for (i = 0; i < N; i++) {
+		double z = 0;
+
+		for (f = 0; f < NF; f++) {
+			double u = ig_rng_double(&r);
+
+			/* every third feature takes f % 5 + 2 values only */
+			e.x[i * NF + (size_t)f] = f % 3 ? (float)u : floorf((float)u * (float)(f % 5 + 2));
+			z += (f % 2 ? 1 : -1) * u;
+		}
+		e.y[i] = ig_rng_double(&r) < 1 / (1 + exp(-2 * z));
+		e.user_hash[i] = i / 8;
+		e.item_hash[i] = i % 101;
+	}
+	ig_rank_train_opts_default(&o, IG_RANK_LR);
+	m = ig_rank_train(&e, NULL, &o, "unit test", rep);
+	for (i = 0; i < 2000; i++) {
+		const float *row = e.x + (i % N) * NF;
+		double z, want;
+		int n;
+
+		for (f = 0; f < NF; f++) {
+			uint32_t ne = m->nedges[f];
+			float v = row[f];
+
+			if (i % 4 == 1 && ne > 0)
+				v = m->edges[f][(i + (size_t)f) % ne]; /* on an edge */
+			else if (i % 4 == 2 && ne > 0)
+				v = nextafterf(m->edges[f][(i + (size_t)f) % ne], INFINITY);
+			else if (i % 4 == 3)
+				v = f % 2 ? -1e30f : 1e30f;
+			x[f] = v;
+		}
+		ig_rank_lr_margins(m, x, e.user_hash[i % N], e.item_hash[i % N], &z);
+		n = ig_rank_lr_indices(m, x, e.user_hash[i % N], e.item_hash[i % N], idx, NULL);
+		want = ig_rank_lr_margin(m, &m->h[0], idx, n);
+		assert_true(fabs(z - want) < 1e-5);
+	}
+	ig_rank_model_free(m);
+	free(e.x);
+	free(e.y);
+	free(e.user_hash);
+	free(e.item_hash);
+}
+
+static void test_linear_fit(void **state)
+{
+	(void)state;
+	check_linear_fit(3);
+	check_linear_fit(130);
+}
+
+/* Early stopping may keep no tree: head 0's logit is linear in the raw
+ * features, so the linear part is already the true model and trees could
+ * only fit noise; head 1 is an interaction (x0 > 0.5 XOR x1 > 0.5), which
+ * no line fits, and keeps trees. */
+static void test_trees_or_line(void **state)
+{
+	ig_rank_examples *e;
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[2];
+	ig_rank_model *m;
+	ig_rng r;
+	uint64_t seed;
+	size_t i;
+
+	(void)state;
+	for (seed = 1; seed <= 3; seed++) {
+		e = planted(20000, seed);
+		ig_rng_seed(&r, seed + 100);
+		for (i = 0; i < e->n; i++) {
+			const float *x = e->x + i * 3;
+			double z = -2 + 3 * (double)x[0] - 2 * (double)x[1];
+
+			e->y[i * 2 + 1] = e->y[i * 2];
+			e->y[i * 2] = ig_rng_double(&r) < 1 / (1 + exp(-z));
+		}
+		ig_rank_train_opts_default(&o, IG_RANK_GBDT);
+		o.seed = seed;
+		m = ig_rank_train(e, NULL, &o, "unit test", rep);
+		assert_true(rep[0].positives >= 100);
+		assert_true(rep[0].iterations == 0);
+		assert_true(rep[1].iterations >= 10);
+		assert_true(rep[1].auc > 0.9);
+		ig_rank_model_free(m);
+		/* without the linear part, the base rate alone is worse than the
+		 * first trees of either head */
+		o.linear_l2 = 0;
+		m = ig_rank_train(e, NULL, &o, "unit test", rep);
+		assert_true(rep[0].iterations >= 1 && rep[1].iterations >= 10);
+		ig_rank_model_free(m);
+		free_planted(e);
+	}
 }
 
 /* A head whose validation users have no positive gets --blind-trees
@@ -373,9 +510,10 @@ static void test_blind_head(void **state)
 }
 
 /* A head (with a linear part) whose validation users hold fewer than
- * --tree-positives positives is blind too: --blind-trees trees, while
- * with the rule off early stopping keeps at least one tree; a head with
- * enough validation positives is not touched. */
+ * --tree-positives positives is blind too: --blind-trees trees (here
+ * more than --trees, to tell them apart), while with the rule off early
+ * stopping picks at most --trees; a head with enough validation positives
+ * is not touched. */
 static void test_few_positives_head(void **state)
 {
 	ig_rank_examples *e = planted(6000, 7);
@@ -394,6 +532,8 @@ static void test_few_positives_head(void **state)
 		if (valid && e->y[i * 2 + 1] > 0.5f && ++kept > 5)
 			e->y[i * 2 + 1] = 0;
 	}
+	o.trees = 40;
+	o.blind_trees = 50;
 	for (rule = 0; rule <= 1; rule++) {
 		o.tree_positives = rule ? 10 : 0;
 		m = ig_rank_train(e, NULL, &o, "unit test", rep);
@@ -401,7 +541,7 @@ static void test_few_positives_head(void **state)
 		if (rule)
 			assert_true(rep[1].iterations == o.blind_trees);
 		else
-			assert_true(rep[1].iterations >= 1);
+			assert_true(rep[1].iterations <= o.trees);
 		assert_true(rep[0].positives >= 10 && rep[0].iterations >= 1);
 		ig_rank_model_free(m);
 	}
@@ -582,7 +722,9 @@ int main(void)
 		cmocka_unit_test(test_gbdt_rank),
 		cmocka_unit_test(test_lr),
 		cmocka_unit_test(test_lr_paths),
+		cmocka_unit_test(test_lr_scoring_bins),
 		cmocka_unit_test(test_linear_fit),
+		cmocka_unit_test(test_trees_or_line),
 		cmocka_unit_test(test_blind_head),
 		cmocka_unit_test(test_few_positives_head),
 		cmocka_unit_test(test_model_refusals),
