@@ -6,7 +6,7 @@
   ann_ref.py truth BASE QUERIES K OUT.npy        exact top K by inner product (numpy)
   ann_ref.py recall TRUTH.npy QUERIES NEIGHBORS K BASE   "RECALL TOLERANT" of a neighbors stream
   ann_ref.py table RESULTS                     the table of bench/ann.sh
-  ann_ref.py run LIB BASE QUERIES TRUTH.npy K M EFC THREADS EF,EF,...
+  ann_ref.py run LIB BASE QUERIES TRUTH.npy K M EFC THREADS EF,EF,... [REPEAT]
         build with hnswlib or faiss (IndexHNSWFlat, inner product), then
         for each ef: "ef recall qps cpu tolerant"; first line "build SECONDS"
 Vectors are unit length, so inner product is cosine for every library.
@@ -138,7 +138,7 @@ def read_found(queries, neighbors):
     return found
 
 
-def run(lib, base, queries, truth_path, k, m, efc, threads, efs):
+def run(lib, base, queries, truth_path, k, m, efc, threads, efs, repeat=1):
     _, b = read_w2v(base)
     _, q = read_w2v(queries)
     t, kth = load_truth(truth_path)
@@ -161,14 +161,19 @@ def run(lib, base, queries, truth_path, k, m, efc, threads, efs):
     print("build %.3f %.3f %.1f %.1f" % (time.perf_counter() - t0, time.process_time() - c0, rss0,
           status_mb("VmHWM")), flush=True)
     for ef in efs:
-        t0, c0 = time.perf_counter(), time.process_time()
-        if lib == "hnswlib":
-            idx.set_ef(max(ef, k))
-            labels, _ = idx.knn_query(q, k=k, num_threads=threads)
-        else:
-            idx.hnsw.efSearch = max(ef, k)
-            _, labels = idx.search(q, k)
-        dt, dc = time.perf_counter() - t0, time.process_time() - c0
+        best = None
+        for _ in range(repeat):  # the least CPU time counts, as for ig-retrieve
+            t0, c0 = time.perf_counter(), time.process_time()
+            if lib == "hnswlib":
+                idx.set_ef(max(ef, k))
+                labels, _ = idx.knn_query(q, k=k, num_threads=threads)
+            else:
+                idx.hnsw.efSearch = max(ef, k)
+                _, labels = idx.search(q, k)
+            dt, dc = time.perf_counter() - t0, time.process_time() - c0
+            if best is None or dc < best[1]:
+                best = (dt, dc)
+        dt, dc = best
         print("%d %.4f %.0f %.4f %.4f" % (ef, recall_of(labels, t, k), len(q) / dt, dc,
               tolerant_of(labels, kth, b, q, k)), flush=True)
 
@@ -253,7 +258,7 @@ def main():
         table(a[1])
     elif a[0] == "run":
         run(a[1], a[2], a[3], a[4], int(a[5]), int(a[6]), int(a[7]), int(a[8]),
-            [int(e) for e in a[9].split(",")])
+            [int(e) for e in a[9].split(",")], int(a[10]) if len(a) > 10 else 1)
 
 
 if __name__ == "__main__":
