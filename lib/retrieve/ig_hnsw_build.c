@@ -50,6 +50,7 @@ typedef struct builder {
 	ig_ann_cand *found;     /* ef_construction */
 	ig_ann_cand *pick;      /* M0 + 1 */
 	ig_ann_cand *pool;      /* M0 + 1 */
+	ig_ann_cand *chosen;    /* M: the new node's links, walked by insert() */
 } builder;
 
 /* Keeps from C (N candidates, best first, similarities to their base)
@@ -141,10 +142,11 @@ static void insert(builder *b, uint32_t q)
 			ql[1 + j] = b->pick[j].id;
 		ql[0] = (uint32_t)m;
 		ig_hnsw_unlock(h, q);
-		/* connect() reuses pick: take the list first. */
-		memcpy(b->pool, b->pick, m * sizeof *b->pool);
+		/* connect() overwrites pick and pool when a list is full:
+		 * walk a copy of its own. */
+		memcpy(b->chosen, b->pick, m * sizeof *b->chosen);
 		for (j = 0; j < m; j++)
-			connect(b, b->pool[j].id, q, b->pool[j].sim, l);
+			connect(b, b->chosen[j].id, q, b->chosen[j].sim, l);
 		if (n > 0) {
 			ep = b->found[0].id;
 			sim = b->found[0].sim;
@@ -166,6 +168,7 @@ static void builder_init(builder *b, build_ctx *ctx)
 	b->found = ig_reallocarray(NULL, ctx->h->ef_construction + 1, sizeof *b->found);
 	b->pick = ig_reallocarray(NULL, ctx->h->M0 + 1, sizeof *b->pick);
 	b->pool = ig_reallocarray(NULL, ctx->h->M0 + 1, sizeof *b->pool);
+	b->chosen = ig_reallocarray(NULL, ctx->h->M0 + 1, sizeof *b->chosen);
 }
 
 static void builder_free(builder *b)
@@ -174,6 +177,7 @@ static void builder_free(builder *b)
 	free(b->found);
 	free(b->pick);
 	free(b->pool);
+	free(b->chosen);
 }
 
 /* The nodes after the first, in row order, handed out one at a time. */
