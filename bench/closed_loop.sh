@@ -3,19 +3,23 @@
 # with the default funnel's feed, against the world's logging policy, the
 # oracle (ig-synth respond --table) and an item-kNN feed cut to the feed's
 # length. Then where the funnel loses against the oracle: the best feed
-# of items the user has never been shown (the most a funnel that shows no
-# item twice can reach), and for the output
-# of each stage (candidates, first and second ranking stage), the best
-# feed of the same length that a perfect ranker could pick from it (its
-# items of largest true expected value, from ig-synth respond), next to
-# the second stage's own top and the diversified feed.
+# of all the items under the feed's hard rules (author window, media run;
+# ig-synth's oracle applies neither), the best feed of items the user has
+# never been shown (the most a funnel that shows no item twice can
+# reach), with and without those rules, and for the output of each stage
+# (candidates, first and second ranking stage), the best feed of the same
+# length that a perfect ranker could pick from it (its items of largest
+# true expected value, from ig-synth respond), next to the second stage's
+# own top and the diversified feed.
 #
 #   sh bench/closed_loop.sh [SEED] [USERS] [ITEMS]      (default 1 1000 3000)
 # Tune on one seed (a validation world), report on another. BIN=DIR picks
 # the binaries; OUT=DIR the work folder [bench/out/closed_loop.SEED];
 # FUNNEL="options" are passed to ig-funnel (e.g. --value share=1 or
-# --epsilon 0). Prints one table per feed and a summary of shares and
-# value per impression as ratios to the oracle and to the logging policy.
+# --epsilon 0); CEILINGS=0 skips the best feeds of all the items (the
+# slow part, which does not depend on the funnel). Prints one table per
+# feed and a summary of shares and value per impression as ratios to the
+# oracle and to the logging policy.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 seed=${1:-1}
@@ -56,27 +60,71 @@ for st in candidates ranked1 ranked; do
 	ig-synth respond $W -@ 2 -q -u "funnel/$st.tsv.gz" >"$st.resp"
 	best "$st.resp" >"best-of-$st.tsv"
 done
-# The ceiling of any feed that shows no item twice (ig-retrieve drops
-# the items a user has any event with; the oracle does not): the best N
-# of all the other items, responded in lists of 150 per user.
-zcat world/events.tsv.gz | awk -F'\t' '!/^#/ { print $2 "\t" $3 }' | LC_ALL=C sort -u >seen.pairs
-mkdir -p unseen
-zcat funnel/feed.tsv.gz | awk -F'\t' '!/^#/ && !u[$1]++ { print $1 }' >feed.users
-zcat world/items.tsv.gz | awk -F'\t' '!/^#/ { print $1 }' >items.ids
-awk -F'\t' 'NR == FNR { s[$1 "\t" $2] = 1; next } FILENAME == "items.ids" { it[++ni] = $1; next }
-	{ k = 0; for (i = 1; i <= ni; i++) if (!(($1 "\t" it[i]) in s)) { print $1 "\t" it[i] > ("unseen/" int(k / 150)); k++ } }' \
-	seen.pairs items.ids feed.users
-for f in unseen/*; do
-	# shellcheck disable=SC2086
-	ig-synth respond $W -@ 2 -q -u "$f"
-done >unseen.resp
-best unseen.resp >best-of-unseen.tsv
+if [ "${CEILINGS:-1}" = 1 ]; then
+	# The ceiling of any feed that shows no item twice (ig-retrieve drops
+	# the items a user has any event with; the oracle does not): the best N
+	# of all the other items, responded in lists of 150 per user.
+	zcat world/events.tsv.gz | awk -F'\t' '!/^#/ { print $2 "\t" $3 }' | LC_ALL=C sort -u >seen.pairs
+	mkdir -p unseen
+	zcat funnel/feed.tsv.gz | awk -F'\t' '!/^#/ && !u[$1]++ { print $1 }' >feed.users
+	zcat world/items.tsv.gz | awk -F'\t' '!/^#/ { print $1 }' >items.ids
+	awk -F'\t' 'NR == FNR { s[$1 "\t" $2] = 1; next } FILENAME == "items.ids" { it[++ni] = $1; next }
+		{ k = 0; for (i = 1; i <= ni; i++) if (!(($1 "\t" it[i]) in s)) { print $1 "\t" it[i] > ("unseen/" int(k / 150)); k++ } }' \
+		seen.pairs items.ids feed.users
+	for f in unseen/*; do
+		# shellcheck disable=SC2086
+		ig-synth respond $W -@ 2 -q -u "$f"
+	done >unseen.resp
+	best unseen.resp >best-of-unseen.tsv
+	# The oracle "under the same diversity rules" (issue 13): the feed's hard
+	# rules are ig-diversify's author window and media run (ig-funnel passes
+	# --author-window 2; the media run is 3), which ig-synth's oracle does not
+	# apply. The best N under them, greedily (the best item that breaks no
+	# rule, in order), of all items (the seen ones responded as the unseen)
+	# and of the unseen ones alone.
+	mkdir -p seen
+	awk -F'\t' 'NR == FNR { u[$1] = 1; next } ($1 in u) { if ($1 != last) { last = $1; k = 0 }
+		print $1 "\t" $2 > ("seen/" int(k / 150)); k++ }' feed.users seen.pairs
+	for f in seen/*; do
+		# shellcheck disable=SC2086
+		ig-synth respond $W -@ 2 -q -u "$f"
+	done >seen.resp
+	ruled() { # RESPONSES... -> the best N per user under the feed's hard rules
+		cat "$@" | awk -F'\t' '!/^#/ { print $1 "\t" $3 "\t" $15 }' |
+			LC_ALL=C sort -t "$(printf '\t')" -k1,1 -k3,3gr -k2,2 |
+			awk -F'\t' -v n=$n -v window=${AUTHOR_WINDOW:-2} -v run=${MEDIA_RUN:-3} '
+			NR == FNR { if (!/^#/) { a[$1] = $2; m[$1] = $3 } next }
+			function flush(   k, i, j, ok, rl) {
+				for (k = 0; k < n && k < c; k++) {
+					for (i = 1; i <= c; i++) {
+						if (used[i]) continue
+						ok = 1
+						for (j = k - window + 1; j < k && ok; j++) if (j >= 0 && a[pick[j]] == a[it[i]]) ok = 0
+						rl = 0
+						for (j = k - 1; j >= 0 && m[pick[j]] == m[it[i]]; j--) rl++
+						if (rl >= run) ok = 0
+						if (ok) break
+					}
+					if (i > c) for (i = 1; used[i]; i++) ;
+					used[i] = 1; pick[k] = it[i]
+					print u "\t" it[i] "\t" val[i]
+				}
+				delete used; c = 0
+			}
+			{ if ($1 != u) { if (c) flush(); u = $1 } it[++c] = $2; val[c] = $3 }
+			END { if (c) flush() }' items.authors -
+	}
+	zcat world/items.tsv.gz | awk -F'\t' '!/^#/ { print $1 "\t" $2 "\t" $3 }' >items.authors
+	ruled unseen.resp seen.resp >oracle-rules.tsv
+	ruled unseen.resp >best-of-unseen-rules.tsv
+fi
 zcat funnel/ranked.tsv.gz | awk -F'\t' -v n=$n '!/^#/ { if ($1 != u) { u = $1; k = 0 }
 	if (++k <= n) print $1 "\t" $2 "\t" $4 }' >second-stage-top.tsv
 
 printf '# commit %s; world %s\n' "$commit" "$W" >summary.tsv
 printf 'feed\tshare\tshare/oracle\tshare/logging\tvalue/oracle\tvalue/logging\tsee_less/logging\n' >>summary.tsv
-for f in best-of-unseen.tsv best-of-candidates.tsv best-of-ranked1.tsv best-of-ranked.tsv second-stage-top.tsv funnel/feed.tsv.gz itemknn.tsv.gz; do
+for f in oracle-rules.tsv best-of-unseen.tsv best-of-unseen-rules.tsv best-of-candidates.tsv best-of-ranked1.tsv best-of-ranked.tsv second-stage-top.tsv funnel/feed.tsv.gz itemknn.tsv.gz; do
+	[ -e "$f" ] || continue
 	name=$(basename "$f" | sed 's/\.tsv.*//')
 	# shellcheck disable=SC2086
 	ig-synth respond $W -@ 2 -q --table "$f" >"$name.table"

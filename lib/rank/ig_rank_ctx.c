@@ -7,6 +7,7 @@
 
 #include "core/ig_err.h"
 #include "core/ig_num.h"
+#include "rank/ig_rank_lift_priv.h"
 
 const char *const ig_rank_default_heads[8] = {"view", "like", "comment", "share",
 					      "save", "follow", "see_less", "hide"};
@@ -263,6 +264,8 @@ ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 	item_stats(c);
 	if (c->items)
 		author_stats(c);
+	if (c->inputs & IG_RANK_IN_IMPRESSIONS)
+		ig_rank_lift_fit(c);
 	positive_times(c);
 	ig_rank_ctx_names(c);
 	return c;
@@ -336,6 +339,8 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 	free(c->pop);
 	free(c->iusers);
 	free(c->apop);
+	free(c->lift);
+	free(c->alift);
 	free(c->pt_start);
 	free(c->pt);
 	free(c->all_pt);

@@ -27,6 +27,7 @@ struct ig_rank_ctx {
 	float *pop;               /* nitems x IG_EV_COUNT, decayed to tref */
 	float *iusers;            /* distinct users with a positive, per item */
 	float *apop;              /* per author of items: the sum of its items' pop */
+	float *lift, *alift;      /* with impressions, per item and author: ig_rank_lift_priv.h */
 	int64_t tref;
 	size_t *pt_start;         /* positives' times of item i: pt[pt_start[i] .. pt_start[i+1]) */
 	int64_t *pt, *all_pt;     /* per item, and of every positive; sorted */

@@ -5,6 +5,7 @@
 
 #include "core/ig_err.h"
 #include "rank/ig_rank_ctx_priv.h"
+#include "rank/ig_rank_lift_priv.h"
 
 /* Event types with popularity and author features, and those with a rate
  * per impression. */
@@ -60,6 +61,8 @@ void ig_rank_ctx_names(ig_rank_ctx *c)
 		add_name(c, "", "item_impressions");
 		for (i = 0; i < NRATE; i++)
 			add_name(c, "item_rate_", ig_event_name(rate_types[i]));
+		for (i = 0; i < IG_RANK_LIFT_TYPES; i++)
+			add_name(c, "item_lift_", ig_event_name(ig_rank_lift_types[i]));
 	}
 	add_name(c, "", "user_events");
 	add_name(c, "", "user_positives");
@@ -83,6 +86,8 @@ void ig_rank_ctx_names(ig_rank_ctx *c)
 			add_name(c, "", "author_impressions");
 			for (i = 0; i < NRATE; i++)
 				add_name(c, "author_rate_", ig_event_name(rate_types[i]));
+			for (i = 0; i < IG_RANK_LIFT_TYPES; i++)
+				add_name(c, "author_lift_", ig_event_name(ig_rank_lift_types[i]));
 		}
 		add_name(c, "", "topic_affinity");
 		add_name(c, "", "topic_affinity_rel");
@@ -461,6 +466,9 @@ static float *item_features(const ig_rank_ctx *c, uint32_t it, float *x)
 		 * seen once does not get a rate of 1 */
 		for (i = 0; i < NRATE; i++)
 			*x++ = pop ? (float)((double)pop[rate_types[i]] / (imp + 1)) : 0;
+		/* an item without history gets the global lift */
+		for (i = 0; i < IG_RANK_LIFT_TYPES; i++)
+			*x++ = c->lift[(size_t)(pop ? it : c->nitems) * IG_RANK_LIFT_TYPES + i];
 	}
 	return x;
 }
@@ -547,6 +555,8 @@ static float *author_rates(const ig_rank_ctx *c, uint32_t author, float *x)
 	*x++ = log1pf_pos(imp);
 	for (i = 0; i < NRATE; i++)
 		*x++ = (float)((double)pop[rate_types[i]] / (imp + 1));
+	for (i = 0; i < IG_RANK_LIFT_TYPES; i++)
+		*x++ = c->alift[(size_t)author * IG_RANK_LIFT_TYPES + i];
 	return x;
 }
 
@@ -557,7 +567,7 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
 	const float *a, *tv;
 	double aff = 0, neg = 0, paff = 0, saff = 0;
 	uint32_t k, p;
-	int i, rates = c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE : 0;
+	int i, rates = c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE + IG_RANK_LIFT_TYPES : 0;
 
 	if (it == IG_INTERN_NONE || it >= items->count) {
 		int n = 6 + A_WIDTH + rates + 4;

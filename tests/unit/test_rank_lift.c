@@ -1,0 +1,168 @@
+/* ig-rank's lifts: the shrinkage and the method-of-moments prior
+ * strength on hand-worked numbers, then item_lift_* and author_lift_* of
+ * hand-made histories worked out on paper. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rank/ig_rank.h"
+#include "rank/ig_rank_lift_priv.h"
+#include "temp_text.h"
+
+static void test_shrink(void **state)
+{
+	(void)state;
+	/* (3 + 5 * 0.2) / (10 + 5) */
+	assert_true(fabs(ig_rank_eb_shrink(3, 10, 0.2, 5) - 4.0 / 15) < 1e-12);
+	/* no trials: the prior */
+	assert_true(fabs(ig_rank_eb_shrink(0, 0, 0.3, 0) - 0.3) < 1e-12);
+}
+
+static void test_strength(void **state)
+{
+	const double num[] = {0, 12, 5}, den[] = {10, 20, 0}, prior[] = {0.3, 0.3, 0.3};
+	const double flat[] = {3, 6}, fden[] = {10, 20};
+
+	(void)state;
+	/* spread 10 * 0.3^2 + 20 * 0.3^2 = 2.7 over 30 trials; the third
+	 * entity has no trials. Binomial noise 2 * 0.21 = 0.42: tau^2 =
+	 * 2.28 / 30 = 0.076, mean noise 0.21, M = 0.21 / 0.076. */
+	assert_true(fabs(ig_rank_eb_strength(num, den, prior, 3, 1.0) - 0.21 / 0.076) < 1e-9);
+	/* Poisson noise 2 * 0.3: tau^2 = 2.1 / 30 = 0.07, M = 0.3 / 0.07 */
+	assert_true(fabs(ig_rank_eb_strength(num, den, prior, 3, 0.0) - 0.3 / 0.07) < 1e-9);
+	/* rates 0.3 and 0.3: no spread beyond the noise, the prior alone */
+	assert_true(ig_rank_eb_strength(flat, fden, prior, 2, 1.0) == IG_RANK_EB_MAX_STRENGTH);
+	assert_true(ig_rank_eb_strength(num, den, prior, 0, 1.0) == IG_RANK_EB_MAX_STRENGTH);
+}
+
+/* The feature NAME of item ITEM for user u1. */
+static float feature(ig_rank_ctx *c, ig_rank_user *u, const char *item, const char *name)
+{
+	ig_rank_cand cd = {item, strlen(item), 0, 0, NULL, 0, 0};
+	float x[256];
+	int i, nf = ig_rank_nfeatures(c);
+
+	assert_true(nf <= 256);
+	ig_rank_features(u, &cd, x);
+	for (i = 0; i < nf; i++)
+		if (strcmp(ig_rank_feature_name(c, i), name) == 0)
+			return x[i];
+	fail_msg("no feature %s", name);
+	return 0;
+}
+
+#define NEAR(a, b) assert_true(fabs((double)(a) - (b)) < 1e-5)
+
+static void test_features(void **state)
+{
+	/* Four users each shown i1, i2 (author a1) and i3 (a2); all like
+	 * i1, none i2, u1 and u2 i3. i4 (a2) was never shown. */
+	static const char events[] =
+	    "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+	    "100\tu1\ti1\timpression\t\n101\tu1\ti1\tlike\t\n102\tu1\ti2\timpression\t\n"
+	    "103\tu1\ti3\timpression\t\n104\tu1\ti3\tlike\t\n"
+	    "100\tu2\ti1\timpression\t\n101\tu2\ti1\tlike\t\n102\tu2\ti2\timpression\t\n"
+	    "103\tu2\ti3\timpression\t\n104\tu2\ti3\tlike\t\n"
+	    "100\tu3\ti1\timpression\t\n101\tu3\ti1\tlike\t\n102\tu3\ti2\timpression\t\n"
+	    "103\tu3\ti3\timpression\t\n"
+	    "100\tu4\ti1\timpression\t\n101\tu4\ti1\tlike\t\n102\tu4\ti2\timpression\t\n"
+	    "103\tu4\ti3\timpression\t\n";
+	static const char items[] =
+	    "#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n"
+	    "i1\ta1\tphoto\t0\tt1\ni2\ta1\tphoto\t0\tt1\ni3\ta2\tphoto\t0\tt2\ni4\ta2\tphoto\t0\tt2\n";
+	char *ep = write_temp(events), *ip = write_temp(items);
+	ig_rank_inputs in = {ep, ip, NULL, NULL, NULL, NULL};
+	ig_rank_fopts o;
+	ig_rank_ctx *c;
+	ig_rank_user *u;
+
+	(void)state;
+	ig_rank_fopts_default(&o);
+	o.half_life = 1e12; /* no decay to speak of */
+	c = ig_rank_ctx_load(&in, &o);
+	u = ig_rank_user_new(c);
+	ig_rank_user_prepare(u, "u1", 2, 200);
+	/* The users like 2/3, 2/3, 1/3, 1/3 of 3 impressions: spread
+	 * 4 * 3 * (1/6)^2 = 1/3 under the noise 4 * 0.25, so every user's
+	 * rate is the global 0.5 and each item expects 4 * 0.5 = 2 likes.
+	 * Lifts 2, 0 and 1 around 1: spread 2 * 1 + 2 * 1 = 4 over 6
+	 * expected, noise 3 * 1 * (1 - 0.5), tau^2 = 2.5 / 6, M = 0.5 /
+	 * tau^2 = 1.2. */
+	NEAR(feature(c, u, "i1", "author_lift_like"), 1);
+	NEAR(feature(c, u, "i1", "item_lift_like"), (4 + 1.2) / (2 + 1.2));
+	NEAR(feature(c, u, "i2", "item_lift_like"), (0 + 1.2) / (2 + 1.2));
+	NEAR(feature(c, u, "i3", "item_lift_like"), 1);
+	/* never shown: its author's lift; not in the history: the global */
+	NEAR(feature(c, u, "i4", "item_lift_like"), 1);
+	NEAR(feature(c, u, "i9", "item_lift_like"), 1);
+	/* no views anywhere: lifts 0, no division by zero */
+	NEAR(feature(c, u, "i1", "item_lift_view"), 0);
+	ig_rank_user_free(u);
+	ig_rank_ctx_free(c);
+	unlink(ep);
+	unlink(ip);
+	free(ep);
+	free(ip);
+}
+
+/* Both users like both items of topic t1 and neither of t2: what the
+ * item rates tell apart, the users' topic rates already expect. */
+static void test_topic_lift(void **state)
+{
+	static const char events[] =
+	    "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+	    "100\tu1\ti1\timpression\t\n101\tu1\ti1\tlike\t\n102\tu1\ti2\timpression\t\n"
+	    "103\tu1\ti2\tlike\t\n104\tu1\ti3\timpression\t\n105\tu1\ti4\timpression\t\n"
+	    "100\tu2\ti1\timpression\t\n101\tu2\ti1\tlike\t\n102\tu2\ti2\timpression\t\n"
+	    "103\tu2\ti2\tlike\t\n104\tu2\ti3\timpression\t\n105\tu2\ti4\timpression\t\n";
+	static const char items[] =
+	    "#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n"
+	    "i1\ta1\tphoto\t0\tt1\ni2\ta2\tphoto\t0\tt1\ni3\ta1\tphoto\t0\tt2\ni4\ta2\tphoto\t0\tt2\n";
+	char *ep = write_temp(events), *ip = write_temp(items);
+	ig_rank_inputs in = {ep, ip, NULL, NULL, NULL, NULL};
+	ig_rank_fopts o;
+	ig_rank_ctx *c;
+	ig_rank_user *u;
+
+	(void)state;
+	ig_rank_fopts_default(&o);
+	o.half_life = 1e12;
+	c = ig_rank_ctx_load(&in, &o);
+	u = ig_rank_user_new(c);
+	ig_rank_user_prepare(u, "u1", 2, 200);
+	/* Both users like half of what they see: rate 0.5. Their topic
+	 * cells 2/2 and 0/2 around it: spread 4 * 2 * 0.25 = 2 over 8,
+	 * noise 4 * 0.25, M = 2. Leaving the item out, i1 expects from each
+	 * user (1 + 2 * 0.5) / (1 + 2) = 2/3 like, i3 (0 + 1) / 3: 4/3 and
+	 * 2/3 in all, lifts 1.5, 1.5, 0, 0 around 1: spread 2 * (4/3) * 0.25
+	 * + 2 * (2/3) * 1 = 2, no more than the noise 4 * 1 * (1 - 0.5), so
+	 * every lift is the prior 1: the topic explains the likes. */
+	NEAR(feature(c, u, "i1", "item_lift_like"), 1);
+	NEAR(feature(c, u, "i3", "item_lift_like"), 1);
+	NEAR(feature(c, u, "i3", "author_lift_like"), 1);
+	ig_rank_user_free(u);
+	ig_rank_ctx_free(c);
+	unlink(ep);
+	unlink(ip);
+	free(ep);
+	free(ip);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shrink),
+		cmocka_unit_test(test_strength),
+		cmocka_unit_test(test_features),
+		cmocka_unit_test(test_topic_lift),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
