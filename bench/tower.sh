@@ -5,20 +5,23 @@
 # in one run: recall@100 of retrieval (ig-eval metrics), recall@100 of the
 # items new in the held-out period (cold items, bench/tower_cold.py), and
 # the training's CPU and wall time, with the ratio to PyTorch's.
-#   sh bench/tower.sh            # all three cuts below, in this order
-#   sh bench/tower.sh CUT...     # some: valid (tuning), test, synth
+#   sh bench/tower.sh            # valid, test and synth, in this order
+#   sh bench/tower.sh CUT...     # some: valid, world (tuning), test, synth
 # Cuts: MovieLens 100K, every rating an interaction, events alone
 # (ig-eval split --holdout 20% --valid 20%): fit -> valid, the cut the
 # defaults were chosen on, then train -> test; an ig-synth world with
 # items, follows and topics (the last 20% of the time held out, so that
-# items posted then are cold): train -> test.
+# items posted then are cold): train -> test; world: the same on another
+# world (seed 2), the validation world the defaults were chosen on.
 # Both trainers get the same settings: ig-train-tower's defaults, read from
 # its help, with EPOCHS (default: the tool's) for both; THREADS (2) threads
-# for both. Everything runs under nice -n 5. Needs the binaries in bin/,
-# ../shared/data/movielens-100k and python3-torch (Debian).
+# for both. Everything runs under nice -n 5. TORCH=0 leaves PyTorch out.
+# Needs the binaries in bin/, ../shared/data/movielens-100k and
+# python3-torch (Debian).
 set -eu
 cuts=${*:-valid test synth}
 threads=${THREADS:-2}
+torch=${TORCH:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${DATA:-$root/../shared/data/movielens-100k/u.data.gz}
 work=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/tower.XXXXXX")}
@@ -26,11 +29,11 @@ PATH=$root/bin:$PATH
 py=/usr/bin/python3
 for c in $cuts; do
 	case $c in
-	valid | test | synth) ;;
-	*) echo "usage: tower.sh [valid] [test] [synth]" >&2; exit 2 ;;
+	valid | world | test | synth) ;;
+	*) echo "usage: tower.sh [valid] [world] [test] [synth]" >&2; exit 2 ;;
 	esac
 done
-$py -c 'import torch' 2>/dev/null || { echo "tower.sh: needs python3-torch (apt-get install python3-torch)" >&2; exit 1; }
+[ "$torch" = 0 ] || $py -c 'import torch' 2>/dev/null || { echo "tower.sh: needs python3-torch (apt-get install python3-torch)" >&2; exit 1; }
 
 # the tool's default of option OPT, from its help
 default() {
@@ -53,6 +56,12 @@ cd "$work"
 	ig-synth -q --users 1000 --items 3000 --days 7 --seed 3 -o w
 	ig-eval split -q --at-fraction 0.8 --valid-fraction 0.2 -o sy w/events.tsv.gz
 }
+case " $cuts " in
+*" world "*) [ -f v2.test.tsv.gz ] || {
+	ig-synth -q --users 1000 --items 3000 --days 7 --seed 2 -o w2
+	ig-eval split -q --at-fraction 0.8 -o v2 w2/events.tsv.gz
+} ;;
+esac
 echo "settings of both trainers: $shared, $threads threads"
 summary=summary.$$.txt
 
@@ -67,24 +76,32 @@ run() {
 	name=$1 tag=$2 hist=$3 truth=$4 pos=$5 side=$6
 	/usr/bin/time -f '%U %S %e' -o "$tag.c.time" nice -n 5 ig-train-tower -q -@ "$threads" $shared $side -o "$tag.c" "$hist"
 	ig-retrieve -q --vectors "$tag.c.items.vec" --user-vectors "$tag.c.users.vec" -n 100 -S 'tower(100)' -o "$tag.c.tsv.gz" "$hist"
-	/usr/bin/time -f '%U %S %e' -o "$tag.t.time" nice -n 5 $py "$root/bench/tower_ref.py" --threads "$threads" \
-		$shared $side -o "$tag.t" "$hist" >"$tag.t.log"
-	ig-retrieve -q --vectors "$tag.t.items.vec" --user-vectors "$tag.t.users.vec" -n 100 -S 'tower(100)' -o "$tag.t.tsv.gz" "$hist"
+	lists="$tag.c.tsv.gz $tag.k.tsv.gz"
+	if [ "$torch" != 0 ]; then
+		lists="$lists $tag.t.tsv.gz"
+		/usr/bin/time -f '%U %S %e' -o "$tag.t.time" nice -n 5 $py "$root/bench/tower_ref.py" --threads "$threads" \
+			$shared $side -o "$tag.t" "$hist" >"$tag.t.log"
+		ig-retrieve -q --vectors "$tag.t.items.vec" --user-vectors "$tag.t.users.vec" -n 100 -S 'tower(100)' \
+			-o "$tag.t.tsv.gz" "$hist"
+	fi
 	nice -n 5 ig-train-w2v -q --item2vec --min-count 1 --seed 1 -@ "$threads" -o "$tag.w.vec.gz" "$hist"
 	ig-retrieve -q --vectors "$tag.w.vec.gz" -n 100 -S 'knn(user,100)' -o "$tag.k.tsv.gz" "$hist"
-	cpu_c=$(awk '{ print $1 + $2 }' "$tag.c.time") cpu_t=$(awk '{ print $1 + $2 }' "$tag.t.time")
-	$py "$root/bench/tower_cold.py" "$hist" "$truth" "$pos" 100 "$tag.c.tsv.gz" "$tag.t.tsv.gz" "$tag.k.tsv.gz" \
-		>"$tag.cold"
+	cpu_c=$(awk '{ print $1 + $2 }' "$tag.c.time")
+	$py "$root/bench/tower_cold.py" "$hist" "$truth" "$pos" 100 $lists >"$tag.cold"
 	cold() { awk -v f="$1" '$1 == f { print ($2 > 0 ? $3 : "-") }' "$tag.cold"; }
 	{
 		echo "== $name"
 		printf '%-26s %10s %9s %12s %8s\n' system recall@100 cold@100 "train CPU s" "wall s"
 		printf '%-26s %10s %9s %12s %8s\n' "ig-train-tower" "$(recall "$tag.c.tsv.gz")" "$(cold "$tag.c.tsv.gz")" \
 			"$cpu_c" "$(awk '{ print $3 }' "$tag.c.time")"
-		printf '%-26s %10s %9s %12s %8s\n' "PyTorch $(sed -n 's/^torch \([^:]*\):.*/\1/p' "$tag.t.log")" \
-			"$(recall "$tag.t.tsv.gz")" "$(cold "$tag.t.tsv.gz")" "$cpu_t" "$(awk '{ print $3 }' "$tag.t.time")"
+		if [ "$torch" != 0 ]; then
+			cpu_t=$(awk '{ print $1 + $2 }' "$tag.t.time")
+			printf '%-26s %10s %9s %12s %8s\n' "PyTorch $(sed -n 's/^torch \([^:]*\):.*/\1/p' "$tag.t.log")" \
+				"$(recall "$tag.t.tsv.gz")" "$(cold "$tag.t.tsv.gz")" "$cpu_t" "$(awk '{ print $3 }' "$tag.t.time")"
+		fi
 		printf '%-26s %10s %9s\n' "ig2vec + knn(user,100)" "$(recall "$tag.k.tsv.gz")" "$(cold "$tag.k.tsv.gz")"
-		echo "CPU time ratio PyTorch / ig-train-tower: $(awk -v a="$cpu_t" -v b="$cpu_c" 'BEGIN { printf "%.1f", a / b }')"
+		[ "$torch" = 0 ] ||
+			echo "CPU time ratio PyTorch / ig-train-tower: $(awk -v a="$cpu_t" -v b="$cpu_c" 'BEGIN { printf "%.1f", a / b }')"
 		echo "cold users (with a relevant item new in the held-out period): $(awk 'NR == 2 { print $2 }' "$tag.cold")"
 	} | tee -a "$summary"
 }
@@ -92,6 +109,8 @@ for c in $cuts; do
 	case $c in
 	valid) run "MovieLens 100K, events alone: fit -> valid" mlv ml.fit.tsv.gz ml.valid.tsv.gz view,like,see_less "" ;;
 	test) run "MovieLens 100K, events alone: train -> test" mlt ml.train.tsv.gz ml.test.tsv.gz view,like,see_less "" ;;
+	world) run "validation world (ig-synth seed 2), with items, follows, topics: train -> test" v2t v2.train.tsv.gz \
+		v2.test.tsv.gz like,comment,save,share "--items w2/items.tsv.gz --follows w2/follows.tsv.gz --topics w2/topics.tsv.gz" ;;
 	synth) run "ig-synth world, with items, follows, topics: train -> test" syt sy.train.tsv.gz sy.test.tsv.gz \
 		like,comment,save,share "--items w/items.tsv.gz --follows w/follows.tsv.gz --topics w/topics.tsv.gz" ;;
 	esac

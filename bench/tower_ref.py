@@ -6,7 +6,8 @@ folded; items, follows, topics), the same feature bags (long- and
 short-term history, followed authors, topic and media affinity, activity;
 item id, author, topics with their ancestors, media, age), the same MLPs,
 in-batch sampled softmax with the logQ correction, temperature, Adagrad,
-id dropout, batch size, epochs and threads. Ids are looked up in
+id dropout (of items with features besides their id), batch size, epochs
+and threads. Ids are looked up in
 vocabularies rather than hashed (no collisions: if anything an advantage).
 Writes PREFIX.items.vec and PREFIX.users.vec and prints the training time.
 
@@ -133,6 +134,9 @@ class Data:
                     if r is not None and r not in seen:
                         seen.append(r)
             self.topic_rows[i] = seen
+        # only an item with features besides its id has its id hidden
+        self.droppable = np.array([self.author_row[i] >= 0 or self.topic_rows[i] != [] or self.media[i] >= 0
+                                   or self.created[i] >= 0 for i in range(n)])
 
 
 class Bags:
@@ -249,7 +253,7 @@ def main():
     ap.add_argument("--lr", type=float, default=0.05)
     ap.add_argument("--temperature", type=float, default=0.05)
     ap.add_argument("--no-logq", action="store_true")
-    ap.add_argument("--id-dropout", type=float, default=0.1)
+    ap.add_argument("--id-dropout", type=float, default=0.5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
@@ -284,7 +288,7 @@ def main():
         tot = 0.0
         for b in range(0, n, a.batch):
             idx = order[b:b + a.batch]
-            drop = (rng.random(len(idx)) >= a.id_dropout).astype(np.float32)
+            drop = ((rng.random(len(idx)) >= a.id_dropout) | ~d.droppable[ex_item[idx]]).astype(np.float32)
             u = model.tower(0, ub, idx)
             v = model.tower(1, ib, idx, drop)
             it = torch.from_numpy(ex_item[idx])

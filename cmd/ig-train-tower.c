@@ -83,6 +83,7 @@ static void usage(FILE *fp)
 		"      --no-logq          no correction for the items' sampling probability\n"
 		"      --id-dropout P     hide an item's id with probability P [%g], so that\n"
 		"                         the tower learns to place items by their features\n"
+		"                         (items with features besides their id)\n"
 		"Vectors:\n"
 		"      --digits N         significant digits, 1-9 (9 is exact) [%d]\n",
 		d.dim, d.emb, d.hidden, d.short_n, d.long_n, d.max_follows, d.epochs, d.batch, d.lr, d.temperature,

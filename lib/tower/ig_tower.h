@@ -47,7 +47,8 @@ typedef struct ig_tower_opts {
 	double lr;             /* Adagrad */
 	double temperature;
 	int logq;              /* subtract log of the item's sampling probability */
-	double id_dropout;     /* probability to hide an item's id in training */
+	double id_dropout;     /* probability to hide an item's id in training
+			        * (of an item with other features) */
 	double weights[IG_EV_COUNT]; /* event weights; 0 drops a type */
 	double min_view;       /* a view counts only with value >= this */
 	uint64_t seed;

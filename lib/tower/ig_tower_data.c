@@ -281,6 +281,12 @@ static uint32_t log2_bucket(double x, uint32_t buckets)
 	return b;
 }
 
+int ig_tower_item_has_features(const ig_tower_catalog *cat, uint32_t i)
+{
+	return cat->author_row[i] != IG_TOWER_NONE || cat->topic_start[i + 1] > cat->topic_start[i] ||
+	       cat->media[i] < IG_MEDIA_COUNT || cat->created[i] >= 0;
+}
+
 void ig_tower_bag_item(const ig_tower_model *m, const ig_tower_catalog *cat, uint32_t i, int64_t age_at,
 		       int drop_id, ig_tower_bag *b)
 {

@@ -36,7 +36,7 @@ void ig_tower_opts_default(ig_tower_opts *o)
 	o->lr = 0.05;
 	o->temperature = 0.05;
 	o->logq = 1;
-	o->id_dropout = 0.1;
+	o->id_dropout = 0.5;
 	ig_event_weights_default(o->weights);
 	o->seed = 1;
 }

@@ -157,7 +157,8 @@ double ig_tower_batch_grad(const ig_tower_model *m, const ig_tower_catalog *cat,
 		uint64_t g = ex[i];
 		uint32_t u = c->user_of[g];
 		ig_tower_user view = ig_tower_corpus_user(c, u, (size_t)(g - c->start[u]));
-		int drop = rng != NULL && m->o.id_dropout > 0 && ig_rng_double(rng) < m->o.id_dropout;
+		int drop = rng != NULL && m->o.id_dropout > 0 && ig_rng_double(rng) < m->o.id_dropout &&
+			   ig_tower_item_has_features(cat, c->item[g]);
 
 		w->item[i] = c->item[g];
 		w->ex_w[i] = c->weight[g];

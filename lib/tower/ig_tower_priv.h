@@ -52,6 +52,11 @@ typedef struct ig_tower_bag {
 } ig_tower_bag;
 
 void ig_tower_bag_free(ig_tower_bag *b);
+/* Whether catalog item I has a feature besides its id (author, topics,
+ * media or creation time). Only such an item has its id hidden by the
+ * id dropout: without features, a hidden id leaves the item tower a
+ * constant input, and the example teaches nothing. */
+int ig_tower_item_has_features(const ig_tower_catalog *cat, uint32_t i);
 /* The bags of the two towers. AGE_AT is the time the item's age is taken
  * at; DROP_ID hides the item's id. */
 void ig_tower_bag_item(const ig_tower_model *m, const ig_tower_catalog *cat, uint32_t i, int64_t age_at,

@@ -1,7 +1,8 @@
 /* lib/tower: the batch gradient against finite differences (layers and
  * embedding rows of both towers), the logQ correction against the loss
- * computed by hand, the model file's round trip and its refusals, and
- * training that one thread and a seed make reproducible. */
+ * computed by hand, the id dropout (items with features only), the model
+ * file's round trip and its refusals, and training that one thread and a
+ * seed make reproducible. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -257,6 +258,56 @@ static void test_logq(void **state)
 	fixture_close(&f);
 }
 
+/* The same data without side inputs: items have their ids alone. */
+static void fixture_events_only(fixture *f)
+{
+	ig_tower_model_free(f->m);
+	ig_tower_corpus_free(f->c);
+	ig_tower_catalog_free(f->cat);
+	memset(&f->side, 0, sizeof f->side);
+	f->cat = ig_tower_catalog_new(NULL);
+	f->c = ig_tower_corpus_read(f->paths[0], &f->o, &f->side, f->cat->ids, 0);
+	f->m = ig_tower_model_for_data(&f->o, f->cat->ids, &f->side, f->c, f->items->authors, "test");
+	ig_tower_catalog_fill(f->cat, f->m, &f->side);
+	ig_tower_corpus_map(f->c, f->m, f->items->authors);
+}
+
+/* Hidden ids in a batch whose every example draws the dropout. */
+static uint32_t hidden_ids(fixture *f)
+{
+	ig_tower_ws *w = ig_tower_ws_new(f->m, 32);
+	uint64_t ex[32];
+	uint32_t n = all_examples(f, ex), i, hidden = 0;
+	ig_rng rng;
+
+	f->m->o.id_dropout = 1;
+	ig_rng_seed(&rng, 1);
+	ig_tower_batch_grad(f->m, f->cat, f->c, ex, n, NULL, &rng, w);
+	for (i = 0; i < n; i++)
+		hidden += w->bag[IG_TOWER_ITEM][i].off[1] == w->bag[IG_TOWER_ITEM][i].off[0];
+	ig_tower_ws_free(w);
+	return hidden;
+}
+
+/* The id dropout hides the ids of items with features, and only theirs:
+ * an item known by its id alone keeps it. */
+static void test_id_dropout_needs_features(void **state)
+{
+	fixture f;
+	uint32_t i;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 1);
+	for (i = 0; i < f.cat->n; i++)
+		assert_true(ig_tower_item_has_features(f.cat, i));
+	assert_int_equal(hidden_ids(&f), f.c->n);
+	fixture_events_only(&f);
+	for (i = 0; i < f.cat->n; i++)
+		assert_false(ig_tower_item_has_features(f.cat, i));
+	assert_int_equal(hidden_ids(&f), 0);
+	fixture_close(&f);
+}
+
 static void embed_all(const fixture *f, const ig_tower_model *m, float *out)
 {
 	ig_tower_scratch *s = ig_tower_scratch_new(m);
@@ -387,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_features),
 		cmocka_unit_test(test_gradient),
 		cmocka_unit_test(test_logq),
+		cmocka_unit_test(test_id_dropout_needs_features),
 		cmocka_unit_test(test_reproducible),
 		cmocka_unit_test(test_file_round_trip),
 	};
