@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
@@ -648,15 +647,6 @@ static void put_metric(ig_writer *w, double v)
 		ig_writer_put_double(w, v, 6);
 }
 
-/* CPU seconds of this thread: speed on a shared machine. */
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The predictions stream: row (from 1, in the examples' order) and
  * p_HEAD per head of M, from the N x nheads probabilities P. */
 static void write_predictions(const char *path, const ig_rank_model *m, const double *p, size_t n,
@@ -709,13 +699,13 @@ static int cmd_eval(int argc, char **argv)
 	ph = ig_malloc((e->n + 1) * sizeof *ph);
 	y = ig_malloc((e->n + 1) * sizeof *y);
 	x = ig_malloc(((size_t)nf + 1) * sizeof *x);
-	t0 = thread_cpu();
+	t0 = ig_thread_cpu();
 	for (r = 0; r < e->n; r++) {
 		for (f = 0; f < nf; f++)
 			x[f] = e->x[r * (size_t)e->nfeat + (size_t)map[f]];
 		ig_rank_predict(m, x, e->user_hash[r], e->item_hash[r], p + r * (size_t)nh);
 	}
-	t_predict = thread_cpu() - t0;
+	t_predict = ig_thread_cpu() - t0;
 	if (a.predictions)
 		write_predictions(a.predictions, m, p, e->n, &e->hdr);
 	w = ig_cli_open_output(&cli);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/ig_cli.h"
@@ -87,17 +86,6 @@ static uint64_t resident_now(void)
 	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* CPU seconds of the process, every thread: on a shared machine a fairer
- * clock for comparisons than the wall. */
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int cmd_index(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -142,10 +130,10 @@ static int cmd_index(int argc, char **argv)
 	v = ig_vectors_load(argv[optind]);
 	rss0 = resident_now();
 	t0 = ig_now();
-	c0 = cpu_now();
+	c0 = ig_process_cpu();
 	h = ig_hnsw_build(v, &o);
 	t1 = ig_now();
-	c1 = cpu_now();
+	c1 = ig_process_cpu();
 	ig_hnsw_save(h, argv[optind + 1], NULL, &cli.prov);
 	if (cli.verbosity > 0)
 		fprintf(stderr,
@@ -347,10 +335,10 @@ static int cmd_search(int argc, char **argv)
 			excl[i] = q[at + i].exclude;
 		}
 		t0 = ig_now();
-		c0 = cpu_now();
+		c0 = ig_process_cpu();
 		ig_pool_for(pool, b.nq, search_one, &b);
 		spent += ig_now() - t0;
-		cpu += cpu_now() - c0;
+		cpu += ig_process_cpu() - c0;
 		for (i = 0; i < b.nq; i++)
 			for (j = 0; j < b.found[i]; j++) {
 				ig_writer_puts(w, q[at + i].name);

@@ -93,6 +93,10 @@ void ig_cli_summary(const ig_cli *c, const char *fmt, ...) __attribute__((format
 
 /* Seconds since an arbitrary start, monotonic. */
 double ig_now(void);
+/* CPU seconds of the process (every thread) and of the calling thread:
+ * on a shared machine fairer clocks for speed than the wall. */
+double ig_process_cpu(void);
+double ig_thread_cpu(void);
 /* Peak resident memory of this process in bytes. */
 uint64_t ig_peak_rss(void);
 

@@ -154,6 +154,11 @@ static void positive_times(ig_rank_ctx *c)
 	free(at);
 }
 
+double ig_rank_decay(const ig_rank_ctx *c, int64_t ts)
+{
+	return exp2(-(double)(c->tref - ts) / c->o.half_life);
+}
+
 static void item_stats(ig_rank_ctx *c)
 {
 	uint32_t u, nu = ig_intern_count(c->users);
@@ -167,7 +172,7 @@ static void item_stats(ig_rank_ctx *c)
 	for (u = 0; u < nu; u++)
 		for (i = c->u_start[u]; i < c->u_start[u + 1]; i++) {
 			const ig_rank_hev *e = &c->ev[i];
-			double d = exp2(-(double)(c->tref - e->ts) / c->o.half_life);
+			double d = ig_rank_decay(c, e->ts);
 
 			c->pop[(size_t)e->item * IG_EV_COUNT + e->type] += (float)d;
 			if ((c->o.positives >> e->type & 1) && last[e->item] != u) {

@@ -46,6 +46,10 @@ struct ig_rank_ctx {
 	char **names;
 };
 
+/* The weight of a history event at TS: halved every half-life before
+ * the reference time, as every count of the context is decayed. */
+double ig_rank_decay(const ig_rank_ctx *c, int64_t ts);
+
 /* Rebuilds the feature names after an input changed. */
 void ig_rank_ctx_names(ig_rank_ctx *c);
 

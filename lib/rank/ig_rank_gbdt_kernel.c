@@ -204,26 +204,23 @@ static double sigmoid(double z)
 	return 1 / (1 + exp(-z));
 }
 
-static double valid_loss(const double *margin, const float *y, const uint32_t *valid, size_t n)
-{
-	double s = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		double p = sigmoid(margin[valid[i]]), t = (double)y[valid[i]];
-
-		p = p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
-		s -= t * log(p) + (1 - t) * log(1 - p);
-	}
-	return n ? s / (double)n : 0;
-}
-
+/* The log loss of a row with label T at MARGIN. */
 static double row_loss(double margin, double t)
 {
 	double p = sigmoid(margin);
 
 	p = p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
 	return -(t * log(p) + (1 - t) * log(1 - p));
+}
+
+static double valid_loss(const double *margin, const float *y, const uint32_t *valid, size_t n)
+{
+	double s = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s += row_loss(margin[valid[i]], (double)y[valid[i]]);
+	return n ? s / (double)n : 0;
 }
 
 /* Platt's slope and intercept for the validation rows' margins M (in

@@ -94,11 +94,6 @@ static void author_prior(const ig_rank_ctx *c, int t, double global, double *pri
 				   : global;
 }
 
-static double decayed(const ig_rank_ctx *c, int64_t ts)
-{
-	return exp2(-(double)(c->tref - ts) / c->o.half_life);
-}
-
 /* The first topic of item I, or IG_INTERN_NONE. */
 static uint32_t topic_of(const ig_rank_ctx *c, uint32_t i)
 {
@@ -111,8 +106,10 @@ static uint32_t topic_of(const ig_rank_ctx *c, uint32_t i)
 
 /* One user's decayed events of TYPE and impressions, per topic of the
  * items (T, stamped by GEN in TSTAMP) and per item (I, stamped in
- * ISTAMP); the topics touched are listed in TOUCHED. */
+ * ISTAMP); the topics touched are listed in TOUCHED. W: each history
+ * event's decay weight, computed once for every pass and type. */
 typedef struct cells {
+	const double *w;
 	double *tnum, *tden, *inum, *iden;
 	uint32_t *tstamp, *istamp, *touched, ntouched, gen;
 } cells;
@@ -138,7 +135,7 @@ static void cells_user(const ig_rank_ctx *c, cells *k, uint32_t u, int type)
 	k->ntouched = 0;
 	for (i = c->u_start[u]; i < c->u_start[u + 1]; i++) {
 		const ig_rank_hev *e = &c->ev[i];
-		double w = decayed(c, e->ts), n, d;
+		double w = k->w[i], n, d;
 		uint32_t t = topic_of(c, e->item);
 
 		if (e->type == IG_EV_IMPRESSION)
@@ -159,20 +156,23 @@ static void cells_user(const ig_rank_ctx *c, cells *k, uint32_t u, int type)
  * that kind of item, not with this one), shrunk towards the user's own
  * rate, itself shrunk towards everyone's; decayed as the counts are.
  * UNUM, UDEN, UPRIOR: scratch of a slot per user. */
-static void expected(const ig_rank_ctx *c, int type, double *unum, double *uden, double *uprior, double *exp)
+static void expected(const ig_rank_ctx *c, const double *w, int type, double *unum, double *uden, double *uprior,
+		     double *exp)
 {
 	uint32_t u, nu = ig_intern_count(c->users), nt = c->items ? ig_intern_count(c->items->topics) : 0;
 	double g, mu, mt = IG_RANK_EB_MAX_STRENGTH, *cnum = NULL, *cden = NULL, *cprior = NULL;
 	size_t i, j, ncells = 0, cap = 0;
 	cells k = {0};
 
+	k.w = w;
+
 	for (u = 0; u < nu; u++) {
 		unum[u] = uden[u] = 0;
 		for (i = c->u_start[u]; i < c->u_start[u + 1]; i++) {
 			if (c->ev[i].type == type)
-				unum[u] += decayed(c, c->ev[i].ts);
+				unum[u] += w[i];
 			else if (c->ev[i].type == IG_EV_IMPRESSION)
-				uden[u] += decayed(c, c->ev[i].ts);
+				uden[u] += w[i];
 		}
 	}
 	g = ratio(unum, uden, nu);
@@ -217,7 +217,7 @@ static void expected(const ig_rank_ctx *c, int type, double *unum, double *uden,
 				continue;
 			if (t != IG_INTERN_NONE)
 				r = ig_rank_eb_shrink(k.tnum[t] - k.inum[e->item], k.tden[t] - k.iden[e->item], r, mt);
-			exp[e->item] += r * decayed(c, e->ts);
+			exp[e->item] += r * w[i];
 		}
 	}
 	free(cnum);
@@ -237,7 +237,7 @@ void ig_rank_lift_fit(ig_rank_ctx *c)
 	size_t ni = c->nitems, nu = ig_intern_count(c->users);
 	size_t na = c->items ? (size_t)ig_intern_count(c->items->authors) + 1 : 0;
 	size_t nmax = ni > nu ? ni : nu, i;
-	double *num, *den, *prior, *inum, *iexp, g, per_imp, imps = 0;
+	double *num, *den, *prior, *inum, *iexp, *w, g, per_imp, imps = 0;
 	int t;
 
 	nmax = (nmax > na ? nmax : na) + 1;
@@ -246,6 +246,9 @@ void ig_rank_lift_fit(ig_rank_ctx *c)
 	prior = ig_malloc(nmax * sizeof *prior);
 	inum = ig_malloc((ni + 1) * sizeof *inum);
 	iexp = ig_malloc((ni + 1) * sizeof *iexp);
+	w = ig_malloc((c->nev + 1) * sizeof *w);
+	for (i = 0; i < c->nev; i++)
+		w[i] = ig_rank_decay(c, c->ev[i].ts);
 	c->lift = ig_calloc((ni + 1) * IG_RANK_LIFT_TYPES, sizeof *c->lift);
 	if (c->items)
 		c->alift = ig_calloc(na * IG_RANK_LIFT_TYPES, sizeof *c->alift);
@@ -259,7 +262,7 @@ void ig_rank_lift_fit(ig_rank_ctx *c)
 		/* a lift p is a rate of p * per_imp an impression: binomial
 		 * noise with that rate */
 		per_imp = imps > 0 ? g / imps : 0;
-		expected(c, type, num, den, prior, iexp);
+		expected(c, w, type, num, den, prior, iexp);
 		g = ratio(inum, iexp, ni);
 		if (c->items) {
 			by_author(c, inum, iexp, num, den, na);
@@ -275,4 +278,5 @@ void ig_rank_lift_fit(ig_rank_ctx *c)
 	free(prior);
 	free(inum);
 	free(iexp);
+	free(w);
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/ig_cli.h"
 #include "core/ig_arena.h"
@@ -208,25 +207,15 @@ static void score_user(scorer *sc, batch *b, ig_rank_user *u, float *xc, float *
 	}
 }
 
-/* The calling thread's CPU seconds: on a shared machine a thread's wall
- * time counts the other processes' turns too. */
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void score_one(void *arg, void *bp, size_t k, int tid)
 {
 	scorer *sc = arg;
 	batch *b = bp;
 	score_scratch *x = &sc->scratch[tid];
-	double t0 = thread_cpu();
+	double t0 = ig_thread_cpu();
 
 	score_user(sc, b, x->u, x->xc, x->xm, &b->users[k]);
-	x->seconds += thread_cpu() - t0;
+	x->seconds += ig_thread_cpu() - t0;
 }
 
 static void put_field(ig_writer *w, const char *s)
