@@ -1,6 +1,7 @@
 #include "core/ig_tempfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -144,18 +145,33 @@ void ig_tempdir_check(const char *dir)
 		die_no_temp(dir, errno);
 }
 
+/* A scratch file never has a name where O_TMPFILE works, so no signal,
+ * not even SIGKILL, can leave it behind. Elsewhere mkstemp(3) names it
+ * until unlink(2); catchable signals are held over that gap. */
 int ig_tempfile_scratch(const char *dir)
 {
 	const char *d = ig_tempdir(dir);
 	size_t n = strlen(d) + sizeof "/ig.XXXXXX";
-	char *path = ig_malloc(n);
+	sigset_t all, old;
+	char *path;
 	int fd, err;
 
+#ifdef O_TMPFILE
+	fd = open(d, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		die_no_temp(dir, errno);
+#endif
+	path = ig_malloc(n);
 	snprintf(path, n, "%s/ig.XXXXXX", d);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	fd = mkstemp(path);
 	err = errno;
 	if (fd >= 0)
 		unlink(path);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(path);
 	if (fd < 0)
 		die_no_temp(dir, err);
