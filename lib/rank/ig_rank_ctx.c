@@ -181,6 +181,9 @@ static void item_stats(ig_rank_ctx *c)
 			}
 		}
 	free(last);
+	c->log_iusers = ig_malloc(((size_t)c->nitems + 1) * sizeof *c->log_iusers);
+	for (i = 0; i < c->nitems; i++)
+		c->log_iusers[i] = log1p((double)c->iusers[i]);
 }
 
 /* An author's counts are its items' summed: an item shown a few times
@@ -343,6 +346,7 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 	free(c->ev);
 	free(c->pop);
 	free(c->iusers);
+	free(c->log_iusers);
 	free(c->apop);
 	free(c->lift);
 	free(c->alift);

@@ -102,6 +102,11 @@ void ig_rank_ctx_names(ig_rank_ctx *c)
 	add_name(c, "", "dow");
 }
 
+static float log1pf_pos(double v)
+{
+	return (float)log1p(v > 0 ? v : 0);
+}
+
 /* Per-entity accumulators reset by a generation stamp, so that preparing
  * a user costs its history, not the catalog. */
 typedef struct stamped {
@@ -163,6 +168,12 @@ struct ig_rank_user {
 	int has_uvec;
 	const char *user;
 	size_t user_len;
+	/* what a candidate's features take from the user alone, computed
+	 * once in ig_rank_user_prepare */
+	float f_events, f_positives, f_days_since;
+	uint32_t *followed;        /* per author: gen when the user follows it */
+	uint32_t *authors_seen;    /* authors of the history, to turn their counts into logs */
+	size_t nauthors_seen, authors_cap;
 };
 
 ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
@@ -173,6 +184,8 @@ ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
 	if (c->items) {
 		stamped_init(&u->authors, ig_intern_count(c->items->authors), A_WIDTH);
 		stamped_init(&u->topics, c->ntopics, T_WIDTH);
+		if (c->inputs & IG_RANK_IN_FOLLOWS)
+			u->followed = ig_calloc(ig_intern_count(c->items->authors) + 1, sizeof *u->followed);
 	}
 	if (c->nbrs)
 		stamped_init(&u->nbrs, c->nitems, N_WIDTH);
@@ -190,6 +203,8 @@ void ig_rank_user_free(ig_rank_user *u)
 	stamped_free(&u->nbrs);
 	free(u->pos);
 	free(u->uvec);
+	free(u->authors_seen);
+	free(u->followed);
 	free(u);
 }
 
@@ -206,6 +221,13 @@ static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
 
 	if (it == NULL || e->item >= it->count)
 		return;
+	if (stamped_peek(&u->authors, it->author[e->item], u->gen) == NULL) {
+		if (u->nauthors_seen == u->authors_cap) {
+			u->authors_cap = u->authors_cap ? 2 * u->authors_cap : 64;
+			u->authors_seen = ig_reallocarray(u->authors_seen, u->authors_cap, sizeof *u->authors_seen);
+		}
+		u->authors_seen[u->nauthors_seen++] = it->author[e->item];
+	}
 	a = stamped_get(&u->authors, it->author[e->item], u->gen);
 	for (k = 0; k < NAUTHOR; k++)
 		if (author_types[k] == e->type)
@@ -350,6 +372,34 @@ static size_t count_between(const int64_t *a, size_t n, int64_t lo, int64_t hi)
 	return l - start;
 }
 
+/* Marks the authors the user follows, so that a candidate's is one
+ * look-up. */
+static void note_follows(ig_rank_user *u, const char *user, size_t len)
+{
+	uint32_t na = ig_intern_count(u->c->items->authors);
+	size_t n, j;
+	const ig_follow *fo = ig_follows_find(u->c->follows, user, len, &n);
+
+	for (j = 0; j < n; j++)
+		if (fo[j].author < na)
+			u->followed[fo[j].author] = u->gen;
+}
+
+/* The decayed counts of the history's authors as the features take them
+ * (log 1 + count): once per user rather than once per candidate. */
+static void author_logs(ig_rank_user *u)
+{
+	size_t k;
+	int i;
+
+	for (k = 0; k < u->nauthors_seen; k++) {
+		float *a = stamped_get(&u->authors, u->authors_seen[k], u->gen);
+
+		for (i = 0; i < A_WIDTH; i++)
+			a[i] = log1pf_pos(a[i]);
+	}
+}
+
 void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t now)
 {
 	const ig_rank_ctx *c = u->c;
@@ -364,6 +414,8 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 			memset(u->topics.stamp, 0, ((size_t)c->ntopics + 1) * sizeof(uint32_t));
 		if (u->nbrs.stamp)
 			memset(u->nbrs.stamp, 0, ((size_t)c->nitems + 1) * sizeof(uint32_t));
+		if (u->followed)
+			memset(u->followed, 0, (ig_intern_count(c->items->authors) + 1) * sizeof(uint32_t));
 		u->gen = 1;
 	}
 	u->user = user;
@@ -374,14 +426,21 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 	u->npos = 0;
 	memset(u->media, 0, sizeof u->media);
 	u->media_total = u->topic_total = u->parent_total = u->topic_max = 0;
+	u->nauthors_seen = 0;
 	if (id != IG_INTERN_NONE)
 		collect_positives(u, c->u_start[id], c->u_start[id + 1]);
+	author_logs(u);
+	u->f_events = log1pf_pos((double)u->nevents);
+	u->f_positives = log1pf_pos((double)u->npos);
+	u->f_days_since = u->last_ts >= 0 ? log1pf_pos((double)(u->now - u->last_ts) / 86400) : -1;
+	if (c->inputs & IG_RANK_IN_FOLLOWS)
+		note_follows(u, user, len);
 	u->npos_long = u->npos < (size_t)c->o.long_n ? u->npos : (size_t)c->o.long_n;
 	u->npos_short = u->npos < (size_t)c->o.short_n ? u->npos : (size_t)c->o.short_n;
 	lpos = u->pos + (u->npos - u->npos_long);
 	u->hist_pop = 0;
 	for (size_t k = 0; k < u->npos_long; k++)
-		u->hist_pop += log1p((double)c->iusers[lpos[k]]);
+		u->hist_pop += c->log_iusers[lpos[k]];
 	if (u->npos_long)
 		u->hist_pop /= (double)u->npos_long;
 	u->recent_all = (double)count_between(c->all_pt, c->npt, now - (int64_t)c->o.recent, now);
@@ -397,11 +456,7 @@ void ig_rank_user_set_now(ig_rank_user *u, int64_t now)
 {
 	u->now = now;
 	u->recent_all = (double)count_between(u->c->all_pt, u->c->npt, now - (int64_t)u->c->o.recent, now);
-}
-
-static float log1pf_pos(double v)
-{
-	return (float)log1p(v > 0 ? v : 0);
+	u->f_days_since = u->last_ts >= 0 ? log1pf_pos((double)(u->now - u->last_ts) / 86400) : -1;
 }
 
 static int by_desc(const void *a, const void *b)
@@ -417,7 +472,11 @@ void ig_rank_relative(const double *scores, size_t n, double *rank, double *rel)
 	size_t i;
 
 	memcpy(sorted, scores, n * sizeof *sorted);
-	qsort(sorted, n, sizeof *sorted, by_desc);
+	for (i = 1; i < n && !(sorted[i] > sorted[i - 1]); i++)
+		;
+	/* retrieval writes its candidates best first: no sort then */
+	if (i < n)
+		qsort(sorted, n, sizeof *sorted, by_desc);
 	for (i = 0; i < n; i++) {
 		size_t lo = 0, hi = n, m;
 
@@ -455,7 +514,7 @@ static float *item_features(const ig_rank_ctx *c, uint32_t it, float *x)
 	const float *pop = it != IG_INTERN_NONE ? c->pop + (size_t)it * IG_EV_COUNT : NULL;
 	int i;
 
-	*x++ = pop ? log1pf_pos(c->iusers[it]) : 0;
+	*x++ = pop ? (float)c->log_iusers[it] : 0;
 	for (i = 0; i < NPOP; i++)
 		*x++ = pop ? log1pf_pos(pop[pop_types[i]]) : 0;
 	if (c->inputs & IG_RANK_IN_IMPRESSIONS) {
@@ -479,15 +538,15 @@ static float *user_features(const ig_rank_user *u, uint32_t it, float *x)
 	int64_t lo = u->now - (int64_t)c->o.recent;
 	double recent = 0;
 
-	*x++ = log1pf_pos((double)u->nevents);
-	*x++ = log1pf_pos((double)u->npos);
-	*x++ = u->last_ts >= 0 ? log1pf_pos((double)(u->now - u->last_ts) / 86400) : -1;
+	*x++ = u->f_events;
+	*x++ = u->f_positives;
+	*x++ = u->f_days_since;
 	if (it != IG_INTERN_NONE)
 		recent = (double)count_between(c->pt + c->pt_start[it], c->pt_start[it + 1] - c->pt_start[it], lo,
 					       u->now);
 	*x++ = log1pf_pos(recent);
 	*x++ = u->recent_all > 0 ? (float)(recent / u->recent_all * 1000) : 0;
-	*x++ = it != IG_INTERN_NONE ? (float)(log1p((double)c->iusers[it]) - u->hist_pop) : (float)-u->hist_pop;
+	*x++ = it != IG_INTERN_NONE ? (float)(c->log_iusers[it] - u->hist_pop) : (float)-u->hist_pop;
 	return x;
 }
 
@@ -560,7 +619,7 @@ static float *author_rates(const ig_rank_ctx *c, uint32_t author, float *x)
 	return x;
 }
 
-static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
+static float *meta_features(const ig_rank_user *u, uint32_t it, unsigned parts, float *x)
 {
 	const ig_rank_ctx *c = u->c;
 	const ig_items *items = c->items;
@@ -568,6 +627,7 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
 	double aff = 0, neg = 0, paff = 0, saff = 0;
 	uint32_t k, p;
 	int i, rates = c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE + IG_RANK_LIFT_TYPES : 0;
+	int width = 6 + A_WIDTH + rates + 4 + !!(c->inputs & IG_RANK_IN_TOPICS) + !!(c->inputs & IG_RANK_IN_FOLLOWS);
 
 	if (it == IG_INTERN_NONE || it >= items->count) {
 		int n = 6 + A_WIDTH + rates + 4;
@@ -581,15 +641,26 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
 			*x++ = 0;
 		return x;
 	}
+	if (!(parts & IG_RANK_F_REST)) {
+		/* the media and the author's rates */
+		for (i = 0; i < IG_MEDIA_COUNT; i++)
+			x[1 + i] = items->media[it] == i;
+		if (rates)
+			author_rates(c, items->author[it], x + 2 + IG_MEDIA_COUNT + A_WIDTH);
+		return x + width;
+	}
 	*x++ = items->created[it] >= 0 ? log1pf_pos((double)(u->now - items->created[it]) / 86400) : -1;
 	for (i = 0; i < IG_MEDIA_COUNT; i++)
 		*x++ = items->media[it] == i;
 	*x++ = u->media_total > 0 ? (float)(u->media[items->media[it]] / u->media_total) : 0;
 	a = stamped_peek(&u->authors, items->author[it], u->gen);
 	for (i = 0; i < A_WIDTH; i++)
-		*x++ = a ? log1pf_pos(a[i]) : 0;
-	if (rates)
-		x = author_rates(c, items->author[it], x);
+		*x++ = a ? a[i] : 0; /* already log 1 + count (author_logs) */
+	if (rates) {
+		if (parts & IG_RANK_F_ITEM)
+			author_rates(c, items->author[it], x);
+		x += rates;
+	}
 	for (k = items->topic_start[it]; k < items->topic_start[it + 1]; k++) {
 		tv = stamped_peek(&u->topics, items->topic_list[k], u->gen);
 		if (tv) {
@@ -611,32 +682,66 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, float *x)
 	if (c->inputs & IG_RANK_IN_TOPICS)
 		*x++ = u->parent_total > 0 ? (float)(paff / u->parent_total) : 0;
 	if (c->inputs & IG_RANK_IN_FOLLOWS) {
-		size_t nf, j;
-		const ig_follow *fo = ig_follows_find(c->follows, u->user, u->user_len, &nf);
-
-		for (j = 0; j < nf && fo[j].author != items->author[it]; j++)
-			;
-		*x++ = j < nf;
+		*x++ = u->followed[items->author[it]] == u->gen;
 	}
 	return x;
 }
 
-void ig_rank_features(ig_rank_user *u, const ig_rank_cand *cd, float *x)
+uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len)
+{
+	return ig_intern_find(c->item_ids, item, len);
+}
+
+int ig_rank_feature_item_only(const char *name)
+{
+	static const char *const whole[] = {"item_users", "item_impressions", "author_impressions", "media_photo",
+					    "media_video", "media_reel", "media_carousel"};
+	static const char *const per_type[] = {"item_pop_", "item_rate_", "item_lift_", "author_rate_",
+					       "author_lift_"};
+	size_t i, n;
+
+	for (i = 0; i < sizeof whole / sizeof whole[0]; i++)
+		if (strcmp(name, whole[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof per_type / sizeof per_type[0]; i++) {
+		n = strlen(per_type[i]);
+		/* item_pop_gap is against the user's history: not an event type */
+		if (strncmp(name, per_type[i], n) == 0 && ig_event_parse(name + n) >= 0)
+			return 1;
+	}
+	return 0;
+}
+
+void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *cd, uint32_t it, unsigned parts, float *x)
 {
 	const ig_rank_ctx *c = u->c;
-	uint32_t it = ig_intern_find(c->item_ids, cd->item, cd->item_len);
 	int64_t day = u->now >= 0 ? u->now % 86400 : 0;
+	int nitem = 1 + NPOP + (c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE + IG_RANK_LIFT_TYPES : 0);
+	int ncand = c->inputs & IG_RANK_IN_CANDS ? 4 + c->nsources : 0;
 
-	x = cand_features(c, cd, x);
-	x = item_features(c, it, x);
-	x = user_features(u, it, x);
-	if (c->inputs & IG_RANK_IN_NEIGHBORS)
-		x = neighbor_features(u, it, x);
-	if (c->inputs & IG_RANK_IN_VECTORS)
-		x = vector_features(u, it, x);
+	x = parts & IG_RANK_F_REST ? cand_features(c, cd, x) : x + ncand;
+	if (parts & IG_RANK_F_ITEM)
+		item_features(c, it, x);
+	x += nitem;
+	if (!(parts & IG_RANK_F_REST)) {
+		/* user, neighbour and vector features: none is the item's alone */
+		x += 6 + (c->inputs & IG_RANK_IN_NEIGHBORS ? 5 : 0) + (c->inputs & IG_RANK_IN_VECTORS ? 5 : 0);
+	} else {
+		x = user_features(u, it, x);
+		if (c->inputs & IG_RANK_IN_NEIGHBORS)
+			x = neighbor_features(u, it, x);
+		if (c->inputs & IG_RANK_IN_VECTORS)
+			x = vector_features(u, it, x);
+	}
 	if (c->inputs & IG_RANK_IN_ITEMS)
-		x = meta_features(u, it, x);
+		x = meta_features(u, it, parts, x);
 	*x++ = (float)(day / 3600);
 	/* 1970-01-01 was a Thursday; 0 is Monday */
 	*x++ = (float)((u->now / 86400 + 3) % 7);
+}
+
+void ig_rank_features(ig_rank_user *u, const ig_rank_cand *cd, float *x)
+{
+	ig_rank_features_part(u, cd, ig_rank_item_number(u->c, cd->item, cd->item_len),
+			      IG_RANK_F_ITEM | IG_RANK_F_REST, x);
 }

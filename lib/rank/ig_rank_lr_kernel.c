@@ -25,9 +25,33 @@ static const char *const cross_names[] = {"retrieval_score", "cooc_max_long", "e
 
 static uint32_t mix(uint64_t a, uint64_t b, uint32_t bits);
 
+/* The order scoring sums the features in: those of the item alone first,
+ * so that their sum is kept per item (ig_rank_item_part). */
+static void score_order(ig_rank_model *m)
+{
+	int f, k = 0, pass, i;
+
+	m->order = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->order);
+	m->order_off = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->order_off);
+	for (pass = 1; pass >= 0; pass--) {
+		for (f = 0; f < m->nfeat; f++)
+			if (ig_rank_feature_item_only(m->feat[f]) == pass) {
+				m->order_off[k] = m->bin_off[f];
+				m->order[k++] = f;
+			}
+		if (pass == 1)
+			m->nitem_only = k;
+	}
+	m->cross_at = ig_malloc(NCROSS_MAX * sizeof *m->cross_at);
+	for (i = 0; i < m->ncross; i++)
+		for (k = 0; k < m->nfeat; k++)
+			if (m->order[k] == m->cross[i])
+				m->cross_at[i] = k;
+}
+
 /* Each feature's edges padded with +inf to 2^k - 1, k the same for all
- * (the most edges'): a bin is then k halvings, with no dispatch on the
- * feature. */
+ * (the most edges'), in the order of score_order: a bin is then k
+ * halvings, with no dispatch on the feature. */
 static void pad_edges(ig_rank_model *m)
 {
 	uint32_t p, k, most = 0;
@@ -39,12 +63,14 @@ static void pad_edges(ig_rank_model *m)
 		k++;
 	m->pdepth = k;
 	m->pavx2 = ig_isa_pick(1u << IG_ISA_PORTABLE | (IG_ISA_X86 ? 1u << IG_ISA_AVX2 : 0)) == IG_ISA_AVX2;
-	m->pedge = ig_malloc(((size_t)m->nfeat * p + 1) * sizeof *m->pedge);
-	for (f = 0; f < m->nfeat; f++) {
+	/* and 8 features of +inf after, which a last group of 8 may read */
+	m->pedge = ig_malloc(((size_t)(m->nfeat + 8) * p + 1) * sizeof *m->pedge);
+	for (f = 0; f < m->nfeat + 8; f++) {
 		float *e = m->pedge + ((size_t)f << k);
+		int o = f < m->nfeat ? m->order[f] : -1;
 
 		for (p = 0; p + 1 < 1u << k; p++)
-			e[p] = p < m->nedges[f] ? m->edges[f][p] : INFINITY;
+			e[p] = o >= 0 && p < m->nedges[o] ? m->edges[o][p] : INFINITY;
 	}
 }
 
@@ -63,6 +89,7 @@ void ig_rank_lr_pick_crosses(ig_rank_model *m)
 	m->bin_off[0] = 0;
 	for (f = 0; f < m->nfeat; f++)
 		m->bin_off[f + 1] = m->bin_off[f] + m->nedges[f] + 1;
+	score_order(m);
 	pad_edges(m);
 	m->bin_idx = ig_malloc((m->bin_off[m->nfeat] + 1) * sizeof *m->bin_idx);
 	m->coarse = ig_malloc(m->bin_off[m->nfeat] + 1);
@@ -211,83 +238,143 @@ static inline __attribute__((always_inline)) void bins_at_depth(const float *e, 
 #if IG_ISA_X86
 /* The same with AVX2, eight features at a time: each halving gathers
  * the eight edges it compares with (bins are integers: the same as the
- * portable loop's). */
-__attribute__((target("avx2"))) static int bins_avx2(const float *pedge, const float *x, int nf,
-						     uint32_t *bins, uint32_t depth)
+ * portable loop's). DEPTH is a constant where it is called, so that the
+ * halvings are straight code. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i bins8(const float *pedge, __m256 xv,
+									   __m256i base, const uint32_t depth)
 {
-	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-	const __m128i shift = _mm_cvtsi32_si128((int)depth);
+	__m256i k = _mm256_setzero_si256();
+	uint32_t s;
+
+	for (s = depth; s > 0; s--) {
+		__m256i at = _mm256_add_epi32(base, _mm256_add_epi32(k, _mm256_set1_epi32((1 << (s - 1)) - 1)));
+		__m256 below = _mm256_cmp_ps(_mm256_i32gather_ps(pedge, at, 4), xv, _CMP_LT_OQ);
+
+		k = _mm256_add_epi32(k, _mm256_and_si256(_mm256_castps_si256(below), _mm256_set1_epi32(1 << (s - 1))));
+	}
+	return k;
+}
+
+/* All NF bins, the last group of fewer than 8 through a padded copy
+ * (PEDGE has 8 features of +inf after the last). */
+__attribute__((target("avx2"), always_inline)) static inline void bins_avx2_at(const float *pedge, const float *x,
+									       int nf, uint32_t *bins,
+									       const uint32_t depth)
+{
+	const __m256i lane = _mm256_slli_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), (int)depth);
 	int f;
 
 	for (f = 0; f + 8 <= nf; f += 8) {
-		__m256 xv = _mm256_loadu_ps(x + f);
-		__m256i base = _mm256_sll_epi32(_mm256_add_epi32(_mm256_set1_epi32(f), lane), shift);
-		__m256i k = _mm256_setzero_si256();
-		uint32_t s;
+		__m256i base = _mm256_add_epi32(_mm256_set1_epi32(f << depth), lane);
 
-		for (s = depth; s > 0; s--) {
-			__m256i half = _mm256_set1_epi32(1 << (s - 1));
-			__m256i at = _mm256_add_epi32(base, _mm256_add_epi32(k, _mm256_set1_epi32((1 << (s - 1)) - 1)));
-			__m256 below = _mm256_cmp_ps(_mm256_i32gather_ps(pedge, at, 4), xv, _CMP_LT_OQ);
-
-			k = _mm256_add_epi32(k, _mm256_and_si256(_mm256_castps_si256(below), half));
-		}
-		_mm256_storeu_si256((__m256i *)(void *)(bins + f), k);
+		_mm256_storeu_si256((__m256i *)(void *)(bins + f), bins8(pedge, _mm256_loadu_ps(x + f), base, depth));
 	}
-	return f;
+	if (f < nf) {
+		float tail[8] = {0};
+		uint32_t out[8];
+
+		memcpy(tail, x + f, (size_t)(nf - f) * sizeof *tail);
+		_mm256_storeu_si256((__m256i *)(void *)out,
+				    bins8(pedge, _mm256_loadu_ps(tail), _mm256_add_epi32(_mm256_set1_epi32(f << depth), lane),
+					  depth));
+		memcpy(bins + f, out, (size_t)(nf - f) * sizeof *out);
+	}
+}
+
+__attribute__((target("avx2"))) static void bins_avx2(const float *pedge, const float *x, int nf, uint32_t *bins,
+						      uint32_t depth)
+{
+	switch (depth) {
+	case 0: bins_avx2_at(pedge, x, nf, bins, 0); break;
+	case 1: bins_avx2_at(pedge, x, nf, bins, 1); break;
+	case 2: bins_avx2_at(pedge, x, nf, bins, 2); break;
+	case 3: bins_avx2_at(pedge, x, nf, bins, 3); break;
+	case 4: bins_avx2_at(pedge, x, nf, bins, 4); break;
+	case 5: bins_avx2_at(pedge, x, nf, bins, 5); break;
+	case 6: bins_avx2_at(pedge, x, nf, bins, 6); break;
+	case 7: bins_avx2_at(pedge, x, nf, bins, 7); break;
+	default: bins_avx2_at(pedge, x, nf, bins, 8); break;
+	}
 }
 #endif
 
-static void padded_bins(const ig_rank_model *m, const float *x, uint32_t *bins)
+/* The bins of the features FROM..TO of the order of score_order, X in
+ * that order. */
+static void padded_bins(const ig_rank_model *m, int from, int to, const float *x, uint32_t *bins)
 {
-	int done = 0;
+	const float *pedge = m->pedge + ((size_t)from << m->pdepth);
+	int nf = to - from;
 
 #if IG_ISA_X86
-	if (m->pavx2)
-		done = bins_avx2(m->pedge, x, m->nfeat, bins, m->pdepth);
+	if (m->pavx2) {
+		bins_avx2(pedge, x, nf, bins, m->pdepth);
+		return;
+	}
 #endif
-	bins += done;
-	x += done;
 	switch (m->pdepth) {
-	case 0: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 0); break;
-	case 1: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 1); break;
-	case 2: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 2); break;
-	case 3: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 3); break;
-	case 4: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 4); break;
-	case 5: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 5); break;
-	case 6: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 6); break;
-	case 7: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 7); break;
-	default: bins_at_depth(m->pedge + ((size_t)done << m->pdepth), x, m->nfeat - done, bins, 8); break;
+	case 0: bins_at_depth(pedge, x, nf, bins, 0); break;
+	case 1: bins_at_depth(pedge, x, nf, bins, 1); break;
+	case 2: bins_at_depth(pedge, x, nf, bins, 2); break;
+	case 3: bins_at_depth(pedge, x, nf, bins, 3); break;
+	case 4: bins_at_depth(pedge, x, nf, bins, 4); break;
+	case 5: bins_at_depth(pedge, x, nf, bins, 5); break;
+	case 6: bins_at_depth(pedge, x, nf, bins, 6); break;
+	case 7: bins_at_depth(pedge, x, nf, bins, 7); break;
+	default: bins_at_depth(pedge, x, nf, bins, 8); break;
 	}
 }
 
-/* The margins with NQ groups of 4 heads, a constant where it is called
- * so that the sums stay in registers. */
-static inline __attribute__((always_inline)) void margins_nq(const ig_rank_model *m, const float *x,
-							     uint64_t user_hash, uint64_t item_hash,
-							     double *z, const size_t nq)
+
+size_t ig_rank_item_part_len(const ig_rank_model *m)
+{
+	return m->kind == IG_RANK_LR ? head_stride(m) + (size_t)m->ncross : 0;
+}
+
+/* The item's part with NQ groups of 4 heads, a constant where it is
+ * called so that the sums stay in registers. PART: the sums, then the
+ * coarse bin of each crossed feature of the item alone. */
+static inline __attribute__((always_inline)) void item_part_nq(const ig_rank_model *m, const float *xi,
+							       uint64_t item_hash, float *part, const size_t nq)
 {
 	v4f acc[IG_RANK_MAX_HEADS / 4] = {{0}};
+	uint32_t bins[512];
+	size_t hs = 4 * nq;
+	const float *wt = m->wi + (size_t)mix(2ull << 40, item_hash, m->bits) * hs;
+	int k, i, ni = m->nitem_only;
+
+	/* the id's slot is far away in memory: ask for it first */
+	__builtin_prefetch(wt);
+	padded_bins(m, 0, ni, xi, bins);
+	for (k = 0; k < ni; k++)
+		add_slot(acc, m->wd + (m->order_off[k] + bins[k]) * hs, nq);
+	add_slot(acc, wt, nq);
+	memcpy(part, acc, hs * sizeof *part);
+	for (i = 0; i < m->ncross; i++)
+		if (m->cross_at[i] < ni)
+			part[hs + (size_t)i] = (float)m->coarse[m->order_off[m->cross_at[i]] + bins[m->cross_at[i]]];
+}
+
+/* The margins from the item's PART and the other features. */
+static inline __attribute__((always_inline)) void margins_nq(const ig_rank_model *m, const float *xr,
+							     uint64_t user_hash, const float *part,
+							     double *z, const size_t nq)
+{
+	v4f acc[IG_RANK_MAX_HEADS / 4];
 	uint32_t coarse[NCROSS_MAX], bins[512];
 	size_t hs = 4 * nq, nbin = m->bin_off[m->nfeat];
 	const float *wu = m->wi + (size_t)mix(1ull << 40, user_hash, m->bits) * hs;
-	const float *wt = m->wi + (size_t)mix(2ull << 40, item_hash, m->bits) * hs;
 	const float *wc = m->wd + nbin * hs;
-	int f, i, j, h;
+	int k, i, j, h, ni = m->nitem_only;
 
-	/* the ids' slots are far away in memory: ask for them first */
 	__builtin_prefetch(wu);
-	__builtin_prefetch(wt);
-	/* the sums in the order of ig_rank_lr_indices, so that training's
-	 * validation margins and scoring agree to the bit */
-	padded_bins(m, x, bins);
-	for (f = 0; f < m->nfeat; f++)
-		add_slot(acc, m->wd + (m->bin_off[f] + bins[f]) * hs, nq);
+	memcpy(acc, part, hs * sizeof *part);
+	padded_bins(m, ni, m->nfeat, xr, bins);
+	for (k = ni; k < m->nfeat; k++)
+		add_slot(acc, m->wd + (m->order_off[k] + bins[k - ni]) * hs, nq);
 	add_slot(acc, wu, nq);
-	add_slot(acc, wt, nq);
 	for (i = 0; i < m->ncross; i++) {
-		f = m->cross[i];
-		coarse[i] = m->coarse[m->bin_off[f] + bins[f]];
+		k = m->cross_at[i];
+		coarse[i] = k < ni ? (uint32_t)part[hs + (size_t)i] : m->coarse[m->order_off[k] + bins[k - ni]];
 	}
 	for (i = 0; i < m->ncross; i++)
 		for (j = i + 1; j < m->ncross; j++) {
@@ -298,15 +385,39 @@ static inline __attribute__((always_inline)) void margins_nq(const ig_rank_model
 		z[h] = m->h[h].base + (double)acc[h / 4][h % 4];
 }
 
+void ig_rank_lr_item_part(const ig_rank_model *m, const float *xi, uint64_t item_hash, float *part)
+{
+	switch (head_stride(m) / 4) {
+	case 1: item_part_nq(m, xi, item_hash, part, 1); break;
+	case 2: item_part_nq(m, xi, item_hash, part, 2); break;
+	case 3: item_part_nq(m, xi, item_hash, part, 3); break;
+	default: item_part_nq(m, xi, item_hash, part, 4); break;
+	}
+}
+
+void ig_rank_lr_margins_part(const ig_rank_model *m, const float *xr, uint64_t user_hash, const float *part,
+			     double *z)
+{
+	switch (head_stride(m) / 4) {
+	case 1: margins_nq(m, xr, user_hash, part, z, 1); break;
+	case 2: margins_nq(m, xr, user_hash, part, z, 2); break;
+	case 3: margins_nq(m, xr, user_hash, part, z, 3); break;
+	default: margins_nq(m, xr, user_hash, part, z, 4); break;
+	}
+}
+
+/* Training's margins (ig_rank_lr_margin) add the same weights in
+ * doubles in ig_rank_lr_indices' order: they agree to rounding. */
 void ig_rank_lr_margins(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash,
 			double *z)
 {
-	switch (head_stride(m) / 4) {
-	case 1: margins_nq(m, x, user_hash, item_hash, z, 1); break;
-	case 2: margins_nq(m, x, user_hash, item_hash, z, 2); break;
-	case 3: margins_nq(m, x, user_hash, item_hash, z, 3); break;
-	default: margins_nq(m, x, user_hash, item_hash, z, 4); break;
-	}
+	float part[IG_RANK_MAX_HEADS + NCROSS_MAX], xo[512];
+	int k;
+
+	for (k = 0; k < m->nfeat; k++)
+		xo[k] = x[m->order[k]];
+	ig_rank_lr_item_part(m, xo, item_hash, part);
+	ig_rank_lr_margins_part(m, xo + m->nitem_only, user_hash, part, z);
 }
 
 typedef struct ftrl {

@@ -291,6 +291,9 @@ void ig_rank_model_free(ig_rank_model *m)
 	free(m->wi);
 	free(m->wd);
 	free(m->pedge);
+	free(m->order);
+	free(m->order_off);
+	free(m->cross_at);
 	free(m->coarse);
 	free(m->bin_idx);
 	free(m->bin_off);
@@ -334,6 +337,19 @@ static double margin_of(const ig_rank_model *m, int h, const float *x, const uin
 	return ig_rank_lr_margin(m, hm, idx, nidx);
 }
 
+/* The calibrated probabilities from the margins Z; a constant head (one
+ * class in training) has its base for margin. */
+static void calibrate(const ig_rank_model *m, double *z, double *p)
+{
+	int h;
+
+	for (h = 0; h < m->nhead; h++) {
+		if (m->h[h].constant)
+			z[h] = m->h[h].base;
+		p[h] = 1 / (1 + exp(-(m->h[h].platt_a * z[h] + m->h[h].platt_b)));
+	}
+}
+
 void ig_rank_predict(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash, double *p)
 {
 	double z[IG_RANK_MAX_HEADS];
@@ -341,15 +357,32 @@ void ig_rank_predict(const ig_rank_model *m, const float *x, uint64_t user_hash,
 
 	if (m->kind == IG_RANK_LR) {
 		ig_rank_lr_margins(m, x, user_hash, item_hash, z);
-		for (h = 0; h < m->nhead; h++)
-			if (m->h[h].constant)
-				z[h] = m->h[h].base;
-	} else {
-		for (h = 0; h < m->nhead; h++)
-			z[h] = margin_of(m, h, x, NULL, 0);
+		calibrate(m, z, p);
+		return;
 	}
 	for (h = 0; h < m->nhead; h++)
-		p[h] = 1 / (1 + exp(-(m->h[h].platt_a * z[h] + m->h[h].platt_b)));
+		z[h] = margin_of(m, h, x, NULL, 0);
+	calibrate(m, z, p);
+}
+
+const int *ig_rank_model_score_order(const ig_rank_model *m, int *nitem_only)
+{
+	*nitem_only = m->kind == IG_RANK_LR ? m->nitem_only : 0;
+	return m->kind == IG_RANK_LR ? m->order : NULL;
+}
+
+void ig_rank_item_part(const ig_rank_model *m, const float *xi, uint64_t item_hash, float *part)
+{
+	ig_rank_lr_item_part(m, xi, item_hash, part);
+}
+
+void ig_rank_predict_part(const ig_rank_model *m, const float *xr, uint64_t user_hash, const float *part,
+			  double *p)
+{
+	double z[IG_RANK_MAX_HEADS];
+
+	ig_rank_lr_margins_part(m, xr, user_hash, part, z);
+	calibrate(m, z, p);
 }
 
 /* Saabas: each split's feature gets the change in node value along the

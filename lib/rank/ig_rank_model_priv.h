@@ -44,8 +44,13 @@ struct ig_rank_model {
 			     * (stride: nhead rounded up to 4) */
 	float *wd;          /* lr: the same for the dense bins (at bin_off[f] + b), then
 			     * the crosses' 16 coarse pairs each: a few hundred kB */
+	int *order;         /* lr: the features in the order scoring sums them: those of
+			     * the item alone (ig_rank_feature_item_only) first */
+	int nitem_only;
+	size_t *order_off;  /* lr: bin_off of each feature in that order */
+	int *cross_at;      /* lr: the place of each crossed feature in that order */
 	float *pedge;       /* lr: each feature's edges padded with +inf to 2^pdepth - 1,
-			     * feature f's at f << pdepth (pdepth: the most edges') */
+			     * the k-th of the order's at k << pdepth (pdepth: the most edges') */
 	uint32_t pdepth;
 	int pavx2;          /* lr: bins by the AVX2 copy (core/ig_cpu.h) */
 	uint8_t *coarse;    /* lr: the coarse bin (0-3) of feature f's bin b at bin_off[f] + b */
@@ -114,9 +119,16 @@ void ig_rank_lr_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const
 			   double *val_margin);
 double ig_rank_lr_margin(const ig_rank_model *m, const ig_rank_head_model *hm, const uint32_t *idx, int n);
 /* Every head's margin for features X at once, from the interleaved
- * weights. */
+ * weights: the item's part (ig_rank_lr_item_part), then the rest. */
 void ig_rank_lr_margins(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash,
 			double *z);
+/* The sums of the features of the item alone (XI, in the order of
+ * m->order) and of the item id, and the coarse bins of those crossed,
+ * into PART (ig_rank_item_part_len floats); then the margins from PART
+ * and the other features (XR, in that order). */
+void ig_rank_lr_item_part(const ig_rank_model *m, const float *xi, uint64_t item_hash, float *part);
+void ig_rank_lr_margins_part(const ig_rank_model *m, const float *xr, uint64_t user_hash, const float *part,
+			     double *z);
 void ig_rank_lr_interleave(ig_rank_model *m);
 
 #endif

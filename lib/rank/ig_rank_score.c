@@ -17,6 +17,9 @@
 /* Two batches are held, one read while the other is scored. */
 #define BATCH_ROWS 16384
 #define EXPLAIN_LEN 1024
+/* Items whose part of the first stage's sums a thread keeps (a power of
+ * two; an item's slot is its number modulo this) */
+#define PART_CACHE 16384
 
 typedef struct brow {
 	size_t item, sources, reason; /* arena offsets */
@@ -49,6 +52,10 @@ typedef struct scorer {
 	const ig_rank_score_opts *o;
 	int *map, nsrc, nhead, nf_ctx, nf;
 	char **names;     /* model features, then user_id, item_id */
+	size_t part_len;  /* ig_rank_item_part_len: 0 unless split */
+	/* split models: the context's column of each model feature in the
+	 * order of ig_rank_model_score_order: the item's alone, the others */
+	int *item_col, nitem_f, *rest_col, nrest_f;
 	ig_rank_cands *in;
 	ig_writer *w;
 	ig_rank_score_stats *st;
@@ -59,6 +66,8 @@ typedef struct scorer {
 typedef struct score_scratch {
 	ig_rank_user *u;
 	float *xc, *xm;
+	float *parts;     /* PART_CACHE items' parts, and one for an unknown item */
+	uint32_t *part_of;/* the item number + 1 of each part, 0: none */
 	double seconds;   /* scoring */
 } score_scratch;
 
@@ -163,8 +172,45 @@ static void explain_row(const scorer *sc, const float *x, uint64_t uh, uint64_t 
 	free(items);
 }
 
-static void score_user(scorer *sc, batch *b, ig_rank_user *u, float *xc, float *xm, buser *bu)
+/* The item's part of the first stage's sums: kept per item, since it
+ * depends on nothing else; an unknown item's is made each time. */
+static const float *item_part(const scorer *sc, score_scratch *x, const ig_rank_cand *cd, uint32_t it,
+			      uint64_t ih)
 {
+	size_t slot = it != IG_INTERN_NONE ? it & (PART_CACHE - 1) : PART_CACHE;
+	float *part = x->parts + slot * sc->part_len;
+	int k;
+
+	if (it != IG_INTERN_NONE && x->part_of[slot] == it + 1)
+		return part;
+	ig_rank_features_part(x->u, cd, it, IG_RANK_F_ITEM, x->xc);
+	for (k = 0; k < sc->nitem_f; k++)
+		x->xm[k] = x->xc[sc->item_col[k]];
+	ig_rank_item_part(sc->m, x->xm, ih, part);
+	if (it != IG_INTERN_NONE)
+		x->part_of[slot] = it + 1;
+	return part;
+}
+
+/* The probabilities of the first stage from the item's kept part and the
+ * other features. */
+static void predict_split(const scorer *sc, score_scratch *x, const ig_rank_cand *cd, uint64_t uh, uint64_t ih,
+			  double *p)
+{
+	uint32_t it = ig_rank_item_number(sc->c, cd->item, cd->item_len);
+	const float *part = item_part(sc, x, cd, it, ih);
+	int k;
+
+	ig_rank_features_part(x->u, cd, it, IG_RANK_F_REST, x->xc);
+	for (k = 0; k < sc->nrest_f; k++)
+		x->xm[k] = x->xc[sc->rest_col[k]];
+	ig_rank_predict_part(sc->m, x->xm, uh, part, p);
+}
+
+static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
+{
+	ig_rank_user *u = x->u;
+	float *xc = x->xc, *xm = x->xm;
 	int64_t now = sc->o->at;
 	uint64_t uh = ig_hash64(bu->user, bu->ulen);
 	size_t i;
@@ -196,10 +242,14 @@ static void score_user(scorer *sc, batch *b, ig_rank_user *u, float *xc, float *
 		double *p = b->p + r * (size_t)sc->nhead;
 		uint64_t ih = ig_hash64(cd.item, cd.item_len);
 
-		ig_rank_features(u, &cd, xc);
-		for (f = 0; f < sc->nf; f++)
-			xm[f] = xc[sc->map[f]];
-		ig_rank_predict(sc->m, xm, uh, ih, p);
+		if (sc->part_len && !sc->o->explain) {
+			predict_split(sc, x, &cd, uh, ih, p);
+		} else {
+			ig_rank_features(u, &cd, xc);
+			for (f = 0; f < sc->nf; f++)
+				xm[f] = xc[sc->map[f]];
+			ig_rank_predict(sc->m, xm, uh, ih, p);
+		}
 		br->score = ig_rank_value_score(sc->o->value_mode, sc->o->value_w, p, sc->nhead);
 		if (sc->o->explain)
 			explain_row(sc, xm, uh, ih, p, b->explain + r * EXPLAIN_LEN);
@@ -214,7 +264,7 @@ static void score_one(void *arg, void *bp, size_t k, int tid)
 	score_scratch *x = &sc->scratch[tid];
 	double t0 = ig_thread_cpu();
 
-	score_user(sc, b, x->u, x->xc, x->xm, &b->users[k]);
+	score_user(sc, b, x, &b->users[k]);
 	x->seconds += ig_thread_cpu() - t0;
 }
 
@@ -374,12 +424,26 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 		sc.names[i] = (char *)ig_rank_model_feature(m, i);
 	sc.names[sc.nf] = (char *)"user_id";
 	sc.names[sc.nf + 1] = (char *)"item_id";
+	sc.part_len = ig_rank_item_part_len(m);
+	if (sc.part_len) {
+		const int *order = ig_rank_model_score_order(m, &sc.nitem_f);
+
+		sc.nrest_f = sc.nf - sc.nitem_f;
+		sc.item_col = ig_malloc(((size_t)sc.nf + 1) * sizeof *sc.item_col);
+		for (i = 0; i < sc.nf; i++)
+			sc.item_col[i] = sc.map[order[i]];
+		sc.rest_col = sc.item_col + sc.nitem_f;
+	}
 	sc.pool = ig_pool_new(nt);
 	sc.scratch = ig_calloc((size_t)nt, sizeof *sc.scratch);
 	for (i = 0; i < nt; i++) {
 		sc.scratch[i].u = ig_rank_user_new(c);
 		sc.scratch[i].xc = ig_malloc(((size_t)nf_ctx + 1) * sizeof *sc.scratch[i].xc);
 		sc.scratch[i].xm = ig_malloc(((size_t)sc.nf + 1) * sizeof *sc.scratch[i].xm);
+		if (sc.part_len) {
+			sc.scratch[i].parts = ig_malloc((PART_CACHE + 1) * sc.part_len * sizeof *sc.scratch[i].parts);
+			sc.scratch[i].part_of = ig_calloc(PART_CACHE, sizeof *sc.scratch[i].part_of);
+		}
 	}
 	ig_batch_run(sc.pool, &ops, &sc, &b[0], &b[1]);
 	st->rows_in = ig_rank_cands_rows(in);
@@ -390,6 +454,8 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 		ig_rank_user_free(sc.scratch[i].u);
 		free(sc.scratch[i].xc);
 		free(sc.scratch[i].xm);
+		free(sc.scratch[i].parts);
+		free(sc.scratch[i].part_of);
 	}
 	free(sc.scratch);
 	ig_pool_free(sc.pool);
@@ -397,5 +463,6 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 	batch_free(&b[1]);
 	free(sc.map);
 	free(sc.names);
+	free(sc.item_col);
 	free(ctx_names);
 }

@@ -19,6 +19,7 @@
 #include "expect_exit.h"
 #include "rank/ig_rank.h"
 #include "rank/ig_rank_model_priv.h"
+#include "temp_text.h"
 
 static void test_auc(void **state)
 {
@@ -346,28 +347,38 @@ static void check_linear_fit(int nf)
 }
 
 /* The first stage's scoring bins (padded edges, eight features at a time
- * with AVX2, the rest one by one) are the training's (ig_rank_bin): 19
- * features, some with a few values, scored at and beside the edges and
- * out of range, give the margins that the hashed indices give. */
+ * with AVX2 and the last few through a padded copy, or one by one) are
+ * the training's (ig_rank_bin): 19 features, some with a few values,
+ * scored at and beside the edges and out of range, give the margins that
+ * the hashed indices give, with AVX2 and without. Some features are the
+ * item's alone, some of them crossed: the item's part kept apart and the
+ * rest give ig_rank_predict's probabilities to the bit. */
 static void test_lr_scoring_bins(void **state)
 {
 	enum { NF = 19, N = 4000 };
 	static char *feat[NF], *head[] = {(char *)"like"};
-	static char names[NF][8];
+	static char names[NF][24];
+	static const char *const named[NF] = {"item_users", "hour", "item_pop_gap", "item_pop_like", "user_positives",
+					      NULL, "media_photo", "topic_affinity", NULL, "author_rate_share"};
 	ig_rank_examples e;
 	ig_rank_train_opts o;
 	ig_rank_head_report rep[1];
 	ig_rank_model *m;
 	uint32_t idx[NF + 2 + 64];
-	float x[NF];
+	float x[NF], xo[NF], part[IG_RANK_MAX_HEADS + 16];
+	double p1, p2;
+	const int *order;
 	ig_rng r;
 	size_t i;
-	int f;
+	int f, nitem, avx2;
 
 	(void)state;
 	memset(&e, 0, sizeof e);
 	for (f = 0; f < NF; f++) {
-		snprintf(names[f], sizeof names[f], "f%d", f);
+		if (named[f])
+			snprintf(names[f], sizeof names[f], "%s", named[f]);
+		else
+			snprintf(names[f], sizeof names[f], "f%d", f);
 		feat[f] = names[f];
 	}
 	e.n = N;
@@ -397,7 +408,12 @@ static void test_lr_scoring_bins(void **state)
 	}
 	ig_rank_train_opts_default(&o, IG_RANK_LR);
 	m = ig_rank_train(&e, NULL, &o, "unit test", rep);
-	for (i = 0; i < 2000; i++) {
+	order = ig_rank_model_score_order(m, &nitem);
+	assert_int_equal(nitem, 4); /* item_users, item_pop_like, media_photo, author_rate_share */
+	assert_true(ig_rank_item_part_len(m) > 0);
+	for (i = 0, avx2 = m->pavx2; i < 4000; i++) {
+		if (i == 2000)
+			m->pavx2 = 0; /* the portable bins */
 		const float *row = e.x + (i % N) * NF;
 		double z, want;
 		int n;
@@ -418,7 +434,14 @@ static void test_lr_scoring_bins(void **state)
 		n = ig_rank_lr_indices(m, x, e.user_hash[i % N], e.item_hash[i % N], idx, NULL);
 		want = ig_rank_lr_margin(m, &m->h[0], idx, n);
 		assert_true(fabs(z - want) < 1e-5);
+		for (f = 0; f < NF; f++)
+			xo[f] = x[order[f]];
+		ig_rank_item_part(m, xo, e.item_hash[i % N], part);
+		ig_rank_predict_part(m, xo + nitem, e.user_hash[i % N], part, &p1);
+		ig_rank_predict(m, x, e.user_hash[i % N], e.item_hash[i % N], &p2);
+		assert_memory_equal(&p1, &p2, sizeof p1);
 	}
+	m->pavx2 = avx2;
 	ig_rank_model_free(m);
 	free(e.x);
 	free(e.y);
@@ -709,6 +732,70 @@ static void test_features(void **state)
 	unlink(ip);
 }
 
+/* The features in two parts (what scoring keeps per item, and the rest)
+ * are the whole's, each part right where ig_rank_feature_item_only says
+ * it is: a history with impressions (rates and lifts), items, follows,
+ * for a known item, one without history and an unknown one. */
+static void test_features_parts(void **state)
+{
+	static const char *const cands[] = {"i1", "i3", "i4", "i9"};
+	char *ep = write_temp("#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+			      "100\tu1\ti1\timpression\t\n101\tu1\ti1\tlike\t\n102\tu1\ti2\timpression\t\n"
+			      "103\tu1\ti2\thide\t\n100\tu2\ti1\timpression\t\n101\tu2\ti1\tshare\t\n"
+			      "102\tu2\ti3\timpression\t\n104\tu2\ti3\tlike\t\n");
+	char *ip = write_temp("#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n"
+			      "i1\ta1\tphoto\t0\tt1\ni2\ta1\tvideo\t50\tt1\ni3\ta2\treel\t0\tt2\n"
+			      "i4\ta2\tcarousel\t90\tt1,t2\n");
+	char *fp = write_temp("#ig:follows/1\tuser\tauthor\tts\nu1\ta2\t50\n");
+	ig_rank_inputs in = {ep, ip, fp, NULL, NULL, NULL};
+	ig_rank_fopts o;
+	ig_rank_ctx *c;
+	ig_rank_user *u;
+	float whole[256], xi[256], xr[256];
+	int i, f, nf, nitem = 0;
+	size_t k;
+
+	(void)state;
+	assert_true(ig_rank_feature_item_only("item_rate_share"));
+	assert_false(ig_rank_feature_item_only("item_pop_gap"));
+	assert_false(ig_rank_feature_item_only("user_media_affinity"));
+	ig_rank_fopts_default(&o);
+	c = ig_rank_ctx_load(&in, &o);
+	u = ig_rank_user_new(c);
+	nf = ig_rank_nfeatures(c);
+	assert_true(nf <= 256);
+	ig_rank_user_prepare(u, "u1", 2, 200);
+	for (k = 0; k < sizeof cands / sizeof cands[0]; k++) {
+		ig_rank_cand cd = {cands[k], 2, 0.5, 1, NULL, 1, 1};
+		uint32_t it = ig_rank_item_number(c, cd.item, cd.item_len);
+
+		ig_rank_features(u, &cd, whole);
+		for (i = 0; i < 256; i++)
+			xi[i] = xr[i] = NAN;
+		ig_rank_features_part(u, &cd, it, IG_RANK_F_ITEM, xi);
+		ig_rank_features_part(u, &cd, it, IG_RANK_F_REST, xr);
+		for (f = 0; f < nf; f++) {
+			int item_only = ig_rank_feature_item_only(ig_rank_feature_name(c, f));
+
+			nitem += item_only;
+			assert_memory_equal(item_only ? &xi[f] : &xr[f], &whole[f], sizeof whole[f]);
+		}
+		/* nothing written past the features */
+		assert_true(isnan(xi[nf]) && isnan(xr[nf]));
+	}
+	/* item_users, 8 item_pop_, item_impressions, 8 rates, 5 lifts, 4
+	 * media, author_impressions, 8 rates, 5 lifts; per candidate */
+	assert_int_equal(nitem, 4 * 41);
+	ig_rank_user_free(u);
+	ig_rank_ctx_free(c);
+	unlink(ep);
+	unlink(ip);
+	unlink(fp);
+	free(ep);
+	free(ip);
+	free(fp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_model_refusals),
 		cmocka_unit_test(test_model_map),
 		cmocka_unit_test(test_features),
+		cmocka_unit_test(test_features_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
