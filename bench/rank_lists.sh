@@ -19,11 +19,14 @@
 # recall@20 is reported as the picked one (the test is scored once).
 # ITEMS=FILE (an items stream, absolute path) adds the item features
 # (age, genres as topics; bench/ml100k_items.sh makes one for ML-100K).
+# THREADS=N [2]; with THREADS=1 the run is deterministic, and SEED=S [1]
+# (the item vectors' and the models' seed) gives another run.
 set -eu
 events=$1
 P=${2:-like,view,see_less}
 dir=${3:-$(mktemp -d "${TMPDIR:-/tmp}/rank_lists.XXXXXX")}
 T=${THREADS:-2}
+SEED=${SEED:-1}
 N=${CANDIDATES:-200}
 bin=${IG_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
 PATH=$bin:$PATH
@@ -40,7 +43,7 @@ ig-eval split -q --holdout 20% --valid 20% --positives "$P" -o d "$events"
 window() { # NAME HISTORY LABELS
 	ig-eval baseline itemknn -q --positives "$P" --train "$2" --users "$3" -n "$N" -o $1.cand.tsv.gz
 	ig-cooccur -q -@ "$T" -k 50 --weights "$W" -o $1.nb.tsv.gz "$2"
-	ig-train-w2v -q -@ "$T" --weights "$W" --item2vec --min-count 2 --dim 64 --epochs 10 \
+	ig-train-w2v -q -@ "$T" --seed "$SEED" --weights "$W" --item2vec --min-count 2 --dim 64 --epochs 10 \
 		-o $1.vec.gz "$2"
 }
 examples() { # NAME HISTORY LABELS
@@ -52,8 +55,8 @@ window fit d.fit.tsv.gz d.valid.tsv.gz
 window train d.train.tsv.gz d.test.tsv.gz
 examples fit d.fit.tsv.gz d.valid.tsv.gz
 mv fit.ex.tsv.gz ex.tsv.gz
-ig-rank train -q -@ "$T" --stage first -o first.model ex.tsv.gz
-ig-rank train -q -@ "$T" -o second.model ex.tsv.gz
+ig-rank train -q -@ "$T" --seed "$SEED" --stage first -o first.model ex.tsv.gz
+ig-rank train -q -@ "$T" --seed "$SEED" -o second.model ex.tsv.gz
 VALUE1=$VALUE
 picked=second
 if [ "$VALUE" = search ]; then
@@ -63,7 +66,7 @@ if [ "$VALUE" = search ]; then
 	# search STAGE: "SPEC RECALL" of the early STAGE model's best value
 	# model on the validation window
 	search() {
-		ig-rank train -q -@ "$T" --stage $1 -o early.$1.model early.ex.tsv.gz
+		ig-rank train -q -@ "$T" --seed "$SEED" --stage $1 -o early.$1.model early.ex.tsv.gz
 		ig-rank score -q -@ "$T" -m early.$1.model --history d.fit.tsv.gz --neighbors fit.nb.tsv.gz \
 			--vectors fit.vec.gz $ITEMS_OPT --keep 0 -o valid.$1.tsv.gz fit.cand.tsv.gz
 		IG_BIN=$bin sh "$root/bench/rank_value_search.sh" valid.$1.tsv.gz d.valid.tsv.gz \

@@ -145,11 +145,16 @@ uint32_t ig_intern_add(ig_intern *t, const char *s, size_t len)
 	return id;
 }
 
-uint32_t ig_intern_find(const ig_intern *t, const char *s, size_t len)
+uint32_t ig_intern_find_hashed(const ig_intern *t, const char *s, size_t len, uint64_t hash)
 {
-	size_t i = probe(t, s, len, ig_hash64(s, len));
+	size_t i = probe(t, s, len, hash);
 
 	return t->slots[i] ? t->slots[i] - 1 : IG_INTERN_NONE;
+}
+
+uint32_t ig_intern_find(const ig_intern *t, const char *s, size_t len)
+{
+	return ig_intern_find_hashed(t, s, len, ig_hash64(s, len));
 }
 
 const char *ig_intern_str(const ig_intern *t, uint32_t id) { return t->strs[id]; }

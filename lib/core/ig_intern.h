@@ -16,6 +16,8 @@ void ig_intern_free(ig_intern *t);
 uint32_t ig_intern_add(ig_intern *t, const char *s, size_t len);
 /* The number of S, or IG_INTERN_NONE when absent. */
 uint32_t ig_intern_find(const ig_intern *t, const char *s, size_t len);
+/* The same when the caller has S's ig_hash64 already. */
+uint32_t ig_intern_find_hashed(const ig_intern *t, const char *s, size_t len, uint64_t hash);
 /* The string of number ID (NUL-terminated), and its length. */
 const char *ig_intern_str(const ig_intern *t, uint32_t id);
 size_t ig_intern_len(const ig_intern *t, uint32_t id);

@@ -93,16 +93,22 @@ void ig_rank_user_set_now(ig_rank_user *u, int64_t now);
 void ig_rank_features(ig_rank_user *u, const ig_rank_cand *c, float *x);
 /* The features in two parts, for scoring that keeps what depends on the
  * item alone: PARTS (bit mask) says which of X's values must be right
- * (the others may be left as they were or overwritten). IT is the item's
- * number (ig_rank_item_number). */
-enum { IG_RANK_F_ITEM = 1, IG_RANK_F_REST = 2 };
+ * (the others may be left as they were or overwritten), and NO_RETRIEVAL
+ * leaves out the retrieval features (the first ig_rank_nretrieval) for a
+ * model without them. IT is the item's number (ig_rank_item_number). */
+enum { IG_RANK_F_ITEM = 1, IG_RANK_F_REST = 2, IG_RANK_F_NO_RETRIEVAL = 4 };
+int ig_rank_nretrieval(const ig_rank_ctx *c);
 void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *c, uint32_t it, unsigned parts, float *x);
-/* The item's number in the context, IG_INTERN_NONE for an unknown item. */
-uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len);
+/* The item's number in the context, IG_INTERN_NONE for an unknown item;
+ * HASH is the item's ig_hash64. */
+uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len, uint64_t hash);
 /* 1 when the feature NAME is a function of the item alone for a given
  * context (its popularity, rates, lifts, media, its author's rates): the
  * IG_RANK_F_ITEM part. */
 int ig_rank_feature_item_only(const char *name);
+/* 1 when it is a function of the user and the time alone (the user's
+ * activity, hour, day): the same for all of a user's candidates. */
+int ig_rank_feature_user_only(const char *name);
 
 /* Examples: rows of features with labels, in memory. */
 typedef struct ig_rank_examples {
@@ -188,18 +194,22 @@ int *ig_rank_model_map(const ig_rank_model *m, char *const *names, int n, const 
 /* Calibrated probabilities of every head for the model's features X. */
 void ig_rank_predict(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash,
 		     double *p);
-/* First-stage scoring in two halves, so that what depends on the item
- * alone is summed once per item. The model's features in the order it
- * sums them: the NITEM_ONLY of ig_rank_feature_item_only first (NULL for
- * a model that is not split: the trees). ig_rank_item_part_len floats of
- * PART from the values XI of those first features, in that order, and
- * the item id; then the probabilities from PART and the values XR of the
- * others, in that order: the same as ig_rank_predict, to the bit. */
-const int *ig_rank_model_score_order(const ig_rank_model *m, int *nitem_only);
-size_t ig_rank_item_part_len(const ig_rank_model *m);
+/* First-stage scoring in parts, so that what depends on the item alone
+ * is summed once per item, and what depends on the user alone once per
+ * user. The model's features in the order it sums them: the NITEM of
+ * ig_rank_feature_item_only, the NUSER of ig_rank_feature_user_only, the
+ * others (NULL for a model that is not split: the trees). The item's
+ * part (ig_rank_part_len floats) from the values XI of the first NITEM
+ * features, in that order, and the item id; the user's from the values
+ * XU of the next NUSER and the user id; then the probabilities from the
+ * two parts and the values XR of the others: the same as
+ * ig_rank_predict, to the bit. */
+const int *ig_rank_model_score_order(const ig_rank_model *m, int *nitem, int *nuser);
+size_t ig_rank_part_len(const ig_rank_model *m);
 void ig_rank_item_part(const ig_rank_model *m, const float *xi, uint64_t item_hash, float *part);
-void ig_rank_predict_part(const ig_rank_model *m, const float *xr, uint64_t user_hash, const float *part,
-			  double *p);
+void ig_rank_user_part(const ig_rank_model *m, const float *xu, uint64_t user_hash, float *part);
+void ig_rank_predict_parts(const ig_rank_model *m, const float *xr, const float *item_part,
+			   const float *user_part, double *p);
 /* Per-feature contributions to head H's calibrated logit: nfeatures
  * values, then the user id's and the item id's (hashed linear models). */
 void ig_rank_contrib(const ig_rank_model *m, int h, const float *x, uint64_t user_hash,

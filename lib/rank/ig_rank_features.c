@@ -650,8 +650,10 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, unsigned parts, 
 		return x + width;
 	}
 	*x++ = items->created[it] >= 0 ? log1pf_pos((double)(u->now - items->created[it]) / 86400) : -1;
-	for (i = 0; i < IG_MEDIA_COUNT; i++)
-		*x++ = items->media[it] == i;
+	if (parts & IG_RANK_F_ITEM)
+		for (i = 0; i < IG_MEDIA_COUNT; i++)
+			x[i] = items->media[it] == i;
+	x += IG_MEDIA_COUNT;
 	*x++ = u->media_total > 0 ? (float)(u->media[items->media[it]] / u->media_total) : 0;
 	a = stamped_peek(&u->authors, items->author[it], u->gen);
 	for (i = 0; i < A_WIDTH; i++)
@@ -687,9 +689,9 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, unsigned parts, 
 	return x;
 }
 
-uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len)
+uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len, uint64_t hash)
 {
-	return ig_intern_find(c->item_ids, item, len);
+	return ig_intern_find_hashed(c->item_ids, item, len, hash);
 }
 
 int ig_rank_feature_item_only(const char *name)
@@ -712,6 +714,22 @@ int ig_rank_feature_item_only(const char *name)
 	return 0;
 }
 
+int ig_rank_nretrieval(const ig_rank_ctx *c)
+{
+	return c->inputs & IG_RANK_IN_CANDS ? 4 + c->nsources : 0;
+}
+
+int ig_rank_feature_user_only(const char *name)
+{
+	static const char *const names[] = {"user_events", "user_positives", "user_days_since_last", "hour", "dow"};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *cd, uint32_t it, unsigned parts, float *x)
 {
 	const ig_rank_ctx *c = u->c;
@@ -719,7 +737,8 @@ void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *cd, uint32_t it,
 	int nitem = 1 + NPOP + (c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE + IG_RANK_LIFT_TYPES : 0);
 	int ncand = c->inputs & IG_RANK_IN_CANDS ? 4 + c->nsources : 0;
 
-	x = parts & IG_RANK_F_REST ? cand_features(c, cd, x) : x + ncand;
+	x = (parts & (IG_RANK_F_REST | IG_RANK_F_NO_RETRIEVAL)) == IG_RANK_F_REST ? cand_features(c, cd, x)
+										     : x + ncand;
 	if (parts & IG_RANK_F_ITEM)
 		item_features(c, it, x);
 	x += nitem;
@@ -742,6 +761,6 @@ void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *cd, uint32_t it,
 
 void ig_rank_features(ig_rank_user *u, const ig_rank_cand *cd, float *x)
 {
-	ig_rank_features_part(u, cd, ig_rank_item_number(u->c, cd->item, cd->item_len),
+	ig_rank_features_part(u, cd, ig_intern_find(u->c->item_ids, cd->item, cd->item_len),
 			      IG_RANK_F_ITEM | IG_RANK_F_REST, x);
 }

@@ -25,22 +25,34 @@ static const char *const cross_names[] = {"retrieval_score", "cooc_max_long", "e
 
 static uint32_t mix(uint64_t a, uint64_t b, uint32_t bits);
 
-/* The order scoring sums the features in: those of the item alone first,
- * so that their sum is kept per item (ig_rank_item_part). */
+/* What feature F is a function of alone, for the order of scoring. */
+enum { BY_ITEM, BY_USER, BY_PAIR };
+static int feature_by(const ig_rank_model *m, int f)
+{
+	if (ig_rank_feature_item_only(m->feat[f]))
+		return BY_ITEM;
+	return ig_rank_feature_user_only(m->feat[f]) ? BY_USER : BY_PAIR;
+}
+
+/* The order scoring sums the features in: those of the item alone, then
+ * those of the user alone, so that their sums are kept per item and per
+ * user (ig_rank_item_part, ig_rank_user_part). */
 static void score_order(ig_rank_model *m)
 {
-	int f, k = 0, pass, i;
+	int f, k = 0, by, i;
 
 	m->order = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->order);
 	m->order_off = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->order_off);
-	for (pass = 1; pass >= 0; pass--) {
+	for (by = BY_ITEM; by <= BY_PAIR; by++) {
 		for (f = 0; f < m->nfeat; f++)
-			if (ig_rank_feature_item_only(m->feat[f]) == pass) {
+			if (feature_by(m, f) == by) {
 				m->order_off[k] = m->bin_off[f];
 				m->order[k++] = f;
 			}
-		if (pass == 1)
+		if (by == BY_ITEM)
 			m->nitem_only = k;
+		else if (by == BY_USER)
+			m->nuser_only = k - m->nitem_only;
 	}
 	m->cross_at = ig_malloc(NCROSS_MAX * sizeof *m->cross_at);
 	for (i = 0; i < m->ncross; i++)
@@ -325,56 +337,60 @@ static void padded_bins(const ig_rank_model *m, int from, int to, const float *x
 }
 
 
-size_t ig_rank_item_part_len(const ig_rank_model *m)
+size_t ig_rank_part_len(const ig_rank_model *m)
 {
 	return m->kind == IG_RANK_LR ? head_stride(m) + (size_t)m->ncross : 0;
 }
 
-/* The item's part with NQ groups of 4 heads, a constant where it is
- * called so that the sums stay in registers. PART: the sums, then the
- * coarse bin of each crossed feature of the item alone. */
-static inline __attribute__((always_inline)) void item_part_nq(const ig_rank_model *m, const float *xi,
-							       uint64_t item_hash, float *part, const size_t nq)
+/* The part of the features FROM..TO of the order (X their values) and of
+ * the id whose slot is W, with NQ groups of 4 heads (a constant where it
+ * is called, so that the sums stay in registers). PART: the sums, then
+ * the coarse bin of each crossed feature among them. */
+static inline __attribute__((always_inline)) void part_nq(const ig_rank_model *m, const float *x, int from,
+							  int to, const float *w, float *part, const size_t nq)
 {
 	v4f acc[IG_RANK_MAX_HEADS / 4] = {{0}};
 	uint32_t bins[512];
 	size_t hs = 4 * nq;
-	const float *wt = m->wi + (size_t)mix(2ull << 40, item_hash, m->bits) * hs;
-	int k, i, ni = m->nitem_only;
+	int k, i;
 
 	/* the id's slot is far away in memory: ask for it first */
-	__builtin_prefetch(wt);
-	padded_bins(m, 0, ni, xi, bins);
-	for (k = 0; k < ni; k++)
-		add_slot(acc, m->wd + (m->order_off[k] + bins[k]) * hs, nq);
-	add_slot(acc, wt, nq);
+	__builtin_prefetch(w);
+	padded_bins(m, from, to, x, bins);
+	for (k = from; k < to; k++)
+		add_slot(acc, m->wd + (m->order_off[k] + bins[k - from]) * hs, nq);
+	add_slot(acc, w, nq);
 	memcpy(part, acc, hs * sizeof *part);
-	for (i = 0; i < m->ncross; i++)
-		if (m->cross_at[i] < ni)
-			part[hs + (size_t)i] = (float)m->coarse[m->order_off[m->cross_at[i]] + bins[m->cross_at[i]]];
-}
-
-/* The margins from the item's PART and the other features. */
-static inline __attribute__((always_inline)) void margins_nq(const ig_rank_model *m, const float *xr,
-							     uint64_t user_hash, const float *part,
-							     double *z, const size_t nq)
-{
-	v4f acc[IG_RANK_MAX_HEADS / 4];
-	uint32_t coarse[NCROSS_MAX], bins[512];
-	size_t hs = 4 * nq, nbin = m->bin_off[m->nfeat];
-	const float *wu = m->wi + (size_t)mix(1ull << 40, user_hash, m->bits) * hs;
-	const float *wc = m->wd + nbin * hs;
-	int k, i, j, h, ni = m->nitem_only;
-
-	__builtin_prefetch(wu);
-	memcpy(acc, part, hs * sizeof *part);
-	padded_bins(m, ni, m->nfeat, xr, bins);
-	for (k = ni; k < m->nfeat; k++)
-		add_slot(acc, m->wd + (m->order_off[k] + bins[k - ni]) * hs, nq);
-	add_slot(acc, wu, nq);
 	for (i = 0; i < m->ncross; i++) {
 		k = m->cross_at[i];
-		coarse[i] = k < ni ? (uint32_t)part[hs + (size_t)i] : m->coarse[m->order_off[k] + bins[k - ni]];
+		if (k >= from && k < to)
+			part[hs + (size_t)i] = (float)m->coarse[m->order_off[k] + bins[k - from]];
+	}
+}
+
+/* The margins from the item's and the user's parts and the other
+ * features XR. */
+static inline __attribute__((always_inline)) void margins_nq(const ig_rank_model *m, const float *xr,
+							     const float *ip, const float *up, double *z,
+							     const size_t nq)
+{
+	v4f acc[IG_RANK_MAX_HEADS / 4], ua[IG_RANK_MAX_HEADS / 4];
+	uint32_t coarse[NCROSS_MAX], bins[512];
+	size_t hs = 4 * nq, nbin = m->bin_off[m->nfeat], q;
+	const float *wc = m->wd + nbin * hs;
+	int k, i, j, h, ni = m->nitem_only, nu = m->nuser_only, from = ni + nu;
+
+	memcpy(acc, ip, hs * sizeof *ip);
+	memcpy(ua, up, hs * sizeof *up);
+	for (q = 0; q < nq; q++)
+		acc[q] += ua[q];
+	padded_bins(m, from, m->nfeat, xr, bins);
+	for (k = from; k < m->nfeat; k++)
+		add_slot(acc, m->wd + (m->order_off[k] + bins[k - from]) * hs, nq);
+	for (i = 0; i < m->ncross; i++) {
+		k = m->cross_at[i];
+		coarse[i] = k < ni ? (uint32_t)ip[hs + (size_t)i]
+			  : k < from ? (uint32_t)up[hs + (size_t)i] : m->coarse[m->order_off[k] + bins[k - from]];
 	}
 	for (i = 0; i < m->ncross; i++)
 		for (j = i + 1; j < m->ncross; j++) {
@@ -385,24 +401,38 @@ static inline __attribute__((always_inline)) void margins_nq(const ig_rank_model
 		z[h] = m->h[h].base + (double)acc[h / 4][h % 4];
 }
 
-void ig_rank_lr_item_part(const ig_rank_model *m, const float *xi, uint64_t item_hash, float *part)
+static void part_of(const ig_rank_model *m, const float *x, int from, int to, uint64_t id_hash, uint64_t kind,
+		    float *part)
 {
-	switch (head_stride(m) / 4) {
-	case 1: item_part_nq(m, xi, item_hash, part, 1); break;
-	case 2: item_part_nq(m, xi, item_hash, part, 2); break;
-	case 3: item_part_nq(m, xi, item_hash, part, 3); break;
-	default: item_part_nq(m, xi, item_hash, part, 4); break;
+	size_t hs = head_stride(m);
+	const float *w = m->wi + (size_t)mix(kind << 40, id_hash, m->bits) * hs;
+
+	switch (hs / 4) {
+	case 1: part_nq(m, x, from, to, w, part, 1); break;
+	case 2: part_nq(m, x, from, to, w, part, 2); break;
+	case 3: part_nq(m, x, from, to, w, part, 3); break;
+	default: part_nq(m, x, from, to, w, part, 4); break;
 	}
 }
 
-void ig_rank_lr_margins_part(const ig_rank_model *m, const float *xr, uint64_t user_hash, const float *part,
-			     double *z)
+void ig_rank_lr_item_part(const ig_rank_model *m, const float *xi, uint64_t item_hash, float *part)
+{
+	part_of(m, xi, 0, m->nitem_only, item_hash, 2, part);
+}
+
+void ig_rank_lr_user_part(const ig_rank_model *m, const float *xu, uint64_t user_hash, float *part)
+{
+	part_of(m, xu, m->nitem_only, m->nitem_only + m->nuser_only, user_hash, 1, part);
+}
+
+void ig_rank_lr_margins_parts(const ig_rank_model *m, const float *xr, const float *item_part,
+			      const float *user_part, double *z)
 {
 	switch (head_stride(m) / 4) {
-	case 1: margins_nq(m, xr, user_hash, part, z, 1); break;
-	case 2: margins_nq(m, xr, user_hash, part, z, 2); break;
-	case 3: margins_nq(m, xr, user_hash, part, z, 3); break;
-	default: margins_nq(m, xr, user_hash, part, z, 4); break;
+	case 1: margins_nq(m, xr, item_part, user_part, z, 1); break;
+	case 2: margins_nq(m, xr, item_part, user_part, z, 2); break;
+	case 3: margins_nq(m, xr, item_part, user_part, z, 3); break;
+	default: margins_nq(m, xr, item_part, user_part, z, 4); break;
 	}
 }
 
@@ -411,13 +441,14 @@ void ig_rank_lr_margins_part(const ig_rank_model *m, const float *xr, uint64_t u
 void ig_rank_lr_margins(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash,
 			double *z)
 {
-	float part[IG_RANK_MAX_HEADS + NCROSS_MAX], xo[512];
+	float ip[IG_RANK_MAX_HEADS + NCROSS_MAX], up[IG_RANK_MAX_HEADS + NCROSS_MAX], xo[512];
 	int k;
 
 	for (k = 0; k < m->nfeat; k++)
 		xo[k] = x[m->order[k]];
-	ig_rank_lr_item_part(m, xo, item_hash, part);
-	ig_rank_lr_margins_part(m, xo + m->nitem_only, user_hash, part, z);
+	ig_rank_lr_item_part(m, xo, item_hash, ip);
+	ig_rank_lr_user_part(m, xo + m->nitem_only, user_hash, up);
+	ig_rank_lr_margins_parts(m, xo + m->nitem_only + m->nuser_only, ip, up, z);
 }
 
 typedef struct ftrl {

@@ -365,9 +365,10 @@ void ig_rank_predict(const ig_rank_model *m, const float *x, uint64_t user_hash,
 	calibrate(m, z, p);
 }
 
-const int *ig_rank_model_score_order(const ig_rank_model *m, int *nitem_only)
+const int *ig_rank_model_score_order(const ig_rank_model *m, int *nitem, int *nuser)
 {
-	*nitem_only = m->kind == IG_RANK_LR ? m->nitem_only : 0;
+	*nitem = m->kind == IG_RANK_LR ? m->nitem_only : 0;
+	*nuser = m->kind == IG_RANK_LR ? m->nuser_only : 0;
 	return m->kind == IG_RANK_LR ? m->order : NULL;
 }
 
@@ -376,12 +377,17 @@ void ig_rank_item_part(const ig_rank_model *m, const float *xi, uint64_t item_ha
 	ig_rank_lr_item_part(m, xi, item_hash, part);
 }
 
-void ig_rank_predict_part(const ig_rank_model *m, const float *xr, uint64_t user_hash, const float *part,
-			  double *p)
+void ig_rank_user_part(const ig_rank_model *m, const float *xu, uint64_t user_hash, float *part)
+{
+	ig_rank_lr_user_part(m, xu, user_hash, part);
+}
+
+void ig_rank_predict_parts(const ig_rank_model *m, const float *xr, const float *item_part,
+			   const float *user_part, double *p)
 {
 	double z[IG_RANK_MAX_HEADS];
 
-	ig_rank_lr_margins_part(m, xr, user_hash, part, z);
+	ig_rank_lr_margins_parts(m, xr, item_part, user_part, z);
 	calibrate(m, z, p);
 }
 

@@ -45,8 +45,9 @@ struct ig_rank_model {
 	float *wd;          /* lr: the same for the dense bins (at bin_off[f] + b), then
 			     * the crosses' 16 coarse pairs each: a few hundred kB */
 	int *order;         /* lr: the features in the order scoring sums them: those of
-			     * the item alone (ig_rank_feature_item_only) first */
-	int nitem_only;
+			     * the item alone (ig_rank_feature_item_only), those of the
+			     * user alone (ig_rank_feature_user_only), the others */
+	int nitem_only, nuser_only;
 	size_t *order_off;  /* lr: bin_off of each feature in that order */
 	int *cross_at;      /* lr: the place of each crossed feature in that order */
 	float *pedge;       /* lr: each feature's edges padded with +inf to 2^pdepth - 1,
@@ -124,11 +125,13 @@ void ig_rank_lr_margins(const ig_rank_model *m, const float *x, uint64_t user_ha
 			double *z);
 /* The sums of the features of the item alone (XI, in the order of
  * m->order) and of the item id, and the coarse bins of those crossed,
- * into PART (ig_rank_item_part_len floats); then the margins from PART
- * and the other features (XR, in that order). */
+ * into PART (ig_rank_part_len floats); the same for the user's (XU, the
+ * user id); then the margins from the parts and the other features (XR,
+ * in that order). */
 void ig_rank_lr_item_part(const ig_rank_model *m, const float *xi, uint64_t item_hash, float *part);
-void ig_rank_lr_margins_part(const ig_rank_model *m, const float *xr, uint64_t user_hash, const float *part,
-			     double *z);
+void ig_rank_lr_user_part(const ig_rank_model *m, const float *xu, uint64_t user_hash, float *part);
+void ig_rank_lr_margins_parts(const ig_rank_model *m, const float *xr, const float *item_part,
+			      const float *user_part, double *z);
 void ig_rank_lr_interleave(ig_rank_model *m);
 
 #endif

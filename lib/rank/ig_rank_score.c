@@ -52,10 +52,12 @@ typedef struct scorer {
 	const ig_rank_score_opts *o;
 	int *map, nsrc, nhead, nf_ctx, nf;
 	char **names;     /* model features, then user_id, item_id */
-	size_t part_len;  /* ig_rank_item_part_len: 0 unless split */
+	size_t part_len;  /* ig_rank_part_len: 0 unless split */
+	unsigned rest;    /* the features_part bits of the rest */
 	/* split models: the context's column of each model feature in the
-	 * order of ig_rank_model_score_order: the item's alone, the others */
-	int *item_col, nitem_f, *rest_col, nrest_f;
+	 * order of ig_rank_model_score_order: the item's alone, the user's
+	 * alone, the others */
+	int *item_col, nitem_f, *user_col, nuser_f, *rest_col, nrest_f;
 	ig_rank_cands *in;
 	ig_writer *w;
 	ig_rank_score_stats *st;
@@ -66,7 +68,8 @@ typedef struct scorer {
 typedef struct score_scratch {
 	ig_rank_user *u;
 	float *xc, *xm;
-	float *parts;     /* PART_CACHE items' parts, and one for an unknown item */
+	float *parts;     /* PART_CACHE items' parts, one for an unknown item, and
+			   * the user's */
 	uint32_t *part_of;/* the item number + 1 of each part, 0: none */
 	double seconds;   /* scoring */
 } score_scratch;
@@ -192,19 +195,26 @@ static const float *item_part(const scorer *sc, score_scratch *x, const ig_rank_
 	return part;
 }
 
-/* The probabilities of the first stage from the item's kept part and the
- * other features. */
-static void predict_split(const scorer *sc, score_scratch *x, const ig_rank_cand *cd, uint64_t uh, uint64_t ih,
-			  double *p)
+/* The probabilities of the first stage from the item's kept part, the
+ * user's (made from the user's first candidate: FIRST) and the other
+ * features. */
+static void predict_split(const scorer *sc, score_scratch *x, const ig_rank_cand *cd, int first, uint64_t uh,
+			  uint64_t ih, double *p)
 {
-	uint32_t it = ig_rank_item_number(sc->c, cd->item, cd->item_len);
-	const float *part = item_part(sc, x, cd, it, ih);
+	uint32_t it = ig_rank_item_number(sc->c, cd->item, cd->item_len, ih);
+	const float *ip = item_part(sc, x, cd, it, ih);
+	float *up = x->parts + (PART_CACHE + 1) * sc->part_len;
 	int k;
 
-	ig_rank_features_part(x->u, cd, it, IG_RANK_F_REST, x->xc);
+	ig_rank_features_part(x->u, cd, it, sc->rest, x->xc);
+	if (first) {
+		for (k = 0; k < sc->nuser_f; k++)
+			x->xm[k] = x->xc[sc->user_col[k]];
+		ig_rank_user_part(sc->m, x->xm, uh, up);
+	}
 	for (k = 0; k < sc->nrest_f; k++)
 		x->xm[k] = x->xc[sc->rest_col[k]];
-	ig_rank_predict_part(sc->m, x->xm, uh, part, p);
+	ig_rank_predict_parts(sc->m, x->xm, ip, up, p);
 }
 
 static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
@@ -243,7 +253,7 @@ static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
 		uint64_t ih = ig_hash64(cd.item, cd.item_len);
 
 		if (sc->part_len && !sc->o->explain) {
-			predict_split(sc, x, &cd, uh, ih, p);
+			predict_split(sc, x, &cd, i == 0, uh, ih, p);
 		} else {
 			ig_rank_features(u, &cd, xc);
 			for (f = 0; f < sc->nf; f++)
@@ -424,15 +434,22 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 		sc.names[i] = (char *)ig_rank_model_feature(m, i);
 	sc.names[sc.nf] = (char *)"user_id";
 	sc.names[sc.nf + 1] = (char *)"item_id";
-	sc.part_len = ig_rank_item_part_len(m);
+	sc.part_len = ig_rank_part_len(m);
 	if (sc.part_len) {
-		const int *order = ig_rank_model_score_order(m, &sc.nitem_f);
+		const int *order = ig_rank_model_score_order(m, &sc.nitem_f, &sc.nuser_f);
 
-		sc.nrest_f = sc.nf - sc.nitem_f;
+		sc.nrest_f = sc.nf - sc.nitem_f - sc.nuser_f;
 		sc.item_col = ig_malloc(((size_t)sc.nf + 1) * sizeof *sc.item_col);
 		for (i = 0; i < sc.nf; i++)
 			sc.item_col[i] = sc.map[order[i]];
-		sc.rest_col = sc.item_col + sc.nitem_f;
+		sc.user_col = sc.item_col + sc.nitem_f;
+		sc.rest_col = sc.user_col + sc.nuser_f;
+		/* the retrieval features come first: a model without them
+		 * needs none of them */
+		sc.rest = IG_RANK_F_REST | IG_RANK_F_NO_RETRIEVAL;
+		for (i = 0; i < sc.nf; i++)
+			if (sc.map[i] < ig_rank_nretrieval(c))
+				sc.rest = IG_RANK_F_REST;
 	}
 	sc.pool = ig_pool_new(nt);
 	sc.scratch = ig_calloc((size_t)nt, sizeof *sc.scratch);
@@ -441,7 +458,7 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 		sc.scratch[i].xc = ig_malloc(((size_t)nf_ctx + 1) * sizeof *sc.scratch[i].xc);
 		sc.scratch[i].xm = ig_malloc(((size_t)sc.nf + 1) * sizeof *sc.scratch[i].xm);
 		if (sc.part_len) {
-			sc.scratch[i].parts = ig_malloc((PART_CACHE + 1) * sc.part_len * sizeof *sc.scratch[i].parts);
+			sc.scratch[i].parts = ig_malloc((PART_CACHE + 2) * sc.part_len * sizeof *sc.scratch[i].parts);
 			sc.scratch[i].part_of = ig_calloc(PART_CACHE, sizeof *sc.scratch[i].part_of);
 		}
 	}

@@ -351,8 +351,9 @@ static void check_linear_fit(int nf)
  * the training's (ig_rank_bin): 19 features, some with a few values,
  * scored at and beside the edges and out of range, give the margins that
  * the hashed indices give, with AVX2 and without. Some features are the
- * item's alone, some of them crossed: the item's part kept apart and the
- * rest give ig_rank_predict's probabilities to the bit. */
+ * item's or the user's alone, some of them crossed: the item's and the
+ * user's parts kept apart and the rest give ig_rank_predict's
+ * probabilities to the bit. */
 static void test_lr_scoring_bins(void **state)
 {
 	enum { NF = 19, N = 4000 };
@@ -365,12 +366,12 @@ static void test_lr_scoring_bins(void **state)
 	ig_rank_head_report rep[1];
 	ig_rank_model *m;
 	uint32_t idx[NF + 2 + 64];
-	float x[NF], xo[NF], part[IG_RANK_MAX_HEADS + 16];
+	float x[NF], xo[NF], ip[IG_RANK_MAX_HEADS + 16], up[IG_RANK_MAX_HEADS + 16];
 	double p1, p2;
 	const int *order;
 	ig_rng r;
 	size_t i;
-	int f, nitem, avx2;
+	int f, nitem, nuser, avx2;
 
 	(void)state;
 	memset(&e, 0, sizeof e);
@@ -408,9 +409,10 @@ static void test_lr_scoring_bins(void **state)
 	}
 	ig_rank_train_opts_default(&o, IG_RANK_LR);
 	m = ig_rank_train(&e, NULL, &o, "unit test", rep);
-	order = ig_rank_model_score_order(m, &nitem);
+	order = ig_rank_model_score_order(m, &nitem, &nuser);
 	assert_int_equal(nitem, 4); /* item_users, item_pop_like, media_photo, author_rate_share */
-	assert_true(ig_rank_item_part_len(m) > 0);
+	assert_int_equal(nuser, 2); /* hour, user_positives */
+	assert_true(ig_rank_part_len(m) > 0);
 	for (i = 0, avx2 = m->pavx2; i < 4000; i++) {
 		if (i == 2000)
 			m->pavx2 = 0; /* the portable bins */
@@ -436,8 +438,9 @@ static void test_lr_scoring_bins(void **state)
 		assert_true(fabs(z - want) < 1e-5);
 		for (f = 0; f < NF; f++)
 			xo[f] = x[order[f]];
-		ig_rank_item_part(m, xo, e.item_hash[i % N], part);
-		ig_rank_predict_part(m, xo + nitem, e.user_hash[i % N], part, &p1);
+		ig_rank_item_part(m, xo, e.item_hash[i % N], ip);
+		ig_rank_user_part(m, xo + nitem, e.user_hash[i % N], up);
+		ig_rank_predict_parts(m, xo + nitem + nuser, ip, up, &p1);
 		ig_rank_predict(m, x, e.user_hash[i % N], e.item_hash[i % N], &p2);
 		assert_memory_equal(&p1, &p2, sizeof p1);
 	}
@@ -751,34 +754,47 @@ static void test_features_parts(void **state)
 	ig_rank_fopts o;
 	ig_rank_ctx *c;
 	ig_rank_user *u;
-	float whole[256], xi[256], xr[256];
-	int i, f, nf, nitem = 0;
+	float whole[256], xi[256], xr[256], xn[256];
+	int i, f, nf, nret, nitem = 0;
 	size_t k;
 
 	(void)state;
 	assert_true(ig_rank_feature_item_only("item_rate_share"));
 	assert_false(ig_rank_feature_item_only("item_pop_gap"));
 	assert_false(ig_rank_feature_item_only("user_media_affinity"));
+	assert_true(ig_rank_feature_user_only("hour"));
+	assert_false(ig_rank_feature_user_only("item_recent"));
 	ig_rank_fopts_default(&o);
 	c = ig_rank_ctx_load(&in, &o);
 	u = ig_rank_user_new(c);
+	ig_rank_ctx_set_sources(c, (char *const[]){(char *)"knn"}, 1);
 	nf = ig_rank_nfeatures(c);
+	nret = ig_rank_nretrieval(c);
+	assert_int_equal(nret, 5); /* retrieval_score, n_sources, rank, rel, s_knn */
 	assert_true(nf <= 256);
 	ig_rank_user_prepare(u, "u1", 2, 200);
 	for (k = 0; k < sizeof cands / sizeof cands[0]; k++) {
-		ig_rank_cand cd = {cands[k], 2, 0.5, 1, NULL, 1, 1};
-		uint32_t it = ig_rank_item_number(c, cd.item, cd.item_len);
+		static const double s[] = {0.5};
+		ig_rank_cand cd = {cands[k], 2, 0.5, 1, s, 1, 1};
+		uint32_t it = ig_rank_item_number(c, cd.item, cd.item_len, ig_hash64(cd.item, cd.item_len));
 
 		ig_rank_features(u, &cd, whole);
 		for (i = 0; i < 256; i++)
 			xi[i] = xr[i] = NAN;
 		ig_rank_features_part(u, &cd, it, IG_RANK_F_ITEM, xi);
 		ig_rank_features_part(u, &cd, it, IG_RANK_F_REST, xr);
+		for (i = 0; i < nf; i++)
+			xn[i] = NAN;
+		ig_rank_features_part(u, &cd, it, IG_RANK_F_REST | IG_RANK_F_NO_RETRIEVAL, xn);
 		for (f = 0; f < nf; f++) {
 			int item_only = ig_rank_feature_item_only(ig_rank_feature_name(c, f));
 
 			nitem += item_only;
 			assert_memory_equal(item_only ? &xi[f] : &xr[f], &whole[f], sizeof whole[f]);
+			if (f < nret)
+				assert_true(isnan(xn[f]));
+			else if (!item_only)
+				assert_memory_equal(&xn[f], &whole[f], sizeof whole[f]);
 		}
 		/* nothing written past the features */
 		assert_true(isnan(xi[nf]) && isnan(xr[nf]));
