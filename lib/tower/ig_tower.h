@@ -9,10 +9,10 @@
  *                topic affinity | media affinity | activity]
  *               -> ReLU(W1 x + b1) -> W2 h + b2 -> / |.|
  *
- * Ids, authors and topics are hashed into tables sized from the data;
- * the model keeps the hashes of the ids it trained on, so an id it never
- * saw (a new item) gets no id embedding rather than a colliding one, and
- * is embedded from its features alone. Every side input is optional. */
+ * Ids, authors and topics have a row each in their tables: the model
+ * keeps the sorted hashes of the ids it trained on and finds an id's row
+ * by its hash, so an id it never saw (a new item) gets no id embedding,
+ * and is embedded from its features alone. Every side input is optional. */
 #ifndef IG_TOWER_H
 #define IG_TOWER_H
 
@@ -52,7 +52,7 @@ typedef struct ig_tower_opts {
 	double weights[IG_EV_COUNT]; /* event weights; 0 drops a type */
 	double min_view;       /* a view counts only with value >= this */
 	uint64_t seed;
-	ig_pool *pool;         /* threads: hogwild over batches; 1 is deterministic */
+	ig_pool *pool;         /* threads sharing each batch: the same model for any number */
 	void (*epoch_done)(void *ctx, const ig_tower_epoch *e);
 	void (*progress)(void *ctx, double fraction, double loss);
 	void *ctx;
@@ -156,8 +156,8 @@ void ig_tower_model_set_ref_ts(ig_tower_model *m, int64_t ts);
 const char *ig_tower_model_provenance(const ig_tower_model *m);
 /* The settings the model was trained with. */
 const ig_tower_opts *ig_tower_model_opts(const ig_tower_model *m);
-/* Row of a hashed table for an id, or IG_TOWER_NONE when the model never
- * saw it (KIND: 0 item, 1 author, 2 topic). */
+/* Row of an id in its table, or IG_TOWER_NONE when the model never saw
+ * it (KIND: 0 item, 1 author, 2 topic). */
 uint32_t ig_tower_row(const ig_tower_model *m, int kind, const char *id, size_t len);
 
 /* The model file of ig-formats(5). Saving exits 1 on a write error;

@@ -1,4 +1,4 @@
-/* The model: its parameters, the hashed tables' rows, and the model file
+/* The model: its parameters, the tables' rows of the known ids, and the model file
  * (ig-formats(5), TOWER MODEL FILE). */
 #include <math.h>
 #include <stdio.h>
@@ -41,15 +41,6 @@ void ig_tower_opts_default(ig_tower_opts *o)
 	o->seed = 1;
 }
 
-static uint32_t pow2_at_least(uint64_t n, uint32_t floor)
-{
-	uint32_t r = floor;
-
-	while (r < n && r < MAX_ROWS)
-		r *= 2;
-	return r;
-}
-
 static int u64_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -69,6 +60,12 @@ static void set_known(ig_tower_model *m, int kind, const ig_intern *t, uint32_t 
 		if (k == 0 || m->known[kind][i] != m->known[kind][k - 1])
 			m->known[kind][k++] = m->known[kind][i];
 	m->nknown[kind] = k;
+}
+
+/* One row for each id training saw: its rank among the sorted hashes. */
+static uint32_t known_rows(const ig_tower_model *m, int kind)
+{
+	return m->nknown[kind] ? m->nknown[kind] : 1;
 }
 
 static void layout(ig_tower_model *m)
@@ -125,16 +122,14 @@ ig_tower_model *ig_tower_model_new(const ig_tower_opts *o, const ig_intern *item
 	m->o.ctx = NULL;
 	m->prov = ig_strdup(prov ? prov : "");
 	m->ref_ts = -1;
-	/* four rows per id: about one trained id in eight shares its row */
-	m->rows[IG_TT_ID] = pow2_at_least(16 * (uint64_t)ntrained, 64);
-	m->rows[IG_TT_AUTHOR] = pow2_at_least(4 * (uint64_t)na, 16);
-	m->rows[IG_TT_TOPIC] = pow2_at_least(4 * (uint64_t)nt, 16);
-	m->rows[IG_TT_MEDIA] = IG_MEDIA_COUNT;
-	m->rows[IG_TT_AGE] = IG_TOWER_AGE_BUCKETS;
-	m->rows[IG_TT_ACT] = IG_TOWER_ACT_BUCKETS;
 	set_known(m, 0, items, ntrained);
 	set_known(m, 1, authors, na);
 	set_known(m, 2, topics, nt);
+	for (t = 0; t < IG_TOWER_HASHED; t++)
+		m->rows[t] = known_rows(m, t);
+	m->rows[IG_TT_MEDIA] = IG_MEDIA_COUNT;
+	m->rows[IG_TT_AGE] = IG_TOWER_AGE_BUCKETS;
+	m->rows[IG_TT_ACT] = IG_TOWER_ACT_BUCKETS;
 	alloc_params(m, 1);
 	ig_rng_seed(&rng, o->seed);
 	for (t = 0; t < IG_TT_COUNT; t++) {
@@ -230,14 +225,9 @@ uint32_t ig_tower_row(const ig_tower_model *m, int kind, const char *id, size_t 
 		else
 			hi = mid;
 	}
-	if (lo == m->nknown[kind] || k[lo] != h)
-		return IG_TOWER_NONE;
-	/* FNV-1a spreads short, similar ids (numbers) poorly over its middle
-	 * bits: mix before taking the low ones */
-	h ^= h >> 33;
-	h *= UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	return (uint32_t)h & (m->rows[kind] - 1);
+	/* the rank: no two trained ids share a row (hashed rows did, and
+	 * cost fit) */
+	return lo == m->nknown[kind] || k[lo] != h ? IG_TOWER_NONE : lo;
 }
 
 /* ---- the file: little-endian, a checksum over everything before it ---- */
@@ -356,8 +346,6 @@ ig_tower_model *ig_tower_model_parse(const unsigned char *data, size_t n, const 
 	m->prov = ig_bincur_str(&c, MAX_STRING, "provenance");
 	for (t = 0; t < IG_TT_COUNT; t++) {
 		m->rows[t] = get_dim(&c, "table rows", 1, MAX_ROWS);
-		if (t < IG_TOWER_HASHED && (m->rows[t] & (m->rows[t] - 1)) != 0)
-			ig_bincur_bad(&c, "hashed table rows not a power of two");
 		need += (uint64_t)m->rows[t] * m->o.emb;
 	}
 	if (m->rows[IG_TT_MEDIA] != IG_MEDIA_COUNT || m->rows[IG_TT_AGE] != IG_TOWER_AGE_BUCKETS ||
@@ -375,6 +363,8 @@ ig_tower_model *ig_tower_model_parse(const unsigned char *data, size_t n, const 
 			if (i > 0 && m->known[t][i] <= m->known[t][i - 1])
 				ig_bincur_bad(&c, "known ids out of order");
 		}
+		if (m->rows[t] != known_rows(m, t))
+			ig_bincur_bad(&c, "table rows not one for each known id");
 	}
 	layout(m);
 	need += m->ndense;

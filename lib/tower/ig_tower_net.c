@@ -1,6 +1,7 @@
 /* One batch through both towers: forward, the sampled softmax over the
  * in-batch items with the logQ correction, backward, and the Adagrad
- * step. */
+ * step, in parts that threads can share: one synchronous step a batch,
+ * as PyTorch takes it, the same for any number of threads. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ ig_tower_ws *ig_tower_ws_new(const ig_tower_model *m, uint32_t batch)
 	int t;
 
 	w->cap = batch;
+	w->nparts = (batch + IG_TOWER_PART - 1) / IG_TOWER_PART;
 	for (t = 0; t < 2; t++) {
 		const ig_tower_mlp *p = &m->mlp[t];
 
@@ -47,9 +49,12 @@ ig_tower_ws *ig_tower_ws_new(const ig_tower_model *m, uint32_t batch)
 	}
 	w->logits = ig_reallocarray(NULL, (size_t)batch * batch, sizeof(float));
 	w->grad = ig_calloc(m->ndense, sizeof(float));
+	w->part_grad = ig_calloc((size_t)w->nparts * m->ndense, sizeof(float));
+	w->part_tmp = ig_reallocarray(NULL, (size_t)w->nparts * (m->o.hidden + m->o.dim), sizeof(float));
+	w->part_loss = ig_calloc(w->nparts, sizeof *w->part_loss);
 	w->item = ig_reallocarray(NULL, batch, sizeof *w->item);
 	w->ex_w = ig_reallocarray(NULL, batch, sizeof *w->ex_w);
-	w->tmp = ig_reallocarray(NULL, (size_t)m->o.hidden + m->o.dim + m->o.emb, sizeof(float));
+	w->drop = ig_calloc(batch, 1);
 	for (t = 0; t < IG_TT_COUNT; t++) {
 		w->row_grad[t] = ig_calloc((size_t)m->rows[t] * m->o.emb, sizeof(float));
 		w->row_mark[t] = ig_calloc(m->rows[t], 1);
@@ -79,9 +84,12 @@ void ig_tower_ws_free(ig_tower_ws *w)
 	}
 	free(w->logits);
 	free(w->grad);
+	free(w->part_grad);
+	free(w->part_tmp);
+	free(w->part_loss);
 	free(w->item);
 	free(w->ex_w);
-	free(w->tmp);
+	free(w->drop);
 	for (t = 0; t < IG_TT_COUNT; t++) {
 		free(w->row_grad[t]);
 		free(w->row_mark[t]);
@@ -113,14 +121,15 @@ static double softmax_row(ig_tower_ws *w, uint32_t i, float scale)
 	return loss;
 }
 
-/* Back through the normalisation and the MLP of one example. */
-static void backward(const ig_tower_model *m, int tower, ig_tower_ws *w, uint32_t e)
+/* Back through the normalisation and the MLP of one example, into the
+ * gradient GRAD with scratch TMP. */
+static void backward(const ig_tower_model *m, int tower, ig_tower_ws *w, uint32_t e, float *grad, float *tmp)
 {
 	const ig_tower_kernels *kf = ig_tower_kernels_get();
 	const ig_tower_mlp *p = &m->mlp[tower];
 	const float *v = w->v[tower] + (size_t)e * p->out, *dv = w->dv[tower] + (size_t)e * p->out;
 	const float *h = w->h[tower] + (size_t)e * p->hidden;
-	float *dz = w->tmp, *dh = w->tmp + p->out, len = w->zlen[tower][e], vd;
+	float *dz = tmp, *dh = tmp + p->out, len = w->zlen[tower][e], vd;
 	uint32_t k;
 
 	if (!(len > 0)) {
@@ -130,85 +139,184 @@ static void backward(const ig_tower_model *m, int tower, ig_tower_ws *w, uint32_
 	vd = kf->dot(v, dv, p->out);
 	for (k = 0; k < p->out; k++) {
 		dz[k] = (dv[k] - v[k] * vd) / len;
-		w->grad[p->b2 + k] += dz[k];
+		grad[p->b2 + k] += dz[k];
 	}
-	kf->affine_back(m->dense + p->w2, h, dz, p->hidden, p->out, w->grad + p->w2, dh);
+	kf->affine_back(m->dense + p->w2, h, dz, p->hidden, p->out, grad + p->w2, dh);
 	for (k = 0; k < p->hidden; k++) {
 		if (!(h[k] > 0))
 			dh[k] = 0;
-		w->grad[p->b1 + k] += dh[k];
+		grad[p->b1 + k] += dh[k];
 	}
-	kf->affine_back(m->dense + p->w1, w->x[tower] + (size_t)e * p->in, dh, p->in, p->hidden, w->grad + p->w1,
+	kf->affine_back(m->dense + p->w1, w->x[tower] + (size_t)e * p->in, dh, p->in, p->hidden, grad + p->w1,
 			w->dx[tower] + (size_t)e * p->in);
+}
+
+void ig_tower_batch_begin(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
+			  const uint64_t *ex, uint32_t n, const float *logq, ig_rng *rng, ig_tower_ws *w)
+{
+	uint32_t i;
+
+	w->n = n;
+	w->ex = ex;
+	w->logq = logq;
+	w->total_w = 0;
+	for (i = 0; i < n; i++) {
+		uint64_t g = ex[i];
+
+		/* the draws in example order, on one thread: the same for any
+		 * number of threads */
+		w->drop[i] = rng != NULL && m->o.id_dropout > 0 && ig_rng_double(rng) < m->o.id_dropout &&
+			     ig_tower_item_has_features(cat, c->item[g]);
+		w->item[i] = c->item[g];
+		w->ex_w[i] = c->weight[g];
+		w->total_w += (double)c->weight[g];
+	}
+}
+
+/* The examples [*LO, *HI) of part P. */
+static void part_range(const ig_tower_ws *w, uint32_t p, uint32_t *lo, uint32_t *hi)
+{
+	*lo = p * IG_TOWER_PART < w->n ? p * IG_TOWER_PART : w->n;
+	*hi = w->n - *lo < IG_TOWER_PART ? w->n : *lo + IG_TOWER_PART;
+}
+
+void ig_tower_part_forward(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
+			   ig_tower_ws *w, uint32_t p)
+{
+	uint32_t lo, hi, i;
+	int t;
+
+	part_range(w, p, &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		uint64_t g = w->ex[i];
+		uint32_t u = c->user_of[g];
+		ig_tower_user view = ig_tower_corpus_user(c, u, (size_t)(g - c->start[u]));
+
+		ig_tower_bag_user(m, cat, &view, c->ts[g], &w->bag[IG_TOWER_USER][i]);
+		ig_tower_bag_item(m, cat, c->item[g], c->ts[g], w->drop[i], &w->bag[IG_TOWER_ITEM][i]);
+		for (t = 0; t < 2; t++) {
+			const ig_tower_mlp *q = &m->mlp[t];
+
+			ig_tower_bag_pool(m, t, &w->bag[t][i], w->x[t] + (size_t)i * q->in);
+			w->zlen[t][i] = ig_tower_forward(m, t, w->x[t] + (size_t)i * q->in,
+							 w->h[t] + (size_t)i * q->hidden,
+							 w->z[t] + (size_t)i * q->out, w->v[t] + (size_t)i * q->out);
+		}
+	}
+}
+
+/* The logits of the part's users against every in-batch item, their
+ * softmax, and the gradient of the users' outputs. */
+void ig_tower_part_softmax(const ig_tower_model *m, ig_tower_ws *w, uint32_t p)
+{
+	const ig_tower_kernels *kf = ig_tower_kernels_get();
+	uint32_t d = m->o.dim, n = w->n, lo, hi, i, j;
+	float inv_t = (float)(1 / m->o.temperature);
+	double loss = 0;
+
+	part_range(w, p, &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		float scale = (float)((double)w->ex_w[i] / w->total_w), *g = w->logits + (size_t)i * n;
+		float *dv = w->dv[0] + (size_t)i * d;
+
+		memset(dv, 0, d * sizeof *dv);
+		if (!(w->total_w > 0)) {
+			/* nothing to learn: zero gradients */
+			memset(g, 0, n * sizeof *g);
+			continue;
+		}
+		for (j = 0; j < n; j++)
+			g[j] = kf->dot(w->v[0] + (size_t)i * d, w->v[1] + (size_t)j * d, d) * inv_t -
+			       (w->logq ? w->logq[w->item[j]] : 0);
+		loss += (double)w->ex_w[i] * softmax_row(w, i, scale);
+		for (j = 0; j < n; j++)
+			if (g[j] != 0)
+				kf->axpy(g[j] * inv_t, w->v[1] + (size_t)j * d, dv, d);
+	}
+	w->part_loss[p] = loss;
+}
+
+/* The gradient of the part's items' outputs (a column of every user's
+ * row), then back through both towers into the part's gradient. */
+void ig_tower_part_backward(const ig_tower_model *m, ig_tower_ws *w, uint32_t p)
+{
+	const ig_tower_kernels *kf = ig_tower_kernels_get();
+	uint32_t d = m->o.dim, n = w->n, lo, hi, i, j;
+	float inv_t = (float)(1 / m->o.temperature);
+	float *grad = w->part_grad + (size_t)p * m->ndense, *tmp = w->part_tmp + (size_t)p * (m->o.hidden + d);
+	int t;
+
+	part_range(w, p, &lo, &hi);
+	memset(grad, 0, m->ndense * sizeof *grad);
+	for (j = lo; j < hi; j++) {
+		float *dv = w->dv[1] + (size_t)j * d;
+
+		memset(dv, 0, d * sizeof *dv);
+		for (i = 0; i < n; i++) {
+			float g = w->logits[(size_t)i * n + j];
+
+			if (g != 0)
+				kf->axpy(g * inv_t, w->v[0] + (size_t)i * d, dv, d);
+		}
+	}
+	for (i = lo; i < hi; i++)
+		for (t = 0; t < 2; t++)
+			backward(m, t, w, i, grad, tmp);
+}
+
+double ig_tower_batch_loss(const ig_tower_ws *w)
+{
+	double loss = 0;
+	uint32_t p;
+
+	if (!(w->total_w > 0))
+		return 0;
+	for (p = 0; p < (w->n + IG_TOWER_PART - 1) / IG_TOWER_PART; p++)
+		loss += w->part_loss[p];
+	return loss / w->total_w;
+}
+
+void ig_tower_dense_step(ig_tower_model *m, ig_tower_ws *w, size_t lo, size_t hi, float lr)
+{
+	uint32_t np = (w->n + IG_TOWER_PART - 1) / IG_TOWER_PART, p;
+	size_t k;
+
+	if (hi <= lo)
+		return;
+	memset(w->grad + lo, 0, (hi - lo) * sizeof *w->grad);
+	for (p = 0; p < np; p++) {
+		const float *g = w->part_grad + (size_t)p * m->ndense;
+
+		for (k = lo; k < hi; k++)
+			w->grad[k] += g[k];
+	}
+	if (lr > 0)
+		ig_tower_kernels_get()->adagrad(m->dense + lo, m->dense_acc + lo, w->grad + lo, lr, hi - lo);
 }
 
 double ig_tower_batch_grad(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
 			   const uint64_t *ex, uint32_t n, const float *logq, ig_rng *rng, ig_tower_ws *w)
 {
-	const ig_tower_kernels *kf = ig_tower_kernels_get();
-	uint32_t d = m->o.dim, i, j;
-	float inv_t = (float)(1 / m->o.temperature);
-	double total_w = 0, loss = 0;
-	int t;
+	uint32_t np = (n + IG_TOWER_PART - 1) / IG_TOWER_PART, p;
 
-	w->n = n;
-	memset(w->grad, 0, m->ndense * sizeof *w->grad);
-	for (i = 0; i < n; i++) {
-		uint64_t g = ex[i];
-		uint32_t u = c->user_of[g];
-		ig_tower_user view = ig_tower_corpus_user(c, u, (size_t)(g - c->start[u]));
-		int drop = rng != NULL && m->o.id_dropout > 0 && ig_rng_double(rng) < m->o.id_dropout &&
-			   ig_tower_item_has_features(cat, c->item[g]);
-
-		w->item[i] = c->item[g];
-		w->ex_w[i] = c->weight[g];
-		total_w += (double)c->weight[g];
-		ig_tower_bag_user(m, cat, &view, c->ts[g], &w->bag[IG_TOWER_USER][i]);
-		ig_tower_bag_item(m, cat, c->item[g], c->ts[g], drop, &w->bag[IG_TOWER_ITEM][i]);
-		for (t = 0; t < 2; t++) {
-			const ig_tower_mlp *p = &m->mlp[t];
-
-			ig_tower_bag_pool(m, t, &w->bag[t][i], w->x[t] + (size_t)i * p->in);
-			w->zlen[t][i] = ig_tower_forward(m, t, w->x[t] + (size_t)i * p->in,
-							 w->h[t] + (size_t)i * p->hidden,
-							 w->z[t] + (size_t)i * p->out, w->v[t] + (size_t)i * p->out);
-		}
-	}
-	if (!(total_w > 0))
-		return 0;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			w->logits[(size_t)i * n + j] =
-				kf->dot(w->v[0] + (size_t)i * d, w->v[1] + (size_t)j * d, d) * inv_t -
-				(logq ? logq[w->item[j]] : 0);
-	memset(w->dv[0], 0, (size_t)n * d * sizeof(float));
-	memset(w->dv[1], 0, (size_t)n * d * sizeof(float));
-	for (i = 0; i < n; i++) {
-		float scale = (float)((double)w->ex_w[i] / total_w);
-		const float *g;
-
-		loss += (double)w->ex_w[i] * softmax_row(w, i, scale);
-		g = w->logits + (size_t)i * n;
-		for (j = 0; j < n; j++) {
-			if (g[j] == 0)
-				continue;
-			kf->axpy(g[j] * inv_t, w->v[1] + (size_t)j * d, w->dv[0] + (size_t)i * d, d);
-			kf->axpy(g[j] * inv_t, w->v[0] + (size_t)i * d, w->dv[1] + (size_t)j * d, d);
-		}
-	}
-	for (i = 0; i < n; i++)
-		for (t = 0; t < 2; t++)
-			backward(m, t, w, i);
-	return loss / total_w;
+	ig_tower_batch_begin(m, cat, c, ex, n, logq, rng, w);
+	for (p = 0; p < np; p++)
+		ig_tower_part_forward(m, cat, c, w, p);
+	for (p = 0; p < np; p++)
+		ig_tower_part_softmax(m, w, p);
+	for (p = 0; p < np; p++)
+		ig_tower_part_backward(m, w, p);
+	/* the model is not changed without a learning rate */
+	ig_tower_dense_step((ig_tower_model *)m, w, 0, m->ndense, 0);
+	return ig_tower_batch_loss(w);
 }
 
-void ig_tower_batch_apply(ig_tower_model *m, ig_tower_ws *w, float lr)
+void ig_tower_rows_step(ig_tower_model *m, ig_tower_ws *w, float lr)
 {
 	const ig_tower_kernels *kf = ig_tower_kernels_get();
 	uint32_t e = m->o.emb, i, k;
 	int t, s;
 
-	kf->adagrad(m->dense, m->dense_acc, w->grad, lr, m->ndense);
 	for (i = 0; i < w->n; i++)
 		for (t = 0; t < 2; t++) {
 			const ig_tower_bag *b = &w->bag[t][i];
@@ -238,6 +346,12 @@ void ig_tower_batch_apply(ig_tower_model *m, ig_tower_ws *w, float lr)
 		}
 		w->ntouched[t] = 0;
 	}
+}
+
+void ig_tower_batch_apply(ig_tower_model *m, ig_tower_ws *w, float lr)
+{
+	ig_tower_kernels_get()->adagrad(m->dense, m->dense_acc, w->grad, lr, m->ndense);
+	ig_tower_rows_step(m, w, lr);
 }
 
 void ig_tower_ws_row_grad(const ig_tower_model *m, const ig_tower_ws *w, int table, uint32_t row, float *out)

@@ -7,9 +7,10 @@
 #include "tower/ig_tower.h"
 
 #define IG_TOWER_MAGIC "IGTOWER\n"
-#define IG_TOWER_VERSION 1u
+#define IG_TOWER_VERSION 2u
 
-/* Embedding tables. ID, AUTHOR and TOPIC are hashed. */
+/* Embedding tables. ID, AUTHOR and TOPIC have a row for each id known
+ * by its hash. */
 enum { IG_TT_ID, IG_TT_AUTHOR, IG_TT_TOPIC, IG_TT_MEDIA, IG_TT_AGE, IG_TT_ACT, IG_TT_COUNT };
 #define IG_TOWER_HASHED 3
 #define IG_TOWER_AGE_BUCKETS 16
@@ -70,18 +71,29 @@ void ig_tower_bag_pool(const ig_tower_model *m, int tower, const ig_tower_bag *b
  * V (unit length, or zero when Z is). Returns |Z|. */
 float ig_tower_forward(const ig_tower_model *m, int tower, const float *x, float *h, float *z, float *v);
 
+/* A batch is computed in parts of this many examples, each part's
+ * gradient in its own buffer, summed in part order: the same sum for any
+ * number of threads. */
+#define IG_TOWER_PART 16u
+
 /* A batch's activations and gradients. */
 typedef struct ig_tower_ws {
-	uint32_t cap;
+	uint32_t cap, nparts;
 	ig_tower_bag *bag[2];          /* per example */
 	float *x[2], *h[2], *z[2], *v[2]; /* per example, per tower */
 	float *zlen[2];
 	float *dx[2];                  /* gradient of the input */
 	float *logits, *dv[2];
 	float *grad;                   /* the dense parameters' gradient */
+	float *part_grad;              /* per part: its share of grad */
+	float *part_tmp;               /* per part: scratch of the backward pass */
+	double *part_loss;             /* per part: sum of weight x loss */
+	const uint64_t *ex;            /* the batch's examples */
+	const float *logq;
 	uint32_t *item;                /* catalog number of each example's item */
 	float *ex_w;                   /* event weight */
-	float *tmp;
+	uint8_t *drop;                 /* the item's id hidden */
+	double total_w;
 	uint32_t n;
 	/* the batch's gradient of each table row it touches, summed before
 	 * Adagrad's one step per row (as a dense batch gradient would be) */
@@ -102,6 +114,24 @@ double ig_tower_batch_grad(const ig_tower_model *m, const ig_tower_catalog *cat,
 			   ig_rng *rng, ig_tower_ws *w);
 /* Adagrad step with W's gradients. */
 void ig_tower_batch_apply(ig_tower_model *m, ig_tower_ws *w, float lr);
+
+/* ig_tower_batch_grad and _apply in steps, for threads to share: begin
+ * (one thread), then each step for every part P < W->nparts, each step
+ * after the previous one has finished for all parts; then the dense step
+ * over slices of the dense parameters, and the rows step (one thread). */
+void ig_tower_batch_begin(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
+			  const uint64_t *ex, uint32_t n, const float *logq, ig_rng *rng, ig_tower_ws *w);
+void ig_tower_part_forward(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
+			   ig_tower_ws *w, uint32_t p);
+void ig_tower_part_softmax(const ig_tower_model *m, ig_tower_ws *w, uint32_t p);
+void ig_tower_part_backward(const ig_tower_model *m, ig_tower_ws *w, uint32_t p);
+/* The weighted mean loss of the batch, after the softmax step. */
+double ig_tower_batch_loss(const ig_tower_ws *w);
+/* grad[LO, HI) = the parts' sum; with LR > 0 also the Adagrad step of
+ * those parameters. */
+void ig_tower_dense_step(ig_tower_model *m, ig_tower_ws *w, size_t lo, size_t hi, float lr);
+/* The embedding rows' Adagrad step. */
+void ig_tower_rows_step(ig_tower_model *m, ig_tower_ws *w, float lr);
 /* The gradient of table TABLE's row ROW in W (EMB floats). */
 void ig_tower_ws_row_grad(const ig_tower_model *m, const ig_tower_ws *w, int table, uint32_t row, float *out);
 

@@ -1,8 +1,9 @@
 /* Training: every engagement is an example (the user as they were just
- * before it, and the item), shuffled each epoch and cut into batches that
- * the pool's threads take in turn, updating the shared parameters without
- * locks (hogwild); one thread is deterministic under the seed. Then the
- * embedding of items and users with a trained model. */
+ * before it, and the item), shuffled each epoch and cut into batches; the
+ * pool's threads share each batch's parts and take one synchronous
+ * Adagrad step a batch, so any number of threads gives the same model
+ * under the seed. Then the embedding of items and users with a trained
+ * model. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,40 +21,74 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Slices of the dense parameters that the threads sum and step. */
+#define DENSE_SLICES 16
+
 typedef struct train_job {
 	ig_tower_model *m;
 	const ig_tower_catalog *cat;
 	const ig_tower_corpus *c;
 	const ig_tower_opts *o;
-	const uint64_t *order;
-	const float *logq;
-	uint64_t nbatches;
-	int epoch, workers;
-	ig_tower_ws **ws;
-	double *loss;        /* per worker: sum of batch loss x batch size */
-	uint64_t *done;      /* per worker: batches */
+	ig_tower_ws *ws;
 } train_job;
 
-static void train_worker(void *arg, size_t wi, int tid)
+static void forward_part(void *arg, size_t p, int tid)
 {
 	train_job *j = arg;
-	uint64_t b;
-	ig_rng rng;
 
-	for (b = wi; b < j->nbatches; b += (uint64_t)j->workers) {
-		uint64_t first = b * j->o->batch;
-		uint32_t n = (uint32_t)(j->c->n - first < j->o->batch ? j->c->n - first : j->o->batch);
-		double loss;
+	(void)tid;
+	ig_tower_part_forward(j->m, j->cat, j->c, j->ws, (uint32_t)p);
+}
 
-		ig_rng_seed_stream(&rng, j->o->seed, (uint64_t)j->epoch * j->nbatches + b);
-		loss = ig_tower_batch_grad(j->m, j->cat, j->c, j->order + first, n, j->logq, &rng, j->ws[tid]);
-		ig_tower_batch_apply(j->m, j->ws[tid], (float)j->o->lr);
-		j->loss[wi] += loss * n;
-		j->done[wi]++;
-		if (wi == 0 && j->o->progress != NULL && b % 64 == 0)
-			j->o->progress(j->o->ctx, ((double)j->epoch + (double)b / (double)j->nbatches) / j->o->epochs,
-				       loss);
-	}
+static void softmax_part(void *arg, size_t p, int tid)
+{
+	train_job *j = arg;
+
+	(void)tid;
+	ig_tower_part_softmax(j->m, j->ws, (uint32_t)p);
+}
+
+static void backward_part(void *arg, size_t p, int tid)
+{
+	train_job *j = arg;
+
+	(void)tid;
+	ig_tower_part_backward(j->m, j->ws, (uint32_t)p);
+}
+
+static void dense_slice(void *arg, size_t s, int tid)
+{
+	train_job *j = arg;
+	size_t n = j->m->ndense;
+
+	(void)tid;
+	ig_tower_dense_step(j->m, j->ws, n * s / DENSE_SLICES, n * (s + 1) / DENSE_SLICES, (float)j->o->lr);
+}
+
+/* FN for each of N parts: on the pool's threads, or here. */
+static void each(const ig_tower_opts *o, size_t n, void (*fn)(void *, size_t, int), train_job *j)
+{
+	size_t p;
+
+	if (o->pool)
+		ig_pool_for(o->pool, n, fn, j);
+	else
+		for (p = 0; p < n; p++)
+			fn(j, p, 0);
+}
+
+/* One batch: EX, N examples; returns its loss. */
+static double train_batch(train_job *j, const uint64_t *ex, uint32_t n, const float *logq, ig_rng *rng)
+{
+	size_t parts = (n + IG_TOWER_PART - 1) / IG_TOWER_PART;
+
+	ig_tower_batch_begin(j->m, j->cat, j->c, ex, n, logq, rng, j->ws);
+	each(j->o, parts, forward_part, j);
+	each(j->o, parts, softmax_part, j);
+	each(j->o, parts, backward_part, j);
+	each(j->o, DENSE_SLICES, dense_slice, j);
+	ig_tower_rows_step(j->m, j->ws, (float)j->o->lr);
+	return ig_tower_batch_loss(j->ws);
 }
 
 /* log of each item's share of the examples: the probability that it is
@@ -74,11 +109,12 @@ static float *sampling_logq(const ig_tower_catalog *cat, const ig_tower_corpus *
 void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
 		    const ig_tower_opts *o, ig_tower_epoch *last)
 {
-	int threads = o->pool ? ig_pool_threads(o->pool) : 1, t;
-	uint64_t *order = ig_reallocarray(NULL, c->n ? c->n : 1, sizeof *order), i;
+	uint64_t *order = ig_reallocarray(NULL, c->n ? c->n : 1, sizeof *order), i, b;
+	uint64_t nbatches = (c->n + o->batch - 1) / o->batch;
 	float *logq = o->logq ? sampling_logq(cat, c) : NULL;
 	train_job j;
 	ig_rng rng;
+	int epoch;
 
 	memset(&j, 0, sizeof j);
 	memset(last, 0, sizeof *last);
@@ -86,36 +122,32 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 	j.cat = cat;
 	j.c = c;
 	j.o = o;
-	j.order = order;
-	j.logq = logq;
-	j.nbatches = (c->n + o->batch - 1) / o->batch;
-	j.workers = threads;
-	j.ws = ig_calloc((size_t)threads, sizeof *j.ws);
-	for (t = 0; t < threads; t++)
-		j.ws[t] = ig_tower_ws_new(m, o->batch);
-	j.loss = ig_calloc((size_t)threads, sizeof *j.loss);
-	j.done = ig_calloc((size_t)threads, sizeof *j.done);
+	j.ws = ig_tower_ws_new(m, o->batch);
 	for (i = 0; i < c->n; i++)
 		order[i] = i;
-	for (j.epoch = 0; j.epoch < o->epochs && c->n > 0; j.epoch++) {
+	for (epoch = 0; epoch < o->epochs && c->n > 0; epoch++) {
 		double start = now(), loss = 0;
 		ig_tower_epoch e;
 
-		ig_rng_seed_stream(&rng, o->seed, UINT64_C(1) << 40 | (uint64_t)j.epoch);
+		ig_rng_seed_stream(&rng, o->seed, UINT64_C(1) << 40 | (uint64_t)epoch);
 		for (i = c->n - 1; i > 0; i--) {
 			uint64_t k = ig_rng_below(&rng, i + 1), x = order[i];
 
 			order[i] = order[k];
 			order[k] = x;
 		}
-		memset(j.loss, 0, (size_t)threads * sizeof *j.loss);
-		if (o->pool)
-			ig_pool_for(o->pool, (size_t)threads, train_worker, &j);
-		else
-			train_worker(&j, 0, 0);
-		for (t = 0; t < threads; t++)
-			loss += j.loss[t];
-		e.epoch = j.epoch + 1;
+		for (b = 0; b < nbatches; b++) {
+			uint64_t first = b * o->batch;
+			uint32_t n = (uint32_t)(c->n - first < o->batch ? c->n - first : o->batch);
+			double bl;
+
+			ig_rng_seed_stream(&rng, o->seed, (uint64_t)epoch * nbatches + b);
+			bl = train_batch(&j, order + first, n, logq, &rng);
+			loss += bl * n;
+			if (o->progress != NULL && b % 64 == 0)
+				o->progress(o->ctx, ((double)epoch + (double)b / (double)nbatches) / o->epochs, bl);
+		}
+		e.epoch = epoch + 1;
 		e.loss = loss / (double)c->n;
 		e.examples = c->n;
 		e.seconds = now() - start;
@@ -126,11 +158,7 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 			ig_die("training diverged (loss %g at epoch %d): lower --lr or raise --temperature", e.loss,
 			       e.epoch);
 	}
-	for (t = 0; t < threads; t++)
-		ig_tower_ws_free(j.ws[t]);
-	free(j.ws);
-	free(j.loss);
-	free(j.done);
+	ig_tower_ws_free(j.ws);
 	free(order);
 	free(logq);
 }

@@ -121,6 +121,17 @@ static uint32_t all_examples(const fixture *f, uint64_t *ex)
 	return (uint32_t)f->c->n;
 }
 
+/* N examples, the engagements over and over: a batch of several parts
+ * (IG_TOWER_PART), whose gradients are summed. */
+static uint32_t repeated_examples(const fixture *f, uint64_t *ex, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		ex[i] = i % f->c->n;
+	return n;
+}
+
 static double loss_now(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n, const float *logq)
 {
 	return ig_tower_batch_grad(f->m, f->cat, f->c, ex, n, logq, NULL, w);
@@ -147,14 +158,15 @@ static int close_enough(double a, double b)
 }
 
 /* A ReLU whose input crosses 0 within eps breaks the central difference:
- * there the two step sizes disagree, and the parameter is skipped (and
+ * there three step sizes disagree, and the parameter is skipped (and
  * counted). */
 static void check_fd(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n, float *p, double analytic,
 		     const char *what)
 {
 	double numeric = central(f, w, ex, n, p, 1e-3), half = central(f, w, ex, n, p, 5e-4);
+	double quarter = central(f, w, ex, n, p, 2.5e-4);
 
-	if (!close_enough(numeric, half)) {
+	if (!close_enough(numeric, half) || !close_enough(numeric, quarter)) {
 		kinks++;
 		return;
 	}
@@ -168,7 +180,7 @@ static void test_gradient(void **state)
 {
 	fixture f;
 	ig_tower_ws *w;
-	uint64_t ex[32];
+	uint64_t ex[3 * IG_TOWER_PART];
 	uint32_t n, k, e, rowi;
 	float *g = malloc(4096 * sizeof *g), row_g[8];
 	int t, checked = 0;
@@ -176,8 +188,9 @@ static void test_gradient(void **state)
 
 	(void)state;
 	fixture_open(&f, 8, 4, 6, 1);
-	w = ig_tower_ws_new(f.m, 32);
-	n = all_examples(&f, ex);
+	w = ig_tower_ws_new(f.m, 3 * IG_TOWER_PART);
+	n = repeated_examples(&f, ex, 3 * IG_TOWER_PART - 5);
+	assert_true(n > 2 * IG_TOWER_PART);
 	loss_now(&f, w, ex, n, NULL);
 	memcpy(g, w->grad, f.m->ndense * sizeof *g);
 	/* layers: every 7th weight of both towers' four blocks */
@@ -339,6 +352,38 @@ static void train_fixture(fixture *f, uint64_t seed)
 	f->o.pool = NULL;
 }
 
+/* One synchronous step a batch: any number of threads trains the same
+ * model (lock-free threads did not). */
+static void test_threads_same_model(void **state)
+{
+	fixture f;
+	size_t n;
+	float *a, *b;
+	ig_pool *pool;
+	ig_tower_epoch last;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 0.1);
+	n = (size_t)(f.cat->n + f.c->nusers) * f.o.dim;
+	a = malloc(n * sizeof *a);
+	b = malloc(n * sizeof *b);
+	train_fixture(&f, 5);
+	embed_all(&f, f.m, a);
+	pool = ig_pool_new(3);
+	f.o.pool = pool;
+	f.o.epochs = 3;
+	ig_tower_model_free(f.m);
+	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
+	ig_tower_train(f.m, f.cat, f.c, &f.o, &last);
+	embed_all(&f, f.m, b);
+	assert_memory_equal(a, b, n * sizeof *a);
+	ig_pool_free(pool);
+	f.o.pool = NULL;
+	free(a);
+	free(b);
+	fixture_close(&f);
+}
+
 static void test_reproducible(void **state)
 {
 	fixture f;
@@ -440,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_logq),
 		cmocka_unit_test(test_id_dropout_needs_features),
 		cmocka_unit_test(test_reproducible),
+		cmocka_unit_test(test_threads_same_model),
 		cmocka_unit_test(test_file_round_trip),
 	};
 
