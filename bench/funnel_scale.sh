@@ -8,7 +8,9 @@
 # (shards are independent: ig-funnel(1), tests/cli/funnel/shards).
 # Prints per step: real and CPU seconds, peak memory, and for the per-user
 # steps the CPU hours that all users would take; writes the same to
-# bench/out/funnel_scale.tsv. Heavy: run alone, under nice.
+# bench/out/funnel_scale.tsv, with the machine's mean load average over the
+# run (real time on a shared machine is inflated by the load: read the CPU
+# column). Heavy: run alone, under nice.
 #
 #   sh bench/funnel_scale.sh [USERS] [SHARDS] [THREADS]
 # BIN=DIR picks the binaries (default: the tree's bin/, built if needed);
@@ -30,6 +32,11 @@ result=$root/bench/out/funnel_scale.tsv
 mkdir -p "$root/bench/out"
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
+# the 1-minute load average every 30 s, for the header
+(while :; do cut -d' ' -f1 /proc/loadavg >>load.txt; sleep 30; done) &
+sampler=$!
+trap 'kill $sampler 2>/dev/null' EXIT
+
 /usr/bin/time -f '%e %U %S %M' -o synth.time \
 	ig-synth --users "$users" --items 200000 --days 7 --seed 1 -@ "$threads" -l 1 -o world 2>synth.log
 events=$(tail -n 1 synth.log | sed -n 's/.* impressions, \([0-9]*\) events .*/\1/p')
@@ -40,11 +47,14 @@ ig-funnel -@ "$threads" --shard "0/$shards" --items world/items.tsv.gz --follows
 # step, kind (below), real s, CPU s, peak MB
 {
 	awk -v n=1 '{ printf "ig-synth\t0\t%s\t%.2f\t%.0f\n", $1, $2 + $3, $4 / 1024 }' synth.time
-	for s in split fit.cooccur fit.cooccur-authors fit.w2v fit.index fit.retrieve features train-second train-first \
+	for s in split fit.cooccur fit.cooccur-authors fit.w2v fit.index fit.retrieve shard-examples features \
+		train-second train-first \
 		all.cooccur all.cooccur-authors all.w2v all.index all.retrieve rank-first rank-second diversify; do
 		# 1: per served user (scaled by N); 2: ranking examples of a
 		# user sample (a deployment samples too: not scaled); 0: all events
 		case $s in all.retrieve | rank-* | diversify) per=1 ;; fit.retrieve | features | train-*) per=2 ;; *) per=0 ;; esac
+		# fit.retrieve runs without impressions, shard-examples with
+		[ -f "funnel/logs/$s.log" ] || continue
 		tail -n 1 "funnel/logs/$s.log" | sed -n \
 			's/.*; \([0-9.]*\) s real, \([0-9.]*\) s CPU, \([0-9.]*\) MB peak$/\1 \2 \3/p' |
 			awk -v s="$s" -v p="$per" '{ printf "%s\t%d\t%s\t%s\t%s\n", s, p, $1, $2, $3 }'
@@ -52,8 +62,9 @@ ig-funnel -@ "$threads" --shard "0/$shards" --items world/items.tsv.gz --follows
 } >steps.tsv
 served=$(cut -f3 funnel/summary.tsv | sed -n 3p)
 {
-	printf '# commit %s; %s users, %s events; per-user steps on shard 0/%s (%s users); %s threads\n' \
-		"$commit" "$users" "$events" "$shards" "$served" "$threads"
+	printf '# commit %s; %s users, %s events; per-user steps on shard 0/%s (%s users); %s threads; load %s on %s cores\n' \
+		"$commit" "$users" "$events" "$shards" "$served" "$threads" \
+		"$(awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }' load.txt)" "$(nproc)"
 	printf 'step\tshard_real_s\tshard_cpu_s\tpeak_mb\tall_users_cpu_h\n'
 	awk -F'\t' -v n="$shards" '{ h = ($2 == 1 ? $4 * n : $4) / 3600
 		printf "%s\t%s\t%s\t%s\t%.2f\n", $1 ($2 == 0 ? " (all events)" : $2 == 2 ? " (sample)" : ""), $3, $4, $5, h }' steps.tsv

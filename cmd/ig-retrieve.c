@@ -534,6 +534,7 @@ static int cmd_retrieve(int argc, char **argv)
 	ig_ropts o;
 	ig_rbatch_opts bo;
 	ig_rbatch_stats st;
+	double cpu_ready;
 	ig_rspec *spec;
 	ig_rdata *d;
 	ig_writer *w;
@@ -701,11 +702,22 @@ static int cmd_retrieve(int argc, char **argv)
 	if (bo.nshards == 0)
 		bo.nshards = 1;
 	w = ig_cli_open_output(&cli);
+	cpu_ready = ig_process_cpu();
 	ig_retrieve_batch(d, spec, &bo, w, &st);
 	ig_writer_close(w);
 	if (d->stats.unknown_follows)
 		ig_warn("%llu follows of accounts not in the items stream, skipped",
 			(unsigned long long)d->stats.unknown_follows);
+	/* what a shard pays once (the inputs, the pass over the events, the
+	 * read of every user's events) apart from what it pays a user */
+	if (cli.verbosity > 0)
+		ig_warn("%.2f s CPU before serving; serving %llu users took %.2f s CPU (%.1f users a CPU-second), "
+			"the rest of the run %.2f s CPU",
+			cpu_ready, (unsigned long long)st.users, st.seconds_serving,
+			st.seconds_serving > 0 ? (double)st.users / st.seconds_serving : 0.0,
+			ig_process_cpu() - cpu_ready - st.seconds_serving);
+	if (cli.verbosity > 0 && bo.users)
+		ig_warn("--users: %llu distinct users of the shard held", (unsigned long long)st.users_listed);
 	ig_cli_summary(&cli, "%llu events, %llu users (%llu cold, %llu with no candidate), %llu candidates, %d sources",
 		       (unsigned long long)st.events, (unsigned long long)st.users, (unsigned long long)st.users_cold,
 		       (unsigned long long)st.users_none, (unsigned long long)st.candidates, spec->nsources);

@@ -242,6 +242,8 @@ typedef struct ig_rbatch_opts {
 
 typedef struct ig_rbatch_stats {
 	uint64_t events, users, candidates, users_none, users_cold, follows;
+	uint64_t users_listed;   /* distinct users of --users kept for the shard */
+	double seconds_serving;  /* CPU of retrieving and formatting, summed over threads */
 } ig_rbatch_stats;
 
 void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *bo, ig_writer *w,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/ig_cli.h"
 #include "core/ig_err.h"
 #include "core/ig_num.h"
 #include "core/ig_thread.h"
@@ -127,7 +128,10 @@ void ig_candidates_header(ig_writer *w, const ig_rspec *spec, const ig_header *u
 }
 
 /* Users to serve, sorted bytewise: a list of ids, one a line, or any
- * stream with a user column. */
+ * stream with a user column. Only the shard's are kept, and a line
+ * repeating the user before it is not kept again: an events stream of
+ * any size given as the list holds its shard's distinct users, not a
+ * string per event. */
 typedef struct user_list {
 	char **id;
 	size_t n, pos;
@@ -138,7 +142,7 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void users_load(user_list *ul, const char *path)
+static void users_load(user_list *ul, const char *path, uint32_t shard, uint32_t nshards)
 {
 	ig_reader *r = ig_reader_open(path);
 	char *line, *f[64];
@@ -161,8 +165,13 @@ static void users_load(user_list *ul, const char *path)
 	while ((len = ig_reader_getline(r, &line)) >= 0) {
 		int nf = ig_split_tabs(line, f, 64);
 
-		if (nf <= col || !ig_valid_id(f[col], strlen(f[col])))
+		size_t ulen;
+
+		if (nf <= col || !ig_valid_id(f[col], ulen = strlen(f[col])))
 			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected a user id");
+		if ((ul->n && strcmp(ul->id[ul->n - 1], f[col]) == 0) ||
+		    (nshards > 1 && ig_shard_of(f[col], ulen, nshards) != shard))
+			continue;
 		if (ul->n == cap) {
 			cap = cap ? cap * 2 : 1024;
 			ul->id = ig_reallocarray(ul->id, cap, sizeof *ul->id);
@@ -224,6 +233,7 @@ typedef struct run {
 	ig_pool *threads;
 	ig_rwork **work;       /* per thread */
 	ig_rlist *lists;
+	double *seconds;       /* per thread: CPU of serving */
 	ig_events_reader *er;
 	ig_event ev;
 	int has_ev;
@@ -237,6 +247,7 @@ static void serve(void *arg, void *batch, size_t i, int tid)
 {
 	run *p = arg;
 	slot *s = &p->slots[i];
+	double t0 = ig_thread_cpu();
 
 	(void)batch;
 	ig_retrieve_user(p->d, p->spec, p->d->opt.total, &s->u, p->work[tid], &p->lists[tid]);
@@ -244,6 +255,7 @@ static void serve(void *arg, void *batch, size_t i, int tid)
 	ig_rlist_format(p->d, p->spec, &s->u, &p->lists[tid], &s->out, &s->outlen, &s->outcap);
 	s->ncand = p->lists[tid].n;
 	s->cold = p->lists[tid].cold;
+	p->seconds[tid] += ig_thread_cpu() - t0;
 }
 
 static void write_users(void *arg, void *batch, size_t n)
@@ -412,6 +424,7 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 	p.slots = ig_calloc(BATCH, sizeof *p.slots);
 	p.work = ig_calloc((size_t)nt, sizeof *p.work);
 	p.lists = ig_calloc((size_t)nt, sizeof *p.lists);
+	p.seconds = ig_calloc((size_t)nt, sizeof *p.seconds);
 	p.threads = ig_pool_new(nt);
 	for (t = 0; t < nt; t++)
 		p.work[t] = ig_rwork_new();
@@ -420,7 +433,8 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 		follows_next(&p.fr);
 	}
 	if (bo->users)
-		users_load(&p.ul, bo->users);
+		users_load(&p.ul, bo->users, bo->shard, bo->nshards);
+	st->users_listed = p.ul.n;
 	ig_candidates_header(w, spec, ig_events_header(p.er));
 	p.has_ev = ig_events_next(p.er, &p.ev);
 	/* one batch object: reading interns items the workers look up */
@@ -438,6 +452,7 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 		free(p.slots[i].out);
 	}
 	for (t = 0; t < nt; t++) {
+		st->seconds_serving += p.seconds[t];
 		ig_rwork_free(p.work[t]);
 		ig_rlist_free(&p.lists[t]);
 	}
@@ -448,4 +463,5 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 	free(p.slots);
 	free(p.work);
 	free(p.lists);
+	free(p.seconds);
 }
