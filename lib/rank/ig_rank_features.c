@@ -509,6 +509,22 @@ static float *cand_features(const ig_rank_ctx *c, const ig_rank_cand *cd, float 
 	return x;
 }
 
+/* The widths of the blocks that ig_rank_features_part may skip: each the
+ * number of values its function below writes. */
+enum { USER_WIDTH = 6, NEIGHBOR_WIDTH = 5, VECTOR_WIDTH = 5 };
+
+static int item_width(const ig_rank_ctx *c)
+{
+	return 1 + NPOP + (c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE + IG_RANK_LIFT_TYPES : 0);
+}
+
+static int meta_width(const ig_rank_ctx *c)
+{
+	int rates = c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE + IG_RANK_LIFT_TYPES : 0;
+
+	return 6 + A_WIDTH + rates + 4 + !!(c->inputs & IG_RANK_IN_TOPICS) + !!(c->inputs & IG_RANK_IN_FOLLOWS);
+}
+
 static float *item_features(const ig_rank_ctx *c, uint32_t it, float *x)
 {
 	const float *pop = it != IG_INTERN_NONE ? c->pop + (size_t)it * IG_EV_COUNT : NULL;
@@ -571,8 +587,8 @@ static float *vector_features(const ig_rank_user *u, uint32_t it, float *x)
 	size_t k;
 
 	if (r == IG_INTERN_NONE) {
-		memset(x, 0, 5 * sizeof *x);
-		return x + 5;
+		memset(x, 0, VECTOR_WIDTH * sizeof *x);
+		return x + VECTOR_WIDTH;
 	}
 	const float *iv = c->vunit + (size_t)r * dim;
 	for (k = 0; k < u->npos_long; k++) {
@@ -627,19 +643,12 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, unsigned parts, 
 	double aff = 0, neg = 0, paff = 0, saff = 0;
 	uint32_t k, p;
 	int i, rates = c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE + IG_RANK_LIFT_TYPES : 0;
-	int width = 6 + A_WIDTH + rates + 4 + !!(c->inputs & IG_RANK_IN_TOPICS) + !!(c->inputs & IG_RANK_IN_FOLLOWS);
+	int width = meta_width(c);
 
 	if (it == IG_INTERN_NONE || it >= items->count) {
-		int n = 6 + A_WIDTH + rates + 4;
-
-		memset(x, 0, (size_t)n * sizeof *x);
+		memset(x, 0, (size_t)width * sizeof *x);
 		x[0] = -1;
-		x += n;
-		if (c->inputs & IG_RANK_IN_TOPICS)
-			*x++ = 0;
-		if (c->inputs & IG_RANK_IN_FOLLOWS)
-			*x++ = 0;
-		return x;
+		return x + width;
 	}
 	if (!(parts & IG_RANK_F_REST)) {
 		/* the media and the author's rates */
@@ -734,17 +743,16 @@ void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *cd, uint32_t it,
 {
 	const ig_rank_ctx *c = u->c;
 	int64_t day = u->now >= 0 ? u->now % 86400 : 0;
-	int nitem = 1 + NPOP + (c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE + IG_RANK_LIFT_TYPES : 0);
-	int ncand = c->inputs & IG_RANK_IN_CANDS ? 4 + c->nsources : 0;
 
 	x = (parts & (IG_RANK_F_REST | IG_RANK_F_NO_RETRIEVAL)) == IG_RANK_F_REST ? cand_features(c, cd, x)
-										     : x + ncand;
+										     : x + ig_rank_nretrieval(c);
 	if (parts & IG_RANK_F_ITEM)
 		item_features(c, it, x);
-	x += nitem;
+	x += item_width(c);
 	if (!(parts & IG_RANK_F_REST)) {
 		/* user, neighbour and vector features: none is the item's alone */
-		x += 6 + (c->inputs & IG_RANK_IN_NEIGHBORS ? 5 : 0) + (c->inputs & IG_RANK_IN_VECTORS ? 5 : 0);
+		x += USER_WIDTH + (c->inputs & IG_RANK_IN_NEIGHBORS ? NEIGHBOR_WIDTH : 0) +
+		     (c->inputs & IG_RANK_IN_VECTORS ? VECTOR_WIDTH : 0);
 	} else {
 		x = user_features(u, it, x);
 		if (c->inputs & IG_RANK_IN_NEIGHBORS)
