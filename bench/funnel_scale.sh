@@ -47,13 +47,13 @@ ig-funnel -@ "$threads" --shard "0/$shards" --items world/items.tsv.gz --follows
 # step, kind (below), real s, CPU s, peak MB
 {
 	awk -v n=1 '{ printf "ig-synth\t0\t%s\t%.2f\t%.0f\n", $1, $2 + $3, $4 / 1024 }' synth.time
-	for s in split fit.cooccur fit.cooccur-authors fit.w2v fit.index fit.retrieve shard-examples features \
+	for s in split fit.cooccur fit.cooccur-authors fit.w2v fit.index fit.retrieve features \
 		train-second train-first \
 		all.cooccur all.cooccur-authors all.w2v all.index all.retrieve rank-first rank-second diversify; do
 		# 1: per served user (scaled by N); 2: ranking examples of a
 		# user sample (a deployment samples too: not scaled); 0: all events
 		case $s in all.retrieve | rank-* | diversify) per=1 ;; fit.retrieve | features | train-*) per=2 ;; *) per=0 ;; esac
-		# fit.retrieve runs without impressions, shard-examples with
+		# fit.retrieve runs only without impressions
 		[ -f "funnel/logs/$s.log" ] || continue
 		tail -n 1 "funnel/logs/$s.log" | sed -n \
 			's/.*; \([0-9.]*\) s real, \([0-9.]*\) s CPU, \([0-9.]*\) MB peak$/\1 \2 \3/p' |

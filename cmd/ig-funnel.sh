@@ -178,19 +178,15 @@ if gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ && $4 == "impression" { fo
 	# the expected engagements per impression, the feed's value (any and
 	# view add little but noise to it; validation world, ig-funnel(1)).
 	[ -n "$value" ] || value=like=1,comment=1,share=1,save=1
-	imp=$w/fit.test.tsv.gz
-	if [ -n "$shard" ]; then
-		imp=$w/fit.test.shard.tsv.gz
-		gzip -dc "$w/fit.test.tsv.gz" | grep -v '^#' |
-			step shard-examples ig-ingest --shard "$shard" -o "$imp"
-	fi
-	step features ig-rank features --history "$w/fit.train.tsv.gz" --impressions "$imp" \
-		--heads "$heads" $(context fit) -o "$w/examples.tsv.gz"
+	# with --shard, the history of the shard's users only is held and
+	# the others' impressions are skipped; item tables count everyone
+	step features ig-rank features ${shard:+--shard "$shard"} --history "$w/fit.train.tsv.gz" \
+		--impressions "$w/fit.test.tsv.gz" --heads "$heads" $(context fit) -o "$w/examples.tsv.gz"
 else
 	examples=candidates
 	note "no impressions: the ranking heads learn from candidates labelled by the next window's events"
 	retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz"
-	step features ig-rank features --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
+	step features ig-rank features ${shard:+--shard "$shard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
 		--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
 fi
 step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
@@ -200,7 +196,7 @@ step train-first ig-rank train $common --seed "$seed" --stage first --distill "$
 # 2. Serving: the models again on the whole of TRAIN, then the funnel.
 models all "$train"
 retrieve all "$train" "$users" "$out/candidates.tsv.gz"
-hist="--history $train"
+hist="${shard:+--shard $shard} --history $train"
 step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all) \
 	${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
 step rank-second ig-rank score $common -m "$out/second.model" $hist $(context all) \

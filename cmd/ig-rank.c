@@ -56,7 +56,8 @@ enum {
 	OPT_KEEP,
 	OPT_VALUE,
 	OPT_VALUE_MODE,
-	OPT_EXPLAIN
+	OPT_EXPLAIN,
+	OPT_SHARD
 };
 
 static ig_cli cli;
@@ -70,7 +71,11 @@ static const char *subcommand = "";
 	"      --topics FILE        topics stream: affinity over the topic tree (needs --items)\n" \
 	"      --vectors FILE       item vectors (word2vec): embedding similarity\n"         \
 	"      --neighbors FILE     item neighbours (ig-cooccur): co-occurrence similarity\n" \
-	"      --at TS              the rows' time [the user's last history event + 1]\n"
+	"      --at TS              the rows' time [the user's last history event + 1]\n"        \
+	"      --shard I/N          only the users with hash(user) %% N = I: their history\n"  \
+	"                           held, other users' rows skipped [0/1]\n"                  \
+	"  -T, --tmpdir DIR         where --shard spills the other users' events\n"          \
+	"                           [$TMPDIR or /tmp]\n"
 
 static void usage(FILE *fp)
 {
@@ -177,6 +182,7 @@ static void usage(FILE *fp)
 
 typedef struct args {
 	ig_rank_inputs in;
+	ig_rank_shard shard;
 	ig_rank_fopts fo;
 	ig_rank_train_opts to;
 	const char *labels, *impressions, *model, *distill, *value, *heads;
@@ -274,6 +280,10 @@ static void parse_option(args *a, int c, const char *arg)
 		a->value_mode = strcmp(arg, "loglinear") == 0 ? IG_VALUE_LOGLINEAR : IG_VALUE_ADDITIVE;
 		break;
 	case OPT_EXPLAIN: a->explain = (int)ig_cli_int("--explain", arg, 0, 64); break;
+	case OPT_SHARD:
+		if (ig_parse_shard(arg, &a->shard.index, &a->shard.count) != 0)
+			ig_usage_error("--shard: invalid value '%s' (I/N with 0 <= I < N)", arg);
+		break;
 	default: ig_usage_error("unknown option");
 	}
 }
@@ -326,6 +336,7 @@ static int parse_args(args *a, int argc, char **argv)
 		{"value-mode", required_argument, NULL, OPT_VALUE_MODE},
 		{"explain", required_argument, NULL, OPT_EXPLAIN},
 		{"predictions", required_argument, NULL, OPT_PREDICTIONS},
+		{"shard", required_argument, NULL, OPT_SHARD},
 		{NULL, 0, NULL, 0}
 	};
 	int c;
@@ -345,6 +356,7 @@ static int parse_args(args *a, int argc, char **argv)
 		ig_usage_error("--short must not exceed --long");
 	if (argc - optind > 1)
 		ig_usage_error("one input at most");
+	a->shard.tmpdir = cli.tmpdir;
 	return optind;
 }
 
@@ -375,6 +387,24 @@ static void free_list(char **v, int n)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+/* What --shard held and left out: said, as a row silently missing would
+ * be a bug. */
+static void shard_skipped(const ig_rank_ctx *c, const ig_rank_shard *s, uint64_t users, uint64_t rows,
+			  const char *what)
+{
+	ig_rank_history_stats h;
+
+	if (s->count <= 1 || cli.verbosity < 0)
+		return;
+	ig_rank_ctx_history_stats(c, &h);
+	fprintf(stderr,
+		"%s: --shard %u/%u: the history of %llu of %llu users held (%llu of %llu events); "
+		"%llu %s of %llu users of other shards skipped\n",
+		ig_progname, s->index, s->count, (unsigned long long)h.users_held, (unsigned long long)h.users,
+		(unsigned long long)h.events_held, (unsigned long long)h.events, (unsigned long long)rows, what,
+		(unsigned long long)users);
 }
 
 static int cmd_features(int argc, char **argv)
@@ -415,15 +445,17 @@ static int cmd_features(int argc, char **argv)
 			ig_usage_error("--head: '%s' is not one of --heads", a.libsvm_head);
 		bo.libsvm_head = h;
 	}
-	c = ig_rank_ctx_load(&a.in, &a.fo);
+	c = ig_rank_ctx_load_shard(&a.in, &a.fo, &a.shard);
 	w = ig_cli_open_output(&cli);
 	if (a.labels) {
 		ig_rank_cands *in = ig_rank_cands_open(input_arg(argc, argv, at));
 
+		ig_rank_cands_set_shard(in, a.shard.index, a.shard.count);
 		ig_rank_ctx_set_sources(c, ig_rank_cands_sources(in), ig_rank_cands_nsources(in));
 		if (!a.libsvm)
 			ig_rank_examples_write_header(w, c, (const char *const *)heads, nhead, ig_rank_cands_header(in));
 		ig_rank_build_candidates(c, in, a.labels, w, &bo, &st);
+		st.skipped_rows = ig_rank_cands_skipped(in, &st.skipped_users);
 		ig_rank_cands_close(in);
 	} else {
 		if (!a.libsvm)
@@ -431,6 +463,7 @@ static int cmd_features(int argc, char **argv)
 		ig_rank_build_impressions(c, a.impressions, w, &bo, &st);
 	}
 	ig_writer_close(w);
+	shard_skipped(c, &a.shard, st.skipped_users, st.skipped_rows, a.labels ? "candidates" : "impressions");
 	ig_cli_summary(&cli, "%llu users, %llu examples, %d features", (unsigned long long)st.users,
 		       (unsigned long long)st.rows, ig_rank_nfeatures(c));
 	ig_rank_ctx_free(c);
@@ -597,6 +630,7 @@ static int cmd_score(int argc, char **argv)
 	double w[IG_RANK_MAX_HEADS];
 	char **heads, **cols;
 	ig_writer *wr;
+	uint64_t skipped_rows, skipped_users;
 
 	if (a.model == NULL)
 		ig_usage_error("-m MODEL is required");
@@ -611,7 +645,8 @@ static int cmd_score(int argc, char **argv)
 		heads[i] = (char *)ig_rank_model_head(m, i);
 	bind_value(&a, heads, nhead, w);
 	in = ig_rank_cands_open(input_arg(argc, argv, at));
-	c = ig_rank_ctx_load(&a.in, &a.fo);
+	ig_rank_cands_set_shard(in, a.shard.index, a.shard.count);
+	c = ig_rank_ctx_load_shard(&a.in, &a.fo, &a.shard);
 	ig_rank_ctx_set_sources(c, ig_rank_cands_sources(in), ig_rank_cands_nsources(in));
 	memset(&so, 0, sizeof so);
 	so.keep = a.keep;
@@ -627,6 +662,8 @@ static int cmd_score(int argc, char **argv)
 				    ig_rank_cands_header(in));
 	ig_rank_score_stream(c, m, in, wr, &so, &st);
 	ig_writer_close(wr);
+	skipped_rows = ig_rank_cands_skipped(in, &skipped_users);
+	shard_skipped(c, &a.shard, skipped_users, skipped_rows, "candidates");
 	ig_cli_summary(&cli,
 		       "%llu users, %llu candidates, %llu ranked; %.0f candidates/s scoring (a thread, CPU time)",
 		       (unsigned long long)st.users, (unsigned long long)st.rows_in,

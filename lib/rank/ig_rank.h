@@ -53,6 +53,25 @@ typedef struct ig_rank_inputs {
 } ig_rank_inputs;
 
 ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o);
+/* The users whose histories a context holds (--shard I/N): those with
+ * ig_shard_of(user, count) == index; count 0 or 1: every user. The item,
+ * author and global statistics are still counted over every user's
+ * events: the others' are spilled, as read, to a scratch file in TMPDIR
+ * (ig_tempdir) and read back for each pass of the loading, so that a
+ * shard's features are the whole history's, byte for byte. */
+typedef struct ig_rank_shard {
+	uint32_t index, count;
+	const char *tmpdir;
+} ig_rank_shard;
+/* ig_rank_ctx_load for shard S (NULL: every user). */
+ig_rank_ctx *ig_rank_ctx_load_shard(const ig_rank_inputs *in, const ig_rank_fopts *o, const ig_rank_shard *s);
+/* 1 when USER is of the context's shard: its history is held. */
+int ig_rank_ctx_serves(const ig_rank_ctx *c, const char *user, size_t len);
+/* The history's users and events: held in memory, and in all. */
+typedef struct ig_rank_history_stats {
+	uint64_t users_held, users, events_held, events;
+} ig_rank_history_stats;
+void ig_rank_ctx_history_stats(const ig_rank_ctx *c, ig_rank_history_stats *st);
 void ig_rank_ctx_free(ig_rank_ctx *c);
 /* Declares the retrieval sources (s_NAME columns) of the candidates;
  * IN_CANDS is set when called (nsources may be 0). */
@@ -270,7 +289,13 @@ const char *ig_rank_cands_name(const ig_rank_cands *r);
 /* The next user's rows, valid until the next call; 0 at the end. A user
  * seen again after another one exits 1 (records are grouped by user). */
 int ig_rank_cands_next(ig_rank_cands *r, ig_rank_group *g);
+/* Rows passed on so far (read, less those skipped). */
 uint64_t ig_rank_cands_rows(const ig_rank_cands *r);
+/* Passes on only the users of shard INDEX of COUNT (ig_shard_of; COUNT 0
+ * or 1: all), skipping the others' rows. */
+void ig_rank_cands_set_shard(ig_rank_cands *r, uint32_t index, uint32_t count);
+/* Rows skipped so far as of other shards; their users into USERS. */
+uint64_t ig_rank_cands_skipped(const ig_rank_cands *r, uint64_t *users);
 void ig_rank_cands_close(ig_rank_cands *r);
 
 /* Building examples. Heads are event type names, or "any": any event of
@@ -285,14 +310,17 @@ typedef struct ig_rank_build_opts {
 
 typedef struct ig_rank_build_stats {
 	uint64_t rows, users, positives[IG_RANK_MAX_HEADS];
+	uint64_t skipped_rows, skipped_users; /* impressions of users outside the context's shard */
 } ig_rank_build_stats;
 
 /* Rows are the candidates; labels the LABELS events of the same user and
- * item (any time in that stream). */
+ * item (any time in that stream; only the users of the context's shard
+ * are held). */
 void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *labels, ig_writer *w,
 			      const ig_rank_build_opts *o, ig_rank_build_stats *st);
 /* Rows are the impression events of EVENTS; each is labelled by the
- * user's events on that item after it, up to the next impression of it. */
+ * user's events on that item after it, up to the next impression of it.
+ * The impressions of users outside the context's shard are skipped. */
 void ig_rank_build_impressions(ig_rank_ctx *c, const char *events, ig_writer *w, const ig_rank_build_opts *o,
 			       ig_rank_build_stats *st);
 

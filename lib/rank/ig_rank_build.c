@@ -45,7 +45,8 @@ typedef struct labels {
 	size_t cap;
 } labels;
 
-static void labels_load(labels *l, const char *path)
+/* The labels of the users of C's shard. */
+static void labels_load(labels *l, const ig_rank_ctx *c, const char *path)
 {
 	ig_events_reader *er = ig_events_open(path);
 	char key[2 * IG_MAX_ID_LEN + 2];
@@ -55,6 +56,8 @@ static void labels_load(labels *l, const char *path)
 	while (ig_events_next(er, &ev)) {
 		uint32_t k;
 
+		if (!ig_rank_ctx_serves(c, ev.user, ev.user_len))
+			continue;
 		memcpy(key, ev.user, ev.user_len);
 		key[ev.user_len] = '\t';
 		memcpy(key + ev.user_len + 1, ev.item, ev.item_len);
@@ -94,7 +97,7 @@ void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *lab
 	double *rs = NULL;
 	size_t i, cap = 0;
 
-	labels_load(&l, labels_path);
+	labels_load(&l, c, labels_path);
 	while (ig_rank_cands_next(in, &g)) {
 		int64_t now = o->at;
 
@@ -164,6 +167,7 @@ void ig_rank_build_impressions(ig_rank_ctx *c, const char *events, ig_writer *w,
 	imp_row *rows = NULL;
 	size_t n = 0, cap = 0, *last = NULL, lcap = 0;
 	char user[IG_MAX_ID_LEN + 1] = "";
+	int served = 1;
 	ig_event ev;
 
 	while (ig_events_next(er, &ev)) {
@@ -175,6 +179,12 @@ void ig_rank_build_impressions(ig_rank_ctx *c, const char *events, ig_writer *w,
 			items = ig_intern_new();
 			n = 0;
 			memcpy(user, ev.user, ev.user_len + 1);
+			served = ig_rank_ctx_serves(c, ev.user, ev.user_len);
+			st->skipped_users += !served;
+		}
+		if (!served) {
+			st->skipped_rows += ev.type == IG_EV_IMPRESSION;
+			continue;
 		}
 		seen = ig_intern_count(items);
 		it = ig_intern_add(items, ev.item, ev.item_len);

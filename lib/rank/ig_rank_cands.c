@@ -19,6 +19,8 @@ struct ig_rank_cands {
 	size_t cap;
 	double *s;
 	size_t scap;
+	uint32_t shard, nshards; /* the users passed on; nshards 0: all */
+	uint64_t skipped_rows, skipped_users;
 };
 
 static void columns(ig_rank_cands *c)
@@ -55,7 +57,20 @@ int ig_rank_cands_nsources(const ig_rank_cands *c) { return c->ns; }
 char *const *ig_rank_cands_sources(const ig_rank_cands *c) { return c->sources; }
 const ig_header *ig_rank_cands_header(const ig_rank_cands *c) { return ig_list_header(c->r); }
 const char *ig_rank_cands_name(const ig_rank_cands *c) { return ig_list_name(c->r); }
-uint64_t ig_rank_cands_rows(const ig_rank_cands *c) { return ig_list_rows_read(c->r); }
+uint64_t ig_rank_cands_rows(const ig_rank_cands *c) { return ig_list_rows_read(c->r) - c->skipped_rows; }
+
+void ig_rank_cands_set_shard(ig_rank_cands *c, uint32_t index, uint32_t count)
+{
+	c->shard = index;
+	c->nshards = count > 1 ? count : 0;
+}
+
+uint64_t ig_rank_cands_skipped(const ig_rank_cands *c, uint64_t *users)
+{
+	if (users)
+		*users = c->skipped_users;
+	return c->skipped_rows;
+}
 
 static int count_sources(const char *s)
 {
@@ -92,8 +107,14 @@ int ig_rank_cands_next(ig_rank_cands *c, ig_rank_group *g)
 	ig_list_user u;
 	size_t i;
 
-	if (!ig_list_next(c->r, &u))
-		return 0;
+	for (;;) {
+		if (!ig_list_next(c->r, &u))
+			return 0;
+		if (c->nshards == 0 || ig_shard_of(u.user, u.user_len, c->nshards) == c->shard)
+			break;
+		c->skipped_rows += u.n;
+		c->skipped_users++;
+	}
 	if (u.n > c->cap) {
 		c->cap = u.n;
 		c->rows = ig_reallocarray(c->rows, c->cap, sizeof *c->rows);

@@ -81,42 +81,6 @@ int ig_rank_fopts_parse(const char *s, ig_rank_fopts *o)
 	return rc;
 }
 
-static void load_history(ig_rank_ctx *c, const char *path)
-{
-	ig_events_reader *er = ig_events_open(path);
-	ig_event ev;
-	size_t cap = 0, ucap = 0;
-	uint32_t u, nu = 0;
-
-	c->users = ig_intern_new();
-	c->u_start = ig_malloc(sizeof *c->u_start);
-	c->u_start[0] = 0;
-	while (ig_events_next(er, &ev)) {
-		u = ig_intern_add(c->users, ev.user, ev.user_len);
-		if (u == nu) {
-			if (nu + 2 > ucap) {
-				ucap = ucap ? 2 * ucap : 1024;
-				c->u_start = ig_reallocarray(c->u_start, ucap, sizeof *c->u_start);
-			}
-			nu++;
-		}
-		if (c->nev == cap) {
-			cap = cap ? 2 * cap : 4096;
-			c->ev = ig_reallocarray(c->ev, cap, sizeof *c->ev);
-		}
-		c->ev[c->nev].ts = ev.ts;
-		c->ev[c->nev].item = ig_intern_add(c->item_ids, ev.item, ev.item_len);
-		c->ev[c->nev].type = (uint8_t)ev.type;
-		c->nev++;
-		c->u_start[u + 1] = c->nev;
-		if (ev.ts > c->tref)
-			c->tref = ev.ts;
-		if (ev.type == IG_EV_IMPRESSION)
-			c->inputs |= IG_RANK_IN_IMPRESSIONS;
-	}
-	ig_events_close(er);
-}
-
 static int by_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -124,34 +88,46 @@ static int by_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+typedef struct times_pass {
+	ig_rank_ctx *c;
+	size_t *at, n;
+} times_pass;
+
+static void times_user(void *arg, uint32_t u, const ig_rank_hev *ev, size_t n)
+{
+	times_pass *p = arg;
+	ig_rank_ctx *c = p->c;
+	size_t i;
+
+	(void)u;
+	for (i = 0; i < n; i++)
+		if (c->o.positives >> ev[i].type & 1) {
+			c->pt[p->at[ev[i].item]++] = ev[i].ts;
+			c->all_pt[p->n++] = ev[i].ts;
+		}
+}
+
 /* The times of the positives, per item and overall, sorted: what recent
- * popularity at a row's time is counted from. */
+ * popularity at a row's time is counted from. Needs pt_start's counts
+ * (item_stats). */
 static void positive_times(ig_rank_ctx *c)
 {
-	size_t i, n = 0, *at;
+	size_t i, n;
+	times_pass p = {c, NULL, 0};
 
-	c->pt_start = ig_calloc((size_t)c->nitems + 1, sizeof *c->pt_start);
-	for (i = 0; i < c->nev; i++)
-		if (c->o.positives >> c->ev[i].type & 1) {
-			c->pt_start[c->ev[i].item + 1]++;
-			n++;
-		}
 	for (i = 0; i < c->nitems; i++)
 		c->pt_start[i + 1] += c->pt_start[i];
+	n = c->pt_start[c->nitems];
 	c->pt = ig_reallocarray(NULL, n + 1, sizeof *c->pt);
 	c->all_pt = ig_reallocarray(NULL, n + 1, sizeof *c->all_pt);
 	c->npt = n;
-	at = ig_malloc(((size_t)c->nitems + 1) * sizeof *at);
-	memcpy(at, c->pt_start, ((size_t)c->nitems + 1) * sizeof *at);
-	for (i = 0, n = 0; i < c->nev; i++)
-		if (c->o.positives >> c->ev[i].type & 1) {
-			c->pt[at[c->ev[i].item]++] = c->ev[i].ts;
-			c->all_pt[n++] = c->ev[i].ts;
-		}
+	p.at = ig_malloc(((size_t)c->nitems + 1) * sizeof *p.at);
+	memcpy(p.at, c->pt_start, ((size_t)c->nitems + 1) * sizeof *p.at);
+	ig_rank_history_scan(c, times_user, &p);
 	for (i = 0; i < c->nitems; i++)
 		qsort(c->pt + c->pt_start[i], c->pt_start[i + 1] - c->pt_start[i], sizeof *c->pt, by_i64);
 	qsort(c->all_pt, n, sizeof *c->all_pt, by_i64);
-	free(at);
+	free(p.at);
 }
 
 double ig_rank_decay(const ig_rank_ctx *c, int64_t ts)
@@ -159,28 +135,46 @@ double ig_rank_decay(const ig_rank_ctx *c, int64_t ts)
 	return exp2(-(double)(c->tref - ts) / c->o.half_life);
 }
 
+typedef struct stats_pass {
+	ig_rank_ctx *c;
+	uint32_t *last;        /* per item, the last user with a positive on it */
+} stats_pass;
+
+static void stats_user(void *arg, uint32_t u, const ig_rank_hev *ev, size_t n)
+{
+	stats_pass *p = arg;
+	ig_rank_ctx *c = p->c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const ig_rank_hev *e = &ev[i];
+		double d = ig_rank_decay(c, e->ts);
+
+		c->pop[(size_t)e->item * IG_EV_COUNT + e->type] += (float)d;
+		if (!(c->o.positives >> e->type & 1))
+			continue;
+		c->pt_start[e->item + 1]++;
+		if (p->last[e->item] != u) {
+			p->last[e->item] = u;
+			c->iusers[e->item] += 1;
+		}
+	}
+}
+
+/* Per item over every user's history: the decayed counts, the users with
+ * a positive, the positives (counted into pt_start). */
 static void item_stats(ig_rank_ctx *c)
 {
-	uint32_t u, nu = ig_intern_count(c->users);
-	uint32_t *last = ig_malloc((size_t)c->nitems * sizeof *last);
+	stats_pass p = {c, ig_malloc(((size_t)c->nitems + 1) * sizeof *p.last)};
 	size_t i;
 
 	c->pop = ig_calloc((size_t)c->nitems * IG_EV_COUNT, sizeof *c->pop);
 	c->iusers = ig_calloc(c->nitems, sizeof *c->iusers);
+	c->pt_start = ig_calloc((size_t)c->nitems + 1, sizeof *c->pt_start);
 	for (i = 0; i < c->nitems; i++)
-		last[i] = UINT32_MAX;
-	for (u = 0; u < nu; u++)
-		for (i = c->u_start[u]; i < c->u_start[u + 1]; i++) {
-			const ig_rank_hev *e = &c->ev[i];
-			double d = ig_rank_decay(c, e->ts);
-
-			c->pop[(size_t)e->item * IG_EV_COUNT + e->type] += (float)d;
-			if ((c->o.positives >> e->type & 1) && last[e->item] != u) {
-				last[e->item] = u;
-				c->iusers[e->item] += 1;
-			}
-		}
-	free(last);
+		p.last[i] = UINT32_MAX;
+	ig_rank_history_scan(c, stats_user, &p);
+	free(p.last);
 	c->log_iusers = ig_malloc(((size_t)c->nitems + 1) * sizeof *c->log_iusers);
 	for (i = 0; i < c->nitems; i++)
 		c->log_iusers[i] = log1p((double)c->iusers[i]);
@@ -227,9 +221,19 @@ static void load_vectors(ig_rank_ctx *c, const char *path)
 
 ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 {
+	return ig_rank_ctx_load_shard(in, o, NULL);
+}
+
+ig_rank_ctx *ig_rank_ctx_load_shard(const ig_rank_inputs *in, const ig_rank_fopts *o, const ig_rank_shard *s)
+{
 	ig_rank_ctx *c = ig_calloc(1, sizeof *c);
 
 	c->o = *o;
+	if (s && s->count > 1) {
+		c->shard = s->index;
+		c->nshards = s->count;
+		c->tmpdir = s->tmpdir;
+	}
 	if (in->items) {
 		c->items = ig_items_load(in->items);
 		c->item_ids = c->items->ids;
@@ -239,7 +243,7 @@ ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 	}
 	if ((in->follows || in->topics) && !c->items)
 		ig_usage_error("--follows and --topics need --items (the authors and topics of items)");
-	load_history(c, in->history);
+	ig_rank_history_load(c, in->history);
 	if (in->follows) {
 		c->follows = ig_follows_load(in->follows, c->items->authors);
 		c->inputs |= IG_RANK_IN_FOLLOWS;
@@ -275,6 +279,11 @@ ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 	if (c->inputs & IG_RANK_IN_IMPRESSIONS)
 		ig_rank_lift_fit(c);
 	positive_times(c);
+	if (c->spill) {
+		/* every pass over the whole history is done */
+		fclose(c->spill);
+		c->spill = NULL;
+	}
 	ig_rank_ctx_names(c);
 	return c;
 }
@@ -355,6 +364,8 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 	free(c->all_pt);
 	free(c->vrow);
 	free(c->vunit);
+	if (c->spill)
+		fclose(c->spill);
 	for (i = 0; i < c->nsources; i++)
 		free(c->sources[i]);
 	free(c->sources);

@@ -3,6 +3,8 @@
  * ig_rank_features.c (per-user state and per-candidate features). */
 #ifndef IG_RANK_CTX_PRIV_H
 #define IG_RANK_CTX_PRIV_H
+#include <stdio.h>
+
 #include "io/ig_follows.h"
 #include "io/ig_neighbors.h"
 #include "io/ig_topics.h"
@@ -19,10 +21,15 @@ struct ig_rank_ctx {
 	unsigned inputs;
 	ig_items *items;          /* NULL without --items */
 	ig_intern *item_ids;      /* items->ids, extended by the other inputs */
-	ig_intern *users;
-	size_t *u_start;          /* history of user u: ev[u_start[u] .. u_start[u+1]) */
+	ig_intern *users;         /* the users held: of the shard, in history order */
+	size_t *u_start;          /* history of held user u: ev[u_start[u] .. u_start[u+1]) */
 	ig_rank_hev *ev;
 	size_t nev;
+	uint32_t shard, nshards;  /* held: ig_shard_of(user, nshards) == shard; nshards 0: all */
+	uint32_t nusers_all;      /* users of the history, held or not */
+	FILE *spill;              /* with a shard: each user's place and the others' events */
+	size_t nspilled;          /* events in the spill */
+	const char *tmpdir;       /* of the spill; NULL: ig_tempdir's default */
 	uint32_t nitems;
 	float *pop;               /* nitems x IG_EV_COUNT, decayed to tref */
 	float *iusers;            /* distinct users with a positive, per item */
@@ -50,6 +57,17 @@ struct ig_rank_ctx {
 /* The weight of a history event at TS: halved every half-life before
  * the reference time, as every count of the context is decayed. */
 double ig_rank_decay(const ig_rank_ctx *c, int64_t ts);
+
+/* Reads the history at PATH: the events of the users held into ev, the
+ * others' into the spill; the items into item_ids, tref, IN_IMPRESSIONS
+ * (ig_rank_history.c). */
+void ig_rank_history_load(ig_rank_ctx *c, const char *path);
+
+/* Calls FN for every user of the history, in the history's order (USER
+ * numbered from 0 over all users, held or not), with that user's events
+ * in order: the item tables' pass over the whole history. */
+typedef void ig_rank_user_fn(void *arg, uint32_t user, const ig_rank_hev *ev, size_t n);
+void ig_rank_history_scan(const ig_rank_ctx *c, ig_rank_user_fn *fn, void *arg);
 
 /* Rebuilds the feature names after an input changed. */
 void ig_rank_ctx_names(ig_rank_ctx *c);

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/ig_err.h"
 
@@ -12,29 +13,40 @@ double ig_rank_eb_shrink(double num, double den, double prior, double m)
 	return den + m > 0 ? (num + m * prior) / (den + m) : prior;
 }
 
-double ig_rank_eb_strength(const double *num, const double *den, const double *prior, size_t n, double k)
+void ig_rank_eb_add(ig_rank_eb_acc *a, double num, double den, double prior)
 {
-	double spread = 0, noise = 0, weight = 0, tau2, scale;
-	size_t j, kept = 0;
+	double d;
 
-	for (j = 0; j < n; j++) {
-		double p = prior[j], d;
+	if (!(den > 0))
+		return;
+	d = num / den - prior;
+	a->spread += den * d * d;
+	a->noise += prior * (1 - a->k * prior);
+	a->weight += den;
+	a->kept++;
+}
 
-		if (!(den[j] > 0))
-			continue;
-		d = num[j] / den[j] - p;
-		spread += den[j] * d * d;
-		noise += p * (1 - k * p);
-		weight += den[j];
-		kept++;
-	}
-	if (kept == 0)
+double ig_rank_eb_acc_strength(const ig_rank_eb_acc *a)
+{
+	double tau2, scale;
+
+	if (a->kept == 0)
 		return IG_RANK_EB_MAX_STRENGTH;
-	tau2 = (spread - noise) / weight;
-	scale = noise / (double)kept;
+	tau2 = (a->spread - a->noise) / a->weight;
+	scale = a->noise / (double)a->kept;
 	if (!(tau2 > 0) || scale / tau2 > IG_RANK_EB_MAX_STRENGTH)
 		return IG_RANK_EB_MAX_STRENGTH;
 	return scale / tau2;
+}
+
+double ig_rank_eb_strength(const double *num, const double *den, const double *prior, size_t n, double k)
+{
+	ig_rank_eb_acc a = {0, 0, 0, 0, k};
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		ig_rank_eb_add(&a, num[j], den[j], prior[j]);
+	return ig_rank_eb_acc_strength(&a);
 }
 
 /* Smoothed rates of N entities into OUT[j * IG_RANK_LIFT_TYPES]. */
@@ -106,10 +118,8 @@ static uint32_t topic_of(const ig_rank_ctx *c, uint32_t i)
 
 /* One user's decayed events of TYPE and impressions, per topic of the
  * items (T, stamped by GEN in TSTAMP) and per item (I, stamped in
- * ISTAMP); the topics touched are listed in TOUCHED. W: each history
- * event's decay weight, computed once for every pass and type. */
+ * ISTAMP); the topics touched are listed in TOUCHED. */
 typedef struct cells {
-	const double *w;
 	double *tnum, *tden, *inum, *iden;
 	uint32_t *tstamp, *istamp, *touched, ntouched, gen;
 } cells;
@@ -127,128 +137,203 @@ static void cells_add(cells *k, uint32_t slot, uint32_t *stamp, double *num, dou
 	den[slot] += d;
 }
 
-static void cells_user(const ig_rank_ctx *c, cells *k, uint32_t u, int type)
+/* The user's N events EV, of decay weights W, into K. */
+static void cells_user(const ig_rank_ctx *c, cells *k, const ig_rank_hev *ev, const double *w, size_t n,
+		       int type)
 {
 	size_t i;
 
 	k->gen++;
 	k->ntouched = 0;
-	for (i = c->u_start[u]; i < c->u_start[u + 1]; i++) {
-		const ig_rank_hev *e = &c->ev[i];
-		double w = k->w[i], n, d;
+	for (i = 0; i < n; i++) {
+		const ig_rank_hev *e = &ev[i];
+		double n_ev, d;
 		uint32_t t = topic_of(c, e->item);
 
 		if (e->type == IG_EV_IMPRESSION)
-			n = 0, d = w;
+			n_ev = 0, d = w[i];
 		else if (e->type == type)
-			n = w, d = 0;
+			n_ev = w[i], d = 0;
 		else
 			continue;
-		cells_add(k, e->item, k->istamp, k->inum, k->iden, n, d, 0);
+		cells_add(k, e->item, k->istamp, k->inum, k->iden, n_ev, d, 0);
 		if (t != IG_INTERN_NONE)
-			cells_add(k, t, k->tstamp, k->tnum, k->tden, n, d, 1);
+			cells_add(k, t, k->tstamp, k->tnum, k->tden, n_ev, d, 1);
 	}
 }
 
-/* The events of type TYPE expected on each item (EXP) from the users it
- * was shown to: each impression at its user's smoothed rate on the
- * item's topic, leaving the item itself out (what the user does with
- * that kind of item, not with this one), shrunk towards the user's own
- * rate, itself shrunk towards everyone's; decayed as the counts are.
- * UNUM, UDEN, UPRIOR: scratch of a slot per user. */
-static void expected(const ig_rank_ctx *c, const double *w, int type, double *unum, double *uden, double *uprior,
-		     double *exp)
+/* The expected events of every lift type on each item, counted in three
+ * passes over every user's history (ig_rank_history_scan): the users'
+ * own rates, then the spread of their topic rates around them, then
+ * each impression's expectation. Per user only its counts are kept
+ * (UNUM per type, UDEN), so that the history itself is not held. */
+typedef struct expect {
+	const ig_rank_ctx *c;
+	uint32_t nt;
+	double *unum[IG_RANK_LIFT_TYPES], *uden; /* per user of the history */
+	double g[IG_RANK_LIFT_TYPES], mu[IG_RANK_LIFT_TYPES], mt[IG_RANK_LIFT_TYPES];
+	ig_rank_eb_acc cells_acc[IG_RANK_LIFT_TYPES];
+	double *exp[IG_RANK_LIFT_TYPES];         /* per item */
+	double *w;                               /* the user's decay weights */
+	size_t wcap;
+	cells k;
+} expect;
+
+static const double *user_weights(expect *x, const ig_rank_hev *ev, size_t n)
 {
-	uint32_t u, nu = ig_intern_count(c->users), nt = c->items ? ig_intern_count(c->items->topics) : 0;
-	double g, mu, mt = IG_RANK_EB_MAX_STRENGTH, *cnum = NULL, *cden = NULL, *cprior = NULL;
-	size_t i, j, ncells = 0, cap = 0;
-	cells k = {0};
+	size_t i;
 
-	k.w = w;
+	if (n > x->wcap) {
+		x->wcap = n;
+		x->w = ig_reallocarray(x->w, x->wcap, sizeof *x->w);
+	}
+	for (i = 0; i < n; i++)
+		x->w[i] = ig_rank_decay(x->c, ev[i].ts);
+	return x->w;
+}
 
-	for (u = 0; u < nu; u++) {
-		unum[u] = uden[u] = 0;
-		for (i = c->u_start[u]; i < c->u_start[u + 1]; i++) {
-			if (c->ev[i].type == type)
-				unum[u] += w[i];
-			else if (c->ev[i].type == IG_EV_IMPRESSION)
-				uden[u] += w[i];
+/* The user's rate of lift type T, shrunk towards everyone's. */
+static double user_rate(const expect *x, uint32_t u, int t)
+{
+	return ig_rank_eb_shrink(x->unum[t][u], x->uden[u], x->g[t], x->mu[t]);
+}
+
+static void rates_user(void *arg, uint32_t u, const ig_rank_hev *ev, size_t n)
+{
+	expect *x = arg;
+	const double *w = user_weights(x, ev, n);
+	size_t i;
+	int t;
+
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++)
+		x->unum[t][u] = 0;
+	x->uden[u] = 0;
+	for (i = 0; i < n; i++) {
+		if (ev[i].type == IG_EV_IMPRESSION) {
+			x->uden[u] += w[i];
+			continue;
 		}
+		for (t = 0; t < IG_RANK_LIFT_TYPES; t++)
+			if (ev[i].type == ig_rank_lift_types[t])
+				x->unum[t][u] += w[i];
 	}
-	g = ratio(unum, uden, nu);
-	fill(uprior, nu, g);
-	mu = ig_rank_eb_strength(unum, uden, uprior, nu, 1.0);
-	for (u = 0; u < nu; u++)
-		uprior[u] = ig_rank_eb_shrink(unum[u], uden[u], g, mu); /* now the user's rate */
-	k.tnum = ig_malloc(((size_t)nt + 1) * sizeof *k.tnum);
-	k.tden = ig_malloc(((size_t)nt + 1) * sizeof *k.tden);
-	k.tstamp = ig_calloc((size_t)nt + 1, sizeof *k.tstamp);
-	k.touched = ig_malloc(((size_t)nt + 1) * sizeof *k.touched);
-	k.inum = ig_malloc(((size_t)c->nitems + 1) * sizeof *k.inum);
-	k.iden = ig_malloc(((size_t)c->nitems + 1) * sizeof *k.iden);
-	k.istamp = ig_calloc((size_t)c->nitems + 1, sizeof *k.istamp);
-	/* the prior strength of a user's topic rates around the user's rate */
-	for (u = 0; nt && u < nu; u++) {
-		cells_user(c, &k, u, type);
-		if (ncells + k.ntouched > cap) {
-			cap = 2 * (ncells + k.ntouched);
-			cnum = ig_reallocarray(cnum, cap, sizeof *cnum);
-			cden = ig_reallocarray(cden, cap, sizeof *cden);
-			cprior = ig_reallocarray(cprior, cap, sizeof *cprior);
-		}
-		for (j = 0; j < k.ntouched; j++, ncells++) {
-			cnum[ncells] = k.tnum[k.touched[j]];
-			cden[ncells] = k.tden[k.touched[j]];
-			cprior[ncells] = uprior[u];
-		}
+}
+
+/* the prior strength of a user's topic rates around the user's rate */
+static void spread_user(void *arg, uint32_t u, const ig_rank_hev *ev, size_t n)
+{
+	expect *x = arg;
+	const double *w = user_weights(x, ev, n);
+	uint32_t j;
+	int t;
+
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++) {
+		double r = user_rate(x, u, t);
+
+		cells_user(x->c, &x->k, ev, w, n, ig_rank_lift_types[t]);
+		for (j = 0; j < x->k.ntouched; j++)
+			ig_rank_eb_add(&x->cells_acc[t], x->k.tnum[x->k.touched[j]], x->k.tden[x->k.touched[j]], r);
 	}
-	if (ncells)
-		mt = ig_rank_eb_strength(cnum, cden, cprior, ncells, 1.0);
-	fill(exp, c->nitems, 0);
-	for (u = 0; u < nu; u++) {
-		if (nt)
-			cells_user(c, &k, u, type);
-		for (i = c->u_start[u]; i < c->u_start[u + 1]; i++) {
-			const ig_rank_hev *e = &c->ev[i];
-			uint32_t t = nt ? topic_of(c, e->item) : IG_INTERN_NONE;
-			double r = uprior[u];
+}
+
+/* Each impression at its user's smoothed rate on the item's topic,
+ * leaving the item itself out (what the user does with that kind of
+ * item, not with this one), shrunk towards the user's own rate. */
+static void expect_user(void *arg, uint32_t u, const ig_rank_hev *ev, size_t n)
+{
+	expect *x = arg;
+	const double *w = user_weights(x, ev, n);
+	size_t i;
+	int t;
+
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++) {
+		double ru = user_rate(x, u, t);
+
+		if (x->nt)
+			cells_user(x->c, &x->k, ev, w, n, ig_rank_lift_types[t]);
+		for (i = 0; i < n; i++) {
+			const ig_rank_hev *e = &ev[i];
+			uint32_t tp = x->nt ? topic_of(x->c, e->item) : IG_INTERN_NONE;
+			double r = ru;
 
 			if (e->type != IG_EV_IMPRESSION)
 				continue;
-			if (t != IG_INTERN_NONE)
-				r = ig_rank_eb_shrink(k.tnum[t] - k.inum[e->item], k.tden[t] - k.iden[e->item], r, mt);
-			exp[e->item] += r * w[i];
+			if (tp != IG_INTERN_NONE)
+				r = ig_rank_eb_shrink(x->k.tnum[tp] - x->k.inum[e->item],
+						      x->k.tden[tp] - x->k.iden[e->item], r, x->mt[t]);
+			x->exp[t][e->item] += r * w[i];
 		}
 	}
-	free(cnum);
-	free(cden);
-	free(cprior);
-	free(k.tnum);
-	free(k.tden);
-	free(k.tstamp);
-	free(k.touched);
-	free(k.inum);
-	free(k.iden);
-	free(k.istamp);
+}
+
+/* The events of each lift type expected on each item (X->exp) from the
+ * users it was shown to, decayed as the counts are. */
+static void expected(expect *x)
+{
+	const ig_rank_ctx *c = x->c;
+	uint32_t nu = c->nusers_all, nt = x->nt;
+	double *prior = ig_malloc(((size_t)nu + 1) * sizeof *prior);
+	int t;
+
+	ig_rank_history_scan(c, rates_user, x);
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++) {
+		x->g[t] = ratio(x->unum[t], x->uden, nu);
+		fill(prior, nu, x->g[t]);
+		x->mu[t] = ig_rank_eb_strength(x->unum[t], x->uden, prior, nu, 1.0);
+		x->mt[t] = IG_RANK_EB_MAX_STRENGTH;
+		x->cells_acc[t] = (ig_rank_eb_acc){0, 0, 0, 0, 1.0};
+	}
+	free(prior);
+	x->k.tnum = ig_malloc(((size_t)nt + 1) * sizeof *x->k.tnum);
+	x->k.tden = ig_malloc(((size_t)nt + 1) * sizeof *x->k.tden);
+	x->k.tstamp = ig_calloc((size_t)nt + 1, sizeof *x->k.tstamp);
+	x->k.touched = ig_malloc(((size_t)nt + 1) * sizeof *x->k.touched);
+	x->k.inum = ig_malloc(((size_t)c->nitems + 1) * sizeof *x->k.inum);
+	x->k.iden = ig_malloc(((size_t)c->nitems + 1) * sizeof *x->k.iden);
+	x->k.istamp = ig_calloc((size_t)c->nitems + 1, sizeof *x->k.istamp);
+	if (nt) {
+		ig_rank_history_scan(c, spread_user, x);
+		for (t = 0; t < IG_RANK_LIFT_TYPES; t++)
+			x->mt[t] = ig_rank_eb_acc_strength(&x->cells_acc[t]);
+	}
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++) {
+		x->exp[t] = ig_malloc(((size_t)c->nitems + 1) * sizeof *x->exp[t]);
+		fill(x->exp[t], c->nitems, 0);
+	}
+	ig_rank_history_scan(c, expect_user, x);
+	free(x->k.tnum);
+	free(x->k.tden);
+	free(x->k.tstamp);
+	free(x->k.touched);
+	free(x->k.inum);
+	free(x->k.iden);
+	free(x->k.istamp);
+	free(x->w);
 }
 
 void ig_rank_lift_fit(ig_rank_ctx *c)
 {
-	size_t ni = c->nitems, nu = ig_intern_count(c->users);
+	size_t ni = c->nitems, nu = c->nusers_all;
 	size_t na = c->items ? (size_t)ig_intern_count(c->items->authors) + 1 : 0;
-	size_t nmax = ni > nu ? ni : nu, i;
-	double *num, *den, *prior, *inum, *iexp, *w, g, per_imp, imps = 0;
+	size_t nmax = (ni > na ? ni : na) + 1, i;
+	double *num, *den, *prior, *inum, *iexp, g, per_imp, imps = 0;
+	expect x;
 	int t;
 
-	nmax = (nmax > na ? nmax : na) + 1;
+	memset(&x, 0, sizeof x);
+	x.c = c;
+	x.nt = c->items ? ig_intern_count(c->items->topics) : 0;
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++)
+		x.unum[t] = ig_malloc((nu + 1) * sizeof *x.unum[t]);
+	x.uden = ig_malloc((nu + 1) * sizeof *x.uden);
+	expected(&x);
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++)
+		free(x.unum[t]);
+	free(x.uden);
 	num = ig_malloc(nmax * sizeof *num);
 	den = ig_malloc(nmax * sizeof *den);
 	prior = ig_malloc(nmax * sizeof *prior);
 	inum = ig_malloc((ni + 1) * sizeof *inum);
-	iexp = ig_malloc((ni + 1) * sizeof *iexp);
-	w = ig_malloc((c->nev + 1) * sizeof *w);
-	for (i = 0; i < c->nev; i++)
-		w[i] = ig_rank_decay(c, c->ev[i].ts);
 	c->lift = ig_calloc((ni + 1) * IG_RANK_LIFT_TYPES, sizeof *c->lift);
 	if (c->items)
 		c->alift = ig_calloc(na * IG_RANK_LIFT_TYPES, sizeof *c->alift);
@@ -257,12 +342,12 @@ void ig_rank_lift_fit(ig_rank_ctx *c)
 	for (t = 0; t < IG_RANK_LIFT_TYPES; t++) {
 		int type = ig_rank_lift_types[t];
 
+		iexp = x.exp[t];
 		for (i = 0, g = 0; i < ni; i++)
 			g += inum[i] = (double)c->pop[i * IG_EV_COUNT + type];
 		/* a lift p is a rate of p * per_imp an impression: binomial
 		 * noise with that rate */
 		per_imp = imps > 0 ? g / imps : 0;
-		expected(c, w, type, num, den, prior, iexp);
 		g = ratio(inum, iexp, ni);
 		if (c->items) {
 			by_author(c, inum, iexp, num, den, na);
@@ -272,11 +357,10 @@ void ig_rank_lift_fit(ig_rank_ctx *c)
 		author_prior(c, t, g, prior);
 		shrink_all(inum, iexp, prior, ni, per_imp, c->lift + t);
 		c->lift[ni * IG_RANK_LIFT_TYPES + t] = (float)g; /* an item with no history */
+		free(iexp);
 	}
 	free(num);
 	free(den);
 	free(prior);
 	free(inum);
-	free(iexp);
-	free(w);
 }

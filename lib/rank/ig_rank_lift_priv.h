@@ -35,9 +35,20 @@ double ig_rank_eb_shrink(double num, double den, double prior, double m);
 #define IG_RANK_EB_MAX_STRENGTH 1e9
 double ig_rank_eb_strength(const double *num, const double *den, const double *prior, size_t n, double k);
 
+/* The same counted one entity at a time, in the same order and with the
+ * same arithmetic: for entities that are never all held at once. */
+typedef struct ig_rank_eb_acc {
+	double spread, noise, weight;
+	size_t kept;
+	double k;
+} ig_rank_eb_acc;
+void ig_rank_eb_add(ig_rank_eb_acc *a, double num, double den, double prior);
+double ig_rank_eb_acc_strength(const ig_rank_eb_acc *a);
+
 /* Fits c->lift (nitems + 1 rows of IG_RANK_LIFT_TYPES, the last for an
  * item without history: the global lift) and, with items, c->alift (per
- * author) from c->pop and the history's impressions. */
+ * author) from c->pop and the impressions of every user's history
+ * (ig_rank_history_scan: three passes). */
 void ig_rank_lift_fit(ig_rank_ctx *c);
 
 #endif
