@@ -32,7 +32,7 @@ events=$(zcat s.train.tsv.gz | grep -vc '^#')
 run() { # NAME HISTORY OPTION EVENTS
 	/usr/bin/time -f '%M %U %S' -o "time.$1" ig-rank score -q -@ 1 -m first.model --history "$2" $ctx $3 \
 		--keep 150 -u -o "out.$1.tsv" cand.tsv.gz
-	awk -v n="$1" -v e="$4" '{ printf "%s\t%.0f MB\t%.2f s CPU\t%s events\n", n, $1 / 1024, $2 + $3, e }' "time.$1"
+	awk -v n="$1" -v e="$4" '{ printf "%s\t%.0f MB\t%.2f s CPU\t%s events\n", n, $1 * 1024 / 1e6, $2 + $3, e }' "time.$1"
 }
 run whole s.train.tsv.gz "" "$events"
 run shard s.train.tsv.gz "--shard 0/$shards" "$events"
