@@ -6,6 +6,7 @@
 #include "core/ig_err.h"
 #include "rank/ig_rank_ctx_priv.h"
 #include "rank/ig_rank_lift_priv.h"
+#include "rank/ig_rank_session_priv.h"
 
 /* Event types with popularity and author features, and those with a rate
  * per impression. */
@@ -98,6 +99,8 @@ void ig_rank_ctx_names(ig_rank_ctx *c)
 		add_name(c, "", "topic_parent_affinity");
 	if (c->inputs & IG_RANK_IN_FOLLOWS)
 		add_name(c, "", "follows_author");
+	for (i = 0; i < ig_rank_session_width(c); i++)
+		add_name(c, "", ig_rank_session_name(c, i));
 	add_name(c, "", "hour");
 	add_name(c, "", "dow");
 }
@@ -174,6 +177,7 @@ struct ig_rank_user {
 	uint32_t *followed;        /* per author: gen when the user follows it */
 	uint32_t *authors_seen;    /* authors of the history, to turn their counts into logs */
 	size_t nauthors_seen, authors_cap;
+	ig_rank_session *session;  /* with items: the session and exposure features */
 };
 
 ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
@@ -186,6 +190,7 @@ ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
 		stamped_init(&u->topics, c->ntopics, T_WIDTH);
 		if (c->inputs & IG_RANK_IN_FOLLOWS)
 			u->followed = ig_calloc(ig_intern_count(c->items->authors) + 1, sizeof *u->followed);
+		u->session = ig_rank_session_new(c);
 	}
 	if (c->nbrs)
 		stamped_init(&u->nbrs, c->nitems, N_WIDTH);
@@ -205,6 +210,7 @@ void ig_rank_user_free(ig_rank_user *u)
 	free(u->uvec);
 	free(u->authors_seen);
 	free(u->followed);
+	ig_rank_session_free(u->session);
 	free(u);
 }
 
@@ -450,6 +456,9 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short);
 	if (c->vec)
 		user_vector(u, lpos, u->npos_long);
+	if (u->session)
+		ig_rank_session_prepare(u->session, id != IG_INTERN_NONE ? c->ev + c->u_start[id] : NULL,
+					id != IG_INTERN_NONE ? c->u_start[id + 1] - c->u_start[id] : 0, now);
 }
 
 void ig_rank_user_set_now(ig_rank_user *u, int64_t now)
@@ -457,6 +466,8 @@ void ig_rank_user_set_now(ig_rank_user *u, int64_t now)
 	u->now = now;
 	u->recent_all = (double)count_between(u->c->all_pt, u->c->npt, now - (int64_t)u->c->o.recent, now);
 	u->f_days_since = u->last_ts >= 0 ? log1pf_pos((double)(u->now - u->last_ts) / 86400) : -1;
+	if (u->session)
+		ig_rank_session_set_now(u->session, now);
 }
 
 static int by_desc(const void *a, const void *b)
@@ -762,6 +773,10 @@ void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *cd, uint32_t it,
 	}
 	if (c->inputs & IG_RANK_IN_ITEMS)
 		x = meta_features(u, it, parts, x);
+	if (!(parts & IG_RANK_F_REST))
+		x += ig_rank_session_width(c); /* none is the item's alone */
+	else if (u->session)
+		x = ig_rank_session_features(u->session, it, x);
 	*x++ = (float)(day / 3600);
 	/* 1970-01-01 was a Thursday; 0 is Monday */
 	*x++ = (float)((u->now / 86400 + 3) % 7);

@@ -1,0 +1,284 @@
+/* The session and exposure features of ig-rank: ig_rank_session_priv.h
+ * says what they estimate and why. */
+#include "rank/ig_rank_session_priv.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+#include "rank/ig_rank_lift_priv.h"
+
+static const char *const session_names[IG_RANK_SESSION_WIDTH] = {"session_topic_pos", "session_topic_lift",
+								 "topic_recent_pos", "topic_recent_rel",
+								 "topic_fatigue"};
+static const char *const exposure_names[IG_RANK_EXPOSURE_WIDTH] = {
+	"topic_imp_share", "topic_imp_rel", "topic_view_lift", "session_topic_share", "session_topic_view_lift",
+	"media_view_lift", "media_like_lift"};
+
+/* Per topic of the user: impressions, views and positives over the
+ * history; impressions, views and positives of the last session;
+ * positives weighted by IG_RANK_SESSION_DECAY per session back; negatives
+ * decayed by the fatigue half-life (to the time of preparation). */
+enum { T_IMP, T_VIEW, T_POS, T_LAST_IMP, T_LAST_VIEW, T_LAST_POS, T_RECENT, T_FAT, T_WIDTH };
+/* Per media type: impressions, views, likes. */
+enum { M_IMP, M_VIEW, M_LIKE, M_WIDTH };
+
+struct ig_rank_session {
+	const ig_rank_ctx *c;
+	double *topic;          /* ntopics x T_WIDTH */
+	uint32_t *touched;      /* topics with nonzero entries */
+	uint8_t *is_touched;
+	uint32_t ntouched;
+	double media[IG_MEDIA_COUNT][M_WIDTH];
+	double imp, views, likes, pos, last_imp, last_pos, recent_pos;
+	/* of the user's top topic: impressions, positives weighted by
+	 * session */
+	double max_imp, max_recent;
+	int64_t prepared;       /* the time topic[T_FAT] is decayed to */
+	double fat_scale;       /* its further decay to the current time */
+};
+
+static int has_exposure(const ig_rank_ctx *c)
+{
+	return (c->inputs & IG_RANK_IN_IMPRESSIONS) != 0;
+}
+
+int ig_rank_session_width(const ig_rank_ctx *c)
+{
+	if (!(c->inputs & IG_RANK_IN_ITEMS))
+		return 0;
+	return IG_RANK_SESSION_WIDTH + (has_exposure(c) ? IG_RANK_EXPOSURE_WIDTH : 0);
+}
+
+const char *ig_rank_session_name(const ig_rank_ctx *c, int i)
+{
+	(void)c;
+	return i < IG_RANK_SESSION_WIDTH ? session_names[i] : exposure_names[i - IG_RANK_SESSION_WIDTH];
+}
+
+ig_rank_session *ig_rank_session_new(const ig_rank_ctx *c)
+{
+	ig_rank_session *s = ig_calloc(1, sizeof *s);
+	size_t nt = (size_t)c->ntopics + 1;
+
+	s->c = c;
+	s->topic = ig_calloc(nt * T_WIDTH, sizeof *s->topic);
+	s->touched = ig_malloc(nt * sizeof *s->touched);
+	s->is_touched = ig_calloc(nt, 1);
+	s->fat_scale = 1;
+	return s;
+}
+
+void ig_rank_session_free(ig_rank_session *s)
+{
+	if (s == NULL)
+		return;
+	free(s->topic);
+	free(s->touched);
+	free(s->is_touched);
+	free(s);
+}
+
+/* The weight of the K-th of an item's N topics: N - K over 1 + ... + N. */
+static double topic_weight(uint32_t k, uint32_t n)
+{
+	return 2.0 * (double)(n - k) / ((double)n * (double)(n + 1));
+}
+
+static void clear(ig_rank_session *s)
+{
+	uint32_t k;
+
+	for (k = 0; k < s->ntouched; k++) {
+		memset(s->topic + (size_t)s->touched[k] * T_WIDTH, 0, T_WIDTH * sizeof *s->topic);
+		s->is_touched[s->touched[k]] = 0;
+	}
+	s->ntouched = 0;
+	memset(s->media, 0, sizeof s->media);
+	s->imp = s->views = s->likes = s->pos = s->last_imp = s->last_pos = s->recent_pos = 0;
+	s->max_imp = s->max_recent = 0;
+	s->fat_scale = 1;
+}
+
+static int is_negative(int type)
+{
+	return type == IG_EV_SEE_LESS || type == IG_EV_HIDE || type == IG_EV_REPORT;
+}
+
+/* Adds event E (in the last session when LAST; RECENT its session's
+ * weight) to the item's topics. */
+static void note_topics(ig_rank_session *s, const ig_rank_hev *e, int last, double recent, int64_t now)
+{
+	const ig_items *it = s->c->items;
+	uint32_t a = it->topic_start[e->item], n = it->topic_start[e->item + 1] - a, k;
+	int pos = s->c->o.positives >> e->type & 1;
+	double fat = is_negative(e->type) ? exp2(-(double)(now - e->ts) / IG_RANK_FATIGUE_HALF_LIFE) : 0;
+
+	for (k = 0; k < n; k++) {
+		uint32_t t = it->topic_list[a + k];
+		double w = topic_weight(k, n), *v = s->topic + (size_t)t * T_WIDTH;
+
+		if (!s->is_touched[t]) {
+			s->is_touched[t] = 1;
+			s->touched[s->ntouched++] = t;
+		}
+		if (e->type == IG_EV_IMPRESSION) {
+			v[T_IMP] += w;
+			if (last)
+				v[T_LAST_IMP] += w;
+		} else if (e->type == IG_EV_VIEW) {
+			v[T_VIEW] += w;
+			if (last)
+				v[T_LAST_VIEW] += w;
+		}
+		if (pos) {
+			v[T_POS] += w;
+			v[T_RECENT] += w * recent;
+			if (last)
+				v[T_LAST_POS] += w;
+		}
+		v[T_FAT] += w * fat;
+	}
+}
+
+static void note_totals(ig_rank_session *s, const ig_rank_hev *e, int last, double recent)
+{
+	double *m = s->media[s->c->items->media[e->item]];
+
+	if (e->type == IG_EV_IMPRESSION) {
+		s->imp += 1;
+		m[M_IMP] += 1;
+		if (last)
+			s->last_imp += 1;
+	} else if (e->type == IG_EV_VIEW) {
+		s->views += 1;
+		m[M_VIEW] += 1;
+	} else if (e->type == IG_EV_LIKE) {
+		s->likes += 1;
+		m[M_LIKE] += 1;
+	}
+	if (s->c->o.positives >> e->type & 1) {
+		s->pos += 1;
+		s->recent_pos += recent;
+		if (last)
+			s->last_pos += 1;
+	}
+}
+
+void ig_rank_session_prepare(ig_rank_session *s, const ig_rank_hev *ev, size_t n, int64_t now)
+{
+	const ig_items *it = s->c->items;
+	size_t i, last, gaps = 0;
+	double recent;
+	uint32_t k;
+
+	clear(s);
+	s->prepared = now;
+	while (n > 0 && ev[n - 1].ts > now)
+		n--;
+	/* the last session: back from the last event to the first gap */
+	for (last = n; last > 1 && ev[last - 1].ts - ev[last - 2].ts <= IG_RANK_SESSION_GAP; last--)
+		;
+	if (last > 0)
+		last--;
+	for (i = 1; i < n; i++)
+		gaps += ev[i].ts - ev[i - 1].ts > IG_RANK_SESSION_GAP;
+	/* the first session's weight: DECAY^gaps, the last session's 1 */
+	recent = pow(IG_RANK_SESSION_DECAY, (double)gaps);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && ev[i].ts - ev[i - 1].ts > IG_RANK_SESSION_GAP)
+			recent /= IG_RANK_SESSION_DECAY;
+		if (ev[i].item >= it->count)
+			continue;
+		note_topics(s, &ev[i], i >= last, recent, now);
+		note_totals(s, &ev[i], i >= last, recent);
+	}
+	for (k = 0; k < s->ntouched; k++) {
+		const double *v = s->topic + (size_t)s->touched[k] * T_WIDTH;
+
+		s->max_imp = v[T_IMP] > s->max_imp ? v[T_IMP] : s->max_imp;
+		s->max_recent = v[T_RECENT] > s->max_recent ? v[T_RECENT] : s->max_recent;
+	}
+}
+
+void ig_rank_session_set_now(ig_rank_session *s, int64_t now)
+{
+	s->fat_scale = now > s->prepared ? exp2(-(double)(now - s->prepared) / IG_RANK_FATIGUE_HALF_LIFE) : 1;
+}
+
+/* Slot SLOT of the item's topics, weighted. */
+static double item_topics(const ig_rank_session *s, uint32_t it, int slot)
+{
+	const ig_items *items = s->c->items;
+	uint32_t a = items->topic_start[it], n = items->topic_start[it + 1] - a, k;
+	double sum = 0;
+
+	for (k = 0; k < n; k++)
+		sum += topic_weight(k, n) * s->topic[(size_t)items->topic_list[a + k] * T_WIDTH + slot];
+	return sum;
+}
+
+/* The log of the rate NUM / DEN, shrunk towards the user's RATE by M
+ * pseudo-trials, over RATE: above 0 when the user takes more than usual.
+ * A log, as the second stage is mostly its linear part and a taste adds
+ * to the log-odds of engaging, not to the rate. */
+static float rate_lift(double num, double den, double rate, double m)
+{
+	return rate > 0 ? (float)log(ig_rank_eb_shrink(num, den, rate, m) / rate) : 0;
+}
+
+static float *session_block(const ig_rank_session *s, uint32_t it, float *x)
+{
+	double lpos = item_topics(s, it, T_LAST_POS), pos = item_topics(s, it, T_POS);
+	double expected = s->pos > 0 ? s->last_pos * pos / s->pos : 0, recent = item_topics(s, it, T_RECENT);
+
+	*x++ = s->last_pos > 0 ? (float)(lpos / s->last_pos) : 0;
+	/* the last session's positives on the topic over those its
+	 * long-term share expects, half a positive added to both (log) */
+	*x++ = (float)log((lpos + 0.5) / (expected + 0.5));
+	*x++ = s->recent_pos > 0 ? (float)(recent / s->recent_pos) : 0;
+	/* against the user's top topic: a focused user's second topic and a
+	 * broad user's first can have the same share */
+	*x++ = s->max_recent > 0 ? (float)(recent / s->max_recent) : 0;
+	*x++ = (float)(item_topics(s, it, T_FAT) * s->fat_scale);
+	return x;
+}
+
+static float *exposure_block(const ig_rank_session *s, uint32_t it, float *x)
+{
+	const ig_rank_ctx *c = s->c;
+	const double *m = s->media[c->items->media[it]];
+	double imp = item_topics(s, it, T_IMP), rview = s->imp > 0 ? s->views / s->imp : 0;
+	double rlike = s->imp > 0 ? s->likes / s->imp : 0;
+	double rtopic = ig_rank_eb_shrink(item_topics(s, it, T_VIEW), imp, rview, IG_RANK_TOPIC_PRIOR);
+
+	*x++ = s->imp > 0 ? (float)(imp / s->imp) : 0;
+	/* against the most shown topic: the world shows what it thinks the
+	 * user likes, and a broad user's top share is a focused one's
+	 * second */
+	*x++ = s->max_imp > 0 ? (float)(imp / s->max_imp) : 0;
+	*x++ = rview > 0 ? (float)log(rtopic / rview) : 0;
+	*x++ = s->last_imp > 0 ? (float)(item_topics(s, it, T_LAST_IMP) / s->last_imp) : 0;
+	/* the last session's views per impression on the topic, shrunk
+	 * towards the user's long-term rate on it */
+	*x++ = rate_lift(item_topics(s, it, T_LAST_VIEW), item_topics(s, it, T_LAST_IMP), rtopic,
+			 IG_RANK_TOPIC_PRIOR);
+	*x++ = rate_lift(m[M_VIEW], m[M_IMP], rview, IG_RANK_MEDIA_PRIOR);
+	*x++ = rate_lift(m[M_LIKE], m[M_IMP], rlike, IG_RANK_MEDIA_PRIOR);
+	return x;
+}
+
+float *ig_rank_session_features(const ig_rank_session *s, uint32_t it, float *x)
+{
+	int w = ig_rank_session_width(s->c);
+
+	if (it == IG_INTERN_NONE || it >= s->c->items->count) {
+		memset(x, 0, (size_t)w * sizeof *x);
+		return x + w;
+	}
+	x = session_block(s, it, x);
+	if (has_exposure(s->c))
+		x = exposure_block(s, it, x);
+	return x;
+}
