@@ -86,6 +86,14 @@ void ig_rank_user_free(ig_rank_user *u);
 /* Prepares the user's state (history, authors, topics, neighbours) as of
  * NOW; a user without history is allowed. */
 void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t now);
+/* The same for scoring the N candidates ITEMS (item numbers,
+ * ig_rank_item_number) alone: the neighbour sums are made for them only
+ * (the history's neighbours that are not candidates skipped), which costs
+ * the candidates and the history rather than cache misses in a table of
+ * every item. The features of another item are then wrong until the next
+ * prepare. */
+void ig_rank_user_prepare_for(ig_rank_user *u, const char *user, size_t len, int64_t now, const uint32_t *items,
+			      size_t n);
 /* Moves the user's clock to NOW without recomputing the history state:
  * the context features (hour, day, ages) follow it. */
 void ig_rank_user_set_now(ig_rank_user *u, int64_t now);
@@ -102,6 +110,8 @@ void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *c, uint32_t it, 
 /* The item's number in the context, IG_INTERN_NONE for an unknown item;
  * HASH is the item's ig_hash64. */
 uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len, uint64_t hash);
+/* The number of items the context knows: item numbers are below it. */
+uint32_t ig_rank_item_count(const ig_rank_ctx *c);
 /* 1 when the feature NAME is a function of the item alone for a given
  * context (its popularity, rates, lifts, media, its author's rates): the
  * IG_RANK_F_ITEM part. */
