@@ -112,6 +112,13 @@ void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *c, uint32_t it, 
 uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len, uint64_t hash);
 /* The number of items the context knows: item numbers are below it. */
 uint32_t ig_rank_item_count(const ig_rank_ctx *c);
+/* Asks the caches for what the item's number (HASH: its ig_hash64) or
+ * its features (item IT) read, STAGE 0, 1, 2 in turn, each once the one
+ * before has come: a catalogue's tables are far bigger than the caches,
+ * and asking for a user's candidates a stage at a time overlaps their
+ * misses, where computing them one by one waits for each. */
+void ig_rank_item_number_prefetch(const ig_rank_ctx *c, uint64_t hash, int stage);
+void ig_rank_features_prefetch(const ig_rank_user *u, uint32_t it, int stage);
 /* 1 when the feature NAME is a function of the item alone for a given
  * context (its popularity, rates, lifts, media, its author's rates): the
  * IG_RANK_F_ITEM part. */

@@ -353,7 +353,7 @@ static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
 /* Events and neighbour lists asked for this far ahead: a history's items
  * are scattered over the catalogue's tables, each a cache miss, and the
  * loops that read them do little else. */
-#define AHEAD 8
+#define AHEAD 16
 
 /* Asks for what note_item_meta reads of the item of event I: with
  * STAGE 0 the item's entries, with 1 (later, once those have come) what
@@ -370,7 +370,10 @@ static void prefetch_item_meta(const ig_rank_user *u, size_t i, int stage)
 		__builtin_prefetch(&it->topic_start[item]);
 		__builtin_prefetch(&it->media[item]);
 	} else {
-		__builtin_prefetch(&u->authors.stamp[it->author[item]]);
+		uint32_t author = it->author[item];
+
+		__builtin_prefetch(&u->authors.stamp[author]);
+		__builtin_prefetch(&u->authors.v[(size_t)author * A_WIDTH]);
 		__builtin_prefetch(&it->topic_list[it->topic_start[item]]);
 	}
 }
@@ -867,6 +870,46 @@ uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len,
 uint32_t ig_rank_item_count(const ig_rank_ctx *c)
 {
 	return c->nitems;
+}
+
+void ig_rank_item_number_prefetch(const ig_rank_ctx *c, uint64_t hash, int stage)
+{
+	ig_intern_prefetch(c->item_ids, hash, stage);
+}
+
+/* What user_features, neighbor_features and meta_features read of item
+ * IT beyond the user's own tables. */
+void ig_rank_features_prefetch(const ig_rank_user *u, uint32_t it, int stage)
+{
+	const ig_rank_ctx *c = u->c;
+	const ig_items *items = c->items;
+	int meta = items != NULL && it < items->count;
+
+	if (it == IG_INTERN_NONE)
+		return;
+	if (stage == 0) {
+		__builtin_prefetch(&c->pt_start[it]);
+		__builtin_prefetch(&c->log_iusers[it]);
+		if (meta) {
+			__builtin_prefetch(&items->author[it]);
+			__builtin_prefetch(&items->topic_start[it]);
+			__builtin_prefetch(&items->created[it]);
+			__builtin_prefetch(&items->media[it]);
+		}
+	} else if (stage == 1) {
+		__builtin_prefetch(&c->pt[c->pt_start[it]]);
+		if (c->pt_start[it + 1] > c->pt_start[it])
+			__builtin_prefetch(&c->pt[c->pt_start[it + 1] - 1]);
+		if (meta) {
+			uint32_t a = items->author[it];
+
+			__builtin_prefetch(&u->authors.stamp[a]);
+			__builtin_prefetch(&u->authors.v[(size_t)a * A_WIDTH]);
+			if (u->followed)
+				__builtin_prefetch(&u->followed[a]);
+			__builtin_prefetch(&items->topic_list[items->topic_start[it]]);
+		}
+	}
 }
 
 int ig_rank_feature_item_only(const char *name)

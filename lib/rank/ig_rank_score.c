@@ -222,6 +222,22 @@ static void predict_split(const scorer *sc, score_scratch *x, const ig_rank_cand
 	ig_rank_predict_parts(sc->m, x->xm, ip, up, p);
 }
 
+/* Candidates ahead of the one scored whose tables are asked for */
+#define PREFETCH_AHEAD 8
+
+/* Asks for what scoring item IT will read: its features' second stage
+ * (the first was asked for all candidates at once) and its kept part. */
+static void prefetch_candidate(const scorer *sc, score_scratch *x, uint32_t it)
+{
+	ig_rank_features_prefetch(x->u, it, 1);
+	if (sc->part_len && it != IG_INTERN_NONE) {
+		size_t slot = it & (x->part_slots - 1);
+
+		__builtin_prefetch(&x->part_of[slot]);
+		__builtin_prefetch(x->parts + slot * sc->part_len);
+	}
+}
+
 /* The slots of a thread's kept item parts: the catalogue's items rounded
  * up to a power of two, at most PART_CACHE_MAX. */
 static uint32_t part_slots(const ig_rank_ctx *c)
@@ -240,7 +256,7 @@ static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
 	int64_t now = sc->o->at;
 	uint64_t uh = ig_hash64(bu->user, bu->ulen);
 	size_t i;
-	int f;
+	int f, stage;
 
 	if (now < 0) {
 		now = ig_rank_user_last_ts(sc->c, bu->user, bu->ulen);
@@ -257,9 +273,19 @@ static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
 		const brow *br = &b->rows[bu->first + i];
 
 		x->hashes[i] = ig_hash64(b->arena.buf + br->item, br->item_len);
+		ig_rank_item_number_prefetch(sc->c, x->hashes[i], 0);
+	}
+	for (stage = 1; stage <= 2; stage++)
+		for (i = 0; i < bu->n; i++)
+			ig_rank_item_number_prefetch(sc->c, x->hashes[i], stage);
+	for (i = 0; i < bu->n; i++) {
+		const brow *br = &b->rows[bu->first + i];
+
 		x->items[i] = ig_rank_item_number(sc->c, b->arena.buf + br->item, br->item_len, x->hashes[i]);
 	}
 	ig_rank_user_prepare_for(u, bu->user, bu->ulen, now, x->items, bu->n);
+	for (i = 0; i < bu->n; i++)
+		ig_rank_features_prefetch(u, x->items[i], 0);
 	bu->order = ig_malloc((bu->n ? bu->n : 1) * sizeof *bu->order);
 	{
 		double *t = ig_malloc((bu->n ? bu->n : 1) * 3 * sizeof *t);
@@ -281,6 +307,8 @@ static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
 		double *p = b->p + r * (size_t)sc->nhead;
 		uint64_t ih = x->hashes[i];
 
+		if (i + PREFETCH_AHEAD < bu->n)
+			prefetch_candidate(sc, x, x->items[i + PREFETCH_AHEAD]);
 		if (sc->part_len && !sc->o->explain) {
 			predict_split(sc, x, &cd, x->items[i], i == 0, uh, ih, p);
 		} else {
