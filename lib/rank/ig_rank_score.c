@@ -249,21 +249,13 @@ static uint32_t part_slots(const ig_rank_ctx *c)
 	return n;
 }
 
-static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
+/* The item numbers and hashes of the user's candidates into X, their
+ * look-ups' cache misses asked for a stage at a time for all of them. */
+static void number_candidates(const scorer *sc, const batch *b, score_scratch *x, const buser *bu)
 {
-	ig_rank_user *u = x->u;
-	float *xc = x->xc, *xm = x->xm;
-	int64_t now = sc->o->at;
-	uint64_t uh = ig_hash64(bu->user, bu->ulen);
 	size_t i;
-	int f, stage;
+	int stage;
 
-	if (now < 0) {
-		now = ig_rank_user_last_ts(sc->c, bu->user, bu->ulen);
-		now = now >= 0 ? now + 1 : 0;
-	}
-	/* the candidates' numbers first: the user's neighbour sums are made
-	 * for them alone */
 	if (bu->n > x->items_cap) {
 		x->items_cap = 2 * bu->n;
 		x->items = ig_reallocarray(x->items, x->items_cap, sizeof *x->items);
@@ -283,6 +275,24 @@ static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
 
 		x->items[i] = ig_rank_item_number(sc->c, b->arena.buf + br->item, br->item_len, x->hashes[i]);
 	}
+}
+
+static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
+{
+	ig_rank_user *u = x->u;
+	float *xc = x->xc, *xm = x->xm;
+	int64_t now = sc->o->at;
+	uint64_t uh = ig_hash64(bu->user, bu->ulen);
+	size_t i;
+	int f;
+
+	if (now < 0) {
+		now = ig_rank_user_last_ts(sc->c, bu->user, bu->ulen);
+		now = now >= 0 ? now + 1 : 0;
+	}
+	/* the candidates' numbers first: the user's neighbour sums are made
+	 * for them alone */
+	number_candidates(sc, b, x, bu);
 	ig_rank_user_prepare_for(u, bu->user, bu->ulen, now, x->items, bu->n);
 	for (i = 0; i < bu->n; i++)
 		ig_rank_features_prefetch(u, x->items[i], 0);
