@@ -152,6 +152,26 @@ uint32_t ig_intern_find_hashed(const ig_intern *t, const char *s, size_t len, ui
 	return t->slots[i] ? t->slots[i] - 1 : IG_INTERN_NONE;
 }
 
+void ig_intern_prefetch(const ig_intern *t, uint64_t hash, int stage)
+{
+	size_t i = slot_of(hash, t->mask);
+	uint32_t v;
+
+	if (stage == 0) {
+		__builtin_prefetch(&t->slots[i]);
+		return;
+	}
+	if ((v = t->slots[i]) == 0)
+		return;
+	if (stage == 1) {
+		__builtin_prefetch(&t->hashes[v - 1]);
+		__builtin_prefetch(&t->lens[v - 1]);
+		__builtin_prefetch(&t->strs[v - 1]);
+	} else {
+		__builtin_prefetch(t->strs[v - 1]);
+	}
+}
+
 uint32_t ig_intern_find(const ig_intern *t, const char *s, size_t len)
 {
 	return ig_intern_find_hashed(t, s, len, ig_hash64(s, len));

@@ -18,6 +18,11 @@ uint32_t ig_intern_add(ig_intern *t, const char *s, size_t len);
 uint32_t ig_intern_find(const ig_intern *t, const char *s, size_t len);
 /* The same when the caller has S's ig_hash64 already. */
 uint32_t ig_intern_find_hashed(const ig_intern *t, const char *s, size_t len, uint64_t hash);
+/* Asks the caches for what finding a string of hash HASH reads, STAGE 0,
+ * 1 and 2 in turn (each once the one before has come): its slot, the
+ * entry there, that entry's string. A caller about to find many strings
+ * asks for all of them a stage at a time, so that their misses overlap. */
+void ig_intern_prefetch(const ig_intern *t, uint64_t hash, int stage);
 /* The string of number ID (NUL-terminated), and its length. */
 const char *ig_intern_str(const ig_intern *t, uint32_t id);
 size_t ig_intern_len(const ig_intern *t, uint32_t id);

@@ -105,6 +105,14 @@ void ig_rank_user_free(ig_rank_user *u);
 /* Prepares the user's state (history, authors, topics, neighbours) as of
  * NOW; a user without history is allowed. */
 void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t now);
+/* The same for scoring the N candidates ITEMS (item numbers,
+ * ig_rank_item_number) alone: the neighbour sums are made for them only
+ * (the history's neighbours that are not candidates skipped), which costs
+ * the candidates and the history rather than cache misses in a table of
+ * every item. The features of another item are then wrong until the next
+ * prepare. */
+void ig_rank_user_prepare_for(ig_rank_user *u, const char *user, size_t len, int64_t now, const uint32_t *items,
+			      size_t n);
 /* Moves the user's clock to NOW without recomputing the history state:
  * the context features (hour, day, ages) follow it. */
 void ig_rank_user_set_now(ig_rank_user *u, int64_t now);
@@ -121,6 +129,15 @@ void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *c, uint32_t it, 
 /* The item's number in the context, IG_INTERN_NONE for an unknown item;
  * HASH is the item's ig_hash64. */
 uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len, uint64_t hash);
+/* The number of items the context knows: item numbers are below it. */
+uint32_t ig_rank_item_count(const ig_rank_ctx *c);
+/* Asks the caches for what the item's number (HASH: its ig_hash64) or
+ * its features (item IT) read, STAGE 0, 1, 2 in turn, each once the one
+ * before has come: a catalogue's tables are far bigger than the caches,
+ * and asking for a user's candidates a stage at a time overlaps their
+ * misses, where computing them one by one waits for each. */
+void ig_rank_item_number_prefetch(const ig_rank_ctx *c, uint64_t hash, int stage);
+void ig_rank_features_prefetch(const ig_rank_user *u, uint32_t it, int stage);
 /* 1 when the feature NAME is a function of the item alone for a given
  * context (its popularity, rates, lifts, media, its author's rates): the
  * IG_RANK_F_ITEM part. */

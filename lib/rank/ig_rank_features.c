@@ -1,4 +1,5 @@
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,30 @@ void ig_rank_ctx_names(ig_rank_ctx *c)
 
 static float log1pf_pos(double v)
 {
-	return (float)log1p(v > 0 ? v : 0);
+	/* log1p(0) is 0: most counts of a candidate are, and log1p costs
+	 * dozens of instructions */
+	return v > 0 ? (float)log1p(v) : 0;
+}
+
+/* log1pf_pos of the small whole numbers, which counts and ranks are:
+ * a look-up per candidate rather than log1p. */
+#define LOG1P_INTS 1024
+static float log1p_int[LOG1P_INTS];
+static pthread_once_t log1p_int_once = PTHREAD_ONCE_INIT;
+
+static void log1p_int_fill(void)
+{
+	int k;
+
+	for (k = 0; k < LOG1P_INTS; k++)
+		log1p_int[k] = log1pf_pos((double)k);
+}
+
+static float log1pf_count(double v)
+{
+	if (v >= 0 && v < LOG1P_INTS && v == (double)(int)v)
+		return log1p_int[(int)v];
+	return log1pf_pos(v);
 }
 
 /* Per-entity accumulators reset by a generation stamp, so that preparing
@@ -147,6 +171,69 @@ static void stamped_free(stamped *s)
 	free(s->v);
 }
 
+/* Accumulators of a few items (a user's candidates) by item number, in
+ * an open-addressed table small enough to stay in the fast caches: the
+ * neighbour sums of the candidates alone, where a table of every item
+ * (stamped) takes a cache miss for each neighbour of the history. */
+typedef struct cand_sums {
+	uint32_t *key;   /* item number + 1; 0: empty */
+	float *v;
+	uint32_t mask;   /* slots - 1 */
+	size_t cap;      /* slots allocated */
+	int width;
+} cand_sums;
+
+static size_t cand_slot(const cand_sums *t, uint32_t it)
+{
+	return (size_t)((it * 0x9E3779B1u) >> 7) & t->mask;
+}
+
+/* Empties T with room for N items (at most a quarter full, so that an
+ * absent item's probe ends at once). */
+static void cand_reset(cand_sums *t, size_t n, int width)
+{
+	size_t slots = 64;
+
+	while (slots < 4 * n)
+		slots *= 2;
+	if (slots > t->cap) {
+		free(t->key);
+		free(t->v);
+		t->key = ig_malloc(slots * sizeof *t->key);
+		t->v = ig_malloc(slots * (size_t)width * sizeof *t->v);
+		t->cap = slots;
+	}
+	t->mask = (uint32_t)(slots - 1);
+	t->width = width;
+	memset(t->key, 0, slots * sizeof *t->key);
+}
+
+/* The accumulators of item IT, NULL when it is not in T. */
+static float *cand_find(const cand_sums *t, uint32_t it)
+{
+	size_t i = cand_slot(t, it);
+
+	for (;; i = (i + 1) & t->mask) {
+		if (t->key[i] == it + 1)
+			return t->v + i * (size_t)t->width;
+		if (t->key[i] == 0)
+			return NULL;
+	}
+}
+
+/* Adds IT to T with zeroed accumulators (once however often it comes). */
+static void cand_add(cand_sums *t, uint32_t it)
+{
+	size_t i = cand_slot(t, it);
+
+	while (t->key[i] != 0 && t->key[i] != it + 1)
+		i = (i + 1) & t->mask;
+	if (t->key[i] == 0) {
+		t->key[i] = it + 1;
+		memset(t->v + i * (size_t)t->width, 0, (size_t)t->width * sizeof *t->v);
+	}
+}
+
 /* Author slots: NAUTHOR decayed counts, then negatives. Topic slots:
  * positives, negatives (decayed), parent's positives, positives among the
  * short-term history. Neighbour slots: max short, sum short, max long,
@@ -178,12 +265,15 @@ struct ig_rank_user {
 	uint32_t *authors_seen;    /* authors of the history, to turn their counts into logs */
 	size_t nauthors_seen, authors_cap;
 	ig_rank_session *session;  /* with items: the session and exposure features */
+	cand_sums cands;           /* the neighbour sums of the marked candidates */
+	int marked, by_cand;       /* candidates marked for the next prepare; this user's sums in cands */
 };
 
 ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
 {
 	ig_rank_user *u = ig_calloc(1, sizeof *u);
 
+	pthread_once(&log1p_int_once, log1p_int_fill);
 	u->c = c;
 	if (c->items) {
 		stamped_init(&u->authors, ig_intern_count(c->items->authors), A_WIDTH);
@@ -206,6 +296,8 @@ void ig_rank_user_free(ig_rank_user *u)
 	stamped_free(&u->authors);
 	stamped_free(&u->topics);
 	stamped_free(&u->nbrs);
+	free(u->cands.key);
+	free(u->cands.v);
 	free(u->pos);
 	free(u->uvec);
 	free(u->authors_seen);
@@ -264,6 +356,34 @@ static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
 	}
 }
 
+/* Events and neighbour lists asked for this far ahead: a history's items
+ * are scattered over the catalogue's tables, each a cache miss, and the
+ * loops that read them do little else. */
+#define AHEAD 16
+
+/* Asks for what note_item_meta reads of the item of event I: with
+ * STAGE 0 the item's entries, with 1 (later, once those have come) what
+ * they point to. */
+static void prefetch_item_meta(const ig_rank_user *u, size_t i, int stage)
+{
+	const ig_items *it = u->c->items;
+	uint32_t item = u->c->ev[i].item;
+
+	if (it == NULL || item >= it->count)
+		return;
+	if (stage == 0) {
+		__builtin_prefetch(&it->author[item]);
+		__builtin_prefetch(&it->topic_start[item]);
+		__builtin_prefetch(&it->media[item]);
+	} else {
+		uint32_t author = it->author[item];
+
+		__builtin_prefetch(&u->authors.stamp[author]);
+		__builtin_prefetch(&u->authors.v[(size_t)author * A_WIDTH]);
+		__builtin_prefetch(&it->topic_list[it->topic_start[item]]);
+	}
+}
+
 static void collect_positives(ig_rank_user *u, size_t a, size_t b)
 {
 	const ig_rank_ctx *c = u->c;
@@ -272,6 +392,11 @@ static void collect_positives(ig_rank_user *u, size_t a, size_t b)
 	u->npos = 0;
 	for (i = a; i < b; i++) {
 		const ig_rank_hev *e = &c->ev[i];
+
+		if (i + 2 * AHEAD < b)
+			prefetch_item_meta(u, i + 2 * AHEAD, 0);
+		if (i + AHEAD < b)
+			prefetch_item_meta(u, i + AHEAD, 1);
 
 		if (e->ts > u->now)
 			break;
@@ -288,18 +413,34 @@ static void collect_positives(ig_rank_user *u, size_t a, size_t b)
 	}
 }
 
-static void accumulate_neighbors(ig_rank_user *u, const uint32_t *pos, size_t n, size_t nshort)
+/* The neighbour sums of the history's positives POS (the last NSHORT the
+ * short-term ones): into the table of every item, or with BY_CAND into
+ * the marked candidates' alone (the same sums in the same order; the
+ * neighbours of other items are skipped). */
+static void accumulate_neighbors(ig_rank_user *u, const uint32_t *pos, size_t n, size_t nshort, int by_cand)
 {
 	const ig_rank_ctx *c = u->c;
 	size_t k, j, m;
 
 	for (k = 0; k < n; k++) {
 		int is_short = k >= n - nshort;
-		const ig_neighbor *nb = ig_neighbors_of(c->nbrs, pos[k], &m);
+		const ig_neighbor *nb;
+
+		if (k + 2 * AHEAD < n && pos[k + 2 * AHEAD] < c->nbrs->nids)
+			__builtin_prefetch(&c->nbrs->start[pos[k + 2 * AHEAD]]);
+		if (k + AHEAD < n) {
+			nb = ig_neighbors_of(c->nbrs, pos[k + AHEAD], &m);
+			for (j = 0; j < m; j += 4)
+				__builtin_prefetch(&nb[j]);
+		}
+		nb = ig_neighbors_of(c->nbrs, pos[k], &m);
 
 		for (j = 0; j < m; j++) {
-			float *v = stamped_get(&u->nbrs, nb[j].id, u->gen), s = nb[j].score;
+			float *v = by_cand ? cand_find(&u->cands, nb[j].id) : stamped_get(&u->nbrs, nb[j].id, u->gen);
+			float s = nb[j].score;
 
+			if (v == NULL)
+				continue;
 			if (s > v[N_MAXL])
 				v[N_MAXL] = s;
 			v[N_SUML] += s;
@@ -359,6 +500,10 @@ static size_t count_between(const int64_t *a, size_t n, int64_t lo, int64_t hi)
 {
 	size_t l = 0, h = n, m, start;
 
+	/* all of them, the common case when the window spans the history:
+	 * two reads rather than two searches, each step a cache miss */
+	if (n == 0 || (a[0] > lo && a[n - 1] <= hi))
+		return n;
 	while (l < h) {
 		m = (l + h) / 2;
 		if (a[m] <= lo)
@@ -452,13 +597,30 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 	u->recent_all = (double)count_between(c->all_pt, c->npt, now - (int64_t)c->o.recent, now);
 	if (c->items)
 		short_topics(u, u->pos + (u->npos - u->npos_short), u->npos_short);
+	u->by_cand = u->marked;
+	u->marked = 0;
 	if (c->nbrs)
-		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short);
+		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short, u->by_cand);
 	if (c->vec)
 		user_vector(u, lpos, u->npos_long);
 	if (u->session)
 		ig_rank_session_prepare(u->session, id != IG_INTERN_NONE ? c->ev + c->u_start[id] : NULL,
 					id != IG_INTERN_NONE ? c->u_start[id + 1] - c->u_start[id] : 0, now);
+}
+
+void ig_rank_user_prepare_for(ig_rank_user *u, const char *user, size_t len, int64_t now, const uint32_t *items,
+			      size_t n)
+{
+	size_t i;
+
+	if (u->c->nbrs) {
+		cand_reset(&u->cands, n, N_WIDTH);
+		for (i = 0; i < n; i++)
+			if (items[i] != IG_INTERN_NONE)
+				cand_add(&u->cands, items[i]);
+		u->marked = 1;
+	}
+	ig_rank_user_prepare(u, user, len, now);
 }
 
 void ig_rank_user_set_now(ig_rank_user *u, int64_t now)
@@ -513,7 +675,7 @@ static float *cand_features(const ig_rank_ctx *c, const ig_rank_cand *cd, float 
 		return x;
 	*x++ = (float)cd->retrieval_score;
 	*x++ = (float)cd->nsources;
-	*x++ = log1pf_pos(cd->rank);
+	*x++ = log1pf_count(cd->rank);
 	*x++ = (float)cd->rel;
 	for (i = 0; i < c->nsources; i++)
 		*x++ = cd->s ? (float)cd->s[i] : 0;
@@ -571,7 +733,7 @@ static float *user_features(const ig_rank_user *u, uint32_t it, float *x)
 	if (it != IG_INTERN_NONE)
 		recent = (double)count_between(c->pt + c->pt_start[it], c->pt_start[it + 1] - c->pt_start[it], lo,
 					       u->now);
-	*x++ = log1pf_pos(recent);
+	*x++ = log1pf_count(recent);
 	*x++ = u->recent_all > 0 ? (float)(recent / u->recent_all * 1000) : 0;
 	*x++ = it != IG_INTERN_NONE ? (float)(c->log_iusers[it] - u->hist_pop) : (float)-u->hist_pop;
 	return x;
@@ -579,7 +741,9 @@ static float *user_features(const ig_rank_user *u, uint32_t it, float *x)
 
 static float *neighbor_features(const ig_rank_user *u, uint32_t it, float *x)
 {
-	const float *v = it != IG_INTERN_NONE ? stamped_peek(&u->nbrs, it, u->gen) : NULL;
+	const float *v = it == IG_INTERN_NONE ? NULL
+			 : u->by_cand  ? cand_find(&u->cands, it)
+				       : stamped_peek(&u->nbrs, it, u->gen);
 
 	*x++ = v ? v[N_MAXS] : 0;
 	*x++ = v && u->npos_short ? v[N_SUMS] / (float)u->npos_short : 0;
@@ -712,6 +876,51 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, unsigned parts, 
 uint32_t ig_rank_item_number(const ig_rank_ctx *c, const char *item, size_t len, uint64_t hash)
 {
 	return ig_intern_find_hashed(c->item_ids, item, len, hash);
+}
+
+uint32_t ig_rank_item_count(const ig_rank_ctx *c)
+{
+	return c->nitems;
+}
+
+void ig_rank_item_number_prefetch(const ig_rank_ctx *c, uint64_t hash, int stage)
+{
+	ig_intern_prefetch(c->item_ids, hash, stage);
+}
+
+/* What user_features, neighbor_features and meta_features read of item
+ * IT beyond the user's own tables. */
+void ig_rank_features_prefetch(const ig_rank_user *u, uint32_t it, int stage)
+{
+	const ig_rank_ctx *c = u->c;
+	const ig_items *items = c->items;
+	int meta = items != NULL && it < items->count;
+
+	if (it == IG_INTERN_NONE)
+		return;
+	if (stage == 0) {
+		__builtin_prefetch(&c->pt_start[it]);
+		__builtin_prefetch(&c->log_iusers[it]);
+		if (meta) {
+			__builtin_prefetch(&items->author[it]);
+			__builtin_prefetch(&items->topic_start[it]);
+			__builtin_prefetch(&items->created[it]);
+			__builtin_prefetch(&items->media[it]);
+		}
+	} else if (stage == 1) {
+		__builtin_prefetch(&c->pt[c->pt_start[it]]);
+		if (c->pt_start[it + 1] > c->pt_start[it])
+			__builtin_prefetch(&c->pt[c->pt_start[it + 1] - 1]);
+		if (meta) {
+			uint32_t a = items->author[it];
+
+			__builtin_prefetch(&u->authors.stamp[a]);
+			__builtin_prefetch(&u->authors.v[(size_t)a * A_WIDTH]);
+			if (u->followed)
+				__builtin_prefetch(&u->followed[a]);
+			__builtin_prefetch(&items->topic_list[items->topic_start[it]]);
+		}
+	}
 }
 
 int ig_rank_feature_item_only(const char *name)

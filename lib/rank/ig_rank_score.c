@@ -17,9 +17,11 @@
 /* Two batches are held, one read while the other is scored. */
 #define BATCH_ROWS 16384
 #define EXPLAIN_LEN 1024
-/* Items whose part of the first stage's sums a thread keeps (a power of
- * two; an item's slot is its number modulo this) */
-#define PART_CACHE 16384
+/* Items whose part of the first stage's sums a thread keeps at most (a
+ * power of two; an item's slot is its number modulo the slots): fewer
+ * when the catalogue is smaller, so that every item of a catalogue up to
+ * this keeps its own slot */
+#define PART_CACHE_MAX (1u << 18)
 
 typedef struct brow {
 	size_t item, sources, reason; /* arena offsets */
@@ -68,9 +70,13 @@ typedef struct scorer {
 typedef struct score_scratch {
 	ig_rank_user *u;
 	float *xc, *xm;
-	float *parts;     /* PART_CACHE items' parts, one for an unknown item, and
+	float *parts;     /* part_slots items' parts, one for an unknown item, and
 			   * the user's */
 	uint32_t *part_of;/* the item number + 1 of each part, 0: none */
+	uint32_t part_slots;
+	uint32_t *items;  /* the item numbers of the user's candidates */
+	uint64_t *hashes; /* and their ig_hash64 */
+	size_t items_cap;
 	double seconds;   /* scoring */
 } score_scratch;
 
@@ -180,7 +186,7 @@ static void explain_row(const scorer *sc, const float *x, uint64_t uh, uint64_t 
 static const float *item_part(const scorer *sc, score_scratch *x, const ig_rank_cand *cd, uint32_t it,
 			      uint64_t ih)
 {
-	size_t slot = it != IG_INTERN_NONE ? it & (PART_CACHE - 1) : PART_CACHE;
+	size_t slot = it != IG_INTERN_NONE ? it & (x->part_slots - 1) : x->part_slots;
 	float *part = x->parts + slot * sc->part_len;
 	int k;
 
@@ -198,12 +204,11 @@ static const float *item_part(const scorer *sc, score_scratch *x, const ig_rank_
 /* The probabilities of the first stage from the item's kept part, the
  * user's (made from the user's first candidate: FIRST) and the other
  * features. */
-static void predict_split(const scorer *sc, score_scratch *x, const ig_rank_cand *cd, int first, uint64_t uh,
-			  uint64_t ih, double *p)
+static void predict_split(const scorer *sc, score_scratch *x, const ig_rank_cand *cd, uint32_t it, int first,
+			  uint64_t uh, uint64_t ih, double *p)
 {
-	uint32_t it = ig_rank_item_number(sc->c, cd->item, cd->item_len, ih);
 	const float *ip = item_part(sc, x, cd, it, ih);
-	float *up = x->parts + (PART_CACHE + 1) * sc->part_len;
+	float *up = x->parts + ((size_t)x->part_slots + 1) * sc->part_len;
 	int k;
 
 	ig_rank_features_part(x->u, cd, it, sc->rest, x->xc);
@@ -215,6 +220,61 @@ static void predict_split(const scorer *sc, score_scratch *x, const ig_rank_cand
 	for (k = 0; k < sc->nrest_f; k++)
 		x->xm[k] = x->xc[sc->rest_col[k]];
 	ig_rank_predict_parts(sc->m, x->xm, ip, up, p);
+}
+
+/* Candidates ahead of the one scored whose tables are asked for */
+#define PREFETCH_AHEAD 8
+
+/* Asks for what scoring item IT will read: its features' second stage
+ * (the first was asked for all candidates at once) and its kept part. */
+static void prefetch_candidate(const scorer *sc, score_scratch *x, uint32_t it)
+{
+	ig_rank_features_prefetch(x->u, it, 1);
+	if (sc->part_len && it != IG_INTERN_NONE) {
+		size_t slot = it & (x->part_slots - 1);
+
+		__builtin_prefetch(&x->part_of[slot]);
+		__builtin_prefetch(x->parts + slot * sc->part_len);
+	}
+}
+
+/* The slots of a thread's kept item parts: the catalogue's items rounded
+ * up to a power of two, at most PART_CACHE_MAX. */
+static uint32_t part_slots(const ig_rank_ctx *c)
+{
+	uint32_t n = 1;
+
+	while (n < ig_rank_item_count(c) && n < PART_CACHE_MAX)
+		n *= 2;
+	return n;
+}
+
+/* The item numbers and hashes of the user's candidates into X, their
+ * look-ups' cache misses asked for a stage at a time for all of them. */
+static void number_candidates(const scorer *sc, const batch *b, score_scratch *x, const buser *bu)
+{
+	size_t i;
+	int stage;
+
+	if (bu->n > x->items_cap) {
+		x->items_cap = 2 * bu->n;
+		x->items = ig_reallocarray(x->items, x->items_cap, sizeof *x->items);
+		x->hashes = ig_reallocarray(x->hashes, x->items_cap, sizeof *x->hashes);
+	}
+	for (i = 0; i < bu->n; i++) {
+		const brow *br = &b->rows[bu->first + i];
+
+		x->hashes[i] = ig_hash64(b->arena.buf + br->item, br->item_len);
+		ig_rank_item_number_prefetch(sc->c, x->hashes[i], 0);
+	}
+	for (stage = 1; stage <= 2; stage++)
+		for (i = 0; i < bu->n; i++)
+			ig_rank_item_number_prefetch(sc->c, x->hashes[i], stage);
+	for (i = 0; i < bu->n; i++) {
+		const brow *br = &b->rows[bu->first + i];
+
+		x->items[i] = ig_rank_item_number(sc->c, b->arena.buf + br->item, br->item_len, x->hashes[i]);
+	}
 }
 
 static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
@@ -230,7 +290,12 @@ static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
 		now = ig_rank_user_last_ts(sc->c, bu->user, bu->ulen);
 		now = now >= 0 ? now + 1 : 0;
 	}
-	ig_rank_user_prepare(u, bu->user, bu->ulen, now);
+	/* the candidates' numbers first: the user's neighbour sums are made
+	 * for them alone */
+	number_candidates(sc, b, x, bu);
+	ig_rank_user_prepare_for(u, bu->user, bu->ulen, now, x->items, bu->n);
+	for (i = 0; i < bu->n; i++)
+		ig_rank_features_prefetch(u, x->items[i], 0);
 	bu->order = ig_malloc((bu->n ? bu->n : 1) * sizeof *bu->order);
 	{
 		double *t = ig_malloc((bu->n ? bu->n : 1) * 3 * sizeof *t);
@@ -250,12 +315,14 @@ static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
 		ig_rank_cand cd = {b->arena.buf + br->item, br->item_len, br->rs, br->nsources,
 				   b->s + r * (size_t)sc->nsrc, br->rank, br->rel};
 		double *p = b->p + r * (size_t)sc->nhead;
-		uint64_t ih = ig_hash64(cd.item, cd.item_len);
+		uint64_t ih = x->hashes[i];
 
+		if (i + PREFETCH_AHEAD < bu->n)
+			prefetch_candidate(sc, x, x->items[i + PREFETCH_AHEAD]);
 		if (sc->part_len && !sc->o->explain) {
-			predict_split(sc, x, &cd, i == 0, uh, ih, p);
+			predict_split(sc, x, &cd, x->items[i], i == 0, uh, ih, p);
 		} else {
-			ig_rank_features(u, &cd, xc);
+			ig_rank_features_part(u, &cd, x->items[i], IG_RANK_F_ITEM | IG_RANK_F_REST, xc);
 			for (f = 0; f < sc->nf; f++)
 				xm[f] = xc[sc->map[f]];
 			ig_rank_predict(sc->m, xm, uh, ih, p);
@@ -458,8 +525,11 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 		sc.scratch[i].xc = ig_malloc(((size_t)nf_ctx + 1) * sizeof *sc.scratch[i].xc);
 		sc.scratch[i].xm = ig_malloc(((size_t)sc.nf + 1) * sizeof *sc.scratch[i].xm);
 		if (sc.part_len) {
-			sc.scratch[i].parts = ig_malloc((PART_CACHE + 2) * sc.part_len * sizeof *sc.scratch[i].parts);
-			sc.scratch[i].part_of = ig_calloc(PART_CACHE, sizeof *sc.scratch[i].part_of);
+			score_scratch *x = &sc.scratch[i];
+
+			x->part_slots = part_slots(c);
+			x->parts = ig_malloc(((size_t)x->part_slots + 2) * sc.part_len * sizeof *x->parts);
+			x->part_of = ig_calloc(x->part_slots, sizeof *x->part_of);
 		}
 	}
 	ig_batch_run(sc.pool, &ops, &sc, &b[0], &b[1]);
@@ -473,6 +543,8 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 		free(sc.scratch[i].xm);
 		free(sc.scratch[i].parts);
 		free(sc.scratch[i].part_of);
+		free(sc.scratch[i].items);
+		free(sc.scratch[i].hashes);
 	}
 	free(sc.scratch);
 	ig_pool_free(sc.pool);

@@ -812,6 +812,122 @@ static void test_features_parts(void **state)
 	free(fp);
 }
 
+/* The feature of CTX named NAME in X. */
+static float feature_named(const ig_rank_ctx *c, const float *x, const char *name)
+{
+	int f;
+
+	for (f = 0; f < ig_rank_nfeatures(c); f++)
+		if (strcmp(ig_rank_feature_name(c, f), name) == 0)
+			return x[f];
+	fail_msg("no feature %s", name);
+	return 0;
+}
+
+/* Scoring's preparation for a user's candidates (the neighbour sums of
+ * the candidates alone) gives each candidate the features of the full
+ * preparation (sums over a table of every item), to the bit: candidates
+ * that are neighbours of the short and of the long history, of neither,
+ * one twice, an unknown item, an item of the history itself. A plain
+ * prepare afterwards is whole again. The recent counts, inside and across
+ * the window's edges. */
+static void test_prepare_for_candidates(void **state)
+{
+	static const char *const cands[] = {"i6", "i7", "i9", "i99", "i6", "i1", "i10", "i2"};
+	enum { NC = sizeof cands / sizeof cands[0] };
+	char *ep = write_temp("#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+			      "86400\tu1\ti1\tlike\t\n172800\tu1\ti2\tlike\t\n259200\tu1\ti3\tview\t\n"
+			      "345600\tu1\ti4\tlike\t\n432000\tu1\ti5\tlike\t\n"
+			      "100\tu2\ti6\tlike\t\n300000\tu2\ti6\tlike\t\n400000\tu2\ti6\tlike\t\n"
+			      "90000\tu3\ti10\tlike\t\n");
+	char *np = write_temp("#ig:neighbors/1\titem\tneighbor\tscore\tsupport\n"
+			      "i1\ti6\t0.5\t\ni1\ti7\t0.25\t\ni2\ti6\t0.75\t\ni2\ti8\t0.125\t\n"
+			      "i4\ti9\t0.4\t\ni4\ti6\t0.3\t\ni5\ti7\t0.9\t\ni5\ti1\t0.6\t\n"
+			      "i5\ti6\t0.2\t\ni3\ti9\t0.7\t\n");
+	ig_rank_inputs in = {ep, NULL, NULL, NULL, NULL, np};
+	ig_rank_fopts o;
+	ig_rank_ctx *c;
+	ig_rank_user *u;
+	ig_rank_cand cd[NC];
+	uint32_t items[NC];
+	float whole[NC][128], part[NC][128];
+	int nf, stage;
+	size_t k;
+
+	(void)state;
+	ig_rank_fopts_default(&o);
+	o.positives = 1u << IG_EV_LIKE;
+	o.short_n = 2;
+	o.long_n = 3;
+	o.recent = 2 * 86400;
+	c = ig_rank_ctx_load(&in, &o);
+	nf = ig_rank_nfeatures(c);
+	assert_true(nf <= 128);
+	u = ig_rank_user_new(c);
+	for (k = 0; k < NC; k++) {
+		ig_rank_cand z = {cands[k], strlen(cands[k]), 0, 0, NULL, 0, 0};
+
+		cd[k] = z;
+		items[k] = ig_rank_item_number(c, cd[k].item, cd[k].item_len, ig_hash64(cd[k].item, cd[k].item_len));
+	}
+	assert_int_equal(items[3], IG_INTERN_NONE);
+	ig_rank_user_prepare(u, "u1", 2, 432001);
+	for (k = 0; k < NC; k++)
+		ig_rank_features(u, &cd[k], whole[k]);
+	ig_rank_user_prepare_for(u, "u1", 2, 432001, items, NC);
+	/* asking the caches ahead, as scoring does, changes nothing (an
+	 * unknown item's number and features included) */
+	for (stage = 0; stage <= 2; stage++)
+		for (k = 0; k < NC; k++) {
+			ig_rank_item_number_prefetch(c, ig_hash64(cd[k].item, cd[k].item_len), stage);
+			ig_rank_features_prefetch(u, items[k], stage);
+		}
+	for (k = 0; k < NC; k++) {
+		ig_rank_features_part(u, &cd[k], items[k], IG_RANK_F_ITEM | IG_RANK_F_REST, part[k]);
+		assert_memory_equal(part[k], whole[k], (size_t)nf * sizeof **whole);
+	}
+	/* the long history is i2, i4, i5 (i1 is older), the short i4, i5:
+	 * i6 is a neighbour of all three, i7 of i5, i1 of i5, i9 of i4 */
+	assert_true(feature_named(c, whole[0], "cooc_hits_long") == 1.0f);
+	assert_true(feature_named(c, whole[0], "cooc_max_long") == 0.75f);
+	assert_true(feature_named(c, whole[0], "cooc_max_short") == 0.3f);
+	assert_true(feature_named(c, whole[1], "cooc_max_long") == 0.9f);
+	assert_true(feature_named(c, whole[5], "cooc_max_short") == 0.6f);
+	assert_true(feature_named(c, whole[2], "cooc_max_long") == 0.4f);
+	assert_true(feature_named(c, whole[6], "cooc_max_long") == 0);
+	/* a plain prepare after: every item's sums again (i8 was no candidate) */
+	{
+		ig_rank_cand i8 = {"i8", 2, 0, 0, NULL, 0, 0};
+
+		ig_rank_user_prepare_for(u, "u1", 2, 432001, items, 1);
+		ig_rank_user_prepare(u, "u1", 2, 432001);
+		ig_rank_features(u, &i8, part[0]);
+		assert_true(feature_named(c, part[0], "cooc_max_long") == 0.125f);
+	}
+	/* item_recent: i6's positives at 100, 300000, 400000, of which the last
+	 * two are in the two days before 432001; i10's one at 90000 is not */
+	assert_true(fabsf(feature_named(c, whole[0], "item_recent") - (float)log1p(2)) < 1e-6f);
+	assert_true(feature_named(c, whole[6], "item_recent") == 0);
+	/* all three in a window of ten days */
+	ig_rank_user_set_now(u, 432001 + 4 * 86400);
+	ig_rank_features(u, &cd[0], part[0]);
+	assert_true(feature_named(c, part[0], "item_recent") == 0);
+	ig_rank_user_free(u);
+	ig_rank_ctx_free(c);
+	o.recent = 10 * 86400;
+	c = ig_rank_ctx_load(&in, &o);
+	u = ig_rank_user_new(c);
+	ig_rank_user_prepare(u, "u1", 2, 432001);
+	ig_rank_features(u, &cd[0], part[0]);
+	assert_true(fabsf(feature_named(c, part[0], "item_recent") - (float)log1p(3)) < 1e-6f);
+	ig_rank_user_free(u);
+	ig_rank_ctx_free(c);
+	unlink(ep);
+	unlink(np);
+	free(ep);
+	free(np);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -834,6 +950,7 @@ int main(void)
 		cmocka_unit_test(test_model_map),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_features_parts),
+		cmocka_unit_test(test_prepare_for_candidates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
