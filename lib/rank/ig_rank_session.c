@@ -31,6 +31,9 @@ struct ig_rank_session {
 	uint8_t *is_touched;
 	uint32_t ntouched;
 	double media[IG_MEDIA_COUNT][M_WIDTH];
+	/* per media type, media_view_lift and media_like_lift: the user's
+	 * alone, so made once in prepare */
+	float media_lift[IG_MEDIA_COUNT][2];
 	double imp, views, likes, pos, last_imp, last_pos, recent_pos;
 	/* of the user's top topic: impressions, positives weighted by
 	 * session */
@@ -166,6 +169,28 @@ static void note_totals(ig_rank_session *s, const ig_rank_hev *e, int last, doub
 	}
 }
 
+/* The log of the rate NUM / DEN, shrunk towards the user's RATE by M
+ * pseudo-trials, over RATE: above 0 when the user takes more than usual.
+ * A log, as the second stage is mostly its linear part and a taste adds
+ * to the log-odds of engaging, not to the rate. */
+static float rate_lift(double num, double den, double rate, double m)
+{
+	return rate > 0 ? (float)log(ig_rank_eb_shrink(num, den, rate, m) / rate) : 0;
+}
+
+static void media_lifts(ig_rank_session *s)
+{
+	double rview = s->imp > 0 ? s->views / s->imp : 0, rlike = s->imp > 0 ? s->likes / s->imp : 0;
+	int k;
+
+	for (k = 0; k < IG_MEDIA_COUNT; k++) {
+		const double *m = s->media[k];
+
+		s->media_lift[k][0] = rate_lift(m[M_VIEW], m[M_IMP], rview, IG_RANK_MEDIA_PRIOR);
+		s->media_lift[k][1] = rate_lift(m[M_LIKE], m[M_IMP], rlike, IG_RANK_MEDIA_PRIOR);
+	}
+}
+
 void ig_rank_session_prepare(ig_rank_session *s, const ig_rank_hev *ev, size_t n, int64_t now)
 {
 	const ig_items *it = s->c->items;
@@ -200,6 +225,7 @@ void ig_rank_session_prepare(ig_rank_session *s, const ig_rank_hev *ev, size_t n
 		s->max_imp = v[T_IMP] > s->max_imp ? v[T_IMP] : s->max_imp;
 		s->max_recent = v[T_RECENT] > s->max_recent ? v[T_RECENT] : s->max_recent;
 	}
+	media_lifts(s);
 }
 
 void ig_rank_session_set_now(ig_rank_session *s, int64_t now)
@@ -207,78 +233,73 @@ void ig_rank_session_set_now(ig_rank_session *s, int64_t now)
 	s->fat_scale = now > s->prepared ? exp2(-(double)(now - s->prepared) / IG_RANK_FATIGUE_HALF_LIFE) : 1;
 }
 
-/* Slot SLOT of the item's topics, weighted. */
-static double item_topics(const ig_rank_session *s, uint32_t it, int slot)
+/* The item's topics' slots, each weighted as in note_topics and summed
+ * in the items stream's order: one walk over the topics for every slot,
+ * as a row reads most of them. */
+static void item_topics(const ig_rank_session *s, uint32_t it, double sum[T_WIDTH])
 {
 	const ig_items *items = s->c->items;
 	uint32_t a = items->topic_start[it], n = items->topic_start[it + 1] - a, k;
-	double sum = 0;
+	int j;
 
-	for (k = 0; k < n; k++)
-		sum += topic_weight(k, n) * s->topic[(size_t)items->topic_list[a + k] * T_WIDTH + slot];
-	return sum;
+	for (j = 0; j < T_WIDTH; j++)
+		sum[j] = 0;
+	for (k = 0; k < n; k++) {
+		const double *v = s->topic + (size_t)items->topic_list[a + k] * T_WIDTH;
+		double w = topic_weight(k, n);
+
+		for (j = 0; j < T_WIDTH; j++)
+			sum[j] += w * v[j];
+	}
 }
 
-/* The log of the rate NUM / DEN, shrunk towards the user's RATE by M
- * pseudo-trials, over RATE: above 0 when the user takes more than usual.
- * A log, as the second stage is mostly its linear part and a taste adds
- * to the log-odds of engaging, not to the rate. */
-static float rate_lift(double num, double den, double rate, double m)
+static float *session_block(const ig_rank_session *s, const double *t, float *x)
 {
-	return rate > 0 ? (float)log(ig_rank_eb_shrink(num, den, rate, m) / rate) : 0;
-}
+	double expected = s->pos > 0 ? s->last_pos * t[T_POS] / s->pos : 0;
 
-static float *session_block(const ig_rank_session *s, uint32_t it, float *x)
-{
-	double lpos = item_topics(s, it, T_LAST_POS), pos = item_topics(s, it, T_POS);
-	double expected = s->pos > 0 ? s->last_pos * pos / s->pos : 0, recent = item_topics(s, it, T_RECENT);
-
-	*x++ = s->last_pos > 0 ? (float)(lpos / s->last_pos) : 0;
+	*x++ = s->last_pos > 0 ? (float)(t[T_LAST_POS] / s->last_pos) : 0;
 	/* the last session's positives on the topic over those its
 	 * long-term share expects, half a positive added to both (log) */
-	*x++ = (float)log((lpos + 0.5) / (expected + 0.5));
-	*x++ = s->recent_pos > 0 ? (float)(recent / s->recent_pos) : 0;
+	*x++ = (float)log((t[T_LAST_POS] + 0.5) / (expected + 0.5));
+	*x++ = s->recent_pos > 0 ? (float)(t[T_RECENT] / s->recent_pos) : 0;
 	/* against the user's top topic: a focused user's second topic and a
 	 * broad user's first can have the same share */
-	*x++ = s->max_recent > 0 ? (float)(recent / s->max_recent) : 0;
-	*x++ = (float)(item_topics(s, it, T_FAT) * s->fat_scale);
+	*x++ = s->max_recent > 0 ? (float)(t[T_RECENT] / s->max_recent) : 0;
+	*x++ = (float)(t[T_FAT] * s->fat_scale);
 	return x;
 }
 
-static float *exposure_block(const ig_rank_session *s, uint32_t it, float *x)
+static float *exposure_block(const ig_rank_session *s, uint32_t it, const double *t, float *x)
 {
-	const ig_rank_ctx *c = s->c;
-	const double *m = s->media[c->items->media[it]];
-	double imp = item_topics(s, it, T_IMP), rview = s->imp > 0 ? s->views / s->imp : 0;
-	double rlike = s->imp > 0 ? s->likes / s->imp : 0;
-	double rtopic = ig_rank_eb_shrink(item_topics(s, it, T_VIEW), imp, rview, IG_RANK_TOPIC_PRIOR);
+	double rview = s->imp > 0 ? s->views / s->imp : 0;
+	double rtopic = ig_rank_eb_shrink(t[T_VIEW], t[T_IMP], rview, IG_RANK_TOPIC_PRIOR);
 
-	*x++ = s->imp > 0 ? (float)(imp / s->imp) : 0;
+	*x++ = s->imp > 0 ? (float)(t[T_IMP] / s->imp) : 0;
 	/* against the most shown topic: the world shows what it thinks the
 	 * user likes, and a broad user's top share is a focused one's
 	 * second */
-	*x++ = s->max_imp > 0 ? (float)(imp / s->max_imp) : 0;
+	*x++ = s->max_imp > 0 ? (float)(t[T_IMP] / s->max_imp) : 0;
 	*x++ = rview > 0 ? (float)log(rtopic / rview) : 0;
-	*x++ = s->last_imp > 0 ? (float)(item_topics(s, it, T_LAST_IMP) / s->last_imp) : 0;
+	*x++ = s->last_imp > 0 ? (float)(t[T_LAST_IMP] / s->last_imp) : 0;
 	/* the last session's views per impression on the topic, shrunk
 	 * towards the user's long-term rate on it */
-	*x++ = rate_lift(item_topics(s, it, T_LAST_VIEW), item_topics(s, it, T_LAST_IMP), rtopic,
-			 IG_RANK_TOPIC_PRIOR);
-	*x++ = rate_lift(m[M_VIEW], m[M_IMP], rview, IG_RANK_MEDIA_PRIOR);
-	*x++ = rate_lift(m[M_LIKE], m[M_IMP], rlike, IG_RANK_MEDIA_PRIOR);
-	return x;
+	*x++ = rate_lift(t[T_LAST_VIEW], t[T_LAST_IMP], rtopic, IG_RANK_TOPIC_PRIOR);
+	memcpy(x, s->media_lift[s->c->items->media[it]], 2 * sizeof *x);
+	return x + 2;
 }
 
 float *ig_rank_session_features(const ig_rank_session *s, uint32_t it, float *x)
 {
 	int w = ig_rank_session_width(s->c);
+	double t[T_WIDTH];
 
 	if (it == IG_INTERN_NONE || it >= s->c->items->count) {
 		memset(x, 0, (size_t)w * sizeof *x);
 		return x + w;
 	}
-	x = session_block(s, it, x);
+	item_topics(s, it, t);
+	x = session_block(s, t, x);
 	if (has_exposure(s->c))
-		x = exposure_block(s, it, x);
+		x = exposure_block(s, it, t, x);
 	return x;
 }
