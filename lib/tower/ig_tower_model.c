@@ -33,8 +33,8 @@ void ig_tower_opts_default(ig_tower_opts *o)
 	o->max_follows = 100;
 	o->epochs = 10;
 	o->batch = 128;
-	o->lr = 0.05;
-	o->temperature = 0.05;
+	o->lr = 0.1;
+	o->temperature = 0.2;
 	o->logq = 1;
 	o->id_dropout = 0.5;
 	ig_event_weights_default(o->weights);
