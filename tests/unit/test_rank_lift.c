@@ -15,6 +15,7 @@
 #include "rank/ig_rank.h"
 #include "rank/ig_rank_lift_priv.h"
 #include "temp_text.h"
+#include "rank_world.h"
 
 static void test_shrink(void **state)
 {
@@ -42,56 +43,6 @@ static void test_strength(void **state)
 	assert_true(ig_rank_eb_strength(num, den, prior, 0, 1.0) == IG_RANK_EB_MAX_STRENGTH);
 }
 
-/* A context over hand-made events and items, no decay to speak of,
- * and user u1 prepared. */
-typedef struct world {
-	char *ep, *ip;
-	ig_rank_ctx *c;
-	ig_rank_user *u;
-} world;
-
-static void world_load(world *w, const char *events, const char *items)
-{
-	ig_rank_inputs in = {NULL, NULL, NULL, NULL, NULL, NULL};
-	ig_rank_fopts o;
-
-	w->ep = write_temp(events);
-	w->ip = write_temp(items);
-	in.history = w->ep;
-	in.items = w->ip;
-	ig_rank_fopts_default(&o);
-	w->c = ig_rank_ctx_load(&in, &o);
-	w->u = ig_rank_user_new(w->c);
-	ig_rank_user_prepare(w->u, "u1", 2, 200);
-}
-
-static void world_free(world *w)
-{
-	ig_rank_user_free(w->u);
-	ig_rank_ctx_free(w->c);
-	unlink(w->ep);
-	unlink(w->ip);
-	free(w->ep);
-	free(w->ip);
-}
-
-/* The feature NAME of item ITEM for user u1. */
-static float feature(const world *w, const char *item, const char *name)
-{
-	ig_rank_ctx *c = w->c;
-	ig_rank_cand cd = {item, strlen(item), 0, 0, NULL, 0, 0};
-	float x[256];
-	int i, nf = ig_rank_nfeatures(c);
-
-	assert_true(nf <= 256);
-	ig_rank_features(w->u, &cd, x);
-	for (i = 0; i < nf; i++)
-		if (strcmp(ig_rank_feature_name(c, i), name) == 0)
-			return x[i];
-	fail_msg("no feature %s", name);
-	return 0;
-}
-
 #define NEAR(a, b) assert_true(fabs((double)(a) - (b)) < 1e-5)
 
 static void test_features(void **state)
@@ -111,26 +62,26 @@ static void test_features(void **state)
 	static const char items[] =
 	    "#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n"
 	    "i1\ta1\tphoto\t0\tt1\ni2\ta1\tphoto\t0\tt1\ni3\ta2\tphoto\t0\tt2\ni4\ta2\tphoto\t0\tt2\n";
-	world w;
+	rank_world w;
 
 	(void)state;
-	world_load(&w, events, items);
+	rank_world_load(&w, events, items, 200);
 	/* The users like 2/3, 2/3, 1/3, 1/3 of 3 impressions: spread
 	 * 4 * 3 * (1/6)^2 = 1/3 under the noise 4 * 0.25, so every user's
 	 * rate is the global 0.5 and each item expects 4 * 0.5 = 2 likes.
 	 * Lifts 2, 0 and 1 around 1: spread 2 * 1 + 2 * 1 = 4 over 6
 	 * expected, noise 3 * 1 * (1 - 0.5), tau^2 = 2.5 / 6, M = 0.5 /
 	 * tau^2 = 1.2. */
-	NEAR(feature(&w, "i1", "author_lift_like"), 1);
-	NEAR(feature(&w, "i1", "item_lift_like"), (4 + 1.2) / (2 + 1.2));
-	NEAR(feature(&w, "i2", "item_lift_like"), (0 + 1.2) / (2 + 1.2));
-	NEAR(feature(&w, "i3", "item_lift_like"), 1);
+	NEAR(rank_world_feature(&w, "i1", "author_lift_like"), 1);
+	NEAR(rank_world_feature(&w, "i1", "item_lift_like"), (4 + 1.2) / (2 + 1.2));
+	NEAR(rank_world_feature(&w, "i2", "item_lift_like"), (0 + 1.2) / (2 + 1.2));
+	NEAR(rank_world_feature(&w, "i3", "item_lift_like"), 1);
 	/* never shown: its author's lift; not in the history: the global */
-	NEAR(feature(&w, "i4", "item_lift_like"), 1);
-	NEAR(feature(&w, "i9", "item_lift_like"), 1);
+	NEAR(rank_world_feature(&w, "i4", "item_lift_like"), 1);
+	NEAR(rank_world_feature(&w, "i9", "item_lift_like"), 1);
 	/* no views anywhere: lifts 0, no division by zero */
-	NEAR(feature(&w, "i1", "item_lift_view"), 0);
-	world_free(&w);
+	NEAR(rank_world_feature(&w, "i1", "item_lift_view"), 0);
+	rank_world_free(&w);
 }
 
 /* Both users like both items of topic t1 and neither of t2: what the
@@ -146,10 +97,10 @@ static void test_topic_lift(void **state)
 	static const char items[] =
 	    "#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n"
 	    "i1\ta1\tphoto\t0\tt1\ni2\ta2\tphoto\t0\tt1\ni3\ta1\tphoto\t0\tt2\ni4\ta2\tphoto\t0\tt2\n";
-	world w;
+	rank_world w;
 
 	(void)state;
-	world_load(&w, events, items);
+	rank_world_load(&w, events, items, 200);
 	/* Both users like half of what they see: rate 0.5. Their topic
 	 * cells 2/2 and 0/2 around it: spread 4 * 2 * 0.25 = 2 over 8,
 	 * noise 4 * 0.25, M = 2. Leaving the item out, i1 expects from each
@@ -157,10 +108,10 @@ static void test_topic_lift(void **state)
 	 * 2/3 in all, lifts 1.5, 1.5, 0, 0 around 1: spread 2 * (4/3) * 0.25
 	 * + 2 * (2/3) * 1 = 2, no more than the noise 4 * 1 * (1 - 0.5), so
 	 * every lift is the prior 1: the topic explains the likes. */
-	NEAR(feature(&w, "i1", "item_lift_like"), 1);
-	NEAR(feature(&w, "i3", "item_lift_like"), 1);
-	NEAR(feature(&w, "i3", "author_lift_like"), 1);
-	world_free(&w);
+	NEAR(rank_world_feature(&w, "i1", "item_lift_like"), 1);
+	NEAR(rank_world_feature(&w, "i3", "item_lift_like"), 1);
+	NEAR(rank_world_feature(&w, "i3", "author_lift_like"), 1);
+	rank_world_free(&w);
 }
 
 int main(void)

@@ -17,6 +17,7 @@
 #include "rank/ig_rank.h"
 #include "rank/ig_rank_session_priv.h"
 #include "temp_text.h"
+#include "rank_world.h"
 
 /* Two days: the fatigue half-life. */
 #define HL 172800
@@ -33,62 +34,6 @@ static const char items[] = "#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n
 			    "i1\ta1\tphoto\t0\tt1\ni2\ta1\tvideo\t0\tt2,t1\ni3\ta2\tphoto\t0\tt2\n"
 			    "i4\ta2\tvideo\t0\tt3\n";
 
-typedef struct world {
-	char *ep, *ip;
-	ig_rank_ctx *c;
-	ig_rank_user *u;
-} world;
-
-/* u1 prepared two days after the see_less. */
-static void world_load(world *w, const char *ev, const char *it)
-{
-	ig_rank_inputs in = {NULL, NULL, NULL, NULL, NULL, NULL};
-	ig_rank_fopts o;
-
-	w->ep = write_temp(ev);
-	w->ip = write_temp(it);
-	in.history = w->ep;
-	in.items = w->ip;
-	ig_rank_fopts_default(&o);
-	w->c = ig_rank_ctx_load(&in, &o);
-	w->u = ig_rank_user_new(w->c);
-	ig_rank_user_prepare(w->u, "u1", 2, 100 + HL);
-}
-
-static void world_free(world *w)
-{
-	ig_rank_user_free(w->u);
-	ig_rank_ctx_free(w->c);
-	unlink(w->ep);
-	unlink(w->ip);
-	free(w->ep);
-	free(w->ip);
-}
-
-static int column(const ig_rank_ctx *c, const char *name)
-{
-	int i;
-
-	for (i = 0; i < ig_rank_nfeatures(c); i++)
-		if (strcmp(ig_rank_feature_name(c, i), name) == 0)
-			return i;
-	return -1;
-}
-
-/* The feature NAME of ITEM for u1. */
-static float feature(const world *w, const char *item, const char *name)
-{
-	ig_rank_cand cd = {item, strlen(item), 0, 0, NULL, 0, 0};
-	float x[256];
-	int i = column(w->c, name);
-
-	assert_true(ig_rank_nfeatures(w->c) <= 256);
-	if (i < 0)
-		fail_msg("no feature %s", name);
-	ig_rank_features(w->u, &cd, x);
-	return x[i];
-}
-
 #define NEAR(a, b) assert_true(fabs((double)(a) - (b)) < 1e-5)
 /* u1's views per impression on t1, 7/3 of 7/3, shrunk by 2
  * pseudo-impressions towards its 3 views of 4 impressions */
@@ -96,79 +41,79 @@ static float feature(const world *w, const char *item, const char *name)
 
 static void test_last_session(void **state)
 {
-	world w;
+	rank_world w;
 
 	(void)state;
-	world_load(&w, events, items);
+	rank_world_load(&w, events, items, 100 + HL);
 	/* The last session's positives: i2's view (t2 2/3, t1 1/3) and
 	 * i1's (t1 1): t1 4/3 of 2. */
-	NEAR(feature(&w, "i1", "session_topic_pos"), 2.0 / 3);
-	NEAR(feature(&w, "i2", "session_topic_pos"), (2.0 / 3 * 2.0 / 3 + 1.0 / 3 * 4.0 / 3) / 2);
-	NEAR(feature(&w, "i4", "session_topic_pos"), 0);
+	NEAR(rank_world_feature(&w, "i1", "session_topic_pos"), 2.0 / 3);
+	NEAR(rank_world_feature(&w, "i2", "session_topic_pos"), (2.0 / 3 * 2.0 / 3 + 1.0 / 3 * 4.0 / 3) / 2);
+	NEAR(rank_world_feature(&w, "i4", "session_topic_pos"), 0);
 	/* t1 holds 10/3 of the 4 positives (views at 120 and 170030, the
 	 * like, a third of i2's view): 2 * 10/12 expected in the last
 	 * session, 4/3 seen; half a positive added to both. */
-	NEAR(feature(&w, "i1", "session_topic_lift"), log((4.0 / 3 + 0.5) / (2 * 10.0 / 12 + 0.5)));
-	NEAR(feature(&w, "i4", "session_topic_lift"), 0);
+	NEAR(rank_world_feature(&w, "i1", "session_topic_lift"), log((4.0 / 3 + 0.5) / (2 * 10.0 / 12 + 0.5)));
+	NEAR(rank_world_feature(&w, "i4", "session_topic_lift"), 0);
 	/* of the last session's 2 impressions, t1 had 1/3 + 1 */
-	NEAR(feature(&w, "i1", "session_topic_share"), 2.0 / 3);
+	NEAR(rank_world_feature(&w, "i1", "session_topic_share"), 2.0 / 3);
 	/* and viewed all of them: 4/3 views of 4/3, shrunk by 2
 	 * pseudo-impressions towards the user's rate on t1 (below), over it */
-	NEAR(feature(&w, "i1", "session_topic_view_lift"),
+	NEAR(rank_world_feature(&w, "i1", "session_topic_view_lift"),
 	     log((4.0 / 3 + 2 * T1_RATE) / (4.0 / 3 + 2) / T1_RATE));
 	/* the first session's positives count half: t1 has 2 * 1/2 + 4/3
 	 * of 2 * 1/2 + 2 */
-	NEAR(feature(&w, "i1", "topic_recent_pos"), (1 + 4.0 / 3) / 3);
-	NEAR(feature(&w, "i3", "topic_recent_pos"), (2.0 / 3) / 3);
+	NEAR(rank_world_feature(&w, "i1", "topic_recent_pos"), (1 + 4.0 / 3) / 3);
+	NEAR(rank_world_feature(&w, "i3", "topic_recent_pos"), (2.0 / 3) / 3);
 	/* against t1's, the top */
-	NEAR(feature(&w, "i1", "topic_recent_rel"), 1);
-	NEAR(feature(&w, "i3", "topic_recent_rel"), (2.0 / 3) / (1 + 4.0 / 3));
-	world_free(&w);
+	NEAR(rank_world_feature(&w, "i1", "topic_recent_rel"), 1);
+	NEAR(rank_world_feature(&w, "i3", "topic_recent_rel"), (2.0 / 3) / (1 + 4.0 / 3));
+	rank_world_free(&w);
 }
 
 static void test_fatigue(void **state)
 {
-	world w;
+	rank_world w;
 
 	(void)state;
-	world_load(&w, events, items);
+	rank_world_load(&w, events, items, 100 + HL);
 	/* a see_less on t2 one half-life ago: 1/2; i2 has t2 at 2/3 */
-	NEAR(feature(&w, "i3", "topic_fatigue"), 0.5);
-	NEAR(feature(&w, "i2", "topic_fatigue"), 2.0 / 3 * 0.5);
-	NEAR(feature(&w, "i1", "topic_fatigue"), 0);
+	NEAR(rank_world_feature(&w, "i3", "topic_fatigue"), 0.5);
+	NEAR(rank_world_feature(&w, "i2", "topic_fatigue"), 2.0 / 3 * 0.5);
+	NEAR(rank_world_feature(&w, "i1", "topic_fatigue"), 0);
 	/* a half-life later a quarter */
 	ig_rank_user_set_now(w.u, 100 + 2 * HL);
-	NEAR(feature(&w, "i3", "topic_fatigue"), 0.25);
-	world_free(&w);
+	NEAR(rank_world_feature(&w, "i3", "topic_fatigue"), 0.25);
+	rank_world_free(&w);
 }
 
 static void test_exposure(void **state)
 {
-	world w;
+	rank_world w;
 
 	(void)state;
-	world_load(&w, events, items);
+	rank_world_load(&w, events, items, 100 + HL);
 	/* 4 impressions, 3 views, 1 like. t1: impressions 1 + 1/3 + 1 =
 	 * 7/3, views the same; shrunk by 2 pseudo-impressions at the
 	 * user's 3/4, over 3/4. */
-	NEAR(feature(&w, "i1", "topic_imp_share"), 7.0 / 12);
-	NEAR(feature(&w, "i1", "topic_view_lift"), log(T1_RATE / 0.75));
+	NEAR(rank_world_feature(&w, "i1", "topic_imp_share"), 7.0 / 12);
+	NEAR(rank_world_feature(&w, "i1", "topic_view_lift"), log(T1_RATE / 0.75));
 	/* t1 is the most shown topic; t2 had 1 + 2/3 impressions */
-	NEAR(feature(&w, "i1", "topic_imp_rel"), 1);
-	NEAR(feature(&w, "i3", "topic_imp_rel"), (5.0 / 3) / (7.0 / 3));
-	NEAR(feature(&w, "i2", "topic_imp_rel"), (2.0 / 3 * 5.0 / 3 + 1.0 / 3 * 7.0 / 3) / (7.0 / 3));
+	NEAR(rank_world_feature(&w, "i1", "topic_imp_rel"), 1);
+	NEAR(rank_world_feature(&w, "i3", "topic_imp_rel"), (5.0 / 3) / (7.0 / 3));
+	NEAR(rank_world_feature(&w, "i2", "topic_imp_rel"), (2.0 / 3 * 5.0 / 3 + 1.0 / 3 * 7.0 / 3) / (7.0 / 3));
 	/* t3 never shown: the user's own rate, log lift 0 */
-	NEAR(feature(&w, "i4", "topic_imp_share"), 0);
-	NEAR(feature(&w, "i4", "topic_view_lift"), 0);
+	NEAR(rank_world_feature(&w, "i4", "topic_imp_share"), 0);
+	NEAR(rank_world_feature(&w, "i4", "topic_view_lift"), 0);
 	/* photos: 3 impressions, 2 views, 1 like; 5 pseudo-impressions */
-	NEAR(feature(&w, "i1", "media_view_lift"), log((2 + 5 * 0.75) / (3 + 5.0) / 0.75));
-	NEAR(feature(&w, "i1", "media_like_lift"), log((1 + 5 * 0.25) / (3 + 5.0) / 0.25));
+	NEAR(rank_world_feature(&w, "i1", "media_view_lift"), log((2 + 5 * 0.75) / (3 + 5.0) / 0.75));
+	NEAR(rank_world_feature(&w, "i1", "media_like_lift"), log((1 + 5 * 0.25) / (3 + 5.0) / 0.25));
 	/* videos: 1 impression, 1 view */
-	NEAR(feature(&w, "i4", "media_view_lift"), log((1 + 5 * 0.75) / (1 + 5.0) / 0.75));
+	NEAR(rank_world_feature(&w, "i4", "media_view_lift"), log((1 + 5 * 0.75) / (1 + 5.0) / 0.75));
 	/* unknown item: zeros */
-	NEAR(feature(&w, "i9", "topic_imp_share"), 0);
-	NEAR(feature(&w, "i9", "session_topic_lift"), 0);
-	world_free(&w);
+	NEAR(rank_world_feature(&w, "i9", "topic_imp_share"), 0);
+	NEAR(rank_world_feature(&w, "i9", "session_topic_lift"), 0);
+	rank_world_free(&w);
 }
 
 /* Without impressions the exposure block is left out, the session block
@@ -178,16 +123,16 @@ static void test_without_impressions(void **state)
 {
 	static const char ev[] = "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
 				 "100\tu1\ti3\tlike\t\n2000\tu1\ti1\tlike\t\n3800\tu1\ti3\tlike\t\n";
-	world w;
+	rank_world w;
 
 	(void)state;
-	world_load(&w, ev, items);
-	assert_int_equal(column(w.c, "topic_imp_share"), -1);
-	assert_int_equal(column(w.c, "media_view_lift"), -1);
+	rank_world_load(&w, ev, items, 100 + HL);
+	assert_int_equal(rank_world_column(w.c, "topic_imp_share"), -1);
+	assert_int_equal(rank_world_column(w.c, "media_view_lift"), -1);
 	/* the last session: the likes at 2000 and 3800 */
-	NEAR(feature(&w, "i1", "session_topic_pos"), 0.5);
-	NEAR(feature(&w, "i3", "session_topic_pos"), 0.5);
-	world_free(&w);
+	NEAR(rank_world_feature(&w, "i1", "session_topic_pos"), 0.5);
+	NEAR(rank_world_feature(&w, "i3", "session_topic_pos"), 0.5);
+	rank_world_free(&w);
 }
 
 int main(void)
