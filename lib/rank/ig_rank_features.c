@@ -280,7 +280,8 @@ ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
 		stamped_init(&u->topics, c->ntopics, T_WIDTH);
 		if (c->inputs & IG_RANK_IN_FOLLOWS)
 			u->followed = ig_calloc(ig_intern_count(c->items->authors) + 1, sizeof *u->followed);
-		u->session = ig_rank_session_new(c);
+		if (ig_rank_session_width(c) > 0)
+			u->session = ig_rank_session_new(c);
 	}
 	if (c->nbrs)
 		stamped_init(&u->nbrs, c->nitems, N_WIDTH);

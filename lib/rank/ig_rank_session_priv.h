@@ -39,7 +39,7 @@
 #define IG_RANK_SESSION_DECAY 0.5
 #define IG_RANK_MEDIA_PRIOR 5.0
 
-/* The session block (needs --items) and the exposure block (needs
+/* The session block and the exposure block (both need
  * --items and impressions in the history): their widths and names. */
 enum { IG_RANK_SESSION_WIDTH = 5, IG_RANK_EXPOSURE_WIDTH = 7 };
 int ig_rank_session_width(const ig_rank_ctx *c);

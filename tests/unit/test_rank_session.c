@@ -116,9 +116,26 @@ static void test_exposure(void **state)
 	rank_world_free(&w);
 }
 
-/* Without impressions the exposure block is left out, the session block
- * stays; the last session starts after the last gap of more than 30
- * minutes, and a gap of exactly 30 minutes does not end one. */
+/* The last session starts after the last gap of more than 30 minutes,
+ * and a gap of exactly 30 minutes does not end one (the impression at
+ * 3800 adds no gap). */
+static void test_session_gap(void **state)
+{
+	static const char ev[] = "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+				 "100\tu1\ti3\tlike\t\n2000\tu1\ti1\tlike\t\n3800\tu1\ti3\timpression\t\n"
+				 "3800\tu1\ti3\tlike\t\n";
+	rank_world w;
+
+	(void)state;
+	rank_world_load(&w, ev, items, 100 + HL);
+	/* the last session: the likes at 2000 and 3800 */
+	NEAR(rank_world_feature(&w, "i1", "session_topic_pos"), 0.5);
+	NEAR(rank_world_feature(&w, "i3", "session_topic_pos"), 0.5);
+	rank_world_free(&w);
+}
+
+/* Without impressions both blocks are left out (ig_rank_session_width
+ * says why). */
 static void test_without_impressions(void **state)
 {
 	static const char ev[] = "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
@@ -129,9 +146,8 @@ static void test_without_impressions(void **state)
 	rank_world_load(&w, ev, items, 100 + HL);
 	assert_int_equal(rank_world_column(w.c, "topic_imp_share"), -1);
 	assert_int_equal(rank_world_column(w.c, "media_view_lift"), -1);
-	/* the last session: the likes at 2000 and 3800 */
-	NEAR(rank_world_feature(&w, "i1", "session_topic_pos"), 0.5);
-	NEAR(rank_world_feature(&w, "i3", "session_topic_pos"), 0.5);
+	assert_int_equal(rank_world_column(w.c, "session_topic_pos"), -1);
+	assert_int_equal(rank_world_column(w.c, "topic_fatigue"), -1);
 	rank_world_free(&w);
 }
 
@@ -141,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_last_session),
 		cmocka_unit_test(test_fatigue),
 		cmocka_unit_test(test_exposure),
+		cmocka_unit_test(test_session_gap),
 		cmocka_unit_test(test_without_impressions),
 	};
 
