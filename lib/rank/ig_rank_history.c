@@ -27,12 +27,16 @@ typedef struct spill_head {
 
 static void spill_write(ig_rank_ctx *c, const void *p, size_t n)
 {
+	if (n == 0) /* P may be an empty buffer's NULL, which fwrite must not get */
+		return;
 	if (fwrite(p, 1, n, c->spill) != n)
 		ig_die("%s: cannot write the history's scratch file: %s", ig_tempdir(c->tmpdir), strerror(errno));
 }
 
 static void spill_read(const ig_rank_ctx *c, void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (fread(p, 1, n, c->spill) != n)
 		ig_die("%s: cannot read back the history's scratch file: %s", ig_tempdir(c->tmpdir),
 		       ferror(c->spill) ? strerror(errno) : "truncated");
