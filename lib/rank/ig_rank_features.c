@@ -266,7 +266,7 @@ struct ig_rank_user {
 	size_t nauthors_seen, authors_cap;
 	ig_rank_session *session;  /* with items: the session and exposure features */
 	cand_sums cands;           /* the neighbour sums of the marked candidates */
-	int marked, by_cand;       /* candidates marked for the next prepare; this user's sums in cands */
+	int by_cand;               /* this user's neighbour sums in cands */
 };
 
 ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
@@ -552,7 +552,9 @@ static void author_logs(ig_rank_user *u)
 	}
 }
 
-void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t now)
+/* With BY_CAND the neighbour sums go to the candidates marked in
+ * u->cands alone. */
+static void prepare(ig_rank_user *u, const char *user, size_t len, int64_t now, int by_cand)
 {
 	const ig_rank_ctx *c = u->c;
 	uint32_t id = ig_intern_find(c->users, user, len);
@@ -598,8 +600,7 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 	u->recent_all = (double)count_between(c->all_pt, c->npt, now - (int64_t)c->o.recent, now);
 	if (c->items)
 		short_topics(u, u->pos + (u->npos - u->npos_short), u->npos_short);
-	u->by_cand = u->marked;
-	u->marked = 0;
+	u->by_cand = by_cand;
 	if (c->nbrs)
 		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short, u->by_cand);
 	if (c->vec)
@@ -607,6 +608,11 @@ void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t
 	if (u->session)
 		ig_rank_session_prepare(u->session, id != IG_INTERN_NONE ? c->ev + c->u_start[id] : NULL,
 					id != IG_INTERN_NONE ? c->u_start[id + 1] - c->u_start[id] : 0, now);
+}
+
+void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t now)
+{
+	prepare(u, user, len, now, 0);
 }
 
 void ig_rank_user_prepare_for(ig_rank_user *u, const char *user, size_t len, int64_t now, const uint32_t *items,
@@ -619,9 +625,8 @@ void ig_rank_user_prepare_for(ig_rank_user *u, const char *user, size_t len, int
 		for (i = 0; i < n; i++)
 			if (items[i] != IG_INTERN_NONE)
 				cand_add(&u->cands, items[i]);
-		u->marked = 1;
 	}
-	ig_rank_user_prepare(u, user, len, now);
+	prepare(u, user, len, now, u->c->nbrs != NULL);
 }
 
 void ig_rank_user_set_now(ig_rank_user *u, int64_t now)

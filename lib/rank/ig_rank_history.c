@@ -161,17 +161,17 @@ void ig_rank_ctx_history_stats(const ig_rank_ctx *c, ig_rank_history_stats *st)
 	st->events = c->nev + c->nspilled;
 }
 
-/* The spilled events of one user into BUF (grown as needed). */
-static const ig_rank_hev *read_user(const ig_rank_ctx *c, uint32_t n, ig_rank_hev **buf, size_t *cap,
-				    unsigned char **raw, size_t *rcap)
+/* The spilled events of one user into BUF, through RAW (both grown to
+ * CAP events as needed). */
+static const ig_rank_hev *read_user(const ig_rank_ctx *c, uint32_t n, ig_rank_hev **buf, unsigned char **raw,
+				    size_t *cap)
 {
 	uint32_t i;
 
 	if (n > *cap) {
 		*cap = n;
 		*buf = ig_reallocarray(*buf, *cap, sizeof **buf);
-		*rcap = n;
-		*raw = ig_reallocarray(*raw, *rcap, SPILL_EVENT);
+		*raw = ig_reallocarray(*raw, *cap, SPILL_EVENT);
 	}
 	spill_read(c, *raw, (size_t)n * SPILL_EVENT);
 	for (i = 0; i < n; i++) {
@@ -188,7 +188,7 @@ void ig_rank_history_scan(const ig_rank_ctx *c, ig_rank_user_fn *fn, void *arg)
 {
 	ig_rank_hev *buf = NULL;
 	unsigned char *raw = NULL;
-	size_t cap = 0, rcap = 0;
+	size_t cap = 0;
 	uint32_t u, held = 0;
 
 	if (c->spill == NULL) {
@@ -206,7 +206,7 @@ void ig_rank_history_scan(const ig_rank_ctx *c, ig_rank_user_fn *fn, void *arg)
 			fn(arg, u, c->ev + c->u_start[held], c->u_start[held + 1] - c->u_start[held]);
 			held++;
 		} else {
-			fn(arg, u, read_user(c, h.n, &buf, &cap, &raw, &rcap), h.n);
+			fn(arg, u, read_user(c, h.n, &buf, &raw, &cap), h.n);
 		}
 	}
 	free(buf);
