@@ -123,6 +123,13 @@ mkdir -p "$w"
 common="-@ $threads"
 skipped=''
 note() { skipped="$skipped$1; "; }
+# Follows and topics reach items only through the items' authors and
+# topics: without --items they have nothing to act on (Last.fm's friends).
+if [ -z "$items" ]; then
+	[ -n "$follows" ] && note "--follows without --items: follows unused, the items have no authors"
+	[ -n "$topics" ] && note "--topics without --items: topics unused, the items have no topics"
+	follows='' topics=''
+fi
 side=''
 [ -n "$items" ] && side="$side --items $items"
 [ -n "$follows" ] && side="$side --follows $follows"
