@@ -34,6 +34,8 @@ Funnel:
       --diversify OPTS   more options for ig-diversify, one word each, after
                          ig-funnel's own '--author-window 2', e.g.
                          '--lambda 0.7 --topic-cap 3' [none]
+      --max-examples N   ranking examples held to train; beyond it they come
+                         from one hash shard of the users [1000000]
       --shard I/N        per-user steps (ranking examples and the feed) only
                          for the users of shard I of N; models on all events
 General:
@@ -49,7 +51,7 @@ bad_usage() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
 
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' spec='' epsilon=''
-threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2'
+threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' maxex=1000000
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -66,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--spec) need "$@"; spec=$2; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
 	--shard) need "$@"; shard=$2; shift 2 ;;
+	--max-examples) need "$@"; maxex=$2; shift 2 ;;
 	--diversify) need "$@"; dopts="$dopts $2"; shift 2 ;;
 	-@ | --threads) need "$@"; threads=$2; shift 2 ;;
 	--seed) need "$@"; seed=$2; shift 2 ;;
@@ -78,9 +81,10 @@ while [ $# -gt 0 ]; do
 done
 [ $# -eq 3 ] || bad_usage "expected TRAIN_EVENTS USERS_EVENTS OUT, got $# arguments"
 train=$1 users=$2 out=$3
-for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed"; do
+for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
+[ "$maxex" -gt 0 ] || bad_usage "--max-examples must be at least 1"
 case $window in
 [1-9]% | [1-9][0-9]%) ;;
 *) bad_usage "--window takes a share of 1% to 99%, not '$window'" ;;
@@ -162,7 +166,7 @@ retrieve() { # PREFIX HISTORY USERS OUTPUT
 	p=$1
 	idx=''
 	[ -n "$vec" ] && idx="--index $w/$p.hnsw"
-	step "$p.retrieve" ig-retrieve $common --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} ${shard:+--shard "$shard"} \
+	step "$p.retrieve" ig-retrieve $common --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} ${rshard:+--shard "$rshard"} \
 		$side --neighbors "$w/$p.nbrs.tsv.gz" $acc $vec $idx --users "$3" -o "$4" "$2"
 }
 context() { printf '%s' "$side --neighbors $w/$1.nbrs.tsv.gz $vec --positives $positives"; }
@@ -177,9 +181,22 @@ start=$(date +%s)
 heads=any,view,like,comment,share,save,follow,see_less,hide
 step split ig-eval split --holdout "$window" --test-all --positives "$positives" -o "$w/fit" "$train"
 models fit "$w/fit.train.tsv.gz"
+# Training holds its examples in memory (ig-rank(1) MEMORY, some 500
+# bytes a row): past --max-examples rows they come from one hash shard of
+# the users, a uniform sample of them, and every model still sees all.
+set -- $(gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ { if ($4 == "impression") n++; u[$2] = 1 }
+	END { k = 0; for (x in u) k++; print n + 0, k }')
+nimpr=$1 nusers=$2
+exrows=$nimpr
+[ "$nimpr" -gt 0 ] || exrows=$((nusers * ncand))
+exshard=$shard
+if [ -z "$shard" ] && [ "$exrows" -gt "$maxex" ]; then
+	exshard="0/$(((exrows + maxex - 1) / maxex))"
+	note "ranking examples from the users of shard $exshard (about $exrows rows in all; --max-examples $maxex)"
+fi
+rshard=$exshard
 # shellcheck disable=SC2046
-if gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ && $4 == "impression" { found = 1; exit }
-	END { exit !found }'; then
+if [ "$nimpr" -gt 0 ]; then
 	examples=impressions
 	# The heads are P(event | shown): their sum over the engagements is
 	# the expected engagements per impression, the feed's value (any and
@@ -187,13 +204,13 @@ if gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ && $4 == "impression" { fo
 	[ -n "$value" ] || value=like=1,comment=1,share=1,save=1
 	# with --shard, the history of the shard's users only is held and
 	# the others' impressions are skipped; item tables count everyone
-	step features ig-rank features ${shard:+--shard "$shard"} --history "$w/fit.train.tsv.gz" \
+	step features ig-rank features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
 		--impressions "$w/fit.test.tsv.gz" --heads "$heads" $(context fit) -o "$w/examples.tsv.gz"
 else
 	examples=candidates
 	note "no impressions: the ranking heads learn from candidates labelled by the next window's events"
 	retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz"
-	step features ig-rank features ${shard:+--shard "$shard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
+	step features ig-rank features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
 		--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
 fi
 step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
@@ -202,6 +219,7 @@ step train-first ig-rank train $common --seed "$seed" --stage first --distill "$
 
 # 2. Serving: the models again on the whole of TRAIN, then the funnel.
 models all "$train"
+rshard=$shard
 retrieve all "$train" "$users" "$out/candidates.tsv.gz"
 hist="${shard:+--shard $shard} --history $train"
 step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all) \
