@@ -135,6 +135,7 @@ struct ig_ingest {
 	int min_fields;
 	int event_src;
 	int in_header;
+	int stream_file;               /* the file is an ig stream ("#ig:" header) */
 	long rec_line;                 /* first line of the record */
 	char *join;                    /* a CSV record over several lines */
 	size_t join_len, join_cap;
@@ -576,6 +577,44 @@ static int continue_quoted(ig_ingest *g, const char *first, size_t len)
 
 /* The next non-empty record, split into g->csv; 0 at the end of the
  * file. Records that cannot be split are rejected here. */
+static void resolve_columns(ig_ingest *g, int from_header);
+
+/* An ig stream of the kind being made (the output of ig-ingest, ig-synth
+ * ...) is read as it is: its "#ig:KIND/VERSION" line names the columns,
+ * as -H's header would, and its "#" lines (provenance) are skipped, so
+ * that streams merge and shard without a grep. Returns 1 when LINE is
+ * such a line. */
+static int stream_line(ig_ingest *g, char *line, size_t len)
+{
+	const char *kind = ig_ingest_kind_name(g->kind);
+	size_t kl = strlen(kind), i;
+
+	if (g->o.header || line[0] != '#')
+		return 0;
+	if (g->stream_file)
+		return 1;
+	if (g->rec_line != 1 || len < 4 || memcmp(line, "#ig:", 4) != 0)
+		return 0;
+	for (i = 4; i < len && line[i] != '/' && line[i] != '\t'; i++)
+		;
+	if (i - 4 != kl || memcmp(line + 4, kind, kl) != 0)
+		ig_die_at(g->fname, 1, "an ig:%.*s stream, not %s (-k/--kind)", (int)(i - 4), line + 4,
+			  kind);
+	if (g->csv.quoted || strcmp(g->csv.sep, "\t") != 0)
+		ig_die_at(g->fname, 1, "an ig:%s stream is tab-separated; drop -d/-F", kind);
+	if (ig_csv_split(&g->csv, line, len) != IG_CSV_OK)
+		ig_die_at(g->fname, 1, "a bad ig:%s header", kind);
+	/* The names after "#ig:KIND/VERSION" are the header. */
+	g->csv.nfields--;
+	memmove(g->csv.field, g->csv.field + 1, (size_t)g->csv.nfields * sizeof *g->csv.field);
+	memmove(g->csv.len, g->csv.len + 1, (size_t)g->csv.nfields * sizeof *g->csv.len);
+	g->in_header = 1;
+	resolve_columns(g, 1);
+	g->in_header = 0;
+	g->stream_file = 1;
+	return 1;
+}
+
 static int next_record(ig_ingest *g)
 {
 	for (;;) {
@@ -598,6 +637,8 @@ static int next_record(ig_ingest *g)
 			g->st.blank++;
 			continue;
 		}
+		if (!g->in_header && stream_line(g, line, len))
+			continue;
 		if (!g->in_header)
 			g->st.read++;
 		rc = ig_csv_split(&g->csv, line, len);
@@ -940,6 +981,7 @@ void ig_ingest_file(ig_ingest *g, const char *path)
 	g->files = ig_reallocarray(g->files, g->nfiles + 1, sizeof *g->files);
 	g->files[g->nfiles++] = ig_strdup(g->fname);
 	g->fname = g->files[g->nfiles - 1];
+	g->stream_file = 0;
 	if (g->o.header) {
 		int have_header;
 		g->in_header = 1;
