@@ -580,7 +580,8 @@ static int continue_quoted(ig_ingest *g, const char *first, size_t len)
 static void resolve_columns(ig_ingest *g, int from_header);
 
 /* An ig stream of the kind being made (the output of ig-ingest, ig-synth
- * ...) is read as it is: its "#ig:KIND/VERSION" line names the columns,
+ * ...) is read as it is when neither -H nor -c says how: its
+ * "#ig:KIND/VERSION" line names the columns,
  * as -H's header would, and its "#" lines (provenance) are skipped, so
  * that streams merge and shard without a grep. Returns 1 when LINE is
  * such a line. */
@@ -589,7 +590,7 @@ static int stream_line(ig_ingest *g, char *line, size_t len)
 	const char *kind = ig_ingest_kind_name(g->kind);
 	size_t kl = strlen(kind), i;
 
-	if (g->o.header || line[0] != '#')
+	if (g->o.header || g->map.given || line[0] != '#')
 		return 0;
 	if (g->stream_file)
 		return 1;
