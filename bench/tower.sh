@@ -14,8 +14,14 @@
 # items posted then are cold): train -> test; world: the same on another
 # world (seed 2), the validation world the defaults were chosen on.
 # Both trainers get the same settings: ig-train-tower's defaults, read from
-# its help, with EPOCHS (default: the tool's) for both; THREADS (2) threads
-# for both. Everything runs under nice -n 5. TORCH=0 leaves PyTorch out.
+# its help; THREADS (2) threads for both. They differ in the epochs alone:
+# ig-train-tower stops early by default (--patience: it holds out each
+# user's last engagement and keeps its best epoch, of at most its default
+# --epochs), which bench/tower_ref.py does not do; PyTorch trains
+# TORCH_EPOCHS (10, the fixed count both trained before early stopping).
+# EPOCHS=N gives ig-train-tower --epochs N --patience 0 (no early stop),
+# and PyTorch N unless TORCH_EPOCHS is set. Everything runs under nice -n 5.
+# TORCH=0 leaves PyTorch out.
 # Needs the binaries in bin/, ../shared/data/movielens-100k and
 # python3-torch (Debian).
 set -eu
@@ -39,13 +45,16 @@ done
 default() {
 	ig-train-tower -h | sed -n "s/^ *--$1 [NXP] .*\\[\\([^]]*\\)\\].*\$/\\1/p"
 }
-epochs=${EPOCHS:-$(default epochs)}
-shared="--epochs $epochs"
+ours=
+[ -z "${EPOCHS:-}" ] || ours="--epochs $EPOCHS --patience 0"
+torch_epochs=${TORCH_EPOCHS:-${EPOCHS:-10}}
+shared=
 for o in dim emb hidden short long max-follows batch lr temperature id-dropout; do
 	v=$(default "$o")
 	[ -n "$v" ] || { echo "tower.sh: no default for --$o in ig-train-tower -h" >&2; exit 1; }
 	shared="$shared --$o $v"
 done
+shared=${shared# }
 
 cd "$work"
 [ -f ml.test.tsv.gz ] || {
@@ -62,7 +71,8 @@ case " $cuts " in
 	ig-eval split -q --at-fraction 0.8 -o v2 w2/events.tsv.gz
 } ;;
 esac
-echo "settings of both trainers: $shared, $threads threads"
+echo "settings of both trainers: $shared, $threads threads;" \
+	"epochs: ig-train-tower ${ours:-its default, early stopping}, PyTorch $torch_epochs"
 summary=summary.$$.txt
 
 # recall@K of list $1 against TRUTH, history HIST
@@ -74,13 +84,13 @@ recall() {
 # NAME TAG HIST TRUTH POSITIVES SIDE: one cut, three systems
 run() {
 	name=$1 tag=$2 hist=$3 truth=$4 pos=$5 side=$6
-	/usr/bin/time -f '%U %S %e' -o "$tag.c.time" nice -n 5 ig-train-tower -q -@ "$threads" $shared $side -o "$tag.c" "$hist"
+	/usr/bin/time -f '%U %S %e' -o "$tag.c.time" nice -n 5 ig-train-tower -@ "$threads" $shared $ours $side -o "$tag.c" "$hist" 2>"$tag.c.log"
 	ig-retrieve -q --vectors "$tag.c.items.vec" --user-vectors "$tag.c.users.vec" -n 100 -S 'tower(100)' -o "$tag.c.tsv.gz" "$hist"
 	lists="$tag.c.tsv.gz $tag.k.tsv.gz"
 	if [ "$torch" != 0 ]; then
 		lists="$lists $tag.t.tsv.gz"
 		/usr/bin/time -f '%U %S %e' -o "$tag.t.time" nice -n 5 $py "$root/bench/tower_ref.py" --threads "$threads" \
-			$shared $side -o "$tag.t" "$hist" >"$tag.t.log"
+			$shared --epochs "$torch_epochs" $side -o "$tag.t" "$hist" >"$tag.t.log"
 		ig-retrieve -q --vectors "$tag.t.items.vec" --user-vectors "$tag.t.users.vec" -n 100 -S 'tower(100)' \
 			-o "$tag.t.tsv.gz" "$hist"
 	fi
@@ -102,6 +112,7 @@ run() {
 		printf '%-26s %10s %9s\n' "ig2vec + knn(user,100)" "$(recall "$tag.k.tsv.gz")" "$(cold "$tag.k.tsv.gz")"
 		[ "$torch" = 0 ] ||
 			echo "CPU time ratio PyTorch / ig-train-tower: $(awk -v a="$cpu_t" -v b="$cpu_c" 'BEGIN { printf "%.1f", a / b }')"
+		echo "ig-train-tower: $(sed -n 's/.*examples, \([0-9]* epochs[^,]*\),.*/\1/p' "$tag.c.log")"
 		echo "cold users (with a relevant item new in the held-out period): $(awk 'NR == 2 { print $2 }' "$tag.cold")"
 	} | tee -a "$summary"
 }

@@ -6,8 +6,9 @@ folded; items, follows, topics), the same feature bags (long- and
 short-term history, followed authors, topic and media affinity, activity;
 item id, author, topics with their ancestors, media, age), the same MLPs,
 in-batch sampled softmax with the logQ correction, temperature, Adagrad,
-id dropout (of items with features besides their id), batch size, epochs
-and threads. Ids are looked up in
+id dropout (of items with features besides their id), batch size and
+threads; a fixed number of epochs (ig-train-tower stops early by default,
+which this model does not do). Ids are looked up in
 vocabularies rather than hashed (no collisions: if anything an advantage).
 Writes PREFIX.items.vec and PREFIX.users.vec and prints the training time.
 

@@ -28,6 +28,7 @@ enum {
 	OPT_LONG,
 	OPT_MAX_FOLLOWS,
 	OPT_EPOCHS,
+	OPT_PATIENCE,
 	OPT_BATCH,
 	OPT_LR,
 	OPT_TEMPERATURE,
@@ -76,7 +77,10 @@ static void usage(FILE *fp)
 		"      --long N           long-term history: at most the last N [%u]\n"
 		"      --max-follows N    followed authors pooled, the latest [%u]\n"
 		"Training:\n"
-		"      --epochs N         passes over the examples [%d]\n"
+		"      --epochs N         passes over the examples, at most [%d]\n"
+		"      --patience N       hold out each user's last engagement (of %u users at\n"
+		"                         most), stop after N epochs without a better recall\n"
+		"                         of them, and keep the best epoch; 0: no early stop [%d]\n"
 		"      --batch N          examples per batch, the in-batch negatives [%u]\n"
 		"      --lr X             Adagrad learning rate [%g]\n"
 		"      --temperature X    softmax temperature of the cosine [%g]\n"
@@ -86,8 +90,8 @@ static void usage(FILE *fp)
 		"                         (items with features besides their id)\n"
 		"Vectors:\n"
 		"      --digits N         significant digits, 1-9 (9 is exact) [%d]\n",
-		d.dim, d.emb, d.hidden, d.short_n, d.long_n, d.max_follows, d.epochs, d.batch, d.lr, d.temperature,
-		d.id_dropout, DEFAULT_DIGITS);
+		d.dim, d.emb, d.hidden, d.short_n, d.long_n, d.max_follows, d.epochs, d.holdout_users, d.patience,
+		d.batch, d.lr, d.temperature, d.id_dropout, DEFAULT_DIGITS);
 	fprintf(fp, "Common options:\n"
 		    "  -o, --output PREFIX    prefix of the files written (required)\n");
 	ig_cli_help_common(fp, &cli, IG_HELP_THREADS | IG_HELP_SEED);
@@ -153,9 +157,12 @@ static void on_epoch(void *ctx, const ig_tower_epoch *e)
 		return;
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "%s: epoch %d/%d: loss %.4f over %llu examples, %.0f examples/s, %.2f s\n", ig_progname,
+	fprintf(stderr, "%s: epoch %d/%d: loss %.4f over %llu examples, %.0f examples/s, %.2f s", ig_progname,
 		e->epoch, *epochs, e->loss, (unsigned long long)e->examples,
 		e->seconds > 0 ? (double)e->examples / e->seconds : 0, e->seconds);
+	if (e->held_out >= 0)
+		fprintf(stderr, "; held-out recall@%u %.4f (best: epoch %d)", e->k, e->held_out, e->best);
+	fputc('\n', stderr);
 }
 
 /* Item vectors of every catalog item, user vectors of every user of C. */
@@ -221,7 +228,7 @@ static void train(const char *events, side_files *sf, ig_tower_opts *o, int digi
 	ig_tower_model *m;
 	ig_tower_epoch last;
 	ig_pool *pool = ig_pool_new(cli.threads);
-	char prov[4096], *pm, *pi, *pu;
+	char prov[4096], kept[128] = "", *pm, *pi, *pu;
 	uint64_t need;
 	int epochs = o->epochs;
 
@@ -255,8 +262,11 @@ static void train(const char *events, side_files *sf, ig_tower_opts *o, int digi
 	ig_tower_model_save(m, pm);
 	write_items(pi, m, cat, c->last_ts, digits);
 	write_users(pu, m, cat, c, c->last_ts, digits);
-	ig_cli_summary(&cli, "%u items, %u users, %llu examples, %d epochs, loss %.4f; %s, %s, %s", cat->n, c->nusers,
-		       (unsigned long long)c->n, o->epochs, last.loss, pm, pi, pu);
+	if (last.best > 0)
+		snprintf(kept, sizeof kept, " (kept epoch %d: held-out recall@%u %.4f)", last.best, last.k,
+			 last.best_held_out);
+	ig_cli_summary(&cli, "%u items, %u users, %llu examples, %d epochs%s, loss %.4f; %s, %s, %s", cat->n,
+		       c->nusers, (unsigned long long)last.examples, last.epoch, kept, last.loss, pm, pi, pu);
 	free(pm);
 	free(pi);
 	free(pu);
@@ -317,6 +327,7 @@ int main(int argc, char **argv)
 		{"long", required_argument, NULL, OPT_LONG},
 		{"max-follows", required_argument, NULL, OPT_MAX_FOLLOWS},
 		{"epochs", required_argument, NULL, OPT_EPOCHS},
+		{"patience", required_argument, NULL, OPT_PATIENCE},
 		{"batch", required_argument, NULL, OPT_BATCH},
 		{"lr", required_argument, NULL, OPT_LR},
 		{"temperature", required_argument, NULL, OPT_TEMPERATURE},
@@ -399,6 +410,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EPOCHS:
 			o.epochs = (int)ig_cli_int("--epochs", optarg, 1, 100000);
+			train_only = 1;
+			break;
+		case OPT_PATIENCE:
+			o.patience = (int)ig_cli_int("--patience", optarg, 0, 100000);
 			train_only = 1;
 			break;
 		case OPT_BATCH:

@@ -33,6 +33,10 @@ typedef struct ig_tower_epoch {
 	double loss;          /* mean weighted loss of the epoch's batches */
 	uint64_t examples;
 	double seconds;
+	double held_out;      /* recall@K of the held-out engagements (-1: none) */
+	uint32_t k;
+	int best;             /* the epoch of the best held-out recall so far (0: none) */
+	double best_held_out; /* its recall */
 } ig_tower_epoch;
 
 typedef struct ig_tower_opts {
@@ -42,7 +46,12 @@ typedef struct ig_tower_opts {
 	uint32_t short_n;      /* short-term history: the last N engagements */
 	uint32_t long_n;       /* long-term history: at most the last N */
 	uint32_t max_follows;  /* followed authors pooled, the latest */
-	int epochs;
+	int epochs;            /* at most, with early stopping */
+	int patience;          /* stop after this many epochs without a better
+			        * held-out recall, and keep the best epoch's
+			        * parameters; 0: no held-out split, EPOCHS */
+	uint32_t holdout_users; /* users whose last engagement is held out, at most */
+	uint32_t holdout_k;    /* the held-out recall@K */
 	uint32_t batch;        /* examples per batch: the in-batch negatives */
 	double lr;             /* Adagrad */
 	double temperature;
@@ -147,7 +156,8 @@ ig_tower_model *ig_tower_model_new(const ig_tower_opts *o, const ig_intern *item
 ig_tower_model *ig_tower_model_for_data(const ig_tower_opts *o, const ig_intern *ids, const ig_tower_side *side,
 					const ig_tower_corpus *c, const ig_intern *follow_authors, const char *prov);
 void ig_tower_model_free(ig_tower_model *m);
-/* Bytes of parameters and optimiser state, for the memory check. */
+/* Bytes of parameters and optimiser state, and the best epoch's copy of
+ * the parameters with early stopping, for the memory check. */
 uint64_t ig_tower_model_bytes(const ig_tower_model *m);
 uint32_t ig_tower_model_dim(const ig_tower_model *m);
 /* Latest event time of the training data: the age reference of items. */
@@ -168,7 +178,8 @@ ig_tower_model *ig_tower_model_load(const char *path);
 ig_tower_model *ig_tower_model_parse(const unsigned char *data, size_t n, const char *name);
 
 /* Trains on every engagement of C: the user's state before it against
- * the item. */
+ * the item; with O->patience, on all but the held-out ones, stopping
+ * early. LAST: the last epoch's figures, with the epoch kept. */
 void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
 		    const ig_tower_opts *o, ig_tower_epoch *last);
 

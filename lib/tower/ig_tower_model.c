@@ -31,7 +31,10 @@ void ig_tower_opts_default(ig_tower_opts *o)
 	o->short_n = 10;
 	o->long_n = 100;
 	o->max_follows = 100;
-	o->epochs = 10;
+	o->epochs = 50;
+	o->patience = 5;
+	o->holdout_users = 1000;
+	o->holdout_k = 100;
 	o->batch = 128;
 	o->lr = 0.1;
 	o->temperature = 0.2;
@@ -39,6 +42,42 @@ void ig_tower_opts_default(ig_tower_opts *o)
 	o->id_dropout = 0.5;
 	ig_event_weights_default(o->weights);
 	o->seed = 1;
+}
+
+size_t ig_tower_params_count(const ig_tower_model *m)
+{
+	size_t n = m->ndense;
+	int t;
+
+	for (t = 0; t < IG_TT_COUNT; t++)
+		n += (size_t)m->rows[t] * m->o.emb;
+	return n;
+}
+
+void ig_tower_params_get(const ig_tower_model *m, float *out)
+{
+	int t;
+
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		size_t n = (size_t)m->rows[t] * m->o.emb;
+
+		memcpy(out, m->table[t], n * sizeof *out);
+		out += n;
+	}
+	memcpy(out, m->dense, m->ndense * sizeof *out);
+}
+
+void ig_tower_params_set(ig_tower_model *m, const float *in)
+{
+	int t;
+
+	for (t = 0; t < IG_TT_COUNT; t++) {
+		size_t n = (size_t)m->rows[t] * m->o.emb;
+
+		memcpy(m->table[t], in, n * sizeof *in);
+		in += n;
+	}
+	memcpy(m->dense, in, m->ndense * sizeof *in);
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -176,11 +215,12 @@ void ig_tower_model_free(ig_tower_model *m)
 
 uint64_t ig_tower_model_bytes(const ig_tower_model *m)
 {
-	uint64_t b = 2 * (uint64_t)m->ndense * sizeof(float);
+	/* values, Adagrad's sums and, to stop early, the best epoch's values */
+	uint64_t copies = m->o.patience > 0 ? 3 : 2, b = copies * m->ndense * sizeof(float);
 	int t;
 
 	for (t = 0; t < IG_TT_COUNT; t++)
-		b += 2 * (uint64_t)m->rows[t] * m->o.emb * sizeof(float);
+		b += copies * m->rows[t] * m->o.emb * sizeof(float);
 	for (t = 0; t < IG_TOWER_HASHED; t++)
 		b += (uint64_t)m->nknown[t] * sizeof(uint64_t);
 	return b;

@@ -135,6 +135,34 @@ void ig_tower_rows_step(ig_tower_model *m, ig_tower_ws *w, float lr);
 /* The gradient of table TABLE's row ROW in W (EMB floats). */
 void ig_tower_ws_row_grad(const ig_tower_model *m, const ig_tower_ws *w, int table, uint32_t row, float *out);
 
+/* The parameters' values (not Adagrad's sums), IG_TT_COUNT tables then
+ * the dense array: the best epoch's copy that early stopping keeps. */
+size_t ig_tower_params_count(const ig_tower_model *m);
+void ig_tower_params_get(const ig_tower_model *m, float *out);
+void ig_tower_params_set(ig_tower_model *m, const float *in);
+
+/* Early stopping's held-out engagements: the last of a sample of users
+ * with two or more, which training leaves out (ig_tower_holdout.c). */
+typedef struct ig_tower_holdout {
+	uint32_t n;
+	uint64_t *ex;     /* engagement numbers of C */
+	uint8_t *held;    /* per engagement of C: held out */
+	uint32_t k;       /* recall@K scores an epoch */
+} ig_tower_holdout;
+
+
+/* The held-out engagements of at most MAX_USERS users of C (0: all),
+ * scored by recall@K: the share whose item is among the user's best K,
+ * as retrieval is judged. */
+ig_tower_holdout *ig_tower_holdout_new(const ig_tower_corpus *c, uint32_t max_users, uint32_t k);
+void ig_tower_holdout_free(ig_tower_holdout *h);
+/* The share of H's engagements whose item M ranks among the H->k best
+ * for its user as of just before it, of the
+ * catalog items the user had not engaged with; on POOL's threads (may be
+ * NULL), the same for any number. */
+double ig_tower_holdout_score(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
+			      const ig_tower_holdout *h, ig_pool *pool);
+
 /* Kernels (ig_tower_kernel.c), picked by ig_isa(). */
 typedef struct ig_tower_kernels {
 	/* y = W x + b, W out x in row-major */

@@ -93,44 +93,110 @@ static double train_batch(train_job *j, const uint64_t *ex, uint32_t n, const fl
 
 /* log of each item's share of the examples: the probability that it is
  * drawn as an in-batch negative. */
-static float *sampling_logq(const ig_tower_catalog *cat, const ig_tower_corpus *c)
+static float *sampling_logq(const ig_tower_catalog *cat, const ig_tower_corpus *c, const uint64_t *ex, uint64_t n)
 {
 	float *q = ig_calloc(cat->n ? cat->n : 1, sizeof *q);
 	uint64_t i;
 	uint32_t k;
 
-	for (i = 0; i < c->n; i++)
-		q[c->item[i]] += 1;
+	for (i = 0; i < n; i++)
+		q[c->item[ex[i]]] += 1;
 	for (k = 0; k < cat->n; k++)
-		q[k] = (float)log((q[k] > 0 ? (double)q[k] : 0.5) / (double)c->n);
+		q[k] = (float)log((q[k] > 0 ? (double)q[k] : 0.5) / (double)n);
 	return q;
+}
+
+/* Early stopping's state: the held-out split, the best epoch and a copy
+ * of its parameters. */
+typedef struct stopper {
+	ig_tower_holdout *h;
+	double best;
+	int best_epoch;
+	float *kept;
+} stopper;
+
+/* Scores epoch E on the held-out split; returns whether to stop. */
+static int stopper_epoch(stopper *st, ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
+			 const ig_tower_opts *o, ig_tower_epoch *e)
+{
+	e->held_out = -1;
+	e->best = 0;
+	e->best_held_out = -1;
+	e->k = 0;
+	if (st->h == NULL)
+		return 0;
+	e->k = st->h->k;
+	e->held_out = ig_tower_holdout_score(m, cat, c, st->h, o->pool);
+	if (st->best_epoch == 0 || e->held_out > st->best) {
+		st->best = e->held_out;
+		st->best_epoch = e->epoch;
+		if (e->epoch < o->epochs)
+			ig_tower_params_get(m, st->kept);
+	}
+	e->best = st->best_epoch;
+	e->best_held_out = st->best;
+	return e->epoch - st->best_epoch >= o->patience;
+}
+
+/* O's recall@K, with K at most a tenth of the catalog: on a small one,
+ * every item would be among the K best, and no epoch better than another. */
+static uint32_t holdout_k(const ig_tower_opts *o, const ig_tower_catalog *cat)
+{
+	uint32_t tenth = cat->n / 10 > 0 ? cat->n / 10 : 1;
+
+	return o->holdout_k < tenth ? o->holdout_k : tenth;
+}
+
+/* The training examples, in C's order: every engagement not held out. */
+static uint64_t examples(const ig_tower_corpus *c, const ig_tower_holdout *h, uint64_t *order)
+{
+	uint64_t i, n = 0;
+
+	for (i = 0; i < c->n; i++)
+		if (h == NULL || !h->held[i])
+			order[n++] = i;
+	return n;
 }
 
 void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
 		    const ig_tower_opts *o, ig_tower_epoch *last)
 {
-	uint64_t *order = ig_reallocarray(NULL, c->n ? c->n : 1, sizeof *order), i, b;
-	uint64_t nbatches = (c->n + o->batch - 1) / o->batch;
-	float *logq = o->logq ? sampling_logq(cat, c) : NULL;
+	uint64_t *order = ig_reallocarray(NULL, c->n ? c->n : 1, sizeof *order), i, b, nex;
+	uint64_t nbatches;
+	float *logq;
+	stopper st;
 	train_job j;
 	ig_rng rng;
 	int epoch;
 
 	memset(&j, 0, sizeof j);
+	memset(&st, 0, sizeof st);
 	memset(last, 0, sizeof *last);
+	last->held_out = -1;
+	if (o->patience > 0) {
+		st.h = ig_tower_holdout_new(c, o->holdout_users, holdout_k(o, cat));
+		st.kept = ig_reallocarray(NULL, ig_tower_params_count(m), sizeof(float));
+	}
+	if (st.h != NULL && st.h->n == 0) {
+		/* no user with two engagements: nothing to stop by */
+		ig_tower_holdout_free(st.h);
+		st.h = NULL;
+	}
+	nex = examples(c, st.h, order);
+	nbatches = (nex + o->batch - 1) / o->batch;
+	logq = o->logq ? sampling_logq(cat, c, order, nex) : NULL;
 	j.m = m;
 	j.cat = cat;
 	j.c = c;
 	j.o = o;
 	j.ws = ig_tower_ws_new(m, o->batch);
-	for (i = 0; i < c->n; i++)
-		order[i] = i;
-	for (epoch = 0; epoch < o->epochs && c->n > 0; epoch++) {
+	for (epoch = 0; epoch < o->epochs && nex > 0; epoch++) {
 		double start = now(), loss = 0;
 		ig_tower_epoch e;
+		int stop;
 
 		ig_rng_seed_stream(&rng, o->seed, UINT64_C(1) << 40 | (uint64_t)epoch);
-		for (i = c->n - 1; i > 0; i--) {
+		for (i = nex - 1; i > 0; i--) {
 			uint64_t k = ig_rng_below(&rng, i + 1), x = order[i];
 
 			order[i] = order[k];
@@ -138,7 +204,7 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 		}
 		for (b = 0; b < nbatches; b++) {
 			uint64_t first = b * o->batch;
-			uint32_t n = (uint32_t)(c->n - first < o->batch ? c->n - first : o->batch);
+			uint32_t n = (uint32_t)(nex - first < o->batch ? nex - first : o->batch);
 			double bl;
 
 			ig_rng_seed_stream(&rng, o->seed, (uint64_t)epoch * nbatches + b);
@@ -148,16 +214,24 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 				o->progress(o->ctx, ((double)epoch + (double)b / (double)nbatches) / o->epochs, bl);
 		}
 		e.epoch = epoch + 1;
-		e.loss = loss / (double)c->n;
-		e.examples = c->n;
+		e.loss = loss / (double)nex;
+		e.examples = nex;
+		if (!isfinite(e.loss))
+			ig_die("training diverged (loss %g at epoch %d): lower --lr or raise --temperature", e.loss,
+			       e.epoch);
+		stop = stopper_epoch(&st, m, cat, c, o, &e);
 		e.seconds = now() - start;
 		*last = e;
 		if (o->epoch_done)
 			o->epoch_done(o->ctx, &e);
-		if (!isfinite(e.loss))
-			ig_die("training diverged (loss %g at epoch %d): lower --lr or raise --temperature", e.loss,
-			       e.epoch);
+		if (stop)
+			break;
 	}
+	/* the best epoch's parameters, unless they are the last's */
+	if (st.best_epoch > 0 && st.best_epoch < last->epoch)
+		ig_tower_params_set(m, st.kept);
+	ig_tower_holdout_free(st.h);
+	free(st.kept);
 	ig_tower_ws_free(j.ws);
 	free(order);
 	free(logq);

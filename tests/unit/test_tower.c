@@ -1,8 +1,10 @@
 /* lib/tower: the batch gradient against finite differences (layers and
  * embedding rows of both towers), the logQ correction against the loss
  * computed by hand, the id dropout (items with features only), the model
- * file's round trip and its refusals, and training that one thread and a
- * seed make reproducible. */
+ * file's round trip and its refusals, training that one thread and a
+ * seed make reproducible, and early stopping: the held-out split, its
+ * recall against one counted by hand, the epoch it stops at and the
+ * parameters it keeps. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -410,6 +412,201 @@ static void test_reproducible(void **state)
 	fixture_close(&f);
 }
 
+/* The last engagement of every user with two or more is held out; under
+ * a cap, of every other such user. */
+static void test_holdout_split(void **state)
+{
+	fixture f;
+	ig_tower_holdout *h;
+	uint64_t g, held = 0;
+	uint32_t k;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 1);
+	h = ig_tower_holdout_new(f.c, 0, 100);
+	assert_int_equal(h->n, 4);
+	for (k = 0; k < h->n; k++) {
+		g = h->ex[k];
+		assert_int_equal(g, f.c->start[f.c->user_of[g] + 1] - 1);
+		assert_true(h->held[g]);
+	}
+	for (g = 0; g < f.c->n; g++)
+		held += h->held[g];
+	assert_int_equal(held, 4);
+	ig_tower_holdout_free(h);
+	h = ig_tower_holdout_new(f.c, 2, 100);
+	assert_int_equal(h->n, 2);
+	assert_int_equal(f.c->user_of[h->ex[0]], 0);
+	assert_int_equal(f.c->user_of[h->ex[1]], 2);
+	ig_tower_holdout_free(h);
+	fixture_close(&f);
+}
+
+/* recall@K of the held-out engagements, counted here from the vectors:
+ * the item is a hit when fewer than K unseen items score above it. */
+static double holdout_by_hand(const fixture *f, const ig_tower_model *m, const ig_tower_holdout *h, uint32_t k)
+{
+	ig_tower_scratch *s = ig_tower_scratch_new(m);
+	uint32_t d = m->o.dim, i, n, hits = 0;
+	float *items = malloc((size_t)f->cat->n * d * sizeof *items), u[64];
+
+	for (i = 0; i < f->cat->n; i++)
+		ig_tower_embed_item(m, f->cat, i, f->c->last_ts, s, items + (size_t)i * d);
+	for (n = 0; n < h->n; n++) {
+		uint64_t g = h->ex[n], e;
+		uint32_t user = f->c->user_of[g], target = f->c->item[g], above = 0, q;
+		ig_tower_user view = ig_tower_corpus_user(f->c, user, (size_t)(g - f->c->start[user]));
+		double st = 0;
+
+		ig_tower_embed_user(m, f->cat, &view, f->c->ts[g], s, u);
+		for (q = 0; q < d; q++)
+			st += (double)(u[q] * items[(size_t)target * d + q]);
+		for (i = 0; i < f->cat->n; i++) {
+			double sc = 0;
+			int seen = 0;
+
+			for (e = 0; e < view.n; e++)
+				seen |= view.item[e] == i;
+			for (q = 0; q < d; q++)
+				sc += (double)(u[q] * items[(size_t)i * d + q]);
+			if (!seen && i != target && f->cat->created[i] <= f->c->ts[g] && sc > st + 1e-6)
+				above++;
+		}
+		hits += above < k;
+	}
+	free(items);
+	ig_tower_scratch_free(s);
+	return (double)hits / h->n;
+}
+
+static void test_holdout_recall(void **state)
+{
+	fixture f;
+	ig_tower_holdout *h;
+	ig_pool *pool = ig_pool_new(3);
+	double prev = 0, r;
+	uint32_t k;
+	int differ = 0;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 0.1);
+	train_fixture(&f, 3);
+	for (k = 1; k <= f.cat->n; k++) {
+		h = ig_tower_holdout_new(f.c, 0, k);
+		r = ig_tower_holdout_score(f.m, f.cat, f.c, h, NULL);
+		assert_true(fabs(r - holdout_by_hand(&f, f.m, h, k)) < 1e-9);
+		assert_true(r == ig_tower_holdout_score(f.m, f.cat, f.c, h, pool));
+		assert_true(r >= prev);
+		differ += r != prev;
+		prev = r;
+		ig_tower_holdout_free(h);
+	}
+	/* every unseen item is within the catalog's size */
+	assert_true(prev == 1);
+	assert_true(differ >= 2);
+	ig_pool_free(pool);
+	fixture_close(&f);
+}
+
+typedef struct epochs_seen {
+	int n;
+	double held_out[64];
+} epochs_seen;
+
+static void record_epoch(void *ctx, const ig_tower_epoch *e)
+{
+	epochs_seen *s = ctx;
+
+	assert_int_equal(e->epoch, s->n + 1);
+	s->held_out[s->n++] = e->held_out;
+}
+
+/* With patience P, training stops P epochs after the best held-out
+ * recall (the first of equals), or at --epochs, and keeps that epoch's
+ * parameters: the model scores the best recall, not the last. (Recall@1:
+ * the fixture's 7 items cap K at 1.) */
+static void test_early_stop(void **state)
+{
+	fixture f;
+	epochs_seen seen;
+	ig_tower_epoch last;
+	ig_tower_holdout *h;
+	int best = 0, i, patience, run, kept_earlier = 0;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 0.1);
+	for (run = 0; run < 8; run++) {
+		patience = 1 + run % 3;
+		memset(&seen, 0, sizeof seen);
+		f.o.seed = 7 + (uint64_t)run;
+		f.o.epochs = 40;
+		f.o.lr = 0.3;
+		f.o.patience = patience;
+		f.o.holdout_k = 1;
+		f.o.epoch_done = record_epoch;
+		f.o.ctx = &seen;
+		ig_tower_model_free(f.m);
+		f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
+		ig_tower_train(f.m, f.cat, f.c, &f.o, &last);
+		assert_int_equal(last.epoch, seen.n);
+		assert_int_equal(last.examples, f.c->n - 4);
+		for (i = 0, best = 0; i < seen.n; i++)
+			if (seen.held_out[i] > seen.held_out[best])
+				best = i;
+		assert_int_equal(last.best, best + 1);
+		assert_true(seen.n == f.o.epochs || seen.n == best + 1 + patience);
+		h = ig_tower_holdout_new(f.c, 0, 1);
+		assert_true(ig_tower_holdout_score(f.m, f.cat, f.c, h, NULL) == seen.held_out[best]);
+		kept_earlier += seen.held_out[seen.n - 1] != seen.held_out[best];
+		ig_tower_holdout_free(h);
+	}
+	/* at least one run kept an epoch that scored above the last */
+	assert_true(kept_earlier > 0);
+	fixture_close(&f);
+}
+
+/* Users of one engagement each: none to hold out, so early stopping
+ * trains every engagement for every epoch. */
+static void test_early_stop_without_holdout(void **state)
+{
+	static const char one_each[] = "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+				       "100\tu1\ti1\tlike\t\n100\tu2\ti2\tlike\t\n100\tu3\ti1\tlike\t\n";
+	char *path = write_temp(one_each);
+	ig_tower_side side;
+	ig_tower_catalog *cat = ig_tower_catalog_new(NULL);
+	ig_tower_corpus *c;
+	ig_tower_model *m;
+	ig_tower_opts o;
+	ig_tower_epoch last;
+	ig_tower_holdout *h;
+
+	(void)state;
+	memset(&side, 0, sizeof side);
+	ig_tower_opts_default(&o);
+	o.dim = 4;
+	o.emb = 4;
+	o.hidden = 4;
+	o.batch = 4;
+	o.epochs = 9;
+	o.patience = 1;
+	c = ig_tower_corpus_read(path, &o, &side, cat->ids, 0);
+	m = ig_tower_model_for_data(&o, cat->ids, &side, c, NULL, "test");
+	ig_tower_catalog_fill(cat, m, &side);
+	h = ig_tower_holdout_new(c, 0, 1);
+	assert_int_equal(h->n, 0);
+	ig_tower_holdout_free(h);
+	ig_tower_train(m, cat, c, &o, &last);
+	assert_int_equal(last.epoch, 9);
+	assert_int_equal(last.examples, 3);
+	assert_int_equal(last.best, 0);
+	assert_true(last.held_out < 0);
+	ig_tower_model_free(m);
+	ig_tower_corpus_free(c);
+	ig_tower_catalog_free(cat);
+	unlink(path);
+	free(path);
+}
+
 static char *model_path;
 
 static void load_it(void *arg)
@@ -487,6 +684,10 @@ int main(void)
 		cmocka_unit_test(test_reproducible),
 		cmocka_unit_test(test_threads_same_model),
 		cmocka_unit_test(test_file_round_trip),
+		cmocka_unit_test(test_holdout_split),
+		cmocka_unit_test(test_holdout_recall),
+		cmocka_unit_test(test_early_stop),
+		cmocka_unit_test(test_early_stop_without_holdout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
