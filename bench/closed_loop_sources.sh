@@ -18,6 +18,7 @@
 # (oracle-rules.tsv) and for the best N when re-shows are allowed only of
 # items shown but never engaged with. Needs ig-synth on PATH (BIN=DIR).
 set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$1
 seed=${2:-1}
 users=${3:-1000}
@@ -62,7 +63,7 @@ split_by_class() {
 		classes.tsv split.resp
 }
 {
-	printf '# commit %s; world %s\n' "$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$W"
+	printf '# commit %s; world %s\n' "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$W"
 	for f in oracle-approx.tsv oracle-rules.tsv best-reshow-shown.tsv best-of-unseen.tsv best-of-unseen-rules.tsv funnel/feed.tsv.gz; do
 		[ -e "$f" ] || continue
 		printf '== %s\nclass\tshares/impression\tof the list\tof the rows\n' "$f"
