@@ -30,6 +30,11 @@ Funnel:
       --value SPEC       value model, HEAD=WEIGHT,... [with impressions
                          like=1,comment=1,share=1,save=1, else ig-rank's]
       --spec FILE        retrieval spec [ig-retrieve's default]
+      --reshow           let items shown but never engaged with (only
+                         impressions, views, skips) back among the
+                         candidates, discounted by 0.8 per impression
+                         (ig-diversify --fatigue-after 1
+                         --fatigue-factor 0.8) [off]
       --epsilon E        exploration share of ig-diversify [its default]
       --diversify OPTS   more options for ig-diversify, one word each, after
                          ig-funnel's own '--author-window 2', e.g.
@@ -51,7 +56,7 @@ bad_usage() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
 
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' spec='' epsilon=''
-threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' maxex=1000000
+threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -67,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--value) need "$@"; value=$2; shift 2 ;;
 	--spec) need "$@"; spec=$2; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
+	--reshow) reshow=--keep-shown; shift ;;
 	--shard) need "$@"; shard=$2; shift 2 ;;
 	--max-examples) need "$@"; maxex=$2; shift 2 ;;
 	--diversify) need "$@"; dopts="$dopts $2"; shift 2 ;;
@@ -167,7 +173,7 @@ retrieve() { # PREFIX HISTORY USERS OUTPUT
 	idx=''
 	[ -n "$vec" ] && idx="--index $w/$p.hnsw"
 	step "$p.retrieve" ig-retrieve $common --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} ${rshard:+--shard "$rshard"} \
-		$side --neighbors "$w/$p.nbrs.tsv.gz" $acc $vec $idx --users "$3" -o "$4" "$2"
+		$reshow $side --neighbors "$w/$p.nbrs.tsv.gz" $acc $vec $idx --users "$3" -o "$4" "$2"
 }
 context() { printf '%s' "$side --neighbors $w/$1.nbrs.tsv.gz $vec --positives $positives"; }
 
@@ -226,6 +232,11 @@ step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all)
 	${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
 step rank-second ig-rank score $common -m "$out/second.model" $hist $(context all) \
 	${value:+--value "$value"} --keep "$keep2" -o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
+# A re-shown item is discounted from its first impression: the user has
+# passed it by once (chosen on validation world seed 2: 0.8 against 0.9,
+# none, and ig-diversify's default of 0.5 from the third; ig-funnel(1)).
+# Later --diversify options override it.
+reshow_dopts='--fatigue-after 1 --fatigue-factor 0.8'
 ditems=$items
 if [ -z "$ditems" ]; then
 	# ig-diversify needs an items stream: an empty one keeps every item
@@ -235,7 +246,7 @@ if [ -z "$ditems" ]; then
 fi
 step diversify ig-diversify $common --seed "$seed" --items "$ditems" \
 	${topics:+--topics "$topics"} ${vec:+--vectors "$w/all.vec.gz"} --events "$train" \
-	${epsilon:+--epsilon "$epsilon"} $dopts -n "$length" -o "$out/feed.tsv.gz" "$out/ranked.tsv.gz"
+	${epsilon:+--epsilon "$epsilon"} ${reshow:+$reshow_dopts} $dopts -n "$length" -o "$out/feed.tsv.gz" "$out/ranked.tsv.gz"
 
 {
 	printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'

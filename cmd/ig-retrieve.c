@@ -395,6 +395,7 @@ enum {
 	OPT_USERS,
 	OPT_SHARD,
 	OPT_KEEP_SEEN,
+	OPT_KEEP_SHOWN,
 	OPT_STRICT,
 	OPT_POP_HALF_LIFE,
 	OPT_SEE_LESS_HALF_LIFE,
@@ -438,6 +439,8 @@ static void usage_retrieve(FILE *fp)
 		"                           follows and items from TS on are not used\n"
 		"Filters and rules:\n"
 		"      --keep-seen          keep items the user has an event with\n"
+		"      --keep-shown         keep items the user was only shown (impression,\n"
+		"                           view, skip), never engaged with\n"
 		"      --see-less-half-life SECONDS  decay of see_less [172800]\n"
 		"      --pop-half-life SECONDS       decay of popularity [604800]\n"
 		"      --cold N             users with fewer engagements are cold [5]\n"
@@ -518,6 +521,7 @@ static int cmd_retrieve(int argc, char **argv)
 		{"users", required_argument, NULL, OPT_USERS},
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"keep-seen", no_argument, NULL, OPT_KEEP_SEEN},
+		{"keep-shown", no_argument, NULL, OPT_KEEP_SHOWN},
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"pop-half-life", required_argument, NULL, OPT_POP_HALF_LIFE},
 		{"see-less-half-life", required_argument, NULL, OPT_SEE_LESS_HALF_LIFE},
@@ -604,6 +608,9 @@ static int cmd_retrieve(int argc, char **argv)
 			break;
 		case OPT_KEEP_SEEN:
 			o.keep_seen = 1;
+			break;
+		case OPT_KEEP_SHOWN:
+			o.keep_shown = 1;
 			break;
 		case OPT_STRICT:
 			o.strict = 1;

@@ -27,6 +27,7 @@ typedef struct ig_ropts {
 	int64_t at;              /* request time; -1: each user's last event */
 	uint32_t total;          /* candidates per user (-n) */
 	int keep_seen;           /* do not filter items the user has an event with */
+	int keep_shown;          /* nor those only shown: impression, view, skip */
 	int strict;              /* unknown ids in side inputs are fatal */
 	double pop_half_life;    /* seconds */
 	double trend_short, trend_long; /* half-lives of trending's two windows */

@@ -299,6 +299,13 @@ static int keep_item(const ig_rdata *d, const ig_ruser *u, const ig_rwork *w, ui
 	return 1;
 }
 
+/* An event that says the item was shown and nothing more: no engagement,
+ * no negative feedback (--keep-shown lets such items back). */
+static int only_shown(uint8_t type)
+{
+	return type == IG_EV_IMPRESSION || type == IG_EV_VIEW || type == IG_EV_SKIP;
+}
+
 static void filter_build(const ig_rdata *d, const ig_ruser *u, ig_rwork *w)
 {
 	size_t i;
@@ -320,7 +327,8 @@ static void filter_build(const ig_rdata *d, const ig_ruser *u, ig_rwork *w)
 		uint32_t it = e->item, a, k;
 		float p;
 
-		w->seen[it] = w->seen_epoch;
+		if (!(d->opt.keep_shown && only_shown(e->type)))
+			w->seen[it] = w->seen_epoch;
 		if (it >= d->ncatalog)
 			continue;
 		if (e->type != IG_EV_SEE_LESS && e->type != IG_EV_HIDE && e->type != IG_EV_REPORT)
