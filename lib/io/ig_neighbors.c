@@ -67,11 +67,33 @@ static void check_row(block *b, const char *name, long ln, const row *r, char **
 	b->last_score = score;
 }
 
-static row parse_row(char **f, const char *name, long ln, ig_intern *vocab, int *has_support, double score)
+/* The item of the rows before: an item's rows come together, so that
+ * its id is looked up in the vocabulary once, not once a row (a cache
+ * miss or more each in a large vocabulary). */
+typedef struct last_item {
+	char id[IG_MAX_ID_LEN + 1];
+	size_t len;
+	uint32_t num;
+	int set;
+} last_item;
+
+static uint32_t item_number(last_item *last, ig_intern *vocab, const char *id, size_t len)
+{
+	if (!last->set || len != last->len || memcmp(id, last->id, len) != 0) {
+		last->num = ig_intern_add(vocab, id, len);
+		memcpy(last->id, id, len);
+		last->len = len;
+		last->set = 1;
+	}
+	return last->num;
+}
+
+static row parse_row(char **f, const char *name, long ln, ig_intern *vocab, last_item *last, int *has_support,
+		     double score)
 {
 	row r;
 
-	r.item = ig_intern_add(vocab, f[0], ig_field_id(name, ln, 1, "item", f[0]));
+	r.item = item_number(last, vocab, f[0], ig_field_id(name, ln, 1, "item", f[0]));
 	r.nb.id = ig_intern_add(vocab, f[1], ig_field_id(name, ln, 2, "neighbor", f[1]));
 	r.nb.score = (float)score;
 	r.nb.support = ig_field_opt_count(name, ln, 4, "support", f[3]);
@@ -86,6 +108,7 @@ typedef struct loading {
 	row *rows;
 	size_t nrows, cap;
 	block b;
+	last_item last;
 } loading;
 
 static void place_rows(ig_neighbors *nb, const row *rows, size_t nrows)
@@ -136,7 +159,7 @@ ig_neighbors *ig_neighbors_load(const char *path, ig_intern *vocab)
 			ld.rows = ig_reallocarray(ld.rows, ld.cap, sizeof *ld.rows);
 		}
 		score = ig_field_double(name, ln, 3, "score", f[2]);
-		ld.rows[ld.nrows] = parse_row(f, name, ln, vocab, &nb->has_support, score);
+		ld.rows[ld.nrows] = parse_row(f, name, ln, vocab, &ld.last, &nb->has_support, score);
 		check_row(&ld.b, name, ln, &ld.rows[ld.nrows], f, score);
 		ld.nrows++;
 	}

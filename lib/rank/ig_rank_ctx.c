@@ -219,6 +219,79 @@ static void load_vectors(ig_rank_ctx *c, const char *path)
 	}
 }
 
+/* The neighbors stream at PATH, its items numbered in item_ids, kept as
+ * the features read it (ig_rank_nb), item i's from NB_START[i] to
+ * NB_START[i + 1] (returned): the loaded stream is freed. */
+static size_t *load_neighbors(ig_rank_ctx *c, const char *path)
+{
+	ig_neighbors *nbrs = ig_neighbors_load(path, c->item_ids);
+	uint32_t i, n = ig_intern_count(c->item_ids);
+	size_t j, m, at = 0, *nb_start = ig_malloc(((size_t)n + 1) * sizeof *nb_start);
+
+	c->nb = ig_reallocarray(NULL, nbrs->count ? nbrs->count : 1, sizeof *c->nb);
+	for (i = 0; i < n; i++) {
+		const ig_neighbor *nb = ig_neighbors_of(nbrs, i, &m);
+
+		nb_start[i] = at;
+		for (j = 0; j < m; j++, at++) {
+			c->nb[at].item = nb[j].id;
+			c->nb[at].score = nb[j].score;
+		}
+	}
+	nb_start[n] = at;
+	ig_neighbors_free(nbrs);
+	return nb_start;
+}
+
+/* N as a record's count: a count above 32 bits would take more memory
+ * than any machine has for its events or neighbours. */
+static uint32_t record_count(size_t n, const char *what)
+{
+	if (n > UINT32_MAX)
+		ig_die("an item has more than %u %s", UINT32_MAX, what);
+	return (uint32_t)n;
+}
+
+/* The items' records (ig_rank_item) from the tables of the items stream,
+ * the statistics and the neighbours' places NB_START (NULL: none). */
+static void item_records(ig_rank_ctx *c, const size_t *nb_start)
+{
+	const ig_items *it = c->items;
+	size_t bytes = ((size_t)c->nitems + 1) * sizeof *c->item;
+	ig_intern *sets = ig_intern_new();
+	uint32_t i;
+
+	c->item = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+	if (c->item == NULL)
+		ig_die("out of memory (asked for %zu bytes)", bytes);
+	memset(c->item, 0, bytes);
+	for (i = 0; i < c->nitems; i++) {
+		ig_rank_item *r = &c->item[i];
+
+		r->log_iusers = c->log_iusers[i];
+		r->created = -1;
+		r->pt_start = c->pt_start[i];
+		r->npt = record_count(c->pt_start[i + 1] - c->pt_start[i], "positives");
+		if (nb_start) {
+			r->nb_start = nb_start[i];
+			r->nnb = record_count(nb_start[i + 1] - nb_start[i], "neighbours");
+		}
+		if (it && i < it->count) {
+			r->meta = 1;
+			r->created = it->created[i];
+			r->author = it->author[i];
+			r->media = it->media[i];
+			r->topic_start = it->topic_start[i];
+			r->topic_end = it->topic_start[i + 1];
+			/* the list's bytes as an id: the same list, the same number */
+			r->topic_set = ig_intern_add(sets, (const char *)(it->topic_list + r->topic_start),
+						     (r->topic_end - r->topic_start) * sizeof *it->topic_list);
+		}
+	}
+	c->ntopic_sets = ig_intern_count(sets);
+	ig_intern_free(sets);
+}
+
 ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 {
 	return ig_rank_ctx_load_shard(in, o, NULL);
@@ -227,6 +300,7 @@ ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o)
 ig_rank_ctx *ig_rank_ctx_load_shard(const ig_rank_inputs *in, const ig_rank_fopts *o, const ig_rank_shard *s)
 {
 	ig_rank_ctx *c = ig_calloc(1, sizeof *c);
+	size_t *nb_start = NULL;
 
 	c->o = *o;
 	if (s && s->count > 1) {
@@ -258,7 +332,7 @@ ig_rank_ctx *ig_rank_ctx_load_shard(const ig_rank_inputs *in, const ig_rank_fopt
 		c->inputs |= IG_RANK_IN_VECTORS;
 	}
 	if (in->neighbors) {
-		c->nbrs = ig_neighbors_load(in->neighbors, c->item_ids);
+		nb_start = load_neighbors(c, in->neighbors);
 		c->inputs |= IG_RANK_IN_NEIGHBORS;
 	}
 	c->nitems = ig_intern_count(c->item_ids);
@@ -279,6 +353,8 @@ ig_rank_ctx *ig_rank_ctx_load_shard(const ig_rank_inputs *in, const ig_rank_fopt
 	if (c->inputs & IG_RANK_IN_IMPRESSIONS)
 		ig_rank_lift_fit(c);
 	positive_times(c);
+	item_records(c, nb_start);
+	free(nb_start);
 	if (c->spill) {
 		/* every pass over the whole history is done */
 		fclose(c->spill);
@@ -347,8 +423,8 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 		ig_follows_free(c->follows);
 	if (c->topics)
 		ig_topics_free(c->topics);
-	if (c->nbrs)
-		ig_neighbors_free(c->nbrs);
+	free(c->nb);
+	free(c->item);
 	if (c->vec)
 		ig_vectors_free(c->vec);
 	free(c->u_start);

@@ -16,6 +16,33 @@ typedef struct ig_rank_hev {
 	uint8_t type;
 } ig_rank_hev;
 
+/* A neighbour as the features read it: the item's number and the score,
+ * 8 bytes where the neighbors stream's rows hold 16 (with the support),
+ * so that a history positive's list takes half the cache lines. */
+typedef struct ig_rank_nb {
+	uint32_t item;
+	float score;
+} ig_rank_nb;
+
+/* What a user's preparation and a candidate's features read of an item,
+ * together in one cache line (64 bytes, aligned), where the tables they
+ * come from (items, statistics, neighbours) took one each: a history's
+ * items and a user's candidates are scattered over the catalogue, each
+ * table's entry a cache miss. Built at load. */
+typedef struct ig_rank_item {
+	double log_iusers;          /* log(1 + distinct users with a positive) */
+	int64_t created;            /* -1: unknown, or not in the items stream */
+	size_t pt_start;            /* its positives' times: pt[pt_start .. pt_start + npt) */
+	size_t nb_start;            /* its neighbours: nb[nb_start .. nb_start + nnb) */
+	uint32_t npt, nnb;
+	uint32_t author;            /* as items->author; with meta only */
+	uint32_t topic_start, topic_end; /* its topics: items->topic_list[topic_start .. topic_end) */
+	uint32_t topic_set;         /* its list of topics' number among the catalogue's distinct
+				     * lists (ntopic_sets); with meta only */
+	uint8_t media;
+	uint8_t meta;               /* in the items stream: author, media, topics */
+} ig_rank_item;
+
 struct ig_rank_ctx {
 	ig_rank_fopts o;
 	unsigned inputs;
@@ -47,7 +74,9 @@ struct ig_rank_ctx {
 	ig_vectors *vec;
 	uint32_t *vrow;           /* per item, or IG_INTERN_NONE */
 	float *vunit;             /* unit-length copy of the vectors */
-	ig_neighbors *nbrs;       /* numbered in item_ids */
+	ig_rank_nb *nb;           /* numbered in item_ids; NULL without --neighbors */
+	ig_rank_item *item;       /* per item number (nitems) */
+	uint32_t ntopic_sets;     /* distinct lists of topics of items */
 	int nsources;
 	char **sources;
 	int nf;

@@ -25,6 +25,16 @@ static int is_negative(int type)
 	return type == IG_EV_SEE_LESS || type == IG_EV_HIDE || type == IG_EV_REPORT;
 }
 
+static int author_type(int type)
+{
+	int k;
+
+	for (k = 0; k < NAUTHOR; k++)
+		if (author_types[k] == type)
+			return 1;
+	return 0;
+}
+
 static void add_name(ig_rank_ctx *c, const char *prefix, const char *name)
 {
 	size_t n = strlen(prefix) + strlen(name) + 1;
@@ -135,40 +145,62 @@ static float log1pf_count(double v)
 }
 
 /* Per-entity accumulators reset by a generation stamp, so that preparing
- * a user costs its history, not the catalog. */
+ * a user costs its history, not the catalog. An entity's stamp and
+ * accumulators share one 32-byte entry (aligned): one cache line a look-up,
+ * where separate tables of stamps and values took two. */
+#define STAMPED_MAX_WIDTH 7
+typedef struct stamped_entry {
+	uint32_t stamp;
+	float v[STAMPED_MAX_WIDTH];
+} stamped_entry;
+
 typedef struct stamped {
-	uint32_t *stamp;
-	float *v;
+	stamped_entry *e;
+	size_t n;
 	int width;
 } stamped;
 
 static void stamped_init(stamped *s, size_t n, int width)
 {
-	s->stamp = ig_calloc(n + 1, sizeof *s->stamp);
-	s->v = ig_calloc((n + 1) * (size_t)width, sizeof *s->v);
+	size_t bytes = (n + 1) * sizeof *s->e;
+
+	s->e = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+	if (s->e == NULL)
+		ig_die("out of memory (asked for %zu bytes)", bytes);
+	memset(s->e, 0, bytes);
+	s->n = n + 1;
 	s->width = width;
 }
 
 static float *stamped_get(stamped *s, uint32_t i, uint32_t gen)
 {
-	float *v = s->v + (size_t)i * s->width;
+	stamped_entry *e = &s->e[i];
 
-	if (s->stamp[i] != gen) {
-		s->stamp[i] = gen;
-		memset(v, 0, (size_t)s->width * sizeof *v);
+	if (e->stamp != gen) {
+		e->stamp = gen;
+		memset(e->v, 0, (size_t)s->width * sizeof *e->v);
 	}
-	return v;
+	return e->v;
 }
 
 static const float *stamped_peek(const stamped *s, uint32_t i, uint32_t gen)
 {
-	return s->stamp[i] == gen ? s->v + (size_t)i * s->width : NULL;
+	return s->e[i].stamp == gen ? s->e[i].v : NULL;
+}
+
+/* Forgets every entry: after the stamps wrapped, so that no old one
+ * matches. */
+static void stamped_clear(stamped *s)
+{
+	size_t i;
+
+	for (i = 0; s->e && i < s->n; i++)
+		s->e[i].stamp = 0;
 }
 
 static void stamped_free(stamped *s)
 {
-	free(s->stamp);
-	free(s->v);
+	free(s->e);
 }
 
 /* Accumulators of a few items (a user's candidates) by item number, in
@@ -241,6 +273,19 @@ static void cand_add(cand_sums *t, uint32_t it)
 enum { A_NEG = NAUTHOR, A_WIDTH };
 enum { T_POS, T_NEG, T_PARENT, T_SHORT, T_WIDTH };
 enum { N_MAXS, N_SUMS, N_MAXL, N_SUML, N_HITS, N_WIDTH };
+_Static_assert(A_WIDTH <= STAMPED_MAX_WIDTH && T_WIDTH <= STAMPED_MAX_WIDTH && N_WIDTH <= STAMPED_MAX_WIDTH,
+	       "a stamped entry holds the accumulators");
+
+/* What an item's list of topics gives the features of the prepared user
+ * (the topic values of meta_features, the session's of its topics): the
+ * same for every item with that list, so made once per user and list
+ * (64 bytes: a cache line, aligned). */
+enum { MEMO_META = 5 };
+typedef struct topic_memo {
+	uint32_t stamp;
+	float meta[MEMO_META];
+	float session[IG_RANK_SESSION_TOPIC_WIDTH];
+} topic_memo;
 
 struct ig_rank_user {
 	const ig_rank_ctx *c;
@@ -266,6 +311,8 @@ struct ig_rank_user {
 	size_t nauthors_seen, authors_cap;
 	ig_rank_session *session;  /* with items: the session and exposure features */
 	cand_sums cands;           /* the neighbour sums of the marked candidates */
+	topic_memo *memo;          /* per list of topics (ctx ntopic_sets) */
+	uint32_t memo_gen;         /* a memo is of this preparation when its stamp is this */
 	int by_cand;               /* this user's neighbour sums in cands */
 };
 
@@ -282,8 +329,12 @@ ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
 			u->followed = ig_calloc(ig_intern_count(c->items->authors) + 1, sizeof *u->followed);
 		if (ig_rank_session_width(c) > 0)
 			u->session = ig_rank_session_new(c);
+		u->memo = aligned_alloc(64, ((size_t)c->ntopic_sets + 1) * sizeof *u->memo);
+		if (u->memo == NULL)
+			ig_die("out of memory (asked for %zu bytes)", ((size_t)c->ntopic_sets + 1) * sizeof *u->memo);
+		memset(u->memo, 0, ((size_t)c->ntopic_sets + 1) * sizeof *u->memo);
 	}
-	if (c->nbrs)
+	if (c->nb)
 		stamped_init(&u->nbrs, c->nitems, N_WIDTH);
 	if (c->vec)
 		u->uvec = ig_calloc(c->vec->dim + 1, sizeof *u->uvec);
@@ -300,6 +351,7 @@ void ig_rank_user_free(ig_rank_user *u)
 	free(u->cands.key);
 	free(u->cands.v);
 	free(u->pos);
+	free(u->memo);
 	free(u->uvec);
 	free(u->authors_seen);
 	free(u->followed);
@@ -314,27 +366,29 @@ static double decay(const ig_rank_user *u, int64_t ts)
 
 static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
 {
-	const ig_items *it = u->c->items;
+	const ig_rank_item *r = &u->c->item[e->item];
+	const uint32_t *topic_list;
 	uint32_t k, t;
 	float *a;
 
-	if (it == NULL || e->item >= it->count)
+	if (!r->meta)
 		return;
-	if (stamped_peek(&u->authors, it->author[e->item], u->gen) == NULL) {
+	topic_list = u->c->items->topic_list;
+	if (stamped_peek(&u->authors, r->author, u->gen) == NULL) {
 		if (u->nauthors_seen == u->authors_cap) {
 			u->authors_cap = u->authors_cap ? 2 * u->authors_cap : 64;
 			u->authors_seen = ig_reallocarray(u->authors_seen, u->authors_cap, sizeof *u->authors_seen);
 		}
-		u->authors_seen[u->nauthors_seen++] = it->author[e->item];
+		u->authors_seen[u->nauthors_seen++] = r->author;
 	}
-	a = stamped_get(&u->authors, it->author[e->item], u->gen);
+	a = stamped_get(&u->authors, r->author, u->gen);
 	for (k = 0; k < NAUTHOR; k++)
 		if (author_types[k] == e->type)
 			a[k] += (float)d;
 	if (is_negative(e->type))
 		a[A_NEG] += (float)d;
-	for (k = it->topic_start[e->item]; k < it->topic_start[e->item + 1]; k++) {
-		float *tv = stamped_get(&u->topics, it->topic_list[k], u->gen);
+	for (k = r->topic_start; k < r->topic_end; k++) {
+		float *tv = stamped_get(&u->topics, topic_list[k], u->gen);
 
 		if (is_negative(e->type))
 			tv[T_NEG] += (float)d;
@@ -343,8 +397,8 @@ static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
 			u->topic_total += 1;
 			if ((double)tv[T_POS] > u->topic_max)
 				u->topic_max = (double)tv[T_POS];
-			t = u->c->parent && it->topic_list[k] < u->c->ntopics ? u->c->parent[it->topic_list[k]]
-									      : IG_INTERN_NONE;
+			t = u->c->parent && topic_list[k] < u->c->ntopics ? u->c->parent[topic_list[k]]
+									 : IG_INTERN_NONE;
 			if (t != IG_INTERN_NONE) {
 				stamped_get(&u->topics, t, u->gen)[T_PARENT] += 1;
 				u->parent_total += 1;
@@ -352,7 +406,7 @@ static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
 		}
 	}
 	if (u->c->o.positives >> e->type & 1) {
-		u->media[it->media[e->item]] += 1;
+		u->media[r->media] += 1;
 		u->media_total += 1;
 	}
 }
@@ -367,21 +421,13 @@ static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
  * they point to. */
 static void prefetch_item_meta(const ig_rank_user *u, size_t i, int stage)
 {
-	const ig_items *it = u->c->items;
-	uint32_t item = u->c->ev[i].item;
+	const ig_rank_item *r = &u->c->item[u->c->ev[i].item];
 
-	if (it == NULL || item >= it->count)
-		return;
 	if (stage == 0) {
-		__builtin_prefetch(&it->author[item]);
-		__builtin_prefetch(&it->topic_start[item]);
-		__builtin_prefetch(&it->media[item]);
-	} else {
-		uint32_t author = it->author[item];
-
-		__builtin_prefetch(&u->authors.stamp[author]);
-		__builtin_prefetch(&u->authors.v[(size_t)author * A_WIDTH]);
-		__builtin_prefetch(&it->topic_list[it->topic_start[item]]);
+		__builtin_prefetch(r);
+	} else if (r->meta) {
+		__builtin_prefetch(&u->authors.e[r->author]);
+		__builtin_prefetch(&u->c->items->topic_list[r->topic_start]);
 	}
 }
 
@@ -403,7 +449,9 @@ static void collect_positives(ig_rank_user *u, size_t a, size_t b)
 			break;
 		u->nevents++;
 		u->last_ts = e->ts;
-		note_item_meta(u, e, decay(u, e->ts));
+		/* the weight counts for the author's types and the negatives
+		 * alone: no exp2 for the others (impressions, skips: most) */
+		note_item_meta(u, e, is_negative(e->type) || author_type(e->type) ? decay(u, e->ts) : 0);
 		if (!(c->o.positives >> e->type & 1))
 			continue;
 		if (u->npos == u->pos_cap) {
@@ -421,24 +469,29 @@ static void collect_positives(ig_rank_user *u, size_t a, size_t b)
 static void accumulate_neighbors(ig_rank_user *u, const uint32_t *pos, size_t n, size_t nshort, int by_cand)
 {
 	const ig_rank_ctx *c = u->c;
-	size_t k, j, m;
+	size_t k, j, a, b;
 
 	for (k = 0; k < n; k++) {
 		int is_short = k >= n - nshort;
-		const ig_neighbor *nb;
 
-		if (k + 2 * AHEAD < n && pos[k + 2 * AHEAD] < c->nbrs->nids)
-			__builtin_prefetch(&c->nbrs->start[pos[k + 2 * AHEAD]]);
+		if (k + 2 * AHEAD < n)
+			__builtin_prefetch(&c->item[pos[k + 2 * AHEAD]]);
 		if (k + AHEAD < n) {
-			nb = ig_neighbors_of(c->nbrs, pos[k + AHEAD], &m);
-			for (j = 0; j < m; j += 4)
-				__builtin_prefetch(&nb[j]);
+			a = c->item[pos[k + AHEAD]].nb_start;
+			b = a + c->item[pos[k + AHEAD]].nnb;
+			/* 8 neighbours a cache line */
+			for (j = a; j < b; j += 8)
+				__builtin_prefetch(&c->nb[j]);
+			if (b > a)
+				__builtin_prefetch(&c->nb[b - 1]);
 		}
-		nb = ig_neighbors_of(c->nbrs, pos[k], &m);
+		a = c->item[pos[k]].nb_start;
+		b = a + c->item[pos[k]].nnb;
 
-		for (j = 0; j < m; j++) {
-			float *v = by_cand ? cand_find(&u->cands, nb[j].id) : stamped_get(&u->nbrs, nb[j].id, u->gen);
-			float s = nb[j].score;
+		for (j = a; j < b; j++) {
+			float *v = by_cand ? cand_find(&u->cands, c->nb[j].item)
+					   : stamped_get(&u->nbrs, c->nb[j].item, u->gen);
+			float s = c->nb[j].score;
 
 			if (v == NULL)
 				continue;
@@ -459,15 +512,15 @@ static void accumulate_neighbors(ig_rank_user *u, const uint32_t *pos, size_t n,
  * which the long-term shares dilute. */
 static void short_topics(ig_rank_user *u, const uint32_t *pos, size_t n)
 {
-	const ig_items *it = u->c->items;
+	const ig_rank_ctx *c = u->c;
 	size_t k;
 	uint32_t j;
 
 	for (k = 0; k < n; k++) {
-		if (pos[k] >= it->count)
-			continue;
-		for (j = it->topic_start[pos[k]]; j < it->topic_start[pos[k] + 1]; j++)
-			stamped_get(&u->topics, it->topic_list[j], u->gen)[T_SHORT] += 1;
+		const ig_rank_item *r = &c->item[pos[k]];
+
+		for (j = r->topic_start; r->meta && j < r->topic_end; j++)
+			stamped_get(&u->topics, c->items->topic_list[j], u->gen)[T_SHORT] += 1;
 	}
 }
 
@@ -552,6 +605,19 @@ static void author_logs(ig_rank_user *u)
 	}
 }
 
+/* Forgets the topic memos: the user or the time changed. */
+static void memo_forget(ig_rank_user *u)
+{
+	uint32_t k;
+
+	if (++u->memo_gen == 0) {
+		/* the stamps wrapped: clear them so that no old memo matches */
+		for (k = 0; u->memo && k <= u->c->ntopic_sets; k++)
+			u->memo[k].stamp = 0;
+		u->memo_gen = 1;
+	}
+}
+
 /* With BY_CAND the neighbour sums go to the candidates marked in
  * u->cands alone. */
 static void prepare(ig_rank_user *u, const char *user, size_t len, int64_t now, int by_cand)
@@ -562,16 +628,14 @@ static void prepare(ig_rank_user *u, const char *user, size_t len, int64_t now, 
 
 	if (++u->gen == 0) {
 		/* the stamps wrapped: clear them so that no old entry matches */
-		if (u->authors.stamp)
-			memset(u->authors.stamp, 0, (ig_intern_count(c->items->authors) + 1) * sizeof(uint32_t));
-		if (u->topics.stamp)
-			memset(u->topics.stamp, 0, ((size_t)c->ntopics + 1) * sizeof(uint32_t));
-		if (u->nbrs.stamp)
-			memset(u->nbrs.stamp, 0, ((size_t)c->nitems + 1) * sizeof(uint32_t));
+		stamped_clear(&u->authors);
+		stamped_clear(&u->topics);
+		stamped_clear(&u->nbrs);
 		if (u->followed)
 			memset(u->followed, 0, (ig_intern_count(c->items->authors) + 1) * sizeof(uint32_t));
 		u->gen = 1;
 	}
+	memo_forget(u);
 	u->user = user;
 	u->user_len = len;
 	u->now = now;
@@ -594,14 +658,14 @@ static void prepare(ig_rank_user *u, const char *user, size_t len, int64_t now, 
 	lpos = u->pos + (u->npos - u->npos_long);
 	u->hist_pop = 0;
 	for (size_t k = 0; k < u->npos_long; k++)
-		u->hist_pop += c->log_iusers[lpos[k]];
+		u->hist_pop += c->item[lpos[k]].log_iusers;
 	if (u->npos_long)
 		u->hist_pop /= (double)u->npos_long;
 	u->recent_all = (double)count_between(c->all_pt, c->npt, now - (int64_t)c->o.recent, now);
 	if (c->items)
 		short_topics(u, u->pos + (u->npos - u->npos_short), u->npos_short);
 	u->by_cand = by_cand;
-	if (c->nbrs)
+	if (c->nb)
 		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short, u->by_cand);
 	if (c->vec)
 		user_vector(u, lpos, u->npos_long);
@@ -620,17 +684,18 @@ void ig_rank_user_prepare_for(ig_rank_user *u, const char *user, size_t len, int
 {
 	size_t i;
 
-	if (u->c->nbrs) {
+	if (u->c->nb) {
 		cand_reset(&u->cands, n, N_WIDTH);
 		for (i = 0; i < n; i++)
 			if (items[i] != IG_INTERN_NONE)
 				cand_add(&u->cands, items[i]);
 	}
-	prepare(u, user, len, now, u->c->nbrs != NULL);
+	prepare(u, user, len, now, u->c->nb != NULL);
 }
 
 void ig_rank_user_set_now(ig_rank_user *u, int64_t now)
 {
+	memo_forget(u);
 	u->now = now;
 	u->recent_all = (double)count_between(u->c->all_pt, u->c->npt, now - (int64_t)u->c->o.recent, now);
 	u->f_days_since = u->last_ts >= 0 ? log1pf_pos((double)(u->now - u->last_ts) / 86400) : -1;
@@ -737,11 +802,10 @@ static float *user_features(const ig_rank_user *u, uint32_t it, float *x)
 	*x++ = u->f_positives;
 	*x++ = u->f_days_since;
 	if (it != IG_INTERN_NONE)
-		recent = (double)count_between(c->pt + c->pt_start[it], c->pt_start[it + 1] - c->pt_start[it], lo,
-					       u->now);
+		recent = (double)count_between(c->pt + c->item[it].pt_start, c->item[it].npt, lo, u->now);
 	*x++ = log1pf_count(recent);
 	*x++ = u->recent_all > 0 ? (float)(recent / u->recent_all * 1000) : 0;
-	*x++ = it != IG_INTERN_NONE ? (float)(c->log_iusers[it] - u->hist_pop) : (float)-u->hist_pop;
+	*x++ = it != IG_INTERN_NONE ? (float)(c->item[it].log_iusers - u->hist_pop) : (float)-u->hist_pop;
 	return x;
 }
 
@@ -816,13 +880,57 @@ static float *author_rates(const ig_rank_ctx *c, uint32_t author, float *x)
 	return x;
 }
 
-static float *meta_features(const ig_rank_user *u, uint32_t it, unsigned parts, float *x)
+/* The topic values of meta_features of item R into OUT: its topics' counts
+ * in the user's history against the user's totals. */
+static void topic_values(const ig_rank_user *u, const ig_rank_item *r, float *out)
+{
+	const ig_rank_ctx *c = u->c;
+	const uint32_t *topic_list = c->items->topic_list;
+	const float *tv;
+	double aff = 0, neg = 0, paff = 0, saff = 0;
+	uint32_t k, p;
+
+	for (k = r->topic_start; k < r->topic_end; k++) {
+		tv = stamped_peek(&u->topics, topic_list[k], u->gen);
+		if (tv) {
+			aff += (double)tv[T_POS];
+			neg += (double)tv[T_NEG];
+			saff += (double)tv[T_SHORT];
+		}
+		p = c->parent && topic_list[k] < c->ntopics ? c->parent[topic_list[k]] : IG_INTERN_NONE;
+		if (p != IG_INTERN_NONE && (tv = stamped_peek(&u->topics, p, u->gen)) != NULL)
+			paff += (double)tv[T_PARENT];
+	}
+	*out++ = u->topic_total > 0 ? (float)(aff / u->topic_total) : 0;
+	/* against the user's own top topic: a focused user's second topic
+	 * and a broad user's first can have the same share */
+	*out++ = u->topic_max > 0 ? (float)(aff / u->topic_max) : 0;
+	*out++ = u->npos_short ? (float)(saff / (double)u->npos_short) : 0;
+	*out++ = log1pf_pos(neg);
+	*out = u->parent_total > 0 ? (float)(paff / u->parent_total) : 0;
+}
+
+/* The memo of item IT's list of topics (item R), made if it is not of
+ * this preparation. */
+static const topic_memo *memo_of(ig_rank_user *u, uint32_t it, const ig_rank_item *r)
+{
+	topic_memo *m = &u->memo[r->topic_set];
+
+	if (m->stamp != u->memo_gen) {
+		topic_values(u, r, m->meta);
+		if (u->session)
+			ig_rank_session_topic_features(u->session, it, m->session);
+		m->stamp = u->memo_gen;
+	}
+	return m;
+}
+
+static float *meta_features(ig_rank_user *u, uint32_t it, unsigned parts, float *x)
 {
 	const ig_rank_ctx *c = u->c;
 	const ig_items *items = c->items;
-	const float *a, *tv;
-	double aff = 0, neg = 0, paff = 0, saff = 0;
-	uint32_t k, p;
+	const ig_rank_item *r;
+	const float *a;
 	int i, rates = c->inputs & IG_RANK_IN_IMPRESSIONS ? 1 + NRATE + IG_RANK_LIFT_TYPES : 0;
 	int width = meta_width(c);
 
@@ -839,42 +947,27 @@ static float *meta_features(const ig_rank_user *u, uint32_t it, unsigned parts, 
 			author_rates(c, items->author[it], x + 2 + IG_MEDIA_COUNT + A_WIDTH);
 		return x + width;
 	}
-	*x++ = items->created[it] >= 0 ? log1pf_pos((double)(u->now - items->created[it]) / 86400) : -1;
+	r = &c->item[it];
+	*x++ = r->created >= 0 ? log1pf_pos((double)(u->now - r->created) / 86400) : -1;
 	if (parts & IG_RANK_F_ITEM)
 		for (i = 0; i < IG_MEDIA_COUNT; i++)
-			x[i] = items->media[it] == i;
+			x[i] = r->media == i;
 	x += IG_MEDIA_COUNT;
-	*x++ = u->media_total > 0 ? (float)(u->media[items->media[it]] / u->media_total) : 0;
-	a = stamped_peek(&u->authors, items->author[it], u->gen);
+	*x++ = u->media_total > 0 ? (float)(u->media[r->media] / u->media_total) : 0;
+	a = stamped_peek(&u->authors, r->author, u->gen);
 	for (i = 0; i < A_WIDTH; i++)
 		*x++ = a ? a[i] : 0; /* already log 1 + count (author_logs) */
 	if (rates) {
 		if (parts & IG_RANK_F_ITEM)
-			author_rates(c, items->author[it], x);
+			author_rates(c, r->author, x);
 		x += rates;
 	}
-	for (k = items->topic_start[it]; k < items->topic_start[it + 1]; k++) {
-		tv = stamped_peek(&u->topics, items->topic_list[k], u->gen);
-		if (tv) {
-			aff += (double)tv[T_POS];
-			neg += (double)tv[T_NEG];
-			saff += (double)tv[T_SHORT];
-		}
-		p = c->parent && items->topic_list[k] < c->ntopics ? c->parent[items->topic_list[k]]
-								   : IG_INTERN_NONE;
-		if (p != IG_INTERN_NONE && (tv = stamped_peek(&u->topics, p, u->gen)) != NULL)
-			paff += (double)tv[T_PARENT];
-	}
-	*x++ = u->topic_total > 0 ? (float)(aff / u->topic_total) : 0;
-	/* against the user's own top topic: a focused user's second topic
-	 * and a broad user's first can have the same share */
-	*x++ = u->topic_max > 0 ? (float)(aff / u->topic_max) : 0;
-	*x++ = u->npos_short ? (float)(saff / (double)u->npos_short) : 0;
-	*x++ = log1pf_pos(neg);
-	if (c->inputs & IG_RANK_IN_TOPICS)
-		*x++ = u->parent_total > 0 ? (float)(paff / u->parent_total) : 0;
+	/* topic_affinity .. topic_negative, topic_parent_affinity */
+	i = 4 + !!(c->inputs & IG_RANK_IN_TOPICS);
+	memcpy(x, memo_of(u, it, r)->meta, (size_t)i * sizeof *x);
+	x += i;
 	if (c->inputs & IG_RANK_IN_FOLLOWS) {
-		*x++ = u->followed[items->author[it]] == u->gen;
+		*x++ = u->followed[r->author] == u->gen;
 	}
 	return x;
 }
@@ -899,32 +992,22 @@ void ig_rank_item_number_prefetch(const ig_rank_ctx *c, uint64_t hash, int stage
 void ig_rank_features_prefetch(const ig_rank_user *u, uint32_t it, int stage)
 {
 	const ig_rank_ctx *c = u->c;
-	const ig_items *items = c->items;
-	int meta = items != NULL && it < items->count;
+	const ig_rank_item *r;
 
 	if (it == IG_INTERN_NONE)
 		return;
+	r = &c->item[it];
 	if (stage == 0) {
-		__builtin_prefetch(&c->pt_start[it]);
-		__builtin_prefetch(&c->log_iusers[it]);
-		if (meta) {
-			__builtin_prefetch(&items->author[it]);
-			__builtin_prefetch(&items->topic_start[it]);
-			__builtin_prefetch(&items->created[it]);
-			__builtin_prefetch(&items->media[it]);
-		}
+		__builtin_prefetch(r);
 	} else if (stage == 1) {
-		__builtin_prefetch(&c->pt[c->pt_start[it]]);
-		if (c->pt_start[it + 1] > c->pt_start[it])
-			__builtin_prefetch(&c->pt[c->pt_start[it + 1] - 1]);
-		if (meta) {
-			uint32_t a = items->author[it];
-
-			__builtin_prefetch(&u->authors.stamp[a]);
-			__builtin_prefetch(&u->authors.v[(size_t)a * A_WIDTH]);
+		__builtin_prefetch(&c->pt[r->pt_start]);
+		if (r->npt > 0)
+			__builtin_prefetch(&c->pt[r->pt_start + r->npt - 1]);
+		if (r->meta) {
+			__builtin_prefetch(&u->authors.e[r->author]);
 			if (u->followed)
-				__builtin_prefetch(&u->followed[a]);
-			__builtin_prefetch(&items->topic_list[items->topic_start[it]]);
+				__builtin_prefetch(&u->followed[r->author]);
+			__builtin_prefetch(&c->items->topic_list[r->topic_start]);
 		}
 	}
 }
@@ -990,8 +1073,13 @@ void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *cd, uint32_t it,
 		x = meta_features(u, it, parts, x);
 	if (!(parts & IG_RANK_F_REST))
 		x += ig_rank_session_width(c); /* none is the item's alone */
-	else if (u->session)
+	else if (u->session && it != IG_INTERN_NONE && c->item[it].meta) {
+		/* the memo made by meta_features (the session needs items) */
+		memcpy(x, u->memo[c->item[it].topic_set].session, sizeof u->memo->session);
+		x = ig_rank_session_media_features(u->session, it, x + IG_RANK_SESSION_TOPIC_WIDTH);
+	} else if (u->session) {
 		x = ig_rank_session_features(u->session, it, x);
+	}
 	*x++ = (float)(day / 3600);
 	/* 1970-01-01 was a Thursday; 0 is Monday */
 	*x++ = (float)((u->now / 86400 + 3) % 7);

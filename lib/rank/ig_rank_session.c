@@ -117,7 +117,8 @@ static int is_negative(int type)
 static void note_topics(ig_rank_session *s, const ig_rank_hev *e, int last, double recent, int64_t now)
 {
 	const ig_items *it = s->c->items;
-	uint32_t a = it->topic_start[e->item], n = it->topic_start[e->item + 1] - a, k;
+	const ig_rank_item *r = &s->c->item[e->item];
+	uint32_t a = r->topic_start, n = r->topic_end - a, k;
 	int pos = s->c->o.positives >> e->type & 1;
 	double fat = is_negative(e->type) ? exp2(-(double)(now - e->ts) / IG_RANK_FATIGUE_HALF_LIFE) : 0;
 
@@ -150,7 +151,7 @@ static void note_topics(ig_rank_session *s, const ig_rank_hev *e, int last, doub
 
 static void note_totals(ig_rank_session *s, const ig_rank_hev *e, int last, double recent)
 {
-	double *m = s->media[s->c->items->media[e->item]];
+	double *m = s->media[s->c->item[e->item].media];
 
 	if (e->type == IG_EV_IMPRESSION) {
 		s->imp += 1;
@@ -196,7 +197,6 @@ static void media_lifts(ig_rank_session *s)
 
 void ig_rank_session_prepare(ig_rank_session *s, const ig_rank_hev *ev, size_t n, int64_t now)
 {
-	const ig_items *it = s->c->items;
 	size_t i, last, gaps = 0;
 	double recent;
 	uint32_t k;
@@ -217,7 +217,7 @@ void ig_rank_session_prepare(ig_rank_session *s, const ig_rank_hev *ev, size_t n
 	for (i = 0; i < n; i++) {
 		if (i > 0 && ev[i].ts - ev[i - 1].ts > IG_RANK_SESSION_GAP)
 			recent /= IG_RANK_SESSION_DECAY;
-		if (ev[i].item >= it->count)
+		if (!s->c->item[ev[i].item].meta)
 			continue;
 		note_topics(s, &ev[i], i >= last, recent, now);
 		note_totals(s, &ev[i], i >= last, recent);
@@ -242,7 +242,8 @@ void ig_rank_session_set_now(ig_rank_session *s, int64_t now)
 static void item_topics(const ig_rank_session *s, uint32_t it, double sum[T_WIDTH])
 {
 	const ig_items *items = s->c->items;
-	uint32_t a = items->topic_start[it], n = items->topic_start[it + 1] - a, k;
+	const ig_rank_item *r = &s->c->item[it];
+	uint32_t a = r->topic_start, n = r->topic_end - a, k;
 	int j;
 
 	for (j = 0; j < T_WIDTH; j++)
@@ -272,7 +273,7 @@ static float *session_block(const ig_rank_session *s, const double *t, float *x)
 	return x;
 }
 
-static float *exposure_block(const ig_rank_session *s, uint32_t it, const double *t, float *x)
+static float *exposure_block(const ig_rank_session *s, const double *t, float *x)
 {
 	double rview = s->imp > 0 ? s->views / s->imp : 0;
 	double rtopic = ig_rank_eb_shrink(t[T_VIEW], t[T_IMP], rview, IG_RANK_TOPIC_PRIOR);
@@ -287,21 +288,32 @@ static float *exposure_block(const ig_rank_session *s, uint32_t it, const double
 	/* the last session's views per impression on the topic, shrunk
 	 * towards the user's long-term rate on it */
 	*x++ = rate_lift(t[T_LAST_VIEW], t[T_LAST_IMP], rtopic, IG_RANK_TOPIC_PRIOR);
-	memcpy(x, s->media_lift[s->c->items->media[it]], 2 * sizeof *x);
+	return x;
+}
+
+float *ig_rank_session_topic_features(const ig_rank_session *s, uint32_t it, float *x)
+{
+	double t[T_WIDTH];
+
+	item_topics(s, it, t);
+	x = session_block(s, t, x);
+	return exposure_block(s, t, x);
+}
+
+float *ig_rank_session_media_features(const ig_rank_session *s, uint32_t it, float *x)
+{
+	memcpy(x, s->media_lift[s->c->item[it].media], 2 * sizeof *x);
 	return x + 2;
 }
 
 float *ig_rank_session_features(const ig_rank_session *s, uint32_t it, float *x)
 {
 	int w = ig_rank_session_width(s->c);
-	double t[T_WIDTH];
 
-	if (it == IG_INTERN_NONE || it >= s->c->items->count) {
+	if (it == IG_INTERN_NONE || !s->c->item[it].meta) {
 		memset(x, 0, (size_t)w * sizeof *x);
 		return x + w;
 	}
-	item_topics(s, it, t);
-	x = session_block(s, t, x);
-	x = exposure_block(s, it, t, x);
-	return x;
+	x = ig_rank_session_topic_features(s, it, x);
+	return ig_rank_session_media_features(s, it, x);
 }

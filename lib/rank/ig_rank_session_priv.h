@@ -56,5 +56,11 @@ void ig_rank_session_set_now(ig_rank_session *s, int64_t now);
 /* Writes the ig_rank_session_width values of item IT (IG_INTERN_NONE:
  * unknown) into X; returns X past them. */
 float *ig_rank_session_features(const ig_rank_session *s, uint32_t it, float *x);
+/* Its two parts, of an item in the items stream: the values of the
+ * item's topics (the first IG_RANK_SESSION_TOPIC_WIDTH, the same for
+ * every item with the same list of topics), then of its media type. */
+enum { IG_RANK_SESSION_TOPIC_WIDTH = IG_RANK_SESSION_WIDTH + IG_RANK_EXPOSURE_WIDTH - 2 };
+float *ig_rank_session_topic_features(const ig_rank_session *s, uint32_t it, float *x);
+float *ig_rank_session_media_features(const ig_rank_session *s, uint32_t it, float *x);
 
 #endif
