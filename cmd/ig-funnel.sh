@@ -168,8 +168,8 @@ models() { # PREFIX EVENTS
 		acc="--account-neighbors $w/$p.anbrs.tsv.gz"
 	fi
 }
-retrieve() { # PREFIX HISTORY USERS OUTPUT
-	p=$1
+retrieve() { # PREFIX HISTORY USERS OUTPUT [SHARD]
+	p=$1 rshard=${5:-}
 	idx=''
 	[ -n "$vec" ] && idx="--index $w/$p.hnsw"
 	step "$p.retrieve" ig-retrieve $common --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} ${rshard:+--shard "$rshard"} \
@@ -187,9 +187,10 @@ start=$(date +%s)
 heads=any,view,like,comment,share,save,follow,see_less,hide
 step split ig-eval split --holdout "$window" --test-all --positives "$positives" -o "$w/fit" "$train"
 models fit "$w/fit.train.tsv.gz"
-# Training holds its examples in memory (ig-rank(1) MEMORY, some 500
+# Training holds its examples in memory (ig-rank(1) MEMORY, about 560
 # bytes a row): past --max-examples rows they come from one hash shard of
 # the users, a uniform sample of them, and every model still sees all.
+# shellcheck disable=SC2046
 set -- $(gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ { if ($4 == "impression") n++; u[$2] = 1 }
 	END { k = 0; for (x in u) k++; print n + 0, k }')
 nimpr=$1 nusers=$2
@@ -200,7 +201,6 @@ if [ -z "$shard" ] && [ "$exrows" -gt "$maxex" ]; then
 	exshard="0/$(((exrows + maxex - 1) / maxex))"
 	note "ranking examples from the users of shard $exshard (about $exrows rows in all; --max-examples $maxex)"
 fi
-rshard=$exshard
 # shellcheck disable=SC2046
 if [ "$nimpr" -gt 0 ]; then
 	examples=impressions
@@ -215,7 +215,7 @@ if [ "$nimpr" -gt 0 ]; then
 else
 	examples=candidates
 	note "no impressions: the ranking heads learn from candidates labelled by the next window's events"
-	retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz"
+	retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz" "$exshard"
 	step features ig-rank features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
 		--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
 fi
@@ -225,8 +225,7 @@ step train-first ig-rank train $common --seed "$seed" --stage first --distill "$
 
 # 2. Serving: the models again on the whole of TRAIN, then the funnel.
 models all "$train"
-rshard=$shard
-retrieve all "$train" "$users" "$out/candidates.tsv.gz"
+retrieve all "$train" "$users" "$out/candidates.tsv.gz" "$shard"
 hist="${shard:+--shard $shard} --history $train"
 step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all) \
 	${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"

@@ -588,7 +588,8 @@ static void resolve_columns(ig_ingest *g, int from_header);
 static int stream_line(ig_ingest *g, char *line, size_t len)
 {
 	const char *kind = ig_ingest_kind_name(g->kind);
-	size_t kl = strlen(kind), i;
+	ig_header h;
+	char err[256];
 
 	if (g->o.header || g->map.given || line[0] != '#')
 		return 0;
@@ -596,15 +597,14 @@ static int stream_line(ig_ingest *g, char *line, size_t len)
 		return 1;
 	if (g->rec_line != 1 || len < 4 || memcmp(line, "#ig:", 4) != 0)
 		return 0;
-	for (i = 4; i < len && line[i] != '/' && line[i] != '\t'; i++)
-		;
-	if (i - 4 != kl || memcmp(line + 4, kind, kl) != 0)
-		ig_die_at(g->fname, 1, "an ig:%.*s stream, not %s (-k/--kind)", (int)(i - 4), line + 4,
-			  kind);
+	if (ig_header_parse(line, &h, err, sizeof err) != 0)
+		ig_die_at(g->fname, 1, "%s", err);
+	if (strcmp(h.kind, kind) != 0)
+		ig_die_at(g->fname, 1, "an ig:%s stream, not %s (-k/--kind)", h.kind, kind);
+	ig_header_free(&h);
 	if (g->csv.quoted || strcmp(g->csv.sep, "\t") != 0)
 		ig_die_at(g->fname, 1, "an ig:%s stream is tab-separated; drop -d/-F", kind);
-	if (ig_csv_split(&g->csv, line, len) != IG_CSV_OK)
-		ig_die_at(g->fname, 1, "a bad ig:%s header", kind);
+	ig_csv_split(&g->csv, line, len); /* unquoted: cannot fail */
 	/* The names after "#ig:KIND/VERSION" are the header. */
 	g->csv.nfields--;
 	memmove(g->csv.field, g->csv.field + 1, (size_t)g->csv.nfields * sizeof *g->csv.field);
