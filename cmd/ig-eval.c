@@ -31,6 +31,7 @@ enum {
 	OPT_POSITIVES,
 	OPT_TEST_ALL,
 	OPT_STRICT_TIME,
+	OPT_SHUFFLE_TIES,
 	OPT_COUNT,
 	OPT_MIN_EVENTS,
 	OPT_MIN_TRAIN,
@@ -92,7 +93,9 @@ static void usage_split(FILE *fp)
 		"      --strict-time        per-user cuts: events at the cut's timestamp go to the test\n"
 		"                           period too, so train ends strictly before test\n"
 		"      --min-events N       per-user cuts: counted events a user needs to be held out [2]\n"
-		"      --min-train N        positives that must remain before the cut [1]\n");
+		"      --min-train N        positives that must remain before the cut [1]\n"
+		"      --shuffle-ties       each user's events of one timestamp in a random order (--seed)\n"
+		"                           before the cut: for data without time, a random hold-out\n");
 	fprintf(fp,
 		"Output:\n"
 		"  -o, --output PREFIX  prefix of the output files (required)\n"
@@ -100,7 +103,7 @@ static void usage_split(FILE *fp)
 		"  -l, --level INT      gzip level 1-9 [%d]\n",
 		cli.level);
 	fprintf(fp, "  -T, --tmpdir DIR     where stdin is spooled for --at-fraction [$TMPDIR or /tmp]\n");
-	ig_cli_help_common(fp, &cli, 0);
+	ig_cli_help_common(fp, &cli, IG_HELP_SEED);
 }
 
 static void usage_metrics(FILE *fp)
@@ -226,6 +229,7 @@ static int cmd_split(int argc, char **argv)
 		{"positives", required_argument, NULL, OPT_POSITIVES},
 		{"test-all", no_argument, NULL, OPT_TEST_ALL},
 		{"strict-time", no_argument, NULL, OPT_STRICT_TIME},
+		{"shuffle-ties", no_argument, NULL, OPT_SHUFFLE_TIES},
 		{"count", required_argument, NULL, OPT_COUNT},
 		{"min-events", required_argument, NULL, OPT_MIN_EVENTS},
 		{"min-train", required_argument, NULL, OPT_MIN_TRAIN},
@@ -288,6 +292,9 @@ static int cmd_split(int argc, char **argv)
 		case OPT_STRICT_TIME:
 			o.strict_time = 1;
 			break;
+		case OPT_SHUFFLE_TIES:
+			o.shuffle_ties = 1;
+			break;
 		case OPT_COUNT:
 			o.counted = strcmp(optarg, "all") == 0 ? (1u << IG_EV_COUNT) - 1 : parse_types("--count", optarg);
 			break;
@@ -312,6 +319,7 @@ static int cmd_split(int argc, char **argv)
 	if (argc - optind > 1)
 		ig_usage_error("split: one input at most");
 	o.input = optind < argc ? argv[optind] : "-";
+	o.seed = cli.seed;
 	o.prefix = cli.output;
 	o.compress = cli.compress == IG_COMPRESS_NO ? 0 : 1;
 	o.level = cli.level;

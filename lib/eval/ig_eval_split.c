@@ -13,7 +13,9 @@
 #include "eval/ig_eval_io.h"
 #include "io/ig_schema.h"
 #include "io/ig_events.h"
+#include "core/ig_intern.h"
 #include "core/ig_num.h"
+#include "core/ig_rng.h"
 #include "io/ig_writer.h"
 
 void ig_split_opts_default(ig_split_opts *o)
@@ -80,6 +82,25 @@ size_t ig_split_user_cut(const ig_split_cut *cut, const unsigned char *counted,
 	for (i = 0; i < cut_at; i++)
 		before += positive[i] != 0;
 	return before < min_train ? n : cut_at;
+}
+
+void ig_split_shuffle_ties(ig_user_group *g, uint64_t seed)
+{
+	ig_rng r;
+	size_t a, b, i;
+
+	ig_rng_seed_stream(&r, seed, ig_hash64(g->user, g->user_len));
+	for (a = 0; a < g->n; a = b) {
+		for (b = a + 1; b < g->n && g->ev[b].ts == g->ev[a].ts; b++)
+			;
+		for (i = b - a; i > 1; i--) {
+			size_t j = a + (size_t)ig_rng_below(&r, i);
+			ig_user_event t = g->ev[a + i - 1];
+
+			g->ev[a + i - 1] = g->ev[j];
+			g->ev[j] = t;
+		}
+	}
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -305,6 +326,8 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 
 		st->users++;
 		st->events += g.n;
+		if (o->shuffle_ties)
+			ig_split_shuffle_ties(&g, o->seed);
 		if (o->progress && (st->users & 0xffff) == 0)
 			o->progress(st->users);
 		if (g.n > pos_cap) {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/ig_events.h"
 #include "io/ig_writer.h"
 
 enum ig_split_mode {
@@ -39,6 +40,8 @@ typedef struct ig_split_opts {
 	unsigned counted;         /* event types per-user cuts count [all] */
 	int test_all;             /* keep every type after the cut, not only positives */
 	int strict_time;          /* per-user cuts move back over events of the cut's ts */
+	int shuffle_ties;         /* events of one user and second in a seeded random order */
+	uint64_t seed;            /* of shuffle_ties */
 	int64_t min_events;       /* per-user cuts: counted events a user needs to be held out */
 	int64_t min_train;        /* positives that must stay before the cut */
 	const char *tmpdir;
@@ -62,6 +65,12 @@ typedef struct ig_split_stats {
  * would stay before the cut. */
 size_t ig_split_user_cut(const ig_split_cut *cut, const unsigned char *counted,
 			 const unsigned char *positive, size_t n, int64_t min_events, int64_t min_train);
+
+/* Puts each run of G's events that share a timestamp in a random order,
+ * the same for one SEED and input: data without time (play counts, all at
+ * ts 0) keep the order of the file, often sorted by item, which a
+ * per-user cut would turn into a hold-out of the highest item ids. */
+void ig_split_shuffle_ties(ig_user_group *g, uint64_t seed);
 
 void ig_split_run(const ig_split_opts *o, ig_split_stats *st);
 

@@ -353,6 +353,44 @@ static void test_split_user_cut(void **state)
 	assert_int_equal(ig_split_user_cut(&last1, all, late, 3, 2, 0), 2);
 }
 
+/* Runs of equal ts are permuted within themselves: the timestamps stay
+ * in order, every event stays once, the same seed gives the same order,
+ * and some seed moves the run of 0s (the chance that 8 seeds all leave
+ * 6 events as they were is 1/720^8). */
+static void test_split_shuffle_ties(void **state)
+{
+	static const int64_t ts[] = {0, 0, 0, 0, 0, 0, 5, 7, 7};
+	ig_user_event ev[9], first[9];
+	ig_user_group g = {.user = "u1", .user_len = 2, .ev = ev, .n = 9};
+	int moved = 0;
+	uint64_t seed;
+	size_t i;
+
+	(void)state;
+	for (seed = 1; seed <= 8; seed++) {
+		unsigned seen = 0;
+
+		for (i = 0; i < 9; i++)
+			ev[i] = (ig_user_event){.ts = ts[i], .item = (uint32_t)i};
+		ig_split_shuffle_ties(&g, seed);
+		for (i = 0; i < 9; i++) {
+			assert_true(ev[i].ts == ts[i]);
+			seen |= 1u << ev[i].item;
+			moved |= i < 6 && ev[i].item != i;
+		}
+		assert_int_equal(seen, 0x1ff);
+		assert_int_equal(ev[6].item, 6);
+		if (seed == 1)
+			memcpy(first, ev, sizeof ev);
+	}
+	assert_true(moved);
+	for (i = 0; i < 9; i++)
+		ev[i] = (ig_user_event){.ts = ts[i], .item = (uint32_t)i};
+	ig_split_shuffle_ties(&g, 1);
+	for (i = 0; i < 9; i++)
+		assert_int_equal(ev[i].item, first[i].item);
+}
+
 static void test_types(void **state)
 {
 	unsigned m;
@@ -383,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_t_pvalue),
 		cmocka_unit_test(test_bootstrap),
 		cmocka_unit_test(test_split_user_cut),
+		cmocka_unit_test(test_split_shuffle_ties),
 		cmocka_unit_test(test_types),
 	};
 
