@@ -21,6 +21,8 @@
 # (age, genres as topics; bench/ml100k_items.sh makes one for ML-100K).
 # THREADS=N [2]; with THREADS=1 the run is deterministic, and SEED=S [1]
 # (the item vectors' and the models' seed) gives another run.
+# SPLIT=OPTIONS are added to the split (--shuffle-ties for data without
+# time, such as Last.fm's plays).
 set -eu
 events=$1
 P=${2:-like,view,see_less}
@@ -37,7 +39,7 @@ ITEMS_OPT=${ITEMS:+--items $ITEMS}
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$dir"
 cd "$dir"
-ig-eval split -q --holdout 20% --valid 20% --positives "$P" -o d "$events"
+ig-eval split -q --holdout 20% --valid 20% --positives "$P" ${SPLIT:-} -o d "$events"
 # inputs of a window: candidates of the users of LABELS, neighbours and
 # vectors, from the events of HISTORY
 window() { # NAME HISTORY LABELS
