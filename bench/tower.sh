@@ -21,12 +21,13 @@
 # TORCH_EPOCHS (10, the fixed count both trained before early stopping).
 # EPOCHS=N gives ig-train-tower --epochs N --patience 0 (no early stop),
 # and PyTorch N unless TORCH_EPOCHS is set. Everything runs under nice -n 5.
-# TORCH=0 leaves PyTorch out.
+# TORCH=0 leaves PyTorch out. SEED (1) is both trainers' --seed.
 # Needs the binaries in bin/, ../shared/data/movielens-100k and
 # python3-torch (Debian).
 set -eu
 cuts=${*:-valid test synth}
 threads=${THREADS:-2}
+seed=${SEED:-1}
 torch=${TORCH:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${DATA:-$root/../shared/data/movielens-100k/u.data.gz}
@@ -84,12 +85,12 @@ recall() {
 # NAME TAG HIST TRUTH POSITIVES SIDE: one cut, three systems
 run() {
 	name=$1 tag=$2 hist=$3 truth=$4 pos=$5 side=$6
-	/usr/bin/time -f '%U %S %e' -o "$tag.c.time" nice -n 5 ig-train-tower -@ "$threads" $shared $ours $side -o "$tag.c" "$hist" 2>"$tag.c.log"
+	/usr/bin/time -f '%U %S %e' -o "$tag.c.time" nice -n 5 ig-train-tower -@ "$threads" --seed "$seed" $shared $ours $side -o "$tag.c" "$hist" 2>"$tag.c.log"
 	ig-retrieve -q --vectors "$tag.c.items.vec" --user-vectors "$tag.c.users.vec" -n 100 -S 'tower(100)' -o "$tag.c.tsv.gz" "$hist"
 	lists="$tag.c.tsv.gz $tag.k.tsv.gz"
 	if [ "$torch" != 0 ]; then
 		lists="$lists $tag.t.tsv.gz"
-		/usr/bin/time -f '%U %S %e' -o "$tag.t.time" nice -n 5 $py "$root/bench/tower_ref.py" --threads "$threads" \
+		/usr/bin/time -f '%U %S %e' -o "$tag.t.time" nice -n 5 $py "$root/bench/tower_ref.py" --threads "$threads" --seed "$seed" \
 			$shared --epochs "$torch_epochs" $side -o "$tag.t" "$hist" >"$tag.t.log"
 		ig-retrieve -q --vectors "$tag.t.items.vec" --user-vectors "$tag.t.users.vec" -n 100 -S 'tower(100)' \
 			-o "$tag.t.tsv.gz" "$hist"
