@@ -1,0 +1,84 @@
+#!/bin/sh
+# Fresh ranking examples: does the second stage order its rows better when
+# each impression of the examples' window gets features from the history
+# up to its own session (as the feed gets them at serving), instead of
+# from the history before the window (ig-funnel's examples, whose session
+# and fatigue features are up to the window's length stale)? The window is
+# split by session (bench/fresh_examples.py), each session's impressions
+# featurised with its own history, and the second stage trained on them
+# and on ig-funnel's examples with training seeds SEEDS. Each model
+# re-orders the same first stage's 150 rows of bench/closed_loop.sh's run;
+# printed: the true shares of its top 25 over the best 25 of the 150, and
+# the shares per impression of the diversified feed of its top 50 over the
+# oracle's (ig-synth respond --table).
+#
+#   sh bench/closed_loop.sh SEED && sh bench/fresh_examples.sh [SEED] [SEEDS]
+# (defaults 2, "1 2 3"; the world of 1000 users and 3000 items as
+# closed_loop.sh's default). OUT=DIR is closed_loop.sh's folder
+# [bench/out/closed_loop.SEED]; BIN=DIR picks the binaries; K the last
+# session featurised on its own [8]. Needs /usr/bin/python3.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+seed=${1:-2}
+seeds=${2:-1 2 3}
+bin=${BIN:-$root/bin}
+PATH=$bin:$PATH
+export PATH
+out=${OUT:-$root/bench/out/closed_loop.$seed}
+[ -r "$out/ranked1.resp" ] || { echo "fresh_examples.sh: run sh bench/closed_loop.sh $seed first" >&2; exit 1; }
+cd "$out"
+W="--users 1000 --items 3000 --days 7 --seed $seed"
+k=${K:-8}
+w=funnel/work
+side="--items world/items.tsv.gz --follows world/follows.tsv.gz --topics world/topics.tsv.gz"
+pos="--positives view,like,comment,share,save,follow"
+mkdir -p fresh
+counts=$(/usr/bin/python3 "$root/bench/fresh_examples.py" $w/fit.train.tsv.gz $w/fit.test.tsv.gz fresh "$k")
+echo "impressions of sessions 0..$k of the window (0: the session the split cut): $counts"
+i=0
+while [ $i -le "$k" ]; do
+	# shellcheck disable=SC2086
+	ig-rank features -q --history fresh/hist_$i.tsv.gz --impressions fresh/imp_$i.tsv.gz \
+		--heads any,view,like,comment,share,save,follow,see_less,hide $side \
+		--neighbors $w/fit.nbrs.tsv.gz --vectors $w/fit.vec.gz $pos -o fresh/ex_$i.tsv.gz
+	i=$((i + 1))
+done
+{
+	zcat fresh/ex_0.tsv.gz
+	i=1
+	while [ $i -le "$k" ]; do
+		zcat fresh/ex_$i.tsv.gz | grep -v '^#'
+		i=$((i + 1))
+	done
+} | gzip -1 >fresh/examples.tsv.gz
+
+# MODEL NAME -> "order share/oracle" of the model's re-order of the 150
+judge() {
+	# shellcheck disable=SC2086
+	ig-rank score -q -m "$1" --history world/events.tsv.gz $side --neighbors $w/all.nbrs.tsv.gz \
+		--vectors $w/all.vec.gz $pos --value like=1,comment=1,share=1,save=1 --keep 150 \
+		-o "fresh/$2.150.tsv.gz" funnel/ranked1.tsv.gz
+	zcat "fresh/$2.150.tsv.gz" | awk -F'\t' '/^#/ { print; next } { if ($1 != u) { u = $1; k = 0 } if (++k <= 50) print }' |
+		gzip -1 >"fresh/$2.ranked.tsv.gz"
+	ig-diversify -q --seed 1 --items world/items.tsv.gz --topics world/topics.tsv.gz --vectors $w/all.vec.gz \
+		--events world/events.tsv.gz --author-window 2 -n 25 -o "fresh/$2.feed.tsv.gz" "fresh/$2.ranked.tsv.gz"
+	order=$(zcat "fresh/$2.150.tsv.gz" | awk -F'\t' 'NR == FNR { if (!/^#/) t[$1 "\t" $3] = $8; next }
+		/^#/ { next } { if ($1 != u) { u = $1; k = 0 } v = t[$1 "\t" $2]; if (++k <= 25) got += v
+			n[$1]++; s[$1, n[$1]] = v }
+		END { for (x in n) { m = n[x]; for (i = 1; i <= m; i++) a[i] = s[x, i]
+				for (i = 2; i <= m; i++) { y = a[i]; for (j = i - 1; j >= 1 && a[j] < y; j--) a[j + 1] = a[j]; a[j + 1] = y }
+				for (i = 1; i <= 25 && i <= m; i++) best += a[i] }
+			printf "%.4f", got / best }' ranked1.resp -)
+	# shellcheck disable=SC2086
+	share=$(ig-synth respond $W -q --table "fresh/$2.feed.tsv.gz" | awk '$1 == "share" { print $5 }')
+	printf '%s\t%s' "$order" "$share"
+}
+printf 'training seed\texamples\trows\ttop 25 of the 150 / their best 25\tfeed share/oracle\n'
+for s in $seeds; do
+	for ex in funnel fresh; do
+		f=$w/examples.tsv.gz
+		[ $ex = fresh ] && f=fresh/examples.tsv.gz
+		ig-rank train -q --seed "$s" -o "fresh/$ex.$s.model" "$f"
+		printf '%s\t%s\t%s\t%s\n' "$s" "$ex" "$(zcat "$f" | grep -vc '^#')" "$(judge "fresh/$ex.$s.model" "$ex.$s")"
+	done
+done
