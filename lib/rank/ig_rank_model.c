@@ -290,7 +290,9 @@ void ig_rank_model_free(ig_rank_model *m)
 	free(m->cross);
 	free(m->wi);
 	free(m->wd);
-	free(m->pedge);
+	free(m->cedge);
+	free(m->coff);
+	free(m->cvec);
 	free(m->order);
 	free(m->order_off);
 	free(m->cross_at);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/ig_cpu.h"
 #include "core/ig_err.h"
 #include "core/ig_rng.h"
 #include "expect_exit.h"
@@ -346,11 +347,11 @@ static void check_linear_fit(int nf)
 	free(w);
 }
 
-/* The first stage's scoring bins (padded edges, eight features at a time
- * with AVX2 and the last few through a padded copy, or one by one) are
- * the training's (ig_rank_bin): 19 features, some with a few values,
- * scored at and beside the edges and out of range, give the margins that
- * the hashed indices give, with AVX2 and without. Some features are the
+/* The first stage's scoring bins (edges below x counted 16 or 8 at a
+ * time with AVX-512 or AVX2, or searched one feature at a time) are the
+ * training's (ig_rank_bin): 19 features, some with a few values, scored
+ * at and beside the edges, out of range and NaN, give the margins that
+ * the hashed indices give, with each copy the CPU has. Some features are the
  * item's or the user's alone, some of them crossed: the item's and the
  * user's parts kept apart and the rest give ig_rank_predict's
  * probabilities to the bit. */
@@ -371,7 +372,7 @@ static void test_lr_scoring_bins(void **state)
 	const int *order;
 	ig_rng r;
 	size_t i;
-	int f, nitem, nuser, avx2;
+	int f, nitem, nuser, isa;
 
 	(void)state;
 	memset(&e, 0, sizeof e);
@@ -413,9 +414,13 @@ static void test_lr_scoring_bins(void **state)
 	assert_int_equal(nitem, 4); /* item_users, item_pop_like, media_photo, author_rate_share */
 	assert_int_equal(nuser, 2); /* hour, user_positives */
 	assert_true(ig_rank_part_len(m) > 0);
-	for (i = 0, avx2 = m->pavx2; i < 4000; i++) {
-		if (i == 2000)
-			m->pavx2 = 0; /* the portable bins */
+	for (i = 0, isa = m->bins_isa; i < 6000; i++) {
+		/* a third of the rows each: the best copy, AVX2 (if the best
+		 * was AVX-512), the portable one */
+		if (i == 2000 && m->bins_isa == IG_ISA_AVX512)
+			m->bins_isa = IG_ISA_AVX2;
+		if (i == 4000)
+			m->bins_isa = IG_ISA_PORTABLE;
 		const float *row = e.x + (i % N) * NF;
 		double z, want;
 		int n;
@@ -430,6 +435,8 @@ static void test_lr_scoring_bins(void **state)
 				v = nextafterf(m->edges[f][(i + (size_t)f) % ne], INFINITY);
 			else if (i % 4 == 3)
 				v = f % 2 ? -1e30f : 1e30f;
+			if (i % 97 == 0 && f % 4 == 0)
+				v = NAN;
 			x[f] = v;
 		}
 		ig_rank_lr_margins(m, x, e.user_hash[i % N], e.item_hash[i % N], &z);
@@ -444,7 +451,7 @@ static void test_lr_scoring_bins(void **state)
 		ig_rank_predict(m, x, e.user_hash[i % N], e.item_hash[i % N], &p2);
 		assert_memory_equal(&p1, &p2, sizeof p1);
 	}
-	m->pavx2 = avx2;
+	m->bins_isa = isa;
 	ig_rank_model_free(m);
 	free(e.x);
 	free(e.y);
