@@ -137,4 +137,8 @@ void ig_rank_lr_margins_parts(const ig_rank_model *m, const float *xr, const flo
 			      const float *user_part, double *z);
 void ig_rank_lr_interleave(ig_rank_model *m);
 
+/* P[i] = 1 / (1 + exp(-T[i])) for the N values T, several at a time
+ * (ig_rank_lr_kernel.c): within an ulp or so of libm's exp, the same bits
+ * on every CPU. */
+void ig_rank_sigmoids(const double *t, double *p, int n);
 #endif

@@ -459,6 +459,34 @@ static void test_lr_scoring_bins(void **state)
 	free(e.item_hash);
 }
 
+/* Calibration's sigmoids, four at a time without libm: within a few
+ * ulps of 1 / (1 + exp(-t)) by libm over the margins' range, in groups
+ * and in a last short one; out of that range and NaN, libm's own. */
+static void test_sigmoids(void **state)
+{
+	double t[7], p[7], want;
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		for (j = 0; j < 7; j++)
+			t[j] = -60 + 120 * (double)(i * 7 + j) / (20000 * 7) + 1e-7 * j;
+		ig_rank_sigmoids(t, p, 7);
+		for (j = 0; j < 7; j++) {
+			want = 1 / (1 + exp(-t[j]));
+			assert_true(fabs(p[j] - want) <= 6e-16 * want);
+		}
+	}
+	t[0] = 745;
+	t[1] = -750;
+	t[2] = NAN;
+	t[3] = 0;
+	t[4] = -700;
+	ig_rank_sigmoids(t, p, 5);
+	assert_true(p[0] == 1 && p[1] == 1 / (1 + exp(750.0)) && isnan(p[2]) && p[3] == 0.5);
+	assert_true(fabs(p[4] - 1 / (1 + exp(700.0))) <= 6e-16 * p[4]);
+}
+
 static void test_linear_fit(void **state)
 {
 	(void)state;
@@ -949,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_lr),
 		cmocka_unit_test(test_lr_paths),
 		cmocka_unit_test(test_lr_scoring_bins),
+		cmocka_unit_test(test_sigmoids),
 		cmocka_unit_test(test_linear_fit),
 		cmocka_unit_test(test_trees_or_line),
 		cmocka_unit_test(test_blind_head),
