@@ -293,6 +293,7 @@ void ig_rank_model_free(ig_rank_model *m)
 	free(m->cedge);
 	free(m->coff);
 	free(m->cvec);
+	free(m->cvec8);
 	free(m->order);
 	free(m->order_off);
 	free(m->cross_at);

@@ -53,9 +53,10 @@ struct ig_rank_model {
 	size_t *order_off;  /* lr: bin_off of each feature in that order */
 	int *cross_at;      /* lr: the place of each crossed feature in that order */
 	float *cedge;       /* lr: each feature's edges, the k-th of the order's at coff[k],
-			     * padded with +inf to cvec[k] vectors of IG_RANK_CVEC_W */
+			     * padded with +inf to cvec[k] vectors of IG_RANK_CVEC_W (of
+			     * which cvec8[k] vectors of 8 hold the edges) */
 	size_t *coff;
-	uint32_t *cvec;
+	uint32_t *cvec, *cvec8;
 	int bins_isa;       /* lr: the copy that counts bins (core/ig_cpu.h) */
 	uint8_t *coarse;    /* lr: the coarse bin (0-3) of feature f's bin b at bin_off[f] + b */
 	ig_rank_head_model *h;
