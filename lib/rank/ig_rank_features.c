@@ -774,7 +774,7 @@ static float *item_features(const ig_rank_ctx *c, uint32_t it, float *x)
 	const float *pop = it != IG_INTERN_NONE ? c->pop + (size_t)it * IG_EV_COUNT : NULL;
 	int i;
 
-	*x++ = pop ? (float)c->log_iusers[it] : 0;
+	*x++ = pop ? (float)c->item[it].log_iusers : 0; /* c->log_iusers[it]: the record is in cache */
 	for (i = 0; i < NPOP; i++)
 		*x++ = pop ? log1pf_pos(pop[pop_types[i]]) : 0;
 	if (c->inputs & IG_RANK_IN_IMPRESSIONS) {
@@ -939,15 +939,16 @@ static float *meta_features(ig_rank_user *u, uint32_t it, unsigned parts, float 
 		x[0] = -1;
 		return x + width;
 	}
+	r = &c->item[it];
 	if (!(parts & IG_RANK_F_REST)) {
-		/* the media and the author's rates */
+		/* the media and the author's rates (the record's, an item of
+		 * the items stream's) */
 		for (i = 0; i < IG_MEDIA_COUNT; i++)
-			x[1 + i] = items->media[it] == i;
+			x[1 + i] = r->media == i;
 		if (rates)
-			author_rates(c, items->author[it], x + 2 + IG_MEDIA_COUNT + A_WIDTH);
+			author_rates(c, r->author, x + 2 + IG_MEDIA_COUNT + A_WIDTH);
 		return x + width;
 	}
-	r = &c->item[it];
 	*x++ = r->created >= 0 ? log1pf_pos((double)(u->now - r->created) / 86400) : -1;
 	if (parts & IG_RANK_F_ITEM)
 		for (i = 0; i < IG_MEDIA_COUNT; i++)

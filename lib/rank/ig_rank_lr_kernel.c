@@ -22,6 +22,7 @@ static const char *const cross_names[] = {"retrieval_score", "cooc_max_long", "e
 					  "follows_author", "user_positives", "hour"};
 #define NCROSS_MAX (int)(sizeof cross_names / sizeof cross_names[0])
 #define COARSE 4
+#define CVEC_W IG_RANK_CVEC_W
 
 static uint32_t mix(uint64_t a, uint64_t b, uint32_t bits);
 
@@ -61,28 +62,35 @@ static void score_order(ig_rank_model *m)
 				m->cross_at[i] = k;
 }
 
-/* Each feature's edges padded with +inf to 2^k - 1, k the same for all
- * (the most edges'), in the order of score_order: a bin is then k
- * halvings, with no dispatch on the feature. */
-static void pad_edges(ig_rank_model *m)
+/* Each feature's edges in the order of score_order, padded with +inf to
+ * a whole number of vectors of CVEC_W: a bin, the number of edges below
+ * x, is then a count over the feature's vectors (CVEC_W floats, or
+ * as many of 8 as its edges need: cvec8), with no dependent
+ * chain of loads (a binary search, or gathers, wait for each step). */
+static void count_edges(ig_rank_model *m)
 {
-	uint32_t p, k, most = 0;
-	int f;
+	size_t off = 0;
+	uint32_t e;
+	int k;
 
-	for (f = 0; f < m->nfeat; f++)
-		most = m->nedges[f] > most ? m->nedges[f] : most;
-	for (p = 1, k = 0; p - 1 < most; p *= 2)
-		k++;
-	m->pdepth = k;
-	m->pavx2 = ig_isa_pick(1u << IG_ISA_PORTABLE | (IG_ISA_X86 ? 1u << IG_ISA_AVX2 : 0)) == IG_ISA_AVX2;
-	/* and 8 features of +inf after, which a last group of 8 may read */
-	m->pedge = ig_malloc(((size_t)(m->nfeat + 8) * p + 1) * sizeof *m->pedge);
-	for (f = 0; f < m->nfeat + 8; f++) {
-		float *e = m->pedge + ((size_t)f << k);
-		int o = f < m->nfeat ? m->order[f] : -1;
+	m->bins_isa = ig_isa_pick(1u << IG_ISA_PORTABLE |
+				  (IG_ISA_X86 ? 1u << IG_ISA_AVX2 | 1u << IG_ISA_AVX512 : 0));
+	m->coff = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->coff);
+	m->cvec = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->cvec);
+	m->cvec8 = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->cvec8);
+	for (k = 0; k < m->nfeat; k++) {
+		m->coff[k] = off;
+		m->cvec[k] = (m->nedges[m->order[k]] + CVEC_W - 1) / CVEC_W;
+		m->cvec8[k] = (m->nedges[m->order[k]] + 7) / 8;
+		off += (size_t)m->cvec[k] * CVEC_W;
+	}
+	m->coff[m->nfeat] = off;
+	m->cedge = ig_malloc((off + 1) * sizeof *m->cedge);
+	for (k = 0; k < m->nfeat; k++) {
+		int o = m->order[k];
 
-		for (p = 0; p + 1 < 1u << k; p++)
-			e[p] = o >= 0 && p < m->nedges[o] ? m->edges[o][p] : INFINITY;
+		for (e = 0; e < m->cvec[k] * CVEC_W; e++)
+			m->cedge[m->coff[k] + e] = e < m->nedges[o] ? m->edges[o][e] : INFINITY;
 	}
 }
 
@@ -102,7 +110,7 @@ void ig_rank_lr_pick_crosses(ig_rank_model *m)
 	for (f = 0; f < m->nfeat; f++)
 		m->bin_off[f + 1] = m->bin_off[f] + m->nedges[f] + 1;
 	score_order(m);
-	pad_edges(m);
+	count_edges(m);
 	m->bin_idx = ig_malloc((m->bin_off[m->nfeat] + 1) * sizeof *m->bin_idx);
 	m->coarse = ig_malloc(m->bin_off[m->nfeat] + 1);
 	for (f = 0; f < m->nfeat; f++)
@@ -230,109 +238,66 @@ static inline __attribute__((always_inline)) void add_slot(v4f *acc, const float
 	}
 }
 
-/* The bins of the NF features X (ig_rank_bin's answers) from the padded
- * edges E: DEPTH halvings each, a constant where it is called, so that
- * the loop is straight code. */
-static inline __attribute__((always_inline)) void bins_at_depth(const float *e, const float *x, int nf,
-								uint32_t *bins, const uint32_t depth)
-{
-	int f;
-
-	for (f = 0; f < nf; f++, e += (size_t)1 << depth) {
-		uint32_t k = 0, s;
-
-		for (s = depth; s > 0; s--)
-			k += e[k + (1u << (s - 1)) - 1] < x[f] ? 1u << (s - 1) : 0;
-		bins[f] = k;
-	}
-}
-
 #if IG_ISA_X86
-/* The same with AVX2, eight features at a time: each halving gathers
- * the eight edges it compares with (bins are integers: the same as the
- * portable loop's). DEPTH is a constant where it is called, so that the
- * halvings are straight code. */
-__attribute__((target("avx2"), always_inline)) static inline __m256i bins8(const float *pedge, __m256 xv,
-									   __m256i base, const uint32_t depth)
+/* The bins of the NF features X (ig_rank_bin's answers: the number of
+ * edges below x, NaN none) from the counting edges E at OFF, CV vectors
+ * each: of 8 edges (cvec8) with AVX2, of 16 (cvec) with AVX-512. */
+__attribute__((target("avx2,popcnt"))) static void bins_avx2(const float *e, const size_t *off,
+							      const uint32_t *cv, const float *x, int nf,
+							      uint32_t *bins)
 {
-	__m256i k = _mm256_setzero_si256();
-	uint32_t s;
-
-	for (s = depth; s > 0; s--) {
-		__m256i at = _mm256_add_epi32(base, _mm256_add_epi32(k, _mm256_set1_epi32((1 << (s - 1)) - 1)));
-		__m256 below = _mm256_cmp_ps(_mm256_i32gather_ps(pedge, at, 4), xv, _CMP_LT_OQ);
-
-		k = _mm256_add_epi32(k, _mm256_and_si256(_mm256_castps_si256(below), _mm256_set1_epi32(1 << (s - 1))));
-	}
-	return k;
-}
-
-/* All NF bins, the last group of fewer than 8 through a padded copy
- * (PEDGE has 8 features of +inf after the last). */
-__attribute__((target("avx2"), always_inline)) static inline void bins_avx2_at(const float *pedge, const float *x,
-									       int nf, uint32_t *bins,
-									       const uint32_t depth)
-{
-	const __m256i lane = _mm256_slli_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), (int)depth);
 	int f;
 
-	for (f = 0; f + 8 <= nf; f += 8) {
-		__m256i base = _mm256_add_epi32(_mm256_set1_epi32(f << depth), lane);
+	for (f = 0; f < nf; f++) {
+		const float *ef = e + off[f];
+		__m256 xv = _mm256_set1_ps(x[f]);
+		uint32_t n = 0, v;
 
-		_mm256_storeu_si256((__m256i *)(void *)(bins + f), bins8(pedge, _mm256_loadu_ps(x + f), base, depth));
-	}
-	if (f < nf) {
-		float tail[8] = {0};
-		uint32_t out[8];
-
-		memcpy(tail, x + f, (size_t)(nf - f) * sizeof *tail);
-		_mm256_storeu_si256((__m256i *)(void *)out,
-				    bins8(pedge, _mm256_loadu_ps(tail), _mm256_add_epi32(_mm256_set1_epi32(f << depth), lane),
-					  depth));
-		memcpy(bins + f, out, (size_t)(nf - f) * sizeof *out);
+		for (v = 0; v < cv[f]; v++)
+			n += (uint32_t)__builtin_popcount((unsigned)_mm256_movemask_ps(
+				_mm256_cmp_ps(_mm256_loadu_ps(ef + 8 * v), xv, _CMP_LT_OQ)));
+		bins[f] = n;
 	}
 }
 
-__attribute__((target("avx2"))) static void bins_avx2(const float *pedge, const float *x, int nf, uint32_t *bins,
-						      uint32_t depth)
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt"))) static void
+bins_avx512(const float *e, const size_t *off, const uint32_t *cv, const float *x, int nf, uint32_t *bins)
 {
-	switch (depth) {
-	case 0: bins_avx2_at(pedge, x, nf, bins, 0); break;
-	case 1: bins_avx2_at(pedge, x, nf, bins, 1); break;
-	case 2: bins_avx2_at(pedge, x, nf, bins, 2); break;
-	case 3: bins_avx2_at(pedge, x, nf, bins, 3); break;
-	case 4: bins_avx2_at(pedge, x, nf, bins, 4); break;
-	case 5: bins_avx2_at(pedge, x, nf, bins, 5); break;
-	case 6: bins_avx2_at(pedge, x, nf, bins, 6); break;
-	case 7: bins_avx2_at(pedge, x, nf, bins, 7); break;
-	default: bins_avx2_at(pedge, x, nf, bins, 8); break;
+	int f;
+
+	for (f = 0; f < nf; f++) {
+		const float *ef = e + off[f];
+		__m512 xv = _mm512_set1_ps(x[f]);
+		uint32_t n = 0, v;
+
+		for (v = 0; v < cv[f]; v++)
+			n += (uint32_t)__builtin_popcount(
+				(unsigned)_mm512_cmp_ps_mask(_mm512_loadu_ps(ef + CVEC_W * v), xv, _CMP_LT_OQ));
+		bins[f] = n;
 	}
 }
 #endif
 
 /* The bins of the features FROM..TO of the order of score_order, X in
  * that order. */
-static void padded_bins(const ig_rank_model *m, int from, int to, const float *x, uint32_t *bins)
+static void order_bins(const ig_rank_model *m, int from, int to, const float *x, uint32_t *bins)
 {
-	const float *pedge = m->pedge + ((size_t)from << m->pdepth);
-	int nf = to - from;
+	int k;
 
 #if IG_ISA_X86
-	if (m->pavx2) {
-		bins_avx2(pedge, x, nf, bins, m->pdepth);
+	if (m->bins_isa == IG_ISA_AVX512) {
+		bins_avx512(m->cedge, m->coff + from, m->cvec + from, x, to - from, bins);
+		return;
+	}
+	if (m->bins_isa == IG_ISA_AVX2) {
+		bins_avx2(m->cedge, m->coff + from, m->cvec8 + from, x, to - from, bins);
 		return;
 	}
 #endif
-	switch (m->pdepth) {
-	case 0: bins_at_depth(pedge, x, nf, bins, 0); break;
-	case 1: bins_at_depth(pedge, x, nf, bins, 1); break;
-	case 2: bins_at_depth(pedge, x, nf, bins, 2); break;
-	case 3: bins_at_depth(pedge, x, nf, bins, 3); break;
-	case 4: bins_at_depth(pedge, x, nf, bins, 4); break;
-	case 5: bins_at_depth(pedge, x, nf, bins, 5); break;
-	case 6: bins_at_depth(pedge, x, nf, bins, 6); break;
-	case 7: bins_at_depth(pedge, x, nf, bins, 7); break;
-	default: bins_at_depth(pedge, x, nf, bins, 8); break;
+	for (k = from; k < to; k++) {
+		int o = m->order[k];
+
+		bins[k - from] = ig_rank_bin(m->edges[o], m->nedges[o], x[k - from]);
 	}
 }
 
@@ -356,7 +321,7 @@ static inline __attribute__((always_inline)) void part_nq(const ig_rank_model *m
 
 	/* the id's slot is far away in memory: ask for it first */
 	__builtin_prefetch(w);
-	padded_bins(m, from, to, x, bins);
+	order_bins(m, from, to, x, bins);
 	for (k = from; k < to; k++)
 		add_slot(acc, m->wd + (m->order_off[k] + bins[k - from]) * hs, nq);
 	add_slot(acc, w, nq);
@@ -384,7 +349,7 @@ static inline __attribute__((always_inline)) void margins_nq(const ig_rank_model
 	memcpy(ua, up, hs * sizeof *up);
 	for (q = 0; q < nq; q++)
 		acc[q] += ua[q];
-	padded_bins(m, from, m->nfeat, xr, bins);
+	order_bins(m, from, m->nfeat, xr, bins);
 	for (k = from; k < m->nfeat; k++)
 		add_slot(acc, m->wd + (m->order_off[k] + bins[k - from]) * hs, nq);
 	for (i = 0; i < m->ncross; i++) {
@@ -520,4 +485,96 @@ void ig_rank_lr_train_head(const ig_rank_model *m, ig_rank_head_model *hm, const
 	free(order);
 	free(f.z);
 	free(f.n);
+}
+
+/* ---- calibration's sigmoids, four at a time ---- */
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4l __attribute__((vector_size(32)));
+
+/* 1 / (1 + exp(-T)) for the four T: exp(X) for |X| <= 700 as X = k ln 2
+ * + r with |r| <= ln 2 / 2 (ln 2 in two parts, the first with trailing
+ * zeros so that k times it is exact), then 1 + (r + r^2 (1/2! + ... +
+ * r^12/14!)) (the series' rest is below 1e-19) times 2^k. No fused
+ * operations (-std=c11 contracts none): every copy gives the same bits,
+ * within an ulp or so of libm's exp, not always equal to it. Returns 0
+ * when a T is out of that range or NaN, for libm to do. */
+static inline __attribute__((always_inline)) int sigmoid4(const double *t, double *p)
+{
+	static const double c[] = {1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320,
+				   1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600,
+				   1.0 / 6227020800, 1.0 / 87178291200};
+	const double shift = 0x1.8p52, ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+	const long long shift_bits = 0x4338000000000000ll, exp_mask = 0x7fffffffffffffffll;
+	v4d x, kd, r, q, s, ax;
+	v4l k, bits, ok;
+	int i;
+
+	memcpy(&x, t, sizeof x);
+	memcpy(&bits, &x, sizeof bits);
+	bits &= exp_mask;
+	memcpy(&ax, &bits, sizeof ax);
+	ok = ax <= 700;
+	if (!(ok[0] & ok[1] & ok[2] & ok[3]))
+		return 0;
+	x = -x;
+	kd = x * 1.4426950408889634074 + shift;
+	memcpy(&k, &kd, sizeof k);
+	kd -= shift;
+	k -= shift_bits;
+	r = (x - kd * ln2_hi) - kd * ln2_lo;
+	q = r * c[12];
+	for (i = 11; i >= 0; i--)
+		q = (q + c[i]) * r;
+	s = r + r * q;
+	bits = (k + 1023) << 52;
+	memcpy(&q, &bits, sizeof q);
+	x = 1 / (1 + (1 + s) * q);
+	memcpy(p, &x, sizeof x);
+	return 1;
+}
+
+/* Four at a time, the last few through a copy padded with zeros; a
+ * group with a value sigmoid4 leaves, by libm. */
+#define SIGMOIDS_BODY                                                                   \
+	double tt[4], pp[4];                                                            \
+	int i, j;                                                                       \
+                                                                                        \
+	for (i = 0; i < n; i += 4) {                                                    \
+		if (i + 4 <= n) {                                                       \
+			if (sigmoid4(t + i, p + i))                                     \
+				continue;                                               \
+		} else {                                                                \
+			memset(tt, 0, sizeof tt);                                       \
+			memcpy(tt, t + i, (size_t)(n - i) * sizeof *tt);                \
+			if (sigmoid4(tt, pp)) {                                         \
+				memcpy(p + i, pp, (size_t)(n - i) * sizeof *pp);        \
+				continue;                                               \
+			}                                                               \
+		}                                                                       \
+		for (j = i; j < i + 4 && j < n; j++)                                    \
+			p[j] = 1 / (1 + exp(-t[j]));                                    \
+	}
+
+static void sigmoids_portable(const double *t, double *p, int n)
+{
+	SIGMOIDS_BODY
+}
+
+#if IG_ISA_X86
+__attribute__((target("avx2"))) static void sigmoids_avx2(const double *t, double *p, int n)
+{
+	SIGMOIDS_BODY
+}
+#endif
+
+void ig_rank_sigmoids(const double *t, double *p, int n)
+{
+#if IG_ISA_X86
+	if (ig_isa() >= IG_ISA_AVX2) {
+		sigmoids_avx2(t, p, n);
+		return;
+	}
+#endif
+	sigmoids_portable(t, p, n);
 }

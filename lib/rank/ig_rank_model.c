@@ -290,7 +290,10 @@ void ig_rank_model_free(ig_rank_model *m)
 	free(m->cross);
 	free(m->wi);
 	free(m->wd);
-	free(m->pedge);
+	free(m->cedge);
+	free(m->coff);
+	free(m->cvec);
+	free(m->cvec8);
 	free(m->order);
 	free(m->order_off);
 	free(m->cross_at);
@@ -341,13 +344,15 @@ static double margin_of(const ig_rank_model *m, int h, const float *x, const uin
  * class in training) has its base for margin. */
 static void calibrate(const ig_rank_model *m, double *z, double *p)
 {
+	double t[IG_RANK_MAX_HEADS];
 	int h;
 
 	for (h = 0; h < m->nhead; h++) {
 		if (m->h[h].constant)
 			z[h] = m->h[h].base;
-		p[h] = 1 / (1 + exp(-(m->h[h].platt_a * z[h] + m->h[h].platt_b)));
+		t[h] = m->h[h].platt_a * z[h] + m->h[h].platt_b;
 	}
+	ig_rank_sigmoids(t, p, m->nhead);
 }
 
 void ig_rank_predict(const ig_rank_model *m, const float *x, uint64_t user_hash, uint64_t item_hash, double *p)

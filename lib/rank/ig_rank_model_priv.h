@@ -6,6 +6,8 @@
 
 #define IG_RANK_MODEL_MAGIC "IGRANKM\n"
 #define IG_RANK_MODEL_VERSION 2u /* 2: a linear part under the trees; 1 is still read */
+/* Floats a vector of the counting bins holds (ig_rank_lr_kernel.c) */
+#define IG_RANK_CVEC_W 16
 
 typedef struct ig_rank_node {
 	int32_t feat;     /* -1: a leaf */
@@ -50,10 +52,12 @@ struct ig_rank_model {
 	int nitem_only, nuser_only;
 	size_t *order_off;  /* lr: bin_off of each feature in that order */
 	int *cross_at;      /* lr: the place of each crossed feature in that order */
-	float *pedge;       /* lr: each feature's edges padded with +inf to 2^pdepth - 1,
-			     * the k-th of the order's at k << pdepth (pdepth: the most edges') */
-	uint32_t pdepth;
-	int pavx2;          /* lr: bins by the AVX2 copy (core/ig_cpu.h) */
+	float *cedge;       /* lr: each feature's edges, the k-th of the order's at coff[k],
+			     * padded with +inf to cvec[k] vectors of IG_RANK_CVEC_W (of
+			     * which cvec8[k] vectors of 8 hold the edges) */
+	size_t *coff;
+	uint32_t *cvec, *cvec8;
+	int bins_isa;       /* lr: the copy that counts bins (core/ig_cpu.h) */
 	uint8_t *coarse;    /* lr: the coarse bin (0-3) of feature f's bin b at bin_off[f] + b */
 	ig_rank_head_model *h;
 };
@@ -134,4 +138,8 @@ void ig_rank_lr_margins_parts(const ig_rank_model *m, const float *xr, const flo
 			      const float *user_part, double *z);
 void ig_rank_lr_interleave(ig_rank_model *m);
 
+/* P[i] = 1 / (1 + exp(-T[i])) for the N values T, several at a time
+ * (ig_rank_lr_kernel.c): within an ulp or so of libm's exp, the same bits
+ * on every CPU. */
+void ig_rank_sigmoids(const double *t, double *p, int n);
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/ig_cpu.h"
 #include "core/ig_err.h"
 #include "core/ig_rng.h"
 #include "expect_exit.h"
@@ -346,11 +347,11 @@ static void check_linear_fit(int nf)
 	free(w);
 }
 
-/* The first stage's scoring bins (padded edges, eight features at a time
- * with AVX2 and the last few through a padded copy, or one by one) are
- * the training's (ig_rank_bin): 19 features, some with a few values,
- * scored at and beside the edges and out of range, give the margins that
- * the hashed indices give, with AVX2 and without. Some features are the
+/* The first stage's scoring bins (edges below x counted 16 or 8 at a
+ * time with AVX-512 or AVX2, or searched one feature at a time) are the
+ * training's (ig_rank_bin): 19 features, some with a few values, scored
+ * at and beside the edges, out of range and NaN, give the margins that
+ * the hashed indices give, with each copy the CPU has. Some features are the
  * item's or the user's alone, some of them crossed: the item's and the
  * user's parts kept apart and the rest give ig_rank_predict's
  * probabilities to the bit. */
@@ -371,7 +372,7 @@ static void test_lr_scoring_bins(void **state)
 	const int *order;
 	ig_rng r;
 	size_t i;
-	int f, nitem, nuser, avx2;
+	int f, nitem, nuser, isa;
 
 	(void)state;
 	memset(&e, 0, sizeof e);
@@ -413,9 +414,13 @@ static void test_lr_scoring_bins(void **state)
 	assert_int_equal(nitem, 4); /* item_users, item_pop_like, media_photo, author_rate_share */
 	assert_int_equal(nuser, 2); /* hour, user_positives */
 	assert_true(ig_rank_part_len(m) > 0);
-	for (i = 0, avx2 = m->pavx2; i < 4000; i++) {
-		if (i == 2000)
-			m->pavx2 = 0; /* the portable bins */
+	for (i = 0, isa = m->bins_isa; i < 6000; i++) {
+		/* a third of the rows each: the best copy, AVX2 (if the best
+		 * was AVX-512), the portable one */
+		if (i == 2000 && m->bins_isa == IG_ISA_AVX512)
+			m->bins_isa = IG_ISA_AVX2;
+		if (i == 4000)
+			m->bins_isa = IG_ISA_PORTABLE;
 		const float *row = e.x + (i % N) * NF;
 		double z, want;
 		int n;
@@ -430,6 +435,8 @@ static void test_lr_scoring_bins(void **state)
 				v = nextafterf(m->edges[f][(i + (size_t)f) % ne], INFINITY);
 			else if (i % 4 == 3)
 				v = f % 2 ? -1e30f : 1e30f;
+			if (i % 97 == 0 && f % 4 == 0)
+				v = NAN;
 			x[f] = v;
 		}
 		ig_rank_lr_margins(m, x, e.user_hash[i % N], e.item_hash[i % N], &z);
@@ -444,12 +451,40 @@ static void test_lr_scoring_bins(void **state)
 		ig_rank_predict(m, x, e.user_hash[i % N], e.item_hash[i % N], &p2);
 		assert_memory_equal(&p1, &p2, sizeof p1);
 	}
-	m->pavx2 = avx2;
+	m->bins_isa = isa;
 	ig_rank_model_free(m);
 	free(e.x);
 	free(e.y);
 	free(e.user_hash);
 	free(e.item_hash);
+}
+
+/* Calibration's sigmoids, four at a time without libm: within a few
+ * ulps of 1 / (1 + exp(-t)) by libm over the margins' range, in groups
+ * and in a last short one; out of that range and NaN, libm's own. */
+static void test_sigmoids(void **state)
+{
+	double t[7], p[7], want;
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		for (j = 0; j < 7; j++)
+			t[j] = -60 + 120 * (double)(i * 7 + j) / (20000 * 7) + 1e-7 * j;
+		ig_rank_sigmoids(t, p, 7);
+		for (j = 0; j < 7; j++) {
+			want = 1 / (1 + exp(-t[j]));
+			assert_true(fabs(p[j] - want) <= 6e-16 * want);
+		}
+	}
+	t[0] = 745;
+	t[1] = -750;
+	t[2] = NAN;
+	t[3] = 0;
+	t[4] = -700;
+	ig_rank_sigmoids(t, p, 5);
+	assert_true(p[0] == 1 && p[1] == 1 / (1 + exp(750.0)) && isnan(p[2]) && p[3] == 0.5);
+	assert_true(fabs(p[4] - 1 / (1 + exp(700.0))) <= 6e-16 * p[4]);
 }
 
 static void test_linear_fit(void **state)
@@ -942,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_lr),
 		cmocka_unit_test(test_lr_paths),
 		cmocka_unit_test(test_lr_scoring_bins),
+		cmocka_unit_test(test_sigmoids),
 		cmocka_unit_test(test_linear_fit),
 		cmocka_unit_test(test_trees_or_line),
 		cmocka_unit_test(test_blind_head),
