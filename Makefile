@@ -90,7 +90,8 @@ check: deps
 	@echo "IG_KERNEL=portable:"
 	@IG_KERNEL=portable sh tests/unit/run.sh $(UNITS)
 	@IG_KERNEL=portable sh tests/cli/run.sh $(CURDIR)/$(BIN) tests/cli/w2v/* tests/cli/cooccur/* \
-		tests/cli/retrieve/* tests/cli/retrieve-index/* tests/cli/tower/* tests/cli/diversify/*
+		tests/cli/retrieve/* tests/cli/retrieve-index/* tests/cli/tower/* tests/cli/diversify/* \
+		tests/cli/rank/* tests/cli/funnel/*
 	@sh tests/manlint.sh $(MANS)
 	@sh tests/layers.sh
 
