@@ -175,9 +175,6 @@ static void item_stats(ig_rank_ctx *c)
 		p.last[i] = UINT32_MAX;
 	ig_rank_history_scan(c, stats_user, &p);
 	free(p.last);
-	c->log_iusers = ig_malloc(((size_t)c->nitems + 1) * sizeof *c->log_iusers);
-	for (i = 0; i < c->nitems; i++)
-		c->log_iusers[i] = log1p((double)c->iusers[i]);
 }
 
 /* An author's counts are its items' summed: an item shown a few times
@@ -268,7 +265,7 @@ static void item_records(ig_rank_ctx *c, const size_t *nb_start)
 	for (i = 0; i < c->nitems; i++) {
 		ig_rank_item *r = &c->item[i];
 
-		r->log_iusers = c->log_iusers[i];
+		r->log_iusers = log1p((double)c->iusers[i]);
 		r->created = -1;
 		r->pt_start = c->pt_start[i];
 		r->npt = record_count(c->pt_start[i + 1] - c->pt_start[i], "positives");
@@ -431,7 +428,6 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 	free(c->ev);
 	free(c->pop);
 	free(c->iusers);
-	free(c->log_iusers);
 	free(c->apop);
 	free(c->lift);
 	free(c->alift);

@@ -60,7 +60,6 @@ struct ig_rank_ctx {
 	uint32_t nitems;
 	float *pop;               /* nitems x IG_EV_COUNT, decayed to tref */
 	float *iusers;            /* distinct users with a positive, per item */
-	double *log_iusers;       /* log(1 + iusers), as the features take it */
 	float *apop;              /* per author of items: the sum of its items' pop */
 	float *lift, *alift;      /* with impressions, per item and author: ig_rank_lift_priv.h */
 	int64_t tref;

@@ -774,7 +774,8 @@ static float *item_features(const ig_rank_ctx *c, uint32_t it, float *x)
 	const float *pop = it != IG_INTERN_NONE ? c->pop + (size_t)it * IG_EV_COUNT : NULL;
 	int i;
 
-	*x++ = pop ? (float)c->item[it].log_iusers : 0; /* c->log_iusers[it]: the record is in cache */
+	/* from the item's record: in cache, asked for with the user's candidates */
+	*x++ = pop ? (float)c->item[it].log_iusers : 0;
 	for (i = 0; i < NPOP; i++)
 		*x++ = pop ? log1pf_pos(pop[pop_types[i]]) : 0;
 	if (c->inputs & IG_RANK_IN_IMPRESSIONS) {
