@@ -81,8 +81,9 @@ builddeps:
 	@sh tests/deps.sh build
 
 # The kernels' portable copies run the unit tests and the CLI tests of
-# every tool with a kernel of copies (w2v, retrieve, tower, diversify) or
-# a hot integer kernel (cooccur) a second time: the same expected output.
+# every tool with a kernel of copies (w2v, retrieve, tower, diversify,
+# rank, and funnel, which runs rank) or a hot integer kernel (cooccur) a
+# second time: the same expected output.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNITS)
 	@sh tests/unit/run.sh $(UNITS)

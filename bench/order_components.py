@@ -16,22 +16,11 @@ Usage: python3 order_components.py DIR FEATURES150
 DIR is bench/closed_loop.sh's folder (its ranked1.resp and world/);
 FEATURES150 the 150 rows' features (ig-rank features)."""
 import collections
-import gzip
 import sys
 
 import numpy as np
 
-
-def table(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    cols, out = None, []
-    with opener(path, "rt") as f:
-        for line in f:
-            if line.startswith("#ig"):
-                cols = line.rstrip("\n").split("\t")[1:]
-            elif not line.startswith("#"):
-                out.append(line.rstrip("\n").split("\t"))
-    return cols, out
+from streams import table
 
 
 def main():

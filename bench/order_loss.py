@@ -21,26 +21,15 @@ scored by the second stage (ig-rank score --keep 0); FEATURES150 their
 features (ig-rank features); BEST_RATIO the best 25 of the 150's shares
 over the oracle's."""
 import collections
-import gzip
 import sys
 
 import numpy as np
 import xgboost as xgb
 
+from streams import table
+
 PARAMS = dict(n_estimators=200, max_depth=4, learning_rate=0.05, subsample=0.8,
               nthread=1, random_state=1)
-
-
-def table(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    cols, out = None, []
-    with opener(path, "rt") as f:
-        for line in f:
-            if line.startswith("#ig"):
-                cols = line.rstrip("\n").split("\t")[1:]
-            elif not line.startswith("#"):
-                out.append(line.rstrip("\n").split("\t"))
-    return cols, out
 
 
 def main():
