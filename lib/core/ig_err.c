@@ -137,6 +137,19 @@ void *ig_calloc(size_t count, size_t size)
 	return p;
 }
 
+void *ig_calloc_lines(size_t n)
+{
+	size_t bytes = (n + 63) & ~(size_t)63;
+	void *p;
+
+	if (bytes < n)
+		out_of_memory(n);
+	p = aligned_alloc(64, bytes ? bytes : 64);
+	if (p == NULL)
+		out_of_memory(n);
+	return memset(p, 0, bytes);
+}
+
 void *ig_realloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);

@@ -46,6 +46,9 @@ void ig_release_state(ig_hold *h);
 /* Allocation that exits 1 with a message instead of returning NULL. */
 void *ig_malloc(size_t n);
 void *ig_calloc(size_t count, size_t size);
+/* N zeroed bytes at a cache line's start (64 bytes), for tables read
+ * entry by entry in random order; free() frees them. */
+void *ig_calloc_lines(size_t n);
 void *ig_realloc(void *p, size_t n);
 /* realloc of count*size elements with an overflow check. */
 void *ig_reallocarray(void *p, size_t count, size_t size);

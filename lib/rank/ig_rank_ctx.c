@@ -258,10 +258,7 @@ static void item_records(ig_rank_ctx *c, const size_t *nb_start)
 	ig_intern *sets = ig_intern_new();
 	uint32_t i;
 
-	c->item = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-	if (c->item == NULL)
-		ig_die("out of memory (asked for %zu bytes)", bytes);
-	memset(c->item, 0, bytes);
+	c->item = ig_calloc_lines(bytes);
 	for (i = 0; i < c->nitems; i++) {
 		ig_rank_item *r = &c->item[i];
 

@@ -164,10 +164,7 @@ static void stamped_init(stamped *s, size_t n, int width)
 {
 	size_t bytes = (n + 1) * sizeof *s->e;
 
-	s->e = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-	if (s->e == NULL)
-		ig_die("out of memory (asked for %zu bytes)", bytes);
-	memset(s->e, 0, bytes);
+	s->e = ig_calloc_lines(bytes);
 	s->n = n + 1;
 	s->width = width;
 }
@@ -329,10 +326,7 @@ ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
 			u->followed = ig_calloc(ig_intern_count(c->items->authors) + 1, sizeof *u->followed);
 		if (ig_rank_session_width(c) > 0)
 			u->session = ig_rank_session_new(c);
-		u->memo = aligned_alloc(64, ((size_t)c->ntopic_sets + 1) * sizeof *u->memo);
-		if (u->memo == NULL)
-			ig_die("out of memory (asked for %zu bytes)", ((size_t)c->ntopic_sets + 1) * sizeof *u->memo);
-		memset(u->memo, 0, ((size_t)c->ntopic_sets + 1) * sizeof *u->memo);
+		u->memo = ig_calloc_lines(((size_t)c->ntopic_sets + 1) * sizeof *u->memo);
 	}
 	if (c->nb)
 		stamped_init(&u->nbrs, c->nitems, N_WIDTH);

@@ -7,9 +7,11 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/ig_arena.h"
+#include "core/ig_err.h"
 
 static void test_offsets_survive_growth(void **state)
 {
@@ -40,10 +42,29 @@ static void test_offsets_survive_growth(void **state)
 	assert_null(a.buf);
 }
 
+/* ig_calloc_lines: at a cache line's start and zeroed, for sizes that
+ * are and are not whole lines, and for 0. */
+static void test_calloc_lines(void **state)
+{
+	static const size_t sizes[] = {0, 1, 63, 64, 65, 1000, 4096};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		unsigned char *p = ig_calloc_lines(sizes[i]);
+
+		assert_int_equal((uintptr_t)p % 64, 0);
+		for (j = 0; j < sizes[i]; j++)
+			assert_int_equal(p[j], 0);
+		free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_offsets_survive_growth),
+		cmocka_unit_test(test_calloc_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
