@@ -123,9 +123,31 @@ rows_per_user() {
 }
 # "real CPU peak" of a step's log; the steps joined by a pipe add up.
 cost() {
-	for l in "$@"; do tail -n 1 "$out/logs/$l.log"; done | sed -n \
+	for l in "$@"; do [ ! -f "$out/logs/$l.log" ] || tail -n 1 "$out/logs/$l.log"; done | sed -n \
 		's/.*; \([0-9.]*\) s real, \([0-9.]*\) s CPU, \([0-9.]*\) MB peak$/\1 \2 \3/p' |
 		awk '{ r += $1; c += $2; if ($3 > m) m = $3 } END { printf "%.2f\t%.2f\t%.0f", r, c, m }'
+}
+
+# Why the label window gave no ranking example, in terms of TRAIN (run
+# only then: it reads TRAIN once more): the likeliest cause first.
+no_examples() {
+	# shellcheck disable=SC2046
+	set -- $(gzip -dcf "$train" | awk -F'\t' -v pos="$positives" '
+		BEGIN { n = split(pos, a, ","); for (i = 1; i <= n; i++) p[a[i]] = 1; ev = 4; it = 3 }
+		/^#ig:/ { for (i = 2; i <= NF; i++) { if ($i == "event") ev = i - 1; if ($i == "item") it = i - 1 } }
+		/^#/ { next }
+		{ n_ev++; if ($ev in p) n_pos++; t[$ev]++; if (!($it in seen)) { seen[$it] = 1; n_it++ } }
+		END { printf "%d %d %d", n_ev, n_pos, n_it; for (x in t) printf " %s:%d", x, t[x] }')
+	[ "$1" -gt 0 ] || die "$train: no events: nothing to train on"
+	if [ "$2" -eq 0 ]; then
+		nev=$1
+		shift 3
+		die "$train: none of its $nev events is of a --positives type ($positives); it has $(printf '%s\n' "$@" |
+			sort | sed 's/:/ /' | paste -sd, - | sed 's/,/, /g'): name the types that show interest with --positives"
+	fi
+	pct=${window%\%}
+	[ "$nusers" -gt 0 ] || die "no ranking examples: no user of $train has a label window (each user's last $window of events, --window); a user needs $(((50 + pct - 1) / pct > 2 ? (50 + pct - 1) / pct : 2)) events or more, and a positive one before its window: give users longer histories or a larger --window"
+	die "no ranking examples: retrieval found no candidate for the $nusers users of the label window ($train has $3 distinct items, and a user's own items are never candidates)"
 }
 
 w=$out/work
@@ -219,6 +241,7 @@ else
 	step features ig-rank features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
 		--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
 fi
+gzip -dcf "$w/examples.tsv.gz" | grep -qv '^#' || no_examples
 step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
 step train-first ig-rank train $common --seed "$seed" --stage first --distill "$out/second.model" \
 	-o "$out/first.model" "$w/examples.tsv.gz"
