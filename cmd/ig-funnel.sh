@@ -280,5 +280,10 @@ step diversify ig-diversify $common --seed "$seed" --items "$ditems" \
 } >"$out/summary.tsv"
 column -t -s "$(printf '\t')" "$out/summary.tsv" >&2 2>/dev/null || cat "$out/summary.tsv" >&2
 [ -n "$skipped" ] && printf '%s: skipped: %s\n' "$prog" "${skipped%; }" >&2
+# Users retrieval had nothing for (every item already theirs) get no
+# feed: say how many, so that a short feed file is not a surprise.
+nocand=$(sed -n 's/.* \([0-9]*\) with no candidate).*/\1/p' "$out/logs/all.retrieve.log")
+[ "${nocand:-0}" -eq 0 ] || printf '%s: %s users have no feed: retrieval found no candidate for them (no item left that they have not had)\n' \
+	"$prog" "$nocand" >&2
 printf '%s: feed of %s users in %s/feed.tsv.gz; ranking examples: %s; %d s\n' "$prog" \
 	"$(rows_per_user "$out/feed.tsv.gz" | cut -f2)" "$out" "$examples" $(($(date +%s) - start)) >&2
