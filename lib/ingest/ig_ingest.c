@@ -24,6 +24,12 @@
 
 /* Roles (output columns) by kind, in stream order. */
 enum { EV_TS, EV_USER, EV_ITEM, EV_EVENT, EV_VALUE };
+/* Events may also map a field of milliseconds added to ts (a session's
+ * day plus the time into it, as Diginetica has): a column of the raw
+ * input only, after the stream's own. */
+#define EV_TS_OFFSET_MS IG_INGEST_MAX_ROLES
+#define TS_OFFSET_MS_NAME "ts_offset_ms"
+#define MAX_COLS (IG_INGEST_MAX_ROLES + 1)
 enum { IT_ITEM, IT_AUTHOR, IT_MEDIA, IT_CREATED, IT_TOPICS };
 enum { FO_USER, FO_AUTHOR, FO_TS };
 
@@ -107,8 +113,8 @@ typedef struct colmap {
 	int given;
 	int list;
 	int list_len;
-	int pos[IG_INGEST_MAX_ROLES];     /* 1-based field number, 0: not by number */
-	char *name[IG_INGEST_MAX_ROLES];  /* header name, or NULL */
+	int pos[MAX_COLS];     /* 1-based field number, 0: not by number */
+	char *name[MAX_COLS];  /* header name, or NULL */
 	int max_pos;
 } colmap;
 
@@ -117,6 +123,7 @@ enum { SRC_NONE, SRC_COLUMN, SRC_VALUE, SRC_CONST };
 struct ig_ingest {
 	ig_ingest_opts o;
 	int kind, nroles;
+	int ncols;                     /* nroles, plus ts_offset_ms for events */
 	const char *const *roles;
 	colmap map;
 	ig_rules event_rules, media_rules;
@@ -130,7 +137,7 @@ struct ig_ingest {
 	/* The file being read. */
 	ig_reader *r;
 	const char *fname;
-	int col[IG_INGEST_MAX_ROLES];  /* 0-based field, -1: none */
+	int col[MAX_COLS];             /* 0-based field, -1: none */
 	int expect;                    /* fields per record, -1: the first record's */
 	int min_fields;
 	int event_src;
@@ -179,6 +186,20 @@ static void rec_putc(ig_ingest *g, char c)
 	rec_put(g, &c, 1);
 }
 
+/* The column of the raw input named S: a role of the kind, or for
+ * events ts_offset_ms; -1 if none. */
+static int col_parse(const ig_ingest *g, const char *s)
+{
+	if (g->kind == IG_KIND_EVENTS && strcmp(s, TS_OFFSET_MS_NAME) == 0)
+		return EV_TS_OFFSET_MS;
+	return ig_ingest_role_parse(g->kind, s);
+}
+
+static const char *col_name(const ig_ingest *g, int col)
+{
+	return col < g->nroles ? g->roles[col] : TS_OFFSET_MS_NAME;
+}
+
 static void parse_colmap(ig_ingest *g, const char *spec)
 {
 	colmap *m = &g->map;
@@ -196,7 +217,7 @@ static void parse_colmap(ig_ingest *g, const char *spec)
 		pos++;
 		if (!assign) {
 			if (*tok != '\0' && strcmp(tok, "-") != 0) {
-				role = ig_ingest_role_parse(g->kind, tok);
+				role = col_parse(g, tok);
 				if (role < 0)
 					ig_usage_error("-c/--columns: '%s' is not a column of %s streams", tok,
 						       ig_ingest_kind_name(g->kind));
@@ -210,7 +231,7 @@ static void parse_colmap(ig_ingest *g, const char *spec)
 			if (eq == NULL || eq == tok || eq[1] == '\0')
 				ig_usage_error("-c/--columns: '%s' is not COLUMN=FIELD (a number or a header name)", tok);
 			*eq = '\0';
-			role = ig_ingest_role_parse(g->kind, tok);
+			role = col_parse(g, tok);
 			if (role < 0)
 				ig_usage_error("-c/--columns: '%s' is not a column of %s streams", tok,
 					       ig_ingest_kind_name(g->kind));
@@ -292,12 +313,12 @@ static void resolve_columns(ig_ingest *g, int from_header)
 	int i, j, n = from_header ? g->csv.nfields : 0;
 	const char *miss;
 
-	for (i = 0; i < g->nroles; i++)
+	for (i = 0; i < g->ncols; i++)
 		g->col[i] = -1;
 	g->expect = -1;
 	g->min_fields = 1;
 	if (m->given && m->list) {
-		for (i = 0; i < g->nroles; i++)
+		for (i = 0; i < g->ncols; i++)
 			g->col[i] = m->pos[i] - 1;
 		g->expect = m->list_len;
 		if (from_header && n != m->list_len)
@@ -307,16 +328,17 @@ static void resolve_columns(ig_ingest *g, int from_header)
 		if (from_header)
 			g->expect = n;
 		g->min_fields = m->max_pos > 0 ? m->max_pos : 1;
-		for (i = 0; i < g->nroles; i++) {
+		for (i = 0; i < g->ncols; i++) {
 			/* A column the map does not name is found by its own
-			 * name in the header, if there is one. */
-			const char *want = m->name[i] ? m->name[i] : from_header ? g->roles[i] : NULL;
+			 * name in the header, if there is one (ts_offset_ms
+			 * only when mapped: it is no column of the stream). */
+			const char *want = m->name[i] ? m->name[i] : from_header && i < g->nroles ? g->roles[i] : NULL;
 			if (m->pos[i]) {
 				g->col[i] = m->pos[i] - 1;
 				if (from_header && m->pos[i] > n)
 					ig_die_at(g->fname, g->rec_line,
 						  "-c/--columns maps %s to field %d, but the header has %d fields",
-						  g->roles[i], m->pos[i], n);
+						  col_name(g, i), m->pos[i], n);
 				continue;
 			}
 			if (want == NULL)
@@ -338,7 +360,7 @@ static void resolve_columns(ig_ingest *g, int from_header)
 				g->col[i] = j;
 			else if (m->name[i])
 				ig_die_at(g->fname, g->rec_line, "no header column named '%s' (for %s)", want,
-					  g->roles[i]);
+					  col_name(g, i));
 		}
 		if (!m->given && !from_header) {
 			/* No map, no header: the stream's own column order. */
@@ -424,6 +446,7 @@ ig_ingest *ig_ingest_new(const ig_ingest_opts *o)
 		g->o.time_format = IG_TIME_AUTO;
 	g->kind = g->o.kind;
 	g->nroles = ig_ingest_roles(g->kind, &g->roles);
+	g->ncols = g->nroles + (g->kind == IG_KIND_EVENTS);
 	for (i = g->nroles; i < IG_INGEST_MAX_ROLES; i++)
 		if (g->o.set[i])
 			ig_usage_error("--set: %s streams have %d columns", ig_ingest_kind_name(g->kind), g->nroles);
@@ -735,6 +758,34 @@ static int get_time(ig_ingest *g, int role, int64_t *t)
 	return 0;
 }
 
+/* Adds the ts_offset_ms field, if mapped, to the event time *T. */
+static int add_ts_offset(ig_ingest *g, int64_t *t)
+{
+	int c = g->col[EV_TS_OFFSET_MS];
+	const char *s;
+	size_t len, i;
+	uint64_t ms = 0;
+
+	if (c < 0)
+		return 0;
+	s = g->csv.field[c];
+	len = g->csv.len[c];
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9' && ms <= UINT64_C(1) << 50; i++)
+		ms = ms * 10 + (uint64_t)(s[i] - '0');
+	if (len == 0 || i < len) {
+		reject(g, c + 1, TS_OFFSET_MS_NAME,
+		       i < len && s[i] >= '0' && s[i] <= '9' ? "offset too large" : "not a whole number of milliseconds",
+		       s, len);
+		return -1;
+	}
+	if (ms / 1000 > (uint64_t)(IG_TS_MAX - *t)) {
+		reject(g, c + 1, TS_OFFSET_MS_NAME, "ts plus the offset is past 2100-01-01", s, len);
+		return -1;
+	}
+	*t += (int64_t)(ms / 1000);
+	return 0;
+}
+
 static int in_shard(const ig_ingest *g, const char *user, size_t len)
 {
 	return !g->o.sharded || ig_shard_of(user, len, g->o.shard_count) == g->o.shard_index;
@@ -784,7 +835,7 @@ static void event_record(ig_ingest *g)
 	char *o;
 
 	if ((user = get_id(g, EV_USER, &ulen)) == NULL || (item = get_id(g, EV_ITEM, &ilen)) == NULL ||
-	    get_time(g, EV_TS, &ts) != 0)
+	    get_time(g, EV_TS, &ts) != 0 || add_ts_offset(g, &ts) != 0)
 		return;
 	if (have(g, EV_VALUE)) {
 		value = get(g, EV_VALUE, &vlen, &vfield);
@@ -1134,7 +1185,7 @@ void ig_ingest_free(ig_ingest *g)
 		return;
 	ig_rules_free(&g->event_rules);
 	ig_rules_free(&g->media_rules);
-	for (r = 0; r < IG_INGEST_MAX_ROLES; r++)
+	for (r = 0; r < MAX_COLS; r++)
 		free(g->map.name[r]);
 	ig_extsort_free(g->sort);
 	ig_intern_free(g->items);

@@ -17,24 +17,33 @@ typedef struct preset {
 	const char *event_map;
 	const char *set_ts;      /* constant ts, or NULL */
 	const char *set_event;   /* constant event, or NULL */
+	int time_format;         /* enum ig_time_format */
 } preset;
 
 /* Ratings become events: a high rating is a like, a low one a see_less,
  * the rest a view; the rating is kept as the value. */
 #define RATING_RULES ">=4:like,<=2:see_less,*:view"
 
+/* Diginetica's train-item-views.csv (sessionId;userId;itemId;timeframe;
+ * eventdate): by position, since the releases spell the header
+ * differently; the session is the user (userId is mostly NA) and the
+ * time is the day plus the milliseconds into the session. */
+#define DIGINETICA_COLUMNS "user,-,item,ts_offset_ms,ts"
+
 static const preset presets[] = {
 	{"ml-100k", "MovieLens 100K u.data (user item rating ts)",
-	 IG_KIND_EVENTS, IG_FORMAT_TSV, "\t", 0, "user,item,value,ts", RATING_RULES, NULL, NULL},
+	 IG_KIND_EVENTS, IG_FORMAT_TSV, "\t", 0, "user,item,value,ts", RATING_RULES, NULL, NULL, IG_TIME_UNIX},
 	{"ml-1m", "MovieLens 1M/10M ratings.dat (user::item::rating::ts)",
-	 IG_KIND_EVENTS, IG_FORMAT_TSV, "::", 0, "user,item,value,ts", RATING_RULES, NULL, NULL},
+	 IG_KIND_EVENTS, IG_FORMAT_TSV, "::", 0, "user,item,value,ts", RATING_RULES, NULL, NULL, IG_TIME_UNIX},
 	{"ml-latest", "MovieLens ratings.csv (userId,movieId,rating,timestamp)",
 	 IG_KIND_EVENTS, IG_FORMAT_CSV, ",", 1, "user=userId,item=movieId,value=rating,ts=timestamp",
-	 RATING_RULES, NULL, NULL},
+	 RATING_RULES, NULL, NULL, IG_TIME_UNIX},
 	{"lastfm-artists", "Last.fm user_artists.dat: play counts as views, ts 0",
-	 IG_KIND_EVENTS, IG_FORMAT_TSV, "\t", 1, "user=userID,item=artistID,value=weight", NULL, "0", "view"},
+	 IG_KIND_EVENTS, IG_FORMAT_TSV, "\t", 1, "user=userID,item=artistID,value=weight", NULL, "0", "view", IG_TIME_UNIX},
 	{"lastfm-friends", "Last.fm user_friends.dat as follows, ts 0",
-	 IG_KIND_FOLLOWS, IG_FORMAT_TSV, "\t", 1, "user=userID,author=friendID", NULL, "0", NULL},
+	 IG_KIND_FOLLOWS, IG_FORMAT_TSV, "\t", 1, "user=userID,author=friendID", NULL, "0", NULL, IG_TIME_UNIX},
+	{"diginetica", "Diginetica train-item-views.csv: sessions as users, views",
+	 IG_KIND_EVENTS, IG_FORMAT_CSV, ";", 1, DIGINETICA_COLUMNS, NULL, NULL, "view", IG_TIME_ISO8601},
 };
 
 #define NPRESETS (sizeof presets / sizeof presets[0])
@@ -83,7 +92,7 @@ int ig_ingest_apply_preset(ig_ingest_opts *o, const char *name, char *err, size_
 	if (o->header < 0)
 		o->header = p->header;
 	if (o->time_format < 0)
-		o->time_format = IG_TIME_UNIX;
+		o->time_format = p->time_format;
 	/* The preset's columns and constants go together: a user's own
 	 * column map replaces both. */
 	if (o->columns == NULL) {
