@@ -499,6 +499,8 @@ void ig_ingest_begin(ig_ingest *g, ig_writer *out)
  * --skip-bad each of its lines goes to the rejects file. FIELD is the
  * 1-based field (0: the record as a whole), ROLE its column name or
  * NULL, VAL (VLEN bytes) the offending value or NULL. */
+static int looks_like_header(const ig_ingest *g);
+
 static void reject(ig_ingest *g, int field, const char *role, const char *what, const char *val, size_t vlen)
 {
 	int n = 0;
@@ -510,8 +512,9 @@ static void reject(ig_ingest *g, int field, const char *role, const char *what, 
 	else if (field > 0)
 		n = snprintf(g->msg, sizeof g->msg, "field %d: ", field);
 	if (val)
-		snprintf(g->msg + n, sizeof g->msg - (size_t)n, "%s '%s'", what,
-			 ig_ingest_escape(val, vlen, g->esc, sizeof g->esc));
+		snprintf(g->msg + n, sizeof g->msg - (size_t)n, "%s '%s'%s", what,
+			 ig_ingest_escape(val, vlen, g->esc, sizeof g->esc),
+			 looks_like_header(g) ? " (a header line? -H)" : "");
 	else
 		snprintf(g->msg + n, sizeof g->msg - (size_t)n, "%s", what);
 	if (g->rej == NULL || g->in_header)
@@ -1013,6 +1016,41 @@ static void item_record(ig_ingest *g)
 	g->st.written++;
 }
 
+/* A record of one field where more were expected was most likely cut
+ * at the wrong separator: names the likeliest one it holds (first of
+ * tab, ';', ',', '|', "::", space), or "" when it holds none. */
+static const char *sep_hint(const ig_ingest *g)
+{
+	static const char *const seps[] = {"\t", ";", ",", "|", "::", " "};
+	static const char *const hints[] = {
+		" (tab-separated? -F tsv)", " (is ';' the separator? -d ';')", " (is ',' the separator? -F csv)",
+		" (is '|' the separator? -d '|')", " (is '::' the separator? -d '::')",
+		" (is ' ' the separator? -d ' ')"};
+	size_t i;
+
+	if (g->csv.nfields != 1)
+		return "";
+	for (i = 0; i < sizeof seps / sizeof seps[0]; i++)
+		if (strcmp(seps[i], g->csv.sep) != 0 && strstr(g->csv.field[0], seps[i]) != NULL)
+			return hints[i];
+	return "";
+}
+
+/* Nonzero when the current record is line 1 of a file read without -H
+ * and every field of it is a name (starts with a letter): a header
+ * line, whose first bad field should say so. */
+static int looks_like_header(const ig_ingest *g)
+{
+	int i;
+
+	if (g->rec_line != 1 || g->o.header || g->stream_file)
+		return 0;
+	for (i = 0; i < g->csv.nfields; i++)
+		if (!isalpha((unsigned char)g->csv.field[i][0]))
+			return 0;
+	return 1;
+}
+
 static int is_csv_name(const char *path)
 {
 	size_t n = strlen(path);
@@ -1054,18 +1092,19 @@ void ig_ingest_file(ig_ingest *g, const char *path)
 	}
 	while (next_record(g)) {
 		int n = g->csv.nfields;
-		char what[64];
+		char what[128];
 
 		if (g->expect < 0) {
 			if (n < g->min_fields) {
-				snprintf(what, sizeof what, "expected at least %d fields, got %d", g->min_fields, n);
+				snprintf(what, sizeof what, "expected at least %d fields, got %d%s", g->min_fields, n,
+					 sep_hint(g));
 				reject(g, 0, NULL, what, NULL, 0);
 				continue;
 			}
 			g->expect = n;
 		}
 		if (n != g->expect) {
-			snprintf(what, sizeof what, "expected %d fields, got %d", g->expect, n);
+			snprintf(what, sizeof what, "expected %d fields, got %d%s", g->expect, n, sep_hint(g));
 			reject(g, 0, NULL, what, NULL, 0);
 			continue;
 		}
