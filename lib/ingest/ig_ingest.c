@@ -153,6 +153,8 @@ struct ig_ingest {
 	size_t rec_len, rec_cap;
 	char msg[1024];
 	char esc[512];
+	const char *hint;              /* said after the value by the next reject */
+	char types_hint[256];          /* the event types, for an unknown one */
 
 	/* Items: id -> hash of the rest of the line, and where it was seen. */
 	ig_intern *items;
@@ -382,6 +384,21 @@ static void open_rejects(ig_ingest *g)
 	g->rej = ig_writer_open(g->o.rejects, IG_COMPRESS_NO, 1);
 }
 
+/* " (the types: view, like ...; -e maps others)", said after an
+ * unknown event type. */
+static void types_hint(ig_ingest *g)
+{
+	size_t n = 0;
+	int i;
+
+	n += (size_t)snprintf(g->types_hint, sizeof g->types_hint, " (the types:");
+	for (i = 0; i < IG_EV_COUNT && n < sizeof g->types_hint; i++)
+		n += (size_t)snprintf(g->types_hint + n, sizeof g->types_hint - n, " %s%s", ig_event_name(i),
+				      i + 1 < IG_EV_COUNT ? "," : ";");
+	if (n < sizeof g->types_hint)
+		snprintf(g->types_hint + n, sizeof g->types_hint - n, " -e/--event-map maps others)");
+}
+
 /* Validates a constant of --set as if it were a field, at the start. */
 static void check_constants(ig_ingest *g)
 {
@@ -470,6 +487,7 @@ ig_ingest *ig_ingest_new(const ig_ingest_opts *o)
 			ig_usage_error("-d/--sep: '%s' is not a usable separator%s", g->o.sep,
 				       g->o.format == IG_FORMAT_CSV ? " for CSV (one byte, not '\"')" : "");
 	}
+	types_hint(g);
 	check_constants(g);
 	if (g->o.columns)
 		parse_colmap(g, g->o.columns);
@@ -514,9 +532,10 @@ static void reject(ig_ingest *g, int field, const char *role, const char *what, 
 	if (val)
 		snprintf(g->msg + n, sizeof g->msg - (size_t)n, "%s '%s'%s", what,
 			 ig_ingest_escape(val, vlen, g->esc, sizeof g->esc),
-			 looks_like_header(g) ? " (a header line? -H)" : "");
+			 looks_like_header(g) ? " (a header line? -H)" : g->hint ? g->hint : "");
 	else
 		snprintf(g->msg + n, sizeof g->msg - (size_t)n, "%s", what);
+	g->hint = NULL;
 	if (g->rej == NULL || g->in_header)
 		ig_die_at(g->fname, g->rec_line, "%s", g->msg);
 	g->st.rejected++;
@@ -655,6 +674,10 @@ static int next_record(ig_ingest *g)
 		len = (size_t)n;
 		g->rec_line = ig_reader_lineno(g->r);
 		raw_add(g, line, len, 0);
+		if (g->rec_line == 1 && len >= 2 &&
+		    (memcmp(line, "\xff\xfe", 2) == 0 || memcmp(line, "\xfe\xff", 2) == 0))
+			ig_die_at(g->fname, 1, "UTF-16 text (its byte-order mark): convert it to UTF-8 first, "
+				  "e.g. iconv -f UTF-16 -t UTF-8");
 		if (g->rec_line == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
 			line += 3; /* a UTF-8 byte-order mark */
 			len -= 3;
@@ -755,6 +778,12 @@ static int get_time(ig_ingest *g, int role, int64_t *t)
 		return 0;
 	}
 	if (ig_time_parse(s, len, g->o.time_format, IG_TS_MIN, IG_TS_MAX, t, &why) != 0) {
+		int64_t ms;
+		/* Unix milliseconds (12 digits or more since 1973) read as
+		 * seconds fall after 2100. */
+		if ((g->o.time_format == IG_TIME_UNIX || g->o.time_format == IG_TIME_AUTO) && len >= 12 &&
+		    ig_time_parse(s, len, IG_TIME_UNIX_MS, IG_TS_MIN, IG_TS_MAX, &ms, NULL) == 0)
+			g->hint = " (milliseconds? --time ms)";
 		reject(g, field, g->roles[role], why, s, len);
 		return -1;
 	}
@@ -859,6 +888,7 @@ static void event_record(ig_ingest *g)
 		if (type < 0 && strlen(ev) == elen)
 			type = ig_event_parse(ev);
 		if (type < 0) {
+			g->hint = g->types_hint;
 			reject(g, efield, "event", "unknown event type", ev, elen);
 			return;
 		}
