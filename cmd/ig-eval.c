@@ -216,6 +216,31 @@ static ig_writer *open_text_output(void)
 	return ig_cli_open_writer(&cli, cli.output, IG_COMPRESS_NO, cli.level);
 }
 
+/* An empty test part makes an empty feed and nothing to score, steps
+ * later: say why now. */
+static void split_empty_test(const ig_split_opts *o, const ig_split_stats *st)
+{
+	if (st->positives == 0 && !o->test_all) {
+		ig_warn("split: the test part is empty: none of the %llu events is of a --positives type",
+			(unsigned long long)st->events);
+		return;
+	}
+	if (o->test.mode == IG_SPLIT_AT || o->test.mode == IG_SPLIT_FRACTION) {
+		ig_warn("split: the test part is empty: no user has %s from the cut on and %lld "
+			"positive(s) before it (--min-train; 0 keeps cold-start users)",
+			o->test_all ? "an event" : "a positive event", (long long)o->min_train);
+		return;
+	}
+	if (o->test.mode == IG_SPLIT_PERCENT)
+		ig_warn("split: the test part is empty: no user has %lld counted events or more, %g%% of which "
+			"rounds to 1 or more, with %lld positive(s) before them (--min-events, --holdout, --min-train)",
+			(long long)o->min_events, o->test.percent, (long long)o->min_train);
+	else
+		ig_warn("split: the test part is empty: no user has %lld counted events or more with %lld "
+			"positive(s) before the last %lld (--min-events, --min-train)",
+			(long long)o->min_events, (long long)o->min_train, (long long)o->test.last);
+}
+
 static int cmd_split(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -339,6 +364,8 @@ static int cmd_split(int argc, char **argv)
 			       (unsigned long long)st.events, (unsigned long long)st.users,
 			       (unsigned long long)st.train, (unsigned long long)st.test,
 			       (unsigned long long)st.test_users, (unsigned long long)st.dropped);
+	if (st.events > 0 && st.test == 0)
+		split_empty_test(&o, &st);
 	return 0;
 }
 

@@ -339,6 +339,7 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 			pos[i] = (o->positives >> g.ev[i].type) & 1u;
 			counted[i] = (o->counted >> g.ev[i].type) & 1u;
 		}
+		st->positives += count_pos(pos, g.n);
 		ct = cut_of(o, &o->test, at, &g, counted, pos, g.n);
 		/* Under a global cut, a user with too little before it is not
 		 * tested; what follows the cut is dropped, never moved into

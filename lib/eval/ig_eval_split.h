@@ -55,6 +55,7 @@ typedef struct ig_split_stats {
 	uint64_t events, users;
 	uint64_t train, test, fit, valid, dropped;
 	uint64_t test_users, valid_users;
+	uint64_t positives;       /* input events of a positive type */
 	int64_t at, valid_at;     /* the global cut times used (fraction modes) */
 } ig_split_stats;
 
