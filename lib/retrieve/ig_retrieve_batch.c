@@ -179,7 +179,8 @@ static void users_load(user_list *ul, const char *path, uint32_t shard, uint32_t
 		ul->id[ul->n++] = ig_strdup(f[col]);
 	}
 	ig_reader_close(r);
-	qsort(ul->id, ul->n, sizeof *ul->id, str_cmp);
+	if (ul->n > 1) /* an empty list has no array: qsort wants one */
+		qsort(ul->id, ul->n, sizeof *ul->id, str_cmp);
 	for (i = 0; i < ul->n; i++) {
 		if (k && strcmp(ul->id[k - 1], ul->id[i]) == 0) {
 			free(ul->id[i]);

@@ -174,7 +174,8 @@ static void csr_newest(ig_rcsr *c, uint32_t nrows, triple *t, size_t n, const in
 {
 	size_t i;
 
-	qsort_r(t, n, sizeof *t, newest_first, (void *)created);
+	if (n > 1) /* no items, no array: qsort_r wants one */
+		qsort_r(t, n, sizeof *t, newest_first, (void *)created);
 	for (i = 0; i < n; i++)
 		t[i].order = (uint32_t)i;
 	csr_build(c, nrows, t, n);
