@@ -351,6 +351,10 @@ static int cmd_split(int argc, char **argv)
 	o.tmpdir = cli.tmpdir;
 	o.progress = progress;
 	ig_split_run(&o, &st);
+	/* Before the summary, which stays the last line (ig-funnel reads
+	 * the cost of each step there). */
+	if (st.events > 0 && st.test == 0)
+		split_empty_test(&o, &st);
 	if (o.valid.mode != IG_SPLIT_NONE)
 		ig_cli_summary(&cli, "%llu events of %llu users: train %llu (fit %llu, valid %llu of %llu users), "
 			       "test %llu of %llu users, dropped %llu",
@@ -364,8 +368,6 @@ static int cmd_split(int argc, char **argv)
 			       (unsigned long long)st.events, (unsigned long long)st.users,
 			       (unsigned long long)st.train, (unsigned long long)st.test,
 			       (unsigned long long)st.test_users, (unsigned long long)st.dropped);
-	if (st.events > 0 && st.test == 0)
-		split_empty_test(&o, &st);
 	return 0;
 }
 
