@@ -26,7 +26,8 @@ Funnel:
       --keep1 N          kept by the first ranking stage [150]
       --keep2 N          kept by the second ranking stage [50]
       --window X%        each user's last X% of TRAIN_EVENTS: the ranking
-                         examples (impressions, or candidates' labels) [20%]
+                         examples (impressions, or candidates' labels) [20%;
+                         the last event when X% rounds to none for all]
       --value SPEC       value model, HEAD=WEIGHT,... [with impressions
                          like=1,comment=1,share=1,save=1, else ig-rank's]
       --spec FILE        retrieval spec [ig-retrieve's default]
@@ -145,8 +146,7 @@ no_examples() {
 		die "$train: none of its $nev events is of a --positives type ($positives); it has $(printf '%s\n' "$@" |
 			sort | sed 's/:/ /' | paste -sd, - | sed 's/,/, /g'): name the types that show interest with --positives"
 	fi
-	pct=${window%\%}
-	[ "$nusers" -gt 0 ] || die "no ranking examples: no user of $train has a label window (each user's last $window of events, --window); a user needs $(((50 + pct - 1) / pct > 2 ? (50 + pct - 1) / pct : 2)) events or more, and a positive one before its window: give users longer histories or a larger --window"
+	[ "$nusers" -gt 0 ] || die "no ranking examples: no user of $train has 2 events or more with a positive one before the last, to learn from what follows it: give users longer histories"
 	die "no ranking examples: retrieval found no candidate for the $nusers users of the label window ($train has $3 distinct items, and a user's own items are never candidates)"
 }
 
@@ -208,6 +208,12 @@ start=$(date +%s)
 # window's events on it: P(shown and event), exposure and engagement mixed.
 heads=any,view,like,comment,share,save,follow,see_less,hide
 step split ig-eval split --holdout "$window" --test-all --positives "$positives" -o "$w/fit" "$train"
+if ! gzip -dcf "$w/fit.test.tsv.gz" | grep -qv '^#'; then
+	# Histories too short for the share to hold out an event (20% of 2
+	# rounds to 0): the window is each user's last event instead.
+	step split ig-eval split --holdout 1 --test-all --positives "$positives" -o "$w/fit" "$train"
+	note "label window: each user's last event (no user has enough events for $window of them to be one)"
+fi
 models fit "$w/fit.train.tsv.gz"
 # Training holds its examples in memory (ig-rank(1) MEMORY, about 560
 # bytes a row): past --max-examples rows they come from one hash shard of
