@@ -23,6 +23,7 @@ enum {
 	OPT_LABELS,
 	OPT_IMPRESSIONS,
 	OPT_AT,
+	OPT_FRESH_SESSIONS,
 	OPT_HEADS,
 	OPT_POSITIVES,
 	OPT_HALF_LIFE,
@@ -87,6 +88,9 @@ static void usage(FILE *fp)
 			"Examples:\n"
 			"      --labels FILE        events of the next window: the candidates' labels\n"
 			"      --impressions FILE   events with impressions: one row per impression\n"
+			"      --fresh-sessions     an impression's user features from the history and\n"
+			"                           the user's --impressions events of the sessions\n"
+			"                           before its own (item tables: the history's)\n"
 			"      --heads LIST         the labels: event types, or any (any --positives type)\n"
 			"                           [view,like,comment,share,save,follow,see_less,hide]\n"
 			"      --format F           tsv (an examples stream) or libsvm [tsv]\n"
@@ -188,7 +192,7 @@ typedef struct args {
 	const char *labels, *impressions, *model, *distill, *value, *heads;
 	const char *predictions; /* eval: per-row probabilities written here */
 	int64_t at;
-	int libsvm, keep, explain, value_mode;
+	int libsvm, keep, explain, value_mode, fresh_sessions;
 	const char *libsvm_head;
 	int stage;
 } args;
@@ -221,6 +225,7 @@ static void parse_option(args *a, int c, const char *arg)
 	case OPT_LABELS: a->labels = arg; break;
 	case OPT_IMPRESSIONS: a->impressions = arg; break;
 	case OPT_AT: a->at = ig_cli_int("--at", arg, 0, 4102444800); break;
+	case OPT_FRESH_SESSIONS: a->fresh_sessions = 1; break;
 	case OPT_HEADS: a->heads = arg; break;
 	case OPT_POSITIVES:
 		if (positives_parse(arg, &a->fo.positives) != 0)
@@ -301,6 +306,7 @@ static int parse_args(args *a, int argc, char **argv)
 		{"labels", required_argument, NULL, OPT_LABELS},
 		{"impressions", required_argument, NULL, OPT_IMPRESSIONS},
 		{"at", required_argument, NULL, OPT_AT},
+		{"fresh-sessions", no_argument, NULL, OPT_FRESH_SESSIONS},
 		{"heads", required_argument, NULL, OPT_HEADS},
 		{"positives", required_argument, NULL, OPT_POSITIVES},
 		{"half-life", required_argument, NULL, OPT_HALF_LIFE},
@@ -423,6 +429,8 @@ static int cmd_features(int argc, char **argv)
 		ig_usage_error("one of --labels (with candidates) or --impressions is required");
 	if (a.impressions && at < argc)
 		ig_usage_error("--impressions takes no candidates");
+	if (a.fresh_sessions && a.impressions == NULL)
+		ig_usage_error("--fresh-sessions needs --impressions");
 	nhead = split_list(a.heads ? a.heads : "view,like,comment,share,save,follow,see_less,hide", &heads);
 	if (nhead == 0 || nhead > IG_RANK_MAX_HEADS)
 		ig_usage_error("--heads: 1 to %d event types", IG_RANK_MAX_HEADS);
@@ -435,6 +443,7 @@ static int cmd_features(int argc, char **argv)
 	bo.nhead = nhead;
 	bo.any = a.fo.positives;
 	bo.at = a.at;
+	bo.fresh_sessions = a.fresh_sessions;
 	bo.libsvm_head = -1;
 	if (a.libsvm) {
 		if (a.libsvm_head == NULL)

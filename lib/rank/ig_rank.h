@@ -323,6 +323,8 @@ typedef struct ig_rank_build_opts {
 	unsigned any;
 	int libsvm_head;       /* -1: TSV examples; else libsvm with this head's label */
 	int64_t at;            /* context time for candidates; -1: the user's last history event + 1 */
+	int fresh_sessions;    /* impressions: the user's side from the history and the user's
+				* events of the stream before the impression's session */
 } ig_rank_build_opts;
 
 typedef struct ig_rank_build_stats {
@@ -337,7 +339,15 @@ void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *lab
 			      const ig_rank_build_opts *o, ig_rank_build_stats *st);
 /* Rows are the impression events of EVENTS; each is labelled by the
  * user's events on that item after it, up to the next impression of it.
- * The impressions of users outside the context's shard are skipped. */
+ * The impressions of users outside the context's shard are skipped.
+ * The features are of the history up to the user's first impression; with
+ * o->fresh_sessions, the user's features (not the item tables) are of the
+ * history and the user's events of EVENTS later than the history's last,
+ * up to the start of the impression's session (a gap of more than
+ * IG_RANK_SESSION_GAP seconds from the event before, the first measured
+ * from the history's last), as the features of a feed for the session
+ * after the history are at serving. Events of items the context does not
+ * know are left out (they neither count nor mark sessions). */
 void ig_rank_build_impressions(ig_rank_ctx *c, const char *events, ig_writer *w, const ig_rank_build_opts *o,
 			       ig_rank_build_stats *st);
 

@@ -5,6 +5,8 @@
 
 #include "core/ig_err.h"
 #include "rank/ig_rank.h"
+#include "rank/ig_rank_ctx_priv.h"
+#include "rank/ig_rank_session_priv.h"
 
 /* Bit of each head in an event-type mask; heads are event names. */
 static unsigned head_mask_of(unsigned types, const ig_rank_build_opts *o)
@@ -132,27 +134,97 @@ void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *lab
 }
 
 typedef struct imp_row {
-	uint32_t item;         /* in the user's own table */
 	int64_t ts;
+	size_t before;         /* with fresh sessions: the user's later events before its session */
+	uint32_t item;         /* in the user's own table */
 	unsigned types;
 } imp_row;
 
-static void flush_user(ig_rank_ctx *c, ig_rank_user *u, const char *user, ig_intern *items, imp_row *rows,
-		       size_t n, float *x, ig_writer *w, const ig_rank_build_opts *o, ig_rank_build_stats *st)
+/* One user's impressions and, with fresh sessions, the user's events
+ * after the history (items numbered in the context) and where the
+ * session in progress began among them. */
+typedef struct imp_user {
+	char id[IG_MAX_ID_LEN + 1];
+	ig_intern *items;
+	imp_row *rows;
+	size_t n, cap;
+	ig_rank_hev *ev;       /* the history's events, then the later ones */
+	size_t nhist, nev, ev_cap;
+	int64_t hist_last, prev_ts; /* -1: none */
+	size_t session_start;  /* later events before the current session */
+} imp_user;
+
+static void imp_user_start(imp_user *iu, const ig_rank_ctx *c, const ig_event *ev, int fresh)
+{
+	uint32_t id;
+
+	memcpy(iu->id, ev->user, ev->user_len + 1);
+	ig_intern_free(iu->items);
+	iu->items = ig_intern_new();
+	iu->n = 0;
+	iu->nhist = iu->nev = iu->session_start = 0;
+	iu->hist_last = iu->prev_ts = -1;
+	if (!fresh)
+		return;
+	id = ig_intern_find(c->users, ev->user, ev->user_len);
+	if (id != IG_INTERN_NONE)
+		iu->nhist = c->u_start[id + 1] - c->u_start[id];
+	if (iu->nhist > iu->ev_cap) {
+		iu->ev_cap = iu->nhist;
+		iu->ev = ig_reallocarray(iu->ev, iu->ev_cap, sizeof *iu->ev);
+	}
+	if (iu->nhist) {
+		memcpy(iu->ev, c->ev + c->u_start[id], iu->nhist * sizeof *iu->ev);
+		iu->hist_last = iu->prev_ts = iu->ev[iu->nhist - 1].ts;
+	}
+	iu->nev = iu->nhist;
+}
+
+/* With fresh sessions: an event of the stream after the history starts a
+ * session after a gap, and joins the user's events. An item the context
+ * does not know is left out, as the features' sessions cannot hold it. */
+static void imp_user_later(imp_user *iu, const ig_rank_ctx *c, const ig_event *ev)
+{
+	ig_rank_hev e;
+
+	if (ev->ts <= iu->hist_last)
+		return;
+	e.item = ig_rank_item_number(c, ev->item, ev->item_len, ig_hash64(ev->item, ev->item_len));
+	if (e.item == IG_INTERN_NONE)
+		return;
+	if (iu->prev_ts >= 0 && ev->ts - iu->prev_ts > IG_RANK_SESSION_GAP)
+		iu->session_start = iu->nev - iu->nhist;
+	iu->prev_ts = ev->ts;
+	e.ts = ev->ts;
+	e.type = (uint8_t)ev->type;
+	if (iu->nev == iu->ev_cap) {
+		iu->ev_cap = iu->ev_cap ? 2 * iu->ev_cap : 1024;
+		iu->ev = ig_reallocarray(iu->ev, iu->ev_cap, sizeof *iu->ev);
+	}
+	iu->ev[iu->nev++] = e;
+}
+
+static void flush_user(ig_rank_ctx *c, ig_rank_user *u, const imp_user *iu, float *x, ig_writer *w,
+		       const ig_rank_build_opts *o, ig_rank_build_stats *st)
 {
 	int nf = ig_rank_nfeatures(c);
-	size_t i;
+	size_t len = strlen(iu->id), i;
 
-	if (n == 0)
+	if (iu->n == 0)
 		return;
-	ig_rank_user_prepare(u, user, strlen(user), rows[0].ts);
-	for (i = 0; i < n; i++) {
-		const char *item = ig_intern_str(items, rows[i].item);
-		ig_rank_cand cd = {item, ig_intern_len(items, rows[i].item), 0, 0, NULL, 0, 0};
+	if (!o->fresh_sessions)
+		ig_rank_user_prepare(u, iu->id, len, iu->rows[0].ts);
+	for (i = 0; i < iu->n; i++) {
+		const imp_row *r = &iu->rows[i];
+		const char *item = ig_intern_str(iu->items, r->item);
+		ig_rank_cand cd = {item, ig_intern_len(iu->items, r->item), 0, 0, NULL, 0, 0};
 
-		ig_rank_user_set_now(u, rows[i].ts);
+		/* a session's impressions share the events before it */
+		if (o->fresh_sessions && (i == 0 || r->before != iu->rows[i - 1].before))
+			ig_rank_user_prepare_events(u, iu->id, len, r->ts, iu->ev, iu->nhist + r->before);
+		ig_rank_user_set_now(u, r->ts);
 		ig_rank_features(u, &cd, x);
-		emit(w, o, user, item, rows[i].ts, rows[i].types, x, nf, st);
+		emit(w, o, iu->id, item, r->ts, r->types, x, nf, st);
 	}
 	st->users++;
 }
@@ -163,31 +235,28 @@ void ig_rank_build_impressions(ig_rank_ctx *c, const char *events, ig_writer *w,
 	ig_events_reader *er = ig_events_open(events);
 	ig_rank_user *u = ig_rank_user_new(c);
 	float *x = ig_malloc(((size_t)ig_rank_nfeatures(c) + 1) * sizeof *x);
-	ig_intern *items = ig_intern_new();
-	imp_row *rows = NULL;
-	size_t n = 0, cap = 0, *last = NULL, lcap = 0;
-	char user[IG_MAX_ID_LEN + 1] = "";
+	imp_user iu;
+	size_t *last = NULL, lcap = 0;
 	int served = 1;
 	ig_event ev;
 
+	memset(&iu, 0, sizeof iu);
+	iu.items = ig_intern_new();
 	while (ig_events_next(er, &ev)) {
 		uint32_t it, seen;
 
-		if (strcmp(ev.user, user) != 0) {
-			flush_user(c, u, user, items, rows, n, x, w, o, st);
-			ig_intern_free(items);
-			items = ig_intern_new();
-			n = 0;
-			memcpy(user, ev.user, ev.user_len + 1);
+		if (strcmp(ev.user, iu.id) != 0) {
+			flush_user(c, u, &iu, x, w, o, st);
 			served = ig_rank_ctx_serves(c, ev.user, ev.user_len);
+			imp_user_start(&iu, c, &ev, o->fresh_sessions && served);
 			st->skipped_users += !served;
 		}
 		if (!served) {
 			st->skipped_rows += ev.type == IG_EV_IMPRESSION;
 			continue;
 		}
-		seen = ig_intern_count(items);
-		it = ig_intern_add(items, ev.item, ev.item_len);
+		seen = ig_intern_count(iu.items);
+		it = ig_intern_add(iu.items, ev.item, ev.item_len);
 		if (it >= lcap) {
 			lcap = lcap ? 2 * lcap : 1024;
 			last = ig_reallocarray(last, lcap, sizeof *last);
@@ -196,24 +265,30 @@ void ig_rank_build_impressions(ig_rank_ctx *c, const char *events, ig_writer *w,
 		 * the latest item's next events must still reach its row */
 		if (it == seen)
 			last[it] = SIZE_MAX;
+		/* the session is marked before the event joins: an impression
+		 * sees the sessions before its own */
+		if (o->fresh_sessions)
+			imp_user_later(&iu, c, &ev);
 		if (ev.type == IG_EV_IMPRESSION) {
-			if (n == cap) {
-				cap = cap ? 2 * cap : 1024;
-				rows = ig_reallocarray(rows, cap, sizeof *rows);
+			if (iu.n == iu.cap) {
+				iu.cap = iu.cap ? 2 * iu.cap : 1024;
+				iu.rows = ig_reallocarray(iu.rows, iu.cap, sizeof *iu.rows);
 			}
-			rows[n].item = it;
-			rows[n].ts = ev.ts;
-			rows[n].types = 0;
-			last[it] = n++;
+			iu.rows[iu.n].item = it;
+			iu.rows[iu.n].ts = ev.ts;
+			iu.rows[iu.n].types = 0;
+			iu.rows[iu.n].before = iu.session_start;
+			last[it] = iu.n++;
 		} else if (last[it] != SIZE_MAX) {
-			rows[last[it]].types |= 1u << ev.type;
+			iu.rows[last[it]].types |= 1u << ev.type;
 		}
 	}
-	flush_user(c, u, user, items, rows, n, x, w, o, st);
-	ig_intern_free(items);
+	flush_user(c, u, &iu, x, w, o, st);
+	ig_intern_free(iu.items);
+	free(iu.rows);
+	free(iu.ev);
 	ig_events_close(er);
 	ig_rank_user_free(u);
-	free(rows);
 	free(last);
 	free(x);
 }

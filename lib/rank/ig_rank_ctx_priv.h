@@ -97,6 +97,13 @@ void ig_rank_history_load(ig_rank_ctx *c, const char *path);
 typedef void ig_rank_user_fn(void *arg, uint32_t user, const ig_rank_hev *ev, size_t n);
 void ig_rank_history_scan(const ig_rank_ctx *c, ig_rank_user_fn *fn, void *arg);
 
+/* ig_rank_user_prepare from the events EV[0..N) (in time order, items
+ * numbered in the context) in place of the user's history: the history
+ * and the events that followed it (ig-rank features --fresh-sessions).
+ * The item tables stay those of the context's history. */
+void ig_rank_user_prepare_events(ig_rank_user *u, const char *user, size_t len, int64_t now,
+				 const ig_rank_hev *ev, size_t n);
+
 /* Rebuilds the feature names after an input changed. */
 void ig_rank_ctx_names(ig_rank_ctx *c);
 

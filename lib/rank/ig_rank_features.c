@@ -413,9 +413,9 @@ static void note_item_meta(ig_rank_user *u, const ig_rank_hev *e, double d)
 /* Asks for what note_item_meta reads of the item of event I: with
  * STAGE 0 the item's entries, with 1 (later, once those have come) what
  * they point to. */
-static void prefetch_item_meta(const ig_rank_user *u, size_t i, int stage)
+static void prefetch_item_meta(const ig_rank_user *u, const ig_rank_hev *e, int stage)
 {
-	const ig_rank_item *r = &u->c->item[u->c->ev[i].item];
+	const ig_rank_item *r = &u->c->item[e->item];
 
 	if (stage == 0) {
 		__builtin_prefetch(r);
@@ -425,19 +425,19 @@ static void prefetch_item_meta(const ig_rank_user *u, size_t i, int stage)
 	}
 }
 
-static void collect_positives(ig_rank_user *u, size_t a, size_t b)
+static void collect_positives(ig_rank_user *u, const ig_rank_hev *ev, size_t n)
 {
 	const ig_rank_ctx *c = u->c;
 	size_t i;
 
 	u->npos = 0;
-	for (i = a; i < b; i++) {
-		const ig_rank_hev *e = &c->ev[i];
+	for (i = 0; i < n; i++) {
+		const ig_rank_hev *e = &ev[i];
 
-		if (i + 2 * AHEAD < b)
-			prefetch_item_meta(u, i + 2 * AHEAD, 0);
-		if (i + AHEAD < b)
-			prefetch_item_meta(u, i + AHEAD, 1);
+		if (i + 2 * AHEAD < n)
+			prefetch_item_meta(u, &ev[i + 2 * AHEAD], 0);
+		if (i + AHEAD < n)
+			prefetch_item_meta(u, &ev[i + AHEAD], 1);
 
 		if (e->ts > u->now)
 			break;
@@ -612,12 +612,13 @@ static void memo_forget(ig_rank_user *u)
 	}
 }
 
-/* With BY_CAND the neighbour sums go to the candidates marked in
- * u->cands alone. */
-static void prepare(ig_rank_user *u, const char *user, size_t len, int64_t now, int by_cand)
+/* The user's state from the events EV[0..N) (in time order: the
+ * history's, or those and more); with BY_CAND the neighbour sums go to
+ * the candidates marked in u->cands alone. */
+static void prepare_events(ig_rank_user *u, const char *user, size_t len, int64_t now, const ig_rank_hev *ev,
+			   size_t n, int by_cand)
 {
 	const ig_rank_ctx *c = u->c;
-	uint32_t id = ig_intern_find(c->users, user, len);
 	const uint32_t *lpos;
 
 	if (++u->gen == 0) {
@@ -639,8 +640,7 @@ static void prepare(ig_rank_user *u, const char *user, size_t len, int64_t now, 
 	memset(u->media, 0, sizeof u->media);
 	u->media_total = u->topic_total = u->parent_total = u->topic_max = 0;
 	u->nauthors_seen = 0;
-	if (id != IG_INTERN_NONE)
-		collect_positives(u, c->u_start[id], c->u_start[id + 1]);
+	collect_positives(u, ev, n);
 	author_logs(u);
 	u->f_events = log1pf_pos((double)u->nevents);
 	u->f_positives = log1pf_pos((double)u->npos);
@@ -664,8 +664,25 @@ static void prepare(ig_rank_user *u, const char *user, size_t len, int64_t now, 
 	if (c->vec)
 		user_vector(u, lpos, u->npos_long);
 	if (u->session)
-		ig_rank_session_prepare(u->session, id != IG_INTERN_NONE ? c->ev + c->u_start[id] : NULL,
-					id != IG_INTERN_NONE ? c->u_start[id + 1] - c->u_start[id] : 0, now);
+		ig_rank_session_prepare(u->session, ev, n, now);
+}
+
+static void prepare(ig_rank_user *u, const char *user, size_t len, int64_t now, int by_cand)
+{
+	const ig_rank_ctx *c = u->c;
+	uint32_t id = ig_intern_find(c->users, user, len);
+
+	if (id == IG_INTERN_NONE)
+		prepare_events(u, user, len, now, NULL, 0, by_cand);
+	else
+		prepare_events(u, user, len, now, c->ev + c->u_start[id], c->u_start[id + 1] - c->u_start[id],
+			       by_cand);
+}
+
+void ig_rank_user_prepare_events(ig_rank_user *u, const char *user, size_t len, int64_t now,
+				 const ig_rank_hev *ev, size_t n)
+{
+	prepare_events(u, user, len, now, ev, n, 0);
 }
 
 void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t now)
