@@ -14,13 +14,17 @@
 # items posted then are cold): train -> test; world: the same on another
 # world (seed 2), the validation world the defaults were chosen on.
 # Both trainers get the same settings: ig-train-tower's defaults, read from
-# its help; THREADS (2) threads for both. They differ in the epochs alone:
-# ig-train-tower stops early by default (--patience: it holds out each
-# user's last engagement and keeps its best epoch, of at most its default
-# --epochs), which bench/tower_ref.py does not do; PyTorch trains
-# TORCH_EPOCHS (10, the fixed count both trained before early stopping).
-# EPOCHS=N gives ig-train-tower --epochs N --patience 0 (no early stop),
-# and PyTorch N unless TORCH_EPOCHS is set. Everything runs under nice -n 5.
+# its help; THREADS (2) threads for both; and the same early stopping:
+# each holds out each user's last engagement (of at most 1000 users, the
+# same ones), scores every epoch by their recall@100 and stops --patience
+# epochs after the best, keeping it, of at most --epochs (ig-train-tower's
+# defaults; bench/tower_ref.py --patience does as lib/tower does).
+# TORCH_PATIENCE=N gives PyTorch another patience; TORCH_PATIENCE=0 trains
+# it a fixed TORCH_EPOCHS (10, the fixed count both trained before early
+# stopping), on every engagement, as this bench did before.
+# EPOCHS=N gives both --epochs N without early stopping (--patience 0;
+# PyTorch TORCH_EPOCHS and TORCH_PATIENCE if set). Everything runs under
+# nice -n 5.
 # TORCH=0 leaves PyTorch out. SEED (1) is both trainers' --seed.
 # Needs the binaries in bin/, ../shared/data/movielens-100k and
 # python3-torch (Debian).
@@ -42,13 +46,27 @@ for c in $cuts; do
 done
 [ "$torch" = 0 ] || $py -c 'import torch' 2>/dev/null || { echo "tower.sh: needs python3-torch (apt-get install python3-torch)" >&2; exit 1; }
 
-# the tool's default of option OPT, from its help
+# the tool's default of option OPT, from its help: the first [...] of the
+# option's lines
 default() {
-	ig-train-tower -h | sed -n "s/^ *--$1 [NXP] .*\\[\\([^]]*\\)\\].*\$/\\1/p"
+	ig-train-tower -h | awk -v o="--$1" '
+		$1 == o && ($2 ~ /^[NXP]$/) { on = 1 }
+		on && /\[[^]]*\]/ { sub(/.*\[/, ""); sub(/\].*/, ""); print; exit }
+		on && $1 != o && $1 ~ /^-/ { exit }'
 }
 ours=
-[ -z "${EPOCHS:-}" ] || ours="--epochs $EPOCHS --patience 0"
-torch_epochs=${TORCH_EPOCHS:-${EPOCHS:-10}}
+if [ -n "${EPOCHS:-}" ]; then
+	ours="--epochs $EPOCHS --patience 0"
+	torch_patience=${TORCH_PATIENCE:-0}
+else
+	torch_patience=${TORCH_PATIENCE:-$(default patience)}
+fi
+if [ "$torch_patience" = 0 ]; then
+	torch_epochs=${TORCH_EPOCHS:-${EPOCHS:-10}}
+else
+	torch_epochs=${TORCH_EPOCHS:-${EPOCHS:-$(default epochs)}}
+fi
+[ -n "$torch_patience" ] && [ -n "$torch_epochs" ] || { echo "tower.sh: no default for --patience or --epochs in ig-train-tower -h" >&2; exit 1; }
 shared=
 for o in dim emb hidden short long max-follows batch lr temperature id-dropout; do
 	v=$(default "$o")
@@ -73,7 +91,8 @@ case " $cuts " in
 } ;;
 esac
 echo "settings of both trainers: $shared, $threads threads;" \
-	"epochs: ig-train-tower ${ours:-its default, early stopping}, PyTorch $torch_epochs"
+	"epochs: ig-train-tower ${ours:-its defaults, early stopping}," \
+	"PyTorch --epochs $torch_epochs --patience $torch_patience"
 summary=summary.$$.txt
 
 # recall@K of list $1 against TRUTH, history HIST
@@ -91,7 +110,7 @@ run() {
 	if [ "$torch" != 0 ]; then
 		lists="$lists $tag.t.tsv.gz"
 		/usr/bin/time -f '%U %S %e' -o "$tag.t.time" nice -n 5 $py "$root/bench/tower_ref.py" --threads "$threads" --seed "$seed" \
-			$shared --epochs "$torch_epochs" $side -o "$tag.t" "$hist" >"$tag.t.log"
+			$shared --epochs "$torch_epochs" --patience "$torch_patience" $side -o "$tag.t" "$hist" >"$tag.t.log"
 		ig-retrieve -q --vectors "$tag.t.items.vec" --user-vectors "$tag.t.users.vec" -n 100 -S 'tower(100)' \
 			-o "$tag.t.tsv.gz" "$hist"
 	fi
@@ -114,6 +133,8 @@ run() {
 		[ "$torch" = 0 ] ||
 			echo "CPU time ratio PyTorch / ig-train-tower: $(awk -v a="$cpu_t" -v b="$cpu_c" 'BEGIN { printf "%.1f", a / b }')"
 		echo "ig-train-tower: $(sed -n 's/.*examples, \([0-9]* epochs[^,]*\),.*/\1/p' "$tag.c.log")"
+		[ "$torch" = 0 ] || echo "PyTorch: $(sed -n 's/^\([0-9]* epochs\)/\1/p' "$tag.t.log" | tail -n 1 | grep . ||
+			echo "$torch_epochs epochs")"
 		echo "cold users (with a relevant item new in the held-out period): $(awk 'NR == 2 { print $2 }' "$tag.cold")"
 	} | tee -a "$summary"
 }

@@ -7,8 +7,17 @@ short-term history, followed authors, topic and media affinity, activity;
 item id, author, topics with their ancestors, media, age), the same MLPs,
 in-batch sampled softmax with the logQ correction, temperature, Adagrad,
 id dropout (of items with features besides their id), batch size and
-threads; a fixed number of epochs (ig-train-tower stops early by default,
-which this model does not do). Ids are looked up in
+threads. With --patience N, the early stopping of ig-train-tower's
+--patience, as its lib/tower/ig_tower_train.c and ig_tower_holdout.c do
+it: the last engagement of every so many users with two or more (of at
+most 1000, in file order) is held out of training and of the logQ counts;
+after each epoch every catalog item the user had not engaged with,
+created by then, is ranked for each of them as they were just before it,
+and the epoch's score is the share of held-out items among the first
+100 (a tenth of a catalog under 1000); training stops N epochs after the
+best score (the first of equals) and keeps that epoch's parameters.
+Without it (--patience 0, the default), a fixed number of epochs on every
+engagement. Ids are looked up in
 vocabularies rather than hashed (no collisions: if anything an advantage).
 Writes PREFIX.items.vec and PREFIX.users.vec and prints the training time.
 
@@ -234,6 +243,54 @@ class Model(torch.nn.Module):
         return F.normalize(self.mlp[t](torch.cat(xs, 1)), dim=1, eps=1e-30)
 
 
+class Holdout:
+    """Early stopping's held-out engagements: each eligible user's last."""
+
+    def __init__(self, d, a):
+        eligible = [u for u, h in enumerate(d.hist) if len(h) >= 2]
+        m = a.holdout_users
+        stride = (len(eligible) + m - 1) // m if m > 0 and len(eligible) > m else 1
+        self.users = eligible[::stride]
+        self.k = min(a.holdout_k, max(len(d.items) // 10, 1))
+        self.bags = Bags(6)
+        self.target, self.ts, self.seen = [], [], []
+        for u in self.users:
+            h = d.hist[u]
+            i, ts, _ = h[-1]
+            user_bags(d, a, self.bags, h, len(h) - 1, d.follows[u], ts)
+            self.target.append(i)
+            self.ts.append(ts)
+            self.seen.append(np.unique([x for x, _, _ in h[:-1]]))
+        self.bags.finish()
+        self.target = np.asarray(self.target)
+        self.ts = np.asarray(self.ts, dtype=np.int64)
+
+    def score(self, model, d, items):
+        """Share of held-out items among the K best unseen items, created by then."""
+        with torch.no_grad():
+            iv = model.tower(1, items, np.arange(len(d.items))).numpy()
+            uv = model.tower(0, self.bags, np.arange(len(self.users))).numpy()
+        s = uv @ iv.T
+        hits = 0
+        for k in range(len(self.users)):
+            row = s[k]
+            t = self.target[k]
+            ok = d.created <= self.ts[k]
+            ok[self.seen[k]] = False
+            ok[t] = False
+            hits += int(np.count_nonzero(row[ok] > row[t]) < self.k)
+        return hits / len(self.users)
+
+
+def item_vector_bags(d):
+    """Every catalog item's bags as of the latest event."""
+    ib = Bags(5)
+    for i in range(len(d.items)):
+        item_bags(d, ib, i, d.last_ts)
+    ib.finish()
+    return ib
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("events")
@@ -250,6 +307,9 @@ def main():
     ap.add_argument("--long", type=int, default=100)
     ap.add_argument("--max-follows", type=int, default=100)
     ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--patience", type=int, default=0)
+    ap.add_argument("--holdout-users", type=int, default=1000)
+    ap.add_argument("--holdout-k", type=int, default=100)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--temperature", type=float, default=0.2)
@@ -263,10 +323,16 @@ def main():
     rng = np.random.default_rng(a.seed)
     t0 = time.time()
     d = Data(a)
+    held = Holdout(d, a) if a.patience > 0 else None
+    if held is not None and not held.users:
+        held = None
+    held_users = set(held.users) if held else set()
     ub, ib = Bags(6), Bags(5)
     ex_item, ex_w = [], []
     for u, h in enumerate(d.hist):
         for t, (i, ts, w) in enumerate(h):
+            if u in held_users and t == len(h) - 1:
+                continue
             user_bags(d, a, ub, h, t, d.follows[u], ts)
             item_bags(d, ib, i, ts)
             ex_item.append(i)
@@ -283,6 +349,8 @@ def main():
     model = Model(d, a)
     opt = torch.optim.Adagrad(model.parameters(), lr=a.lr, initial_accumulator_value=0.1, eps=1e-10)
     eye = torch.eye(a.batch, dtype=torch.bool)
+    eval_items = item_vector_bags(d) if held else None
+    best, best_epoch, kept, epochs_run = 0.0, 0, None, 0
     t1 = time.time()
     for epoch in range(a.epochs):
         order = rng.permutation(n)
@@ -304,7 +372,20 @@ def main():
             loss.backward()
             opt.step()
             tot += loss.item() * len(idx)
-        print("epoch %d: loss %.4f" % (epoch + 1, tot / n), flush=True)
+        epochs_run = epoch + 1
+        if held is None:
+            print("epoch %d: loss %.4f" % (epoch + 1, tot / n), flush=True)
+            continue
+        score = held.score(model, d, eval_items)
+        if best_epoch == 0 or score > best:
+            best, best_epoch = score, epoch + 1
+            kept = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        print("epoch %d: loss %.4f, held-out recall@%d %.4f (best %.4f, epoch %d)"
+              % (epoch + 1, tot / n, held.k, score, best, best_epoch), flush=True)
+        if epoch + 1 - best_epoch >= a.patience:
+            break
+    if kept is not None:
+        model.load_state_dict(kept)
     train_s = time.time() - t1
 
     with torch.no_grad():
@@ -323,6 +404,9 @@ def main():
             for nm, r in zip(names, vec):
                 f.write(nm + " " + " ".join("%.6g" % x for x in r) + "\n")
     print("torch %s: %d examples, prep %.2f s, train %.2f s" % (torch.__version__, n, prep, train_s))
+    if held:
+        print("%d epochs, kept epoch %d (held-out recall@%d %.4f of %d users)"
+              % (epochs_run, best_epoch, held.k, best, len(held.users)))
 
 
 if __name__ == "__main__":
