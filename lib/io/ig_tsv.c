@@ -35,7 +35,7 @@ int ig_header_parse(const char *line, ig_header *h, char *err, size_t errlen)
 
 	memset(h, 0, sizeof *h);
 	if (strncmp(line, "#ig:", 4) != 0) {
-		snprintf(err, errlen, "missing '#ig:KIND/VERSION' header");
+		snprintf(err, errlen, "missing '#ig:KIND/VERSION' header (raw logs? ig-ingest makes streams of them)");
 		return -1;
 	}
 	p = line + 4;

@@ -137,7 +137,7 @@ static void test_header(void **state)
 	assert_int_equal(h.ncols, 0);
 	ig_header_free(&h);
 	assert_int_equal(ig_header_parse("ts\tuser", &h, err, sizeof err), -1);
-	assert_string_equal(err, "missing '#ig:KIND/VERSION' header");
+	assert_string_equal(err, "missing '#ig:KIND/VERSION' header (raw logs? ig-ingest makes streams of them)");
 	assert_int_equal(ig_header_parse("#ig:events\tts", &h, err, sizeof err), -1);
 	assert_int_equal(ig_header_parse("#ig:events/x\tts", &h, err, sizeof err), -1);
 	assert_string_equal(err, "bad version 'x' in header");
