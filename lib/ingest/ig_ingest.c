@@ -667,17 +667,15 @@ static int next_record(ig_ingest *g)
 		char *line;
 		ssize_t n = ig_reader_getline(g->r, &line);
 		size_t len;
-		int rc;
+		int rc, utf16;
 
 		if (n < 0)
 			return 0;
 		len = (size_t)n;
 		g->rec_line = ig_reader_lineno(g->r);
 		raw_add(g, line, len, 0);
-		if (g->rec_line == 1 && len >= 2 &&
-		    (memcmp(line, "\xff\xfe", 2) == 0 || memcmp(line, "\xfe\xff", 2) == 0))
-			ig_die_at(g->fname, 1, "UTF-16 text (its byte-order mark): convert it to UTF-8 first, "
-				  "e.g. iconv -f UTF-16 -t UTF-8");
+		utf16 = g->rec_line == 1 && len >= 2 &&
+			(memcmp(line, "\xff\xfe", 2) == 0 || memcmp(line, "\xfe\xff", 2) == 0);
 		if (g->rec_line == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
 			line += 3; /* a UTF-8 byte-order mark */
 			len -= 3;
@@ -691,6 +689,12 @@ static int next_record(ig_ingest *g)
 			continue;
 		if (!g->in_header)
 			g->st.read++;
+		if (utf16) {
+			/* a reject, not an exit: --skip-bad still reads on */
+			reject(g, 0, NULL, "UTF-16 text (its byte-order mark): convert it to UTF-8 first, "
+			       "e.g. iconv -f UTF-16 -t UTF-8", NULL, 0);
+			continue;
+		}
 		rc = ig_csv_split(&g->csv, line, len);
 		if (rc == IG_CSV_OPEN_QUOTE)
 			rc = continue_quoted(g, line, len);
