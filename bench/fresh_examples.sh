@@ -27,15 +27,9 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 seed=${1:-2}
 seeds=${2:-1 2 3}
-bin=${BIN:-$root/bin}
-PATH=$bin:$PATH
-export PATH
-out=${OUT:-$root/bench/out/closed_loop.$seed}
-[ -r "$out/ranked1.resp" ] || { echo "fresh_examples.sh: run sh bench/closed_loop.sh $seed first" >&2; exit 1; }
-cd "$out"
+. "$root/bench/closed_loop_run.sh"
 W="--users 1000 --items 3000 --days 7 --seed $seed"
 k=${K:-8}
-w=funnel/work
 side="--items world/items.tsv.gz --follows world/follows.tsv.gz --topics world/topics.tsv.gz"
 pos="--positives view,like,comment,share,save,follow"
 mkdir -p fresh

@@ -9,13 +9,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 seed=${1:-2}
-bin=${BIN:-$root/bin}
-PATH=$bin:$PATH
-export PATH
-out=${OUT:-$root/bench/out/closed_loop.$seed}
-[ -r "$out/ranked1.resp" ] || { echo "order_components.sh: run sh bench/closed_loop.sh $seed first" >&2; exit 1; }
-cd "$out"
-w=funnel/work
+. "$root/bench/closed_loop_run.sh"
 # The 150 rows' features as serving computes them (no labels: an empty
 # label stream), as bench/order_loss.sh.
 zcat world/events.tsv.gz | head -n 1 >order.nolabels.tsv

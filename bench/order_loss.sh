@@ -12,13 +12,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 seed=${1:-2}
-bin=${BIN:-$root/bin}
-PATH=$bin:$PATH
-export PATH
-out=${OUT:-$root/bench/out/closed_loop.$seed}
-[ -r "$out/ranked1.resp" ] || { echo "order_loss.sh: run sh bench/closed_loop.sh $seed first" >&2; exit 1; }
-cd "$out"
-w=funnel/work
+. "$root/bench/closed_loop_run.sh"
 ctx="--history world/events.tsv.gz --items world/items.tsv.gz --follows world/follows.tsv.gz
 	--topics world/topics.tsv.gz --neighbors $w/all.nbrs.tsv.gz --vectors $w/all.vec.gz
 	--positives view,like,comment,share,save,follow"
