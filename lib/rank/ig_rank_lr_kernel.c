@@ -9,11 +9,8 @@
 #include "core/ig_cpu.h"
 #include "core/ig_err.h"
 #include "core/ig_rng.h"
+#include "rank/ig_rank_bins_kernel.h"
 #include "rank/ig_rank_model_priv.h"
-
-#if IG_ISA_X86
-#include <immintrin.h>
-#endif
 
 /* Features crossed pairwise when present: what most decides whether a
  * user engages with an item, per the feature groups of ig-rank(1). */
@@ -22,7 +19,6 @@ static const char *const cross_names[] = {"retrieval_score", "cooc_max_long", "e
 					  "follows_author", "user_positives", "hour"};
 #define NCROSS_MAX (int)(sizeof cross_names / sizeof cross_names[0])
 #define COARSE 4
-#define CVEC_W IG_RANK_CVEC_W
 
 static uint32_t mix(uint64_t a, uint64_t b, uint32_t bits);
 
@@ -63,35 +59,27 @@ static void score_order(ig_rank_model *m)
 }
 
 /* Each feature's edges in the order of score_order, padded with +inf to
- * a whole number of vectors of CVEC_W: a bin, the number of edges below
- * x, is then a count over the feature's vectors (CVEC_W floats, or
- * as many of 8 as its edges need: cvec8), with no dependent
- * chain of loads (a binary search, or gathers, wait for each step). */
+ * a multiple of IG_RANK_EDGE_PAD, for ig_rank_count_bins: a bin is then
+ * a count over the feature's vectors of edges, with no dependent chain of
+ * loads (a binary search, or gathers, wait for each step). */
 static void count_edges(ig_rank_model *m)
 {
-	size_t off = 0;
-	uint32_t e;
+	size_t off = 0, e;
 	int k;
 
-	m->bins_isa = ig_isa_pick(1u << IG_ISA_PORTABLE |
-				  (IG_ISA_X86 ? 1u << IG_ISA_AVX2 | 1u << IG_ISA_AVX512 : 0));
+	m->bins_isa = ig_rank_bins_isa();
 	m->coff = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->coff);
-	m->cvec = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->cvec);
-	m->cvec8 = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->cvec8);
+	m->cne = ig_malloc(((size_t)m->nfeat + 1) * sizeof *m->cne);
 	for (k = 0; k < m->nfeat; k++) {
 		m->coff[k] = off;
-		m->cvec[k] = (m->nedges[m->order[k]] + CVEC_W - 1) / CVEC_W;
-		m->cvec8[k] = (m->nedges[m->order[k]] + 7) / 8;
-		off += (size_t)m->cvec[k] * CVEC_W;
+		m->cne[k] = m->nedges[m->order[k]];
+		off += (m->cne[k] + IG_RANK_EDGE_PAD - 1) / IG_RANK_EDGE_PAD * IG_RANK_EDGE_PAD;
 	}
 	m->coff[m->nfeat] = off;
 	m->cedge = ig_malloc((off + 1) * sizeof *m->cedge);
-	for (k = 0; k < m->nfeat; k++) {
-		int o = m->order[k];
-
-		for (e = 0; e < m->cvec[k] * CVEC_W; e++)
-			m->cedge[m->coff[k] + e] = e < m->nedges[o] ? m->edges[o][e] : INFINITY;
-	}
+	for (k = 0; k < m->nfeat; k++)
+		for (e = m->coff[k]; e < m->coff[k + 1]; e++)
+			m->cedge[e] = e - m->coff[k] < m->cne[k] ? m->edges[m->order[k]][e - m->coff[k]] : INFINITY;
 }
 
 void ig_rank_lr_pick_crosses(ig_rank_model *m)
@@ -238,69 +226,12 @@ static inline __attribute__((always_inline)) void add_slot(v4f *acc, const float
 	}
 }
 
-#if IG_ISA_X86
-/* The bins of the NF features X (ig_rank_bin's answers: the number of
- * edges below x, NaN none) from the counting edges E at OFF, CV vectors
- * each: of 8 edges (cvec8) with AVX2, of 16 (cvec) with AVX-512. */
-__attribute__((target("avx2,popcnt"))) static void bins_avx2(const float *e, const size_t *off,
-							      const uint32_t *cv, const float *x, int nf,
-							      uint32_t *bins)
-{
-	int f;
-
-	for (f = 0; f < nf; f++) {
-		const float *ef = e + off[f];
-		__m256 xv = _mm256_set1_ps(x[f]);
-		uint32_t n = 0, v;
-
-		for (v = 0; v < cv[f]; v++)
-			n += (uint32_t)__builtin_popcount((unsigned)_mm256_movemask_ps(
-				_mm256_cmp_ps(_mm256_loadu_ps(ef + 8 * v), xv, _CMP_LT_OQ)));
-		bins[f] = n;
-	}
-}
-
-__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt"))) static void
-bins_avx512(const float *e, const size_t *off, const uint32_t *cv, const float *x, int nf, uint32_t *bins)
-{
-	int f;
-
-	for (f = 0; f < nf; f++) {
-		const float *ef = e + off[f];
-		__m512 xv = _mm512_set1_ps(x[f]);
-		uint32_t n = 0, v;
-
-		for (v = 0; v < cv[f]; v++)
-			n += (uint32_t)__builtin_popcount(
-				(unsigned)_mm512_cmp_ps_mask(_mm512_loadu_ps(ef + CVEC_W * v), xv, _CMP_LT_OQ));
-		bins[f] = n;
-	}
-}
-#endif
-
 /* The bins of the features FROM..TO of the order of score_order, X in
  * that order. */
 static void order_bins(const ig_rank_model *m, int from, int to, const float *x, uint32_t *bins)
 {
-	int k;
-
-#if IG_ISA_X86
-	if (m->bins_isa == IG_ISA_AVX512) {
-		bins_avx512(m->cedge, m->coff + from, m->cvec + from, x, to - from, bins);
-		return;
-	}
-	if (m->bins_isa == IG_ISA_AVX2) {
-		bins_avx2(m->cedge, m->coff + from, m->cvec8 + from, x, to - from, bins);
-		return;
-	}
-#endif
-	for (k = from; k < to; k++) {
-		int o = m->order[k];
-
-		bins[k - from] = ig_rank_bin(m->edges[o], m->nedges[o], x[k - from]);
-	}
+	ig_rank_count_bins(m->bins_isa, m->cedge, m->coff + from, m->cne + from, x, to - from, bins);
 }
-
 
 size_t ig_rank_part_len(const ig_rank_model *m)
 {

@@ -292,8 +292,7 @@ void ig_rank_model_free(ig_rank_model *m)
 	free(m->wd);
 	free(m->cedge);
 	free(m->coff);
-	free(m->cvec);
-	free(m->cvec8);
+	free(m->cne);
 	free(m->order);
 	free(m->order_off);
 	free(m->cross_at);

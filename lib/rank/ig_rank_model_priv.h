@@ -6,8 +6,6 @@
 
 #define IG_RANK_MODEL_MAGIC "IGRANKM\n"
 #define IG_RANK_MODEL_VERSION 2u /* 2: a linear part under the trees; 1 is still read */
-/* Floats a vector of the counting bins holds (ig_rank_lr_kernel.c) */
-#define IG_RANK_CVEC_W 16
 
 typedef struct ig_rank_node {
 	int32_t feat;     /* -1: a leaf */
@@ -52,11 +50,11 @@ struct ig_rank_model {
 	int nitem_only, nuser_only;
 	size_t *order_off;  /* lr: bin_off of each feature in that order */
 	int *cross_at;      /* lr: the place of each crossed feature in that order */
-	float *cedge;       /* lr: each feature's edges, the k-th of the order's at coff[k],
-			     * padded with +inf to cvec[k] vectors of IG_RANK_CVEC_W (of
-			     * which cvec8[k] vectors of 8 hold the edges) */
+	float *cedge;       /* lr: each feature's edges, the k-th of the order's (cne[k] of
+			     * them) at coff[k], padded with +inf to a multiple of
+			     * IG_RANK_EDGE_PAD (rank/ig_rank_bins_kernel.h) */
 	size_t *coff;
-	uint32_t *cvec, *cvec8;
+	uint32_t *cne;
 	int bins_isa;       /* lr: the copy that counts bins (core/ig_cpu.h) */
 	uint8_t *coarse;    /* lr: the coarse bin (0-3) of feature f's bin b at bin_off[f] + b */
 	ig_rank_head_model *h;
