@@ -178,25 +178,68 @@ static int all_digits(const char *s, size_t len)
 	return 1;
 }
 
+/* The length of the whole part when S (LEN bytes) is a decimal number
+ * -?DIGITS[.DIGITS] (exports write "1425941521.123" or "1425941521.0"),
+ * else 0. */
+static size_t decimal_whole(const char *s, size_t len)
+{
+	size_t i = len > 0 && s[0] == '-', dot;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == (size_t)(len > 0 && s[0] == '-'))
+		return 0;
+	if (i == len)
+		return i;
+	if (s[i] != '.' || i + 1 == len)
+		return 0;
+	dot = i++;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i == len ? dot : 0;
+}
+
+/* Nonzero when the fraction after the whole part (WHOLE bytes of S) has
+ * a digit other than 0. */
+static int has_fraction(const char *s, size_t len, size_t whole)
+{
+	size_t i;
+
+	for (i = whole + 1; i < len; i++)
+		if (s[i] != '0')
+			return 1;
+	return 0;
+}
+
+/* Rounds T down to a multiple of UNIT (also below zero), as units. */
+static int64_t floor_div(int64_t t, int64_t unit)
+{
+	return t >= 0 ? t / unit : -((-t + unit - 1) / unit);
+}
+
 int ig_time_parse(const char *s, size_t len, int format, int64_t min, int64_t max,
 		  int64_t *out, const char **why)
 {
 	int64_t t;
+	size_t whole;
 	int automatic = format == IG_TIME_AUTO;
 
 	if (automatic)
-		format = all_digits(s, len) ? IG_TIME_UNIX : IG_TIME_ISO8601;
+		format = decimal_whole(s, len) > 0 ? IG_TIME_UNIX : IG_TIME_ISO8601;
 	switch (format) {
 	case IG_TIME_UNIX:
 	case IG_TIME_UNIX_MS:
-		if (!all_digits(s, len))
-			return fail(why, format == IG_TIME_UNIX ? "not a whole number of seconds"
-							    : "not a whole number of milliseconds");
-		if (parse_whole(s, len, &t) != 0)
+		if ((whole = decimal_whole(s, len)) == 0)
+			return fail(why, format == IG_TIME_UNIX ? "not a number of seconds"
+							    : "not a number of milliseconds");
+		if (!all_digits(s, whole) || parse_whole(s, whole, &t) != 0)
 			return fail(why, "timestamp out of range");
-		/* Milliseconds round down, also before 1970. */
+		/* A fraction is dropped: the time rounds down, also before
+		 * 1970, as milliseconds round down to seconds. */
+		if (s[0] == '-' && whole < len && has_fraction(s, len, whole))
+			t--;
 		if (format == IG_TIME_UNIX_MS)
-			t = t >= 0 ? t / 1000 : -((-t + 999) / 1000);
+			t = floor_div(t, 1000);
 		break;
 	default:
 		if (ig_time_parse_iso8601(s, len, &t, why) != 0) {

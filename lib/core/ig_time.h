@@ -22,9 +22,9 @@ void ig_time_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 int ig_time_parse_iso8601(const char *s, size_t len, int64_t *out, const char **why);
 
 enum ig_time_format {
-	IG_TIME_AUTO,      /* whole number of Unix seconds, else ISO-8601 */
-	IG_TIME_UNIX,      /* whole number of Unix seconds */
-	IG_TIME_UNIX_MS,   /* whole number of Unix milliseconds (rounded down) */
+	IG_TIME_AUTO,      /* a number of Unix seconds, else ISO-8601 */
+	IG_TIME_UNIX,      /* Unix seconds, DIGITS[.DIGITS] (rounded down) */
+	IG_TIME_UNIX_MS,   /* Unix milliseconds, DIGITS[.DIGITS] (rounded down to seconds) */
 	IG_TIME_ISO8601
 };
 
