@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
@@ -17,6 +18,7 @@ enum {
 	OPT_TOPIC_SEP,
 	OPT_SHARD,
 	OPT_SKIP_BAD,
+	OPT_ENCODING,
 };
 
 static ig_cli cli;
@@ -47,6 +49,7 @@ static void usage(FILE *fp)
 		"      --set COL=VALUE  every record gets VALUE in column COL (repeatable)\n"
 		"      --time FMT       ts and created: auto (Unix seconds or ISO-8601), unix,\n"
 		"                       ms (Unix milliseconds) or iso [auto]\n"
+		"      --encoding ENC   utf-8, or latin1 (ISO-8859-1, made UTF-8) [utf-8]\n"
 		"Mapping values:\n"
 		"  -e, --event-map RULES  raw action (or, with no event column, the value) to\n"
 		"                       event type, first match wins: 'click:view,fav:like',\n"
@@ -121,6 +124,7 @@ int main(int argc, char **argv)
 		{"topic-sep", required_argument, NULL, OPT_TOPIC_SEP},
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"skip-bad", required_argument, NULL, OPT_SKIP_BAD},
+		{"encoding", required_argument, NULL, OPT_ENCODING},
 		{NULL, 0, NULL, 0},
 	};
 	ig_ingest_opts o;
@@ -190,6 +194,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SKIP_BAD:
 			o.rejects = optarg;
+			break;
+		case OPT_ENCODING:
+			if (strcasecmp(optarg, "utf-8") == 0 || strcasecmp(optarg, "utf8") == 0)
+				o.latin1 = 0;
+			else if (strcasecmp(optarg, "latin1") == 0 || strcasecmp(optarg, "latin-1") == 0 ||
+				 strcasecmp(optarg, "iso-8859-1") == 0)
+				o.latin1 = 1;
+			else
+				ig_usage_error("--encoding: '%s' is not utf-8 or latin1", optarg);
 			break;
 		default:
 			ig_usage_error("unknown option");

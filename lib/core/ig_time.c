@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Howard Hinnant's days_from_civil: exact for every proleptic Gregorian
  * date, no tables, no time-zone state. */
@@ -127,6 +128,38 @@ int ig_time_parse_iso8601(const char *s, size_t len, int64_t *out, const char **
 	return 0;
 }
 
+/* The index (0-based) of the 3-letter name at P among NAMES, or -1. */
+static int name3(const char *p, const char *names)
+{
+	int i;
+
+	for (i = 0; names[3 * i]; i++)
+		if (strncasecmp(p, names + 3 * i, 3) == 0)
+			return i;
+	return -1;
+}
+
+int ig_time_parse_twitter(const char *s, size_t len, int64_t *out, const char **why)
+{
+	char iso[64];
+	const char *p = s;
+	int mo, y, i;
+
+	/* "Www Mmm DD hh:mm:ss +hhmm YYYY": 30 bytes, fixed places. */
+	if (len != 30 || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' || s[19] != ' ' || s[25] != ' ' ||
+	    name3(s, "MonTueWedThuFriSatSun") < 0 || (mo = name3(s + 4, "JanFebMarAprMayJunJulAugSepOctNovDec")) < 0)
+		return fail(why, "not a date (YYYY-MM-DD)");
+	p = s + 26;
+	if ((y = digits(&p, s + len, 4)) < 0)
+		return fail(why, "not a date (YYYY-MM-DD)");
+	for (i = 8; i < 25; i++)
+		if (s[i] == '\0')
+			return fail(why, "not a date (YYYY-MM-DD)");
+	/* As ISO-8601, which checks the rest: YYYY-MM-DDThh:mm:ss+hhmm. */
+	snprintf(iso, sizeof iso, "%04d-%02d-%.2sT%.8s%.5s", y, mo + 1, s + 8, s + 11, s + 20);
+	return ig_time_parse_iso8601(iso, strlen(iso), out, why);
+}
+
 int ig_time_format_parse(const char *name)
 {
 	static const char *const names[] = {"auto", "unix", "ms", "iso"};
@@ -242,6 +275,9 @@ int ig_time_parse(const char *s, size_t len, int format, int64_t min, int64_t ma
 			t = floor_div(t, 1000);
 		break;
 	default:
+		/* Twitter's and Foursquare's exports: "Tue Apr 03 18:00:09 +0000 2012". */
+		if (len == 30 && ig_time_parse_twitter(s, len, &t, NULL) == 0)
+			break;
 		if (ig_time_parse_iso8601(s, len, &t, why) != 0) {
 			/* Only a date-like field deserves the ISO-8601 detail. */
 			if (why && !(len > 4 && all_digits(s, 4) && s[4] == '-'))

@@ -77,6 +77,7 @@ void ig_ingest_opts_init(ig_ingest_opts *o)
 	o->header = -1;
 	o->topic_sep = -1;
 	o->time_format = -1;
+	o->latin1 = -1;
 	o->memory = (uint64_t)1 << 30;
 }
 
@@ -148,6 +149,8 @@ struct ig_ingest {
 	size_t join_len, join_cap;
 	char *raw;                     /* the record as read, for rejects */
 	size_t raw_len, raw_cap;
+	char *utf8;                    /* a latin-1 line made UTF-8 */
+	size_t utf8_cap;
 
 	char *rec;                     /* sort record or output line */
 	size_t rec_len, rec_cap;
@@ -461,6 +464,8 @@ ig_ingest *ig_ingest_new(const ig_ingest_opts *o)
 		g->o.topic_sep = ',';
 	if (g->o.time_format < 0)
 		g->o.time_format = IG_TIME_AUTO;
+	if (g->o.latin1 < 0)
+		g->o.latin1 = 0;
 	g->kind = g->o.kind;
 	g->nroles = ig_ingest_roles(g->kind, &g->roles);
 	g->ncols = g->nroles + (g->kind == IG_KIND_EVENTS);
@@ -575,6 +580,34 @@ static void raw_add(ig_ingest *g, const char *line, size_t len, int more)
 	g->raw_len += len;
 }
 
+/* With --encoding latin1, LINE (*LEN bytes) as UTF-8: each byte over
+ * 0x7f is the code point of its value, two bytes in UTF-8. */
+static char *from_latin1(ig_ingest *g, char *line, size_t *len)
+{
+	size_t i, n = 0;
+
+	if (!g->o.latin1)
+		return line;
+	for (i = 0; i < *len; i++)
+		if ((unsigned char)line[i] & 0x80)
+			break;
+	if (i == *len)
+		return line;
+	buf_reserve(&g->utf8, &g->utf8_cap, *len * 2 + 1);
+	for (i = 0; i < *len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c & 0x80) {
+			g->utf8[n++] = (char)(0xc0 | c >> 6);
+			g->utf8[n++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			g->utf8[n++] = (char)c;
+		}
+	}
+	g->utf8[n] = '\0';
+	*len = n;
+	return g->utf8;
+}
+
 static size_t strip_cr(char *line, size_t len)
 {
 	if (len > 0 && line[len - 1] == '\r')
@@ -608,6 +641,11 @@ static int continue_quoted(ig_ingest *g, const char *first, size_t len)
 		}
 		raw_add(g, line, (size_t)n, 1);
 		n = (ssize_t)strip_cr(line, (size_t)n);
+		{
+			size_t ln = (size_t)n;
+			line = from_latin1(g, line, &ln);
+			n = (ssize_t)ln;
+		}
 		buf_reserve(&g->join, &g->join_cap, g->join_len + (size_t)n + 2);
 		g->join[g->join_len++] = '\n';
 		memcpy(g->join + g->join_len, line, (size_t)n);
@@ -685,6 +723,7 @@ static int next_record(ig_ingest *g)
 			g->st.blank++;
 			continue;
 		}
+		line = from_latin1(g, line, &len);
 		if (!g->in_header && stream_line(g, line, len))
 			continue;
 		if (!g->in_header)
@@ -765,6 +804,8 @@ static const char *get_id(ig_ingest *g, int role, size_t *len)
 	const char *fault = id_fault(s, *len);
 
 	if (fault) {
+		if (strcmp(fault, "id is not valid UTF-8") == 0)
+			g->hint = " (latin-1 text? --encoding latin1)";
 		reject(g, field, g->roles[role], fault, s, *len);
 		return NULL;
 	}
@@ -1270,6 +1311,7 @@ void ig_ingest_free(ig_ingest *g)
 	free(g->files);
 	free(g->join);
 	free(g->raw);
+	free(g->utf8);
 	free(g->rec);
 	free(g);
 }

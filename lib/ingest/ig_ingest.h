@@ -29,6 +29,7 @@ typedef struct ig_ingest_opts {
 	const char *media_map;   /* rules for the media type */
 	int topic_sep;           /* -1 unset: ',' */
 	int time_format;         /* enum ig_time_format, -1 unset */
+	int latin1;              /* -1 unset, 0: UTF-8 input, 1: ISO-8859-1 input */
 	const char *set[IG_INGEST_MAX_ROLES]; /* --set ROLE=VALUE constants, by role */
 	int sharded;
 	uint32_t shard_index, shard_count;

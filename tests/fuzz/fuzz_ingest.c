@@ -13,7 +13,9 @@
  *   done
  *   build-fuzz/fuzz_ingest -max_total_time=300 -max_len=4096 /tmp/fuzz-corpus
  *
- * The first byte of an input picks the mode; the rest is the data. */
+ * The first byte of an input picks the mode; the rest is the data. In a
+ * whole run (a first byte of 128 or more), bit 4 of it reads the text as
+ * latin-1 (--encoding latin1). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,11 +166,12 @@ static void fuzz_run(int mode, const uint8_t *data, size_t size)
 	}
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	ig_ingest_opts_init(&o);
-	o.kind = mode % 3;
+	o.kind = (mode & 15) % 3;
 	o.format = mode & 4 ? IG_FORMAT_CSV : IG_FORMAT_TSV;
 	o.sep = mode & 4 ? "," : "\t";
 	o.rejects = "/dev/null";
 	o.memory = 1 << 20;
+	o.latin1 = (mode & 16) != 0;
 	if (o.kind == IG_KIND_EVENTS) {
 		o.columns = "user,item,event,ts,value";
 		o.event_map = mode & 8 ? ">=4:like,<2:skip" : "click:view";
@@ -218,7 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_rules(data, size);
 		break;
 	default:
-		fuzz_run((int)(mode & 15), data, size);
+		fuzz_run((int)(mode & 31), data, size);
 		break;
 	}
 	return 0;

@@ -166,6 +166,13 @@ static void test_parse_formats(void **state)
 	assert_true(parse("1999.5", IG_TIME_UNIX_MS, &why) == 1);
 	assert_true(parse("1.5x", IG_TIME_UNIX_MS, &why) == -999);
 	assert_string_equal(why, "not a number of milliseconds");
+	/* Twitter's form, as the Foursquare check-ins have it. */
+	assert_true(parse("Tue Apr 03 18:00:09 +0000 2012", IG_TIME_AUTO, &why) == 1333476009);
+	assert_true(parse("tue apr 03 20:00:09 +0200 2012", IG_TIME_ISO8601, &why) == 1333476009);
+	assert_true(parse("Tue Apr 31 18:00:09 +0000 2012", IG_TIME_AUTO, &why) == -999);
+	assert_true(parse("Tue Xyz 03 18:00:09 +0000 2012", IG_TIME_AUTO, &why) == -999);
+	assert_string_equal(why, "not Unix seconds or an ISO-8601 date");
+	assert_true(parse("Tue Apr 03 18:00:09 +0000 2012", IG_TIME_UNIX, &why) == -999);
 	assert_true(parse("874965478", IG_TIME_ISO8601, &why) == -999);
 	assert_string_equal(why, "not an ISO-8601 date");
 	assert_true(parse("2024-01-05T10:00:00Z", IG_TIME_ISO8601, &why) == 1704448800);
