@@ -37,8 +37,9 @@ static void usage(FILE *fp)
 	ig_ingest_list_presets(fp);
 	fprintf(fp,
 		"Input format:\n"
-		"  -F, --format FMT     tsv, csv (RFC 4180 quotes), or auto: csv for *.csv[.gz]\n"
-		"                       [auto]\n"
+		"  -F, --format FMT     tsv, csv (RFC 4180 quotes), json (JSON lines: one object\n"
+		"                       a line, -c COLUMN=KEY), or auto: csv for *.csv[.gz], json\n"
+		"                       for *.json, *.jsonl, *.ndjson [auto]\n"
 		"  -d, --sep STR        field separator, '\\t' for a tab [tab; ',' for csv]\n"
 		"  -H, --header         the first line of each file names its columns\n"
 		"  -c, --columns MAP    which field is which column: by position\n"
@@ -153,10 +154,12 @@ int main(int argc, char **argv)
 				o.format = IG_FORMAT_TSV;
 			else if (strcmp(optarg, "csv") == 0)
 				o.format = IG_FORMAT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				o.format = IG_FORMAT_JSON;
 			else if (strcmp(optarg, "auto") == 0)
 				o.format = IG_FORMAT_AUTO;
 			else
-				ig_usage_error("-F/--format: '%s' is not tsv, csv or auto", optarg);
+				ig_usage_error("-F/--format: '%s' is not tsv, csv, json or auto", optarg);
 			break;
 		case 'd':
 			o.sep = unescape_sep(optarg);
@@ -207,6 +210,14 @@ int main(int argc, char **argv)
 		default:
 			ig_usage_error("unknown option");
 		}
+	}
+	/* Files all named as JSON lines are read as such from the start, so
+	 * that -c may name their keys without -H. */
+	if (o.format <= IG_FORMAT_AUTO && optind < argc) {
+		for (i = optind; i < argc && ig_ingest_json_name(argv[i]); i++)
+			;
+		if (i == argc)
+			o.format = IG_FORMAT_JSON;
 	}
 	/* --set names columns of the kind, which -k or the preset decide. */
 	if (preset && o.kind < 0 && (o.kind = ig_ingest_preset_kind(preset)) < 0)
