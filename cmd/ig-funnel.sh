@@ -309,7 +309,7 @@ step diversify ig-diversify $common --seed "$seed" --items "$ditems" \
 
 {
 	printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'
-	printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$out/*.model"
+	printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$([ -z "$unranked" ] && echo "$out/*.model" || echo "none (no ranking examples)")"
 	printf 'retrieve\t%s\t%s\t%s\n' "$(rows_per_user "$out/candidates.tsv.gz")" "$(cost all.retrieve)" candidates.tsv.gz
 	printf 'rank first\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked1.tsv.gz")" "$(cost rank-first)" ranked1.tsv.gz
 	printf 'rank second\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked.tsv.gz")" "$(cost rank-second)" ranked.tsv.gz
