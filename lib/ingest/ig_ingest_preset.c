@@ -111,10 +111,12 @@ int ig_ingest_apply_preset(ig_ingest_opts *o, const char *name, char *err, size_
 		return -1;
 	}
 	o->kind = p->kind;
+	/* A format of one's own (a CSV copy of a TSV data set) goes with
+	 * its own default separator, not the preset's. */
+	if (o->sep == NULL && (o->format < 0 || o->format == p->format))
+		o->sep = p->sep;
 	if (o->format < 0)
 		o->format = p->format;
-	if (o->sep == NULL)
-		o->sep = p->sep;
 	if (o->header < 0)
 		o->header = p->header;
 	if (o->time_format < 0)
