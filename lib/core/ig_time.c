@@ -104,7 +104,11 @@ int ig_time_parse_iso8601(const char *s, size_t len, int64_t *out, const char **
 		if (mi > 59 || sec > 60 || h > 24 || (h == 24 && (mi != 0 || sec != 0)))
 			return fail(why, "time of day out of range");
 		if (p < end) {
-			if (*p == 'Z' || *p == 'z') {
+			/* " UTC" as BigQuery and SQL exports write it: Z */
+			if (end - p >= 3 && (end - p == 3 || (end - p == 4 && *p == ' ')) &&
+			    (strncasecmp(end - 3, "UTC", 3) == 0 || strncasecmp(end - 3, "GMT", 3) == 0)) {
+				p = end;
+			} else if (*p == 'Z' || *p == 'z') {
 				p++;
 			} else if (*p == '+' || *p == '-') {
 				int sign = *p++ == '-' ? -1 : 1, oh, om = 0;

@@ -14,7 +14,7 @@ void ig_time_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 
 /* Parses S (LEN bytes) as an ISO-8601 extended-format date or date-time:
  *   YYYY-MM-DD
- *   YYYY-MM-DD(T|t| )hh:mm[:ss[(.|,)fraction]][Z|z|(+|-)hh[[:]mm]]
+ *   YYYY-MM-DD(T|t| )hh:mm[:ss[(.|,)fraction]][Z|z|(+|-)hh[[:]mm]|[ ]UTC|[ ]GMT]
  * into Unix seconds. No zone means UTC; a fraction is dropped (the time
  * rounds down to its second); 24:00:00 is the end of the day and second
  * 60 (a leap second) the first second of the next minute. Returns 0, or

@@ -166,6 +166,13 @@ static void test_parse_formats(void **state)
 	assert_true(parse("1999.5", IG_TIME_UNIX_MS, &why) == 1);
 	assert_true(parse("1.5x", IG_TIME_UNIX_MS, &why) == -999);
 	assert_string_equal(why, "not a number of milliseconds");
+	/* " UTC" (SQL and BigQuery exports) is Z. */
+	assert_true(parse("2024-01-05 10:00:00 UTC", IG_TIME_AUTO, &why) == 1704448800);
+	assert_true(parse("2024-01-05T10:00:00.5utc", IG_TIME_AUTO, &why) == 1704448800);
+	assert_true(parse("2024-01-05 10:00:00 GMT", IG_TIME_ISO8601, &why) == 1704448800);
+	assert_true(parse("2024-01-05 10:00:00  UTC", IG_TIME_AUTO, &why) == -999);
+	assert_string_equal(why, "unexpected text after the time");
+	assert_true(parse("2024-01-05 10:00:00 CET", IG_TIME_AUTO, &why) == -999);
 	/* Twitter's form, as the Foursquare check-ins have it. */
 	assert_true(parse("Tue Apr 03 18:00:09 +0000 2012", IG_TIME_AUTO, &why) == 1333476009);
 	assert_true(parse("tue apr 03 20:00:09 +0200 2012", IG_TIME_ISO8601, &why) == 1333476009);
