@@ -147,7 +147,23 @@ no_examples() {
 			sort | sed 's/:/ /' | paste -sd, - | sed 's/,/, /g'): name the types that show interest with --positives"
 	fi
 	[ "$nusers" -gt 0 ] || die "no ranking examples: no user of $train has 2 events or more with a positive one before the last, to learn from what follows it: give users longer histories"
-	die "no ranking examples: retrieval found no candidate for the $nusers users of the label window ($train has $3 distinct items, and a user's own items are never candidates)"
+	# Every user has had every item retrieval could propose: nothing to
+	# learn from, but nothing wrong with the data either. The feed is
+	# then ranked by the retrieval score alone (and is empty when
+	# serving finds no candidate either).
+	unranked="no ranking examples: retrieval found no candidate for the $nusers users of the label window ($train has $3 distinct items, and a user's own items are never candidates): the feed is ranked by retrieval score, without models"
+	printf '%s: warning: %s\n' "$prog" "$unranked" >&2
+}
+# A ranked stream of CANDIDATES in their own order (score, highest
+# first), at most KEEP a user: the stages without a ranking model.
+unranked_stage() { # CANDIDATES KEEP OUTPUT
+	gzip -dc "$1" | awk -F'\t' -v OFS='\t' -v keep="$2" '
+		/^#ig:/ { for (i = 2; i <= NF; i++) c[$i] = i - 1
+			print "#ig:ranked/1", "user", "item", "score", "sources", "reason"; next }
+		/^#/ { print; next }
+		$c["user"] != u { u = $c["user"]; n = 0 }
+		++n <= keep { print $c["user"], $c["item"], $c["score"], $c["sources"], $c["reason"] }' |
+		gzip -c >"$3" || die "$3: cannot be written"
 }
 
 w=$out/work
@@ -251,19 +267,30 @@ else
 	step features ig-rank features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
 		--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
 fi
+unranked=''
 gzip -dcf "$w/examples.tsv.gz" | grep -qv '^#' || no_examples
-step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
-step train-first ig-rank train $common --seed "$seed" --stage first --distill "$out/second.model" \
-	-o "$out/first.model" "$w/examples.tsv.gz"
+if [ -z "$unranked" ]; then
+	step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
+	step train-first ig-rank train $common --seed "$seed" --stage first --distill "$out/second.model" \
+		-o "$out/first.model" "$w/examples.tsv.gz"
+else
+	note "ranking stages: no models (no ranking examples), the candidates' own order"
+	examples=none
+fi
 
 # 2. Serving: the models again on the whole of TRAIN, then the funnel.
 models all "$train"
 retrieve all "$train" "$users" "$out/candidates.tsv.gz" "$shard"
 hist="${shard:+--shard $shard} --history $train"
-step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all) \
-	${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
-step rank-second ig-rank score $common -m "$out/second.model" $hist $(context all) \
-	${value:+--value "$value"} --keep "$keep2" -o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
+if [ -z "$unranked" ]; then
+	step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all) \
+		${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
+	step rank-second ig-rank score $common -m "$out/second.model" $hist $(context all) \
+		${value:+--value "$value"} --keep "$keep2" -o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
+else
+	unranked_stage "$out/candidates.tsv.gz" "$keep1" "$out/ranked1.tsv.gz"
+	unranked_stage "$out/candidates.tsv.gz" "$keep2" "$out/ranked.tsv.gz"
+fi
 # A re-shown item is discounted from its first impression: the user has
 # passed it by once (chosen on validation world seed 2: 0.8 against 0.9,
 # none, and ig-diversify's default of 0.5 from the third; ig-funnel(1)).
@@ -282,7 +309,7 @@ step diversify ig-diversify $common --seed "$seed" --items "$ditems" \
 
 {
 	printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'
-	printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$out/*.model"
+	printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$([ -z "$unranked" ] && echo "$out/*.model" || echo "none (no ranking examples)")"
 	printf 'retrieve\t%s\t%s\t%s\n' "$(rows_per_user "$out/candidates.tsv.gz")" "$(cost all.retrieve)" candidates.tsv.gz
 	printf 'rank first\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked1.tsv.gz")" "$(cost rank-first)" ranked1.tsv.gz
 	printf 'rank second\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked.tsv.gz")" "$(cost rank-second)" ranked.tsv.gz

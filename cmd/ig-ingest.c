@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
@@ -17,6 +18,7 @@ enum {
 	OPT_TOPIC_SEP,
 	OPT_SHARD,
 	OPT_SKIP_BAD,
+	OPT_ENCODING,
 };
 
 static ig_cli cli;
@@ -35,8 +37,9 @@ static void usage(FILE *fp)
 	ig_ingest_list_presets(fp);
 	fprintf(fp,
 		"Input format:\n"
-		"  -F, --format FMT     tsv, csv (RFC 4180 quotes), or auto: csv for *.csv[.gz]\n"
-		"                       [auto]\n"
+		"  -F, --format FMT     tsv, csv (RFC 4180 quotes), json (JSON lines: one object\n"
+		"                       a line, -c COLUMN=KEY), or auto: csv for *.csv[.gz], json\n"
+		"                       for *.json, *.jsonl, *.ndjson [auto]\n"
 		"  -d, --sep STR        field separator, '\\t' for a tab [tab; ',' for csv]\n"
 		"  -H, --header         the first line of each file names its columns\n"
 		"  -c, --columns MAP    which field is which column: by position\n"
@@ -47,6 +50,7 @@ static void usage(FILE *fp)
 		"      --set COL=VALUE  every record gets VALUE in column COL (repeatable)\n"
 		"      --time FMT       ts and created: auto (Unix seconds or ISO-8601), unix,\n"
 		"                       ms (Unix milliseconds) or iso [auto]\n"
+		"      --encoding ENC   utf-8, or latin1 (ISO-8859-1, made UTF-8) [utf-8]\n"
 		"Mapping values:\n"
 		"  -e, --event-map RULES  raw action (or, with no event column, the value) to\n"
 		"                       event type, first match wins: 'click:view,fav:like',\n"
@@ -121,6 +125,7 @@ int main(int argc, char **argv)
 		{"topic-sep", required_argument, NULL, OPT_TOPIC_SEP},
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"skip-bad", required_argument, NULL, OPT_SKIP_BAD},
+		{"encoding", required_argument, NULL, OPT_ENCODING},
 		{NULL, 0, NULL, 0},
 	};
 	ig_ingest_opts o;
@@ -149,10 +154,12 @@ int main(int argc, char **argv)
 				o.format = IG_FORMAT_TSV;
 			else if (strcmp(optarg, "csv") == 0)
 				o.format = IG_FORMAT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				o.format = IG_FORMAT_JSON;
 			else if (strcmp(optarg, "auto") == 0)
 				o.format = IG_FORMAT_AUTO;
 			else
-				ig_usage_error("-F/--format: '%s' is not tsv, csv or auto", optarg);
+				ig_usage_error("-F/--format: '%s' is not tsv, csv, json or auto", optarg);
 			break;
 		case 'd':
 			o.sep = unescape_sep(optarg);
@@ -191,9 +198,26 @@ int main(int argc, char **argv)
 		case OPT_SKIP_BAD:
 			o.rejects = optarg;
 			break;
+		case OPT_ENCODING:
+			if (strcasecmp(optarg, "utf-8") == 0 || strcasecmp(optarg, "utf8") == 0)
+				o.latin1 = 0;
+			else if (strcasecmp(optarg, "latin1") == 0 || strcasecmp(optarg, "latin-1") == 0 ||
+				 strcasecmp(optarg, "iso-8859-1") == 0)
+				o.latin1 = 1;
+			else
+				ig_usage_error("--encoding: '%s' is not utf-8 or latin1", optarg);
+			break;
 		default:
 			ig_usage_error("unknown option");
 		}
+	}
+	/* Files all named as JSON lines are read as such from the start, so
+	 * that -c may name their keys without -H. */
+	if (o.format <= IG_FORMAT_AUTO && optind < argc) {
+		for (i = optind; i < argc && ig_ingest_json_name(argv[i]); i++)
+			;
+		if (i == argc)
+			o.format = IG_FORMAT_JSON;
 	}
 	/* --set names columns of the kind, which -k or the preset decide. */
 	if (preset && o.kind < 0 && (o.kind = ig_ingest_preset_kind(preset)) < 0)

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Howard Hinnant's days_from_civil: exact for every proleptic Gregorian
  * date, no tables, no time-zone state. */
@@ -103,7 +104,11 @@ int ig_time_parse_iso8601(const char *s, size_t len, int64_t *out, const char **
 		if (mi > 59 || sec > 60 || h > 24 || (h == 24 && (mi != 0 || sec != 0)))
 			return fail(why, "time of day out of range");
 		if (p < end) {
-			if (*p == 'Z' || *p == 'z') {
+			/* " UTC" as BigQuery and SQL exports write it: Z */
+			if (end - p >= 3 && (end - p == 3 || (end - p == 4 && *p == ' ')) &&
+			    (strncasecmp(end - 3, "UTC", 3) == 0 || strncasecmp(end - 3, "GMT", 3) == 0)) {
+				p = end;
+			} else if (*p == 'Z' || *p == 'z') {
 				p++;
 			} else if (*p == '+' || *p == '-') {
 				int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
@@ -125,6 +130,38 @@ int ig_time_parse_iso8601(const char *s, size_t len, int64_t *out, const char **
 	}
 	*out = ig_time_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
 	return 0;
+}
+
+/* The index (0-based) of the 3-letter name at P among NAMES, or -1. */
+static int name3(const char *p, const char *names)
+{
+	int i;
+
+	for (i = 0; names[3 * i]; i++)
+		if (strncasecmp(p, names + 3 * i, 3) == 0)
+			return i;
+	return -1;
+}
+
+int ig_time_parse_twitter(const char *s, size_t len, int64_t *out, const char **why)
+{
+	char iso[64];
+	const char *p = s;
+	int mo, y, i;
+
+	/* "Www Mmm DD hh:mm:ss +hhmm YYYY": 30 bytes, fixed places. */
+	if (len != 30 || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' || s[19] != ' ' || s[25] != ' ' ||
+	    name3(s, "MonTueWedThuFriSatSun") < 0 || (mo = name3(s + 4, "JanFebMarAprMayJunJulAugSepOctNovDec")) < 0)
+		return fail(why, "not a date (YYYY-MM-DD)");
+	p = s + 26;
+	if ((y = digits(&p, s + len, 4)) < 0)
+		return fail(why, "not a date (YYYY-MM-DD)");
+	for (i = 8; i < 25; i++)
+		if (s[i] == '\0')
+			return fail(why, "not a date (YYYY-MM-DD)");
+	/* As ISO-8601, which checks the rest: YYYY-MM-DDThh:mm:ss+hhmm. */
+	snprintf(iso, sizeof iso, "%04d-%02d-%.2sT%.8s%.5s", y, mo + 1, s + 8, s + 11, s + 20);
+	return ig_time_parse_iso8601(iso, strlen(iso), out, why);
 }
 
 int ig_time_format_parse(const char *name)
@@ -178,27 +215,73 @@ static int all_digits(const char *s, size_t len)
 	return 1;
 }
 
+/* The length of the whole part when S (LEN bytes) is a decimal number
+ * -?DIGITS[.DIGITS] (exports write "1425941521.123" or "1425941521.0"),
+ * else 0. */
+static size_t decimal_whole(const char *s, size_t len)
+{
+	size_t i = len > 0 && s[0] == '-', dot;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == (size_t)(len > 0 && s[0] == '-'))
+		return 0;
+	if (i == len)
+		return i;
+	if (s[i] != '.' || i + 1 == len)
+		return 0;
+	dot = i++;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i == len ? dot : 0;
+}
+
+/* Nonzero when the fraction after the whole part (WHOLE bytes of S) has
+ * a digit other than 0. */
+static int has_fraction(const char *s, size_t len, size_t whole)
+{
+	size_t i;
+
+	for (i = whole + 1; i < len; i++)
+		if (s[i] != '0')
+			return 1;
+	return 0;
+}
+
+/* Rounds T down to a multiple of UNIT (also below zero), as units. */
+static int64_t floor_div(int64_t t, int64_t unit)
+{
+	return t >= 0 ? t / unit : -((-t + unit - 1) / unit);
+}
+
 int ig_time_parse(const char *s, size_t len, int format, int64_t min, int64_t max,
 		  int64_t *out, const char **why)
 {
 	int64_t t;
+	size_t whole;
 	int automatic = format == IG_TIME_AUTO;
 
 	if (automatic)
-		format = all_digits(s, len) ? IG_TIME_UNIX : IG_TIME_ISO8601;
+		format = decimal_whole(s, len) > 0 ? IG_TIME_UNIX : IG_TIME_ISO8601;
 	switch (format) {
 	case IG_TIME_UNIX:
 	case IG_TIME_UNIX_MS:
-		if (!all_digits(s, len))
-			return fail(why, format == IG_TIME_UNIX ? "not a whole number of seconds"
-							    : "not a whole number of milliseconds");
-		if (parse_whole(s, len, &t) != 0)
+		if ((whole = decimal_whole(s, len)) == 0)
+			return fail(why, format == IG_TIME_UNIX ? "not a number of seconds"
+							    : "not a number of milliseconds");
+		if (!all_digits(s, whole) || parse_whole(s, whole, &t) != 0)
 			return fail(why, "timestamp out of range");
-		/* Milliseconds round down, also before 1970. */
+		/* A fraction is dropped: the time rounds down, also before
+		 * 1970, as milliseconds round down to seconds. */
+		if (s[0] == '-' && whole < len && has_fraction(s, len, whole))
+			t--;
 		if (format == IG_TIME_UNIX_MS)
-			t = t >= 0 ? t / 1000 : -((-t + 999) / 1000);
+			t = floor_div(t, 1000);
 		break;
 	default:
+		/* Twitter's and Foursquare's exports: "Tue Apr 03 18:00:09 +0000 2012". */
+		if (len == 30 && ig_time_parse_twitter(s, len, &t, NULL) == 0)
+			break;
 		if (ig_time_parse_iso8601(s, len, &t, why) != 0) {
 			/* Only a date-like field deserves the ISO-8601 detail. */
 			if (why && !(len > 4 && all_digits(s, 4) && s[4] == '-'))

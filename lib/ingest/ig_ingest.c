@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "io/ig_csv.h"
+#include "ingest/ig_ingest_json.h"
 #include "core/ig_err.h"
 #include "core/ig_intern.h"
 #include "io/ig_items.h"
@@ -77,6 +78,7 @@ void ig_ingest_opts_init(ig_ingest_opts *o)
 	o->header = -1;
 	o->topic_sep = -1;
 	o->time_format = -1;
+	o->latin1 = -1;
 	o->memory = (uint64_t)1 << 30;
 }
 
@@ -148,6 +150,17 @@ struct ig_ingest {
 	size_t join_len, join_cap;
 	char *raw;                     /* the record as read, for rejects */
 	size_t raw_len, raw_cap;
+	char *utf8;                    /* a latin-1 line made UTF-8 */
+	size_t utf8_cap;
+	/* JSON lines: the keys whose values are the record's fields. */
+	int json;
+	const char *jkeys[MAX_COLS];
+	int njkeys;
+	unsigned jfound;               /* the keys the last object had */
+	char *jline;                   /* the last line, for a second reading */
+	size_t jline_len;
+	char *jbuf;
+	size_t jbuf_cap;
 
 	char *rec;                     /* sort record or output line */
 	size_t rec_len, rec_cap;
@@ -244,7 +257,7 @@ static void parse_colmap(ig_ingest *g, const char *spec)
 					ig_usage_error("-c/--columns: field numbers start at 1");
 				m->pos[role] = (int)n;
 			} else {
-				if (!g->o.header)
+				if (!g->o.header && g->o.format != IG_FORMAT_JSON)
 					ig_usage_error("-c/--columns: '%s' names a header column; add -H/--header",
 						       eq + 1);
 				m->name[role] = ig_strdup(eq + 1);
@@ -461,6 +474,8 @@ ig_ingest *ig_ingest_new(const ig_ingest_opts *o)
 		g->o.topic_sep = ',';
 	if (g->o.time_format < 0)
 		g->o.time_format = IG_TIME_AUTO;
+	if (g->o.latin1 < 0)
+		g->o.latin1 = 0;
 	g->kind = g->o.kind;
 	g->nroles = ig_ingest_roles(g->kind, &g->roles);
 	g->ncols = g->nroles + (g->kind == IG_KIND_EVENTS);
@@ -491,7 +506,7 @@ ig_ingest *ig_ingest_new(const ig_ingest_opts *o)
 	check_constants(g);
 	if (g->o.columns)
 		parse_colmap(g, g->o.columns);
-	if (!g->o.header || (g->map.given && g->map.list)) {
+	if (g->o.format != IG_FORMAT_JSON && (!g->o.header || (g->map.given && g->map.list))) {
 		/* The columns do not depend on a header: check them now. */
 		g->fname = "-";
 		g->in_header = 1;
@@ -525,7 +540,10 @@ static void reject(ig_ingest *g, int field, const char *role, const char *what, 
 	const char *p, *end;
 	long line;
 
-	if (field > 0 && role)
+	if (field > 0 && g->json && field <= g->njkeys)
+		n = snprintf(g->msg, sizeof g->msg, "key '%s'%s%s%s: ", g->jkeys[field - 1], role ? " (" : "",
+			     role ? role : "", role ? ")" : "");
+	else if (field > 0 && role)
 		n = snprintf(g->msg, sizeof g->msg, "field %d (%s): ", field, role);
 	else if (field > 0)
 		n = snprintf(g->msg, sizeof g->msg, "field %d: ", field);
@@ -575,6 +593,34 @@ static void raw_add(ig_ingest *g, const char *line, size_t len, int more)
 	g->raw_len += len;
 }
 
+/* With --encoding latin1, LINE (*LEN bytes) as UTF-8: each byte over
+ * 0x7f is the code point of its value, two bytes in UTF-8. */
+static char *from_latin1(ig_ingest *g, char *line, size_t *len)
+{
+	size_t i, n = 0;
+
+	if (!g->o.latin1)
+		return line;
+	for (i = 0; i < *len; i++)
+		if ((unsigned char)line[i] & 0x80)
+			break;
+	if (i == *len)
+		return line;
+	buf_reserve(&g->utf8, &g->utf8_cap, *len * 2 + 1);
+	for (i = 0; i < *len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c & 0x80) {
+			g->utf8[n++] = (char)(0xc0 | c >> 6);
+			g->utf8[n++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			g->utf8[n++] = (char)c;
+		}
+	}
+	g->utf8[n] = '\0';
+	*len = n;
+	return g->utf8;
+}
+
 static size_t strip_cr(char *line, size_t len)
 {
 	if (len > 0 && line[len - 1] == '\r')
@@ -608,6 +654,11 @@ static int continue_quoted(ig_ingest *g, const char *first, size_t len)
 		}
 		raw_add(g, line, (size_t)n, 1);
 		n = (ssize_t)strip_cr(line, (size_t)n);
+		{
+			size_t ln = (size_t)n;
+			line = from_latin1(g, line, &ln);
+			n = (ssize_t)ln;
+		}
 		buf_reserve(&g->join, &g->join_cap, g->join_len + (size_t)n + 2);
 		g->join[g->join_len++] = '\n';
 		memcpy(g->join + g->join_len, line, (size_t)n);
@@ -661,6 +712,39 @@ static int stream_line(ig_ingest *g, char *line, size_t len)
 	return 1;
 }
 
+/* The JSON object LINE as the record's fields, one per key of
+ * g->jkeys; rejects it (and returns -1) when it is not one. */
+static int json_split(ig_ingest *g, const char *line, size_t len)
+{
+	const char *err = NULL;
+	int key, i, found;
+
+	buf_reserve(&g->jbuf, &g->jbuf_cap, IG_JSON_BUF_SIZE(len, g->njkeys));
+	if (g->csv.cap < MAX_COLS) {
+		g->csv.field = ig_reallocarray(g->csv.field, MAX_COLS, sizeof *g->csv.field);
+		g->csv.len = ig_reallocarray(g->csv.len, MAX_COLS, sizeof *g->csv.len);
+		g->csv.cap = MAX_COLS;
+	}
+	found = ig_json_pick(line, len, g->jkeys, g->njkeys, g->jbuf, g->csv.field, g->csv.len, &err, &key);
+	if (found < 0) {
+		char what[160];
+		g->csv.nfields = 0;
+		if (key < 0) {
+			reject(g, 0, NULL, err, NULL, 0);
+			return -1;
+		}
+		for (i = 0; i < g->ncols && g->col[i] != key; i++)
+			;
+		snprintf(what, sizeof what, "key '%s'%s%s%s: %s", g->jkeys[key], i < g->ncols ? " (" : "",
+			 i < g->ncols ? col_name(g, i) : "", i < g->ncols ? ")" : "", err);
+		reject(g, 0, NULL, what, NULL, 0);
+		return -1;
+	}
+	g->jfound = (unsigned)found;
+	g->csv.nfields = g->njkeys;
+	return 0;
+}
+
 static int next_record(ig_ingest *g)
 {
 	for (;;) {
@@ -685,6 +769,7 @@ static int next_record(ig_ingest *g)
 			g->st.blank++;
 			continue;
 		}
+		line = from_latin1(g, line, &len);
 		if (!g->in_header && stream_line(g, line, len))
 			continue;
 		if (!g->in_header)
@@ -694,6 +779,13 @@ static int next_record(ig_ingest *g)
 			reject(g, 0, NULL, "UTF-16 text (its byte-order mark): convert it to UTF-8 first, "
 			       "e.g. iconv -f UTF-16 -t UTF-8", NULL, 0);
 			continue;
+		}
+		if (g->json) {
+			g->jline = line;
+			g->jline_len = len;
+			if (json_split(g, line, len) != 0)
+				continue;
+			return 1;
 		}
 		rc = ig_csv_split(&g->csv, line, len);
 		if (rc == IG_CSV_OPEN_QUOTE)
@@ -765,6 +857,8 @@ static const char *get_id(ig_ingest *g, int role, size_t *len)
 	const char *fault = id_fault(s, *len);
 
 	if (fault) {
+		if (strcmp(fault, "id is not valid UTF-8") == 0)
+			g->hint = " (latin-1 text? --encoding latin1)";
 		reject(g, field, g->roles[role], fault, s, *len);
 		return NULL;
 	}
@@ -1077,7 +1171,7 @@ static int looks_like_header(const ig_ingest *g)
 {
 	int i;
 
-	if (g->rec_line != 1 || g->o.header || g->stream_file)
+	if (g->rec_line != 1 || g->o.header || g->stream_file || g->json)
 		return 0;
 	for (i = 0; i < g->csv.nfields; i++)
 		if (!isalpha((unsigned char)g->csv.field[i][0]))
@@ -1085,12 +1179,104 @@ static int looks_like_header(const ig_ingest *g)
 	return 1;
 }
 
+/* Nonzero when PATH ends in EXT or EXT.gz (any case). */
+static int has_ext(const char *path, const char *ext)
+{
+	size_t n = strlen(path), e = strlen(ext);
+
+	if (n >= 3 && strcasecmp(path + n - 3, ".gz") == 0)
+		n -= 3;
+	return n >= e && strncasecmp(path + n - e, ext, e) == 0;
+}
+
 static int is_csv_name(const char *path)
 {
-	size_t n = strlen(path);
+	return has_ext(path, ".csv");
+}
 
-	return (n >= 4 && strcasecmp(path + n - 4, ".csv") == 0) ||
-	       (n >= 7 && strcasecmp(path + n - 7, ".csv.gz") == 0);
+int ig_ingest_json_name(const char *path)
+{
+	return has_ext(path, ".json") || has_ext(path, ".jsonl") || has_ext(path, ".ndjson");
+}
+
+/* The fields of a JSON lines file are the values of keys: those -c names,
+ * and for the other columns their own names, which count only if the
+ * first object has them (as a header names its columns). Returns 0 at
+ * once for an empty file; else the first record is split and its fields
+ * resolved, ready to process. */
+static int json_begin(ig_ingest *g)
+{
+	const colmap *m = &g->map;
+	const char *cand[MAX_COLS];
+	int i, n = 0, first;
+
+	if (g->o.header)
+		ig_usage_error("%s: JSON lines have no header line: drop -H/--header", g->fname);
+	if (m->given && m->list)
+		ig_usage_error("%s: JSON values are found by key: -c COLUMN=KEY,...", g->fname);
+	for (i = 0; i < g->ncols; i++) {
+		if (m->pos[i])
+			ig_usage_error("%s: JSON values are found by key, not by number: -c %s=KEY", g->fname,
+				       col_name(g, i));
+		if (m->name[i])
+			cand[n++] = m->name[i];
+		else if (i < g->nroles && g->o.set[i] == NULL)
+			cand[n++] = g->roles[i];
+	}
+	memcpy(g->jkeys, cand, (size_t)n * sizeof *cand);
+	g->njkeys = n;
+	/* Any column will do until the keys are known: the first object
+	 * that parses decides. */
+	for (i = 0; i < g->ncols; i++)
+		g->col[i] = -1;
+	first = next_record(g);
+	if (!first)
+		return 0;
+	g->njkeys = 0;
+	for (i = 0; i < n; i++) {
+		int named = 0, r;
+		for (r = 0; r < g->ncols; r++)
+			named |= m->name[r] == cand[i];
+		if (named || (g->jfound & 1u << i))
+			g->jkeys[g->njkeys++] = cand[i];
+	}
+	g->csv.nfields = g->njkeys;
+	for (i = 0; i < g->njkeys; i++) {
+		g->csv.field[i] = (char *)g->jkeys[i];
+		g->csv.len[i] = strlen(g->jkeys[i]);
+	}
+	g->in_header = 1;
+	resolve_columns(g, 1);
+	g->in_header = 0;
+	return json_split(g, g->jline, g->jline_len) == 0 ? 1 : -1;
+}
+
+/* Checks the field count of the record split and makes it a stream record. */
+static void process_record(ig_ingest *g)
+{
+	int n = g->csv.nfields;
+	char what[128];
+
+	if (g->expect < 0) {
+		if (n < g->min_fields) {
+			snprintf(what, sizeof what, "expected at least %d fields, got %d%s", g->min_fields, n,
+				 sep_hint(g));
+			reject(g, 0, NULL, what, NULL, 0);
+			return;
+		}
+		g->expect = n;
+	}
+	if (n != g->expect) {
+		snprintf(what, sizeof what, "expected %d fields, got %d%s", g->expect, n, sep_hint(g));
+		reject(g, 0, NULL, what, NULL, 0);
+		return;
+	}
+	if (g->kind == IG_KIND_EVENTS)
+		event_record(g);
+	else if (g->kind == IG_KIND_FOLLOWS)
+		follow_record(g);
+	else
+		item_record(g);
 }
 
 void ig_ingest_file(ig_ingest *g, const char *path)
@@ -1098,6 +1284,9 @@ void ig_ingest_file(ig_ingest *g, const char *path)
 	int csv = g->o.format == IG_FORMAT_CSV || (g->o.format == IG_FORMAT_AUTO && is_csv_name(path));
 	const char *sep = g->o.sep ? g->o.sep : csv ? "," : "\t";
 
+	g->json = g->o.format == IG_FORMAT_JSON || (g->o.format == IG_FORMAT_AUTO && ig_ingest_json_name(path));
+	if (g->json)
+		csv = 0, sep = "\t";
 	if (ig_csv_init(&g->csv, csv, sep) != 0)
 		ig_usage_error("-d/--sep: '%s' is not a usable separator for CSV (one byte, not '\"')", sep);
 	g->r = ig_reader_open(path);
@@ -1106,7 +1295,13 @@ void ig_ingest_file(ig_ingest *g, const char *path)
 	g->files[g->nfiles++] = ig_strdup(g->fname);
 	g->fname = g->files[g->nfiles - 1];
 	g->stream_file = 0;
-	if (g->o.header) {
+	if (g->json) {
+		int first = json_begin(g);
+		if (first > 0)
+			process_record(g);
+		if (first == 0)
+			goto done;
+	} else if (g->o.header) {
 		int have_header;
 		g->in_header = 1;
 		have_header = next_record(g);
@@ -1125,33 +1320,12 @@ void ig_ingest_file(ig_ingest *g, const char *path)
 		resolve_columns(g, 0);
 	}
 	while (next_record(g)) {
-		int n = g->csv.nfields;
-		char what[128];
-
-		if (g->expect < 0) {
-			if (n < g->min_fields) {
-				snprintf(what, sizeof what, "expected at least %d fields, got %d%s", g->min_fields, n,
-					 sep_hint(g));
-				reject(g, 0, NULL, what, NULL, 0);
-				continue;
-			}
-			g->expect = n;
-		}
-		if (n != g->expect) {
-			snprintf(what, sizeof what, "expected %d fields, got %d%s", g->expect, n, sep_hint(g));
-			reject(g, 0, NULL, what, NULL, 0);
-			continue;
-		}
-		if (g->kind == IG_KIND_EVENTS)
-			event_record(g);
-		else if (g->kind == IG_KIND_FOLLOWS)
-			follow_record(g);
-		else
-			item_record(g);
+		process_record(g);
 		if (g->o.cli && g->st.read % PROGRESS_EVERY == 0)
 			ig_cli_progress(g->o.cli, "%s: %llu records read", g->fname,
 					(unsigned long long)g->st.read);
 	}
+done:
 	g->st.bytes += ig_reader_bytes(g->r);
 	ig_reader_close(g->r);
 	g->r = NULL;
@@ -1270,6 +1444,8 @@ void ig_ingest_free(ig_ingest *g)
 	free(g->files);
 	free(g->join);
 	free(g->raw);
+	free(g->utf8);
+	free(g->jbuf);
 	free(g->rec);
 	free(g);
 }

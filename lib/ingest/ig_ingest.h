@@ -13,7 +13,7 @@
 #include "io/ig_writer.h"
 
 enum ig_ingest_kind { IG_KIND_EVENTS, IG_KIND_ITEMS, IG_KIND_FOLLOWS, IG_KIND_COUNT };
-enum ig_ingest_format { IG_FORMAT_AUTO, IG_FORMAT_TSV, IG_FORMAT_CSV };
+enum ig_ingest_format { IG_FORMAT_AUTO, IG_FORMAT_TSV, IG_FORMAT_CSV, IG_FORMAT_JSON };
 
 #define IG_INGEST_MAX_ROLES 5
 
@@ -29,6 +29,7 @@ typedef struct ig_ingest_opts {
 	const char *media_map;   /* rules for the media type */
 	int topic_sep;           /* -1 unset: ',' */
 	int time_format;         /* enum ig_time_format, -1 unset */
+	int latin1;              /* -1 unset, 0: UTF-8 input, 1: ISO-8859-1 input */
 	const char *set[IG_INGEST_MAX_ROLES]; /* --set ROLE=VALUE constants, by role */
 	int sharded;
 	uint32_t shard_index, shard_count;
@@ -70,6 +71,10 @@ int ig_ingest_apply_preset(ig_ingest_opts *o, const char *name, char *err, size_
 int ig_ingest_preset_kind(const char *name);
 /* Lines "NAME  description" of every preset, for --help. */
 void ig_ingest_list_presets(FILE *fp);
+
+/* Nonzero when PATH is named as JSON lines (.json, .jsonl, .ndjson,
+ * each optionally .gz), which -F auto reads as such. */
+int ig_ingest_json_name(const char *path);
 
 /* Records "--set ROLE=VALUE" in O; -1 with a message in ERR when ROLE is
  * not a column of O's kind. */

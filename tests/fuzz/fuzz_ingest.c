@@ -13,7 +13,9 @@
  *   done
  *   build-fuzz/fuzz_ingest -max_total_time=300 -max_len=4096 /tmp/fuzz-corpus
  *
- * The first byte of an input picks the mode; the rest is the data. */
+ * The first byte of an input picks the mode; the rest is the data. In a
+ * whole run (a first byte of 128 or more), bit 4 of it reads the text as
+ * latin-1 (--encoding latin1) and bit 5 as JSON lines. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,12 +166,20 @@ static void fuzz_run(int mode, const uint8_t *data, size_t size)
 	}
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	ig_ingest_opts_init(&o);
-	o.kind = mode % 3;
-	o.format = mode & 4 ? IG_FORMAT_CSV : IG_FORMAT_TSV;
+	o.kind = (mode & 15) % 3;
+	o.format = mode & 32 ? IG_FORMAT_JSON : mode & 4 ? IG_FORMAT_CSV : IG_FORMAT_TSV;
 	o.sep = mode & 4 ? "," : "\t";
 	o.rejects = "/dev/null";
 	o.memory = 1 << 20;
-	if (o.kind == IG_KIND_EVENTS) {
+	o.latin1 = (mode & 16) != 0;
+	if (o.format == IG_FORMAT_JSON) {
+		/* every column named: a key not there is a bad record */
+		o.columns = o.kind == IG_KIND_EVENTS ? "user=u,item=i,ts=t,event=e,value=v"
+			    : o.kind == IG_KIND_ITEMS ? "item=i,author=a,media=m,created=c,topics=p"
+			    : "user=u,author=a,ts=t";
+		o.event_map = o.kind == IG_KIND_EVENTS && mode & 8 ? "click:view" : NULL;
+		o.topic_sep = '|';
+	} else if (o.kind == IG_KIND_EVENTS) {
 		o.columns = "user,item,event,ts,value";
 		o.event_map = mode & 8 ? ">=4:like,<2:skip" : "click:view";
 	} else if (o.kind == IG_KIND_ITEMS) {
@@ -218,7 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_rules(data, size);
 		break;
 	default:
-		fuzz_run((int)(mode & 15), data, size);
+		fuzz_run((int)(mode & 63), data, size);
 		break;
 	}
 	return 0;
