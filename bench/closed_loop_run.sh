@@ -1,6 +1,6 @@
 # Sourced, after root and seed are set, by the scripts that analyse a run
 # of bench/closed_loop.sh SEED (order_loss.sh, order_components.sh,
-# fresh_examples.sh): puts BIN=DIR [bin/] first on PATH and enters the
+# fresh_examples.sh, second_stage_ab.sh): puts BIN=DIR [bin/] first on PATH and enters the
 # run's folder, OUT=DIR [bench/out/closed_loop.SEED]; w is its funnel's
 # work folder.
 PATH=${BIN:-$root/bin}:$PATH

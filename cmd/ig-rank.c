@@ -34,6 +34,7 @@ enum {
 	OPT_HEAD,
 	OPT_STAGE,
 	OPT_VALID_SHARE,
+	OPT_BAG,
 	OPT_BINS,
 	OPT_TREES,
 	OPT_DEPTH,
@@ -112,6 +113,8 @@ static void usage(FILE *fp)
 			"                           gradient-boosted trees [second]\n"
 			"      --heads LIST         train these labels only [all y_ columns]\n"
 			"      --valid-share X      users held out for early stopping and calibration [0.2]\n"
+			"      --bag N              the mean of N models, from seeds SEED to SEED+N-1,\n"
+			"                           each with its own validation users [1]\n"
 			"      --distill MODEL      learn MODEL's probabilities instead of the labels\n"
 			"      --bins N             histogram bins per feature, 2-256 [64]\n"
 			"Second stage:\n"
@@ -247,6 +250,7 @@ static void parse_option(args *a, int c, const char *arg)
 		a->stage = strcmp(arg, "first") == 0 ? IG_RANK_LR : IG_RANK_GBDT;
 		break;
 	case OPT_VALID_SHARE: a->to.valid_share = ig_cli_double("--valid-share", arg, 0, 0.9); break;
+	case OPT_BAG: a->to.bag = (int)ig_cli_int("--bag", arg, 1, 100); break;
 	case OPT_BINS: a->to.bins = (int)ig_cli_int("--bins", arg, 2, 256); break;
 	case OPT_TREES: a->to.trees = (int)ig_cli_int("--trees", arg, 0, 100000); break;
 	case OPT_DEPTH: a->to.depth = (int)ig_cli_int("--depth", arg, 1, 16); break;
@@ -317,6 +321,7 @@ static int parse_args(args *a, int argc, char **argv)
 		{"head", required_argument, NULL, OPT_HEAD},
 		{"stage", required_argument, NULL, OPT_STAGE},
 		{"valid-share", required_argument, NULL, OPT_VALID_SHARE},
+		{"bag", required_argument, NULL, OPT_BAG},
 		{"bins", required_argument, NULL, OPT_BINS},
 		{"trees", required_argument, NULL, OPT_TREES},
 		{"depth", required_argument, NULL, OPT_DEPTH},

@@ -181,6 +181,7 @@ typedef struct ig_rank_train_opts {
 	int kind;
 	int threads;
 	uint64_t seed;
+	int bag;               /* models averaged, trained from seeds seed .. seed + bag - 1 */
 	double valid_share;    /* users held out for early stopping and calibration */
 	int bins;
 	/* gbdt */
@@ -217,6 +218,13 @@ ig_rank_model *ig_rank_model_load(const char *path);
 /* The same from a memory buffer (for the fuzz harness); NAME for messages. */
 ig_rank_model *ig_rank_model_parse(const unsigned char *buf, size_t len, const char *name);
 void ig_rank_model_free(ig_rank_model *m);
+/* A deep copy of M. */
+ig_rank_model *ig_rank_model_copy(const ig_rank_model *m);
+/* The bag of N models trained on the same examples (the same features,
+ * heads and bin edges; exits 1 otherwise): one model of their kind whose
+ * calibrated logit of every head is the mean of the members' calibrated
+ * logits. The members are left as they are. */
+ig_rank_model *ig_rank_model_bag(const ig_rank_model *const *members, int n);
 int ig_rank_model_kind(const ig_rank_model *m);
 int ig_rank_model_nheads(const ig_rank_model *m);
 const char *ig_rank_model_head(const ig_rank_model *m, int h);

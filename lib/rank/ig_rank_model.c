@@ -49,33 +49,40 @@ static void put_head(ig_binbuf *b, const ig_rank_model *m, const ig_rank_head_mo
 		}
 }
 
-void ig_rank_model_save(const ig_rank_model *m, const char *path)
+/* The file's bytes, checksum included, into B. */
+static void model_bytes(const ig_rank_model *m, ig_binbuf *b)
 {
-	ig_binbuf b = {NULL, 0, 0};
 	int i;
 	uint32_t k;
 
-	ig_binbuf_put(&b, IG_RANK_MODEL_MAGIC, 8);
-	ig_binbuf_u32(&b, IG_RANK_MODEL_VERSION);
-	ig_binbuf_u32(&b, m->kind);
-	ig_binbuf_str(&b, m->fopts);
-	ig_binbuf_str(&b, m->prov);
-	ig_binbuf_u32(&b, (uint32_t)m->nfeat);
+	ig_binbuf_put(b, IG_RANK_MODEL_MAGIC, 8);
+	ig_binbuf_u32(b, IG_RANK_MODEL_VERSION);
+	ig_binbuf_u32(b, m->kind);
+	ig_binbuf_str(b, m->fopts);
+	ig_binbuf_str(b, m->prov);
+	ig_binbuf_u32(b, (uint32_t)m->nfeat);
 	for (i = 0; i < m->nfeat; i++)
-		ig_binbuf_str(&b, m->feat[i]);
-	ig_binbuf_u32(&b, (uint32_t)m->nhead);
+		ig_binbuf_str(b, m->feat[i]);
+	ig_binbuf_u32(b, (uint32_t)m->nhead);
 	for (i = 0; i < m->nhead; i++)
-		ig_binbuf_str(&b, m->head[i]);
+		ig_binbuf_str(b, m->head[i]);
 	for (i = 0; i < m->nfeat; i++) {
-		ig_binbuf_u32(&b, m->nedges[i]);
+		ig_binbuf_u32(b, m->nedges[i]);
 		for (k = 0; k < m->nedges[i]; k++)
-			ig_binbuf_f32(&b, m->edges[i][k]);
+			ig_binbuf_f32(b, m->edges[i][k]);
 	}
 	if (m->kind == IG_RANK_LR)
-		ig_binbuf_u32(&b, m->bits);
+		ig_binbuf_u32(b, m->bits);
 	for (i = 0; i < m->nhead; i++)
-		put_head(&b, m, &m->h[i]);
-	ig_binbuf_u64(&b, ig_hash64(b.p, b.n));
+		put_head(b, m, &m->h[i]);
+	ig_binbuf_u64(b, ig_hash64(b->p, b->n));
+}
+
+void ig_rank_model_save(const ig_rank_model *m, const char *path)
+{
+	ig_binbuf b = {NULL, 0, 0};
+
+	model_bytes(m, &b);
 	ig_binbuf_save(&b, path);
 }
 
@@ -258,6 +265,17 @@ ig_rank_model *ig_rank_model_load(const char *path)
 
 	free(p);
 	return m;
+}
+
+ig_rank_model *ig_rank_model_copy(const ig_rank_model *m)
+{
+	ig_binbuf b = {NULL, 0, 0};
+	ig_rank_model *copy;
+
+	model_bytes(m, &b);
+	copy = ig_rank_model_parse(b.p, b.n, "a model in memory");
+	free(b.p);
+	return copy;
 }
 
 void ig_rank_model_free(ig_rank_model *m)

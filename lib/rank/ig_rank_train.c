@@ -18,6 +18,7 @@ void ig_rank_train_opts_default(ig_rank_train_opts *o, int kind)
 	o->kind = kind;
 	o->threads = 1;
 	o->seed = 1;
+	o->bag = 1;
 	o->valid_share = 0.2;
 	o->bins = 64;
 	o->trees = 300;
@@ -310,8 +311,9 @@ static size_t user_groups(const ig_rank_examples *e, const uint32_t *rows, size_
 	return k;
 }
 
-ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const ig_rank_train_opts *o,
-			     const char *provenance, ig_rank_head_report *report)
+/* One model from O's seed. */
+static ig_rank_model *train_member(const ig_rank_examples *e, const float *soft, const ig_rank_train_opts *o,
+				   const char *provenance, ig_rank_head_report *report)
 {
 	train_job j;
 	ig_pool *pool;
@@ -356,4 +358,69 @@ ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const
 	free(j.tgroup);
 	free(j.vgroup);
 	return j.m;
+}
+
+/* The members' reports in one: each measure the mean of the members',
+ * each on its own validation users. */
+static void mean_reports(ig_rank_head_report *into, const ig_rank_head_report *r, int nhead, int n)
+{
+	int h, k;
+
+	for (h = 0; h < nhead; h++) {
+		double rows = 0, pos = 0, auc = 0, ll = 0, er = 0, ec = 0, it = 0;
+		int constant = 1;
+
+		for (k = 0; k < n; k++) {
+			const ig_rank_head_report *x = &r[k * nhead + h];
+
+			rows += (double)x->rows;
+			pos += (double)x->positives;
+			auc += x->auc;
+			ll += x->logloss;
+			er += x->ece_raw;
+			ec += x->ece;
+			it += x->iterations;
+			constant &= x->constant;
+		}
+		into[h] = r[h];
+		into[h].rows = (size_t)(rows / n + 0.5);
+		into[h].positives = (size_t)(pos / n + 0.5);
+		into[h].auc = auc / n;
+		into[h].logloss = ll / n;
+		into[h].ece_raw = er / n;
+		into[h].ece = ec / n;
+		into[h].iterations = it / n;
+		into[h].constant = constant;
+	}
+}
+
+ig_rank_model *ig_rank_train(const ig_rank_examples *e, const float *soft, const ig_rank_train_opts *o,
+			     const char *provenance, ig_rank_head_report *report)
+{
+	ig_rank_train_opts mo = *o;
+	ig_rank_model **members, *bag;
+	ig_rank_head_report *reps;
+	int n = o->bag, k;
+
+	if (n <= 1)
+		return train_member(e, soft, o, provenance, report);
+	members = ig_malloc((size_t)n * sizeof *members);
+	reps = ig_calloc((size_t)n * (size_t)e->nhead, sizeof *reps);
+	/* a member per seed: its own validation users (early stopping and
+	 * calibration) and its own training users; the mean of the members
+	 * has learnt from every user */
+	for (k = 0; k < n; k++) {
+		mo.seed = o->seed + (uint64_t)k;
+		members[k] = train_member(e, soft, &mo, provenance, reps + (size_t)k * (size_t)e->nhead);
+	}
+	bag = ig_rank_model_bag((const ig_rank_model *const *)members, n);
+	mean_reports(report, reps, e->nhead, n);
+	/* the names were the members' */
+	for (k = 0; k < e->nhead; k++)
+		report[k].head = bag->head[k];
+	for (k = 0; k < n; k++)
+		ig_rank_model_free(members[k]);
+	free(members);
+	free(reps);
+	return bag;
 }

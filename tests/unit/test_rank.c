@@ -537,6 +537,77 @@ static void test_trees_or_line(void **state)
 	}
 }
 
+static double logit_of(double p)
+{
+	return log(p / (1 - p));
+}
+
+/* --bag N: the bag's calibrated logit of each head is the mean of its
+ * members' (trained from seeds SEED to SEED+N-1), trees and linear part
+ * alike (a head of XOR needs trees, the other keeps its line), and for
+ * the hashed first stage; a member is not the bag (the seeds differ),
+ * and the bag survives a save and a load. */
+static void check_bag(int kind)
+{
+	ig_rank_examples *e = planted(4000, 11), *test = planted(500, 12);
+	ig_rank_train_opts o;
+	ig_rank_head_report rep[2], mrep[2];
+	ig_rank_model *member[3], *bag, *back;
+	char path[] = "/tmp/test_rank_bag_XXXXXX";
+	double pb[2], pm[2], pl[2], mean[2], apart = 0;
+	size_t i;
+	int k, h, fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	ig_rank_train_opts_default(&o, kind);
+	for (k = 0; k < 3; k++) {
+		o.seed = 5 + (uint64_t)k;
+		member[k] = ig_rank_train(e, NULL, &o, "unit test", mrep);
+	}
+	o.seed = 5;
+	o.bag = 3;
+	bag = ig_rank_train(e, NULL, &o, "unit test", rep);
+	assert_true(rep[0].rows > 0 && rep[0].auc > 0.5);
+	assert_string_equal(rep[0].head, "like");
+	assert_string_equal(rep[1].head, "share");
+	ig_rank_model_save(bag, path);
+	back = ig_rank_model_load(path);
+	for (i = 0; i < test->n; i++) {
+		const float *x = test->x + i * 3;
+
+		ig_rank_predict(bag, x, test->user_hash[i], test->item_hash[i], pb);
+		ig_rank_predict(back, x, test->user_hash[i], test->item_hash[i], pl);
+		mean[0] = mean[1] = 0;
+		for (k = 0; k < 3; k++) {
+			ig_rank_predict(member[k], x, test->user_hash[i], test->item_hash[i], pm);
+			for (h = 0; h < 2; h++)
+				mean[h] += logit_of(pm[h]) / 3;
+			if (k == 0)
+				apart += fabs(logit_of(pm[0]) - logit_of(pb[0]));
+		}
+		for (h = 0; h < 2; h++) {
+			assert_true(fabs(logit_of(pb[h]) - mean[h]) < 1e-4);
+			assert_true(pb[h] == pl[h]);
+		}
+	}
+	assert_true(apart > 1e-3 * (double)test->n);
+	unlink(path);
+	for (k = 0; k < 3; k++)
+		ig_rank_model_free(member[k]);
+	ig_rank_model_free(bag);
+	ig_rank_model_free(back);
+	free_planted(e);
+	free_planted(test);
+}
+
+static void test_bag(void **state)
+{
+	(void)state;
+	check_bag(IG_RANK_GBDT);
+	check_bag(IG_RANK_LR);
+}
+
 /* A head whose validation users have no positive gets --blind-trees
  * trees, not as many as a validation loss that keeps falling toward 0
  * would allow. */
@@ -980,6 +1051,7 @@ int main(void)
 		cmocka_unit_test(test_sigmoids),
 		cmocka_unit_test(test_linear_fit),
 		cmocka_unit_test(test_trees_or_line),
+		cmocka_unit_test(test_bag),
 		cmocka_unit_test(test_blind_head),
 		cmocka_unit_test(test_few_positives_head),
 		cmocka_unit_test(test_model_refusals),
