@@ -25,6 +25,11 @@
 # EPOCHS=N gives both --epochs N without early stopping (--patience 0;
 # PyTorch TORCH_EPOCHS and TORCH_PATIENCE if set). Everything runs under
 # nice -n 5.
+# Neither takes the items a user engaged with before an example by more
+# than a view as its negatives (ig-train-tower's default;
+# bench/tower_ref.py does as lib/tower does); SEEN_NEGATIVES=1 gives both
+# --seen-negatives, the in-batch negatives of before, and
+# TORCH_SEEN_NEGATIVES=1 PyTorch alone.
 # TORCH=0 leaves PyTorch out. SEED (1) is both trainers' --seed.
 # Needs the binaries in bin/, ../shared/data/movielens-100k and
 # python3-torch (Debian).
@@ -73,7 +78,13 @@ for o in dim emb hidden short long max-follows batch lr temperature id-dropout; 
 	[ -n "$v" ] || { echo "tower.sh: no default for --$o in ig-train-tower -h" >&2; exit 1; }
 	shared="$shared --$o $v"
 done
+[ "${SEEN_NEGATIVES:-0}" = 0 ] || shared="$shared --seen-negatives"
 shared=${shared# }
+torch_seen=
+[ "${TORCH_SEEN_NEGATIVES:-${SEEN_NEGATIVES:-0}}" = 0 ] || case " $shared " in
+*" --seen-negatives "*) ;;
+*) torch_seen=--seen-negatives ;;
+esac
 
 cd "$work"
 [ -f ml.test.tsv.gz ] || {
@@ -92,7 +103,7 @@ case " $cuts " in
 esac
 echo "settings of both trainers: $shared, $threads threads;" \
 	"epochs: ig-train-tower ${ours:-its defaults, early stopping}," \
-	"PyTorch --epochs $torch_epochs --patience $torch_patience"
+	"PyTorch --epochs $torch_epochs --patience $torch_patience${torch_seen:+ $torch_seen}"
 summary=summary.$$.txt
 
 # recall@K of list $1 against TRUTH, history HIST
@@ -110,7 +121,7 @@ run() {
 	if [ "$torch" != 0 ]; then
 		lists="$lists $tag.t.tsv.gz"
 		/usr/bin/time -f '%U %S %e' -o "$tag.t.time" nice -n 5 $py "$root/bench/tower_ref.py" --threads "$threads" --seed "$seed" \
-			$shared --epochs "$torch_epochs" --patience "$torch_patience" $side -o "$tag.t" "$hist" >"$tag.t.log"
+			$shared $torch_seen --epochs "$torch_epochs" --patience "$torch_patience" $side -o "$tag.t" "$hist" >"$tag.t.log"
 		ig-retrieve -q --vectors "$tag.t.items.vec" --user-vectors "$tag.t.users.vec" -n 100 -S 'tower(100)' \
 			-o "$tag.t.tsv.gz" "$hist"
 	fi

@@ -7,7 +7,11 @@ short-term history, followed authors, topic and media affinity, activity;
 item id, author, topics with their ancestors, media, age), the same MLPs,
 in-batch sampled softmax with the logQ correction, temperature, Adagrad,
 id dropout (of items with features besides their id), batch size and
-threads. With --patience N, the early stopping of ig-train-tower's
+threads; as ig-train-tower by default, the items a user engaged with
+before an example by more than a view are no negatives of it
+(--seen-negatives: they are); --uniform-negatives N adds N items a batch
+drawn uniformly from those with examples, each at one of its examples,
+with the mixed logQ correction (ig-train-tower's option of that name). With --patience N, the early stopping of ig-train-tower's
 --patience, as its lib/tower/ig_tower_train.c and ig_tower_holdout.c do
 it: the last engagement of every so many users with two or more (of at
 most 1000, in file order) is held out of training and of the logQ counts;
@@ -58,6 +62,7 @@ class Data:
         for kv in filter(None, a.weights.split(",")):
             k, v = kv.split("=")
             w[k] = float(v)
+        self.view_weight = w["view"]
         self.item_ix, self.items = {}, []
         self.users, self.hist = [], []  # hist: (item, ts, weight) lists
         cur, h = None, None
@@ -311,6 +316,8 @@ def main():
     ap.add_argument("--holdout-users", type=int, default=1000)
     ap.add_argument("--holdout-k", type=int, default=100)
     ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--uniform-negatives", type=int, default=0)
+    ap.add_argument("--seen-negatives", action="store_true")
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--temperature", type=float, default=0.2)
     ap.add_argument("--no-logq", action="store_true")
@@ -328,7 +335,13 @@ def main():
         held = None
     held_users = set(held.users) if held else set()
     ub, ib = Bags(6), Bags(5)
-    ex_item, ex_w = [], []
+    ex_item, ex_w, ex_user, ex_pos = [], [], [], []
+    # the items a user engaged with before an example by more than a view
+    # are no negatives of it (unless --seen-negatives): first[u, i] is the
+    # position of u's first such engagement with i
+    never = np.iinfo(np.int32).max
+    view_w = d.view_weight
+    first = None if a.seen_negatives else np.full((len(d.users), len(d.items)), never, dtype=np.int32)
     for u, h in enumerate(d.hist):
         for t, (i, ts, w) in enumerate(h):
             if u in held_users and t == len(h) - 1:
@@ -337,13 +350,25 @@ def main():
             item_bags(d, ib, i, ts)
             ex_item.append(i)
             ex_w.append(w)
+            ex_user.append(u)
+            ex_pos.append(t)
+            if first is not None and w > view_w and first[u, i] == never:
+                first[u, i] = t
     ub.finish()
     ib.finish()
     ex_item = np.asarray(ex_item)
+    ex_user = np.asarray(ex_user)
+    ex_pos = np.asarray(ex_pos)
     ex_w = torch.tensor(ex_w, dtype=torch.float32)
     n = len(ex_item)
     counts = np.bincount(ex_item, minlength=len(d.items)).astype(np.float64)
-    logq = torch.tensor(np.log(np.where(counts > 0, counts, 0.5) / n), dtype=torch.float32)
+    # mixed negatives: items with examples drawn uniformly, each at one of
+    # its examples (its age then), as lib/tower's ig_tower_uniform
+    uni_items = np.flatnonzero(counts > 0)
+    by_item = np.argsort(ex_item, kind="stable")
+    uni_start = np.concatenate(([0], np.cumsum(counts[uni_items]))).astype(np.int64)
+    drawn = a.uniform_negatives / a.batch / len(uni_items) if a.uniform_negatives else 0.0
+    logq = torch.tensor(np.log(np.where(counts > 0, counts / n + drawn, 0.5 / n)), dtype=torch.float32)
     prep = time.time() - t0
 
     model = Model(d, a)
@@ -357,14 +382,24 @@ def main():
         tot = 0.0
         for b in range(0, n, a.batch):
             idx = order[b:b + a.batch]
-            drop = ((rng.random(len(idx)) >= a.id_dropout) | ~d.droppable[ex_item[idx]]).astype(np.float32)
+            cols = idx
+            if a.uniform_negatives:
+                k = rng.integers(0, len(uni_items), a.uniform_negatives)
+                pick = uni_start[k] + (rng.random(len(k)) * (uni_start[k + 1] - uni_start[k])).astype(np.int64)
+                cols = np.concatenate((idx, by_item[pick]))
+            drop = ((rng.random(len(cols)) >= a.id_dropout) | ~d.droppable[ex_item[cols]]).astype(np.float32)
             u = model.tower(0, ub, idx)
-            v = model.tower(1, ib, idx, drop)
+            v = model.tower(1, ib, cols, drop)
             it = torch.from_numpy(ex_item[idx])
+            ct = torch.from_numpy(ex_item[cols])
             s = u @ v.T / a.temperature
             if not a.no_logq:
-                s = s - logq[it][None, :]
-            same = (it[:, None] == it[None, :]) & ~eye[:len(idx), :len(idx)]
+                s = s - logq[ct][None, :]
+            same = (it[:, None] == ct[None, :])
+            same[:, :len(idx)] &= ~eye[:len(idx), :len(idx)]
+            if first is not None:
+                seen = first[ex_user[idx][:, None], ex_item[cols][None, :]] < ex_pos[idx][:, None]
+                same |= torch.from_numpy(seen) & (it[:, None] != ct[None, :])
             s = s.masked_fill(same, float("-inf"))
             w = ex_w[idx]
             loss = (w * F.cross_entropy(s, torch.arange(len(idx)), reduction="none")).sum() / w.sum()

@@ -30,9 +30,11 @@ enum {
 	OPT_EPOCHS,
 	OPT_PATIENCE,
 	OPT_BATCH,
+	OPT_UNIFORM_NEGATIVES,
 	OPT_LR,
 	OPT_TEMPERATURE,
 	OPT_NO_LOGQ,
+	OPT_SEEN_NEGATIVES,
 	OPT_ID_DROPOUT,
 	OPT_DIGITS,
 	OPT_AT
@@ -82,16 +84,21 @@ static void usage(FILE *fp)
 		"                         most), stop after N epochs without a better recall\n"
 		"                         of them, and keep the best epoch; 0: no early stop [%d]\n"
 		"      --batch N          examples per batch, the in-batch negatives [%u]\n"
+		"      --uniform-negatives N  further negatives a batch, items drawn uniformly\n"
+		"                         from those with examples (mixed negatives) [%u]\n"
 		"      --lr X             Adagrad learning rate [%g]\n"
 		"      --temperature X    softmax temperature of the cosine [%g]\n"
 		"      --no-logq          no correction for the items' sampling probability\n"
+		"      --seen-negatives   the items a user engaged with before an example by\n"
+		"                         more than a view are its negatives too (by default\n"
+		"                         they are not)\n"
 		"      --id-dropout P     hide an item's id with probability P [%g], so that\n"
 		"                         the tower learns to place items by their features\n"
 		"                         (items with features besides their id)\n"
 		"Vectors:\n"
 		"      --digits N         significant digits, 1-9 (9 is exact) [%d]\n",
 		d.dim, d.emb, d.hidden, d.short_n, d.long_n, d.max_follows, d.epochs, d.holdout_users, d.patience,
-		d.batch, d.lr, d.temperature, d.id_dropout, DEFAULT_DIGITS);
+		d.batch, d.uniform_negatives, d.lr, d.temperature, d.id_dropout, DEFAULT_DIGITS);
 	fprintf(fp, "Common options:\n"
 		    "  -o, --output PREFIX    prefix of the files written (required)\n");
 	ig_cli_help_common(fp, &cli, IG_HELP_THREADS | IG_HELP_SEED);
@@ -329,9 +336,11 @@ int main(int argc, char **argv)
 		{"epochs", required_argument, NULL, OPT_EPOCHS},
 		{"patience", required_argument, NULL, OPT_PATIENCE},
 		{"batch", required_argument, NULL, OPT_BATCH},
+		{"uniform-negatives", required_argument, NULL, OPT_UNIFORM_NEGATIVES},
 		{"lr", required_argument, NULL, OPT_LR},
 		{"temperature", required_argument, NULL, OPT_TEMPERATURE},
 		{"no-logq", no_argument, NULL, OPT_NO_LOGQ},
+		{"seen-negatives", no_argument, NULL, OPT_SEEN_NEGATIVES},
 		{"id-dropout", required_argument, NULL, OPT_ID_DROPOUT},
 		{"digits", required_argument, NULL, OPT_DIGITS},
 		{NULL, 0, NULL, 0}
@@ -420,6 +429,10 @@ int main(int argc, char **argv)
 			o.batch = (uint32_t)ig_cli_int("--batch", optarg, 2, 65536);
 			train_only = 1;
 			break;
+		case OPT_UNIFORM_NEGATIVES:
+			o.uniform_negatives = (uint32_t)ig_cli_int("--uniform-negatives", optarg, 0, 65536);
+			train_only = 1;
+			break;
 		case OPT_LR:
 			o.lr = ig_cli_double("--lr", optarg, 1e-9, 100);
 			train_only = 1;
@@ -430,6 +443,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_LOGQ:
 			o.logq = 0;
+			train_only = 1;
+			break;
+		case OPT_SEEN_NEGATIVES:
+			o.seen_negatives = 1;
 			train_only = 1;
 			break;
 		case OPT_ID_DROPOUT:

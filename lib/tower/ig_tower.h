@@ -53,6 +53,11 @@ typedef struct ig_tower_opts {
 	uint32_t holdout_users; /* users whose last engagement is held out, at most */
 	uint32_t holdout_k;    /* the held-out recall@K */
 	uint32_t batch;        /* examples per batch: the in-batch negatives */
+	uint32_t uniform_negatives; /* further negatives a batch, items drawn
+				     * uniformly from those with examples */
+	int seen_negatives;    /* the items a user engaged with before an
+				* example by more than a view are negatives
+				* of it too (by default they are not) */
 	double lr;             /* Adagrad */
 	double temperature;
 	int logq;              /* subtract log of the item's sampling probability */

@@ -36,6 +36,8 @@ void ig_tower_opts_default(ig_tower_opts *o)
 	o->holdout_users = 1000;
 	o->holdout_k = 100;
 	o->batch = 128;
+	o->uniform_negatives = 0;
+	o->seen_negatives = 0;
 	o->lr = 0.1;
 	o->temperature = 0.2;
 	o->logq = 1;

@@ -76,25 +76,54 @@ float ig_tower_forward(const ig_tower_model *m, int tower, const float *x, float
  * number of threads. */
 #define IG_TOWER_PART 16u
 
-/* A batch's activations and gradients. */
+/* The items drawn uniformly as further negatives of every batch (mixed
+ * negative sampling, Yang et al. 2020): each of the N items with a
+ * training example is drawn with probability 1/N, then one of its
+ * examples, whose time is the item's age as in-batch items have theirs. */
+typedef struct ig_tower_uniform {
+	uint32_t per_batch;     /* items drawn a batch */
+	uint32_t n;             /* items to draw from */
+	uint64_t *start;        /* item k's examples: ex[start[k] .. start[k+1]) */
+	uint64_t *ex;           /* engagement numbers of the corpus */
+} ig_tower_uniform;
+
+/* The uniform items of the examples ORDER (N of them) of C, PER_BATCH a
+ * batch; NULL when PER_BATCH is 0. */
+ig_tower_uniform *ig_tower_uniform_new(const ig_tower_corpus *c, const uint64_t *order, uint64_t n,
+				       uint32_t per_batch);
+void ig_tower_uniform_free(ig_tower_uniform *u);
+
+/* A batch's activations and gradients. The user tower has a row per
+ * example, the item tower a column per example and then one per uniform
+ * negative; the softmax of each user is over every column. */
 typedef struct ig_tower_ws {
-	uint32_t cap, nparts;
-	ig_tower_bag *bag[2];          /* per example */
-	float *x[2], *h[2], *z[2], *v[2]; /* per example, per tower */
+	uint32_t cap, ucap, nparts;    /* examples, uniform negatives, parts of both */
+	ig_tower_bag *bag[2];          /* per example (user), per column (item) */
+	float *x[2], *h[2], *z[2], *v[2]; /* per example or column, per tower */
 	float *zlen[2];
 	float *dx[2];                  /* gradient of the input */
-	float *logits, *dv[2];
+	float *logits, *dv[2];         /* logits: n x ncols */
 	float *grad;                   /* the dense parameters' gradient */
 	float *part_grad;              /* per part: its share of grad */
 	float *part_tmp;               /* per part: scratch of the backward pass */
 	double *part_loss;             /* per part: sum of weight x loss */
 	const uint64_t *ex;            /* the batch's examples */
+	const ig_tower_uniform *uniform; /* the uniform negatives' items (NULL: none) */
+	uint64_t *col_ex;              /* per column: the engagement its item and age are of */
 	const float *logq;
-	uint32_t *item;                /* catalog number of each example's item */
+	uint32_t *item;                /* catalog number of each column's item */
 	float *ex_w;                   /* event weight */
-	uint8_t *drop;                 /* the item's id hidden */
+	uint8_t *drop;                 /* per column: the item's id hidden */
 	double total_w;
-	uint32_t n;
+	uint32_t n, ncols;             /* examples; columns: examples and uniform negatives */
+	/* the items the example's user engaged with before it by more than
+	 * a view are no negatives of it, unless SEEN_NEGATIVES (the model's
+	 * setting) */
+	int seen_negatives;
+	const ig_tower_corpus *c;
+	uint32_t *first_col;           /* per catalog item: its first column (IG_TOWER_NONE) */
+	uint32_t *next_col;            /* per column: the next of the same item */
+	uint32_t ncatalog;
 	/* the batch's gradient of each table row it touches, summed before
 	 * Adagrad's one step per row (as a dense batch gradient would be) */
 	float *row_grad[IG_TT_COUNT];
@@ -103,12 +132,15 @@ typedef struct ig_tower_ws {
 	uint32_t ntouched[IG_TT_COUNT];
 } ig_tower_ws;
 
-ig_tower_ws *ig_tower_ws_new(const ig_tower_model *m, uint32_t batch);
+/* Room for BATCH examples and UNIFORM's negatives (may be NULL), which
+ * every batch then draws. */
+ig_tower_ws *ig_tower_ws_new(const ig_tower_model *m, uint32_t batch, const ig_tower_uniform *uniform);
 void ig_tower_ws_free(ig_tower_ws *w);
 /* Forward and backward over examples EX (engagement numbers of C), N at
  * most the ws capacity: fills W's gradients, returns the weighted mean
  * loss. LOGQ: per catalog item, the log of its sampling probability (NULL:
- * no correction). RNG: the id dropout's draws (NULL: none). */
+ * no correction). RNG: the id dropout's and the uniform negatives' draws
+ * (NULL: neither). */
 double ig_tower_batch_grad(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
 			   const uint64_t *ex, uint32_t n, const float *logq,
 			   ig_rng *rng, ig_tower_ws *w);
@@ -116,9 +148,10 @@ double ig_tower_batch_grad(const ig_tower_model *m, const ig_tower_catalog *cat,
 void ig_tower_batch_apply(ig_tower_model *m, ig_tower_ws *w, float lr);
 
 /* ig_tower_batch_grad and _apply in steps, for threads to share: begin
- * (one thread), then each step for every part P < W->nparts, each step
- * after the previous one has finished for all parts; then the dense step
- * over slices of the dense parameters, and the rows step (one thread). */
+ * (one thread), then each step for every part P < ig_tower_ws_parts(W),
+ * each step after the previous one has finished for all parts; then the
+ * dense step over slices of the dense parameters, and the rows step (one
+ * thread). RNG also draws the uniform negatives. */
 void ig_tower_batch_begin(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
 			  const uint64_t *ex, uint32_t n, const float *logq, ig_rng *rng, ig_tower_ws *w);
 void ig_tower_part_forward(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
@@ -127,6 +160,8 @@ void ig_tower_part_softmax(const ig_tower_model *m, ig_tower_ws *w, uint32_t p);
 void ig_tower_part_backward(const ig_tower_model *m, ig_tower_ws *w, uint32_t p);
 /* The weighted mean loss of the batch, after the softmax step. */
 double ig_tower_batch_loss(const ig_tower_ws *w);
+/* The parts of the batch begun in W. */
+uint32_t ig_tower_ws_parts(const ig_tower_ws *w);
 /* grad[LO, HI) = the parts' sum; with LR > 0 also the Adagrad step of
  * those parameters. */
 void ig_tower_dense_step(ig_tower_model *m, ig_tower_ws *w, size_t lo, size_t hi, float lr);

@@ -80,9 +80,10 @@ static void each(const ig_tower_opts *o, size_t n, void (*fn)(void *, size_t, in
 /* One batch: EX, N examples; returns its loss. */
 static double train_batch(train_job *j, const uint64_t *ex, uint32_t n, const float *logq, ig_rng *rng)
 {
-	size_t parts = (n + IG_TOWER_PART - 1) / IG_TOWER_PART;
+	size_t parts;
 
 	ig_tower_batch_begin(j->m, j->cat, j->c, ex, n, logq, rng, j->ws);
+	parts = ig_tower_ws_parts(j->ws);
 	each(j->o, parts, forward_part, j);
 	each(j->o, parts, softmax_part, j);
 	each(j->o, parts, backward_part, j);
@@ -91,19 +92,71 @@ static double train_batch(train_job *j, const uint64_t *ex, uint32_t n, const fl
 	return ig_tower_batch_loss(j->ws);
 }
 
-/* log of each item's share of the examples: the probability that it is
- * drawn as an in-batch negative. */
-static float *sampling_logq(const ig_tower_catalog *cat, const ig_tower_corpus *c, const uint64_t *ex, uint64_t n)
+/* log of each item's expected share of a batch's columns: its share of
+ * the examples (an in-batch column), plus, with U, the uniform draws'
+ * 1 / U->n times their count over the batch's (Yang et al.'s mixed
+ * proposal), up to a constant. */
+static float *sampling_logq(const ig_tower_catalog *cat, const ig_tower_corpus *c, const uint64_t *ex, uint64_t n,
+			    const ig_tower_uniform *u, uint32_t batch)
 {
 	float *q = ig_calloc(cat->n ? cat->n : 1, sizeof *q);
+	double drawn = u ? (double)u->per_batch / batch / u->n : 0;
 	uint64_t i;
 	uint32_t k;
 
 	for (i = 0; i < n; i++)
 		q[c->item[ex[i]]] += 1;
 	for (k = 0; k < cat->n; k++)
-		q[k] = (float)log((q[k] > 0 ? (double)q[k] : 0.5) / (double)n);
+		q[k] = (float)(q[k] > 0 ? log((double)q[k] / (double)n + drawn) : log(0.5 / (double)n));
 	return q;
+}
+
+ig_tower_uniform *ig_tower_uniform_new(const ig_tower_corpus *c, const uint64_t *order, uint64_t n,
+				       uint32_t per_batch)
+{
+	uint32_t nitems = 0, k, *rank;
+	ig_tower_uniform *u;
+	uint64_t i;
+
+	if (per_batch == 0 || n == 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (c->item[order[i]] + 1 > nitems)
+			nitems = c->item[order[i]] + 1;
+	/* rank[item]: 1 + its number among the items with an example */
+	rank = ig_calloc(nitems, sizeof *rank);
+	u = ig_calloc(1, sizeof *u);
+	for (i = 0; i < n; i++)
+		rank[c->item[order[i]]] = 1;
+	for (k = 0; k < nitems; k++)
+		if (rank[k])
+			rank[k] = ++u->n;
+	u->per_batch = per_batch;
+	u->start = ig_calloc((size_t)u->n + 1, sizeof *u->start);
+	u->ex = ig_reallocarray(NULL, n, sizeof *u->ex);
+	/* counted at start[k + 1], then summed: start[k] is where item k's
+	 * examples begin, then its end as they are placed, in ORDER's order */
+	for (i = 0; i < n; i++)
+		u->start[rank[c->item[order[i]]]]++;
+	for (k = 0; k < u->n; k++)
+		u->start[k + 1] += u->start[k];
+	for (i = 0; i < n; i++)
+		u->ex[u->start[rank[c->item[order[i]]] - 1]++] = order[i];
+	/* back: each start is the previous item's end */
+	for (k = u->n; k > 0; k--)
+		u->start[k] = u->start[k - 1];
+	u->start[0] = 0;
+	free(rank);
+	return u;
+}
+
+void ig_tower_uniform_free(ig_tower_uniform *u)
+{
+	if (u == NULL)
+		return;
+	free(u->start);
+	free(u->ex);
+	free(u);
 }
 
 /* Early stopping's state: the held-out split, the best epoch and a copy
@@ -163,6 +216,7 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 {
 	uint64_t *order = ig_reallocarray(NULL, c->n ? c->n : 1, sizeof *order), i, b, nex;
 	uint64_t nbatches;
+	ig_tower_uniform *uniform;
 	float *logq;
 	stopper st;
 	train_job j;
@@ -184,12 +238,13 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 	}
 	nex = examples(c, st.h, order);
 	nbatches = (nex + o->batch - 1) / o->batch;
-	logq = o->logq ? sampling_logq(cat, c, order, nex) : NULL;
+	uniform = ig_tower_uniform_new(c, order, nex, o->uniform_negatives);
+	logq = o->logq ? sampling_logq(cat, c, order, nex, uniform, o->batch) : NULL;
 	j.m = m;
 	j.cat = cat;
 	j.c = c;
 	j.o = o;
-	j.ws = ig_tower_ws_new(m, o->batch);
+	j.ws = ig_tower_ws_new(m, o->batch, uniform);
 	for (epoch = 0; epoch < o->epochs && nex > 0; epoch++) {
 		double start = now(), loss = 0;
 		ig_tower_epoch e;
@@ -233,6 +288,7 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 	ig_tower_holdout_free(st.h);
 	free(st.kept);
 	ig_tower_ws_free(j.ws);
+	ig_tower_uniform_free(uniform);
 	free(order);
 	free(logq);
 }

@@ -1,6 +1,9 @@
 /* lib/tower: the batch gradient against finite differences (layers and
- * embedding rows of both towers), the logQ correction against the loss
- * computed by hand, the id dropout (items with features only), the model
+ * embedding rows of both towers, with and without uniform negatives), the
+ * logQ correction and the users' earlier items left out of their
+ * negatives against the loss computed by hand, the uniform negatives'
+ * draws (reproducible, reaching items absent from the batch), the id
+ * dropout (items with features only), the model
  * file's round trip and its refusals, training that one thread and a
  * seed make reproducible, and early stopping: the held-out split, its
  * recall against one counted by hand, the epoch it stops at and the
@@ -134,9 +137,24 @@ static uint32_t repeated_examples(const fixture *f, uint64_t *ex, uint32_t n)
 	return n;
 }
 
+/* With uniform negatives in W, the same draws at every call. */
 static double loss_now(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n, const float *logq)
 {
-	return ig_tower_batch_grad(f->m, f->cat, f->c, ex, n, logq, NULL, w);
+	ig_rng rng;
+
+	ig_rng_seed(&rng, 7);
+	return ig_tower_batch_grad(f->m, f->cat, f->c, ex, n, logq, w->uniform ? &rng : NULL, w);
+}
+
+/* Uniform negatives drawn from every engagement of F, PER_BATCH a batch. */
+static ig_tower_uniform *uniform_of(const fixture *f, uint32_t per_batch)
+{
+	uint64_t order[64];
+	uint32_t i;
+
+	for (i = 0; i < f->c->n; i++)
+		order[i] = i;
+	return ig_tower_uniform_new(f->c, order, f->c->n, per_batch);
 }
 
 static int kinks;
@@ -172,25 +190,33 @@ static void check_fd(fixture *f, ig_tower_ws *w, const uint64_t *ex, uint32_t n,
 		kinks++;
 		return;
 	}
-	if (!close_enough(numeric, analytic)) {
+	/* the step sizes' truncation errors differ where the loss curves
+	 * sharply: the analytic gradient need match one of them */
+	if (!close_enough(numeric, analytic) && !close_enough(half, analytic) && !close_enough(quarter, analytic)) {
 		print_error("%s: analytic %.6g, finite differences %.6g\n", what, analytic, numeric);
 		fail();
 	}
 }
 
-static void test_gradient(void **state)
+/* The gradient against finite differences, with UNIFORM negatives a batch
+ * besides the in-batch ones. */
+static void gradient_check(uint32_t uniform)
 {
 	fixture f;
 	ig_tower_ws *w;
+	ig_tower_uniform *u;
 	uint64_t ex[3 * IG_TOWER_PART];
 	uint32_t n, k, e, rowi;
 	float *g = malloc(4096 * sizeof *g), row_g[8];
 	int t, checked = 0;
 	char what[64];
 
-	(void)state;
+	kinks = 0;
 	fixture_open(&f, 8, 4, 6, 1);
-	w = ig_tower_ws_new(f.m, 3 * IG_TOWER_PART);
+	/* the draws of the uniform negatives alone */
+	f.m->o.id_dropout = 0;
+	u = uniform_of(&f, uniform);
+	w = ig_tower_ws_new(f.m, 3 * IG_TOWER_PART, u);
 	n = repeated_examples(&f, ex, 3 * IG_TOWER_PART - 5);
 	assert_true(n > 2 * IG_TOWER_PART);
 	loss_now(&f, w, ex, n, NULL);
@@ -220,32 +246,117 @@ static void test_gradient(void **state)
 	assert_true(kinks * 20 < checked);
 	free(g);
 	ig_tower_ws_free(w);
+	ig_tower_uniform_free(u);
 	fixture_close(&f);
 }
 
-/* The loss with logQ, by hand from the towers' outputs: each logit is
- * u.v / T minus the log probability of the column's item. */
-static void test_logq(void **state)
+static void test_gradient(void **state)
+{
+	(void)state;
+	gradient_check(0);
+}
+
+/* Uniform negatives past a part's end: columns of the item tower alone. */
+static void test_gradient_uniform(void **state)
+{
+	(void)state;
+	gradient_check(IG_TOWER_PART + 3);
+}
+
+/* Uniform negatives: drawn again with the same seed, items with an
+ * engagement each at one of its engagements, and all of them over a few
+ * batches, even those absent from the batch's examples. */
+static void test_uniform_draws(void **state)
 {
 	fixture f;
+	ig_tower_uniform *u;
+	ig_tower_ws *w, *w2;
+	uint64_t ex[2] = {0, 1};
+	uint32_t seen[16] = {0}, i, b, reached = 0;
+	ig_rng rng, rng2;
+	double loss;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 1);
+	u = uniform_of(&f, 24);
+	assert_int_equal(u->n, 6);
+	assert_int_equal(u->start[u->n], f.c->n);
+	w = ig_tower_ws_new(f.m, 4, u);
+	w2 = ig_tower_ws_new(f.m, 4, u);
+	ig_rng_seed(&rng, 3);
+	ig_rng_seed(&rng2, 3);
+	for (b = 0; b < 4; b++) {
+		loss = ig_tower_batch_grad(f.m, f.cat, f.c, ex, 2, NULL, &rng, w);
+		assert_true(isfinite(loss) && loss > 0);
+		for (i = 0; i < f.m->ndense; i++)
+			assert_true(isfinite(w->grad[i]));
+		ig_tower_batch_grad(f.m, f.cat, f.c, ex, 2, NULL, &rng2, w2);
+		assert_int_equal(w->ncols, 2 + 24);
+		for (i = 0; i < w->ncols; i++) {
+			uint64_t g = w->col_ex[i];
+
+			assert_true(g < f.c->n);
+			assert_int_equal(w->item[i], f.c->item[g]);
+			assert_int_equal(w2->col_ex[i], g);
+			if (i >= 2 && !seen[w->item[i]]++ && w->item[i] != w->item[0] && w->item[i] != w->item[1])
+				reached++;
+		}
+		assert_memory_equal(w->v[1], w2->v[1], w->ncols * f.m->o.dim * sizeof(float));
+	}
+	/* 96 draws of 6 items: every item but the batch's two is reached */
+	assert_int_equal(reached, 4);
+	/* no uniform negatives without draws */
+	ig_tower_batch_grad(f.m, f.cat, f.c, ex, 2, NULL, NULL, w);
+	assert_int_equal(w->ncols, 2);
+	ig_tower_ws_free(w);
+	ig_tower_ws_free(w2);
+	ig_tower_uniform_free(u);
+	assert_null(uniform_of(&f, 0));
+	fixture_close(&f);
+}
+
+/* Whether the user of engagement E engaged with catalog item I before
+ * it by more than a view (weight 1 by default). */
+static int seen_before(const ig_tower_corpus *c, uint64_t e, uint32_t i)
+{
+	uint64_t k;
+
+	for (k = c->start[c->user_of[e]]; k < e; k++)
+		if (c->item[k] == i && c->weight[k] > 1)
+			return 1;
+	return 0;
+}
+
+/* The loss with logQ, by hand from the towers' outputs: each logit is
+ * u.v / T minus the log probability of the column's item; the columns
+ * are the examples' items, then UNIFORM negatives; without SEEN, a
+ * column of an item the row's user engaged with before is no negative.
+ * Returns the number of such columns. */
+static uint32_t logq_check(uint32_t uniform, int seen)
+{
+	uint32_t masked = 0;
+	fixture f;
 	ig_tower_ws *w;
+	ig_tower_uniform *u;
 	uint64_t ex[32];
 	uint32_t n, i, j, d;
 	float logq[16];
 	double got, want = 0, tw = 0, plain, shifted;
 
-	(void)state;
 	fixture_open(&f, 8, 4, 6, 0.5);
-	w = ig_tower_ws_new(f.m, 32);
+	f.m->o.seen_negatives = seen;
+	u = uniform_of(&f, uniform);
+	w = ig_tower_ws_new(f.m, 32, u);
 	n = all_examples(&f, ex);
 	for (i = 0; i < f.cat->n; i++)
 		logq[i] = -0.3f * (float)i;
 	got = loss_now(&f, w, ex, n, logq);
+	assert_int_equal(w->ncols, n + uniform);
 	d = f.m->o.dim;
 	for (i = 0; i < n; i++) {
-		double mx = -INFINITY, sum = 0, s[32];
+		double mx = -INFINITY, sum = 0, s[64];
 
-		for (j = 0; j < n; j++) {
+		for (j = 0; j < w->ncols; j++) {
 			double dot = 0;
 			uint32_t k;
 
@@ -254,9 +365,13 @@ static void test_logq(void **state)
 			s[j] = dot / 0.5 - (double)logq[w->item[j]];
 			if (j != i && w->item[j] == w->item[i])
 				s[j] = -INFINITY;
+			else if (!seen && seen_before(f.c, ex[i], w->item[j])) {
+				s[j] = -INFINITY;
+				masked++;
+			}
 			mx = fmax(mx, s[j]);
 		}
-		for (j = 0; j < n; j++)
+		for (j = 0; j < w->ncols; j++)
 			sum += exp(s[j] - mx);
 		want += (double)w->ex_w[i] * (log(sum) + mx - s[i]);
 		tw += (double)w->ex_w[i];
@@ -270,7 +385,21 @@ static void test_logq(void **state)
 	assert_true(fabs(plain - shifted) < 1e-5);
 	assert_true(fabs(plain - got) > 1e-3);
 	ig_tower_ws_free(w);
+	ig_tower_uniform_free(u);
 	fixture_close(&f);
+	return masked;
+}
+
+static void test_logq(void **state)
+{
+	(void)state;
+	assert_int_equal(logq_check(0, 1), 0);
+	/* items drawn again and items of the batch's examples among them */
+	logq_check(20, 1);
+	/* the users' earlier items (not those only viewed) out of their
+	 * negatives, a few of them */
+	assert_true(logq_check(0, 0) >= 5);
+	assert_true(logq_check(20, 0) >= 5);
 }
 
 /* The same data without side inputs: items have their ids alone. */
@@ -290,7 +419,7 @@ static void fixture_events_only(fixture *f)
 /* Hidden ids in a batch whose every example draws the dropout. */
 static uint32_t hidden_ids(fixture *f)
 {
-	ig_tower_ws *w = ig_tower_ws_new(f->m, 32);
+	ig_tower_ws *w = ig_tower_ws_new(f->m, 32, NULL);
 	uint64_t ex[32];
 	uint32_t n = all_examples(f, ex), i, hidden = 0;
 	ig_rng rng;
@@ -679,6 +808,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture_features),
 		cmocka_unit_test(test_gradient),
+		cmocka_unit_test(test_gradient_uniform),
+		cmocka_unit_test(test_uniform_draws),
 		cmocka_unit_test(test_logq),
 		cmocka_unit_test(test_id_dropout_needs_features),
 		cmocka_unit_test(test_reproducible),
