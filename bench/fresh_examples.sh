@@ -64,27 +64,6 @@ for ex in user stale; do
 		--neighbors $w/fit.nbrs.tsv.gz --vectors $w/fit.vec.gz $pos -o fresh/$ex.tsv.gz
 done
 
-# MODEL NAME -> "order share/oracle" of the model's re-order of the 150
-judge() {
-	# shellcheck disable=SC2086
-	ig-rank score -q -m "$1" --history world/events.tsv.gz $side --neighbors $w/all.nbrs.tsv.gz \
-		--vectors $w/all.vec.gz $pos --value like=1,comment=1,share=1,save=1 --keep 150 \
-		-o "fresh/$2.150.tsv.gz" funnel/ranked1.tsv.gz
-	zcat "fresh/$2.150.tsv.gz" | awk -F'\t' '/^#/ { print; next } { if ($1 != u) { u = $1; k = 0 } if (++k <= 50) print }' |
-		gzip -1 >"fresh/$2.ranked.tsv.gz"
-	ig-diversify -q --seed 1 --items world/items.tsv.gz --topics world/topics.tsv.gz --vectors $w/all.vec.gz \
-		--events world/events.tsv.gz --author-window 2 -n 25 -o "fresh/$2.feed.tsv.gz" "fresh/$2.ranked.tsv.gz"
-	order=$(zcat "fresh/$2.150.tsv.gz" | awk -F'\t' 'NR == FNR { if (!/^#/) t[$1 "\t" $3] = $8; next }
-		/^#/ { next } { if ($1 != u) { u = $1; k = 0 } v = t[$1 "\t" $2]; if (++k <= 25) got += v
-			n[$1]++; s[$1, n[$1]] = v }
-		END { for (x in n) { m = n[x]; for (i = 1; i <= m; i++) a[i] = s[x, i]
-				for (i = 2; i <= m; i++) { y = a[i]; for (j = i - 1; j >= 1 && a[j] < y; j--) a[j + 1] = a[j]; a[j + 1] = y }
-				for (i = 1; i <= 25 && i <= m; i++) best += a[i] }
-			printf "%.4f", got / best }' ranked1.resp -)
-	# shellcheck disable=SC2086
-	share=$(ig-synth respond $W -q --table "fresh/$2.feed.tsv.gz" | awk '$1 == "share" { print $5 }')
-	printf '%s\t%s' "$order" "$share"
-}
 printf 'training seed\texamples\trows\ttop 25 of the 150 / their best 25\tfeed share/oracle\n'
 for s in $seeds; do
 	for ex in ${EXAMPLES:-stale fresh user}; do
@@ -94,6 +73,6 @@ for s in $seeds; do
 		*) f=fresh/$ex.tsv.gz ;;
 		esac
 		ig-rank train -q --seed "$s" -o "fresh/$ex.$s.model" "$f"
-		printf '%s\t%s\t%s\t%s\n' "$s" "$ex" "$(zcat "$f" | grep -vc '^#')" "$(judge "fresh/$ex.$s.model" "$ex.$s")"
+		printf '%s\t%s\t%s\t%s\n' "$s" "$ex" "$(zcat "$f" | grep -vc '^#')" "$(judge "fresh/$ex.$s.model" "fresh/$ex.$s")"
 	done
 done

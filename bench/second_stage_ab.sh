@@ -41,23 +41,5 @@ for s in $seeds; do
 	n=$name.$s
 	# shellcheck disable=SC2086
 	ig-rank train -q --seed "$s" $topts -o "ab/$n.model" "$ex"
-	# shellcheck disable=SC2086
-	ig-rank score -q -m "ab/$n.model" --history world/events.tsv.gz $side --neighbors $w/all.nbrs.tsv.gz \
-		--vectors $w/all.vec.gz $pos --value like=1,comment=1,share=1,save=1 --keep 150 \
-		-o "ab/$n.150.tsv.gz" funnel/ranked1.tsv.gz
-	zcat "ab/$n.150.tsv.gz" | awk -F'\t' '/^#/ { print; next } { if ($1 != u) { u = $1; k = 0 } if (++k <= 50) print }' |
-		gzip -1 >"ab/$n.ranked.tsv.gz"
-	# shellcheck disable=SC2086
-	ig-diversify -q --seed 1 --items world/items.tsv.gz --topics world/topics.tsv.gz --vectors $w/all.vec.gz \
-		--events world/events.tsv.gz --author-window 2 -n 25 -o "ab/$n.feed.tsv.gz" "ab/$n.ranked.tsv.gz"
-	order=$(zcat "ab/$n.150.tsv.gz" | awk -F'\t' 'NR == FNR { if (!/^#/) t[$1 "\t" $3] = $8; next }
-		/^#/ { next } { if ($1 != u) { u = $1; k = 0 } v = t[$1 "\t" $2]; if (++k <= 25) got += v
-			n[$1]++; s[$1, n[$1]] = v }
-		END { for (x in n) { m = n[x]; for (i = 1; i <= m; i++) a[i] = s[x, i]
-				for (i = 2; i <= m; i++) { y = a[i]; for (j = i - 1; j >= 1 && a[j] < y; j--) a[j + 1] = a[j]; a[j + 1] = y }
-				for (i = 1; i <= 25 && i <= m; i++) best += a[i] }
-			printf "%.4f", got / best }' ranked1.resp -)
-	# shellcheck disable=SC2086
-	share=$(ig-synth respond $W -q --table "ab/$n.feed.tsv.gz" | awk '$1 == "share" { print $5 }')
-	printf '%s\t%s\t%s\t%s\n' "$name" "$s" "$order" "$share"
+	printf '%s\t%s\t%s\n' "$name" "$s" "$(judge "ab/$n.model" "ab/$n")"
 done
