@@ -61,11 +61,7 @@ static void fold_head(ig_rank_model *bag, const ig_rank_model *const *members, i
 	size_t size = bag->kind == IG_RANK_LR ? (size_t)1 << bag->bits : 0, i;
 	int k, f;
 
-	free(out->root);
-	free(out->nodes);
-	free(out->lin);
-	free(out->w);
-	memset(out, 0, sizeof *out);
+	ig_rank_head_clear(out);
 	out->platt_a = 1;
 	out->constant = 1;
 	if (bag->kind == IG_RANK_LR)

@@ -278,6 +278,15 @@ ig_rank_model *ig_rank_model_copy(const ig_rank_model *m)
 	return copy;
 }
 
+void ig_rank_head_clear(ig_rank_head_model *h)
+{
+	free(h->root);
+	free(h->nodes);
+	free(h->w);
+	free(h->lin);
+	memset(h, 0, sizeof *h);
+}
+
 void ig_rank_model_free(ig_rank_model *m)
 {
 	int i;
@@ -293,12 +302,8 @@ void ig_rank_model_free(ig_rank_model *m)
 	for (i = 0; i < m->nhead; i++) {
 		if (m->head)
 			free(m->head[i]);
-		if (m->h) {
-			free(m->h[i].root);
-			free(m->h[i].nodes);
-			free(m->h[i].w);
-			free(m->h[i].lin);
-		}
+		if (m->h)
+			ig_rank_head_clear(&m->h[i]);
 	}
 	free(m->feat);
 	free(m->edges);

@@ -89,6 +89,9 @@ int ig_rank_lr_indices(const ig_rank_model *m, const float *x, uint64_t user_has
  * the hashed indices (after the bin edges and the bits are known). */
 void ig_rank_lr_pick_crosses(ig_rank_model *m);
 
+/* Frees what head H holds (trees, line, hashed weights) and zeroes it. */
+void ig_rank_head_clear(ig_rank_head_model *h);
+
 /* A head's training rows for the trees: binned features, labels, the
  * training and validation rows and, for the ranking objective, where
  * each user's rows start among them (ntgroup + 1 and nvgroup + 1
