@@ -197,6 +197,7 @@ static void imp_user_later(imp_user *iu, const ig_rank_ctx *c, const ig_event *e
 	iu->prev_ts = ev->ts;
 	e.ts = ev->ts;
 	e.type = (uint8_t)ev->type;
+	e.lvalue = ig_rank_lvalue_code(ev->has_value, ev->value);
 	if (iu->nev == iu->ev_cap) {
 		iu->ev_cap = iu->ev_cap ? 2 * iu->ev_cap : 1024;
 		iu->ev = ig_reallocarray(iu->ev, iu->ev_cap, sizeof *iu->ev);

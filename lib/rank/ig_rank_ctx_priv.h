@@ -3,18 +3,40 @@
  * ig_rank_features.c (per-user state and per-candidate features). */
 #ifndef IG_RANK_CTX_PRIV_H
 #define IG_RANK_CTX_PRIV_H
+#include <math.h>
 #include <stdio.h>
 
 #include "io/ig_follows.h"
 #include "io/ig_neighbors.h"
 #include "io/ig_topics.h"
+
 #include "rank/ig_rank.h"
 
 typedef struct ig_rank_hev {
 	int64_t ts;
 	uint32_t item;
 	uint8_t type;
+	uint16_t lvalue;            /* the log of its value: ig_rank_lvalue_code */
 } ig_rank_hev;
+
+/* An event's value (a view's dwell time, a watched fraction) as its log
+ * in thousandths, from -20 to 45.5, in 16 bits that the padding of
+ * ig_rank_hev had free: 0 for none or a value of 0 or less. */
+static inline uint16_t ig_rank_lvalue_code(int has_value, double value)
+{
+	double c;
+
+	if (!has_value || !(value > 0))
+		return 0;
+	c = floor((log(value) + 20) * 1000 + 0.5);
+	return (uint16_t)(1 + (c < 0 ? 0 : c > 65534 ? 65534 : c));
+}
+
+/* The log of the value of CODE (not 0). */
+static inline double ig_rank_lvalue(uint16_t code)
+{
+	return (double)(code - 1) / 1000 - 20;
+}
 
 /* A neighbour as the features read it: the item's number and the score,
  * 8 bytes where the neighbors stream's rows hold 16 (with the support),

@@ -15,8 +15,8 @@
 #include "rank/ig_rank_ctx_priv.h"
 
 /* A spilled event: ts (8 bytes, little or big endian as the machine's),
- * item (4), type (1), packed so that no padding is written. */
-#define SPILL_EVENT 13
+ * item (4), type (1), lvalue (2), packed so that no padding is written. */
+#define SPILL_EVENT 15
 
 /* Before each user's events in the spill: how many follow, and whether
  * the user is held instead (then none follow). */
@@ -60,6 +60,7 @@ static void pending_add(pending *p, const ig_rank_hev *e)
 	memcpy(b, &e->ts, 8);
 	memcpy(b + 8, &e->item, 4);
 	b[12] = e->type;
+	memcpy(b + 13, &e->lvalue, 2);
 }
 
 /* Writes the place of the user just read: its events, or that it is held. */
@@ -125,6 +126,7 @@ void ig_rank_history_load(ig_rank_ctx *c, const char *path)
 		e.ts = ev.ts;
 		e.item = ig_intern_add(c->item_ids, ev.item, ev.item_len);
 		e.type = (uint8_t)ev.type;
+		e.lvalue = ig_rank_lvalue_code(ev.has_value, ev.value);
 		if (held) {
 			if (c->nev == cap) {
 				cap = cap ? 2 * cap : 4096;
@@ -180,6 +182,7 @@ static const ig_rank_hev *read_user(const ig_rank_ctx *c, uint32_t n, ig_rank_he
 		memcpy(&(*buf)[i].ts, b, 8);
 		memcpy(&(*buf)[i].item, b + 8, 4);
 		(*buf)[i].type = b[12];
+		memcpy(&(*buf)[i].lvalue, b + 13, 2);
 	}
 	return *buf;
 }

@@ -11,7 +11,8 @@
 
 static const char *const session_names[IG_RANK_SESSION_WIDTH] = {"session_topic_pos", "session_topic_lift",
 								 "topic_recent_pos", "topic_recent_rel",
-								 "topic_fatigue"};
+								 "topic_fatigue", "topic_dwell_lift",
+								 "session_topic_dwell_lift"};
 static const char *const exposure_names[IG_RANK_EXPOSURE_WIDTH] = {
 	"topic_imp_share", "topic_imp_rel", "topic_view_lift", "session_topic_share", "session_topic_view_lift",
 	"media_view_lift", "media_like_lift"};
@@ -19,10 +20,27 @@ static const char *const exposure_names[IG_RANK_EXPOSURE_WIDTH] = {
 /* Per topic of the user: impressions, views and positives over the
  * history; impressions, views and positives of the last session;
  * positives weighted by IG_RANK_SESSION_DECAY per session back; negatives
- * decayed by the fatigue half-life (to the time of preparation). */
-enum { T_IMP, T_VIEW, T_POS, T_LAST_IMP, T_LAST_VIEW, T_LAST_POS, T_RECENT, T_FAT, T_WIDTH };
-/* Per media type: impressions, views, likes. */
-enum { M_IMP, M_VIEW, M_LIKE, M_WIDTH };
+ * decayed by the fatigue half-life (to the time of preparation); the
+ * views with a value over the history and in the last session, and the
+ * sums of their log values over the user's usual on the media type. */
+enum {
+	T_IMP,
+	T_VIEW,
+	T_POS,
+	T_LAST_IMP,
+	T_LAST_VIEW,
+	T_LAST_POS,
+	T_RECENT,
+	T_FAT,
+	T_DWELL_N,
+	T_DWELL,
+	T_LAST_DWELL_N,
+	T_LAST_DWELL,
+	T_WIDTH
+};
+/* Per media type: impressions, views, likes; views with a value and the
+ * sum of their logs, then the user's usual log value (dwell_baselines). */
+enum { M_IMP, M_VIEW, M_LIKE, M_DWELL_N, M_DWELL, M_DWELL_BASE, M_WIDTH };
 
 struct ig_rank_session {
 	const ig_rank_ctx *c;
@@ -121,6 +139,8 @@ static void note_topics(ig_rank_session *s, const ig_rank_hev *e, int last, doub
 	uint32_t a = r->topic_start, n = r->topic_end - a, k;
 	int pos = s->c->o.positives >> e->type & 1;
 	double fat = is_negative(e->type) ? exp2(-(double)(now - e->ts) / IG_RANK_FATIGUE_HALF_LIFE) : 0;
+	int dwell = e->type == IG_EV_VIEW && e->lvalue != 0;
+	double resid = dwell ? ig_rank_lvalue(e->lvalue) - s->media[r->media][M_DWELL_BASE] : 0;
 
 	for (k = 0; k < n; k++) {
 		uint32_t t = it->topic_list[a + k];
@@ -138,6 +158,14 @@ static void note_topics(ig_rank_session *s, const ig_rank_hev *e, int last, doub
 			v[T_VIEW] += w;
 			if (last)
 				v[T_LAST_VIEW] += w;
+		}
+		if (dwell) {
+			v[T_DWELL_N] += w;
+			v[T_DWELL] += w * resid;
+			if (last) {
+				v[T_LAST_DWELL_N] += w;
+				v[T_LAST_DWELL] += w * resid;
+			}
 		}
 		if (pos) {
 			v[T_POS] += w;
@@ -195,6 +223,34 @@ static void media_lifts(ig_rank_session *s)
 	}
 }
 
+/* M_DWELL_BASE of each media type: the mean log value of the user's views
+ * of it with a value, shrunk by IG_RANK_MEDIA_PRIOR views towards the
+ * mean over all the user's views with one (a video is watched longer than
+ * a photo is looked at). */
+static void dwell_baselines(ig_rank_session *s, const ig_rank_hev *ev, size_t n)
+{
+	double num = 0, den = 0, mean;
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		const ig_rank_item *r = &s->c->item[ev[i].item];
+
+		if (ev[i].type != IG_EV_VIEW || ev[i].lvalue == 0 || !r->meta)
+			continue;
+		s->media[r->media][M_DWELL_N] += 1;
+		s->media[r->media][M_DWELL] += ig_rank_lvalue(ev[i].lvalue);
+		num += ig_rank_lvalue(ev[i].lvalue);
+		den += 1;
+	}
+	mean = den > 0 ? num / den : 0;
+	for (k = 0; k < IG_MEDIA_COUNT; k++) {
+		double *m = s->media[k];
+
+		m[M_DWELL_BASE] = (m[M_DWELL] + IG_RANK_MEDIA_PRIOR * mean) / (m[M_DWELL_N] + IG_RANK_MEDIA_PRIOR);
+	}
+}
+
 void ig_rank_session_prepare(ig_rank_session *s, const ig_rank_hev *ev, size_t n, int64_t now)
 {
 	size_t i, last, gaps = 0;
@@ -214,6 +270,7 @@ void ig_rank_session_prepare(ig_rank_session *s, const ig_rank_hev *ev, size_t n
 		gaps += ev[i].ts - ev[i - 1].ts > IG_RANK_SESSION_GAP;
 	/* the first session's weight: DECAY^gaps, the last session's 1 */
 	recent = pow(IG_RANK_SESSION_DECAY, (double)gaps);
+	dwell_baselines(s, ev, n);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && ev[i].ts - ev[i - 1].ts > IG_RANK_SESSION_GAP)
 			recent /= IG_RANK_SESSION_DECAY;
@@ -270,6 +327,10 @@ static float *session_block(const ig_rank_session *s, const double *t, float *x)
 	 * broad user's first can have the same share */
 	*x++ = s->max_recent > 0 ? (float)(t[T_RECENT] / s->max_recent) : 0;
 	*x++ = (float)(t[T_FAT] * s->fat_scale);
+	*x++ = (float)(t[T_DWELL] / (t[T_DWELL_N] + IG_RANK_DWELL_PRIOR));
+	/* the last session's, shrunk towards the topic's over the history */
+	*x++ = (float)((t[T_LAST_DWELL] + IG_RANK_DWELL_PRIOR * t[T_DWELL] / (t[T_DWELL_N] + IG_RANK_DWELL_PRIOR)) /
+		       (t[T_LAST_DWELL_N] + IG_RANK_DWELL_PRIOR));
 	return x;
 }
 

@@ -2,7 +2,7 @@
  * history alone: ig-rank's session and exposure features (ig-rank(1)).
  * The long-term topic shares dilute what the user is into now; a feed is
  * shown to the next session, whose topics follow the last one's more
- * than the user's average. Three estimates a feed needs and the other
+ * than the user's average. Four estimates a feed needs and the other
  * features lack:
  *   - the last session's topics (the events after the last gap of more
  *     than IG_RANK_SESSION_GAP seconds), against the user's long-term
@@ -12,6 +12,10 @@
  *   - fatigue: negative events (see_less, hide, report) on a topic,
  *     forgotten with a half-life of days, not the month of the other
  *     decayed counts: topic_fatigue;
+ *   - dwell: how long the user stays on a topic's views (their values)
+ *     over the user's usual on the media type, which a view alone does
+ *     not tell, over the history and in the last session:
+ *     topic_dwell_lift, session_topic_dwell_lift;
  *   - interest per impression rather than share of the history, which
  *     what the user was shown decides as much as what the user likes:
  *     topic_imp_share, topic_imp_rel, topic_view_lift (per topic),
@@ -38,10 +42,13 @@
  * session back (the last 1, the one before 1/2, ...). */
 #define IG_RANK_SESSION_DECAY 0.5
 #define IG_RANK_MEDIA_PRIOR 5.0
+/* topic_dwell_lift, session_topic_dwell_lift: pseudo-views at the
+ * user's usual log value (dwell time) that shrink a topic's mean. */
+#define IG_RANK_DWELL_PRIOR 3.0
 
 /* The session block and the exposure block (both need
  * --items and impressions in the history): their widths and names. */
-enum { IG_RANK_SESSION_WIDTH = 5, IG_RANK_EXPOSURE_WIDTH = 7 };
+enum { IG_RANK_SESSION_WIDTH = 7, IG_RANK_EXPOSURE_WIDTH = 7 };
 int ig_rank_session_width(const ig_rank_ctx *c);
 const char *ig_rank_session_name(const ig_rank_ctx *c, int i);
 

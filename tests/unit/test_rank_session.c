@@ -1,8 +1,8 @@
 /* ig-rank's session and exposure features (ig_rank_session_priv.h) on a
  * hand-made history worked out on paper: the last session's topics, the
  * fatigue of a see_less two days later, the rates per impression of a
- * topic and a media type, and the blocks present only with their
- * inputs. */
+ * topic and a media type, the dwell times on a topic, and the blocks
+ * present only with their inputs. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -134,6 +134,46 @@ static void test_session_gap(void **state)
 	rank_world_free(&w);
 }
 
+/* Dwell times (a view's value), each against the user's usual on the
+ * media type: u1 looks at photos (i1 t1, i3 t2) for 1, 4 and 2 seconds
+ * and watches video i4 (t3) for 8, in two sessions; a view without a
+ * value (i2's) counts for none. In units of ln 2 over log 1000 the logs
+ * are 0, 2, 1 and 3, their mean 1.5; photos' usual, shrunk by 5 views
+ * towards it, (0 + 2 + 1 + 5 * 1.5) / 8 = 1.3125, videos' (3 + 7.5) / 6
+ * = 1.75. The logs are kept to thousandths: NEAR_Q. */
+#define NEAR_Q(a, b) assert_true(fabs((double)(a) - (b)) < 2e-3)
+static void test_dwell(void **state)
+{
+	static const char ev[] = "#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+				 "100\tu1\ti1\timpression\t\n100\tu1\ti1\tview\t1000\n"
+				 "110\tu1\ti3\timpression\t\n110\tu1\ti3\tview\t4000\n"
+				 "120\tu1\ti2\timpression\t\n120\tu1\ti2\tview\t\n"
+				 "10000\tu1\ti1\timpression\t\n10000\tu1\ti1\tview\t2000\n"
+				 "10010\tu1\ti4\timpression\t\n10010\tu1\ti4\tview\t8000\n";
+	const double l = log(2.0);
+	/* residuals: i1 -1.3125 and 1 - 1.3125, i3 2 - 1.3125, i4 3 - 1.75 */
+	const double t1 = -1.625 / (2 + 3), t2 = 0.6875 / (1 + 3), t3 = 1.25 / (1 + 3);
+	rank_world w;
+
+	(void)state;
+	rank_world_load(&w, ev, items, 20000);
+	/* a topic's mean residual, shrunk by 3 views at the usual (0) */
+	NEAR_Q(rank_world_feature(&w, "i1", "topic_dwell_lift"), t1 * l);
+	NEAR_Q(rank_world_feature(&w, "i3", "topic_dwell_lift"), t2 * l);
+	NEAR_Q(rank_world_feature(&w, "i4", "topic_dwell_lift"), t3 * l);
+	/* i2: t2 at 2/3, t1 at 1/3, their sums and views so weighted */
+	NEAR_Q(rank_world_feature(&w, "i2", "topic_dwell_lift"),
+	       (2.0 / 3 * 0.6875 - 1.0 / 3 * 1.625) / (2.0 / 3 + 1.0 / 3 * 2 + 3) * l);
+	/* the last session's (i1's second look, i4), shrunk by 3 views
+	 * towards the topic's; t2 had none in it: the topic's */
+	NEAR_Q(rank_world_feature(&w, "i1", "session_topic_dwell_lift"), (-0.3125 + 3 * t1) / (1 + 3) * l);
+	NEAR_Q(rank_world_feature(&w, "i4", "session_topic_dwell_lift"), (1.25 + 3 * t3) / (1 + 3) * l);
+	NEAR_Q(rank_world_feature(&w, "i3", "session_topic_dwell_lift"), t2 * l);
+	/* no topic of the user's: 0 */
+	NEAR(rank_world_feature(&w, "i9", "topic_dwell_lift"), 0);
+	rank_world_free(&w);
+}
+
 /* Without impressions both blocks are left out (ig_rank_session_width
  * says why). */
 static void test_without_impressions(void **state)
@@ -158,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_fatigue),
 		cmocka_unit_test(test_exposure),
 		cmocka_unit_test(test_session_gap),
+		cmocka_unit_test(test_dwell),
 		cmocka_unit_test(test_without_impressions),
 	};
 
