@@ -297,6 +297,8 @@ static void parse_option(args *a, int c, const char *arg)
 	}
 }
 
+static const char *input_arg(int argc, char **argv, int at);
+
 static int parse_args(args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -368,6 +370,12 @@ static int parse_args(args *a, int argc, char **argv)
 	if (argc - optind > 1)
 		ig_usage_error("one input at most");
 	a->shard.tmpdir = cli.tmpdir;
+	{
+		const char *inputs[] = {input_arg(argc, argv, optind), a->in.history, a->in.items, a->in.follows,
+					a->in.topics, a->in.vectors, a->in.neighbors, a->labels, a->impressions,
+					a->distill, a->model};
+		ig_cli_check_output(cli.output, inputs, (int)(sizeof inputs / sizeof inputs[0]));
+	}
 	return optind;
 }
 

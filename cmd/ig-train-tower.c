@@ -291,7 +291,10 @@ static void embed(const char *model, const char *events, side_files *sf, int64_t
 	ig_tower_corpus *c = NULL;
 	uint64_t nitems = 0, nusers = 0;
 	char *pi = path_of(cli.output, ".items.vec"), *pu = path_of(cli.output, ".users.vec");
+	const char *inputs[] = {model, events, sf->items, sf->follows, sf->topics};
 
+	ig_cli_check_output(pi, inputs, 5);
+	ig_cli_check_output(pu, inputs, 5);
 	side_load(sf);
 	if (events != NULL)
 		c = ig_tower_corpus_read(events, ig_tower_model_opts(m), &sf->side, cat->ids, cli.memory);
