@@ -339,7 +339,7 @@ static int cmd_split(int argc, char **argv)
 		ig_usage_error("--valid-fraction needs --at or --at-fraction; use --valid N|X%% with --holdout");
 	if (cli.output == NULL)
 		ig_usage_error("split: give the output prefix with -o PREFIX");
-	if (cli.output[0] == '\0' || cli.output[strlen(cli.output) - 1] == '/')
+	if (cli.output[0] == '\0' || strcmp(cli.output, "-") == 0 || cli.output[strlen(cli.output) - 1] == '/')
 		ig_usage_error("split: -o '%s' is not a prefix of file names (e.g. -o data/ml)", cli.output);
 	if (argc - optind > 1)
 		ig_usage_error("split: one input at most");

@@ -466,6 +466,9 @@ int main(int argc, char **argv)
 	if (cli.output == NULL)
 		ig_usage_error("-o PREFIX is required: the files written are PREFIX.items.vec, PREFIX.users.vec%s",
 			       embed_mode ? "" : " and PREFIX.model");
+	/* "-" is no stdout here, and '' or DIR/ would write hidden files */
+	if (cli.output[0] == '\0' || strcmp(cli.output, "-") == 0 || cli.output[strlen(cli.output) - 1] == '/')
+		ig_usage_error("-o '%s' is not a prefix of file names (e.g. -o data/tower)", cli.output);
 	if (embed_mode) {
 		if (model == NULL)
 			ig_usage_error("embed needs -m MODEL");

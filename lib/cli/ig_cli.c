@@ -128,6 +128,9 @@ int ig_cli_option(ig_cli *c, int opt, const char *arg)
 		c->threads = (int)ig_cli_int("-@/--threads", arg, 1, 1024);
 		return 1;
 	case 'o':
+		/* caught here, not by a rename failing after the whole run */
+		if (arg[0] == '\0')
+			ig_usage_error("-o/--output: an empty file name");
 		c->output = arg;
 		return 1;
 	case 'u':
