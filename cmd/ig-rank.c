@@ -447,9 +447,15 @@ static int cmd_features(int argc, char **argv)
 	nhead = split_list(a.heads ? a.heads : "view,like,comment,share,save,follow,see_less,hide", &heads);
 	if (nhead == 0 || nhead > IG_RANK_MAX_HEADS)
 		ig_usage_error("--heads: 1 to %d event types", IG_RANK_MAX_HEADS);
-	for (h = 0; h < nhead; h++)
+	for (h = 0; h < nhead; h++) {
+		int k;
+
 		if (ig_event_parse(heads[h]) < 0 && strcmp(heads[h], "any") != 0)
 			ig_usage_error("--heads: '%s' is not an event type or 'any'", heads[h]);
+		for (k = 0; k < h; k++)
+			if (strcmp(heads[k], heads[h]) == 0)
+				ig_usage_error("--heads: '%s' named twice", heads[h]);
+	}
 	memset(&bo, 0, sizeof bo);
 	memset(&st, 0, sizeof st);
 	bo.heads = heads;
@@ -505,6 +511,9 @@ static void select_heads(ig_rank_examples *e, const char *list)
 		ig_usage_error("--heads: 1 to %d names", IG_RANK_MAX_HEADS);
 	col = ig_malloc((size_t)n * sizeof *col);
 	for (i = 0; i < n; i++) {
+		for (h = 0; h < i; h++)
+			if (strcmp(names[h], names[i]) == 0)
+				ig_usage_error("--heads: '%s' named twice", names[i]);
 		for (h = 0; h < e->nhead && strcmp(e->head[h], names[i]) != 0; h++)
 			;
 		if (h == e->nhead)
@@ -515,8 +524,16 @@ static void select_heads(ig_rank_examples *e, const char *list)
 	for (r = 0; r < e->n; r++)
 		for (i = 0; i < n; i++)
 			y[r * (size_t)n + (size_t)i] = e->y[r * (size_t)e->nhead + (size_t)col[i]];
-	for (i = 0; i < n; i++)
-		e->head[i] = e->head[col[i]];
+	/* the names in the new order from a copy of the old: in place, a
+	 * head moved forward would be read back under its new name */
+	{
+		char **old = ig_malloc((size_t)e->nhead * sizeof *old);
+
+		memcpy(old, e->head, (size_t)e->nhead * sizeof *old);
+		for (i = 0; i < n; i++)
+			e->head[i] = old[col[i]];
+		free(old);
+	}
 	free(e->y);
 	e->y = y;
 	e->nhead = n;
