@@ -647,9 +647,9 @@ static int cmd_retrieve(int argc, char **argv)
 					uvecs, tower_model, index, bo.users, spec_file};
 		ig_cli_check_output(cli.output, inputs, (int)(sizeof inputs / sizeof inputs[0]));
 	}
-	spec = ig_calloc(1, sizeof *spec);
 	if (spec_text && spec_file)
 		ig_usage_error("-S and --spec: give one");
+	spec = ig_calloc(1, sizeof *spec);
 	if (spec_file)
 		spec_text = read_text(spec_file);
 	if (!spec_text) {
