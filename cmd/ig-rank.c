@@ -782,9 +782,10 @@ static int cmd_eval(int argc, char **argv)
 		ig_rank_predict(m, x, e->user_hash[r], e->item_hash[r], p + r * (size_t)nh);
 	}
 	t_predict = ig_thread_cpu() - t0;
+	/* -o opened first: one that cannot be created leaves no predictions */
+	w = ig_cli_open_output(&cli);
 	if (a.predictions)
 		write_predictions(a.predictions, m, p, e->n, &e->hdr);
-	w = ig_cli_open_output(&cli);
 	ig_schema_write_header(w, IG_STREAM_RANK_METRICS, NULL, 0, &e->hdr);
 	for (h = 0; h < nh; h++) {
 		for (k = 0; k < e->nhead && strcmp(e->head[k], ig_rank_model_head(m, h)) != 0; k++)
