@@ -80,7 +80,7 @@ while [ $# -gt 0 ]; do
 	-@ | --threads) need "$@"; threads=$2; shift 2 ;;
 	--seed) need "$@"; seed=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
-	-h | --help) usage; exit 0 ;;
+	-h | --help) usage 2>/dev/null || die "write error on stdout"; exit 0 ;;
 	--) shift; break ;;
 	-?*) bad_usage "unknown option '$1'" ;;
 	*) break ;;
