@@ -179,15 +179,8 @@ void ig_schema_read_header(ig_reader *r, int stream, ig_header *h, int *col)
 void ig_schema_check_cols(ig_reader *r, int stream, const ig_header *h, int *col)
 {
 	const ig_schema *s = ig_schema_of(stream);
-	int i, j;
+	int i;
 
-	/* a column found by name must be one column: a second of the same
-	 * name would be read as the first (a model's feature, a source) */
-	for (i = 1; i < h->ncols; i++)
-		for (j = 0; j < i; j++)
-			if (strcmp(h->cols[i], h->cols[j]) == 0)
-				ig_die_at(ig_reader_name(r), 1, "%s header: column %d '%s' repeats column %d",
-					  s->kind, i + 1, ig_esc(h->cols[i]), j + 1);
 	for (i = 0; i < s->ncols; i++) {
 		int at;
 
