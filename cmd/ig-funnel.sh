@@ -113,7 +113,7 @@ case $shard in
 	si=${shard%%/*} sn=${shard#*/}
 	case $si in '' | *[!0-9]*) bad_usage "--shard takes I/N, not '$shard'" ;; esac
 	case $sn in '' | *[!0-9]*) bad_usage "--shard takes I/N, not '$shard'" ;; esac
-	[ ${#sn} -le 9 ] && [ "$si" -lt "$sn" ] || bad_usage "--shard takes I/N with 0 <= I < N, not '$shard'"
+	[ ${#si} -le 9 ] && [ ${#sn} -le 9 ] && [ "$si" -lt "$sn" ] || bad_usage "--shard takes I/N with 0 <= I < N, not '$shard'"
 	;;
 *) bad_usage "--shard takes I/N, not '$shard'" ;;
 esac
