@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/ig_cli.h"
 #include "cooccur/ig_cooccur_run.h"
@@ -76,6 +77,24 @@ static int64_t need_choice(const char *opt, int v, const char *arg)
 	if (v < 0)
 		ig_usage_error("%s: invalid value '%s'", opt, arg);
 	return v;
+}
+
+/* A partial given twice (by any path) would have its counts summed
+ * twice, every score of its users' pairs silently off. */
+static void refuse_repeated(char **paths, int n)
+{
+	struct stat a, b;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(paths[i], "-") == 0 || stat(paths[i], &a) != 0 || !S_ISREG(a.st_mode))
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(paths[j], "-") != 0 && stat(paths[j], &b) == 0 && S_ISREG(b.st_mode) &&
+			    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+				ig_usage_error("reduce: %s is given twice (as %s): its counts would be summed twice",
+					       paths[i], paths[j]);
+	}
 }
 
 int main(int argc, char **argv)
@@ -196,6 +215,8 @@ int main(int argc, char **argv)
 		ig_cli_check_output(cli.output, inputs, nin > 0 ? nin : 1);
 		ig_cli_check_output(cli.output, &items, 1);
 	}
+	if (mode == MODE_REDUCE)
+		refuse_repeated(argv + optind, nin);
 	ig_cooc_job_init(&job, &o, items, mode == MODE_MAP ? 1 : mode == MODE_REDUCE ? -1 : 0);
 	job.progress = progress;
 	if (mode == MODE_REDUCE)

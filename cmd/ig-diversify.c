@@ -317,6 +317,10 @@ int main(int argc, char **argv)
 	memset(&job, 0, sizeof job);
 	job.ranked_path = argc > optind ? argv[optind] : "-";
 	job.events_path = paths[3];
+	{
+		const char *inputs[] = {job.ranked_path, paths[0], paths[1], paths[2], paths[3]};
+		ig_cli_check_output(cli.output, inputs, 5);
+	}
 	job.threads = cli.threads;
 	job.progress = progress;
 	items = ig_items_load(paths[0]);

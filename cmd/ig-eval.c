@@ -339,7 +339,7 @@ static int cmd_split(int argc, char **argv)
 		ig_usage_error("--valid-fraction needs --at or --at-fraction; use --valid N|X%% with --holdout");
 	if (cli.output == NULL)
 		ig_usage_error("split: give the output prefix with -o PREFIX");
-	if (cli.output[0] == '\0' || cli.output[strlen(cli.output) - 1] == '/')
+	if (cli.output[0] == '\0' || strcmp(cli.output, "-") == 0 || cli.output[strlen(cli.output) - 1] == '/')
 		ig_usage_error("split: -o '%s' is not a prefix of file names (e.g. -o data/ml)", cli.output);
 	if (argc - optind > 1)
 		ig_usage_error("split: one input at most");
@@ -564,13 +564,12 @@ static int cmd_metrics(int argc, char **argv)
 }
 
 /* A compare input read from stdin cannot be sniffed and then read again:
- * it is taken to be of the other input's kind. */
+ * it is taken to be of the other input's kind (both stdin is refused
+ * before). */
 static void compare_sniff(const char *a, const char *b, int *a_um, int *b_um)
 {
 	int a_stdin = strcmp(a, "-") == 0, b_stdin = strcmp(b, "-") == 0;
 
-	if (a_stdin && b_stdin)
-		ig_usage_error("compare: A and B cannot both be stdin");
 	*a_um = a_stdin ? -1 : ig_eval_cmp_is_user_metrics(a);
 	*b_um = b_stdin ? -1 : ig_eval_cmp_is_user_metrics(b);
 	if (*a_um < 0)
@@ -643,6 +642,8 @@ static int cmd_compare(int argc, char **argv)
 		ig_usage_error("compare: give two inputs, A and B: user-metrics or recommendation streams");
 	a = argv[optind];
 	b = argv[optind + 1];
+	if (strcmp(a, "-") == 0 && strcmp(b, "-") == 0)
+		ig_usage_error("compare: A and B cannot both be stdin");
 	{
 		const char *inputs[] = {a, b, o.test, o.train, o.items, o.vectors};
 		ig_cli_check_output(cli.output, inputs, 6);

@@ -80,7 +80,7 @@ while [ $# -gt 0 ]; do
 	-@ | --threads) need "$@"; threads=$2; shift 2 ;;
 	--seed) need "$@"; seed=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
-	-h | --help) usage; exit 0 ;;
+	-h | --help) usage 2>/dev/null || die "write error on stdout"; exit 0 ;;
 	--) shift; break ;;
 	-?*) bad_usage "unknown option '$1'" ;;
 	*) break ;;
@@ -91,13 +91,30 @@ train=$1 users=$2 out=$3
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
+# the steps' own ranges, checked before any work: a step would refuse
+# them only when it runs, minutes in, with exit 1
+[ ${#seed} -le 18 ] || bad_usage "--seed takes a whole number below 10^18, not '$seed'"
+for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$maxex"; do
+	[ ${#n} -le 9 ] || bad_usage "'$n' is too large"
+done
 [ "$maxex" -gt 0 ] || bad_usage "--max-examples must be at least 1"
+[ "$threads" -ge 1 ] && [ "$threads" -le 1024 ] || bad_usage "-@ takes 1 to 1024 threads, not '$threads'"
+[ "$length" -ge 1 ] || bad_usage "-n/--length must be at least 1"
+[ "$ncand" -ge 1 ] && [ "$ncand" -le 1000000 ] || bad_usage "--candidates takes 1 to 1000000, not '$ncand'"
 case $window in
 [1-9]% | [1-9][0-9]%) ;;
 *) bad_usage "--window takes a share of 1% to 99%, not '$window'" ;;
 esac
+[ -z "$epsilon" ] || awk -v e="$epsilon" 'BEGIN { exit !(e ~ /^([0-9]+|[0-9]*\.[0-9]+)([eE][-+]?[0-9]+)?$/ && e + 0 <= 1) }' ||
+	bad_usage "--epsilon takes a share from 0 to 1, not '$epsilon'"
 case $shard in
-'' | [0-9]*/[0-9]*) ;;
+'') ;;
+*/*)
+	si=${shard%%/*} sn=${shard#*/}
+	case $si in '' | *[!0-9]*) bad_usage "--shard takes I/N, not '$shard'" ;; esac
+	case $sn in '' | *[!0-9]*) bad_usage "--shard takes I/N, not '$shard'" ;; esac
+	[ ${#si} -le 9 ] && [ ${#sn} -le 9 ] && [ "$si" -lt "$sn" ] || bad_usage "--shard takes I/N with 0 <= I < N, not '$shard'"
+	;;
 *) bad_usage "--shard takes I/N, not '$shard'" ;;
 esac
 for f in "$train" "$users" $items $follows $topics $spec; do
@@ -105,6 +122,11 @@ for f in "$train" "$users" $items $follows $topics $spec; do
 done
 command -v ig-retrieve >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
 mkdir -p "$out/logs" || die "$out: cannot be created"
+# A run into an OUT of an earlier one: that run's products go first, so
+# that one that fails leaves none of them next to its own (an old feed
+# would read as this run's).
+rm -f "$out/feed.tsv.gz" "$out/summary.tsv" "$out/candidates.tsv.gz" "$out/ranked1.tsv.gz" \
+	"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model"
 
 # One step: its stderr goes to OUT/logs/NAME.log; its summary line (the
 # last line of every ig-* tool's stderr) gives the time and memory.

@@ -297,6 +297,8 @@ static void parse_option(args *a, int c, const char *arg)
 	}
 }
 
+static const char *input_arg(int argc, char **argv, int at);
+
 static int parse_args(args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -368,6 +370,12 @@ static int parse_args(args *a, int argc, char **argv)
 	if (argc - optind > 1)
 		ig_usage_error("one input at most");
 	a->shard.tmpdir = cli.tmpdir;
+	{
+		const char *inputs[] = {input_arg(argc, argv, optind), a->in.history, a->in.items, a->in.follows,
+					a->in.topics, a->in.vectors, a->in.neighbors, a->labels, a->impressions,
+					a->distill, a->model};
+		ig_cli_check_output(cli.output, inputs, (int)(sizeof inputs / sizeof inputs[0]));
+	}
 	return optind;
 }
 
@@ -439,9 +447,15 @@ static int cmd_features(int argc, char **argv)
 	nhead = split_list(a.heads ? a.heads : "view,like,comment,share,save,follow,see_less,hide", &heads);
 	if (nhead == 0 || nhead > IG_RANK_MAX_HEADS)
 		ig_usage_error("--heads: 1 to %d event types", IG_RANK_MAX_HEADS);
-	for (h = 0; h < nhead; h++)
+	for (h = 0; h < nhead; h++) {
+		int k;
+
 		if (ig_event_parse(heads[h]) < 0 && strcmp(heads[h], "any") != 0)
 			ig_usage_error("--heads: '%s' is not an event type or 'any'", heads[h]);
+		for (k = 0; k < h; k++)
+			if (strcmp(heads[k], heads[h]) == 0)
+				ig_usage_error("--heads: '%s' named twice", heads[h]);
+	}
 	memset(&bo, 0, sizeof bo);
 	memset(&st, 0, sizeof st);
 	bo.heads = heads;
@@ -497,6 +511,9 @@ static void select_heads(ig_rank_examples *e, const char *list)
 		ig_usage_error("--heads: 1 to %d names", IG_RANK_MAX_HEADS);
 	col = ig_malloc((size_t)n * sizeof *col);
 	for (i = 0; i < n; i++) {
+		for (h = 0; h < i; h++)
+			if (strcmp(names[h], names[i]) == 0)
+				ig_usage_error("--heads: '%s' named twice", names[i]);
 		for (h = 0; h < e->nhead && strcmp(e->head[h], names[i]) != 0; h++)
 			;
 		if (h == e->nhead)
@@ -507,8 +524,16 @@ static void select_heads(ig_rank_examples *e, const char *list)
 	for (r = 0; r < e->n; r++)
 		for (i = 0; i < n; i++)
 			y[r * (size_t)n + (size_t)i] = e->y[r * (size_t)e->nhead + (size_t)col[i]];
-	for (i = 0; i < n; i++)
-		e->head[i] = e->head[col[i]];
+	/* the names in the new order from a copy of the old: in place, a
+	 * head moved forward would be read back under its new name */
+	{
+		char **old = ig_malloc((size_t)e->nhead * sizeof *old);
+
+		memcpy(old, e->head, (size_t)e->nhead * sizeof *old);
+		for (i = 0; i < n; i++)
+			e->head[i] = old[col[i]];
+		free(old);
+	}
 	free(e->y);
 	e->y = y;
 	e->nhead = n;
@@ -757,9 +782,10 @@ static int cmd_eval(int argc, char **argv)
 		ig_rank_predict(m, x, e->user_hash[r], e->item_hash[r], p + r * (size_t)nh);
 	}
 	t_predict = ig_thread_cpu() - t0;
+	/* -o opened first: one that cannot be created leaves no predictions */
+	w = ig_cli_open_output(&cli);
 	if (a.predictions)
 		write_predictions(a.predictions, m, p, e->n, &e->hdr);
-	w = ig_cli_open_output(&cli);
 	ig_schema_write_header(w, IG_STREAM_RANK_METRICS, NULL, 0, &e->hdr);
 	for (h = 0; h < nh; h++) {
 		for (k = 0; k < e->nhead && strcmp(e->head[k], ig_rank_model_head(m, h)) != 0; k++)

@@ -642,9 +642,14 @@ static int cmd_retrieve(int argc, char **argv)
 	events = argv[optind];
 	if (uvecs && tower_model)
 		ig_usage_error("--user-vectors and --tower-model: give one");
-	spec = ig_calloc(1, sizeof *spec);
+	{
+		const char *inputs[] = {events, items, topics, bo.follows, nbrs, anbrs, vecs, avecs,
+					uvecs, tower_model, index, bo.users, spec_file};
+		ig_cli_check_output(cli.output, inputs, (int)(sizeof inputs / sizeof inputs[0]));
+	}
 	if (spec_text && spec_file)
 		ig_usage_error("-S and --spec: give one");
+	spec = ig_calloc(1, sizeof *spec);
 	if (spec_file)
 		spec_text = read_text(spec_file);
 	if (!spec_text) {

@@ -66,6 +66,10 @@ static void parse_streams(const char *list, int want[IG_SYN_NSTREAMS])
 		want[s] = 1;
 	}
 	free(copy);
+	for (s = 0; s < IG_SYN_NSTREAMS && !want[s]; s++)
+		;
+	if (s == IG_SYN_NSTREAMS)
+		ig_usage_error("--streams: no stream named in '%s'", list);
 }
 
 /* A chunk of users, made on the pool with its own generator (scratch)

@@ -172,6 +172,19 @@ static void on_epoch(void *ctx, const ig_tower_epoch *e)
 	fputc('\n', stderr);
 }
 
+/* The first N ids of IDS can be words of the vectors files: checked
+ * before anything is written, so that a failed run leaves no model (or
+ * items file) without the rest. */
+static void check_ids(const ig_intern *ids, uint32_t n, const char *what)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (!ig_vectors_name_ok(ig_intern_str(ids, i), ig_intern_len(ids, i)))
+			ig_die("%s id '%s' has a space: the word2vec format cannot hold it", what,
+			       ig_esc(ig_intern_str(ids, i)));
+}
+
 /* Item vectors of every catalog item, user vectors of every user of C. */
 static uint64_t write_items(const char *path, const ig_tower_model *m, const ig_tower_catalog *cat, int64_t at,
 			    int digits)
@@ -181,10 +194,6 @@ static uint64_t write_items(const char *path, const ig_tower_model *m, const ig_
 	uint32_t dim = ig_tower_model_dim(m), i;
 	float *v = ig_reallocarray(NULL, dim, sizeof *v);
 
-	for (i = 0; i < cat->n; i++)
-		if (!ig_vectors_name_ok(ig_intern_str(cat->ids, i), ig_intern_len(cat->ids, i)))
-			ig_die("item id '%s' has a space: the word2vec format cannot hold it",
-			       ig_esc(ig_intern_str(cat->ids, i)));
 	ig_vectors_write_header(w, cat->n, dim);
 	for (i = 0; i < cat->n; i++) {
 		ig_tower_embed_item(m, cat, i, at, s, v);
@@ -205,10 +214,6 @@ static uint64_t write_users(const char *path, const ig_tower_model *m, const ig_
 	uint32_t dim = ig_tower_model_dim(m), u;
 	float *v = ig_reallocarray(NULL, dim, sizeof *v);
 
-	for (u = 0; u < c->nusers; u++)
-		if (!ig_vectors_name_ok(ig_intern_str(c->users, u), ig_intern_len(c->users, u)))
-			ig_die("user id '%s' has a space: the word2vec format cannot hold it",
-			       ig_esc(ig_intern_str(c->users, u)));
 	ig_vectors_write_header(w, c->nusers, dim);
 	for (u = 0; u < c->nusers; u++) {
 		ig_tower_user view = ig_tower_corpus_user(c, u, (size_t)(c->start[u + 1] - c->start[u]));
@@ -247,6 +252,8 @@ static void train(const char *events, side_files *sf, ig_tower_opts *o, int digi
 	m = ig_tower_model_for_data(o, cat->ids, &sf->side, c, sf->follow_authors, prov);
 	ig_tower_model_set_ref_ts(m, c->last_ts);
 	ig_tower_catalog_fill(cat, m, &sf->side);
+	check_ids(cat->ids, cat->n, "item");
+	check_ids(c->users, c->nusers, "user");
 	ig_tower_corpus_map(c, m, sf->follow_authors);
 	need = ig_tower_model_bytes(m) + c->cap * 20 + c->fcap * 16;
 	if (cli.verbosity > 0)
@@ -291,13 +298,20 @@ static void embed(const char *model, const char *events, side_files *sf, int64_t
 	ig_tower_corpus *c = NULL;
 	uint64_t nitems = 0, nusers = 0;
 	char *pi = path_of(cli.output, ".items.vec"), *pu = path_of(cli.output, ".users.vec");
+	const char *inputs[] = {model, events, sf->items, sf->follows, sf->topics};
 
+	ig_cli_check_output(pi, inputs, 5);
+	ig_cli_check_output(pu, inputs, 5);
 	side_load(sf);
 	if (events != NULL)
 		c = ig_tower_corpus_read(events, ig_tower_model_opts(m), &sf->side, cat->ids, cli.memory);
 	ig_tower_catalog_fill(cat, m, &sf->side);
 	if (at < 0)
 		at = c != NULL && c->last_ts >= 0 ? c->last_ts : ig_tower_model_ref_ts(m);
+	if (sf->items != NULL)
+		check_ids(cat->ids, cat->n, "item");
+	if (c != NULL)
+		check_ids(c->users, c->nusers, "user");
 	if (sf->items != NULL)
 		nitems = write_items(pi, m, cat, at, digits);
 	if (c != NULL) {
@@ -463,6 +477,9 @@ int main(int argc, char **argv)
 	if (cli.output == NULL)
 		ig_usage_error("-o PREFIX is required: the files written are PREFIX.items.vec, PREFIX.users.vec%s",
 			       embed_mode ? "" : " and PREFIX.model");
+	/* "-" is no stdout here, and '' or DIR/ would write hidden files */
+	if (cli.output[0] == '\0' || strcmp(cli.output, "-") == 0 || cli.output[strlen(cli.output) - 1] == '/')
+		ig_usage_error("-o '%s' is not a prefix of file names (e.g. -o data/tower)", cli.output);
 	if (embed_mode) {
 		if (model == NULL)
 			ig_usage_error("embed needs -m MODEL");

@@ -348,6 +348,9 @@ int main(int argc, char **argv)
 		o.alpha = 0.05;
 	if (!min_alpha_set)
 		o.min_alpha = o.alpha * 1e-4;
+	else if (o.min_alpha > o.alpha)
+		ig_usage_error("--min-alpha %g is above --alpha %g: the rate decays from alpha to its floor", o.min_alpha,
+			       o.alpha);
 	pool = ig_pool_new(cli.threads);
 	o.pool = pool;
 	o.seed = cli.seed;

@@ -128,6 +128,9 @@ int ig_cli_option(ig_cli *c, int opt, const char *arg)
 		c->threads = (int)ig_cli_int("-@/--threads", arg, 1, 1024);
 		return 1;
 	case 'o':
+		/* caught here, not by a rename failing after the whole run */
+		if (arg[0] == '\0')
+			ig_usage_error("-o/--output: an empty file name");
 		c->output = arg;
 		return 1;
 	case 'u':
@@ -213,8 +216,14 @@ static int stat_path(const char *path, int std_fd, struct stat *st)
 void ig_cli_check_output(const char *output, const char *const *inputs, int n)
 {
 	struct stat out, in;
-	int i;
+	int i, j;
 
+	/* a second reader of stdin would see its end, and take it for an
+	 * empty input or a missing header */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (inputs[i] && inputs[j] && strcmp(inputs[i], "-") == 0 && strcmp(inputs[j], "-") == 0)
+				ig_usage_error("stdin ('-') is given for two inputs; it can be read once");
 	if (!stat_path(output, STDOUT_FILENO, &out))
 		return;
 	for (i = 0; i < n; i++) {

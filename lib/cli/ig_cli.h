@@ -76,7 +76,8 @@ ig_writer *ig_cli_open_writer(const ig_cli *c, const char *path, int compress, i
 /* Refuses (exit 2) to write OUTPUT (NULL or "-": stdout) when it is the
  * same file as one of the N INPUTS ("-": stdin; NULL entries are
  * skipped): device and inode are compared, not names, so links and other
- * spellings of a path are caught. Call before reading any input. */
+ * spellings of a path are caught. Refuses too INPUTS that name stdin
+ * twice. Call before reading any input. */
 void ig_cli_check_output(const char *output, const char *const *inputs, int n);
 
 /* Parse helpers for tool options: exit 2 naming the option on bad values. */

@@ -257,12 +257,14 @@ static void estimate_ci(const ig_eval_boot *b, int num, int den, double level, d
 	free(r);
 }
 
+/* "%.6f" of a large estimate (a tiny logged propensity) runs to 300 and
+ * more characters: ig_writer_printf sizes its buffer. */
 static void put_num(ig_writer *w, double v)
 {
-	char s[64];
-	int n = isnan(v) ? snprintf(s, sizeof s, "\t") : snprintf(s, sizeof s, "\t%.6f", v);
-
-	ig_writer_write(w, s, (size_t)n);
+	if (isnan(v))
+		ig_writer_putc(w, '\t');
+	else
+		ig_writer_printf(w, "\t%.6f", v);
 }
 
 /* The events of one user on each of its logged items, as reward. */

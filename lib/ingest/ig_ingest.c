@@ -541,12 +541,19 @@ static void reject(ig_ingest *g, int field, const char *role, const char *what, 
 	long line;
 
 	if (field > 0 && g->json && field <= g->njkeys)
-		n = snprintf(g->msg, sizeof g->msg, "key '%s'%s%s%s: ", g->jkeys[field - 1], role ? " (" : "",
-			     role ? role : "", role ? ")" : "");
+		n = snprintf(g->msg, sizeof g->msg, "key '%.100s%s'%s%s%s: ", g->jkeys[field - 1],
+			     strlen(g->jkeys[field - 1]) > 100 ? "..." : "", role ? " (" : "", role ? role : "",
+			     role ? ")" : "");
 	else if (field > 0 && role)
 		n = snprintf(g->msg, sizeof g->msg, "field %d (%s): ", field, role);
 	else if (field > 0)
 		n = snprintf(g->msg, sizeof g->msg, "field %d: ", field);
+	/* a key of -c may be longer than the message: what follows goes at
+	 * its cut end, never past the buffer */
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof g->msg)
+		n = (int)sizeof g->msg - 1;
 	if (val)
 		snprintf(g->msg + n, sizeof g->msg - (size_t)n, "%s '%s'%s", what,
 			 ig_ingest_escape(val, vlen, g->esc, sizeof g->esc),
@@ -735,7 +742,8 @@ static int json_split(ig_ingest *g, const char *line, size_t len)
 		}
 		for (i = 0; i < g->ncols && g->col[i] != key; i++)
 			;
-		snprintf(what, sizeof what, "key '%s'%s%s%s: %s", g->jkeys[key], i < g->ncols ? " (" : "",
+		snprintf(what, sizeof what, "key '%.60s%s'%s%s%s: %s", g->jkeys[key],
+			 strlen(g->jkeys[key]) > 60 ? "..." : "", i < g->ncols ? " (" : "",
 			 i < g->ncols ? col_name(g, i) : "", i < g->ncols ? ")" : "", err);
 		reject(g, 0, NULL, what, NULL, 0);
 		return -1;

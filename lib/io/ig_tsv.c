@@ -87,6 +87,7 @@ void ig_header_read(ig_reader *r, const char *kind, int version, ig_header *h)
 	char *line;
 	char err[512];
 	ssize_t len;
+	int i, j;
 
 	ig_reader_set_strict(r);
 	len = ig_reader_getline(r, &line);
@@ -105,6 +106,13 @@ void ig_header_read(ig_reader *r, const char *kind, int version, ig_header *h)
 	if (kind && h->version != version)
 		ig_die_at(ig_reader_name(r), 1, "%s stream version %d is not supported (this is version %d)",
 			  kind, h->version, version);
+	/* a column found by name must be one column: a second of the same
+	 * name would be read as the first (a model's feature, a source) */
+	for (i = 1; i < h->ncols; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(h->cols[i], h->cols[j]) == 0)
+				ig_die_at(ig_reader_name(r), 1, "%s header: column %d '%s' repeats column %d",
+					  ig_esc(h->kind), i + 1, ig_esc(h->cols[i]), j + 1);
 	while ((len = ig_reader_getline(r, &line)) >= 0) {
 		if (len < 2 || line[0] != '#' || line[1] != '#') {
 			ig_reader_unget(r);

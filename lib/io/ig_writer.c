@@ -286,6 +286,9 @@ ig_writer *ig_writer_open(const char *path, int compress, int level)
 	ig_writer *w;
 	int is_stdout = path == NULL || strcmp(path, "-") == 0;
 
+	/* at the start, not by a rename failing after the work */
+	if (!is_stdout && path[0] == '\0')
+		ig_die("an output's file name is empty");
 	w = ig_calloc(1, sizeof *w);
 	w->name = ig_strdup(is_stdout ? "stdout" : path);
 	w->fd = is_stdout ? STDOUT_FILENO : open_path(w, path);

@@ -6,6 +6,7 @@
 #include "core/ig_err.h"
 #include "core/ig_num.h"
 #include "io/ig_schema.h"
+#include "io/ig_tsv.h"
 #include "rank/ig_rank.h"
 #include "rank/ig_rank_ctx_priv.h"
 
@@ -117,21 +118,21 @@ static void examples_row(ig_rank_examples *e, ig_reader *r, char **f)
 	if (!ig_valid_id(f[0], strlen(f[0])) || !ig_valid_id(f[1], strlen(f[1])))
 		ig_die_at(name, line, "invalid user or item id");
 	if (ig_parse_i64(f[2], IG_TS_MIN, IG_TS_MAX, &ts) != 0)
-		ig_die_at(name, line, "ts: not a timestamp: '%s'", f[2]);
+		ig_die_at(name, line, "ts: not a timestamp: '%s'", ig_esc(f[2]));
 	if (e->n == e->cap)
 		examples_grow(e);
 	e->user_hash[e->n] = ig_hash64(f[0], strlen(f[0]));
 	e->item_hash[e->n] = ig_hash64(f[1], strlen(f[1]));
 	for (i = 0; i < e->nhead; i++) {
 		if ((f[3 + i][0] != '0' && f[3 + i][0] != '1') || f[3 + i][1] != '\0')
-			ig_die_at(name, line, "y_%s: label must be 0 or 1, got '%s'", e->head[i], f[3 + i]);
+			ig_die_at(name, line, "y_%s: label must be 0 or 1, got '%s'", e->head[i], ig_esc(f[3 + i]));
 		e->y[e->n * (size_t)e->nhead + (size_t)i] = (float)(f[3 + i][0] - '0');
 	}
 	for (i = 0; i < e->nfeat; i++) {
 		const char *s = f[3 + e->nhead + i];
 
 		if (ig_parse_double(s, &v) != 0 || fabs(v) > 3e38)
-			ig_die_at(name, line, "%s: not a finite number: '%s'", e->feat[i], s);
+			ig_die_at(name, line, "%s: not a finite number: '%s'", e->feat[i], ig_esc(s));
 		e->x[e->n * (size_t)e->nfeat + (size_t)i] = (float)v;
 	}
 	e->n++;

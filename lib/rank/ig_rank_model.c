@@ -221,8 +221,10 @@ ig_rank_model *ig_rank_model_parse(const unsigned char *p, size_t n, const char 
 	ig_rank_fopts fo;
 	int i;
 
-	if (n < 8 + 8 || memcmp(p, IG_RANK_MODEL_MAGIC, 8) != 0)
+	if (n < 8 || memcmp(p, IG_RANK_MODEL_MAGIC, 8) != 0)
 		ig_die("%s: not an ig-rank model (no IGRANKM magic)", name);
+	if (n < 8 + 8)
+		ig_die("%s: ig-rank model damaged: truncated (%zu bytes)", name, n);
 	if (ig_bincur_u64(&(ig_bincur){p, n, n - 8, name, "ig-rank model", NULL, NULL}, "checksum") != ig_hash64(p, n - 8))
 		ig_die("%s: ig-rank model damaged: checksum mismatch", name);
 	c.n = n - 8;

@@ -172,8 +172,10 @@ static void explain_row(const scorer *sc, const float *x, uint64_t uh, uint64_t 
 		int w = snprintf(out + at, (size_t)(EXPLAIN_LEN - at), "%s%s:%+.3g", k ? "," : "",
 				 sc->names[items[k].f], items[k].v);
 
-		if (w < 0 || at + w >= EXPLAIN_LEN - 1)
+		if (w < 0 || at + w >= EXPLAIN_LEN - 1) {
+			out[at] = '\0'; /* not the cut-off start of one more */
 			break;
+		}
 		at += w;
 	}
 	free(c);

@@ -167,8 +167,11 @@ static void users_load(user_list *ul, const char *path, uint32_t shard, uint32_t
 
 		size_t ulen;
 
-		if (nf <= col || !ig_valid_id(f[col], ulen = strlen(f[col])))
-			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected a user id");
+		if (nf <= col)
+			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected a user id in field %d, got %d fields",
+				  col + 1, nf);
+		if (!ig_valid_id(f[col], ulen = strlen(f[col])))
+			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected a user id, got '%s'", ig_esc(f[col]));
 		if ((ul->n && strcmp(ul->id[ul->n - 1], f[col]) == 0) ||
 		    (nshards > 1 && ig_shard_of(f[col], ulen, nshards) != shard))
 			continue;

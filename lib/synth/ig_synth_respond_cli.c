@@ -211,9 +211,12 @@ static int read_batch(ig_synth_feed *feed, prior_reader *prior, const ig_synth_w
 	return b->nusers > 0;
 }
 
+/* room for "%.6f" of any double (DBL_MAX: 316 characters) */
+#define FIXED_MAX 400
+
 static void put_fixed(ig_synth_buf *out, double v)
 {
-	char s[64];
+	char s[FIXED_MAX];
 	int n = snprintf(s, sizeof s, "%.6f", v);
 
 	ig_synth_buf_put(out, s, (size_t)n);
@@ -329,7 +332,7 @@ static void add_totals(const batch *b, totals *t)
 
 static void put_ratio(ig_synth_buf *out, double a, double b)
 {
-	char s[64];
+	char s[FIXED_MAX];
 	int n;
 
 	if (b == 0)
