@@ -494,6 +494,9 @@ int main(int argc, char **argv)
 	}
 	if (model != NULL || events_opt != NULL || at >= 0)
 		ig_usage_error("-m, --events and --at belong to embed");
+	/* the short-term pool is the newest part of the long-term one */
+	if (o.short_n > o.long_n)
+		ig_usage_error("--short (%u) must not exceed --long (%u)", o.short_n, o.long_n);
 	if (optind < argc)
 		events = argv[optind++];
 	if (optind < argc)
