@@ -48,14 +48,6 @@ def rows(path):
             yield line.rstrip("\n").split("\t")
 
 
-def log2_bucket(x, buckets):
-    b = 0
-    while x >= 2 and b + 1 < buckets:
-        x /= 2
-        b += 1
-    return b
-
-
 class Data:
     def __init__(self, a):
         w = dict(EVENT_WEIGHTS)
@@ -152,27 +144,30 @@ class Data:
         # only an item with features besides its id has its id hidden
         self.droppable = np.array([self.author_row[i] >= 0 or self.topic_rows[i] != [] or self.media[i] >= 0
                                    or self.created[i] >= 0 for i in range(n)])
+        self.flatten()
+
+    def flatten(self):
+        """Histories, follows (latest first) and topics as flat arrays with
+        each user's or item's start, for the vectorised bags."""
+        self.hist_start = np.concatenate(([0], np.cumsum([len(h) for h in self.hist]))).astype(np.int64)
+        self.hist_item = np.array([i for h in self.hist for i, _, _ in h], dtype=np.int64)
+        self.hist_ts = np.array([ts for h in self.hist for _, ts, _ in h], dtype=np.int64)
+        self.hist_w = np.array([w for h in self.hist for _, _, w in h], dtype=np.float64)
+        self.follow_start = np.concatenate(([0], np.cumsum([len(f) for f in self.follows]))).astype(np.int64)
+        self.follow_row = np.array([r for f in self.follows for r, _ in reversed(f)], dtype=np.int64)
+        self.follow_ts = np.array([ts for f in self.follows for _, ts in reversed(f)], dtype=np.int64)
+        self.topic_start = np.concatenate(([0], np.cumsum([len(t) for t in self.topic_rows]))).astype(np.int64)
+        self.topic_flat = np.array([r for t in self.topic_rows for r in t], dtype=np.int64)
 
 
 class Bags:
     """Segments of many examples, each a CSR of (row, weight)."""
 
-    def __init__(self, nsegs):
-        self.r = [[] for _ in range(nsegs)]
-        self.w = [[] for _ in range(nsegs)]
-        self.start = [[0] for _ in range(nsegs)]
-
-    def add(self, s, rws, norm):
-        tot = sum(w for _, w in rws)
-        for r, w in rws:
-            self.r[s].append(r)
-            self.w[s].append(w / tot if norm and tot > 0 else w)
-        self.start[s].append(len(self.r[s]))
-
-    def finish(self):
-        self.r = [np.asarray(x, dtype=np.int64) for x in self.r]
-        self.w = [np.asarray(x, dtype=np.float32) for x in self.w]
-        self.start = [np.asarray(x, dtype=np.int64) for x in self.start]
+    def __init__(self, segs):
+        # segs: one (rows, weights, lengths) a segment, of every example
+        self.r = [np.asarray(r, dtype=np.int64) for r, _, _ in segs]
+        self.w = [np.asarray(w, dtype=np.float32) for _, w, _ in segs]
+        self.start = [np.concatenate(([0], np.cumsum(ln))).astype(np.int64) for _, _, ln in segs]
 
     def batch(self, s, idx):
         st, ln = self.start[s][idx], self.start[s][idx + 1] - self.start[s][idx]
@@ -182,34 +177,116 @@ class Bags:
                 torch.from_numpy(self.w[s][flat]))
 
 
-def user_bags(d, a, bags, h, t, follows, at):
-    lo = h[max(0, t - a.long):t]
-    sh = h[max(0, t - a.short):t]
-    bags.add(0, [(d.id_row[i], w) for i, _, w in lo if d.id_row[i] >= 0], True)
-    bags.add(1, [(d.id_row[i], w) for i, _, w in sh if d.id_row[i] >= 0], True)
-    fl = [(r, 1.0) for r, fts in reversed(follows) if fts < 0 or fts <= at][:a.max_follows]
-    bags.add(2, fl, True)
-    tp = []
-    for i, _, w in lo:
-        nt = len(d.topic_rows[i])
-        tp += [(r, w / nt) for r in d.topic_rows[i]]
-    bags.add(3, tp, True)
-    bags.add(4, [(d.media[i], w) for i, _, w in lo if d.media[i] >= 0], True)
-    bags.add(5, [(log2_bucket(1 + t, 16), 1.0)], False)
+def log2_buckets(x, buckets):
+    """Each x (>= 1) halved while at least 2, at most buckets - 1 times: how many
+    times (floor(log2 x), exactly, from the float's exponent)."""
+    return np.minimum(np.frexp(np.asarray(x, dtype=np.float64))[1] - 1, buckets - 1)
 
 
-def item_bags(d, bags, i, at):
-    bags.add(0, [(d.id_row[i], 1.0)] if d.id_row[i] >= 0 else [], False)
-    bags.add(1, [(d.author_row[i], 1.0)] if d.author_row[i] >= 0 else [], False)
-    nt = len(d.topic_rows[i])
-    bags.add(2, [(r, 1.0 / nt) for r in d.topic_rows[i]], False)
-    bags.add(3, [(d.media[i], 1.0)] if d.media[i] >= 0 else [], False)
-    if d.created[i] < 0:
-        age = 0
-    else:
-        hours = (at - d.created[i]) / 3600 if at > d.created[i] else 0
-        age = 1 + log2_bucket(1 + hours, 15)
-    bags.add(4, [(age, 1.0)], False)
+def spans(lo, hi):
+    """The concatenated ranges [lo, hi) and the segment of each of their indices."""
+    ln = hi - lo
+    offs = np.cumsum(ln) - ln
+    flat = np.repeat(lo - offs, ln) + np.arange(ln.sum())
+    return flat, np.repeat(np.arange(len(ln)), ln)
+
+
+def sequential_sums(v, seg, n):
+    """Each segment's sum of v, added left to right as Python's sum() does
+    (segments in order, their entries contiguous), so that the weights
+    normalised by it are those of the per-example loops this replaces."""
+    out = np.zeros(n)
+    if len(v) == 0:
+        return out
+    first = np.searchsorted(seg, seg)  # the index of each entry's segment's first entry
+    pos = np.arange(len(v)) - first
+    order = np.argsort(pos, kind="stable")
+    at = 0
+    for c in np.bincount(pos):
+        sl = order[at:at + c]
+        out[seg[sl]] += v[sl]
+        at += c
+    return out
+
+
+def bag(rows, v, seg, n, norm):
+    """A segment of n examples: rows and weights of entries in example order, seg
+    the example of each; with norm each example's weights over their sum."""
+    v = np.asarray(v, dtype=np.float64)
+    if norm:
+        tot = sequential_sums(v, seg, n)[seg]
+        v = np.where(tot > 0, v / np.where(tot > 0, tot, 1), v)
+    return rows, v, np.bincount(seg, minlength=n)
+
+
+CHUNK = 8192  # examples at a time, to bound the flat arrays
+
+
+def user_bags(d, a, users, pos, at):
+    """The user tower's bags of users[k] just before their pos[k]-th
+    engagement (time at[k]), as the per-example loops built them."""
+    users, pos, at = np.asarray(users), np.asarray(pos), np.asarray(at, dtype=np.int64)
+    parts = [user_bags_chunk(d, a, users[c:c + CHUNK], pos[c:c + CHUNK], at[c:c + CHUNK])
+             for c in range(0, len(users), CHUNK)] or [user_bags_chunk(d, a, users, pos, at)]
+    return Bags([tuple(np.concatenate([p[s][k] for p in parts]) for k in range(3)) for s in range(6)])
+
+
+def user_bags_chunk(d, a, users, pos, at):
+    n = len(users)
+    g = d.hist_start[users] + pos
+    segs = []
+    # the long-term and short-term history: ids and their weights
+    for span in (a.long, a.short):
+        p, seg = spans(d.hist_start[users] + np.maximum(0, pos - span), g)
+        rows = d.id_row[d.hist_item[p]]
+        keep = rows >= 0
+        segs.append(bag(rows[keep], d.hist_w[p][keep], seg[keep], n, True))
+        if span == a.long:
+            long_p, long_seg = p, seg
+    # followed authors, latest first, followed by then
+    p, seg = spans(d.follow_start[users], d.follow_start[users + 1])
+    keep = (d.follow_ts[p] < 0) | (d.follow_ts[p] <= at[seg])
+    p, seg = p[keep], seg[keep]
+    if a.max_follows:
+        first = np.searchsorted(seg, seg)
+        keep = np.arange(len(seg)) - first < a.max_follows
+        p, seg = p[keep], seg[keep]
+    segs.append(bag(d.follow_row[p], np.ones(len(p)), seg, n, True))
+    # topics of the long-term history, each item's weight shared among its topics
+    items = d.hist_item[long_p]
+    nt = d.topic_start[items + 1] - d.topic_start[items]
+    q, qseg = spans(d.topic_start[items], d.topic_start[items + 1])
+    share = d.hist_w[long_p] / np.maximum(nt, 1)
+    segs.append(bag(d.topic_flat[q], share[qseg], long_seg[qseg], n, True))
+    # media of the long-term history
+    media = d.media[items]
+    keep = media >= 0
+    segs.append(bag(media[keep], d.hist_w[long_p][keep], long_seg[keep], n, True))
+    # activity
+    segs.append(bag(log2_buckets(1 + pos, 16), np.ones(n), np.arange(n), n, False))
+    return segs
+
+
+def item_bags(d, items, at):
+    """The item tower's bags of items[k] at time at[k]."""
+    items, at = np.asarray(items), np.asarray(at, dtype=np.int64)
+    n = len(items)
+    ex = np.arange(n)
+    segs = []
+    for rows in (d.id_row[items], d.author_row[items]):
+        keep = rows >= 0
+        segs.append(bag(rows[keep], np.ones(keep.sum()), ex[keep], n, False))
+    nt = d.topic_start[items + 1] - d.topic_start[items]
+    q, qseg = spans(d.topic_start[items], d.topic_start[items + 1])
+    segs.append(bag(d.topic_flat[q], 1.0 / nt[qseg], qseg, n, False))
+    media = d.media[items]
+    keep = media >= 0
+    segs.append(bag(media[keep], np.ones(keep.sum()), ex[keep], n, False))
+    created = d.created[items]
+    hours = np.where(at > created, (at - created) / 3600, 0)
+    age = np.where(created < 0, 0, 1 + log2_buckets(1 + hours, 15))
+    segs.append(bag(age, np.ones(n), ex, n, False))
+    return Bags(segs)
 
 
 class Model(torch.nn.Module):
@@ -257,16 +334,14 @@ class Holdout:
         stride = (len(eligible) + m - 1) // m if m > 0 and len(eligible) > m else 1
         self.users = eligible[::stride]
         self.k = min(a.holdout_k, max(len(d.items) // 10, 1))
-        self.bags = Bags(6)
         self.target, self.ts, self.seen = [], [], []
         for u in self.users:
             h = d.hist[u]
             i, ts, _ = h[-1]
-            user_bags(d, a, self.bags, h, len(h) - 1, d.follows[u], ts)
             self.target.append(i)
             self.ts.append(ts)
             self.seen.append(np.unique([x for x, _, _ in h[:-1]]))
-        self.bags.finish()
+        self.bags = user_bags(d, a, self.users, [len(d.hist[u]) - 1 for u in self.users], self.ts)
         self.target = np.asarray(self.target)
         self.ts = np.asarray(self.ts, dtype=np.int64)
 
@@ -289,11 +364,32 @@ class Holdout:
 
 def item_vector_bags(d):
     """Every catalog item's bags as of the latest event."""
-    ib = Bags(5)
-    for i in range(len(d.items)):
-        item_bags(d, ib, i, d.last_ts)
-    ib.finish()
-    return ib
+    return item_bags(d, np.arange(len(d.items)), np.full(len(d.items), d.last_ts))
+
+
+def examples(d, a, held_users):
+    """Every engagement but the held-out ones, by user and time: the user's
+    and the item's bags, item, user, place in the user's history, weight,
+    and the users' first engagements by more than a view."""
+    ex_user = np.repeat(np.arange(len(d.users)), np.diff(d.hist_start))
+    ex_pos = np.arange(len(d.hist_item)) - d.hist_start[ex_user]
+    keep = np.ones(len(ex_user), dtype=bool)
+    keep[d.hist_start[np.asarray(sorted(held_users), dtype=np.int64) + 1] - 1] = False
+    ex_user, ex_pos = ex_user[keep], ex_pos[keep]
+    ex_item = d.hist_item[keep]
+    ub = user_bags(d, a, ex_user, ex_pos, d.hist_ts[keep])
+    ib = item_bags(d, ex_item, d.hist_ts[keep])
+    # the items a user engaged with before an example by more than a view
+    # are no negatives of it (unless --seen-negatives): first[u, i] is the
+    # position of u's first such engagement with i
+    never = np.iinfo(np.int32).max
+    first = None
+    if not a.seen_negatives:
+        first = np.full((len(d.users), len(d.items)), never, dtype=np.int32)
+        more = d.hist_w[keep] > d.view_weight
+        np.minimum.at(first, (ex_user[more], ex_item[more]), ex_pos[more].astype(np.int32))
+    ex_w = torch.tensor(d.hist_w[keep], dtype=torch.float32)
+    return ub, ib, ex_item, ex_user, ex_pos, ex_w, first
 
 
 def main():
@@ -334,32 +430,7 @@ def main():
     if held is not None and not held.users:
         held = None
     held_users = set(held.users) if held else set()
-    ub, ib = Bags(6), Bags(5)
-    ex_item, ex_w, ex_user, ex_pos = [], [], [], []
-    # the items a user engaged with before an example by more than a view
-    # are no negatives of it (unless --seen-negatives): first[u, i] is the
-    # position of u's first such engagement with i
-    never = np.iinfo(np.int32).max
-    view_w = d.view_weight
-    first = None if a.seen_negatives else np.full((len(d.users), len(d.items)), never, dtype=np.int32)
-    for u, h in enumerate(d.hist):
-        for t, (i, ts, w) in enumerate(h):
-            if u in held_users and t == len(h) - 1:
-                continue
-            user_bags(d, a, ub, h, t, d.follows[u], ts)
-            item_bags(d, ib, i, ts)
-            ex_item.append(i)
-            ex_w.append(w)
-            ex_user.append(u)
-            ex_pos.append(t)
-            if first is not None and w > view_w and first[u, i] == never:
-                first[u, i] = t
-    ub.finish()
-    ib.finish()
-    ex_item = np.asarray(ex_item)
-    ex_user = np.asarray(ex_user)
-    ex_pos = np.asarray(ex_pos)
-    ex_w = torch.tensor(ex_w, dtype=torch.float32)
+    ub, ib, ex_item, ex_user, ex_pos, ex_w, first = examples(d, a, held_users)
     n = len(ex_item)
     counts = np.bincount(ex_item, minlength=len(d.items)).astype(np.float64)
     # mixed negatives: items with examples drawn uniformly, each at one of
@@ -424,13 +495,8 @@ def main():
     train_s = time.time() - t1
 
     with torch.no_grad():
-        ib2, ub2 = Bags(5), Bags(6)
-        for i in range(len(d.items)):
-            item_bags(d, ib2, i, d.last_ts)
-        for u, h in enumerate(d.hist):
-            user_bags(d, a, ub2, h, len(h), d.follows[u], d.last_ts)
-        ib2.finish()
-        ub2.finish()
+        ib2 = item_vector_bags(d)
+        ub2 = user_bags(d, a, np.arange(len(d.users)), np.diff(d.hist_start), np.full(len(d.users), d.last_ts))
         iv = model.tower(1, ib2, np.arange(len(d.items))).numpy()
         uv = model.tower(0, ub2, np.arange(len(d.users))).numpy()
     for path, names, vec in ((a.o + ".items.vec", d.items, iv), (a.o + ".users.vec", d.users, uv)):
