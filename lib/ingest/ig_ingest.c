@@ -534,6 +534,10 @@ void ig_ingest_begin(ig_ingest *g, ig_writer *out)
  * NULL, VAL (VLEN bytes) the offending value or NULL. */
 static int looks_like_header(const ig_ingest *g);
 
+/* The most of a JSON key (given with -c) a message shows: what it says of
+ * the key must still fit after it. */
+#define KEY_SHOWN 60
+
 static void reject(ig_ingest *g, int field, const char *role, const char *what, const char *val, size_t vlen)
 {
 	int n = 0;
@@ -541,8 +545,8 @@ static void reject(ig_ingest *g, int field, const char *role, const char *what, 
 	long line;
 
 	if (field > 0 && g->json && field <= g->njkeys)
-		n = snprintf(g->msg, sizeof g->msg, "key '%.100s%s'%s%s%s: ", g->jkeys[field - 1],
-			     strlen(g->jkeys[field - 1]) > 100 ? "..." : "", role ? " (" : "", role ? role : "",
+		n = snprintf(g->msg, sizeof g->msg, "key '%.*s%s'%s%s%s: ", KEY_SHOWN, g->jkeys[field - 1],
+			     strlen(g->jkeys[field - 1]) > KEY_SHOWN ? "..." : "", role ? " (" : "", role ? role : "",
 			     role ? ")" : "");
 	else if (field > 0 && role)
 		n = snprintf(g->msg, sizeof g->msg, "field %d (%s): ", field, role);
@@ -742,8 +746,8 @@ static int json_split(ig_ingest *g, const char *line, size_t len)
 		}
 		for (i = 0; i < g->ncols && g->col[i] != key; i++)
 			;
-		snprintf(what, sizeof what, "key '%.60s%s'%s%s%s: %s", g->jkeys[key],
-			 strlen(g->jkeys[key]) > 60 ? "..." : "", i < g->ncols ? " (" : "",
+		snprintf(what, sizeof what, "key '%.*s%s'%s%s%s: %s", KEY_SHOWN, g->jkeys[key],
+			 strlen(g->jkeys[key]) > KEY_SHOWN ? "..." : "", i < g->ncols ? " (" : "",
 			 i < g->ncols ? col_name(g, i) : "", i < g->ncols ? ")" : "", err);
 		reject(g, 0, NULL, what, NULL, 0);
 		return -1;
