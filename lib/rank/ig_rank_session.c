@@ -247,7 +247,7 @@ static void dwell_baselines(ig_rank_session *s, const ig_rank_hev *ev, size_t n)
 	for (k = 0; k < IG_MEDIA_COUNT; k++) {
 		double *m = s->media[k];
 
-		m[M_DWELL_BASE] = (m[M_DWELL] + IG_RANK_MEDIA_PRIOR * mean) / (m[M_DWELL_N] + IG_RANK_MEDIA_PRIOR);
+		m[M_DWELL_BASE] = ig_rank_eb_shrink(m[M_DWELL], m[M_DWELL_N], mean, IG_RANK_MEDIA_PRIOR);
 	}
 }
 
@@ -316,7 +316,7 @@ static void item_topics(const ig_rank_session *s, uint32_t it, double sum[T_WIDT
 
 static float *session_block(const ig_rank_session *s, const double *t, float *x)
 {
-	double expected = s->pos > 0 ? s->last_pos * t[T_POS] / s->pos : 0;
+	double expected = s->pos > 0 ? s->last_pos * t[T_POS] / s->pos : 0, dwell;
 
 	*x++ = s->last_pos > 0 ? (float)(t[T_LAST_POS] / s->last_pos) : 0;
 	/* the last session's positives on the topic over those its
@@ -327,10 +327,10 @@ static float *session_block(const ig_rank_session *s, const double *t, float *x)
 	 * broad user's first can have the same share */
 	*x++ = s->max_recent > 0 ? (float)(t[T_RECENT] / s->max_recent) : 0;
 	*x++ = (float)(t[T_FAT] * s->fat_scale);
-	*x++ = (float)(t[T_DWELL] / (t[T_DWELL_N] + IG_RANK_DWELL_PRIOR));
+	dwell = ig_rank_eb_shrink(t[T_DWELL], t[T_DWELL_N], 0, IG_RANK_DWELL_PRIOR);
+	*x++ = (float)dwell;
 	/* the last session's, shrunk towards the topic's over the history */
-	*x++ = (float)((t[T_LAST_DWELL] + IG_RANK_DWELL_PRIOR * t[T_DWELL] / (t[T_DWELL_N] + IG_RANK_DWELL_PRIOR)) /
-		       (t[T_LAST_DWELL_N] + IG_RANK_DWELL_PRIOR));
+	*x++ = (float)ig_rank_eb_shrink(t[T_LAST_DWELL], t[T_LAST_DWELL_N], dwell, IG_RANK_DWELL_PRIOR);
 	return x;
 }
 
