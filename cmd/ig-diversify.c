@@ -6,6 +6,7 @@
 
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
+#include "core/ig_seplist.h"
 #include "diversify/ig_diversify.h"
 #include "io/ig_events.h"
 #include "io/ig_items.h"
@@ -107,18 +108,25 @@ static void progress(uint64_t users)
 /* "photo=0.4,video=0.3": shares of media types, summing to 1 at most. */
 static void parse_media_mix(ig_div_opts *o, const char *arg)
 {
-	char *copy = ig_strndup(arg, strlen(arg)), *tok, *save = NULL;
+	char *copy = ig_strdup(arg), *cursor = copy, *tok;
 	double total = 0;
+	unsigned seen = 0;
+	int got;
 
-	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+	while ((got = ig_seplist_next(&cursor, ',', &tok)) != 0) {
 		char *eq = strchr(tok, '=');
 		int m;
+		if (got < 0)
+			ig_usage_error("--media-mix: empty element in '%s'", arg);
 		if (eq == NULL)
 			ig_usage_error("--media-mix: '%s' is not TYPE=SHARE", tok);
 		*eq = '\0';
 		m = ig_media_parse(tok);
 		if (m < 0)
 			ig_usage_error("--media-mix: unknown media type '%s' (photo, video, reel, carousel)", tok);
+		if (seen & (1u << m))
+			ig_usage_error("--media-mix: %s named twice", tok);
+		seen |= 1u << m;
 		o->media_share[m] = ig_cli_double("--media-mix", eq + 1, 0, 1);
 		total += o->media_share[m];
 	}

@@ -8,6 +8,7 @@
 
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
+#include "core/ig_seplist.h"
 #include "core/ig_num.h"
 #include "io/ig_schema.h"
 #include "io/ig_tsv.h"
@@ -200,22 +201,6 @@ typedef struct args {
 	int stage;
 } args;
 
-static int positives_parse(const char *s, unsigned *mask)
-{
-	char *copy = ig_strdup(s), *tok, *save = NULL;
-	int t, rc = 0;
-
-	*mask = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if ((t = ig_event_parse(tok)) < 0)
-			rc = -1;
-		else
-			*mask |= 1u << t;
-	}
-	free(copy);
-	return rc == 0 && *mask ? 0 : -1;
-}
-
 static void parse_option(args *a, int c, const char *arg)
 {
 	switch (c) {
@@ -230,10 +215,13 @@ static void parse_option(args *a, int c, const char *arg)
 	case OPT_AT: a->at = ig_cli_int("--at", arg, 0, 4102444800); break;
 	case OPT_FRESH_SESSIONS: a->fresh_sessions = 1; break;
 	case OPT_HEADS: a->heads = arg; break;
-	case OPT_POSITIVES:
-		if (positives_parse(arg, &a->fo.positives) != 0)
-			ig_usage_error("--positives: invalid event type list '%s'", arg);
+	case OPT_POSITIVES: {
+		char err[256];
+
+		if (ig_event_mask_parse(arg, &a->fo.positives, err, sizeof err) != 0)
+			ig_usage_error("--positives: %s", err);
 		break;
+	}
 	case OPT_HALF_LIFE: a->fo.half_life = ig_cli_double("--half-life", arg, 1, 1e12); break;
 	case OPT_SHORT: a->fo.short_n = (int)ig_cli_int("--short", arg, 1, 100000); break;
 	case OPT_LONG: a->fo.long_n = (int)ig_cli_int("--long", arg, 1, 100000); break;
@@ -387,10 +375,12 @@ static const char *input_arg(int argc, char **argv, int at)
 /* Splits a comma list into names; returns the count. */
 static int split_list(const char *s, char ***out)
 {
-	char *copy = ig_strdup(s), *tok, *save = NULL, **v = NULL;
-	int n = 0;
+	char *copy = ig_strdup(s), *cursor = copy, *tok, **v = NULL;
+	int n = 0, got;
 
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	while ((got = ig_seplist_next(&cursor, ',', &tok)) != 0) {
+		if (got < 0)
+			ig_usage_error("--heads: empty element in '%s'", s);
 		v = ig_reallocarray(v, (size_t)n + 1, sizeof *v);
 		v[n++] = ig_strdup(tok);
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_seplist.h"
 #include "io/ig_schema.h"
 #include "io/ig_extsort.h"
 #include "core/ig_num.h"
@@ -30,10 +31,6 @@ int ig_eval_idcmp(const char *a, size_t alen, const char *b, size_t blen)
 
 int ig_eval_types_parse(const char *spec, unsigned *mask, char *err, size_t errlen)
 {
-	char *copy, *tok, *save = NULL;
-	unsigned m = 0;
-	int rc = 0;
-
 	if (strcmp(spec, "default") == 0) {
 		*mask = IG_EVAL_TYPES_DEFAULT;
 		return 0;
@@ -42,25 +39,7 @@ int ig_eval_types_parse(const char *spec, unsigned *mask, char *err, size_t errl
 		*mask = 1u << IG_EV_LIKE;
 		return 0;
 	}
-	copy = ig_strdup(spec);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int t = ig_event_parse(tok);
-
-		if (t < 0) {
-			snprintf(err, errlen, "unknown event type '%s'", tok);
-			rc = -1;
-			break;
-		}
-		m |= 1u << t;
-	}
-	free(copy);
-	if (rc == 0 && m == 0) {
-		snprintf(err, errlen, "no event types in '%s'", spec);
-		rc = -1;
-	}
-	if (rc == 0)
-		*mask = m;
-	return rc;
+	return ig_event_mask_parse(spec, mask, err, errlen);
 }
 
 /* ---- recommendation lists ---- */
@@ -163,10 +142,15 @@ static int raw_next(ig_eval_recs *r, char **line, uint64_t *lineno)
 static uint64_t parse_sources(ig_eval_recs *r, char *s, uint64_t lineno, int field)
 {
 	uint64_t mask = 0;
-	char *tok, *save = NULL;
+	char *cursor = *s != '\0' ? s : NULL, *tok; /* empty: no sources (ig-formats(5)) */
+	int got;
 
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		uint32_t id = ig_intern_add(r->sources, tok, strlen(tok));
+	while ((got = ig_seplist_next(&cursor, ',', &tok)) != 0) {
+		uint32_t id;
+
+		if (got < 0)
+			ig_die_at(r->name, (long)lineno, "field %d (sources): an empty source name", field);
+		id = ig_intern_add(r->sources, tok, strlen(tok));
 
 		if (id >= IG_EVAL_MAX_SOURCES)
 			ig_die_at(r->name, (long)lineno, "field %d (sources): more than %d distinct sources",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_seplist.h"
 #include "core/ig_num.h"
 
 static int parse_rule(ig_rule *r, char *tok, int (*target)(const char *), char *err, size_t errlen)
@@ -55,16 +56,21 @@ static int parse_rule(ig_rule *r, char *tok, int (*target)(const char *), char *
 int ig_rules_parse(ig_rules *rs, const char *spec, int (*target)(const char *),
 		   char *err, size_t errlen)
 {
-	char *copy = ig_strdup(spec), *tok, *save = NULL;
-	int rc = 0;
+	char *copy = ig_strdup(spec), *cursor = copy, *tok;
+	int got, rc = 0;
 
 	if (*spec == '\0') {
 		snprintf(err, errlen, "empty rule list");
 		rc = -1;
 	}
-	for (tok = strtok_r(copy, ",", &save); rc == 0 && tok; tok = strtok_r(NULL, ",", &save)) {
+	while (rc == 0 && (got = ig_seplist_next(&cursor, ',', &tok)) != 0) {
 		ig_rule r;
 		memset(&r, 0, sizeof r);
+		if (got < 0) {
+			snprintf(err, errlen, "empty rule in '%s'", spec);
+			rc = -1;
+			break;
+		}
 		if (parse_rule(&r, tok, target, err, errlen) != 0) {
 			rc = -1;
 			break;

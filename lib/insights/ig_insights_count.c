@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_seplist.h"
 #include "insights/ig_insights_priv.h"
 
 static const char *const level_names[IG_INS_LEVELS] = {"item", "author", "topic", "media"};
@@ -25,11 +26,11 @@ const char *ig_ins_level_name(int level)
 
 int ig_ins_levels_parse(const char *spec, int levels[IG_INS_LEVELS])
 {
-	char *copy = ig_strdup(spec), *tok, *save = NULL;
-	int n = 0, seen = 0, rc = 0;
+	char *copy = ig_strdup(spec), *cursor = copy, *tok;
+	int n = 0, seen = 0, rc = 0, got;
 
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int l = ig_ins_level_parse(tok);
+	while ((got = ig_seplist_next(&cursor, ',', &tok)) != 0) {
+		int l = got > 0 ? ig_ins_level_parse(tok) : -1;
 
 		if (l < 0 || (seen & (1 << l))) {
 			rc = -1;

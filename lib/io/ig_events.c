@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_seplist.h"
 #include "core/ig_num.h"
 
 static const char *const event_names[IG_EV_COUNT] = {
@@ -129,36 +130,80 @@ void ig_event_weights_default(double w[IG_EV_COUNT])
 	w[IG_EV_VIEW] = 1;
 }
 
+/* Checks one element of a list of event types; the type, or -1 with a
+ * message in ERR. */
+static int list_type(int got, const char *elem, const char *spec, unsigned seen, char *err, size_t errlen)
+{
+	int type;
+
+	if (got < 0) {
+		snprintf(err, errlen, "empty element in '%s'", spec);
+		return -1;
+	}
+	type = ig_event_parse(elem);
+	if (type < 0)
+		snprintf(err, errlen, "unknown event type '%s'", elem);
+	else if (seen & (1u << type)) {
+		snprintf(err, errlen, "%s named twice in '%s'", elem, spec);
+		type = -1;
+	}
+	return type;
+}
+
 static int weights_parse(const char *spec, double w[IG_EV_COUNT], double min, char *err, size_t errlen)
 {
-	char *copy = ig_strdup(spec), *tok, *save = NULL;
-	int rc = 0;
+	char *copy = ig_strdup(spec), *cursor = copy, *elem;
+	unsigned seen = 0;
+	int got, rc = 0;
 
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
+	while (rc == 0 && (got = ig_seplist_next(&cursor, ',', &elem)) != 0) {
+		char *eq = got > 0 ? strchr(elem, '=') : NULL;
 		int type;
 		double v;
 
-		if (eq == NULL) {
-			snprintf(err, errlen, "'%s' is not TYPE=WEIGHT", tok);
+		if (got > 0 && eq == NULL) {
+			snprintf(err, errlen, "'%s' is not TYPE=WEIGHT", elem);
 			rc = -1;
 			break;
 		}
-		*eq = '\0';
-		type = ig_event_parse(tok);
-		if (type < 0) {
-			snprintf(err, errlen, "unknown event type '%s'", tok);
+		if (eq != NULL)
+			*eq = '\0';
+		if ((type = list_type(got, elem, spec, seen, err, errlen)) < 0) {
 			rc = -1;
 			break;
 		}
 		if (ig_parse_double_range(eq + 1, min, 1e6, &v) != 0) {
-			snprintf(err, errlen, "weight of %s: '%s' is not a number from %g to 1e6", tok, eq + 1, min);
+			snprintf(err, errlen, "weight of %s: '%s' is not a number from %g to 1e6", elem, eq + 1, min);
 			rc = -1;
 			break;
 		}
+		seen |= 1u << type;
 		w[type] = v;
 	}
 	free(copy);
+	return rc;
+}
+
+int ig_event_mask_parse(const char *spec, unsigned *mask, char *err, size_t errlen)
+{
+	char *copy = ig_strdup(spec), *cursor = copy, *elem;
+	unsigned m = 0;
+	int got, type, rc = 0;
+
+	if (*spec == '\0') {
+		snprintf(err, errlen, "no event types in ''");
+		rc = -1;
+	}
+	while (rc == 0 && (got = ig_seplist_next(&cursor, ',', &elem)) != 0) {
+		if ((type = list_type(got, elem, spec, m, err, errlen)) < 0) {
+			rc = -1;
+			break;
+		}
+		m |= 1u << type;
+	}
+	free(copy);
+	if (rc == 0)
+		*mask = m;
 	return rc;
 }
 

@@ -57,8 +57,13 @@ ig_reader *ig_events_raw(ig_events_reader *er);
 void ig_events_close(ig_events_reader *er);
 
 /* Per-type weights, as "share=3,save=3,like=2": types not named keep the
- * value already in W. Returns 0, or -1 with a message in ERR. */
+ * value already in W. Returns 0, or -1 with a message in ERR (a type named
+ * twice and an empty element among the errors). */
 int ig_event_weights_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen);
+/* A set of event types, as "view,like": bit 1 << type of *MASK for each.
+ * Returns 0, or -1 with a message in ERR for an unknown type, a type named
+ * twice or an empty element (an empty SPEC among them). */
+int ig_event_mask_parse(const char *spec, unsigned *mask, char *err, size_t errlen);
 /* The same for rewards, which may be negative (a see_less costs):
  * values from -1e6 to 1e6. */
 int ig_event_rewards_parse(const char *spec, double w[IG_EV_COUNT], char *err, size_t errlen);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_seplist.h"
 #include "core/ig_num.h"
 #include "rank/ig_rank_lift_priv.h"
 
@@ -41,21 +42,13 @@ void ig_rank_fopts_format(const ig_rank_fopts *o, char *buf, size_t len)
 /* Parses one "key=value" of a feature spec; 0 or -1. */
 static int fopts_field(char *kv, ig_rank_fopts *o)
 {
-	char *eq = strchr(kv, '='), *tok, *save = NULL;
-	int t;
+	char *eq = strchr(kv, '='), err[128];
 
 	if (eq == NULL)
 		return -1;
 	*eq++ = '\0';
-	if (strcmp(kv, "positives") == 0) {
-		o->positives = 0;
-		for (tok = strtok_r(eq, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if ((t = ig_event_parse(tok)) < 0)
-				return -1;
-			o->positives |= 1u << t;
-		}
-		return o->positives ? 0 : -1;
-	}
+	if (strcmp(kv, "positives") == 0)
+		return ig_event_mask_parse(eq, &o->positives, err, sizeof err);
 	if (strcmp(kv, "half_life") == 0)
 		return ig_parse_double_range(eq, 1, 1e12, &o->half_life);
 	if (strcmp(kv, "recent") == 0)
@@ -69,12 +62,12 @@ static int fopts_field(char *kv, ig_rank_fopts *o)
 
 int ig_rank_fopts_parse(const char *s, ig_rank_fopts *o)
 {
-	char *copy = ig_strdup(s), *tok, *save = NULL;
-	int rc = 0;
+	char *copy = ig_strdup(s), *cursor = copy, *field;
+	int got, rc = 0;
 
 	ig_rank_fopts_default(o);
-	for (tok = strtok_r(copy, ";", &save); tok && rc == 0; tok = strtok_r(NULL, ";", &save))
-		rc = fopts_field(tok, o);
+	while (rc == 0 && (got = ig_seplist_next(&cursor, ';', &field)) != 0)
+		rc = got > 0 ? fopts_field(field, o) : -1;
 	free(copy);
 	if (rc == 0 && o->short_n > o->long_n)
 		rc = -1;

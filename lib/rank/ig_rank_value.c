@@ -15,7 +15,11 @@ int ig_rank_value_parse(const char *spec, ig_rank_value *v, char *err, size_t er
 	const char *p = spec;
 
 	v->n = 0;
-	while (*p) {
+	if (*spec == '\0') {
+		snprintf(err, errlen, "empty value model");
+		return -1;
+	}
+	for (;;) {
 		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
 		const char *eq = memchr(p, '=', (size_t)(end - p));
 		char num[64];
@@ -44,13 +48,10 @@ int ig_rank_value_parse(const char *spec, ig_rank_value *v, char *err, size_t er
 				return -1;
 			}
 		v->n++;
-		p = comma ? comma + 1 : end;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
 	}
-	if (v->n == 0) {
-		snprintf(err, errlen, "empty value model");
-		return -1;
-	}
-	return 0;
 }
 
 int ig_rank_value_bind(const ig_rank_value *v, char *const *heads, int nhead, double *w, int strict,

@@ -1,5 +1,5 @@
 /* Strict number parsing, TSV splitting, headers, id and UTF-8 checks,
- * event types and weight specs. */
+ * event types, weight specs and separated lists. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +10,7 @@
 
 #include "io/ig_events.h"
 #include "core/ig_num.h"
+#include "core/ig_seplist.h"
 #include "io/ig_tsv.h"
 
 static void test_i64(void **state)
@@ -186,6 +187,63 @@ static void test_event_types_and_weights(void **state)
 	assert_int_equal(ig_event_weights_parse("like", w, err, sizeof err), -1);
 	assert_string_equal(err, "'like' is not TYPE=WEIGHT");
 	assert_int_equal(ig_event_weights_parse("like=-1", w, err, sizeof err), -1);
+	assert_int_equal(ig_event_weights_parse("like=1,like=3", w, err, sizeof err), -1);
+	assert_string_equal(err, "like named twice in 'like=1,like=3'");
+	assert_int_equal(ig_event_weights_parse("like=1,", w, err, sizeof err), -1);
+	assert_string_equal(err, "empty element in 'like=1,'");
+}
+
+static void test_event_mask(void **state)
+{
+	unsigned m = 99;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(ig_event_mask_parse("view,like", &m, err, sizeof err), 0);
+	assert_int_equal(m, (1u << IG_EV_VIEW) | (1u << IG_EV_LIKE));
+	m = 99;
+	assert_int_equal(ig_event_mask_parse("", &m, err, sizeof err), -1);
+	assert_string_equal(err, "no event types in ''");
+	assert_int_equal(ig_event_mask_parse(",view", &m, err, sizeof err), -1);
+	assert_string_equal(err, "empty element in ',view'");
+	assert_int_equal(ig_event_mask_parse("view,clap", &m, err, sizeof err), -1);
+	assert_string_equal(err, "unknown event type 'clap'");
+	assert_int_equal(ig_event_mask_parse("view,like,view", &m, err, sizeof err), -1);
+	assert_string_equal(err, "view named twice in 'view,like,view'");
+	assert_int_equal(m, 99);
+}
+
+/* Every element in order, then 0 for good; -1 exactly where one is empty. */
+static void test_seplist(void **state)
+{
+	char buf[32], *cursor, *e;
+
+	(void)state;
+	strcpy(buf, "a;bc;d");
+	cursor = buf;
+	assert_int_equal(ig_seplist_next(&cursor, ';', &e), 1);
+	assert_string_equal(e, "a");
+	assert_int_equal(ig_seplist_next(&cursor, ';', &e), 1);
+	assert_string_equal(e, "bc");
+	assert_int_equal(ig_seplist_next(&cursor, ';', &e), 1);
+	assert_string_equal(e, "d");
+	assert_int_equal(ig_seplist_next(&cursor, ';', &e), 0);
+	assert_int_equal(ig_seplist_next(&cursor, ';', &e), 0);
+	strcpy(buf, "a,,b");
+	cursor = buf;
+	assert_int_equal(ig_seplist_next(&cursor, ',', &e), 1);
+	assert_int_equal(ig_seplist_next(&cursor, ',', &e), -1);
+	assert_int_equal(ig_seplist_next(&cursor, ',', &e), 1);
+	assert_string_equal(e, "b");
+	strcpy(buf, "5,");
+	cursor = buf;
+	assert_int_equal(ig_seplist_next(&cursor, ',', &e), 1);
+	assert_int_equal(ig_seplist_next(&cursor, ',', &e), -1);
+	assert_int_equal(ig_seplist_next(&cursor, ',', &e), 0);
+	buf[0] = '\0';
+	cursor = buf;
+	assert_int_equal(ig_seplist_next(&cursor, ',', &e), -1);
+	assert_int_equal(ig_seplist_next(&cursor, ',', &e), 0);
 }
 
 static void check_i64(int64_t v, const char *want)
@@ -227,6 +285,8 @@ int main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_utf8_and_ids),
 		cmocka_unit_test(test_event_types_and_weights),
+		cmocka_unit_test(test_event_mask),
+		cmocka_unit_test(test_seplist),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
