@@ -717,6 +717,11 @@ static int cmd_retrieve(int argc, char **argv)
 	cpu_ready = ig_process_cpu();
 	ig_retrieve_batch(d, spec, &bo, w, &st);
 	ig_writer_close(w);
+	/* item vectors given for user vectors load fine and match nobody */
+	if (d->user_vec && uses(spec, IG_ROP_TOWER, -1) && st.users > 0 && *d->user_vec_found == 0)
+		ig_warn("--user-vectors %s: none of the %llu users served has a vector there, so the tower "
+			"source proposed nothing (ig-train-tower writes them to PREFIX.users.vec)",
+			uvecs, (unsigned long long)st.users);
 	if (d->stats.unknown_follows)
 		ig_warn("%llu follows of accounts not in the items stream, skipped",
 			(unsigned long long)d->stats.unknown_follows);

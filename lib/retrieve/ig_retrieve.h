@@ -79,6 +79,7 @@ typedef struct ig_rdata {
 	/* vectors */
 	ig_vectors *item_vec, *account_vec;
 	ig_vectors *user_vec;    /* ig-train-tower's user vectors (ig_retrieve_tower.c) */
+	uint64_t *user_vec_found; /* users served who had one; the threads add atomically */
 	struct ig_rtower *tower; /* or its model, embedding users at request time */
 	struct ig_hnsw *index;   /* over item_vec; NULL: exact search */
 	struct ig_rknn *knn_cache; /* item neighbours found so far, shared by the threads */

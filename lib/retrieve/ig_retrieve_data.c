@@ -82,6 +82,7 @@ void ig_rdata_free(ig_rdata *d)
 		ig_vectors_free(d->account_vec);
 	if (d->user_vec)
 		ig_vectors_free(d->user_vec);
+	free(d->user_vec_found);
 	ig_rtower_free(d->tower);
 	free(d->item_row);
 	free(d->vec_item);

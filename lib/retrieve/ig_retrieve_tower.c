@@ -22,6 +22,7 @@ void ig_rdata_load_user_vectors(ig_rdata *d, const char *path)
 	if (d->item_vec == NULL)
 		ig_die("--user-vectors needs --vectors (the item vectors of the same model)");
 	d->user_vec = ig_vectors_load(path);
+	d->user_vec_found = ig_calloc(1, sizeof *d->user_vec_found);
 	if (d->user_vec->dim != d->item_vec->dim)
 		ig_die("%s: %u-dimensional user vectors for %u-dimensional item vectors", path, d->user_vec->dim,
 		       d->item_vec->dim);
@@ -131,7 +132,10 @@ size_t ig_rtower_search(const ig_rdata *d, const ig_ruser *u, uint32_t k, uint32
 
 	if (d->tower == NULL) {
 		row = ig_vectors_find(d->user_vec, u->id, u->len);
-		return row == IG_INTERN_NONE ? 0 : search(d, ig_vectors_row(d->user_vec, row), k, ids, scores);
+		if (row == IG_INTERN_NONE)
+			return 0;
+		__atomic_fetch_add(d->user_vec_found, 1, __ATOMIC_RELAXED);
+		return search(d, ig_vectors_row(d->user_vec, row), k, ids, scores);
 	}
 	q = ig_reallocarray(NULL, dim, sizeof *q);
 	embed_user(d->tower, u, q);
