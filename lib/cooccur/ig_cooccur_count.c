@@ -37,6 +37,7 @@ void ig_cooc_ctx_free(ig_cooc_ctx *c)
 	free(c->sets.outer);
 	free(c->buf);
 	free(c->dist);
+	ig_cooc_maps_free(&c->maps);
 	memset(c, 0, sizeof *c);
 }
 

@@ -33,6 +33,15 @@ typedef struct ig_cooc_handed {
 	size_t n;
 } ig_cooc_handed;
 
+/* The ##map lines of the partials a reduce read: the first one's counting
+ * settings, which every other must repeat, and the shards seen. */
+typedef struct ig_cooc_maps {
+	char *settings, *settings_at; /* NULL until a ##map line; "FILE:LINE" */
+	uint32_t nshards;             /* the shards' N; 0 until a ##map line */
+	char **shard_at;              /* N > 1: per shard, "FILE:LINE" or NULL */
+	uint64_t headers, lines;      /* of the streams read, and ##map lines */
+} ig_cooc_maps;
+
 typedef struct ig_cooc_ctx {
 	const ig_cooc_opts *o;
 	int bipartite;          /* item-author: rows are items, columns authors */
@@ -62,6 +71,7 @@ typedef struct ig_cooc_ctx {
 	/* stats */
 	uint64_t users, engagements, terms;
 	uint64_t partial_records; /* reduce: records read */
+	ig_cooc_maps maps;        /* reduce: what the maps' ##map lines said */
 } ig_cooc_ctx;
 
 void ig_cooc_ctx_init(ig_cooc_ctx *c, const ig_cooc_opts *o, ig_intern *vocab, const ig_items *items);
@@ -102,5 +112,9 @@ uint64_t ig_cooc_score_table(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_t
 uint64_t ig_cooc_partial_write(ig_cooc_ctx *c, ig_writer *w, uint64_t *pairs);
 /* Reads a partial stream into the sums and the table. */
 void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path);
+/* After the last partial: exits 1 when the ##map lines name N > 1 shards
+ * and some are missing. */
+void ig_cooc_partial_check_shards(const ig_cooc_ctx *c);
+void ig_cooc_maps_free(ig_cooc_maps *m);
 
 #endif

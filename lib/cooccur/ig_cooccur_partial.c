@@ -10,9 +10,16 @@
  * N and W are integers in units of 2^-20 (ig_cooccur.h), so partial
  * counts add up exactly. Records of one key may repeat and come in any
  * order: a reducer sums them. Lines starting with '#' may appear
- * anywhere (sort(1) moves them), but each input must have a header. */
+ * anywhere (sort(1) moves them), but each input must have a header.
+ * A map writes, after its header, what it counted:
+ *
+ *   ##map<TAB>shard=I/N<TAB>entity=item weights=view:1,... window=all ...
+ *
+ * and a reduce refuses partials counted with other settings, a shard
+ * twice and a missing shard: each would give scores that look right. */
 #include "cooccur/ig_cooccur_count.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,12 +63,85 @@ static int id_cmp(const ig_intern *ids, uint32_t a, uint32_t b)
 	return c ? c : (la > lb) - (la < lb);
 }
 
+#define MAP_TAG "##map\t"
+
+/* V so that it reads back as the same double. */
+static void put_num(char *buf, size_t len, double v)
+{
+	snprintf(buf, len, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, len, "%.17g", v);
+}
+
+/* Appends the strings of PARTS, up to a NULL, to BUF (AT of LEN used);
+ * returns AT anew. */
+static size_t add(char *buf, size_t len, size_t at, const char *const *parts)
+{
+	for (; *parts != NULL; parts++) {
+		int n = at < len ? snprintf(buf + at, len - at, "%s", *parts) : 0;
+
+		at += n > 0 ? (size_t)n : 0;
+	}
+	return at;
+}
+
+#define ADD(...) (at = add(buf, len, at, (const char *const[]){__VA_ARGS__, NULL}))
+
+/* Every option of map that changes the counts, as KEY=VALUE words. The
+ * items stream of --entity author is not there: only its path could be. */
+static void settings_format(const ig_cooc_opts *o, char *buf, size_t len)
+{
+	static const char *entities[] = {"item", "author", "both", "item-author"};
+	static const char *windows[] = {"all", "session:", "last:", "time:"};
+	static const char *user_weights[] = {"none", "log", "sqrt"};
+	char num[40];
+	size_t at = 0;
+	int t;
+
+	ADD("entity=", entities[o->entity], " weights=");
+	for (t = 0; t < IG_EV_COUNT; t++) {
+		put_num(num, sizeof num, o->engage.weights[t]);
+		ADD(t ? "," : "", ig_event_name(t), ":", num);
+	}
+	put_num(num, sizeof num, o->engage.min_view_value);
+	ADD(" min_view=", num, " window=", windows[o->window]);
+	if (o->window != IG_COOC_WIN_ALL) {
+		snprintf(num, sizeof num, "%lld", (long long)o->window_arg);
+		ADD(num);
+	}
+	put_num(num, sizeof num, o->half_life);
+	ADD(" half_life=", num, " user_weight=", user_weights[o->user_weight]);
+	snprintf(num, sizeof num, "%llu", (unsigned long long)o->max_history);
+	ADD(" max_history=", num);
+	if (o->score == IG_COOC_SWING) {
+		put_num(num, sizeof num, o->swing_alpha);
+		ADD(" swing_alpha=", num);
+	}
+}
+
+#undef ADD
+
+static void write_map_line(const ig_cooc_opts *o, ig_writer *w)
+{
+	char settings[1024], shard[48];
+
+	settings_format(o, settings, sizeof settings);
+	snprintf(shard, sizeof shard, "shard=%u/%u\t", o->shard, o->nshards);
+	ig_writer_puts(w, MAP_TAG);
+	ig_writer_puts(w, shard);
+	ig_writer_puts(w, settings);
+	ig_writer_putc(w, '\n');
+}
+
 uint64_t ig_cooc_partial_write(ig_cooc_ctx *c, ig_writer *w, uint64_t *pairs)
 {
 	const char *type = c->bipartite ? "q" : c->o->score == IG_COOC_SWING ? "s" : "p";
 	const ig_intern *cols = c->bipartite ? c->col.ids : c->vocab;
-	uint64_t records = write_sums(w, &c->row, "m");
+	uint64_t records;
 	ig_cooc_pair p;
+
+	write_map_line(c->o, w);
+	records = write_sums(w, &c->row, "m");
 
 	if (c->bipartite)
 		records += write_sums(w, &c->col, "n");
@@ -125,6 +205,140 @@ static void check_header(const char *name, long ln, const char *line)
 	ig_header_free(&h);
 }
 
+static char *place(const char *name, long ln)
+{
+	char *s = ig_malloc(strlen(name) + 24);
+
+	sprintf(s, "%s:%ld", name, ln);
+	return s;
+}
+
+/* The word of settings S for KEY (up to its '='), or "" when S has none;
+ * its length in *LEN. */
+static const char *setting(const char *s, const char *key, size_t keylen, size_t *len)
+{
+	while (*s != '\0') {
+		size_t n = strcspn(s, " ");
+
+		if (n > keylen && strncmp(s, key, keylen) == 0 && s[keylen] == '=') {
+			*len = n;
+			return s;
+		}
+		s += n + (s[n] == ' ');
+	}
+	*len = 0;
+	return s;
+}
+
+/* Settings NOW (of NAME:LN) against those of the first ##map line. */
+static void settings_seen(ig_cooc_maps *m, const char *name, long ln, const char *now)
+{
+	const char *a = now, *b;
+	size_t n, keylen, blen;
+
+	if (m->settings == NULL) {
+		m->settings = ig_strdup(now);
+		m->settings_at = place(name, ln);
+		return;
+	}
+	if (strcmp(m->settings, now) == 0)
+		return;
+	/* the first word of one that the other does not have */
+	for (;;) {
+		n = strcspn(a, " ");
+		keylen = strcspn(a, "=");
+		b = setting(m->settings, a, keylen, &blen);
+		if (*a == '\0' || blen != n || strncmp(a, b, n) != 0)
+			break;
+		a += n + (a[n] == ' ');
+	}
+	if (*a == '\0') { /* NOW is the shorter: name the first's extra word */
+		for (a = m->settings;; a += n + 1) {
+			n = strcspn(a, " ");
+			keylen = strcspn(a, "=");
+			setting(now, a, keylen, &blen);
+			if (blen == 0)
+				break;
+		}
+		ig_die_at(name, ln, "partial counts of other settings than %s's: %.*s there, none here",
+			  m->settings_at, (int)n, a);
+	}
+	if (blen == 0)
+		ig_die_at(name, ln, "partial counts of other settings than %s's: %.*s here, none there",
+			  m->settings_at, (int)n, a);
+	ig_die_at(name, ln, "partial counts of other settings than %s's: %.*s here, %.*s there", m->settings_at,
+		  (int)n, a, (int)blen, b);
+}
+
+static void shard_seen(ig_cooc_maps *m, const char *name, long ln, const char *shard)
+{
+	uint32_t i, n;
+
+	if (strncmp(shard, "shard=", 6) != 0 || ig_parse_shard(shard + 6, &i, &n) != 0)
+		ig_die_at(name, ln, "##map: expected shard=I/N, got '%s'", ig_esc(shard));
+	if (m->nshards == 0) {
+		m->nshards = n;
+		if (n > 1)
+			m->shard_at = ig_calloc(n, sizeof *m->shard_at);
+	} else if (n != m->nshards) {
+		ig_die_at(name, ln, "partial counts of shard %u/%u among shards of %u (%s)", i, n, m->nshards,
+			  m->settings_at);
+	}
+	if (n == 1) /* a whole stream each, or input already split by user */
+		return;
+	if (m->shard_at[i] != NULL)
+		ig_die_at(name, ln, "partial counts of shard %u/%u given twice (also %s): its counts would be summed twice",
+			  i, n, m->shard_at[i]);
+	m->shard_at[i] = place(name, ln);
+}
+
+/* "##map<TAB>shard=I/N<TAB>SETTINGS" */
+static void map_line(ig_cooc_maps *m, const char *name, long ln, char *line)
+{
+	char *f[4];
+
+	m->lines++;
+	if (ig_split_tabs(line, f, 4) != 3)
+		ig_die_at(name, ln, "##map: expected shard=I/N and the settings");
+	shard_seen(m, name, ln, f[1]);
+	settings_seen(m, name, ln, f[2]);
+}
+
+void ig_cooc_partial_check_shards(const ig_cooc_ctx *c)
+{
+	const ig_cooc_maps *m = &c->maps;
+	uint32_t i, have = 0, first = 0;
+
+	/* a stream without one (hand-made, or of an earlier version) may be
+	 * any shard */
+	if (m->nshards <= 1 || m->headers > m->lines)
+		return;
+	for (i = m->nshards; i-- > 0;)
+		if (m->shard_at[i] != NULL)
+			have++;
+		else
+			first = i;
+	if (have + 1 == m->nshards)
+		ig_die("reduce: partial counts of %u of %u shards: shard %u/%u is missing, so the scores would be off",
+		       have, m->nshards, first, m->nshards);
+	if (have < m->nshards)
+		ig_die("reduce: partial counts of %u of %u shards: shard %u/%u and %u more are missing, so the "
+		       "scores would be off",
+		       have, m->nshards, first, m->nshards, m->nshards - have - 1);
+}
+
+void ig_cooc_maps_free(ig_cooc_maps *m)
+{
+	uint32_t i;
+
+	free(m->settings);
+	free(m->settings_at);
+	for (i = 0; m->shard_at != NULL && i < m->nshards; i++)
+		free(m->shard_at[i]);
+	free(m->shard_at);
+	memset(m, 0, sizeof *m);
+}
+
 void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path)
 {
 	ig_reader *r = ig_reader_open(path);
@@ -145,6 +359,9 @@ void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path)
 			if (strncmp(line, "#ig:", 4) == 0) {
 				check_header(name, ln, line);
 				have_header = 1;
+				c->maps.headers++;
+			} else if (strncmp(line, MAP_TAG, strlen(MAP_TAG)) == 0) {
+				map_line(&c->maps, name, ln, line);
 			}
 			continue;
 		}

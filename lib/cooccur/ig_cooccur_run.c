@@ -103,6 +103,7 @@ void ig_cooc_job_reduce(ig_cooc_job *j, char **paths, int npaths)
 	}
 	for (i = 0; i < npaths; i++)
 		ig_cooc_partial_read(&j->ctx, paths[i]);
+	ig_cooc_partial_check_shards(&j->ctx);
 	j->engine = "pairs";
 }
 
