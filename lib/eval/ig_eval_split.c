@@ -385,10 +385,11 @@ void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
 	}
 	ig_user_group_free(&g);
 	ig_user_events_close(e);
-	ig_writer_close(wtrain);
-	ig_writer_close(wtest);
-	ig_writer_close(wfit);
-	ig_writer_close(wvalid);
+	{
+		ig_writer *set[] = {wtrain, wtest, wfit, wvalid};
+
+		ig_writer_close_set(set, 4);
+	}
 	free(pos);
 	free(counted);
 }

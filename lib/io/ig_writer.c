@@ -403,16 +403,19 @@ int ig_writer_is_gzip(const ig_writer *w) { return w->gzip; }
 const char *ig_writer_name(const ig_writer *w) { return w->name; }
 unsigned long long ig_writer_bytes(const ig_writer *w) { return w->bytes; }
 
-void ig_writer_close(ig_writer *w)
+/* Ends W's stream and closes its file, still under the temporary name. */
+static void finish(ig_writer *w)
 {
-	if (w == NULL)
-		return;
 	if (w->gzip)
 		finish_gzip(w);
 	else
 		flush_buf(w);
 	if (close(w->fd) != 0)
 		ig_die("%s: write error: %s", w->name, strerror(errno));
+}
+
+static void rename_over(ig_writer *w)
+{
 	if (w->temp != NULL) {
 		if (rename(w->temp, w->target) != 0)
 			ig_die("%s: cannot rename %s over it: %s", w->name, w->temp, strerror(errno));
@@ -423,4 +426,29 @@ void ig_writer_close(ig_writer *w)
 	free(w->target);
 	free(w->temp);
 	free(w);
+}
+
+void ig_writer_close(ig_writer *w)
+{
+	if (w == NULL)
+		return;
+	finish(w);
+	rename_over(w);
+}
+
+void ig_writer_close_set(ig_writer **ws, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ws[i] != NULL)
+			finish(ws[i]);
+	/* a kill between two renames must not leave an old file beside new
+	 * ones as if they were one set: the old go first */
+	for (i = 0; i < n; i++)
+		if (ws[i] != NULL && ws[i]->temp != NULL && unlink(ws[i]->target) != 0 && errno != ENOENT)
+			ig_die("%s: cannot remove the earlier file: %s", ws[i]->name, strerror(errno));
+	for (i = 0; i < n; i++)
+		if (ws[i] != NULL)
+			rename_over(ws[i]);
 }

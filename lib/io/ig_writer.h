@@ -59,5 +59,12 @@ unsigned long long ig_writer_bytes(const ig_writer *w);
 /* Flushes, ends the gzip stream, closes and renames the temporary file
  * over the output; exits 1 on any error. */
 void ig_writer_close(ig_writer *w);
+/* Closes the N writers of one output set (NULL ones skipped), as
+ * ig_writer_close does each, but all files are finished before any is
+ * renamed, and the set's earlier files are removed before the first
+ * rename: a process killed in between leaves files of the new set or
+ * none, never an earlier file beside new ones, which would read as one
+ * set. */
+void ig_writer_close_set(ig_writer **ws, int n);
 
 #endif

@@ -1,5 +1,6 @@
 /* Temporary files removed on exit and signals (core/ig_tempfile), the
- * writer's temporary output and rename (io/ig_writer), and the refusal of
+ * writer's temporary output and rename (io/ig_writer), of a set of outputs
+ * together (ig_writer_close_set), and the refusal of
  * an output that is an input (cli/ig_cli_check_output). */
 #include <setjmp.h>
 #include <signal.h>
@@ -152,6 +153,73 @@ static void test_writer_atomic(void **state)
 	unlink(in_dir("out"));
 }
 
+static void put_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static int holds(const char *path, const char *text)
+{
+	char line[32] = "";
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return 0;
+	if (fgets(line, sizeof line, fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	return strcmp(line, text) == 0;
+}
+
+/* The set's second output turns into a directory before the close: the
+ * close fails, and must not leave the new first file beside it. */
+static void close_set_failing(void *arg)
+{
+	ig_writer *set[2];
+
+	(void)arg;
+	set[0] = ig_writer_open(in_dir("s1"), IG_COMPRESS_NO, 1);
+	set[1] = ig_writer_open(in_dir("s2"), IG_COMPRESS_NO, 1);
+	ig_writer_puts(set[0], "new\n");
+	ig_writer_puts(set[1], "new\n");
+	unlink(in_dir("s2"));
+	mkdir(in_dir("s2"), 0755);
+	put_file(in_dir("s2/keep"), "x\n");
+	ig_writer_close_set(set, 2);
+	exit(0);
+}
+
+static void test_writer_set(void **state)
+{
+	ig_writer *set[3];
+	char err[512];
+
+	(void)state;
+	put_file(in_dir("s1"), "old\n");
+	put_file(in_dir("s2"), "old\n");
+	set[0] = ig_writer_open(in_dir("s1"), IG_COMPRESS_NO, 1);
+	set[1] = NULL;
+	set[2] = ig_writer_open(in_dir("s2"), IG_COMPRESS_GZIP, 1);
+	ig_writer_puts(set[0], "new\n");
+	ig_writer_puts(set[2], "new\n");
+	assert_int_equal(count_entries(), 4); /* the old files and two temporary ones */
+	ig_writer_close_set(set, 3);
+	assert_true(holds(in_dir("s1"), "new\n"));
+	assert_false(holds(in_dir("s2"), "old\n")); /* gzip now */
+	assert_int_equal(count_entries(), 2);
+	assert_int_equal(run_expect_exit(close_set_failing, NULL, err, sizeof err), 1);
+	assert_non_null(strstr(err, "cannot remove the earlier file"));
+	assert_false(holds(in_dir("s1"), "new\n"));
+	assert_false(exists(in_dir("s1"))); /* removed with the set; not new beside old */
+	assert_int_equal(count_entries(), 1); /* s2, a directory; no temporary file */
+	unlink(in_dir("s2/keep"));
+	rmdir(in_dir("s2"));
+}
+
 static const char *check_inputs[2];
 
 static void check_output(void *arg)
@@ -188,6 +256,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_removed_on_exit_and_signals),
 		cmocka_unit_test(test_writer_atomic),
+		cmocka_unit_test(test_writer_set),
 		cmocka_unit_test(test_same_file_refused),
 	};
 	int rc;
