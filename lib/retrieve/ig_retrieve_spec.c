@@ -83,7 +83,19 @@ typedef struct parser {
 	int tline, tcol;
 	char *err;
 	size_t errlen;
+	/* what the current step's arguments (or source's options) and the
+	 * spec's statements have set, as GIVEN_ bits: a second value for one
+	 * is refused, where the last one used to win */
+	unsigned given, spec_given;
 } parser;
+
+enum {
+	GIVEN_COUNT = 1u << 0, GIVEN_MODE = 1u << 1, GIVEN_N = 1u << 2, GIVEN_HALF_LIFE = 1u << 3,
+	GIVEN_SESSION = 1u << 4, GIVEN_MAX_AGE = 1u << 5, GIVEN_EXPOSURE = 1u << 6,
+	GIVEN_TYPE = 1u << 7, /* << the event type */
+	GIVEN_WEIGHT = 1u << 0, GIVEN_QUOTA = 1u << 1, /* a source's options */
+	GIVEN_TOTAL = 1u << 0, GIVEN_MIX = 1u << 1     /* the spec's */
+};
 
 static int fail(parser *ps, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -327,6 +339,17 @@ static void types_start(ig_rstep *st)
 	}
 }
 
+/* Marks BIT of *GIVEN set; fails, naming WHAT (of STEP, if not NULL) at
+ * LINE:COL, when it was. */
+static int once(parser *ps, unsigned *given, unsigned bit, int line, int col, const char *step, const char *what)
+{
+	if (*given & bit)
+		return step ? fail(ps, line, col, "%s: %s given twice", step, what)
+			    : fail(ps, line, col, "%s given twice", what);
+	*given |= bit;
+	return 0;
+}
+
 /* KEY=VALUE inside a step's parentheses; the current token is VALUE. */
 static int parse_keyed(parser *ps, ig_rstep *st, const char *key, size_t klen, int kline, int kcol)
 {
@@ -336,8 +359,11 @@ static int parse_keyed(parser *ps, ig_rstep *st, const char *key, size_t klen, i
 	snprintf(name, sizeof name, "%.*s", (int)(klen < 32 ? klen : 32), key);
 	ev = ig_event_parse(name);
 	if (strcmp(name, "n") == 0)
-		return count_value(ps, "n", 1, &st->keep);
+		return once(ps, &ps->given, GIVEN_N, kline, kcol, ops[st->op].name, "n") ||
+		       count_value(ps, "n", 1, &st->keep);
 	if (ev >= 0 && types_allowed(st->op)) {
+		if (once(ps, &ps->given, GIVEN_TYPE << ev, kline, kcol, ops[st->op].name, name) != 0)
+			return -1;
 		if (ps->tok != T_NUM || ps->num < 0 || ps->num > 1e6)
 			return fail(ps, ps->tline, ps->tcol, "%s: expected a weight from 0 to 1000000", name);
 		types_start(st);
@@ -346,25 +372,32 @@ static int parse_keyed(parser *ps, ig_rstep *st, const char *key, size_t klen, i
 	}
 	if (strcmp(name, "half_life") == 0 &&
 	    (st->op == IG_ROP_PROFILE || st->op == IG_ROP_POSTED)) {
+		if (once(ps, &ps->given, GIVEN_HALF_LIFE, kline, kcol, ops[st->op].name, "half_life") != 0)
+			return -1;
 		if (ps->tok != T_NUM || ps->num <= 0 || ps->num > 1e12)
 			return fail(ps, ps->tline, ps->tcol, "half_life: expected a positive duration, as 30d");
 		st->half_life = ps->num;
 		return 0;
 	}
 	if (strcmp(name, "session") == 0 && st->op == IG_ROP_RECENT) {
+		if (once(ps, &ps->given, GIVEN_SESSION, kline, kcol, ops[st->op].name, "session") != 0)
+			return -1;
 		if (ps->tok != T_NUM || ps->num <= 0 || ps->num > 1e12)
 			return fail(ps, ps->tline, ps->tcol, "session: expected a positive duration, as 30m");
 		st->session = ps->num;
 		return 0;
 	}
 	if (strcmp(name, "max_age") == 0 && st->op == IG_ROP_FRESH) {
+		if (once(ps, &ps->given, GIVEN_MAX_AGE, kline, kcol, ops[st->op].name, "max_age") != 0)
+			return -1;
 		if (ps->tok != T_NUM || ps->num <= 0 || ps->num > 1e12)
 			return fail(ps, ps->tline, ps->tcol, "max_age: expected a positive duration, as 3d");
 		st->max_age = ps->num;
 		return 0;
 	}
 	if (strcmp(name, "exposure") == 0 && st->op == IG_ROP_FRESH)
-		return count_value(ps, "exposure", 0, &st->max_exposure);
+		return once(ps, &ps->given, GIVEN_EXPOSURE, kline, kcol, ops[st->op].name, "exposure") ||
+		       count_value(ps, "exposure", 0, &st->max_exposure);
 	return fail(ps, kline, kcol, "%s takes no argument '%s'", ops[st->op].name, name);
 }
 
@@ -373,7 +406,8 @@ static int parse_arg(parser *ps, ig_rstep *st)
 	if (ps->tok == T_NUM) {
 		if (ops[st->op].count == 0 && st->op != IG_ROP_EXPLORE)
 			return fail(ps, ps->tline, ps->tcol, "%s takes no number", ops[st->op].name);
-		if (count_value(ps, ops[st->op].name, 1, &st->count) != 0)
+		if (once(ps, &ps->given, GIVEN_COUNT, ps->tline, ps->tcol, ops[st->op].name, "a count") != 0 ||
+		    count_value(ps, ops[st->op].name, 1, &st->count) != 0)
 			return -1;
 		next(ps);
 		return 0;
@@ -396,12 +430,14 @@ static int parse_arg(parser *ps, ig_rstep *st)
 		mode = mode_of(key, klen);
 		if (mode > 0 && mode_allowed(st->op, mode)) {
 			st->mode = mode;
-			return 0;
+			return once(ps, &ps->given, GIVEN_MODE, kline, kcol, ops[st->op].name, "a mode");
 		}
 		ev = ig_event_parse(name);
 		if (ev >= 0 && types_allowed(st->op)) {
 			double w[IG_EV_COUNT];
 
+			if (once(ps, &ps->given, GIVEN_TYPE << ev, kline, kcol, ops[st->op].name, name) != 0)
+				return -1;
 			ig_event_weights_default(w);
 			types_start(st);
 			st->types[ev] = w[ev] > 0 ? w[ev] : 1;
@@ -452,6 +488,7 @@ static int parse_step(parser *ps, ig_rsource *src, int in_kind)
 	step_defaults(st, op);
 	st->line = ps->tline;
 	st->col = ps->tcol;
+	ps->given = 0;
 	/* A chain that does not start from the user starts from the profile. */
 	if (src->nsteps == 0 && in_kind == IG_RK_USER && !step_takes(st, IG_RK_USER)) {
 		if (src->nsteps + 2 > IG_RSPEC_MAX_STEPS)
@@ -511,6 +548,9 @@ static int parse_option(parser *ps, ig_rsource *src)
 	if (!is_weight && !tok_is(ps, "quota"))
 		return fail(ps, ps->tline, ps->tcol, "expected weight= or quota=, got %s",
 			    tok_desc(ps, buf, sizeof buf));
+	if (once(ps, &ps->given, is_weight ? GIVEN_WEIGHT : GIVEN_QUOTA, line, col, NULL,
+		 is_weight ? "weight" : "quota") != 0)
+		return -1;
 	next(ps);
 	if (ps->tok != T_EQ)
 		return expected(ps, "'='", is_weight ? "weight" : "quota");
@@ -522,7 +562,6 @@ static int parse_option(parser *ps, ig_rsource *src)
 	} else if (count_value(ps, "quota", 1, &src->quota) != 0) {
 		return -1;
 	}
-	(void)line, (void)col;
 	next(ps);
 	return 0;
 }
@@ -590,6 +629,7 @@ static int parse_source(parser *ps, ig_rspec *s)
 			break;
 		next(ps);
 	}
+	ps->given = 0;
 	while (ps->tok == T_NAME)
 		if (parse_option(ps, src) != 0)
 			return -1;
@@ -639,6 +679,8 @@ int ig_rspec_parse(ig_rspec *s, const char *text, const char *origin, char *err,
 
 			next(&ps);
 			if (ps.tok == T_EQ) {
+				if (once(&ps, &ps.spec_given, GIVEN_TOTAL, line, col, NULL, "total") != 0)
+					return -1;
 				next(&ps);
 				if (count_value(&ps, "total", 1, &s->total) != 0)
 					return -1;
@@ -655,6 +697,8 @@ int ig_rspec_parse(ig_rspec *s, const char *text, const char *origin, char *err,
 			next(&ps);
 			if (ps.tok != T_EQ)
 				return fail(&ps, line, col, "expected 'mix=rank' or 'mix=score' or a source");
+			if (once(&ps, &ps.spec_given, GIVEN_MIX, line, col, NULL, "mix") != 0)
+				return -1;
 			next(&ps);
 			if (tok_is(&ps, "rank"))
 				s->mix = IG_RMIX_RANK;
