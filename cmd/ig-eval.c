@@ -550,9 +550,12 @@ static int cmd_metrics(int argc, char **argv)
 			ig_eval_table_write_text(&table, w);
 		else
 			ig_eval_table_write_tsv(&table, w);
-		ig_writer_close(w);
 	}
-	ig_writer_close(wu);
+	{
+		ig_writer *set[] = {w, wu}; /* the summary and its users' rows */
+
+		ig_writer_close_set(set, 2);
+	}
 	ig_eval_table_free(&table);
 	ig_cli_summary(&cli, "%llu recommendations, %llu test events; %llu users evaluated, %llu skipped "
 		       "(no test positives), %llu without a list",
