@@ -1,12 +1,13 @@
 #!/bin/sh
 # The closed loop: what the users of an ig-synth world are expected to do
 # with the default funnel's feed, against the world's logging policy, the
-# oracle (ig-synth respond --table) and an item-kNN feed cut to the feed's
-# length. Then where the funnel loses against the oracle: the best feed
-# of all the items under the feed's hard rules (author window, media run;
-# ig-synth's oracle applies neither), the best feed of items the user has
-# never been shown (the most a funnel that shows no item twice can
-# reach), with and without those rules, and for the output of each stage
+# oracle and the unseen oracle (ig-synth respond --table; the best feed of
+# the items the user has no event with, the most a funnel that shows no
+# item twice can reach) and an item-kNN feed cut to the feed's length.
+# Then where the funnel loses against the oracle: the best feed of all
+# the items under the feed's hard rules (author window, media run;
+# ig-synth's oracles apply neither), the best feed of the unseen items
+# under those rules, and for the output of each stage
 # (candidates, first and second ranking stage), the best feed of the same
 # length that a perfect ranker could pick from it (its items of largest
 # true expected value, from ig-synth respond), next to the second stage's
@@ -19,7 +20,7 @@
 # --epsilon 0); CEILINGS=0 skips the best feeds of all the items (the
 # slow part, which does not depend on the funnel). Prints one table per
 # feed and a summary of shares and value per impression as ratios to the
-# oracle and to the logging policy.
+# oracle and to the logging policy, and of shares to the unseen oracle.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 seed=${1:-1}
@@ -61,9 +62,12 @@ for st in candidates ranked1 ranked; do
 	best "$st.resp" >"best-of-$st.tsv"
 done
 if [ "${CEILINGS:-1}" = 1 ]; then
-	# The ceiling of any feed that shows no item twice (ig-retrieve drops
-	# the items a user has any event with; the oracle does not): the best N
-	# of all the other items, responded in lists of 150 per user.
+	# The items a user has no event with (ig-retrieve drops the others;
+	# the oracle does not), responded in lists of 150 per user, for the
+	# best N of them under the feed's rules below. Their best N without
+	# the rules is the unseen oracle of ig-synth respond --table (this
+	# script's own best-of-unseen, dropped for it, had 1.0005 of its
+	# shares and 0.99995 of its value on seed 1).
 	zcat world/events.tsv.gz | awk -F'\t' '!/^#/ { print $2 "\t" $3 }' | LC_ALL=C sort -u >seen.pairs
 	mkdir -p unseen
 	zcat funnel/feed.tsv.gz | awk -F'\t' '!/^#/ && !u[$1]++ { print $1 }' >feed.users
@@ -75,7 +79,6 @@ if [ "${CEILINGS:-1}" = 1 ]; then
 		# shellcheck disable=SC2086
 		ig-synth respond $W -@ 2 -q -u "$f"
 	done >unseen.resp
-	best unseen.resp >best-of-unseen.tsv
 	# The oracle "under the same diversity rules" (issue 13): the feed's hard
 	# rules are ig-diversify's author window and media run (ig-funnel passes
 	# --author-window 2; the media run is 3), which ig-synth's oracle does not
@@ -122,15 +125,25 @@ zcat funnel/ranked.tsv.gz | awk -F'\t' -v n=$n '!/^#/ { if ($1 != u) { u = $1; k
 	if (++k <= n) print $1 "\t" $2 "\t" $4 }' >second-stage-top.tsv
 
 printf '# commit %s; world %s\n' "$commit" "$W" >summary.tsv
-printf 'feed\tshare\tshare/oracle\tshare/logging\tvalue/oracle\tvalue/logging\tsee_less/logging\n' >>summary.tsv
-for f in oracle-rules.tsv best-of-unseen.tsv best-of-unseen-rules.tsv best-of-candidates.tsv best-of-ranked1.tsv best-of-ranked.tsv second-stage-top.tsv funnel/feed.tsv.gz itemknn.tsv.gz; do
+printf 'feed\tshare\tshare/oracle\tshare/unseen\tshare/logging\tvalue/oracle\tvalue/logging\tsee_less/logging\n' >>summary.tsv
+# shellcheck disable=SC2086
+ig-synth respond $W -@ 2 -q --table funnel/feed.tsv.gz >feed.table
+for f in oracle-rules.tsv oracle-unseen best-of-unseen-rules.tsv best-of-candidates.tsv best-of-ranked1.tsv best-of-ranked.tsv second-stage-top.tsv funnel/feed.tsv.gz itemknn.tsv.gz; do
+	if [ "$f" = oracle-unseen ]; then
+		# The unseen oracle's row, from the columns of the feed's table.
+		awk '$1 == "share" { s = $7; so = $7 / $4; sl = $7 / $3 } $1 == "value" { vo = $7 / $4; vl = $7 / $3 }
+			$1 == "see_less" { nl = $7 / $3 }
+			END { printf "oracle-unseen\t%.4f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", s, so, 1, sl, vo, vl, nl }' \
+			feed.table >>summary.tsv
+		continue
+	fi
 	[ -e "$f" ] || continue
 	name=$(basename "$f" | sed 's/\.tsv.*//')
 	# shellcheck disable=SC2086
-	ig-synth respond $W -@ 2 -q --table "$f" >"$name.table"
-	awk -v f="$name" '$1 == "share" { s = $2; so = $5; sl = $6 } $1 == "value" { vo = $5; vl = $6 }
+	[ "$name" = feed ] || ig-synth respond $W -@ 2 -q --table "$f" >"$name.table"
+	awk -v f="$name" '$1 == "share" { s = $2; so = $5; sl = $6; su = $8 } $1 == "value" { vo = $5; vl = $6 }
 		$1 == "see_less" { nl = $6 }
-		END { printf "%s\t%.4f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", f, s, so, sl, vo, vl, nl }' "$name.table" >>summary.tsv
+		END { printf "%s\t%.4f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", f, s, so, su, sl, vo, vl, nl }' "$name.table" >>summary.tsv
 done
 # How well the second stage's share head knows the planted shares, on its
 # own rows: p_share against the true expected shares of the same rows

@@ -64,7 +64,7 @@ split_by_class() {
 }
 {
 	printf '# commit %s; world %s\n' "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$W"
-	for f in oracle-approx.tsv oracle-rules.tsv best-reshow-shown.tsv best-of-unseen.tsv best-of-unseen-rules.tsv funnel/feed.tsv.gz; do
+	for f in oracle-approx.tsv oracle-rules.tsv best-reshow-shown.tsv best-of-unseen-rules.tsv funnel/feed.tsv.gz; do
 		[ -e "$f" ] || continue
 		printf '== %s\nclass\tshares/impression\tof the list\tof the rows\n' "$f"
 		split_by_class "$f"

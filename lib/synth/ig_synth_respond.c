@@ -35,10 +35,15 @@ struct ig_synth_resp {
 	 * foci share (those far from the item's topics) */
 	double *memo_aff, *memo_pfol, (*memo_marg)[IG_SYN_NHEADS];
 	size_t cap;
-	/* per item, for the logging policy and the oracle */
+	/* per item, for the logging policy and the oracles */
 	double *q, *value;
 	uint32_t *order;
 	size_t item_cap;
+	/* the items of the user's earlier rounds (ig_synth_resp_user's PRIOR),
+	 * and per item of the world a mark: the user has an event with it */
+	uint32_t *prior_item;
+	size_t nprior, prior_cap;
+	uint8_t *seen;
 };
 
 ig_synth_resp *ig_synth_resp_new(const ig_synth_world *w)
@@ -48,6 +53,7 @@ ig_synth_resp *ig_synth_resp_new(const ig_synth_world *w)
 
 	r->w = w;
 	r->g = ig_synth_gen_new(w);
+	r->g->keep_shown = 1;
 	r->fat0 = ig_calloc(nl, sizeof *r->fat0);
 	r->fat = ig_calloc(nl, sizeof *r->fat);
 	r->pfocus = ig_calloc(nl, sizeof *r->pfocus);
@@ -85,6 +91,8 @@ void ig_synth_resp_free(ig_synth_resp *r)
 	free(r->q);
 	free(r->value);
 	free(r->order);
+	free(r->prior_item);
+	free(r->seen);
 	free(r);
 }
 
@@ -101,7 +109,13 @@ int64_t ig_synth_resp_user(ig_synth_resp *r, uint32_t u, int64_t at, const ig_sy
 	ig_synth_gen_user(g, u, &r->replay);
 	if (at < g->t_free)
 		at = g->t_free;
+	if (n > r->prior_cap) {
+		r->prior_cap = n + n / 2 + 16;
+		r->prior_item = ig_reallocarray(r->prior_item, r->prior_cap, sizeof *r->prior_item);
+	}
+	r->nprior = n;
 	for (k = 0; k < n; k++) {
+		r->prior_item[k] = prior[k].item;
 		if (prior[k].type == IG_EV_FOLLOW || prior[k].type == IG_EV_SEE_LESS ||
 		    prior[k].type == IG_EV_HIDE || prior[k].type == IG_EV_REPORT)
 			ig_synth_gen_feedback(g, prior[k].item, prior[k].ts, prior[k].type);
@@ -404,16 +418,55 @@ static int cmp_value(const void *a, const void *b, void *values)
 	return (x > y) - (x < y);
 }
 
+/* Marks (MARK 1) or clears (0) the items the user has an event with: those
+ * of the history's impressions and of the earlier rounds. */
+static void mark_seen(ig_synth_resp *r, uint8_t mark)
+{
+	const ig_synth_gen *g = r->g;
+	size_t k;
+
+	for (k = 0; k < g->nshown; k++)
+		r->seen[g->shown[k]] = mark;
+	for (k = 0; k < r->nprior; k++)
+		r->seen[r->prior_item[k]] = mark;
+}
+
+/* The first N of the M items in r->order, at most AUTHOR_CAP (when not
+ * 0) of one author and, with SKIP_SEEN, none the user has an event with,
+ * into LIST; returns how many. */
+static size_t oracle_list(ig_synth_resp *r, size_t m, size_t n, uint32_t author_cap, int skip_seen, uint32_t *list)
+{
+	const ig_synth_world *w = r->w;
+	uint32_t *per_author = NULL;
+	size_t k, i;
+
+	if (author_cap > 0)
+		per_author = ig_calloc(w->p.authors, sizeof *per_author);
+	for (k = 0, i = 0; k < m && i < n; k++) {
+		uint32_t item = r->order[k];
+		if (skip_seen && r->seen[item])
+			continue;
+		if (per_author != NULL && per_author[w->item_author[item]]++ >= author_cap)
+			continue;
+		list[i++] = item;
+	}
+	free(per_author);
+	return i;
+}
+
 size_t ig_synth_resp_policies(ig_synth_resp *r, const double weights[IG_EV_COUNT], size_t n,
-			      uint32_t author_cap, ig_synth_expect *logging, uint32_t *oracle)
+			      uint32_t author_cap, ig_synth_expect *logging, uint32_t *oracle, uint32_t *unseen,
+			      size_t *n_unseen)
 {
 	const ig_synth_world *w = r->w;
 	const ig_synth_gen *g = r->g;
-	uint32_t navail = r->navail, i, c, *per_author = NULL;
+	uint32_t navail = r->navail, i, c;
 	double used = 0;
-	size_t k, m = 0;
+	size_t m = 0, n_oracle;
 
 	memset(logging, 0, sizeof *logging);
+	if (unseen != NULL)
+		*n_unseen = 0;
 	if (navail == 0)
 		return 0;
 	if (navail > r->item_cap) {
@@ -454,21 +507,21 @@ size_t ig_synth_resp_policies(ig_synth_resp *r, const double weights[IG_EV_COUNT
 	if (used > 0)
 		for (int e = 0; e < IG_EV_COUNT; e++)
 			logging->ev[e] /= used;
-	/* The oracle: best expected value first, within the author cap. */
+	/* The oracles: best expected value first, within the author cap; the
+	 * unseen oracle walks the same order past the items seen. */
 	for (i = 0; i < navail; i++)
 		if (!ig_synth_gen_hidden(g, w->item_author[i]))
 			r->order[m++] = i;
 	qsort_r(r->order, m, sizeof *r->order, cmp_value, r->value);
-	if (author_cap > 0)
-		per_author = ig_calloc(w->p.authors, sizeof *per_author);
-	for (k = 0, i = 0; k < m && i < n; k++) {
-		uint32_t item = r->order[k];
-		if (per_author != NULL && per_author[w->item_author[item]]++ >= author_cap)
-			continue;
-		oracle[i++] = item;
+	n_oracle = oracle_list(r, m, n, author_cap, 0, oracle);
+	if (unseen != NULL) {
+		if (r->seen == NULL)
+			r->seen = ig_calloc(w->p.items, 1);
+		mark_seen(r, 1);
+		*n_unseen = oracle_list(r, m, n, author_cap, 1, unseen);
+		mark_seen(r, 0);
 	}
-	free(per_author);
-	return i;
+	return n_oracle;
 }
 
 void ig_synth_resp_sample(ig_synth_resp *r, uint64_t seed, const uint32_t *items, size_t n, ig_synth_out *out)

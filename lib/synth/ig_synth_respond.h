@@ -32,7 +32,8 @@ void ig_synth_resp_free(ig_synth_resp *r);
 /* Rebuilds user U's history, applies the N follow, see_less, hide and
  * report events PRIOR (earlier rounds' responses; types, items and times)
  * and sets the session to start at the later of AT and the earliest time
- * the user can start another session. Returns that time. */
+ * the user can start another session. Returns that time. The items of
+ * every PRIOR event, of any type, count as seen for the unseen oracle. */
 typedef struct ig_synth_prior {
 	int64_t ts;
 	uint32_t item;
@@ -44,12 +45,18 @@ int64_t ig_synth_resp_user(ig_synth_resp *r, uint32_t u, int64_t at, const ig_sy
 void ig_synth_resp_expect(ig_synth_resp *r, const uint32_t *items, size_t n, ig_synth_expect *out);
 
 /* Expected counts per impression of the world's own logging policy in
- * the same session (*OUT), and in *WEIGHTED the oracle: the N items of
- * largest expected value sum_e WEIGHTS[e] E[e] (with at most AUTHOR_CAP
- * of one author when it is not 0), in order of that value, written to
- * ORACLE; returns how many (fewer when the world has fewer). */
+ * the same session (*LOGGING), and the oracle: the N items of largest
+ * expected value sum_e WEIGHTS[e] E[e] (with at most AUTHOR_CAP of one
+ * author when it is not 0), in order of that value, written to ORACLE;
+ * returns how many (fewer when the world has fewer). When UNSEEN is not
+ * NULL, also the unseen oracle: the same, of the items the user has no
+ * event with (none in the history, nor among the PRIOR events of
+ * ig_synth_resp_user, of any type), written to UNSEEN, *N_UNSEEN of
+ * them; from the same values and order, so it adds no pass over the
+ * items. */
 size_t ig_synth_resp_policies(ig_synth_resp *r, const double weights[IG_EV_COUNT], size_t n,
-			      uint32_t author_cap, ig_synth_expect *logging, uint32_t *oracle);
+			      uint32_t author_cap, ig_synth_expect *logging, uint32_t *oracle, uint32_t *unseen,
+			      size_t *n_unseen);
 
 /* Samples the user's responses to ITEMS as events, drawn from the stream
  * of SEED for this user, into OUT (its events buffer). */

@@ -1,8 +1,9 @@
 /* The command line of "ig-synth respond": rebuild the world, read a feed
  * one user at a time, and write what the users are expected to do with it
- * (a response stream or a table against the logging policy and an
- * oracle), or sampled events. Users go in batches over the threads; the
- * output does not depend on their number. */
+ * (a response stream or a table against the logging policy, an oracle
+ * and an oracle of the items the user has not seen), or sampled events.
+ * Users go in batches over the threads; the output does not depend on
+ * their number. */
 #include "synth/ig_synth_respond.h"
 
 #include <stdio.h>
@@ -41,7 +42,8 @@ static void usage(FILE *fp)
 		"the world options and --seed rebuild, as one more session after their\n"
 		"history, and write what the planted model expects each user to do with\n"
 		"each impression (a response/1 stream), or a table against the world's\n"
-		"logging policy and an oracle, or sampled events.\n");
+		"logging policy, an oracle and the oracle of the items the user has no\n"
+		"event with, or sampled events.\n");
 	ig_synth_params_help(fp);
 	fprintf(fp,
 		"Respond:\n"
@@ -50,10 +52,11 @@ static void usage(FILE *fp)
 		"      --after FILE     events of earlier rounds (earlier --sample output) that\n"
 		"                       happened before this feed\n"
 		"      --sample SEED    write sampled events (events/1) instead of expectations\n"
-		"      --table          a table per event type: feed, logging policy, oracle\n"
+		"      --table          a table per event type: feed, logging policy, oracle,\n"
+		"                       oracle of the unseen items\n"
 		"      --reward SPEC    value of each event, e.g. share=4,hide=-10; types not\n"
 		"                       named keep [like=1,comment=1,share=1,save=1, others 0]\n"
-		"      --author-cap N   the oracle shows at most N items of one author [0: any]\n"
+		"      --author-cap N   the oracles show at most N items of one author [0: any]\n"
 		"      --sort           sort FEED by user first (bounded by --memory)\n");
 	ig_cli_help_common(fp, g_cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_SEED | IG_HELP_MEMORY);
 }
@@ -81,6 +84,7 @@ typedef struct batch {
 	ig_synth_expect *exp;    /* per item of the feed */
 	ig_synth_expect *logging; /* per user */
 	ig_synth_expect *oracle;  /* per user: sums over its oracle list */
+	ig_synth_expect *unseen;  /* per user: sums over its unseen oracle's */
 } batch;
 
 typedef struct worker {
@@ -90,7 +94,7 @@ typedef struct worker {
 	ig_synth_resp *resp;
 	size_t from, to;          /* users of the batch */
 	ig_synth_out out;         /* sampled events, or formatted responses */
-	uint32_t *oracle_items;
+	uint32_t *oracle_items, *unseen_items;
 	ig_synth_expect *oracle_exp;
 	size_t oracle_cap;
 } worker;
@@ -121,6 +125,7 @@ static void batch_reserve(batch *b, size_t users, size_t items, size_t prior)
 		b->prior_first = ig_reallocarray(b->prior_first, b->user_cap, sizeof *b->prior_first);
 		b->logging = ig_reallocarray(b->logging, b->user_cap, sizeof *b->logging);
 		b->oracle = ig_reallocarray(b->oracle, b->user_cap, sizeof *b->oracle);
+		b->unseen = ig_reallocarray(b->unseen, b->user_cap, sizeof *b->unseen);
 	}
 	if (items > b->item_cap) {
 		b->item_cap = 2 * items;
@@ -258,6 +263,38 @@ static void response_rows(worker *wk, uint32_t u, const uint32_t *items, const i
 	}
 }
 
+/* Sums into *SUM the expectations of the N items LIST, shown as a list. */
+static void list_sum(worker *wk, const uint32_t *list, size_t n, ig_synth_expect *sum)
+{
+	size_t j;
+	int e;
+
+	ig_synth_resp_expect(wk->resp, list, n, wk->oracle_exp);
+	memset(sum, 0, sizeof *sum);
+	for (j = 0; j < n; j++)
+		for (e = 0; e < IG_EV_COUNT; e++)
+			sum->ev[e] += wk->oracle_exp[j].ev[e];
+}
+
+/* The table's references for user K of the batch, whose list has N
+ * items: the logging policy, the oracle and the unseen oracle. */
+static void table_user(worker *wk, size_t k, size_t n)
+{
+	batch *b = wk->b;
+	size_t m, m_unseen;
+
+	if (n > wk->oracle_cap) {
+		wk->oracle_cap = 2 * n;
+		wk->oracle_items = ig_reallocarray(wk->oracle_items, wk->oracle_cap, sizeof *wk->oracle_items);
+		wk->unseen_items = ig_reallocarray(wk->unseen_items, wk->oracle_cap, sizeof *wk->unseen_items);
+		wk->oracle_exp = ig_reallocarray(wk->oracle_exp, wk->oracle_cap, sizeof *wk->oracle_exp);
+	}
+	m = ig_synth_resp_policies(wk->resp, wk->o->reward, n, wk->o->author_cap, &b->logging[k], wk->oracle_items,
+				   wk->unseen_items, &m_unseen);
+	list_sum(wk, wk->oracle_items, m, &b->oracle[k]);
+	list_sum(wk, wk->unseen_items, m_unseen, &b->unseen[k]);
+}
+
 static void run_worker(worker *wk)
 {
 	batch *b = wk->b;
@@ -279,22 +316,7 @@ static void run_worker(worker *wk)
 			response_rows(wk, b->user[k], items, exp, n);
 			continue;
 		}
-		if (n > wk->oracle_cap) {
-			wk->oracle_cap = 2 * n;
-			wk->oracle_items = ig_reallocarray(wk->oracle_items, wk->oracle_cap, sizeof *wk->oracle_items);
-			wk->oracle_exp = ig_reallocarray(wk->oracle_exp, wk->oracle_cap, sizeof *wk->oracle_exp);
-		}
-		{
-			size_t m = ig_synth_resp_policies(wk->resp, wk->o->reward, n, wk->o->author_cap,
-							  &b->logging[k], wk->oracle_items);
-			size_t j;
-			int e;
-			ig_synth_resp_expect(wk->resp, wk->oracle_items, m, wk->oracle_exp);
-			memset(&b->oracle[k], 0, sizeof b->oracle[k]);
-			for (j = 0; j < m; j++)
-				for (e = 0; e < IG_EV_COUNT; e++)
-					b->oracle[k].ev[e] += wk->oracle_exp[j].ev[e];
-		}
+		table_user(wk, k, n);
 	}
 }
 
@@ -307,7 +329,7 @@ static void run_slice(void *arg, size_t i, int tid)
 
 /* Totals over users for the table, summed in user order. */
 typedef struct totals {
-	double feed[IG_EV_COUNT], logging[IG_EV_COUNT], oracle[IG_EV_COUNT];
+	double feed[IG_EV_COUNT], logging[IG_EV_COUNT], oracle[IG_EV_COUNT], unseen[IG_EV_COUNT];
 	uint64_t users, slots;
 } totals;
 
@@ -324,6 +346,7 @@ static void add_totals(const batch *b, totals *t)
 		for (e = 0; e < IG_EV_COUNT; e++) {
 			t->logging[e] += (double)n * b->logging[k].ev[e];
 			t->oracle[e] += b->oracle[k].ev[e];
+			t->unseen[e] += b->unseen[k].ev[e];
 		}
 		t->users++;
 		t->slots += n;
@@ -349,28 +372,35 @@ static void write_table(ig_writer *wr, const respond_opts *o, const totals *t)
 	double slots = t->slots ? (double)t->slots : 1.0;
 	int e, n;
 
-	n = snprintf(s, sizeof s, "# %llu users, %llu impressions in the feed; expected count per impression\n",
+	n = snprintf(s, sizeof s,
+		     "# %llu users, %llu impressions in the feed; expected count per impression;"
+		     " oracle-unseen: of the items the user has no event with\n",
 		     (unsigned long long)t->users, (unsigned long long)t->slots);
 	ig_synth_buf_put(&out, s, (size_t)n);
-	n = snprintf(s, sizeof s, "%-10s  %12s  %12s  %12s  %12s  %12s\n", "event", "feed", "logging", "oracle",
-		     "feed/oracle", "feed/logging");
+	n = snprintf(s, sizeof s, "%-10s  %12s  %12s  %12s  %12s  %12s  %13s  %12s\n", "event", "feed", "logging",
+		     "oracle", "feed/oracle", "feed/logging", "oracle-unseen", "feed/unseen");
 	ig_synth_buf_put(&out, s, (size_t)n);
 	for (e = 0; e <= IG_EV_COUNT; e++) {
-		double f, l, r;
+		double f, l, r, ru;
 		if (e < IG_EV_COUNT) {
 			f = t->feed[e] / slots;
 			l = t->logging[e] / slots;
 			r = t->oracle[e] / slots;
+			ru = t->unseen[e] / slots;
 		} else {
 			f = reward_of(o, t->feed) / slots;
 			l = reward_of(o, t->logging) / slots;
 			r = reward_of(o, t->oracle) / slots;
+			ru = reward_of(o, t->unseen) / slots;
 		}
 		n = snprintf(s, sizeof s, "%-10s  %12.6f  %12.6f  %12.6f", e < IG_EV_COUNT ? ig_event_name(e) : "value",
 			     f, l, r);
 		ig_synth_buf_put(&out, s, (size_t)n);
 		put_ratio(&out, f, r);
 		put_ratio(&out, f, l);
+		n = snprintf(s, sizeof s, "  %13.6f", ru);
+		ig_synth_buf_put(&out, s, (size_t)n);
+		put_ratio(&out, f, ru);
 		ig_synth_buf_putc(&out, '\n');
 	}
 	ig_writer_write(wr, out.p, out.len);
@@ -527,6 +557,7 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 		for (int s = 0; s < IG_SYN_NSTREAMS; s++)
 			ig_synth_buf_free(&wk[t].out.buf[s]);
 		free(wk[t].oracle_items);
+		free(wk[t].unseen_items);
 		free(wk[t].oracle_exp);
 	}
 	free(wk);
@@ -539,6 +570,7 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 	free(b.exp);
 	free(b.logging);
 	free(b.oracle);
+	free(b.unseen);
 	ig_synth_world_free(w);
 	if (o.sample)
 		ig_cli_summary(cli, "%llu users, %llu impressions listed, %llu events sampled", (unsigned long long)users,

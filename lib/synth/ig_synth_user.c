@@ -53,6 +53,7 @@ void ig_synth_gen_free(ig_synth_gen *g)
 	free(g->fat_ts);
 	free(g->fat_list);
 	free(g->hidden);
+	free(g->shown);
 	free(g);
 }
 
@@ -251,6 +252,15 @@ static void reset_feedback(ig_synth_gen *g)
 	}
 	g->nfat = 0;
 	g->nhidden = 0;
+}
+
+static void add_shown(ig_synth_gen *g, uint32_t item)
+{
+	if (g->nshown == g->shown_cap) {
+		g->shown_cap = g->shown_cap ? 2 * g->shown_cap : 256;
+		g->shown = ig_reallocarray(g->shown, g->shown_cap, sizeof *g->shown);
+	}
+	g->shown[g->nshown++] = item;
 }
 
 static int cmp_follow(const void *x, const void *y)
@@ -589,6 +599,7 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 	set_id(&uid, ig_synth_put_user, w, u);
 	out->stats.users++;
 	reset_feedback(g);
+	g->nshown = 0;
 
 	/* Long-term interest, traits. */
 	ig_synth_user_interest(w, r, g->theta);
@@ -694,6 +705,8 @@ void ig_synth_gen_user(ig_synth_gen *g, uint32_t u, ig_synth_out *out)
 				ig_synth_probs_negative(x, &pr);
 			set_id(&iid, ig_synth_put_item, w, item);
 			out->stats.impressions++;
+			if (g->keep_shown)
+				add_shown(g, item);
 			event_row(out, ts, &uid, &iid, IG_EV_IMPRESSION, -1);
 			if (out->want[IG_SYN_TRUTH_IMPRESSIONS])
 				truth_row(out, w, ts, &uid, &iid, src, focus, x[IG_SYN_X_AFF], &pr);

@@ -40,6 +40,12 @@ struct ig_synth_gen {
 	size_t nsessions;
 	uint32_t focus;   /* of the last session */
 	int64_t t_free;   /* the earliest start of another session */
+	/* With keep_shown, the items of the history's impressions, in order
+	 * (repeats kept): the items the user has an event with, since every
+	 * event of the history follows an impression of its item. */
+	int keep_shown;
+	uint32_t *shown;
+	size_t nshown, shown_cap;
 };
 
 /* An id formatted once. */

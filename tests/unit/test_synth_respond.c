@@ -1,6 +1,7 @@
 /* ig-synth respond against brute force: the expectation of one impression
  * summed over every focus leaf one by one (respond groups foci), the
- * oracle's order, and sampled events. */
+ * oracle's order, the unseen oracle against the world's own events, and
+ * sampled events. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -110,7 +111,7 @@ static void test_oracle_order(void **state)
 		size_t m, k;
 
 		ig_synth_resp_user(r, u, end, NULL, 0);
-		m = ig_synth_resp_policies(r, reward, 5, 0, &logging, oracle);
+		m = ig_synth_resp_policies(r, reward, 5, 0, &logging, oracle, NULL, NULL);
 		assert_int_equal(m, 5);
 		assert_true(fabs(logging.ev[IG_EV_VIEW] + logging.ev[IG_EV_SKIP] - 1) < 1e-9);
 		for (k = 0; k < m; k++)
@@ -127,6 +128,88 @@ static void test_oracle_order(void **state)
 		}
 		assert_true(fabs(v0 - best) < 1e-12);
 	}
+	ig_synth_resp_free(r);
+	ig_synth_world_free(w);
+}
+
+/* The items user U of W has an event with in the history, from the
+ * world's own events text: SEEN[i] = 1. */
+static void history_items(const ig_synth_world *w, uint32_t u, uint8_t *seen)
+{
+	ig_synth_gen *g = ig_synth_gen_new(w);
+	ig_synth_out out;
+	const char *p;
+	int s;
+
+	memset(&out, 0, sizeof out);
+	memset(seen, 0, w->p.items);
+	out.want[IG_SYN_EVENTS] = 1;
+	ig_synth_gen_user(g, u, &out);
+	ig_synth_buf_putc(&out.buf[IG_SYN_EVENTS], '\0');
+	for (p = out.buf[IG_SYN_EVENTS].p; *p; p = strchr(p, '\n') + 1) {
+		const char *item = strchr(strchr(p, '\t') + 1, '\t') + 1;
+		assert_int_equal(item[0], 'i');
+		seen[strtoul(item + 1, NULL, 10) - 1] = 1;
+	}
+	for (s = 0; s < IG_SYN_NSTREAMS; s++)
+		ig_synth_buf_free(&out.buf[s]);
+	ig_synth_gen_free(g);
+}
+
+/* The unseen oracle is the oracle's order without the items the user has
+ * an event with: those of the world's events for the user, and those of
+ * earlier rounds' events of any type. An impression of the best unseen
+ * item in an earlier round takes it out of the unseen oracle's list and
+ * leaves the oracle's as it was. */
+static void test_unseen_oracle(void **state)
+{
+	ig_synth_world *w = small_world(10, 200);
+	ig_synth_resp *r = ig_synth_resp_new(w);
+	double reward[IG_EV_COUNT] = {0};
+	uint32_t all[200], unseen[200], top[5], top_unseen[5], u;
+	uint8_t *seen = malloc(w->p.items);
+	int64_t end = w->p.start + (int64_t)w->p.days * 86400;
+	size_t seen_on_top = 0;
+
+	(void)state;
+	assert_non_null(seen);
+	reward[IG_EV_LIKE] = reward[IG_EV_SHARE] = 1;
+	for (u = 0; u < 10; u++) {
+		ig_synth_expect logging;
+		ig_synth_prior prior = {w->p.start + 10, 0, IG_EV_IMPRESSION};
+		size_t m, m_unseen, k, j = 0;
+		uint32_t best_unseen;
+
+		history_items(w, u, seen);
+		ig_synth_resp_user(r, u, end, NULL, 0);
+		m = ig_synth_resp_policies(r, reward, 200, 0, &logging, all, unseen, &m_unseen);
+		for (k = 0; k < m; k++) {
+			if (seen[all[k]]) {
+				seen_on_top += k < 5;
+				continue;
+			}
+			assert_true(j < m_unseen);
+			assert_int_equal(unseen[j], all[k]);
+			j++;
+		}
+		assert_int_equal(j, m_unseen);
+		assert_true(m_unseen >= 2);
+		best_unseen = unseen[0];
+		/* An earlier round's impression of it, before the session. */
+		prior.item = best_unseen;
+		ig_synth_resp_user(r, u, end, &prior, 1);
+		m = ig_synth_resp_policies(r, reward, 5, 0, &logging, top, top_unseen, &m_unseen);
+		assert_int_equal(m, 5);
+		assert_int_equal(m_unseen, 5);
+		assert_memory_equal(top, all, sizeof top);
+		for (k = 0; k < 5; k++) {
+			assert_int_not_equal(top_unseen[k], best_unseen);
+			assert_int_equal(top_unseen[k], unseen[k + 1]);
+		}
+	}
+	/* The two oracles differ: seen items are among the oracle's best. */
+	assert_true(seen_on_top > 0);
+	free(seen);
 	ig_synth_resp_free(r);
 	ig_synth_world_free(w);
 }
@@ -173,6 +256,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_focus_classes_exact),
 		cmocka_unit_test(test_oracle_order),
+		cmocka_unit_test(test_unseen_oracle),
 		cmocka_unit_test(test_sample),
 	};
 
