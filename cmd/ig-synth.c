@@ -8,6 +8,7 @@
 
 #include "cli/ig_cli.h"
 #include "core/ig_err.h"
+#include "core/ig_seplist.h"
 #include "io/ig_events.h"
 #include "core/ig_intern.h"
 #include "core/ig_num.h"
@@ -50,11 +51,15 @@ static void usage(FILE *fp)
 
 static void parse_streams(const char *list, int want[IG_SYN_NSTREAMS])
 {
-	char *copy = ig_strdup(list), *save = NULL, *tok;
-	int s;
+	char *copy = ig_strdup(list), *cursor = copy, *tok;
+	int s, got;
 
 	memset(want, 0, IG_SYN_NSTREAMS * sizeof *want);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	if (*list == '\0')
+		ig_usage_error("--streams: no stream named in ''");
+	while ((got = ig_seplist_next(&cursor, ',', &tok)) != 0) {
+		if (got < 0)
+			ig_usage_error("--streams: empty element in '%s'", list);
 		if (strcmp(tok, "all") == 0) {
 			for (s = 0; s < IG_SYN_NSTREAMS; s++)
 				want[s] = 1;
@@ -63,13 +68,11 @@ static void parse_streams(const char *list, int want[IG_SYN_NSTREAMS])
 		s = ig_synth_stream_parse(tok);
 		if (s < 0)
 			ig_usage_error("--streams: unknown stream '%s'", tok);
+		if (want[s])
+			ig_usage_error("--streams: %s named twice", tok);
 		want[s] = 1;
 	}
 	free(copy);
-	for (s = 0; s < IG_SYN_NSTREAMS && !want[s]; s++)
-		;
-	if (s == IG_SYN_NSTREAMS)
-		ig_usage_error("--streams: no stream named in '%s'", list);
 }
 
 /* A chunk of users, made on the pool with its own generator (scratch)
@@ -355,8 +358,7 @@ int main(int argc, char **argv)
 			ig_synth_buf_free(&chunks[c].out.buf[s]);
 	}
 	free(chunks);
-	for (s = 0; s < IG_SYN_NSTREAMS; s++)
-		ig_writer_close(writers[s]);
+	ig_writer_close_set(writers, IG_SYN_NSTREAMS);
 	ig_pool_free(pool);
 	ig_synth_world_free(w);
 	ig_cli_summary(&cli, "%llu users, %u items, %llu sessions, %llu impressions, %llu events "
