@@ -4,7 +4,7 @@
 # the users' responses (deterministic per round seed) and they are
 # appended to the events; then the next round. Per round: the expected
 # shares and value per impression (ig-synth respond --table, against the
-# logging policy and the oracle), the sampled see_less rate per
+# logging policy, the oracle and the oracle of unseen items), the sampled see_less rate per
 # impression, and topic coverage (distinct leaf topics in the feed per
 # user). Run once with the funnel's default exploration and once with
 # --epsilon 0 to see what exploration does.
@@ -35,7 +35,7 @@ side="--items world/items.tsv.gz --follows world/follows.tsv.gz --topics world/t
 zcat world/events.tsv.gz | grep -v '^#' >history.raw
 : >rounds.raw
 printf '# commit %s; world %s; ig-funnel %s\n' "$commit" "$W" "${FUNNEL:-(defaults)}" >rounds.tsv
-printf 'round\tshare\tshare/oracle\tshare/logging\tvalue/oracle\tsee_less/impression\ttopics/user\n' >>rounds.tsv
+printf 'round\tshare\tshare/oracle\tshare/unseen\tshare/logging\tvalue/oracle\tsee_less/impression\ttopics/user\n' >>rounds.tsv
 r=1
 while [ $r -le "$rounds" ]; do
 	cat history.raw rounds.raw | ig-ingest -q -o train.tsv.gz
@@ -54,8 +54,8 @@ while [ $r -le "$rounds" ]; do
 	cov=$(zcat world/items.tsv.gz | awk -F'\t' 'NR == FNR { if (!/^#/) t[$1] = $5; next }
 		!/^#/ { split(t[$3], a, ","); for (i in a) if (!(($1, a[i]) in s)) { s[$1, a[i]] = 1; n++ } u[$1] = 1 }
 		END { k = 0; for (x in u) k++; printf "%.2f", k ? n / k : 0 }' - feed$r.tsv)
-	awk -v r=$r -v sl="$sl" -v cov="$cov" '$1 == "share" { s = $2; so = $5; sg = $6 } $1 == "value" { vo = $5 }
-		END { printf "%d\t%.4f\t%.3f\t%.3f\t%.3f\t%s\t%s\n", r, s, so, sg, vo, sl, cov }' table$r.txt >>rounds.tsv
+	awk -v r=$r -v sl="$sl" -v cov="$cov" '$1 == "share" { s = $2; so = $5; sg = $6; su = $8 } $1 == "value" { vo = $5 }
+		END { printf "%d\t%.4f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%s\n", r, s, so, su, sg, vo, sl, cov }' table$r.txt >>rounds.tsv
 	r=$((r + 1))
 done
 head -n 1 rounds.tsv
