@@ -105,9 +105,10 @@ case " $cuts " in
 	ig-eval split -q --at-fraction 0.8 -o v2 w2/events.tsv.gz
 } ;;
 esac
+ours_run=${EPOCHS:+--epochs $EPOCHS --patience 0}
 echo "settings of both trainers: $shared, $threads threads;" \
-	"epochs: ig-train-tower ${ours:-its defaults, early stopping}," \
-	"PyTorch --epochs $torch_epochs --patience $torch_patience${torch_seen:+ $torch_seen}"
+	"epochs: ig-train-tower ${ours_run:-its defaults, early stopping}${OURS:+, and $OURS}," \
+	"PyTorch --epochs $torch_epochs --patience $torch_patience${torch_seen:+ $torch_seen} --average ${TORCH_AVERAGE:-0}"
 summary=summary.$$.txt
 
 # recall@K of list $1 against TRUTH, history HIST
