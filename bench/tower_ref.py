@@ -453,7 +453,7 @@ def main():
     best, best_epoch, kept, epochs_run = 0.0, 0, None, 0
     params = list(model.parameters())
     avg = [p.detach().clone() for p in params] if a.average > 0 else None
-    horizon = a.average * ((n + a.batch - 1) // a.batch)
+    horizon = max(1.0, a.average * ((n + a.batch - 1) // a.batch))
     steps = 0
     t1 = time.time()
     for epoch in range(a.epochs):

@@ -107,10 +107,13 @@ static double train_batch(train_job *j, const uint64_t *ex, uint32_t n, const fl
 }
 
 /* The moving average's weight of step T's values (T from 1): the mean
- * of the steps so far, until there are H of them, then 1 / H. The first
- * step's values replace the initial ones, which no step chose. */
+ * of the steps so far, until there are H of them, then 1 / H; at most
+ * 1 (H under a step: the last step's values). The first step's values
+ * replace the initial ones, which no step chose. */
 float ig_tower_average_rate(uint64_t t, double h)
 {
+	if (h < 1)
+		h = 1;
 	return (float)(t < h ? 1 / (double)t : 1 / h);
 }
 

@@ -750,8 +750,9 @@ static void test_average_rate(void **state)
 	assert_true(ig_tower_average_rate(1000, 4) == 0.25f);
 	assert_true(ig_tower_average_rate(2, 2.5) == 0.5f);
 	assert_true(ig_tower_average_rate(3, 2.5) == 0.4f);
-	/* H below one step: the last step's values */
-	assert_true(ig_tower_average_rate(7, 0.5) == 2.0f);
+	/* H below one step: the last step's values, never beyond them */
+	assert_true(ig_tower_average_rate(7, 0.5) == 1.0f);
+	assert_true(ig_tower_average_rate(1, 0.01) == 1.0f);
 }
 
 /* One step of the average over a range that crosses the tables and the
