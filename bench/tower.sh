@@ -30,6 +30,10 @@
 # bench/tower_ref.py does as lib/tower does); SEEN_NEGATIVES=1 gives both
 # --seen-negatives, the in-batch negatives of before, and
 # TORCH_SEEN_NEGATIVES=1 PyTorch alone.
+# OURS='OPTIONS' gives ig-train-tower alone further options (e.g.
+# OURS='--average 0').
+# PyTorch's parameters are not averaged (bench/tower_ref.py --average 0,
+# the anchor as measured) unless TORCH_AVERAGE=X gives it --average X.
 # TORCH=0 leaves PyTorch out. SEED (1) is both trainers' --seed.
 # Needs the binaries in bin/, ../shared/data/movielens-100k and
 # python3-torch (Debian).
@@ -59,9 +63,9 @@ default() {
 		on && /\[[^]]*\]/ { sub(/.*\[/, ""); sub(/\].*/, ""); print; exit }
 		on && $1 != o && $1 ~ /^-/ { exit }'
 }
-ours=
+ours=${OURS:-}
 if [ -n "${EPOCHS:-}" ]; then
-	ours="--epochs $EPOCHS --patience 0"
+	ours="$ours --epochs $EPOCHS --patience 0"
 	torch_patience=${TORCH_PATIENCE:-0}
 else
 	torch_patience=${TORCH_PATIENCE:-$(default patience)}
@@ -101,9 +105,10 @@ case " $cuts " in
 	ig-eval split -q --at-fraction 0.8 -o v2 w2/events.tsv.gz
 } ;;
 esac
+ours_run=${EPOCHS:+--epochs $EPOCHS --patience 0}
 echo "settings of both trainers: $shared, $threads threads;" \
-	"epochs: ig-train-tower ${ours:-its defaults, early stopping}," \
-	"PyTorch --epochs $torch_epochs --patience $torch_patience${torch_seen:+ $torch_seen}"
+	"epochs: ig-train-tower ${ours_run:-its defaults, early stopping}${OURS:+, and $OURS}," \
+	"PyTorch --epochs $torch_epochs --patience $torch_patience${torch_seen:+ $torch_seen} --average ${TORCH_AVERAGE:-0}"
 summary=summary.$$.txt
 
 # recall@K of list $1 against TRUTH, history HIST
@@ -121,7 +126,7 @@ run() {
 	if [ "$torch" != 0 ]; then
 		lists="$lists $tag.t.tsv.gz"
 		/usr/bin/time -f '%U %S %e' -o "$tag.t.time" nice -n 5 $py "$root/bench/tower_ref.py" --threads "$threads" --seed "$seed" \
-			$shared $torch_seen --epochs "$torch_epochs" --patience "$torch_patience" $side -o "$tag.t" "$hist" >"$tag.t.log"
+			$shared $torch_seen --average "${TORCH_AVERAGE:-0}" --epochs "$torch_epochs" --patience "$torch_patience" $side -o "$tag.t" "$hist" >"$tag.t.log"
 		ig-retrieve -q --vectors "$tag.t.items.vec" --user-vectors "$tag.t.users.vec" -n 100 -S 'tower(100)' \
 			-o "$tag.t.tsv.gz" "$hist"
 	fi

@@ -21,7 +21,10 @@ and the epoch's score is the share of held-out items among the first
 100 (a tenth of a catalog under 1000); training stops N epochs after the
 best score (the first of equals) and keeps that epoch's parameters.
 Without it (--patience 0, the default), a fixed number of epochs on every
-engagement. Ids are looked up in
+engagement. With --average X, as ig-train-tower's --average: what
+is scored and kept is the parameters' moving average, over the steps so
+far until there are X epochs' steps, then with weight 1/(X epochs'
+steps) a step. Ids are looked up in
 vocabularies rather than hashed (no collisions: if anything an advantage).
 Writes PREFIX.items.vec and PREFIX.users.vec and prints the training time.
 
@@ -415,6 +418,7 @@ def main():
     ap.add_argument("--uniform-negatives", type=int, default=0)
     ap.add_argument("--seen-negatives", action="store_true")
     ap.add_argument("--lr", type=float, default=0.1)
+    ap.add_argument("--average", type=float, default=0)
     ap.add_argument("--temperature", type=float, default=0.2)
     ap.add_argument("--no-logq", action="store_true")
     ap.add_argument("--id-dropout", type=float, default=0.5)
@@ -447,6 +451,10 @@ def main():
     eye = torch.eye(a.batch, dtype=torch.bool)
     eval_items = item_vector_bags(d) if held else None
     best, best_epoch, kept, epochs_run = 0.0, 0, None, 0
+    params = list(model.parameters())
+    avg = [p.detach().clone() for p in params] if a.average > 0 else None
+    horizon = max(1.0, a.average * ((n + a.batch - 1) // a.batch))
+    steps = 0
     t1 = time.time()
     for epoch in range(a.epochs):
         order = rng.permutation(n)
@@ -477,21 +485,41 @@ def main():
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if avg is not None:
+                steps += 1
+                rate = 1 / steps if steps < horizon else 1 / horizon
+                with torch.no_grad():
+                    for m_, p_ in zip(avg, params):
+                        m_.add_(p_ - m_, alpha=rate)
             tot += loss.item() * len(idx)
         epochs_run = epoch + 1
         if held is None:
             print("epoch %d: loss %.4f" % (epoch + 1, tot / n), flush=True)
             continue
+        if avg is not None:
+            # the average is what is scored, and kept
+            raw = [p.detach().clone() for p in params]
+            with torch.no_grad():
+                for m_, p_ in zip(avg, params):
+                    p_.copy_(m_)
         score = held.score(model, d, eval_items)
         if best_epoch == 0 or score > best:
             best, best_epoch = score, epoch + 1
             kept = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if avg is not None:
+            with torch.no_grad():
+                for r_, p_ in zip(raw, params):
+                    p_.copy_(r_)
         print("epoch %d: loss %.4f, held-out recall@%d %.4f (best %.4f, epoch %d)"
               % (epoch + 1, tot / n, held.k, score, best, best_epoch), flush=True)
         if epoch + 1 - best_epoch >= a.patience:
             break
     if kept is not None:
         model.load_state_dict(kept)
+    elif avg is not None:
+        with torch.no_grad():
+            for m_, p_ in zip(avg, params):
+                p_.copy_(m_)
     train_s = time.time() - t1
 
     with torch.no_grad():

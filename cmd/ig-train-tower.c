@@ -32,6 +32,7 @@ enum {
 	OPT_BATCH,
 	OPT_UNIFORM_NEGATIVES,
 	OPT_LR,
+	OPT_AVERAGE,
 	OPT_TEMPERATURE,
 	OPT_NO_LOGQ,
 	OPT_SEEN_NEGATIVES,
@@ -87,6 +88,9 @@ static void usage(FILE *fp)
 		"      --uniform-negatives N  further negatives a batch, items drawn uniformly\n"
 		"                         from those with examples (mixed negatives) [%u]\n"
 		"      --lr X             Adagrad learning rate [%g]\n"
+		"      --average X        score and keep the moving average of the parameters\n"
+		"                         over about the last X epochs' steps; 0: the last\n"
+		"                         step's [%g]\n"
 		"      --temperature X    softmax temperature of the cosine [%g]\n"
 		"      --no-logq          no correction for the items' sampling probability\n"
 		"      --seen-negatives   the items a user engaged with before an example by\n"
@@ -98,7 +102,7 @@ static void usage(FILE *fp)
 		"Vectors:\n"
 		"      --digits N         significant digits, 1-9 (9 is exact) [%d]\n",
 		d.dim, d.emb, d.hidden, d.short_n, d.long_n, d.max_follows, d.epochs, d.holdout_users, d.patience,
-		d.batch, d.uniform_negatives, d.lr, d.temperature, d.id_dropout, DEFAULT_DIGITS);
+		d.batch, d.uniform_negatives, d.lr, d.average, d.temperature, d.id_dropout, DEFAULT_DIGITS);
 	fprintf(fp, "Common options:\n"
 		    "  -o, --output PREFIX    prefix of the files written (required)\n");
 	ig_cli_help_common(fp, &cli, IG_HELP_THREADS | IG_HELP_SEED);
@@ -352,6 +356,7 @@ int main(int argc, char **argv)
 		{"batch", required_argument, NULL, OPT_BATCH},
 		{"uniform-negatives", required_argument, NULL, OPT_UNIFORM_NEGATIVES},
 		{"lr", required_argument, NULL, OPT_LR},
+		{"average", required_argument, NULL, OPT_AVERAGE},
 		{"temperature", required_argument, NULL, OPT_TEMPERATURE},
 		{"no-logq", no_argument, NULL, OPT_NO_LOGQ},
 		{"seen-negatives", no_argument, NULL, OPT_SEEN_NEGATIVES},
@@ -449,6 +454,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LR:
 			o.lr = ig_cli_double("--lr", optarg, 1e-9, 100);
+			train_only = 1;
+			break;
+		case OPT_AVERAGE:
+			o.average = ig_cli_double("--average", optarg, 0, 1000);
 			train_only = 1;
 			break;
 		case OPT_TEMPERATURE:

@@ -59,6 +59,10 @@ typedef struct ig_tower_opts {
 				* example by more than a view are negatives
 				* of it too (by default they are not) */
 	double lr;             /* Adagrad */
+	double average;        /* what is scored and kept: the parameters'
+			        * exponential moving average over the steps of
+			        * about this many epochs (Polyak averaging);
+			        * 0: the last step's parameters */
 	double temperature;
 	int logq;              /* subtract log of the item's sampling probability */
 	double id_dropout;     /* probability to hide an item's id in training

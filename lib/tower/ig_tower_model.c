@@ -39,6 +39,7 @@ void ig_tower_opts_default(ig_tower_opts *o)
 	o->uniform_negatives = 0;
 	o->seen_negatives = 0;
 	o->lr = 0.1;
+	o->average = 0.5;
 	o->temperature = 0.2;
 	o->logq = 1;
 	o->id_dropout = 0.5;
@@ -67,6 +68,43 @@ void ig_tower_params_get(const ig_tower_model *m, float *out)
 		out += n;
 	}
 	memcpy(out, m->dense, m->ndense * sizeof *out);
+}
+
+/* Span S of the parameters' layout (the tables, then the dense array):
+ * its values at *P, *N of them. */
+static void params_span(const ig_tower_model *m, int s, float **p, size_t *n)
+{
+	*p = s < IG_TT_COUNT ? m->table[s] : m->dense;
+	*n = s < IG_TT_COUNT ? (size_t)m->rows[s] * m->o.emb : m->ndense;
+}
+
+void ig_tower_params_average(const ig_tower_model *m, float *avg, size_t lo, size_t hi, float rate)
+{
+	size_t at = 0, n, k;
+	float *p;
+	int s;
+
+	for (s = 0; s <= IG_TT_COUNT && at < hi; s++, at += n) {
+		params_span(m, s, &p, &n);
+		for (k = lo > at ? lo - at : 0; k < n && at + k < hi; k++)
+			avg[at + k] += rate * (p[k] - avg[at + k]);
+	}
+}
+
+void ig_tower_params_swap(ig_tower_model *m, float *buf)
+{
+	size_t n, k;
+	float *p, x;
+	int s;
+
+	for (s = 0; s <= IG_TT_COUNT; s++, buf += n) {
+		params_span(m, s, &p, &n);
+		for (k = 0; k < n; k++) {
+			x = p[k];
+			p[k] = buf[k];
+			buf[k] = x;
+		}
+	}
 }
 
 void ig_tower_params_set(ig_tower_model *m, const float *in)
@@ -217,8 +255,9 @@ void ig_tower_model_free(ig_tower_model *m)
 
 uint64_t ig_tower_model_bytes(const ig_tower_model *m)
 {
-	/* values, Adagrad's sums and, to stop early, the best epoch's values */
-	uint64_t copies = m->o.patience > 0 ? 3 : 2, b = copies * m->ndense * sizeof(float);
+	/* values, Adagrad's sums and, to stop early, the best epoch's values;
+	 * to average them, their average */
+	uint64_t copies = 2 + (m->o.patience > 0) + (m->o.average > 0), b = copies * m->ndense * sizeof(float);
 	int t;
 
 	for (t = 0; t < IG_TT_COUNT; t++)

@@ -175,6 +175,14 @@ void ig_tower_ws_row_grad(const ig_tower_model *m, const ig_tower_ws *w, int tab
 size_t ig_tower_params_count(const ig_tower_model *m);
 void ig_tower_params_get(const ig_tower_model *m, float *out);
 void ig_tower_params_set(ig_tower_model *m, const float *in);
+/* AVG[k] += RATE (value[k] - AVG[k]) for the parameters LO <= k < HI of
+ * that layout: a step of their exponential moving average. */
+void ig_tower_params_average(const ig_tower_model *m, float *avg, size_t lo, size_t hi, float rate);
+/* The moving average's weight of step T's values (T from 1) when it
+ * averages over about H steps. */
+float ig_tower_average_rate(uint64_t t, double h);
+/* Exchanges the parameters' values with BUF's (that layout). */
+void ig_tower_params_swap(ig_tower_model *m, float *buf);
 
 /* Early stopping's held-out engagements: the last of a sample of users
  * with two or more, which training leaves out (ig_tower_holdout.c). */

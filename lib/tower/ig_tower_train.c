@@ -30,6 +30,9 @@ typedef struct train_job {
 	const ig_tower_corpus *c;
 	const ig_tower_opts *o;
 	ig_tower_ws *ws;
+	float *avg;            /* the parameters' moving average (NULL: none) */
+	size_t nparams;
+	float avg_rate;        /* this step's weight of the new values */
 } train_job;
 
 static void forward_part(void *arg, size_t p, int tid)
@@ -65,6 +68,15 @@ static void dense_slice(void *arg, size_t s, int tid)
 	ig_tower_dense_step(j->m, j->ws, n * s / DENSE_SLICES, n * (s + 1) / DENSE_SLICES, (float)j->o->lr);
 }
 
+static void average_slice(void *arg, size_t s, int tid)
+{
+	train_job *j = arg;
+
+	(void)tid;
+	ig_tower_params_average(j->m, j->avg, j->nparams * s / DENSE_SLICES, j->nparams * (s + 1) / DENSE_SLICES,
+				j->avg_rate);
+}
+
 /* FN for each of N parts: on the pool's threads, or here. */
 static void each(const ig_tower_opts *o, size_t n, void (*fn)(void *, size_t, int), train_job *j)
 {
@@ -89,7 +101,20 @@ static double train_batch(train_job *j, const uint64_t *ex, uint32_t n, const fl
 	each(j->o, parts, backward_part, j);
 	each(j->o, DENSE_SLICES, dense_slice, j);
 	ig_tower_rows_step(j->m, j->ws, (float)j->o->lr);
+	if (j->avg != NULL)
+		each(j->o, DENSE_SLICES, average_slice, j);
 	return ig_tower_batch_loss(j->ws);
+}
+
+/* The moving average's weight of step T's values (T from 1): the mean
+ * of the steps so far, until there are H of them, then 1 / H; at most
+ * 1 (H under a step: the last step's values). The first step's values
+ * replace the initial ones, which no step chose. */
+float ig_tower_average_rate(uint64_t t, double h)
+{
+	if (h < 1)
+		h = 1;
+	return (float)(t < h ? 1 / (double)t : 1 / h);
 }
 
 /* log of each item's expected share of a batch's columns: its share of
@@ -215,7 +240,7 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 		    const ig_tower_opts *o, ig_tower_epoch *last)
 {
 	uint64_t *order = ig_reallocarray(NULL, c->n ? c->n : 1, sizeof *order), i, b, nex;
-	uint64_t nbatches;
+	uint64_t nbatches, steps = 0;
 	ig_tower_uniform *uniform;
 	float *logq;
 	stopper st;
@@ -245,6 +270,11 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 	j.c = c;
 	j.o = o;
 	j.ws = ig_tower_ws_new(m, o->batch, uniform);
+	if (o->average > 0) {
+		j.nparams = ig_tower_params_count(m);
+		j.avg = ig_reallocarray(NULL, j.nparams ? j.nparams : 1, sizeof(float));
+		ig_tower_params_get(m, j.avg);
+	}
 	for (epoch = 0; epoch < o->epochs && nex > 0; epoch++) {
 		double start = now(), loss = 0;
 		ig_tower_epoch e;
@@ -263,6 +293,7 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 			double bl;
 
 			ig_rng_seed_stream(&rng, o->seed, (uint64_t)epoch * nbatches + b);
+			j.avg_rate = ig_tower_average_rate(++steps, o->average * (double)nbatches);
 			bl = train_batch(&j, order + first, n, logq, &rng);
 			loss += bl * n;
 			if (o->progress != NULL && b % 64 == 0)
@@ -274,7 +305,12 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 		if (!isfinite(e.loss))
 			ig_die("training diverged (loss %g at epoch %d): lower --lr or raise --temperature", e.loss,
 			       e.epoch);
+		/* the average is what is scored, and kept */
+		if (j.avg != NULL)
+			ig_tower_params_swap(m, j.avg);
 		stop = stopper_epoch(&st, m, cat, c, o, &e);
+		if (j.avg != NULL)
+			ig_tower_params_swap(m, j.avg);
 		e.seconds = now() - start;
 		*last = e;
 		if (o->epoch_done)
@@ -285,6 +321,9 @@ void ig_tower_train(ig_tower_model *m, const ig_tower_catalog *cat, const ig_tow
 	/* the best epoch's parameters, unless they are the last's */
 	if (st.best_epoch > 0 && st.best_epoch < last->epoch)
 		ig_tower_params_set(m, st.kept);
+	else if (j.avg != NULL)
+		ig_tower_params_set(m, j.avg);
+	free(j.avg);
 	ig_tower_holdout_free(st.h);
 	free(st.kept);
 	ig_tower_ws_free(j.ws);

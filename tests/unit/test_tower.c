@@ -672,6 +672,8 @@ static void test_early_stop(void **state)
 		f.o.lr = 0.3;
 		f.o.patience = patience;
 		f.o.holdout_k = 1;
+		/* averaged or not, the model kept is the one scored */
+		f.o.average = run % 2 ? 1.5 : 0;
 		f.o.epoch_done = record_epoch;
 		f.o.ctx = &seen;
 		ig_tower_model_free(f.m);
@@ -734,6 +736,183 @@ static void test_early_stop_without_holdout(void **state)
 	ig_tower_catalog_free(cat);
 	unlink(path);
 	free(path);
+}
+
+/* The moving average's weights, by hand: the mean of the steps while
+ * there are fewer than H, then 1 / H. */
+static void test_average_rate(void **state)
+{
+	(void)state;
+	assert_true(ig_tower_average_rate(1, 4) == 1.0f);
+	assert_true(ig_tower_average_rate(2, 4) == 0.5f);
+	assert_true(ig_tower_average_rate(3, 4) == 1.0f / 3);
+	assert_true(ig_tower_average_rate(4, 4) == 0.25f);
+	assert_true(ig_tower_average_rate(1000, 4) == 0.25f);
+	assert_true(ig_tower_average_rate(2, 2.5) == 0.5f);
+	assert_true(ig_tower_average_rate(3, 2.5) == 0.4f);
+	/* H below one step: the last step's values, never beyond them */
+	assert_true(ig_tower_average_rate(7, 0.5) == 1.0f);
+	assert_true(ig_tower_average_rate(1, 0.01) == 1.0f);
+}
+
+/* One step of the average over a range that crosses the tables and the
+ * dense array changes that range alone, by RATE (value - average); the
+ * steps 1, 2, 3 at rates 1, 1/2, 1/3 give the mean 2; a swap exchanges
+ * the values and the buffer. */
+static void test_average_params(void **state)
+{
+	fixture f;
+	size_t n, k, lo, hi;
+	float *p, *avg, *buf;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 0.1);
+	n = ig_tower_params_count(f.m);
+	p = malloc(n * sizeof *p);
+	avg = malloc(n * sizeof *avg);
+	buf = malloc(n * sizeof *buf);
+	for (k = 0; k < n; k++) {
+		p[k] = (float)(k % 7);
+		avg[k] = 1;
+	}
+	ig_tower_params_set(f.m, p);
+	/* from inside the first table to inside the dense array */
+	lo = 3;
+	hi = n - f.m->ndense / 2;
+	ig_tower_params_average(f.m, avg, lo, hi, 0.25f);
+	for (k = 0; k < n; k++)
+		assert_true(avg[k] == (k >= lo && k < hi ? 1 + 0.25f * ((float)(k % 7) - 1) : 1));
+	for (k = 0; k < n; k++)
+		p[k] = 1;
+	ig_tower_params_set(f.m, p);
+	ig_tower_params_average(f.m, avg, 0, n, 1);
+	for (k = 0; k < n; k++)
+		p[k] = 2;
+	ig_tower_params_set(f.m, p);
+	ig_tower_params_average(f.m, avg, 0, n / 2, 0.5f);
+	ig_tower_params_average(f.m, avg, n / 2, n, 0.5f);
+	for (k = 0; k < n; k++)
+		p[k] = 3;
+	ig_tower_params_set(f.m, p);
+	ig_tower_params_average(f.m, avg, 0, n, 1.0f / 3);
+	for (k = 0; k < n; k++)
+		assert_true(avg[k] == 2);
+	ig_tower_params_swap(f.m, avg);
+	ig_tower_params_get(f.m, buf);
+	for (k = 0; k < n; k++)
+		assert_true(buf[k] == 2 && avg[k] == 3);
+	free(p);
+	free(avg);
+	free(buf);
+	fixture_close(&f);
+}
+
+/* Averaged training: a model other than the last step's, the same under
+ * a seed for one thread or three; with one step, the average is that
+ * step's values, the unaveraged model. */
+static void test_average_training(void **state)
+{
+	fixture f;
+	size_t n;
+	float *last, *avg, *again, *one, *one_avg;
+	ig_pool *pool;
+	ig_tower_epoch e;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 0.1);
+	n = (size_t)(f.cat->n + f.c->nusers) * f.o.dim;
+	last = malloc(n * sizeof *last);
+	avg = malloc(n * sizeof *avg);
+	again = malloc(n * sizeof *again);
+	one = malloc(n * sizeof *one);
+	one_avg = malloc(n * sizeof *one_avg);
+	f.o.patience = 0;
+	f.o.average = 0;
+	train_fixture(&f, 5);
+	embed_all(&f, f.m, last);
+	f.o.average = 1;
+	train_fixture(&f, 5);
+	embed_all(&f, f.m, avg);
+	assert_true(memcmp(last, avg, n * sizeof *last) != 0);
+	pool = ig_pool_new(3);
+	f.o.pool = pool;
+	ig_tower_model_free(f.m);
+	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
+	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	embed_all(&f, f.m, again);
+	assert_memory_equal(avg, again, n * sizeof *avg);
+	ig_pool_free(pool);
+	f.o.pool = NULL;
+	/* one batch of every example, one epoch: one step */
+	f.o.batch = (uint32_t)f.c->n;
+	f.o.epochs = 1;
+	f.o.average = 0;
+	ig_tower_model_free(f.m);
+	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
+	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	embed_all(&f, f.m, one);
+	f.o.average = 3;
+	ig_tower_model_free(f.m);
+	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
+	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	embed_all(&f, f.m, one_avg);
+	assert_memory_equal(one, one_avg, n * sizeof *one);
+	free(last);
+	free(avg);
+	free(again);
+	free(one);
+	free(one_avg);
+	fixture_close(&f);
+}
+
+/* The average only follows the steps: scored after each epoch, it leaves
+ * the parameters that training goes on from as they were, so the epochs'
+ * training losses are those of training without it. */
+typedef struct losses_seen {
+	int n;
+	double loss[64];
+} losses_seen;
+
+static void record_loss(void *ctx, const ig_tower_epoch *e)
+{
+	losses_seen *s = ctx;
+
+	s->loss[s->n++] = e->loss;
+}
+
+static void test_average_follows(void **state)
+{
+	fixture f;
+	losses_seen plain, avg;
+	ig_tower_epoch e;
+	int i;
+
+	(void)state;
+	fixture_open(&f, 8, 4, 6, 0.1);
+	f.o.epochs = 12;
+	f.o.patience = 100;
+	f.o.holdout_k = 1;
+	f.o.batch = 4;
+	f.o.epoch_done = record_loss;
+	memset(&plain, 0, sizeof plain);
+	memset(&avg, 0, sizeof avg);
+	f.o.average = 0;
+	f.o.ctx = &plain;
+	ig_tower_model_free(f.m);
+	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
+	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	f.o.average = 2;
+	f.o.ctx = &avg;
+	ig_tower_model_free(f.m);
+	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
+	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	assert_int_equal(plain.n, 12);
+	assert_int_equal(avg.n, 12);
+	for (i = 0; i < 12; i++)
+		assert_true(plain.loss[i] == avg.loss[i]);
+	f.o.epoch_done = NULL;
+	f.o.ctx = NULL;
+	fixture_close(&f);
 }
 
 static char *model_path;
@@ -819,6 +998,10 @@ int main(void)
 		cmocka_unit_test(test_holdout_recall),
 		cmocka_unit_test(test_early_stop),
 		cmocka_unit_test(test_early_stop_without_holdout),
+		cmocka_unit_test(test_average_rate),
+		cmocka_unit_test(test_average_params),
+		cmocka_unit_test(test_average_training),
+		cmocka_unit_test(test_average_follows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
