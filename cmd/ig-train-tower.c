@@ -189,11 +189,17 @@ static void check_ids(const ig_intern *ids, uint32_t n, const char *what)
 			       ig_esc(ig_intern_str(ids, i)));
 }
 
-/* Item vectors of every catalog item, user vectors of every user of C. */
-static uint64_t write_items(const char *path, const ig_tower_model *m, const ig_tower_catalog *cat, int64_t at,
+/* One of the outputs, uncompressed: the vectors (word2vec text) or the model. */
+static ig_writer *open_plain(const char *path)
+{
+	return ig_cli_open_writer(&cli, path, IG_COMPRESS_NO, cli.level);
+}
+
+/* Item vectors of every catalog item, user vectors of every user of C, to
+ * W, left open: the outputs are closed together (ig_writer_close_set). */
+static uint64_t write_items(ig_writer *w, const ig_tower_model *m, const ig_tower_catalog *cat, int64_t at,
 			    int digits)
 {
-	ig_writer *w = ig_cli_open_writer(&cli, path, IG_COMPRESS_NO, cli.level);
 	ig_tower_scratch *s = ig_tower_scratch_new(m);
 	uint32_t dim = ig_tower_model_dim(m), i;
 	float *v = ig_reallocarray(NULL, dim, sizeof *v);
@@ -204,16 +210,14 @@ static uint64_t write_items(const char *path, const ig_tower_model *m, const ig_
 		ig_vectors_write_row(w, IG_VECTORS_TEXT, digits, ig_intern_str(cat->ids, i), ig_intern_len(cat->ids, i),
 				     v, dim);
 	}
-	ig_writer_close(w);
 	ig_tower_scratch_free(s);
 	free(v);
 	return cat->n;
 }
 
-static uint64_t write_users(const char *path, const ig_tower_model *m, const ig_tower_catalog *cat,
+static uint64_t write_users(ig_writer *w, const ig_tower_model *m, const ig_tower_catalog *cat,
 			    const ig_tower_corpus *c, int64_t at, int digits)
 {
-	ig_writer *w = ig_cli_open_writer(&cli, path, IG_COMPRESS_NO, cli.level);
 	ig_tower_scratch *s = ig_tower_scratch_new(m);
 	uint32_t dim = ig_tower_model_dim(m), u;
 	float *v = ig_reallocarray(NULL, dim, sizeof *v);
@@ -226,7 +230,6 @@ static uint64_t write_users(const char *path, const ig_tower_model *m, const ig_
 		ig_vectors_write_row(w, IG_VECTORS_TEXT, digits, ig_intern_str(c->users, u),
 				     ig_intern_len(c->users, u), v, dim);
 	}
-	ig_writer_close(w);
 	ig_tower_scratch_free(s);
 	free(v);
 	return c->nusers;
@@ -277,9 +280,14 @@ static void train(const char *events, side_files *sf, ig_tower_opts *o, int digi
 	pm = path_of(cli.output, ".model");
 	pi = path_of(cli.output, ".items.vec");
 	pu = path_of(cli.output, ".users.vec");
-	ig_tower_model_save(m, pm);
-	write_items(pi, m, cat, c->last_ts, digits);
-	write_users(pu, m, cat, c, c->last_ts, digits);
+	{
+		ig_writer *set[] = {open_plain(pm), open_plain(pi), open_plain(pu)};
+
+		ig_tower_model_write(m, set[0]);
+		write_items(set[1], m, cat, c->last_ts, digits);
+		write_users(set[2], m, cat, c, c->last_ts, digits);
+		ig_writer_close_set(set, 3);
+	}
 	if (last.best > 0)
 		snprintf(kept, sizeof kept, " (kept epoch %d: held-out recall@%u %.4f)", last.best, last.k,
 			 last.best_held_out);
@@ -302,6 +310,7 @@ static void embed(const char *model, const char *events, side_files *sf, int64_t
 	ig_tower_corpus *c = NULL;
 	uint64_t nitems = 0, nusers = 0;
 	char *pi = path_of(cli.output, ".items.vec"), *pu = path_of(cli.output, ".users.vec");
+	ig_writer *set[2] = {NULL, NULL};
 	const char *inputs[] = {model, events, sf->items, sf->follows, sf->topics};
 
 	ig_cli_check_output(pi, inputs, 5);
@@ -316,12 +325,16 @@ static void embed(const char *model, const char *events, side_files *sf, int64_t
 		check_ids(cat->ids, cat->n, "item");
 	if (c != NULL)
 		check_ids(c->users, c->nusers, "user");
-	if (sf->items != NULL)
-		nitems = write_items(pi, m, cat, at, digits);
+	if (sf->items != NULL) {
+		set[0] = open_plain(pi);
+		nitems = write_items(set[0], m, cat, at, digits);
+	}
 	if (c != NULL) {
 		ig_tower_corpus_map(c, m, sf->follow_authors);
-		nusers = write_users(pu, m, cat, c, at, digits);
+		set[1] = open_plain(pu);
+		nusers = write_users(set[1], m, cat, c, at, digits);
 	}
+	ig_writer_close_set(set, 2);
 	ig_cli_summary(&cli, "%llu items, %llu users embedded with %s%s%s%s%s", (unsigned long long)nitems,
 		       (unsigned long long)nusers, model, nitems ? "; " : "", nitems ? pi : "", nusers ? "; " : "",
 		       nusers ? pu : "");

@@ -66,14 +66,19 @@ void ig_binbuf_str(ig_binbuf *b, const char *s)
 	ig_binbuf_put(b, s, n);
 }
 
+void ig_binbuf_write(ig_binbuf *b, ig_writer *w)
+{
+	ig_writer_write(w, b->p, b->n);
+	free(b->p);
+	*b = (ig_binbuf){NULL, 0, 0};
+}
+
 void ig_binbuf_save(ig_binbuf *b, const char *path)
 {
 	ig_writer *w = ig_writer_open(path, IG_COMPRESS_NO, 1);
 
-	ig_writer_write(w, b->p, b->n);
+	ig_binbuf_write(b, w);
 	ig_writer_close(w);
-	free(b->p);
-	*b = (ig_binbuf){NULL, 0, 0};
 }
 
 unsigned char *ig_binfile_read(const char *path, size_t max, const char *kind, size_t *n)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
+#include "io/ig_writer.h"
+
 typedef struct ig_binbuf {
 	unsigned char *p;
 	size_t n, cap;
@@ -24,6 +26,8 @@ void ig_binbuf_str(ig_binbuf *b, const char *s);
 /* Writes B to PATH through ig_writer, so a failed or killed run never
  * leaves a partial file under PATH; frees B's bytes. */
 void ig_binbuf_save(ig_binbuf *b, const char *path);
+/* The same to W, left open (for a set of outputs closed together). */
+void ig_binbuf_write(ig_binbuf *b, ig_writer *w);
 
 /* The whole of PATH in a new allocation of *N bytes; a file larger than
  * MAX is refused as not a KIND. */

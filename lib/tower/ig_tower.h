@@ -25,6 +25,7 @@
 #include "io/ig_follows.h"
 #include "io/ig_items.h"
 #include "io/ig_topics.h"
+#include "io/ig_writer.h"
 
 #define IG_TOWER_NONE UINT32_MAX
 
@@ -182,6 +183,8 @@ uint32_t ig_tower_row(const ig_tower_model *m, int kind, const char *id, size_t 
 /* The model file of ig-formats(5). Saving exits 1 on a write error;
  * loading on a file that is not a whole model of this version. */
 void ig_tower_model_save(const ig_tower_model *m, const char *path);
+/* The same to W, left open (ig-train-tower closes it with the vectors). */
+void ig_tower_model_write(const ig_tower_model *m, ig_writer *w);
 ig_tower_model *ig_tower_model_load(const char *path);
 /* The same from memory; NAME for messages. */
 ig_tower_model *ig_tower_model_parse(const unsigned char *data, size_t n, const char *name);

@@ -319,7 +319,7 @@ static const char feature_spec[] =
 	"user=long_history,short_history,follows,topic_affinity,media_affinity,activity;"
 	"item=id,author,topics,media,age";
 
-void ig_tower_model_save(const ig_tower_model *m, const char *path)
+void ig_tower_model_write(const ig_tower_model *m, ig_writer *w)
 {
 	ig_binbuf b = {NULL, 0, 0};
 	int t;
@@ -352,7 +352,15 @@ void ig_tower_model_save(const ig_tower_model *m, const char *path)
 		ig_binbuf_floats(&b, m->table[t], (size_t)m->rows[t] * m->o.emb);
 	ig_binbuf_floats(&b, m->dense, m->ndense);
 	ig_binbuf_u64(&b, ig_hash64(b.p, b.n));
-	ig_binbuf_save(&b, path);
+	ig_binbuf_write(&b, w);
+}
+
+void ig_tower_model_save(const ig_tower_model *m, const char *path)
+{
+	ig_writer *w = ig_writer_open(path, IG_COMPRESS_NO, 1);
+
+	ig_tower_model_write(m, w);
+	ig_writer_close(w);
 }
 
 static uint32_t get_dim(ig_bincur *c, const char *what, uint32_t lo, uint32_t hi)
