@@ -23,8 +23,8 @@ bin=${IG_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
 PATH=$bin:$PATH
 # shellcheck source=../cmd/ig-funnel.sh
 IG_FUNNEL_LIB=1 . "$bin/ig-funnel"
-heads=$(gzip -dcf "$ranked" | head -n 1 | tr '\t' '\n' | sed -n 's/^p_//p' | paste -sd' ' -)
-spec=$(full_spec "${7:-}" "$heads")
+spec=$(full_spec "${7:-}" "$(stream_heads "$ranked")")
+heads=$(stream_heads "$ranked" varying) # a head constant over the rows moves no order
 knobs=''
 tried=$(mktemp "${TMPDIR:-/tmp}/rank_value_search.XXXXXX")
 trap 'rm -f "$tried"' EXIT

@@ -51,8 +51,8 @@ Funnel:
 Tune: cuts each user's last 20% of TRAIN_EVENTS off as the validation
 events (OUT/valid.test.tsv.gz; OUT/valid.train.tsv.gz the rest), runs the
 funnel once on the rest for their users, then searches the second stage's
-value weights and ig-diversify's --lambda, --band (and with --items
---author-window, --topic-cap) against them, re-running only ig-rank
+value weights and, with --items, ig-diversify's --lambda, --band,
+--author-window and --topic-cap against them, re-running only ig-rank
 value, ig-diversify and ig-eval metrics; writes every setting tried to
 OUT/tune.tsv and prints the best as options for ig-funnel. It takes the
 options above (not --shard) and:
@@ -86,6 +86,20 @@ full_spec() { # SPEC HEADS
 		  n = split(s, D, ","); for (i = 1; i <= n; i++) { split(D[i], kv, "="); named[kv[1]] = 1 }
 		  for (i = 1; i <= nh; i++) if (!(H[i] in named)) add(H[i] "=0")
 		  print s }'
+}
+# The heads of a ranked stream (its p_ columns); with 'varying', those
+# whose value varies over its rows: the weight of one that does not only
+# shifts every score alike, which moves neither the order nor
+# ig-diversify's relevance (min-max scaled per user).
+stream_heads() { # RANKED [varying]
+	gzip -dcf "$1" | awk -F'\t' -v all="${2:-all}" '
+		/^#ig:/ { for (i = 2; i <= NF; i++) if ($i ~ /^p_/) { o[++n] = i - 1; name[i - 1] = substr($i, 3) }
+			if (all == "all") exit
+			next }
+		/^#/ { next }
+		{ for (j = 1; j <= n; j++) { i = o[j]; if (!(i in v)) v[i] = $i; else if ($i != v[i]) d[i] = 1 } }
+		END { for (j = 1; j <= n; j++) if (all == "all" || o[j] in d) printf "%s%s", (k++ ? " " : ""), name[o[j]]
+			print "" }'
 }
 weight_of() { printf '%s\n' "$1" | tr ',' '\n' | sed -n "s/^$2=//p"; } # SPEC HEAD
 with_weight() { printf '%s\n' "$1" | tr ',' '\n' | sed "s/^$2=.*/$2=$3/" | paste -sd, -; } # SPEC HEAD W
@@ -468,11 +482,10 @@ measure() { # SEARCH SPEC KNOBS
 }
 
 # The diversity knobs, one pass, each over its values with the others
-# held: the MMR weight and band always; with items, the author window
-# (ig-funnel's 2, none, 3, 4) and a topic cap (none, 3, 5, 8).
+# held: the MMR weight and band, the author window (ig-funnel's 2, none,
+# 3, 4) and a topic cap (none, 3, 5, 8).
 search_knobs() {
-	grids='--lambda:0.3,0.5,0.6,0.8,0.9,1 --band:0,0.06,0.25,0.5'
-	[ -z "$items" ] || grids="$grids --author-window:0,3,4 --topic-cap:3,5,8"
+	grids='--lambda:0.3,0.5,0.6,0.8,0.9,1 --band:0,0.06,0.25,0.5 --author-window:0,3,4 --topic-cap:3,5,8'
 	for g in $grids; do
 		for x in $(printf '%s\n' "${g#*:}" | tr ',' ' '); do
 			try=$(with_knob "$knobs" "${g%%:*}" "$x")
@@ -485,8 +498,10 @@ search_knobs() {
 tune() {
 	prepare_out
 	step tune.split ig-eval split $ties --seed "$seed" --holdout 20% --positives "$positives" -o "$out/valid" "$train"
-	gzip -dcf "$out/valid.test.tsv.gz" | grep -qv '^#' ||
-		die "$train: the validation cut (each user's last 20%) holds no event of a --positives type ($positives)"
+	if ! gzip -dcf "$out/valid.test.tsv.gz" | grep -qv '^#'; then
+		grep -v ' s real, ' "$out/logs/tune.split.log" >&2
+		die "$train: the validation cut (each user's last 20%) holds no event of a --positives type ($positives): nothing to tune on"
+	fi
 	# the funnel on the rest, for the validation users; the second stage
 	# keeps all the first's rows, so that a value model that lifts a row
 	# past the --keep2th is measured as ig-funnel --value2 would keep it
@@ -495,18 +510,26 @@ tune() {
 	rows=$w/tune.rows
 	: >"$rows"
 	runs=0 knobs=''
-	heads=$(gzip -dc "$out/ranked.tsv.gz" | head -n 1 | tr '\t' '\n' | sed -n 's/^p_//p' | paste -sd' ' -)
+	heads=$(stream_heads "$out/ranked.tsv.gz")
 	spec=''
 	[ -z "$heads" ] || spec=$(full_spec "${value2:-$value}" "$heads")
+	heads=$(stream_heads "$out/ranked.tsv.gz" varying)
 	spec0=$spec
 	measure default "$spec" ''
 	default_m=$m best=$m
 	if [ -n "$heads" ]; then
 		search_value "$heads"
 	else
-		note "value weights not searched: no ranking model"
+		note "value weights not searched: no ranking model, or no head that varies"
 	fi
-	search_knobs
+	# ig-diversify knows an item's vector, author and topics through
+	# --items alone: without it no knob moves the feed (ML-100K: every
+	# setting gave the same feed)
+	if [ -n "$items" ]; then
+		search_knobs
+	else
+		note "diversity knobs not searched: without --items ig-diversify has no item vectors, authors or topics to act on"
+	fi
 	{
 		printf 'search\tvalue2\tdiversify\t%s@%s\n' "$metric" "$at"
 		cat "$rows"
@@ -521,7 +544,8 @@ tune() {
 	printf 'metric\t%s@%s of the feed, %s users of %s\n' "$metric" "$at" "$nvalid" "$valid"
 	printf 'default\t%s\n' "$default_m"
 	printf 'best\t%s\n' "$best"
-	printf 'options\t%s\n' "${opts:--}"
+	[ -n "$opts" ] || printf '%s: tune: the defaults are best (options: none)\n' "$prog" >&2
+	printf 'options\t%s\n' "$opts"
 }
 
 start=$(date +%s)
