@@ -134,7 +134,6 @@ search_value() { # HEADS
 # shellcheck disable=SC2317
 [ "${IG_FUNNEL_LIB:-}" != 1 ] || return 0
 
-
 mode=funnel
 if [ "${1:-}" = tune ]; then
 	mode=tune
@@ -186,7 +185,7 @@ else
 	[ $# -eq 3 ] || bad_usage "expected TRAIN_EVENTS USERS_EVENTS OUT, got $# arguments"
 	train=$1 users=$2 out=$3
 	[ -z "$metric$at$ties" ] || bad_usage "--metric, -k and --shuffle-ties are options of 'ig-funnel tune'"
-	at=1
+	at=1 # unused: passes the checks below
 fi
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex" "$at"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
@@ -432,7 +431,8 @@ diversify() { # NAME RANKED FEED [KNOBS]
 	ditems=$items
 	if [ -z "$ditems" ]; then
 		# ig-diversify needs an items stream: an empty one keeps every item
-		# (--missing keep), so queues, exploration and fatigue still apply.
+		# (--missing keep), so queues, exploration and fatigue still apply;
+		# similarity does not (item vectors are found through the items).
 		ditems=$w/no-items.tsv
 		printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems"
 	fi
