@@ -58,6 +58,7 @@ OUT/tune.tsv and prints the best as options for ig-funnel. It takes the
 options above (not --shard) and:
       --metric M         ndcg or recall [ndcg]
   -k, --at K             the metric's cutoff [20]
+      --target LIST      event types the metric counts [the --positives]
       --shuffle-ties     for data without time (ig-eval split's option)
 General:
   -@, --threads N        threads for every step [1]
@@ -142,7 +143,7 @@ fi
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
-metric='' at='' ties=''
+metric='' at='' ties='' target=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -160,6 +161,7 @@ while [ $# -gt 0 ]; do
 	--metric) need "$@"; metric=$2; shift 2 ;;
 	-k | --at) need "$@"; at=$2; shift 2 ;;
 	--shuffle-ties) ties=--shuffle-ties; shift ;;
+	--target) need "$@"; target=$2; shift 2 ;;
 	--spec) need "$@"; spec=$2; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
 	--reshow) reshow=--keep-shown; shift ;;
@@ -180,11 +182,11 @@ if [ $mode = tune ]; then
 	train=$1 users='' out=$2
 	[ -z "$shard" ] || bad_usage "tune takes no --shard: it measures all the validation users"
 	case ${metric:=ndcg} in ndcg | recall) ;; *) bad_usage "--metric takes ndcg or recall, not '$metric'" ;; esac
-	: "${at:=20}"
+	: "${at:=20}" "${target:=$positives}"
 else
 	[ $# -eq 3 ] || bad_usage "expected TRAIN_EVENTS USERS_EVENTS OUT, got $# arguments"
 	train=$1 users=$2 out=$3
-	[ -z "$metric$at$ties" ] || bad_usage "--metric, -k and --shuffle-ties are options of 'ig-funnel tune'"
+	[ -z "$metric$at$ties$target" ] || bad_usage "--metric, -k, --target and --shuffle-ties are options of 'ig-funnel tune'"
 	at=1 # unused: passes the checks below
 fi
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex" "$at"; do
@@ -221,6 +223,11 @@ for f in "$train" ${users:+"$users"} $items $follows $topics $spec; do
 	[ -r "$f" ] || die "$f: cannot be read"
 done
 command -v ig-retrieve >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
+# ig-eval refuses a bad list of event types with exit 2 before it reads
+# anything: asked now, not after the funnel's minutes
+rc=0
+[ $mode != tune ] || ig-eval metrics -q --positives "$target" -t /dev/null </dev/null >/dev/null 2>&1 || rc=$?
+[ $rc != 2 ] || bad_usage "--target takes event types, as --positives, not '$target'"
 # OUT/logs and OUT/work, and an earlier run's products out of OUT: a run
 # that fails leaves none of them next to its own (an old feed would read
 # as this run's).
@@ -473,7 +480,7 @@ measure() { # SEARCH SPEC KNOBS
 	awk -F'\t' -v v="$2" -v d="${3:--}" '$2 == v && $3 == d { f = 1 } END { exit !f }' "$rows" && return 1
 	step tune.value ig-rank value -u --value "$2" --keep "$keep2" -o "$w/tune.ranked.tsv" "$out/ranked.tsv.gz"
 	diversify tune.diversify "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "-u $3"
-	step tune.eval ig-eval metrics -u --tsv --bootstrap 0 -k "$at" --positives "$positives" -t "$valid" \
+	step tune.eval ig-eval metrics -u --tsv --bootstrap 0 -k "$at" --positives "$target" -t "$valid" \
 		--train "$train" -o "$w/tune.metrics.tsv" "$w/tune.feed.tsv"
 	m=$(awk -F'\t' -v m="$metric" '$1 == m { print $3 }' "$w/tune.metrics.tsv")
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "${3:--}" "$m" >>"$rows"
@@ -541,7 +548,7 @@ tune() {
 	printf '%s: tune: %d settings, each one ig-rank value, ig-diversify and ig-eval metrics run, in %s/tune.tsv; %d s\n' \
 		"$prog" "$runs" "$out" $(($(date +%s) - start)) >&2
 	nvalid=$(gzip -dcf "$valid" | awk -F'\t' '!/^#/ && !($2 in u) { u[$2] = 1; n++ } END { print n + 0 }')
-	printf 'metric\t%s@%s of the feed, %s users of %s\n' "$metric" "$at" "$nvalid" "$valid"
+	printf 'metric\t%s@%s of the feed, counting %s, %s users of %s\n' "$metric" "$at" "$target" "$nvalid" "$valid"
 	printf 'default\t%s\n' "$default_m"
 	printf 'best\t%s\n' "$best"
 	[ -n "$opts" ] || printf '%s: tune: the defaults are best (options: none)\n' "$prog" >&2
