@@ -3,12 +3,15 @@
 # TRAIN_EVENTS and writes the feed of every user of USERS_EVENTS to
 # OUT/feed.tsv.gz. Each step is one ig-* command, echoed with -v, so the
 # recipe can be copied and changed step by step (ig-funnel(1)).
+# 'ig-funnel tune' searches the second stage's value weights and
+# ig-diversify's knobs on a validation cut of TRAIN_EVENTS.
 set -eu
 prog=ig-funnel
 
 usage() {
 	cat <<'EOF'
 Usage: ig-funnel [options] TRAIN_EVENTS USERS_EVENTS OUT
+       ig-funnel tune [options] TRAIN_EVENTS OUT
 Trains item neighbours, embeddings, an index and both ranking stages on
 TRAIN_EVENTS, then retrieves, ranks and diversifies a feed for every user of
 USERS_EVENTS (a stream with a user column, or a file of user ids) into
@@ -30,6 +33,7 @@ Funnel:
                          the last event when X% rounds to none for all]
       --value SPEC       value model, HEAD=WEIGHT,... [with impressions
                          like=1,comment=1,share=1,save=1, else ig-rank's]
+      --value2 SPEC      the second stage's value model [--value's]
       --spec FILE        retrieval spec [ig-retrieve's default]
       --reshow           let items shown but never engaged with (only
                          impressions, views, skips) back among the
@@ -44,6 +48,18 @@ Funnel:
                          from one hash shard of the users [1000000]
       --shard I/N        per-user steps (ranking examples and the feed) only
                          for the users of shard I of N; models on all events
+Tune: cuts each user's last 20% of TRAIN_EVENTS off as the validation
+events (OUT/valid.test.tsv.gz; OUT/valid.train.tsv.gz the rest), runs the
+funnel once on the rest for their users, then searches the second stage's
+value weights and, with --items, ig-diversify's --lambda, --band,
+--author-window and --topic-cap against them, re-running only ig-rank
+value, ig-diversify and ig-eval metrics; writes every setting tried to
+OUT/tune.tsv and prints the best as options for ig-funnel. It takes the
+options above (not --shard) and:
+      --metric M         ndcg or recall [ndcg]
+  -k, --at K             the metric's cutoff [20]
+      --target LIST      event types the metric counts [the --positives]
+      --shuffle-ties     for data without time (ig-eval split's option)
 General:
   -@, --threads N        threads for every step [1]
       --seed N           seed for every step [1]
@@ -55,9 +71,79 @@ EOF
 die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
 bad_usage() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
 
+# The value-weight search of 'ig-funnel tune', also sourced by
+# bench/rank_value_search.sh (IG_FUNNEL_LIB=1), which gives its own
+# measure: one copy of the search.
+# SPEC with a weight for every head of HEADS (0 for one it does not name);
+# an empty SPEC is ig-rank's default, restricted to HEADS as ig-rank
+# restricts it (read from its --help: one copy of it).
+full_spec() { # SPEC HEADS
+	def=$(ig-rank score --help 2>&1 | sed -n 's/.*--value SPEC .*\[\(.*\)\]$/\1/p')
+	printf '%s\n' "$1" | awk -v heads="$2" -v def="$def" '
+		function add(x) { s = s (s == "" ? "" : ",") x }
+		{ nh = split(heads, H, " "); for (i = 1; i <= nh; i++) has[H[i]] = 1
+		  s = $0
+		  if (s == "") { n = split(def, D, ","); for (i = 1; i <= n; i++) { split(D[i], kv, "="); if (kv[1] in has) add(D[i]) } }
+		  n = split(s, D, ","); for (i = 1; i <= n; i++) { split(D[i], kv, "="); named[kv[1]] = 1 }
+		  for (i = 1; i <= nh; i++) if (!(H[i] in named)) add(H[i] "=0")
+		  print s }'
+}
+# The heads of a ranked stream (its p_ columns); with 'varying', those
+# whose value varies over its rows: the weight of one that does not only
+# shifts every score alike, which moves neither the order nor
+# ig-diversify's relevance (min-max scaled per user).
+stream_heads() { # RANKED [varying]
+	gzip -dcf "$1" | awk -F'\t' -v all="${2:-all}" '
+		/^#ig:/ { for (i = 2; i <= NF; i++) if ($i ~ /^p_/) { o[++n] = i - 1; name[i - 1] = substr($i, 3) }
+			if (all == "all") exit
+			next }
+		/^#/ { next }
+		{ for (j = 1; j <= n; j++) { i = o[j]; if (!(i in v)) v[i] = $i; else if ($i != v[i]) d[i] = 1 } }
+		END { for (j = 1; j <= n; j++) if (all == "all" || o[j] in d) printf "%s%s", (k++ ? " " : ""), name[o[j]]
+			print "" }'
+}
+weight_of() { printf '%s\n' "$1" | tr ',' '\n' | sed -n "s/^$2=//p"; } # SPEC HEAD
+with_weight() { printf '%s\n' "$1" | tr ',' '\n' | sed "s/^$2=.*/$2=$3/" | paste -sd, -; } # SPEC HEAD W
+# SPEC without its zero weights (all of it when every weight is 0).
+nonzero() { printf '%s\n' "$1" | tr ',' '\n' | awk -F= '$2 + 0 != 0' | paste -sd, - | sed "s/^\$/$1/"; }
+# KNOBS with OPTION set to X (added when absent).
+with_knob() { # KNOBS OPTION X
+	printf '%s\n' "$1" | awk -v o="$2" -v x="$3" '{ for (i = 1; i < NF; i += 2) if ($i == o) { $(i + 1) = x; f = 1 } }
+		{ s = $0; if (!f) s = s (s == "" ? "" : " ") o " " x; print s }'
+}
+better() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; } # a metric can print as 6.6e-05
+
+# The value weights, a coordinate search from SPEC: each head's weight
+# times 0, 1/4, 1/2, 2, 4 and -1 (a head at 0 tries those numbers), the
+# others held, kept when the metric rises above BEST; two passes over the
+# heads. measure SEARCH SPEC KNOBS sets M, or returns 1 for a setting
+# tried before.
+search_value() { # HEADS
+	for _ in 1 2; do
+		for h in $1; do
+			cur=$(weight_of "$spec" "$h")
+			for f in 0 0.25 0.5 2 4 -1; do
+				wt=$(awk -v c="$cur" -v f="$f" 'BEGIN { x = c == 0 ? f : c * f; printf "%.6g", x == 0 ? 0 : x }')
+				try=$(with_weight "$spec" "$h" "$wt")
+				measure value "$try" "$knobs" || continue
+				if better "$m" "$best"; then best=$m spec=$try; fi
+			done
+		done
+	done
+}
+
+# shellcheck disable=SC2317
+[ "${IG_FUNNEL_LIB:-}" != 1 ] || return 0
+
+mode=funnel
+if [ "${1:-}" = tune ]; then
+	mode=tune
+	shift
+fi
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
-length=25 ncand=500 keep1=150 keep2=50 window=20% value='' spec='' epsilon=''
+length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
+metric='' at='' ties='' target=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -71,6 +157,11 @@ while [ $# -gt 0 ]; do
 	--keep2) need "$@"; keep2=$2; shift 2 ;;
 	--window) need "$@"; window=$2; shift 2 ;;
 	--value) need "$@"; value=$2; shift 2 ;;
+	--value2) need "$@"; value2=$2; shift 2 ;;
+	--metric) need "$@"; metric=$2; shift 2 ;;
+	-k | --at) need "$@"; at=$2; shift 2 ;;
+	--shuffle-ties) ties=--shuffle-ties; shift ;;
+	--target) need "$@"; target=$2; shift 2 ;;
 	--spec) need "$@"; spec=$2; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
 	--reshow) reshow=--keep-shown; shift ;;
@@ -86,17 +177,28 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-[ $# -eq 3 ] || bad_usage "expected TRAIN_EVENTS USERS_EVENTS OUT, got $# arguments"
-train=$1 users=$2 out=$3
-for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex"; do
+if [ $mode = tune ]; then
+	[ $# -eq 2 ] || bad_usage "tune: expected TRAIN_EVENTS OUT, got $# arguments"
+	train=$1 users='' out=$2
+	[ -z "$shard" ] || bad_usage "tune takes no --shard: it measures all the validation users"
+	case ${metric:=ndcg} in ndcg | recall) ;; *) bad_usage "--metric takes ndcg or recall, not '$metric'" ;; esac
+	: "${at:=20}" "${target:=$positives}"
+else
+	[ $# -eq 3 ] || bad_usage "expected TRAIN_EVENTS USERS_EVENTS OUT, got $# arguments"
+	train=$1 users=$2 out=$3
+	[ -z "$metric$at$ties$target" ] || bad_usage "--metric, -k, --target and --shuffle-ties are options of 'ig-funnel tune'"
+	at=1 # unused: passes the checks below
+fi
+for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex" "$at"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
 # the steps' own ranges, checked before any work: a step would refuse
 # them only when it runs, minutes in, with exit 1
 [ ${#seed} -le 18 ] || bad_usage "--seed takes a whole number below 10^18, not '$seed'"
-for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$maxex"; do
+for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$maxex" "$at"; do
 	[ ${#n} -le 9 ] || bad_usage "'$n' is too large"
 done
+[ "$at" -ge 1 ] || bad_usage "-k/--at must be at least 1"
 [ "$maxex" -gt 0 ] || bad_usage "--max-examples must be at least 1"
 [ "$threads" -ge 1 ] && [ "$threads" -le 1024 ] || bad_usage "-@ takes 1 to 1024 threads, not '$threads'"
 [ "$length" -ge 1 ] || bad_usage "-n/--length must be at least 1"
@@ -117,16 +219,24 @@ case $shard in
 	;;
 *) bad_usage "--shard takes I/N, not '$shard'" ;;
 esac
-for f in "$train" "$users" $items $follows $topics $spec; do
+for f in "$train" ${users:+"$users"} $items $follows $topics $spec; do
 	[ -r "$f" ] || die "$f: cannot be read"
 done
 command -v ig-retrieve >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
-mkdir -p "$out/logs" || die "$out: cannot be created"
-# A run into an OUT of an earlier one: that run's products go first, so
-# that one that fails leaves none of them next to its own (an old feed
-# would read as this run's).
-rm -f "$out/feed.tsv.gz" "$out/summary.tsv" "$out/candidates.tsv.gz" "$out/ranked1.tsv.gz" \
-	"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model"
+# ig-eval refuses a bad list of event types with exit 2 before it reads
+# anything: asked now, not after the funnel's minutes
+rc=0
+[ $mode != tune ] || ig-eval metrics -q --positives "$target" -t /dev/null </dev/null >/dev/null 2>&1 || rc=$?
+[ $rc != 2 ] || bad_usage "--target takes event types, as --positives, not '$target'"
+# OUT/logs and OUT/work, and an earlier run's products out of OUT: a run
+# that fails leaves none of them next to its own (an old feed would read
+# as this run's).
+prepare_out() {
+	mkdir -p "$out/logs" "$out/work" || die "$out: cannot be created"
+	w=$out/work
+	rm -f "$out/feed.tsv.gz" "$out/summary.tsv" "$out/candidates.tsv.gz" "$out/ranked1.tsv.gz" \
+		"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model" "$out/tune.tsv"
+}
 
 # One step: its stderr goes to OUT/logs/NAME.log; its summary line (the
 # last line of every ig-* tool's stderr) gives the time and memory.
@@ -188,8 +298,6 @@ unranked_stage() { # CANDIDATES KEEP OUTPUT
 		gzip -c >"$3" || die "$3: cannot be written"
 }
 
-w=$out/work
-mkdir -p "$w"
 common="-@ $threads"
 skipped=''
 note() { skipped="$skipped$1; "; }
@@ -237,112 +345,215 @@ retrieve() { # PREFIX HISTORY USERS OUTPUT [SHARD]
 }
 context() { printf '%s' "$side --neighbors $w/$1.nbrs.tsv.gz $vec --positives $positives"; }
 
-start=$(date +%s)
-# 1. Ranking examples from each user's last 20% (--window) of TRAIN, with
-# features from the fit part before it (ig-eval split). With
-# impressions in that window, a row is an impression labelled by what
-# followed it: the heads learn P(event | shown), what a feed gets. Without
-# them, a row is a candidate retrieved from the fit part, labelled by the
-# window's events on it: P(shown and event), exposure and engagement mixed.
-heads=any,view,like,comment,share,save,follow,see_less,hide
-step split ig-eval split --holdout "$window" --test-all --positives "$positives" -o "$w/fit" "$train"
-if ! gzip -dcf "$w/fit.test.tsv.gz" | grep -qv '^#'; then
-	# Histories too short for the share to hold out an event (20% of 2
-	# rounds to 0): the window is each user's last event instead.
-	step split ig-eval split --holdout 1 --test-all --positives "$positives" -o "$w/fit" "$train"
-	note "label window: each user's last event (no user has enough events for $window of them to be one)"
-fi
-models fit "$w/fit.train.tsv.gz"
-# Training holds its examples in memory (ig-rank(1) MEMORY, about 560
-# bytes a row): past --max-examples rows they come from one hash shard of
-# the users, a uniform sample of them, and every model still sees all.
-# shellcheck disable=SC2046
-set -- $(gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ { if ($4 == "impression") n++; u[$2] = 1 }
-	END { k = 0; for (x in u) k++; print n + 0, k }')
-nimpr=$1 nusers=$2
-exrows=$nimpr
-[ "$nimpr" -gt 0 ] || exrows=$((nusers * ncand))
-exshard=$shard
-if [ -z "$shard" ] && [ "$exrows" -gt "$maxex" ]; then
-	exshard="0/$(((exrows + maxex - 1) / maxex))"
-	note "ranking examples from the users of shard $exshard (about $exrows rows in all; --max-examples $maxex)"
-fi
-# shellcheck disable=SC2046
-if [ "$nimpr" -gt 0 ]; then
-	examples=impressions
-	# The heads are P(event | shown): their sum over the engagements is
-	# the expected engagements per impression, the feed's value (any and
-	# view add little but noise to it; validation world, ig-funnel(1)).
-	[ -n "$value" ] || value=like=1,comment=1,share=1,save=1
-	# with --shard, the history of the shard's users only is held and
-	# the others' impressions are skipped; item tables count everyone.
-	# --fresh-sessions: an impression sees the window's sessions before
-	# its own, as the feed sees the history at serving (validation world
-	# seed 2: 0.6307 -> 0.6348 of the oracle's shares, mean of training
-	# seeds 1-5; ig-funnel(1))
-	step features ig-rank features --fresh-sessions ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
-		--impressions "$w/fit.test.tsv.gz" --heads "$heads" $(context fit) -o "$w/examples.tsv.gz"
-else
-	examples=candidates
-	note "no impressions: the ranking heads learn from candidates labelled by the next window's events"
-	retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz" "$exshard"
-	step features ig-rank features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
-		--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
-fi
-unranked=''
-gzip -dcf "$w/examples.tsv.gz" | grep -qv '^#' || no_examples
-if [ -z "$unranked" ]; then
-	step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
-	step train-first ig-rank train $common --seed "$seed" --stage first --distill "$out/second.model" \
-		-o "$out/first.model" "$w/examples.tsv.gz"
-else
-	note "ranking stages: no models (no ranking examples), the candidates' own order"
-	examples=none
-fi
+# The funnel up to the second ranking stage, which keeps KEEP2 rows:
+# OUT/candidates.tsv.gz, ranked1.tsv.gz, ranked.tsv.gz and the models.
+rank_lists() { # KEEP2
+	keep_second=$1
+	# 1. Ranking examples from each user's last 20% (--window) of TRAIN, with
+	# features from the fit part before it (ig-eval split). With
+	# impressions in that window, a row is an impression labelled by what
+	# followed it: the heads learn P(event | shown), what a feed gets. Without
+	# them, a row is a candidate retrieved from the fit part, labelled by the
+	# window's events on it: P(shown and event), exposure and engagement mixed.
+	heads=any,view,like,comment,share,save,follow,see_less,hide
+	step split ig-eval split --holdout "$window" --test-all --positives "$positives" -o "$w/fit" "$train"
+	if ! gzip -dcf "$w/fit.test.tsv.gz" | grep -qv '^#'; then
+		# Histories too short for the share to hold out an event (20% of 2
+		# rounds to 0): the window is each user's last event instead.
+		step split ig-eval split --holdout 1 --test-all --positives "$positives" -o "$w/fit" "$train"
+		note "label window: each user's last event (no user has enough events for $window of them to be one)"
+	fi
+	models fit "$w/fit.train.tsv.gz"
+	# Training holds its examples in memory (ig-rank(1) MEMORY, about 560
+	# bytes a row): past --max-examples rows they come from one hash shard of
+	# the users, a uniform sample of them, and every model still sees all.
+	# shellcheck disable=SC2046
+	set -- $(gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ { if ($4 == "impression") n++; u[$2] = 1 }
+		END { k = 0; for (x in u) k++; print n + 0, k }')
+	nimpr=$1 nusers=$2
+	exrows=$nimpr
+	[ "$nimpr" -gt 0 ] || exrows=$((nusers * ncand))
+	exshard=$shard
+	if [ -z "$shard" ] && [ "$exrows" -gt "$maxex" ]; then
+		exshard="0/$(((exrows + maxex - 1) / maxex))"
+		note "ranking examples from the users of shard $exshard (about $exrows rows in all; --max-examples $maxex)"
+	fi
+	# shellcheck disable=SC2046
+	if [ "$nimpr" -gt 0 ]; then
+		examples=impressions
+		# The heads are P(event | shown): their sum over the engagements is
+		# the expected engagements per impression, the feed's value (any and
+		# view add little but noise to it; validation world, ig-funnel(1)).
+		[ -n "$value" ] || value=like=1,comment=1,share=1,save=1
+		# with --shard, the history of the shard's users only is held and
+		# the others' impressions are skipped; item tables count everyone.
+		# --fresh-sessions: an impression sees the window's sessions before
+		# its own, as the feed sees the history at serving (validation world
+		# seed 2: 0.6307 -> 0.6348 of the oracle's shares, mean of training
+		# seeds 1-5; ig-funnel(1))
+		step features ig-rank features --fresh-sessions ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
+			--impressions "$w/fit.test.tsv.gz" --heads "$heads" $(context fit) -o "$w/examples.tsv.gz"
+	else
+		examples=candidates
+		note "no impressions: the ranking heads learn from candidates labelled by the next window's events"
+		retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz" "$exshard"
+		step features ig-rank features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
+			--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
+	fi
+	unranked=''
+	gzip -dcf "$w/examples.tsv.gz" | grep -qv '^#' || no_examples
+	if [ -z "$unranked" ]; then
+		step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
+		step train-first ig-rank train $common --seed "$seed" --stage first --distill "$out/second.model" \
+			-o "$out/first.model" "$w/examples.tsv.gz"
+	else
+		note "ranking stages: no models (no ranking examples), the candidates' own order"
+		examples=none
+	fi
 
-# 2. Serving: the models again on the whole of TRAIN, then the funnel.
-models all "$train"
-retrieve all "$train" "$users" "$out/candidates.tsv.gz" "$shard"
-hist="${shard:+--shard $shard} --history $train"
-if [ -z "$unranked" ]; then
-	step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all) \
-		${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
-	step rank-second ig-rank score $common -m "$out/second.model" $hist $(context all) \
-		${value:+--value "$value"} --keep "$keep2" -o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
-else
-	unranked_stage "$out/candidates.tsv.gz" "$keep1" "$out/ranked1.tsv.gz"
-	unranked_stage "$out/candidates.tsv.gz" "$keep2" "$out/ranked.tsv.gz"
-fi
+	# 2. Serving: the models again on the whole of TRAIN, then the funnel.
+	models all "$train"
+	retrieve all "$train" "$users" "$out/candidates.tsv.gz" "$shard"
+	hist="${shard:+--shard $shard} --history $train"
+	if [ -z "$unranked" ]; then
+		step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all) \
+			${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
+		v2=${value2:-$value}
+		step rank-second ig-rank score $common -m "$out/second.model" $hist $(context all) \
+			${v2:+--value "$v2"} --keep "$keep_second" \
+			-o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
+	else
+		unranked_stage "$out/candidates.tsv.gz" "$keep1" "$out/ranked1.tsv.gz"
+		unranked_stage "$out/candidates.tsv.gz" "$keep_second" "$out/ranked.tsv.gz"
+	fi
+}
 # A re-shown item is discounted from its first impression: the user has
 # passed it by once (chosen on validation world seed 2: 0.8 against 0.9,
 # none, and ig-diversify's default of 0.5 from the third; ig-funnel(1)).
 # Later --diversify options override it.
 reshow_dopts='--fatigue-after 1 --fatigue-factor 0.8'
-ditems=$items
-if [ -z "$ditems" ]; then
-	# ig-diversify needs an items stream: an empty one keeps every item
-	# (--missing keep), so queues, exploration and fatigue still apply.
-	ditems=$w/no-items.tsv
-	printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems"
-fi
-step diversify ig-diversify $common --seed "$seed" --items "$ditems" \
-	${topics:+--topics "$topics"} ${vec:+--vectors "$w/all.vec.gz"} --events "$train" \
-	${epsilon:+--epsilon "$epsilon"} ${reshow:+$reshow_dopts} $dopts -n "$length" -o "$out/feed.tsv.gz" "$out/ranked.tsv.gz"
+# The one ig-diversify command of the funnel and of tune: KNOBS come
+# after --diversify's options, so that they win.
+diversify() { # NAME RANKED FEED [KNOBS]
+	ditems=$items
+	if [ -z "$ditems" ]; then
+		# ig-diversify needs an items stream: an empty one keeps every item
+		# (--missing keep), so queues, exploration and fatigue still apply;
+		# similarity does not (item vectors are found through the items).
+		ditems=$w/no-items.tsv
+		printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems"
+	fi
+	# shellcheck disable=SC2086
+	step "$1" ig-diversify $common --seed "$seed" --items "$ditems" \
+		${topics:+--topics "$topics"} ${vec:+--vectors "$w/all.vec.gz"} --events "$train" \
+		${epsilon:+--epsilon "$epsilon"} ${reshow:+$reshow_dopts} $dopts ${4:-} -n "$length" -o "$3" "$2"
+}
 
-{
-	printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'
-	printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$([ -z "$unranked" ] && echo "$out/*.model" || echo "none (no ranking examples)")"
-	printf 'retrieve\t%s\t%s\t%s\n' "$(rows_per_user "$out/candidates.tsv.gz")" "$(cost all.retrieve)" candidates.tsv.gz
-	printf 'rank first\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked1.tsv.gz")" "$(cost rank-first)" ranked1.tsv.gz
-	printf 'rank second\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked.tsv.gz")" "$(cost rank-second)" ranked.tsv.gz
-	printf 'diversify\t%s\t%s\t%s\n' "$(rows_per_user "$out/feed.tsv.gz")" "$(cost diversify)" feed.tsv.gz
-} >"$out/summary.tsv"
-column -t -s "$(printf '\t')" "$out/summary.tsv" >&2 2>/dev/null || cat "$out/summary.tsv" >&2
-[ -n "$skipped" ] && printf '%s: skipped: %s\n' "$prog" "${skipped%; }" >&2
-# Users retrieval had nothing for (every item already theirs) get no
-# feed: say how many, so that a short feed file is not a surprise.
-nocand=$(sed -n 's/.* \([0-9]*\) with no candidate).*/\1/p' "$out/logs/all.retrieve.log")
-[ "${nocand:-0}" -eq 0 ] || printf '%s: %s users have no feed: retrieval found no candidate for them (no item left that they have not had)\n' \
-	"$prog" "$nocand" >&2
-printf '%s: feed of %s users in %s/feed.tsv.gz; ranking examples: %s; %d s\n' "$prog" \
-	"$(rows_per_user "$out/feed.tsv.gz" | cut -f2)" "$out" "$examples" $(($(date +%s) - start)) >&2
+serve() {
+	prepare_out
+	rank_lists "$keep2"
+	diversify diversify "$out/ranked.tsv.gz" "$out/feed.tsv.gz"
+	{
+		printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'
+		printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$([ -z "$unranked" ] && echo "$out/*.model" || echo "none (no ranking examples)")"
+		printf 'retrieve\t%s\t%s\t%s\n' "$(rows_per_user "$out/candidates.tsv.gz")" "$(cost all.retrieve)" candidates.tsv.gz
+		printf 'rank first\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked1.tsv.gz")" "$(cost rank-first)" ranked1.tsv.gz
+		printf 'rank second\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked.tsv.gz")" "$(cost rank-second)" ranked.tsv.gz
+		printf 'diversify\t%s\t%s\t%s\n' "$(rows_per_user "$out/feed.tsv.gz")" "$(cost diversify)" feed.tsv.gz
+	} >"$out/summary.tsv"
+	column -t -s "$(printf '\t')" "$out/summary.tsv" >&2 2>/dev/null || cat "$out/summary.tsv" >&2
+	[ -n "$skipped" ] && printf '%s: skipped: %s\n' "$prog" "${skipped%; }" >&2
+	# Users retrieval had nothing for (every item already theirs) get no
+	# feed: say how many, so that a short feed file is not a surprise.
+	nocand=$(sed -n 's/.* \([0-9]*\) with no candidate).*/\1/p' "$out/logs/all.retrieve.log")
+	[ "${nocand:-0}" -eq 0 ] || printf '%s: %s users have no feed: retrieval found no candidate for them (no item left that they have not had)\n' \
+		"$prog" "$nocand" >&2
+	printf '%s: feed of %s users in %s/feed.tsv.gz; ranking examples: %s; %d s\n' "$prog" \
+		"$(rows_per_user "$out/feed.tsv.gz" | cut -f2)" "$out" "$examples" $(($(date +%s) - start)) >&2
+}
+
+# --- ig-funnel tune: the search -----------------------------------------
+# One setting: the second stage's lists re-scored by SPEC, diversified
+# with KNOBS, measured against the validation events; the row goes to
+# the table, M holds the metric. Returns 1 for a setting tried before.
+measure() { # SEARCH SPEC KNOBS
+	awk -F'\t' -v v="$2" -v d="${3:--}" '$2 == v && $3 == d { f = 1 } END { exit !f }' "$rows" && return 1
+	step tune.value ig-rank value -u --value "$2" --keep "$keep2" -o "$w/tune.ranked.tsv" "$out/ranked.tsv.gz"
+	diversify tune.diversify "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "-u $3"
+	step tune.eval ig-eval metrics -u --tsv --bootstrap 0 -k "$at" --positives "$target" -t "$valid" \
+		--train "$train" -o "$w/tune.metrics.tsv" "$w/tune.feed.tsv"
+	m=$(awk -F'\t' -v m="$metric" '$1 == m { print $3 }' "$w/tune.metrics.tsv")
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "${3:--}" "$m" >>"$rows"
+	runs=$((runs + 1))
+	[ $verbose = 0 ] || printf '%s: tune: %s %s %s %s\n' "$prog" "$1" "$2" "${3:--}" "$m" >&2
+}
+
+# The diversity knobs, one pass, each over its values with the others
+# held: the MMR weight and band, the author window (ig-funnel's 2, none,
+# 3, 4) and a topic cap (none, 3, 5, 8).
+search_knobs() {
+	grids='--lambda:0.3,0.5,0.6,0.8,0.9,1 --band:0,0.06,0.25,0.5 --author-window:0,3,4 --topic-cap:3,5,8'
+	for g in $grids; do
+		for x in $(printf '%s\n' "${g#*:}" | tr ',' ' '); do
+			try=$(with_knob "$knobs" "${g%%:*}" "$x")
+			measure diversify "$spec" "$try" || continue
+			if better "$m" "$best"; then best=$m knobs=$try; fi
+		done
+	done
+}
+
+tune() {
+	prepare_out
+	step tune.split ig-eval split $ties --seed "$seed" --holdout 20% --positives "$positives" -o "$out/valid" "$train"
+	if ! gzip -dcf "$out/valid.test.tsv.gz" | grep -qv '^#'; then
+		grep -v ' s real, ' "$out/logs/tune.split.log" >&2
+		die "$train: the validation cut (each user's last 20%) holds no event of a --positives type ($positives): nothing to tune on"
+	fi
+	# the funnel on the rest, for the validation users; the second stage
+	# keeps all the first's rows, so that a value model that lifts a row
+	# past the --keep2th is measured as ig-funnel --value2 would keep it
+	train=$out/valid.train.tsv.gz users=$out/valid.test.tsv.gz valid=$out/valid.test.tsv.gz
+	rank_lists "$keep1"
+	rows=$w/tune.rows
+	: >"$rows"
+	runs=0 knobs=''
+	heads=$(stream_heads "$out/ranked.tsv.gz")
+	spec=''
+	[ -z "$heads" ] || spec=$(full_spec "${value2:-$value}" "$heads")
+	heads=$(stream_heads "$out/ranked.tsv.gz" varying)
+	spec0=$spec
+	measure default "$spec" ''
+	default_m=$m best=$m
+	if [ -n "$heads" ]; then
+		search_value "$heads"
+	else
+		note "value weights not searched: no ranking model, or no head that varies"
+	fi
+	# ig-diversify knows an item's vector, author and topics through
+	# --items alone: without it no knob moves the feed (ML-100K: every
+	# setting gave the same feed)
+	if [ -n "$items" ]; then
+		search_knobs
+	else
+		note "diversity knobs not searched: without --items ig-diversify has no item vectors, authors or topics to act on"
+	fi
+	{
+		printf 'search\tvalue2\tdiversify\t%s@%s\n' "$metric" "$at"
+		cat "$rows"
+	} >"$out/tune.tsv.tmp" && mv "$out/tune.tsv.tmp" "$out/tune.tsv" || die "$out/tune.tsv: cannot be written"
+	opts=''
+	[ "$spec" = "$spec0" ] || opts="--value2 '$(nonzero "$spec")'"
+	[ -z "$knobs" ] || opts="$opts${opts:+ }--diversify '$knobs'"
+	[ -n "$skipped" ] && printf '%s: skipped: %s\n' "$prog" "${skipped%; }" >&2
+	printf '%s: tune: %d settings, each one ig-rank value, ig-diversify and ig-eval metrics run, in %s/tune.tsv; %d s\n' \
+		"$prog" "$runs" "$out" $(($(date +%s) - start)) >&2
+	nvalid=$(gzip -dcf "$valid" | awk -F'\t' '!/^#/ && !($2 in u) { u[$2] = 1; n++ } END { print n + 0 }')
+	printf 'metric\t%s@%s of the feed, counting %s, %s users of %s\n' "$metric" "$at" "$target" "$nvalid" "$valid"
+	printf 'default\t%s\n' "$default_m"
+	printf 'best\t%s\n' "$best"
+	[ -n "$opts" ] || printf '%s: tune: the defaults are best (options: none)\n' "$prog" >&2
+	printf 'options\t%s\n' "$opts"
+}
+
+start=$(date +%s)
+if [ $mode = tune ]; then tune; else serve; fi
