@@ -38,7 +38,10 @@ typedef struct ig_cooc_handed {
 typedef struct ig_cooc_maps {
 	char *settings, *settings_at; /* NULL until a ##map line; "FILE:LINE" */
 	uint32_t nshards;             /* the shards' N; 0 until a ##map line */
-	char **shard_at;              /* N > 1: per shard, "FILE:LINE" or NULL */
+	/* N > 1: the shards seen, each with its "FILE:LINE" (as many as
+	 * partials were given, however large N says it is) */
+	uint32_t *shard, nseen;
+	char **shard_at;
 	uint64_t headers, lines;      /* of the streams read, and ##map lines */
 } ig_cooc_maps;
 

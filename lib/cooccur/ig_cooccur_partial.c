@@ -272,24 +272,34 @@ static void settings_seen(ig_cooc_maps *m, const char *name, long ln, const char
 
 static void shard_seen(ig_cooc_maps *m, const char *name, long ln, const char *shard)
 {
-	uint32_t i, n;
+	uint32_t i, n, k;
 
 	if (strncmp(shard, "shard=", 6) != 0 || ig_parse_shard(shard + 6, &i, &n) != 0)
 		ig_die_at(name, ln, "##map: expected shard=I/N, got '%s'", ig_esc(shard));
 	if (m->nshards == 0) {
 		m->nshards = n;
-		if (n > 1)
-			m->shard_at = ig_calloc(n, sizeof *m->shard_at);
 	} else if (n != m->nshards) {
 		ig_die_at(name, ln, "partial counts of shard %u/%u among shards of %u (%s)", i, n, m->nshards,
 			  m->settings_at);
 	}
 	if (n == 1) /* a whole stream each, or input already split by user */
 		return;
-	if (m->shard_at[i] != NULL)
-		ig_die_at(name, ln, "partial counts of shard %u/%u given twice (also %s): its counts would be summed twice",
-			  i, n, m->shard_at[i]);
-	m->shard_at[i] = place(name, ln);
+	for (k = 0; k < m->nseen; k++)
+		if (m->shard[k] == i)
+			ig_die_at(name, ln,
+				  "partial counts of shard %u/%u given twice (also %s): its counts would be summed twice", i,
+				  n, m->shard_at[k]);
+	m->shard = ig_reallocarray(m->shard, (size_t)m->nseen + 1, sizeof *m->shard);
+	m->shard_at = ig_reallocarray(m->shard_at, (size_t)m->nseen + 1, sizeof *m->shard_at);
+	m->shard[m->nseen] = i;
+	m->shard_at[m->nseen++] = place(name, ln);
+}
+
+static int by_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* "##map<TAB>shard=I/N<TAB>SETTINGS" */
@@ -307,24 +317,24 @@ static void map_line(ig_cooc_maps *m, const char *name, long ln, char *line)
 void ig_cooc_partial_check_shards(const ig_cooc_ctx *c)
 {
 	const ig_cooc_maps *m = &c->maps;
-	uint32_t i, have = 0, first = 0;
+	uint32_t *seen, first = 0, k;
 
 	/* a stream without one (hand-made, or of an earlier version) may be
 	 * any shard */
-	if (m->nshards <= 1 || m->headers > m->lines)
+	if (m->nshards <= 1 || m->headers > m->lines || m->nseen == m->nshards)
 		return;
-	for (i = m->nshards; i-- > 0;)
-		if (m->shard_at[i] != NULL)
-			have++;
-		else
-			first = i;
-	if (have + 1 == m->nshards)
+	seen = ig_reallocarray(NULL, m->nseen, sizeof *seen);
+	memcpy(seen, m->shard, m->nseen * sizeof *seen);
+	qsort(seen, m->nseen, sizeof *seen, by_u32);
+	for (k = 0; k < m->nseen && seen[k] == first; k++)
+		first++;
+	free(seen);
+	if (m->nseen + 1 == m->nshards)
 		ig_die("reduce: partial counts of %u of %u shards: shard %u/%u is missing, so the scores would be off",
-		       have, m->nshards, first, m->nshards);
-	if (have < m->nshards)
-		ig_die("reduce: partial counts of %u of %u shards: shard %u/%u and %u more are missing, so the "
-		       "scores would be off",
-		       have, m->nshards, first, m->nshards, m->nshards - have - 1);
+		       m->nseen, m->nshards, first, m->nshards);
+	ig_die("reduce: partial counts of %u of %u shards: shard %u/%u and %u more are missing, so the "
+	       "scores would be off",
+	       m->nseen, m->nshards, first, m->nshards, m->nshards - m->nseen - 1);
 }
 
 void ig_cooc_maps_free(ig_cooc_maps *m)
@@ -333,9 +343,10 @@ void ig_cooc_maps_free(ig_cooc_maps *m)
 
 	free(m->settings);
 	free(m->settings_at);
-	for (i = 0; m->shard_at != NULL && i < m->nshards; i++)
+	for (i = 0; i < m->nseen; i++)
 		free(m->shard_at[i]);
 	free(m->shard_at);
+	free(m->shard);
 	memset(m, 0, sizeof *m);
 }
 
