@@ -467,6 +467,14 @@ static void embed_all(const fixture *f, const ig_tower_model *m, float *out)
 	ig_tower_scratch_free(s);
 }
 
+/* A new model for F's data, trained with F's options as they are. */
+static void retrain(fixture *f, ig_tower_epoch *last)
+{
+	ig_tower_model_free(f->m);
+	f->m = ig_tower_model_for_data(&f->o, f->cat->ids, &f->side, f->c, f->items->authors, "test");
+	ig_tower_train(f->m, f->cat, f->c, &f->o, last);
+}
+
 static void train_fixture(fixture *f, uint64_t seed)
 {
 	ig_pool *pool = ig_pool_new(1);
@@ -475,9 +483,7 @@ static void train_fixture(fixture *f, uint64_t seed)
 	f->o.seed = seed;
 	f->o.epochs = 3;
 	f->o.pool = pool;
-	ig_tower_model_free(f->m);
-	f->m = ig_tower_model_for_data(&f->o, f->cat->ids, &f->side, f->c, f->items->authors, "test");
-	ig_tower_train(f->m, f->cat, f->c, &f->o, &last);
+	retrain(f, &last);
 	assert_true(isfinite(last.loss) && last.loss > 0);
 	ig_pool_free(pool);
 	f->o.pool = NULL;
@@ -503,9 +509,7 @@ static void test_threads_same_model(void **state)
 	pool = ig_pool_new(3);
 	f.o.pool = pool;
 	f.o.epochs = 3;
-	ig_tower_model_free(f.m);
-	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
-	ig_tower_train(f.m, f.cat, f.c, &f.o, &last);
+	retrain(&f, &last);
 	embed_all(&f, f.m, b);
 	assert_memory_equal(a, b, n * sizeof *a);
 	ig_pool_free(pool);
@@ -676,9 +680,7 @@ static void test_early_stop(void **state)
 		f.o.average = run % 2 ? 1.5 : 0;
 		f.o.epoch_done = record_epoch;
 		f.o.ctx = &seen;
-		ig_tower_model_free(f.m);
-		f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
-		ig_tower_train(f.m, f.cat, f.c, &f.o, &last);
+		retrain(&f, &last);
 		assert_int_equal(last.epoch, seen.n);
 		assert_int_equal(last.examples, f.c->n - 4);
 		for (i = 0, best = 0; i < seen.n; i++)
@@ -836,9 +838,7 @@ static void test_average_training(void **state)
 	assert_true(memcmp(last, avg, n * sizeof *last) != 0);
 	pool = ig_pool_new(3);
 	f.o.pool = pool;
-	ig_tower_model_free(f.m);
-	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
-	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	retrain(&f, &e);
 	embed_all(&f, f.m, again);
 	assert_memory_equal(avg, again, n * sizeof *avg);
 	ig_pool_free(pool);
@@ -847,14 +847,10 @@ static void test_average_training(void **state)
 	f.o.batch = (uint32_t)f.c->n;
 	f.o.epochs = 1;
 	f.o.average = 0;
-	ig_tower_model_free(f.m);
-	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
-	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	retrain(&f, &e);
 	embed_all(&f, f.m, one);
 	f.o.average = 3;
-	ig_tower_model_free(f.m);
-	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
-	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	retrain(&f, &e);
 	embed_all(&f, f.m, one_avg);
 	assert_memory_equal(one, one_avg, n * sizeof *one);
 	free(last);
@@ -898,14 +894,10 @@ static void test_average_follows(void **state)
 	memset(&avg, 0, sizeof avg);
 	f.o.average = 0;
 	f.o.ctx = &plain;
-	ig_tower_model_free(f.m);
-	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
-	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	retrain(&f, &e);
 	f.o.average = 2;
 	f.o.ctx = &avg;
-	ig_tower_model_free(f.m);
-	f.m = ig_tower_model_for_data(&f.o, f.cat->ids, &f.side, f.c, f.items->authors, "test");
-	ig_tower_train(f.m, f.cat, f.c, &f.o, &e);
+	retrain(&f, &e);
 	assert_int_equal(plain.n, 12);
 	assert_int_equal(avg.n, 12);
 	for (i = 0; i < 12; i++)
