@@ -40,8 +40,11 @@ typedef struct ig_cooc_maps {
 	uint32_t nshards;             /* the shards' N; 0 until a ##map line */
 	/* N > 1: the shards seen, each with its "FILE:LINE" (as many as
 	 * partials were given, however large N says it is) */
-	uint32_t *shard, nseen;
-	char **shard_at;
+	struct ig_cooc_shard_seen {
+		uint32_t index;
+		char *at;
+	} *seen;
+	uint32_t nseen;
 	uint64_t headers, lines;      /* of the streams read, and ##map lines */
 } ig_cooc_maps;
 
@@ -117,7 +120,7 @@ uint64_t ig_cooc_partial_write(ig_cooc_ctx *c, ig_writer *w, uint64_t *pairs);
 void ig_cooc_partial_read(ig_cooc_ctx *c, const char *path);
 /* After the last partial: exits 1 when the ##map lines name N > 1 shards
  * and some are missing. */
-void ig_cooc_partial_check_shards(const ig_cooc_ctx *c);
+void ig_cooc_partial_check_shards(ig_cooc_ctx *c);
 void ig_cooc_maps_free(ig_cooc_maps *m);
 
 #endif

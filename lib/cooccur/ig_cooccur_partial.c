@@ -207,9 +207,10 @@ static void check_header(const char *name, long ln, const char *line)
 
 static char *place(const char *name, long ln)
 {
-	char *s = ig_malloc(strlen(name) + 24);
+	size_t len = strlen(name) + 24; /* ':' and a long's digits */
+	char *s = ig_malloc(len);
 
-	sprintf(s, "%s:%ld", name, ln);
+	snprintf(s, len, "%s:%ld", name, ln);
 	return s;
 }
 
@@ -230,11 +231,27 @@ static const char *setting(const char *s, const char *key, size_t keylen, size_t
 	return s;
 }
 
+/* The first word of settings A that B has not, with the same value;
+ * NULL when B has every one. Its length in *N. */
+static const char *unmatched_word(const char *a, const char *b, size_t *n)
+{
+	const char *w;
+	size_t wlen;
+
+	for (; *a != '\0'; a += *n + (a[*n] == ' ')) {
+		*n = strcspn(a, " ");
+		w = setting(b, a, strcspn(a, "="), &wlen);
+		if (wlen != *n || strncmp(a, w, *n) != 0)
+			return a;
+	}
+	return NULL;
+}
+
 /* Settings NOW (of NAME:LN) against those of the first ##map line. */
 static void settings_seen(ig_cooc_maps *m, const char *name, long ln, const char *now)
 {
-	const char *a = now, *b;
-	size_t n, keylen, blen;
+	const char *a, *b;
+	size_t n, blen;
 
 	if (m->settings == NULL) {
 		m->settings = ig_strdup(now);
@@ -243,31 +260,19 @@ static void settings_seen(ig_cooc_maps *m, const char *name, long ln, const char
 	}
 	if (strcmp(m->settings, now) == 0)
 		return;
-	/* the first word of one that the other does not have */
-	for (;;) {
-		n = strcspn(a, " ");
-		keylen = strcspn(a, "=");
-		b = setting(m->settings, a, keylen, &blen);
-		if (*a == '\0' || blen != n || strncmp(a, b, n) != 0)
-			break;
-		a += n + (a[n] == ' ');
+	if ((a = unmatched_word(now, m->settings, &n)) != NULL) {
+		b = setting(m->settings, a, strcspn(a, "="), &blen);
+		if (blen == 0)
+			ig_die_at(name, ln, "partial counts of other settings than %s's: %.*s here, none there",
+				  m->settings_at, (int)n, a);
+		ig_die_at(name, ln, "partial counts of other settings than %s's: %.*s here, %.*s there",
+			  m->settings_at, (int)n, a, (int)blen, b);
 	}
-	if (*a == '\0') { /* NOW is the shorter: name the first's extra word */
-		for (a = m->settings;; a += n + 1) {
-			n = strcspn(a, " ");
-			keylen = strcspn(a, "=");
-			setting(now, a, keylen, &blen);
-			if (blen == 0)
-				break;
-		}
+	if ((a = unmatched_word(m->settings, now, &n)) != NULL)
 		ig_die_at(name, ln, "partial counts of other settings than %s's: %.*s there, none here",
 			  m->settings_at, (int)n, a);
-	}
-	if (blen == 0)
-		ig_die_at(name, ln, "partial counts of other settings than %s's: %.*s here, none there",
-			  m->settings_at, (int)n, a);
-	ig_die_at(name, ln, "partial counts of other settings than %s's: %.*s here, %.*s there", m->settings_at,
-		  (int)n, a, (int)blen, b);
+	/* the same words, repeated or in another order: not a map's line */
+	ig_die_at(name, ln, "partial counts of other settings than %s's", m->settings_at);
 }
 
 static void shard_seen(ig_cooc_maps *m, const char *name, long ln, const char *shard)
@@ -285,19 +290,18 @@ static void shard_seen(ig_cooc_maps *m, const char *name, long ln, const char *s
 	if (n == 1) /* a whole stream each, or input already split by user */
 		return;
 	for (k = 0; k < m->nseen; k++)
-		if (m->shard[k] == i)
+		if (m->seen[k].index == i)
 			ig_die_at(name, ln,
 				  "partial counts of shard %u/%u given twice (also %s): its counts would be summed twice", i,
-				  n, m->shard_at[k]);
-	m->shard = ig_reallocarray(m->shard, (size_t)m->nseen + 1, sizeof *m->shard);
-	m->shard_at = ig_reallocarray(m->shard_at, (size_t)m->nseen + 1, sizeof *m->shard_at);
-	m->shard[m->nseen] = i;
-	m->shard_at[m->nseen++] = place(name, ln);
+				  n, m->seen[k].at);
+	m->seen = ig_reallocarray(m->seen, (size_t)m->nseen + 1, sizeof *m->seen);
+	m->seen[m->nseen].index = i;
+	m->seen[m->nseen++].at = place(name, ln);
 }
 
-static int by_u32(const void *a, const void *b)
+static int by_index(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint32_t x = ((const struct ig_cooc_shard_seen *)a)->index, y = ((const struct ig_cooc_shard_seen *)b)->index;
 
 	return (x > y) - (x < y);
 }
@@ -314,21 +318,18 @@ static void map_line(ig_cooc_maps *m, const char *name, long ln, char *line)
 	settings_seen(m, name, ln, f[2]);
 }
 
-void ig_cooc_partial_check_shards(const ig_cooc_ctx *c)
+void ig_cooc_partial_check_shards(ig_cooc_ctx *c)
 {
-	const ig_cooc_maps *m = &c->maps;
-	uint32_t *seen, first = 0, k;
+	ig_cooc_maps *m = &c->maps;
+	uint32_t first = 0, k;
 
 	/* a stream without one (hand-made, or of an earlier version) may be
 	 * any shard */
 	if (m->nshards <= 1 || m->headers > m->lines || m->nseen == m->nshards)
 		return;
-	seen = ig_reallocarray(NULL, m->nseen, sizeof *seen);
-	memcpy(seen, m->shard, m->nseen * sizeof *seen);
-	qsort(seen, m->nseen, sizeof *seen, by_u32);
-	for (k = 0; k < m->nseen && seen[k] == first; k++)
+	qsort(m->seen, m->nseen, sizeof *m->seen, by_index);
+	for (k = 0; k < m->nseen && m->seen[k].index == first; k++)
 		first++;
-	free(seen);
 	if (m->nseen + 1 == m->nshards)
 		ig_die("reduce: partial counts of %u of %u shards: shard %u/%u is missing, so the scores would be off",
 		       m->nseen, m->nshards, first, m->nshards);
@@ -344,9 +345,8 @@ void ig_cooc_maps_free(ig_cooc_maps *m)
 	free(m->settings);
 	free(m->settings_at);
 	for (i = 0; i < m->nseen; i++)
-		free(m->shard_at[i]);
-	free(m->shard_at);
-	free(m->shard);
+		free(m->seen[i].at);
+	free(m->seen);
 	memset(m, 0, sizeof *m);
 }
 
