@@ -26,8 +26,8 @@ Funnel:
                          [view,like,comment,share,save,follow]
   -n, --length N         feed length [25]
       --candidates N     candidates per user [500]
-      --keep1 N          kept by the first ranking stage [150]
-      --keep2 N          kept by the second ranking stage [50]
+      --keep1 N          kept by the first ranking stage; 0: all [150]
+      --keep2 N          kept by the second ranking stage; 0: all [50]
       --window X%        each user's last X% of TRAIN_EVENTS: the ranking
                          examples (impressions, or candidates' labels) [20%;
                          the last event when X% rounds to none for all]
@@ -219,8 +219,19 @@ case $shard in
 	;;
 *) bad_usage "--shard takes I/N, not '$shard'" ;;
 esac
-for f in "$train" ${users:+"$users"} $items $follows $topics $spec; do
+# The steps take these paths as unquoted words (option lists built in
+# strings): a blank in one would split it, and the funnel would fail
+# minutes in, in a step that names another file. Refused at once.
+for f in "$train" "$out" "$items" "$follows" "$topics"; do
+	case $f in *[[:space:]]*) bad_usage "'$f': a path with a blank (space, tab or newline) is not supported; link it under another name" ;; esac
+done
+# a path that starts with '-' would read as an option to the steps
+case $train in -?*) train=./$train ;; esac
+case $users in -?*) users=./$users ;; esac
+case $out in -?*) out=./$out ;; esac
+for f in "$train" ${users:+"$users"} ${items:+"$items"} ${follows:+"$follows"} ${topics:+"$topics"} ${spec:+"$spec"}; do
 	[ -r "$f" ] || die "$f: cannot be read"
+	[ ! -d "$f" ] || die "$f: is a directory"
 done
 command -v ig-retrieve >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
 # ig-eval refuses a bad list of event types with exit 2 before it reads
@@ -279,6 +290,15 @@ no_examples() {
 			sort | sed 's/:/ /' | paste -sd, - | sed 's/,/, /g'): name the types that show interest with --positives"
 	fi
 	[ "$nusers" -gt 0 ] || die "no ranking examples: no user of $train has 2 events or more with a positive one before the last, to learn from what follows it: give users longer histories"
+	# The examples came from one shard of the window's users: its users
+	# gave none, whatever the others would have (a small --max-examples
+	# makes a shard of few users, or none).
+	[ -z "$exshard" ] || [ -n "$shard" ] || die "no ranking examples from the users of shard $exshard, the sample of the $nusers users of the label window that --max-examples $maxex asks for: raise --max-examples"
+	if [ -n "$shard" ]; then
+		unranked="no ranking examples from the users of --shard $shard among the $nusers users of the label window: the feed is ranked by retrieval score, without models"
+		printf '%s: warning: %s\n' "$prog" "$unranked" >&2
+		return
+	fi
 	# Every user has had every item retrieval could propose: nothing to
 	# learn from, but nothing wrong with the data either. The feed is
 	# then ranked by the retrieval score alone (and is empty when
@@ -460,7 +480,7 @@ serve() {
 		printf 'rank first\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked1.tsv.gz")" "$(cost rank-first)" ranked1.tsv.gz
 		printf 'rank second\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked.tsv.gz")" "$(cost rank-second)" ranked.tsv.gz
 		printf 'diversify\t%s\t%s\t%s\n' "$(rows_per_user "$out/feed.tsv.gz")" "$(cost diversify)" feed.tsv.gz
-	} >"$out/summary.tsv"
+	} >"$out/summary.tsv.tmp" && mv "$out/summary.tsv.tmp" "$out/summary.tsv" || { rm -f "$out/summary.tsv.tmp"; die "$out/summary.tsv: cannot be written"; }
 	column -t -s "$(printf '\t')" "$out/summary.tsv" >&2 2>/dev/null || cat "$out/summary.tsv" >&2
 	[ -n "$skipped" ] && printf '%s: skipped: %s\n' "$prog" "${skipped%; }" >&2
 	# Users retrieval had nothing for (every item already theirs) get no
@@ -540,7 +560,7 @@ tune() {
 	{
 		printf 'search\tvalue2\tdiversify\t%s@%s\n' "$metric" "$at"
 		cat "$rows"
-	} >"$out/tune.tsv.tmp" && mv "$out/tune.tsv.tmp" "$out/tune.tsv" || die "$out/tune.tsv: cannot be written"
+	} >"$out/tune.tsv.tmp" && mv "$out/tune.tsv.tmp" "$out/tune.tsv" || { rm -f "$out/tune.tsv.tmp"; die "$out/tune.tsv: cannot be written"; }
 	opts=''
 	[ "$spec" = "$spec0" ] || opts="--value2 '$(nonzero "$spec")'"
 	[ -z "$knobs" ] || opts="$opts${opts:+ }--diversify '$knobs'"
@@ -548,11 +568,13 @@ tune() {
 	printf '%s: tune: %d settings, each one ig-rank value, ig-diversify and ig-eval metrics run, in %s/tune.tsv; %d s\n' \
 		"$prog" "$runs" "$out" $(($(date +%s) - start)) >&2
 	nvalid=$(gzip -dcf "$valid" | awk -F'\t' '!/^#/ && !($2 in u) { u[$2] = 1; n++ } END { print n + 0 }')
-	printf 'metric\t%s@%s of the feed, counting %s, %s users of %s\n' "$metric" "$at" "$target" "$nvalid" "$valid"
-	printf 'default\t%s\n' "$default_m"
-	printf 'best\t%s\n' "$best"
 	[ -n "$opts" ] || printf '%s: tune: the defaults are best (options: none)\n' "$prog" >&2
-	printf 'options\t%s\n' "$opts"
+	{
+		printf 'metric\t%s@%s of the feed, counting %s, %s users of %s\n' "$metric" "$at" "$target" "$nvalid" "$valid"
+		printf 'default\t%s\n' "$default_m"
+		printf 'best\t%s\n' "$best"
+		printf 'options\t%s\n' "$opts"
+	} 2>/dev/null || die "write error on stdout"
 }
 
 start=$(date +%s)
