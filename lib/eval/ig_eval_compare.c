@@ -178,7 +178,7 @@ static void side_next(side *s)
 		ig_die_at(s->name, ln, "expected %d fields, got %d", s->h.ncols, n);
 	if (s->prev && ig_eval_idcmp(s->prev, s->prev_len, s->f[0], strlen(s->f[0])) >= 0)
 		ig_die_at(s->name, ln, "users are not sorted (bytewise, once each): '%s' after '%s'",
-			  s->f[0], s->prev);
+			  ig_esc(s->f[0]), ig_esc(s->prev));
 	free(s->prev);
 	s->prev_len = strlen(s->f[0]);
 	s->prev = ig_strndup(s->f[0], s->prev_len);
@@ -194,6 +194,11 @@ static void side_close(side *s)
 	free(s->prev);
 }
 
+/* Bound on a metric value read: far above any metric's, and low enough
+ * that the sums of squared differences cannot overflow (an infinite
+ * variance read as none, and a single outlier as p = 0). */
+#define METRIC_MAX 1e100
+
 /* A metric value, or NaN for an empty field. */
 static double field_value(const side *s, int col)
 {
@@ -203,9 +208,9 @@ static double field_value(const side *s, int col)
 		return s->m->v[(s->next - 1) * ((size_t)s->h.ncols - 1) + (size_t)col - 1];
 	if (s->f[col][0] == '\0')
 		return NAN;
-	if (ig_parse_double(s->f[col], &v) != 0)
-		ig_die_at(s->name, ig_reader_lineno(s->r), "field %d (%s): not a number '%s'", col + 1,
-			  s->h.cols[col], s->f[col]);
+	if (ig_parse_double_range(s->f[col], -METRIC_MAX, METRIC_MAX, &v) != 0)
+		ig_die_at(s->name, ig_reader_lineno(s->r), "field %d (%s): not a number from %g to %g '%s'",
+			  col + 1, s->h.cols[col], -METRIC_MAX, METRIC_MAX, ig_esc(s->f[col]));
 	return v;
 }
 
