@@ -135,6 +135,8 @@ static int raw_next(ig_eval_recs *r, char **line, uint64_t *lineno)
 		*lineno = (uint64_t)ig_reader_lineno(r->r);
 		if (r->headerless && len > 0 && (*line)[0] == '#')
 			continue; /* comments in a hand-written list */
+		if (len == 0) /* said so, not "not sorted by user ('' after ...)" */
+			ig_die_at(r->name, (long)*lineno, "an empty line");
 		return 1;
 	}
 }
