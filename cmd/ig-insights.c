@@ -92,8 +92,14 @@ static void report_truth(const ig_insights *s, const ig_ins_opts *o, const char 
 		if (level != IG_INS_ITEM && level != IG_INS_AUTHOR)
 			continue;
 		rho = ig_ins_truth_spearman(s, truth, level, &n);
-		fprintf(stderr, "%s: spearman(share_rate, %s) = %.3f over %zu %ss\n", ig_progname,
-			level == IG_INS_ITEM ? "quality" : "author_popularity", rho, n, ig_ins_level_name(level));
+		if (isnan(rho)) /* "= nan" read as a result */
+			fprintf(stderr, "%s: spearman(share_rate, %s): none over %zu %ss (fewer than 2, or one side "
+				"constant)\n", ig_progname, level == IG_INS_ITEM ? "quality" : "author_popularity", n,
+				ig_ins_level_name(level));
+		else
+			fprintf(stderr, "%s: spearman(share_rate, %s) = %.3f over %zu %ss\n", ig_progname,
+				level == IG_INS_ITEM ? "quality" : "author_popularity", rho, n,
+				ig_ins_level_name(level));
 	}
 }
 
