@@ -642,6 +642,12 @@ static int cmd_retrieve(int argc, char **argv)
 	events = argv[optind];
 	if (uvecs && tower_model)
 		ig_usage_error("--user-vectors and --tower-model: give one");
+	/* said before any input is read, with the exit of a bad command line */
+	if (!vecs && (uvecs || tower_model))
+		ig_usage_error("%s needs --vectors (the item vectors of the same model)",
+			       uvecs ? "--user-vectors" : "--tower-model");
+	if (!vecs && index)
+		ig_usage_error("--index needs --vectors, the item vectors it was built from");
 	{
 		const char *inputs[] = {events, items, topics, bo.follows, nbrs, anbrs, vecs, avecs,
 					uvecs, tower_model, index, bo.users, spec_file};
