@@ -424,7 +424,7 @@ static void parse_args(ig_cli *cli, int argc, char **argv, ig_synth_params *para
 	};
 	const char *err;
 	char msg[256];
-	int c, at_given = 0;
+	int c, at_given = 0, reward_given = 0;
 
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		if (ig_cli_option(cli, c, optarg) || ig_synth_params_option(params, c, optarg))
@@ -447,6 +447,7 @@ static void parse_args(ig_cli *cli, int argc, char **argv, ig_synth_params *para
 		case OPT_REWARD:
 			if (ig_event_rewards_parse(optarg, o->reward, msg, sizeof msg) != 0)
 				ig_usage_error("--reward: %s", msg);
+			reward_given = 1;
 			break;
 		case OPT_AUTHOR_CAP:
 			o->author_cap = (uint32_t)ig_cli_int("--author-cap", optarg, 0, UINT32_MAX);
@@ -464,6 +465,11 @@ static void parse_args(ig_cli *cli, int argc, char **argv, ig_synth_params *para
 	*feed_path = argv[optind];
 	if (o->sample && o->table)
 		ig_usage_error("--sample and --table exclude each other");
+	/* options that would change nothing are refused, not ignored */
+	if (o->author_cap > 0 && !o->table)
+		ig_usage_error("--author-cap caps the oracles of --table: give --table");
+	if (reward_given && o->sample)
+		ig_usage_error("--reward values expectations: --sample's events do not use it");
 	params->seed = cli->seed;
 	if ((err = ig_synth_params_check(params)) != NULL)
 		ig_usage_error("%s", err);
