@@ -80,6 +80,16 @@ static void progress(uint64_t events)
 	ig_cli_progress(&cli, "%llu events", (unsigned long long)events);
 }
 
+static int has_level(const ig_ins_opts *o, int level)
+{
+	int i;
+
+	for (i = 0; i < o->nlevels; i++)
+		if (o->levels[i] == level)
+			return 1;
+	return 0;
+}
+
 static void report_truth(const ig_insights *s, const ig_ins_opts *o, const char *truth)
 {
 	int i;
@@ -213,6 +223,8 @@ int main(int argc, char **argv)
 			ig_usage_error("--by %s needs --items", ig_ins_level_name(o.levels[i]));
 	if (follows_path && items_path == NULL)
 		ig_usage_error("--follows needs --items (the authors of items)");
+	if (truth && !has_level(&o, IG_INS_ITEM) && !has_level(&o, IG_INS_AUTHOR))
+		ig_usage_error("--truth is compared at the item and author levels: give --by item or author");
 	{
 		const char *inputs[] = {events, items_path, follows_path, truth};
 
