@@ -106,6 +106,21 @@ static const char *log_parse(log_reader *lr, ig_intern *items, long ln, log_row 
 	return user;
 }
 
+/* The k-th row of a user's sorted log is compared with the target's k-th
+ * item: its rank must be k, ranks 1, 2, 3 ... without a gap or a repeat
+ * (as a feed/1 stream's), or the target would be judged at other slots. */
+static void check_ranks(const log_reader *lr, const log_row *rows, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (rows[k].rank != (int64_t)k + 1)
+			ig_die_at(ig_reader_name(lr->r), rows[k].line,
+				  "rank %lld of user '%s' where %zu was expected: a log's ranks run 1, 2, 3 ... "
+				  "without a gap or a repeat",
+				  (long long)rows[k].rank, ig_esc(lr->user), k + 1);
+}
+
 /* The next user's rows in *ROWS (sorted by rank), the user in lr->user;
  * 0 at the end. The first row of the following user waits in
  * lr->pending. */
@@ -167,6 +182,8 @@ static int log_next(log_reader *lr, ig_intern *items, log_row **rows, size_t *n,
 	}
 	if (*n > 1 && lr->col_rank >= 0)
 		qsort(*rows, *n, sizeof **rows, row_cmp);
+	if (lr->col_rank >= 0)
+		check_ranks(lr, *rows, *n);
 	return *n > 0;
 }
 
