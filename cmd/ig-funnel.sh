@@ -237,6 +237,9 @@ command -v ig-retrieve >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
 # ig-eval refuses a bad list of event types with exit 2 before it reads
 # anything: asked now, not after the funnel's minutes
 rc=0
+ig-eval metrics -q --positives "$positives" -t /dev/null </dev/null >/dev/null 2>&1 || rc=$?
+[ $rc != 2 ] || bad_usage "--positives takes a comma list of event types, not '$positives'"
+rc=0
 [ $mode != tune ] || ig-eval metrics -q --positives "$target" -t /dev/null </dev/null >/dev/null 2>&1 || rc=$?
 [ $rc != 2 ] || bad_usage "--target takes event types, as --positives, not '$target'"
 # OUT/logs and OUT/work, and an earlier run's products out of OUT: a run
