@@ -248,9 +248,18 @@ static void train(const char *events, side_files *sf, ig_tower_opts *o, int digi
 	ig_tower_epoch last;
 	ig_pool *pool = ig_pool_new(cli.threads);
 	char prov[4096], kept[128] = "", *pm, *pi, *pu;
+	ig_writer *set[3];
 	uint64_t need;
 	int epochs = o->epochs;
 
+	/* opened (as temporary files) before the training, not after it: a
+	 * prefix in a missing directory fails at once, not hours in */
+	pm = path_of(cli.output, ".model");
+	pi = path_of(cli.output, ".items.vec");
+	pu = path_of(cli.output, ".users.vec");
+	set[0] = open_plain(pm);
+	set[1] = open_plain(pi);
+	set[2] = open_plain(pu);
 	side_load(sf);
 	c = ig_tower_corpus_read(events, o, &sf->side, cat->ids, cli.memory);
 	if (c->n == 0)
@@ -277,17 +286,10 @@ static void train(const char *events, side_files *sf, ig_tower_opts *o, int digi
 	o->epoch_done = on_epoch;
 	o->progress = on_progress;
 	ig_tower_train(m, cat, c, o, &last);
-	pm = path_of(cli.output, ".model");
-	pi = path_of(cli.output, ".items.vec");
-	pu = path_of(cli.output, ".users.vec");
-	{
-		ig_writer *set[] = {open_plain(pm), open_plain(pi), open_plain(pu)};
-
-		ig_tower_model_write(m, set[0]);
-		write_items(set[1], m, cat, c->last_ts, digits);
-		write_users(set[2], m, cat, c, c->last_ts, digits);
-		ig_writer_close_set(set, 3);
-	}
+	ig_tower_model_write(m, set[0]);
+	write_items(set[1], m, cat, c->last_ts, digits);
+	write_users(set[2], m, cat, c, c->last_ts, digits);
+	ig_writer_close_set(set, 3);
 	if (last.best > 0)
 		snprintf(kept, sizeof kept, " (kept epoch %d: held-out recall@%u %.4f)", last.best, last.k,
 			 last.best_held_out);
