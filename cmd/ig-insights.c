@@ -230,6 +230,12 @@ int main(int argc, char **argv)
 
 		ig_cli_check_output(cli.output, inputs, 4);
 	}
+	/* opened before the inputs are read: an output that cannot be
+	 * created fails at once, not after a pass over all the events */
+	if (table)
+		w = ig_cli_open_writer(&cli, cli.output, IG_COMPRESS_NO, cli.level);
+	else
+		w = ig_cli_open_output(&cli);
 	if (items_path)
 		items = ig_items_load(items_path);
 	if (follows_path)
@@ -242,13 +248,10 @@ int main(int argc, char **argv)
 			progress(ig_ins_stats_of(s)->events);
 	}
 	ig_ins_rank(s);
-	if (table) {
-		w = ig_cli_open_writer(&cli, cli.output, IG_COMPRESS_NO, cli.level);
+	if (table)
 		ig_ins_write_table(s, w);
-	} else {
-		w = ig_cli_open_output(&cli);
+	else
 		ig_ins_write_tsv(s, w, ig_events_header(er));
-	}
 	ig_writer_close(w);
 	if (truth)
 		report_truth(s, &o, truth);

@@ -317,6 +317,11 @@ static void embed(const char *model, const char *events, side_files *sf, int64_t
 
 	ig_cli_check_output(pi, inputs, 5);
 	ig_cli_check_output(pu, inputs, 5);
+	/* opened before the inputs are read, as in training */
+	if (sf->items != NULL)
+		set[0] = open_plain(pi);
+	if (events != NULL)
+		set[1] = open_plain(pu);
 	side_load(sf);
 	if (events != NULL)
 		c = ig_tower_corpus_read(events, ig_tower_model_opts(m), &sf->side, cat->ids, cli.memory);
@@ -327,13 +332,10 @@ static void embed(const char *model, const char *events, side_files *sf, int64_t
 		check_ids(cat->ids, cat->n, "item");
 	if (c != NULL)
 		check_ids(c->users, c->nusers, "user");
-	if (sf->items != NULL) {
-		set[0] = open_plain(pi);
+	if (sf->items != NULL)
 		nitems = write_items(set[0], m, cat, at, digits);
-	}
 	if (c != NULL) {
 		ig_tower_corpus_map(c, m, sf->follow_authors);
-		set[1] = open_plain(pu);
 		nusers = write_users(set[1], m, cat, c, at, digits);
 	}
 	ig_writer_close_set(set, 2);
