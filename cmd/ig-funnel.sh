@@ -5,7 +5,10 @@
 # recipe can be copied and changed step by step (ig-funnel(1)).
 # 'ig-funnel tune' searches the second stage's value weights and
 # ig-diversify's knobs on a validation cut of TRAIN_EVENTS.
-set -eu
+# -f: no pathname expansion. Paths and option lists are expanded unquoted
+# (see the check of blanks below); a path like 'a[1].gz' was replaced by
+# a file 'a1.gz' when one existed.
+set -euf
 prog=ig-funnel
 
 usage() {
