@@ -642,6 +642,10 @@ static int cmd_retrieve(int argc, char **argv)
 	events = argv[optind];
 	if (uvecs && tower_model)
 		ig_usage_error("--user-vectors and --tower-model: give one");
+	if (tower_model && strcmp(tower_model, "-") == 0)
+		ig_usage_error("--tower-model must be a file, not '-' (stdin)");
+	if (index && strcmp(index, "-") == 0)
+		ig_usage_error("--index must be a file, not '-' (stdin)");
 	/* said before any input is read, with the exit of a bad command line */
 	if (!vecs && (uvecs || tower_model))
 		ig_usage_error("%s needs --vectors (the item vectors of the same model)",

@@ -509,6 +509,8 @@ int main(int argc, char **argv)
 	if (embed_mode) {
 		if (model == NULL)
 			ig_usage_error("embed needs -m MODEL");
+		if (strcmp(model, "-") == 0)
+			ig_usage_error("-m MODEL must be a file, not '-' (stdin)");
 		if (train_only)
 			ig_usage_error("embed takes the model's settings; training options do not apply");
 		if (optind < argc)
