@@ -532,7 +532,10 @@ tune() {
 	prepare_out
 	step tune.split ig-eval split $ties --seed "$seed" --holdout 20% --positives "$positives" -o "$out/valid" "$train"
 	if ! gzip -dcf "$out/valid.test.tsv.gz" | grep -qv '^#'; then
-		grep -v ' s real, ' "$out/logs/tune.split.log" >&2
+		# (grep finds nothing to print when the split said nothing: set -e
+		# ended the script there, silently, with exit 1)
+		grep -v ' s real, ' "$out/logs/tune.split.log" >&2 || :
+		gzip -dcf "$train" | grep -qv '^#' || die "$train: no events: nothing to tune on"
 		die "$train: the validation cut (each user's last 20%) holds no event of a --positives type ($positives): nothing to tune on"
 	fi
 	# the funnel on the rest, for the validation users; the second stage
