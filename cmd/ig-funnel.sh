@@ -205,6 +205,8 @@ done
 [ "$maxex" -gt 0 ] || bad_usage "--max-examples must be at least 1"
 [ "$threads" -ge 1 ] && [ "$threads" -le 1024 ] || bad_usage "-@ takes 1 to 1024 threads, not '$threads'"
 [ "$length" -ge 1 ] || bad_usage "-n/--length must be at least 1"
+[ "$length" -le 100000 ] || bad_usage "-n/--length takes at most 100000 (ig-diversify's), not '$length'"
+[ "$keep1" -le 100000000 ] && [ "$keep2" -le 100000000 ] || bad_usage "--keep1 and --keep2 take 0 to 100000000 (ig-rank's)"
 [ "$ncand" -ge 1 ] && [ "$ncand" -le 1000000 ] || bad_usage "--candidates takes 1 to 1000000, not '$ncand'"
 case $window in
 [1-9]% | [1-9][0-9]%) ;;
