@@ -237,7 +237,8 @@ static void count(ig_insights *s, int level, uint32_t entity, int window, const 
 		c->views++;
 		if (ev->has_value) {
 			c->dwell_n++;
-			c->dwell_sum += ev->value;
+			/* each term at most the largest |value|: finite */
+			c->dwell_mean += ev->value / c->dwell_n - c->dwell_mean / c->dwell_n;
 		}
 	} else if (is_engagement(ev->type)) {
 		c->engaged++;

@@ -20,7 +20,7 @@ typedef struct ig_ins_counts {
 	uint32_t users[IG_EV_COUNT]; /* distinct users with an event of the type */
 	uint32_t engaged;      /* like, comment, share and save events */
 	uint32_t engaged_nonfollower; /* those by a user not following the author then */
-	double dwell_sum;
+	double dwell_mean;     /* a running mean: a sum of large values overflowed */
 } ig_ins_counts;
 
 #define IG_INS_ENTITY_BYTES (IG_INS_WINDOWS * sizeof(ig_ins_counts))

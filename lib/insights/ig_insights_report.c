@@ -134,7 +134,7 @@ static void write_row(const ig_insights *s, ig_writer *w, int level, uint32_t e)
 	put_count(w, c->reach);
 	put_count(w, c->impressions);
 	put_count(w, c->views);
-	put_num(w, c->dwell_n ? c->dwell_sum / c->dwell_n : (double)NAN);
+	put_num(w, c->dwell_n ? c->dwell_mean : (double)NAN);
 	put_rate_ci(w, c->users[IG_EV_LIKE], c->reach);
 	put_rate(w, c->users[IG_EV_COMMENT], c->reach);
 	put_rate_ci(w, c->users[IG_EV_SHARE], c->reach);
@@ -204,8 +204,10 @@ static void table_cells(const ig_insights *s, int level, uint32_t e, char cell[T
 	snprintf(cell[1], CELL, "%.*s", CELL - 1, ig_ins_key(s, level, e));
 	snprintf(cell[2], CELL, "%u", c->reach);
 	snprintf(cell[3], CELL, "%u", c->views);
-	if (c->dwell_n)
-		snprintf(cell[4], CELL, "%.1f", c->dwell_sum / c->dwell_n / 1000);
+	if (c->dwell_n && fabs(c->dwell_mean) < 1e12) /* %.1f of 1e305 is 306 digits */
+		snprintf(cell[4], CELL, "%.1f", c->dwell_mean / 1000);
+	else if (c->dwell_n)
+		snprintf(cell[4], CELL, "%.3g", c->dwell_mean / 1000);
 	else
 		snprintf(cell[4], CELL, "-");
 	pct(cell[5], ig_ins_rate(c->users[IG_EV_LIKE], c->reach), 2, 0);

@@ -210,7 +210,7 @@ static void test_reach_dedupe(void **state)
 	assert_int_equal(c->reach, 3);
 	assert_int_equal(c->impressions, 3);
 	assert_int_equal(c->views, 2);
-	assert_true(c->dwell_sum / c->dwell_n == 4000);
+	assert_true(c->dwell_mean == 4000);
 	assert_int_equal(c->users[IG_EV_SHARE], 1); /* two shares, one user */
 	assert_int_equal(c->users[IG_EV_LIKE], 1);
 	assert_int_equal(c->users[IG_EV_HIDE], 1);
