@@ -285,6 +285,19 @@ static void put_num(ig_writer *w, double v)
 }
 
 /* The events of one user on each of its logged items, as reward. */
+/* An estimate or bound that overflowed (weights 1/p of tiny propensities
+ * times rewards): no number to write, as the stream would read "inf". */
+static void check_finite(const char *logs, const double *est, const double *lo, const double *hi,
+			 double min_propensity)
+{
+	int i;
+
+	for (i = 0; i < NEST; i++)
+		if (isinf(est[i]) || isinf(lo[i]) || isinf(hi[i]))
+			ig_die("%s: the %s estimate overflows: importance weights 1/propensity (propensities down "
+			       "to %g) times the rewards pass the largest double", logs, est_names[i], min_propensity);
+}
+
 static void rewards(const ig_eval_ope_opts *o, const ig_user_group *g, slot *s, size_t n, uint64_t *events)
 {
 	size_t e, k;
@@ -319,7 +332,7 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 	reward_model model[2];
 	ig_eval_boot b;
 	int group_of[NSTAT] = {0}, i;
-	double est[NEST], lo[NEST], hi[NEST];
+	double est[NEST], lo[NEST], hi[NEST], min_propensity = 1;
 
 	memset(st, 0, sizeof *st);
 	log_open(&lr, o->logs);
@@ -391,6 +404,8 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 		for (k = 0; k < spans[u].n; k++) {
 			const slot *s = &slots[spans[u].first + k];
 			double wt = s->target == s->item ? 1.0 / s->propensity : 0;
+			if (s->propensity < min_propensity)
+				min_propensity = s->propensity;
 			x[ST_SLOTS] += 1;
 			x[ST_REWARD] += s->reward;
 			x[ST_WR] += wt * s->reward;
@@ -411,6 +426,7 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 				estimate_ci(&b, num[i], den[i], o->confidence, &lo[i], &hi[i]);
 		}
 	}
+	check_finite(o->logs, est, lo, hi, min_propensity);
 	ig_schema_write_header(w, IG_STREAM_OPE, NULL, 0, &lr.h);
 	for (i = 0; i < NEST; i++) {
 		char s[128];
