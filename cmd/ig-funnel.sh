@@ -202,6 +202,7 @@ for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$maxex" "$at"; do
 	[ ${#n} -le 9 ] || bad_usage "'$n' is too large"
 done
 [ "$at" -ge 1 ] || bad_usage "-k/--at must be at least 1"
+[ "$at" -le 1000000 ] || bad_usage "-k/--at takes at most 1000000 (ig-eval's), not '$at'"
 [ "$maxex" -gt 0 ] || bad_usage "--max-examples must be at least 1"
 [ "$threads" -ge 1 ] && [ "$threads" -le 1024 ] || bad_usage "-@ takes 1 to 1024 threads, not '$threads'"
 [ "$length" -ge 1 ] || bad_usage "-n/--length must be at least 1"
