@@ -120,8 +120,8 @@ static void convert(ig_rank_cands *c, const ig_list_row *in, ig_rank_row *row, d
 		double rank;
 
 		if (!ig_list_num(c->r, in, c->crank, &rank) || rank < 1 || rank > 1e9 || rank != floor(rank))
-			ig_die_at(ig_list_name(c->r), in->line, "retrieval_rank: expected a whole number from 1, got '%s'",
-				  in->field[c->crank]);
+			ig_die_at(ig_list_name(c->r), in->line,
+				  "retrieval_rank: expected a whole number from 1, got '%s'", in->field[c->crank]);
 		if (!ig_list_num(c->r, in, c->crel, &row->retrieval_rel))
 			ig_die_at(ig_list_name(c->r), in->line, "retrieval_rel: empty");
 		row->retrieval_rank = rank;
