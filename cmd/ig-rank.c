@@ -647,6 +647,29 @@ static int cmd_value(int argc, char **argv)
 	return 0;
 }
 
+/* A ranked stream of before the retrieval_rank and retrieval_rel columns
+ * (or one made by hand) gets them computed among its own rows: the
+ * survivors of the stage before, not the candidates the model's examples
+ * ranked them among. Said when the model reads them. */
+static void warn_relative(const ig_rank_cands *in, const ig_rank_model *m)
+{
+	int i;
+
+	if (strcmp(ig_rank_cands_header(in)->kind, "ranked") != 0 || ig_rank_cands_carries_relative(in))
+		return;
+	for (i = 0; i < ig_rank_model_nfeatures(m); i++) {
+		const char *f = ig_rank_model_feature(m, i);
+
+		if (strcmp(f, "retrieval_rank") == 0 || strcmp(f, "retrieval_rel") == 0) {
+			ig_warn("%s: a ranked stream without retrieval_rank and retrieval_rel columns (written "
+				"before ig-rank carried them): the model's retrieval rank and relative score are "
+				"computed among its rows, where its examples had them among all the candidates",
+				ig_rank_cands_name(in));
+			return;
+		}
+	}
+}
+
 static int cmd_score(int argc, char **argv)
 {
 	args a;
@@ -677,6 +700,7 @@ static int cmd_score(int argc, char **argv)
 	ig_rank_cands_set_shard(in, a.shard.index, a.shard.count);
 	c = ig_rank_ctx_load_shard(&a.in, &a.fo, &a.shard);
 	ig_rank_ctx_set_sources(c, ig_rank_cands_sources(in), ig_rank_cands_nsources(in));
+	warn_relative(in, m);
 	memset(&so, 0, sizeof so);
 	so.keep = a.keep;
 	so.explain = a.explain;

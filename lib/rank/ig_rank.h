@@ -95,7 +95,9 @@ typedef struct ig_rank_cand {
 	double rel;            /* retrieval score / the user's highest */
 } ig_rank_cand;
 
-/* RANK and REL of N candidates from their retrieval SCORES. */
+/* RANK and REL of N candidates from their retrieval SCORES; REL rounded
+ * to a float, the feature's precision, so that it reads back exactly
+ * from the 9 digits a ranked stream carries it with. */
 void ig_rank_relative(const double *scores, size_t n, double *rank, double *rel);
 
 /* Per-thread scratch for one user at a time. */
@@ -292,6 +294,9 @@ typedef struct ig_rank_row {
 	const char *item;
 	size_t item_len;
 	double retrieval_score;
+	/* among the user's candidates as retrieval wrote them (not the rows
+	 * of a later stage's input): ig_rank_cand's rank and rel */
+	double retrieval_rank, retrieval_rel;
 	int nsources;
 	double *s;             /* per source column */
 	const char *sources, *reason;
@@ -306,6 +311,12 @@ typedef struct ig_rank_group {
 
 typedef struct ig_rank_cands ig_rank_cands;
 ig_rank_cands *ig_rank_cands_open(const char *path);
+/* 1 when the retrieval rank and relative score come from the stream's
+ * retrieval_rank and retrieval_rel columns (a ranked stream of ig-rank
+ * score), 0 when they are computed among each user's rows (candidates,
+ * or a ranked stream without them). A ranked stream with one of the two
+ * columns and not the other exits 1. */
+int ig_rank_cands_carries_relative(const ig_rank_cands *r);
 /* The source names (s_NAME columns, without "s_"). */
 int ig_rank_cands_nsources(const ig_rank_cands *r);
 char *const *ig_rank_cands_sources(const ig_rank_cands *r);
@@ -379,7 +390,8 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 
 /* The ranked stream's columns for a model's heads and the sources
  * carried: user item score p_HEAD... sources reason retrieval_score
- * s_NAME... [explain]. Returns the count; free with ig_rank_cols_free. */
+ * retrieval_rank retrieval_rel s_NAME... [explain]. Returns the count;
+ * free with ig_rank_cols_free. */
 int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int nsources, int explain,
 			char ***cols);
 void ig_rank_cols_free(char **cols, int n);

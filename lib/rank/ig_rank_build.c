@@ -96,8 +96,7 @@ void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *lab
 	float *x = ig_malloc(((size_t)nf + 1) * sizeof *x);
 	labels l = {NULL, NULL, 0};
 	ig_rank_group g;
-	double *rs = NULL;
-	size_t i, cap = 0;
+	size_t i;
 
 	labels_load(&l, c, labels_path);
 	while (ig_rank_cands_next(in, &g)) {
@@ -108,17 +107,10 @@ void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *lab
 			now = now >= 0 ? now + 1 : 0;
 		}
 		ig_rank_user_prepare(u, g.user, g.user_len, now);
-		if (g.n > cap) {
-			cap = g.n;
-			rs = ig_reallocarray(rs, cap, 3 * sizeof *rs);
-		}
-		for (i = 0; i < g.n; i++)
-			rs[i] = g.rows[i].retrieval_score;
-		ig_rank_relative(rs, g.n, rs + cap, rs + 2 * cap);
 		for (i = 0; i < g.n; i++) {
 			const ig_rank_row *r = &g.rows[i];
 			ig_rank_cand cd = {r->item, r->item_len, r->retrieval_score, r->nsources, r->s,
-					   rs[cap + i], rs[2 * cap + i]};
+					   r->retrieval_rank, r->retrieval_rel};
 
 			ig_rank_features(u, &cd, x);
 			emit(w, o, g.user, r->item, now, labels_of(&l, g.user, g.user_len, r->item, r->item_len), x,
@@ -128,7 +120,6 @@ void ig_rank_build_candidates(ig_rank_ctx *c, ig_rank_cands *in, const char *lab
 	}
 	ig_intern_free(l.keys);
 	free(l.types);
-	free(rs);
 	free(x);
 	ig_rank_user_free(u);
 }

@@ -1,7 +1,14 @@
 /* Candidates and ranked streams, one user at a time, read by io/ig_lists
  * in its any-order mode: ig-rank scores lists in any order, with repeats.
  * Here only what ranking adds: the retrieval score (a ranked stream's
- * retrieval_score column), the per-source scores and their count. */
+ * retrieval_score column), the per-source scores and their count, and
+ * the retrieval rank and relative score. Those are the candidate's among
+ * all the user's candidates: computed here from a candidates stream, and
+ * carried by ig-rank score's ranked stream (retrieval_rank, retrieval_rel)
+ * to the next stage, whose input holds only the survivors of the one
+ * before; a ranked stream without them gets them computed among its own
+ * rows, as before the columns were written. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +19,7 @@
 struct ig_rank_cands {
 	ig_list_reader *r;
 	int cscore;            /* the retrieval score's column, -1 none */
+	int crank, crel;       /* retrieval_rank, retrieval_rel; -1 none: computed */
 	int csources;
 	int ns, *scol;
 	char **sources;
@@ -19,6 +27,8 @@ struct ig_rank_cands {
 	size_t cap;
 	double *s;
 	size_t scap;
+	double *rs;            /* scores, ranks and rels of a user's rows, to compute them */
+	size_t rcap;
 	uint32_t shard, nshards; /* the users passed on; nshards 0: all */
 	uint64_t skipped_rows, skipped_users;
 };
@@ -30,6 +40,15 @@ static void columns(ig_rank_cands *c)
 
 	c->cscore = ig_list_stream(c->r) == IG_STREAM_RANKED ? ig_list_col(c->r, "retrieval_score")
 							     : ig_list_col(c->r, "score");
+	c->crank = c->crel = -1;
+	if (ig_list_stream(c->r) == IG_STREAM_RANKED) {
+		c->crank = ig_list_col(c->r, "retrieval_rank");
+		c->crel = ig_list_col(c->r, "retrieval_rel");
+		if ((c->crank < 0) != (c->crel < 0))
+			ig_die_at(ig_list_name(c->r), 1, "ranked stream has a %s column but no %s: both or neither",
+				  c->crank >= 0 ? "retrieval_rank" : "retrieval_rel",
+				  c->crank >= 0 ? "retrieval_rel" : "retrieval_rank");
+	}
 	c->csources = ig_list_col(c->r, "sources");
 	c->scol = ig_malloc(((size_t)h->ncols + 1) * sizeof *c->scol);
 	c->sources = ig_malloc(((size_t)h->ncols + 1) * sizeof *c->sources);
@@ -53,6 +72,7 @@ ig_rank_cands *ig_rank_cands_open(const char *path)
 	return c;
 }
 
+int ig_rank_cands_carries_relative(const ig_rank_cands *c) { return c->crank >= 0; }
 int ig_rank_cands_nsources(const ig_rank_cands *c) { return c->ns; }
 char *const *ig_rank_cands_sources(const ig_rank_cands *c) { return c->sources; }
 const ig_header *ig_rank_cands_header(const ig_rank_cands *c) { return ig_list_header(c->r); }
@@ -96,10 +116,38 @@ static void convert(ig_rank_cands *c, const ig_list_row *in, ig_rank_row *row, d
 		s[i] = 0;
 		nonempty += ig_list_num(c->r, in, c->scol[i], &s[i]);
 	}
+	if (c->crank >= 0) {
+		double rank;
+
+		if (!ig_list_num(c->r, in, c->crank, &rank) || rank < 1 || rank > 1e9 || rank != floor(rank))
+			ig_die_at(ig_list_name(c->r), in->line,
+				  "retrieval_rank: expected a whole number from 1, got '%s'", in->field[c->crank]);
+		if (!ig_list_num(c->r, in, c->crel, &row->retrieval_rel))
+			ig_die_at(ig_list_name(c->r), in->line, "retrieval_rel: empty");
+		row->retrieval_rank = rank;
+	}
 	row->s = s;
 	row->sources = in->sources;
 	row->reason = in->reason;
 	row->nsources = c->csources >= 0 ? count_sources(in->sources) : nonempty;
+}
+
+/* The rank and relative score of the user's N rows, among them. */
+static void relative(ig_rank_cands *c, size_t n)
+{
+	size_t i;
+
+	if (n > c->rcap) {
+		c->rcap = n;
+		c->rs = ig_reallocarray(c->rs, c->rcap, 3 * sizeof *c->rs);
+	}
+	for (i = 0; i < n; i++)
+		c->rs[i] = c->rows[i].retrieval_score;
+	ig_rank_relative(c->rs, n, c->rs + n, c->rs + 2 * n);
+	for (i = 0; i < n; i++) {
+		c->rows[i].retrieval_rank = c->rs[n + i];
+		c->rows[i].retrieval_rel = c->rs[2 * n + i];
+	}
 }
 
 int ig_rank_cands_next(ig_rank_cands *c, ig_rank_group *g)
@@ -125,6 +173,8 @@ int ig_rank_cands_next(ig_rank_cands *c, ig_rank_group *g)
 	}
 	for (i = 0; i < u.n; i++)
 		convert(c, &u.row[i], &c->rows[i], c->s + i * (size_t)c->ns);
+	if (c->crank < 0)
+		relative(c, u.n);
 	g->user = u.user;
 	g->user_len = u.user_len;
 	g->rows = c->rows;
@@ -141,5 +191,6 @@ void ig_rank_cands_close(ig_rank_cands *c)
 	free(c->sources);
 	free(c->rows);
 	free(c->s);
+	free(c->rs);
 	free(c);
 }

@@ -744,7 +744,7 @@ void ig_rank_relative(const double *scores, size_t n, double *rank, double *rel)
 				hi = m;
 		}
 		rank[i] = (double)lo + 1;
-		rel[i] = n && sorted[0] > 0 ? scores[i] / sorted[0] : 0;
+		rel[i] = n && sorted[0] > 0 ? (double)(float)(scores[i] / sorted[0]) : 0;
 	}
 	free(sorted);
 }

@@ -112,6 +112,8 @@ static void batch_add(scorer *sc, batch *b, const ig_rank_group *g)
 		br->sources = ig_arena_add(&b->arena, r->sources, strlen(r->sources));
 		br->reason = ig_arena_add(&b->arena, r->reason, strlen(r->reason));
 		br->rs = r->retrieval_score;
+		br->rank = r->retrieval_rank;
+		br->rel = r->retrieval_rel;
 		br->nsources = r->nsources;
 		if (sc->nsrc)
 			memcpy(b->s + b->nrows * (size_t)sc->nsrc, r->s, (size_t)sc->nsrc * sizeof *b->s);
@@ -299,18 +301,6 @@ static void score_user(scorer *sc, batch *b, score_scratch *x, buser *bu)
 	for (i = 0; i < bu->n; i++)
 		ig_rank_features_prefetch(u, x->items[i], 0);
 	bu->order = ig_malloc((bu->n ? bu->n : 1) * sizeof *bu->order);
-	{
-		double *t = ig_malloc((bu->n ? bu->n : 1) * 3 * sizeof *t);
-
-		for (i = 0; i < bu->n; i++)
-			t[i] = b->rows[bu->first + i].rs;
-		ig_rank_relative(t, bu->n, t + bu->n, t + 2 * bu->n);
-		for (i = 0; i < bu->n; i++) {
-			b->rows[bu->first + i].rank = t[bu->n + i];
-			b->rows[bu->first + i].rel = t[2 * bu->n + i];
-		}
-		free(t);
-	}
 	for (i = 0; i < bu->n; i++) {
 		size_t r = bu->first + i;
 		brow *br = &b->rows[r];
@@ -375,6 +365,11 @@ static void write_user(scorer *sc, batch *b, ig_writer *w, buser *bu, uint64_t *
 		put_field(w, b->arena.buf + br->reason);
 		ig_writer_putc(w, '\t');
 		ig_writer_put_double(w, br->rs, 9);
+		/* among the candidates, for the next stage (ig_rank_cands) */
+		ig_writer_putc(w, '\t');
+		ig_writer_put_double(w, br->rank, 10);
+		ig_writer_putc(w, '\t');
+		ig_writer_put_double(w, br->rel, 9);
 		for (k = 0; k < sc->nsrc; k++) {
 			double v = b->s[r * (size_t)sc->nsrc + (size_t)k];
 
@@ -444,7 +439,7 @@ int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int
 			char ***cols)
 {
 	int n = 0, i;
-	char **c = ig_malloc((size_t)(nhead + nsources + 8) * sizeof *c);
+	char **c = ig_malloc((size_t)(nhead + nsources + 10) * sizeof *c);
 
 	c[n++] = ig_strdup("user");
 	c[n++] = ig_strdup("item");
@@ -454,6 +449,8 @@ int ig_rank_ranked_cols(char *const *heads, int nhead, char *const *sources, int
 	c[n++] = ig_strdup("sources");
 	c[n++] = ig_strdup("reason");
 	c[n++] = ig_strdup("retrieval_score");
+	c[n++] = ig_strdup("retrieval_rank");
+	c[n++] = ig_strdup("retrieval_rel");
 	for (i = 0; i < nsources; i++)
 		c[n++] = prefixed("s_", sources[i]);
 	if (explain)

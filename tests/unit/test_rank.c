@@ -1034,6 +1034,71 @@ static void test_prepare_for_candidates(void **state)
 	free(np);
 }
 
+/* The retrieval rank and relative score: computed among a user's rows
+ * from a candidates stream (ties share the better rank; a user whose best
+ * score is not above 0 gets 0), read from a ranked stream's columns when
+ * it has them (the first stage's survivors keep their rank among all the
+ * candidates), computed among its rows when it has not; the relative
+ * score is a float, so the 9 digits a stream carries it with read back
+ * as the feature's value. */
+static void test_cands_relative(void **state)
+{
+	static const char cands[] = "#ig:candidates/1\tuser\titem\tsources\tscore\treason\n"
+				    "u1\ti1\tknn\t4\t-\nu1\ti2\tknn\t2\t-\nu1\ti3\tknn\t2\t-\n"
+				    "u1\ti4\tknn\t1\t-\nu2\ti1\tknn\t-1\t-\n";
+	static const char ranked[] = "#ig:ranked/1\tuser\titem\tscore\tsources\treason\tretrieval_score\t"
+				     "retrieval_rank\tretrieval_rel\n"
+				     "u1\ti9\t0.5\tknn\t-\t2\t7\t0.333333343\n"
+				     "u1\ti8\t0.4\tknn\t-\t1\t40\t0.166666672\n";
+	static const char old[] = "#ig:ranked/1\tuser\titem\tscore\tsources\treason\tretrieval_score\n"
+				  "u1\ti9\t0.5\tknn\t-\t2\nu1\ti8\t0.4\tknn\t-\t1\n";
+	static const double rank1[] = {1, 2, 2, 4}, rel1[] = {1, 0.5, 0.5, 0.25};
+	char *paths[3] = {write_temp(cands), write_temp(ranked), write_temp(old)};
+	double sc[2] = {3, 1}, rank[2], rel[2], back;
+	char text[32];
+	ig_rank_cands *r;
+	ig_rank_group g;
+	size_t i;
+
+	(void)state;
+	r = ig_rank_cands_open(paths[0]);
+	assert_int_equal(ig_rank_cands_carries_relative(r), 0);
+	assert_true(ig_rank_cands_next(r, &g));
+	assert_int_equal(g.n, 4);
+	for (i = 0; i < 4; i++) {
+		assert_true(g.rows[i].retrieval_rank == rank1[i]);
+		assert_true(g.rows[i].retrieval_rel == rel1[i]);
+	}
+	assert_true(ig_rank_cands_next(r, &g));
+	assert_true(g.rows[0].retrieval_rank == 1 && g.rows[0].retrieval_rel == 0);
+	ig_rank_cands_close(r);
+
+	r = ig_rank_cands_open(paths[1]);
+	assert_int_equal(ig_rank_cands_carries_relative(r), 1);
+	assert_true(ig_rank_cands_next(r, &g));
+	assert_true(g.rows[0].retrieval_rank == 7 && g.rows[1].retrieval_rank == 40);
+	assert_true((float)g.rows[0].retrieval_rel == (float)(1.0 / 3));
+	assert_true((float)g.rows[1].retrieval_rel == (float)(1.0 / 6));
+	ig_rank_cands_close(r);
+
+	r = ig_rank_cands_open(paths[2]);
+	assert_int_equal(ig_rank_cands_carries_relative(r), 0);
+	assert_true(ig_rank_cands_next(r, &g));
+	assert_true(g.rows[0].retrieval_rank == 1 && g.rows[0].retrieval_rel == 1);
+	assert_true(g.rows[1].retrieval_rank == 2 && g.rows[1].retrieval_rel == 0.5);
+	ig_rank_cands_close(r);
+
+	ig_rank_relative(sc, 2, rank, rel);
+	assert_true(rel[1] == (double)(float)(1.0 / 3));
+	snprintf(text, sizeof text, "%.9g", rel[1]);
+	back = strtod(text, NULL);
+	assert_true((float)back == (float)rel[1]);
+	for (i = 0; i < 3; i++) {
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1059,6 +1124,7 @@ int main(void)
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_features_parts),
 		cmocka_unit_test(test_prepare_for_candidates),
+		cmocka_unit_test(test_cands_relative),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
