@@ -35,7 +35,7 @@ Funnel:
                          examples (impressions, or candidates' labels) [20%;
                          the last event when X% rounds to none for all]
       --value SPEC       value model, HEAD=WEIGHT,... [with impressions
-                         like=1,comment=1,share=1,save=1, else ig-rank's]
+                         like=1,comment=1,share=1,save=1, else any=1]
       --value2 SPEC      the second stage's value model [--value's]
       --spec FILE        retrieval spec [ig-retrieve's default]
       --reshow           let items shown but never engaged with (only
@@ -54,8 +54,8 @@ Funnel:
 Tune: cuts each user's last 20% of TRAIN_EVENTS off as the validation
 events (OUT/valid.test.tsv.gz; OUT/valid.train.tsv.gz the rest), runs the
 funnel once on the rest for their users, then searches the second stage's
-value weights and, with --items, ig-diversify's --lambda, --band,
---author-window and --topic-cap against them, re-running only ig-rank
+value weights and ig-diversify's --lambda and --band (and, with --items,
+--author-window and --topic-cap) against them, re-running only ig-rank
 value, ig-diversify and ig-eval metrics; writes every setting tried to
 OUT/tune.tsv and prints the best as options for ig-funnel. It takes the
 options above (not --shard) and:
@@ -341,7 +341,7 @@ side=''
 [ -n "$items" ] && side="$side --items $items"
 [ -n "$follows" ] && side="$side --follows $follows"
 [ -n "$topics" ] && side="$side --topics $topics"
-[ -z "$items" ] && note "no --items: account, follow, topic and explore sources, author/media/topic features and diversity rules off"
+[ -z "$items" ] && note "no --items: account, follow, topic and explore sources, author/media/topic features and rules off (diversity by item vectors only)"
 [ -z "$follows" ] && note "no --follows: follow source and follows_author off"
 [ -z "$topics" ] && note "no --topics: knowledge-graph exploration and topic affinity off"
 
@@ -425,6 +425,11 @@ rank_lists() { # KEEP2
 	else
 		examples=candidates
 		note "no impressions: the ranking heads learn from candidates labelled by the next window's events"
+		# A head is then P(an event of its type on the item in the window);
+		# the user's future events of the --positives types are what a feed
+		# is judged by, and the any head is the chance of one: the value is
+		# that chance (validation cuts of four data sets; ig-funnel(1)).
+		[ -n "$value" ] || value=any=1
 		retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz" "$exshard"
 		step features ig-rank features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
 			--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
@@ -467,8 +472,7 @@ diversify() { # NAME RANKED FEED [KNOBS]
 	ditems=$items
 	if [ -z "$ditems" ]; then
 		# ig-diversify needs an items stream: an empty one keeps every item
-		# (--missing keep), so queues, exploration and fatigue still apply;
-		# similarity does not (item vectors are found through the items).
+		# (--missing keep), with its ig2vec vector for the similarity.
 		ditems=$w/no-items.tsv
 		printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems"
 	fi
@@ -517,12 +521,10 @@ measure() { # SEARCH SPEC KNOBS
 	[ $verbose = 0 ] || printf '%s: tune: %s %s %s %s\n' "$prog" "$1" "$2" "${3:--}" "$m" >&2
 }
 
-# The diversity knobs, one pass, each over its values with the others
-# held: the MMR weight and band, the author window (ig-funnel's 2, none,
-# 3, 4) and a topic cap (none, 3, 5, 8).
-search_knobs() {
-	grids='--lambda:0.3,0.5,0.6,0.8,0.9,1 --band:0,0.06,0.25,0.5 --author-window:0,3,4 --topic-cap:3,5,8'
-	for g in $grids; do
+# The diversity knobs of GRIDS (OPTION:X,Y,...), one pass, each over its
+# values with the others held.
+search_knobs() { # GRIDS
+	for g in $1; do
 		for x in $(printf '%s\n' "${g#*:}" | tr ',' ' '); do
 			try=$(with_knob "$knobs" "${g%%:*}" "$x")
 			measure diversify "$spec" "$try" || continue
@@ -561,13 +563,17 @@ tune() {
 	else
 		note "value weights not searched: no ranking model, or no head that varies"
 	fi
-	# ig-diversify knows an item's vector, author and topics through
-	# --items alone: without it no knob moves the feed (ML-100K: every
-	# setting gave the same feed)
+	# the MMR weight and band (over topics, or the ig2vec vectors), the
+	# author window (ig-funnel's 2, none, 3, 4) and a topic cap (none, 3,
+	# 5, 8); without --items there are no authors or topics to space
+	mmr='--lambda:0.3,0.5,0.6,0.8,0.9,1 --band:0,0.06,0.25,0.5'
 	if [ -n "$items" ]; then
-		search_knobs
+		search_knobs "$mmr --author-window:0,3,4 --topic-cap:3,5,8"
+	elif [ -n "$vec" ]; then
+		search_knobs "$mmr"
+		note "author window and topic cap not searched: without --items there are no authors or topics"
 	else
-		note "diversity knobs not searched: without --items ig-diversify has no item vectors, authors or topics to act on"
+		note "diversity knobs not searched: no --items and no item vectors"
 	fi
 	{
 		printf 'search\tvalue2\tdiversify\t%s@%s\n' "$metric" "$at"

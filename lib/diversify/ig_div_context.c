@@ -54,30 +54,46 @@ static uint32_t read_tree(ig_div_ctx *c, ig_intern *topics, const char *path)
 	return n;
 }
 
+/* Row ROW of the unit vectors: X scaled to length 1 (zeros stay zeros). */
+static void put_unit(ig_div_ctx *c, size_t row, const float *x)
+{
+	double norm = 0;
+	uint32_t d;
+
+	for (d = 0; d < c->dim; d++)
+		norm += (double)x[d] * (double)x[d];
+	if (norm <= 0)
+		return;
+	norm = sqrt(norm);
+	for (d = 0; d < c->dim; d++)
+		c->unit[row * c->stride + d] = (float)((double)x[d] / norm);
+}
+
+/* The items' unit vectors, a row of zeros, then those of the vectors of
+ * no item of the stream: a candidate kept with --missing keep still has
+ * its vector (events-only data, where the items stream is empty). */
 static void unit_vectors(ig_div_ctx *c, const ig_vectors *v)
 {
 	const ig_items *it = c->items;
-	uint32_t i, d;
+	uint32_t i;
 
 	c->dim = v->dim;
 	c->stride = (v->dim + 7) / 8 * 8;
-	/* one more row of zeros, for items without a vector */
-	c->unit = ig_calloc(((size_t)it->count + 1) * c->stride, sizeof *c->unit);
+	c->vec_only = ig_intern_new();
+	for (i = 0; i < v->n; i++) {
+		const char *name = ig_vectors_name(v, i);
+		if (ig_intern_find(it->ids, name, strlen(name)) == IG_INTERN_NONE)
+			ig_intern_add(c->vec_only, name, strlen(name));
+	}
+	c->unit = ig_calloc(((size_t)it->count + 1 + ig_intern_count(c->vec_only)) * c->stride, sizeof *c->unit);
 	for (i = 0; i < it->count; i++) {
 		uint32_t row = ig_vectors_find(v, ig_intern_str(it->ids, i), ig_intern_len(it->ids, i));
-		const float *x;
-		double norm = 0;
-
-		if (row == IG_INTERN_NONE)
-			continue;
-		x = ig_vectors_row(v, row);
-		for (d = 0; d < v->dim; d++)
-			norm += (double)x[d] * (double)x[d];
-		if (norm <= 0)
-			continue;
-		norm = sqrt(norm);
-		for (d = 0; d < v->dim; d++)
-			c->unit[(size_t)i * c->stride + d] = (float)((double)x[d] / norm);
+		if (row != IG_INTERN_NONE)
+			put_unit(c, i, ig_vectors_row(v, row));
+	}
+	for (i = 0; i < ig_intern_count(c->vec_only); i++) {
+		uint32_t row = ig_vectors_find(v, ig_intern_str(c->vec_only, i), ig_intern_len(c->vec_only, i));
+		put_unit(c, (size_t)it->count + 1 + i, ig_vectors_row(v, row));
 	}
 }
 
@@ -114,6 +130,7 @@ void ig_div_ctx_free(ig_div_ctx *c)
 		return;
 	free(c->topic_parent);
 	free(c->unit);
+	ig_intern_free(c->vec_only);
 	free(c);
 }
 

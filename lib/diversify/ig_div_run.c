@@ -138,8 +138,11 @@ static void add_candidate(batch *b, const ranked_in *ri, const ig_div_ctx *c, ig
 	}
 	x = &b->in[b->nin];
 	x->item = ig_intern_find(c->items->ids, row->item, row->item_len);
+	x->vec_only = 0;
 	x->score = row->score;
 	if (x->item == IG_INTERN_NONE) {
+		uint32_t k = c->vec_only ? ig_intern_find(c->vec_only, row->item, row->item_len) : IG_INTERN_NONE;
+		x->vec_only = k == IG_INTERN_NONE ? 0 : k + 1;
 		job->missing++;
 		if (!c->opts.keep_missing) {
 			job->missing_dropped++;

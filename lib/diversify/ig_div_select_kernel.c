@@ -18,6 +18,7 @@
 
 typedef struct cand {
 	uint32_t input, item, author;
+	uint32_t vec_only;      /* as ig_div_input's */
 	int media;
 	const uint32_t *topics;
 	uint32_t ntopics;
@@ -312,6 +313,7 @@ static size_t gather(const ig_div_ctx *c, ig_div_scratch *s, const ig_div_input 
 		memset(x, 0, sizeof *x);
 		x->input = (uint32_t)i;
 		x->item = item;
+		x->vec_only = in[i].vec_only;
 		x->author = IG_INTERN_NONE;
 		x->media = -1;
 		x->last_slot = -1;
@@ -721,7 +723,7 @@ static void prepare(const ig_div_ctx *c, ig_div_scratch *s, size_t n)
 		s->val[i] = value(c, s, i, 0);
 		if (c->opts.similarity == IG_DIV_SIM_VECTORS) {
 			uint32_t item = s->c[i].item;
-			size_t row = item != IG_INTERN_NONE ? item : c->items->count;
+			size_t row = item != IG_INTERN_NONE ? item : c->items->count + s->c[i].vec_only;
 			s->vec[i] = c->unit + row * c->stride;
 		}
 	}

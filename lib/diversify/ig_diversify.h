@@ -64,7 +64,9 @@ typedef struct ig_div_ctx {
 	uint32_t ntopics;          /* topics of items and tree, numbered by items->topics */
 	uint32_t *topic_parent;    /* per topic, IG_INTERN_NONE for a root or unknown */
 	float *unit;               /* per item: its vector scaled to length 1, or zeros,
-				    * in rows of stride floats; row count: zeros */
+				    * in rows of stride floats; row count: zeros; then
+				    * the vectors of items absent from ITEMS */
+	ig_intern *vec_only;       /* the names of those, numbered from 0 */
 	uint32_t dim, stride;
 	ig_div_dot_fn dot;         /* for this CPU (ig_isa) */
 	int64_t latest_created;    /* newest item, the reference time without events */
@@ -112,6 +114,7 @@ size_t ig_div_user_facts(const ig_div_ctx *c, const ig_div_event *ev, size_t n, 
 /* One ranked candidate as read. */
 typedef struct ig_div_input {
 	uint32_t item;        /* item number, IG_INTERN_NONE when absent from items */
+	uint32_t vec_only;    /* absent from items: 1 + its number in ctx vec_only, or 0 */
 	double score;
 } ig_div_input;
 

@@ -85,6 +85,7 @@ static void setup(fixture *f, const ig_div_opts *o)
 		snprintf(name, sizeof name, "i%zu", i + 1);
 		f->in[i].item = ig_intern_find(f->items->ids, name, strlen(name));
 		f->in[i].score = 7.0 - (double)i;
+		f->in[i].vec_only = 0;
 	}
 	f->n = 7;
 }
