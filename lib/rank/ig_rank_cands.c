@@ -167,8 +167,9 @@ int ig_rank_cands_next(ig_rank_cands *c, ig_rank_group *g)
 		c->cap = u.n;
 		c->rows = ig_reallocarray(c->rows, c->cap, sizeof *c->rows);
 	}
-	if (u.n * (size_t)c->ns > c->scap) {
-		c->scap = u.n * (size_t)c->ns;
+	/* never NULL: a stream without s_ columns still takes s + i * 0 */
+	if (u.n * (size_t)c->ns >= c->scap) {
+		c->scap = u.n * (size_t)c->ns + 1;
 		c->s = ig_reallocarray(c->s, c->scap, sizeof *c->s);
 	}
 	for (i = 0; i < u.n; i++)
