@@ -46,30 +46,17 @@ static void check_group(const ig_rank_cands *c, const ig_rank_group *g)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
-	static volatile int ready;
-	static int first_free = -1;
 	ig_rank_cands *volatile c = NULL;
 	ig_rank_group g;
-	int fd;
 
-	if (!ready) {
-		snprintf(path, sizeof path, "/tmp/igfuzz-rankcands.%ld", (long)getpid());
-		ig_set_die_hook(die_hook);
-		first_free = dup(STDIN_FILENO);
-		close(first_free);
-		ready = 1;
-	}
-	stdin_from(path, data, size);
+	fuzz_stdin_input("rankcands", data, size);
 	if (setjmp(on_die) == 0) {
 		c = ig_rank_cands_open("-");
 		while (ig_rank_cands_next(c, &g))
 			check_group(c, &g);
 		ig_rank_cands_close(c);
 	}
-	fd = dup(STDIN_FILENO);
-	for (; fd > first_free; fd--)
-		close(fd);
-	close(first_free);
+	/* a die leaked the reader's dup of stdin */
+	fuzz_close_leaked();
 	return 0;
 }

@@ -24,21 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
-	static volatile int ready;
-	static int first_free = -1;
 	ig_rank_examples *e;
 	size_t i;
-	int fd;
 
-	if (!ready) {
-		snprintf(path, sizeof path, "/tmp/igfuzz-rankex.%ld", (long)getpid());
-		ig_set_die_hook(die_hook);
-		first_free = dup(STDIN_FILENO);
-		close(first_free);
-		ready = 1;
-	}
-	stdin_from(path, data, size);
+	fuzz_stdin_input("rankex", data, size);
 	if (setjmp(on_die) == 0) {
 		e = ig_rank_examples_read("-");
 		for (i = 0; i < e->n * (size_t)e->nfeat; i++)
@@ -49,9 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		ig_rank_examples_free(e);
 	}
-	fd = dup(STDIN_FILENO);
-	for (; fd > first_free; fd--)
-		close(fd);
-	close(first_free);
+	/* a die leaked the reader's dup of stdin */
+	fuzz_close_leaked();
 	return 0;
 }

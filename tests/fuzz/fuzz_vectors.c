@@ -26,21 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
-	static volatile int ready;
-	static int first_free = -1;
 	ig_vectors *v;
 	uint32_t i;
-	int fd;
 
-	if (!ready) {
-		snprintf(path, sizeof path, "/tmp/igfuzz-vec.%ld", (long)getpid());
-		ig_set_die_hook(die_hook);
-		first_free = dup(STDIN_FILENO);
-		close(first_free);
-		ready = 1;
-	}
-	stdin_from(path, data, size);
+	fuzz_stdin_input("vec", data, size);
 	if (setjmp(on_die) == 0) {
 		v = ig_vectors_load("-");
 		/* What was loaded must be self-consistent. */
@@ -49,10 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		ig_vectors_free(v);
 	}
-	/* The die leaked the gzFile and its dup of stdin. */
-	fd = dup(STDIN_FILENO);
-	for (; fd > first_free; fd--)
-		close(fd);
-	close(first_free);
+	/* a die leaked the reader's dup of stdin */
+	fuzz_close_leaked();
 	return 0;
 }
