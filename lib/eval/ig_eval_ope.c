@@ -284,7 +284,6 @@ static void put_num(ig_writer *w, double v)
 		ig_writer_printf(w, "\t%.6f", v);
 }
 
-/* The events of one user on each of its logged items, as reward. */
 /* An estimate or bound that overflowed (weights 1/p of tiny propensities
  * times rewards): no number to write, as the stream would read "inf". */
 static void check_finite(const char *logs, const double *est, const double *lo, const double *hi,
@@ -298,6 +297,7 @@ static void check_finite(const char *logs, const double *est, const double *lo, 
 			       "to %g) times the rewards pass the largest double", logs, est_names[i], min_propensity);
 }
 
+/* The events of one user on each of its logged items, as reward. */
 static void rewards(const ig_eval_ope_opts *o, const ig_user_group *g, slot *s, size_t n, uint64_t *events)
 {
 	size_t e, k;
