@@ -5,9 +5,10 @@
 # recipe can be copied and changed step by step (ig-funnel(1)).
 # 'ig-funnel tune' searches the second stage's value weights and
 # ig-diversify's knobs on a validation cut of TRAIN_EVENTS.
-# -f: no pathname expansion. Paths and option lists are expanded unquoted
-# (see the check of blanks below); a path like 'a[1].gz' was replaced by
-# a file 'a1.gz' when one existed.
+# Every path is passed quoted, as one argument: a blank in one is no
+# matter. -f: no pathname expansion of the words of --diversify, which
+# are split at blanks on purpose (a path like 'a[1].gz' was once replaced
+# by a file 'a1.gz').
 set -euf
 prog=ig-funnel
 
@@ -68,6 +69,7 @@ General:
       --seed N           seed for every step [1]
   -v, --verbose          echo each command
   -h, --help             print this help and exit
+  -V, --version          print the version (the ig-* tools') and exit
 EOF
 }
 
@@ -146,13 +148,13 @@ fi
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
-metric='' at='' ties='' target=''
+metric='' at='' ties='' target='' ditems='' dspec=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	--items) need "$@"; items=$2; shift 2 ;;
-	--follows) need "$@"; follows=$2; shift 2 ;;
-	--topics) need "$@"; topics=$2; shift 2 ;;
+	--items) need "$@"; items=$2 ditems=${ditems}i; shift 2 ;;
+	--follows) need "$@"; follows=$2 ditems=${ditems}f; shift 2 ;;
+	--topics) need "$@"; topics=$2 ditems=${ditems}t; shift 2 ;;
 	--positives) need "$@"; positives=$2; shift 2 ;;
 	-n | --length) need "$@"; length=$2; shift 2 ;;
 	--candidates) need "$@"; ncand=$2; shift 2 ;;
@@ -165,7 +167,7 @@ while [ $# -gt 0 ]; do
 	-k | --at) need "$@"; at=$2; shift 2 ;;
 	--shuffle-ties) ties=--shuffle-ties; shift ;;
 	--target) need "$@"; target=$2; shift 2 ;;
-	--spec) need "$@"; spec=$2; shift 2 ;;
+	--spec) need "$@"; spec=$2 dspec=1; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
 	--reshow) reshow=--keep-shown; shift ;;
 	--shard) need "$@"; shard=$2; shift 2 ;;
@@ -175,6 +177,13 @@ while [ $# -gt 0 ]; do
 	--seed) need "$@"; seed=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
 	-h | --help) usage 2>/dev/null || die "write error on stdout"; exit 0 ;;
+	-V | --version)
+		# the version of the tools it runs, which make the feed
+		command -v ig-rank >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
+		v=$(ig-rank --version) || die "ig-rank --version failed"
+		printf '%s\n' "$v" | sed '1s/^ig-rank /ig-funnel /' 2>/dev/null || die "write error on stdout"
+		exit 0
+		;;
 	--) shift; break ;;
 	-?*) bad_usage "unknown option '$1'" ;;
 	*) break ;;
@@ -225,19 +234,43 @@ case $shard in
 	;;
 *) bad_usage "--shard takes I/N, not '$shard'" ;;
 esac
-# The steps take these paths as unquoted words (option lists built in
-# strings): a blank in one would split it, and the funnel would fail
-# minutes in, in a step that names another file. Refused at once.
-for f in "$train" "$out" "$items" "$follows" "$topics"; do
-	case $f in *[[:space:]]*) bad_usage "'$f': a path with a blank (space, tab or newline) is not supported; link it under another name" ;; esac
+# Paths. Each is passed quoted, blanks and all. An empty one is refused
+# (an empty OUT made OUT/logs '/logs'; an empty --items was no --items).
+# Standard input ('-') can stand for USERS_EVENTS alone, which is read
+# once (kept in OUT/work); TRAIN_EVENTS and the side inputs are read by
+# several steps, and OUT is a directory.
+[ -n "$train" ] || bad_usage "TRAIN_EVENTS: an empty file name"
+[ $mode = tune ] || [ -n "$users" ] || bad_usage "USERS_EVENTS: an empty file name"
+[ -n "$out" ] || bad_usage "OUT: an empty directory name"
+case $ditems in *i*) [ -n "$items" ] || bad_usage "--items: an empty file name" ;; esac
+case $ditems in *f*) [ -n "$follows" ] || bad_usage "--follows: an empty file name" ;; esac
+case $ditems in *t*) [ -n "$topics" ] || bad_usage "--topics: an empty file name" ;; esac
+[ -z "$dspec" ] || [ -n "$spec" ] || bad_usage "--spec: an empty file name"
+[ "$train" != - ] || bad_usage "TRAIN_EVENTS is read by several steps: give a file, not '-' (standard input)"
+[ "$out" != - ] || bad_usage "OUT is a directory: give its name, not '-'"
+for o in items follows topics spec; do
+	eval "f=\$$o"
+	[ "$f" != - ] || bad_usage "--$o is read by several steps: give a file, not '-' (standard input)"
 done
 # a path that starts with '-' would read as an option to the steps
 case $train in -?*) train=./$train ;; esac
 case $users in -?*) users=./$users ;; esac
 case $out in -?*) out=./$out ;; esac
-for f in "$train" ${users:+"$users"} ${items:+"$items"} ${follows:+"$follows"} ${topics:+"$topics"} ${spec:+"$spec"}; do
+for f in "$train" "$users" "$items" "$follows" "$topics" "$spec"; do
+	[ -n "$f" ] && [ "$f" != - ] || continue
 	[ -r "$f" ] || die "$f: cannot be read"
 	[ ! -d "$f" ] || die "$f: is a directory"
+done
+[ ! -e "$out" ] || [ -d "$out" ] || die "$out: exists and is not a directory"
+# an input among the files a run replaces in OUT (its users from an
+# earlier feed, say) would be gone before it is read
+for f in "$train" "$users" "$items" "$follows" "$topics" "$spec"; do
+	[ -n "$f" ] && [ "$f" != - ] || continue
+	for o in feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model \
+		tune.tsv valid.train.tsv.gz valid.test.tsv.gz; do
+		[ ! "$f" -ef "$out/$o" ] || { printf '%s: %s: the %s of %s, which this run replaces: copy it out of OUT first\n' \
+			"$prog" "$f" "$o" "$out" >&2; exit 2; }
+	done
 done
 command -v ig-retrieve >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
 # ig-eval refuses a bad list of event types with exit 2 before it reads
@@ -248,6 +281,90 @@ ig-eval metrics -q --positives "$positives" -t /dev/null </dev/null >/dev/null 2
 rc=0
 [ $mode != tune ] || ig-eval metrics -q --positives "$target" -t /dev/null </dev/null >/dev/null 2>&1 || rc=$?
 [ $rc != 2 ] || bad_usage "--target takes event types, as --positives, not '$target'"
+# Follows and topics reach items only through the items' authors and
+# topics: without --items they have nothing to act on (Last.fm's friends).
+skipped=''
+note() { skipped="$skipped$1; "; }
+if [ -z "$items" ]; then
+	[ -n "$follows" ] && note "--follows without --items: follows unused, the items have no authors"
+	[ -n "$topics" ] && note "--topics without --items: topics unused, the items have no topics"
+	follows='' topics=''
+fi
+[ -z "$items" ] && note "no --items: account, follow, topic and explore sources, author/media/topic features and rules off (diversity by item vectors only)"
+[ -z "$follows" ] && note "no --follows: follow source and follows_author off"
+[ -z "$topics" ] && note "no --topics: knowledge-graph exploration and topic affinity off"
+
+# The heads of the ranking models (ig-rank features --heads).
+heads=any,view,like,comment,share,save,follow,see_less,hide
+# A re-shown item is discounted from its first impression: the user has
+# passed it by once (chosen on validation world seed 2: 0.8 against 0.9,
+# none, and ig-diversify's default of 0.5 from the third; ig-funnel(1)).
+# Later --diversify options override it.
+reshow_dopts='--fatigue-after 1 --fatigue-factor 0.8'
+
+# The options handed on to a step (--value, --value2, --diversify,
+# --spec) are put to that step's own parser now, on stand-in inputs (a
+# header each) in a temporary directory, as the funnel will pass them:
+# the step would refuse them only when it runs, after the training.
+# Refused with exit 2 and the step's message.
+refused() { # OPTION MESSAGE
+	printf '%s: %s: %s\n' "$prog" "$1" "$(printf '%s\n' "$2" | grep -v "^Try '")" >&2
+	exit 2
+}
+chk=$(mktemp -d "${TMPDIR:-/tmp}/ig-funnel.XXXXXX") || die "cannot create a temporary directory in ${TMPDIR:-/tmp}"
+trap 'rm -rf "$chk"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+printf '#ig:ranked/1\tuser\titem\tscore\tsources\treason\t%s\n' "$(printf '%s\n' "$heads" | tr ',' '\n' | sed 's/^/p_/' | paste -sd '\t' -)" >"$chk/ranked.tsv"
+printf '#ig:events/1\tts\tuser\titem\tevent\tvalue\n' >"$chk/events.tsv"
+printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\nx\ta\tphoto\t0\t\n' >"$chk/items.tsv"
+printf '#ig:neighbors/1\titem\tneighbor\tscore\tsupport\n' >"$chk/nbrs.tsv"
+printf '#ig:follows/1\tuser\tauthor\tts\n' >"$chk/follows.tsv"
+printf '#ig:topics/1\ttopic\tparent\n' >"$chk/topics.tsv"
+printf '1 2\nx 0.5 0.25\n' >"$chk/vec.txt"
+for o in value value2; do
+	eval "v=\$$o"
+	[ -n "$v" ] || continue
+	rc=0
+	msg=$(ig-rank value -q --value "$v" -o /dev/null "$chk/ranked.tsv" 2>&1) || rc=$?
+	[ $rc != 2 ] || refused "--$o '$v'" "$msg"
+	for kv in $(printf '%s\n' "$v" | tr ',' ' '); do
+		case ,$heads, in
+		*,"${kv%%=*}",*) ;;
+		*) refused "--$o '$v'" "ig-rank: --value: head '${kv%%=*}' is not one of the ranking models' ($heads)" ;;
+		esac
+	done
+	[ $rc = 0 ] || refused "--$o '$v'" "$msg"
+done
+# ig-diversify as the funnel runs it (diversify, below), its vectors
+# assumed trained; what it would print on standard output (-h, -V) or
+# write other than gzip (-u) is refused too.
+rc=0
+# shellcheck disable=SC2086
+ig-diversify -q -@ "$threads" --seed "$seed" --items "$chk/items.tsv" ${topics:+--topics "$chk/topics.tsv"} \
+	--vectors "$chk/vec.txt" --events "$chk/events.tsv" ${epsilon:+--epsilon "$epsilon"} \
+	${reshow:+$reshow_dopts} $dopts -n "$length" -o "$chk/feed.tsv.gz" "$chk/ranked.tsv" \
+	>"$chk/stdout" 2>"$chk/stderr" </dev/null || rc=$?
+dwords=${dopts#--author-window 2}
+dwords=${dwords# }
+[ $rc = 0 ] || refused "--diversify '$dwords'" "$(cat "$chk/stderr")"
+[ ! -s "$chk/stdout" ] || refused "--diversify '$dwords'" "ig-diversify would print on standard output, not write the feed (-h or -V)"
+gzip -t "$chk/feed.tsv.gz" 2>/dev/null ||
+	refused "--diversify '$dwords'" "ig-diversify would write the feed uncompressed (-u), not as OUT/feed.tsv.gz"
+# ig-retrieve with the inputs the funnel gives it (retrieve, below), the
+# item vectors and their index assumed trained
+if [ -n "$spec" ]; then
+	ig-retrieve index -q "$chk/vec.txt" "$chk/vec.hnsw" 2>"$chk/stderr" || die "ig-retrieve index: $(cat "$chk/stderr")"
+	rc=0
+	msg=$(ig-retrieve -q -@ "$threads" --seed "$seed" -n "$ncand" --spec "$spec" ${reshow:+"$reshow"} \
+		${items:+--items "$chk/items.tsv"} ${follows:+--follows "$chk/follows.tsv"} ${topics:+--topics "$chk/topics.tsv"} \
+		--neighbors "$chk/nbrs.tsv" ${items:+--account-neighbors "$chk/nbrs.tsv"} --vectors "$chk/vec.txt" \
+		--index "$chk/vec.hnsw" -o /dev/null "$chk/events.tsv" 2>&1 </dev/null) || rc=$?
+	[ $rc = 0 ] || refused "--spec $spec" "$msg"
+fi
+rm -rf "$chk"
+trap - EXIT HUP INT TERM
 # OUT/logs and OUT/work, and an earlier run's products out of OUT: a run
 # that fails leaves none of them next to its own (an old feed would read
 # as this run's).
@@ -258,12 +375,24 @@ prepare_out() {
 		"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model" "$out/tune.tsv"
 }
 
+# ARGS as words a shell reads back as they are: quoted when they hold
+# anything but letters, digits and _ . / : = , @ % + - (-v's echo).
+shell_words() {
+	sep=''
+	for a in "$@"; do
+		case $a in
+		'' | *[!A-Za-z0-9_./:=,@%+-]*) printf "%s'%s'" "$sep" "$(printf '%s\n' "$a" | sed "s/'/'\\\\''/g")" ;;
+		*) printf '%s%s' "$sep" "$a" ;;
+		esac
+		sep=' '
+	done
+}
 # One step: its stderr goes to OUT/logs/NAME.log; its summary line (the
 # last line of every ig-* tool's stderr) gives the time and memory.
 step() {
 	name=$1
 	shift
-	[ $verbose = 1 ] && printf '$ %s\n' "$*" >&2
+	[ $verbose = 1 ] && printf '$ %s\n' "$(shell_words "$@")" >&2
 	if ! "$@" 2>"$out/logs/$name.log"; then
 		cat "$out/logs/$name.log" >&2
 		die "step '$name' failed (log: $out/logs/$name.log)"
@@ -324,55 +453,51 @@ unranked_stage() { # CANDIDATES KEEP OUTPUT
 		/^#/ { print; next }
 		$c["user"] != u { u = $c["user"]; n = 0 }
 		++n <= keep { print $c["user"], $c["item"], $c["score"], $c["sources"], $c["reason"] }' |
-		gzip -c >"$3" || die "$3: cannot be written"
+		gzip -c >"$3.tmp" && mv "$3.tmp" "$3" || { rm -f "$3.tmp"; die "$3: cannot be written"; }
 }
-
-common="-@ $threads"
-skipped=''
-note() { skipped="$skipped$1; "; }
-# Follows and topics reach items only through the items' authors and
-# topics: without --items they have nothing to act on (Last.fm's friends).
-if [ -z "$items" ]; then
-	[ -n "$follows" ] && note "--follows without --items: follows unused, the items have no authors"
-	[ -n "$topics" ] && note "--topics without --items: topics unused, the items have no topics"
-	follows='' topics=''
-fi
-side=''
-[ -n "$items" ] && side="$side --items $items"
-[ -n "$follows" ] && side="$side --follows $follows"
-[ -n "$topics" ] && side="$side --topics $topics"
-[ -z "$items" ] && note "no --items: account, follow, topic and explore sources, author/media/topic features and rules off (diversity by item vectors only)"
-[ -z "$follows" ] && note "no --follows: follow source and follows_author off"
-[ -z "$topics" ] && note "no --topics: knowledge-graph exploration and topic affinity off"
 
 # The models: item neighbours, item vectors and their index, author
 # neighbours; first on the fit part of TRAIN (for the ranking examples),
 # then on the whole of TRAIN (for serving).
+# VEC and ACC: the item vectors and author neighbours made, or ''.
 models() { # PREFIX EVENTS
 	p=$1 ev=$2
-	step "$p.cooccur" ig-cooccur $common -k 100 -o "$w/$p.nbrs.tsv.gz" "$ev"
+	step "$p.cooccur" ig-cooccur -@ "$threads" -k 100 -o "$w/$p.nbrs.tsv.gz" "$ev"
 	vec='' acc=''
-	if ig-train-w2v $common --seed "$seed" --entity item --min-count 2 \
+	if [ $verbose = 1 ]; then
+		printf '$ %s\n' "$(shell_words ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
+			-o "$w/$p.vec.gz" "$ev")" >&2
+	fi
+	if ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
 		-o "$w/$p.vec.gz" "$ev" 2>"$out/logs/$p.w2v.log"; then
-		step "$p.index" ig-retrieve index $common --seed "$seed" "$w/$p.vec.gz" "$w/$p.hnsw"
-		vec="--vectors $w/$p.vec.gz"
+		step "$p.index" ig-retrieve index -@ "$threads" --seed "$seed" "$w/$p.vec.gz" "$w/$p.hnsw"
+		vec=$w/$p.vec.gz
 	else
 		note "item vectors not trained on $p ($(tail -n 1 "$out/logs/$p.w2v.log"))"
 	fi
 	if [ -n "$items" ]; then
-		step "$p.cooccur-authors" ig-cooccur $common -k 20 --entity author --items "$items" \
+		step "$p.cooccur-authors" ig-cooccur -@ "$threads" -k 20 --entity author --items "$items" \
 			-o "$w/$p.anbrs.tsv.gz" "$ev"
-		acc="--account-neighbors $w/$p.anbrs.tsv.gz"
+		acc=$w/$p.anbrs.tsv.gz
 	fi
 }
 retrieve() { # PREFIX HISTORY USERS OUTPUT [SHARD]
 	p=$1 rshard=${5:-}
-	idx=''
-	[ -n "$vec" ] && idx="--index $w/$p.hnsw"
-	step "$p.retrieve" ig-retrieve $common --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} ${rshard:+--shard "$rshard"} \
-		$reshow $side --neighbors "$w/$p.nbrs.tsv.gz" $acc $vec $idx --users "$3" -o "$4" "$2"
+	step "$p.retrieve" ig-retrieve -@ "$threads" --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} \
+		${rshard:+--shard "$rshard"} ${reshow:+"$reshow"} ${items:+--items "$items"} \
+		${follows:+--follows "$follows"} ${topics:+--topics "$topics"} --neighbors "$w/$p.nbrs.tsv.gz" \
+		${acc:+--account-neighbors "$acc"} ${vec:+--vectors "$vec"} ${vec:+--index "$w/$p.hnsw"} \
+		--users "$3" -o "$4" "$2"
 }
-context() { printf '%s' "$side --neighbors $w/$1.nbrs.tsv.gz $vec --positives $positives"; }
+# ig-rank SUBCOMMAND with the side inputs, the neighbours and vectors of
+# PREFIX and the --positives, then ARGS.
+rank() { # STEP PREFIX SUBCOMMAND ARGS...
+	rstep=$1 rp=$2 rsub=$3
+	shift 3
+	step "$rstep" ig-rank "$rsub" ${items:+--items "$items"} ${follows:+--follows "$follows"} \
+		${topics:+--topics "$topics"} --neighbors "$w/$rp.nbrs.tsv.gz" ${vec:+--vectors "$vec"} \
+		--positives "$positives" "$@"
+}
 
 # The funnel up to the second ranking stage, which keeps KEEP2 rows:
 # OUT/candidates.tsv.gz, ranked1.tsv.gz, ranked.tsv.gz and the models.
@@ -384,7 +509,6 @@ rank_lists() { # KEEP2
 	# followed it: the heads learn P(event | shown), what a feed gets. Without
 	# them, a row is a candidate retrieved from the fit part, labelled by the
 	# window's events on it: P(shown and event), exposure and engagement mixed.
-	heads=any,view,like,comment,share,save,follow,see_less,hide
 	step split ig-eval split --holdout "$window" --test-all --positives "$positives" -o "$w/fit" "$train"
 	if ! gzip -dcf "$w/fit.test.tsv.gz" | grep -qv '^#'; then
 		# Histories too short for the share to hold out an event (20% of 2
@@ -420,8 +544,8 @@ rank_lists() { # KEEP2
 		# its own, as the feed sees the history at serving (validation world
 		# seed 2: 0.6307 -> 0.6348 of the oracle's shares, mean of training
 		# seeds 1-5; ig-funnel(1))
-		step features ig-rank features --fresh-sessions ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
-			--impressions "$w/fit.test.tsv.gz" --heads "$heads" $(context fit) -o "$w/examples.tsv.gz"
+		rank features fit features --fresh-sessions ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
+			--impressions "$w/fit.test.tsv.gz" --heads "$heads" -o "$w/examples.tsv.gz"
 	else
 		examples=candidates
 		note "no impressions: the ranking heads learn from candidates labelled by the next window's events"
@@ -431,14 +555,14 @@ rank_lists() { # KEEP2
 		# that chance (validation cuts of four data sets; ig-funnel(1)).
 		[ -n "$value" ] || value=any=1
 		retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz" "$exshard"
-		step features ig-rank features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" --labels "$w/fit.test.tsv.gz" \
-			--heads "$heads" $(context fit) -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
+		rank features fit features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
+			--labels "$w/fit.test.tsv.gz" --heads "$heads" -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
 	fi
 	unranked=''
 	gzip -dcf "$w/examples.tsv.gz" | grep -qv '^#' || no_examples
 	if [ -z "$unranked" ]; then
-		step train-second ig-rank train $common --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
-		step train-first ig-rank train $common --seed "$seed" --stage first --distill "$out/second.model" \
+		step train-second ig-rank train -@ "$threads" --seed "$seed" -o "$out/second.model" "$w/examples.tsv.gz"
+		step train-first ig-rank train -@ "$threads" --seed "$seed" --stage first --distill "$out/second.model" \
 			-o "$out/first.model" "$w/examples.tsv.gz"
 	else
 		note "ranking stages: no models (no ranking examples), the candidates' own order"
@@ -448,24 +572,17 @@ rank_lists() { # KEEP2
 	# 2. Serving: the models again on the whole of TRAIN, then the funnel.
 	models all "$train"
 	retrieve all "$train" "$users" "$out/candidates.tsv.gz" "$shard"
-	hist="${shard:+--shard $shard} --history $train"
 	if [ -z "$unranked" ]; then
-		step rank-first ig-rank score $common -m "$out/first.model" $hist $(context all) \
+		rank rank-first all score -@ "$threads" -m "$out/first.model" ${shard:+--shard "$shard"} --history "$train" \
 			${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
 		v2=${value2:-$value}
-		step rank-second ig-rank score $common -m "$out/second.model" $hist $(context all) \
-			${v2:+--value "$v2"} --keep "$keep_second" \
-			-o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
+		rank rank-second all score -@ "$threads" -m "$out/second.model" ${shard:+--shard "$shard"} --history "$train" \
+			${v2:+--value "$v2"} --keep "$keep_second" -o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
 	else
 		unranked_stage "$out/candidates.tsv.gz" "$keep1" "$out/ranked1.tsv.gz"
 		unranked_stage "$out/candidates.tsv.gz" "$keep_second" "$out/ranked.tsv.gz"
 	fi
 }
-# A re-shown item is discounted from its first impression: the user has
-# passed it by once (chosen on validation world seed 2: 0.8 against 0.9,
-# none, and ig-diversify's default of 0.5 from the third; ig-funnel(1)).
-# Later --diversify options override it.
-reshow_dopts='--fatigue-after 1 --fatigue-factor 0.8'
 # The one ig-diversify command of the funnel and of tune: KNOBS come
 # after --diversify's options, so that they win.
 diversify() { # NAME RANKED FEED [KNOBS]
@@ -477,18 +594,28 @@ diversify() { # NAME RANKED FEED [KNOBS]
 		printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems"
 	fi
 	# shellcheck disable=SC2086
-	step "$1" ig-diversify $common --seed "$seed" --items "$ditems" \
-		${topics:+--topics "$topics"} ${vec:+--vectors "$w/all.vec.gz"} --events "$train" \
+	step "$1" ig-diversify -@ "$threads" --seed "$seed" --items "$ditems" \
+		${topics:+--topics "$topics"} ${vec:+--vectors "$vec"} --events "$train" \
 		${epsilon:+--epsilon "$epsilon"} ${reshow:+$reshow_dopts} $dopts ${4:-} -n "$length" -o "$3" "$2"
 }
 
 serve() {
 	prepare_out
+	uname=$users
+	if [ "$users" = - ]; then
+		# read once, by ig-retrieve after the training: kept till then
+		uname="USERS_EVENTS (standard input)" users=$w/users.in
+		cat >"$users" || die "$uname: cannot be read"
+	fi
+	# no event to train on, or no user to serve: said before the training
+	gzip -dcf "$train" 2>/dev/null | grep -qv '^#' || die "$train: no events: nothing to train on"
+	gzip -dcf "$users" 2>/dev/null | grep -v '^#' | grep -q '[^[:space:]]' ||
+		die "$uname: no user in it (only comments or blank lines): no feed to make"
 	rank_lists "$keep2"
 	diversify diversify "$out/ranked.tsv.gz" "$out/feed.tsv.gz"
 	{
 		printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'
-		printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$([ -z "$unranked" ] && echo "$out/*.model" || echo "none (no ranking examples)")"
+		printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$([ -z "$unranked" ] && echo "first.model second.model" || echo "none (no ranking examples)")"
 		printf 'retrieve\t%s\t%s\t%s\n' "$(rows_per_user "$out/candidates.tsv.gz")" "$(cost all.retrieve)" candidates.tsv.gz
 		printf 'rank first\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked1.tsv.gz")" "$(cost rank-first)" ranked1.tsv.gz
 		printf 'rank second\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked.tsv.gz")" "$(cost rank-second)" ranked.tsv.gz
@@ -501,6 +628,26 @@ serve() {
 	nocand=$(sed -n 's/.* \([0-9]*\) with no candidate).*/\1/p' "$out/logs/all.retrieve.log")
 	[ "${nocand:-0}" -eq 0 ] || printf '%s: %s users have no feed: retrieval found no candidate for them (no item left that they have not had)\n' \
 		"$prog" "$nocand" >&2
+	# Users without an event in TRAIN (new users) are served from the
+	# sources that need no history (ig-retrieve(1) Cold start); when no
+	# user of the feed has one, USERS_EVENTS is likely of other data.
+	gzip -dcf "$out/feed.tsv.gz" | awk -F'\t' '!/^#/ && $1 != last { print $1; last = $1 }' >"$w/feed.users"
+	if [ -s "$w/feed.users" ]; then
+		# shellcheck disable=SC2046
+		set -- $(gzip -dcf "$train" | awk -F'\t' 'NR == FNR { u[$0] = 1; n++; next }
+			/^#ig:/ { for (i = 2; i <= NF; i++) if ($i == "user") c = i - 1; next }
+			/^#/ { next }
+			{ x = $(c ? c : 2); if (x in u) { delete u[x]; n-- } }
+			END { print n + 0, FNR }' "$w/feed.users" -)
+		nfeed=$(wc -l <"$w/feed.users" | tr -d ' ')
+		if [ "$1" -eq "$nfeed" ]; then
+			printf '%s: warning: none of the %s users of the feed has an event in %s: each feed is the new users'"'"' (popularity, trending, fresh items); are the user ids of %s those of %s?\n' \
+				"$prog" "$nfeed" "$train" "$uname" "$train" >&2
+		elif [ "$1" -gt 0 ]; then
+			printf '%s: %s of the %s users of the feed have no event in %s: new users, served from popularity, trending and fresh items (ig-retrieve(1) Cold start)\n' \
+				"$prog" "$1" "$nfeed" "$train" >&2
+		fi
+	fi
 	printf '%s: feed of %s users in %s/feed.tsv.gz; ranking examples: %s; %d s\n' "$prog" \
 		"$(rows_per_user "$out/feed.tsv.gz" | cut -f2)" "$out" "$examples" $(($(date +%s) - start)) >&2
 }
@@ -535,7 +682,7 @@ search_knobs() { # GRIDS
 
 tune() {
 	prepare_out
-	step tune.split ig-eval split $ties --seed "$seed" --holdout 20% --positives "$positives" -o "$out/valid" "$train"
+	step tune.split ig-eval split ${ties:+"$ties"} --seed "$seed" --holdout 20% --positives "$positives" -o "$out/valid" "$train"
 	if ! gzip -dcf "$out/valid.test.tsv.gz" | grep -qv '^#'; then
 		# (grep finds nothing to print when the split said nothing: set -e
 		# ended the script there, silently, with exit 1)
