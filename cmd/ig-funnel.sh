@@ -18,9 +18,10 @@ Usage: ig-funnel [options] TRAIN_EVENTS USERS_EVENTS OUT
        ig-funnel tune [options] TRAIN_EVENTS OUT
 Trains item neighbours, embeddings, an index and both ranking stages on
 TRAIN_EVENTS, then retrieves, ranks and diversifies a feed for every user of
-USERS_EVENTS (a stream with a user column, or a file of user ids) into
-OUT/feed.tsv.gz. OUT/ keeps every intermediate file and OUT/summary.tsv the
-funnel: items per user, time and peak memory of each stage.
+USERS_EVENTS (a stream with a user column, or a file of user ids; '-':
+standard input) into OUT/feed.tsv.gz. OUT/ keeps every intermediate file
+and OUT/summary.tsv the funnel: items per user, time and peak memory of
+each stage.
 Side inputs (the sources and features that need one are skipped without it):
       --items FILE       items stream (authors, media, topics, created)
       --follows FILE     follows stream
@@ -148,7 +149,7 @@ fi
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
-metric='' at='' ties='' target='' ditems='' dspec=''
+metric='' at='' ties='' target='' ditems='' dspec='' dvalue=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -161,8 +162,8 @@ while [ $# -gt 0 ]; do
 	--keep1) need "$@"; keep1=$2; shift 2 ;;
 	--keep2) need "$@"; keep2=$2; shift 2 ;;
 	--window) need "$@"; window=$2; shift 2 ;;
-	--value) need "$@"; value=$2; shift 2 ;;
-	--value2) need "$@"; value2=$2; shift 2 ;;
+	--value) need "$@"; value=$2 dvalue="$dvalue value"; shift 2 ;;
+	--value2) need "$@"; value2=$2 dvalue="$dvalue value2"; shift 2 ;;
 	--metric) need "$@"; metric=$2; shift 2 ;;
 	-k | --at) need "$@"; at=$2; shift 2 ;;
 	--shuffle-ties) ties=--shuffle-ties; shift ;;
@@ -262,6 +263,23 @@ for f in "$train" "$users" "$items" "$follows" "$topics" "$spec"; do
 	[ ! -d "$f" ] || die "$f: is a directory"
 done
 [ ! -e "$out" ] || [ -d "$out" ] || die "$out: exists and is not a directory"
+# A side input of another kind of stream (or none) failed only in the
+# step that first read it, after the item vectors were trained: its
+# header is read now (ig-formats(5): '#ig:KIND/VERSION').
+for o in items follows topics; do
+	eval "f=\$$o"
+	[ -n "$f" ] || continue
+	first=$(gzip -dcf "$f" 2>/dev/null | head -n 1) || :
+	kind=$(printf '%s\n' "$first" | sed -n 's,^#ig:\([A-Za-z0-9_-]*\)/.*,\1,p')
+	[ "$kind" != "$o" ] || continue
+	if [ -z "$first" ] && ! msg=$(gzip -dcf "$f" 2>&1 >/dev/null); then
+		die "$f: cannot be read: $(printf '%s\n' "$msg" | head -n 1)"
+	fi
+	a=a
+	[ $o != items ] || a=an
+	[ -n "$kind" ] || die "$f:1: expected $a $o stream (--$o): missing '#ig:KIND/VERSION' header (ig-formats(5))"
+	die "$f:1: expected $a $o stream (--$o), got $kind"
+done
 # an input among the files a run replaces in OUT (its users from an
 # earlier feed, say) would be gone before it is read
 for f in "$train" "$users" "$items" "$follows" "$topics" "$spec"; do
@@ -323,9 +341,8 @@ printf '#ig:neighbors/1\titem\tneighbor\tscore\tsupport\n' >"$chk/nbrs.tsv"
 printf '#ig:follows/1\tuser\tauthor\tts\n' >"$chk/follows.tsv"
 printf '#ig:topics/1\ttopic\tparent\n' >"$chk/topics.tsv"
 printf '1 2\nx 0.5 0.25\n' >"$chk/vec.txt"
-for o in value value2; do
+for o in $dvalue; do
 	eval "v=\$$o"
-	[ -n "$v" ] || continue
 	rc=0
 	msg=$(ig-rank value -q --value "$v" -o /dev/null "$chk/ranked.tsv" 2>&1) || rc=$?
 	[ $rc != 2 ] || refused "--$o '$v'" "$msg"
@@ -372,7 +389,8 @@ prepare_out() {
 	mkdir -p "$out/logs" "$out/work" || die "$out: cannot be created"
 	w=$out/work
 	rm -f "$out/feed.tsv.gz" "$out/summary.tsv" "$out/candidates.tsv.gz" "$out/ranked1.tsv.gz" \
-		"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model" "$out/tune.tsv"
+		"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model" "$out/tune.tsv" \
+		"$out/summary.tsv.tmp" "$out/tune.tsv.tmp" "$out/ranked1.tsv.gz.tmp" "$out/ranked.tsv.gz.tmp"
 }
 
 # ARGS as words a shell reads back as they are: quoted when they hold
@@ -397,6 +415,13 @@ step() {
 		cat "$out/logs/$name.log" >&2
 		die "step '$name' failed (log: $out/logs/$name.log)"
 	fi
+}
+# Whether FILE (gzip or plain) has a line that is not a comment or blank;
+# one that cannot be read (a damaged gzip file) is said as such.
+has_rows() { # FILE NAME
+	gzip -dcf "$1" 2>/dev/null | grep -v '^#' | grep -q '[^[:space:]]' && return 0
+	gzip -dcf "$1" >/dev/null 2>"$w/gzip.err" || die "$2: cannot be read: $(head -n 1 "$w/gzip.err")"
+	return 1
 }
 # Per user rows of a stream (gzip or plain), and its users.
 rows_per_user() {
@@ -608,9 +633,8 @@ serve() {
 		cat >"$users" || die "$uname: cannot be read"
 	fi
 	# no event to train on, or no user to serve: said before the training
-	gzip -dcf "$train" 2>/dev/null | grep -qv '^#' || die "$train: no events: nothing to train on"
-	gzip -dcf "$users" 2>/dev/null | grep -v '^#' | grep -q '[^[:space:]]' ||
-		die "$uname: no user in it (only comments or blank lines): no feed to make"
+	has_rows "$train" "$train" || die "$train: no events: nothing to train on"
+	has_rows "$users" "$uname" || die "$uname: no user in it (only comments or blank lines): no feed to make"
 	rank_lists "$keep2"
 	diversify diversify "$out/ranked.tsv.gz" "$out/feed.tsv.gz"
 	{
