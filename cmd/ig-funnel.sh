@@ -149,7 +149,7 @@ fi
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
-metric='' at='' ties='' target='' ditems='' dspec='' dvalue=''
+metric='' at='' ties='' target='' ditems='' dspec='' dvalue='' dashdash=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -185,11 +185,20 @@ while [ $# -gt 0 ]; do
 		printf '%s\n' "$v" | sed '1s/^ig-rank /ig-funnel /' 2>/dev/null || die "write error on stdout"
 		exit 0
 		;;
-	--) shift; break ;;
+	--) shift; dashdash=1; break ;;
 	-?*) bad_usage "unknown option '$1'" ;;
 	*) break ;;
 	esac
 done
+# Options end at the first operand (the ig-* tools take them anywhere): one
+# after the operands is said as such, not as a count of arguments.
+nargs=3
+[ $mode = funnel ] || nargs=2
+if [ $# -ne $nargs ] && [ -z "$dashdash" ]; then
+	for a in "$@"; do
+		case $a in -?*) bad_usage "options go before the operands: '$a' comes after one" ;; esac
+	done
+fi
 if [ $mode = tune ]; then
 	[ $# -eq 2 ] || bad_usage "tune: expected TRAIN_EVENTS OUT, got $# arguments"
 	train=$1 users='' out=$2
@@ -291,6 +300,13 @@ for f in "$train" "$users" "$items" "$follows" "$topics" "$spec"; do
 	done
 done
 command -v ig-retrieve >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
+# A feed holds at most what each stage keeps: said now, not found in a
+# short feed after the run (0: all).
+cap=$ncand capby="--candidates $ncand"
+[ "$keep1" -eq 0 ] || [ "$keep1" -ge "$cap" ] || cap=$keep1 capby="--keep1 $keep1"
+[ "$keep2" -eq 0 ] || [ "$keep2" -ge "$cap" ] || cap=$keep2 capby="--keep2 $keep2"
+[ "$length" -le "$cap" ] ||
+	printf '%s: warning: -n %s is more than %s keeps: feeds of at most %s items\n' "$prog" "$length" "$capby" "$cap" >&2
 # ig-eval refuses a bad list of event types with exit 2 before it reads
 # anything: asked now, not after the funnel's minutes
 rc=0
