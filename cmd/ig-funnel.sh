@@ -397,7 +397,34 @@ if [ -n "$spec" ]; then
 	[ $rc = 0 ] || refused "--spec $spec" "$msg"
 fi
 rm -rf "$chk"
-trap - EXIT HUP INT TERM
+trap - EXIT
+# A signal to the script alone (kill PID) ended it and left the step it
+# ran going, to write its output after the script had gone (a whole feed
+# without a summary, say): the steps run in the background, waited for,
+# and a signal ends the one running (its temporary file removed) and the
+# script, with 128 + the signal's number.
+child=''
+stop() { # STATUS
+	trap - HUP INT TERM
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null || :
+		wait "$child" 2>/dev/null || :
+	fi
+	exit "$1"
+}
+trap 'stop 129' HUP
+trap 'stop 130' INT
+trap 'stop 143' TERM
+# CMD in the background (standard input /dev/null), waited for: its exit
+# status.
+run() { # CMD...
+	"$@" &
+	child=$!
+	rc=0
+	wait "$child" || rc=$?
+	child=''
+	return $rc
+}
 # OUT/logs and OUT/work, and an earlier run's products out of OUT: a run
 # that fails leaves none of them next to its own (an old feed would read
 # as this run's).
@@ -427,7 +454,7 @@ step() {
 	name=$1
 	shift
 	[ $verbose = 1 ] && printf '$ %s\n' "$(shell_words "$@")" >&2
-	if ! "$@" 2>"$out/logs/$name.log"; then
+	if ! run "$@" 2>"$out/logs/$name.log"; then
 		cat "$out/logs/$name.log" >&2
 		die "step '$name' failed (log: $out/logs/$name.log)"
 	fi
@@ -509,7 +536,7 @@ models() { # PREFIX EVENTS
 		printf '$ %s\n' "$(shell_words ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
 			-o "$w/$p.vec.gz" "$ev")" >&2
 	fi
-	if ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
+	if run ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
 		-o "$w/$p.vec.gz" "$ev" 2>"$out/logs/$p.w2v.log"; then
 		step "$p.index" ig-retrieve index -@ "$threads" --seed "$seed" "$w/$p.vec.gz" "$w/$p.hnsw"
 		vec=$w/$p.vec.gz
