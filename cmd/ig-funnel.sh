@@ -290,11 +290,12 @@ for o in items follows topics; do
 	die "$f:1: expected $a $o stream (--$o), got $kind"
 done
 # an input among the files a run replaces in OUT (its users from an
-# earlier feed, say) would be gone before it is read
+# earlier feed, say; tune's cut for tune) would be gone before it is read
+products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
+[ $mode = funnel ] || products="$products valid.train.tsv.gz valid.test.tsv.gz"
 for f in "$train" "$users" "$items" "$follows" "$topics" "$spec"; do
 	[ -n "$f" ] && [ "$f" != - ] || continue
-	for o in feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model \
-		tune.tsv valid.train.tsv.gz valid.test.tsv.gz; do
+	for o in $products; do
 		[ ! "$f" -ef "$out/$o" ] || { printf '%s: %s: the %s of %s, which this run replaces: copy it out of OUT first\n' \
 			"$prog" "$f" "$o" "$out" >&2; exit 2; }
 	done
