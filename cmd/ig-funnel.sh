@@ -151,6 +151,8 @@ length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' eps
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
 metric='' at='' ties='' target='' ditems='' dspec='' dvalue='' dashdash=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
+# an empty value of these was their default, silently
+full() { [ -n "$2" ] || bad_usage "option $1 needs a value, not ''"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--items) need "$@"; items=$2 ditems=${ditems}i; shift 2 ;;
@@ -164,14 +166,14 @@ while [ $# -gt 0 ]; do
 	--window) need "$@"; window=$2; shift 2 ;;
 	--value) need "$@"; value=$2 dvalue="$dvalue value"; shift 2 ;;
 	--value2) need "$@"; value2=$2 dvalue="$dvalue value2"; shift 2 ;;
-	--metric) need "$@"; metric=$2; shift 2 ;;
+	--metric) need "$@"; full "$@"; metric=$2; shift 2 ;;
 	-k | --at) need "$@"; at=$2; shift 2 ;;
 	--shuffle-ties) ties=--shuffle-ties; shift ;;
-	--target) need "$@"; target=$2; shift 2 ;;
+	--target) need "$@"; full "$@"; target=$2; shift 2 ;;
 	--spec) need "$@"; spec=$2 dspec=1; shift 2 ;;
-	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
+	--epsilon) need "$@"; full "$@"; epsilon=$2; shift 2 ;;
 	--reshow) reshow=--keep-shown; shift ;;
-	--shard) need "$@"; shard=$2; shift 2 ;;
+	--shard) need "$@"; full "$@"; shard=$2; shift 2 ;;
 	--max-examples) need "$@"; maxex=$2; shift 2 ;;
 	--diversify) need "$@"; dopts="$dopts $2"; shift 2 ;;
 	-@ | --threads) need "$@"; threads=$2; shift 2 ;;
