@@ -295,13 +295,20 @@ done
 # earlier feed, say; tune's cut for tune) would be gone before it is read
 products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
 [ $mode = funnel ] || products="$products valid.train.tsv.gz valid.test.tsv.gz"
-for f in "$train" "$users" "$items" "$follows" "$topics" "$spec"; do
-	[ -n "$f" ] && [ "$f" != - ] || continue
-	for o in $products; do
-		[ ! "$f" -ef "$out/$o" ] || { printf '%s: %s: the %s of %s, which this run replaces: copy it out of OUT first\n' \
-			"$prog" "$f" "$o" "$out" >&2; exit 2; }
+# PATH with its directory's symbolic links resolved (POSIX has no -ef)
+canon() { d=$(dirname -- "$1") && d=$(cd -P -- "$d" 2>/dev/null && pwd -P) && printf '%s/%s\n' "$d" "$(basename -- "$1")"; }
+if [ -d "$out" ]; then
+	cout=$(canon "$out/.")
+	cout=${cout%/.}
+	for f in "$train" "$users" "$items" "$follows" "$topics" "$spec"; do
+		[ -n "$f" ] && [ "$f" != - ] || continue
+		cf=$(canon "$f") || continue
+		for o in $products; do
+			[ "$cf" != "$cout/$o" ] || { printf '%s: %s: the %s of %s, which this run replaces: copy it out of OUT first\n' \
+				"$prog" "$f" "$o" "$out" >&2; exit 2; }
+		done
 	done
-done
+fi
 command -v ig-retrieve >/dev/null 2>&1 || die "the ig-* tools are not on PATH"
 # A feed holds at most what each stage keeps: said now, not found in a
 # short feed after the run (0: all).
