@@ -350,7 +350,7 @@ side=''
 # then on the whole of TRAIN (for serving).
 models() { # PREFIX EVENTS
 	p=$1 ev=$2
-	step "$p.cooccur" ig-cooccur $common -k 100 -o "$w/$p.nbrs.tsv.gz" "$ev"
+	step "$p.cooccur" ig-cooccur $common -k 100 $cooc -o "$w/$p.nbrs.tsv.gz" "$ev"
 	vec='' acc=''
 	if ig-train-w2v $common --seed "$seed" --entity item --min-count 2 \
 		-o "$w/$p.vec.gz" "$ev" 2>"$out/logs/$p.w2v.log"; then
@@ -392,14 +392,22 @@ rank_lists() { # KEEP2
 		step split ig-eval split --holdout 1 --test-all --positives "$positives" -o "$w/fit" "$train"
 		note "label window: each user's last event (no user has enough events for $window of them to be one)"
 	fi
-	models fit "$w/fit.train.tsv.gz"
-	# Training holds its examples in memory (ig-rank(1) MEMORY, about 560
-	# bytes a row): past --max-examples rows they come from one hash shard of
-	# the users, a uniform sample of them, and every model still sees all.
 	# shellcheck disable=SC2046
 	set -- $(gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ { if ($4 == "impression") n++; u[$2] = 1 }
 		END { k = 0; for (x in u) k++; print n + 0, k }')
 	nimpr=$1 nusers=$2
+	# Without impressions the item neighbours are EASE's weights over the
+	# 0/1 matrix of the engagements and the --positives events, a rating of
+	# 1 or 2 (see_less) included when it is one (ig-cooccur(1); validation
+	# cuts of four data sets, ig-funnel(1) EVENTS-ONLY DATA).
+	cooc=''
+	[ "$nimpr" -gt 0 ] || cooc="--score ease --weights $(printf '%s' "$positives" | awk -F, '{
+		n = split("view,like,comment,share,save,follow," $0, t, ",")
+		for (i = 1; i <= n; i++) if (t[i] != "" && !(t[i] in seen)) { seen[t[i]] = 1; printf "%s%s=1", s, t[i]; s = "," } }')"
+	models fit "$w/fit.train.tsv.gz"
+	# Training holds its examples in memory (ig-rank(1) MEMORY, about 560
+	# bytes a row): past --max-examples rows they come from one hash shard of
+	# the users, a uniform sample of them, and every model still sees all.
 	exrows=$nimpr
 	[ "$nimpr" -gt 0 ] || exrows=$((nusers * ncand))
 	exshard=$shard
