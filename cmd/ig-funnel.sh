@@ -38,6 +38,10 @@ Funnel:
                          like=1,comment=1,share=1,save=1, else any=1]
       --value2 SPEC      the second stage's value model [--value's]
       --spec FILE        retrieval spec [ig-retrieve's default]
+      --similarity S     the item neighbours' ig-cooccur --score: ease (over
+                         the 0/1 engagements and --positives), cosine, count,
+                         jaccard, lift, pmi or swing [ease without
+                         impressions in the label window, else cosine]
       --reshow           let items shown but never engaged with (only
                          impressions, views, skips) back among the
                          candidates, discounted by 0.8 per impression
@@ -146,7 +150,7 @@ fi
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
-metric='' at='' ties='' target=''
+metric='' at='' ties='' target='' similarity=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -166,6 +170,7 @@ while [ $# -gt 0 ]; do
 	--shuffle-ties) ties=--shuffle-ties; shift ;;
 	--target) need "$@"; target=$2; shift 2 ;;
 	--spec) need "$@"; spec=$2; shift 2 ;;
+	--similarity) need "$@"; similarity=$2; shift 2 ;;
 	--epsilon) need "$@"; epsilon=$2; shift 2 ;;
 	--reshow) reshow=--keep-shown; shift ;;
 	--shard) need "$@"; shard=$2; shift 2 ;;
@@ -192,6 +197,8 @@ else
 	[ -z "$metric$at$ties$target" ] || bad_usage "--metric, -k, --target and --shuffle-ties are options of 'ig-funnel tune'"
 	at=1 # unused: passes the checks below
 fi
+case $similarity in '' | ease | cosine | count | jaccard | lift | pmi | swing) ;;
+*) bad_usage "--similarity takes ease, cosine, count, jaccard, lift, pmi or swing, not '$similarity'" ;; esac
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex" "$at"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
@@ -400,8 +407,11 @@ rank_lists() { # KEEP2
 	# 0/1 matrix of the engagements and the --positives events, a rating of
 	# 1 or 2 (see_less) included when it is one (ig-cooccur(1); validation
 	# cuts of four data sets, ig-funnel(1) EVENTS-ONLY DATA).
-	cooc=''
-	[ "$nimpr" -gt 0 ] || cooc="--score ease --weights $(printf '%s' "$positives" | awk -F, '{
+	# --similarity overrides.
+	sim=$similarity
+	[ -n "$sim" ] || { [ "$nimpr" -gt 0 ] && sim=cosine || sim=ease; }
+	cooc="--score $sim"
+	[ "$sim" != ease ] || cooc="$cooc --weights $(printf '%s' "$positives" | awk -F, '{
 		n = split("view,like,comment,share,save,follow," $0, t, ",")
 		for (i = 1; i <= n; i++) if (t[i] != "" && !(t[i] in seen)) { seen[t[i]] = 1; printf "%s%s=1", s, t[i]; s = "," } }')"
 	models fit "$w/fit.train.tsv.gz"
