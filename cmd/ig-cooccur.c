@@ -26,7 +26,9 @@ enum {
 	OPT_MIN_SUPPORT,
 	OPT_SHRINK,
 	OPT_SWING_ALPHA,
-	OPT_ENGINE
+	OPT_ENGINE,
+	OPT_LAMBDA,
+	OPT_EASE_ITEMS
 };
 
 enum { MODE_ONE, MODE_MAP, MODE_REDUCE };
@@ -58,11 +60,14 @@ static void usage(FILE *fp)
 		"      --max-history N      only a user's last N engagements; 0: all [0]\n"
 		"      --shard I/N          only users with hash(user) %% N = I [0/1]\n"
 		"Scoring (one process, reduce):\n"
-		"  -s, --score S            count, cosine, jaccard, lift, pmi or swing [cosine]\n"
+		"  -s, --score S            count, cosine, jaccard, lift, pmi, swing or ease [cosine]\n"
 		"  -k, --top K              neighbours per entity [20]\n"
 		"      --min-support N      pairs seen by at least N users [1]\n"
 		"      --shrink L           shrink by support/(support+L) [10 for lift, pmi; else 0]\n"
 		"      --swing-alpha A      Swing's alpha [1]\n"
+		"      --lambda L           EASE's L2 weight [500]\n"
+		"      --ease-items N       EASE over the N entities with the most users\n"
+		"                           (20 N^2 bytes, within --memory) [3000]\n"
 		"      --engine E           auto, rows (in memory) or pairs (spilling table) [auto]\n");
 	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_MEMORY);
 }
@@ -116,6 +121,8 @@ int main(int argc, char **argv)
 		{"shrink", required_argument, NULL, OPT_SHRINK},
 		{"swing-alpha", required_argument, NULL, OPT_SWING_ALPHA},
 		{"engine", required_argument, NULL, OPT_ENGINE},
+		{"lambda", required_argument, NULL, OPT_LAMBDA},
+		{"ease-items", required_argument, NULL, OPT_EASE_ITEMS},
 		{NULL, 0, NULL, 0}
 	};
 	ig_cooc_opts o;
@@ -183,6 +190,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SWING_ALPHA:
 			o.swing_alpha = ig_cli_double("--swing-alpha", optarg, 1e-9, 1e12);
+			break;
+		case OPT_LAMBDA:
+			o.ease_lambda = ig_cli_double("--lambda", optarg, 1e-6, 1e12);
+			break;
+		case OPT_EASE_ITEMS:
+			o.ease_items = (uint32_t)ig_cli_int("--ease-items", optarg, 1, 1000000);
 			break;
 		case OPT_ENGINE:
 			if (strcmp(optarg, "auto") == 0)

@@ -40,6 +40,10 @@ Funnel:
                          like=1,comment=1,share=1,save=1, else any=1]
       --value2 SPEC      the second stage's value model [--value's]
       --spec FILE        retrieval spec [ig-retrieve's default]
+      --similarity S     the item neighbours' ig-cooccur --score: ease (over
+                         the 0/1 engagements and --positives), cosine, count,
+                         jaccard, lift, pmi or swing [ease without
+                         impressions in the label window, else cosine]
       --reshow           let items shown but never engaged with (only
                          impressions, views, skips) back among the
                          candidates, discounted by 0.8 per impression
@@ -150,6 +154,7 @@ items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
 metric='' at='' ties='' target='' ditems='' dspec='' dvalue='' dashdash=''
+similarity=''
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 # an empty value of these was their default, silently
 full() { [ -n "$2" ] || bad_usage "option $1 needs a value, not ''"; }
@@ -171,6 +176,7 @@ while [ $# -gt 0 ]; do
 	--shuffle-ties) ties=--shuffle-ties; shift ;;
 	--target) need "$@"; full "$@"; target=$2; shift 2 ;;
 	--spec) need "$@"; spec=$2 dspec=1; shift 2 ;;
+	--similarity) need "$@"; full "$@"; similarity=$2; shift 2 ;;
 	--epsilon) need "$@"; full "$@"; epsilon=$2; shift 2 ;;
 	--reshow) reshow=--keep-shown; shift ;;
 	--shard) need "$@"; full "$@"; shard=$2; shift 2 ;;
@@ -213,6 +219,8 @@ else
 	[ -z "$metric$at$ties$target" ] || bad_usage "--metric, -k, --target and --shuffle-ties are options of 'ig-funnel tune'"
 	at=1 # unused: passes the checks below
 fi
+case $similarity in '' | ease | cosine | count | jaccard | lift | pmi | swing) ;;
+*) bad_usage "--similarity takes ease, cosine, count, jaccard, lift, pmi or swing, not '$similarity'" ;; esac
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex" "$at"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
@@ -540,7 +548,8 @@ unranked_stage() { # CANDIDATES KEEP OUTPUT
 # VEC and ACC: the item vectors and author neighbours made, or ''.
 models() { # PREFIX EVENTS
 	p=$1 ev=$2
-	step "$p.cooccur" ig-cooccur -@ "$threads" -k 100 -o "$w/$p.nbrs.tsv.gz" "$ev"
+	step "$p.cooccur" ig-cooccur -@ "$threads" -k 100 --score "$sim" ${simw:+--weights "$simw"} \
+		-o "$w/$p.nbrs.tsv.gz" "$ev"
 	vec='' acc=''
 	if [ $verbose = 1 ]; then
 		printf '$ %s\n' "$(shell_words ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
@@ -594,14 +603,25 @@ rank_lists() { # KEEP2
 		step split ig-eval split --holdout 1 --test-all --positives "$positives" -o "$w/fit" "$train"
 		note "label window: each user's last event (no user has enough events for $window of them to be one)"
 	fi
-	models fit "$w/fit.train.tsv.gz"
-	# Training holds its examples in memory (ig-rank(1) MEMORY, about 560
-	# bytes a row): past --max-examples rows they come from one hash shard of
-	# the users, a uniform sample of them, and every model still sees all.
 	# shellcheck disable=SC2046
 	set -- $(gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ { if ($4 == "impression") n++; u[$2] = 1 }
 		END { k = 0; for (x in u) k++; print n + 0, k }')
 	nimpr=$1 nusers=$2
+	# Without impressions the item neighbours are EASE's weights over the
+	# 0/1 matrix of the engagements and the --positives events, a rating of
+	# 1 or 2 (see_less) included when it is one (ig-cooccur(1); validation
+	# cuts of four data sets, ig-funnel(1) EVENTS-ONLY DATA).
+	# --similarity overrides.
+	sim=$similarity
+	[ -n "$sim" ] || { [ "$nimpr" -gt 0 ] && sim=cosine || sim=ease; }
+	simw=''
+	[ "$sim" != ease ] || simw="$(printf '%s' "$positives" | awk -F, '{
+		n = split("view,like,comment,share,save,follow," $0, t, ",")
+		for (i = 1; i <= n; i++) if (t[i] != "" && !(t[i] in seen)) { seen[t[i]] = 1; printf "%s%s=1", s, t[i]; s = "," } }')"
+	models fit "$w/fit.train.tsv.gz"
+	# Training holds its examples in memory (ig-rank(1) MEMORY, about 560
+	# bytes a row): past --max-examples rows they come from one hash shard of
+	# the users, a uniform sample of them, and every model still sees all.
 	exrows=$nimpr
 	[ "$nimpr" -gt 0 ] || exrows=$((nusers * ncand))
 	exshard=$shard

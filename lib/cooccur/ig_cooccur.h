@@ -45,7 +45,8 @@ enum ig_cooc_score {
 	IG_COOC_JACCARD,
 	IG_COOC_LIFT,
 	IG_COOC_PMI,
-	IG_COOC_SWING
+	IG_COOC_SWING,
+	IG_COOC_EASE
 };
 
 enum ig_cooc_user_weight { IG_COOC_UW_NONE, IG_COOC_UW_LOG, IG_COOC_UW_SQRT };
@@ -65,6 +66,8 @@ typedef struct ig_cooc_opts {
 	uint64_t min_support;
 	double shrink;          /* < 0: the score's default */
 	double swing_alpha;
+	double ease_lambda;     /* EASE's L2 weight */
+	uint32_t ease_items;    /* EASE: the entities with the most users */
 	int engine;             /* enum ig_cooc_engine */
 	ig_pool *pool;          /* the threads to run on; NULL: the caller's only */
 	uint64_t memory;

@@ -76,6 +76,7 @@ typedef struct ig_cooc_ctx {
 	size_t dist_cap;
 	/* stats */
 	uint64_t users, engagements, terms;
+	uint32_t ease_kept;       /* EASE: the entities it was computed over */
 	uint64_t partial_records; /* reduce: records read */
 	ig_cooc_maps maps;        /* reduce: what the maps' ##map lines said */
 } ig_cooc_ctx;
@@ -105,6 +106,10 @@ void ig_cooc_rows(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk);
 /* The sets as a users-by-entities matrix with the weights as values;
  * ig_csr_transpose of it gives each entity's users. */
 ig_csr ig_cooc_sets_csr(const ig_cooc_sets *s, uint32_t nent);
+
+/* EASE's neighbours from the stored sets (ig_cooccur_ease_kernel.c):
+ * B over the --ease-items entities with the most users. */
+void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk);
 
 /* Swing terms (user pairs) from the stored sets into the table. */
 void ig_cooc_swing(ig_cooc_ctx *c);

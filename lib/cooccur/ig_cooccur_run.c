@@ -22,6 +22,9 @@ void ig_cooc_job_init(ig_cooc_job *j, const ig_cooc_opts *o, const char *items_p
 		ig_usage_error("--score swing pairs entities of one kind: not with --entity item-author");
 	if (o->score == IG_COOC_SWING && (o->window != IG_COOC_WIN_ALL || o->half_life > 0))
 		ig_usage_error("--score swing works on whole histories: not with --window or --half-life");
+	if (o->score == IG_COOC_EASE && (!rows_possible(o) || map || o->engine == IG_COOC_ENGINE_PAIRS))
+		ig_usage_error("--score ease solves for whole histories in memory: not with --window, --half-life, "
+			       "--entity item-author, --engine pairs, map or reduce");
 	if (o->engine == IG_COOC_ENGINE_ROWS && (!rows_possible(o) || map))
 		ig_usage_error("--engine rows needs --window all, no --half-life, one kind of entity, "
 			       "a score other than swing, and no map or reduce");
@@ -51,7 +54,7 @@ static int count_user(ig_cooc_ctx *c, const ig_cooc_opts *o, const ig_engagement
 	c->skip_sums = !in_shard;
 	ig_cooc_user(c, e, n);
 	/* Too many sets for memory: fall back to the pair table. */
-	if (c->keep_sets && !swing && o->engine == IG_COOC_ENGINE_AUTO &&
+	if (c->keep_sets && !swing && o->score != IG_COOC_EASE && o->engine == IG_COOC_ENGINE_AUTO &&
 	    ig_cooc_sets_memory(&c->sets) > o->memory / 2)
 		ig_cooc_sets_to_table(c);
 	return 1;
@@ -74,6 +77,8 @@ static const char *count_end(ig_cooc_ctx *c, const ig_cooc_opts *o)
 	c->skip_sums = 0;
 	if (swing)
 		ig_cooc_swing(c);
+	if (o->score == IG_COOC_EASE)
+		return "ease";
 	return c->keep_sets && !swing ? "rows" : "pairs";
 }
 
@@ -131,7 +136,10 @@ static uint64_t score_topk(ig_cooc_ctx *c, const ig_cooc_opts *o, uint32_t nrows
 	sc->col = c->bipartite ? &c->col : &c->row;
 	sc->z = ig_cooc_total(&c->row, nrows);
 	ig_cooc_topk_init(topk, o->top_k, nrows);
-	if (c->table == NULL) {
+	if (o->score == IG_COOC_EASE) {
+		ig_cooc_ease(c, sc, topk);
+		pairs = c->terms;
+	} else if (c->table == NULL) {
 		ig_cooc_rows(c, sc, topk);
 		pairs = c->terms;
 	} else {

@@ -10,7 +10,7 @@
 #include "core/ig_topk.h"
 
 
-static const char *const score_names[] = {"count", "cosine", "jaccard", "lift", "pmi", "swing"};
+static const char *const score_names[] = {"count", "cosine", "jaccard", "lift", "pmi", "swing", "ease"};
 
 void ig_cooc_opts_default(ig_cooc_opts *o)
 {
@@ -25,6 +25,8 @@ void ig_cooc_opts_default(ig_cooc_opts *o)
 	o->min_support = 1;
 	o->shrink = -1;
 	o->swing_alpha = 1;
+	o->ease_lambda = 500;
+	o->ease_items = 3000;
 	o->engine = IG_COOC_ENGINE_AUTO;
 	o->memory = (uint64_t)1 << 30;
 }
@@ -63,7 +65,7 @@ int ig_cooc_score_parse(const char *s)
 {
 	int i;
 
-	for (i = 0; i <= IG_COOC_SWING; i++)
+	for (i = 0; i <= IG_COOC_EASE; i++)
 		if (strcmp(s, score_names[i]) == 0)
 			return i;
 	return -1;

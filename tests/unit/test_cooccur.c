@@ -253,6 +253,47 @@ static void test_swing(void **state)
 		     "C\tB\t0.333333015\t1\n");
 }
 
+/* EASE on the fixture, lambda 1: G = X^T X + I = [[6,3,2],[3,7,5],[2,5,6]]
+ * (A, B, C), det 80, P = G^-1 = [[17,-8,1],[-8,32,-24],[1,-24,33]] / 80,
+ * B(i,j) = -P(i,j) / P(j,j): AB 8/32, AC -1/33 (not written), BA 8/17,
+ * BC 24/33, CA -1/17 (not written), CB 24/32. With --ease-items 2, over
+ * B (3 users) and A (2, before C by id): G = [[7,3],[3,6]], P = [[6,-3],
+ * [-3,7]] / 33: BA 3/7, AB 3/6, and C no row. */
+static void test_ease(void **state)
+{
+	ig_cooc_opts o;
+	char *events = write_temp(tiny), *got;
+	int engine;
+
+	(void)state;
+	ig_cooc_opts_default(&o);
+	o.score = IG_COOC_EASE;
+	o.ease_lambda = 1;
+	for (engine = IG_COOC_ENGINE_AUTO; engine <= IG_COOC_ENGINE_ROWS; engine++) {
+		o.engine = engine;
+		got = run(&o, events);
+		assert_string_equal(got, "A\tB\t0.25\t2\n"
+					 "B\tC\t0.727272727\t2\nB\tA\t0.470588235\t2\n"
+					 "C\tB\t0.75\t2\n");
+		free(got);
+	}
+	got = run_memory(&o, events);
+	assert_string_equal(got, "A\tB\t0.25\t2\nB\tC\t0.727272727\t2\nB\tA\t0.470588235\t2\nC\tB\t0.75\t2\n");
+	free(got);
+	o.ease_items = 2;
+	got = run(&o, events);
+	assert_string_equal(got, "A\tB\t0.5\t2\nB\tA\t0.428571429\t2\n");
+	free(got);
+	/* a pair seen by fewer users than --min-support is left out */
+	o.ease_items = 3;
+	o.min_support = 3;
+	got = run(&o, events);
+	assert_string_equal(got, "");
+	free(got);
+	unlink(events);
+	free(events);
+}
+
 /* A pair whose score divides by 0 is left out, never written as "inf":
  * an entity engaged only with a tiny weight, whose squared sum rounds to
  * 0 in 2^-20 units (u1: X like 0.0001, Y view 1; cosine 1e-4/sqrt(0 * 1)),
@@ -445,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_jaccard),
 		cmocka_unit_test(test_lift_pmi),
 		cmocka_unit_test(test_swing),
+		cmocka_unit_test(test_ease),
 		cmocka_unit_test(test_unscorable),
 		cmocka_unit_test(test_windows),
 		cmocka_unit_test(test_min_support_topk),

@@ -1,0 +1,205 @@
+/* EASE (Steck 2019) for ig-cooccur --score ease: the item-item weights
+ * B = argmin |X - X B|^2 + lambda |B|^2 subject to diag(B) = 0, in
+ * closed form B(i,j) = -P(i,j) / P(j,j), P = (X^T X + lambda I)^-1, X the
+ * users' distinct sets with their weights (f(u) on each user's terms).
+ * Row i of B is what history item i adds to the score of candidate j,
+ * so an item's neighbours are the largest positive entries of its row.
+ *
+ * Dense: over the M entities with the most users (--ease-items, ties by
+ * id), P takes M^2 doubles and its inverse another M^2, the supports M^2
+ * 32-bit counts (20 M^2 bytes: 80 MB at 2000), and the inversion about
+ * M^3 / 2 multiply-adds. Every entry is computed by one fixed sequence of
+ * operations, so the result is the same bits for any number of threads. */
+#include "cooccur/ig_cooccur_count.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ig_err.h"
+
+/* The dot product of A and B over N entries, in four lanes summed in a
+ * fixed order (so that the compiler may vectorise each lane). */
+static double dot(const double *a, const double *b, size_t n)
+{
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	size_t k = 0;
+
+	for (; k + 4 <= n; k += 4) {
+		s0 += a[k] * b[k];
+		s1 += a[k + 1] * b[k + 1];
+		s2 += a[k + 2] * b[k + 2];
+		s3 += a[k + 3] * b[k + 3];
+	}
+	for (; k < n; k++)
+		s0 += a[k] * b[k];
+	return (s0 + s1) + (s2 + s3);
+}
+
+typedef struct ease_job {
+	double *a;   /* m x m: G, then L (lower), then P (upper half used) */
+	double *u;   /* m x m: row j = column j of L^-1, entries j .. m-1 */
+	size_t m;
+} ease_job;
+
+/* Column J of L^-1 by forward substitution, into row J of U. */
+static void inverse_column(void *arg, size_t j, int tid)
+{
+	ease_job *e = arg;
+	size_t m = e->m, i;
+	double *t = e->u + j * m;
+
+	(void)tid;
+	/* t[k] for k < j is 0: the dot starts at j */
+	for (i = j; i < m; i++) {
+		const double *l = e->a + i * m;
+		double s = (i == j ? 1.0 : 0.0) - dot(l + j, t + j, i - j);
+		t[i] = s / l[i];
+	}
+}
+
+/* Row I of P = (L^-1)^T L^-1, entries j >= i: P(i,j) = the dot of rows
+ * i and j of U from j on. */
+static void p_row(void *arg, size_t i, int tid)
+{
+	ease_job *e = arg;
+	size_t m = e->m, j;
+	double *p = e->a + i * m;
+
+	(void)tid;
+	for (j = i; j < m; j++)
+		p[j] = dot(e->u + i * m + j, e->u + j * m + j, m - j);
+}
+
+static void run(ig_pool *pool, size_t n, void (*fn)(void *, size_t, int), void *arg)
+{
+	size_t i;
+
+	if (pool != NULL) {
+		ig_pool_for(pool, n, fn, arg);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		fn(arg, i, 0);
+}
+
+/* Cholesky of the m x m matrix A in place (lower triangle): 0, or -1
+ * when it is not positive definite (it always is with lambda > 0 and
+ * finite weights, but a failure is said, not written). */
+static int cholesky(double *a, size_t m)
+{
+	size_t i, j;
+
+	for (i = 0; i < m; i++) {
+		double *ri = a + i * m;
+		for (j = 0; j < i; j++) {
+			const double *rj = a + j * m;
+			ri[j] = (ri[j] - dot(ri, rj, j)) / rj[j];
+		}
+		{
+			double d = ri[i] - dot(ri, ri, i);
+			if (!(d > 0))
+				return -1;
+			ri[i] = sqrt(d);
+		}
+	}
+	return 0;
+}
+
+/* Entities by users, most first, ties by their bytewise rank. */
+static int cmp_users(const void *x, const void *y, void *arg)
+{
+	const ig_cooc_side *order_side = arg;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	uint64_t ua = order_side->users[a], ub = order_side->users[b];
+
+	if (ua != ub)
+		return ua > ub ? -1 : 1;
+	return order_side->rank[a] < order_side->rank[b] ? -1 : order_side->rank[a] > order_side->rank[b];
+}
+
+void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
+{
+	const ig_cooc_sets *s = &c->sets;
+	const ig_cooc_opts *o = c->o;
+	uint32_t nent = ig_intern_count(c->vocab), *ent, *pos, m, i, j;
+	uint32_t *sup;
+	double *a, *u;
+	size_t mm;
+	uint64_t k, pairs = 0;
+	ease_job e;
+
+	ent = ig_reallocarray(NULL, nent ? nent : 1, sizeof *ent);
+	pos = ig_reallocarray(NULL, nent ? nent : 1, sizeof *pos);
+	for (i = 0; i < nent; i++)
+		ent[i] = i;
+	qsort_r(ent, nent, sizeof *ent, cmp_users, &c->row);
+	m = nent < o->ease_items ? nent : o->ease_items;
+	/* 20 bytes an entry (P, L^-1, supports) within --memory */
+	if (m > 1 && 20 * (uint64_t)m * m > o->memory)
+		m = (uint32_t)sqrt((double)o->memory / 20);
+	for (i = 0; i < nent; i++)
+		pos[i] = UINT32_MAX;
+	for (i = 0; i < m; i++)
+		pos[ent[i]] = i;
+	c->ease_kept = m;
+	if (m < nent)
+		ig_warn("--score ease: over the %u entities with the most users of %u (--ease-items, --memory); "
+			"the others have no neighbours", m, nent);
+	mm = (size_t)m * m;
+	a = ig_calloc(mm ? mm : 1, sizeof *a);
+	u = ig_calloc(mm ? mm : 1, sizeof *u);
+	sup = ig_calloc(mm ? mm : 1, sizeof *sup);
+	/* G = X^T X over the kept entities (the users in order: the same sums
+	 * on every run) and its supports */
+	for (k = 0; k < s->n; k++) {
+		const ig_cooc_ent *x = s->ent + s->off[k], *end = s->ent + s->off[k + 1], *y;
+		double f = s->f[k];
+		for (; x < end; x++) {
+			uint32_t p = pos[x->id];
+			if (p == UINT32_MAX)
+				continue;
+			for (y = s->ent + s->off[k]; y < end; y++) {
+				uint32_t q = pos[y->id];
+				if (q == UINT32_MAX)
+					continue;
+				a[(size_t)p * m + q] += f * ((double)x->x * (double)y->x);
+				sup[(size_t)p * m + q]++;
+			}
+		}
+	}
+	for (i = 0; i < m; i++)
+		a[(size_t)i * m + i] += o->ease_lambda;
+	if (cholesky(a, m) != 0)
+		ig_die("--score ease: X^T X + lambda I is not positive definite (weights too large?)");
+	e.a = a;
+	e.u = u;
+	e.m = m;
+	run(o->pool, m, inverse_column, &e);
+	run(o->pool, m, p_row, &e);
+	/* B(i,j) = -P(i,j) / P(j,j), P symmetric: its upper half holds it */
+	for (i = 0; i < m; i++) {
+		for (j = 0; j < m; j++) {
+			double pij, v;
+			ig_cooc_nb nb;
+			if (i == j || sup[(size_t)i * m + j] < sc->min_support)
+				continue;
+			pij = i < j ? a[(size_t)i * m + j] : a[(size_t)j * m + i];
+			v = -pij / a[(size_t)j * m + j];
+			if (!(v > 0) || isinf(v))
+				continue;
+			nb.score = v;
+			nb.nb = ent[j];
+			nb.rank = sc->col->rank[ent[j]];
+			nb.support = sup[(size_t)i * m + j];
+			ig_cooc_topk_offer(topk, ent[i], &nb);
+			pairs++;
+		}
+	}
+	c->terms = pairs;
+	free(a);
+	free(u);
+	free(sup);
+	free(ent);
+	free(pos);
+}
