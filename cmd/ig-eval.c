@@ -356,6 +356,14 @@ static int cmd_split(int argc, char **argv)
 	 * the cost of each step there). */
 	if (st.events > 0 && st.test == 0)
 		split_empty_test(&o, &st);
+	/* Data without time (Last.fm's plays, Book-Crossing's ratings: all
+	 * at ts 0) keep the file's order, which ig-ingest made the item ids'
+	 * order: the hold-out would be each user's highest item ids. */
+	if (!o.shuffle_ties && st.cut_users > 0 && st.untimed_users * 2 >= st.cut_users)
+		ig_warn("split: %llu of the %llu users held out have all their events at one time (data without "
+			"time?): they hold out their last events in file order (by item id, after ig-ingest), not "
+			"at random; --shuffle-ties for a random hold-out",
+			(unsigned long long)st.untimed_users, (unsigned long long)st.cut_users);
 	if (o.valid.mode != IG_SPLIT_NONE)
 		ig_cli_summary(&cli, "%llu events of %llu users: train %llu (fit %llu, valid %llu of %llu users), "
 			       "test %llu of %llu users, dropped %llu",

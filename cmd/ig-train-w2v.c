@@ -226,7 +226,8 @@ int main(int argc, char **argv)
 	report_ctx rc;
 	const char *input = "-", *items_path = NULL, *vocab_path = NULL, *load = NULL, *near = NULL;
 	uint64_t min_count = DEFAULT_MIN_COUNT, need, vectors_bytes;
-	uint32_t max_vocab = 0, *map, i;
+	uint32_t max_vocab = 0, *map, i, spaced, spaced_first;
+	uint64_t spaced_events;
 	int text = 0, binary = 0, digits = DEFAULT_DIGITS, k = DEFAULT_K, alpha_set = 0, min_alpha_set = 0;
 	int c;
 	char err[256];
@@ -366,14 +367,31 @@ int main(int argc, char **argv)
 		eo.items = items;
 		ig_w2v_corpus_read_events(&corpus, input, &eo, &so, &est);
 	}
+	/* An id with a space cannot be a word of the vectors files: it is
+	 * left out as a rare word is (one odd ISBN among Book-Crossing's
+	 * should not cost every item its vector), and said to be. */
+	spaced = spaced_events = 0;
+	spaced_first = IG_INTERN_NONE;
+	for (i = 0; i < ig_intern_count(corpus.names); i++)
+		if (corpus.raw_count[i] > 0 &&
+		    !ig_vectors_name_ok(ig_intern_str(corpus.names, i), ig_intern_len(corpus.names, i))) {
+			if (spaced_first == IG_INTERN_NONE)
+				spaced_first = i;
+			spaced++;
+			spaced_events += corpus.raw_count[i];
+			corpus.raw_count[i] = 0;
+		}
 	map = ig_reallocarray(NULL, ig_intern_count(corpus.names) + 1, sizeof *map);
 	ig_w2v_vocab_build(&vocab, corpus.names, corpus.raw_count, min_count, max_vocab, map);
 	ig_w2v_corpus_apply_vocab(&corpus, map);
 	free(map);
-	for (i = 0; i < vocab.n; i++)
-		if (!ig_vectors_name_ok(ig_w2v_vocab_word(&vocab, i), ig_w2v_vocab_len(&vocab, i)))
-			ig_die("%s: id '%s' has a space: the word2vec formats cannot hold it",
-			       strcmp(input, "-") == 0 ? "stdin" : input, ig_esc(ig_w2v_vocab_word(&vocab, i)));
+	if (spaced > 0 && vocab.n == 0)
+		ig_die("%s: id '%s' has a space: the word2vec formats cannot hold it",
+		       strcmp(input, "-") == 0 ? "stdin" : input, ig_esc(ig_intern_str(corpus.names, spaced_first)));
+	if (spaced > 0)
+		ig_warn("%s: %u id(s) with a space left out (the word2vec formats cannot hold them; first '%s'), "
+			"%llu occurrence(s)", strcmp(input, "-") == 0 ? "stdin" : input, spaced,
+			ig_esc(ig_intern_str(corpus.names, spaced_first)), (unsigned long long)spaced_events);
 	if (vocab.n == 0)
 		ig_die("%s: no word occurs %llu times or more (--min-count); nothing to learn",
 		       strcmp(input, "-") == 0 ? "stdin" : input, (unsigned long long)min_count);

@@ -56,6 +56,8 @@ typedef struct ig_split_stats {
 	uint64_t train, test, fit, valid, dropped;
 	uint64_t test_users, valid_users;
 	uint64_t positives;       /* input events of a positive type */
+	uint64_t cut_users;       /* per-user cuts: users with events on both sides of the test cut */
+	uint64_t untimed_users;   /* of those, users whose events all share one timestamp */
 	int64_t at, valid_at;     /* the global cut times used (fraction modes) */
 } ig_split_stats;
 

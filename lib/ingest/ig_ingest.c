@@ -210,6 +210,8 @@ static int col_parse(const ig_ingest *g, const char *s)
 	return ig_ingest_role_parse(g->kind, s);
 }
 
+static const char *sep_hint(const ig_ingest *g);
+
 static const char *col_name(const ig_ingest *g, int col)
 {
 	return col < g->nroles ? g->roles[col] : TS_OFFSET_MS_NAME;
@@ -374,8 +376,8 @@ static void resolve_columns(ig_ingest *g, int from_header)
 			if (j < n)
 				g->col[i] = j;
 			else if (m->name[i])
-				ig_die_at(g->fname, g->rec_line, "no header column named '%s' (for %s)", want,
-					  col_name(g, i));
+				ig_die_at(g->fname, g->rec_line, "no header column named '%s' (for %s)%s", want,
+					  col_name(g, i), sep_hint(g));
 		}
 		if (!m->given && !from_header) {
 			/* No map, no header: the stream's own column order. */
@@ -1172,7 +1174,8 @@ static const char *sep_hint(const ig_ingest *g)
 		return "";
 	for (i = 0; i < sizeof seps / sizeof seps[0]; i++)
 		if (strcmp(seps[i], g->csv.sep) != 0 && strstr(g->csv.field[0], seps[i]) != NULL)
-			return hints[i];
+			/* Already CSV (a ';' preset on a ',' copy): the separator. */
+			return i == 2 && g->csv.quoted ? " (is ',' the separator? -d ',')" : hints[i];
 	return "";
 }
 
