@@ -127,6 +127,8 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 	double *a, *u;
 	size_t mm;
 	uint64_t k, pairs = 0;
+	ig_cooc_ent *kept = NULL; /* a user's kept entities: their index and weight */
+	size_t kept_cap = 0;
 	ease_job e;
 
 	ent = ig_reallocarray(NULL, nent ? nent : 1, sizeof *ent);
@@ -151,23 +153,30 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 	u = ig_calloc(mm ? mm : 1, sizeof *u);
 	sup = ig_calloc(mm ? mm : 1, sizeof *sup);
 	/* G = X^T X over the kept entities (the users in order: the same sums
-	 * on every run) and its supports */
+	 * on every run) and its supports; each user's kept entities first, so
+	 * that a long history of rare entities costs its length, not its square */
 	for (k = 0; k < s->n; k++) {
-		const ig_cooc_ent *x = s->ent + s->off[k], *end = s->ent + s->off[k + 1], *y;
+		const ig_cooc_ent *x = s->ent + s->off[k], *end = s->ent + s->off[k + 1];
 		double f = s->f[k];
+		size_t n = 0, p, q;
 		for (; x < end; x++) {
-			uint32_t p = pos[x->id];
-			if (p == UINT32_MAX)
+			if (pos[x->id] == UINT32_MAX)
 				continue;
-			for (y = s->ent + s->off[k]; y < end; y++) {
-				uint32_t q = pos[y->id];
-				if (q == UINT32_MAX)
-					continue;
-				a[(size_t)p * m + q] += f * ((double)x->x * (double)y->x);
-				sup[(size_t)p * m + q]++;
+			if (n == kept_cap) {
+				kept_cap = kept_cap ? 2 * kept_cap : 64;
+				kept = ig_reallocarray(kept, kept_cap, sizeof *kept);
 			}
+			kept[n].id = pos[x->id];
+			kept[n++].x = x->x;
 		}
+		for (p = 0; p < n; p++)
+			for (q = 0; q < n; q++) {
+				size_t at = (size_t)kept[p].id * m + kept[q].id;
+				a[at] += f * ((double)kept[p].x * (double)kept[q].x);
+				sup[at]++;
+			}
 	}
+	free(kept);
 	for (i = 0; i < m; i++)
 		a[(size_t)i * m + i] += o->ease_lambda;
 	if (cholesky(a, m) != 0)
