@@ -224,6 +224,11 @@ case $similarity in '' | ease | cosine | count | jaccard | lift | pmi | swing) ;
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex" "$at"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
+# without leading zeros, which the range checks below would count as digits
+# and a step might read as octal
+decimal() { set -- "${1#"${1%%[!0]*}"}"; printf '%s' "${1:-0}"; }
+length=$(decimal "$length") ncand=$(decimal "$ncand") keep1=$(decimal "$keep1") keep2=$(decimal "$keep2")
+threads=$(decimal "$threads") seed=$(decimal "$seed") maxex=$(decimal "$maxex") at=$(decimal "$at")
 # the steps' own ranges, checked before any work: a step would refuse
 # them only when it runs, minutes in, with exit 1
 [ ${#seed} -le 18 ] || bad_usage "--seed takes a whole number below 10^18, not '$seed'"
