@@ -71,18 +71,6 @@ static void p_row(void *arg, size_t i, int tid)
 		p[j] = dot(e->u + i * m + j, e->u + j * m + j, m - j);
 }
 
-static void run(ig_pool *pool, size_t n, void (*fn)(void *, size_t, int), void *arg)
-{
-	size_t i;
-
-	if (pool != NULL) {
-		ig_pool_for(pool, n, fn, arg);
-		return;
-	}
-	for (i = 0; i < n; i++)
-		fn(arg, i, 0);
-}
-
 /* Cholesky of the m x m matrix A in place (lower triangle): 0, or -1
  * when it is not positive definite (it always is with lambda > 0 and
  * finite weights, but a failure is said, not written). */
@@ -184,8 +172,8 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 	e.a = a;
 	e.u = u;
 	e.m = m;
-	run(o->pool, m, inverse_column, &e);
-	run(o->pool, m, p_row, &e);
+	ig_pool_for(o->pool, m, inverse_column, &e);
+	ig_pool_for(o->pool, m, p_row, &e);
 	/* B(i,j) = -P(i,j) / P(j,j), P symmetric: its upper half holds it */
 	for (i = 0; i < m; i++) {
 		for (j = 0; j < m; j++) {

@@ -89,13 +89,7 @@ static void run_pass(rows_job *j, ig_pool *pool)
 {
 	size_t grabs = ((size_t)j->nent + ROWS_PER_GRAB - 1) / ROWS_PER_GRAB;
 
-	if (pool != NULL) {
-		ig_pool_for(pool, grabs, rows_grab, j);
-	} else {
-		size_t g;
-		for (g = 0; g < grabs; g++)
-			rows_grab(j, g, 0);
-	}
+	ig_pool_for(pool, grabs, rows_grab, j);
 }
 
 /* The sets as a matrix of users by entities, their weights the values. */

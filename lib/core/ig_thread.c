@@ -161,7 +161,7 @@ void ig_pool_for(ig_pool *p, size_t n, void (*fn)(void *arg, size_t i, int tid),
 	int t, nrun;
 	size_t i;
 
-	if (p->nthreads == 1 || n <= 1) {
+	if (p == NULL || p->nthreads == 1 || n <= 1) {
 		for (i = 0; i < n; i++)
 			fn(arg, i, 0);
 		return;

@@ -34,7 +34,8 @@ int ig_pool_threads(const ig_pool *p);
 int ig_pool_self(const ig_pool *p);
 
 /* Runs FN(ARG, i, tid) for i in [0, N), 0 <= tid < ig_pool_threads(P);
- * no two calls with the same tid overlap. */
+ * no two calls with the same tid overlap. A NULL P runs them in order on
+ * the calling thread, with tid 0. */
 void ig_pool_for(ig_pool *p, size_t n, void (*fn)(void *arg, size_t i, int tid), void *arg);
 
 typedef struct ig_pipe ig_pipe;

@@ -108,11 +108,7 @@ double ig_tower_holdout_score(const ig_tower_model *m, const ig_tower_catalog *c
 	}
 	for (i = 0; i < cat->n; i++)
 		ig_tower_embed_item(m, cat, i, c->last_ts, j.scratch[0], (float *)j.items + (size_t)i * d);
-	if (pool)
-		ig_pool_for(pool, h->n, score_one, &j);
-	else
-		for (i = 0; i < h->n; i++)
-			score_one(&j, i, 0);
+	ig_pool_for(pool, h->n, score_one, &j);
 	for (i = 0; i < h->n; i++)
 		sum += j.hit[i];
 	for (t = 0; t < nt; t++) {

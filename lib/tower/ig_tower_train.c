@@ -77,18 +77,6 @@ static void average_slice(void *arg, size_t s, int tid)
 				j->avg_rate);
 }
 
-/* FN for each of N parts: on the pool's threads, or here. */
-static void each(const ig_tower_opts *o, size_t n, void (*fn)(void *, size_t, int), train_job *j)
-{
-	size_t p;
-
-	if (o->pool)
-		ig_pool_for(o->pool, n, fn, j);
-	else
-		for (p = 0; p < n; p++)
-			fn(j, p, 0);
-}
-
 /* One batch: EX, N examples; returns its loss. */
 static double train_batch(train_job *j, const uint64_t *ex, uint32_t n, const float *logq, ig_rng *rng)
 {
@@ -96,13 +84,13 @@ static double train_batch(train_job *j, const uint64_t *ex, uint32_t n, const fl
 
 	ig_tower_batch_begin(j->m, j->cat, j->c, ex, n, logq, rng, j->ws);
 	parts = ig_tower_ws_parts(j->ws);
-	each(j->o, parts, forward_part, j);
-	each(j->o, parts, softmax_part, j);
-	each(j->o, parts, backward_part, j);
-	each(j->o, DENSE_SLICES, dense_slice, j);
+	ig_pool_for(j->o->pool, parts, forward_part, j);
+	ig_pool_for(j->o->pool, parts, softmax_part, j);
+	ig_pool_for(j->o->pool, parts, backward_part, j);
+	ig_pool_for(j->o->pool, DENSE_SLICES, dense_slice, j);
 	ig_tower_rows_step(j->m, j->ws, (float)j->o->lr);
 	if (j->avg != NULL)
-		each(j->o, DENSE_SLICES, average_slice, j);
+		ig_pool_for(j->o->pool, DENSE_SLICES, average_slice, j);
 	return ig_tower_batch_loss(j->ws);
 }
 
