@@ -43,7 +43,9 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 ig-synth $W -q -o world
 # FUNNEL is shell words: quotes inside it group (--diversify '--lambda 0.7').
 eval "set -- ${FUNNEL:-}"
-ig-funnel -@ 2 -n $n "$@" --items world/items.tsv.gz --follows world/follows.tsv.gz \
+# (--keep-intermediate: each stage's output is judged below, and
+# closed_loop_run.sh, fresh_examples.sh and order_*.sh read them)
+ig-funnel -@ 2 -n $n --keep-intermediate "$@" --items world/items.tsv.gz --follows world/follows.tsv.gz \
 	--topics world/topics.tsv.gz world/events.tsv.gz world/events.tsv.gz funnel 2>funnel.log ||
 	{ cat funnel.log; exit 1; }
 ig-eval baseline itemknn -q --train world/events.tsv.gz -n $n -o itemknn.tsv.gz

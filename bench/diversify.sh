@@ -82,9 +82,9 @@ prepare_funnel() {
 	for f in items topics s.fit s.valid s.train s.test; do ln -s ../synth/$f.tsv.gz funnel/$f.tsv.gz; done
 	side="--items synth/world/items.tsv.gz --follows synth/world/follows.tsv.gz --topics synth/world/topics.tsv.gz"
 	# shellcheck disable=SC2086
-	ig-funnel -@ 1 $side synth/s.fit.tsv.gz synth/s.valid.tsv.gz funnel/valid >funnel/valid.log 2>&1
+	ig-funnel -@ 1 --keep-intermediate $side synth/s.fit.tsv.gz synth/s.valid.tsv.gz funnel/valid >funnel/valid.log 2>&1
 	# shellcheck disable=SC2086
-	ig-funnel -@ 1 $side synth/s.train.tsv.gz synth/s.test.tsv.gz funnel/test >funnel/test.log 2>&1
+	ig-funnel -@ 1 --keep-intermediate $side synth/s.train.tsv.gz synth/s.test.tsv.gz funnel/test >funnel/test.log 2>&1
 	zcat funnel/valid/ranked.tsv.gz >funnel/ranked.valid.tsv
 	zcat funnel/test/ranked.tsv.gz >funnel/ranked.test.tsv
 	echo "$SYNTH_USERS" >funnel/users

@@ -19,9 +19,10 @@ Usage: ig-funnel [options] TRAIN_EVENTS USERS_EVENTS OUT
 Trains item neighbours, embeddings, an index and both ranking stages on
 TRAIN_EVENTS, then retrieves, ranks and diversifies a feed for every user of
 USERS_EVENTS (a stream with a user column, or a file of user ids; '-':
-standard input) into OUT/feed.tsv.gz. OUT/ keeps every intermediate file
-and OUT/summary.tsv the funnel: items per user, time and peak memory of
-each stage.
+standard input) into OUT/feed.tsv.gz, with the ranking models and
+OUT/summary.tsv, the funnel: items per user, time, peak memory and OUT's
+peak disk use of each stage. Each intermediate file is removed as soon as
+no later step reads it.
 Side inputs (the sources and features that need one are skipped without it):
       --items FILE       items stream (authors, media, topics, created)
       --follows FILE     follows stream
@@ -57,6 +58,11 @@ Funnel:
                          from one hash shard of the users [1000000]
       --shard I/N        per-user steps (ranking examples and the feed) only
                          for the users of shard I of N; models on all events
+      --keep-intermediate
+                         keep the intermediate files (candidates, ranked
+                         streams; in OUT/work the ranking examples,
+                         neighbours, vectors, index) [each removed once
+                         no later step reads it]
 Tune: cuts each user's last 20% of TRAIN_EVENTS off as the validation
 events (OUT/valid.test.tsv.gz; OUT/valid.train.tsv.gz the rest), runs the
 funnel once on the rest for their users, then searches the second stage's
@@ -154,7 +160,7 @@ items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
 metric='' at='' ties='' target='' ditems='' dspec='' dvalue='' dashdash=''
-similarity=''
+similarity='' keepint=0
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 # an empty value of these was their default, silently
 full() { [ -n "$2" ] || bad_usage "option $1 needs a value, not ''"; }
@@ -181,6 +187,7 @@ while [ $# -gt 0 ]; do
 	--reshow) reshow=--keep-shown; shift ;;
 	--shard) need "$@"; full "$@"; shard=$2; shift 2 ;;
 	--max-examples) need "$@"; maxex=$2; shift 2 ;;
+	--keep-intermediate) keepint=1; shift ;;
 	--diversify) need "$@"; dopts="$dopts $2"; shift 2 ;;
 	-@ | --threads) need "$@"; threads=$2; shift 2 ;;
 	--seed) need "$@"; seed=$2; shift 2 ;;
@@ -306,7 +313,13 @@ for o in items follows topics; do
 done
 # an input among the files a run replaces in OUT (its users from an
 # earlier feed, say; tune's cut for tune) would be gone before it is read
+# The files of OUT/work, which a run removes first (an earlier
+# run's, kept by --keep-intermediate) and then as it goes
+work_files='fit.train.tsv.gz fit.test.tsv.gz fit.nbrs.tsv.gz fit.vec.gz fit.hnsw fit.anbrs.tsv.gz fit.cand.tsv.gz
+examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in no-items.tsv feed.users gzip.err unranked.n
+tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows'
 products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
+products="$products $(for f in $work_files; do printf ' work/%s' "$f"; done)"
 [ $mode = funnel ] || products="$products valid.train.tsv.gz valid.test.tsv.gz"
 # PATH with its directory's symbolic links resolved (POSIX has no -ef)
 canon() { d=$(dirname -- "$1") && d=$(cd -P -- "$d" 2>/dev/null && pwd -P) && printf '%s/%s\n' "$d" "$(basename -- "$1")"; }
@@ -457,6 +470,37 @@ prepare_out() {
 	rm -f "$out/feed.tsv.gz" "$out/summary.tsv" "$out/candidates.tsv.gz" "$out/ranked1.tsv.gz" \
 		"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model" "$out/tune.tsv" \
 		"$out/summary.tsv.tmp" "$out/tune.tsv.tmp" "$out/ranked1.tsv.gz.tmp" "$out/ranked.tsv.gz.tmp"
+	# and the intermediate files an earlier run kept (--keep-intermediate),
+	# which would count in this run's disk use
+	for f in $work_files; do rm -f "$w/$f"; done
+	disk_peak=0 disks=''
+	disk_at prepare
+}
+# Each intermediate file is removed (drop) as soon as no later step
+# reads it, unless --keep-intermediate: the disk use stays near the
+# largest step's inputs and output (ig-funnel(1) DISK).
+drop() { # FILE...
+	[ "$keepint" = 1 ] || rm -f "$@"
+}
+# OUT's disk use in KB (du -sk) after step NAME: the largest a step's
+# files reach, as a step only adds to them (its spill files go to
+# TMPDIR); the run's peak in DISK_PEAK, each step's in DISKS.
+disk_at() { # NAME
+	kb=$(du -sk "$out" 2>/dev/null | cut -f1) || kb=0
+	case $kb in '' | *[!0-9]*) kb=0 ;; esac
+	[ "$kb" -le "$disk_peak" ] || disk_peak=$kb
+	disks="$disks $1:$kb"
+}
+# The run's peak disk use in MB.
+disk_mb() { awk -v k="$disk_peak" 'BEGIN { printf "%.0f", k / 1024 }'; }
+# OUT/summary.tsv's output column: FILE, or that it was removed.
+kept() { # FILE
+	if [ "$keepint" = 1 ]; then printf '%s' "$1"; else printf '%s (removed)' "$1"; fi
+}
+# The largest disk use in MB after the steps NAMES.
+disk_of() { # NAMES...
+	printf '%s\n' "$disks" | tr ' ' '\n' | awk -F: -v names=" $* " 'index(names, " " $1 " ") && $2 > m { m = $2 }
+		END { printf "%.0f", m / 1024 }'
 }
 
 # ARGS as words a shell reads back as they are: quoted when they hold
@@ -481,6 +525,7 @@ step() {
 		cat "$out/logs/$name.log" >&2
 		die "step '$name' failed (log: $out/logs/$name.log)"
 	fi
+	disk_at "$name"
 }
 # Whether FILE (gzip or plain) has a line that is not a comment or blank;
 # one that cannot be read (a damaged gzip file) is said as such.
@@ -536,15 +581,32 @@ no_examples() {
 	printf '%s: warning: %s\n' "$prog" "$unranked" >&2
 }
 # A ranked stream of CANDIDATES in their own order (score, highest
-# first), at most KEEP a user: the stages without a ranking model.
+# first), at most KEEP a user: the stages without a ranking model. The
+# items per user and users of CANDIDATES and of OUTPUT (as read_counts
+# gives them, tab-separated) go to OUT/work/unranked.n.
 unranked_stage() { # CANDIDATES KEEP OUTPUT
-	gzip -dc "$1" | awk -F'\t' -v OFS='\t' -v keep="$2" '
+	gzip -dc "$1" | awk -F'\t' -v OFS='\t' -v keep="$2" -v counts="$w/unranked.n" '
+		function per(r, u) { return u ? sprintf("%.1f\t%d", r / u, u) : "0\t0" }
 		/^#ig:/ { for (i = 2; i <= NF; i++) c[$i] = i - 1
 			print "#ig:ranked/1", "user", "item", "score", "sources", "reason"; next }
 		/^#/ { print; next }
-		$c["user"] != u { u = $c["user"]; n = 0 }
-		++n <= keep { print $c["user"], $c["item"], $c["score"], $c["sources"], $c["reason"] }' |
+		$c["user"] != u { u = $c["user"]; n = 0; users++ }
+		{ rows++ }
+		++n <= keep { print $c["user"], $c["item"], $c["score"], $c["sources"], $c["reason"]; kept++; if (n == 1) kusers++ }
+		END { print per(rows, users), per(kept, kusers) >counts }' |
 		gzip -c >"$3.tmp" && mv "$3.tmp" "$3" || { rm -f "$3.tmp"; die "$3: cannot be written"; }
+	disk_at unranked
+}
+# "items per user<TAB>users" of the stream that STEP read, from its
+# summary line (ig-rank score: 'U users, C candidates, ...';
+# ig-diversify: 'C candidates of U users, ...'); a line not of that form
+# counts FILE itself when it is still there.
+read_counts() { # STEP FILE
+	c=$(tail -n 1 "$out/logs/$1.log" | sed -n -e 's/^ig-rank: \([0-9]*\) users, \([0-9]*\) candidates, .*/\2 \1/p' \
+		-e 's/^ig-diversify: \([0-9]*\) candidates of \([0-9]*\) users, .*/\1 \2/p' |
+		awk '{ if ($2 > 0) printf "%.1f\t%d", $1 / $2, $2; else printf "0\t0" }')
+	if [ -z "$c" ] && [ -f "$2" ]; then c=$(rows_per_user "$2"); fi
+	printf '%s\n' "${c:-?	?}"
 }
 
 # The models: item neighbours, item vectors and their index, author
@@ -562,6 +624,7 @@ models() { # PREFIX EVENTS
 	fi
 	if run ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
 		-o "$w/$p.vec.gz" "$ev" 2>"$out/logs/$p.w2v.log"; then
+		disk_at "$p.w2v"
 		step "$p.index" ig-retrieve index -@ "$threads" --seed "$seed" "$w/$p.vec.gz" "$w/$p.hnsw"
 		vec=$w/$p.vec.gz
 	else
@@ -661,6 +724,9 @@ rank_lists() { # KEEP2
 		rank features fit features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
 			--labels "$w/fit.test.tsv.gz" --heads "$heads" -o "$w/examples.tsv.gz" "$w/fit.cand.tsv.gz"
 	fi
+	# the fit part, its candidates and its models are read no more
+	drop "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz" "$w/fit.nbrs.tsv.gz" \
+		"$w/fit.vec.gz" "$w/fit.hnsw" "$w/fit.anbrs.tsv.gz"
 	unranked=''
 	gzip -dcf "$w/examples.tsv.gz" | grep -qv '^#' || no_examples
 	if [ -z "$unranked" ]; then
@@ -671,19 +737,32 @@ rank_lists() { # KEEP2
 		note "ranking stages: no models (no ranking examples), the candidates' own order"
 		examples=none
 	fi
+	drop "$w/examples.tsv.gz"
 
 	# 2. Serving: the models again on the whole of TRAIN, then the funnel.
 	models all "$train"
 	retrieve all "$train" "$users" "$out/candidates.tsv.gz" "$shard"
+	# the index and the author neighbours serve retrieval alone
+	drop "$w/all.hnsw" "$w/all.anbrs.tsv.gz"
+	[ "$users" != "$w/users.in" ] || drop "$users"
+	# Each stream's items per user and users (the summary's) are counted
+	# by the step that reads it, in its summary line: none is read again.
 	if [ -z "$unranked" ]; then
 		rank rank-first all score -@ "$threads" -m "$out/first.model" ${shard:+--shard "$shard"} --history "$train" \
 			${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
+		n_cand=$(read_counts rank-first "$out/candidates.tsv.gz")
+		drop "$out/candidates.tsv.gz"
 		v2=${value2:-$value}
 		rank rank-second all score -@ "$threads" -m "$out/second.model" ${shard:+--shard "$shard"} --history "$train" \
 			${v2:+--value "$v2"} --keep "$keep_second" -o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
+		n_ranked1=$(read_counts rank-second "$out/ranked1.tsv.gz")
+		drop "$out/ranked1.tsv.gz"
 	else
 		unranked_stage "$out/candidates.tsv.gz" "$keep1" "$out/ranked1.tsv.gz"
+		n_cand=$(cut -f1,2 "$w/unranked.n") n_ranked1=$(cut -f3,4 "$w/unranked.n")
+		drop "$out/ranked1.tsv.gz"
 		unranked_stage "$out/candidates.tsv.gz" "$keep_second" "$out/ranked.tsv.gz"
+		drop "$out/candidates.tsv.gz" "$w/unranked.n"
 	fi
 }
 # The one ig-diversify command of the funnel and of tune: KNOBS come
@@ -694,7 +773,8 @@ diversify() { # NAME RANKED FEED [KNOBS]
 		# ig-diversify needs an items stream: an empty one keeps every item
 		# (--missing keep), with its ig2vec vector for the similarity.
 		ditems=$w/no-items.tsv
-		printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems"
+		printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems" ||
+			die "$ditems: cannot be written"
 	fi
 	# shellcheck disable=SC2086
 	step "$1" ig-diversify -@ "$threads" --seed "$seed" --items "$ditems" \
@@ -709,19 +789,32 @@ serve() {
 		# read once, by ig-retrieve after the training: kept till then
 		uname="USERS_EVENTS (standard input)" users=$w/users.in
 		cat >"$users" || die "$uname: cannot be read"
+		disk_at users.in
 	fi
 	# no event to train on, or no user to serve: said before the training
 	has_rows "$train" "$train" || die "$train: no events: nothing to train on"
 	has_rows "$users" "$uname" || die "$uname: no user in it (only comments or blank lines): no feed to make"
 	rank_lists "$keep2"
 	diversify diversify "$out/ranked.tsv.gz" "$out/feed.tsv.gz"
+	n_ranked=$(read_counts diversify "$out/ranked.tsv.gz")
+	# the serving models are read no more
+	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.vec.gz" "$w/no-items.tsv"
+	# the feed's users, one a line, and its items per user and users
+	gzip -dcf "$out/feed.tsv.gz" | awk -F'\t' -v counts="$w/feed.n" '!/^#/ { n++; if ($1 != last) { print $1; last = $1; k++ } }
+		END { if (k) printf "%.1f\t%d\n", n / k, k >counts; else printf "0\t0\n" >counts }' >"$w/feed.users" ||
+		die "$w/feed.users: cannot be written"
+	n_feed=$(cat "$w/feed.n")
+	rm -f "$w/feed.n"
 	{
-		printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\toutput\n'
-		printf 'train models\t-\t-\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" "$([ -z "$unranked" ] && echo "first.model second.model" || echo "none (no ranking examples)")"
-		printf 'retrieve\t%s\t%s\t%s\n' "$(rows_per_user "$out/candidates.tsv.gz")" "$(cost all.retrieve)" candidates.tsv.gz
-		printf 'rank first\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked1.tsv.gz")" "$(cost rank-first)" ranked1.tsv.gz
-		printf 'rank second\t%s\t%s\t%s\n' "$(rows_per_user "$out/ranked.tsv.gz")" "$(cost rank-second)" ranked.tsv.gz
-		printf 'diversify\t%s\t%s\t%s\n' "$(rows_per_user "$out/feed.tsv.gz")" "$(cost diversify)" feed.tsv.gz
+		printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\tdisk_mb\toutput\n'
+		printf 'train models\t-\t-\t%s\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" \
+			"$(disk_of prepare users.in split fit.cooccur fit.w2v fit.index fit.cooccur-authors fit.retrieve features \
+				train-second train-first all.cooccur all.w2v all.index all.cooccur-authors)" \
+			"$([ -z "$unranked" ] && echo "first.model second.model" || echo "none (no ranking examples)")"
+		printf 'retrieve\t%s\t%s\t%s\t%s\n' "$n_cand" "$(cost all.retrieve)" "$(disk_of all.retrieve)" "$(kept candidates.tsv.gz)"
+		printf 'rank first\t%s\t%s\t%s\t%s\n' "$n_ranked1" "$(cost rank-first)" "$(disk_of rank-first unranked)" "$(kept ranked1.tsv.gz)"
+		printf 'rank second\t%s\t%s\t%s\t%s\n' "$n_ranked" "$(cost rank-second)" "$(disk_of rank-second)" "$(kept ranked.tsv.gz)"
+		printf 'diversify\t%s\t%s\t%s\t%s\n' "$n_feed" "$(cost diversify)" "$(disk_of diversify)" feed.tsv.gz
 	} >"$out/summary.tsv.tmp" && mv "$out/summary.tsv.tmp" "$out/summary.tsv" || { rm -f "$out/summary.tsv.tmp"; die "$out/summary.tsv: cannot be written"; }
 	column -t -s "$(printf '\t')" "$out/summary.tsv" >&2 2>/dev/null || cat "$out/summary.tsv" >&2
 	[ -n "$skipped" ] && printf '%s: skipped: %s\n' "$prog" "${skipped%; }" >&2
@@ -733,7 +826,6 @@ serve() {
 	# Users without an event in TRAIN (new users) are served from the
 	# sources that need no history (ig-retrieve(1) Cold start); when no
 	# user of the feed has one, USERS_EVENTS is likely of other data.
-	gzip -dcf "$out/feed.tsv.gz" | awk -F'\t' '!/^#/ && $1 != last { print $1; last = $1 }' >"$w/feed.users"
 	if [ -s "$w/feed.users" ]; then
 		# shellcheck disable=SC2046
 		set -- $(gzip -dcf "$train" | awk -F'\t' 'NR == FNR { u[$0] = 1; n++; next }
@@ -750,8 +842,10 @@ serve() {
 				"$prog" "$1" "$nfeed" "$train" >&2
 		fi
 	fi
-	printf '%s: feed of %s users in %s/feed.tsv.gz; ranking examples: %s; %d s\n' "$prog" \
-		"$(rows_per_user "$out/feed.tsv.gz" | cut -f2)" "$out" "$examples" $(($(date +%s) - start)) >&2
+	drop "$w/feed.users"
+	[ "$keepint" = 1 ] || rmdir "$w" 2>/dev/null || :
+	printf '%s: feed of %s users in %s/feed.tsv.gz; ranking examples: %s; peak disk %s MB; %d s\n' "$prog" \
+		"$(printf '%s\n' "$n_feed" | cut -f2)" "$out" "$examples" "$(disk_mb)" $(($(date +%s) - start)) >&2
 }
 
 # --- ig-funnel tune: the search -----------------------------------------
@@ -828,12 +922,16 @@ tune() {
 		printf 'search\tvalue2\tdiversify\t%s@%s\n' "$metric" "$at"
 		cat "$rows"
 	} >"$out/tune.tsv.tmp" && mv "$out/tune.tsv.tmp" "$out/tune.tsv" || { rm -f "$out/tune.tsv.tmp"; die "$out/tune.tsv: cannot be written"; }
+	# the second stage's lists and the serving models, read by the search
+	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.vec.gz" \
+		"$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" "$rows"
+	[ "$keepint" = 1 ] || rmdir "$w" 2>/dev/null || :
 	opts=''
 	[ "$spec" = "$spec0" ] || opts="--value2 '$(nonzero "$spec")'"
 	[ -z "$knobs" ] || opts="$opts${opts:+ }--diversify '$knobs'"
 	[ -n "$skipped" ] && printf '%s: skipped: %s\n' "$prog" "${skipped%; }" >&2
-	printf '%s: tune: %d settings, each one ig-rank value, ig-diversify and ig-eval metrics run, in %s/tune.tsv; %d s\n' \
-		"$prog" "$runs" "$out" $(($(date +%s) - start)) >&2
+	printf '%s: tune: %d settings, each one ig-rank value, ig-diversify and ig-eval metrics run, in %s/tune.tsv; peak disk %s MB; %d s\n' \
+		"$prog" "$runs" "$out" "$(disk_mb)" $(($(date +%s) - start)) >&2
 	nvalid=$(gzip -dcf "$valid" | awk -F'\t' '!/^#/ && !($2 in u) { u[$2] = 1; n++ } END { print n + 0 }')
 	[ -n "$opts" ] || printf '%s: tune: the defaults are best (options: none)\n' "$prog" >&2
 	{
