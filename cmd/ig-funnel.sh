@@ -21,8 +21,8 @@ TRAIN_EVENTS, then retrieves, ranks and diversifies a feed for every user of
 USERS_EVENTS (a stream with a user column, or a file of user ids; '-':
 standard input) into OUT/feed.tsv.gz, with the ranking models and
 OUT/summary.tsv, the funnel: items per user, time, peak memory and OUT's
-peak disk use of each stage. Each intermediate file is removed as soon as
-no later step reads it.
+peak disk use of each stage. Retrieval and the ranking stages run as one
+pipe, and every other intermediate file is removed once no step needs it.
 Side inputs (the sources and features that need one are skipped without it):
       --items FILE       items stream (authors, media, topics, created)
       --follows FILE     follows stream
@@ -61,8 +61,8 @@ Funnel:
       --keep-intermediate
                          keep the intermediate files (candidates, ranked
                          streams; in OUT/work the ranking examples,
-                         neighbours, vectors, index) [each removed once
-                         no later step reads it]
+                         neighbours, vectors, index) [retrieval and the
+                         ranking stages piped, the rest removed once read]
 Tune: cuts each user's last 20% of TRAIN_EVENTS off as the validation
 events (OUT/valid.test.tsv.gz; OUT/valid.train.tsv.gz the rest), runs the
 funnel once on the rest for their users, then searches the second stage's
@@ -317,6 +317,7 @@ done
 # run's, kept by --keep-intermediate) and then as it goes
 work_files='fit.train.tsv.gz fit.test.tsv.gz fit.nbrs.tsv.gz fit.vec.gz fit.hnsw fit.anbrs.tsv.gz fit.cand.tsv.gz
 examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in no-items.tsv feed.users gzip.err unranked.n
+pipe.1 pipe.2
 tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows'
 products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
 products="$products $(for f in $work_files; do printf ' work/%s' "$f"; done)"
@@ -443,9 +444,13 @@ child=''
 stop() { # STATUS
 	trap - HUP INT TERM
 	if [ -n "$child" ]; then
-		kill -TERM "$child" 2>/dev/null || :
-		wait "$child" 2>/dev/null || :
+		# (CHILD: the running step, or the steps of a pipe)
+		# shellcheck disable=SC2086
+		kill -TERM $child 2>/dev/null || :
+		# shellcheck disable=SC2086
+		wait $child 2>/dev/null || :
 	fi
+	[ -z "${w:-}" ] || rm -f "$w/pipe.1" "$w/pipe.2"
 	exit "$1"
 }
 trap 'stop 129' HUP
@@ -493,9 +498,12 @@ disk_at() { # NAME
 }
 # The run's peak disk use in MB.
 disk_mb() { awk -v k="$disk_peak" 'BEGIN { printf "%.0f", k / 1024 }'; }
-# OUT/summary.tsv's output column: FILE, or that it was removed.
-kept() { # FILE
-	if [ "$keepint" = 1 ]; then printf '%s' "$1"; else printf '%s (removed)' "$1"; fi
+# OUT/summary.tsv's output column: FILE, or that it was removed, or
+# (with PIPED, for a stream of the pipe) never written.
+kept() { # FILE [piped]
+	if [ "$keepint" = 1 ]; then printf '%s' "$1"
+	elif [ -n "${2:-}" ] && [ "$piped" = 1 ]; then printf '%s (piped)' "$1"
+	else printf '%s (removed)' "$1"; fi
 }
 # The largest disk use in MB after the steps NAMES.
 disk_of() { # NAMES...
@@ -520,12 +528,85 @@ shell_words() {
 step() {
 	name=$1
 	shift
+	if [ -n "$piping" ]; then
+		np=$((np + 1))
+		eval "pn_$np=\$name"
+		eval "pc_$np=\$(shell_words \"\$@\")"
+		return 0
+	fi
 	[ $verbose = 1 ] && printf '$ %s\n' "$(shell_words "$@")" >&2
 	if ! run "$@" 2>"$out/logs/$name.log"; then
 		cat "$out/logs/$name.log" >&2
 		die "step '$name' failed (log: $out/logs/$name.log)"
 	fi
 	disk_at "$name"
+}
+# The steps between pipe_begin and pipe_end run as one pipe: step
+# queues each command, and pipe_end starts them all in the background,
+# each one's standard output the next one's input through a FIFO in
+# OUT/work (OUT/work/pipe.N), each one's standard error in its log, and
+# waits for them all; a signal ends them all (stop). A step that fails
+# fails the pipe (the others then end on a broken pipe or the end of
+# their input): the logs of those that failed are shown. With -v each
+# step is echoed as the others, with a '|' at the end of the line when
+# its output goes to the next.
+piping=''
+pipe_begin() { piping=1 np=0; }
+pipe_end() {
+	piping=''
+	i=1
+	while [ $i -le "$np" ]; do
+		eval "c=\$pc_$i"
+		if [ $verbose = 1 ]; then
+			printf '$ %s' "$c" >&2
+			if [ $i -lt "$np" ]; then printf ' |\n' >&2; else printf '\n' >&2; fi
+		fi
+		if [ $i -lt "$np" ]; then
+			rm -f "$w/pipe.$i"
+			mkfifo "$w/pipe.$i" || die "$w/pipe.$i: cannot be made (mkfifo)"
+		fi
+		i=$((i + 1))
+	done
+	i=1 pids=''
+	while [ $i -le "$np" ]; do
+		eval "c=\$pc_$i n=\$pn_$i"
+		pin=/dev/null
+		[ $i -eq 1 ] || pin=$w/pipe.$((i - 1))
+		# (exec: the step itself is the background process, which a
+		# signal reaches, not a shell that would leave it running)
+		if [ $i -lt "$np" ]; then
+			eval "exec $c" <"$pin" >"$w/pipe.$i" 2>"$out/logs/$n.log" &
+		else
+			eval "exec $c" <"$pin" 2>"$out/logs/$n.log" &
+		fi
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	child=$pids
+	failed=''
+	i=1
+	for pid in $pids; do
+		rc=0
+		wait "$pid" || rc=$?
+		eval "n=\$pn_$i"
+		[ $rc = 0 ] || failed="$failed $n"
+		i=$((i + 1))
+	done
+	child=''
+	i=1
+	while [ $i -lt "$np" ]; do rm -f "$w/pipe.$i"; i=$((i + 1)); done
+	if [ -n "$failed" ]; then
+		for n in $failed; do cat "$out/logs/$n.log" >&2; done
+		# shellcheck disable=SC2086
+		set -- $failed
+		[ $# -eq 1 ] && die "step '$1' failed (log: $out/logs/$1.log)"
+		die "steps '$(printf '%s\n' "$@" | paste -sd, - | sed "s/,/', '/g")' of a pipe failed (logs: $out/logs/STEP.log)"
+	fi
+	i=1
+	while [ $i -le "$np" ]; do
+		eval "disk_at \"\$pn_$i\""
+		i=$((i + 1))
+	done
 }
 # Whether FILE (gzip or plain) has a line that is not a comment or blank;
 # one that cannot be read (a damaged gzip file) is said as such.
@@ -637,8 +718,9 @@ models() { # PREFIX EVENTS
 	fi
 }
 retrieve() { # PREFIX HISTORY USERS OUTPUT [SHARD]
-	p=$1 rshard=${5:-}
-	step "$p.retrieve" ig-retrieve -@ "$threads" --seed "$seed" -n "$ncand" ${spec:+--spec "$spec"} \
+	p=$1 rshard=${5:-} raw=''
+	[ "$4" != - ] || raw=-u # into a pipe
+	step "$p.retrieve" ig-retrieve -@ "$threads" --seed "$seed" -n "$ncand" ${raw:+"$raw"} ${spec:+--spec "$spec"} \
 		${rshard:+--shard "$rshard"} ${reshow:+"$reshow"} ${items:+--items "$items"} \
 		${follows:+--follows "$follows"} ${topics:+--topics "$topics"} --neighbors "$w/$p.nbrs.tsv.gz" \
 		${acc:+--account-neighbors "$acc"} ${vec:+--vectors "$vec"} ${vec:+--index "$w/$p.hnsw"} \
@@ -741,18 +823,35 @@ rank_lists() { # KEEP2
 
 	# 2. Serving: the models again on the whole of TRAIN, then the funnel.
 	models all "$train"
+	# Each stream's items per user and users (the summary's) are counted
+	# by the step that reads it, in its summary line: none is read again.
+	v2=${value2:-$value} piped=0
+	if [ -z "$unranked" ] && [ "$keepint" = 0 ]; then
+		# Without --keep-intermediate the candidates and the first stage's
+		# rows go from step to step through pipes, never to disk: the
+		# disk holds the second stage's rows at most (ig-funnel(1) DISK).
+		piped=1
+		pipe_begin
+		retrieve all "$train" "$users" - "$shard"
+		rank rank-first all score -@ "$threads" -m "$out/first.model" ${shard:+--shard "$shard"} --history "$train" \
+			${value:+--value "$value"} --keep "$keep1" -u -
+		rank rank-second all score -@ "$threads" -m "$out/second.model" ${shard:+--shard "$shard"} --history "$train" \
+			${v2:+--value "$v2"} --keep "$keep_second" -o "$out/ranked.tsv.gz" -
+		pipe_end
+		n_cand=$(read_counts rank-first -) n_ranked1=$(read_counts rank-second -)
+		drop "$w/all.hnsw" "$w/all.anbrs.tsv.gz"
+		[ "$users" != "$w/users.in" ] || drop "$users"
+		return
+	fi
 	retrieve all "$train" "$users" "$out/candidates.tsv.gz" "$shard"
 	# the index and the author neighbours serve retrieval alone
 	drop "$w/all.hnsw" "$w/all.anbrs.tsv.gz"
 	[ "$users" != "$w/users.in" ] || drop "$users"
-	# Each stream's items per user and users (the summary's) are counted
-	# by the step that reads it, in its summary line: none is read again.
 	if [ -z "$unranked" ]; then
 		rank rank-first all score -@ "$threads" -m "$out/first.model" ${shard:+--shard "$shard"} --history "$train" \
 			${value:+--value "$value"} --keep "$keep1" -o "$out/ranked1.tsv.gz" "$out/candidates.tsv.gz"
 		n_cand=$(read_counts rank-first "$out/candidates.tsv.gz")
 		drop "$out/candidates.tsv.gz"
-		v2=${value2:-$value}
 		rank rank-second all score -@ "$threads" -m "$out/second.model" ${shard:+--shard "$shard"} --history "$train" \
 			${v2:+--value "$v2"} --keep "$keep_second" -o "$out/ranked.tsv.gz" "$out/ranked1.tsv.gz"
 		n_ranked1=$(read_counts rank-second "$out/ranked1.tsv.gz")
@@ -811,8 +910,8 @@ serve() {
 			"$(disk_of prepare users.in split fit.cooccur fit.w2v fit.index fit.cooccur-authors fit.retrieve features \
 				train-second train-first all.cooccur all.w2v all.index all.cooccur-authors)" \
 			"$([ -z "$unranked" ] && echo "first.model second.model" || echo "none (no ranking examples)")"
-		printf 'retrieve\t%s\t%s\t%s\t%s\n' "$n_cand" "$(cost all.retrieve)" "$(disk_of all.retrieve)" "$(kept candidates.tsv.gz)"
-		printf 'rank first\t%s\t%s\t%s\t%s\n' "$n_ranked1" "$(cost rank-first)" "$(disk_of rank-first unranked)" "$(kept ranked1.tsv.gz)"
+		printf 'retrieve\t%s\t%s\t%s\t%s\n' "$n_cand" "$(cost all.retrieve)" "$(disk_of all.retrieve)" "$(kept candidates.tsv.gz piped)"
+		printf 'rank first\t%s\t%s\t%s\t%s\n' "$n_ranked1" "$(cost rank-first)" "$(disk_of rank-first unranked)" "$(kept ranked1.tsv.gz piped)"
 		printf 'rank second\t%s\t%s\t%s\t%s\n' "$n_ranked" "$(cost rank-second)" "$(disk_of rank-second)" "$(kept ranked.tsv.gz)"
 		printf 'diversify\t%s\t%s\t%s\t%s\n' "$n_feed" "$(cost diversify)" "$(disk_of diversify)" feed.tsv.gz
 	} >"$out/summary.tsv.tmp" && mv "$out/summary.tsv.tmp" "$out/summary.tsv" || { rm -f "$out/summary.tsv.tmp"; die "$out/summary.tsv: cannot be written"; }
