@@ -168,6 +168,7 @@ struct ig_ingest {
 	char esc[512];
 	const char *hint;              /* said after the value by the next reject */
 	char types_hint[256];          /* the event types, for an unknown one */
+	int amazon_checked;            /* the first record's ids, against the preset's order */
 
 	/* Items: id -> hash of the rest of the line, and where it was seen. */
 	ig_intern *items;
@@ -969,6 +970,60 @@ static int simple_decimal(const char *s, size_t len)
 
 /* Sort record: user NUL ts(4, big-endian) item NUL type value, so that
  * bytewise order is user, ts, then the rest, and equal events meet. */
+/* An Amazon item id (ASIN): 10 characters, an ISBN-10 (9 digits and a
+ * digit or X) or 'B' and 9 capitals or digits. */
+static int asin_like(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != 10)
+		return 0;
+	if (s[0] == 'B') {
+		for (i = 1; i < len; i++)
+			if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
+				return 0;
+		return 1;
+	}
+	for (i = 0; i < 9; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return (s[9] >= '0' && s[9] <= '9') || s[9] == 'X';
+}
+
+/* An Amazon reviewer id: 'A' and 11 to 29 capitals or digits. */
+static int reviewer_like(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len < 12 || len > 30 || s[0] != 'A')
+		return 0;
+	for (i = 1; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+/* The Amazon files of 2014 (user,item,...) and 2018 (item,user,...)
+ * differ in their column order alone: read with the other preset, users
+ * and items were swapped without a word. The first record's user is then
+ * an item id and its item a reviewer id: said, with the other preset. */
+static void amazon_check(ig_ingest *g, const char *user, size_t ulen, const char *item, size_t ilen)
+{
+	int first = g->o.amazon == IG_AMAZON_USER_FIRST;
+
+	g->amazon_checked = 1;
+	if (!asin_like(user, ulen) || !reviewer_like(item, ilen))
+		return;
+	ig_die_at(g->fname, g->rec_line,
+		  "user '%.*s' is an Amazon item id (ASIN) and item '%.*s' a reviewer id: the file is %s, "
+		  "not %s: use -p %s",
+		  (int)ulen, user, (int)ilen, item,
+		  first ? "of 2018 (item,user,rating,ts)" : "of 2014 (user,item,rating,ts)",
+		  first ? "of 2014 (user,item,rating,ts), as -p amazon reads it"
+			: "of 2018 (item,user,rating,ts), as -p amazon-2018 reads it",
+		  first ? "amazon-2018" : "amazon");
+}
+
 static void event_record(ig_ingest *g)
 {
 	size_t ulen, ilen, vlen = 0, elen;
@@ -981,6 +1036,8 @@ static void event_record(ig_ingest *g)
 	if ((user = get_id(g, EV_USER, &ulen)) == NULL || (item = get_id(g, EV_ITEM, &ilen)) == NULL ||
 	    get_time(g, EV_TS, &ts) != 0 || add_ts_offset(g, &ts) != 0)
 		return;
+	if (g->o.amazon && !g->amazon_checked)
+		amazon_check(g, user, ulen, item, ilen);
 	if (have(g, EV_VALUE)) {
 		value = get(g, EV_VALUE, &vlen, &vfield);
 		if (vlen > 0 && !simple_decimal(value, vlen) &&

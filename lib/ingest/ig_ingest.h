@@ -37,7 +37,11 @@ typedef struct ig_ingest_opts {
 	uint64_t memory;         /* sort budget, bytes */
 	const char *tmpdir;      /* spill directory, NULL: $TMPDIR or /tmp */
 	const ig_cli *cli;       /* for progress lines; may be NULL */
+	int amazon;              /* the Amazon presets' column order, checked on the first
+				  * record: IG_AMAZON_USER_FIRST (2014), IG_AMAZON_ITEM_FIRST (2018), 0 none */
 } ig_ingest_opts;
+
+enum { IG_AMAZON_USER_FIRST = 1, IG_AMAZON_ITEM_FIRST = 2 };
 
 typedef struct ig_ingest_stats {
 	uint64_t read;           /* records (data lines) read */

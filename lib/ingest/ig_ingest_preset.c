@@ -127,6 +127,11 @@ int ig_ingest_apply_preset(ig_ingest_opts *o, const char *name, char *err, size_
 	 * column map replaces both. */
 	if (o->columns == NULL) {
 		o->columns = p->columns;
+		/* the two Amazon files differ only in their column order */
+		if (strcmp(p->name, "amazon") == 0)
+			o->amazon = IG_AMAZON_USER_FIRST;
+		else if (strcmp(p->name, "amazon-2018") == 0)
+			o->amazon = IG_AMAZON_ITEM_FIRST;
 		if (p->set_ts && (role = ig_ingest_role_parse(p->kind, "ts")) >= 0 && o->set[role] == NULL)
 			o->set[role] = p->set_ts;
 		if (p->set_event && o->event_map == NULL && (role = ig_ingest_role_parse(p->kind, "event")) >= 0 &&
