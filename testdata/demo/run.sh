@@ -60,7 +60,8 @@ done
 run ig-eval compare --table pop.users.tsv.gz itemknn.users.tsv.gz | head -12
 
 say "6. the whole funnel: models on train, a feed of 25 for every test user"
-run ig-funnel -@ 2 --items world/items.tsv.gz --follows world/follows.tsv.gz \
+# (--keep-intermediate: step 7 measures the candidates and ranked streams)
+run ig-funnel -@ 2 --keep-intermediate --items world/items.tsv.gz --follows world/follows.tsv.gz \
 	--topics world/topics.tsv.gz split.train.tsv.gz split.test.tsv.gz funnel
 
 say "7. the funnel, stage by stage: items per user, cost, and recall of the test positives"
