@@ -551,6 +551,17 @@ step() {
 # step is echoed as the others, with a '|' at the end of the line when
 # its output goes to the next.
 piping=''
+# Whether OUT/work can hold a FIFO (some network and FUSE file systems
+# cannot): without, the pipe's steps run one after another on files.
+can_pipe() {
+	rm -f "$w/pipe.probe"
+	if mkfifo "$w/pipe.probe" 2>/dev/null; then
+		rm -f "$w/pipe.probe"
+		return 0
+	fi
+	note "serving: $w cannot hold a FIFO (mkfifo): retrieval and the ranking stages run one after another on files"
+	return 1
+}
 pipe_begin() { piping=1 np=0; }
 pipe_end() {
 	piping=''
@@ -826,7 +837,7 @@ rank_lists() { # KEEP2
 	# Each stream's items per user and users (the summary's) are counted
 	# by the step that reads it, in its summary line: none is read again.
 	v2=${value2:-$value} piped=0
-	if [ -z "$unranked" ] && [ "$keepint" = 0 ]; then
+	if [ -z "$unranked" ] && [ "$keepint" = 0 ] && can_pipe; then
 		# Without --keep-intermediate the candidates and the first stage's
 		# rows go from step to step through pipes, never to disk: the
 		# disk holds the second stage's rows at most (ig-funnel(1) DISK).
