@@ -106,6 +106,170 @@ static int cmp_users(const void *x, const void *y, void *arg)
 	return order_side->rank[a] < order_side->rank[b] ? -1 : order_side->rank[a] > order_side->rank[b];
 }
 
+/* The entities outside the M: each gets the weights EASE would give it
+ * over the M and itself (and, with another such entity, over the M and
+ * the two), by the Schur complement of the M's block, P known. For such
+ * an entity t with g = G(M,t), w = P g and s = lambda + G(t,t) - g.w:
+ *   B(t,j) = w_j / (s P(j,j) + w_j^2)  for j among the M,
+ *   B(k,t) = w_k                       for k among the M,
+ *   B(t,v) = (G(t,v) - g_v.w) / s      for v outside the M too,
+ * each where the two share a user. Two passes over the outside entities
+ * (their rows of G from their users' sets): the first keeps each g, the
+ * second the weights; about M multiply-adds per entry of g. */
+typedef struct ease_ext {
+	const ig_cooc_sets *s;
+	const double *p;        /* P, m x m, both halves */
+	const uint32_t *pos;    /* entity -> its index among the M, or UINT32_MAX */
+	uint32_t m, nent;
+	uint64_t *eoff;         /* entity a: its users euser[eoff[a] .. eoff[a+1]) */
+	uint32_t *euser;
+	float *ex;
+	double *acc;            /* per entity: G(t, .) */
+	uint32_t *sup, *touched, nt;
+	double gtt;
+} ease_ext;
+
+/* Row T of G (and its supports) into the accumulator; the touched
+ * entities in E->touched, in the order first seen. */
+static void ext_row(ease_ext *e, uint32_t t)
+{
+	const ig_cooc_sets *s = e->s;
+	uint64_t k;
+
+	e->nt = 0;
+	e->gtt = 0;
+	for (k = e->eoff[t]; k < e->eoff[t + 1]; k++) {
+		uint32_t u = e->euser[k];
+		double xt = e->ex[k], f = s->f[u];
+		const ig_cooc_ent *x = s->ent + s->off[u], *end = s->ent + s->off[u + 1];
+		for (; x < end; x++) {
+			if (x->id == t) {
+				e->gtt += f * (xt * (double)x->x);
+				continue;
+			}
+			if (e->sup[x->id]++ == 0)
+				e->touched[e->nt++] = x->id;
+			e->acc[x->id] += f * (xt * (double)x->x);
+		}
+	}
+}
+
+static void ext_clear(ease_ext *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->nt; i++) {
+		e->acc[e->touched[i]] = 0;
+		e->sup[e->touched[i]] = 0;
+	}
+	e->nt = 0;
+}
+
+static void ease_extend(ease_ext *e, const ig_cooc_scorer *sc, ig_cooc_topk *topk, double lambda, uint64_t *pairs)
+{
+	const ig_cooc_sets *s = e->s;
+	uint32_t m = e->m, nent = e->nent, t, i;
+	uint64_t *goff, gn = 0, gcap = 1024;
+	uint32_t *gpos;
+	double *gval, *w;
+	ig_csr csr = ig_cooc_sets_csr(s, nent);
+
+	e->eoff = ig_reallocarray(NULL, (size_t)nent + 1, sizeof *e->eoff);
+	e->euser = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *e->euser);
+	e->ex = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *e->ex);
+	ig_csr_transpose(&csr, e->eoff, e->euser, e->ex);
+	e->acc = ig_calloc(nent, sizeof *e->acc);
+	e->sup = ig_calloc(nent, sizeof *e->sup);
+	e->touched = ig_reallocarray(NULL, nent, sizeof *e->touched);
+	/* pass 1: g of each outside entity, its entries in the order of the M */
+	goff = ig_calloc((size_t)nent + 1, sizeof *goff);
+	gpos = ig_reallocarray(NULL, gcap, sizeof *gpos);
+	gval = ig_reallocarray(NULL, gcap, sizeof *gval);
+	for (t = 0; t < nent; t++) {
+		goff[t] = gn;
+		if (e->pos[t] != UINT32_MAX)
+			continue;
+		ext_row(e, t);
+		for (i = 0; i < e->nt; i++) {
+			uint32_t b = e->touched[i];
+			if (e->pos[b] == UINT32_MAX)
+				continue;
+			if (gn == gcap) {
+				gcap *= 2;
+				gpos = ig_reallocarray(gpos, gcap, sizeof *gpos);
+				gval = ig_reallocarray(gval, gcap, sizeof *gval);
+			}
+			gpos[gn] = e->pos[b];
+			gval[gn++] = e->acc[b];
+		}
+		ext_clear(e);
+	}
+	goff[nent] = gn;
+	/* pass 2: w = P g, s, and the weights */
+	w = ig_calloc(m ? m : 1, sizeof *w);
+	for (t = 0; t < nent; t++) {
+		double st, gw = 0;
+		uint64_t q;
+		if (e->pos[t] != UINT32_MAX)
+			continue;
+		ext_row(e, t);
+		if (e->nt == 0)
+			continue;
+		memset(w, 0, (size_t)m * sizeof *w);
+		for (q = goff[t]; q < goff[t + 1]; q++) {
+			const double *prow = e->p + (size_t)gpos[q] * m;
+			double gq = gval[q];
+			for (i = 0; i < m; i++)
+				w[i] += gq * prow[i];
+		}
+		for (q = goff[t]; q < goff[t + 1]; q++)
+			gw += gval[q] * w[gpos[q]];
+		st = lambda + e->gtt - gw;
+		for (i = 0; i < e->nt; i++) {
+			uint32_t b = e->touched[i], j = e->pos[b];
+			double v, back = -1;
+			ig_cooc_nb nb;
+			if (e->sup[b] < sc->min_support)
+				continue;
+			if (j != UINT32_MAX) {
+				v = w[j] / (st * e->p[(size_t)j * m + j] + w[j] * w[j]);
+				back = w[j];
+			} else {
+				double gvw = 0;
+				for (q = goff[b]; q < goff[b + 1]; q++)
+					gvw += gval[q] * w[gpos[q]];
+				v = (e->acc[b] - gvw) / st;
+			}
+			nb.support = e->sup[b];
+			if (v > 0 && !isinf(v)) {
+				nb.score = v;
+				nb.nb = b;
+				nb.rank = sc->col->rank[b];
+				ig_cooc_topk_offer(topk, t, &nb);
+				(*pairs)++;
+			}
+			if (back > 0 && !isinf(back)) {
+				nb.score = back;
+				nb.nb = t;
+				nb.rank = sc->col->rank[t];
+				ig_cooc_topk_offer(topk, b, &nb);
+				(*pairs)++;
+			}
+		}
+		ext_clear(e);
+	}
+	free(w);
+	free(goff);
+	free(gpos);
+	free(gval);
+	free(e->eoff);
+	free(e->euser);
+	free(e->ex);
+	free(e->acc);
+	free(e->sup);
+	free(e->touched);
+}
+
 void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 {
 	const ig_cooc_sets *s = &c->sets;
@@ -135,7 +299,7 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 	c->ease_kept = m;
 	if (m < nent)
 		ig_warn("--score ease: over the %u entities with the most users of %u (--ease-items, --memory); "
-			"the others have no neighbours", m, nent);
+			"the others get the weights they would have if added to them, a pair at a time", m, nent);
 	mm = (size_t)m * m;
 	a = ig_calloc(mm ? mm : 1, sizeof *a);
 	u = ig_calloc(mm ? mm : 1, sizeof *u);
@@ -192,6 +356,20 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 			ig_cooc_topk_offer(topk, ent[i], &nb);
 			pairs++;
 		}
+	}
+	if (m < nent) {
+		ease_ext x;
+		/* P's lower half (L's until now) from its upper one */
+		for (i = 0; i < m; i++)
+			for (j = 0; j < i; j++)
+				a[(size_t)i * m + j] = a[(size_t)j * m + i];
+		memset(&x, 0, sizeof x);
+		x.s = s;
+		x.p = a;
+		x.pos = pos;
+		x.m = m;
+		x.nent = nent;
+		ease_extend(&x, sc, topk, o->ease_lambda, &pairs);
 	}
 	c->terms = pairs;
 	free(a);
