@@ -106,16 +106,16 @@ static int cmp_users(const void *x, const void *y, void *arg)
 	return order_side->rank[a] < order_side->rank[b] ? -1 : order_side->rank[a] > order_side->rank[b];
 }
 
-/* The entities outside the M: each gets the weights EASE would give it
- * over the M and itself (and, with another such entity, over the M and
- * the two), by the Schur complement of the M's block, P known. For such
- * an entity t with g = G(M,t), w = P g and s = lambda + G(t,t) - g.w:
- *   B(t,j) = w_j / (s P(j,j) + w_j^2)  for j among the M,
- *   B(k,t) = w_k                       for k among the M,
- *   B(t,v) = (G(t,v) - g_v.w) / s      for v outside the M too,
- * each where the two share a user. Two passes over the outside entities
- * (their rows of G from their users' sets): the first keeps each g, the
- * second the weights; about M multiply-adds per entry of g. */
+/* The entities outside the M get rows: for such an entity t, the
+ * weights EASE would give it over the M and itself, by the Schur
+ * complement of the M's block, P known. With g = G(M,t), w = P g and
+ * s = lambda + G(t,t) - g.w, B(t,j) = w_j / (s P(j,j) + w_j^2) for j
+ * among the M that share a user with t. They stay out of every list, as
+ * before: B(j,t) and the pairs of two outside entities (which that
+ * model gives too) put rare entities among the neighbours, and held
+ * fewer held-out views on the validation cuts (ig-funnel(1)). Each
+ * outside entity costs its row of G (from its users' sets) and M
+ * multiply-adds per entry of g, on one thread. */
 typedef struct ease_ext {
 	const ig_cooc_sets *s;
 	const double *p;        /* P, m x m, both halves */
@@ -129,8 +129,8 @@ typedef struct ease_ext {
 	double gtt;
 } ease_ext;
 
-/* Row T of G (and its supports) into the accumulator; the touched
- * entities in E->touched, in the order first seen. */
+/* Row T of G (and its supports) over the M into the accumulator, the
+ * M's indices touched in E->touched; G(t,t) in E->gtt. */
 static void ext_row(ease_ext *e, uint32_t t)
 {
 	const ig_cooc_sets *s = e->s;
@@ -143,125 +143,74 @@ static void ext_row(ease_ext *e, uint32_t t)
 		double xt = e->ex[k], f = s->f[u];
 		const ig_cooc_ent *x = s->ent + s->off[u], *end = s->ent + s->off[u + 1];
 		for (; x < end; x++) {
+			uint32_t j = e->pos[x->id];
 			if (x->id == t) {
 				e->gtt += f * (xt * (double)x->x);
 				continue;
 			}
-			if (e->sup[x->id]++ == 0)
-				e->touched[e->nt++] = x->id;
-			e->acc[x->id] += f * (xt * (double)x->x);
+			if (j == UINT32_MAX)
+				continue;
+			if (e->sup[j]++ == 0)
+				e->touched[e->nt++] = j;
+			e->acc[j] += f * (xt * (double)x->x);
 		}
 	}
 }
 
-static void ext_clear(ease_ext *e)
-{
-	uint32_t i;
-
-	for (i = 0; i < e->nt; i++) {
-		e->acc[e->touched[i]] = 0;
-		e->sup[e->touched[i]] = 0;
-	}
-	e->nt = 0;
-}
-
-static void ease_extend(ease_ext *e, const ig_cooc_scorer *sc, ig_cooc_topk *topk, double lambda, uint64_t *pairs)
+static void ease_extend(ease_ext *e, const uint32_t *ent, const ig_cooc_scorer *sc, ig_cooc_topk *topk,
+			double lambda, uint64_t *pairs)
 {
 	const ig_cooc_sets *s = e->s;
-	uint32_t m = e->m, nent = e->nent, t, i;
-	uint64_t *goff, gn = 0, gcap = 1024;
-	uint32_t *gpos;
-	double *gval, *w;
+	uint32_t m = e->m, nent = e->nent, t, i, q;
+	double *w;
 	ig_csr csr = ig_cooc_sets_csr(s, nent);
 
 	e->eoff = ig_reallocarray(NULL, (size_t)nent + 1, sizeof *e->eoff);
 	e->euser = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *e->euser);
 	e->ex = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *e->ex);
 	ig_csr_transpose(&csr, e->eoff, e->euser, e->ex);
-	e->acc = ig_calloc(nent, sizeof *e->acc);
-	e->sup = ig_calloc(nent, sizeof *e->sup);
-	e->touched = ig_reallocarray(NULL, nent, sizeof *e->touched);
-	/* pass 1: g of each outside entity, its entries in the order of the M */
-	goff = ig_calloc((size_t)nent + 1, sizeof *goff);
-	gpos = ig_reallocarray(NULL, gcap, sizeof *gpos);
-	gval = ig_reallocarray(NULL, gcap, sizeof *gval);
-	for (t = 0; t < nent; t++) {
-		goff[t] = gn;
-		if (e->pos[t] != UINT32_MAX)
-			continue;
-		ext_row(e, t);
-		for (i = 0; i < e->nt; i++) {
-			uint32_t b = e->touched[i];
-			if (e->pos[b] == UINT32_MAX)
-				continue;
-			if (gn == gcap) {
-				gcap *= 2;
-				gpos = ig_reallocarray(gpos, gcap, sizeof *gpos);
-				gval = ig_reallocarray(gval, gcap, sizeof *gval);
-			}
-			gpos[gn] = e->pos[b];
-			gval[gn++] = e->acc[b];
-		}
-		ext_clear(e);
-	}
-	goff[nent] = gn;
-	/* pass 2: w = P g, s, and the weights */
+	e->acc = ig_calloc(m ? m : 1, sizeof *e->acc);
+	e->sup = ig_calloc(m ? m : 1, sizeof *e->sup);
+	e->touched = ig_reallocarray(NULL, m ? m : 1, sizeof *e->touched);
 	w = ig_calloc(m ? m : 1, sizeof *w);
 	for (t = 0; t < nent; t++) {
 		double st, gw = 0;
-		uint64_t q;
 		if (e->pos[t] != UINT32_MAX)
 			continue;
 		ext_row(e, t);
-		if (e->nt == 0)
-			continue;
-		memset(w, 0, (size_t)m * sizeof *w);
-		for (q = goff[t]; q < goff[t + 1]; q++) {
-			const double *prow = e->p + (size_t)gpos[q] * m;
-			double gq = gval[q];
-			for (i = 0; i < m; i++)
-				w[i] += gq * prow[i];
-		}
-		for (q = goff[t]; q < goff[t + 1]; q++)
-			gw += gval[q] * w[gpos[q]];
-		st = lambda + e->gtt - gw;
-		for (i = 0; i < e->nt; i++) {
-			uint32_t b = e->touched[i], j = e->pos[b];
-			double v, back = -1;
-			ig_cooc_nb nb;
-			if (e->sup[b] < sc->min_support)
-				continue;
-			if (j != UINT32_MAX) {
-				v = w[j] / (st * e->p[(size_t)j * m + j] + w[j] * w[j]);
-				back = w[j];
-			} else {
-				double gvw = 0;
-				for (q = goff[b]; q < goff[b + 1]; q++)
-					gvw += gval[q] * w[gpos[q]];
-				v = (e->acc[b] - gvw) / st;
+		if (e->nt > 0) {
+			/* w = P g, g.w, s; the touched in the order first seen:
+			 * the same sums on every run */
+			memset(w, 0, (size_t)m * sizeof *w);
+			for (q = 0; q < e->nt; q++) {
+				const double *prow = e->p + (size_t)e->touched[q] * m;
+				double gq = e->acc[e->touched[q]];
+				for (i = 0; i < m; i++)
+					w[i] += gq * prow[i];
 			}
-			nb.support = e->sup[b];
-			if (v > 0 && !isinf(v)) {
+			for (q = 0; q < e->nt; q++)
+				gw += e->acc[e->touched[q]] * w[e->touched[q]];
+			st = lambda + e->gtt - gw;
+			for (q = 0; q < e->nt; q++) {
+				uint32_t j = e->touched[q];
+				double v = w[j] / (st * e->p[(size_t)j * m + j] + w[j] * w[j]);
+				ig_cooc_nb nb;
+				if (e->sup[j] < sc->min_support || !(v > 0) || isinf(v))
+					continue;
 				nb.score = v;
-				nb.nb = b;
-				nb.rank = sc->col->rank[b];
+				nb.nb = ent[j];
+				nb.rank = sc->col->rank[ent[j]];
+				nb.support = e->sup[j];
 				ig_cooc_topk_offer(topk, t, &nb);
 				(*pairs)++;
 			}
-			if (back > 0 && !isinf(back)) {
-				nb.score = back;
-				nb.nb = t;
-				nb.rank = sc->col->rank[t];
-				ig_cooc_topk_offer(topk, b, &nb);
-				(*pairs)++;
-			}
 		}
-		ext_clear(e);
+		for (q = 0; q < e->nt; q++) {
+			e->acc[e->touched[q]] = 0;
+			e->sup[e->touched[q]] = 0;
+		}
 	}
 	free(w);
-	free(goff);
-	free(gpos);
-	free(gval);
 	free(e->eoff);
 	free(e->euser);
 	free(e->ex);
@@ -299,7 +248,7 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 	c->ease_kept = m;
 	if (m < nent)
 		ig_warn("--score ease: over the %u entities with the most users of %u (--ease-items, --memory); "
-			"the others get the weights they would have if added to them, a pair at a time", m, nent);
+			"each other one gets its weights toward them as if added to them", m, nent);
 	mm = (size_t)m * m;
 	a = ig_calloc(mm ? mm : 1, sizeof *a);
 	u = ig_calloc(mm ? mm : 1, sizeof *u);
@@ -369,7 +318,7 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 		x.pos = pos;
 		x.m = m;
 		x.nent = nent;
-		ease_extend(&x, sc, topk, o->ease_lambda, &pairs);
+		ease_extend(&x, ent, sc, topk, o->ease_lambda, &pairs);
 	}
 	c->terms = pairs;
 	free(a);
