@@ -67,7 +67,8 @@ static void usage(FILE *fp)
 		"      --swing-alpha A      Swing's alpha [1]\n"
 		"      --lambda L           EASE's L2 weight [500]\n"
 		"      --ease-items N       EASE over the N entities with the most users\n"
-		"                           (20 N^2 bytes, within --memory) [3000]\n"
+		"                           (20 N^2 bytes, within --memory), each other one's\n"
+		"                           row toward them as if added to them [3000]\n"
 		"      --engine E           auto, rows (in memory) or pairs (spilling table) [auto]\n");
 	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_THREADS | IG_HELP_MEMORY);
 }

@@ -771,7 +771,9 @@ rank_lists() { # KEEP2
 	# Without impressions the item neighbours are EASE's weights over the
 	# 0/1 matrix of the engagements and the --positives events, a rating of
 	# 1 or 2 (see_less) included when it is one (ig-cooccur(1); validation
-	# cuts of four data sets, ig-funnel(1) EVENTS-ONLY DATA).
+	# cuts of four data sets, ig-funnel(1) EVENTS-ONLY DATA); the items
+	# outside its --ease-items head get the weights they would have if
+	# added to it (sessions' rare items had no neighbours before).
 	# --similarity overrides.
 	sim=$similarity
 	[ -n "$sim" ] || { [ "$nimpr" -gt 0 ] && sim=cosine || sim=ease; }

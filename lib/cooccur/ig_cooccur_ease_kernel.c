@@ -106,6 +106,119 @@ static int cmp_users(const void *x, const void *y, void *arg)
 	return order_side->rank[a] < order_side->rank[b] ? -1 : order_side->rank[a] > order_side->rank[b];
 }
 
+/* The entities outside the M get rows: for such an entity t, the
+ * weights EASE would give it over the M and itself, by the Schur
+ * complement of the M's block, P known. With g = G(M,t), w = P g and
+ * s = lambda + G(t,t) - g.w, B(t,j) = w_j / (s P(j,j) + w_j^2) for j
+ * among the M that share a user with t. They stay out of every list, as
+ * before: B(j,t) and the pairs of two outside entities (which that
+ * model gives too) put rare entities among the neighbours, and held
+ * fewer held-out views on the validation cuts (ig-funnel(1)). Each
+ * outside entity costs its row of G (from its users' sets) and M
+ * multiply-adds per entry of g, on one thread. */
+typedef struct ease_ext {
+	const ig_cooc_sets *s;
+	const double *p;        /* P, m x m, both halves */
+	const uint32_t *pos;    /* entity -> its index among the M, or UINT32_MAX */
+	uint32_t m, nent;
+	uint64_t *eoff;         /* entity a: its users euser[eoff[a] .. eoff[a+1]) */
+	uint32_t *euser;
+	float *ex;
+	double *acc;            /* per entity: G(t, .) */
+	uint32_t *sup, *touched, nt;
+	double gtt;
+} ease_ext;
+
+/* Row T of G (and its supports) over the M into the accumulator, the
+ * M's indices touched in E->touched; G(t,t) in E->gtt. */
+static void ext_row(ease_ext *e, uint32_t t)
+{
+	const ig_cooc_sets *s = e->s;
+	uint64_t k;
+
+	e->nt = 0;
+	e->gtt = 0;
+	for (k = e->eoff[t]; k < e->eoff[t + 1]; k++) {
+		uint32_t u = e->euser[k];
+		double xt = e->ex[k], f = s->f[u];
+		const ig_cooc_ent *x = s->ent + s->off[u], *end = s->ent + s->off[u + 1];
+		for (; x < end; x++) {
+			uint32_t j = e->pos[x->id];
+			if (x->id == t) {
+				e->gtt += f * (xt * (double)x->x);
+				continue;
+			}
+			if (j == UINT32_MAX)
+				continue;
+			if (e->sup[j]++ == 0)
+				e->touched[e->nt++] = j;
+			e->acc[j] += f * (xt * (double)x->x);
+		}
+	}
+}
+
+static void ease_extend(ease_ext *e, const uint32_t *ent, const ig_cooc_scorer *sc, ig_cooc_topk *topk,
+			double lambda, uint64_t *pairs)
+{
+	const ig_cooc_sets *s = e->s;
+	uint32_t m = e->m, nent = e->nent, t, i, q;
+	double *w;
+	ig_csr csr = ig_cooc_sets_csr(s, nent);
+
+	e->eoff = ig_reallocarray(NULL, (size_t)nent + 1, sizeof *e->eoff);
+	e->euser = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *e->euser);
+	e->ex = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *e->ex);
+	ig_csr_transpose(&csr, e->eoff, e->euser, e->ex);
+	e->acc = ig_calloc(m ? m : 1, sizeof *e->acc);
+	e->sup = ig_calloc(m ? m : 1, sizeof *e->sup);
+	e->touched = ig_reallocarray(NULL, m ? m : 1, sizeof *e->touched);
+	w = ig_calloc(m ? m : 1, sizeof *w);
+	for (t = 0; t < nent; t++) {
+		double st, gw = 0;
+		if (e->pos[t] != UINT32_MAX)
+			continue;
+		ext_row(e, t);
+		if (e->nt > 0) {
+			/* w = P g, g.w, s; the touched in the order first seen:
+			 * the same sums on every run */
+			memset(w, 0, (size_t)m * sizeof *w);
+			for (q = 0; q < e->nt; q++) {
+				const double *prow = e->p + (size_t)e->touched[q] * m;
+				double gq = e->acc[e->touched[q]];
+				for (i = 0; i < m; i++)
+					w[i] += gq * prow[i];
+			}
+			for (q = 0; q < e->nt; q++)
+				gw += e->acc[e->touched[q]] * w[e->touched[q]];
+			st = lambda + e->gtt - gw;
+			for (q = 0; q < e->nt; q++) {
+				uint32_t j = e->touched[q];
+				double v = w[j] / (st * e->p[(size_t)j * m + j] + w[j] * w[j]);
+				ig_cooc_nb nb;
+				if (e->sup[j] < sc->min_support || !(v > 0) || isinf(v))
+					continue;
+				nb.score = v;
+				nb.nb = ent[j];
+				nb.rank = sc->col->rank[ent[j]];
+				nb.support = e->sup[j];
+				ig_cooc_topk_offer(topk, t, &nb);
+				(*pairs)++;
+			}
+		}
+		for (q = 0; q < e->nt; q++) {
+			e->acc[e->touched[q]] = 0;
+			e->sup[e->touched[q]] = 0;
+		}
+	}
+	free(w);
+	free(e->eoff);
+	free(e->euser);
+	free(e->ex);
+	free(e->acc);
+	free(e->sup);
+	free(e->touched);
+}
+
 void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 {
 	const ig_cooc_sets *s = &c->sets;
@@ -135,7 +248,7 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 	c->ease_kept = m;
 	if (m < nent)
 		ig_warn("--score ease: over the %u entities with the most users of %u (--ease-items, --memory); "
-			"the others have no neighbours", m, nent);
+			"each other one gets its weights toward them as if added to them", m, nent);
 	mm = (size_t)m * m;
 	a = ig_calloc(mm ? mm : 1, sizeof *a);
 	u = ig_calloc(mm ? mm : 1, sizeof *u);
@@ -192,6 +305,20 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 			ig_cooc_topk_offer(topk, ent[i], &nb);
 			pairs++;
 		}
+	}
+	if (m < nent) {
+		ease_ext x;
+		/* P's lower half (L's until now) from its upper one */
+		for (i = 0; i < m; i++)
+			for (j = 0; j < i; j++)
+				a[(size_t)i * m + j] = a[(size_t)j * m + i];
+		memset(&x, 0, sizeof x);
+		x.s = s;
+		x.p = a;
+		x.pos = pos;
+		x.m = m;
+		x.nent = nent;
+		ease_extend(&x, ent, sc, topk, o->ease_lambda, &pairs);
 	}
 	c->terms = pairs;
 	free(a);

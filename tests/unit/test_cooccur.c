@@ -258,7 +258,9 @@ static void test_swing(void **state)
  * B(i,j) = -P(i,j) / P(j,j): AB 8/32, AC -1/33 (not written), BA 8/17,
  * BC 24/33, CA -1/17 (not written), CB 24/32. With --ease-items 2, over
  * B (3 users) and A (2, before C by id): G = [[7,3],[3,6]], P = [[6,-3],
- * [-3,7]] / 33: BA 3/7, AB 3/6, and C no row. */
+ * [-3,7]] / 33: BA 3/7, AB 3/6; C, outside, gets its row of the model
+ * over A, B and itself, the whole one here: CB 24/32 (CA negative, not
+ * written), and is no one's neighbour. */
 static void test_ease(void **state)
 {
 	ig_cooc_opts o;
@@ -282,7 +284,7 @@ static void test_ease(void **state)
 	free(got);
 	o.ease_items = 2;
 	got = run(&o, events);
-	assert_string_equal(got, "A\tB\t0.5\t2\nB\tA\t0.428571429\t2\n");
+	assert_string_equal(got, "A\tB\t0.5\t2\nB\tA\t0.428571429\t2\nC\tB\t0.75\t2\n");
 	free(got);
 	/* a pair seen by fewer users than --min-support is left out */
 	o.ease_items = 3;
