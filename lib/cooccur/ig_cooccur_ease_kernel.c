@@ -114,109 +114,166 @@ static int cmp_users(const void *x, const void *y, void *arg)
  * before: B(j,t) and the pairs of two outside entities (which that
  * model gives too) put rare entities among the neighbours, and held
  * fewer held-out views on the validation cuts (ig-funnel(1)). Each
- * outside entity costs its row of G (from its users' sets) and M
- * multiply-adds per entry of g, on one thread. */
+ * outside entity costs its row of G (from its users' sets) and at most
+ * NT M multiply-adds for its NT entries of g; the entities are shared
+ * among the threads, each row offered by one thread in a fixed order. */
+#define EXT_PER_GRAB 64
+
+typedef struct ext_scratch {
+	double *acc;       /* G(t, .) over the M */
+	double *w;         /* P g */
+	uint32_t *sup;     /* users shared with t, over the M */
+	uint32_t *touched; /* the M's indices with sup > 0, in the order first seen */
+	uint32_t nt;
+	double gtt;
+	uint64_t pairs;
+} ext_scratch;
+
 typedef struct ease_ext {
 	const ig_cooc_sets *s;
+	const ig_cooc_scorer *sc;
+	ig_cooc_topk *topk;
+	const uint32_t *ent;    /* index among the M -> entity */
 	const double *p;        /* P, m x m, both halves */
 	const uint32_t *pos;    /* entity -> its index among the M, or UINT32_MAX */
-	uint32_t m, nent;
+	const uint32_t *out;    /* the entities outside the M */
+	uint32_t m, nout;
+	double lambda;
 	uint64_t *eoff;         /* entity a: its users euser[eoff[a] .. eoff[a+1]) */
 	uint32_t *euser;
 	float *ex;
-	double *acc;            /* per entity: G(t, .) */
-	uint32_t *sup, *touched, nt;
-	double gtt;
+	ext_scratch *scratch;   /* one per thread */
 } ease_ext;
 
-/* Row T of G (and its supports) over the M into the accumulator, the
- * M's indices touched in E->touched; G(t,t) in E->gtt. */
-static void ext_row(ease_ext *e, uint32_t t)
+/* Row T of G (and its supports) over the M into X's accumulator, the
+ * M's indices touched in X->touched; G(t,t) in X->gtt. */
+static void ext_row(const ease_ext *e, ext_scratch *x, uint32_t t)
 {
 	const ig_cooc_sets *s = e->s;
 	uint64_t k;
 
-	e->nt = 0;
-	e->gtt = 0;
+	x->nt = 0;
+	x->gtt = 0;
 	for (k = e->eoff[t]; k < e->eoff[t + 1]; k++) {
 		uint32_t u = e->euser[k];
 		double xt = e->ex[k], f = s->f[u];
-		const ig_cooc_ent *x = s->ent + s->off[u], *end = s->ent + s->off[u + 1];
-		for (; x < end; x++) {
-			uint32_t j = e->pos[x->id];
-			if (x->id == t) {
-				e->gtt += f * (xt * (double)x->x);
+		const ig_cooc_ent *y = s->ent + s->off[u], *end = s->ent + s->off[u + 1];
+		for (; y < end; y++) {
+			uint32_t j = e->pos[y->id];
+			if (y->id == t) {
+				x->gtt += f * (xt * (double)y->x);
 				continue;
 			}
 			if (j == UINT32_MAX)
 				continue;
-			if (e->sup[j]++ == 0)
-				e->touched[e->nt++] = j;
-			e->acc[j] += f * (xt * (double)x->x);
+			if (x->sup[j]++ == 0)
+				x->touched[x->nt++] = j;
+			x->acc[j] += f * (xt * (double)y->x);
 		}
 	}
 }
 
-static void ease_extend(ease_ext *e, const uint32_t *ent, const ig_cooc_scorer *sc, ig_cooc_topk *topk,
-			double lambda, uint64_t *pairs)
+/* The row of outside entity T into the top-k lists. */
+static void ext_one(const ease_ext *e, ext_scratch *x, uint32_t t)
+{
+	const ig_cooc_scorer *sc = e->sc;
+	uint32_t m = e->m, q, r;
+	double st, gw = 0;
+
+	ext_row(e, x, t);
+	if (x->nt > 0) {
+		/* w = P g, needed where g is not 0 (the touched), summed over
+		 * the touched in the order first seen: the same bits both
+		 * ways. Few touched: NT^2 multiply-adds on P's rows gathered;
+		 * many: NT whole rows of P streamed (NT M, but vectorised). */
+		if ((size_t)x->nt * 8 < m) {
+			for (r = 0; r < x->nt; r++) {
+				const double *prow = e->p + (size_t)x->touched[r] * m;
+				double wr = 0;
+				for (q = 0; q < x->nt; q++)
+					wr += prow[x->touched[q]] * x->acc[x->touched[q]];
+				x->w[x->touched[r]] = wr;
+			}
+		} else {
+			memset(x->w, 0, (size_t)m * sizeof *x->w);
+			for (q = 0; q < x->nt; q++) {
+				const double *prow = e->p + (size_t)x->touched[q] * m;
+				double gq = x->acc[x->touched[q]];
+				for (r = 0; r < m; r++)
+					x->w[r] += gq * prow[r];
+			}
+		}
+		for (q = 0; q < x->nt; q++)
+			gw += x->acc[x->touched[q]] * x->w[x->touched[q]];
+		st = e->lambda + x->gtt - gw;
+		for (q = 0; q < x->nt; q++) {
+			uint32_t j = x->touched[q];
+			double v = x->w[j] / (st * e->p[(size_t)j * m + j] + x->w[j] * x->w[j]);
+			ig_cooc_nb nb;
+			if (x->sup[j] < sc->min_support || !(v > 0) || isinf(v))
+				continue;
+			nb.score = v;
+			nb.nb = e->ent[j];
+			nb.rank = sc->col->rank[e->ent[j]];
+			nb.support = x->sup[j];
+			ig_cooc_topk_offer(e->topk, t, &nb);
+			x->pairs++;
+		}
+	}
+	for (q = 0; q < x->nt; q++) {
+		x->acc[x->touched[q]] = 0;
+		x->sup[x->touched[q]] = 0;
+	}
+}
+
+static void ext_grab(void *arg, size_t g, int tid)
+{
+	const ease_ext *e = arg;
+	size_t k, end = (g + 1) * EXT_PER_GRAB;
+
+	if (end > e->nout)
+		end = e->nout;
+	for (k = g * EXT_PER_GRAB; k < end; k++)
+		ext_one(e, &e->scratch[tid], e->out[k]);
+}
+
+static void ease_extend(ease_ext *e, uint32_t nent, ig_pool *pool, uint64_t *pairs)
 {
 	const ig_cooc_sets *s = e->s;
-	uint32_t m = e->m, nent = e->nent, t, i, q;
-	double *w;
+	uint32_t m = e->m, t, nout = 0, *out;
+	int threads = pool != NULL ? ig_pool_threads(pool) : 1, k;
 	ig_csr csr = ig_cooc_sets_csr(s, nent);
 
 	e->eoff = ig_reallocarray(NULL, (size_t)nent + 1, sizeof *e->eoff);
 	e->euser = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *e->euser);
 	e->ex = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *e->ex);
 	ig_csr_transpose(&csr, e->eoff, e->euser, e->ex);
-	e->acc = ig_calloc(m ? m : 1, sizeof *e->acc);
-	e->sup = ig_calloc(m ? m : 1, sizeof *e->sup);
-	e->touched = ig_reallocarray(NULL, m ? m : 1, sizeof *e->touched);
-	w = ig_calloc(m ? m : 1, sizeof *w);
-	for (t = 0; t < nent; t++) {
-		double st, gw = 0;
-		if (e->pos[t] != UINT32_MAX)
-			continue;
-		ext_row(e, t);
-		if (e->nt > 0) {
-			/* w = P g, g.w, s; the touched in the order first seen:
-			 * the same sums on every run */
-			memset(w, 0, (size_t)m * sizeof *w);
-			for (q = 0; q < e->nt; q++) {
-				const double *prow = e->p + (size_t)e->touched[q] * m;
-				double gq = e->acc[e->touched[q]];
-				for (i = 0; i < m; i++)
-					w[i] += gq * prow[i];
-			}
-			for (q = 0; q < e->nt; q++)
-				gw += e->acc[e->touched[q]] * w[e->touched[q]];
-			st = lambda + e->gtt - gw;
-			for (q = 0; q < e->nt; q++) {
-				uint32_t j = e->touched[q];
-				double v = w[j] / (st * e->p[(size_t)j * m + j] + w[j] * w[j]);
-				ig_cooc_nb nb;
-				if (e->sup[j] < sc->min_support || !(v > 0) || isinf(v))
-					continue;
-				nb.score = v;
-				nb.nb = ent[j];
-				nb.rank = sc->col->rank[ent[j]];
-				nb.support = e->sup[j];
-				ig_cooc_topk_offer(topk, t, &nb);
-				(*pairs)++;
-			}
-		}
-		for (q = 0; q < e->nt; q++) {
-			e->acc[e->touched[q]] = 0;
-			e->sup[e->touched[q]] = 0;
-		}
+	out = ig_reallocarray(NULL, nent ? nent : 1, sizeof *out);
+	for (t = 0; t < nent; t++)
+		if (e->pos[t] == UINT32_MAX)
+			out[nout++] = t;
+	e->out = out;
+	e->nout = nout;
+	e->scratch = ig_calloc((size_t)threads, sizeof *e->scratch);
+	for (k = 0; k < threads; k++) {
+		e->scratch[k].acc = ig_calloc(m ? m : 1, sizeof *e->scratch[k].acc);
+		e->scratch[k].w = ig_calloc(m ? m : 1, sizeof *e->scratch[k].w);
+		e->scratch[k].sup = ig_calloc(m ? m : 1, sizeof *e->scratch[k].sup);
+		e->scratch[k].touched = ig_reallocarray(NULL, m ? m : 1, sizeof *e->scratch[k].touched);
 	}
-	free(w);
+	ig_pool_for(pool, ((size_t)nout + EXT_PER_GRAB - 1) / EXT_PER_GRAB, ext_grab, e);
+	for (k = 0; k < threads; k++) {
+		*pairs += e->scratch[k].pairs;
+		free(e->scratch[k].acc);
+		free(e->scratch[k].w);
+		free(e->scratch[k].sup);
+		free(e->scratch[k].touched);
+	}
+	free(e->scratch);
+	free(out);
 	free(e->eoff);
 	free(e->euser);
 	free(e->ex);
-	free(e->acc);
-	free(e->sup);
-	free(e->touched);
 }
 
 void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
@@ -314,11 +371,14 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 				a[(size_t)i * m + j] = a[(size_t)j * m + i];
 		memset(&x, 0, sizeof x);
 		x.s = s;
+		x.sc = sc;
+		x.topk = topk;
+		x.ent = ent;
 		x.p = a;
 		x.pos = pos;
 		x.m = m;
-		x.nent = nent;
-		ease_extend(&x, ent, sc, topk, o->ease_lambda, &pairs);
+		x.lambda = o->ease_lambda;
+		ease_extend(&x, nent, o->pool, &pairs);
 	}
 	c->terms = pairs;
 	free(a);
