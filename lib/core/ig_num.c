@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/ig_err.h"
 
 /* strtol and friends accept leading space; a field with it is malformed. */
 static int starts_like_number(const char *s)
@@ -53,6 +56,67 @@ int ig_parse_int(const char *s, int min, int max, int *out)
 	return 0;
 }
 
+/* 10^0 .. 10^22: the powers of ten a double holds exactly. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The common case of ig_parse_double without strtod: [+-]D*[.D*][eE[+-]D+]
+ * with at least one mantissa digit, whose significant digits make an
+ * integer M <= 2^53 (exact as a double) and whose power of ten K has
+ * |K| <= 22 (exact too): one multiplication or division of two exact
+ * doubles is correctly rounded, which is what strtod returns (Clinger's
+ * fast path). Returns -1 for anything else, which then goes to strtod. */
+static int parse_double_fast(const char *s, double *out)
+{
+	const char *p = s;
+	uint64_t m = 0;
+	int neg = 0, any = 0, sig = 0, k = 0;
+	double v;
+
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	for (; *p >= '0' && *p <= '9'; p++) {
+		any = 1;
+		if (m == 0 && *p == '0')
+			continue; /* leading zeros are not significant */
+		if (++sig > 19)
+			return -1;
+		m = m * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			any = 1;
+			k--;
+			if (m == 0 && *p == '0')
+				continue;
+			if (++sig > 19)
+				return -1;
+			m = m * 10 + (uint64_t)(*p - '0');
+		}
+	}
+	if (!any)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		int eneg = 0, e = 0, ed = 0;
+
+		p++;
+		if (*p == '-' || *p == '+')
+			eneg = *p++ == '-';
+		for (; *p >= '0' && *p <= '9'; p++, ed++)
+			if (e < 1000)
+				e = e * 10 + (*p - '0');
+		if (ed == 0)
+			return -1;
+		k += eneg ? -e : e;
+	}
+	if (*p != '\0' || m > ((uint64_t)1 << 53) || k < -22 || k > 22)
+		return -1;
+	v = k >= 0 ? (double)m * pow10_exact[k] : (double)m / pow10_exact[-k];
+	*out = neg ? -v : v;
+	return 0;
+}
+
 int ig_parse_double(const char *s, double *out)
 {
 	char *end;
@@ -61,6 +125,8 @@ int ig_parse_double(const char *s, double *out)
 
 	if (!starts_like_number(s))
 		return -1;
+	if (parse_double_fast(s, out) == 0)
+		return 0;
 	/* strtod also takes hex floats, "inf" and "nan": none is a data value. */
 	for (p = s; *p; p++)
 		if (!(isdigit((unsigned char)*p) || *p == '.' || *p == '-' || *p == '+' ||
@@ -173,4 +239,107 @@ size_t ig_put_u64(char *dst, uint64_t v)
 
 	memcpy(dst, digits, n);
 	return n;
+}
+
+/* ---- %.*g without printf ----
+ *
+ * X = |V| times 10^S (S = DIGITS - 1 - E, E its decimal exponent, |S| <=
+ * 22 so that 10^S is exact) is one correctly rounded operation: the
+ * double C got is within C * 2^-52 of the exact product T. When C's
+ * fraction is farther than that from one half, T rounds to the integer
+ * C rounds to, and that integer's digits are printf's (which rounds the
+ * exact binary value). Near a half (ties included), or out of these
+ * ranges, printf does it. */
+static size_t format_double_fast(char *buf, double v, int digits)
+{
+	double x = fabs(v), lo, hi, c, fl, margin;
+	uint64_t m;
+	int e, s, tries, len, n = 0, i;
+	char d[16];
+
+	if (digits < 1 || digits > 15 || !(x >= 1e-200 && x <= 1e200))
+		return 0;
+	lo = pow10_exact[digits - 1];
+	hi = pow10_exact[digits];
+	e = (int)floor(log10(x));
+	for (tries = 0;; tries++) {
+		s = digits - 1 - e;
+		if (tries == 3 || s > 22 || s < -22)
+			return 0;
+		c = s >= 0 ? x * pow10_exact[s] : x / pow10_exact[-s];
+		fl = floor(c);
+		margin = c * 0x1p-51;
+		if (fabs(c - fl - 0.5) <= margin)
+			return 0;
+		m = (uint64_t)fl + (c - fl > 0.5);
+		if ((double)m >= hi)
+			e++;
+		else if ((double)m < lo)
+			e--;
+		else
+			break;
+	}
+	for (i = digits - 1; i >= 0; i--) {
+		d[i] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	len = digits;
+	if (v < 0)
+		buf[n++] = '-';
+	if (e < -4 || e >= digits) {
+		while (len > 1 && d[len - 1] == '0')
+			len--;
+		buf[n++] = d[0];
+		if (len > 1) {
+			buf[n++] = '.';
+			for (i = 1; i < len; i++)
+				buf[n++] = d[i];
+		}
+		buf[n++] = 'e';
+		buf[n++] = e < 0 ? '-' : '+';
+		if (e < 0)
+			e = -e;
+		if (e >= 100)
+			buf[n++] = (char)('0' + e / 100);
+		buf[n++] = (char)('0' + e / 10 % 10);
+		buf[n++] = (char)('0' + e % 10);
+	} else if (e < 0) {
+		while (len > 0 && d[len - 1] == '0')
+			len--;
+		buf[n++] = '0';
+		buf[n++] = '.';
+		for (i = 0; i < -e - 1; i++)
+			buf[n++] = '0';
+		for (i = 0; i < len; i++)
+			buf[n++] = d[i];
+	} else {
+		while (len > e + 1 && d[len - 1] == '0')
+			len--;
+		for (i = 0; i < len; i++) {
+			if (i == e + 1)
+				buf[n++] = '.';
+			buf[n++] = d[i];
+		}
+	}
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+size_t ig_format_double(char buf[IG_DOUBLE_BUF], double v, int digits)
+{
+	size_t n;
+	int w;
+
+	if (v == 0.0 && !signbit(v)) {
+		buf[0] = '0';
+		buf[1] = '\0';
+		return 1;
+	}
+	n = format_double_fast(buf, v, digits);
+	if (n > 0)
+		return n;
+	w = snprintf(buf, IG_DOUBLE_BUF, "%.*g", digits, v);
+	if (w < 0 || w >= IG_DOUBLE_BUF)
+		ig_die("ig_format_double: %d digits do not fit", digits);
+	return (size_t)w;
 }

@@ -28,5 +28,10 @@ const char *ig_format_u64(uint64_t v, char buf[IG_U64_BUF], size_t *len);
 const char *ig_format_i64(int64_t v, char buf[IG_U64_BUF], size_t *len);
 /* The same digits written at DST (room for 20); returns their count. */
 size_t ig_put_u64(char *dst, uint64_t v);
+/* snprintf's "%.*g" of V with DIGITS (at most 40) significant digits,
+ * the same bytes, in BUF; returns their count. Most values are done
+ * without printf. */
+#define IG_DOUBLE_BUF 64
+size_t ig_format_double(char buf[IG_DOUBLE_BUF], double v, int digits);
 
 #endif

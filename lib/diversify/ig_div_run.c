@@ -226,7 +226,7 @@ static void write_row(out_buf *w, const ig_div_ctx *c, const batch *b, const use
 		      const ig_div_row *row)
 {
 	const cand_text *t = &b->txt[u->in_start + row->input];
-	char num[IG_U64_BUF], buf[64];
+	char num[IG_U64_BUF], buf[IG_DOUBLE_BUF + 2];
 	const char *p;
 	size_t len;
 	int i;
@@ -260,7 +260,9 @@ static void write_row(out_buf *w, const ig_div_ctx *c, const batch *b, const use
 			out_str(w, p, strlen(p));
 		}
 	}
-	len = (size_t)snprintf(buf, sizeof buf, "\t%.6g\n", row->propensity);
+	buf[0] = '\t';
+	len = 1 + ig_format_double(buf + 1, row->propensity, 6);
+	buf[len++] = '\n';
 	out_str(w, buf, len);
 }
 

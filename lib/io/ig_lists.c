@@ -494,10 +494,13 @@ struct ig_list_writer {
 
 double ig_list_score_written(double score)
 {
-	char buf[64];
+	char buf[IG_DOUBLE_BUF];
+	double v;
 
-	snprintf(buf, sizeof buf, "%.*g", SCORE_DIGITS, score);
-	return strtod(buf, NULL);
+	ig_format_double(buf, score, SCORE_DIGITS);
+	if (ig_parse_double(buf, &v) != 0)
+		v = strtod(buf, NULL);
+	return v;
 }
 
 ig_list_writer *ig_list_writer_open(ig_writer *w, int stream, const char *const *extra, int nextra,

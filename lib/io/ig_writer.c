@@ -380,13 +380,11 @@ void ig_writer_put_i64(ig_writer *w, int64_t v)
 
 void ig_writer_put_double(ig_writer *w, double v, int digits)
 {
-	char tmp[64];
-	int n;
+	char tmp[IG_DOUBLE_BUF];
 
 	if (v == 0.0)
 		v = 0.0; /* no "-0" */
-	n = snprintf(tmp, sizeof tmp, "%.*g", digits, v);
-	ig_writer_write(w, tmp, (size_t)n);
+	ig_writer_write(w, tmp, ig_format_double(tmp, v, digits));
 }
 
 void ig_writer_set_prov(ig_writer *w, const ig_prov *prov)

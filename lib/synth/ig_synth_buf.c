@@ -102,13 +102,11 @@ void ig_synth_buf_prob(ig_synth_buf *b, double v)
 
 void ig_synth_buf_double(ig_synth_buf *b, double v)
 {
-	char tmp[64];
-	int n;
+	char tmp[IG_DOUBLE_BUF];
 
 	if (v == 0.0)
 		v = 0.0; /* no "-0" */
-	n = snprintf(tmp, sizeof tmp, "%.6g", v);
-	ig_synth_buf_put(b, tmp, (size_t)n);
+	ig_synth_buf_put(b, tmp, ig_format_double(tmp, v, 6));
 }
 
 void ig_synth_buf_free(ig_synth_buf *b)

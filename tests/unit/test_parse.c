@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "io/ig_events.h"
@@ -273,6 +276,99 @@ static void test_format(void **state)
 	assert_true(out[0] == '0' && out[1] == '8');
 }
 
+static uint64_t xs_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* A double from the kinds written out: probabilities, scores, ranks,
+ * values near a rounding tie or a power of ten, any bit pattern. */
+static double some_double(uint64_t *x)
+{
+	uint64_t r = xs_next(x), bits;
+	double v, u = (double)(xs_next(x) >> 11) / 9007199254740992.0;
+	static const double ties[] = {0.5, 2.5, 0.125, 0.0625, 1.5, 9.5, 99999.95, 9.9999995,
+				      0.00015, 0.000999995, 999999.5, 1e-5, 1e-4, 1e15, 123456.5};
+
+	switch (r % 8) {
+	case 0: return u;
+	case 1: return u * pow(10, (double)(int)(xs_next(x) % 40) - 20);
+	case 2: return -u * 1e-5;
+	case 3: return (double)(xs_next(x) % 100000) / pow(10, (double)(xs_next(x) % 12));
+	case 4: return ties[xs_next(x) % (sizeof ties / sizeof *ties)];
+	case 5:
+		v = ties[xs_next(x) % (sizeof ties / sizeof *ties)];
+		return nextafter(v, (xs_next(x) & 1) ? 0 : 1e300);
+	case 6:
+		do {
+			bits = xs_next(x);
+			memcpy(&v, &bits, sizeof v);
+		} while (!isfinite(v));
+		return v;
+	default: return (double)(int64_t)(xs_next(x) % 20000000) - 1e7;
+	}
+}
+
+/* ig_format_double is printf's %.*g byte for byte, and ig_parse_double
+ * is strtod to the bit, on their fast paths and off them. */
+static void test_double_fast_paths(void **state)
+{
+	static const char *const odd[] = {"1.", "+.5", "-0", "-0.0", "00012", "0.000", "1e22", "1e23",
+					  "1e-22", "1e-23", "9007199254740992", "9007199254740993",
+					  "123456789012345678901", "0.1234567890123456789", "1E5", "1e+05",
+					  "5e-324", "1e-400", "4.9406564584124654e-324", "0e999", "1.7976931348623157e308"};
+	uint64_t x = 88172645463325252ULL;
+	char want[IG_DOUBLE_BUF], got[IG_DOUBLE_BUF], text[64];
+	double v, a, b;
+	int i, digits;
+	size_t k;
+
+	(void)state;
+	for (i = 0; i < 400000; i++) {
+		v = some_double(&x);
+		digits = 1 + (int)(xs_next(&x) % 17);
+		snprintf(want, sizeof want, "%.*g", digits, v);
+		assert_int_equal(ig_format_double(got, v, digits), strlen(want));
+		assert_string_equal(got, want);
+		/* and back: printf's forms of it, parsed */
+		switch (xs_next(&x) % 3) {
+		case 0: snprintf(text, sizeof text, "%.*g", digits, v); break;
+		case 1: snprintf(text, sizeof text, "%.*e", digits, v); break;
+		default: snprintf(text, sizeof text, "%.*f", digits, fabs(v) < 1e20 ? v : 1.0 / 3); break;
+		}
+		a = strtod(text, NULL);
+		assert_int_equal(ig_parse_double(text, &b), 0);
+		assert_memory_equal(&a, &b, sizeof a);
+		/* long mantissas, past 2^53 or not */
+		snprintf(text, sizeof text, "%llue%d", (unsigned long long)(xs_next(&x) >> (xs_next(&x) % 20)),
+			 (int)(xs_next(&x) % 60) - 30);
+		a = strtod(text, NULL);
+		assert_int_equal(ig_parse_double(text, &b), 0);
+		assert_memory_equal(&a, &b, sizeof a);
+	}
+	for (k = 0; k < sizeof odd / sizeof *odd; k++) {
+		a = strtod(odd[k], NULL);
+		assert_int_equal(ig_parse_double(odd[k], &b), 0);
+		assert_memory_equal(&a, &b, sizeof a);
+	}
+	assert_int_equal(ig_parse_double("1e", &b), -1);
+	assert_int_equal(ig_parse_double(".", &b), -1);
+	assert_int_equal(ig_parse_double("-", &b), -1);
+	assert_int_equal(ig_parse_double("1e+", &b), -1);
+	assert_int_equal(ig_parse_double("+-1", &b), -1);
+	assert_int_equal(ig_parse_double("1.5e3.0", &b), -1);
+	assert_int_equal(ig_format_double(got, 0.0, 6), 1);
+	assert_string_equal(got, "0");
+	ig_format_double(got, -0.0, 6);
+	assert_string_equal(got, "-0");
+	ig_format_double(got, 0.1, 40);
+	snprintf(want, sizeof want, "%.40g", 0.1);
+	assert_string_equal(got, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_u64_and_int),
 		cmocka_unit_test(test_double),
+		cmocka_unit_test(test_double_fast_paths),
 		cmocka_unit_test(test_size_and_shard),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_header),
