@@ -72,7 +72,7 @@ void ig_cooc_ctx_start_table(ig_cooc_ctx *c)
 	c->batch_cap = c->batch_cap > BATCH ? BATCH : c->batch_cap < MIN_BATCH ? MIN_BATCH : c->batch_cap;
 	c->batch = ig_reallocarray(NULL, c->batch_cap, sizeof *c->batch);
 	c->batch_len = 0;
-	if (c->o->pool != NULL && ig_pool_threads(c->o->pool) > 1) {
+	if (ig_pool_threads(c->o->pool) > 1) {
 		c->spare = ig_reallocarray(NULL, c->batch_cap, sizeof *c->spare);
 		c->inserter = ig_pipe_new(c->o->pool, 1, insert_batch, batch_inserted, c);
 	}

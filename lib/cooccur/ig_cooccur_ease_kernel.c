@@ -241,7 +241,7 @@ static void ease_extend(ease_ext *e, uint32_t nent, ig_pool *pool, uint64_t *pai
 {
 	const ig_cooc_sets *s = e->s;
 	uint32_t m = e->m, t, nout = 0, *out;
-	int threads = pool != NULL ? ig_pool_threads(pool) : 1, k;
+	int threads = ig_pool_threads(pool), k;
 	ig_csr csr = ig_cooc_sets_csr(s, nent);
 
 	e->eoff = ig_reallocarray(NULL, (size_t)nent + 1, sizeof *e->eoff);

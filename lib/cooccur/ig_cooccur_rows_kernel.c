@@ -111,7 +111,7 @@ void ig_cooc_rows(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 	uint64_t *eoff = ig_reallocarray(NULL, (size_t)nent + 1, sizeof *eoff), pairs = 0;
 	uint32_t *euser = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *euser);
 	float *ex = ig_reallocarray(NULL, s->nnz ? s->nnz : 1, sizeof *ex);
-	int threads = c->o->pool != NULL ? ig_pool_threads(c->o->pool) : 1, t;
+	int threads = ig_pool_threads(c->o->pool), t;
 	ig_csr m = ig_cooc_sets_csr(s, nent);
 	rows_job j;
 

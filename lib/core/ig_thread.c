@@ -92,7 +92,7 @@ void ig_pool_free(ig_pool *p)
 
 int ig_pool_threads(const ig_pool *p)
 {
-	return p->nthreads;
+	return p != NULL ? p->nthreads : 1;
 }
 
 int ig_pool_self(const ig_pool *p)

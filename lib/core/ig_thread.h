@@ -27,6 +27,7 @@ typedef struct ig_pool ig_pool;
 ig_pool *ig_pool_new(int threads);
 /* Stops and joins the threads; every pipe must have ended. NULL is fine. */
 void ig_pool_free(ig_pool *p);
+/* The threads of P; 1 for a NULL P, which ig_pool_for runs in order. */
 int ig_pool_threads(const ig_pool *p);
 /* The number (0 to threads - 1) of the calling thread in P, for per-thread
  * scratch in jobs that are not given one (ig_pipe's WORK); 0 on a thread

@@ -84,7 +84,7 @@ static void score_one(void *arg, size_t k, int tid)
 double ig_tower_holdout_score(const ig_tower_model *m, const ig_tower_catalog *cat, const ig_tower_corpus *c,
 			      const ig_tower_holdout *h, ig_pool *pool)
 {
-	int nt = pool ? ig_pool_threads(pool) : 1, t;
+	int nt = ig_pool_threads(pool), t;
 	uint32_t d = ig_tower_model_dim(m), i;
 	score_job j;
 	double sum = 0;

@@ -184,7 +184,7 @@ void ig_w2v_train(ig_w2v_model *m, const ig_w2v_corpus *c, const ig_w2v_vocab *v
 	ig_w2v_alias noise;
 	uint32_t *keep = NULL;
 	worker_arg *wa;
-	int threads = o->pool != NULL ? ig_pool_threads(o->pool) : 1, t, e, diverged = 0;
+	int threads = ig_pool_threads(o->pool), t, e, diverged = 0;
 	ig_w2v_epoch ep;
 
 	ig_w2v_tables_init();
