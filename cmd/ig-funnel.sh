@@ -317,7 +317,7 @@ done
 # run's, kept by --keep-intermediate) and then as it goes
 work_files='fit.train.tsv.gz fit.test.tsv.gz fit.nbrs.tsv.gz fit.vec.gz fit.hnsw fit.anbrs.tsv.gz fit.cand.tsv.gz
 examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in no-items.tsv feed.users gzip.err unranked.n
-pipe.1 pipe.2
+pipe.1 pipe.2 pipe.probe
 tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows'
 products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
 products="$products $(for f in $work_files; do printf ' work/%s' "$f"; done)"
