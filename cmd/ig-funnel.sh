@@ -159,16 +159,18 @@ fi
 items='' follows='' topics='' positives='view,like,comment,share,save,follow'
 length=25 ncand=500 keep1=150 keep2=50 window=20% value='' value2='' spec='' epsilon=''
 threads=1 seed=1 verbose=0 shard='' dopts='--author-window 2' reshow='' maxex=1000000
-metric='' at='' ties='' target='' ditems='' dspec='' dvalue='' dashdash=''
+metric='' at='' ties='' target='' dvalue='' dashdash=''
 similarity='' keepint=0
 need() { [ $# -ge 2 ] || bad_usage "option $1 needs a value"; }
 # an empty value of these was their default, silently
 full() { [ -n "$2" ] || bad_usage "option $1 needs a value, not ''"; }
+# an empty file name was no such option (an empty --items was no --items)
+path() { [ -n "$2" ] || bad_usage "$1: an empty file name"; }
 while [ $# -gt 0 ]; do
 	case $1 in
-	--items) need "$@"; items=$2 ditems=${ditems}i; shift 2 ;;
-	--follows) need "$@"; follows=$2 ditems=${ditems}f; shift 2 ;;
-	--topics) need "$@"; topics=$2 ditems=${ditems}t; shift 2 ;;
+	--items) need "$@"; path "$@"; items=$2; shift 2 ;;
+	--follows) need "$@"; path "$@"; follows=$2; shift 2 ;;
+	--topics) need "$@"; path "$@"; topics=$2; shift 2 ;;
 	--positives) need "$@"; positives=$2; shift 2 ;;
 	-n | --length) need "$@"; length=$2; shift 2 ;;
 	--candidates) need "$@"; ncand=$2; shift 2 ;;
@@ -181,7 +183,7 @@ while [ $# -gt 0 ]; do
 	-k | --at) need "$@"; at=$2; shift 2 ;;
 	--shuffle-ties) ties=--shuffle-ties; shift ;;
 	--target) need "$@"; full "$@"; target=$2; shift 2 ;;
-	--spec) need "$@"; spec=$2 dspec=1; shift 2 ;;
+	--spec) need "$@"; path "$@"; spec=$2; shift 2 ;;
 	--similarity) need "$@"; full "$@"; similarity=$2; shift 2 ;;
 	--epsilon) need "$@"; full "$@"; epsilon=$2; shift 2 ;;
 	--reshow) reshow=--keep-shown; shift ;;
@@ -267,17 +269,13 @@ case $shard in
 *) bad_usage "--shard takes I/N, not '$shard'" ;;
 esac
 # Paths. Each is passed quoted, blanks and all. An empty one is refused
-# (an empty OUT made OUT/logs '/logs'; an empty --items was no --items).
+# (an empty OUT made OUT/logs '/logs').
 # Standard input ('-') can stand for USERS_EVENTS alone, which is read
 # once (kept in OUT/work); TRAIN_EVENTS and the side inputs are read by
 # several steps, and OUT is a directory.
 [ -n "$train" ] || bad_usage "TRAIN_EVENTS: an empty file name"
 [ $mode = tune ] || [ -n "$users" ] || bad_usage "USERS_EVENTS: an empty file name"
 [ -n "$out" ] || bad_usage "OUT: an empty directory name"
-case $ditems in *i*) [ -n "$items" ] || bad_usage "--items: an empty file name" ;; esac
-case $ditems in *f*) [ -n "$follows" ] || bad_usage "--follows: an empty file name" ;; esac
-case $ditems in *t*) [ -n "$topics" ] || bad_usage "--topics: an empty file name" ;; esac
-[ -z "$dspec" ] || [ -n "$spec" ] || bad_usage "--spec: an empty file name"
 [ "$train" != - ] || bad_usage "TRAIN_EVENTS is read by several steps: give a file, not '-' (standard input)"
 [ "$out" != - ] || bad_usage "OUT is a directory: give its name, not '-'"
 for o in items follows topics spec; do

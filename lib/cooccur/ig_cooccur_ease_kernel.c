@@ -364,20 +364,12 @@ void ig_cooc_ease(ig_cooc_ctx *c, const ig_cooc_scorer *sc, ig_cooc_topk *topk)
 		}
 	}
 	if (m < nent) {
-		ease_ext x;
+		ease_ext x = {.s = s, .sc = sc, .topk = topk, .ent = ent, .p = a, .pos = pos, .m = m,
+			      .lambda = o->ease_lambda};
 		/* P's lower half (L's until now) from its upper one */
 		for (i = 0; i < m; i++)
 			for (j = 0; j < i; j++)
 				a[(size_t)i * m + j] = a[(size_t)j * m + i];
-		memset(&x, 0, sizeof x);
-		x.s = s;
-		x.sc = sc;
-		x.topk = topk;
-		x.ent = ent;
-		x.p = a;
-		x.pos = pos;
-		x.m = m;
-		x.lambda = o->ease_lambda;
 		ease_extend(&x, nent, o->pool, &pairs);
 	}
 	c->terms = pairs;

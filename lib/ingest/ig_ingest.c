@@ -968,8 +968,17 @@ static int simple_decimal(const char *s, size_t len)
 	return i == len;
 }
 
-/* Sort record: user NUL ts(4, big-endian) item NUL type value, so that
- * bytewise order is user, ts, then the rest, and equal events meet. */
+/* Whether the N bytes at S are all capitals or digits. */
+static int caps_or_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
 /* An Amazon item id (ASIN): 10 characters, an ISBN-10 (9 digits and a
  * digit or X) or 'B' and 9 capitals or digits. */
 static int asin_like(const char *s, size_t len)
@@ -978,12 +987,8 @@ static int asin_like(const char *s, size_t len)
 
 	if (len != 10)
 		return 0;
-	if (s[0] == 'B') {
-		for (i = 1; i < len; i++)
-			if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
-				return 0;
-		return 1;
-	}
+	if (s[0] == 'B')
+		return caps_or_digits(s + 1, len - 1);
 	for (i = 0; i < 9; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
@@ -993,14 +998,7 @@ static int asin_like(const char *s, size_t len)
 /* An Amazon reviewer id: 'A' and 11 to 29 capitals or digits. */
 static int reviewer_like(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len < 12 || len > 30 || s[0] != 'A')
-		return 0;
-	for (i = 1; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
-			return 0;
-	return 1;
+	return len >= 12 && len <= 30 && s[0] == 'A' && caps_or_digits(s + 1, len - 1);
 }
 
 /* The Amazon files of 2014 (user,item,...) and 2018 (item,user,...)
@@ -1024,6 +1022,8 @@ static void amazon_check(ig_ingest *g, const char *user, size_t ulen, const char
 		  first ? "amazon-2018" : "amazon");
 }
 
+/* Sort record: user NUL ts(4, big-endian) item NUL type value, so that
+ * bytewise order is user, ts, then the rest, and equal events meet. */
 static void event_record(ig_ingest *g)
 {
 	size_t ulen, ilen, vlen = 0, elen;
