@@ -41,9 +41,11 @@ Funnel:
                          like=1,comment=1,share=1,save=1, else any=1]
       --value2 SPEC      the second stage's value model [--value's]
       --spec FILE        retrieval spec [ig-retrieve's default]
-      --similarity S     the item neighbours' ig-cooccur --score: ease (over
+      --similarity S     the item neighbours' ig-cooccur --score: auto (ease
+                         or cosine, the one whose neighbours alone retrieve
+                         the label window's positives better), ease (over
                          the 0/1 engagements and --positives), cosine, count,
-                         jaccard, lift, pmi or swing [ease without
+                         jaccard, lift, pmi or swing [auto without
                          impressions in the label window, else cosine]
       --reshow           let items shown but never engaged with (only
                          impressions, views, skips) back among the
@@ -228,8 +230,8 @@ else
 	[ -z "$metric$at$ties$target" ] || bad_usage "--metric, -k, --target and --shuffle-ties are options of 'ig-funnel tune'"
 	at=1 # unused: passes the checks below
 fi
-case $similarity in '' | ease | cosine | count | jaccard | lift | pmi | swing) ;;
-*) bad_usage "--similarity takes ease, cosine, count, jaccard, lift, pmi or swing, not '$similarity'" ;; esac
+case $similarity in '' | auto | ease | cosine | count | jaccard | lift | pmi | swing) ;;
+*) bad_usage "--similarity takes auto, ease, cosine, count, jaccard, lift, pmi or swing, not '$similarity'" ;; esac
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex" "$at"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
@@ -314,6 +316,7 @@ done
 # The files of OUT/work, which a run removes first (an earlier
 # run's, kept by --keep-intermediate) and then as it goes
 work_files='fit.train.tsv.gz fit.test.tsv.gz fit.nbrs.tsv.gz fit.vec.gz fit.hnsw fit.anbrs.tsv.gz fit.cand.tsv.gz
+fit.cosine.tsv.gz probe.test.tsv.gz probe.ease.tsv.gz probe.cosine.tsv.gz probe.tsv
 examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in no-items.tsv feed.users gzip.err unranked.n
 pipe.1 pipe.2 pipe.probe
 tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows'
@@ -705,8 +708,10 @@ read_counts() { # STEP FILE
 # VEC and ACC: the item vectors and author neighbours made, or ''.
 models() { # PREFIX EVENTS
 	p=$1 ev=$2
-	step "$p.cooccur" ig-cooccur -@ "$threads" -k 100 --score "$sim" ${simw:+--weights "$simw"} \
-		-o "$w/$p.nbrs.tsv.gz" "$ev"
+	# (the fit part's are made already when --similarity auto chose them)
+	[ "$p.$fitnbrs" = fit.made ] ||
+		step "$p.cooccur" ig-cooccur -@ "$threads" -k 100 --score "$sim" ${simw:+--weights "$simw"} \
+			-o "$w/$p.nbrs.tsv.gz" "$ev"
 	vec='' acc=''
 	if [ $verbose = 1 ]; then
 		printf '$ %s\n' "$(shell_words ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
@@ -725,6 +730,51 @@ models() { # PREFIX EVENTS
 			-o "$w/$p.anbrs.tsv.gz" "$ev"
 		acc=$w/$p.anbrs.tsv.gz
 	fi
+}
+# --similarity auto: EASE's and cosine's neighbours on the fit part,
+# each list alone as the one retrieval source (the 100 neighbours of each
+# of the user's 50 latest engagements, as ig-retrieve's cooccur source)
+# for the label window's users, its top 20 scored by NDCG@20 against the
+# window's --positives events (ig-eval compare); the one with the higher
+# mean is kept, EASE on a tie. Past 20000 users, an even sample of 20000
+# of them. The neighbours kept are the fit part's (FITNBRS=made); SIM is
+# the one chosen. (Validation cuts of 13 data sets, ig-funnel(1)
+# EVENTS-ONLY DATA: it chose cosine on DIGINETICA's sessions.)
+choose_similarity() {
+	fitnbrs=made
+	step fit.cooccur ig-cooccur -@ "$threads" -k 100 --score ease --weights "$easew" \
+		-o "$w/fit.nbrs.tsv.gz" "$w/fit.train.tsv.gz"
+	step fit.cooccur-cosine ig-cooccur -@ "$threads" -k 100 --score cosine \
+		-o "$w/fit.cosine.tsv.gz" "$w/fit.train.tsv.gz"
+	ptest=$w/fit.test.tsv.gz
+	if [ "$nusers" -gt 20000 ]; then
+		ptest=$w/probe.test.tsv.gz
+		gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' -v n="$nusers" '
+			/^#/ { print; next }
+			$2 != last { last = $2; k++; keep = int(k * 20000 / n) != int((k - 1) * 20000 / n) }
+			keep' | gzip -1 >"$ptest" || die "$ptest: cannot be written"
+	fi
+	for s in ease cosine; do
+		f=$w/fit.nbrs.tsv.gz
+		[ $s = ease ] || f=$w/fit.cosine.tsv.gz
+		step "fit.probe-$s" ig-retrieve -@ "$threads" --seed "$seed" -n 20 "$fast" \
+			-S 'cooccur: recent(n=50).cooccur(100) weight=1 quota=20' --neighbors "$f" \
+			--users "$ptest" -o "$w/probe.$s.tsv.gz" "$w/fit.train.tsv.gz"
+	done
+	step fit.probe ig-eval compare -u --tsv --bootstrap 0 -k 20 --positives "$positives" -t "$ptest" \
+		--train "$w/fit.train.tsv.gz" -o "$w/probe.tsv" "$w/probe.cosine.tsv.gz" "$w/probe.ease.tsv.gz"
+	# shellcheck disable=SC2046
+	set -- $(awk -F'\t' '$1 == "ndcg" && $3 != "" && $4 != "" { printf "%.4f %.4f %s %s", $3, $4, ($8 == "" ? "-" : sprintf("%.2g", $8)), $10 }' "$w/probe.tsv")
+	[ $# = 4 ] || set -- 0 0 - 0 # no user to score: EASE
+	if better "$1" "$2"; then
+		sim=cosine
+		mv "$w/fit.cosine.tsv.gz" "$w/fit.nbrs.tsv.gz" || die "$w/fit.nbrs.tsv.gz: cannot be written"
+	else
+		sim=ease
+	fi
+	printf '%s: item neighbours: %s (each alone on the label window of the fit part: NDCG@20 %s with cosine, %s with EASE, p %s, %s users; --similarity sets them)\n' \
+		"$prog" "$sim" "$1" "$2" "$3" "$4" >&2
+	rm -f "$w/fit.cosine.tsv.gz" "$w/probe.ease.tsv.gz" "$w/probe.cosine.tsv.gz" "$w/probe.tsv" "$w/probe.test.tsv.gz"
 }
 # The gzip level of the large intermediate streams (candidates, examples,
 # the stages' rows): level 1 costs a quarter of level 6's CPU for about a
@@ -770,19 +820,23 @@ rank_lists() { # KEEP2
 	set -- $(gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ { if ($4 == "impression") n++; u[$2] = 1 }
 		END { k = 0; for (x in u) k++; print n + 0, k }')
 	nimpr=$1 nusers=$2
-	# Without impressions the item neighbours are EASE's weights over the
-	# 0/1 matrix of the engagements and the --positives events, a rating of
-	# 1 or 2 (see_less) included when it is one (ig-cooccur(1); validation
-	# cuts of four data sets, ig-funnel(1) EVENTS-ONLY DATA); the items
-	# outside its --ease-items head get the weights they would have if
-	# added to it (sessions' rare items had no neighbours before).
-	# --similarity overrides.
+	# The item neighbours: without impressions in the label window, EASE's
+	# weights over the 0/1 matrix of the engagements and the --positives
+	# events, a rating of 1 or 2 (see_less) included when it is one
+	# (ig-cooccur(1); validation cuts of four data sets, ig-funnel(1)
+	# EVENTS-ONLY DATA), or cosine's, whichever serves the label window
+	# better on its own (choose_similarity: session logs, whose held-out
+	# views are mostly of rare items, are cosine's); with impressions,
+	# cosine. --similarity overrides.
 	sim=$similarity
-	[ -n "$sim" ] || { [ "$nimpr" -gt 0 ] && sim=cosine || sim=ease; }
-	simw=''
-	[ "$sim" != ease ] || simw="$(printf '%s' "$positives" | awk -F, '{
+	[ -n "$sim" ] || { [ "$nimpr" -gt 0 ] && sim=cosine || sim=auto; }
+	easew="$(printf '%s' "$positives" | awk -F, '{
 		n = split("view,like,comment,share,save,follow," $0, t, ",")
 		for (i = 1; i <= n; i++) if (t[i] != "" && !(t[i] in seen)) { seen[t[i]] = 1; printf "%s%s=1", s, t[i]; s = "," } }')"
+	fitnbrs=''
+	[ "$sim" != auto ] || choose_similarity
+	simw=''
+	[ "$sim" != ease ] || simw=$easew
 	models fit "$w/fit.train.tsv.gz"
 	# Training holds its examples in memory (ig-rank(1) MEMORY, about 560
 	# bytes a row): past --max-examples rows they come from one hash shard of
@@ -921,8 +975,8 @@ serve() {
 	rm -f "$w/feed.n"
 	{
 		printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\tdisk_mb\toutput\n'
-		printf 'train models\t-\t-\t%s\t%s\t%s\n' "$(cost split fit.cooccur fit.index features train-second train-first all.cooccur all.index)" \
-			"$(disk_of prepare users.in split fit.cooccur fit.w2v fit.index fit.cooccur-authors fit.retrieve features \
+		printf 'train models\t-\t-\t%s\t%s\t%s\n' "$(cost split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.index features train-second train-first all.cooccur all.index)" \
+			"$(disk_of prepare users.in split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.w2v fit.index fit.cooccur-authors fit.retrieve features \
 				train-second train-first all.cooccur all.w2v all.index all.cooccur-authors)" \
 			"$([ -z "$unranked" ] && echo "first.model second.model" || echo "none (no ranking examples)")"
 		printf 'retrieve\t%s\t%s\t%s\t%s\n' "$n_cand" "$(cost all.retrieve)" "$(disk_of all.retrieve)" "$(kept candidates.tsv.gz piped)"
