@@ -968,7 +968,13 @@ serve() {
 # the table, M holds the metric. Returns 1 for a setting tried before.
 measure() { # SEARCH SPEC KNOBS
 	awk -F'\t' -v v="$2" -v d="${3:--}" '$2 == v && $3 == d { f = 1 } END { exit !f }' "$rows" && return 1
-	step tune.value ig-rank value -u --value "$2" --keep "$keep2" -o "$w/tune.ranked.tsv" "$out/ranked.tsv.gz"
+	if [ -n "$2" ]; then
+		step tune.value ig-rank value -u --value "$2" --keep "$keep2" -o "$w/tune.ranked.tsv" "$out/ranked.tsv.gz"
+	else
+		# no ranking models (no examples): the candidates' own order, as
+		# the funnel serves them (ig-rank value refused the empty SPEC)
+		unranked_stage "$out/ranked.tsv.gz" "$keep2" "$w/tune.ranked.tsv"
+	fi
 	diversify tune.diversify "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "-u $3"
 	step tune.eval ig-eval metrics -u --tsv --bootstrap 0 -k "$at" --positives "$target" -t "$valid" \
 		--train "$train" -o "$w/tune.metrics.tsv" "$w/tune.feed.tsv"
@@ -1038,7 +1044,7 @@ tune() {
 	} >"$out/tune.tsv.tmp" && mv "$out/tune.tsv.tmp" "$out/tune.tsv" || { rm -f "$out/tune.tsv.tmp"; die "$out/tune.tsv: cannot be written"; }
 	# the second stage's lists and the serving models, read by the search
 	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.vec.gz" \
-		"$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" "$rows"
+		"$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" "$rows" "$w/unranked.n"
 	[ "$keepint" = 1 ] || rmdir "$w" 2>/dev/null || :
 	opts=''
 	[ "$spec" = "$spec0" ] || opts="--value2 '$(nonzero "$spec")'"
