@@ -314,7 +314,7 @@ done
 # The files of OUT/work, which a run removes first (an earlier
 # run's, kept by --keep-intermediate) and then as it goes
 work_files='fit.train.tsv.gz fit.test.tsv.gz fit.nbrs.tsv.gz fit.vec.gz fit.hnsw fit.anbrs.tsv.gz fit.cand.tsv.gz
-examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in no-items.tsv feed.users gzip.err unranked.n
+examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in users.chk no-items.tsv feed.users gzip.err unranked.n
 pipe.1 pipe.2 pipe.probe
 tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows'
 products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
@@ -620,7 +620,8 @@ pipe_end() {
 # Whether FILE (gzip or plain) has a line that is not a comment or blank;
 # one that cannot be read (a damaged gzip file) is said as such.
 has_rows() { # FILE NAME
-	gzip -dcf "$1" 2>/dev/null | grep -v '^#' | grep -q '[^[:space:]]' && return 0
+	# (awk: grep takes a line that is not UTF-8 for binary data, and says so)
+	gzip -dcf "$1" 2>/dev/null | awk '!/^#/ && /[^[:space:]]/ { f = 1; exit } END { exit !f }' && return 0
 	gzip -dcf "$1" >/dev/null 2>"$w/gzip.err" || die "$2: cannot be read: $(head -n 1 "$w/gzip.err")"
 	return 1
 }
@@ -908,6 +909,12 @@ serve() {
 	# no event to train on, or no user to serve: said before the training
 	has_rows "$train" "$train" || die "$train: no events: nothing to train on"
 	has_rows "$users" "$uname" || die "$uname: no user in it (only comments or blank lines): no feed to make"
+	# its ids as ig-retrieve reads them after the training: a bad line
+	# stops the run now, with ig-retrieve's message
+	printf '#ig:events/1\tts\tuser\titem\tevent\tvalue\n' >"$w/users.chk"
+	msg=$(ig-retrieve -q --users "$users" -o /dev/null "$w/users.chk" 2>&1 </dev/null) ||
+		{ rm -f "$w/users.chk"; printf '%s\n' "$msg" >&2; exit 1; }
+	rm -f "$w/users.chk"
 	rank_lists "$keep2"
 	diversify diversify "$out/ranked.tsv.gz" "$out/feed.tsv.gz"
 	n_ranked=$(read_counts diversify "$out/ranked.tsv.gz")
