@@ -476,6 +476,29 @@ prepare_out() {
 	# and the intermediate files an earlier run kept (--keep-intermediate),
 	# which would count in this run's disk use
 	for f in $work_files; do rm -f "$w/$f"; done
+	# and what the steps of a run killed outright (SIGKILL, the OOM
+	# killer) left under their temporary names ('.NAME.tmp-PID-N', the
+	# step's PID, gone; 'NAME.tmp', the script's): no later run removed
+	# them, and they counted in its disk use
+	for f in $products; do
+		case $f in */*) tdir=${f%/*}/ tbase=${f##*/} ;; *) tdir='' tbase=$f ;; esac
+		rm -f "$out/$f.tmp"
+		set +f # (the script's words are never globbed but here)
+		set -- "$out/$tdir.$tbase".tmp-*
+		set -f
+		for tf in "$@"; do
+			[ -f "$tf" ] || continue
+			tpid=${tf##*.tmp-}
+			tpid=${tpid%%-*}
+			case $tpid in '' | *[!0-9]*) continue ;; esac
+			# (a zombie, killed but not yet reaped, is gone too)
+			if kill -0 "$tpid" 2>/dev/null &&
+				[ "$(sed 's/.*) //' "/proc/$tpid/stat" 2>/dev/null | cut -c1)" != Z ]; then
+				continue
+			fi
+			rm -f "$tf"
+		done
+	done
 	disk_peak=0 disks=''
 	disk_at prepare
 }
