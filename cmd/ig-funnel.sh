@@ -316,7 +316,7 @@ done
 work_files='fit.train.tsv.gz fit.test.tsv.gz fit.nbrs.tsv.gz fit.vec.gz fit.hnsw fit.anbrs.tsv.gz fit.cand.tsv.gz
 examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in users.chk no-items.tsv feed.users gzip.err unranked.n
 pipe.1 pipe.2 pipe.probe
-tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows'
+tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows tune.best.tsv tune.compare.tsv'
 products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
 products="$products $(for f in $work_files; do printf ' work/%s' "$f"; done)"
 [ $mode = funnel ] || products="$products valid.train.tsv.gz valid.test.tsv.gz"
@@ -996,16 +996,20 @@ serve() {
 # One setting: the second stage's lists re-scored by SPEC, diversified
 # with KNOBS, measured against the validation events; the row goes to
 # the table, M holds the metric. Returns 1 for a setting tried before.
-measure() { # SEARCH SPEC KNOBS
-	awk -F'\t' -v v="$2" -v d="${3:--}" '$2 == v && $3 == d { f = 1 } END { exit !f }' "$rows" && return 1
-	if [ -n "$2" ]; then
-		step tune.value ig-rank value -u --value "$2" --keep "$keep2" -o "$w/tune.ranked.tsv" "$out/ranked.tsv.gz"
+# The validation feed of one setting, in FEED.
+feed_of() { # SPEC KNOBS FEED
+	if [ -n "$1" ]; then
+		step tune.value ig-rank value -u --value "$1" --keep "$keep2" -o "$w/tune.ranked.tsv" "$out/ranked.tsv.gz"
 	else
 		# no ranking models (no examples): the candidates' own order, as
 		# the funnel serves them (ig-rank value refused the empty SPEC)
 		unranked_stage "$out/ranked.tsv.gz" "$keep2" "$w/tune.ranked.tsv"
 	fi
-	diversify tune.diversify "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "-u $3"
+	diversify tune.diversify "$w/tune.ranked.tsv" "$3" "-u $2"
+}
+measure() { # SEARCH SPEC KNOBS
+	awk -F'\t' -v v="$2" -v d="${3:--}" '$2 == v && $3 == d { f = 1 } END { exit !f }' "$rows" && return 1
+	feed_of "$2" "$3" "$w/tune.feed.tsv"
 	step tune.eval ig-eval metrics -u --tsv --bootstrap 0 -k "$at" --positives "$target" -t "$valid" \
 		--train "$train" -o "$w/tune.metrics.tsv" "$w/tune.feed.tsv"
 	m=$(awk -F'\t' -v m="$metric" '$1 == m { print $3 }' "$w/tune.metrics.tsv")
@@ -1068,13 +1072,26 @@ tune() {
 	else
 		note "diversity knobs not searched: no --items and no item vectors"
 	fi
+	# The best against the default, paired over the validation users: a
+	# gain within chance (a small cut: 4 users of tiny data made an
+	# all-zero --value2 'best') is said to be.
+	gain=''
+	if [ "$spec" != "$spec0" ] || [ -n "$knobs" ]; then
+		feed_of "$spec" "$knobs" "$w/tune.best.tsv"
+		feed_of "$spec0" '' "$w/tune.feed.tsv"
+		step tune.compare ig-eval compare -u --tsv --seed "$seed" -k "$at" --positives "$target" -t "$valid" \
+			--train "$train" -o "$w/tune.compare.tsv" "$w/tune.best.tsv" "$w/tune.feed.tsv"
+		gain=$(awk -F'\t' -v m="$metric" '$1 == m { printf "%+.4f [%+.4f, %+.4f] over %d users (paired bootstrap)%s", $5, $6, $7, $10,
+			($6 > 0 ? "" : ": within chance, the defaults are the safer choice") }' "$w/tune.compare.tsv")
+	fi
 	{
 		printf 'search\tvalue2\tdiversify\t%s@%s\n' "$metric" "$at"
 		cat "$rows"
 	} >"$out/tune.tsv.tmp" && mv "$out/tune.tsv.tmp" "$out/tune.tsv" || { rm -f "$out/tune.tsv.tmp"; die "$out/tune.tsv: cannot be written"; }
 	# the second stage's lists and the serving models, read by the search
 	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.vec.gz" \
-		"$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" "$rows" "$w/unranked.n"
+		"$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" "$rows" "$w/unranked.n" \
+		"$w/tune.best.tsv" "$w/tune.compare.tsv"
 	[ "$keepint" = 1 ] || rmdir "$w" 2>/dev/null || :
 	opts=''
 	[ "$spec" = "$spec0" ] || opts="--value2 '$(nonzero "$spec")'"
@@ -1084,6 +1101,7 @@ tune() {
 		"$prog" "$runs" "$out" "$(disk_mb)" $(($(date +%s) - start)) >&2
 	nvalid=$(gzip -dcf "$valid" | awk -F'\t' '!/^#/ && !($2 in u) { u[$2] = 1; n++ } END { print n + 0 }')
 	[ -n "$opts" ] || printf '%s: tune: the defaults are best (options: none)\n' "$prog" >&2
+	[ -z "$gain" ] || printf '%s: tune: the best minus the default: %s\n' "$prog" "$gain" >&2
 	{
 		printf 'metric\t%s@%s of the feed, counting %s, %s users of %s\n' "$metric" "$at" "$target" "$nvalid" "$valid"
 		printf 'default\t%s\n' "$default_m"
