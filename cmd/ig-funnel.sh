@@ -1032,13 +1032,15 @@ search_knobs() { # GRIDS
 
 tune() {
 	prepare_out
+	has_rows "$train" "$train" || die "$train: no events: nothing to tune on"
 	step tune.split ig-eval split ${ties:+"$ties"} --seed "$seed" --holdout 20% --positives "$positives" -o "$out/valid" "$train"
 	if ! gzip -dcf "$out/valid.test.tsv.gz" | grep -qv '^#'; then
 		# (grep finds nothing to print when the split said nothing: set -e
 		# ended the script there, silently, with exit 1)
 		grep -v ' s real, ' "$out/logs/tune.split.log" >&2 || :
-		gzip -dcf "$train" | grep -qv '^#' || die "$train: no events: nothing to tune on"
-		die "$train: the validation cut (each user's last 20%) holds no event of a --positives type ($positives): nothing to tune on"
+		# (ig-eval split said why, above: too few events, or none of a
+		# --positives type)
+		die "$train: the validation cut (each user's last 20%, of the --positives $positives) is empty: nothing to tune on"
 	fi
 	# the funnel on the rest, for the validation users; the second stage
 	# keeps all the first's rows, so that a value model that lifts a row
