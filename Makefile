@@ -57,11 +57,15 @@ $(LIBA): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# ig-funnel is a shell script over the other tools.
+# ig-funnel is a shell script over the other tools. A new file renamed
+# over the old: sh reads a script as it runs, and cp rewrote the file a
+# running ig-funnel was reading (a rebuild mid-run ended it with exit 2,
+# 'nvalid: parameter not set').
 $(BIN)/ig-funnel: cmd/ig-funnel.sh
 	@mkdir -p $(dir $@)
-	cp cmd/ig-funnel.sh $@
-	chmod 755 $@
+	cp cmd/ig-funnel.sh $@.tmp
+	chmod 755 $@.tmp
+	mv -f $@.tmp $@
 
 $(BIN)/%: $(BUILD)/cmd/%.o $(LIBA)
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@
 #include "eval/ig_eval_score.h"
 #include "eval/ig_eval_split.h"
 #include "core/ig_num.h"
+#include "io/ig_events.h"
 #include "io/ig_writer.h"
 
 static ig_cli cli;
@@ -476,6 +477,38 @@ static int score_option(ig_eval_score_opts *o, int c, const char *arg)
 	return 1;
 }
 
+/* A table of dashes says only that no user was evaluated: why, when
+ * the test events are there (the --positives of another recipe, or
+ * every positive of an item its user had in --train). */
+static void no_user_evaluated(const ig_eval_score_opts *o, const ig_eval_score_stats *st)
+{
+	char pos[256] = "", has[512] = "";
+	size_t np = 0, nh = 0;
+	uint64_t npos = 0;
+	int t;
+
+	if (st->users_evaluated > 0 || st->test_events == 0)
+		return;
+	for (t = 0; t < IG_EV_COUNT; t++) {
+		if (o->positives & (1u << t)) {
+			npos += st->test_types[t];
+			if (np < sizeof pos)
+				np += (size_t)snprintf(pos + np, sizeof pos - np, "%s%s", np ? "," : "", ig_event_name(t));
+		}
+		if (st->test_types[t] > 0 && nh < sizeof has)
+			nh += (size_t)snprintf(has + nh, sizeof has - nh, "%s%s %llu", nh ? ", " : "", ig_event_name(t),
+					       (unsigned long long)st->test_types[t]);
+	}
+	if (npos == 0)
+		ig_warn("metrics: no user evaluated: none of the %llu test events is of a --positives type (%s); "
+			"the test has %s",
+			(unsigned long long)st->test_events, pos, has);
+	else if (st->test_positives_seen == npos)
+		ig_warn("metrics: no user evaluated: each of the %llu test events of a --positives type is of an "
+			"item its user had in --train (not counted)",
+			(unsigned long long)npos);
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -565,6 +598,7 @@ static int cmd_metrics(int argc, char **argv)
 		ig_writer_close_set(set, 2);
 	}
 	ig_eval_table_free(&table);
+	no_user_evaluated(&o, &st);
 	ig_cli_summary(&cli, "%llu recommendations, %llu test events; %llu users evaluated, %llu skipped "
 		       "(no test positives), %llu without a list",
 		       (unsigned long long)st.rec_records, (unsigned long long)st.test_events,

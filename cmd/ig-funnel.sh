@@ -317,9 +317,9 @@ done
 # run's, kept by --keep-intermediate) and then as it goes
 work_files='fit.train.tsv.gz fit.test.tsv.gz fit.nbrs.tsv.gz fit.vec.gz fit.hnsw fit.anbrs.tsv.gz fit.cand.tsv.gz
 fit.cosine.tsv.gz probe.test.tsv.gz probe.ease.tsv.gz probe.cosine.tsv.gz probe.tsv
-examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in no-items.tsv feed.users gzip.err unranked.n
+examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in users.chk no-items.tsv feed.users gzip.err unranked.n
 pipe.1 pipe.2 pipe.probe
-tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows'
+tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows tune.best.tsv tune.compare.tsv'
 products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
 products="$products $(for f in $work_files; do printf ' work/%s' "$f"; done)"
 [ $mode = funnel ] || products="$products valid.train.tsv.gz valid.test.tsv.gz"
@@ -479,6 +479,29 @@ prepare_out() {
 	# and the intermediate files an earlier run kept (--keep-intermediate),
 	# which would count in this run's disk use
 	for f in $work_files; do rm -f "$w/$f"; done
+	# and what the steps of a run killed outright (SIGKILL, the OOM
+	# killer) left under their temporary names ('.NAME.tmp-PID-N', the
+	# step's PID, gone; 'NAME.tmp', the script's): no later run removed
+	# them, and they counted in its disk use
+	for f in $products; do
+		case $f in */*) tdir=${f%/*}/ tbase=${f##*/} ;; *) tdir='' tbase=$f ;; esac
+		rm -f "$out/$f.tmp"
+		set +f # (the script's words are never globbed but here)
+		set -- "$out/$tdir.$tbase".tmp-*
+		set -f
+		for tf in "$@"; do
+			[ -f "$tf" ] || continue
+			tpid=${tf##*.tmp-}
+			tpid=${tpid%%-*}
+			case $tpid in '' | *[!0-9]*) continue ;; esac
+			# (a zombie, killed but not yet reaped, is gone too)
+			if kill -0 "$tpid" 2>/dev/null &&
+				[ "$(sed 's/.*) //' "/proc/$tpid/stat" 2>/dev/null | cut -c1)" != Z ]; then
+				continue
+			fi
+			rm -f "$tf"
+		done
+	done
 	disk_peak=0 disks=''
 	disk_at prepare
 }
@@ -623,7 +646,8 @@ pipe_end() {
 # Whether FILE (gzip or plain) has a line that is not a comment or blank;
 # one that cannot be read (a damaged gzip file) is said as such.
 has_rows() { # FILE NAME
-	gzip -dcf "$1" 2>/dev/null | grep -v '^#' | grep -q '[^[:space:]]' && return 0
+	# (awk: grep takes a line that is not UTF-8 for binary data, and says so)
+	gzip -dcf "$1" 2>/dev/null | awk '!/^#/ && /[^[:space:]]/ { f = 1; exit } END { exit !f }' && return 0
 	gzip -dcf "$1" >/dev/null 2>"$w/gzip.err" || die "$2: cannot be read: $(head -n 1 "$w/gzip.err")"
 	return 1
 }
@@ -706,12 +730,18 @@ read_counts() { # STEP FILE
 # neighbours; first on the fit part of TRAIN (for the ranking examples),
 # then on the whole of TRAIN (for serving).
 # VEC and ACC: the item vectors and author neighbours made, or ''.
+# A user's pairs grow with the square of their items: one crawler of
+# 20000 distinct items took ig-cooccur 14 s (cosine) and 256 s (EASE)
+# on a small world, 60000 items 77 s and much more; the neighbours count
+# each user's last HIST engagements only (no user of MovieLens or
+# Last.fm has more; ml-latest-small at most 2698): 1.6 s and 24 s.
+hist=5000
 models() { # PREFIX EVENTS
 	p=$1 ev=$2
 	# (the fit part's are made already when --similarity auto chose them)
 	[ "$p.$fitnbrs" = fit.made ] ||
 		step "$p.cooccur" ig-cooccur -@ "$threads" -k 100 --score "$sim" ${simw:+--weights "$simw"} \
-			-o "$w/$p.nbrs.tsv.gz" "$ev"
+			--max-history "$hist" -o "$w/$p.nbrs.tsv.gz" "$ev"
 	vec='' acc=''
 	if [ $verbose = 1 ]; then
 		printf '$ %s\n' "$(shell_words ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
@@ -727,7 +757,7 @@ models() { # PREFIX EVENTS
 	fi
 	if [ -n "$items" ]; then
 		step "$p.cooccur-authors" ig-cooccur -@ "$threads" -k 20 --entity author --items "$items" \
-			-o "$w/$p.anbrs.tsv.gz" "$ev"
+			--max-history "$hist" -o "$w/$p.anbrs.tsv.gz" "$ev"
 		acc=$w/$p.anbrs.tsv.gz
 	fi
 }
@@ -743,9 +773,9 @@ models() { # PREFIX EVENTS
 choose_similarity() {
 	fitnbrs=made
 	step fit.cooccur ig-cooccur -@ "$threads" -k 100 --score ease --weights "$easew" \
-		-o "$w/fit.nbrs.tsv.gz" "$w/fit.train.tsv.gz"
+		--max-history "$hist" -o "$w/fit.nbrs.tsv.gz" "$w/fit.train.tsv.gz"
 	step fit.cooccur-cosine ig-cooccur -@ "$threads" -k 100 --score cosine \
-		-o "$w/fit.cosine.tsv.gz" "$w/fit.train.tsv.gz"
+		--max-history "$hist" -o "$w/fit.cosine.tsv.gz" "$w/fit.train.tsv.gz"
 	ptest=$w/fit.test.tsv.gz
 	if [ "$nusers" -gt 20000 ]; then
 		ptest=$w/probe.test.tsv.gz
@@ -962,6 +992,12 @@ serve() {
 	# no event to train on, or no user to serve: said before the training
 	has_rows "$train" "$train" || die "$train: no events: nothing to train on"
 	has_rows "$users" "$uname" || die "$uname: no user in it (only comments or blank lines): no feed to make"
+	# its ids as ig-retrieve reads them after the training: a bad line
+	# stops the run now, with ig-retrieve's message
+	printf '#ig:events/1\tts\tuser\titem\tevent\tvalue\n' >"$w/users.chk"
+	msg=$(ig-retrieve -q --users "$users" -o /dev/null "$w/users.chk" 2>&1 </dev/null) ||
+		{ rm -f "$w/users.chk"; printf '%s\n' "$msg" >&2; exit 1; }
+	rm -f "$w/users.chk"
 	rank_lists "$keep2"
 	diversify diversify "$out/ranked.tsv.gz" "$out/feed.tsv.gz"
 	n_ranked=$(read_counts diversify "$out/ranked.tsv.gz")
@@ -1020,10 +1056,20 @@ serve() {
 # One setting: the second stage's lists re-scored by SPEC, diversified
 # with KNOBS, measured against the validation events; the row goes to
 # the table, M holds the metric. Returns 1 for a setting tried before.
+# The validation feed of one setting, in FEED.
+feed_of() { # SPEC KNOBS FEED
+	if [ -n "$1" ]; then
+		step tune.value ig-rank value -u --value "$1" --keep "$keep2" -o "$w/tune.ranked.tsv" "$out/ranked.tsv.gz"
+	else
+		# no ranking models (no examples): the candidates' own order, as
+		# the funnel serves them (ig-rank value refused the empty SPEC)
+		unranked_stage "$out/ranked.tsv.gz" "$keep2" "$w/tune.ranked.tsv"
+	fi
+	diversify tune.diversify "$w/tune.ranked.tsv" "$3" "-u $2"
+}
 measure() { # SEARCH SPEC KNOBS
 	awk -F'\t' -v v="$2" -v d="${3:--}" '$2 == v && $3 == d { f = 1 } END { exit !f }' "$rows" && return 1
-	step tune.value ig-rank value -u --value "$2" --keep "$keep2" -o "$w/tune.ranked.tsv" "$out/ranked.tsv.gz"
-	diversify tune.diversify "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "-u $3"
+	feed_of "$2" "$3" "$w/tune.feed.tsv"
 	step tune.eval ig-eval metrics -u --tsv --bootstrap 0 -k "$at" --positives "$target" -t "$valid" \
 		--train "$train" -o "$w/tune.metrics.tsv" "$w/tune.feed.tsv"
 	m=$(awk -F'\t' -v m="$metric" '$1 == m { print $3 }' "$w/tune.metrics.tsv")
@@ -1046,13 +1092,15 @@ search_knobs() { # GRIDS
 
 tune() {
 	prepare_out
+	has_rows "$train" "$train" || die "$train: no events: nothing to tune on"
 	step tune.split ig-eval split ${ties:+"$ties"} --seed "$seed" --holdout 20% --positives "$positives" -o "$out/valid" "$train"
 	if ! gzip -dcf "$out/valid.test.tsv.gz" | grep -qv '^#'; then
 		# (grep finds nothing to print when the split said nothing: set -e
 		# ended the script there, silently, with exit 1)
 		grep -v ' s real, ' "$out/logs/tune.split.log" >&2 || :
-		gzip -dcf "$train" | grep -qv '^#' || die "$train: no events: nothing to tune on"
-		die "$train: the validation cut (each user's last 20%) holds no event of a --positives type ($positives): nothing to tune on"
+		# (ig-eval split said why, above: too few events, or none of a
+		# --positives type)
+		die "$train: the validation cut (each user's last 20%, of the --positives $positives) is empty: nothing to tune on"
 	fi
 	# the funnel on the rest, for the validation users; the second stage
 	# keeps all the first's rows, so that a value model that lifts a row
@@ -1086,13 +1134,26 @@ tune() {
 	else
 		note "diversity knobs not searched: no --items and no item vectors"
 	fi
+	# The best against the default, paired over the validation users: a
+	# gain within chance (a small cut: 4 users of tiny data made an
+	# all-zero --value2 'best') is said to be.
+	gain=''
+	if [ "$spec" != "$spec0" ] || [ -n "$knobs" ]; then
+		feed_of "$spec" "$knobs" "$w/tune.best.tsv"
+		feed_of "$spec0" '' "$w/tune.feed.tsv"
+		step tune.compare ig-eval compare -u --tsv --seed "$seed" -k "$at" --positives "$target" -t "$valid" \
+			--train "$train" -o "$w/tune.compare.tsv" "$w/tune.best.tsv" "$w/tune.feed.tsv"
+		gain=$(awk -F'\t' -v m="$metric" '$1 == m { printf "%+.4f [%+.4f, %+.4f] over %d users (paired bootstrap)%s", $5, $6, $7, $10,
+			($6 > 0 ? "" : ": within chance, the defaults are the safer choice") }' "$w/tune.compare.tsv")
+	fi
 	{
 		printf 'search\tvalue2\tdiversify\t%s@%s\n' "$metric" "$at"
 		cat "$rows"
 	} >"$out/tune.tsv.tmp" && mv "$out/tune.tsv.tmp" "$out/tune.tsv" || { rm -f "$out/tune.tsv.tmp"; die "$out/tune.tsv: cannot be written"; }
 	# the second stage's lists and the serving models, read by the search
 	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.vec.gz" \
-		"$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" "$rows"
+		"$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" "$rows" "$w/unranked.n" \
+		"$w/tune.best.tsv" "$w/tune.compare.tsv"
 	[ "$keepint" = 1 ] || rmdir "$w" 2>/dev/null || :
 	opts=''
 	[ "$spec" = "$spec0" ] || opts="--value2 '$(nonzero "$spec")'"
@@ -1102,6 +1163,7 @@ tune() {
 		"$prog" "$runs" "$out" "$(disk_mb)" $(($(date +%s) - start)) >&2
 	nvalid=$(gzip -dcf "$valid" | awk -F'\t' '!/^#/ && !($2 in u) { u[$2] = 1; n++ } END { print n + 0 }')
 	[ -n "$opts" ] || printf '%s: tune: the defaults are best (options: none)\n' "$prog" >&2
+	[ -z "$gain" ] || printf '%s: tune: the best minus the default: %s\n' "$prog" "$gain" >&2
 	{
 		printf 'metric\t%s@%s of the feed, counting %s, %s users of %s\n' "$metric" "$at" "$target" "$nvalid" "$valid"
 		printf 'default\t%s\n' "$default_m"

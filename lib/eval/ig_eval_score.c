@@ -535,10 +535,14 @@ static void score_test_user(ig_eval_scorer *e, const ig_eval_rec *recs, size_t n
 		const ig_user_event *ev = &tg->ev[k];
 		double g;
 
+		if (ev->type >= 0 && ev->type < 32)
+			e->st.test_types[ev->type]++;
 		if (!(o->positives & (1u << ev->type)))
 			continue;
-		if (e->train && s->seen[ev->item] == s->seen_gen)
+		if (e->train && s->seen[ev->item] == s->seen_gen) {
+			e->st.test_positives_seen++;
 			continue;
+		}
 		if (o->grade_by_value)
 			g = ev->has_value && ev->value > 0 ? ev->value : 1.0;
 		else

@@ -49,6 +49,9 @@ void ig_eval_score_opts_default(ig_eval_score_opts *o);
 typedef struct ig_eval_score_stats {
 	uint64_t users_evaluated, users_skipped, users_no_list;
 	uint64_t rec_records, test_events, train_events;
+	/* test events of each type, and those of a positive type not
+	 * counted because the user had the item in --train */
+	uint64_t test_types[32], test_positives_seen;
 } ig_eval_score_stats;
 
 /* Runs the evaluation of the stream O->recs; fills TABLE (see ig-eval(1)

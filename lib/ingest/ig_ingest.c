@@ -897,6 +897,9 @@ static int get_time(ig_ingest *g, int role, int64_t *t)
 		if ((g->o.time_format == IG_TIME_UNIX || g->o.time_format == IG_TIME_AUTO) && len >= 12 &&
 		    ig_time_parse(s, len, IG_TIME_UNIX_MS, IG_TS_MIN, IG_TS_MAX, &ms, NULL) == 0)
 			g->hint = " (milliseconds? --time ms)";
+		else if (why && strcmp(why, "timestamp out of range") == 0)
+			/* a time before 1970 or far ahead said only 'out of range' */
+			g->hint = " (times lie from 1970-01-01 to 2100-01-01)";
 		reject(g, field, g->roles[role], why, s, len);
 		return -1;
 	}

@@ -148,7 +148,7 @@ static void users_load(user_list *ul, const char *path, uint32_t shard, uint32_t
 	char *line, *f[64];
 	ssize_t len;
 	size_t cap = 0, i, k = 0;
-	int col = 0;
+	int col = 0, plain = 0;
 
 	memset(ul, 0, sizeof *ul);
 	len = ig_reader_getline(r, &line);
@@ -161,11 +161,32 @@ static void users_load(user_list *ul, const char *path, uint32_t shard, uint32_t
 		ig_header_free(&h);
 	} else if (len >= 0) {
 		ig_reader_unget(r);
+		plain = 1;
 	}
 	while ((len = ig_reader_getline(r, &line)) >= 0) {
-		int nf = ig_split_tabs(line, f, 64);
-
+		int nf;
 		size_t ulen;
+
+		/* A list of ids is often made by hand (a spreadsheet, an editor
+		 * on Windows): a UTF-8 byte-order mark before the first id, CRLF
+		 * line ends, blank lines and '#' comments are not ids (they
+		 * made the first user a new one, or a comment a user, or
+		 * stopped the run after the training). A stream keeps its
+		 * strict form. */
+		if (plain) {
+			if (ig_reader_lineno(r) == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+				line += 3;
+				len -= 3;
+				if (strncmp(line, "#ig:", 4) == 0)
+					ig_die_at(ig_reader_name(r), 1,
+						  "a byte-order mark before the stream header (a stream has none)");
+			}
+			if (len > 0 && line[len - 1] == '\r')
+				line[--len] = '\0';
+			if (len == 0 || line[0] == '#')
+				continue;
+		}
+		nf = ig_split_tabs(line, f, 64);
 
 		if (nf <= col)
 			ig_die_at(ig_reader_name(r), ig_reader_lineno(r), "expected a user id in field %d, got %d fields",

@@ -274,7 +274,7 @@ static void test_rejects_and_shards(void **state)
 			 "%s:3\texpected 4 fields, got 3\t3\t11\t3\n"
 			 "%s:4\tfield 3 (value): not a number 'five'\t4\t12\tfive\t881250951\n"
 			 "%s:5\tfield 1 (user): empty id ''\t\t12\t4\t881250951\n"
-			 "%s:6\tfield 4 (ts): timestamp out of range '9999999999'\t5\t13\t4\t9999999999\n"
+			 "%s:6\tfield 4 (ts): timestamp out of range '9999999999' (times lie from 1970-01-01 to 2100-01-01)\t5\t13\t4\t9999999999\n"
 			 "%s:7\tfield 2 (item): id is not valid UTF-8 '1\\xff' (latin-1 text? --encoding latin1)\t6\t1\xff\t4\t881250952\n",
 			 f, f, f, f, f);
 		assert_string_equal(got, want);
