@@ -12,6 +12,12 @@
 #
 #   sh bench/public_recipes.sh [ROWS] [THREADS] [PRESET...]   # 60000, 1, all
 # OUT=DIR the work folder [bench/out/public_recipes]; SEED [1].
+# The README's Retailrocket-sized run (2.79M rows; about 35 min on the
+# shared 2 cores, 1.3 GB of disk at the funnel's peak, OUT/retailrocket/
+# out/summary.tsv its stages' CPU, memory and disk):
+#   OUT=/tmp/rr nice -n 5 sh bench/public_recipes.sh 2700000 2 retailrocket
+# peak_mb is the largest step's; the serving pipe's three steps run at
+# once (their sum in summary.tsv).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-60000}

@@ -207,6 +207,9 @@ static void stamped_free(stamped *s)
 typedef struct cand_sums {
 	uint32_t *key;   /* item number + 1; 0: empty */
 	float *v;
+	float *vv;       /* with vectors: the vector features of each slot
+			  * (VECTOR_WIDTH), apart from the neighbour sums,
+			  * which their accumulation alone reads */
 	uint32_t mask;   /* slots - 1 */
 	size_t cap;      /* slots allocated */
 	int width;
@@ -219,7 +222,7 @@ static size_t cand_slot(const cand_sums *t, uint32_t it)
 
 /* Empties T with room for N items (at most a quarter full, so that an
  * absent item's probe ends at once). */
-static void cand_reset(cand_sums *t, size_t n, int width)
+static void cand_reset(cand_sums *t, size_t n, int width, int vwidth)
 {
 	size_t slots = 64;
 
@@ -228,8 +231,10 @@ static void cand_reset(cand_sums *t, size_t n, int width)
 	if (slots > t->cap) {
 		free(t->key);
 		free(t->v);
+		free(t->vv);
 		t->key = ig_malloc(slots * sizeof *t->key);
 		t->v = ig_malloc(slots * (size_t)width * sizeof *t->v);
+		t->vv = ig_malloc(slots * (size_t)vwidth * sizeof *t->vv + 1);
 		t->cap = slots;
 	}
 	t->mask = (uint32_t)(slots - 1);
@@ -237,17 +242,25 @@ static void cand_reset(cand_sums *t, size_t n, int width)
 	memset(t->key, 0, slots * sizeof *t->key);
 }
 
-/* The accumulators of item IT, NULL when it is not in T. */
-static float *cand_find(const cand_sums *t, uint32_t it)
+/* The slot of item IT, or SIZE_MAX when it is not in T. */
+static size_t cand_index(const cand_sums *t, uint32_t it)
 {
 	size_t i = cand_slot(t, it);
 
 	for (;; i = (i + 1) & t->mask) {
 		if (t->key[i] == it + 1)
-			return t->v + i * (size_t)t->width;
+			return i;
 		if (t->key[i] == 0)
-			return NULL;
+			return SIZE_MAX;
 	}
+}
+
+/* The accumulators of item IT, NULL when it is not in T. */
+static float *cand_find(const cand_sums *t, uint32_t it)
+{
+	size_t i = cand_index(t, it);
+
+	return i != SIZE_MAX ? t->v + i * (size_t)t->width : NULL;
 }
 
 /* Adds IT to T with zeroed accumulators (once however often it comes). */
@@ -308,6 +321,7 @@ struct ig_rank_user {
 	size_t nauthors_seen, authors_cap;
 	ig_rank_session *session;  /* with items: the session and exposure features */
 	cand_sums cands;           /* the neighbour sums of the marked candidates */
+	int vec_by_cand;           /* and their vector features (cands.vv) */
 	topic_memo *memo;          /* per list of topics (ctx ntopic_sets) */
 	uint32_t memo_gen;         /* a memo is of this preparation when its stamp is this */
 	int by_cand;               /* this user's neighbour sums in cands */
@@ -344,6 +358,7 @@ void ig_rank_user_free(ig_rank_user *u)
 	stamped_free(&u->nbrs);
 	free(u->cands.key);
 	free(u->cands.v);
+	free(u->cands.vv);
 	free(u->pos);
 	free(u->memo);
 	free(u->uvec);
@@ -659,6 +674,7 @@ static void prepare_events(ig_rank_user *u, const char *user, size_t len, int64_
 	if (c->items)
 		short_topics(u, u->pos + (u->npos - u->npos_short), u->npos_short);
 	u->by_cand = by_cand;
+	u->vec_by_cand = 0;
 	if (c->nb)
 		accumulate_neighbors(u, lpos, u->npos_long, u->npos_short, u->by_cand);
 	if (c->vec)
@@ -688,20 +704,6 @@ void ig_rank_user_prepare_events(ig_rank_user *u, const char *user, size_t len, 
 void ig_rank_user_prepare(ig_rank_user *u, const char *user, size_t len, int64_t now)
 {
 	prepare(u, user, len, now, 0);
-}
-
-void ig_rank_user_prepare_for(ig_rank_user *u, const char *user, size_t len, int64_t now, const uint32_t *items,
-			      size_t n)
-{
-	size_t i;
-
-	if (u->c->nb) {
-		cand_reset(&u->cands, n, N_WIDTH);
-		for (i = 0; i < n; i++)
-			if (items[i] != IG_INTERN_NONE)
-				cand_add(&u->cands, items[i]);
-	}
-	prepare(u, user, len, now, u->c->nb != NULL);
 }
 
 void ig_rank_user_set_now(ig_rank_user *u, int64_t now)
@@ -847,6 +849,11 @@ static float *vector_features(const ig_rank_user *u, uint32_t it, float *x)
 		memset(x, 0, VECTOR_WIDTH * sizeof *x);
 		return x + VECTOR_WIDTH;
 	}
+	if (u->vec_by_cand && (k = cand_index(&u->cands, it)) != SIZE_MAX) {
+		/* made with the user's other candidates (vector_cands) */
+		memcpy(x, u->cands.vv + k * VECTOR_WIDTH, VECTOR_WIDTH * sizeof *x);
+		return x + VECTOR_WIDTH;
+	}
 	const float *iv = c->vunit + (size_t)r * dim;
 	for (k = 0; k < u->npos_long; k++) {
 		uint32_t hr = c->vrow[lpos[k]];
@@ -874,6 +881,136 @@ static float *vector_features(const ig_rank_user *u, uint32_t it, float *x)
 	*x++ = u->npos_long ? (float)(suml / (double)u->npos_long) : 0;
 	*x++ = (float)dot;
 	return x;
+}
+
+/* Candidates whose vector features vector_block makes at once */
+#define V_BLOCK 8
+
+/* vector_features of the NB (at most V_BLOCK) candidates of vectors IV
+ * into OUT, with the same sums in the same order (each candidate's dot
+ * products over the dimensions in turn, then over the history): only
+ * the candidates' sums are interleaved, V_BLOCK chains of additions at
+ * once where vector_features waits for each addition of one, so the
+ * values are the same bits. The lanes past NB repeat the first. */
+static void vector_block(const ig_rank_user *u, const float *iv[V_BLOCK], float *out[V_BLOCK], int nb)
+{
+	const ig_rank_ctx *c = u->c;
+	uint32_t d, dim = c->vec->dim;
+	const uint32_t *lpos = u->pos + (u->npos - u->npos_long);
+	double maxs[V_BLOCK], sums[V_BLOCK], maxl[V_BLOCK], suml[V_BLOCK], s[V_BLOCK];
+	size_t k;
+	int b;
+
+	for (b = nb; b < V_BLOCK; b++)
+		iv[b] = iv[0];
+	for (b = 0; b < V_BLOCK; b++)
+		maxs[b] = sums[b] = maxl[b] = suml[b] = 0;
+	for (k = 0; k <= u->npos_long; k++) {
+		const float *hv;
+
+		if (k < u->npos_long) {
+			uint32_t hr = c->vrow[lpos[k]];
+
+			if (hr == IG_INTERN_NONE)
+				continue;
+			hv = c->vunit + (size_t)hr * dim;
+		} else if (u->has_uvec) {
+			hv = u->uvec; /* the dot product with the user's vector */
+		} else {
+			for (b = 0; b < V_BLOCK; b++)
+				s[b] = 0;
+			break;
+		}
+		for (b = 0; b < V_BLOCK; b++)
+			s[b] = 0;
+		for (d = 0; d < dim; d++) {
+			double h = (double)hv[d];
+
+			s[0] += (double)iv[0][d] * h;
+			s[1] += (double)iv[1][d] * h;
+			s[2] += (double)iv[2][d] * h;
+			s[3] += (double)iv[3][d] * h;
+			s[4] += (double)iv[4][d] * h;
+			s[5] += (double)iv[5][d] * h;
+			s[6] += (double)iv[6][d] * h;
+			s[7] += (double)iv[7][d] * h;
+		}
+		if (k == u->npos_long)
+			break;
+		for (b = 0; b < V_BLOCK; b++) {
+			suml[b] += s[b];
+			if (s[b] > maxl[b])
+				maxl[b] = s[b];
+			if (k >= u->npos_long - u->npos_short) {
+				sums[b] += s[b];
+				if (s[b] > maxs[b])
+					maxs[b] = s[b];
+			}
+		}
+	}
+	/* s: the dot products with the user's vector, 0 without one */
+	for (b = 0; b < nb; b++) {
+		float *x = out[b];
+
+		*x++ = (float)maxs[b];
+		*x++ = u->npos_short ? (float)(sums[b] / (double)u->npos_short) : 0;
+		*x++ = (float)maxl[b];
+		*x++ = u->npos_long ? (float)(suml[b] / (double)u->npos_long) : 0;
+		*x++ = (float)s[b];
+	}
+}
+_Static_assert(V_BLOCK == 8, "vector_block's loop is written out for 8 lanes");
+
+/* The vector features of every candidate marked in u->cands into
+ * cands.vv, V_BLOCK candidates at a time: the user's history vectors are
+ * read once per block rather than once per candidate. */
+static void vector_cands(ig_rank_user *u)
+{
+	const ig_rank_ctx *c = u->c;
+	const cand_sums *t = &u->cands;
+	const float *iv[V_BLOCK];
+	float *out[V_BLOCK];
+	int nb = 0;
+	size_t i;
+
+	for (i = 0; i <= t->mask; i++) {
+		uint32_t r;
+
+		if (t->key[i] == 0)
+			continue;
+		r = c->vrow[t->key[i] - 1];
+		if (r == IG_INTERN_NONE) {
+			memset(t->vv + i * VECTOR_WIDTH, 0, VECTOR_WIDTH * sizeof *t->vv);
+			continue;
+		}
+		iv[nb] = c->vunit + (size_t)r * c->vec->dim;
+		out[nb++] = t->vv + i * VECTOR_WIDTH;
+		if (nb == V_BLOCK) {
+			vector_block(u, iv, out, nb);
+			nb = 0;
+		}
+	}
+	if (nb)
+		vector_block(u, iv, out, nb);
+}
+
+void ig_rank_user_prepare_for(ig_rank_user *u, const char *user, size_t len, int64_t now, const uint32_t *items,
+			      size_t n)
+{
+	const ig_rank_ctx *c = u->c;
+	size_t i;
+
+	if (c->nb || c->vec) {
+		cand_reset(&u->cands, n, N_WIDTH, c->vec ? VECTOR_WIDTH : 0);
+		for (i = 0; i < n; i++)
+			if (items[i] != IG_INTERN_NONE)
+				cand_add(&u->cands, items[i]);
+	}
+	prepare(u, user, len, now, c->nb != NULL);
+	if (c->vec) {
+		vector_cands(u);
+		u->vec_by_cand = 1;
+	}
 }
 
 /* The author's impressions and rates per impression over all its items,

@@ -1034,6 +1034,94 @@ static void test_prepare_for_candidates(void **state)
 	free(np);
 }
 
+/* Scoring's vector features, made for a user's candidates eight at a
+ * time (interleaved sums), are those of one candidate at a time to the
+ * bit: more candidates than a block (and a last block not full), one
+ * twice, an unknown item, an item without a vector, an item of the
+ * history; a history with an item without a vector, longer than the long
+ * window; a user whose history has no vector (no user vector), and a user
+ * without history. */
+static void test_prepare_for_vectors(void **state)
+{
+	static const char *const cands[] = {"i6",  "i7",  "i8",  "i9",  "i10", "i11", "i12", "i13", "i14", "i15",
+					    "i16", "i17", "i18", "i19", "i20", "i6",  "i99", "i3",  "i2"};
+	static const char *const users[] = {"u1", "u4", "u9"};
+	enum { NC = sizeof cands / sizeof cands[0], DIM = 13 };
+	char *ep = write_temp("#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+			      "86400\tu1\ti1\tlike\t\n172800\tu1\ti2\tlike\t\n259200\tu1\ti3\tlike\t\n"
+			      "345600\tu1\ti4\tlike\t\n432000\tu1\ti5\tlike\t\n432100\tu1\ti12\tview\t\n"
+			      "432200\tu1\ti14\tlike\t\n"
+			      "100\tu4\ti3\tlike\t\n200\tu4\ti99x\tlike\t\n");
+	char vtext[8192];
+	size_t at;
+	ig_rank_inputs in = {0};
+	ig_rank_fopts o;
+	ig_rank_ctx *c;
+	ig_rank_user *u;
+	ig_rank_cand cd[NC];
+	uint32_t items[NC];
+	float whole[NC][128], part[NC][128];
+	ig_rng rng;
+	char *vp;
+	int nf, i, d, ui, nonzero = 0;
+	size_t k;
+
+	(void)state;
+	/* i1 .. i20 but i3 and i12, in word2vec's text format */
+	ig_rng_seed(&rng, 7);
+	at = (size_t)snprintf(vtext, sizeof vtext, "18 %d\n", DIM);
+	for (i = 1; i <= 20; i++) {
+		if (i == 3 || i == 12)
+			continue;
+		at += (size_t)snprintf(vtext + at, sizeof vtext - at, "i%d", i);
+		for (d = 0; d < DIM; d++)
+			at += (size_t)snprintf(vtext + at, sizeof vtext - at, " %.7f", ig_rng_double(&rng) * 2 - 1);
+		at += (size_t)snprintf(vtext + at, sizeof vtext - at, "\n");
+	}
+	assert_true(at < sizeof vtext);
+	vp = write_temp(vtext);
+	in.history = ep;
+	in.vectors = vp;
+	ig_rank_fopts_default(&o);
+	o.positives = 1u << IG_EV_LIKE;
+	o.short_n = 2;
+	o.long_n = 5;
+	c = ig_rank_ctx_load(&in, &o);
+	nf = ig_rank_nfeatures(c);
+	assert_true(nf <= 128);
+	u = ig_rank_user_new(c);
+	for (k = 0; k < NC; k++) {
+		ig_rank_cand z = {cands[k], strlen(cands[k]), 0, 0, NULL, 0, 0};
+
+		cd[k] = z;
+		items[k] = ig_rank_item_number(c, cd[k].item, cd[k].item_len, ig_hash64(cd[k].item, cd[k].item_len));
+	}
+	assert_int_equal(items[16], IG_INTERN_NONE);
+	for (ui = 0; ui < 3; ui++) {
+		ig_rank_user_prepare(u, users[ui], 2, 432201);
+		for (k = 0; k < NC; k++)
+			ig_rank_features(u, &cd[k], whole[k]);
+		ig_rank_user_prepare_for(u, users[ui], 2, 432201, items, NC);
+		for (k = 0; k < NC; k++) {
+			ig_rank_features_part(u, &cd[k], items[k], IG_RANK_F_ITEM | IG_RANK_F_REST, part[k]);
+			assert_memory_equal(part[k], whole[k], (size_t)nf * sizeof **whole);
+		}
+		if (ui == 0) {
+			/* the values compared are the vector features' own */
+			nonzero += feature_named(c, whole[0], "emb_max_long") != 0;
+			nonzero += feature_named(c, whole[14], "user_dot") != 0;
+			assert_true(feature_named(c, whole[6], "user_dot") == 0); /* i12: no vector */
+		}
+	}
+	assert_int_equal(nonzero, 2);
+	ig_rank_user_free(u);
+	ig_rank_ctx_free(c);
+	unlink(ep);
+	unlink(vp);
+	free(ep);
+	free(vp);
+}
+
 /* The retrieval rank and relative score: computed among a user's rows
  * from a candidates stream (ties share the better rank; a user whose best
  * score is not above 0 gets 0), read from a ranked stream's columns when
@@ -1124,6 +1212,7 @@ int main(void)
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_features_parts),
 		cmocka_unit_test(test_prepare_for_candidates),
+		cmocka_unit_test(test_prepare_for_vectors),
 		cmocka_unit_test(test_cands_relative),
 	};
 
