@@ -1011,7 +1011,7 @@ serve() {
 	rm -f "$w/feed.n"
 	{
 		printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\tdisk_mb\toutput\n'
-		printf 'train models\t-\t-\t%s\t%s\t%s\n' "$(cost split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.index features train-second train-first all.cooccur all.index)" \
+		printf 'train models\t-\t-\t%s\t%s\t%s\n' "$(cost split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.w2v fit.index fit.cooccur-authors fit.retrieve features train-second train-first all.cooccur all.w2v all.index all.cooccur-authors)" \
 			"$(disk_of prepare users.in split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.w2v fit.index fit.cooccur-authors fit.retrieve features \
 				train-second train-first all.cooccur all.w2v all.index all.cooccur-authors)" \
 			"$([ -z "$unranked" ] && echo "first.model second.model" || echo "none (no ranking examples)")"
