@@ -937,6 +937,21 @@ static float feature_named(const ig_rank_ctx *c, const float *x, const char *nam
  * one twice, an unknown item, an item of the history itself. A plain
  * prepare afterwards is whole again. The recent counts, inside and across
  * the window's edges. */
+/* The candidates of ids NAMES[0..N) into CD, and their item numbers in
+ * C into ITEMS (IG_INTERN_NONE for an unknown one). */
+static void cands_number(const ig_rank_ctx *c, const char *const *names, size_t n, ig_rank_cand *cd,
+			 uint32_t *items)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		ig_rank_cand z = {names[k], strlen(names[k]), 0, 0, NULL, 0, 0};
+
+		cd[k] = z;
+		items[k] = ig_rank_item_number(c, cd[k].item, cd[k].item_len, ig_hash64(cd[k].item, cd[k].item_len));
+	}
+}
+
 static void test_prepare_for_candidates(void **state)
 {
 	static const char *const cands[] = {"i6", "i7", "i9", "i99", "i6", "i1", "i10", "i2"};
@@ -970,12 +985,7 @@ static void test_prepare_for_candidates(void **state)
 	nf = ig_rank_nfeatures(c);
 	assert_true(nf <= 128);
 	u = ig_rank_user_new(c);
-	for (k = 0; k < NC; k++) {
-		ig_rank_cand z = {cands[k], strlen(cands[k]), 0, 0, NULL, 0, 0};
-
-		cd[k] = z;
-		items[k] = ig_rank_item_number(c, cd[k].item, cd[k].item_len, ig_hash64(cd[k].item, cd[k].item_len));
-	}
+	cands_number(c, cands, NC, cd, items);
 	assert_int_equal(items[3], IG_INTERN_NONE);
 	ig_rank_user_prepare(u, "u1", 2, 432001);
 	for (k = 0; k < NC; k++)
@@ -1090,12 +1100,7 @@ static void test_prepare_for_vectors(void **state)
 	nf = ig_rank_nfeatures(c);
 	assert_true(nf <= 128);
 	u = ig_rank_user_new(c);
-	for (k = 0; k < NC; k++) {
-		ig_rank_cand z = {cands[k], strlen(cands[k]), 0, 0, NULL, 0, 0};
-
-		cd[k] = z;
-		items[k] = ig_rank_item_number(c, cd[k].item, cd[k].item_len, ig_hash64(cd[k].item, cd[k].item_len));
-	}
+	cands_number(c, cands, NC, cd, items);
 	assert_int_equal(items[16], IG_INTERN_NONE);
 	for (ui = 0; ui < 3; ui++) {
 		ig_rank_user_prepare(u, users[ui], 2, 432201);
