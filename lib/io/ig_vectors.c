@@ -129,67 +129,9 @@ void ig_vectors_write_header(ig_writer *w, uint64_t n, uint32_t dim)
 	ig_writer_putc(w, '\n');
 }
 
-static const double pow10_table[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
-};
-
-/* "%.*g" of a float, without printf for the common case: the value is
- * scaled by an exact power of ten in double precision (which holds any
- * float times 10^14 exactly enough) and rounded once, half to even. */
-size_t ig_vectors_format_float(char *buf, float f, int digits)
+size_t ig_vectors_format_float(char buf[IG_DOUBLE_BUF], float f, int digits)
 {
-	double x = fabs((double)f), scaled;
-	uint64_t m, lo, hi;
-	int e, n = 0, k, point, len;
-	char d[16];
-
-	if (digits < 1 || digits > 9 || !isfinite(x) || x == 0 || x < 1e-4 || x >= pow10_table[digits])
-		return (size_t)snprintf(buf, 48, "%.*g", digits, (double)f);
-	e = (int)floor(log10(x));
-	lo = (uint64_t)pow10_table[digits - 1];
-	hi = (uint64_t)pow10_table[digits];
-	for (;;) {
-		int shift = digits - 1 - e;
-
-		scaled = shift >= 0 ? x * pow10_table[shift] : x / pow10_table[-shift];
-		m = (uint64_t)nearbyint(scaled);
-		if (m >= hi)
-			e++;
-		else if (m < lo)
-			e--;
-		else
-			break;
-		if (e < -4 || e >= digits || digits - 1 - e > 14)
-			return (size_t)snprintf(buf, 48, "%.*g", digits, (double)f);
-	}
-	if (e < -4 || e >= digits)
-		return (size_t)snprintf(buf, 48, "%.*g", digits, (double)f);
-	for (k = digits - 1; k >= 0; k--) {
-		d[k] = (char)('0' + m % 10);
-		m /= 10;
-	}
-	len = digits;
-	while (len > 0 && d[len - 1] == '0' && len > e + 1)
-		len--; /* trailing zeros of the fraction */
-	if (f < 0)
-		buf[n++] = '-';
-	if (e < 0) {
-		buf[n++] = '0';
-		buf[n++] = '.';
-		for (k = 0; k < -e - 1; k++)
-			buf[n++] = '0';
-		for (k = 0; k < len; k++)
-			buf[n++] = d[k];
-	} else {
-		point = e + 1;
-		for (k = 0; k < len; k++) {
-			if (k == point)
-				buf[n++] = '.';
-			buf[n++] = d[k];
-		}
-	}
-	buf[n] = '\0';
-	return (size_t)n;
+	return ig_format_double(buf, (double)f, digits);
 }
 
 void ig_vectors_write_row(ig_writer *w, int format, int digits, const char *name, size_t len,
@@ -206,7 +148,7 @@ void ig_vectors_write_row(ig_writer *w, int format, int digits, const char *name
 		return;
 	}
 	for (j = 0; j < dim; j++) {
-		char buf[48];
+		char buf[1 + IG_DOUBLE_BUF];
 
 		buf[0] = ' ';
 		ig_writer_write(w, buf, 1 + ig_vectors_format_float(buf + 1, vec[j], digits));

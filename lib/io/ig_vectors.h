@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/ig_intern.h"
+#include "core/ig_num.h"
 #include "io/ig_writer.h"
 
 enum ig_vectors_format { IG_VECTORS_TEXT, IG_VECTORS_BINARY };
@@ -64,9 +65,9 @@ float ig_vectors_cosine(const float *a, const float *b, uint32_t dim);
 void ig_vectors_write_header(ig_writer *w, uint64_t n, uint32_t dim);
 void ig_vectors_write_row(ig_writer *w, int format, int digits, const char *name, size_t len,
 			  const float *vec, uint32_t dim);
-/* Writes "%.*g" of F with DIGITS (1..9) significant digits into BUF (at
- * least 48 bytes) as printf would, faster; returns the length. */
-size_t ig_vectors_format_float(char *buf, float f, int digits);
+/* Writes "%.*g" of F with DIGITS (1..9) significant digits into BUF as
+ * printf would, faster (ig_format_double); returns the length. */
+size_t ig_vectors_format_float(char buf[IG_DOUBLE_BUF], float f, int digits);
 /* The whole set. */
 void ig_vectors_save(const ig_vectors *v, ig_writer *w, int format, int digits);
 

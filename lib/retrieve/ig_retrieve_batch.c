@@ -31,7 +31,7 @@ static void buf_put(char **buf, size_t *len, size_t *cap, const char *s, size_t 
 
 static void buf_float(char **buf, size_t *len, size_t *cap, float f)
 {
-	char t[48];
+	char t[IG_DOUBLE_BUF];
 
 	buf_put(buf, len, cap, t, ig_vectors_format_float(t, f, 6));
 }

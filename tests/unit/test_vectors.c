@@ -284,7 +284,7 @@ static void test_format_float(void **state)
 	static const float edges[] = {0.0f, -0.0f, 1.0f, 9.9999995f, 10.0f, 0.0001f, 0.00009999f, 1e-5f,
 				      123456.5f, 0.5f, 2.5f, -0.125f, 99999.95f, 1e9f, 3.4e38f, 1e-40f};
 	uint64_t rng = 99;
-	char ours[48], ref[48];
+	char ours[IG_DOUBLE_BUF], ref[IG_DOUBLE_BUF];
 	int digits, i;
 
 	(void)state;
