@@ -38,7 +38,8 @@ extra_of() {
 # last job. Such a run passes when it found no crash and no timeout and
 # each out-of-memory input, run alone, stays within the limit.
 leaks_only() { # HARNESS BIN LOG
-	tail -n 5 "$3" | grep -q 'oom/timeout/crash: [0-9]*/0/0' || return 1
+	# The last status line, wherever it is: NEW_FUNC lines may follow it.
+	grep 'oom/timeout/crash:' "$3" | tail -n 1 | grep -q 'oom/timeout/crash: [0-9]*/0/0' || return 1
 	! grep -qE 'ERROR: AddressSanitizer|runtime error|deadly signal' "$3" || return 1
 	for f in "$art/$1-oom-"*; do
 		[ -e "$f" ] || continue
@@ -76,6 +77,8 @@ for h in "$@"; do
 		! leaks_only "$h" "$bin" "$work/$h.fuzz"; then
 		echo "FAIL $h: fuzzing for $secs s:"
 		grep -E 'ERROR|SUMMARY|artifact|runtime error' "$work/$h.fuzz" | head -10
+		grep 'oom/timeout/crash:' "$work/$h.fuzz" | tail -n 1
+		tail -n 3 "$work/$h.fuzz"
 		fail=$((fail + 1))
 		continue
 	fi
