@@ -9,6 +9,7 @@
 #include "core/ig_seplist.h"
 #include "core/ig_num.h"
 #include "rank/ig_rank_lift_priv.h"
+#include "rank/ig_rank_vec_kernel.h"
 
 const char *const ig_rank_default_heads[8] = {"view", "like", "comment", "share",
 					      "save", "follow", "see_less", "hide"};
@@ -190,6 +191,7 @@ static void load_vectors(ig_rank_ctx *c, const char *path)
 	uint32_t i, d, dim;
 
 	c->vec = ig_vectors_load(path);
+	c->vec_isa = ig_rank_vec_isa();
 	dim = c->vec->dim;
 	c->vunit = ig_reallocarray(NULL, (size_t)c->vec->n * dim + 1, sizeof *c->vunit);
 	for (i = 0; i < c->vec->n; i++) {

@@ -95,6 +95,7 @@ struct ig_rank_ctx {
 	ig_vectors *vec;
 	uint32_t *vrow;           /* per item, or IG_INTERN_NONE */
 	float *vunit;             /* unit-length copy of the vectors */
+	int vec_isa;              /* the copy of rank/ig_rank_vec_kernel to run */
 	ig_rank_nb *nb;           /* numbered in item_ids; NULL without --neighbors */
 	ig_rank_item *item;       /* per item number (nitems) */
 	uint32_t ntopic_sets;     /* distinct lists of topics of items */

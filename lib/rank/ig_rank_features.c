@@ -8,6 +8,7 @@
 #include "rank/ig_rank_ctx_priv.h"
 #include "rank/ig_rank_lift_priv.h"
 #include "rank/ig_rank_session_priv.h"
+#include "rank/ig_rank_vec_kernel.h"
 
 /* Event types with popularity and author features, and those with a rate
  * per impression. */
@@ -325,6 +326,15 @@ struct ig_rank_user {
 	topic_memo *memo;          /* per list of topics (ctx ntopic_sets) */
 	uint32_t memo_gen;         /* a memo is of this preparation when its stamp is this */
 	int by_cand;               /* this user's neighbour sums in cands */
+	/* vector_history: the history vectors the vector features sum over */
+	const float **vhv;
+	unsigned char *vshort;     /* whether each is a short-term positive's */
+	size_t nvhv, vhv_cap, vuser;
+	double *vs;                /* their dot products with a block (vector_block) */
+	double *ivt;               /* the block's vectors, interleaved */
+	const float **vcand;       /* vector_cands: each candidate's vector */
+	float **vout;              /* and its features */
+	size_t vc_cap;
 };
 
 ig_rank_user *ig_rank_user_new(const ig_rank_ctx *c)
@@ -362,6 +372,12 @@ void ig_rank_user_free(ig_rank_user *u)
 	free(u->pos);
 	free(u->memo);
 	free(u->uvec);
+	free(u->vhv);
+	free(u->vshort);
+	free(u->vs);
+	free(u->ivt);
+	free(u->vcand);
+	free(u->vout);
 	free(u->authors_seen);
 	free(u->followed);
 	ig_rank_session_free(u->session);
@@ -884,71 +900,87 @@ static float *vector_features(const ig_rank_user *u, uint32_t it, float *x)
 }
 
 /* Candidates whose vector features vector_block makes at once */
-#define V_BLOCK 8
+#define V_BLOCK IG_RANK_VEC_LANES
+
+/* The history vectors of the prepared user that the vector features sum
+ * over, in the order of vector_features (the long-term positives with a
+ * vector, oldest first, then the user's vector if any) into u->vhv,
+ * whether each is among the short-term ones into u->vshort; their count
+ * into u->nvhv, the user's vector's place (or none: SIZE_MAX) into
+ * u->vuser. */
+static void vector_history(ig_rank_user *u)
+{
+	const ig_rank_ctx *c = u->c;
+	uint32_t dim = c->vec->dim;
+	const uint32_t *lpos = u->pos + (u->npos - u->npos_long);
+	size_t k, n = 0;
+
+	if (u->npos_long + 1 > u->vhv_cap) {
+		u->vhv_cap = 2 * (u->npos_long + 1);
+		u->vhv = ig_reallocarray(u->vhv, u->vhv_cap, sizeof *u->vhv);
+		u->vshort = ig_reallocarray(u->vshort, u->vhv_cap, sizeof *u->vshort);
+		u->vs = ig_reallocarray(u->vs, u->vhv_cap, V_BLOCK * sizeof *u->vs);
+	}
+	for (k = 0; k < u->npos_long; k++) {
+		uint32_t hr = c->vrow[lpos[k]];
+
+		if (hr == IG_INTERN_NONE)
+			continue;
+		u->vhv[n] = c->vunit + (size_t)hr * dim;
+		u->vshort[n++] = k >= u->npos_long - u->npos_short;
+	}
+	u->vuser = SIZE_MAX;
+	if (u->has_uvec) {
+		u->vuser = n;
+		u->vhv[n] = u->uvec;
+		u->vshort[n++] = 0;
+	}
+	u->nvhv = n;
+	if (u->ivt == NULL)
+		u->ivt = ig_malloc(((size_t)dim + 1) * V_BLOCK * sizeof *u->ivt);
+}
 
 /* vector_features of the NB (at most V_BLOCK) candidates of vectors IV
  * into OUT, with the same sums in the same order (each candidate's dot
- * products over the dimensions in turn, then over the history): only
- * the candidates' sums are interleaved, V_BLOCK chains of additions at
- * once where vector_features waits for each addition of one, so the
- * values are the same bits. The lanes past NB repeat the first. */
-static void vector_block(const ig_rank_user *u, const float *iv[V_BLOCK], float *out[V_BLOCK], int nb)
+ * products over the dimensions in turn, then over the history): the
+ * candidates' vectors are interleaved once, and rank/ig_rank_vec_kernel
+ * makes V_BLOCK sums at once (and several history vectors' at once),
+ * where vector_features waits for each addition of one, so the values
+ * are the same bits. The lanes past NB repeat the first. Needs
+ * vector_history. */
+static void vector_block(ig_rank_user *u, const float *iv[V_BLOCK], float *out[V_BLOCK], int nb)
 {
 	const ig_rank_ctx *c = u->c;
 	uint32_t d, dim = c->vec->dim;
-	const uint32_t *lpos = u->pos + (u->npos - u->npos_long);
-	double maxs[V_BLOCK], sums[V_BLOCK], maxl[V_BLOCK], suml[V_BLOCK], s[V_BLOCK];
-	size_t k;
+	double maxs[V_BLOCK], sums[V_BLOCK], maxl[V_BLOCK], suml[V_BLOCK];
+	const double *s, *su = NULL;
+	size_t k, nh = u->nvhv - (u->vuser != SIZE_MAX);
 	int b;
 
 	for (b = nb; b < V_BLOCK; b++)
 		iv[b] = iv[0];
+	for (d = 0; d < dim; d++)
+		for (b = 0; b < V_BLOCK; b++)
+			u->ivt[(size_t)d * V_BLOCK + (size_t)b] = (double)iv[b][d];
+	ig_rank_dots8(c->vec_isa, u->ivt, dim, u->vhv, u->nvhv, u->vs);
 	for (b = 0; b < V_BLOCK; b++)
 		maxs[b] = sums[b] = maxl[b] = suml[b] = 0;
-	for (k = 0; k <= u->npos_long; k++) {
-		const float *hv;
-
-		if (k < u->npos_long) {
-			uint32_t hr = c->vrow[lpos[k]];
-
-			if (hr == IG_INTERN_NONE)
-				continue;
-			hv = c->vunit + (size_t)hr * dim;
-		} else if (u->has_uvec) {
-			hv = u->uvec; /* the dot product with the user's vector */
-		} else {
-			for (b = 0; b < V_BLOCK; b++)
-				s[b] = 0;
-			break;
-		}
-		for (b = 0; b < V_BLOCK; b++)
-			s[b] = 0;
-		for (d = 0; d < dim; d++) {
-			double h = (double)hv[d];
-
-			s[0] += (double)iv[0][d] * h;
-			s[1] += (double)iv[1][d] * h;
-			s[2] += (double)iv[2][d] * h;
-			s[3] += (double)iv[3][d] * h;
-			s[4] += (double)iv[4][d] * h;
-			s[5] += (double)iv[5][d] * h;
-			s[6] += (double)iv[6][d] * h;
-			s[7] += (double)iv[7][d] * h;
-		}
-		if (k == u->npos_long)
-			break;
+	for (k = 0; k < nh; k++) {
+		s = u->vs + k * V_BLOCK;
 		for (b = 0; b < V_BLOCK; b++) {
 			suml[b] += s[b];
 			if (s[b] > maxl[b])
 				maxl[b] = s[b];
-			if (k >= u->npos_long - u->npos_short) {
+			if (u->vshort[k]) {
 				sums[b] += s[b];
 				if (s[b] > maxs[b])
 					maxs[b] = s[b];
 			}
 		}
 	}
-	/* s: the dot products with the user's vector, 0 without one */
+	/* the dot products with the user's vector, 0 without one */
+	if (u->vuser != SIZE_MAX)
+		su = u->vs + u->vuser * V_BLOCK;
 	for (b = 0; b < nb; b++) {
 		float *x = out[b];
 
@@ -956,23 +988,43 @@ static void vector_block(const ig_rank_user *u, const float *iv[V_BLOCK], float 
 		*x++ = u->npos_short ? (float)(sums[b] / (double)u->npos_short) : 0;
 		*x++ = (float)maxl[b];
 		*x++ = u->npos_long ? (float)(suml[b] / (double)u->npos_long) : 0;
-		*x++ = (float)s[b];
+		*x++ = su ? (float)su[b] : 0;
 	}
 }
-_Static_assert(V_BLOCK == 8, "vector_block's loop is written out for 8 lanes");
+_Static_assert(V_BLOCK == 8, "the kernel's lanes are two vectors of four doubles");
+
+/* Asks for the NB vectors of DIM floats at IV. */
+static void prefetch_vectors(const float *const *iv, size_t nb, uint32_t dim)
+{
+	size_t b, at;
+
+	for (b = 0; b < nb; b++)
+		for (at = 0; at < dim; at += 64 / sizeof **iv)
+			__builtin_prefetch(iv[b] + at);
+	if (nb && dim % (64 / sizeof **iv))
+		for (b = 0; b < nb; b++)
+			__builtin_prefetch(iv[b] + dim - 1);
+}
 
 /* The vector features of every candidate marked in u->cands into
  * cands.vv, V_BLOCK candidates at a time: the user's history vectors are
- * read once per block rather than once per candidate. */
+ * read once per block rather than once per candidate, and the next
+ * block's vectors are asked for while one is summed (a candidate's
+ * vector is a cache miss of several lines). */
 static void vector_cands(ig_rank_user *u)
 {
 	const ig_rank_ctx *c = u->c;
 	const cand_sums *t = &u->cands;
+	uint32_t dim = c->vec->dim;
 	const float *iv[V_BLOCK];
 	float *out[V_BLOCK];
-	int nb = 0;
-	size_t i;
+	size_t i, n = 0, at, nb;
 
+	if (t->mask + 1 > u->vc_cap) {
+		u->vc_cap = (size_t)t->mask + 1;
+		u->vcand = ig_reallocarray(u->vcand, u->vc_cap, sizeof *u->vcand);
+		u->vout = ig_reallocarray(u->vout, u->vc_cap, sizeof *u->vout);
+	}
 	for (i = 0; i <= t->mask; i++) {
 		uint32_t r;
 
@@ -983,15 +1035,20 @@ static void vector_cands(ig_rank_user *u)
 			memset(t->vv + i * VECTOR_WIDTH, 0, VECTOR_WIDTH * sizeof *t->vv);
 			continue;
 		}
-		iv[nb] = c->vunit + (size_t)r * c->vec->dim;
-		out[nb++] = t->vv + i * VECTOR_WIDTH;
-		if (nb == V_BLOCK) {
-			vector_block(u, iv, out, nb);
-			nb = 0;
-		}
+		u->vcand[n] = c->vunit + (size_t)r * dim;
+		u->vout[n++] = t->vv + i * VECTOR_WIDTH;
 	}
-	if (nb)
-		vector_block(u, iv, out, nb);
+	prefetch_vectors(u->vcand, n < V_BLOCK ? n : V_BLOCK, dim);
+	vector_history(u);
+	for (at = 0; at < n; at += V_BLOCK) {
+		nb = n - at < V_BLOCK ? n - at : V_BLOCK;
+		if (at + V_BLOCK < n)
+			prefetch_vectors(u->vcand + at + V_BLOCK, n - at - V_BLOCK < V_BLOCK ? n - at - V_BLOCK : V_BLOCK,
+					 dim);
+		memcpy(iv, u->vcand + at, nb * sizeof *iv);
+		memcpy(out, u->vout + at, nb * sizeof *out);
+		vector_block(u, iv, out, (int)nb);
+	}
 }
 
 void ig_rank_user_prepare_for(ig_rank_user *u, const char *user, size_t len, int64_t now, const uint32_t *items,
