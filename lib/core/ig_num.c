@@ -252,7 +252,7 @@ size_t ig_put_u64(char *dst, uint64_t v)
  * ranges, printf does it. */
 static size_t format_double_fast(char *buf, double v, int digits)
 {
-	double x = fabs(v), lo, hi, c, fl, margin;
+	double x = fabs(v), lo, hi, c, fl, margin, l10;
 	uint64_t m;
 	int e, s, tries, len, n = 0, i;
 	char d[16];
@@ -261,7 +261,15 @@ static size_t format_double_fast(char *buf, double v, int digits)
 		return 0;
 	lo = pow10_exact[digits - 1];
 	hi = pow10_exact[digits];
-	e = (int)floor(log10(x));
+	/* E from below: a step up (m >= hi) finds the exponent printf's
+	 * rounding gives, where an E one too high can also fit the digits
+	 * (999999999999998.5 at 15 digits is not 1e+15): log10 of a number
+	 * just below a power of ten may round up to it, so an E of a log10
+	 * (next to) a whole number starts one lower */
+	l10 = log10(x);
+	e = (int)floor(l10);
+	if (l10 - e < 1e-9)
+		e--;
 	for (tries = 0;; tries++) {
 		s = digits - 1 - e;
 		if (tries == 3 || s > 22 || s < -22)
@@ -325,6 +333,28 @@ static size_t format_double_fast(char *buf, double v, int digits)
 	return (size_t)n;
 }
 
+/* %.*g of a whole V of at most DIGITS digits (ranks, counts, ones): its
+ * digits, with no point and no exponent; 0 for any other V. */
+static size_t format_integer(char *buf, double v, int digits)
+{
+	double x = fabs(v);
+	char tmp[IG_U64_BUF];
+	const char *d;
+	size_t len, n = 0;
+
+	if (!(x >= 1 && x < 1e15) || x != (double)(uint64_t)x)
+		return 0;
+	d = ig_format_u64((uint64_t)x, tmp, &len);
+	if (len > (size_t)digits)
+		return 0;
+	if (v < 0)
+		buf[n++] = '-';
+	memcpy(buf + n, d, len);
+	n += len;
+	buf[n] = '\0';
+	return n;
+}
+
 size_t ig_format_double(char buf[IG_DOUBLE_BUF], double v, int digits)
 {
 	size_t n;
@@ -335,7 +365,9 @@ size_t ig_format_double(char buf[IG_DOUBLE_BUF], double v, int digits)
 		buf[1] = '\0';
 		return 1;
 	}
-	n = format_double_fast(buf, v, digits);
+	n = format_integer(buf, v, digits);
+	if (n == 0)
+		n = format_double_fast(buf, v, digits);
 	if (n > 0)
 		return n;
 	w = snprintf(buf, IG_DOUBLE_BUF, "%.*g", digits, v);

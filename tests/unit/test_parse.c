@@ -369,6 +369,42 @@ static void test_double_fast_paths(void **state)
 	assert_string_equal(got, want);
 }
 
+/* Whole numbers (ig_format_double's own path for those of at most DIGITS
+ * digits) as printf writes them, about each power of ten and past the
+ * digits: "150", "1e+03" at 1 digit, "1.23457e+06" at 6. */
+static void test_double_whole(void **state)
+{
+	char want[IG_DOUBLE_BUF], got[IG_DOUBLE_BUF];
+	double p, v;
+	int digits, k, sign;
+
+	(void)state;
+	for (digits = 1; digits <= 17; digits++)
+		for (p = 1; p <= 1e17; p *= 10)
+			for (k = -3; k <= 3; k++)
+				for (sign = -1; sign <= 1; sign += 2) {
+					v = sign * (p + k);
+					if (p + k < 1)
+						continue;
+					snprintf(want, sizeof want, "%.*g", digits, v);
+					assert_int_equal(ig_format_double(got, v, digits), strlen(want));
+					assert_string_equal(got, want);
+					v = sign * (p + k + 0.5); /* not whole */
+					snprintf(want, sizeof want, "%.*g", digits, v);
+					ig_format_double(got, v, digits);
+					assert_string_equal(got, want);
+				}
+	for (k = 1; k <= 1000; k++) {
+		snprintf(want, sizeof want, "%d", k);
+		ig_format_double(got, k, 10);
+		assert_string_equal(got, want);
+	}
+	ig_format_double(got, 1234567, 6);
+	assert_string_equal(got, "1.23457e+06");
+	ig_format_double(got, -999999, 6);
+	assert_string_equal(got, "-999999");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_u64_and_int),
 		cmocka_unit_test(test_double),
 		cmocka_unit_test(test_double_fast_paths),
+		cmocka_unit_test(test_double_whole),
 		cmocka_unit_test(test_size_and_shard),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_header),
