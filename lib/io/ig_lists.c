@@ -165,6 +165,9 @@ struct ig_list_reader {
 	ig_header h;
 	int col[8];            /* schema column -> header column, -1 absent */
 	int *numeric;          /* header columns checked as numbers; 2: also in [0, 1] */
+	double *nums;          /* their values, a row of columns per row of the user */
+	/* the header columns of the roles parse_row reads (role_col), -1 none */
+	int c_item, c_score, c_sources, c_reason, c_rank, c_propensity;
 	list_order order;
 	/* the current user's rows */
 	char *text;
@@ -262,6 +265,12 @@ ig_list_reader *ig_list_open_opts(const char *path, const ig_list_opts *o)
 		if (stream == IG_STREAM_RANKED && strncmp(c, "p_", 2) == 0)
 			r->numeric[i] = 2;
 	}
+	r->c_item = role_col(r, "item");
+	r->c_score = role_col(r, "score");
+	r->c_sources = role_col(r, "sources");
+	r->c_reason = role_col(r, "reason");
+	r->c_rank = role_col(r, "rank");
+	r->c_propensity = role_col(r, "propensity");
 	order_init(&r->order, stream);
 	r->order.any_order = o->any_order;
 	return r;
@@ -299,7 +308,9 @@ static const char *ahead_user(const ig_list_reader *r, size_t *len)
 	return p;
 }
 
-static void check_numbers(const ig_list_reader *r, char **f, long ln)
+/* Parses and checks the numeric columns of fields F into NUM (by column;
+ * those left alone are not read). */
+static void check_numbers(const ig_list_reader *r, char **f, long ln, double *num)
 {
 	int i;
 
@@ -308,6 +319,7 @@ static void check_numbers(const ig_list_reader *r, char **f, long ln)
 
 		if (!r->numeric[i] || !ig_field_opt_double(r->name, ln, i + 1, r->h.cols[i], f[i], &v))
 			continue;
+		num[i] = v;
 		if (r->numeric[i] == 2 && (v < 0 || v > 1))
 			ig_die_at(r->name, ln, "field %d (%s): not a probability in [0, 1] '%s'", i + 1,
 				  r->h.cols[i], ig_esc(f[i]));
@@ -335,6 +347,7 @@ static void take_ahead(ig_list_reader *r)
 		r->rows = ig_reallocarray(r->rows, r->cap, sizeof *r->rows);
 		r->row_off = ig_reallocarray(r->row_off, r->cap, sizeof *r->row_off);
 		r->fields = ig_reallocarray(r->fields, r->cap, (size_t)r->h.ncols * sizeof *r->fields);
+		r->nums = ig_reallocarray(r->nums, r->cap, (size_t)r->h.ncols * sizeof *r->nums);
 	}
 	row = &r->rows[r->n];
 	r->row_off[r->n] = off;
@@ -359,29 +372,30 @@ static void parse_row(ig_list_reader *r, ig_list_row *row, size_t i)
 	const char *msg;
 
 	ulen = ig_field_id(name, row->line, r->col[C_USER] + 1, "user", f[r->col[C_USER]]);
-	c = role_col(r, "item");
+	c = r->c_item;
 	row->item = f[c];
 	row->item_len = ig_field_id(name, row->line, c + 1, "item", row->item);
-	c = role_col(r, "score");
+	c = r->c_score;
 	row->score = ig_field_double(name, row->line, c + 1, "score", f[c]);
-	c = role_col(r, "sources");
+	c = r->c_sources;
 	row->sources = c >= 0 ? f[c] : "";
-	c = role_col(r, "reason");
+	c = r->c_reason;
 	row->reason = c >= 0 ? f[c] : "";
 	if (c >= 0 && row->reason[0] == '\0' && r->stream != IG_STREAM_RANKED)
 		ig_die_at(name, row->line, "field %d (reason): empty ('-' when there is none)", c + 1);
 	row->propensity = 1;
 	row->rank = (int64_t)i + 1;
 	if (r->stream == IG_STREAM_FEED) {
-		c = role_col(r, "rank");
+		c = r->c_rank;
 		if (ig_parse_i64(f[c], 1, INT64_MAX, &row->rank) != 0)
 			ig_die_at(name, row->line, "field %d (rank): not a rank from 1 '%s'", c + 1, ig_esc(f[c]));
-		c = role_col(r, "propensity");
+		c = r->c_propensity;
 		row->propensity = ig_field_double(name, row->line, c + 1, "propensity", f[c]);
 		if (!(row->propensity > 0 && row->propensity <= 1))
 			ig_die_at(name, row->line, "field %d (propensity): not in (0, 1] '%s'", c + 1, ig_esc(f[c]));
 	}
-	check_numbers(r, f, row->line);
+	row->num = r->nums + i * (size_t)r->h.ncols;
+	check_numbers(r, f, row->line, r->nums + i * (size_t)r->h.ncols);
 	msg = order_row(&r->order, f[r->col[C_USER]], ulen, row->item, row->item_len, row->score, row->rank,
 			row->line);
 	if (msg)
@@ -463,6 +477,12 @@ int ig_list_num(const ig_list_reader *r, const ig_list_row *row, int col, double
 {
 	if (col < 0 || col >= r->h.ncols)
 		ig_die("internal error: %s has no column %d", r->name, col);
+	if (r->numeric[col]) { /* parsed and checked by parse_row */
+		if (row->field[col][0] == '\0')
+			return 0;
+		*out = row->num[col];
+		return 1;
+	}
 	return ig_field_opt_double(r->name, row->line, col + 1, r->h.cols[col], row->field[col], out);
 }
 
@@ -478,6 +498,7 @@ void ig_list_close(ig_list_reader *r)
 	free(r->row_off);
 	free(r->rows);
 	free(r->fields);
+	free(r->nums);
 	free(r->ahead);
 	free(r);
 }

@@ -41,6 +41,9 @@ typedef struct ig_list_row {
 	double propensity;   /* feed: the propensity column; else 1 */
 	long line;           /* input line, for messages */
 	char **field;        /* every field, by header column */
+	const double *num;   /* the numbers of the columns the reader checks
+			      * (a candidates stream's s_, a ranked one's p_),
+			      * by header column: parsed once (ig_list_num) */
 } ig_list_row;
 
 typedef struct ig_list_user {

@@ -19,6 +19,8 @@
 struct ig_rank_cands {
 	ig_list_reader *r;
 	int cscore;            /* the retrieval score's column, -1 none */
+	int row_score;         /* it is the list's score (a candidates stream's),
+				* which the list reader parsed */
 	int crank, crel;       /* retrieval_rank, retrieval_rel; -1 none: computed */
 	int csources;
 	int ns, *scol;
@@ -40,6 +42,7 @@ static void columns(ig_rank_cands *c)
 
 	c->cscore = ig_list_stream(c->r) == IG_STREAM_RANKED ? ig_list_col(c->r, "retrieval_score")
 							     : ig_list_col(c->r, "score");
+	c->row_score = ig_list_stream(c->r) == IG_STREAM_CANDIDATES && c->cscore >= 0;
 	c->crank = c->crel = -1;
 	if (ig_list_stream(c->r) == IG_STREAM_RANKED) {
 		c->crank = ig_list_col(c->r, "retrieval_rank");
@@ -110,7 +113,9 @@ static void convert(ig_rank_cands *c, const ig_list_row *in, ig_rank_row *row, d
 	row->item = in->item;
 	row->item_len = in->item_len;
 	row->retrieval_score = 0;
-	if (c->cscore >= 0)
+	if (c->row_score)
+		row->retrieval_score = in->score;
+	else if (c->cscore >= 0)
 		ig_list_num(c->r, in, c->cscore, &row->retrieval_score);
 	for (i = 0; i < c->ns; i++) {
 		s[i] = 0;
