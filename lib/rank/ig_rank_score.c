@@ -10,6 +10,7 @@
 #include "cli/ig_cli.h"
 #include "core/ig_arena.h"
 #include "core/ig_err.h"
+#include "core/ig_num.h"
 #include "core/ig_thread.h"
 #include "io/ig_batch.h"
 #include "rank/ig_rank.h"
@@ -25,7 +26,7 @@
 
 typedef struct brow {
 	size_t item, sources, reason; /* arena offsets */
-	size_t item_len;
+	size_t item_len, sources_len, reason_len;
 	double rs, rank, rel;
 	int nsources;
 	double score;
@@ -65,7 +66,16 @@ typedef struct scorer {
 	ig_rank_score_stats *st;
 	ig_pool *pool;
 	struct score_scratch *scratch; /* one per thread of the pool */
+	struct num_memo *memo;  /* write_user's: one per number column */
 } scorer;
+
+/* A number column's last value and its text: a column that repeats its
+ * value (a head that never varies, ones) is formatted once. */
+typedef struct num_memo {
+	double v;
+	size_t len;             /* 0: none yet */
+	char text[IG_DOUBLE_BUF];
+} num_memo;
 
 typedef struct score_scratch {
 	ig_rank_user *u;
@@ -109,8 +119,10 @@ static void batch_add(scorer *sc, batch *b, const ig_rank_group *g)
 
 		br->item = ig_arena_add(&b->arena, r->item, r->item_len);
 		br->item_len = r->item_len;
-		br->sources = ig_arena_add(&b->arena, r->sources, strlen(r->sources));
-		br->reason = ig_arena_add(&b->arena, r->reason, strlen(r->reason));
+		br->sources_len = strlen(r->sources);
+		br->sources = ig_arena_add(&b->arena, r->sources, br->sources_len);
+		br->reason_len = strlen(r->reason);
+		br->reason = ig_arena_add(&b->arena, r->reason, br->reason_len);
 		br->rs = r->retrieval_score;
 		br->rank = r->retrieval_rank;
 		br->rel = r->retrieval_rel;
@@ -337,15 +349,34 @@ static void score_one(void *arg, void *bp, size_t k, int tid)
 	x->seconds += ig_thread_cpu() - t0;
 }
 
-static void put_field(ig_writer *w, const char *s)
+static void put_field(ig_writer *w, const char *s, size_t len)
 {
 	ig_writer_putc(w, '\t');
-	ig_writer_puts(w, s);
+	ig_writer_write(w, s, len);
 }
+
+/* A tab and V as ig_writer_put_double writes it, from the column's memo
+ * M when V is its last value. */
+static void put_num(ig_writer *w, num_memo *m, double v, int digits)
+{
+	ig_writer_putc(w, '\t');
+	if (v == 0.0)
+		v = 0.0; /* no "-0" */
+	if (m->len == 0 || !(v == m->v)) {
+		m->v = v;
+		m->len = ig_format_double(m->text, v, digits);
+	}
+	ig_writer_write(w, m->text, m->len);
+}
+
+/* The number columns' memos: score, the heads, retrieval_score,
+ * retrieval_rank, retrieval_rel, then the sources. */
+enum { MEMO_SCORE, MEMO_HEADS };
 
 static void write_user(scorer *sc, batch *b, ig_writer *w, buser *bu, uint64_t *out)
 {
 	size_t i, n = sc->o->keep > 0 && (size_t)sc->o->keep < bu->n ? (size_t)sc->o->keep : bu->n;
+	num_memo *rest = sc->memo + MEMO_HEADS + sc->nhead;
 	int h, k;
 
 	qsort_r(bu->order, bu->n, sizeof *bu->order, by_score, b);
@@ -353,32 +384,28 @@ static void write_user(scorer *sc, batch *b, ig_writer *w, buser *bu, uint64_t *
 		size_t r = bu->order[i];
 		const brow *br = &b->rows[r];
 
-		ig_writer_puts(w, bu->user);
-		put_field(w, b->arena.buf + br->item);
-		ig_writer_putc(w, '\t');
-		ig_writer_put_double(w, br->score, 9);
-		for (h = 0; h < sc->nhead; h++) {
-			ig_writer_putc(w, '\t');
-			ig_writer_put_double(w, b->p[r * (size_t)sc->nhead + (size_t)h], 6);
-		}
-		put_field(w, b->arena.buf + br->sources);
-		put_field(w, b->arena.buf + br->reason);
-		ig_writer_putc(w, '\t');
-		ig_writer_put_double(w, br->rs, 9);
+		ig_writer_write(w, bu->user, bu->ulen);
+		put_field(w, b->arena.buf + br->item, br->item_len);
+		put_num(w, &sc->memo[MEMO_SCORE], br->score, 9);
+		for (h = 0; h < sc->nhead; h++)
+			put_num(w, &sc->memo[MEMO_HEADS + h], b->p[r * (size_t)sc->nhead + (size_t)h], 6);
+		put_field(w, b->arena.buf + br->sources, br->sources_len);
+		put_field(w, b->arena.buf + br->reason, br->reason_len);
+		put_num(w, &rest[0], br->rs, 9);
 		/* among the candidates, for the next stage (ig_rank_cands) */
-		ig_writer_putc(w, '\t');
-		ig_writer_put_double(w, br->rank, 10);
-		ig_writer_putc(w, '\t');
-		ig_writer_put_double(w, br->rel, 9);
+		put_num(w, &rest[1], br->rank, 10);
+		put_num(w, &rest[2], br->rel, 9);
 		for (k = 0; k < sc->nsrc; k++) {
 			double v = b->s[r * (size_t)sc->nsrc + (size_t)k];
 
-			ig_writer_putc(w, '\t');
-			if (v != 0)
-				ig_writer_put_double(w, v, 9);
+			if (v != 0) {
+				put_num(w, &rest[3 + k], v, 9);
+			} else {
+				ig_writer_putc(w, '\t');
+			}
 		}
 		if (sc->o->explain)
-			put_field(w, b->explain + r * EXPLAIN_LEN);
+			put_field(w, b->explain + r * EXPLAIN_LEN, strlen(b->explain + r * EXPLAIN_LEN));
 		ig_writer_putc(w, '\n');
 	}
 	*out += n;
@@ -517,6 +544,7 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 			if (sc.map[i] < ig_rank_nretrieval(c))
 				sc.rest = IG_RANK_F_REST;
 	}
+	sc.memo = ig_calloc((size_t)(MEMO_HEADS + sc.nhead + 3 + sc.nsrc), sizeof *sc.memo);
 	sc.pool = ig_pool_new(nt);
 	sc.scratch = ig_calloc((size_t)nt, sizeof *sc.scratch);
 	for (i = 0; i < nt; i++) {
@@ -552,5 +580,6 @@ void ig_rank_score_stream(const ig_rank_ctx *c, const ig_rank_model *m, ig_rank_
 	free(sc.map);
 	free(sc.names);
 	free(sc.item_col);
+	free(sc.memo);
 	free(ctx_names);
 }
