@@ -574,32 +574,34 @@ static void user_vector(ig_rank_user *u, const uint32_t *pos, size_t n)
 		u->uvec[d] = (float)((double)u->uvec[d] * norm);
 }
 
+/* Entries of the sorted A[0..N) up to V, searched in [L, H). */
+static size_t count_upto(const int64_t *a, size_t l, size_t h, int64_t v)
+{
+	size_t m;
+
+	while (l < h) {
+		m = (l + h) / 2;
+		if (a[m] <= v)
+			l = m + 1;
+		else
+			h = m;
+	}
+	return l;
+}
+
 /* Entries of the sorted A[0..N) in (LO, HI]. */
 static size_t count_between(const int64_t *a, size_t n, int64_t lo, int64_t hi)
 {
-	size_t l = 0, h = n, m, start;
+	size_t start;
 
 	/* all of them, the common case when the window spans the history:
 	 * two reads rather than two searches, each step a cache miss */
 	if (n == 0 || (a[0] > lo && a[n - 1] <= hi))
 		return n;
-	while (l < h) {
-		m = (l + h) / 2;
-		if (a[m] <= lo)
-			l = m + 1;
-		else
-			h = m;
-	}
-	start = l;
-	h = n;
-	while (l < h) {
-		m = (l + h) / 2;
-		if (a[m] <= hi)
-			l = m + 1;
-		else
-			h = m;
-	}
-	return l - start;
+	/* a search only for a bound inside the entries, the second from
+	 * where the first ended */
+	start = a[0] > lo ? 0 : count_upto(a, 0, n, lo);
+	return (a[n - 1] <= hi ? n : count_upto(a, start, n, hi)) - start;
 }
 
 /* Marks the authors the user follows, so that a candidate's is one
