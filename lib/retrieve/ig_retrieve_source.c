@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_sort.h"
 #include "io/ig_events.h"
 #include "retrieve/ig_ann.h"
 #include "retrieve/ig_retrieve.h"
@@ -90,7 +91,7 @@ static int entry_cmp(const void *a, const void *b)
 	return entry_before(x, y) ? -1 : entry_before(y, x);
 }
 
-static void entry_swap(entry *a, entry *b)
+static void entry_swap_old(entry *a, entry *b)
 {
 	entry t = *a;
 
@@ -98,11 +99,10 @@ static void entry_swap(entry *a, entry *b)
 	*b = t;
 }
 
-static int entry_cmp(const void *a, const void *b);
-
-/* Moves the KEEP first entries in order to the front (in any order),
- * partitioning around the median of three: linear on average. */
-static void entry_select(entry *e, uint32_t n, uint32_t keep)
+/* The order of a set with a NaN score (partial): moves the KEEP first
+ * entries to the front (in any order), partitioning around the median of
+ * three, then qsort; kept as it was, so that such a set keeps its order. */
+static void entry_select_partial(entry *e, uint32_t n, uint32_t keep)
 {
 	uint32_t lo = 0, hi = n;
 
@@ -111,17 +111,17 @@ static void entry_select(entry *e, uint32_t n, uint32_t keep)
 		entry pivot;
 
 		if (entry_before(&e[mid], &e[lo]))
-			entry_swap(&e[mid], &e[lo]);
+			entry_swap_old(&e[mid], &e[lo]);
 		if (entry_before(&e[hi - 1], &e[lo]))
-			entry_swap(&e[hi - 1], &e[lo]);
+			entry_swap_old(&e[hi - 1], &e[lo]);
 		if (entry_before(&e[hi - 1], &e[mid]))
-			entry_swap(&e[hi - 1], &e[mid]);
+			entry_swap_old(&e[hi - 1], &e[mid]);
 		pivot = e[mid];
-		entry_swap(&e[mid], &e[hi - 1]);
+		entry_swap_old(&e[mid], &e[hi - 1]);
 		for (store = lo, i = lo; i < hi - 1; i++)
 			if (entry_before(&e[i], &pivot))
-				entry_swap(&e[i], &e[store++]);
-		entry_swap(&e[store], &e[hi - 1]);
+				entry_swap_old(&e[i], &e[store++]);
+		entry_swap_old(&e[store], &e[hi - 1]);
 		if (store == keep || store + 1 == keep)
 			return;
 		if (store > keep)
@@ -129,24 +129,45 @@ static void entry_select(entry *e, uint32_t n, uint32_t keep)
 		else
 			lo = store + 1;
 	}
-	/* the boundary falls in a short range: order it */
 	qsort(e + lo, hi - lo, sizeof *e, entry_cmp);
 }
 
+static int entry_before_ctx(const void *ctx, const entry *x, const entry *y)
+{
+	(void)ctx;
+	return entry_before(x, y);
+}
+
+IG_SORT_DEFINE(entry, entry, entry_before_ctx, const void *)
+
+/* The KEEP best (all when KEEP is 0), best first. A NaN score makes the
+ * order partial: such a set takes qsort, as it always did, so that the
+ * order stays the one it was. */
 void ig_rset_top(ig_rset *s, uint32_t keep)
 {
 	entry *e = s->order;
 	uint32_t i;
+	int nan = 0;
 
 	if (s->n == 0)
 		return;
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		e[i] = (entry){s->score[i], s->id[i], s->seed[i]};
-	if (keep && s->n > keep) {
-		entry_select(e, s->n, keep);
-		s->n = keep;
+		nan |= s->score[i] != s->score[i];
 	}
-	qsort(e, s->n, sizeof *e, entry_cmp);
+	if (nan) {
+		if (keep && s->n > keep) {
+			entry_select_partial(e, s->n, keep);
+			s->n = keep;
+		}
+		qsort(e, s->n, sizeof *e, entry_cmp);
+	} else {
+		if (keep && s->n > keep) {
+			entry_select(e, s->n, keep, NULL);
+			s->n = keep;
+		}
+		entry_sort(e, s->n, NULL);
+	}
 	for (i = 0; i < s->n; i++) {
 		s->id[i] = e[i].id;
 		s->score[i] = e[i].score;
@@ -1160,10 +1181,34 @@ static int cand_cmp(const void *a, const void *b, void *arg)
 	return c ? c : lx < ly ? -1 : lx > ly;
 }
 
-static void ig_rlist_sort(const ig_rdata *d, ig_rlist *l)
+static int cand_before(const ig_rdata *d, const ig_rcand *x, const ig_rcand *y)
 {
-	if (l->n > 1) /* an empty list may have no array */
+	return cand_cmp(x, y, (void *)d) < 0;
+}
+
+IG_SORT_DEFINE(cand, ig_rcand, cand_before, const ig_rdata *)
+
+/* Best first, then cut to TOTAL: the TOTAL best selected, then sorted.
+ * NaN scores (partial order) take the qsort of the whole list, as they
+ * always did. */
+static void ig_rlist_sort(const ig_rdata *d, ig_rlist *l, uint32_t total)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->c[i].score != l->c[i].score)
+			break;
+	if (i < l->n) {
 		qsort_r(l->c, l->n, sizeof *l->c, cand_cmp, (void *)d);
+	} else {
+		if (l->n > total)
+			cand_select(l->c, l->n, total, d);
+		if (l->n > total)
+			l->n = total;
+		cand_sort(l->c, l->n, d);
+	}
+	if (l->n > total)
+		l->n = total;
 }
 
 static uint32_t engagements(const ig_ruser *u)
@@ -1255,7 +1300,5 @@ void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, c
 			}
 		}
 	}
-	ig_rlist_sort(d, l);
-	if (l->n > total)
-		l->n = total;
+	ig_rlist_sort(d, l, total);
 }
