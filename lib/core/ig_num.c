@@ -261,7 +261,12 @@ static size_t format_double_fast(char *buf, double v, int digits)
 		return 0;
 	lo = pow10_exact[digits - 1];
 	hi = pow10_exact[digits];
-	e = (int)floor(log10(x));
+	/* E from the binary exponent: X in [2^(b-1), 2^b) puts floor(log10 X)
+	 * at floor((b-1) log10 2) or one above (no (b-1) log10 2 of this range
+	 * but 0 is within rounding of an integer), never below; the loop
+	 * steps up from there (log10 cost more than the rest together). */
+	(void)frexp(x, &e);
+	e = (int)floor((double)(e - 1) * 0.30102999566398119521);
 	for (tries = 0;; tries++) {
 		s = digits - 1 - e;
 		if (tries == 3 || s > 22 || s < -22)
