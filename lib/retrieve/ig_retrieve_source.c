@@ -15,6 +15,13 @@
 
 #define DAY 86400.0
 
+/* A user's stamp and their slot in the users step's dense arrays: the
+ * step reads both for each user an item leads to, in random order over
+ * all users, so that they share a cache line. */
+struct ig_uslot {
+	uint32_t stamp, slot;
+};
+
 struct ig_rwork {
 	uint32_t cap;             /* dense arrays hold this many entities */
 	float *acc, *best;
@@ -41,8 +48,9 @@ struct ig_rwork {
 	uint32_t *cand, *cand_stamp, cand_epoch;
 	/* the users step: similarity per user, and the nearest users */
 	uint32_t ucap;
-	float *uacc;
-	uint32_t *ustamp, uepoch, *utouched;
+	float *uacc;              /* per slot: the users in the order touched */
+	struct ig_uslot *uslot;   /* per user: epoch and slot, one cache line */
+	uint32_t uepoch, *utouched;
 	ig_rset alike;
 };
 
@@ -207,7 +215,7 @@ void ig_rwork_free(ig_rwork *w)
 	free(w->cand);
 	free(w->cand_stamp);
 	free(w->uacc);
-	free(w->ustamp);
+	free(w->uslot);
 	free(w->utouched);
 	ig_rset_free(&w->alike);
 	free(w);
@@ -260,7 +268,7 @@ void ig_rwork_fit(ig_rwork *w, const ig_rdata *d)
 		uint32_t cap = d->nusers + d->nusers / 2;
 
 		w->uacc = grow_zero(w->uacc, w->ucap, cap, sizeof *w->uacc);
-		w->ustamp = grow_zero(w->ustamp, w->ucap, cap, sizeof *w->ustamp);
+		w->uslot = grow_zero(w->uslot, w->ucap, cap, sizeof *w->uslot);
 		w->utouched = grow_zero(w->utouched, w->ucap, cap, sizeof *w->utouched);
 		w->ucap = cap;
 	}
@@ -891,7 +899,7 @@ static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 	double qn = 0;
 
 	if (++w->uepoch == 0) {
-		memset(w->ustamp, 0, w->ucap * sizeof *w->ustamp);
+		memset(w->uslot, 0, w->ucap * sizeof *w->uslot);
 		w->uepoch = 1;
 	}
 	for (i = 0; i < in->n; i++) {
@@ -908,25 +916,30 @@ static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 			end = d->item_start[it] + USERS_PER_ITEM;
 		for (k = d->item_start[it]; k < end; k++) {
 			uint32_t v = d->item_user[k];
+			struct ig_uslot *us = &w->uslot[v];
 
 			if (v == self)
 				continue;
-			if (w->ustamp[v] != w->uepoch) {
-				w->ustamp[v] = w->uepoch;
-				w->uacc[v] = 0;
+			if (us->stamp != w->uepoch) {
+				us->stamp = w->uepoch;
+				us->slot = nt;
+				w->uacc[nt] = 0;
 				w->utouched[nt++] = v;
 			}
-			w->uacc[v] += q * d->idf[it];
+			w->uacc[us->slot] += q * d->idf[it];
 		}
 	}
 	w->alike.n = 0;
 	if (qn <= 0)
 		return;
+	/* the norms, read in the order touched: fetched a few users ahead */
 	for (i = 0; i < nt; i++) {
 		uint32_t v = w->utouched[i];
 
-		if (w->uacc[v] > 0 && d->user_norm[v] > 0)
-			ig_rset_push(&w->alike, v, (float)((double)w->uacc[v] / ((double)d->user_norm[v] * sqrt(qn))), IG_RSEED_USER | v);
+		if (i + 16 < nt)
+			__builtin_prefetch(&d->user_norm[w->utouched[i + 16]]);
+		if (w->uacc[i] > 0 && d->user_norm[v] > 0)
+			ig_rset_push(&w->alike, v, (float)((double)w->uacc[i] / ((double)d->user_norm[v] * sqrt(qn))), IG_RSEED_USER | v);
 	}
 	ig_rset_top(&w->alike, st->count);
 	for (i = 0; i < w->alike.n; i++) {
