@@ -8,6 +8,7 @@
 
 #include "core/ig_err.h"
 #include "core/ig_sort.h"
+#include "core/ig_topk.h"
 #include "io/ig_events.h"
 #include "retrieve/ig_ann.h"
 #include "retrieve/ig_retrieve.h"
@@ -147,6 +148,7 @@ static int entry_before_ctx(const void *ctx, const entry *x, const entry *y)
 }
 
 IG_SORT_DEFINE(entry, entry, entry_before_ctx, const void *)
+IG_TOPK_DEFINE(etop, entry, entry_before)
 
 /* The KEEP best (all when KEEP is 0), best first. A NaN score makes the
  * order partial: such a set takes qsort, as it always did, so that the
@@ -169,6 +171,15 @@ void ig_rset_top(ig_rset *s, uint32_t keep)
 			s->n = keep;
 		}
 		qsort(e, s->n, sizeof *e, entry_cmp);
+	} else if (keep && s->n > 8 * (size_t)keep) {
+		/* few of many: a heap of the KEEP best turns most away at its
+		 * root, where a selection would move them */
+		size_t h = 0;
+
+		for (i = 0; i < s->n; i++)
+			etop_offer(e, &h, keep, e[i]);
+		etop_sort_heap(e, h);
+		s->n = keep;
 	} else {
 		if (keep && s->n > keep) {
 			entry_select(e, s->n, keep, NULL);
