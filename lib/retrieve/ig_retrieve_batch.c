@@ -29,11 +29,52 @@ static void buf_put(char **buf, size_t *len, size_t *cap, const char *s, size_t 
 	*len += n;
 }
 
+/* %.6g of a float, the same bytes as ig_vectors_format_float, through a
+ * cache of the floats formatted last by this thread: a run's scores
+ * recur (popularity's, trending's and a cluster's lists are the same
+ * for many users, and so are the rank mix's sums), and a lookup costs a
+ * fraction of the formatting. A float takes at most 12 bytes ("-1.23457e-38"). */
+#define FCACHE_BITS 11
+#define FCACHE_MAX 15
+
+typedef struct fcache_ent {
+	uint32_t bits;
+	uint8_t len;            /* 0: empty */
+	char s[FCACHE_MAX];
+} fcache_ent;
+
+static _Thread_local fcache_ent fcache[1u << FCACHE_BITS];
+
+static size_t format_score(char *out, float f)
+{
+	uint32_t bits;
+	fcache_ent *e;
+	char t[IG_DOUBLE_BUF];
+	size_t n;
+
+	memcpy(&bits, &f, sizeof bits);
+	e = &fcache[(uint32_t)(bits * UINT32_C(0x9E3779B1)) >> (32 - FCACHE_BITS)];
+	if (e->len && e->bits == bits) {
+		memcpy(out, e->s, FCACHE_MAX);
+		return e->len;
+	}
+	n = ig_vectors_format_float(t, f, 6);
+	if (n <= FCACHE_MAX) {
+		e->bits = bits;
+		e->len = (uint8_t)n;
+		memcpy(e->s, t, n);
+	}
+	memcpy(out, t, n);
+	return n;
+}
+
 static void buf_float(char **buf, size_t *len, size_t *cap, float f)
 {
-	char t[IG_DOUBLE_BUF];
-
-	buf_put(buf, len, cap, t, ig_vectors_format_float(t, f, 6));
+	if (*len + IG_DOUBLE_BUF + 1 > *cap) {
+		*cap = (*len + IG_DOUBLE_BUF + 1) * 2;
+		*buf = ig_realloc(*buf, *cap);
+	}
+	*len += format_score(*buf + *len, f);
 }
 
 const char *ig_rseed_name(const ig_rdata *d, uint64_t seed, char *buf, size_t size, size_t *len)
@@ -58,6 +99,12 @@ const char *ig_rseed_name(const ig_rdata *d, uint64_t seed, char *buf, size_t si
 		*len = (size_t)snprintf(buf, size, "global");
 		return buf;
 	case IG_RSEED_CLUSTER:
+		if (size >= 7 + IG_U64_BUF + 1) { /* "cluster%u" without printf */
+			memcpy(buf, "cluster", 7);
+			*len = 7 + ig_put_u64(buf + 7, id);
+			buf[*len] = '\0';
+			return buf;
+		}
 		*len = (size_t)snprintf(buf, size, "cluster%u", id);
 		return buf;
 	default:
@@ -74,6 +121,14 @@ void ig_rlist_format(const ig_rdata *d, const ig_rspec *spec, const ig_ruser *u,
 	uint32_t i;
 	int s;
 
+	/* The items' strings lie anywhere: asked for all at once, so that
+	 * their cache misses overlap (one at a time, each line waits for its
+	 * own). */
+	for (i = 0; i < l->n; i++) {
+		__builtin_prefetch(ig_intern_str(d->items, l->c[i].item));
+		if ((l->c[i].seed & ~UINT64_C(0xffffffff)) == IG_RSEED_ITEM)
+			__builtin_prefetch(ig_intern_str(d->items, (uint32_t)l->c[i].seed));
+	}
 	for (i = 0; i < l->n; i++) {
 		const ig_rcand *c = &l->c[i];
 		const char *seed;
