@@ -125,6 +125,7 @@ void ig_rlist_format(const ig_rdata *d, const ig_rspec *spec, const ig_ruser *u,
 	 * their cache misses overlap (one at a time, each line waits for its
 	 * own). */
 	for (i = 0; i < l->n; i++) {
+		(void)ig_intern_len(d->items, l->c[i].item);
 		__builtin_prefetch(ig_intern_str(d->items, l->c[i].item));
 		if ((l->c[i].seed & ~UINT64_C(0xffffffff)) == IG_RSEED_ITEM)
 			__builtin_prefetch(ig_intern_str(d->items, (uint32_t)l->c[i].seed));
@@ -516,6 +517,7 @@ void ig_retrieve_batch(ig_rdata *d, const ig_rspec *spec, const ig_rbatch_opts *
 		users_load(&p.ul, bo->users, bo->shard, bo->nshards);
 	st->users_listed = p.ul.n;
 	ig_candidates_header(w, spec, ig_events_header(p.er));
+	ig_rdata_rank_items(d);
 	p.has_ev = ig_events_next(p.er, &p.ev);
 	/* one batch object: reading interns items the workers look up */
 	ig_batch_run(p.threads, &ops, &p, p.slots, NULL);

@@ -85,6 +85,7 @@ void ig_rdata_free(ig_rdata *d)
 	free(d->user_vec_found);
 	ig_rtower_free(d->tower);
 	free(d->item_row);
+	free(d->item_rank);
 	free(d->vec_item);
 	free(d->account_row);
 	free(d->vec_account);

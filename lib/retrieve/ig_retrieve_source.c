@@ -1186,17 +1186,18 @@ void ig_rlist_free(ig_rlist *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* Highest score first, ties by item id bytewise. */
-static int cand_cmp(const void *a, const void *b, void *arg)
+/* Highest score first, ties by item id bytewise: by the items' ranks in
+ * that order when both have one. */
+static inline int cand_order(const ig_rdata *d, const ig_rcand *x, const ig_rcand *y)
 {
-	const ig_rdata *d = arg;
-	const ig_rcand *x = a, *y = b;
 	const char *sx, *sy;
 	size_t lx, ly;
 	int c;
 
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
+	if (x->rank != UINT32_MAX && y->rank != UINT32_MAX)
+		return x->rank < y->rank ? -1 : x->rank > y->rank;
 	sx = ig_intern_str(d->items, x->item);
 	sy = ig_intern_str(d->items, y->item);
 	lx = ig_intern_len(d->items, x->item);
@@ -1205,9 +1206,72 @@ static int cand_cmp(const void *a, const void *b, void *arg)
 	return c ? c : lx < ly ? -1 : lx > ly;
 }
 
-static int cand_before(const ig_rdata *d, const ig_rcand *x, const ig_rcand *y)
+/* Items by their first 8 bytes as a number (big-endian, zeros after a
+ * short id: the bytewise order of those bytes), then the whole strings. */
+typedef struct item_key {
+	uint64_t key;
+	uint32_t id;
+} item_key;
+
+static int item_key_before(const ig_intern *t, const item_key *x, const item_key *y)
 {
-	return cand_cmp(x, y, (void *)d) < 0;
+	const char *sx, *sy;
+	size_t lx, ly;
+	int c;
+
+	if (x->key != y->key)
+		return x->key < y->key;
+	sx = ig_intern_str(t, x->id);
+	sy = ig_intern_str(t, y->id);
+	lx = ig_intern_len(t, x->id);
+	ly = ig_intern_len(t, y->id);
+	c = memcmp(sx, sy, lx < ly ? lx : ly);
+	return c ? c < 0 : lx < ly;
+}
+
+IG_SORT_DEFINE(item_key, item_key, item_key_before, const ig_intern *)
+
+void ig_rdata_rank_items(ig_rdata *d)
+{
+	uint32_t n = ig_intern_count(d->items), i;
+	item_key *k;
+
+	free(d->item_rank);
+	d->item_rank = NULL;
+	d->nitem_rank = 0;
+	if (n == 0)
+		return;
+	k = ig_reallocarray(NULL, n, sizeof *k);
+	for (i = 0; i < n; i++) {
+		const unsigned char *s = (const unsigned char *)ig_intern_str(d->items, i);
+		size_t len = ig_intern_len(d->items, i), j;
+		uint64_t key = 0;
+
+		for (j = 0; j < 8; j++)
+			key = key << 8 | (j < len ? s[j] : 0);
+		k[i].key = key;
+		k[i].id = i;
+	}
+	item_key_sort(k, n, d->items);
+	d->item_rank = ig_reallocarray(NULL, n, sizeof *d->item_rank);
+	for (i = 0; i < n; i++)
+		d->item_rank[k[i].id] = i;
+	d->nitem_rank = n;
+	free(k);
+}
+
+static int cand_cmp(const void *a, const void *b, void *arg)
+{
+	return cand_order(arg, a, b);
+}
+
+static inline int cand_before(const ig_rdata *d, const ig_rcand *x, const ig_rcand *y)
+{
+	if (x->score != y->score)
+		return x->score > y->score;
+	if (x->rank != UINT32_MAX && y->rank != UINT32_MAX)
+		return x->rank < y->rank;
+	return cand_order(d, x, y) < 0;
 }
 
 IG_SORT_DEFINE(cand, ig_rcand, cand_before, const ig_rdata *)
@@ -1247,7 +1311,7 @@ static uint32_t engagements(const ig_ruser *u)
 	return n;
 }
 
-static ig_rcand *cand_get(ig_rlist *l, ig_rwork *w, uint32_t it)
+static ig_rcand *cand_get(const ig_rdata *d, ig_rlist *l, ig_rwork *w, uint32_t it)
 {
 	ig_rcand *c;
 	uint32_t k;
@@ -1264,6 +1328,7 @@ static ig_rcand *cand_get(ig_rlist *l, ig_rwork *w, uint32_t it)
 	c = &l->c[l->n];
 	memset(c, 0, sizeof *c);
 	c->item = it;
+	c->rank = it < d->nitem_rank ? d->item_rank[it] : UINT32_MAX;
 	c->reason = -1;
 	c->row = l->n;
 	for (k = 0; k < l->nsrc; k++)
@@ -1311,7 +1376,7 @@ void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, c
 			continue;
 		top = gotp->score[0] > 0 ? gotp->score[0] : 1;
 		for (i = 0; i < gotp->n; i++) {
-			ig_rcand *c = cand_get(l, w, gotp->id[i]);
+			ig_rcand *c = cand_get(d, l, w, gotp->id[i]);
 			float contrib = (float)src->weight * ig_rmix_scale(spec->mix, i, gotp->score[i], top);
 
 			c->score += contrib;
