@@ -49,7 +49,7 @@ struct ig_rwork {
 	uint32_t *cand, *cand_stamp, cand_epoch;
 	/* the users step: similarity per user, and the nearest users */
 	uint32_t ucap;
-	float *uacc;              /* per slot: the users in the order touched */
+	float *uacc, *unorm;      /* per slot: the users in the order touched */
 	struct ig_uslot *uslot;   /* per user: epoch and slot, one cache line */
 	uint32_t uepoch, *utouched;
 	ig_rset alike;
@@ -227,6 +227,7 @@ void ig_rwork_free(ig_rwork *w)
 	free(w->cand_stamp);
 	free(w->uacc);
 	free(w->uslot);
+	free(w->unorm);
 	free(w->utouched);
 	ig_rset_free(&w->alike);
 	free(w);
@@ -280,6 +281,7 @@ void ig_rwork_fit(ig_rwork *w, const ig_rdata *d)
 
 		w->uacc = grow_zero(w->uacc, w->ucap, cap, sizeof *w->uacc);
 		w->uslot = grow_zero(w->uslot, w->ucap, cap, sizeof *w->uslot);
+		w->unorm = grow_zero(w->unorm, w->ucap, cap, sizeof *w->unorm);
 		w->utouched = grow_zero(w->utouched, w->ucap, cap, sizeof *w->utouched);
 		w->ucap = cap;
 	}
@@ -935,6 +937,7 @@ static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 				us->stamp = w->uepoch;
 				us->slot = nt;
 				w->uacc[nt] = 0;
+				w->unorm[nt] = d->user_norm[v];
 				w->utouched[nt++] = v;
 			}
 			w->uacc[us->slot] += q * d->idf[it];
@@ -943,19 +946,21 @@ static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 	w->alike.n = 0;
 	if (qn <= 0)
 		return;
-	/* the norms, read in the order touched: fetched a few users ahead */
-	for (i = 0; i < nt; i++) {
-		uint32_t v = w->utouched[i];
-
-		if (i + 16 < nt)
-			__builtin_prefetch(&d->user_norm[w->utouched[i + 16]]);
-		if (w->uacc[i] > 0 && d->user_norm[v] > 0)
-			ig_rset_push(&w->alike, v, (float)((double)w->uacc[i] / ((double)d->user_norm[v] * sqrt(qn))), IG_RSEED_USER | v);
-	}
+	/* the norms were read with the stamps (their misses overlap) */
+	for (i = 0; i < nt; i++)
+		if (w->uacc[i] > 0 && w->unorm[i] > 0)
+			ig_rset_push(&w->alike, w->utouched[i], (float)((double)w->uacc[i] / ((double)w->unorm[i] * sqrt(qn))),
+				     IG_RSEED_USER | w->utouched[i]);
 	ig_rset_top(&w->alike, st->count);
+	/* each neighbour's row: its start fetched 8 ahead, its items 4 */
 	for (i = 0; i < w->alike.n; i++) {
 		uint32_t v = w->alike.id[i];
 		float s = w->alike.score[i], sv = s * s * s;
+
+		if (i + 8 < w->alike.n)
+			__builtin_prefetch(&d->user_start[w->alike.id[i + 8]]);
+		if (i + 4 < w->alike.n)
+			__builtin_prefetch(&d->user_item[d->user_start[w->alike.id[i + 4]]]);
 
 		for (k = d->user_start[v]; k < d->user_start[v + 1]; k++)
 			acc_add(w, d->user_item[k], sv, w->alike.seed[i]);
