@@ -19,16 +19,6 @@
 #define BATCH 512
 
 /* Output formatting. */
-static void buf_put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		*cap = (*len + n + 1) * 2;
-		*buf = ig_realloc(*buf, *cap);
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
-}
-
 /* %.6g of a float, the same bytes as ig_vectors_format_float, through a
  * cache of the floats formatted last by this thread: a run's scores
  * recur (popularity's, trending's and a cluster's lists are the same
@@ -66,15 +56,6 @@ static size_t format_score(char *out, float f)
 	}
 	memcpy(out, t, n);
 	return n;
-}
-
-static void buf_float(char **buf, size_t *len, size_t *cap, float f)
-{
-	if (*len + IG_DOUBLE_BUF + 1 > *cap) {
-		*cap = (*len + IG_DOUBLE_BUF + 1) * 2;
-		*buf = ig_realloc(*buf, *cap);
-	}
-	*len += format_score(*buf + *len, f);
 }
 
 const char *ig_rseed_name(const ig_rdata *d, uint64_t seed, char *buf, size_t size, size_t *len)
@@ -115,12 +96,37 @@ const char *ig_rseed_name(const ig_rdata *d, uint64_t seed, char *buf, size_t si
 	return ig_intern_str(t, id);
 }
 
+/* N bytes of S to P, which has room: short copies in fixed-size pieces,
+ * which the compiler does inline (ids and names are a few bytes; a call
+ * to memcpy per field cost more than the copy). */
+static inline char *put(char *p, const char *s, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		memcpy(p, s, 8);
+		memcpy(p + n - 8, s + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(p, s, 4);
+		memcpy(p + n - 4, s + n - 4, 4);
+	} else if (n > 16) {
+		memcpy(p, s, n);
+	} else {
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			p[i] = s[i];
+	}
+	return p + n;
+}
+
 void ig_rlist_format(const ig_rdata *d, const ig_rspec *spec, const ig_ruser *u, const ig_rlist *l, char **buf,
 		     size_t *len, size_t *cap)
 {
+	size_t names = 0, nlen[IG_RSPEC_MAX_SOURCES];
 	uint32_t i;
 	int s;
 
+	for (s = 0; s < spec->nsources; s++)
+		names += nlen[s] = strlen(spec->src[s].name);
 	/* The items' strings lie anywhere: asked for all at once, so that
 	 * their cache misses overlap (one at a time, each line waits for its
 	 * own). */
@@ -132,41 +138,51 @@ void ig_rlist_format(const ig_rdata *d, const ig_rspec *spec, const ig_ruser *u,
 	}
 	for (i = 0; i < l->n; i++) {
 		const ig_rcand *c = &l->c[i];
-		const char *seed;
-		char sb[32];
-		size_t sl;
+		const float *row = l->scores + (size_t)c->row * l->nsrc;
+		const char *seed, *item = ig_intern_str(d->items, c->item);
+		size_t il = ig_intern_len(d->items, c->item), sl, need;
+		char sb[32], *p;
 		int first = 1;
 
-		buf_put(buf, len, cap, u->id, u->len);
-		buf_put(buf, len, cap, "\t", 1);
-		buf_put(buf, len, cap, ig_intern_str(d->items, c->item), ig_intern_len(d->items, c->item));
-		buf_put(buf, len, cap, "\t", 1);
+		seed = ig_rseed_name(d, c->seed, sb, sizeof sb, &sl);
+		/* the line's most: ids, every name twice, a score a column,
+		 * the separators */
+		need = u->len + il + 2 * names + sl + (size_t)(spec->nsources + 1) * (IG_DOUBLE_BUF + 2) + 8;
+		if (*len + need > *cap) {
+			*cap = (*len + need) * 2;
+			*buf = ig_realloc(*buf, *cap);
+		}
+		p = *buf + *len;
+		p = put(p, u->id, u->len);
+		*p++ = '\t';
+		p = put(p, item, il);
+		*p++ = '\t';
 		for (s = 0; s < spec->nsources; s++)
 			if (c->sources & (UINT32_C(1) << s)) {
 				if (!first)
-					buf_put(buf, len, cap, ",", 1);
-				buf_put(buf, len, cap, spec->src[s].name, strlen(spec->src[s].name));
+					*p++ = ',';
+				p = put(p, spec->src[s].name, nlen[s]);
 				first = 0;
 			}
-		buf_put(buf, len, cap, "\t", 1);
-		buf_float(buf, len, cap, c->score);
-		buf_put(buf, len, cap, "\t", 1);
-		seed = ig_rseed_name(d, c->seed, sb, sizeof sb, &sl);
+		*p++ = '\t';
+		p += format_score(p, c->score);
+		*p++ = '\t';
 		if (seed) {
-			buf_put(buf, len, cap, spec->src[c->reason].name, strlen(spec->src[c->reason].name));
-			buf_put(buf, len, cap, ":", 1);
-			buf_put(buf, len, cap, seed, sl);
+			p = put(p, spec->src[c->reason].name, nlen[c->reason]);
+			*p++ = ':';
+			p = put(p, seed, sl);
 		} else {
-			buf_put(buf, len, cap, "-", 1);
+			*p++ = '-';
 		}
 		for (s = 0; s < spec->nsources; s++) {
-			float x = l->scores[(size_t)c->row * l->nsrc + (uint32_t)s];
+			float x = row[s];
 
-			buf_put(buf, len, cap, "\t", 1);
+			*p++ = '\t';
 			if (x == x)
-				buf_float(buf, len, cap, x);
+				p += format_score(p, x);
 		}
-		buf_put(buf, len, cap, "\n", 1);
+		*p++ = '\n';
+		*len = (size_t)(p - *buf);
 	}
 }
 
