@@ -283,6 +283,32 @@ static void test_rank_items(void **state)
 	ig_rdata_free(d);
 }
 
+/* ig_rdot4 gives each row's ig_rdot bit for bit (the nearest cluster
+ * depends on it): random vectors of every dimension about the 8-wide
+ * step, with their tails. */
+static void test_rdot4_bits(void **state)
+{
+	float a[70], b[4][70], got[4];
+	uint32_t dim, r, j, i;
+
+	(void)state;
+	srand(11);
+	for (r = 0; r < 20; r++)
+		for (dim = 0; dim <= 67; dim++) {
+			for (i = 0; i < dim; i++) {
+				a[i] = (float)rand() / (float)RAND_MAX * 2 - 1;
+				for (j = 0; j < 4; j++)
+					b[j][i] = ((float)rand() / (float)RAND_MAX * 2 - 1) * (float)(1 + (rand() % 1000));
+			}
+			ig_rdot4(a, b[0], b[1], b[2], b[3], dim, got);
+			for (j = 0; j < 4; j++) {
+				float want = ig_rdot(a, b[j], dim);
+
+				assert_memory_equal(&got[j], &want, sizeof want);
+			}
+		}
+}
+
 /* knn's lists kept by the cache are those of a new search. */
 static void test_knn_cache(void **state)
 {
@@ -329,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_rset_top_selects),
 		cmocka_unit_test(test_knn_cache),
 		cmocka_unit_test(test_rank_items),
+		cmocka_unit_test(test_rdot4_bits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
