@@ -953,6 +953,43 @@ static void step_tower(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
  * the cost of a popular seed. */
 #define USERS_PER_ITEM 2000
 
+/* The KEEP nearest of the NT users touched into w->alike, best first,
+ * through a heap; 0 (w->alike empty) on a NaN similarity. */
+static int users_top(ig_rwork *w, uint32_t nt, double qn, uint32_t keep)
+{
+	ig_rset *a = &w->alike;
+	entry *h;
+	size_t nh = 0;
+	uint32_t i;
+
+	a->n = 0;
+	if (a->cap < keep) {
+		a->cap = keep;
+		a->id = ig_reallocarray(a->id, a->cap, sizeof *a->id);
+		a->score = ig_reallocarray(a->score, a->cap, sizeof *a->score);
+		a->seed = ig_reallocarray(a->seed, a->cap, sizeof *a->seed);
+		a->order = ig_reallocarray(a->order, a->cap, sizeof(entry));
+	}
+	h = a->order;
+	for (i = 0; i < nt; i++)
+		if (w->uacc[i] > 0 && w->unorm[i] > 0) {
+			uint32_t v = w->utouched[i];
+			float x = (float)((double)w->uacc[i] / ((double)w->unorm[i] * qn));
+
+			if (x != x)
+				return 0;
+			etop_offer(h, &nh, keep, (entry){x, v, IG_RSEED_USER | v});
+		}
+	etop_sort_heap(h, nh);
+	for (i = 0; i < nh; i++) {
+		a->id[i] = h[i].id;
+		a->score[i] = h[i].score;
+		a->seed[i] = h[i].seed;
+	}
+	a->n = (uint32_t)nh;
+	return 1;
+}
+
 static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rset *in, ig_rwork *w)
 {
 	uint32_t self = ig_intern_find(d->users, u->id, u->len), i, nt = 0;
@@ -994,12 +1031,18 @@ static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 	w->alike.n = 0;
 	if (qn <= 0)
 		return;
-	/* the norms were read with the stamps (their misses overlap) */
-	for (i = 0; i < nt; i++)
-		if (w->uacc[i] > 0 && w->unorm[i] > 0)
-			ig_rset_push(&w->alike, w->utouched[i], (float)((double)w->uacc[i] / ((double)w->unorm[i] * sqrt(qn))),
-				     IG_RSEED_USER | w->utouched[i]);
-	ig_rset_top(&w->alike, st->count);
+	/* the norms were read with the stamps (their misses overlap); the
+	 * nearest COUNT go straight to a heap, which turns most away at its
+	 * root (the set ig_rset_top keeps, in its order; a NaN similarity,
+	 * which orders nothing, takes ig_rset_top itself) */
+	if (!st->count || !users_top(w, nt, sqrt(qn), st->count)) {
+		for (i = 0; i < nt; i++)
+			if (w->uacc[i] > 0 && w->unorm[i] > 0)
+				ig_rset_push(&w->alike, w->utouched[i],
+					     (float)((double)w->uacc[i] / ((double)w->unorm[i] * sqrt(qn))),
+					     IG_RSEED_USER | w->utouched[i]);
+		ig_rset_top(&w->alike, st->count);
+	}
 	/* each neighbour's row: its start fetched 8 ahead, its items 4 */
 	for (i = 0; i < w->alike.n; i++) {
 		uint32_t v = w->alike.id[i];
