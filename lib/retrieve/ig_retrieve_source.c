@@ -16,13 +16,6 @@
 
 #define DAY 86400.0
 
-/* A user's stamp and their slot in the users step's dense arrays: the
- * step reads both for each user an item leads to, in random order over
- * all users, so that they share a cache line. */
-struct ig_uslot {
-	uint32_t stamp, slot;
-};
-
 struct ig_rwork {
 	uint32_t cap;             /* dense arrays hold this many entities */
 	float *acc, *best;
@@ -50,8 +43,10 @@ struct ig_rwork {
 	/* the users step: similarity per user, and the nearest users */
 	uint32_t ucap;
 	float *uacc, *unorm;      /* per slot: the users in the order touched */
-	struct ig_uslot *uslot;   /* per user: epoch and slot, one cache line */
-	uint32_t uepoch, *utouched;
+	/* per user: their slot in the users step's dense arrays, valid when
+	 * utouched[slot] is the user (a sparse set: nothing to clear between
+	 * users, and 4 bytes a user read in random order over all users) */
+	uint32_t *uslot, *utouched;
 	ig_rset alike;
 };
 
@@ -996,10 +991,6 @@ static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 	uint64_t k;
 	double qn = 0;
 
-	if (++w->uepoch == 0) {
-		memset(w->uslot, 0, w->ucap * sizeof *w->uslot);
-		w->uepoch = 1;
-	}
 	for (i = 0; i < in->n; i++) {
 		uint32_t it = in->id[i];
 		uint64_t end;
@@ -1013,19 +1004,18 @@ static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 		if (end - d->item_start[it] > USERS_PER_ITEM)
 			end = d->item_start[it] + USERS_PER_ITEM;
 		for (k = d->item_start[it]; k < end; k++) {
-			uint32_t v = d->item_user[k];
-			struct ig_uslot *us = &w->uslot[v];
+			uint32_t v = d->item_user[k], sl;
 
 			if (v == self)
 				continue;
-			if (us->stamp != w->uepoch) {
-				us->stamp = w->uepoch;
-				us->slot = nt;
+			sl = w->uslot[v];
+			if (sl >= nt || w->utouched[sl] != v) {
+				sl = w->uslot[v] = nt;
 				w->uacc[nt] = 0;
 				w->unorm[nt] = d->user_norm[v];
 				w->utouched[nt++] = v;
 			}
-			w->uacc[us->slot] += q * d->idf[it];
+			w->uacc[sl] += q * d->idf[it];
 		}
 	}
 	w->alike.n = 0;
