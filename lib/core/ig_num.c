@@ -252,7 +252,7 @@ size_t ig_put_u64(char *dst, uint64_t v)
  * ranges, printf does it. */
 static size_t format_double_fast(char *buf, double v, int digits)
 {
-	double x = fabs(v), lo, hi, c, fl, margin, l10;
+	double x = fabs(v), lo, hi, c, fl, margin;
 	uint64_t m;
 	int e, s, tries, len, n = 0, i;
 	char d[16];
@@ -261,15 +261,12 @@ static size_t format_double_fast(char *buf, double v, int digits)
 		return 0;
 	lo = pow10_exact[digits - 1];
 	hi = pow10_exact[digits];
-	/* E from below: a step up (m >= hi) finds the exponent printf's
-	 * rounding gives, where an E one too high can also fit the digits
-	 * (999999999999998.5 at 15 digits is not 1e+15): log10 of a number
-	 * just below a power of ten may round up to it, so an E of a log10
-	 * (next to) a whole number starts one lower */
-	l10 = log10(x);
-	e = (int)floor(l10);
-	if (l10 - e < 1e-9)
-		e--;
+	/* E from the binary exponent: X in [2^(b-1), 2^b) puts floor(log10 X)
+	 * at floor((b-1) log10 2) or one above (no (b-1) log10 2 of this range
+	 * but 0 is within rounding of an integer), never below; the loop
+	 * steps up from there (log10 cost more than the rest together). */
+	(void)frexp(x, &e);
+	e = (int)floor((double)(e - 1) * 0.30102999566398119521);
 	for (tries = 0;; tries++) {
 		s = digits - 1 - e;
 		if (tries == 3 || s > 22 || s < -22)

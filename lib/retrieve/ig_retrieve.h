@@ -109,6 +109,10 @@ typedef struct ig_rdata {
 	uint64_t *user_start, *item_start;
 	uint32_t *user_item, *item_user;
 	float *idf, *user_norm;
+	/* per item interned when the serving began: its place in bytewise
+	 * order, which breaks the merged list's ties without the strings
+	 * (ig_rdata_rank_items; items interned after have none) */
+	uint32_t *item_rank, nitem_rank;
 	ig_rstats stats;
 	const char *have[IG_RIN_COUNT]; /* per enum ig_rinput: the option that loaded it, or NULL */
 } ig_rdata;
@@ -158,6 +162,10 @@ void ig_rdata_index_users(ig_rdata *d);
  * knn steps of K (lists are the same as a new search's); a batch run sets
  * it up for the spec's first item knn step. */
 void ig_rdata_cache_knn(ig_rdata *d, uint32_t k);
+/* Ranks the items interned so far in bytewise order (d->item_rank), before
+ * the users are served: the merge then compares two numbers, not two
+ * strings, on a tie. The same order either way. */
+void ig_rdata_rank_items(ig_rdata *d);
 void ig_rdata_free(ig_rdata *d);
 
 /* Why a source cannot run on D: the name of the first input it lacks
@@ -204,6 +212,7 @@ typedef struct ig_rcand {
 	uint64_t seed;
 	float best;             /* the reason's contribution */
 	uint32_t row;           /* its row of per-source scores in the list */
+	uint32_t rank;          /* the item's d->item_rank, or UINT32_MAX */
 } ig_rcand;
 
 typedef struct ig_rlist {

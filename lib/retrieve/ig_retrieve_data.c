@@ -85,6 +85,7 @@ void ig_rdata_free(ig_rdata *d)
 	free(d->user_vec_found);
 	ig_rtower_free(d->tower);
 	free(d->item_row);
+	free(d->item_rank);
 	free(d->vec_item);
 	free(d->account_row);
 	free(d->vec_account);
@@ -546,11 +547,20 @@ static int user_vector(const ig_rdata *d, const ig_rev *h, size_t n, int64_t now
 
 uint32_t ig_rdata_cluster_of(const ig_rdata *d, const float *q)
 {
-	uint32_t c, best = 0;
-	float bs = -2;
+	uint32_t c = 0, best = 0, dim = d->dim, j;
+	const float *m = d->centroids;
+	float bs = -2, s4[4];
 
-	for (c = 0; c < d->nclusters; c++) {
-		float s = ig_rdot(q, d->centroids + (size_t)c * d->dim, d->dim);
+	/* four centroids a pass over Q, each dot the one ig_rdot gives */
+	for (; c + 4 <= d->nclusters; c += 4) {
+		ig_rdot4(q, m + (size_t)c * dim, m + (size_t)(c + 1) * dim, m + (size_t)(c + 2) * dim,
+			 m + (size_t)(c + 3) * dim, dim, s4);
+		for (j = 0; j < 4; j++)
+			if (s4[j] > bs)
+				bs = s4[j], best = c + j;
+	}
+	for (; c < d->nclusters; c++) {
+		float s = ig_rdot(q, m + (size_t)c * dim, dim);
 
 		if (s > bs)
 			bs = s, best = c;

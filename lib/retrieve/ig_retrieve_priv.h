@@ -10,6 +10,9 @@ void ig_rset_push(ig_rset *s, uint32_t id, float score, uint64_t seed);
 /* Keeps the KEEP highest scores (0: all), best first, ties by number. */
 void ig_rset_top(ig_rset *s, uint32_t keep);
 float ig_rdot(const float *a, const float *b, uint32_t dim);
+/* ig_rdot of A with B0..B3 into OUT, bit for bit. */
+void ig_rdot4(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, uint32_t dim,
+	      float out[4]);
 void ig_rknn_free(struct ig_rknn *c);
 /* The nearest centroid of user vector Q (centroids are unit vectors). */
 uint32_t ig_rdata_cluster_of(const ig_rdata *d, const float *q);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "core/ig_err.h"
+#include "core/ig_sort.h"
+#include "core/ig_topk.h"
 #include "io/ig_events.h"
 #include "retrieve/ig_ann.h"
 #include "retrieve/ig_retrieve.h"
@@ -40,8 +42,11 @@ struct ig_rwork {
 	uint32_t *cand, *cand_stamp, cand_epoch;
 	/* the users step: similarity per user, and the nearest users */
 	uint32_t ucap;
-	float *uacc;
-	uint32_t *ustamp, uepoch, *utouched;
+	float *uacc, *unorm;      /* per slot: the users in the order touched */
+	/* per user: their slot in the users step's dense arrays, valid when
+	 * utouched[slot] is the user (a sparse set: nothing to clear between
+	 * users, and 4 bytes a user read in random order over all users) */
+	uint32_t *uslot, *utouched;
 	ig_rset alike;
 };
 
@@ -90,7 +95,7 @@ static int entry_cmp(const void *a, const void *b)
 	return entry_before(x, y) ? -1 : entry_before(y, x);
 }
 
-static void entry_swap(entry *a, entry *b)
+static void entry_swap_old(entry *a, entry *b)
 {
 	entry t = *a;
 
@@ -98,11 +103,10 @@ static void entry_swap(entry *a, entry *b)
 	*b = t;
 }
 
-static int entry_cmp(const void *a, const void *b);
-
-/* Moves the KEEP first entries in order to the front (in any order),
- * partitioning around the median of three: linear on average. */
-static void entry_select(entry *e, uint32_t n, uint32_t keep)
+/* The order of a set with a NaN score (partial): moves the KEEP first
+ * entries to the front (in any order), partitioning around the median of
+ * three, then qsort; kept as it was, so that such a set keeps its order. */
+static void entry_select_partial(entry *e, uint32_t n, uint32_t keep)
 {
 	uint32_t lo = 0, hi = n;
 
@@ -111,17 +115,17 @@ static void entry_select(entry *e, uint32_t n, uint32_t keep)
 		entry pivot;
 
 		if (entry_before(&e[mid], &e[lo]))
-			entry_swap(&e[mid], &e[lo]);
+			entry_swap_old(&e[mid], &e[lo]);
 		if (entry_before(&e[hi - 1], &e[lo]))
-			entry_swap(&e[hi - 1], &e[lo]);
+			entry_swap_old(&e[hi - 1], &e[lo]);
 		if (entry_before(&e[hi - 1], &e[mid]))
-			entry_swap(&e[hi - 1], &e[mid]);
+			entry_swap_old(&e[hi - 1], &e[mid]);
 		pivot = e[mid];
-		entry_swap(&e[mid], &e[hi - 1]);
+		entry_swap_old(&e[mid], &e[hi - 1]);
 		for (store = lo, i = lo; i < hi - 1; i++)
 			if (entry_before(&e[i], &pivot))
-				entry_swap(&e[i], &e[store++]);
-		entry_swap(&e[store], &e[hi - 1]);
+				entry_swap_old(&e[i], &e[store++]);
+		entry_swap_old(&e[store], &e[hi - 1]);
 		if (store == keep || store + 1 == keep)
 			return;
 		if (store > keep)
@@ -129,24 +133,55 @@ static void entry_select(entry *e, uint32_t n, uint32_t keep)
 		else
 			lo = store + 1;
 	}
-	/* the boundary falls in a short range: order it */
 	qsort(e + lo, hi - lo, sizeof *e, entry_cmp);
 }
 
+static int entry_before_ctx(const void *ctx, const entry *x, const entry *y)
+{
+	(void)ctx;
+	return entry_before(x, y);
+}
+
+IG_SORT_DEFINE(entry, entry, entry_before_ctx, const void *)
+IG_TOPK_DEFINE(etop, entry, entry_before)
+
+/* The KEEP best (all when KEEP is 0), best first. A NaN score makes the
+ * order partial: such a set takes qsort, as it always did, so that the
+ * order stays the one it was. */
 void ig_rset_top(ig_rset *s, uint32_t keep)
 {
 	entry *e = s->order;
 	uint32_t i;
+	int nan = 0;
 
 	if (s->n == 0)
 		return;
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		e[i] = (entry){s->score[i], s->id[i], s->seed[i]};
-	if (keep && s->n > keep) {
-		entry_select(e, s->n, keep);
-		s->n = keep;
+		nan |= s->score[i] != s->score[i];
 	}
-	qsort(e, s->n, sizeof *e, entry_cmp);
+	if (nan) {
+		if (keep && s->n > keep) {
+			entry_select_partial(e, s->n, keep);
+			s->n = keep;
+		}
+		qsort(e, s->n, sizeof *e, entry_cmp);
+	} else if (keep && s->n > 8 * (size_t)keep) {
+		/* few of many: a heap of the KEEP best turns most away at its
+		 * root, where a selection would move them */
+		size_t h = 0;
+
+		for (i = 0; i < s->n; i++)
+			etop_offer(e, &h, keep, e[i]);
+		etop_sort_heap(e, h);
+		s->n = keep;
+	} else {
+		if (keep && s->n > keep) {
+			entry_select(e, s->n, keep, NULL);
+			s->n = keep;
+		}
+		entry_sort(e, s->n, NULL);
+	}
 	for (i = 0; i < s->n; i++) {
 		s->id[i] = e[i].id;
 		s->score[i] = e[i].score;
@@ -186,7 +221,8 @@ void ig_rwork_free(ig_rwork *w)
 	free(w->cand);
 	free(w->cand_stamp);
 	free(w->uacc);
-	free(w->ustamp);
+	free(w->uslot);
+	free(w->unorm);
 	free(w->utouched);
 	ig_rset_free(&w->alike);
 	free(w);
@@ -239,7 +275,8 @@ void ig_rwork_fit(ig_rwork *w, const ig_rdata *d)
 		uint32_t cap = d->nusers + d->nusers / 2;
 
 		w->uacc = grow_zero(w->uacc, w->ucap, cap, sizeof *w->uacc);
-		w->ustamp = grow_zero(w->ustamp, w->ucap, cap, sizeof *w->ustamp);
+		w->uslot = grow_zero(w->uslot, w->ucap, cap, sizeof *w->uslot);
+		w->unorm = grow_zero(w->unorm, w->ucap, cap, sizeof *w->unorm);
 		w->utouched = grow_zero(w->utouched, w->ucap, cap, sizeof *w->utouched);
 		w->ucap = cap;
 	}
@@ -585,6 +622,54 @@ float ig_rdot(const float *a, const float *b, uint32_t dim)
 	return s;
 }
 
+/* ig_rdot of A with four rows at once, each summed exactly as ig_rdot
+ * sums it (the same lanes, the same order: the same bits), their eight
+ * accumulators independent where ig_rdot's two wait on each other. */
+void ig_rdot4(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, uint32_t dim,
+	      float out[4])
+{
+	rv4 s00 = {0}, s01 = {0}, s10 = {0}, s11 = {0}, s20 = {0}, s21 = {0}, s30 = {0}, s31 = {0}, x, x4, y;
+	uint32_t k = 0, j;
+	float s[4];
+
+	for (; k + 8 <= dim; k += 8) {
+		memcpy(&x, a + k, sizeof x);
+		memcpy(&x4, a + k + 4, sizeof x4);
+		memcpy(&y, b0 + k, sizeof y);
+		s00 += x * y;
+		memcpy(&y, b0 + k + 4, sizeof y);
+		s01 += x4 * y;
+		memcpy(&y, b1 + k, sizeof y);
+		s10 += x * y;
+		memcpy(&y, b1 + k + 4, sizeof y);
+		s11 += x4 * y;
+		memcpy(&y, b2 + k, sizeof y);
+		s20 += x * y;
+		memcpy(&y, b2 + k + 4, sizeof y);
+		s21 += x4 * y;
+		memcpy(&y, b3 + k, sizeof y);
+		s30 += x * y;
+		memcpy(&y, b3 + k + 4, sizeof y);
+		s31 += x4 * y;
+	}
+	s00 += s01;
+	s10 += s11;
+	s20 += s21;
+	s30 += s31;
+	s[0] = (s00[0] + s00[1]) + (s00[2] + s00[3]);
+	s[1] = (s10[0] + s10[1]) + (s10[2] + s10[3]);
+	s[2] = (s20[0] + s20[1]) + (s20[2] + s20[3]);
+	s[3] = (s30[0] + s30[1]) + (s30[2] + s30[3]);
+	for (; k < dim; k++) {
+		s[0] += a[k] * b0[k];
+		s[1] += a[k] * b1[k];
+		s[2] += a[k] * b2[k];
+		s[3] += a[k] * b3[k];
+	}
+	for (j = 0; j < 4; j++)
+		out[j] = s[j];
+}
+
 /* knn(user) names as the reason the seed, among the heaviest few, nearest
  * to the candidate: the seeds' unit vectors times their weights, once. */
 #define USER_KNN_REASONS 8
@@ -863,16 +948,49 @@ static void step_tower(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
  * the cost of a popular seed. */
 #define USERS_PER_ITEM 2000
 
+/* The KEEP nearest of the NT users touched into w->alike, best first,
+ * through a heap; 0 (w->alike empty) on a NaN similarity. */
+static int users_top(ig_rwork *w, uint32_t nt, double qn, uint32_t keep)
+{
+	ig_rset *a = &w->alike;
+	entry *h;
+	size_t nh = 0;
+	uint32_t i;
+
+	a->n = 0;
+	if (a->cap < keep) {
+		a->cap = keep;
+		a->id = ig_reallocarray(a->id, a->cap, sizeof *a->id);
+		a->score = ig_reallocarray(a->score, a->cap, sizeof *a->score);
+		a->seed = ig_reallocarray(a->seed, a->cap, sizeof *a->seed);
+		a->order = ig_reallocarray(a->order, a->cap, sizeof(entry));
+	}
+	h = a->order;
+	for (i = 0; i < nt; i++)
+		if (w->uacc[i] > 0 && w->unorm[i] > 0) {
+			uint32_t v = w->utouched[i];
+			float x = (float)((double)w->uacc[i] / ((double)w->unorm[i] * qn));
+
+			if (x != x)
+				return 0;
+			etop_offer(h, &nh, keep, (entry){x, v, IG_RSEED_USER | v});
+		}
+	etop_sort_heap(h, nh);
+	for (i = 0; i < nh; i++) {
+		a->id[i] = h[i].id;
+		a->score[i] = h[i].score;
+		a->seed[i] = h[i].seed;
+	}
+	a->n = (uint32_t)nh;
+	return 1;
+}
+
 static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, const ig_rset *in, ig_rwork *w)
 {
 	uint32_t self = ig_intern_find(d->users, u->id, u->len), i, nt = 0;
 	uint64_t k;
 	double qn = 0;
 
-	if (++w->uepoch == 0) {
-		memset(w->ustamp, 0, w->ucap * sizeof *w->ustamp);
-		w->uepoch = 1;
-	}
 	for (i = 0; i < in->n; i++) {
 		uint32_t it = in->id[i];
 		uint64_t end;
@@ -886,31 +1004,44 @@ static void step_users(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u,
 		if (end - d->item_start[it] > USERS_PER_ITEM)
 			end = d->item_start[it] + USERS_PER_ITEM;
 		for (k = d->item_start[it]; k < end; k++) {
-			uint32_t v = d->item_user[k];
+			uint32_t v = d->item_user[k], sl;
 
 			if (v == self)
 				continue;
-			if (w->ustamp[v] != w->uepoch) {
-				w->ustamp[v] = w->uepoch;
-				w->uacc[v] = 0;
+			sl = w->uslot[v];
+			if (sl >= nt || w->utouched[sl] != v) {
+				sl = w->uslot[v] = nt;
+				w->uacc[nt] = 0;
+				w->unorm[nt] = d->user_norm[v];
 				w->utouched[nt++] = v;
 			}
-			w->uacc[v] += q * d->idf[it];
+			w->uacc[sl] += q * d->idf[it];
 		}
 	}
 	w->alike.n = 0;
 	if (qn <= 0)
 		return;
-	for (i = 0; i < nt; i++) {
-		uint32_t v = w->utouched[i];
-
-		if (w->uacc[v] > 0 && d->user_norm[v] > 0)
-			ig_rset_push(&w->alike, v, (float)((double)w->uacc[v] / ((double)d->user_norm[v] * sqrt(qn))), IG_RSEED_USER | v);
+	/* the norms were read with the stamps (their misses overlap); the
+	 * nearest COUNT go straight to a heap, which turns most away at its
+	 * root (the set ig_rset_top keeps, in its order; a NaN similarity,
+	 * which orders nothing, takes ig_rset_top itself) */
+	if (!st->count || !users_top(w, nt, sqrt(qn), st->count)) {
+		for (i = 0; i < nt; i++)
+			if (w->uacc[i] > 0 && w->unorm[i] > 0)
+				ig_rset_push(&w->alike, w->utouched[i],
+					     (float)((double)w->uacc[i] / ((double)w->unorm[i] * sqrt(qn))),
+					     IG_RSEED_USER | w->utouched[i]);
+		ig_rset_top(&w->alike, st->count);
 	}
-	ig_rset_top(&w->alike, st->count);
+	/* each neighbour's row: its start fetched 8 ahead, its items 4 */
 	for (i = 0; i < w->alike.n; i++) {
 		uint32_t v = w->alike.id[i];
 		float s = w->alike.score[i], sv = s * s * s;
+
+		if (i + 8 < w->alike.n)
+			__builtin_prefetch(&d->user_start[w->alike.id[i + 8]]);
+		if (i + 4 < w->alike.n)
+			__builtin_prefetch(&d->user_item[d->user_start[w->alike.id[i + 4]]]);
 
 		for (k = d->user_start[v]; k < d->user_start[v + 1]; k++)
 			acc_add(w, d->user_item[k], sv, w->alike.seed[i]);
@@ -1141,17 +1272,18 @@ void ig_rlist_free(ig_rlist *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* Highest score first, ties by item id bytewise. */
-static int cand_cmp(const void *a, const void *b, void *arg)
+/* Highest score first, ties by item id bytewise: by the items' ranks in
+ * that order when both have one. */
+static inline int cand_order(const ig_rdata *d, const ig_rcand *x, const ig_rcand *y)
 {
-	const ig_rdata *d = arg;
-	const ig_rcand *x = a, *y = b;
 	const char *sx, *sy;
 	size_t lx, ly;
 	int c;
 
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
+	if (x->rank != UINT32_MAX && y->rank != UINT32_MAX)
+		return x->rank < y->rank ? -1 : x->rank > y->rank;
 	sx = ig_intern_str(d->items, x->item);
 	sy = ig_intern_str(d->items, y->item);
 	lx = ig_intern_len(d->items, x->item);
@@ -1160,10 +1292,97 @@ static int cand_cmp(const void *a, const void *b, void *arg)
 	return c ? c : lx < ly ? -1 : lx > ly;
 }
 
-static void ig_rlist_sort(const ig_rdata *d, ig_rlist *l)
+/* Items by their first 8 bytes as a number (big-endian, zeros after a
+ * short id: the bytewise order of those bytes), then the whole strings. */
+typedef struct item_key {
+	uint64_t key;
+	uint32_t id;
+} item_key;
+
+static int item_key_before(const ig_intern *t, const item_key *x, const item_key *y)
 {
-	if (l->n > 1) /* an empty list may have no array */
+	const char *sx, *sy;
+	size_t lx, ly;
+	int c;
+
+	if (x->key != y->key)
+		return x->key < y->key;
+	sx = ig_intern_str(t, x->id);
+	sy = ig_intern_str(t, y->id);
+	lx = ig_intern_len(t, x->id);
+	ly = ig_intern_len(t, y->id);
+	c = memcmp(sx, sy, lx < ly ? lx : ly);
+	return c ? c < 0 : lx < ly;
+}
+
+IG_SORT_DEFINE(item_key, item_key, item_key_before, const ig_intern *)
+
+void ig_rdata_rank_items(ig_rdata *d)
+{
+	uint32_t n = ig_intern_count(d->items), i;
+	item_key *k;
+
+	free(d->item_rank);
+	d->item_rank = NULL;
+	d->nitem_rank = 0;
+	if (n == 0)
+		return;
+	k = ig_reallocarray(NULL, n, sizeof *k);
+	for (i = 0; i < n; i++) {
+		const unsigned char *s = (const unsigned char *)ig_intern_str(d->items, i);
+		size_t len = ig_intern_len(d->items, i), j;
+		uint64_t key = 0;
+
+		for (j = 0; j < 8; j++)
+			key = key << 8 | (j < len ? s[j] : 0);
+		k[i].key = key;
+		k[i].id = i;
+	}
+	item_key_sort(k, n, d->items);
+	d->item_rank = ig_reallocarray(NULL, n, sizeof *d->item_rank);
+	for (i = 0; i < n; i++)
+		d->item_rank[k[i].id] = i;
+	d->nitem_rank = n;
+	free(k);
+}
+
+static int cand_cmp(const void *a, const void *b, void *arg)
+{
+	return cand_order(arg, a, b);
+}
+
+static inline int cand_before(const ig_rdata *d, const ig_rcand *x, const ig_rcand *y)
+{
+	if (x->score != y->score)
+		return x->score > y->score;
+	if (x->rank != UINT32_MAX && y->rank != UINT32_MAX)
+		return x->rank < y->rank;
+	return cand_order(d, x, y) < 0;
+}
+
+IG_SORT_DEFINE(cand, ig_rcand, cand_before, const ig_rdata *)
+
+/* Best first, then cut to TOTAL: the TOTAL best selected, then sorted.
+ * NaN scores (partial order) take the qsort of the whole list, as they
+ * always did. */
+static void ig_rlist_sort(const ig_rdata *d, ig_rlist *l, uint32_t total)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->c[i].score != l->c[i].score)
+			break;
+	if (i < l->n) {
 		qsort_r(l->c, l->n, sizeof *l->c, cand_cmp, (void *)d);
+	} else {
+		if (l->n > total)
+			cand_select(l->c, l->n, total, d);
+		if (l->n > total)
+			l->n = total;
+		cand_sort(l->c, l->n, d);
+	}
+	if (l->n > total)
+		l->n = total;
 }
 
 static uint32_t engagements(const ig_ruser *u)
@@ -1178,7 +1397,7 @@ static uint32_t engagements(const ig_ruser *u)
 	return n;
 }
 
-static ig_rcand *cand_get(ig_rlist *l, ig_rwork *w, uint32_t it)
+static ig_rcand *cand_get(const ig_rdata *d, ig_rlist *l, ig_rwork *w, uint32_t it)
 {
 	ig_rcand *c;
 	uint32_t k;
@@ -1195,6 +1414,7 @@ static ig_rcand *cand_get(ig_rlist *l, ig_rwork *w, uint32_t it)
 	c = &l->c[l->n];
 	memset(c, 0, sizeof *c);
 	c->item = it;
+	c->rank = it < d->nitem_rank ? d->item_rank[it] : UINT32_MAX;
 	c->reason = -1;
 	c->row = l->n;
 	for (k = 0; k < l->nsrc; k++)
@@ -1242,7 +1462,7 @@ void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, c
 			continue;
 		top = gotp->score[0] > 0 ? gotp->score[0] : 1;
 		for (i = 0; i < gotp->n; i++) {
-			ig_rcand *c = cand_get(l, w, gotp->id[i]);
+			ig_rcand *c = cand_get(d, l, w, gotp->id[i]);
 			float contrib = (float)src->weight * ig_rmix_scale(spec->mix, i, gotp->score[i], top);
 
 			c->score += contrib;
@@ -1255,7 +1475,5 @@ void ig_retrieve_user(const ig_rdata *d, const ig_rspec *spec, uint32_t total, c
 			}
 		}
 	}
-	ig_rlist_sort(d, l);
-	if (l->n > total)
-		l->n = total;
+	ig_rlist_sort(d, l, total);
 }

@@ -258,6 +258,57 @@ static void test_rset_top_selects(void **state)
 	}
 }
 
+/* The items' ranks, which break the merged list's ties, are their
+ * bytewise order: ids of one 8-byte prefix, prefixes of one another,
+ * bytes above 0x7f. */
+static void test_rank_items(void **state)
+{
+	static const char *ids[] = {"item0000b", "b", "item0000a", "item0000", "\xc3\xa9t\xc3\xa9", "a", "ab",
+				    "item00001", "Z", "item0000ab", "10", "9", "zz\xc3\xa9"};
+	size_t n = sizeof ids / sizeof *ids, i, j;
+	ig_ropts o;
+	ig_rdata *d;
+
+	(void)state;
+	ig_ropts_default(&o);
+	d = ig_rdata_new(&o);
+	for (i = 0; i < n; i++)
+		assert_int_equal(ig_intern_add(d->items, ids[i], strlen(ids[i])), i);
+	ig_rdata_rank_items(d);
+	assert_int_equal(d->nitem_rank, n);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (i != j)
+				assert_int_equal(d->item_rank[i] < d->item_rank[j], strcmp(ids[i], ids[j]) < 0);
+	ig_rdata_free(d);
+}
+
+/* ig_rdot4 gives each row's ig_rdot bit for bit (the nearest cluster
+ * depends on it): random vectors of every dimension about the 8-wide
+ * step, with their tails. */
+static void test_rdot4_bits(void **state)
+{
+	float a[70], b[4][70], got[4];
+	uint32_t dim, r, j, i;
+
+	(void)state;
+	srand(11);
+	for (r = 0; r < 20; r++)
+		for (dim = 0; dim <= 67; dim++) {
+			for (i = 0; i < dim; i++) {
+				a[i] = (float)rand() / (float)RAND_MAX * 2 - 1;
+				for (j = 0; j < 4; j++)
+					b[j][i] = ((float)rand() / (float)RAND_MAX * 2 - 1) * (float)(1 + (rand() % 1000));
+			}
+			ig_rdot4(a, b[0], b[1], b[2], b[3], dim, got);
+			for (j = 0; j < 4; j++) {
+				float want = ig_rdot(a, b[j], dim);
+
+				assert_memory_equal(&got[j], &want, sizeof want);
+			}
+		}
+}
+
 /* knn's lists kept by the cache are those of a new search. */
 static void test_knn_cache(void **state)
 {
@@ -303,6 +354,8 @@ int main(void)
 		cmocka_unit_test(test_mix_scale),
 		cmocka_unit_test(test_rset_top_selects),
 		cmocka_unit_test(test_knn_cache),
+		cmocka_unit_test(test_rank_items),
+		cmocka_unit_test(test_rdot4_bits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
