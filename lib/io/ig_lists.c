@@ -370,6 +370,7 @@ static void parse_row(ig_list_reader *r, ig_list_row *row, size_t i)
 	int c;
 	size_t ulen;
 	const char *msg;
+	double *num;
 
 	ulen = ig_field_id(name, row->line, r->col[C_USER] + 1, "user", f[r->col[C_USER]]);
 	c = r->c_item;
@@ -394,8 +395,9 @@ static void parse_row(ig_list_reader *r, ig_list_row *row, size_t i)
 		if (!(row->propensity > 0 && row->propensity <= 1))
 			ig_die_at(name, row->line, "field %d (propensity): not in (0, 1] '%s'", c + 1, ig_esc(f[c]));
 	}
-	row->num = r->nums + i * (size_t)r->h.ncols;
-	check_numbers(r, f, row->line, r->nums + i * (size_t)r->h.ncols);
+	num = r->nums + i * (size_t)r->h.ncols;
+	row->num = num;
+	check_numbers(r, f, row->line, num);
 	msg = order_row(&r->order, f[r->col[C_USER]], ulen, row->item, row->item_len, row->score, row->rank,
 			row->line);
 	if (msg)

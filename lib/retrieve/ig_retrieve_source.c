@@ -95,13 +95,14 @@ static int entry_cmp(const void *a, const void *b)
 	return entry_before(x, y) ? -1 : entry_before(y, x);
 }
 
-static void entry_swap_old(entry *a, entry *b)
+static int entry_before_ctx(const void *ctx, const entry *x, const entry *y)
 {
-	entry t = *a;
-
-	*a = *b;
-	*b = t;
+	(void)ctx;
+	return entry_before(x, y);
 }
+
+IG_SORT_DEFINE(entry, entry, entry_before_ctx, const void *)
+IG_TOPK_DEFINE(etop, entry, entry_before)
 
 /* The order of a set with a NaN score (partial): moves the KEEP first
  * entries to the front (in any order), partitioning around the median of
@@ -115,17 +116,17 @@ static void entry_select_partial(entry *e, uint32_t n, uint32_t keep)
 		entry pivot;
 
 		if (entry_before(&e[mid], &e[lo]))
-			entry_swap_old(&e[mid], &e[lo]);
+			entry_swap(&e[mid], &e[lo]);
 		if (entry_before(&e[hi - 1], &e[lo]))
-			entry_swap_old(&e[hi - 1], &e[lo]);
+			entry_swap(&e[hi - 1], &e[lo]);
 		if (entry_before(&e[hi - 1], &e[mid]))
-			entry_swap_old(&e[hi - 1], &e[mid]);
+			entry_swap(&e[hi - 1], &e[mid]);
 		pivot = e[mid];
-		entry_swap_old(&e[mid], &e[hi - 1]);
+		entry_swap(&e[mid], &e[hi - 1]);
 		for (store = lo, i = lo; i < hi - 1; i++)
 			if (entry_before(&e[i], &pivot))
-				entry_swap_old(&e[i], &e[store++]);
-		entry_swap_old(&e[store], &e[hi - 1]);
+				entry_swap(&e[i], &e[store++]);
+		entry_swap(&e[store], &e[hi - 1]);
 		if (store == keep || store + 1 == keep)
 			return;
 		if (store > keep)
@@ -135,15 +136,6 @@ static void entry_select_partial(entry *e, uint32_t n, uint32_t keep)
 	}
 	qsort(e + lo, hi - lo, sizeof *e, entry_cmp);
 }
-
-static int entry_before_ctx(const void *ctx, const entry *x, const entry *y)
-{
-	(void)ctx;
-	return entry_before(x, y);
-}
-
-IG_SORT_DEFINE(entry, entry, entry_before_ctx, const void *)
-IG_TOPK_DEFINE(etop, entry, entry_before)
 
 /* The KEEP best (all when KEEP is 0), best first. A NaN score makes the
  * order partial: such a set takes qsort, as it always did, so that the
