@@ -41,11 +41,12 @@ Funnel:
                          like=1,comment=1,share=1,save=1, else any=1]
       --value2 SPEC      the second stage's value model [--value's]
       --spec FILE        retrieval spec [ig-retrieve's default]
-      --similarity S     the item neighbours' ig-cooccur --score: auto (ease
-                         or cosine, the one whose neighbours alone retrieve
-                         the label window's positives better), ease (over
+      --similarity S     the item neighbours' ig-cooccur --score: ease (over
                          the 0/1 engagements and --positives), cosine, count,
-                         jaccard, lift, pmi or swing [auto without
+                         jaccard, lift, pmi or swing; R,F: R's in retrieval,
+                         F's in the ranking features; auto: ease or cosine,
+                         the one whose neighbours alone retrieve the label
+                         window's positives better [auto without
                          impressions in the label window, else cosine]
       --reshow           let items shown but never engaged with (only
                          impressions, views, skips) back among the
@@ -230,8 +231,16 @@ else
 	[ -z "$metric$at$ties$target" ] || bad_usage "--metric, -k, --target and --shuffle-ties are options of 'ig-funnel tune'"
 	at=1 # unused: passes the checks below
 fi
-case $similarity in '' | auto | ease | cosine | count | jaccard | lift | pmi | swing) ;;
-*) bad_usage "--similarity takes auto, ease, cosine, count, jaccard, lift, pmi or swing, not '$similarity'" ;; esac
+# --similarity S, or RETRIEVAL,RANKING: the lists of ig-retrieve and of
+# ig-rank's features (auto alone: it chooses one list for both)
+case $similarity in '' | auto) ;;
+*)
+	for s in "${similarity%%,*}" "${similarity#*,}"; do
+		case $s in ease | cosine | count | jaccard | lift | pmi | swing) ;;
+		*) bad_usage "--similarity takes auto, ease, cosine, count, jaccard, lift, pmi or swing, or two of the last seven as RETRIEVAL,RANKING, not '$similarity'" ;; esac
+	done
+	;;
+esac
 for n in "$length" "$ncand" "$keep1" "$keep2" "$threads" "$seed" "$maxex" "$at"; do
 	case $n in '' | *[!0-9]*) bad_usage "'$n' is not a whole number" ;; esac
 done
@@ -315,9 +324,9 @@ done
 # earlier feed, say; tune's cut for tune) would be gone before it is read
 # The files of OUT/work, which a run removes first (an earlier
 # run's, kept by --keep-intermediate) and then as it goes
-work_files='fit.train.tsv.gz fit.test.tsv.gz fit.nbrs.tsv.gz fit.vec.gz fit.hnsw fit.anbrs.tsv.gz fit.cand.tsv.gz
+work_files='fit.train.tsv.gz fit.test.tsv.gz fit.nbrs.tsv.gz fit.rank-nbrs.tsv.gz fit.vec.gz fit.hnsw fit.anbrs.tsv.gz fit.cand.tsv.gz
 fit.cosine.tsv.gz probe.test.tsv.gz probe.ease.tsv.gz probe.cosine.tsv.gz probe.tsv
-examples.tsv.gz all.nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in users.chk no-items.tsv feed.users gzip.err unranked.n
+examples.tsv.gz all.nbrs.tsv.gz all.rank-nbrs.tsv.gz all.vec.gz all.hnsw all.anbrs.tsv.gz users.in users.chk no-items.tsv feed.users gzip.err unranked.n
 pipe.1 pipe.2 pipe.probe
 tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows tune.best.tsv tune.compare.tsv'
 products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
@@ -736,12 +745,13 @@ read_counts() { # STEP FILE
 # each user's last HIST engagements only (no user of MovieLens or
 # Last.fm has more; ml-latest-small at most 2698): 1.6 s and 24 s.
 hist=5000
+# RETSIM's list is retrieval's (PREFIX.nbrs), FEATSIM's the ranking
+# features' (PREFIX.rank-nbrs when the two differ: FEATNBRS).
 models() { # PREFIX EVENTS
 	p=$1 ev=$2
 	# (the fit part's are made already when --similarity auto chose them)
-	[ "$p.$fitnbrs" = fit.made ] ||
-		step "$p.cooccur" ig-cooccur -@ "$threads" -k 100 --score "$sim" ${simw:+--weights "$simw"} \
-			--max-history "$hist" -o "$w/$p.nbrs.tsv.gz" "$ev"
+	[ "$p.$fitnbrs" = fit.made ] || cooccur "$p.cooccur" "$retsim" "$w/$p.nbrs.tsv.gz" "$ev"
+	[ "$featnbrs" = nbrs ] || cooccur "$p.cooccur-ranking" "$featsim" "$w/$p.rank-nbrs.tsv.gz" "$ev"
 	vec='' acc=''
 	if [ $verbose = 1 ]; then
 		printf '$ %s\n' "$(shell_words ig-train-w2v -@ "$threads" --seed "$seed" --entity item --min-count 2 \
@@ -761,6 +771,14 @@ models() { # PREFIX EVENTS
 		acc=$w/$p.anbrs.tsv.gz
 	fi
 }
+# The 100 neighbours of each item by SCORE; EASE's over the 0/1 matrix
+# of the engagements and the --positives (EASEW).
+cooccur() { # STEP SCORE OUTPUT EVENTS
+	cw=''
+	[ "$2" != ease ] || cw=$easew
+	step "$1" ig-cooccur -@ "$threads" -k 100 --score "$2" ${cw:+--weights "$cw"} \
+		--max-history "$hist" -o "$3" "$4"
+}
 # --similarity auto: EASE's and cosine's neighbours on the fit part,
 # each list alone as the one retrieval source (the 100 neighbours of each
 # of the user's 50 latest engagements, as ig-retrieve's cooccur source)
@@ -772,10 +790,8 @@ models() { # PREFIX EVENTS
 # EVENTS-ONLY DATA: it chose cosine on DIGINETICA's sessions.)
 choose_similarity() {
 	fitnbrs=made
-	step fit.cooccur ig-cooccur -@ "$threads" -k 100 --score ease --weights "$easew" \
-		--max-history "$hist" -o "$w/fit.nbrs.tsv.gz" "$w/fit.train.tsv.gz"
-	step fit.cooccur-cosine ig-cooccur -@ "$threads" -k 100 --score cosine \
-		--max-history "$hist" -o "$w/fit.cosine.tsv.gz" "$w/fit.train.tsv.gz"
+	cooccur fit.cooccur ease "$w/fit.nbrs.tsv.gz" "$w/fit.train.tsv.gz"
+	cooccur fit.cooccur-cosine cosine "$w/fit.cosine.tsv.gz" "$w/fit.train.tsv.gz"
 	ptest=$w/fit.test.tsv.gz
 	if [ "$nusers" -gt 20000 ]; then
 		ptest=$w/probe.test.tsv.gz
@@ -825,7 +841,7 @@ rank() { # STEP PREFIX SUBCOMMAND ARGS...
 	rstep=$1 rp=$2 rsub=$3
 	shift 3
 	step "$rstep" ig-rank "$rsub" ${items:+--items "$items"} ${follows:+--follows "$follows"} \
-		${topics:+--topics "$topics"} --neighbors "$w/$rp.nbrs.tsv.gz" ${vec:+--vectors "$vec"} \
+		${topics:+--topics "$topics"} --neighbors "$w/$rp.$featnbrs.tsv.gz" ${vec:+--vectors "$vec"} \
 		--positives "$positives" "$@"
 }
 
@@ -865,8 +881,8 @@ rank_lists() { # KEEP2
 		for (i = 1; i <= n; i++) if (t[i] != "" && !(t[i] in seen)) { seen[t[i]] = 1; printf "%s%s=1", s, t[i]; s = "," } }')"
 	fitnbrs=''
 	[ "$sim" != auto ] || choose_similarity
-	simw=''
-	[ "$sim" != ease ] || simw=$easew
+	retsim=${sim%%,*} featsim=${sim#*,} featnbrs=nbrs
+	[ "$featsim" = "$retsim" ] || featnbrs=rank-nbrs
 	models fit "$w/fit.train.tsv.gz"
 	# Training holds its examples in memory (ig-rank(1) MEMORY, about 560
 	# bytes a row): past --max-examples rows they come from one hash shard of
@@ -907,7 +923,7 @@ rank_lists() { # KEEP2
 	fi
 	# the fit part, its candidates and its models are read no more
 	drop "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz" "$w/fit.nbrs.tsv.gz" \
-		"$w/fit.vec.gz" "$w/fit.hnsw" "$w/fit.anbrs.tsv.gz"
+		"$w/fit.rank-nbrs.tsv.gz" "$w/fit.vec.gz" "$w/fit.hnsw" "$w/fit.anbrs.tsv.gz"
 	unranked=''
 	gzip -dcf "$w/examples.tsv.gz" | grep -qv '^#' || no_examples
 	if [ -z "$unranked" ]; then
@@ -1002,7 +1018,7 @@ serve() {
 	diversify diversify "$out/ranked.tsv.gz" "$out/feed.tsv.gz"
 	n_ranked=$(read_counts diversify "$out/ranked.tsv.gz")
 	# the serving models are read no more
-	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.vec.gz" "$w/no-items.tsv"
+	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.rank-nbrs.tsv.gz" "$w/all.vec.gz" "$w/no-items.tsv"
 	# the feed's users, one a line, and its items per user and users
 	gzip -dcf "$out/feed.tsv.gz" | awk -F'\t' -v counts="$w/feed.n" '!/^#/ { n++; if ($1 != last) { print $1; last = $1; k++ } }
 		END { if (k) printf "%.1f\t%d\n", n / k, k >counts; else printf "0\t0\n" >counts }' >"$w/feed.users" ||
@@ -1151,7 +1167,7 @@ tune() {
 		cat "$rows"
 	} >"$out/tune.tsv.tmp" && mv "$out/tune.tsv.tmp" "$out/tune.tsv" || { rm -f "$out/tune.tsv.tmp"; die "$out/tune.tsv: cannot be written"; }
 	# the second stage's lists and the serving models, read by the search
-	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.vec.gz" \
+	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.rank-nbrs.tsv.gz" "$w/all.vec.gz" \
 		"$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" "$rows" "$w/unranked.n" \
 		"$w/tune.best.tsv" "$w/tune.compare.tsv"
 	[ "$keepint" = 1 ] || rmdir "$w" 2>/dev/null || :
