@@ -46,8 +46,9 @@ Funnel:
                          jaccard, lift, pmi or swing; R,F: R's in retrieval,
                          F's in the ranking features; auto: ease or cosine,
                          the one whose neighbours alone retrieve the label
-                         window's positives better [auto without
-                         impressions in the label window, else cosine]
+                         window's positives better [cosine,ease
+                         without impressions in the label window, else
+                         cosine]
       --reshow           let items shown but never engaged with (only
                          impressions, views, skips) back among the
                          candidates, discounted by 0.8 per impression
@@ -866,16 +867,22 @@ rank_lists() { # KEEP2
 	set -- $(gzip -dcf "$w/fit.test.tsv.gz" | awk -F'\t' '!/^#/ { if ($4 == "impression") n++; u[$2] = 1 }
 		END { k = 0; for (x in u) k++; print n + 0, k }')
 	nimpr=$1 nusers=$2
-	# The item neighbours: without impressions in the label window, EASE's
-	# weights over the 0/1 matrix of the engagements and the --positives
-	# events, a rating of 1 or 2 (see_less) included when it is one
-	# (ig-cooccur(1); validation cuts of four data sets, ig-funnel(1)
-	# EVENTS-ONLY DATA), or cosine's, whichever serves the label window
-	# better on its own (choose_similarity: session logs, whose held-out
-	# views are mostly of rare items, are cosine's); with impressions,
+	# The item neighbours: without impressions in the label window,
+	# cosine's in retrieval and, in the ranking features, EASE's weights
+	# over the 0/1 matrix of the engagements and the --positives events, a
+	# rating of 1 or 2 (see_less) included when it is one (ig-cooccur(1)):
+	# on the validation cuts of eleven data sets as good as the better of
+	# the two lists in both places, with no choice to make (ig-funnel(1)
+	# EASE or cosine; session logs, whose held-out views are mostly of
+	# rare items, gain by cosine's, ratings by EASE's); with impressions,
 	# cosine. --similarity overrides.
 	sim=$similarity
-	[ -n "$sim" ] || { [ "$nimpr" -gt 0 ] && sim=cosine || sim=auto; }
+	if [ -z "$sim" ] && [ "$nimpr" -gt 0 ]; then
+		sim=cosine
+	elif [ -z "$sim" ]; then
+		sim=cosine,ease
+		printf "%s: item neighbours: cosine's in retrieval, EASE's in the ranking features (no impressions in the label window; --similarity sets them)\n" "$prog" >&2
+	fi
 	easew="$(printf '%s' "$positives" | awk -F, '{
 		n = split("view,like,comment,share,save,follow," $0, t, ",")
 		for (i = 1; i <= n; i++) if (t[i] != "" && !(t[i] in seen)) { seen[t[i]] = 1; printf "%s%s=1", s, t[i]; s = "," } }')"
