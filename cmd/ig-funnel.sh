@@ -871,7 +871,7 @@ rank_lists() { # KEEP2
 	# cosine's in retrieval and, in the ranking features, EASE's weights
 	# over the 0/1 matrix of the engagements and the --positives events, a
 	# rating of 1 or 2 (see_less) included when it is one (ig-cooccur(1)):
-	# on the validation cuts of eleven data sets as good as the better of
+	# on eleven validation cuts of ten data sets as good as the better of
 	# the two lists in both places, with no choice to make (ig-funnel(1)
 	# EASE or cosine; session logs, whose held-out views are mostly of
 	# rare items, gain by cosine's, ratings by EASE's); with impressions,
