@@ -16,7 +16,8 @@
 # user_dot of them, not of ig2vec's) in place of --tower: a variant tried and
 # dropped (ig-funnel(1) TWO-TOWER SCORE). EARLYSTOP=1: a copy whose
 # towers train with ig-train-tower's own early stopping (at most 50
-# epochs, patience 5), in place of 10 epochs.
+# epochs, patience 5), in place of 10 epochs. SEED=N: the funnel's
+# --seed (every step's; default 1), its runs in notower.sN and NAME.sN.
 # The closed loop (seed 2, the validation world):
 #   CEILINGS=0 FUNNEL="-@ 1" OUT=/tmp/cl.no sh bench/closed_loop.sh 2
 #   CEILINGS=0 FUNNEL="-@ 1 --tower" OUT=/tmp/cl.tower sh bench/closed_loop.sh 2
@@ -44,6 +45,8 @@ PY
 [ "${EARLYSTOP:-0}" = 0 ] || variant earlystop '--epochs 10 --patience 0' '--epochs 50 --patience 5'
 
 cpu() { awk '{ printf "%.1f", $1 + $2 }' "$1"; }
+seed=${SEED:-1} sfx=''
+[ -z "${SEED:-}" ] || sfx=.s$SEED name=$name.s$SEED
 for set in "$@"; do
 	d=$out/$set
 	mkdir -p "$d"
@@ -69,15 +72,16 @@ for set in "$@"; do
 	fi
 	(
 		cd "$d"
-		if [ ! -f notower/feed.tsv.gz ]; then
-			/usr/bin/time -f '%U %S' -o notower.time ig-funnel -@ 1 --positives $P \
-				s.fit.tsv.gz s.valid.tsv.gz notower 2>notower.log
+		no=notower$sfx
+		if [ ! -f $no/feed.tsv.gz ]; then
+			/usr/bin/time -f '%U %S' -o $no.time ig-funnel -@ 1 --seed $seed --positives $P \
+				s.fit.tsv.gz s.valid.tsv.gz $no 2>$no.log
 		fi
 		# shellcheck disable=SC2086
-		/usr/bin/time -f '%U %S' -o $name.time $run -@ 1 --positives $P s.fit.tsv.gz s.valid.tsv.gz $name 2>$name.log
+		/usr/bin/time -f '%U %S' -o $name.time $run -@ 1 --seed $seed --positives $P s.fit.tsv.gz s.valid.tsv.gz $name 2>$name.log
 		r=$(ig-eval compare -u --tsv --bootstrap 1000 -k 20 --positives $P -t s.valid.tsv.gz --train s.fit.tsv.gz \
-			$name/feed.tsv.gz notower/feed.tsv.gz 2>/dev/null |
+			$name/feed.tsv.gz $no/feed.tsv.gz 2>/dev/null |
 			awk -F'\t' '$1 == "ndcg" && $2 == 20 { printf "%.4f - %.4f = %+.4f [%+.4f, %+.4f]", $3, $4, $5, $6, $7 }')
-		printf '%s\t%s - no tower\tNDCG@20 %s\tCPU s %s (no tower %s)\n' "$set" "$name" "$r" "$(cpu $name.time)" "$(cpu notower.time)"
+		printf '%s\t%s - no tower\tNDCG@20 %s\tCPU s %s (no tower %s)\n' "$set" "$name" "$r" "$(cpu $name.time)" "$(cpu $no.time)"
 	)
 done
