@@ -21,6 +21,7 @@ enum {
 	OPT_TOPICS,
 	OPT_VECTORS,
 	OPT_NEIGHBORS,
+	OPT_TOWER,
 	OPT_LABELS,
 	OPT_IMPRESSIONS,
 	OPT_AT,
@@ -74,6 +75,8 @@ static const char *subcommand = "";
 	"      --topics FILE        topics stream: affinity over the topic tree (needs --items)\n" \
 	"      --vectors FILE       item vectors (word2vec): embedding similarity\n"         \
 	"      --neighbors FILE     item neighbours (ig-cooccur): co-occurrence similarity\n" \
+	"      --tower PREFIX       the two towers' PREFIX.users.vec and PREFIX.items.vec\n"  \
+	"                           (ig-train-tower -o PREFIX): their cosine, tower_score\n" \
 	"      --at TS              the rows' time [the user's last history event + 1]\n"        \
 	"      --shard I/N          only the users with hash(user) %% N = I: their history\n"  \
 	"                           held, other users' rows skipped [0/1]\n"                  \
@@ -210,6 +213,7 @@ static void parse_option(args *a, int c, const char *arg)
 	case OPT_TOPICS: a->in.topics = arg; break;
 	case OPT_VECTORS: a->in.vectors = arg; break;
 	case OPT_NEIGHBORS: a->in.neighbors = arg; break;
+	case OPT_TOWER: a->in.tower = arg; break;
 	case OPT_LABELS: a->labels = arg; break;
 	case OPT_IMPRESSIONS: a->impressions = arg; break;
 	case OPT_AT: a->at = ig_cli_int("--at", arg, 0, 4102444800); break;
@@ -297,6 +301,7 @@ static int parse_args(args *a, int argc, char **argv)
 		{"topics", required_argument, NULL, OPT_TOPICS},
 		{"vectors", required_argument, NULL, OPT_VECTORS},
 		{"neighbors", required_argument, NULL, OPT_NEIGHBORS},
+		{"tower", required_argument, NULL, OPT_TOWER},
 		{"labels", required_argument, NULL, OPT_LABELS},
 		{"impressions", required_argument, NULL, OPT_IMPRESSIONS},
 		{"at", required_argument, NULL, OPT_AT},

@@ -27,7 +27,8 @@ enum {
 	IG_RANK_IN_TOPICS = 8,    /* --topics */
 	IG_RANK_IN_VECTORS = 16,  /* --vectors */
 	IG_RANK_IN_NEIGHBORS = 32,/* --neighbors */
-	IG_RANK_IN_IMPRESSIONS = 64 /* the history holds impressions */
+	IG_RANK_IN_IMPRESSIONS = 64,/* the history holds impressions */
+	IG_RANK_IN_TOWER = 128    /* --tower */
 };
 
 /* The options that decide what a feature means; written into examples
@@ -47,9 +48,10 @@ int ig_rank_fopts_parse(const char *s, ig_rank_fopts *o);
 
 typedef struct ig_rank_ctx ig_rank_ctx;
 
-/* Paths of the context inputs; NULL when not given. */
+/* Paths of the context inputs; NULL when not given. TOWER is the PREFIX
+ * of ig-train-tower -o PREFIX: its PREFIX.users.vec and PREFIX.items.vec. */
 typedef struct ig_rank_inputs {
-	const char *history, *items, *follows, *topics, *vectors, *neighbors;
+	const char *history, *items, *follows, *topics, *vectors, *neighbors, *tower;
 } ig_rank_inputs;
 
 ig_rank_ctx *ig_rank_ctx_load(const ig_rank_inputs *in, const ig_rank_fopts *o);

@@ -186,29 +186,64 @@ static void author_stats(ig_rank_ctx *c)
 			c->apop[(size_t)it->author[i] * IG_EV_COUNT + e] += c->pop[(size_t)i * IG_EV_COUNT + e];
 }
 
-static void load_vectors(ig_rank_ctx *c, const char *path)
+/* V's vectors scaled to unit length (a zero vector stays zero). */
+static float *unit_copy(const ig_vectors *v)
 {
-	uint32_t i, d, dim;
+	uint32_t i, d, dim = v->dim;
+	float *unit = ig_reallocarray(NULL, (size_t)v->n * dim + 1, sizeof *unit);
 
-	c->vec = ig_vectors_load(path);
-	c->vec_isa = ig_rank_vec_isa();
-	dim = c->vec->dim;
-	c->vunit = ig_reallocarray(NULL, (size_t)c->vec->n * dim + 1, sizeof *c->vunit);
-	for (i = 0; i < c->vec->n; i++) {
-		const float *row = ig_vectors_row(c->vec, i);
+	for (i = 0; i < v->n; i++) {
+		const float *row = ig_vectors_row(v, i);
 		double norm = 0;
 
 		for (d = 0; d < dim; d++)
 			norm += (double)row[d] * (double)row[d];
 		norm = norm > 0 ? 1 / sqrt(norm) : 0;
 		for (d = 0; d < dim; d++)
-			c->vunit[(size_t)i * dim + d] = (float)((double)row[d] * norm);
+			unit[(size_t)i * dim + d] = (float)((double)row[d] * norm);
 	}
-	for (i = 0; i < c->vec->n; i++) {
-		const char *name = ig_vectors_name(c->vec, i);
+	return unit;
+}
+
+/* The vectors' items into item_ids: a candidate that only they know
+ * still has a number, and so its vector. */
+static void add_vector_items(ig_rank_ctx *c, const ig_vectors *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->n; i++) {
+		const char *name = ig_vectors_name(v, i);
 
 		ig_intern_add(c->item_ids, name, strlen(name));
 	}
+}
+
+static void load_vectors(ig_rank_ctx *c, const char *path)
+{
+	c->vec = ig_vectors_load(path);
+	c->vec_isa = ig_rank_vec_isa();
+	c->vunit = unit_copy(c->vec);
+	add_vector_items(c, c->vec);
+}
+
+/* ig-train-tower's PREFIX.users.vec and PREFIX.items.vec (--tower). */
+static void load_tower(ig_rank_ctx *c, const char *prefix)
+{
+	size_t n = strlen(prefix) + sizeof ".users.vec";
+	char *users = ig_malloc(n), *items = ig_malloc(n);
+
+	snprintf(users, n, "%s.users.vec", prefix);
+	snprintf(items, n, "%s.items.vec", prefix);
+	c->tower_users = ig_vectors_load(users);
+	c->tower_items = ig_vectors_load(items);
+	if (c->tower_users->dim != c->tower_items->dim)
+		ig_die("%s: vectors of %u dimensions, but %s has %u: --tower takes the two files of one ig-train-tower -o PREFIX",
+		       users, c->tower_users->dim, items, c->tower_items->dim);
+	c->tower_uunit = unit_copy(c->tower_users);
+	c->tower_iunit = unit_copy(c->tower_items);
+	add_vector_items(c, c->tower_items);
+	free(users);
+	free(items);
 }
 
 /* The neighbors stream at PATH, its items numbered in item_ids, kept as
@@ -324,6 +359,10 @@ ig_rank_ctx *ig_rank_ctx_load_shard(const ig_rank_inputs *in, const ig_rank_fopt
 		nb_start = load_neighbors(c, in->neighbors);
 		c->inputs |= IG_RANK_IN_NEIGHBORS;
 	}
+	if (in->tower) {
+		load_tower(c, in->tower);
+		c->inputs |= IG_RANK_IN_TOWER;
+	}
 	c->nitems = ig_intern_count(c->item_ids);
 	if (c->vec) {
 		uint32_t it;
@@ -333,6 +372,14 @@ ig_rank_ctx *ig_rank_ctx_load_shard(const ig_rank_inputs *in, const ig_rank_fopt
 		for (it = 0; it < c->nitems; it++)
 			c->vrow[it] = ig_vectors_find(c->vec, ig_intern_str(c->item_ids, it),
 						      ig_intern_len(c->item_ids, it));
+	}
+	if (c->tower_items) {
+		uint32_t it;
+
+		c->tower_row = ig_malloc(((size_t)c->nitems + 1) * sizeof *c->tower_row);
+		for (it = 0; it < c->nitems; it++)
+			c->tower_row[it] = ig_vectors_find(c->tower_items, ig_intern_str(c->item_ids, it),
+							   ig_intern_len(c->item_ids, it));
 	}
 	if (c->items)
 		c->ntopics = ig_intern_count(c->items->topics);
@@ -428,6 +475,13 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 	free(c->all_pt);
 	free(c->vrow);
 	free(c->vunit);
+	if (c->tower_users)
+		ig_vectors_free(c->tower_users);
+	if (c->tower_items)
+		ig_vectors_free(c->tower_items);
+	free(c->tower_uunit);
+	free(c->tower_iunit);
+	free(c->tower_row);
 	if (c->spill)
 		fclose(c->spill);
 	for (i = 0; i < c->nsources; i++)

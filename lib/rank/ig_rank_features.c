@@ -89,6 +89,8 @@ void ig_rank_ctx_names(ig_rank_ctx *c)
 	if (c->inputs & IG_RANK_IN_VECTORS)
 		for (i = 0; i < 5; i++)
 			add_name(c, "", emb[i]);
+	if (c->inputs & IG_RANK_IN_TOWER)
+		add_name(c, "", "tower_score");
 	if (c->inputs & IG_RANK_IN_ITEMS) {
 		for (i = 0; i < 6; i++)
 			add_name(c, "", item[i]);
@@ -312,6 +314,7 @@ struct ig_rank_user {
 	double recent_all;     /* positives of everyone in the recent window */
 	float *uvec;
 	int has_uvec;
+	const float *tower_vec;    /* the user's unit tower vector, or NULL */
 	const char *user;
 	size_t user_len;
 	/* what a candidate's features take from the user alone, computed
@@ -666,6 +669,13 @@ static void prepare_events(ig_rank_user *u, const char *user, size_t len, int64_
 	memo_forget(u);
 	u->user = user;
 	u->user_len = len;
+	u->tower_vec = NULL;
+	if (c->tower_users) {
+		uint32_t r = ig_vectors_find(c->tower_users, user, len);
+
+		if (r != IG_INTERN_NONE)
+			u->tower_vec = c->tower_uunit + (size_t)r * c->tower_users->dim;
+	}
 	u->now = now;
 	u->last_ts = -1;
 	u->nevents = 0;
@@ -786,7 +796,7 @@ static float *cand_features(const ig_rank_ctx *c, const ig_rank_cand *cd, float 
 
 /* The widths of the blocks that ig_rank_features_part may skip: each the
  * number of values its function below writes. */
-enum { USER_WIDTH = 6, NEIGHBOR_WIDTH = 5, VECTOR_WIDTH = 5 };
+enum { USER_WIDTH = 6, NEIGHBOR_WIDTH = 5, VECTOR_WIDTH = 5, TOWER_WIDTH = 1 };
 
 static int item_width(const ig_rank_ctx *c)
 {
@@ -852,6 +862,24 @@ static float *neighbor_features(const ig_rank_user *u, uint32_t it, float *x)
 	*x++ = v ? v[N_MAXL] : 0;
 	*x++ = v && u->npos_long ? v[N_SUML] / (float)u->npos_long : 0;
 	*x++ = v && u->npos_long ? v[N_HITS] / (float)u->npos_long : 0;
+	return x;
+}
+
+/* tower_score: the cosine of the user's and the item's two-tower
+ * vectors (--tower), 0 when either has none. */
+static float *tower_features(const ig_rank_user *u, uint32_t it, float *x)
+{
+	const ig_rank_ctx *c = u->c;
+	uint32_t r = it != IG_INTERN_NONE ? c->tower_row[it] : IG_INTERN_NONE, d, dim = c->tower_items->dim;
+	double dot = 0;
+
+	if (r != IG_INTERN_NONE && u->tower_vec) {
+		const float *iv = c->tower_iunit + (size_t)r * dim;
+
+		for (d = 0; d < dim; d++)
+			dot += (double)u->tower_vec[d] * (double)iv[d];
+	}
+	*x++ = (float)dot;
 	return x;
 }
 
@@ -1270,13 +1298,16 @@ void ig_rank_features_part(ig_rank_user *u, const ig_rank_cand *cd, uint32_t it,
 	if (!(parts & IG_RANK_F_REST)) {
 		/* user, neighbour and vector features: none is the item's alone */
 		x += USER_WIDTH + (c->inputs & IG_RANK_IN_NEIGHBORS ? NEIGHBOR_WIDTH : 0) +
-		     (c->inputs & IG_RANK_IN_VECTORS ? VECTOR_WIDTH : 0);
+		     (c->inputs & IG_RANK_IN_VECTORS ? VECTOR_WIDTH : 0) +
+		     (c->inputs & IG_RANK_IN_TOWER ? TOWER_WIDTH : 0);
 	} else {
 		x = user_features(u, it, x);
 		if (c->inputs & IG_RANK_IN_NEIGHBORS)
 			x = neighbor_features(u, it, x);
 		if (c->inputs & IG_RANK_IN_VECTORS)
 			x = vector_features(u, it, x);
+		if (c->inputs & IG_RANK_IN_TOWER)
+			x = tower_features(u, it, x);
 	}
 	if (c->inputs & IG_RANK_IN_ITEMS)
 		x = meta_features(u, it, parts, x);

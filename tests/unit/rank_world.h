@@ -19,7 +19,7 @@ typedef struct rank_world {
 
 static void rank_world_load(rank_world *w, const char *events, const char *items, int64_t now)
 {
-	ig_rank_inputs in = {NULL, NULL, NULL, NULL, NULL, NULL};
+	ig_rank_inputs in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	ig_rank_fopts o;
 
 	w->ep = write_temp(events);

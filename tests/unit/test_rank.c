@@ -776,7 +776,7 @@ static void test_features(void **state)
 	    "i3\ta2\tphoto\t0\tt2\n"
 	    "i4\ta1\tphoto\t86400\tt1,t2\n";
 	char ep[] = "/tmp/test_rank_ev_XXXXXX", ip[] = "/tmp/test_rank_it_XXXXXX";
-	ig_rank_inputs in = {ep, ip, NULL, NULL, NULL, NULL};
+	ig_rank_inputs in = {ep, ip, NULL, NULL, NULL, NULL, NULL};
 	ig_rank_fopts o;
 	ig_rank_ctx *c;
 	ig_rank_user *u;
@@ -856,7 +856,7 @@ static void test_features_parts(void **state)
 			      "i1\ta1\tphoto\t0\tt1\ni2\ta1\tvideo\t50\tt1\ni3\ta2\treel\t0\tt2\n"
 			      "i4\ta2\tcarousel\t90\tt1,t2\n");
 	char *fp = write_temp("#ig:follows/1\tuser\tauthor\tts\nu1\ta2\t50\n");
-	ig_rank_inputs in = {ep, ip, fp, NULL, NULL, NULL};
+	ig_rank_inputs in = {ep, ip, fp, NULL, NULL, NULL, NULL};
 	ig_rank_fopts o;
 	ig_rank_ctx *c;
 	ig_rank_user *u;
@@ -965,7 +965,7 @@ static void test_prepare_for_candidates(void **state)
 			      "i1\ti6\t0.5\t\ni1\ti7\t0.25\t\ni2\ti6\t0.75\t\ni2\ti8\t0.125\t\n"
 			      "i4\ti9\t0.4\t\ni4\ti6\t0.3\t\ni5\ti7\t0.9\t\ni5\ti1\t0.6\t\n"
 			      "i5\ti6\t0.2\t\ni3\ti9\t0.7\t\n");
-	ig_rank_inputs in = {ep, NULL, NULL, NULL, NULL, np};
+	ig_rank_inputs in = {ep, NULL, NULL, NULL, NULL, np, NULL};
 	ig_rank_fopts o;
 	ig_rank_ctx *c;
 	ig_rank_user *u;
@@ -1127,6 +1127,73 @@ static void test_prepare_for_vectors(void **state)
 	free(vp);
 }
 
+/* tower_score (--tower PREFIX): the cosine of the user's and the item's
+ * two-tower vectors, whatever their lengths; 0 for an item without a
+ * vector (i5), a user without one (u3) or with a zero one (u2). An item
+ * that the item vectors alone know (i9, not in the history) has a
+ * number, and its score. The candidates' preparation gives the same. */
+static void test_tower(void **state)
+{
+	static const char *const cands[] = {"i1", "i2", "i9", "i5"};
+	static const char *const users[] = {"u1", "u2", "u3"};
+	enum { NC = sizeof cands / sizeof cands[0] };
+	char *ep = write_temp("#ig:events/1\tts\tuser\titem\tevent\tvalue\n"
+			      "100\tu1\ti1\tlike\t\n200\tu1\ti2\tlike\t\n300\tu2\ti5\tlike\t\n");
+	char *up = write_temp("3 2\nu1 3 4\nu2 0 0\nu9 1 0\n");
+	char *ip = write_temp("3 2\ni1 2 0\ni2 -1 -1\ni9 0 0.5\n");
+	char prefix[64], path[80];
+	static const float want[3][NC] = {{0.6f, -0.98994949f, 0.8f, 0}, {0}, {0}};
+	ig_rank_inputs in = {0};
+	ig_rank_fopts o;
+	ig_rank_ctx *c;
+	ig_rank_user *u;
+	ig_rank_cand cd[NC];
+	uint32_t items[NC];
+	float whole[NC][128], part[NC][128];
+	int nf, ui;
+	size_t k;
+
+	(void)state;
+	snprintf(prefix, sizeof prefix, "%s", ep);
+	snprintf(path, sizeof path, "%s.users.vec", prefix);
+	assert_int_equal(rename(up, path), 0);
+	snprintf(path, sizeof path, "%s.items.vec", prefix);
+	assert_int_equal(rename(ip, path), 0);
+	in.history = ep;
+	in.tower = prefix;
+	ig_rank_fopts_default(&o);
+	o.positives = 1u << IG_EV_LIKE;
+	c = ig_rank_ctx_load(&in, &o);
+	assert_true(ig_rank_ctx_inputs(c) & IG_RANK_IN_TOWER);
+	nf = ig_rank_nfeatures(c);
+	assert_true(nf <= 128);
+	u = ig_rank_user_new(c);
+	cands_number(c, cands, NC, cd, items);
+	assert_true(items[2] != IG_INTERN_NONE);
+	for (ui = 0; ui < 3; ui++) {
+		ig_rank_user_prepare(u, users[ui], 2, 1000);
+		for (k = 0; k < NC; k++) {
+			ig_rank_features(u, &cd[k], whole[k]);
+			assert_float_equal(feature_named(c, whole[k], "tower_score"), want[ui][k], 1e-6);
+		}
+		ig_rank_user_prepare_for(u, users[ui], 2, 1000, items, NC);
+		for (k = 0; k < NC; k++) {
+			ig_rank_features_part(u, &cd[k], items[k], IG_RANK_F_ITEM | IG_RANK_F_REST, part[k]);
+			assert_memory_equal(part[k], whole[k], (size_t)nf * sizeof **whole);
+		}
+	}
+	ig_rank_user_free(u);
+	ig_rank_ctx_free(c);
+	unlink(ep);
+	snprintf(path, sizeof path, "%s.users.vec", prefix);
+	unlink(path);
+	snprintf(path, sizeof path, "%s.items.vec", prefix);
+	unlink(path);
+	free(ep);
+	free(up);
+	free(ip);
+}
+
 /* The retrieval rank and relative score: computed among a user's rows
  * from a candidates stream (ties share the better rank; a user whose best
  * score is not above 0 gets 0), read from a ranked stream's columns when
@@ -1218,6 +1285,7 @@ int main(void)
 		cmocka_unit_test(test_features_parts),
 		cmocka_unit_test(test_prepare_for_candidates),
 		cmocka_unit_test(test_prepare_for_vectors),
+		cmocka_unit_test(test_tower),
 		cmocka_unit_test(test_cands_relative),
 	};
 

@@ -43,7 +43,7 @@ static ig_rank_examples *build(int fresh)
 {
 	char *hp = write_temp(history), *wp = write_temp(window), *ip = write_temp(items);
 	char *op = write_temp("");
-	ig_rank_inputs in = {NULL, NULL, NULL, NULL, NULL, NULL};
+	ig_rank_inputs in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	static const char *const heads[] = {"view"};
 	ig_rank_build_opts bo;
 	ig_rank_build_stats st;
