@@ -2,7 +2,7 @@
 # The two-tower score in ig-funnel (ig-rank --tower: tower_score), on
 # validation cuts only. Per set: the README recipe's split with a
 # validation cut inside train (ig-eval split --holdout 20% --valid 20%:
-# s.fit -> s.valid), ig-funnel -@ 1 and ig-funnel -@ 1 --tower on
+# s.fit -> s.valid), ig-funnel -@ 1 --no-tower and ig-funnel -@ 1 --tower on
 # s.fit for s.valid's users, NDCG@20 of the second feed minus the first's
 # (ig-eval compare, 1000 bootstrap resamples) and each run's CPU seconds
 # (user + system, /usr/bin/time).
@@ -74,7 +74,7 @@ for set in "$@"; do
 		cd "$d"
 		no=notower$sfx
 		if [ ! -f $no/feed.tsv.gz ]; then
-			/usr/bin/time -f '%U %S' -o $no.time ig-funnel -@ 1 --seed $seed --positives $P \
+			/usr/bin/time -f '%U %S' -o $no.time ig-funnel -@ 1 --no-tower --seed $seed --positives $P \
 				s.fit.tsv.gz s.valid.tsv.gz $no 2>$no.log
 		fi
 		# shellcheck disable=SC2086

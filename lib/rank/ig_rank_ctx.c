@@ -186,23 +186,41 @@ static void author_stats(ig_rank_ctx *c)
 			c->apop[(size_t)it->author[i] * IG_EV_COUNT + e] += c->pop[(size_t)i * IG_EV_COUNT + e];
 }
 
-/* V's vectors scaled to unit length (a zero vector stays zero). */
+/* ROW scaled to unit length into OUT, which may be ROW (a zero vector
+ * stays zero). */
+static void unit_row(const float *row, float *out, uint32_t dim)
+{
+	double norm = 0;
+	uint32_t d;
+
+	for (d = 0; d < dim; d++)
+		norm += (double)row[d] * (double)row[d];
+	norm = norm > 0 ? 1 / sqrt(norm) : 0;
+	for (d = 0; d < dim; d++)
+		out[d] = (float)((double)row[d] * norm);
+}
+
+/* V's vectors scaled to unit length. */
 static float *unit_copy(const ig_vectors *v)
 {
-	uint32_t i, d, dim = v->dim;
+	uint32_t i, dim = v->dim;
 	float *unit = ig_reallocarray(NULL, (size_t)v->n * dim + 1, sizeof *unit);
 
-	for (i = 0; i < v->n; i++) {
-		const float *row = ig_vectors_row(v, i);
-		double norm = 0;
-
-		for (d = 0; d < dim; d++)
-			norm += (double)row[d] * (double)row[d];
-		norm = norm > 0 ? 1 / sqrt(norm) : 0;
-		for (d = 0; d < dim; d++)
-			unit[(size_t)i * dim + d] = (float)((double)row[d] * norm);
-	}
+	for (i = 0; i < v->n; i++)
+		unit_row(ig_vectors_row(v, i), unit + (size_t)i * dim, dim);
 	return unit;
+}
+
+/* V's vectors scaled to unit length in place, as unit_copy scales them:
+ * the towers' raw vectors are read no more, and a copy would double what
+ * every user's vector costs (ig-rank(1) MEMORY). */
+static float *unit_in_place(ig_vectors *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->n; i++)
+		unit_row(v->data + (size_t)i * v->dim, v->data + (size_t)i * v->dim, v->dim);
+	return v->data;
 }
 
 /* The vectors' items into item_ids: a candidate that only they know
@@ -239,8 +257,8 @@ static void load_tower(ig_rank_ctx *c, const char *prefix)
 	if (c->tower_users->dim != c->tower_items->dim)
 		ig_die("%s: vectors of %u dimensions, but %s has %u: --tower takes the two files of one ig-train-tower -o PREFIX",
 		       users, c->tower_users->dim, items, c->tower_items->dim);
-	c->tower_uunit = unit_copy(c->tower_users);
-	c->tower_iunit = unit_copy(c->tower_items);
+	c->tower_uunit = unit_in_place(c->tower_users);
+	c->tower_iunit = unit_in_place(c->tower_items);
 	add_vector_items(c, c->tower_items);
 	free(users);
 	free(items);
@@ -479,8 +497,6 @@ void ig_rank_ctx_free(ig_rank_ctx *c)
 		ig_vectors_free(c->tower_users);
 	if (c->tower_items)
 		ig_vectors_free(c->tower_items);
-	free(c->tower_uunit);
-	free(c->tower_iunit);
 	free(c->tower_row);
 	if (c->spill)
 		fclose(c->spill);
