@@ -814,6 +814,15 @@ train_tower() { # PREFIX EVENTS
 		note "two-tower score not trained on $tp ($(tail -n 1 "$out/logs/$tp.tower.log"))"
 	fi
 }
+# The whole train's models that serving reads after ranking: once the
+# feed (or tune's search) is written, none is read again.
+drop_serving_models() {
+	drop "$w/all.nbrs.tsv.gz" "$w/all.rank-nbrs.tsv.gz" "$w/all.vec.gz" "$w/all.tower.users.vec" "$w/all.tower.items.vec"
+}
+# The steps of the summary's train models row, each a step's log name
+train_steps='split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.w2v fit.index
+fit.tower fit.cooccur-authors fit.retrieve features train-second train-first all.cooccur all.w2v all.index
+all.tower all.cooccur-authors'
 # --similarity auto: EASE's and cosine's neighbours on the fit part,
 # each list alone as the one retrieval source (the 100 neighbours of each
 # of the user's 50 latest engagements, as ig-retrieve's cooccur source)
@@ -1071,8 +1080,8 @@ serve() {
 	diversify diversify "$out/ranked.tsv.gz" "$out/feed.tsv.gz"
 	n_ranked=$(read_counts diversify "$out/ranked.tsv.gz")
 	# the serving models are read no more
-	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.rank-nbrs.tsv.gz" "$w/all.vec.gz" "$w/no-items.tsv"
-	drop "$w/all.tower.users.vec" "$w/all.tower.items.vec"
+	drop "$out/ranked.tsv.gz" "$w/no-items.tsv"
+	drop_serving_models
 	# the feed's users, one a line, and its items per user and users
 	gzip -dcf "$out/feed.tsv.gz" | awk -F'\t' -v counts="$w/feed.n" '!/^#/ { n++; if ($1 != last) { print $1; last = $1; k++ } }
 		END { if (k) printf "%.1f\t%d\n", n / k, k >counts; else printf "0\t0\n" >counts }' >"$w/feed.users" ||
@@ -1081,9 +1090,8 @@ serve() {
 	rm -f "$w/feed.n"
 	{
 		printf 'stage\titems_per_user\tusers\treal_s\tcpu_s\tpeak_mb\tdisk_mb\toutput\n'
-		printf 'train models\t-\t-\t%s\t%s\t%s\n' "$(cost split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.w2v fit.index fit.cooccur-authors fit.retrieve features train-second train-first all.cooccur all.w2v all.index all.cooccur-authors fit.tower all.tower)" \
-			"$(disk_of prepare users.in split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.w2v fit.index fit.cooccur-authors fit.retrieve features \
-				train-second train-first all.cooccur all.w2v all.index all.cooccur-authors fit.tower all.tower)" \
+		# shellcheck disable=SC2086
+		printf 'train models\t-\t-\t%s\t%s\t%s\n' "$(cost $train_steps)" "$(disk_of prepare users.in $train_steps)" \
 			"$([ -z "$unranked" ] && echo "first.model second.model" || echo "none (no ranking examples)")"
 		printf 'retrieve\t%s\t%s\t%s\t%s\n' "$n_cand" "$(cost all.retrieve)" "$(disk_of all.retrieve)" "$(kept candidates.tsv.gz piped)"
 		printf 'rank first\t%s\t%s\t%s\t%s\n' "$n_ranked1" "$(cost rank-first)" "$(disk_of rank-first unranked)" "$(kept ranked1.tsv.gz piped)"
@@ -1221,10 +1229,9 @@ tune() {
 		cat "$rows"
 	} >"$out/tune.tsv.tmp" && mv "$out/tune.tsv.tmp" "$out/tune.tsv" || { rm -f "$out/tune.tsv.tmp"; die "$out/tune.tsv: cannot be written"; }
 	# the second stage's lists and the serving models, read by the search
-	drop "$out/ranked.tsv.gz" "$w/all.nbrs.tsv.gz" "$w/all.rank-nbrs.tsv.gz" "$w/all.vec.gz" \
-		"$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" "$rows" "$w/unranked.n" \
-		"$w/tune.best.tsv" "$w/tune.compare.tsv"
-	drop "$w/all.tower.users.vec" "$w/all.tower.items.vec"
+	drop "$out/ranked.tsv.gz" "$w/no-items.tsv" "$w/tune.ranked.tsv" "$w/tune.feed.tsv" "$w/tune.metrics.tsv" \
+		"$rows" "$w/unranked.n" "$w/tune.best.tsv" "$w/tune.compare.tsv"
+	drop_serving_models
 	[ "$keepint" = 1 ] || rmdir "$w" 2>/dev/null || :
 	opts=''
 	[ "$spec" = "$spec0" ] || opts="--value2 '$(nonzero "$spec")'"

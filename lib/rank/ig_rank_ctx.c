@@ -214,13 +214,12 @@ static float *unit_copy(const ig_vectors *v)
 /* V's vectors scaled to unit length in place, as unit_copy scales them:
  * the towers' raw vectors are read no more, and a copy would double what
  * every user's vector costs (ig-rank(1) MEMORY). */
-static float *unit_in_place(ig_vectors *v)
+static void unit_in_place(ig_vectors *v)
 {
 	uint32_t i;
 
 	for (i = 0; i < v->n; i++)
 		unit_row(v->data + (size_t)i * v->dim, v->data + (size_t)i * v->dim, v->dim);
-	return v->data;
 }
 
 /* The vectors' items into item_ids: a candidate that only they know
@@ -244,6 +243,16 @@ static void load_vectors(ig_rank_ctx *c, const char *path)
 	add_vector_items(c, c->vec);
 }
 
+/* Per item number, the row of its vector in V, or IG_INTERN_NONE. */
+static uint32_t *item_rows(const ig_rank_ctx *c, const ig_vectors *v)
+{
+	uint32_t it, *row = ig_malloc(((size_t)c->nitems + 1) * sizeof *row);
+
+	for (it = 0; it < c->nitems; it++)
+		row[it] = ig_vectors_find(v, ig_intern_str(c->item_ids, it), ig_intern_len(c->item_ids, it));
+	return row;
+}
+
 /* ig-train-tower's PREFIX.users.vec and PREFIX.items.vec (--tower). */
 static void load_tower(ig_rank_ctx *c, const char *prefix)
 {
@@ -257,8 +266,8 @@ static void load_tower(ig_rank_ctx *c, const char *prefix)
 	if (c->tower_users->dim != c->tower_items->dim)
 		ig_die("%s: vectors of %u dimensions, but %s has %u: --tower takes the two files of one ig-train-tower -o PREFIX",
 		       users, c->tower_users->dim, items, c->tower_items->dim);
-	c->tower_uunit = unit_in_place(c->tower_users);
-	c->tower_iunit = unit_in_place(c->tower_items);
+	unit_in_place(c->tower_users);
+	unit_in_place(c->tower_items);
 	add_vector_items(c, c->tower_items);
 	free(users);
 	free(items);
@@ -382,23 +391,11 @@ ig_rank_ctx *ig_rank_ctx_load_shard(const ig_rank_inputs *in, const ig_rank_fopt
 		c->inputs |= IG_RANK_IN_TOWER;
 	}
 	c->nitems = ig_intern_count(c->item_ids);
-	if (c->vec) {
-		uint32_t it;
-
-		/* after every loader, as the neighbours may add items */
-		c->vrow = ig_malloc(((size_t)c->nitems + 1) * sizeof *c->vrow);
-		for (it = 0; it < c->nitems; it++)
-			c->vrow[it] = ig_vectors_find(c->vec, ig_intern_str(c->item_ids, it),
-						      ig_intern_len(c->item_ids, it));
-	}
-	if (c->tower_items) {
-		uint32_t it;
-
-		c->tower_row = ig_malloc(((size_t)c->nitems + 1) * sizeof *c->tower_row);
-		for (it = 0; it < c->nitems; it++)
-			c->tower_row[it] = ig_vectors_find(c->tower_items, ig_intern_str(c->item_ids, it),
-							   ig_intern_len(c->item_ids, it));
-	}
+	/* after every loader, as the neighbours may add items */
+	if (c->vec)
+		c->vrow = item_rows(c, c->vec);
+	if (c->tower_items)
+		c->tower_row = item_rows(c, c->tower_items);
 	if (c->items)
 		c->ntopics = ig_intern_count(c->items->topics);
 	item_stats(c);

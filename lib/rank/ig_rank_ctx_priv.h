@@ -96,10 +96,10 @@ struct ig_rank_ctx {
 	uint32_t *vrow;           /* per item, or IG_INTERN_NONE */
 	float *vunit;             /* unit-length copy of the vectors */
 	int vec_isa;              /* the copy of rank/ig_rank_vec_kernel to run */
-	/* --tower: the two towers' vectors, unit length, and per item the
-	 * row of its item vector (IG_INTERN_NONE: none) */
+	/* --tower: the two towers' vectors, scaled to unit length where they
+	 * were read, and per item the row of its item vector (IG_INTERN_NONE:
+	 * none) */
 	ig_vectors *tower_users, *tower_items;
-	float *tower_uunit, *tower_iunit;
 	uint32_t *tower_row;
 	ig_rank_nb *nb;           /* numbered in item_ids; NULL without --neighbors */
 	ig_rank_item *item;       /* per item number (nitems) */

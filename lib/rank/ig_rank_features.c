@@ -674,7 +674,7 @@ static void prepare_events(ig_rank_user *u, const char *user, size_t len, int64_
 		uint32_t r = ig_vectors_find(c->tower_users, user, len);
 
 		if (r != IG_INTERN_NONE)
-			u->tower_vec = c->tower_uunit + (size_t)r * c->tower_users->dim;
+			u->tower_vec = ig_vectors_row(c->tower_users, r);
 	}
 	u->now = now;
 	u->last_ts = -1;
@@ -874,7 +874,7 @@ static float *tower_features(const ig_rank_user *u, uint32_t it, float *x)
 	double dot = 0;
 
 	if (r != IG_INTERN_NONE && u->tower_vec) {
-		const float *iv = c->tower_iunit + (size_t)r * dim;
+		const float *iv = ig_vectors_row(c->tower_items, r);
 
 		for (d = 0; d < dim; d++)
 			dot += (double)u->tower_vec[d] * (double)iv[d];
