@@ -820,9 +820,9 @@ drop_serving_models() {
 	drop "$w/all.nbrs.tsv.gz" "$w/all.rank-nbrs.tsv.gz" "$w/all.vec.gz" "$w/all.tower.users.vec" "$w/all.tower.items.vec"
 }
 # The steps of the summary's train models row, each a step's log name
-train_steps='split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.w2v fit.index
-fit.tower fit.cooccur-authors fit.retrieve features train-second train-first all.cooccur all.w2v all.index
-all.tower all.cooccur-authors'
+train_steps='split fit.cooccur fit.cooccur-cosine fit.probe-ease fit.probe-cosine fit.probe fit.cooccur-ranking
+fit.w2v fit.index fit.tower fit.cooccur-authors fit.retrieve features train-second train-first all.cooccur
+all.cooccur-ranking all.w2v all.index all.tower all.cooccur-authors'
 # --similarity auto: EASE's and cosine's neighbours on the fit part,
 # each list alone as the one retrieval source (the 100 neighbours of each
 # of the user's 50 latest engagements, as ig-retrieve's cooccur source)
