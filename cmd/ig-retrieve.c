@@ -392,6 +392,7 @@ enum {
 	OPT_VECTORS,
 	OPT_ACCOUNT_VECTORS,
 	OPT_USER_VECTORS,
+	OPT_TOWER_VECTORS,
 	OPT_USERS,
 	OPT_SHARD,
 	OPT_KEEP_SEEN,
@@ -428,6 +429,8 @@ static void usage_retrieve(FILE *fp)
 		"      --user-vectors FILE  user vectors of ig-train-tower, for the tower source\n"
 		"  -m, --tower-model FILE   or its model: the tower source embeds each user from\n"
 		"                           their history at the request time (new users too)\n"
+		"      --tower-vectors FILE its item vectors (PREFIX.items.vec), searched exactly\n"
+		"                           [--vectors, through --index]\n"
 		"      --index FILE         HNSW index of --vectors (ig-retrieve index); without\n"
 		"                           one, knn searches exactly\n"
 		"      --ef N               the index's search list [64]\n"
@@ -517,6 +520,7 @@ static int cmd_retrieve(int argc, char **argv)
 		{"vectors", required_argument, NULL, OPT_VECTORS},
 		{"account-vectors", required_argument, NULL, OPT_ACCOUNT_VECTORS},
 		{"user-vectors", required_argument, NULL, OPT_USER_VECTORS},
+		{"tower-vectors", required_argument, NULL, OPT_TOWER_VECTORS},
 		{"tower-model", required_argument, NULL, 'm'},
 		{"users", required_argument, NULL, OPT_USERS},
 		{"shard", required_argument, NULL, OPT_SHARD},
@@ -532,6 +536,7 @@ static int cmd_retrieve(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	const char *items = NULL, *topics = NULL, *nbrs = NULL, *anbrs = NULL, *vecs = NULL, *avecs = NULL, *uvecs = NULL,
+		   *tvecs = NULL,
 		   *tower_model = NULL, *spec_file = NULL, *events, *index = NULL;
 	uint32_t ef = 0;
 	char *spec_text = NULL, err[1024];
@@ -596,6 +601,9 @@ static int cmd_retrieve(int argc, char **argv)
 		case OPT_USER_VECTORS:
 			uvecs = optarg;
 			break;
+		case OPT_TOWER_VECTORS:
+			tvecs = optarg;
+			break;
 		case 'm':
 			tower_model = optarg;
 			break;
@@ -647,14 +655,16 @@ static int cmd_retrieve(int argc, char **argv)
 	if (index && strcmp(index, "-") == 0)
 		ig_usage_error("--index must be a file, not '-' (stdin)");
 	/* said before any input is read, with the exit of a bad command line */
-	if (!vecs && (uvecs || tower_model))
-		ig_usage_error("%s needs --vectors (the item vectors of the same model)",
+	if (!vecs && !tvecs && (uvecs || tower_model))
+		ig_usage_error("%s needs --tower-vectors or --vectors (the item vectors of the same model)",
 			       uvecs ? "--user-vectors" : "--tower-model");
+	if (tvecs && !uvecs && !tower_model)
+		ig_usage_error("--tower-vectors needs --user-vectors or --tower-model (the same model's)");
 	if (!vecs && index)
 		ig_usage_error("--index needs --vectors, the item vectors it was built from");
 	{
 		const char *inputs[] = {events, items, topics, bo.follows, nbrs, anbrs, vecs, avecs,
-					uvecs, tower_model, index, bo.users, spec_file};
+					uvecs, tvecs, tower_model, index, bo.users, spec_file};
 		ig_cli_check_output(cli.output, inputs, (int)(sizeof inputs / sizeof inputs[0]));
 	}
 	if (spec_text && spec_file)
@@ -683,6 +693,8 @@ static int cmd_retrieve(int argc, char **argv)
 		ig_rdata_load_vectors(d, vecs, 0);
 	if (avecs)
 		ig_rdata_load_vectors(d, avecs, 1);
+	if (tvecs)
+		ig_rdata_load_tower_vectors(d, tvecs);
 	if (uvecs)
 		ig_rdata_load_user_vectors(d, uvecs);
 	if (tower_model)

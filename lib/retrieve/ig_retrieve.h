@@ -79,6 +79,8 @@ typedef struct ig_rdata {
 	/* vectors */
 	ig_vectors *item_vec, *account_vec;
 	ig_vectors *user_vec;    /* ig-train-tower's user vectors (ig_retrieve_tower.c) */
+	ig_vectors *tower_vec;   /* its item vectors (--tower-vectors); NULL: item_vec's */
+	uint32_t *tower_vec_item; /* per row of tower_vec: the item */
 	uint64_t *user_vec_found; /* users served who had one; the threads add atomically */
 	struct ig_rtower *tower; /* or its model, embedding users at request time */
 	struct ig_hnsw *index;   /* over item_vec; NULL: exact search */
@@ -145,7 +147,11 @@ void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts);
 /* The HNSW index of the item vectors (loaded first); exits 1 when it was
  * built from other vectors. EF 0: the index's default. */
 void ig_rdata_load_index(ig_rdata *d, const char *path, uint32_t ef);
-/* User vectors for the tower source, of the item vectors' dimension
+/* The tower source's own item vectors (ig-train-tower's PREFIX.items.vec),
+ * searched exactly in place of the item vectors and their index, which
+ * the knn steps keep. */
+void ig_rdata_load_tower_vectors(ig_rdata *d, const char *path);
+/* User vectors for the tower source, of the dimension of its item vectors
  * (loaded first). */
 void ig_rdata_load_user_vectors(ig_rdata *d, const char *path);
 /* Instead, ig-train-tower's model, which embeds each user from their

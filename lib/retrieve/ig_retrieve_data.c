@@ -82,6 +82,9 @@ void ig_rdata_free(ig_rdata *d)
 		ig_vectors_free(d->account_vec);
 	if (d->user_vec)
 		ig_vectors_free(d->user_vec);
+	if (d->tower_vec)
+		ig_vectors_free(d->tower_vec);
+	free(d->tower_vec_item);
 	free(d->user_vec_found);
 	ig_rtower_free(d->tower);
 	free(d->item_row);
@@ -302,14 +305,16 @@ void ig_rdata_load_neighbors(ig_rdata *d, const char *path, int accounts)
 	d->have[accounts ? IG_RIN_ACCOUNT_NEIGHBORS : IG_RIN_NEIGHBORS] = accounts ? "--account-neighbors" : "--neighbors";
 }
 
-void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts)
+/* A vectors file, its rows mapped to the vocabulary's ids (OF_ROW, per
+ * row: the id or IG_INTERN_NONE), its norms made before any thread
+ * searches it. */
+static ig_vectors *read_vectors(ig_rdata *d, const char *path, int accounts, uint32_t **of_row_out)
 {
 	ig_vectors *v = ig_vectors_load(path);
-	uint32_t *row_of, *of_row, nrow, r;
+	uint32_t *of_row, r;
 	float q[1] = {0};
 	uint64_t unknown0 = d->stats.unknown_vectors;
 
-	nrow = accounts ? ig_intern_count(d->accounts) : ig_intern_count(d->items);
 	of_row = ig_reallocarray(NULL, v->n ? v->n : 1, sizeof *of_row);
 	for (r = 0; r < v->n; r++) {
 		const char *name = ig_vectors_name(v, r);
@@ -321,12 +326,6 @@ void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts)
 		ig_warn("%s: %llu vector%s not in the items stream, skipped (--strict: fatal)", path,
 			(unsigned long long)(d->stats.unknown_vectors - unknown0),
 			d->stats.unknown_vectors - unknown0 == 1 ? "" : "s");
-	nrow = accounts ? ig_intern_count(d->accounts) : ig_intern_count(d->items);
-	row_of = ig_reallocarray(NULL, nrow ? nrow : 1, sizeof *row_of);
-	memset(row_of, 0xff, (size_t)(nrow ? nrow : 1) * sizeof *row_of);
-	for (r = 0; r < v->n; r++)
-		if (of_row[r] != IG_INTERN_NONE)
-			row_of[of_row[r]] = r;
 	/* the first query makes the norms; make them now, before threads */
 	if (v->n && v->dim == 1)
 		ig_vectors_nearest(v, q, 1, IG_INTERN_NONE, &r, q);
@@ -336,6 +335,21 @@ void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts)
 		ig_vectors_nearest(v, z, 1, IG_INTERN_NONE, &r, &s);
 		free(z);
 	}
+	*of_row_out = of_row;
+	return v;
+}
+
+void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts)
+{
+	uint32_t *row_of, *of_row, nrow, r;
+	ig_vectors *v = read_vectors(d, path, accounts, &of_row);
+
+	nrow = accounts ? ig_intern_count(d->accounts) : ig_intern_count(d->items);
+	row_of = ig_reallocarray(NULL, nrow ? nrow : 1, sizeof *row_of);
+	memset(row_of, 0xff, (size_t)(nrow ? nrow : 1) * sizeof *row_of);
+	for (r = 0; r < v->n; r++)
+		if (of_row[r] != IG_INTERN_NONE)
+			row_of[of_row[r]] = r;
 	if (accounts) {
 		d->account_vec = v;
 		d->account_row = row_of;
@@ -349,6 +363,11 @@ void ig_rdata_load_vectors(ig_rdata *d, const char *path, int accounts)
 		d->vec_item = of_row;
 		d->have[IG_RIN_VECTORS] = "--vectors";
 	}
+}
+
+void ig_rdata_load_tower_vectors(ig_rdata *d, const char *path)
+{
+	d->tower_vec = read_vectors(d, path, 0, &d->tower_vec_item);
 }
 
 /* Decayed sums kept exact in range: each item holds its sum as of its

@@ -1,7 +1,8 @@
 /* The tower source's inputs: user vectors from ig-train-tower, or its
  * model, which embeds each user from their history at the request time
  * (so users it never saw are served too); either is searched against the
- * item vectors (its items.vec), through the index when there is one. */
+ * model's item vectors (its items.vec): --tower-vectors, exactly, or else
+ * --vectors, through the index when there is one. */
 #include <stdlib.h>
 
 #include "retrieve/ig_ann.h"
@@ -17,31 +18,40 @@ struct ig_rtower {
 	uint32_t naccount;
 };
 
+/* The item vectors the tower source searches, or NULL. */
+static const ig_vectors *tower_items(const ig_rdata *d)
+{
+	return d->tower_vec ? d->tower_vec : d->item_vec;
+}
+
 void ig_rdata_load_user_vectors(ig_rdata *d, const char *path)
 {
-	if (d->item_vec == NULL)
-		ig_die("--user-vectors needs --vectors (the item vectors of the same model)");
+	const ig_vectors *iv = tower_items(d);
+
+	if (iv == NULL)
+		ig_die("--user-vectors needs --tower-vectors or --vectors (the item vectors of the same model)");
 	d->user_vec = ig_vectors_load(path);
 	d->user_vec_found = ig_calloc(1, sizeof *d->user_vec_found);
-	if (d->user_vec->dim != d->item_vec->dim)
+	if (d->user_vec->dim != iv->dim)
 		ig_die("%s: %u-dimensional user vectors for %u-dimensional item vectors", path, d->user_vec->dim,
-		       d->item_vec->dim);
+		       iv->dim);
 }
 
 void ig_rdata_load_tower_model(ig_rdata *d, const char *path)
 {
 	ig_tower_side side = {d->catalog, NULL, d->tree};
+	const ig_vectors *iv = tower_items(d);
 	ig_rtower *t;
 	uint32_t n, i;
 
-	if (d->item_vec == NULL)
-		ig_die("--tower-model needs --vectors (the item vectors of the same model)");
+	if (iv == NULL)
+		ig_die("--tower-model needs --tower-vectors or --vectors (the item vectors of the same model)");
 	t = ig_calloc(1, sizeof *t);
 	d->tower = t;
 	t->m = ig_tower_model_load(path);
-	if (ig_tower_model_dim(t->m) != d->item_vec->dim)
+	if (ig_tower_model_dim(t->m) != iv->dim)
 		ig_die("%s: a %u-dimensional model for %u-dimensional item vectors", path, ig_tower_model_dim(t->m),
-		       d->item_vec->dim);
+		       iv->dim);
 	/* every item the model has a vector for is in the data by now: the
 	 * catalog takes their numbers, and their features from the items */
 	t->cat = ig_tower_catalog_new(NULL);
@@ -117,16 +127,25 @@ static void embed_user(const ig_rtower *t, const ig_ruser *u, float *q)
 	free(fts);
 }
 
+/* The index is of --vectors: --tower-vectors are searched exactly, a pass
+ * over every row (items x dimensions multiplications a user). */
 static size_t search(const ig_rdata *d, const float *q, uint32_t k, uint32_t *ids, float *scores)
 {
+	if (d->tower_vec != NULL)
+		return ig_ann_brute(d->tower_vec, IG_ANN_COSINE, q, k, IG_INTERN_NONE, ids, scores);
 	if (d->index != NULL)
 		return ig_hnsw_search(d->index, q, k, d->ef, IG_INTERN_NONE, ids, scores);
 	return ig_ann_brute(d->item_vec, IG_ANN_COSINE, q, k, IG_INTERN_NONE, ids, scores);
 }
 
+const uint32_t *ig_rtower_row_items(const ig_rdata *d)
+{
+	return d->tower_vec ? d->tower_vec_item : d->vec_item;
+}
+
 size_t ig_rtower_search(const ig_rdata *d, const ig_ruser *u, uint32_t k, uint32_t *ids, float *scores)
 {
-	uint32_t row, dim = d->item_vec->dim, i;
+	uint32_t row, dim = tower_items(d)->dim, i;
 	float *q;
 	size_t got;
 
