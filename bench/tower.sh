@@ -35,6 +35,11 @@
 # PyTorch's parameters are not averaged (bench/tower_ref.py --average 0,
 # the anchor as measured) unless TORCH_AVERAGE=X gives it --average X.
 # TORCH=0 leaves PyTorch out. SEED (1) is both trainers' --seed.
+# Over seeds, ours against PyTorch paired (bench/paired.awk), from one
+# cut's outputs a seed kept as s1.log, s2.log, ...:
+#   awk '$1 == "ig-train-tower" && NF == 5 { a = $2 }
+#	$1 == "PyTorch" && NF == 6 { print FILENAME, a, $3 }' s*.log |
+#	awk -f bench/paired.awk
 # Needs the binaries in bin/, ../shared/data/movielens-100k and
 # python3-torch (Debian).
 set -eu
