@@ -24,18 +24,13 @@ out=${OUT:-/tmp/funnel_tower}
 name=${NAME:-tsrc}
 source=${SOURCE:-tower(200) weight=2 quota=200}
 mkdir -p "$out"
-# the default spec's sources that run on events alone, then the tower's
-cat >"$out/$name.spec" <<EOF
-users:    recent(n=50).users(200)  weight=2    quota=500
-cooccur:  recent(n=50).cooccur(300)  weight=1  quota=500
-cluster:  pop(cluster, 500)        weight=1    quota=500
-knn:      profile(50).knn(20)      weight=0.1  quota=100
-tower:    $source
-pop:      pop(global, 100)         weight=0.2  quota=100
-trending: trending                 weight=0.05 quota=50
-total=500
-mix=rank
-EOF
+# the default spec's sources that run on events alone (ig-retrieve
+# --print-spec without those that need --items or --follows), the tower's
+# after knn
+ig-retrieve --print-spec | awk -v src="tower:    $source" '
+	$1 ~ /^(follow|account|poptopic|explore):$/ { next }
+	{ print }
+	$1 == "knn:" { print src }' >"$out/$name.spec"
 /usr/bin/python3 - "$root/cmd/ig-funnel.sh" "$out/ig-funnel-$name" <<'PY'
 import sys
 s = open(sys.argv[1]).read()

@@ -16,12 +16,11 @@ void ig_rdot4(const float *a, const float *b0, const float *b1, const float *b2,
 void ig_rknn_free(struct ig_rknn *c);
 /* The nearest centroid of user vector Q (centroids are unit vectors). */
 uint32_t ig_rdata_cluster_of(const ig_rdata *d, const float *q);
-/* The tower source: the rows of its item vectors nearest user U's vector,
- * at most K into IDS and SCORES, best first; 0 for a user without one.
- * ig_rtower_row_items: per row of those vectors, the item. */
+/* The tower source: the items whose vectors are nearest user U's, at
+ * most K into IDS (IG_INTERN_NONE for a vector of no known item) and
+ * SCORES, best first; 0 for a user without a vector. */
 typedef struct ig_rtower ig_rtower;
 void ig_rtower_free(ig_rtower *t);
 size_t ig_rtower_search(const ig_rdata *d, const ig_ruser *u, uint32_t k, uint32_t *ids, float *scores);
-const uint32_t *ig_rtower_row_items(const ig_rdata *d);
 
 #endif

@@ -917,13 +917,12 @@ static void step_pop(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, c
 static void step_tower(const ig_rdata *d, const ig_rstep *st, const ig_ruser *u, ig_rwork *w)
 {
 	uint32_t k = st->count + (uint32_t)(u->nev < 10000 ? u->nev : 10000);
-	const uint32_t *row_item = ig_rtower_row_items(d);
 	size_t got, j;
 
 	ensure_k(w, k);
 	got = ig_rtower_search(d, u, k, w->ids, w->sc);
 	for (j = 0; j < got; j++) {
-		uint32_t it = row_item[w->ids[j]];
+		uint32_t it = w->ids[j];
 
 		if (it != IG_INTERN_NONE)
 			acc_add(w, it, w->sc[j], IG_RSEED_NONE);

@@ -128,19 +128,21 @@ static void embed_user(const ig_rtower *t, const ig_ruser *u, float *q)
 }
 
 /* The index is of --vectors: --tower-vectors are searched exactly, a pass
- * over every row (items x dimensions multiplications a user). */
+ * over every row (items x dimensions multiplications a user). The rows
+ * found become their items (IG_INTERN_NONE: a vector of no known item). */
 static size_t search(const ig_rdata *d, const float *q, uint32_t k, uint32_t *ids, float *scores)
 {
-	if (d->tower_vec != NULL)
-		return ig_ann_brute(d->tower_vec, IG_ANN_COSINE, q, k, IG_INTERN_NONE, ids, scores);
-	if (d->index != NULL)
-		return ig_hnsw_search(d->index, q, k, d->ef, IG_INTERN_NONE, ids, scores);
-	return ig_ann_brute(d->item_vec, IG_ANN_COSINE, q, k, IG_INTERN_NONE, ids, scores);
-}
+	const ig_vectors *v = tower_items(d);
+	const uint32_t *row_item = d->tower_vec ? d->tower_vec_item : d->vec_item;
+	size_t got, j;
 
-const uint32_t *ig_rtower_row_items(const ig_rdata *d)
-{
-	return d->tower_vec ? d->tower_vec_item : d->vec_item;
+	if (v == d->item_vec && d->index != NULL)
+		got = ig_hnsw_search(d->index, q, k, d->ef, IG_INTERN_NONE, ids, scores);
+	else
+		got = ig_ann_brute(v, IG_ANN_COSINE, q, k, IG_INTERN_NONE, ids, scores);
+	for (j = 0; j < got; j++)
+		ids[j] = row_item[ids[j]];
+	return got;
 }
 
 size_t ig_rtower_search(const ig_rdata *d, const ig_ruser *u, uint32_t k, uint32_t *ids, float *scores)
