@@ -4,7 +4,9 @@ is made of, and how well ig-rank's features know each part
 on): the share of the variance of the log true shares that each planted
 quantity explains alone (linear, per-user means removed), the features
 most correlated with it, and the variance the features explain linearly,
-alone and with that quantity known exactly.
+alone and with that quantity known exactly, and without the retrieval
+scores (s_NAME, retrieval_*, n_sources), which the second stage's
+examples, impressions, do not have.
 
 The planted quantities (man/ig-synth.1): the affinity of the item's
 topics under the long-term interest alone (phi = theta) and under the
@@ -104,6 +106,11 @@ def main():
     print("all six\t%.3f\t%.3f\t" % (explained(np.column_stack([demean(v) for v in parts.values()])),
                                      explained(np.column_stack([xd[:, live]] + [demean(v) for v in parts.values()]))))
     print("the features alone\t\t%.3f\t" % base)
+    # Impressions, the second stage's examples, have no retrieval score:
+    # what the candidates' scores would add if they had.
+    plain = live & np.array([not (n.startswith("s_") or n.startswith("retrieval_") or n == "n_sources")
+                             for n in names])
+    print("the features without the retrieval scores\t\t%.3f\t" % explained(xd[:, plain]))
 
 
 if __name__ == "__main__":
