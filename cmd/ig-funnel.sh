@@ -338,7 +338,7 @@ examples.tsv.gz all.nbrs.tsv.gz all.rank-nbrs.tsv.gz all.vec.gz all.hnsw all.anb
 pipe.1 pipe.2 pipe.probe
 tune.ranked.tsv tune.feed.tsv tune.metrics.tsv tune.rows tune.best.tsv tune.compare.tsv
 fit.tower.users.vec fit.tower.items.vec fit.tower.model all.tower.users.vec all.tower.items.vec all.tower.model'
-products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv'
+products='feed.tsv.gz summary.tsv candidates.tsv.gz ranked1.tsv.gz ranked.tsv.gz first.model second.model tune.tsv rerank.sh'
 products="$products $(for f in $work_files; do printf ' work/%s' "$f"; done)"
 [ $mode = funnel ] || products="$products valid.train.tsv.gz valid.test.tsv.gz"
 # PATH with its directory's symbolic links resolved (POSIX has no -ef)
@@ -492,8 +492,9 @@ prepare_out() {
 	mkdir -p "$out/logs" "$out/work" || die "$out: cannot be created"
 	w=$out/work
 	rm -f "$out/feed.tsv.gz" "$out/summary.tsv" "$out/candidates.tsv.gz" "$out/ranked1.tsv.gz" \
-		"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model" "$out/tune.tsv" \
-		"$out/summary.tsv.tmp" "$out/tune.tsv.tmp" "$out/ranked1.tsv.gz.tmp" "$out/ranked.tsv.gz.tmp"
+		"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model" "$out/tune.tsv" "$out/rerank.sh" \
+		"$out/summary.tsv.tmp" "$out/tune.tsv.tmp" "$out/ranked1.tsv.gz.tmp" "$out/ranked.tsv.gz.tmp" \
+		"$out/rerank.sh.tmp"
 	# and the intermediate files an earlier run kept (--keep-intermediate),
 	# which would count in this run's disk use
 	for f in $work_files; do rm -f "$w/$f"; done
@@ -1049,7 +1050,7 @@ diversify() { # NAME RANKED FEED [KNOBS]
 		# ig-diversify needs an items stream: an empty one keeps every item
 		# (--missing keep), with its ig2vec vector for the similarity.
 		ditems=$w/no-items.tsv
-		printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems" ||
+		[ -n "${recording:-}" ] || printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems" ||
 			die "$ditems: cannot be written"
 	fi
 	# shellcheck disable=SC2086
@@ -1057,6 +1058,42 @@ diversify() { # NAME RANKED FEED [KNOBS]
 		${topics:+--topics "$topics"} ${vec:+--vectors "$vec"} --events "$train" \
 		${epsilon:+--epsilon "$epsilon"} ${reshow:+$reshow_dopts} $dopts ${4:-} -n "$length" -o "$3" "$2"
 }
+
+# OUT/rerank.sh (with --keep-intermediate): the second ranking stage and
+# ig-diversify of this run again, as the steps above ran them, on
+# OUT/ranked1.tsv.gz and a newer history: the hourly re-rank of the
+# README's crontab. The commands are the funnel's own, recorded by step
+# (as for a pipe) with stand-ins for what changes: the folder, read from
+# the script's own place so that OUT may be renamed (the cron job's
+# 'mv next nightly'), the history and the feed. Side inputs are made
+# absolute, the job's directory being the script's caller's.
+write_rerank() (
+	absolute() { case $1 in '' | /*) printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
+	items=$(absolute "$items") follows=$(absolute "$follows") topics=$(absolute "$topics")
+	out='$here' w='$here/work' train='$history'
+	vec=${vec:+$w/${vec##*/}} tower=${tower:+$w/${tower##*/}}
+	recording=1 piping=1 np=0
+	rank rank-second all score -@ "$threads" -m "$out/second.model" ${shard:+--shard "$shard"} --history "$train" \
+		${v2:+--value "$v2"} --keep "$keep2" "$fast" -o '$ranked' "$out/ranked1.tsv.gz"
+	diversify diversify '$ranked' '$feed'
+	{
+		printf '#!/bin/sh\n'
+		printf '# Written by ig-funnel %s with --keep-intermediate: its second ranking\n' "$(ig-rank --version 2>/dev/null | awk '{ print $NF; exit }')"
+		printf '# stage and ig-diversify again, on the first stage'"'"'s rows of its run\n'
+		printf '# (ranked1.tsv.gz beside this script) and HISTORY, the events up to now:\n'
+		printf '# the hourly re-rank (ig-funnel(1) FILES). FEED is written whole or not at all.\n'
+		printf '#   sh rerank.sh HISTORY FEED\n'
+		printf 'set -eu\n'
+		printf '[ $# -eq 2 ] || { echo "usage: sh $0 HISTORY FEED" >&2; exit 2; }\n'
+		printf 'here=$(cd "$(dirname "$0")" && pwd) history=$1 feed=$2\n'
+		printf 'tmp=$(mktemp -d "${TMPDIR:-/tmp}/ig-rerank.XXXXXX")\n'
+		printf 'trap '"'"'rm -rf "$tmp"'"'"' EXIT\n'
+		printf 'trap '"'"'exit 1'"'"' HUP INT TERM\n'
+		printf 'ranked=$tmp/ranked.tsv.gz\n'
+		printf '%s\n%s\n' "$pc_1" "$pc_2" | sed -e "s|'\\\$here/|\"\$here\"'/|g" \
+			-e "s|'\\\$history'|\"\$history\"|g" -e "s|'\\\$ranked'|\"\$ranked\"|g" -e "s|'\\\$feed'|\"\$feed\"|g"
+	}
+)
 
 serve() {
 	prepare_out
@@ -1079,6 +1116,10 @@ serve() {
 	rank_lists "$keep2"
 	diversify diversify "$out/ranked.tsv.gz" "$out/feed.tsv.gz"
 	n_ranked=$(read_counts diversify "$out/ranked.tsv.gz")
+	if [ "$keepint" = 1 ] && [ -z "$unranked" ]; then
+		write_rerank >"$out/rerank.sh.tmp" && chmod +x "$out/rerank.sh.tmp" && mv "$out/rerank.sh.tmp" "$out/rerank.sh" ||
+			{ rm -f "$out/rerank.sh.tmp"; die "$out/rerank.sh: cannot be written"; }
+	fi
 	# the serving models are read no more
 	drop "$out/ranked.tsv.gz" "$w/no-items.tsv"
 	drop_serving_models
