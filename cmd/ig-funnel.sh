@@ -69,8 +69,11 @@ Funnel:
       --keep-intermediate
                          keep the intermediate files (candidates, ranked
                          streams; in OUT/work the ranking examples,
-                         neighbours, vectors, index) [retrieval and the
-                         ranking stages piped, the rest removed once read]
+                         neighbours, vectors, index), and write
+                         OUT/rerank.sh HISTORY FEED, the re-rank of this
+                         run's first-stage rows on a newer history
+                         [retrieval and the ranking stages piped, the rest
+                         removed once read]
 Tune: cuts each user's last 20% of TRAIN_EVENTS off as the validation
 events (OUT/valid.test.tsv.gz; OUT/valid.train.tsv.gz the rest), runs the
 funnel once on the rest for their users, then searches the second stage's
