@@ -496,8 +496,7 @@ prepare_out() {
 	w=$out/work
 	rm -f "$out/feed.tsv.gz" "$out/summary.tsv" "$out/candidates.tsv.gz" "$out/ranked1.tsv.gz" \
 		"$out/ranked.tsv.gz" "$out/first.model" "$out/second.model" "$out/tune.tsv" "$out/rerank.sh" \
-		"$out/summary.tsv.tmp" "$out/tune.tsv.tmp" "$out/ranked1.tsv.gz.tmp" "$out/ranked.tsv.gz.tmp" \
-		"$out/rerank.sh.tmp"
+		"$out/summary.tsv.tmp" "$out/tune.tsv.tmp" "$out/ranked1.tsv.gz.tmp" "$out/ranked.tsv.gz.tmp"
 	# and the intermediate files an earlier run kept (--keep-intermediate),
 	# which would count in this run's disk use
 	for f in $work_files; do rm -f "$w/$f"; done
@@ -524,6 +523,11 @@ prepare_out() {
 			rm -f "$tf"
 		done
 	done
+	# ig-diversify needs an items stream: without --items an empty one,
+	# which keeps every item (--missing keep) with its ig2vec vector for
+	# the similarity; written once for every diversify of the run.
+	[ -n "$items" ] || printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$w/no-items.tsv" ||
+		die "$w/no-items.tsv: cannot be written"
 	disk_peak=0 disks=''
 	disk_at prepare
 }
@@ -1048,14 +1052,7 @@ rank_lists() { # KEEP2
 # The one ig-diversify command of the funnel and of tune: KNOBS come
 # after --diversify's options, so that they win.
 diversify() { # NAME RANKED FEED [KNOBS]
-	ditems=$items
-	if [ -z "$ditems" ]; then
-		# ig-diversify needs an items stream: an empty one keeps every item
-		# (--missing keep), with its ig2vec vector for the similarity.
-		ditems=$w/no-items.tsv
-		[ -n "${recording:-}" ] || printf '#ig:items/1\titem\tauthor\tmedia\tcreated\ttopics\n' >"$ditems" ||
-			die "$ditems: cannot be written"
-	fi
+	ditems=${items:-$w/no-items.tsv} # (prepare_out's stand-in)
 	# shellcheck disable=SC2086
 	step "$1" ig-diversify -@ "$threads" --seed "$seed" --items "$ditems" \
 		${topics:+--topics "$topics"} ${vec:+--vectors "$vec"} --events "$train" \
@@ -1071,11 +1068,10 @@ diversify() { # NAME RANKED FEED [KNOBS]
 # 'mv next nightly'), the history and the feed. Side inputs are made
 # absolute, the job's directory being the script's caller's.
 write_rerank() (
-	absolute() { case $1 in '' | /*) printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
-	items=$(absolute "$items") follows=$(absolute "$follows") topics=$(absolute "$topics")
+	items=${items:+$(canon "$items")} follows=${follows:+$(canon "$follows")} topics=${topics:+$(canon "$topics")}
 	out='$here' w='$here/work' train='$history'
 	vec=${vec:+$w/${vec##*/}} tower=${tower:+$w/${tower##*/}}
-	recording=1 piping=1 np=0
+	piping=1 np=0
 	rank rank-second all score -@ "$threads" -m "$out/second.model" ${shard:+--shard "$shard"} --history "$train" \
 		${v2:+--value "$v2"} --keep "$keep2" "$fast" -o '$ranked' "$out/ranked1.tsv.gz"
 	diversify diversify '$ranked' '$feed'
@@ -1084,7 +1080,7 @@ write_rerank() (
 		printf '# Written by ig-funnel %s with --keep-intermediate: its second ranking\n' "$(ig-rank --version 2>/dev/null | awk '{ print $NF; exit }')"
 		printf '# stage and ig-diversify again, on the first stage'"'"'s rows of its run\n'
 		printf '# (ranked1.tsv.gz beside this script) and HISTORY, the events up to now:\n'
-		printf '# the hourly re-rank (ig-funnel(1) FILES). FEED is written whole or not at all.\n'
+		printf '# the hourly re-rank (ig-funnel(1), --keep-intermediate). FEED is written whole or not at all.\n'
 		printf '#   sh rerank.sh HISTORY FEED\n'
 		printf 'set -eu\n'
 		printf '[ $# -eq 2 ] || { echo "usage: sh $0 HISTORY FEED" >&2; exit 2; }\n'
