@@ -12,6 +12,8 @@
 #   sh bench/loop.sh [ROUNDS] [USERS] [ITEMS] [SEED]    (default 3 300 1000 1)
 # FUNNEL="options" are passed to ig-funnel, e.g. FUNNEL="--epsilon 0";
 # BIN=DIR the binaries; OUT=DIR the work folder [bench/out/loop].
+# With FUNNEL=--keep-intermediate, bench/loop_models.sh then ranks each
+# round's candidates with round 1's models.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
