@@ -153,7 +153,7 @@ typedef struct {
 	const ig_vectors *base;
 	ig_ann_metric metric;
 	const float **q;        /* the query vectors */
-	const uint32_t *exclude;
+	uint32_t *exclude;
 	size_t nq, k, ef;
 	uint32_t *ids;          /* nq x k */
 	float *sims;
@@ -233,7 +233,15 @@ static query *collect_queries(const ig_vectors *base, const ig_vectors *qv, cons
 
 #define BATCH 16384
 
-static int cmd_search(int argc, char **argv)
+/* What a search's command line says. */
+typedef struct {
+	const char *vectors, *queries, *index, *ids;
+	int exact, metric_set;
+	ig_ann_metric metric;
+	size_t k, ef;
+} search_args;
+
+static void parse_search(int argc, char **argv, search_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -245,20 +253,12 @@ static int cmd_search(int argc, char **argv)
 		{"ids", required_argument, NULL, OPT_IDS},
 		{NULL, 0, NULL, 0}
 	};
-	const char *index = NULL, *ids = NULL;
-	int exact = 0, metric_set = 0, c;
-	ig_ann_metric metric = IG_ANN_COSINE;
-	size_t k = 10, ef = IG_HNSW_DEFAULT_EF, nq, i, j, at;
-	ig_vectors *base, *qv = NULL;
-	ig_hnsw *h = NULL;
-	query *q;
-	batch b;
-	ig_pool *pool;
-	ig_writer *w;
-	double spent = 0, cpu = 0, t0, c0;
-	uint32_t *excl;
-	const float **qp;
+	int c;
 
+	memset(a, 0, sizeof *a);
+	a->metric = IG_ANN_COSINE;
+	a->k = 10;
+	a->ef = IG_HNSW_DEFAULT_EF;
 	cli.usage = usage_search;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "x:k:", longopts, NULL)) != -1) {
@@ -266,105 +266,166 @@ static int cmd_search(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'x':
-			index = optarg;
+			a->index = optarg;
 			break;
 		case OPT_EXACT:
-			exact = 1;
+			a->exact = 1;
 			break;
 		case OPT_METRIC:
-			metric = need_metric(optarg);
-			metric_set = 1;
+			a->metric = need_metric(optarg);
+			a->metric_set = 1;
 			break;
 		case 'k':
-			k = (size_t)ig_cli_int("-k/--top", optarg, 1, 100000);
+			a->k = (size_t)ig_cli_int("-k/--top", optarg, 1, 100000);
 			break;
 		case OPT_EF:
-			ef = (size_t)ig_cli_int("--ef", optarg, 1, 1000000);
+			a->ef = (size_t)ig_cli_int("--ef", optarg, 1, 1000000);
 			break;
 		case OPT_IDS:
-			ids = optarg;
+			a->ids = optarg;
 			break;
 		default:
 			ig_usage_error("unknown option");
 		}
 	}
-	if ((index != NULL) == exact)
+}
+
+static void check_search(int argc, char **argv, search_args *a)
+{
+	if ((a->index != NULL) == a->exact)
 		ig_usage_error("search needs one of -x INDEX and --exact");
-	if (metric_set && !exact)
+	if (a->metric_set && !a->exact)
 		ig_usage_error("--metric goes with --exact; an index knows its own");
 	if (argc - optind < 1 || argc - optind > 2)
 		ig_usage_error("search takes VECTORS and, optionally, QUERIES");
-	if (ids != NULL && argc - optind == 2)
+	if (a->ids != NULL && argc - optind == 2)
 		ig_usage_error("--ids and QUERIES do not go together");
+	a->vectors = argv[optind];
+	a->queries = argc - optind == 2 ? argv[optind + 1] : NULL;
 	{
-		const char *inputs[] = {argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, index};
+		const char *inputs[] = {a->vectors, a->queries, a->index};
 		ig_cli_check_output(cli.output, inputs, 3);
 	}
-	base = ig_vectors_load(argv[optind]);
-	if (index != NULL) {
-		h = ig_hnsw_load(index, base);
-		metric = ig_hnsw_metric(h);
-	}
-	if (argc - optind == 2) {
-		qv = ig_vectors_load(argv[optind + 1]);
-		if (qv->dim != base->dim)
-			ig_die("%s: %u-dimensional queries for %u-dimensional vectors", argv[optind + 1], qv->dim,
-			       base->dim);
-	}
-	q = collect_queries(base, qv, ids, &nq);
-	memset(&b, 0, sizeof b);
-	b.h = h;
-	b.base = base;
-	b.metric = metric;
-	b.k = k;
-	b.ef = ef;
-	b.ids = ig_reallocarray(NULL, (size_t)BATCH * k, sizeof *b.ids);
-	b.sims = ig_reallocarray(NULL, (size_t)BATCH * k, sizeof *b.sims);
-	b.found = ig_reallocarray(NULL, BATCH, sizeof *b.found);
-	qp = ig_reallocarray(NULL, BATCH, sizeof *qp);
-	excl = ig_reallocarray(NULL, BATCH, sizeof *excl);
-	b.q = qp;
-	b.exclude = excl;
-	pool = ig_pool_new(cli.threads);
-	w = ig_cli_open_output(&cli);
-	ig_schema_write_header(w, IG_STREAM_NEIGHBORS, NULL, 0, NULL);
-	for (at = 0; at < nq; at += b.nq) {
-		b.nq = nq - at < BATCH ? nq - at : BATCH;
-		for (i = 0; i < b.nq; i++) {
-			qp[i] = q[at + i].vec;
-			excl[i] = q[at + i].exclude;
+}
+
+static ig_vectors *load_queries(const char *path, const ig_vectors *base)
+{
+	ig_vectors *qv = ig_vectors_load(path);
+
+	if (qv->dim != base->dim)
+		ig_die("%s: %u-dimensional queries for %u-dimensional vectors", path, qv->dim, base->dim);
+	return qv;
+}
+
+static void batch_init(batch *b, const ig_hnsw *h, const ig_vectors *base, const search_args *a)
+{
+	memset(b, 0, sizeof *b);
+	b->h = h;
+	b->base = base;
+	b->metric = a->metric;
+	b->k = a->k;
+	b->ef = a->ef;
+	b->ids = ig_reallocarray(NULL, (size_t)BATCH * a->k, sizeof *b->ids);
+	b->sims = ig_reallocarray(NULL, (size_t)BATCH * a->k, sizeof *b->sims);
+	b->found = ig_reallocarray(NULL, BATCH, sizeof *b->found);
+	b->q = ig_reallocarray(NULL, BATCH, sizeof *b->q);
+	b->exclude = ig_reallocarray(NULL, BATCH, sizeof *b->exclude);
+}
+
+static void batch_free(batch *b)
+{
+	free(b->ids);
+	free(b->sims);
+	free(b->found);
+	free(b->q);
+	free(b->exclude);
+}
+
+/* The neighbours a batch found for its queries Q, as rows of the stream. */
+static void write_neighbors(ig_writer *w, const batch *b, const query *q)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->nq; i++)
+		for (j = 0; j < b->found[i]; j++) {
+			ig_writer_puts(w, q[i].name);
+			ig_writer_putc(w, '\t');
+			ig_writer_puts(w, ig_vectors_name(b->base, b->ids[i * b->k + j]));
+			ig_writer_putc(w, '\t');
+			ig_writer_put_double(w, b->sims[i * b->k + j], 9);
+			ig_writer_puts(w, "\t\n");
+		}
+}
+
+/* Time spent searching, apart from reading and writing. */
+typedef struct {
+	double wall, cpu;
+} search_time;
+
+static void search_all(batch *b, const query *q, size_t nq, ig_pool *pool, ig_writer *w, search_time *spent)
+{
+	size_t at, i;
+	double t0, c0;
+
+	for (at = 0; at < nq; at += b->nq) {
+		b->nq = nq - at < BATCH ? nq - at : BATCH;
+		for (i = 0; i < b->nq; i++) {
+			b->q[i] = q[at + i].vec;
+			b->exclude[i] = q[at + i].exclude;
 		}
 		t0 = ig_now();
 		c0 = ig_process_cpu();
-		ig_pool_for(pool, b.nq, search_one, &b);
-		spent += ig_now() - t0;
-		cpu += ig_process_cpu() - c0;
-		for (i = 0; i < b.nq; i++)
-			for (j = 0; j < b.found[i]; j++) {
-				ig_writer_puts(w, q[at + i].name);
-				ig_writer_putc(w, '\t');
-				ig_writer_puts(w, ig_vectors_name(base, b.ids[i * k + j]));
-				ig_writer_putc(w, '\t');
-				ig_writer_put_double(w, b.sims[i * k + j], 9);
-				ig_writer_puts(w, "\t\n");
-			}
+		ig_pool_for(pool, b->nq, search_one, b);
+		spent->wall += ig_now() - t0;
+		spent->cpu += ig_process_cpu() - c0;
+		write_neighbors(w, b, q + at);
 	}
-	ig_writer_close(w);
+}
+
+static void report_search(const search_args *a, size_t nq, const search_time *spent)
+{
 	/* Timings vary from run to run: only on request. */
 	if (cli.verbosity > 0)
 		fprintf(stderr, "%s: search %.4f s, %.4f s CPU, %.0f queries/s on %d threads, kernel %s\n",
-			ig_progname, spent, cpu, spent > 0 ? (double)nq / spent : 0.0, cli.threads,
-			ig_ann_kernel_name());
-	if (exact)
-		ig_cli_summary(&cli, "%zu queries, top %zu, exact %s", nq, k, ig_ann_metric_name(metric));
+			ig_progname, spent->wall, spent->cpu, spent->wall > 0 ? (double)nq / spent->wall : 0.0,
+			cli.threads, ig_ann_kernel_name());
+	if (a->exact)
+		ig_cli_summary(&cli, "%zu queries, top %zu, exact %s", nq, a->k, ig_ann_metric_name(a->metric));
 	else
-		ig_cli_summary(&cli, "%zu queries, top %zu, ef %zu", nq, k, ef < k ? k : ef);
+		ig_cli_summary(&cli, "%zu queries, top %zu, ef %zu", nq, a->k, a->ef < a->k ? a->k : a->ef);
+}
+
+static int cmd_search(int argc, char **argv)
+{
+	search_args a;
+	search_time spent = {0, 0};
+	ig_vectors *base, *qv = NULL;
+	ig_hnsw *h = NULL;
+	query *q;
+	size_t nq;
+	batch b;
+	ig_pool *pool;
+	ig_writer *w;
+
+	parse_search(argc, argv, &a);
+	check_search(argc, argv, &a);
+	base = ig_vectors_load(a.vectors);
+	if (a.index != NULL) {
+		h = ig_hnsw_load(a.index, base);
+		a.metric = ig_hnsw_metric(h);
+	}
+	if (a.queries != NULL)
+		qv = load_queries(a.queries, base);
+	q = collect_queries(base, qv, a.ids, &nq);
+	batch_init(&b, h, base, &a);
+	pool = ig_pool_new(cli.threads);
+	w = ig_cli_open_output(&cli);
+	ig_schema_write_header(w, IG_STREAM_NEIGHBORS, NULL, 0, NULL);
+	search_all(&b, q, nq, pool, w, &spent);
+	ig_writer_close(w);
+	report_search(&a, nq, &spent);
 	ig_pool_free(pool);
-	free(b.ids);
-	free(b.sims);
-	free(b.found);
-	free(qp);
-	free(excl);
+	batch_free(&b);
 	free(q);
 	ig_hnsw_free(h);
 	ig_vectors_free(qv);
@@ -503,7 +564,96 @@ static int uses(const ig_rspec *s, int op, int mode)
 	return 0;
 }
 
-static int cmd_retrieve(int argc, char **argv)
+/* What a retrieval run's command line says. */
+typedef struct {
+	const char *events, *items, *topics, *nbrs, *anbrs, *vecs, *avecs, *uvecs, *tvecs, *tower_model, *index,
+		*spec_file;
+	char *spec_text;        /* the -S lines; from load_spec on, the spec's text */
+	uint32_t total, ef;     /* 0: not given */
+	ig_ropts o;
+	ig_rbatch_opts bo;
+} retrieve_args;
+
+/* The options under "Inputs" of the usage; 0 if C is none of them. */
+static int input_option(retrieve_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_ITEMS:
+		a->items = arg;
+		break;
+	case OPT_TOPICS:
+		a->topics = arg;
+		break;
+	case OPT_FOLLOWS:
+		a->bo.follows = arg;
+		break;
+	case OPT_NEIGHBORS:
+		a->nbrs = arg;
+		break;
+	case OPT_ACCOUNT_NEIGHBORS:
+		a->anbrs = arg;
+		break;
+	case OPT_VECTORS:
+		a->vecs = arg;
+		break;
+	case OPT_ACCOUNT_VECTORS:
+		a->avecs = arg;
+		break;
+	case OPT_USER_VECTORS:
+		a->uvecs = arg;
+		break;
+	case 'm':
+		a->tower_model = arg;
+		break;
+	case OPT_TOWER_VECTORS:
+		a->tvecs = arg;
+		break;
+	case OPT_INDEX:
+		a->index = arg;
+		break;
+	case OPT_RETRIEVE_EF:
+		a->ef = (uint32_t)ig_cli_int("--ef", arg, 1, 100000);
+		break;
+	case OPT_STRICT:
+		a->o.strict = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The options under "Filters and rules" of the usage; 0 if C is none of them. */
+static int rule_option(ig_ropts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_KEEP_SEEN:
+		o->keep_seen = 1;
+		break;
+	case OPT_KEEP_SHOWN:
+		o->keep_shown = 1;
+		break;
+	case OPT_SEE_LESS_HALF_LIFE:
+		o->see_less_half_life = ig_cli_double("--see-less-half-life", arg, 1, 1e12);
+		break;
+	case OPT_POP_HALF_LIFE:
+		o->pop_half_life = ig_cli_double("--pop-half-life", arg, 1, 1e12);
+		break;
+	case OPT_COLD:
+		o->cold = (uint32_t)ig_cli_int("--cold", arg, 0, 1000000);
+		break;
+	case OPT_CLUSTERS:
+		o->clusters = (uint32_t)ig_cli_int("--clusters", arg, 1, 10000);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* Fills A from the options; 1 at --print-spec, whose output is all the
+ * run does, so the options after it are not read. */
+static int parse_retrieve(int argc, char **argv, retrieve_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -535,185 +685,138 @@ static int cmd_retrieve(int argc, char **argv)
 		{"ef", required_argument, NULL, OPT_RETRIEVE_EF},
 		{NULL, 0, NULL, 0}
 	};
-	const char *items = NULL, *topics = NULL, *nbrs = NULL, *anbrs = NULL, *vecs = NULL, *avecs = NULL, *uvecs = NULL,
-		   *tvecs = NULL,
-		   *tower_model = NULL, *spec_file = NULL, *events, *index = NULL;
-	uint32_t ef = 0;
-	char *spec_text = NULL, err[1024];
-	ig_ropts o;
-	ig_rbatch_opts bo;
-	ig_rbatch_stats st;
-	double cpu_ready;
-	ig_rspec *spec;
-	ig_rdata *d;
-	ig_writer *w;
-	uint32_t total = 0;
-	int c, i, is_default = 0;
+	const char *why;
+	int c;
 
+	memset(a, 0, sizeof *a);
+	ig_ropts_default(&a->o);
 	cli.usage = usage_retrieve;
-	ig_ropts_default(&o);
-	memset(&bo, 0, sizeof bo);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "S:n:m:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
+		if (ig_cli_option(&cli, c, optarg) || input_option(a, c, optarg) || rule_option(&a->o, c, optarg))
 			continue;
 		switch (c) {
 		case 'S':
-			spec_text = append_line(spec_text, optarg);
+			a->spec_text = append_line(a->spec_text, optarg);
 			break;
 		case OPT_SPEC_FILE:
-			spec_file = optarg;
+			a->spec_file = optarg;
 			break;
 		case OPT_PRINT_SPEC:
-			free(spec_text);
-			fputs(ig_rspec_default, stdout);
-			return 0;
+			return 1;
 		case 'n':
-			total = (uint32_t)ig_cli_int("-n/--total", optarg, 1, 1000000);
+			a->total = (uint32_t)ig_cli_int("-n/--total", optarg, 1, 1000000);
 			break;
-		case OPT_AT: {
-			const char *why;
-
-			if (ig_time_parse(optarg, strlen(optarg), IG_TIME_AUTO, IG_TS_MIN, IG_TS_MAX, &o.at, &why) != 0)
+		case OPT_AT:
+			if (ig_time_parse(optarg, strlen(optarg), IG_TIME_AUTO, IG_TS_MIN, IG_TS_MAX, &a->o.at, &why) != 0)
 				ig_usage_error("--at: invalid time '%s': %s", optarg, why);
 			break;
-		}
-		case OPT_ITEMS:
-			items = optarg;
-			break;
-		case OPT_TOPICS:
-			topics = optarg;
-			break;
-		case OPT_FOLLOWS:
-			bo.follows = optarg;
-			break;
-		case OPT_NEIGHBORS:
-			nbrs = optarg;
-			break;
-		case OPT_ACCOUNT_NEIGHBORS:
-			anbrs = optarg;
-			break;
-		case OPT_VECTORS:
-			vecs = optarg;
-			break;
-		case OPT_ACCOUNT_VECTORS:
-			avecs = optarg;
-			break;
-		case OPT_USER_VECTORS:
-			uvecs = optarg;
-			break;
-		case OPT_TOWER_VECTORS:
-			tvecs = optarg;
-			break;
-		case 'm':
-			tower_model = optarg;
-			break;
 		case OPT_USERS:
-			bo.users = optarg;
+			a->bo.users = optarg;
 			break;
 		case OPT_SHARD:
-			if (ig_parse_shard(optarg, &bo.shard, &bo.nshards) != 0)
+			if (ig_parse_shard(optarg, &a->bo.shard, &a->bo.nshards) != 0)
 				ig_usage_error("--shard: invalid value '%s' (I/N with 0 <= I < N)", optarg);
-			break;
-		case OPT_KEEP_SEEN:
-			o.keep_seen = 1;
-			break;
-		case OPT_KEEP_SHOWN:
-			o.keep_shown = 1;
-			break;
-		case OPT_STRICT:
-			o.strict = 1;
-			break;
-		case OPT_POP_HALF_LIFE:
-			o.pop_half_life = ig_cli_double("--pop-half-life", optarg, 1, 1e12);
-			break;
-		case OPT_SEE_LESS_HALF_LIFE:
-			o.see_less_half_life = ig_cli_double("--see-less-half-life", optarg, 1, 1e12);
-			break;
-		case OPT_COLD:
-			o.cold = (uint32_t)ig_cli_int("--cold", optarg, 0, 1000000);
-			break;
-		case OPT_CLUSTERS:
-			o.clusters = (uint32_t)ig_cli_int("--clusters", optarg, 1, 10000);
-			break;
-		case OPT_INDEX:
-			index = optarg;
-			break;
-		case OPT_RETRIEVE_EF:
-			ef = (uint32_t)ig_cli_int("--ef", optarg, 1, 100000);
 			break;
 		default:
 			ig_usage_error("unknown option");
 		}
 	}
+	return 0;
+}
+
+/* Said before any input is read, with the exit of a bad command line. */
+static void check_retrieve(int argc, char **argv, retrieve_args *a)
+{
 	if (argc - optind != 1)
 		ig_usage_error("expected one events stream");
-	events = argv[optind];
-	if (uvecs && tower_model)
+	a->events = argv[optind];
+	if (a->uvecs && a->tower_model)
 		ig_usage_error("--user-vectors and --tower-model: give one");
-	if (tower_model && strcmp(tower_model, "-") == 0)
+	if (a->tower_model && strcmp(a->tower_model, "-") == 0)
 		ig_usage_error("--tower-model must be a file, not '-' (stdin)");
-	if (index && strcmp(index, "-") == 0)
+	if (a->index && strcmp(a->index, "-") == 0)
 		ig_usage_error("--index must be a file, not '-' (stdin)");
-	/* said before any input is read, with the exit of a bad command line */
-	if (!vecs && !tvecs && (uvecs || tower_model))
+	if (!a->vecs && !a->tvecs && (a->uvecs || a->tower_model))
 		ig_usage_error("%s needs --tower-vectors or --vectors (the item vectors of the same model)",
-			       uvecs ? "--user-vectors" : "--tower-model");
-	if (tvecs && !uvecs && !tower_model)
+			       a->uvecs ? "--user-vectors" : "--tower-model");
+	if (a->tvecs && !a->uvecs && !a->tower_model)
 		ig_usage_error("--tower-vectors needs --user-vectors or --tower-model (the same model's)");
-	if (!vecs && index)
+	if (!a->vecs && a->index)
 		ig_usage_error("--index needs --vectors, the item vectors it was built from");
 	{
-		const char *inputs[] = {events, items, topics, bo.follows, nbrs, anbrs, vecs, avecs,
-					uvecs, tvecs, tower_model, index, bo.users, spec_file};
+		const char *inputs[] = {a->events, a->items, a->topics, a->bo.follows, a->nbrs, a->anbrs, a->vecs,
+					a->avecs, a->uvecs, a->tvecs, a->tower_model, a->index, a->bo.users, a->spec_file};
 		ig_cli_check_output(cli.output, inputs, (int)(sizeof inputs / sizeof inputs[0]));
 	}
-	if (spec_text && spec_file)
+	if (a->spec_text && a->spec_file)
 		ig_usage_error("-S and --spec: give one");
-	spec = ig_calloc(1, sizeof *spec);
-	if (spec_file)
-		spec_text = read_text(spec_file);
-	if (!spec_text) {
-		spec_text = ig_strdup(ig_rspec_default);
-		is_default = 1;
+}
+
+/* The spec of -S, --spec or the default; *IS_DEFAULT says which. */
+static ig_rspec *load_spec(retrieve_args *a, int *is_default)
+{
+	ig_rspec *spec = ig_calloc(1, sizeof *spec);
+	char err[1024];
+
+	*is_default = 0;
+	if (a->spec_file)
+		a->spec_text = read_text(a->spec_file);
+	if (!a->spec_text) {
+		a->spec_text = ig_strdup(ig_rspec_default);
+		*is_default = 1;
 	}
-	if (ig_rspec_parse(spec, spec_text, spec_file ? spec_file : is_default ? "default spec" : "spec", err,
-			   sizeof err) != 0) {
+	if (ig_rspec_parse(spec, a->spec_text, a->spec_file ? a->spec_file : *is_default ? "default spec" : "spec",
+			   err, sizeof err) != 0) {
 		fprintf(stderr, "%s: %s\n", ig_progname, err);
 		exit(IG_EXIT_USAGE);
 	}
-	o.total = total ? total : spec->total ? spec->total : 500;
-	o.seed = cli.seed;
-	o.verbose = cli.verbosity;
-	d = ig_rdata_new(&o);
-	if (items)
-		ig_rdata_load_items(d, items);
-	if (topics)
-		ig_rdata_load_topics(d, topics);
-	if (vecs)
-		ig_rdata_load_vectors(d, vecs, 0);
-	if (avecs)
-		ig_rdata_load_vectors(d, avecs, 1);
-	if (tvecs)
-		ig_rdata_load_tower_vectors(d, tvecs);
-	if (uvecs)
-		ig_rdata_load_user_vectors(d, uvecs);
-	if (tower_model)
-		ig_rdata_load_tower_model(d, tower_model);
-	if (index)
-		ig_rdata_load_index(d, index, ef);
-	if (bo.follows)
+	return spec;
+}
+
+static ig_rdata *load_inputs(retrieve_args *a, const ig_rspec *spec)
+{
+	ig_rdata *d;
+
+	a->o.total = a->total ? a->total : spec->total ? spec->total : 500;
+	a->o.seed = cli.seed;
+	a->o.verbose = cli.verbosity;
+	d = ig_rdata_new(&a->o);
+	if (a->items)
+		ig_rdata_load_items(d, a->items);
+	if (a->topics)
+		ig_rdata_load_topics(d, a->topics);
+	if (a->vecs)
+		ig_rdata_load_vectors(d, a->vecs, 0);
+	if (a->avecs)
+		ig_rdata_load_vectors(d, a->avecs, 1);
+	if (a->tvecs)
+		ig_rdata_load_tower_vectors(d, a->tvecs);
+	if (a->uvecs)
+		ig_rdata_load_user_vectors(d, a->uvecs);
+	if (a->tower_model)
+		ig_rdata_load_tower_model(d, a->tower_model);
+	if (a->index)
+		ig_rdata_load_index(d, a->index, a->ef);
+	if (a->bo.follows)
 		d->have[IG_RIN_FOLLOWS] = "--follows";
 	if (uses(spec, IG_ROP_USERS, -1))
 		ig_rdata_index_users(d);
-	if (strcmp(events, "-") != 0 && (uses(spec, IG_ROP_POP, -1) || uses(spec, IG_ROP_TRENDING, -1) ||
-					 uses(spec, IG_ROP_FRESH, -1) || uses(spec, IG_ROP_USERS, -1)))
-		ig_rdata_popularity(d, events, uses(spec, IG_ROP_POP, IG_RMODE_CLUSTER) && d->item_vec);
-	if (nbrs)
-		ig_rdata_load_neighbors(d, nbrs, 0);
-	if (anbrs)
-		ig_rdata_load_neighbors(d, anbrs, 1);
-	/* the default spec leaves out what the inputs cannot feed; a spec
-	 * given must be fed */
+	if (strcmp(a->events, "-") != 0 && (uses(spec, IG_ROP_POP, -1) || uses(spec, IG_ROP_TRENDING, -1) ||
+					    uses(spec, IG_ROP_FRESH, -1) || uses(spec, IG_ROP_USERS, -1)))
+		ig_rdata_popularity(d, a->events, uses(spec, IG_ROP_POP, IG_RMODE_CLUSTER) && d->item_vec);
+	if (a->nbrs)
+		ig_rdata_load_neighbors(d, a->nbrs, 0);
+	if (a->anbrs)
+		ig_rdata_load_neighbors(d, a->anbrs, 1);
+	return d;
+}
+
+/* The default spec leaves out what the inputs cannot feed; a spec given
+ * must be fed. */
+static void drop_unfed_sources(const ig_rdata *d, ig_rspec *spec, int is_default)
+{
+	int i;
+
 	for (i = 0; i < spec->nsources; i++) {
 		const char *miss = ig_rsource_missing(d, &spec->src[i]);
 
@@ -730,20 +833,16 @@ static int cmd_retrieve(int argc, char **argv)
 	}
 	if (spec->nsources == 0)
 		ig_usage_error("no source of the default spec can run on these inputs; give --neighbors, --vectors or --items");
-	bo.events = events;
-	bo.threads = cli.threads;
-	bo.progress = progress;
-	if (bo.nshards == 0)
-		bo.nshards = 1;
-	w = ig_cli_open_output(&cli);
-	cpu_ready = ig_process_cpu();
-	ig_retrieve_batch(d, spec, &bo, w, &st);
-	ig_writer_close(w);
+}
+
+static void report_retrieve(const retrieve_args *a, const ig_rdata *d, const ig_rspec *spec,
+			    const ig_rbatch_stats *st, double cpu_ready)
+{
 	/* item vectors given for user vectors load fine and match nobody */
-	if (d->user_vec && uses(spec, IG_ROP_TOWER, -1) && st.users > 0 && *d->user_vec_found == 0)
+	if (d->user_vec && uses(spec, IG_ROP_TOWER, -1) && st->users > 0 && *d->user_vec_found == 0)
 		ig_warn("--user-vectors %s: none of the %llu users served has a vector there, so the tower "
 			"source proposed nothing (ig-train-tower writes them to PREFIX.users.vec)",
-			uvecs, (unsigned long long)st.users);
+			a->uvecs, (unsigned long long)st->users);
 	if (d->stats.unknown_follows)
 		ig_warn("%llu follows of accounts not in the items stream, skipped",
 			(unsigned long long)d->stats.unknown_follows);
@@ -752,17 +851,49 @@ static int cmd_retrieve(int argc, char **argv)
 	if (cli.verbosity > 0)
 		ig_warn("%.2f s CPU before serving; serving %llu users took %.2f s CPU (%.1f users a CPU-second), "
 			"the rest of the run %.2f s CPU",
-			cpu_ready, (unsigned long long)st.users, st.seconds_serving,
-			st.seconds_serving > 0 ? (double)st.users / st.seconds_serving : 0.0,
-			ig_process_cpu() - cpu_ready - st.seconds_serving);
-	if (cli.verbosity > 0 && bo.users)
-		ig_warn("--users: %llu distinct users of the shard held", (unsigned long long)st.users_listed);
+			cpu_ready, (unsigned long long)st->users, st->seconds_serving,
+			st->seconds_serving > 0 ? (double)st->users / st->seconds_serving : 0.0,
+			ig_process_cpu() - cpu_ready - st->seconds_serving);
+	if (cli.verbosity > 0 && a->bo.users)
+		ig_warn("--users: %llu distinct users of the shard held", (unsigned long long)st->users_listed);
 	ig_cli_summary(&cli, "%llu events, %llu users (%llu cold, %llu with no candidate), %llu candidates, %d sources",
-		       (unsigned long long)st.events, (unsigned long long)st.users, (unsigned long long)st.users_cold,
-		       (unsigned long long)st.users_none, (unsigned long long)st.candidates, spec->nsources);
+		       (unsigned long long)st->events, (unsigned long long)st->users,
+		       (unsigned long long)st->users_cold, (unsigned long long)st->users_none,
+		       (unsigned long long)st->candidates, spec->nsources);
+}
+
+static int cmd_retrieve(int argc, char **argv)
+{
+	retrieve_args a;
+	ig_rbatch_stats st;
+	double cpu_ready;
+	ig_rspec *spec;
+	ig_rdata *d;
+	ig_writer *w;
+	int is_default;
+
+	if (parse_retrieve(argc, argv, &a)) {
+		free(a.spec_text);
+		fputs(ig_rspec_default, stdout);
+		return 0;
+	}
+	check_retrieve(argc, argv, &a);
+	spec = load_spec(&a, &is_default);
+	d = load_inputs(&a, spec);
+	drop_unfed_sources(d, spec, is_default);
+	a.bo.events = a.events;
+	a.bo.threads = cli.threads;
+	a.bo.progress = progress;
+	if (a.bo.nshards == 0)
+		a.bo.nshards = 1;
+	w = ig_cli_open_output(&cli);
+	cpu_ready = ig_process_cpu();
+	ig_retrieve_batch(d, spec, &a.bo, w, &st);
+	ig_writer_close(w);
+	report_retrieve(&a, d, spec, &st, cpu_ready);
 	ig_rdata_free(d);
 	free(spec);
-	free(spec_text);
+	free(a.spec_text);
 	return 0;
 }
 
