@@ -181,7 +181,104 @@ static void nearest(const char *load, const char *ids, int k)
 	ig_vectors_free(v);
 }
 
-int main(int argc, char **argv)
+/* What the command line says. */
+typedef struct {
+	ig_w2v_opts o;
+	ig_engage_opts eo;
+	ig_w2v_seq_opts so;
+	const char *input, *items_path, *vocab_path, *load, *near;
+	uint64_t min_count;
+	uint32_t max_vocab;
+	int text, binary, digits, k, alpha_set, min_alpha_set;
+} w2v_args;
+
+/* The options under "Sequences" of the usage; 0 if C is none of them. */
+static int sequence_option(w2v_args *a, int c, const char *arg)
+{
+	char err[256];
+
+	switch (c) {
+	case OPT_TEXT:
+		a->text = 1;
+		break;
+	case OPT_ENTITY:
+		if ((a->eo.entity = ig_entity_parse(arg)) < 0)
+			ig_usage_error("--entity: '%s' is not item, author or both", arg);
+		break;
+	case OPT_ITEMS:
+		a->items_path = arg;
+		break;
+	case OPT_WEIGHTS:
+		if (ig_event_weights_parse(arg, a->eo.weights, err, sizeof err) != 0)
+			ig_usage_error("--weights: %s", err);
+		break;
+	case OPT_MIN_VIEW:
+		a->eo.min_view_value = ig_cli_double("--min-view", arg, -1e300, 1e300);
+		break;
+	case OPT_SESSION_GAP:
+		a->so.session_gap = ig_cli_int("--session-gap", arg, 0, INT64_MAX);
+		break;
+	case OPT_MAX_LEN:
+		a->so.max_len = (size_t)ig_cli_int("--max-len", arg, 2, 1000000);
+		break;
+	case OPT_WEIGHTED:
+		a->so.weighted = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The options under "Model" of the usage; 0 if C is none of them. */
+static int model_option(w2v_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_CBOW:
+		a->o.arch = IG_W2V_CBOW;
+		break;
+	case OPT_ITEM2VEC:
+		a->o.whole = 1;
+		break;
+	case OPT_DIM:
+		a->o.dim = (uint32_t)ig_cli_int("--dim", arg, 1, 10000);
+		break;
+	case OPT_WINDOW:
+		a->o.window = (int)ig_cli_int("--window", arg, 1, 1000);
+		break;
+	case OPT_NEGATIVE:
+		a->o.negative = (int)ig_cli_int("--negative", arg, 1, 63);
+		break;
+	case OPT_SHARE:
+		a->o.share = (int)ig_cli_int("--share", arg, 0, 1000);
+		break;
+	case OPT_EPOCHS:
+		a->o.epochs = (int)ig_cli_int("--epochs", arg, 1, 10000);
+		break;
+	case OPT_MIN_COUNT:
+		a->min_count = (uint64_t)ig_cli_int("--min-count", arg, 1, INT64_MAX);
+		break;
+	case OPT_MAX_VOCAB:
+		a->max_vocab = (uint32_t)ig_cli_int("--max-vocab", arg, 0, UINT32_MAX - 1);
+		break;
+	case OPT_SAMPLE:
+		a->o.sample = ig_cli_double("--sample", arg, 0, 1);
+		break;
+	case OPT_ALPHA:
+		a->o.alpha = ig_cli_double("--alpha", arg, 1e-9, 10);
+		a->alpha_set = 1;
+		break;
+	case OPT_MIN_ALPHA:
+		a->o.min_alpha = ig_cli_double("--min-alpha", arg, 0, 10);
+		a->min_alpha_set = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse(int argc, char **argv, w2v_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -212,225 +309,223 @@ int main(int argc, char **argv)
 		{"share", required_argument, NULL, OPT_SHARE},
 		{NULL, 0, NULL, 0}
 	};
-	ig_w2v_opts o;
-	ig_engage_opts eo;
-	ig_engage_stats est;
-	ig_w2v_seq_opts so = {DEFAULT_SESSION_GAP, DEFAULT_MAX_LEN, 0};
-	ig_w2v_corpus corpus;
-	ig_w2v_vocab vocab;
-	ig_w2v_model model;
-	ig_w2v_epoch last;
-	ig_items *items = NULL;
-	ig_writer *w;
-	ig_pool *pool;
-	report_ctx rc;
-	const char *input = "-", *items_path = NULL, *vocab_path = NULL, *load = NULL, *near = NULL;
-	uint64_t min_count = DEFAULT_MIN_COUNT, need, vectors_bytes;
-	uint32_t max_vocab = 0, *map, i, spaced, spaced_first;
-	uint64_t spaced_events;
-	int text = 0, binary = 0, digits = DEFAULT_DIGITS, k = DEFAULT_K, alpha_set = 0, min_alpha_set = 0;
 	int c;
-	char err[256];
 
-	ig_cli_init(&cli, argc, argv, usage);
-	ig_w2v_opts_default(&o);
-	ig_engage_opts_default(&eo);
+	memset(a, 0, sizeof *a);
+	ig_w2v_opts_default(&a->o);
+	ig_engage_opts_default(&a->eo);
+	a->so.session_gap = DEFAULT_SESSION_GAP;
+	a->so.max_len = DEFAULT_MAX_LEN;
+	a->input = "-";
+	a->min_count = DEFAULT_MIN_COUNT;
+	a->digits = DEFAULT_DIGITS;
+	a->k = DEFAULT_K;
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "k:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
+		if (ig_cli_option(&cli, c, optarg) || sequence_option(a, c, optarg) || model_option(a, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_TEXT:
-			text = 1;
-			break;
-		case OPT_ITEMS:
-			items_path = optarg;
-			break;
-		case OPT_ENTITY:
-			if ((eo.entity = ig_entity_parse(optarg)) < 0)
-				ig_usage_error("--entity: '%s' is not item, author or both", optarg);
-			break;
-		case OPT_WEIGHTS:
-			if (ig_event_weights_parse(optarg, eo.weights, err, sizeof err) != 0)
-				ig_usage_error("--weights: %s", err);
-			break;
-		case OPT_MIN_VIEW:
-			eo.min_view_value = ig_cli_double("--min-view", optarg, -1e300, 1e300);
-			break;
-		case OPT_SESSION_GAP:
-			so.session_gap = ig_cli_int("--session-gap", optarg, 0, INT64_MAX);
-			break;
-		case OPT_MAX_LEN:
-			so.max_len = (size_t)ig_cli_int("--max-len", optarg, 2, 1000000);
-			break;
-		case OPT_WEIGHTED:
-			so.weighted = 1;
-			break;
-		case OPT_CBOW:
-			o.arch = IG_W2V_CBOW;
-			break;
-		case OPT_DIM:
-			o.dim = (uint32_t)ig_cli_int("--dim", optarg, 1, 10000);
-			break;
-		case OPT_WINDOW:
-			o.window = (int)ig_cli_int("--window", optarg, 1, 1000);
-			break;
-		case OPT_NEGATIVE:
-			o.negative = (int)ig_cli_int("--negative", optarg, 1, 63);
-			break;
-		case OPT_EPOCHS:
-			o.epochs = (int)ig_cli_int("--epochs", optarg, 1, 10000);
-			break;
-		case OPT_MIN_COUNT:
-			min_count = (uint64_t)ig_cli_int("--min-count", optarg, 1, INT64_MAX);
-			break;
-		case OPT_MAX_VOCAB:
-			max_vocab = (uint32_t)ig_cli_int("--max-vocab", optarg, 0, UINT32_MAX - 1);
-			break;
-		case OPT_SAMPLE:
-			o.sample = ig_cli_double("--sample", optarg, 0, 1);
-			break;
-		case OPT_ALPHA:
-			o.alpha = ig_cli_double("--alpha", optarg, 1e-9, 10);
-			alpha_set = 1;
-			break;
-		case OPT_MIN_ALPHA:
-			o.min_alpha = ig_cli_double("--min-alpha", optarg, 0, 10);
-			min_alpha_set = 1;
-			break;
-		case OPT_ITEM2VEC:
-			o.whole = 1;
-			break;
 		case OPT_BINARY:
-			binary = 1;
+			a->binary = 1;
 			break;
 		case OPT_DIGITS:
-			digits = (int)ig_cli_int("--digits", optarg, 1, 9);
+			a->digits = (int)ig_cli_int("--digits", optarg, 1, 9);
 			break;
 		case OPT_SAVE_VOCAB:
-			vocab_path = optarg;
+			a->vocab_path = optarg;
 			break;
 		case OPT_LOAD:
-			load = optarg;
+			a->load = optarg;
 			break;
 		case OPT_NEAREST:
-			near = optarg;
-			break;
-		case OPT_SHARE:
-			o.share = (int)ig_cli_int("--share", optarg, 0, 1000);
+			a->near = optarg;
 			break;
 		case 'k':
-			k = (int)ig_cli_int("-k", optarg, 1, 100000);
+			a->k = (int)ig_cli_int("-k", optarg, 1, 100000);
 			break;
 		default:
 			ig_usage_error("unknown option");
 		}
 	}
+}
+
+/* The operand, and the checks that training and --nearest share. */
+static void check_operands(int argc, char **argv, w2v_args *a)
+{
 	if (optind < argc)
-		input = argv[optind++];
+		a->input = argv[optind++];
 	if (optind < argc)
 		ig_usage_error("one input at most, got '%s' too", argv[optind]);
-	if ((load != NULL) != (near != NULL))
+	if ((a->load != NULL) != (a->near != NULL))
 		ig_usage_error("--load and --nearest go together");
 	{
-		const char *inputs[] = {input, items_path, load};
+		const char *inputs[] = {a->input, a->items_path, a->load};
 		ig_cli_check_output(cli.output, inputs, 3);
-		if (vocab_path != NULL)
-			ig_cli_check_output(vocab_path, inputs, 3);
+		if (a->vocab_path != NULL)
+			ig_cli_check_output(a->vocab_path, inputs, 3);
 	}
-	if (load != NULL) {
-		nearest(load, near, k);
-		return 0;
-	}
-	if (text && (items_path != NULL || eo.entity != IG_ENTITY_ITEM || so.weighted))
+}
+
+/* The checks of training options, and the defaults that hang on others. */
+static void check_training(w2v_args *a)
+{
+	if (a->text && (a->items_path != NULL || a->eo.entity != IG_ENTITY_ITEM || a->so.weighted))
 		ig_usage_error("--text takes no --items, --entity or --weighted");
-	if (eo.entity != IG_ENTITY_ITEM && items_path == NULL)
-		ig_usage_error("--entity %s needs --items", eo.entity == IG_ENTITY_AUTHOR ? "author" : "both");
-	if (o.arch == IG_W2V_CBOW && !alpha_set)
-		o.alpha = 0.05;
-	if (!min_alpha_set)
-		o.min_alpha = o.alpha * 1e-4;
-	else if (o.min_alpha > o.alpha)
-		ig_usage_error("--min-alpha %g is above --alpha %g: the rate decays from alpha to its floor", o.min_alpha,
-			       o.alpha);
-	pool = ig_pool_new(cli.threads);
-	o.pool = pool;
-	o.seed = cli.seed;
+	if (a->eo.entity != IG_ENTITY_ITEM && a->items_path == NULL)
+		ig_usage_error("--entity %s needs --items", a->eo.entity == IG_ENTITY_AUTHOR ? "author" : "both");
+	if (a->o.arch == IG_W2V_CBOW && !a->alpha_set)
+		a->o.alpha = 0.05;
+	if (!a->min_alpha_set)
+		a->o.min_alpha = a->o.alpha * 1e-4;
+	else if (a->o.min_alpha > a->o.alpha)
+		ig_usage_error("--min-alpha %g is above --alpha %g: the rate decays from alpha to its floor",
+			       a->o.min_alpha, a->o.alpha);
+}
 
-	/* Read the whole input once into memory. */
-	ig_w2v_corpus_init(&corpus, so.weighted, cli.memory);
+/* Reads the whole input once into memory; returns the items stream
+ * read for --items (NULL without). */
+static ig_items *read_corpus(ig_w2v_corpus *corpus, w2v_args *a)
+{
+	ig_engage_stats est;
+	ig_items *items = NULL;
+
+	ig_w2v_corpus_init(corpus, a->so.weighted, cli.memory);
 	memset(&est, 0, sizeof est);
-	if (text) {
-		ig_w2v_corpus_read_text(&corpus, input, so.max_len);
+	if (a->text) {
+		ig_w2v_corpus_read_text(corpus, a->input, a->so.max_len);
 	} else {
-		if (items_path != NULL)
-			items = ig_items_load(items_path);
-		eo.items = items;
-		ig_w2v_corpus_read_events(&corpus, input, &eo, &so, &est);
+		if (a->items_path != NULL)
+			items = ig_items_load(a->items_path);
+		a->eo.items = items;
+		ig_w2v_corpus_read_events(corpus, a->input, &a->eo, &a->so, &est);
 	}
-	/* An id with a space cannot be a word of the vectors files: it is
-	 * left out as a rare word is (one odd ISBN among Book-Crossing's
-	 * should not cost every item its vector), and said to be. */
-	spaced = spaced_events = 0;
-	spaced_first = IG_INTERN_NONE;
-	for (i = 0; i < ig_intern_count(corpus.names); i++)
-		if (corpus.raw_count[i] > 0 &&
-		    !ig_vectors_name_ok(ig_intern_str(corpus.names, i), ig_intern_len(corpus.names, i))) {
-			if (spaced_first == IG_INTERN_NONE)
-				spaced_first = i;
-			spaced++;
-			spaced_events += corpus.raw_count[i];
-			corpus.raw_count[i] = 0;
-		}
-	map = ig_reallocarray(NULL, ig_intern_count(corpus.names) + 1, sizeof *map);
-	ig_w2v_vocab_build(&vocab, corpus.names, corpus.raw_count, min_count, max_vocab, map);
-	ig_w2v_corpus_apply_vocab(&corpus, map);
-	free(map);
-	if (spaced > 0 && vocab.n == 0)
-		ig_die("%s: id '%s' has a space: the word2vec formats cannot hold it",
-		       strcmp(input, "-") == 0 ? "stdin" : input, ig_esc(ig_intern_str(corpus.names, spaced_first)));
-	if (spaced > 0)
-		ig_warn("%s: %u id(s) with a space left out (the word2vec formats cannot hold them; first '%s'), "
-			"%llu occurrence(s)", strcmp(input, "-") == 0 ? "stdin" : input, spaced,
-			ig_esc(ig_intern_str(corpus.names, spaced_first)), (unsigned long long)spaced_events);
-	if (vocab.n == 0)
-		ig_die("%s: no word occurs %llu times or more (--min-count); nothing to learn",
-		       strcmp(input, "-") == 0 ? "stdin" : input, (unsigned long long)min_count);
+	return items;
+}
 
-	/* State the memory need before allocating the matrices. */
-	vectors_bytes = ig_w2v_model_bytes(vocab.n, o.dim);
-	need = vectors_bytes + ig_w2v_corpus_memory(&corpus) + ig_intern_memory(corpus.names);
+/* Ids of the corpus left out for a space. */
+typedef struct {
+	uint32_t n, first;
+	uint64_t events;
+} spaced_ids;
+
+/* An id with a space cannot be a word of the vectors files: it is left
+ * out as a rare word is (one odd ISBN among Book-Crossing's should not
+ * cost every item its vector), and said to be. */
+static spaced_ids drop_spaced_ids(ig_w2v_corpus *corpus)
+{
+	spaced_ids spaced = {0, IG_INTERN_NONE, 0};
+	uint32_t i;
+
+	for (i = 0; i < ig_intern_count(corpus->names); i++)
+		if (corpus->raw_count[i] > 0 &&
+		    !ig_vectors_name_ok(ig_intern_str(corpus->names, i), ig_intern_len(corpus->names, i))) {
+			if (spaced.first == IG_INTERN_NONE)
+				spaced.first = i;
+			spaced.n++;
+			spaced.events += corpus->raw_count[i];
+			corpus->raw_count[i] = 0;
+		}
+	return spaced;
+}
+
+static void build_vocab(ig_w2v_vocab *vocab, ig_w2v_corpus *corpus, const w2v_args *a)
+{
+	const char *shown = strcmp(a->input, "-") == 0 ? "stdin" : a->input;
+	spaced_ids spaced = drop_spaced_ids(corpus);
+	uint32_t *map = ig_reallocarray(NULL, ig_intern_count(corpus->names) + 1, sizeof *map);
+
+	ig_w2v_vocab_build(vocab, corpus->names, corpus->raw_count, a->min_count, a->max_vocab, map);
+	ig_w2v_corpus_apply_vocab(corpus, map);
+	free(map);
+	if (spaced.n > 0 && vocab->n == 0)
+		ig_die("%s: id '%s' has a space: the word2vec formats cannot hold it", shown,
+		       ig_esc(ig_intern_str(corpus->names, spaced.first)));
+	if (spaced.n > 0)
+		ig_warn("%s: %u id(s) with a space left out (the word2vec formats cannot hold them; first '%s'), "
+			"%llu occurrence(s)", shown, spaced.n, ig_esc(ig_intern_str(corpus->names, spaced.first)),
+			(unsigned long long)spaced.events);
+	if (vocab->n == 0)
+		ig_die("%s: no word occurs %llu times or more (--min-count); nothing to learn", shown,
+		       (unsigned long long)a->min_count);
+}
+
+/* States the memory need before the matrices are allocated. */
+static void check_memory(const ig_w2v_vocab *vocab, const ig_w2v_corpus *corpus, const ig_w2v_opts *o)
+{
+	uint64_t vectors_bytes = ig_w2v_model_bytes(vocab->n, o->dim);
+	uint64_t need = vectors_bytes + ig_w2v_corpus_memory(corpus) + ig_intern_memory(corpus->names);
+
 	if (cli.verbosity > 0)
 		fprintf(stderr, "%s: %u words x %u dims x 2 floats = %.1f MB, sequences %.1f MB "
-			"(%zu words in %zu sentences): %.1f MB; %s kernel\n", ig_progname, vocab.n, o.dim,
-			(double)vectors_bytes / 1e6, (double)(need - vectors_bytes) / 1e6, corpus.ntok,
-			corpus.nsent, (double)need / 1e6, ig_w2v_kernel_name());
+			"(%zu words in %zu sentences): %.1f MB; %s kernel\n", ig_progname, vocab->n, o->dim,
+			(double)vectors_bytes / 1e6, (double)(need - vectors_bytes) / 1e6, corpus->ntok,
+			corpus->nsent, (double)need / 1e6, ig_w2v_kernel_name());
 	if (need > cli.memory)
 		ig_die("training needs %.1f MB (%u words x %u dims x 2 floats, and the sequences), "
 		       "more than --memory %llu MB; raise --memory, or lower --dim or --max-vocab",
-		       (double)need / 1e6, vocab.n, o.dim, (unsigned long long)(cli.memory >> 20));
+		       (double)need / 1e6, vocab->n, o->dim, (unsigned long long)(cli.memory >> 20));
+}
 
-	ig_w2v_model_init(&model, vocab.n, o.dim, cli.seed);
+static void train(ig_w2v_model *model, const ig_w2v_corpus *corpus, const ig_w2v_vocab *vocab, ig_w2v_opts *o,
+		  ig_w2v_epoch *last)
+{
+	report_ctx rc;
+
+	ig_w2v_model_init(model, vocab->n, o->dim, cli.seed);
 	rc.verbose = cli.verbosity > 0 || (cli.verbosity == 0 && isatty(STDERR_FILENO));
-	rc.epochs = o.epochs;
-	o.ctx = &rc;
-	o.progress = on_progress;
-	o.epoch_done = on_epoch;
-	memset(&last, 0, sizeof last);
-	if (corpus.ntok > 0)
-		ig_w2v_train(&model, &corpus, &vocab, &o, &last);
+	rc.epochs = o->epochs;
+	o->ctx = &rc;
+	o->progress = on_progress;
+	o->epoch_done = on_epoch;
+	memset(last, 0, sizeof *last);
+	if (corpus->ntok > 0)
+		ig_w2v_train(model, corpus, vocab, o, last);
+	o->ctx = NULL; /* the callbacks' context dies with this frame */
+}
 
-	w = ig_cli_open_output(&cli);
+static void write_vectors(const ig_w2v_vocab *vocab, const ig_w2v_model *model, const w2v_args *a, ig_pool *pool)
+{
+	ig_writer *w = ig_cli_open_output(&cli);
+	uint32_t i;
+
 	ig_writer_set_pool(w, pool);
-	ig_vectors_write_header(w, vocab.n, o.dim);
-	for (i = 0; i < vocab.n; i++)
-		ig_vectors_write_row(w, binary ? IG_VECTORS_BINARY : IG_VECTORS_TEXT, digits,
-				     ig_w2v_vocab_word(&vocab, i), ig_w2v_vocab_len(&vocab, i),
-				     model.in + (size_t)i * model.stride, o.dim);
+	ig_vectors_write_header(w, vocab->n, a->o.dim);
+	for (i = 0; i < vocab->n; i++)
+		ig_vectors_write_row(w, a->binary ? IG_VECTORS_BINARY : IG_VECTORS_TEXT, a->digits,
+				     ig_w2v_vocab_word(vocab, i), ig_w2v_vocab_len(vocab, i),
+				     model->in + (size_t)i * model->stride, a->o.dim);
 	ig_writer_close(w);
-	if (vocab_path != NULL)
-		save_vocab(vocab_path, &vocab);
+}
+
+int main(int argc, char **argv)
+{
+	w2v_args a;
+	ig_w2v_corpus corpus;
+	ig_w2v_vocab vocab;
+	ig_w2v_model model;
+	ig_w2v_epoch last;
+	ig_items *items;
+	ig_pool *pool;
+
+	ig_cli_init(&cli, argc, argv, usage);
+	parse(argc, argv, &a);
+	check_operands(argc, argv, &a);
+	if (a.load != NULL) {
+		nearest(a.load, a.near, a.k);
+		return 0;
+	}
+	check_training(&a);
+	pool = ig_pool_new(cli.threads);
+	a.o.pool = pool;
+	a.o.seed = cli.seed;
+	items = read_corpus(&corpus, &a);
+	build_vocab(&vocab, &corpus, &a);
+	check_memory(&vocab, &corpus, &a.o);
+	train(&model, &corpus, &vocab, &a.o, &last);
+	write_vectors(&vocab, &model, &a, pool);
+	if (a.vocab_path != NULL)
+		save_vocab(a.vocab_path, &vocab);
 	ig_cli_summary(&cli, "%u vectors of %u dims from %llu words in %zu sentences, %d epochs, loss %.4f",
-		       vocab.n, o.dim, (unsigned long long)corpus.words_read, corpus.nsent, o.epochs, last.loss);
+		       vocab.n, a.o.dim, (unsigned long long)corpus.words_read, corpus.nsent, a.o.epochs, last.loss);
 	ig_w2v_model_free(&model);
 	ig_w2v_vocab_free(&vocab);
 	ig_w2v_corpus_free(&corpus);
