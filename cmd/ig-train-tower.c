@@ -350,7 +350,84 @@ static void embed(const char *model, const char *events, side_files *sf, int64_t
 	side_free(sf);
 }
 
-int main(int argc, char **argv)
+/* What the command line says. */
+typedef struct {
+	ig_tower_opts o;
+	side_files sf;
+	const char *events, *events_opt, *model;
+	int digits, train_only;  /* train_only: a training option was given */
+	int64_t at;
+} tower_args;
+
+/* The options of training (the usage's "Training examples", "Model" and
+ * "Training"), which embed refuses; 0 if C is none of them. */
+static int training_option(ig_tower_opts *o, int c, const char *arg)
+{
+	char err[256];
+
+	switch (c) {
+	case OPT_WEIGHTS:
+		if (ig_event_weights_parse(arg, o->weights, err, sizeof err) != 0)
+			ig_usage_error("--weights: %s", err);
+		break;
+	case OPT_MIN_VIEW:
+		o->min_view = ig_cli_double("--min-view", arg, -1e300, 1e300);
+		break;
+	case OPT_DIM:
+		o->dim = (uint32_t)ig_cli_int("--dim", arg, 1, 4096);
+		break;
+	case OPT_EMB:
+		o->emb = (uint32_t)ig_cli_int("--emb", arg, 1, 4096);
+		break;
+	case OPT_HIDDEN:
+		o->hidden = (uint32_t)ig_cli_int("--hidden", arg, 1, 4096);
+		break;
+	case OPT_SHORT:
+		o->short_n = (uint32_t)ig_cli_int("--short", arg, 0, 1 << 20);
+		break;
+	case OPT_LONG:
+		o->long_n = (uint32_t)ig_cli_int("--long", arg, 0, 1 << 20);
+		break;
+	case OPT_MAX_FOLLOWS:
+		o->max_follows = (uint32_t)ig_cli_int("--max-follows", arg, 0, 1 << 20);
+		break;
+	case OPT_EPOCHS:
+		o->epochs = (int)ig_cli_int("--epochs", arg, 1, 100000);
+		break;
+	case OPT_PATIENCE:
+		o->patience = (int)ig_cli_int("--patience", arg, 0, 100000);
+		break;
+	case OPT_BATCH:
+		o->batch = (uint32_t)ig_cli_int("--batch", arg, 2, 65536);
+		break;
+	case OPT_UNIFORM_NEGATIVES:
+		o->uniform_negatives = (uint32_t)ig_cli_int("--uniform-negatives", arg, 0, 65536);
+		break;
+	case OPT_LR:
+		o->lr = ig_cli_double("--lr", arg, 1e-9, 100);
+		break;
+	case OPT_AVERAGE:
+		o->average = ig_cli_double("--average", arg, 0, 1000);
+		break;
+	case OPT_TEMPERATURE:
+		o->temperature = ig_cli_double("--temperature", arg, 1e-4, 100);
+		break;
+	case OPT_NO_LOGQ:
+		o->logq = 0;
+		break;
+	case OPT_SEEN_NEGATIVES:
+		o->seen_negatives = 1;
+		break;
+	case OPT_ID_DROPOUT:
+		o->id_dropout = ig_cli_double("--id-dropout", arg, 0, 1);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse(int argc, char **argv, tower_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -381,167 +458,123 @@ int main(int argc, char **argv)
 		{"digits", required_argument, NULL, OPT_DIGITS},
 		{NULL, 0, NULL, 0}
 	};
-	ig_tower_opts o;
-	side_files sf;
-	const char *events = "-", *events_opt = NULL, *model = NULL;
-	int digits = DEFAULT_DIGITS, c, train_only = 0;
-	int64_t at = -1;
-	char err[256];
+	int c;
 
-	ig_cli_init(&cli, argc, argv, usage);
-	ig_tower_opts_default(&o);
-	memset(&sf, 0, sizeof sf);
-	if (argc > 1 && strcmp(argv[1], "embed") == 0)
-		embed_mode = 1;
-	if (argc > 1 && (embed_mode || strcmp(argv[1], "train") == 0)) {
-		argv[1] = argv[0];
-		argc--;
-		argv++;
-	}
+	memset(a, 0, sizeof *a);
+	ig_tower_opts_default(&a->o);
+	a->events = "-";
+	a->digits = DEFAULT_DIGITS;
+	a->at = -1;
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "m:", longopts, NULL)) != -1) {
 		if (ig_cli_option(&cli, c, optarg))
 			continue;
+		if (training_option(&a->o, c, optarg)) {
+			a->train_only = 1;
+			continue;
+		}
 		switch (c) {
 		case OPT_ITEMS:
-			sf.items = optarg;
+			a->sf.items = optarg;
 			break;
 		case OPT_FOLLOWS:
-			sf.follows = optarg;
+			a->sf.follows = optarg;
 			break;
 		case OPT_TOPICS:
-			sf.topics = optarg;
+			a->sf.topics = optarg;
 			break;
 		case OPT_EVENTS:
-			events_opt = optarg;
+			a->events_opt = optarg;
 			break;
 		case 'm':
-			model = optarg;
+			a->model = optarg;
 			break;
 		case OPT_AT:
-			at = ig_cli_int("--at", optarg, IG_TS_MIN, IG_TS_MAX);
-			break;
-		case OPT_WEIGHTS:
-			if (ig_event_weights_parse(optarg, o.weights, err, sizeof err) != 0)
-				ig_usage_error("--weights: %s", err);
-			train_only = 1;
-			break;
-		case OPT_MIN_VIEW:
-			o.min_view = ig_cli_double("--min-view", optarg, -1e300, 1e300);
-			train_only = 1;
-			break;
-		case OPT_DIM:
-			o.dim = (uint32_t)ig_cli_int("--dim", optarg, 1, 4096);
-			train_only = 1;
-			break;
-		case OPT_EMB:
-			o.emb = (uint32_t)ig_cli_int("--emb", optarg, 1, 4096);
-			train_only = 1;
-			break;
-		case OPT_HIDDEN:
-			o.hidden = (uint32_t)ig_cli_int("--hidden", optarg, 1, 4096);
-			train_only = 1;
-			break;
-		case OPT_SHORT:
-			o.short_n = (uint32_t)ig_cli_int("--short", optarg, 0, 1 << 20);
-			train_only = 1;
-			break;
-		case OPT_LONG:
-			o.long_n = (uint32_t)ig_cli_int("--long", optarg, 0, 1 << 20);
-			train_only = 1;
-			break;
-		case OPT_MAX_FOLLOWS:
-			o.max_follows = (uint32_t)ig_cli_int("--max-follows", optarg, 0, 1 << 20);
-			train_only = 1;
-			break;
-		case OPT_EPOCHS:
-			o.epochs = (int)ig_cli_int("--epochs", optarg, 1, 100000);
-			train_only = 1;
-			break;
-		case OPT_PATIENCE:
-			o.patience = (int)ig_cli_int("--patience", optarg, 0, 100000);
-			train_only = 1;
-			break;
-		case OPT_BATCH:
-			o.batch = (uint32_t)ig_cli_int("--batch", optarg, 2, 65536);
-			train_only = 1;
-			break;
-		case OPT_UNIFORM_NEGATIVES:
-			o.uniform_negatives = (uint32_t)ig_cli_int("--uniform-negatives", optarg, 0, 65536);
-			train_only = 1;
-			break;
-		case OPT_LR:
-			o.lr = ig_cli_double("--lr", optarg, 1e-9, 100);
-			train_only = 1;
-			break;
-		case OPT_AVERAGE:
-			o.average = ig_cli_double("--average", optarg, 0, 1000);
-			train_only = 1;
-			break;
-		case OPT_TEMPERATURE:
-			o.temperature = ig_cli_double("--temperature", optarg, 1e-4, 100);
-			train_only = 1;
-			break;
-		case OPT_NO_LOGQ:
-			o.logq = 0;
-			train_only = 1;
-			break;
-		case OPT_SEEN_NEGATIVES:
-			o.seen_negatives = 1;
-			train_only = 1;
-			break;
-		case OPT_ID_DROPOUT:
-			o.id_dropout = ig_cli_double("--id-dropout", optarg, 0, 1);
-			train_only = 1;
+			a->at = ig_cli_int("--at", optarg, IG_TS_MIN, IG_TS_MAX);
 			break;
 		case OPT_DIGITS:
-			digits = (int)ig_cli_int("--digits", optarg, 1, 9);
+			a->digits = (int)ig_cli_int("--digits", optarg, 1, 9);
 			break;
 		default:
 			ig_usage_error("unknown option");
 		}
 	}
+}
+
+/* "train" or "embed" before the options picks the mode (train without
+ * either), and is taken out of the arguments getopt reads. */
+static void take_mode(int *argc, char ***argv)
+{
+	if (*argc > 1 && strcmp((*argv)[1], "embed") == 0)
+		embed_mode = 1;
+	if (*argc > 1 && (embed_mode || strcmp((*argv)[1], "train") == 0)) {
+		(*argv)[1] = (*argv)[0];
+		(*argc)--;
+		(*argv)++;
+	}
+}
+
+static void check_prefix(void)
+{
 	if (cli.output == NULL)
 		ig_usage_error("-o PREFIX is required: the files written are PREFIX.items.vec, PREFIX.users.vec%s",
 			       embed_mode ? "" : " and PREFIX.model");
 	/* "-" is no stdout here, and '' or DIR/ would write hidden files */
 	if (cli.output[0] == '\0' || strcmp(cli.output, "-") == 0 || cli.output[strlen(cli.output) - 1] == '/')
 		ig_usage_error("-o '%s' is not a prefix of file names (e.g. -o data/tower)", cli.output);
-	if (embed_mode) {
-		if (model == NULL)
-			ig_usage_error("embed needs -m MODEL");
-		if (strcmp(model, "-") == 0)
-			ig_usage_error("-m MODEL must be a file, not '-' (stdin)");
-		if (train_only)
-			ig_usage_error("embed takes the model's settings; training options do not apply");
-		if (optind < argc)
-			ig_usage_error("embed takes no operand; give --items and --events");
-		if (sf.items == NULL && events_opt == NULL)
-			ig_usage_error("embed needs --items or --events (what to embed)");
-		embed(model, events_opt, &sf, at, digits);
-		return 0;
-	}
-	if (model != NULL || events_opt != NULL || at >= 0)
+}
+
+static void check_embed(int argc, const tower_args *a)
+{
+	if (a->model == NULL)
+		ig_usage_error("embed needs -m MODEL");
+	if (strcmp(a->model, "-") == 0)
+		ig_usage_error("-m MODEL must be a file, not '-' (stdin)");
+	if (a->train_only)
+		ig_usage_error("embed takes the model's settings; training options do not apply");
+	if (optind < argc)
+		ig_usage_error("embed takes no operand; give --items and --events");
+	if (a->sf.items == NULL && a->events_opt == NULL)
+		ig_usage_error("embed needs --items or --events (what to embed)");
+}
+
+static void check_train(int argc, char **argv, tower_args *a)
+{
+	const char *suffix[] = {".model", ".items.vec", ".users.vec"};
+	int i;
+
+	if (a->model != NULL || a->events_opt != NULL || a->at >= 0)
 		ig_usage_error("-m, --events and --at belong to embed");
 	/* the short-term pool is the newest part of the long-term one */
-	if (o.short_n > o.long_n)
-		ig_usage_error("--short (%u) must not exceed --long (%u)", o.short_n, o.long_n);
+	if (a->o.short_n > a->o.long_n)
+		ig_usage_error("--short (%u) must not exceed --long (%u)", a->o.short_n, a->o.long_n);
 	if (optind < argc)
-		events = argv[optind++];
+		a->events = argv[optind++];
 	if (optind < argc)
 		ig_usage_error("one input at most, got '%s' too", argv[optind]);
-	{
-		const char *inputs[] = {events, sf.items, sf.follows, sf.topics};
-		const char *suffix[] = {".model", ".items.vec", ".users.vec"};
-		int i;
+	for (i = 0; i < 3; i++) {
+		const char *inputs[] = {a->events, a->sf.items, a->sf.follows, a->sf.topics};
+		char *p = path_of(cli.output, suffix[i]);
 
-		for (i = 0; i < 3; i++) {
-			char *p = path_of(cli.output, suffix[i]);
-
-			ig_cli_check_output(p, inputs, 4);
-			free(p);
-		}
+		ig_cli_check_output(p, inputs, 4);
+		free(p);
 	}
-	o.seed = cli.seed;
-	train(events, &sf, &o, digits);
+}
+
+int main(int argc, char **argv)
+{
+	tower_args a;
+
+	ig_cli_init(&cli, argc, argv, usage);
+	take_mode(&argc, &argv);
+	parse(argc, argv, &a);
+	check_prefix();
+	if (embed_mode) {
+		check_embed(argc, &a);
+		embed(a.model, a.events_opt, &a.sf, a.at, a.digits);
+		return 0;
+	}
+	check_train(argc, argv, &a);
+	a.o.seed = cli.seed;
+	train(a.events, &a.sf, &a.o, a.digits);
 	return 0;
 }
