@@ -108,7 +108,74 @@ static void summary(const ig_ingest_opts *o, const ig_ingest_stats *st)
 		       (unsigned long long)st->duplicates, extra);
 }
 
-int main(int argc, char **argv)
+#define MAX_SETS 64
+
+/* What the command line says. */
+typedef struct {
+	ig_ingest_opts o;
+	const char *preset;
+	const char *sets[MAX_SETS];     /* applied once the kind is known */
+	int nsets;
+} ingest_args;
+
+static int format_parse(const char *arg)
+{
+	if (strcmp(arg, "tsv") == 0)
+		return IG_FORMAT_TSV;
+	if (strcmp(arg, "csv") == 0)
+		return IG_FORMAT_CSV;
+	if (strcmp(arg, "json") == 0)
+		return IG_FORMAT_JSON;
+	if (strcmp(arg, "auto") == 0)
+		return IG_FORMAT_AUTO;
+	ig_usage_error("-F/--format: '%s' is not tsv, csv, json or auto", arg);
+}
+
+/* 1 for latin1, 0 for utf-8. */
+static int encoding_is_latin1(const char *arg)
+{
+	if (strcasecmp(arg, "utf-8") == 0 || strcasecmp(arg, "utf8") == 0)
+		return 0;
+	if (strcasecmp(arg, "latin1") == 0 || strcasecmp(arg, "latin-1") == 0 || strcasecmp(arg, "iso-8859-1") == 0)
+		return 1;
+	ig_usage_error("--encoding: '%s' is not utf-8 or latin1", arg);
+}
+
+/* The options under "Input format" of the usage; 0 if C is none of them. */
+static int input_format_option(ingest_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case 'F':
+		a->o.format = format_parse(arg);
+		break;
+	case 'd':
+		a->o.sep = unescape_sep(arg);
+		break;
+	case 'H':
+		a->o.header = 1;
+		break;
+	case 'c':
+		a->o.columns = arg;
+		break;
+	case OPT_SET:
+		if (a->nsets == MAX_SETS)
+			ig_usage_error("--set: too many");
+		a->sets[a->nsets++] = arg;
+		break;
+	case OPT_TIME:
+		if ((a->o.time_format = ig_time_format_parse(arg)) < 0)
+			ig_usage_error("--time: '%s' is not auto, unix, ms or iso", arg);
+		break;
+	case OPT_ENCODING:
+		a->o.latin1 = encoding_is_latin1(arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse(int argc, char **argv, ingest_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -128,129 +195,121 @@ int main(int argc, char **argv)
 		{"encoding", required_argument, NULL, OPT_ENCODING},
 		{NULL, 0, NULL, 0},
 	};
-	ig_ingest_opts o;
-	ig_ingest_stats st;
-	ig_ingest *g;
-	ig_writer *w;
-	const char *preset = NULL, *sets[64];
-	char err[256];
-	int c, i, nsets = 0;
+	ig_ingest_opts *o = &a->o;
+	int c;
 
-	ig_cli_init(&cli, argc, argv, usage);
-	ig_ingest_opts_init(&o);
+	memset(a, 0, sizeof *a);
+	ig_ingest_opts_init(o);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "k:p:F:d:Hc:e:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
+		if (ig_cli_option(&cli, c, optarg) || input_format_option(a, c, optarg))
 			continue;
 		switch (c) {
 		case 'k':
-			if ((o.kind = ig_ingest_kind_parse(optarg)) < 0)
+			if ((o->kind = ig_ingest_kind_parse(optarg)) < 0)
 				ig_usage_error("-k/--kind: '%s' is not events, items or follows", optarg);
 			break;
 		case 'p':
-			preset = optarg;
-			break;
-		case 'F':
-			if (strcmp(optarg, "tsv") == 0)
-				o.format = IG_FORMAT_TSV;
-			else if (strcmp(optarg, "csv") == 0)
-				o.format = IG_FORMAT_CSV;
-			else if (strcmp(optarg, "json") == 0)
-				o.format = IG_FORMAT_JSON;
-			else if (strcmp(optarg, "auto") == 0)
-				o.format = IG_FORMAT_AUTO;
-			else
-				ig_usage_error("-F/--format: '%s' is not tsv, csv, json or auto", optarg);
-			break;
-		case 'd':
-			o.sep = unescape_sep(optarg);
-			break;
-		case 'H':
-			o.header = 1;
-			break;
-		case 'c':
-			o.columns = optarg;
-			break;
-		case OPT_SET:
-			if (nsets == 64)
-				ig_usage_error("--set: too many");
-			sets[nsets++] = optarg;
-			break;
-		case OPT_TIME:
-			if ((o.time_format = ig_time_format_parse(optarg)) < 0)
-				ig_usage_error("--time: '%s' is not auto, unix, ms or iso", optarg);
+			a->preset = optarg;
 			break;
 		case 'e':
-			o.event_map = optarg;
+			o->event_map = optarg;
 			break;
 		case OPT_MEDIA_MAP:
-			o.media_map = optarg;
+			o->media_map = optarg;
 			break;
 		case OPT_TOPIC_SEP:
 			if (strlen(optarg) != 1 || optarg[0] == '\t' || optarg[0] == '\n')
 				ig_usage_error("--topic-sep: '%s' is not one character", optarg);
-			o.topic_sep = (unsigned char)optarg[0];
+			o->topic_sep = (unsigned char)optarg[0];
 			break;
 		case OPT_SHARD:
-			if (ig_parse_shard(optarg, &o.shard_index, &o.shard_count) != 0)
+			if (ig_parse_shard(optarg, &o->shard_index, &o->shard_count) != 0)
 				ig_usage_error("--shard: '%s' is not I/N with 0 <= I < N", optarg);
-			o.sharded = 1;
+			o->sharded = 1;
 			break;
 		case OPT_SKIP_BAD:
-			o.rejects = optarg;
-			break;
-		case OPT_ENCODING:
-			if (strcasecmp(optarg, "utf-8") == 0 || strcasecmp(optarg, "utf8") == 0)
-				o.latin1 = 0;
-			else if (strcasecmp(optarg, "latin1") == 0 || strcasecmp(optarg, "latin-1") == 0 ||
-				 strcasecmp(optarg, "iso-8859-1") == 0)
-				o.latin1 = 1;
-			else
-				ig_usage_error("--encoding: '%s' is not utf-8 or latin1", optarg);
+			o->rejects = optarg;
 			break;
 		default:
 			ig_usage_error("unknown option");
 		}
 	}
-	/* Files all named as JSON lines are read as such from the start, so
-	 * that -c may name their keys without -H. */
-	if (o.format <= IG_FORMAT_AUTO && optind < argc) {
-		for (i = optind; i < argc && ig_ingest_json_name(argv[i]); i++)
-			;
-		if (i == argc)
-			o.format = IG_FORMAT_JSON;
-	}
-	/* --set names columns of the kind, which -k or the preset decide. */
-	if (preset && o.kind < 0 && (o.kind = ig_ingest_preset_kind(preset)) < 0)
-		ig_usage_error("-p/--preset: unknown preset '%s' (see --help)", preset);
-	for (i = 0; i < nsets; i++)
-		if (ig_ingest_set(&o, sets[i], err, sizeof err) != 0)
-			ig_usage_error("--set: %s", err);
-	if (preset && ig_ingest_apply_preset(&o, preset, err, sizeof err) != 0)
-		ig_usage_error("-p/--preset: %s", err);
-	if (o.kind < 0)
-		o.kind = IG_KIND_EVENTS;
-	o.memory = cli.memory;
-	o.tmpdir = cli.tmpdir;
-	o.cli = &cli;
+}
 
-	{
-		const char *stdin_only[] = {"-"};
-		const char *const *inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
-		int ninputs = optind < argc ? argc - optind : 1;
-		ig_cli_check_output(cli.output, inputs, ninputs);
-		if (o.rejects != NULL)
-			ig_cli_check_output(o.rejects, inputs, ninputs);
-	}
-	g = ig_ingest_new(&o);
-	w = ig_cli_open_output(&cli);
+/* Files all named as JSON lines are read as such from the start, so that
+ * -c may name their keys without -H. */
+static void take_json_names(ig_ingest_opts *o, int argc, char **argv)
+{
+	int i;
+
+	if (o->format > IG_FORMAT_AUTO || optind >= argc)
+		return;
+	for (i = optind; i < argc && ig_ingest_json_name(argv[i]); i++)
+		;
+	if (i == argc)
+		o->format = IG_FORMAT_JSON;
+}
+
+/* The preset and the --set values on top of the options. */
+static void apply_preset_and_sets(ingest_args *a)
+{
+	ig_ingest_opts *o = &a->o;
+	char err[256];
+	int i;
+
+	/* --set names columns of the kind, which -k or the preset decide. */
+	if (a->preset && o->kind < 0 && (o->kind = ig_ingest_preset_kind(a->preset)) < 0)
+		ig_usage_error("-p/--preset: unknown preset '%s' (see --help)", a->preset);
+	for (i = 0; i < a->nsets; i++)
+		if (ig_ingest_set(o, a->sets[i], err, sizeof err) != 0)
+			ig_usage_error("--set: %s", err);
+	if (a->preset && ig_ingest_apply_preset(o, a->preset, err, sizeof err) != 0)
+		ig_usage_error("-p/--preset: %s", err);
+	if (o->kind < 0)
+		o->kind = IG_KIND_EVENTS;
+	o->memory = cli.memory;
+	o->tmpdir = cli.tmpdir;
+	o->cli = &cli;
+}
+
+static void check_outputs(const ig_ingest_opts *o, int argc, char **argv)
+{
+	const char *stdin_only[] = {"-"};
+	const char *const *inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
+	int ninputs = optind < argc ? argc - optind : 1;
+
+	ig_cli_check_output(cli.output, inputs, ninputs);
+	if (o->rejects != NULL)
+		ig_cli_check_output(o->rejects, inputs, ninputs);
+}
+
+static void ingest_files(const ig_ingest_opts *o, int argc, char **argv, ig_ingest_stats *st)
+{
+	ig_ingest *g = ig_ingest_new(o);
+	ig_writer *w = ig_cli_open_output(&cli);
+	int i;
+
 	ig_ingest_begin(g, w);
 	if (optind == argc)
 		ig_ingest_file(g, "-");
 	for (i = optind; i < argc; i++)
 		ig_ingest_file(g, argv[i]);
-	ig_ingest_finish(g, &st);
+	ig_ingest_finish(g, st);
 	ig_writer_close(w);
 	ig_ingest_free(g);
-	summary(&o, &st);
+}
+
+int main(int argc, char **argv)
+{
+	ingest_args a;
+	ig_ingest_stats st;
+
+	ig_cli_init(&cli, argc, argv, usage);
+	parse(argc, argv, &a);
+	take_json_names(&a.o, argc, argv);
+	apply_preset_and_sets(&a);
+	check_outputs(&a.o, argc, argv);
+	ingest_files(&a.o, argc, argv, &st);
+	summary(&a.o, &st);
 	return 0;
 }
