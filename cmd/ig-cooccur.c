@@ -103,7 +103,114 @@ static void refuse_repeated(char **paths, int n)
 	}
 }
 
-int main(int argc, char **argv)
+/* What the command line says. */
+typedef struct {
+	ig_cooc_opts o;
+	const char *items;
+	int mode;
+	char **inputs;          /* the EVENTS or PARTIAL operands, or stdin */
+	int ninputs;
+} cooccur_args;
+
+static char *stdin_only[] = {(char *)"-"};
+
+/* "map" or "reduce" before the options picks the mode (one process
+ * without either); getopt starts after it. */
+static int take_mode(int argc, char **argv)
+{
+	int mode = MODE_ONE;
+
+	if (argc > 1 && strcmp(argv[1], "map") == 0)
+		mode = MODE_MAP;
+	else if (argc > 1 && strcmp(argv[1], "reduce") == 0)
+		mode = MODE_REDUCE;
+	if (mode != MODE_ONE)
+		optind = 2;
+	return mode;
+}
+
+/* The options under "Counting" of the usage; 0 if C is none of them. */
+static int counting_option(ig_cooc_opts *o, int c, const char *arg)
+{
+	char err[256];
+
+	switch (c) {
+	case OPT_WEIGHTS:
+		if (ig_event_weights_parse(arg, o->engage.weights, err, sizeof err) != 0)
+			ig_usage_error("--weights: %s", err);
+		break;
+	case OPT_MIN_VIEW:
+		o->engage.min_view_value = ig_cli_double("--min-view", arg, -1e300, 1e300);
+		break;
+	case OPT_WINDOW:
+		if (ig_cooc_window_parse(arg, &o->window, &o->window_arg) != 0)
+			ig_usage_error("--window: invalid value '%s' (all, session:GAP, last:N, time:SECONDS)", arg);
+		break;
+	case OPT_HALF_LIFE:
+		o->half_life = ig_cli_double("--half-life", arg, 0, 1e12);
+		break;
+	case OPT_USER_WEIGHT:
+		o->user_weight = (int)need_choice("--user-weight", ig_cooc_user_weight_parse(arg), arg);
+		break;
+	case OPT_MAX_HISTORY:
+		o->max_history = (uint64_t)ig_cli_int("--max-history", arg, 0, INT64_MAX);
+		break;
+	case OPT_SHARD:
+		if (ig_parse_shard(arg, &o->shard, &o->nshards) != 0)
+			ig_usage_error("--shard: invalid value '%s' (I/N with 0 <= I < N)", arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static int engine_parse(const char *arg)
+{
+	if (strcmp(arg, "auto") == 0)
+		return IG_COOC_ENGINE_AUTO;
+	if (strcmp(arg, "rows") == 0)
+		return IG_COOC_ENGINE_ROWS;
+	if (strcmp(arg, "pairs") == 0)
+		return IG_COOC_ENGINE_PAIRS;
+	ig_usage_error("--engine: invalid value '%s'", arg);
+}
+
+/* The options under "Scoring" of the usage; 0 if C is none of them. */
+static int scoring_option(ig_cooc_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 's':
+		o->score = (int)need_choice("-s/--score", ig_cooc_score_parse(arg), arg);
+		break;
+	case 'k':
+		o->top_k = (uint32_t)ig_cli_int("-k/--top", arg, 1, 1000000);
+		break;
+	case OPT_MIN_SUPPORT:
+		o->min_support = (uint64_t)ig_cli_int("--min-support", arg, 1, INT64_MAX);
+		break;
+	case OPT_SHRINK:
+		o->shrink = ig_cli_double("--shrink", arg, 0, 1e12);
+		break;
+	case OPT_SWING_ALPHA:
+		o->swing_alpha = ig_cli_double("--swing-alpha", arg, 1e-9, 1e12);
+		break;
+	case OPT_LAMBDA:
+		o->ease_lambda = ig_cli_double("--lambda", arg, 1e-6, 1e12);
+		break;
+	case OPT_EASE_ITEMS:
+		o->ease_items = (uint32_t)ig_cli_int("--ease-items", arg, 1, 1000000);
+		break;
+	case OPT_ENGINE:
+		o->engine = engine_parse(arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse(int argc, char **argv, cooccur_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -126,138 +233,103 @@ int main(int argc, char **argv)
 		{"ease-items", required_argument, NULL, OPT_EASE_ITEMS},
 		{NULL, 0, NULL, 0}
 	};
-	ig_cooc_opts o;
-	ig_cooc_job job;
-	const char *items = NULL;
-	char err[256];
-	int c, mode = MODE_ONE, nin;
-	char *stdin_path[] = {(char *)"-"};
-	ig_writer *w;
-	ig_pool *pool;
+	int c;
 
-	ig_cli_init(&cli, argc, argv, usage);
-	ig_cooc_opts_default(&o);
-	if (argc > 1 && strcmp(argv[1], "map") == 0)
-		mode = MODE_MAP;
-	else if (argc > 1 && strcmp(argv[1], "reduce") == 0)
-		mode = MODE_REDUCE;
-	if (mode != MODE_ONE)
-		optind = 2;
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "s:k:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
+		if (ig_cli_option(&cli, c, optarg) || counting_option(&a->o, c, optarg) ||
+		    scoring_option(&a->o, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_ENTITY:
-			o.entity = (int)need_choice("--entity", ig_cooc_entity_parse(optarg), optarg);
+			a->o.entity = (int)need_choice("--entity", ig_cooc_entity_parse(optarg), optarg);
 			break;
 		case OPT_ITEMS:
-			items = optarg;
-			break;
-		case OPT_WEIGHTS:
-			if (ig_event_weights_parse(optarg, o.engage.weights, err, sizeof err) != 0)
-				ig_usage_error("--weights: %s", err);
-			break;
-		case OPT_MIN_VIEW:
-			o.engage.min_view_value = ig_cli_double("--min-view", optarg, -1e300, 1e300);
-			break;
-		case OPT_WINDOW:
-			if (ig_cooc_window_parse(optarg, &o.window, &o.window_arg) != 0)
-				ig_usage_error("--window: invalid value '%s' (all, session:GAP, last:N, time:SECONDS)", optarg);
-			break;
-		case OPT_HALF_LIFE:
-			o.half_life = ig_cli_double("--half-life", optarg, 0, 1e12);
-			break;
-		case OPT_USER_WEIGHT:
-			o.user_weight = (int)need_choice("--user-weight", ig_cooc_user_weight_parse(optarg), optarg);
-			break;
-		case OPT_MAX_HISTORY:
-			o.max_history = (uint64_t)ig_cli_int("--max-history", optarg, 0, INT64_MAX);
-			break;
-		case OPT_SHARD:
-			if (ig_parse_shard(optarg, &o.shard, &o.nshards) != 0)
-				ig_usage_error("--shard: invalid value '%s' (I/N with 0 <= I < N)", optarg);
-			break;
-		case 's':
-			o.score = (int)need_choice("-s/--score", ig_cooc_score_parse(optarg), optarg);
-			break;
-		case 'k':
-			o.top_k = (uint32_t)ig_cli_int("-k/--top", optarg, 1, 1000000);
-			break;
-		case OPT_MIN_SUPPORT:
-			o.min_support = (uint64_t)ig_cli_int("--min-support", optarg, 1, INT64_MAX);
-			break;
-		case OPT_SHRINK:
-			o.shrink = ig_cli_double("--shrink", optarg, 0, 1e12);
-			break;
-		case OPT_SWING_ALPHA:
-			o.swing_alpha = ig_cli_double("--swing-alpha", optarg, 1e-9, 1e12);
-			break;
-		case OPT_LAMBDA:
-			o.ease_lambda = ig_cli_double("--lambda", optarg, 1e-6, 1e12);
-			break;
-		case OPT_EASE_ITEMS:
-			o.ease_items = (uint32_t)ig_cli_int("--ease-items", optarg, 1, 1000000);
-			break;
-		case OPT_ENGINE:
-			if (strcmp(optarg, "auto") == 0)
-				o.engine = IG_COOC_ENGINE_AUTO;
-			else if (strcmp(optarg, "rows") == 0)
-				o.engine = IG_COOC_ENGINE_ROWS;
-			else if (strcmp(optarg, "pairs") == 0)
-				o.engine = IG_COOC_ENGINE_PAIRS;
-			else
-				ig_usage_error("--engine: invalid value '%s'", optarg);
+			a->items = optarg;
 			break;
 		default:
 			ig_usage_error("unknown option");
 		}
 	}
-	nin = argc - optind;
-	if (mode != MODE_REDUCE && nin > 1)
+}
+
+static void check_operands(int argc, char **argv, cooccur_args *a)
+{
+	int nin = argc - optind;
+
+	if (a->mode != MODE_REDUCE && nin > 1)
 		ig_usage_error("one events stream at most");
 	/* reduce takes the options of map and ignores those for counting, so
 	 * that one option list serves both. */
-	if (mode == MODE_REDUCE)
-		items = NULL;
-	pool = ig_pool_new(cli.threads);
-	o.pool = pool;
-	o.memory = cli.memory;
-	o.tmpdir = cli.tmpdir;
-	o.verbose = cli.verbosity;
-	{
-		const char *const *inputs = nin > 0 ? (const char *const *)argv + optind : (const char *const *)stdin_path;
-		ig_cli_check_output(cli.output, inputs, nin > 0 ? nin : 1);
-		ig_cli_check_output(cli.output, &items, 1);
-	}
-	if (mode == MODE_REDUCE)
-		refuse_repeated(argv + optind, nin);
-	ig_cooc_job_init(&job, &o, items, mode == MODE_MAP ? 1 : mode == MODE_REDUCE ? -1 : 0);
-	job.progress = progress;
-	if (mode == MODE_REDUCE)
-		ig_cooc_job_reduce(&job, nin > 0 ? argv + optind : stdin_path, nin > 0 ? nin : 1);
-	else
-		ig_cooc_job_count(&job, nin > 0 ? argv[optind] : "-", mode == MODE_MAP);
-	w = ig_cli_open_output(&cli);
+	if (a->mode == MODE_REDUCE)
+		a->items = NULL;
+	a->inputs = nin > 0 ? argv + optind : stdin_only;
+	a->ninputs = nin > 0 ? nin : 1;
+}
+
+static void check_inputs(const cooccur_args *a)
+{
+	ig_cli_check_output(cli.output, (const char *const *)a->inputs, a->ninputs);
+	ig_cli_check_output(cli.output, &a->items, 1);
+	if (a->mode == MODE_REDUCE)
+		refuse_repeated(a->inputs, a->ninputs);
+}
+
+static void write_output(ig_cooc_job *job, int mode, ig_pool *pool)
+{
+	ig_writer *w = ig_cli_open_output(&cli);
+
 	ig_writer_set_pool(w, pool);
 	if (mode == MODE_MAP) {
-		ig_schema_write_header(w, IG_STREAM_COOC_PARTIAL, NULL, 0, ig_cooc_job_upstream(&job));
-		ig_cooc_job_write_partial(&job, w);
+		ig_schema_write_header(w, IG_STREAM_COOC_PARTIAL, NULL, 0, ig_cooc_job_upstream(job));
+		ig_cooc_job_write_partial(job, w);
 	} else {
-		ig_schema_write_header(w, IG_STREAM_NEIGHBORS, NULL, 0, ig_cooc_job_upstream(&job));
-		ig_cooc_job_write_neighbors(&job, w);
+		ig_schema_write_header(w, IG_STREAM_NEIGHBORS, NULL, 0, ig_cooc_job_upstream(job));
+		ig_cooc_job_write_neighbors(job, w);
 	}
 	ig_writer_close(w);
+}
+
+static void report(const ig_cooc_job *job, int mode)
+{
 	if (mode == MODE_REDUCE)
 		ig_cli_summary(&cli, "%llu partial records, %u entities, %llu pairs, %llu records (%zu runs spilled)",
-			       (unsigned long long)job.ctx.partial_records, ig_intern_count(job.vocab),
-			       (unsigned long long)job.pairs, (unsigned long long)job.records,
-			       ig_cooc_table_runs(job.ctx.table));
+			       (unsigned long long)job->ctx.partial_records, ig_intern_count(job->vocab),
+			       (unsigned long long)job->pairs, (unsigned long long)job->records,
+			       ig_cooc_table_runs(job->ctx.table));
 	else
 		ig_cli_summary(&cli, "%llu events, %llu users, %u entities, %llu pairs, %llu records (%s engine, %zu runs spilled)",
-			       (unsigned long long)job.events, (unsigned long long)job.ctx.users,
-			       ig_intern_count(job.vocab), (unsigned long long)job.pairs,
-			       (unsigned long long)job.records, job.engine,
-			       job.ctx.table ? ig_cooc_table_runs(job.ctx.table) : (size_t)0);
+			       (unsigned long long)job->events, (unsigned long long)job->ctx.users,
+			       ig_intern_count(job->vocab), (unsigned long long)job->pairs,
+			       (unsigned long long)job->records, job->engine,
+			       job->ctx.table ? ig_cooc_table_runs(job->ctx.table) : (size_t)0);
+}
+
+int main(int argc, char **argv)
+{
+	cooccur_args a;
+	ig_cooc_job job;
+	ig_pool *pool;
+
+	ig_cli_init(&cli, argc, argv, usage);
+	memset(&a, 0, sizeof a);
+	ig_cooc_opts_default(&a.o);
+	a.mode = take_mode(argc, argv);
+	parse(argc, argv, &a);
+	check_operands(argc, argv, &a);
+	pool = ig_pool_new(cli.threads);
+	a.o.pool = pool;
+	a.o.memory = cli.memory;
+	a.o.tmpdir = cli.tmpdir;
+	a.o.verbose = cli.verbosity;
+	check_inputs(&a);
+	ig_cooc_job_init(&job, &a.o, a.items, a.mode == MODE_MAP ? 1 : a.mode == MODE_REDUCE ? -1 : 0);
+	job.progress = progress;
+	if (a.mode == MODE_REDUCE)
+		ig_cooc_job_reduce(&job, a.inputs, a.ninputs);
+	else
+		ig_cooc_job_count(&job, a.inputs[0], a.mode == MODE_MAP);
+	write_output(&job, a.mode, pool);
+	report(&job, a.mode);
 	ig_cooc_job_free(&job);
 	ig_pool_free(pool);
 	return 0;
