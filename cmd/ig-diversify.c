@@ -135,6 +135,137 @@ static void parse_media_mix(ig_div_opts *o, const char *arg)
 		ig_usage_error("--media-mix: the shares sum to %g, more than 1", total);
 }
 
+/* The index of ARG in NAMES (NULL-ended); a usage error listing EXPECTED
+ * if it is none of them. */
+static int choice(const char *opt, const char *arg, const char *const *names, const char *expected)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return i;
+	ig_usage_error("%s: invalid value '%s' (%s)", opt, arg, expected);
+}
+
+/* In the order of the values they stand for: enum ig_div_method,
+ * ig_div_similarity, ig_div_explore, and 0/1 for sim_sum and keep_missing. */
+static const char *const method_names[] = {"mmr", "dpp", NULL};
+static const char *const similarity_names[] = {"topics", "vectors", NULL};
+static const char *const aggregate_names[] = {"max", "sum", NULL};
+static const char *const explore_names[] = {"uniform", "thompson", "ucb", NULL};
+static const char *const missing_names[] = {"drop", "keep", NULL};
+
+/* The options under "Diversity" of the usage; 0 if C is none of them.
+ * *SIM_GIVEN tells main --similarity was given, not left to its default. */
+static int diversity_option(ig_div_opts *o, int *sim_given, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_METHOD:
+		o->method = choice("--method", arg, method_names, "mmr or dpp");
+		break;
+	case 'L':
+		o->lambda = ig_cli_double("--lambda", arg, 0, 1);
+		break;
+	case OPT_SIMILARITY:
+		o->similarity = choice("--similarity", arg, similarity_names, "topics or vectors");
+		*sim_given = 1;
+		break;
+	case OPT_AGGREGATE:
+		o->sim_sum = choice("--aggregate", arg, aggregate_names, "max or sum");
+		break;
+	case OPT_SIBLING:
+		o->sibling_sim = ig_cli_double("--sibling-similarity", arg, 0, 1);
+		break;
+	case OPT_BAND:
+		o->band = ig_cli_double("--band", arg, 0, 1);
+		break;
+	case OPT_KEEP_TOP:
+		o->keep_top = (uint32_t)ig_cli_int("--keep-top", arg, 0, 100000);
+		break;
+	case OPT_AUTHOR_WINDOW:
+		o->author_window = (uint32_t)ig_cli_int("--author-window", arg, 0, 100000);
+		break;
+	case OPT_AUTHOR_DECAY:
+		o->author_decay = ig_cli_double("--author-decay", arg, 0, 1);
+		break;
+	case OPT_AUTHOR_FLOOR:
+		o->author_floor = ig_cli_double("--author-floor", arg, 0, 1);
+		break;
+	case OPT_MEDIA_RUN:
+		o->media_run = (uint32_t)ig_cli_int("--media-run", arg, 0, 100000);
+		break;
+	case OPT_MEDIA_MIX:
+		parse_media_mix(o, arg);
+		break;
+	case OPT_TOPIC_CAP:
+		o->topic_cap = (uint32_t)ig_cli_int("--topic-cap", arg, 0, 100000);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The options under "Queues and exploration" of the usage; 0 if C is none
+ * of them. */
+static int exploration_option(ig_div_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_SHORT_SHARE:
+		o->short_share = ig_cli_double("--short-share", arg, 0, 1);
+		break;
+	case OPT_SESSION_GAP:
+		o->session_gap = ig_cli_int("--session-gap", arg, 0, IG_TS_MAX);
+		break;
+	case OPT_INTERESTS:
+		o->interests = (uint32_t)ig_cli_int("--interests", arg, 1, 100000);
+		break;
+	case OPT_EPSILON:
+		o->epsilon = ig_cli_double("--epsilon", arg, 0, 1);
+		break;
+	case OPT_EXPLORE:
+		o->explore = choice("--explore", arg, explore_names, "uniform, thompson or ucb");
+		break;
+	case OPT_EXPLORE_DRAWS:
+		o->explore_draws = (uint32_t)ig_cli_int("--explore-draws", arg, 1, 10000000);
+		break;
+	case OPT_FRESH:
+		o->fresh_window = ig_cli_int("--fresh", arg, 0, IG_TS_MAX);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The options under "Negative feedback" of the usage; 0 if C is none of
+ * them. */
+static int feedback_option(ig_div_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_SEE_LESS_HALF_LIFE:
+		o->see_less_half_life = ig_cli_double("--see-less-half-life", arg, 1, 1e12);
+		break;
+	case OPT_SEE_LESS_FACTOR:
+		o->see_less_factor = ig_cli_double("--see-less-factor", arg, 0, 1);
+		break;
+	case OPT_FATIGUE_AFTER:
+		o->fatigue_after = (uint32_t)ig_cli_int("--fatigue-after", arg, 0, 1000000);
+		break;
+	case OPT_FATIGUE_FACTOR:
+		o->fatigue_factor = ig_cli_double("--fatigue-factor", arg, 0, 1);
+		break;
+	case OPT_NOW:
+		o->now = ig_cli_int("--now", arg, IG_TS_MIN, IG_TS_MAX);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The options under "Inputs" of the usage are read here, as they fill
+ * PATHS rather than O. */
 static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int *sim_given)
 {
 	static const struct option longopts[] = {
@@ -175,7 +306,8 @@ static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int
 	int c;
 
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "n:L:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
+		if (ig_cli_option(&cli, c, optarg) || diversity_option(o, sim_given, c, optarg) ||
+		    exploration_option(o, c, optarg) || feedback_option(o, c, optarg))
 			continue;
 		switch (c) {
 		case 'n':
@@ -187,111 +319,8 @@ static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int
 		case OPT_EVENTS:
 			paths[c - OPT_ITEMS] = optarg;
 			break;
-		case OPT_METHOD:
-			if (strcmp(optarg, "mmr") == 0)
-				o->method = IG_DIV_MMR;
-			else if (strcmp(optarg, "dpp") == 0)
-				o->method = IG_DIV_DPP;
-			else
-				ig_usage_error("--method: invalid value '%s' (mmr or dpp)", optarg);
-			break;
-		case 'L':
-			o->lambda = ig_cli_double("--lambda", optarg, 0, 1);
-			break;
-		case OPT_SIMILARITY:
-			if (strcmp(optarg, "topics") == 0)
-				o->similarity = IG_DIV_SIM_TOPICS;
-			else if (strcmp(optarg, "vectors") == 0)
-				o->similarity = IG_DIV_SIM_VECTORS;
-			else
-				ig_usage_error("--similarity: invalid value '%s' (topics or vectors)", optarg);
-			*sim_given = 1;
-			break;
-		case OPT_AUTHOR_WINDOW:
-			o->author_window = (uint32_t)ig_cli_int("--author-window", optarg, 0, 100000);
-			break;
-		case OPT_AUTHOR_DECAY:
-			o->author_decay = ig_cli_double("--author-decay", optarg, 0, 1);
-			break;
-		case OPT_AUTHOR_FLOOR:
-			o->author_floor = ig_cli_double("--author-floor", optarg, 0, 1);
-			break;
-		case OPT_MEDIA_RUN:
-			o->media_run = (uint32_t)ig_cli_int("--media-run", optarg, 0, 100000);
-			break;
-		case OPT_TOPIC_CAP:
-			o->topic_cap = (uint32_t)ig_cli_int("--topic-cap", optarg, 0, 100000);
-			break;
-		case OPT_SHORT_SHARE:
-			o->short_share = ig_cli_double("--short-share", optarg, 0, 1);
-			break;
-		case OPT_EPSILON:
-			o->epsilon = ig_cli_double("--epsilon", optarg, 0, 1);
-			break;
-		case OPT_INTERESTS:
-			o->interests = (uint32_t)ig_cli_int("--interests", optarg, 1, 100000);
-			break;
-		case OPT_FRESH:
-			o->fresh_window = ig_cli_int("--fresh", optarg, 0, IG_TS_MAX);
-			break;
-		case OPT_SESSION_GAP:
-			o->session_gap = ig_cli_int("--session-gap", optarg, 0, IG_TS_MAX);
-			break;
-		case OPT_SEE_LESS_HALF_LIFE:
-			o->see_less_half_life = ig_cli_double("--see-less-half-life", optarg, 1, 1e12);
-			break;
-		case OPT_SEE_LESS_FACTOR:
-			o->see_less_factor = ig_cli_double("--see-less-factor", optarg, 0, 1);
-			break;
-		case OPT_FATIGUE_AFTER:
-			o->fatigue_after = (uint32_t)ig_cli_int("--fatigue-after", optarg, 0, 1000000);
-			break;
-		case OPT_FATIGUE_FACTOR:
-			o->fatigue_factor = ig_cli_double("--fatigue-factor", optarg, 0, 1);
-			break;
 		case OPT_MISSING:
-			if (strcmp(optarg, "keep") == 0)
-				o->keep_missing = 1;
-			else if (strcmp(optarg, "drop") == 0)
-				o->keep_missing = 0;
-			else
-				ig_usage_error("--missing: invalid value '%s' (keep or drop)", optarg);
-			break;
-		case OPT_BAND:
-			o->band = ig_cli_double("--band", optarg, 0, 1);
-			break;
-		case OPT_KEEP_TOP:
-			o->keep_top = (uint32_t)ig_cli_int("--keep-top", optarg, 0, 100000);
-			break;
-		case OPT_EXPLORE:
-			if (strcmp(optarg, "uniform") == 0)
-				o->explore = IG_EXPLORE_UNIFORM;
-			else if (strcmp(optarg, "thompson") == 0)
-				o->explore = IG_EXPLORE_THOMPSON;
-			else if (strcmp(optarg, "ucb") == 0)
-				o->explore = IG_EXPLORE_UCB;
-			else
-				ig_usage_error("--explore: invalid value '%s' (uniform, thompson or ucb)", optarg);
-			break;
-		case OPT_EXPLORE_DRAWS:
-			o->explore_draws = (uint32_t)ig_cli_int("--explore-draws", optarg, 1, 10000000);
-			break;
-		case OPT_MEDIA_MIX:
-			parse_media_mix(o, optarg);
-			break;
-		case OPT_SIBLING:
-			o->sibling_sim = ig_cli_double("--sibling-similarity", optarg, 0, 1);
-			break;
-		case OPT_AGGREGATE:
-			if (strcmp(optarg, "max") == 0)
-				o->sim_sum = 0;
-			else if (strcmp(optarg, "sum") == 0)
-				o->sim_sum = 1;
-			else
-				ig_usage_error("--aggregate: invalid value '%s' (max or sum)", optarg);
-			break;
-		case OPT_NOW:
-			o->now = ig_cli_int("--now", optarg, IG_TS_MIN, IG_TS_MAX);
+			o->keep_missing = choice("--missing", optarg, missing_names, "keep or drop");
 			break;
 		default:
 			ig_usage_error("unknown option");
