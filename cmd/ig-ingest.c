@@ -131,7 +131,7 @@ static int format_parse(const char *arg)
 	ig_usage_error("-F/--format: '%s' is not tsv, csv, json or auto", arg);
 }
 
-/* 1 for latin1, 0 for utf-8. */
+/* The aliases a user may type for each of the two encodings. */
 static int encoding_is_latin1(const char *arg)
 {
 	if (strcasecmp(arg, "utf-8") == 0 || strcasecmp(arg, "utf8") == 0)
@@ -238,7 +238,7 @@ static void parse(int argc, char **argv, ingest_args *a)
 
 /* Files all named as JSON lines are read as such from the start, so that
  * -c may name their keys without -H. */
-static void take_json_names(ig_ingest_opts *o, int argc, char **argv)
+static void json_when_all_named_so(ig_ingest_opts *o, int argc, char **argv)
 {
 	int i;
 
@@ -306,7 +306,7 @@ int main(int argc, char **argv)
 
 	ig_cli_init(&cli, argc, argv, usage);
 	parse(argc, argv, &a);
-	take_json_names(&a.o, argc, argv);
+	json_when_all_named_so(&a.o, argc, argv);
 	apply_preset_and_sets(&a);
 	check_outputs(&a.o, argc, argv);
 	ingest_files(&a.o, argc, argv, &st);
