@@ -475,14 +475,28 @@ stop() { # STATUS
 	[ -z "${w:-}" ] || rm -f "$w/pipe.1" "$w/pipe.2"
 	exit "$1"
 }
-trap 'stop 129' HUP
-trap 'stop 130' INT
-trap 'stop 143' TERM
+# A signal between a step's start and its pid's assignment to CHILD
+# would end the script and leave the step running: while STARTING, the
+# signal is only recorded, and acted on once CHILD holds the step.
+starting='' signalled=''
+on_signal() { # STATUS
+	signalled=$1
+	[ -n "$starting" ] || stop "$1"
+}
+started() {
+	starting=''
+	[ -z "$signalled" ] || stop "$signalled"
+}
+trap 'on_signal 129' HUP
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 # CMD in the background (standard input /dev/null), waited for: its exit
 # status.
 run() { # CMD...
+	starting=1
 	"$@" &
 	child=$!
+	started
 	rc=0
 	wait "$child" || rc=$?
 	child=''
@@ -628,7 +642,7 @@ pipe_end() {
 		fi
 		i=$((i + 1))
 	done
-	i=1 pids=''
+	i=1 pids='' starting=1
 	while [ $i -le "$np" ]; do
 		eval "c=\$pc_$i n=\$pn_$i"
 		pin=/dev/null
@@ -641,9 +655,10 @@ pipe_end() {
 			eval "exec $c" <"$pin" 2>"$out/logs/$n.log" &
 		fi
 		pids="$pids $!"
+		child=$pids
 		i=$((i + 1))
 	done
-	child=$pids
+	started
 	failed=''
 	i=1
 	for pid in $pids; do
