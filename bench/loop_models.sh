@@ -23,8 +23,8 @@ cd "${OUT:-$root/bench/out/loop}"
 W=$(sed -n '1s/.*; world \(.*\); ig-funnel.*/\1/p' rounds.tsv)
 last=$(tail -n +3 rounds.tsv | wc -l)
 
-# history R: the world's events and the responses of the rounds before R
-history() {
+# history_before R: the world's events and the responses of the rounds before R
+history_before() {
 	k=1
 	: >prior.raw
 	while [ "$k" -lt "$1" ]; do
@@ -61,7 +61,7 @@ rank() {
 printf 'candidates of round\tmodels of round\tshare/oracle\tshare/unseen\n' >models.tsv
 r=1
 while [ "$r" -le "$last" ]; do
-	history "$r"
+	history_before "$r"
 	rank "$r" "$r" >>models.tsv
 	[ "$r" = 1 ] || rank "$r" 1 >>models.tsv
 	[ "$r" != 1 ] || [ "$last" = 1 ] || rank 1 "$last" >>models.tsv
