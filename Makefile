@@ -98,6 +98,7 @@ check: deps
 		tests/cli/retrieve/* tests/cli/retrieve-index/* tests/cli/tower/* tests/cli/diversify/* \
 		tests/cli/rank/* tests/cli/funnel/*
 	@sh tests/manlint.sh $(MANS)
+	@sh tests/manopts.sh $(CURDIR)/$(BIN) $(MANS)
 	@sh tests/layers.sh
 
 unit: deps
@@ -107,8 +108,9 @@ unit: deps
 cli: all
 	@sh tests/cli/run.sh $(CURDIR)/$(BIN)
 
-manlint:
+manlint: all
 	@sh tests/manlint.sh $(MANS)
+	@sh tests/manopts.sh $(CURDIR)/$(BIN) $(MANS)
 
 # valgrind does not know every instruction (AVX-512): its build is
 # portable, and the kernels run their portable copies. A developer's
