@@ -85,6 +85,14 @@ int64_t ig_cli_int(const char *opt, const char *arg, int64_t min, int64_t max);
 double ig_cli_double(const char *opt, const char *arg, double min, double max);
 uint64_t ig_cli_size(const char *opt, const char *arg);
 
+/* Keyword options: the index of ARG among NAMES (NULL-ended). If it is none
+ * of them, a usage error "OPT: invalid value 'ARG' (EXPECTED)", or without
+ * the parenthesis when EXPECTED is NULL, so every tool words it alike. */
+int ig_cli_choice(const char *opt, const char *arg, const char *const *names, const char *expected);
+/* The same for a keyword a library's parser read: V is what it made of ARG,
+ * below 0 for none of its keywords. Returns V. */
+int ig_cli_need_choice(const char *opt, const char *arg, int v, const char *expected);
+
 /* With -v, or when stderr is a terminal (and not -q): a progress line
  * that overwrites itself. */
 void ig_cli_progress(const ig_cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
