@@ -1,5 +1,5 @@
 /* The keyword-option helpers of cli/ig_cli: the index of a keyword, and the
- * one wording of the usage error (exit 2) for a value that is none. */
+ * two wordings of the usage error (exit 2) for a value that is none. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +22,10 @@ static void test_choice_index(void **state)
 	assert_int_equal(ig_cli_choice("--colour", "red", colour_names, "red, green or blue"), 0);
 	assert_int_equal(ig_cli_choice("--colour", "blue", colour_names, NULL), 2);
 	assert_int_equal(ig_cli_need_choice("--colour", "green", 1, NULL), 1);
+	assert_int_equal(ig_cli_need_one_of("--colour", "green", 1, "red, green or blue"), 1);
+	assert_int_equal(ig_cli_keyword("green", colour_names), 1);
+	assert_int_equal(ig_cli_keyword("greens", colour_names), -1);
+	assert_int_equal(ig_cli_keyword("", colour_names), -1);
 }
 
 static void choose(void *arg)
@@ -39,6 +43,12 @@ static void need_unparsed(void *arg)
 	ig_cli_need_choice("-c/--colour", (const char *)arg, -1, "red or blue");
 }
 
+static void need_one_of(void *arg)
+{
+	ig_cli_need_one_of("-c/--colour", (const char *)arg, ig_cli_keyword((const char *)arg, colour_names),
+			   "red, green or blue");
+}
+
 /* Prefixes and case variants are not keywords: only the whole word. */
 static void test_choice_refused(void **state)
 {
@@ -54,6 +64,8 @@ static void test_choice_refused(void **state)
 	assert_non_null(strstr(err, "test_cli: --colour: invalid value 'pink'\n"));
 	assert_int_equal(run_expect_exit(need_unparsed, (char *)"x", err, sizeof err), IG_EXIT_USAGE);
 	assert_non_null(strstr(err, "test_cli: -c/--colour: invalid value 'x' (red or blue)\n"));
+	assert_int_equal(run_expect_exit(need_one_of, (char *)"RED", err, sizeof err), IG_EXIT_USAGE);
+	assert_non_null(strstr(err, "test_cli: -c/--colour: 'RED' is not red, green or blue\n"));
 }
 
 int main(void)
