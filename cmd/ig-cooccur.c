@@ -78,13 +78,6 @@ static void progress(uint64_t users, uint64_t events)
 	ig_cli_progress(&cli, "%llu users, %llu events", (unsigned long long)users, (unsigned long long)events);
 }
 
-static int64_t need_choice(const char *opt, int v, const char *arg)
-{
-	if (v < 0)
-		ig_usage_error("%s: invalid value '%s'", opt, arg);
-	return v;
-}
-
 /* A partial given twice (by any path) would have its counts summed
  * twice, every score of its users' pairs silently off. */
 static void refuse_repeated(char **paths, int n)
@@ -150,7 +143,7 @@ static int counting_option(ig_cooc_opts *o, int c, const char *arg)
 		o->half_life = ig_cli_double("--half-life", arg, 0, 1e12);
 		break;
 	case OPT_USER_WEIGHT:
-		o->user_weight = (int)need_choice("--user-weight", ig_cooc_user_weight_parse(arg), arg);
+		o->user_weight = ig_cli_need_choice("--user-weight", arg, ig_cooc_user_weight_parse(arg), NULL);
 		break;
 	case OPT_MAX_HISTORY:
 		o->max_history = (uint64_t)ig_cli_int("--max-history", arg, 0, INT64_MAX);
@@ -165,23 +158,15 @@ static int counting_option(ig_cooc_opts *o, int c, const char *arg)
 	return 1;
 }
 
-static int engine_parse(const char *arg)
-{
-	if (strcmp(arg, "auto") == 0)
-		return IG_COOC_ENGINE_AUTO;
-	if (strcmp(arg, "rows") == 0)
-		return IG_COOC_ENGINE_ROWS;
-	if (strcmp(arg, "pairs") == 0)
-		return IG_COOC_ENGINE_PAIRS;
-	ig_usage_error("--engine: invalid value '%s'", arg);
-}
+/* In the order of enum ig_cooc_engine. */
+static const char *const engine_names[] = {"auto", "rows", "pairs", NULL};
 
 /* The options under "Scoring" of the usage; 0 if C is none of them. */
 static int scoring_option(ig_cooc_opts *o, int c, const char *arg)
 {
 	switch (c) {
 	case 's':
-		o->score = (int)need_choice("-s/--score", ig_cooc_score_parse(arg), arg);
+		o->score = ig_cli_need_choice("-s/--score", arg, ig_cooc_score_parse(arg), NULL);
 		break;
 	case 'k':
 		o->top_k = (uint32_t)ig_cli_int("-k/--top", arg, 1, 1000000);
@@ -202,7 +187,7 @@ static int scoring_option(ig_cooc_opts *o, int c, const char *arg)
 		o->ease_items = (uint32_t)ig_cli_int("--ease-items", arg, 1, 1000000);
 		break;
 	case OPT_ENGINE:
-		o->engine = engine_parse(arg);
+		o->engine = ig_cli_choice("--engine", arg, engine_names, NULL);
 		break;
 	default:
 		return 0;
@@ -241,7 +226,7 @@ static void parse(int argc, char **argv, cooccur_args *a)
 			continue;
 		switch (c) {
 		case OPT_ENTITY:
-			a->o.entity = (int)need_choice("--entity", ig_cooc_entity_parse(optarg), optarg);
+			a->o.entity = ig_cli_need_choice("--entity", optarg, ig_cooc_entity_parse(optarg), NULL);
 			break;
 		case OPT_ITEMS:
 			a->items = optarg;

@@ -135,18 +135,6 @@ static void parse_media_mix(ig_div_opts *o, const char *arg)
 		ig_usage_error("--media-mix: the shares sum to %g, more than 1", total);
 }
 
-/* The index of ARG in NAMES (NULL-ended); a usage error listing EXPECTED
- * if it is none of them. */
-static int choice(const char *opt, const char *arg, const char *const *names, const char *expected)
-{
-	int i;
-
-	for (i = 0; names[i] != NULL; i++)
-		if (strcmp(arg, names[i]) == 0)
-			return i;
-	ig_usage_error("%s: invalid value '%s' (%s)", opt, arg, expected);
-}
-
 /* In the order of the values they stand for: enum ig_div_method,
  * ig_div_similarity, ig_div_explore, and 0/1 for sim_sum and keep_missing. */
 static const char *const method_names[] = {"mmr", "dpp", NULL};
@@ -161,17 +149,17 @@ static int diversity_option(ig_div_opts *o, int *sim_given, int c, const char *a
 {
 	switch (c) {
 	case OPT_METHOD:
-		o->method = choice("--method", arg, method_names, "mmr or dpp");
+		o->method = ig_cli_choice("--method", arg, method_names, "mmr or dpp");
 		break;
 	case 'L':
 		o->lambda = ig_cli_double("--lambda", arg, 0, 1);
 		break;
 	case OPT_SIMILARITY:
-		o->similarity = choice("--similarity", arg, similarity_names, "topics or vectors");
+		o->similarity = ig_cli_choice("--similarity", arg, similarity_names, "topics or vectors");
 		*sim_given = 1;
 		break;
 	case OPT_AGGREGATE:
-		o->sim_sum = choice("--aggregate", arg, aggregate_names, "max or sum");
+		o->sim_sum = ig_cli_choice("--aggregate", arg, aggregate_names, "max or sum");
 		break;
 	case OPT_SIBLING:
 		o->sibling_sim = ig_cli_double("--sibling-similarity", arg, 0, 1);
@@ -224,7 +212,7 @@ static int exploration_option(ig_div_opts *o, int c, const char *arg)
 		o->epsilon = ig_cli_double("--epsilon", arg, 0, 1);
 		break;
 	case OPT_EXPLORE:
-		o->explore = choice("--explore", arg, explore_names, "uniform, thompson or ucb");
+		o->explore = ig_cli_choice("--explore", arg, explore_names, "uniform, thompson or ucb");
 		break;
 	case OPT_EXPLORE_DRAWS:
 		o->explore_draws = (uint32_t)ig_cli_int("--explore-draws", arg, 1, 10000000);
@@ -320,7 +308,7 @@ static void parse(int argc, char **argv, ig_div_opts *o, const char **paths, int
 			paths[c - OPT_ITEMS] = optarg;
 			break;
 		case OPT_MISSING:
-			o->keep_missing = choice("--missing", optarg, missing_names, "keep or drop");
+			o->keep_missing = ig_cli_choice("--missing", optarg, missing_names, "keep or drop");
 			break;
 		default:
 			ig_usage_error("unknown option");

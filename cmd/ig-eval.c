@@ -243,7 +243,88 @@ static void split_empty_test(const ig_split_opts *o, const ig_split_stats *st)
 			(long long)o->min_events, (long long)o->min_train, (long long)o->test.last);
 }
 
-static int cmd_split(int argc, char **argv)
+/* A cut at a time (--at, --valid-at): the range stops at 2100. */
+static void cut_at(ig_split_cut *cut, const char *opt, const char *arg)
+{
+	cut->mode = IG_SPLIT_AT;
+	cut->at = ig_cli_int(opt, arg, 0, INT64_C(4102444800));
+}
+
+/* A cut at a quantile of the times (--at-fraction, --valid-fraction): 0
+ * or 1 would leave one side empty. */
+static void cut_fraction(ig_split_cut *cut, const char *opt, const char *arg)
+{
+	cut->mode = IG_SPLIT_FRACTION;
+	cut->fraction = ig_cli_double(opt, arg, 0, 1);
+	if (cut->fraction <= 0 || cut->fraction >= 1)
+		ig_usage_error("%s: '%s' is not between 0 and 1 (exclusive)", opt, arg);
+}
+
+/* The options under "Test cut" of the usage; 0 if C is none of them. */
+static int test_cut_option(ig_split_opts *o, int c, const char *arg)
+{
+	if (c != OPT_AT && c != OPT_AT_FRACTION && c != OPT_HOLDOUT)
+		return 0;
+	if (o->test.mode != IG_SPLIT_NONE)
+		ig_usage_error("give one of --at, --at-fraction and --holdout");
+	if (c == OPT_AT)
+		cut_at(&o->test, "--at", arg);
+	else if (c == OPT_AT_FRACTION)
+		cut_fraction(&o->test, "--at-fraction", arg);
+	else if (ig_split_parse_holdout(arg, &o->test) != 0)
+		ig_usage_error("--holdout: '%s' is neither a count >= 1 nor a percentage like 20%%", arg);
+	return 1;
+}
+
+/* The options under "Validation cut inside train" of the usage; 0 if C
+ * is none of them. */
+static int valid_cut_option(ig_split_opts *o, int c, const char *arg)
+{
+	if (c != OPT_VALID && c != OPT_VALID_AT && c != OPT_VALID_FRACTION)
+		return 0;
+	if (o->valid.mode != IG_SPLIT_NONE)
+		ig_usage_error("give one of --valid, --valid-at and --valid-fraction");
+	if (c == OPT_VALID_AT)
+		cut_at(&o->valid, "--valid-at", arg);
+	else if (c == OPT_VALID_FRACTION)
+		cut_fraction(&o->valid, "--valid-fraction", arg);
+	else if (ig_split_parse_holdout(arg, &o->valid) != 0)
+		ig_usage_error("--valid: '%s' is neither a count >= 1 nor a percentage like 10%%", arg);
+	return 1;
+}
+
+/* The options under "Selection" of the usage; 0 if C is none of them. */
+static int selection_option(ig_split_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_POSITIVES:
+		o->positives = parse_positives(arg);
+		break;
+	case OPT_TEST_ALL:
+		o->test_all = 1;
+		break;
+	case OPT_STRICT_TIME:
+		o->strict_time = 1;
+		break;
+	case OPT_SHUFFLE_TIES:
+		o->shuffle_ties = 1;
+		break;
+	case OPT_COUNT:
+		o->counted = strcmp(arg, "all") == 0 ? (1u << IG_EV_COUNT) - 1 : parse_types("--count", arg);
+		break;
+	case OPT_MIN_EVENTS:
+		o->min_events = ig_cli_int("--min-events", arg, 1, INT64_MAX);
+		break;
+	case OPT_MIN_TRAIN:
+		o->min_train = ig_cli_int("--min-train", arg, 0, INT64_MAX);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse_split(int argc, char **argv, ig_split_opts *o)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -262,82 +343,22 @@ static int cmd_split(int argc, char **argv)
 		{"min-train", required_argument, NULL, OPT_MIN_TRAIN},
 		{NULL, 0, NULL, 0},
 	};
-	ig_split_opts o;
-	ig_split_stats st;
 	int c;
 
-	ig_split_opts_default(&o);
-	o.prov = &cli.prov;
-	begin_sub(usage_split);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_AT:
-		case OPT_AT_FRACTION:
-		case OPT_HOLDOUT:
-			if (o.test.mode != IG_SPLIT_NONE)
-				ig_usage_error("give one of --at, --at-fraction and --holdout");
-			if (c == OPT_AT) {
-				o.test.mode = IG_SPLIT_AT;
-				o.test.at = ig_cli_int("--at", optarg, 0, INT64_C(4102444800));
-			} else if (c == OPT_AT_FRACTION) {
-				o.test.mode = IG_SPLIT_FRACTION;
-				o.test.fraction = ig_cli_double("--at-fraction", optarg, 0, 1);
-				if (o.test.fraction <= 0 || o.test.fraction >= 1)
-					ig_usage_error("--at-fraction: '%s' is not between 0 and 1 (exclusive)", optarg);
-			} else if (ig_split_parse_holdout(optarg, &o.test) != 0) {
-				ig_usage_error("--holdout: '%s' is neither a count >= 1 nor a percentage like 20%%",
-					       optarg);
-			}
-			break;
-		case OPT_VALID:
-		case OPT_VALID_AT:
-		case OPT_VALID_FRACTION:
-			if (o.valid.mode != IG_SPLIT_NONE)
-				ig_usage_error("give one of --valid, --valid-at and --valid-fraction");
-			if (c == OPT_VALID_AT) {
-				o.valid.mode = IG_SPLIT_AT;
-				o.valid.at = ig_cli_int("--valid-at", optarg, 0, INT64_C(4102444800));
-			} else if (c == OPT_VALID_FRACTION) {
-				o.valid.mode = IG_SPLIT_FRACTION;
-				o.valid.fraction = ig_cli_double("--valid-fraction", optarg, 0, 1);
-				if (o.valid.fraction <= 0 || o.valid.fraction >= 1)
-					ig_usage_error("--valid-fraction: '%s' is not between 0 and 1 (exclusive)",
-						       optarg);
-			} else if (ig_split_parse_holdout(optarg, &o.valid) != 0) {
-				ig_usage_error("--valid: '%s' is neither a count >= 1 nor a percentage like 10%%",
-					       optarg);
-			}
-			break;
-		case OPT_POSITIVES:
-			o.positives = parse_positives(optarg);
-			break;
-		case OPT_TEST_ALL:
-			o.test_all = 1;
-			break;
-		case OPT_STRICT_TIME:
-			o.strict_time = 1;
-			break;
-		case OPT_SHUFFLE_TIES:
-			o.shuffle_ties = 1;
-			break;
-		case OPT_COUNT:
-			o.counted = strcmp(optarg, "all") == 0 ? (1u << IG_EV_COUNT) - 1 : parse_types("--count", optarg);
-			break;
-		case OPT_MIN_EVENTS:
-			o.min_events = ig_cli_int("--min-events", optarg, 1, INT64_MAX);
-			break;
-		case OPT_MIN_TRAIN:
-			o.min_train = ig_cli_int("--min-train", optarg, 0, INT64_MAX);
-			break;
-		default:
+		if (!ig_cli_option(&cli, c, optarg) && !test_cut_option(o, c, optarg) &&
+		    !valid_cut_option(o, c, optarg) && !selection_option(o, c, optarg))
 			ig_usage_error("unexpected option");
-		}
 	}
-	if (o.test.mode == IG_SPLIT_NONE)
+}
+
+/* Checks the options together, and completes O from the common ones and
+ * the operand. */
+static void check_split(int argc, char **argv, ig_split_opts *o)
+{
+	if (o->test.mode == IG_SPLIT_NONE)
 		ig_usage_error("split: give a test cut: --at, --at-fraction or --holdout");
-	if (o.valid.mode == IG_SPLIT_FRACTION && o.test.mode != IG_SPLIT_AT && o.test.mode != IG_SPLIT_FRACTION)
+	if (o->valid.mode == IG_SPLIT_FRACTION && o->test.mode != IG_SPLIT_AT && o->test.mode != IG_SPLIT_FRACTION)
 		ig_usage_error("--valid-fraction needs --at or --at-fraction; use --valid N|X%% with --holdout");
 	if (cli.output == NULL)
 		ig_usage_error("split: give the output prefix with -o PREFIX");
@@ -345,39 +366,61 @@ static int cmd_split(int argc, char **argv)
 		ig_usage_error("split: -o '%s' is not a prefix of file names (e.g. -o data/ml)", cli.output);
 	if (argc - optind > 1)
 		ig_usage_error("split: one input at most");
-	o.input = optind < argc ? argv[optind] : "-";
-	o.seed = cli.seed;
-	o.prefix = cli.output;
-	o.compress = cli.compress == IG_COMPRESS_NO ? 0 : 1;
-	o.level = cli.level;
-	o.tmpdir = cli.tmpdir;
-	o.progress = progress;
-	ig_split_run(&o, &st);
-	/* Before the summary, which stays the last line (ig-funnel reads
-	 * the cost of each step there). */
-	if (st.events > 0 && st.test == 0)
-		split_empty_test(&o, &st);
+	o->input = optind < argc ? argv[optind] : "-";
+	o->seed = cli.seed;
+	o->prefix = cli.output;
+	o->compress = cli.compress == IG_COMPRESS_NO ? 0 : 1;
+	o->level = cli.level;
+	o->tmpdir = cli.tmpdir;
+	o->progress = progress;
+}
+
+/* Before the summary, which stays the last line (ig-funnel reads the cost
+ * of each step there). */
+static void split_warnings(const ig_split_opts *o, const ig_split_stats *st)
+{
+	if (st->events > 0 && st->test == 0)
+		split_empty_test(o, st);
 	/* Data without time (Last.fm's plays, Book-Crossing's ratings: all
 	 * at ts 0) keep the file's order, which ig-ingest made the item ids'
 	 * order: the hold-out would be each user's highest item ids. */
-	if (!o.shuffle_ties && st.cut_users > 0 && st.untimed_users * 2 >= st.cut_users)
+	if (!o->shuffle_ties && st->cut_users > 0 && st->untimed_users * 2 >= st->cut_users)
 		ig_warn("split: %llu of the %llu users held out have all their events at one time (data without "
 			"time?): they hold out their last events in file order (by item id, after ig-ingest), not "
 			"at random; --shuffle-ties for a random hold-out",
-			(unsigned long long)st.untimed_users, (unsigned long long)st.cut_users);
-	if (o.valid.mode != IG_SPLIT_NONE)
+			(unsigned long long)st->untimed_users, (unsigned long long)st->cut_users);
+}
+
+static void split_report(const ig_split_opts *o, const ig_split_stats *st)
+{
+	if (o->valid.mode != IG_SPLIT_NONE)
 		ig_cli_summary(&cli, "%llu events of %llu users: train %llu (fit %llu, valid %llu of %llu users), "
 			       "test %llu of %llu users, dropped %llu",
-			       (unsigned long long)st.events, (unsigned long long)st.users,
-			       (unsigned long long)st.train, (unsigned long long)st.fit,
-			       (unsigned long long)st.valid, (unsigned long long)st.valid_users,
-			       (unsigned long long)st.test, (unsigned long long)st.test_users,
-			       (unsigned long long)st.dropped);
+			       (unsigned long long)st->events, (unsigned long long)st->users,
+			       (unsigned long long)st->train, (unsigned long long)st->fit,
+			       (unsigned long long)st->valid, (unsigned long long)st->valid_users,
+			       (unsigned long long)st->test, (unsigned long long)st->test_users,
+			       (unsigned long long)st->dropped);
 	else
 		ig_cli_summary(&cli, "%llu events of %llu users: train %llu, test %llu of %llu users, dropped %llu",
-			       (unsigned long long)st.events, (unsigned long long)st.users,
-			       (unsigned long long)st.train, (unsigned long long)st.test,
-			       (unsigned long long)st.test_users, (unsigned long long)st.dropped);
+			       (unsigned long long)st->events, (unsigned long long)st->users,
+			       (unsigned long long)st->train, (unsigned long long)st->test,
+			       (unsigned long long)st->test_users, (unsigned long long)st->dropped);
+}
+
+static int cmd_split(int argc, char **argv)
+{
+	ig_split_opts o;
+	ig_split_stats st;
+
+	ig_split_opts_default(&o);
+	o.prov = &cli.prov;
+	begin_sub(usage_split);
+	parse_split(argc, argv, &o);
+	check_split(argc, argv, &o);
+	ig_split_run(&o, &st);
+	split_warnings(&o, &st);
+	split_report(&o, &st);
 	return 0;
 }
 

@@ -118,18 +118,8 @@ typedef struct {
 	int nsets;
 } ingest_args;
 
-static int format_parse(const char *arg)
-{
-	if (strcmp(arg, "tsv") == 0)
-		return IG_FORMAT_TSV;
-	if (strcmp(arg, "csv") == 0)
-		return IG_FORMAT_CSV;
-	if (strcmp(arg, "json") == 0)
-		return IG_FORMAT_JSON;
-	if (strcmp(arg, "auto") == 0)
-		return IG_FORMAT_AUTO;
-	ig_usage_error("-F/--format: '%s' is not tsv, csv, json or auto", arg);
-}
+/* In the order of enum ig_ingest_format. */
+static const char *const format_names[] = {"auto", "tsv", "csv", "json", NULL};
 
 /* The aliases a user may type for each of the two encodings. */
 static int encoding_is_latin1(const char *arg)
@@ -146,7 +136,8 @@ static int input_format_option(ingest_args *a, int c, const char *arg)
 {
 	switch (c) {
 	case 'F':
-		a->o.format = format_parse(arg);
+		a->o.format = ig_cli_need_one_of("-F/--format", arg, ig_cli_keyword(arg, format_names),
+						   "tsv, csv, json or auto");
 		break;
 	case 'd':
 		a->o.sep = unescape_sep(arg);
@@ -163,8 +154,7 @@ static int input_format_option(ingest_args *a, int c, const char *arg)
 		a->sets[a->nsets++] = arg;
 		break;
 	case OPT_TIME:
-		if ((a->o.time_format = ig_time_format_parse(arg)) < 0)
-			ig_usage_error("--time: '%s' is not auto, unix, ms or iso", arg);
+		a->o.time_format = ig_cli_need_one_of("--time", arg, ig_time_format_parse(arg), "auto, unix, ms or iso");
 		break;
 	case OPT_ENCODING:
 		a->o.latin1 = encoding_is_latin1(arg);
@@ -205,8 +195,8 @@ static void parse(int argc, char **argv, ingest_args *a)
 			continue;
 		switch (c) {
 		case 'k':
-			if ((o->kind = ig_ingest_kind_parse(optarg)) < 0)
-				ig_usage_error("-k/--kind: '%s' is not events, items or follows", optarg);
+			o->kind = ig_cli_need_one_of("-k/--kind", optarg, ig_ingest_kind_parse(optarg),
+						     "events, items or follows");
 			break;
 		case 'p':
 			a->preset = optarg;

@@ -136,7 +136,39 @@ static void summary(const ig_insights *s, const ig_ins_opts *o)
 		       (unsigned long long)st->unknown_items, levels);
 }
 
-int main(int argc, char **argv)
+/* What the command line says. */
+typedef struct {
+	ig_ins_opts o;
+	const char *items_path, *follows_path, *truth;
+	const char *events; /* "-": stdin */
+	int table;
+	int have_window, have_since, have_until; /* given, not left to the defaults */
+} insights_args;
+
+/* --window, --since and --until: the window counted, and the one before
+ * it for the trend; 0 if C is none of them. */
+static int window_option(insights_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_WINDOW:
+		parse_window(arg, &a->o.start, &a->o.end);
+		a->have_window = 1;
+		break;
+	case OPT_SINCE:
+		a->o.start = parse_time("--since", arg, strlen(arg));
+		a->have_since = 1;
+		break;
+	case OPT_UNTIL:
+		a->o.end = parse_time("--until", arg, strlen(arg));
+		a->have_until = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse(int argc, char **argv, insights_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -152,57 +184,35 @@ int main(int argc, char **argv)
 		{"truth", required_argument, NULL, OPT_TRUTH},
 		{NULL, 0, NULL, 0}
 	};
-	ig_ins_opts o;
-	const char *items_path = NULL, *follows_path = NULL, *truth = NULL, *events = "-";
-	int c, i, table = 0, have_window = 0, have_since = 0, have_until = 0;
-	ig_items *items = NULL;
-	ig_follows *follows = NULL;
-	ig_insights *s;
-	ig_events_reader *er;
-	ig_event ev;
-	ig_writer *w;
+	int c;
 
-	ig_cli_init(&cli, argc, argv, usage);
-	ig_ins_opts_default(&o);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "k:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
+		if (ig_cli_option(&cli, c, optarg) || window_option(a, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_BY:
-			o.nlevels = ig_ins_levels_parse(optarg, o.levels);
-			if (o.nlevels < 0)
+			a->o.nlevels = ig_ins_levels_parse(optarg, a->o.levels);
+			if (a->o.nlevels < 0)
 				ig_usage_error("--by: invalid value '%s' (a comma list of item, author, topic, media, "
 					       "each once)", optarg);
 			break;
 		case OPT_ITEMS:
-			items_path = optarg;
+			a->items_path = optarg;
 			break;
 		case OPT_FOLLOWS:
-			follows_path = optarg;
-			break;
-		case OPT_WINDOW:
-			parse_window(optarg, &o.start, &o.end);
-			have_window = 1;
-			break;
-		case OPT_SINCE:
-			o.start = parse_time("--since", optarg, strlen(optarg));
-			have_since = 1;
-			break;
-		case OPT_UNTIL:
-			o.end = parse_time("--until", optarg, strlen(optarg));
-			have_until = 1;
+			a->follows_path = optarg;
 			break;
 		case OPT_MIN_REACH:
-			o.min_reach = (uint64_t)ig_cli_int("--min-reach", optarg, 1, UINT32_MAX);
+			a->o.min_reach = (uint64_t)ig_cli_int("--min-reach", optarg, 1, UINT32_MAX);
 			break;
 		case 'k':
-			o.top = (uint64_t)ig_cli_int("-k/--top", optarg, 0, INT64_MAX);
+			a->o.top = (uint64_t)ig_cli_int("-k/--top", optarg, 0, INT64_MAX);
 			break;
 		case OPT_TABLE:
-			table = 1;
+			a->table = 1;
 			break;
 		case OPT_TRUTH:
-			truth = optarg;
+			a->truth = optarg;
 			break;
 		default:
 			ig_usage_error("unknown option");
@@ -211,51 +221,89 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		ig_usage_error("one events stream at most");
 	if (argc - optind == 1)
-		events = argv[optind];
-	if (have_window && (have_since || have_until))
+		a->events = argv[optind];
+}
+
+/* Checks the options together, and settles the window's trend from them. */
+static void check_options(insights_args *a)
+{
+	int i;
+
+	if (a->have_window && (a->have_since || a->have_until))
 		ig_usage_error("give --window or --since/--until, not both");
-	if (o.end <= o.start)
+	if (a->o.end <= a->o.start)
 		ig_usage_error("the window is empty: its end must come after its start");
-	o.trend = have_window || (have_since && have_until);
-	o.memory = cli.memory;
-	for (i = 0; i < o.nlevels; i++)
-		if (o.levels[i] != IG_INS_ITEM && items_path == NULL)
-			ig_usage_error("--by %s needs --items", ig_ins_level_name(o.levels[i]));
-	if (follows_path && items_path == NULL)
+	a->o.trend = a->have_window || (a->have_since && a->have_until);
+	a->o.memory = cli.memory;
+	for (i = 0; i < a->o.nlevels; i++)
+		if (a->o.levels[i] != IG_INS_ITEM && a->items_path == NULL)
+			ig_usage_error("--by %s needs --items", ig_ins_level_name(a->o.levels[i]));
+	if (a->follows_path && a->items_path == NULL)
 		ig_usage_error("--follows needs --items (the authors of items)");
-	if (truth && !has_level(&o, IG_INS_ITEM) && !has_level(&o, IG_INS_AUTHOR))
+	if (a->truth && !has_level(&a->o, IG_INS_ITEM) && !has_level(&a->o, IG_INS_AUTHOR))
 		ig_usage_error("--truth is compared at the item and author levels: give --by item or author");
 	{
-		const char *inputs[] = {events, items_path, follows_path, truth};
+		const char *inputs[] = {a->events, a->items_path, a->follows_path, a->truth};
 
 		ig_cli_check_output(cli.output, inputs, 4);
 	}
-	/* opened before the inputs are read: an output that cannot be
-	 * created fails at once, not after a pass over all the events */
-	if (table)
-		w = ig_cli_open_writer(&cli, cli.output, IG_COMPRESS_NO, cli.level);
-	else
-		w = ig_cli_open_output(&cli);
-	if (items_path)
-		items = ig_items_load(items_path);
-	if (follows_path)
-		follows = ig_follows_load(follows_path, items->authors);
-	s = ig_ins_new(&o, items, follows);
-	er = ig_events_open(events);
+}
+
+/* Opened before the inputs are read: an output that cannot be created
+ * fails at once, not after a pass over all the events. */
+static ig_writer *open_output(const insights_args *a)
+{
+	if (a->table)
+		return ig_cli_open_writer(&cli, cli.output, IG_COMPRESS_NO, cli.level);
+	return ig_cli_open_output(&cli);
+}
+
+static void count_events(ig_insights *s, ig_events_reader *er)
+{
+	ig_event ev;
+
 	while (ig_events_next(er, &ev)) {
 		ig_ins_add(s, &ev);
 		if ((ig_ins_stats_of(s)->events & 0xfffff) == 0)
 			progress(ig_ins_stats_of(s)->events);
 	}
-	ig_ins_rank(s);
-	if (table)
+}
+
+static void write_insights(const insights_args *a, ig_insights *s, ig_writer *w, ig_events_reader *er)
+{
+	if (a->table)
 		ig_ins_write_table(s, w);
 	else
 		ig_ins_write_tsv(s, w, ig_events_header(er));
 	ig_writer_close(w);
-	if (truth)
-		report_truth(s, &o, truth);
-	summary(s, &o);
+}
+
+int main(int argc, char **argv)
+{
+	insights_args a = {.events = "-"};
+	ig_items *items = NULL;
+	ig_follows *follows = NULL;
+	ig_insights *s;
+	ig_events_reader *er;
+	ig_writer *w;
+
+	ig_cli_init(&cli, argc, argv, usage);
+	ig_ins_opts_default(&a.o);
+	parse(argc, argv, &a);
+	check_options(&a);
+	w = open_output(&a);
+	if (a.items_path)
+		items = ig_items_load(a.items_path);
+	if (a.follows_path)
+		follows = ig_follows_load(a.follows_path, items->authors);
+	s = ig_ins_new(&a.o, items, follows);
+	er = ig_events_open(a.events);
+	count_events(s, er);
+	ig_ins_rank(s);
+	write_insights(&a, s, w, er);
+	if (a.truth)
+		report_truth(s, &a.o, a.truth);
+	summary(s, &a.o);
 	ig_events_close(er);
 	ig_ins_free(s);
 	ig_follows_free(follows);

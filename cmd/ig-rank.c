@@ -204,6 +204,13 @@ typedef struct args {
 	int stage;
 } args;
 
+/* In the order of the values they stand for: libsvm 0/1, the stages from
+ * IG_RANK_LR, the IG_RANK_OBJ_ objectives, the IG_VALUE_ modes. */
+static const char *const format_names[] = {"tsv", "libsvm", NULL};
+static const char *const stage_names[] = {"first", "second", NULL};
+static const char *const objective_names[] = {"logistic", "rank", NULL};
+static const char *const value_mode_names[] = {"additive", "loglinear", NULL};
+
 static void parse_option(args *a, int c, const char *arg)
 {
 	switch (c) {
@@ -231,15 +238,11 @@ static void parse_option(args *a, int c, const char *arg)
 	case OPT_LONG: a->fo.long_n = (int)ig_cli_int("--long", arg, 1, 100000); break;
 	case OPT_RECENT: a->fo.recent = ig_cli_double("--recent", arg, 1, 1e12); break;
 	case OPT_FORMAT:
-		if (strcmp(arg, "tsv") != 0 && strcmp(arg, "libsvm") != 0)
-			ig_usage_error("--format: invalid value '%s' (tsv or libsvm)", arg);
-		a->libsvm = strcmp(arg, "libsvm") == 0;
+		a->libsvm = ig_cli_choice("--format", arg, format_names, "tsv or libsvm");
 		break;
 	case OPT_HEAD: a->libsvm_head = arg; break;
 	case OPT_STAGE:
-		if (strcmp(arg, "first") != 0 && strcmp(arg, "second") != 0)
-			ig_usage_error("--stage: invalid value '%s' (first or second)", arg);
-		a->stage = strcmp(arg, "first") == 0 ? IG_RANK_LR : IG_RANK_GBDT;
+		a->stage = IG_RANK_LR + ig_cli_choice("--stage", arg, stage_names, "first or second");
 		break;
 	case OPT_VALID_SHARE: a->to.valid_share = ig_cli_double("--valid-share", arg, 0, 0.9); break;
 	case OPT_BAG: a->to.bag = (int)ig_cli_int("--bag", arg, 1, 100); break;
@@ -251,12 +254,7 @@ static void parse_option(args *a, int c, const char *arg)
 	case OPT_MIN_CHILD: a->to.min_child = ig_cli_double("--min-child", arg, 0, 1e9); break;
 	case OPT_SUBSAMPLE: a->to.subsample = ig_cli_double("--subsample", arg, 0.01, 1); break;
 	case OPT_OBJECTIVE:
-		if (strcmp(arg, "logistic") == 0)
-			a->to.objective = IG_RANK_OBJ_LOGISTIC;
-		else if (strcmp(arg, "rank") == 0)
-			a->to.objective = IG_RANK_OBJ_RANK;
-		else
-			ig_usage_error("--objective: invalid value '%s' (logistic or rank)", arg);
+		a->to.objective = ig_cli_choice("--objective", arg, objective_names, "logistic or rank");
 		break;
 	case OPT_PATIENCE: a->to.patience = (int)ig_cli_int("--patience", arg, 1, 100000); break;
 	case OPT_LINEAR_L2: a->to.linear_l2 = ig_cli_double("--linear-l2", arg, 0, 1e9); break;
@@ -276,9 +274,7 @@ static void parse_option(args *a, int c, const char *arg)
 	case OPT_KEEP: a->keep = (int)ig_cli_int("--keep", arg, 0, 100000000); break;
 	case OPT_VALUE: a->value = arg; break;
 	case OPT_VALUE_MODE:
-		if (strcmp(arg, "additive") != 0 && strcmp(arg, "loglinear") != 0)
-			ig_usage_error("--value-mode: invalid value '%s' (additive or loglinear)", arg);
-		a->value_mode = strcmp(arg, "loglinear") == 0 ? IG_VALUE_LOGLINEAR : IG_VALUE_ADDITIVE;
+		a->value_mode = ig_cli_choice("--value-mode", arg, value_mode_names, "additive or loglinear");
 		break;
 	case OPT_EXPLAIN: a->explain = (int)ig_cli_int("--explain", arg, 0, 64); break;
 	case OPT_SHARD:

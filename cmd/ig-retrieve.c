@@ -64,11 +64,7 @@ static void usage_search(FILE *fp)
 
 static ig_ann_metric need_metric(const char *arg)
 {
-	int m = ig_ann_metric_parse(arg);
-
-	if (m < 0)
-		ig_usage_error("--metric: invalid value '%s' (cosine or ip)", arg);
-	return (ig_ann_metric)m;
+	return (ig_ann_metric)ig_cli_need_choice("--metric", arg, ig_ann_metric_parse(arg), "cosine or ip");
 }
 
 /* Resident memory now, in bytes (0 if unknown): with the peak after a

@@ -226,7 +226,25 @@ static ig_synth_feed feed_open(const char *path, int sort, const ig_cli *c)
 	return feed;
 }
 
-int main(int argc, char **argv)
+/* What the command line says besides the world's parameters (params). */
+typedef struct {
+	const char *stream_name;   /* --stream */
+	const char *streams_list;  /* --streams */
+	int dir_mode;              /* -o DIR: a file for each stream wanted */
+	int want[IG_SYN_NSTREAMS]; /* the streams to write */
+} synth_args;
+
+/* "ig-synth respond ...": its own command, named so in its messages. */
+static int respond_main(int argc, char **argv)
+{
+	static char subname[64];
+
+	snprintf(subname, sizeof subname, "%s respond", ig_progname);
+	argv[1] = subname;
+	return ig_synth_respond_main(&cli, argc - 1, argv + 1, feed_open);
+}
+
+static void parse(int argc, char **argv, synth_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -236,36 +254,19 @@ int main(int argc, char **argv)
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{NULL, 0, NULL, 0}
 	};
-	const char *stream_name = NULL, *streams_list = NULL, *err;
-	int want[IG_SYN_NSTREAMS], s, c, nchunks, depth;
-	int gz;
-	ig_synth_world *w;
-	ig_pool *pool;
-	ig_pipe *pipe;
-	chunk *chunks;
-	uint32_t next = 0;
-	int dir_mode;
-	double last_progress = ig_now();
+	int c;
 
-	ig_cli_init(&cli, argc, argv, usage);
-	if (argc > 1 && strcmp(argv[1], "respond") == 0) {
-		static char subname[64];
-		snprintf(subname, sizeof subname, "%s respond", ig_progname);
-		argv[1] = subname;
-		return ig_synth_respond_main(&cli, argc - 1, argv + 1, feed_open);
-	}
-	ig_synth_params_default(&params);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		if (ig_cli_option(&cli, c, optarg) || ig_synth_params_option(&params, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_STREAM:
-			stream_name = optarg;
+			a->stream_name = optarg;
 			if (ig_synth_stream_parse(optarg) < 0)
 				ig_usage_error("--stream: unknown stream '%s'", optarg);
 			break;
 		case OPT_STREAMS:
-			streams_list = optarg;
+			a->streams_list = optarg;
 			break;
 		case OPT_SHARD:
 			if (ig_parse_shard(optarg, &shard_index, &shard_count) != 0)
@@ -277,34 +278,50 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		ig_usage_error("unexpected argument '%s'", argv[optind]);
-	if (stream_name != NULL && streams_list != NULL)
+}
+
+/* Checks the options together, and settles from them the streams to write. */
+static void check_options(synth_args *a)
+{
+	const char *err;
+
+	if (a->stream_name != NULL && a->streams_list != NULL)
 		ig_usage_error("--stream and --streams exclude each other");
 	params.seed = cli.seed;
 	if ((err = ig_synth_params_check(&params)) != NULL)
 		ig_usage_error("%s", err);
-	dir_mode = cli.output != NULL && strcmp(cli.output, "-") != 0 && stream_name == NULL;
-	if (streams_list != NULL && !dir_mode)
+	a->dir_mode = cli.output != NULL && strcmp(cli.output, "-") != 0 && a->stream_name == NULL;
+	if (a->streams_list != NULL && !a->dir_mode)
 		ig_usage_error("--streams needs -o DIR");
-
-	memset(want, 0, sizeof want);
-	if (dir_mode)
-		parse_streams(streams_list ? streams_list : "all", want);
+	memset(a->want, 0, sizeof a->want);
+	if (a->dir_mode)
+		parse_streams(a->streams_list ? a->streams_list : "all", a->want);
 	else
-		want[ig_synth_stream_parse(stream_name ? stream_name : "events")] = 1;
+		a->want[ig_synth_stream_parse(a->stream_name ? a->stream_name : "events")] = 1;
+}
 
-	/* gzip unless -u, or (without -l) when stdout is a terminal: files
-	 * are taken not to be terminals. */
-	gz = cli.compress == IG_COMPRESS_GZIP ||
-	     (cli.compress == IG_COMPRESS_AUTO &&
-	      ((cli.output != NULL && strcmp(cli.output, "-") != 0) || !isatty(STDOUT_FILENO)));
-	pool = ig_pool_new(cli.threads);
-	if (dir_mode) {
+/* gzip unless -u, or (without -l) when stdout is a terminal: files are
+ * taken not to be terminals. */
+static int output_gzipped(void)
+{
+	return cli.compress == IG_COMPRESS_GZIP ||
+	       (cli.compress == IG_COMPRESS_AUTO &&
+		((cli.output != NULL && strcmp(cli.output, "-") != 0) || !isatty(STDOUT_FILENO)));
+}
+
+/* The writers of the streams wanted: DIR/NAME.tsv[.gz] each, or the one
+ * stream to -o FILE or stdout. */
+static void open_streams(const synth_args *a, ig_pool *pool)
+{
+	int gz = output_gzipped(), s;
+
+	if (a->dir_mode) {
 		size_t len = strlen(cli.output) + 64;
 		char *path = ig_malloc(len);
 
 		make_dir(cli.output);
 		for (s = 0; s < IG_SYN_NSTREAMS; s++) {
-			if (!want[s])
+			if (!a->want[s])
 				continue;
 			snprintf(path, len, "%s/%s.tsv%s", cli.output, ig_synth_stream_name(s), gz ? ".gz" : "");
 			open_stream(s, path, gz, pool);
@@ -312,10 +329,17 @@ int main(int argc, char **argv)
 		free(path);
 	} else {
 		for (s = 0; s < IG_SYN_NSTREAMS; s++)
-			if (want[s])
+			if (a->want[s])
 				open_stream(s, cli.output, gz, pool);
 	}
-	w = ig_synth_world_build(&params);
+}
+
+/* The streams of the world itself (topics, items, ...), written before
+ * the users'. */
+static void write_world(const ig_synth_world *w)
+{
+	int s;
+
 	if (cli.verbosity > 0)
 		fprintf(stderr, "%s: world: %u topics, %u authors, %u items, %.1f MB\n", ig_progname,
 			params.roots + w->nleaves, params.authors, params.items,
@@ -323,20 +347,48 @@ int main(int argc, char **argv)
 	for (s = 0; s < IG_SYN_NSTREAMS; s++)
 		if (writers[s] != NULL && ig_synth_world_nrows(w, s) > 0)
 			write_world_stream(w, s);
+}
 
-	/* Two chunks per thread in flight, so that threads do not wait while
-	 * the chunks before are written, and one more to fill. */
-	depth = 2 * cli.threads;
-	nchunks = depth + 1;
-	chunks = ig_calloc((size_t)nchunks, sizeof *chunks);
-	for (c = 0; c < nchunks; c++) {
+/* N chunks, each with its own generator, all on the free list. */
+static chunk *chunks_new(const ig_synth_world *w, const int *want, int n)
+{
+	chunk *chunks = ig_calloc((size_t)n, sizeof *chunks);
+	int c;
+
+	for (c = 0; c < n; c++) {
 		chunks[c].w = w;
 		chunks[c].gen = ig_synth_gen_new(w);
-		memcpy(chunks[c].out.want, want, sizeof want);
+		memcpy(chunks[c].out.want, want, sizeof chunks[c].out.want);
 		chunks[c].next_free = free_chunks;
 		free_chunks = &chunks[c];
 	}
-	pipe = ig_pipe_new(pool, depth, make_chunk, write_chunk, NULL);
+	return chunks;
+}
+
+static void chunks_free(chunk *chunks, int n)
+{
+	int c, s;
+
+	for (c = 0; c < n; c++) {
+		ig_synth_gen_free(chunks[c].gen);
+		for (s = 0; s < IG_SYN_NSTREAMS; s++)
+			ig_synth_buf_free(&chunks[c].out.buf[s]);
+	}
+	free(chunks);
+}
+
+/* Every user's streams, a chunk of users at a time on the pool, written
+ * in the users' order. */
+static void write_users(const ig_synth_world *w, const int *want, ig_pool *pool)
+{
+	/* Two chunks per thread in flight, so that threads do not wait while
+	 * the chunks before are written, and one more to fill. */
+	int depth = 2 * cli.threads, nchunks = depth + 1;
+	chunk *chunks = chunks_new(w, want, nchunks);
+	ig_pipe *pipe = ig_pipe_new(pool, depth, make_chunk, write_chunk, NULL);
+	uint32_t next = 0;
+	double last_progress = ig_now();
+
 	while (next < params.users) {
 		chunk *k = free_chunks;
 
@@ -352,15 +404,11 @@ int main(int argc, char **argv)
 		}
 	}
 	ig_pipe_end(pipe);
-	for (c = 0; c < nchunks; c++) {
-		ig_synth_gen_free(chunks[c].gen);
-		for (s = 0; s < IG_SYN_NSTREAMS; s++)
-			ig_synth_buf_free(&chunks[c].out.buf[s]);
-	}
-	free(chunks);
-	ig_writer_close_set(writers, IG_SYN_NSTREAMS);
-	ig_pool_free(pool);
-	ig_synth_world_free(w);
+	chunks_free(chunks, nchunks);
+}
+
+static void report(void)
+{
 	ig_cli_summary(&cli, "%llu users, %u items, %llu sessions, %llu impressions, %llu events "
 		       "(%llu view, %llu like, %llu comment, %llu share, %llu save, %llu follow, %llu skip, "
 		       "%llu see_less, %llu hide, %llu report), %llu follows",
@@ -372,5 +420,28 @@ int main(int argc, char **argv)
 		       (unsigned long long)total.by_type[IG_EV_SKIP], (unsigned long long)total.by_type[IG_EV_SEE_LESS],
 		       (unsigned long long)total.by_type[IG_EV_HIDE], (unsigned long long)total.by_type[IG_EV_REPORT],
 		       (unsigned long long)total.follows);
+}
+
+int main(int argc, char **argv)
+{
+	synth_args a = {0};
+	ig_synth_world *w;
+	ig_pool *pool;
+
+	ig_cli_init(&cli, argc, argv, usage);
+	if (argc > 1 && strcmp(argv[1], "respond") == 0)
+		return respond_main(argc, argv);
+	ig_synth_params_default(&params);
+	parse(argc, argv, &a);
+	check_options(&a);
+	pool = ig_pool_new(cli.threads);
+	open_streams(&a, pool);
+	w = ig_synth_world_build(&params);
+	write_world(w);
+	write_users(w, a.want, pool);
+	ig_writer_close_set(writers, IG_SYN_NSTREAMS);
+	ig_pool_free(pool);
+	ig_synth_world_free(w);
+	report();
 	return 0;
 }

@@ -202,8 +202,7 @@ static int sequence_option(w2v_args *a, int c, const char *arg)
 		a->text = 1;
 		break;
 	case OPT_ENTITY:
-		if ((a->eo.entity = ig_entity_parse(arg)) < 0)
-			ig_usage_error("--entity: '%s' is not item, author or both", arg);
+		a->eo.entity = ig_cli_need_one_of("--entity", arg, ig_entity_parse(arg), "item, author or both");
 		break;
 	case OPT_ITEMS:
 		a->items_path = arg;

@@ -115,6 +115,37 @@ uint64_t ig_cli_size(const char *opt, const char *arg)
 	return v;
 }
 
+int ig_cli_need_choice(const char *opt, const char *arg, int v, const char *expected)
+{
+	if (v >= 0)
+		return v;
+	if (expected == NULL)
+		ig_usage_error("%s: invalid value '%s'", opt, arg);
+	ig_usage_error("%s: invalid value '%s' (%s)", opt, arg, expected);
+}
+
+int ig_cli_need_one_of(const char *opt, const char *arg, int v, const char *expected)
+{
+	if (v < 0)
+		ig_usage_error("%s: '%s' is not %s", opt, arg, expected);
+	return v;
+}
+
+int ig_cli_keyword(const char *arg, const char *const *names)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int ig_cli_choice(const char *opt, const char *arg, const char *const *names, const char *expected)
+{
+	return ig_cli_need_choice(opt, arg, ig_cli_keyword(arg, names), expected);
+}
+
 int ig_cli_option(ig_cli *c, int opt, const char *arg)
 {
 	switch (opt) {

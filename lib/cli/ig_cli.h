@@ -85,6 +85,19 @@ int64_t ig_cli_int(const char *opt, const char *arg, int64_t min, int64_t max);
 double ig_cli_double(const char *opt, const char *arg, double min, double max);
 uint64_t ig_cli_size(const char *opt, const char *arg);
 
+/* Keyword options: the index of ARG among NAMES (NULL-ended). If it is none
+ * of them, a usage error "OPT: invalid value 'ARG' (EXPECTED)", or without
+ * the parenthesis when EXPECTED is NULL. */
+int ig_cli_choice(const char *opt, const char *arg, const char *const *names, const char *expected);
+/* The same for a keyword a library's parser read: V is what it made of ARG,
+ * below 0 for none of its keywords. Returns V. */
+int ig_cli_need_choice(const char *opt, const char *arg, int v, const char *expected);
+/* As ig_cli_need_choice, in the wording of the tools (ig-ingest,
+ * ig-train-w2v) whose messages say "OPT: 'ARG' is not EXPECTED". */
+int ig_cli_need_one_of(const char *opt, const char *arg, int v, const char *expected);
+/* The index of ARG among NAMES (NULL-ended), or -1. */
+int ig_cli_keyword(const char *arg, const char *const *names);
+
 /* With -v, or when stderr is a terminal (and not -q): a progress line
  * that overwrites itself. */
 void ig_cli_progress(const ig_cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
