@@ -49,9 +49,11 @@ static void usage(FILE *fp)
 		"      --table              aligned text for a terminal (fewer columns)\n"
 		"      --truth FILE         ig-synth truth_items: print Spearman's correlation of\n"
 		"                           the share rate with quality (item) and author\n"
-		"                           popularity (author) on stderr\n",
-		IG_INS_DEFAULT_MIN_REACH);
-	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_MEMORY);
+		"                           popularity (author) on stderr\n"
+		"      --memory SIZE        bound on the counters; a run that needs more\n"
+		"                           stops with an error (nothing spills) [%lluM]\n",
+		IG_INS_DEFAULT_MIN_REACH, (unsigned long long)(cli.memory >> 20));
+	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT);
 }
 
 static int64_t parse_time(const char *opt, const char *s, size_t len)
