@@ -75,11 +75,64 @@ int ig_rank_fopts_parse(const char *s, ig_rank_fopts *o)
 	return rc;
 }
 
-static int by_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+/* Below this many times an insertion sort beats the radix sort's
+ * counting passes. */
+#define SORT_SMALL 32
 
-	return (x > y) - (x < y);
+static void insertion_sort(int64_t *t, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		int64_t x = t[i];
+
+		for (j = i; j > 0 && t[j - 1] > x; j--)
+			t[j] = t[j - 1];
+		t[j] = x;
+	}
+}
+
+/* One stable counting pass of the radix sort: FROM into TO by the byte
+ * at SHIFT of each time's offset from MIN. */
+static void radix_pass(const int64_t *from, int64_t *to, size_t n, int64_t min, int shift)
+{
+	size_t count[257] = {0}, i;
+
+	for (i = 0; i < n; i++)
+		count[(((uint64_t)from[i] - (uint64_t)min) >> shift & 0xff) + 1]++;
+	for (i = 1; i < 257; i++)
+		count[i] += count[i - 1];
+	for (i = 0; i < n; i++)
+		to[count[((uint64_t)from[i] - (uint64_t)min) >> shift & 0xff]++] = from[i];
+}
+
+void ig_rank_sort_times(int64_t *t, size_t n, int64_t *tmp)
+{
+	int64_t min, max, *from = t, *to = tmp, *swap;
+	uint64_t span;
+	size_t i;
+	int shift;
+
+	if (n <= SORT_SMALL) {
+		insertion_sort(t, n);
+		return;
+	}
+	min = max = t[0];
+	for (i = 1; i < n; i++) {
+		if (t[i] < min)
+			min = t[i];
+		if (t[i] > max)
+			max = t[i];
+	}
+	/* a week of seconds takes three passes, not the eight of a whole
+	 * int64 */
+	span = (uint64_t)max - (uint64_t)min;
+	for (shift = 0; shift < 64 && span >> shift != 0; shift += 8) {
+		radix_pass(from, to, n, min, shift);
+		swap = from, from = to, to = swap;
+	}
+	if (from != t)
+		memcpy(t, from, n * sizeof *t);
 }
 
 typedef struct times_pass {
@@ -108,6 +161,7 @@ static void positive_times(ig_rank_ctx *c)
 {
 	size_t i, n;
 	times_pass p = {c, NULL, 0};
+	int64_t *tmp;
 
 	for (i = 0; i < c->nitems; i++)
 		c->pt_start[i + 1] += c->pt_start[i];
@@ -118,10 +172,12 @@ static void positive_times(ig_rank_ctx *c)
 	p.at = ig_malloc(((size_t)c->nitems + 1) * sizeof *p.at);
 	memcpy(p.at, c->pt_start, ((size_t)c->nitems + 1) * sizeof *p.at);
 	ig_rank_history_scan(c, times_user, &p);
-	for (i = 0; i < c->nitems; i++)
-		qsort(c->pt + c->pt_start[i], c->pt_start[i + 1] - c->pt_start[i], sizeof *c->pt, by_i64);
-	qsort(c->all_pt, n, sizeof *c->all_pt, by_i64);
 	free(p.at);
+	tmp = ig_reallocarray(NULL, n + 1, sizeof *tmp);
+	for (i = 0; i < c->nitems; i++)
+		ig_rank_sort_times(c->pt + c->pt_start[i], c->pt_start[i + 1] - c->pt_start[i], tmp);
+	ig_rank_sort_times(c->all_pt, n, tmp);
+	free(tmp);
 }
 
 double ig_rank_decay(const ig_rank_ctx *c, int64_t ts)
@@ -139,11 +195,14 @@ static void stats_user(void *arg, uint32_t u, const ig_rank_hev *ev, size_t n)
 	stats_pass *p = arg;
 	ig_rank_ctx *c = p->c;
 	size_t i;
+	double d = 0;
 
 	for (i = 0; i < n; i++) {
 		const ig_rank_hev *e = &ev[i];
-		double d = ig_rank_decay(c, e->ts);
 
+		/* events at one time share a weight: exp2 once */
+		if (i == 0 || e->ts != ev[i - 1].ts)
+			d = ig_rank_decay(c, e->ts);
 		c->pop[(size_t)e->item * IG_EV_COUNT + e->type] += (float)d;
 		if (!(c->o.positives >> e->type & 1))
 			continue;

@@ -116,49 +116,121 @@ static uint32_t topic_of(const ig_rank_ctx *c, uint32_t i)
 	return it->topic_list[it->topic_start[i]];
 }
 
-/* One user's decayed events of TYPE and impressions, per topic of the
- * items (T, stamped by GEN in TSTAMP) and per item (I, stamped in
- * ISTAMP); the topics touched are listed in TOUCHED. */
+/* One user's decayed events of each lift type and impressions: per
+ * topic of the items and type (TNUM[t], TDEN[t], stamped by GEN in
+ * TSTAMP[t], the topics touched listed in TOUCHED[t]) and per item (INUM
+ * per type, IDEN, stamped in ISTAMP). Counted in one pass for all the
+ * types, each type's cells with the additions, in the order, that a
+ * pass of its own would make. An item's impressions are the same for
+ * every type, so IDEN is shared: a type whose first event on the item
+ * was not an impression would have added a weight of 0 there, which
+ * leaves the sum the same bits. */
 typedef struct cells {
-	double *tnum, *tden, *inum, *iden;
-	uint32_t *tstamp, *istamp, *touched, ntouched, gen;
+	double *tnum[IG_RANK_LIFT_TYPES], *tden[IG_RANK_LIFT_TYPES];
+	double *inum[IG_RANK_LIFT_TYPES], *iden;
+	uint32_t *tstamp[IG_RANK_LIFT_TYPES], *touched[IG_RANK_LIFT_TYPES], ntouched[IG_RANK_LIFT_TYPES];
+	uint32_t *istamp, gen;
 } cells;
 
-static void cells_add(cells *k, uint32_t slot, uint32_t *stamp, double *num, double *den, double n, double d,
-		      int is_topic)
+static void cells_alloc(cells *k, uint32_t nt, uint32_t nitems)
 {
-	if (stamp[slot] != k->gen) {
-		stamp[slot] = k->gen;
-		num[slot] = den[slot] = 0;
-		if (is_topic)
-			k->touched[k->ntouched++] = slot;
+	int t;
+
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++) {
+		k->tnum[t] = ig_malloc(((size_t)nt + 1) * sizeof *k->tnum[t]);
+		k->tden[t] = ig_malloc(((size_t)nt + 1) * sizeof *k->tden[t]);
+		k->tstamp[t] = ig_calloc((size_t)nt + 1, sizeof *k->tstamp[t]);
+		k->touched[t] = ig_malloc(((size_t)nt + 1) * sizeof *k->touched[t]);
+		k->inum[t] = ig_malloc(((size_t)nitems + 1) * sizeof *k->inum[t]);
 	}
-	num[slot] += n;
-	den[slot] += d;
+	k->iden = ig_malloc(((size_t)nitems + 1) * sizeof *k->iden);
+	k->istamp = ig_calloc((size_t)nitems + 1, sizeof *k->istamp);
 }
 
-/* The user's N events EV, of decay weights W, into K. */
+static void cells_free(cells *k)
+{
+	int t;
+
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++) {
+		free(k->tnum[t]);
+		free(k->tden[t]);
+		free(k->tstamp[t]);
+		free(k->touched[t]);
+		free(k->inum[t]);
+	}
+	free(k->iden);
+	free(k->istamp);
+}
+
+/* N events of weight D (impressions) or N (type T's) on topic SLOT. */
+static void topic_add(cells *k, int t, uint32_t slot, double n, double d)
+{
+	if (k->tstamp[t][slot] != k->gen) {
+		k->tstamp[t][slot] = k->gen;
+		k->tnum[t][slot] = k->tden[t][slot] = 0;
+		k->touched[t][k->ntouched[t]++] = slot;
+	}
+	k->tnum[t][slot] += n;
+	k->tden[t][slot] += d;
+}
+
+/* An impression of weight W on item SLOT (T < 0) or an event of lift
+ * type T; a type's count gains nothing from the others' events, as the
+ * additions of 0 it skips would leave it the same bits. */
+static void item_add(cells *k, int t, uint32_t slot, double w)
+{
+	int j;
+
+	if (k->istamp[slot] != k->gen) {
+		k->istamp[slot] = k->gen;
+		for (j = 0; j < IG_RANK_LIFT_TYPES; j++)
+			k->inum[j][slot] = 0;
+		k->iden[slot] = 0;
+	}
+	if (t < 0)
+		k->iden[slot] += w;
+	else
+		k->inum[t][slot] += w;
+}
+
+/* The lift type of each event type, -1 for none. */
+static int lift_type(int type)
+{
+	int t;
+
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++)
+		if (ig_rank_lift_types[t] == type)
+			return t;
+	return -1;
+}
+
+/* The user's N events EV, of decay weights W, into K for every type. */
 static void cells_user(const ig_rank_ctx *c, cells *k, const ig_rank_hev *ev, const double *w, size_t n,
-		       int type)
+		       const int *type_of)
 {
 	size_t i;
+	int t;
 
 	k->gen++;
-	k->ntouched = 0;
+	for (t = 0; t < IG_RANK_LIFT_TYPES; t++)
+		k->ntouched[t] = 0;
 	for (i = 0; i < n; i++) {
 		const ig_rank_hev *e = &ev[i];
-		double n_ev, d;
-		uint32_t t = topic_of(c, e->item);
+		int impression = e->type == IG_EV_IMPRESSION, lt = type_of[e->type];
+		uint32_t tp;
 
-		if (e->type == IG_EV_IMPRESSION)
-			n_ev = 0, d = w[i];
-		else if (e->type == type)
-			n_ev = w[i], d = 0;
-		else
+		if (!impression && lt < 0)
 			continue;
-		cells_add(k, e->item, k->istamp, k->inum, k->iden, n_ev, d, 0);
-		if (t != IG_INTERN_NONE)
-			cells_add(k, t, k->tstamp, k->tnum, k->tden, n_ev, d, 1);
+		tp = topic_of(c, e->item);
+		item_add(k, impression ? -1 : lt, e->item, w[i]);
+		if (tp == IG_INTERN_NONE)
+			continue;
+		if (!impression) {
+			topic_add(k, lt, tp, w[i], 0);
+			continue;
+		}
+		for (t = 0; t < IG_RANK_LIFT_TYPES; t++)
+			topic_add(k, t, tp, 0, w[i]);
 	}
 }
 
@@ -177,6 +249,7 @@ typedef struct expect {
 	double *w;                               /* the user's decay weights */
 	size_t wcap;
 	cells k;
+	int type_of[IG_EV_COUNT];                /* lift_type of each event type */
 } expect;
 
 static const double *user_weights(expect *x, const ig_rank_hev *ev, size_t n)
@@ -187,8 +260,10 @@ static const double *user_weights(expect *x, const ig_rank_hev *ev, size_t n)
 		x->wcap = n;
 		x->w = ig_reallocarray(x->w, x->wcap, sizeof *x->w);
 	}
+	/* events at one time (an impression and what followed it) share a
+	 * weight: exp2 once */
 	for (i = 0; i < n; i++)
-		x->w[i] = ig_rank_decay(x->c, ev[i].ts);
+		x->w[i] = i > 0 && ev[i].ts == ev[i - 1].ts ? x->w[i - 1] : ig_rank_decay(x->c, ev[i].ts);
 	return x->w;
 }
 
@@ -227,12 +302,13 @@ static void spread_user(void *arg, uint32_t u, const ig_rank_hev *ev, size_t n)
 	uint32_t j;
 	int t;
 
+	cells_user(x->c, &x->k, ev, w, n, x->type_of);
 	for (t = 0; t < IG_RANK_LIFT_TYPES; t++) {
 		double r = user_rate(x, u, t);
+		const uint32_t *touched = x->k.touched[t];
 
-		cells_user(x->c, &x->k, ev, w, n, ig_rank_lift_types[t]);
-		for (j = 0; j < x->k.ntouched; j++)
-			ig_rank_eb_add(&x->cells_acc[t], x->k.tnum[x->k.touched[j]], x->k.tden[x->k.touched[j]], r);
+		for (j = 0; j < x->k.ntouched[t]; j++)
+			ig_rank_eb_add(&x->cells_acc[t], x->k.tnum[t][touched[j]], x->k.tden[t][touched[j]], r);
 	}
 }
 
@@ -246,21 +322,22 @@ static void expect_user(void *arg, uint32_t u, const ig_rank_hev *ev, size_t n)
 	size_t i;
 	int t;
 
+	if (x->nt)
+		cells_user(x->c, &x->k, ev, w, n, x->type_of);
 	for (t = 0; t < IG_RANK_LIFT_TYPES; t++) {
 		double ru = user_rate(x, u, t);
 
-		if (x->nt)
-			cells_user(x->c, &x->k, ev, w, n, ig_rank_lift_types[t]);
 		for (i = 0; i < n; i++) {
 			const ig_rank_hev *e = &ev[i];
-			uint32_t tp = x->nt ? topic_of(x->c, e->item) : IG_INTERN_NONE;
+			uint32_t tp;
 			double r = ru;
 
 			if (e->type != IG_EV_IMPRESSION)
 				continue;
+			tp = x->nt ? topic_of(x->c, e->item) : IG_INTERN_NONE;
 			if (tp != IG_INTERN_NONE)
-				r = ig_rank_eb_shrink(x->k.tnum[tp] - x->k.inum[e->item],
-						      x->k.tden[tp] - x->k.iden[e->item], r, x->mt[t]);
+				r = ig_rank_eb_shrink(x->k.tnum[t][tp] - x->k.inum[t][e->item],
+						      x->k.tden[t][tp] - x->k.iden[e->item], r, x->mt[t]);
 			x->exp[t][e->item] += r * w[i];
 		}
 	}
@@ -284,13 +361,9 @@ static void expected(expect *x)
 		x->cells_acc[t] = (ig_rank_eb_acc){0, 0, 0, 0, 1.0};
 	}
 	free(prior);
-	x->k.tnum = ig_malloc(((size_t)nt + 1) * sizeof *x->k.tnum);
-	x->k.tden = ig_malloc(((size_t)nt + 1) * sizeof *x->k.tden);
-	x->k.tstamp = ig_calloc((size_t)nt + 1, sizeof *x->k.tstamp);
-	x->k.touched = ig_malloc(((size_t)nt + 1) * sizeof *x->k.touched);
-	x->k.inum = ig_malloc(((size_t)c->nitems + 1) * sizeof *x->k.inum);
-	x->k.iden = ig_malloc(((size_t)c->nitems + 1) * sizeof *x->k.iden);
-	x->k.istamp = ig_calloc((size_t)c->nitems + 1, sizeof *x->k.istamp);
+	cells_alloc(&x->k, nt, c->nitems);
+	for (t = 0; t < IG_EV_COUNT; t++)
+		x->type_of[t] = lift_type(t);
 	if (nt) {
 		ig_rank_history_scan(c, spread_user, x);
 		for (t = 0; t < IG_RANK_LIFT_TYPES; t++)
@@ -301,13 +374,7 @@ static void expected(expect *x)
 		fill(x->exp[t], c->nitems, 0);
 	}
 	ig_rank_history_scan(c, expect_user, x);
-	free(x->k.tnum);
-	free(x->k.tden);
-	free(x->k.tstamp);
-	free(x->k.touched);
-	free(x->k.inum);
-	free(x->k.iden);
-	free(x->k.istamp);
+	cells_free(&x->k);
 	free(x->w);
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ig_rng.h"
 #include "rank/ig_rank.h"
 #include "rank/ig_rank_lift_priv.h"
 #include "temp_text.h"
@@ -114,6 +115,51 @@ static void test_topic_lift(void **state)
 	rank_world_free(&w);
 }
 
+static int by_time(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* N random times within SPAN of BASE (SPAN 0: any int64) sorted by
+ * ig_rank_sort_times as qsort sorts them. */
+static void sort_like_qsort(size_t n, int64_t base, uint64_t span, uint64_t seed)
+{
+	int64_t *t = malloc((n + 1) * sizeof *t), *want = malloc((n + 1) * sizeof *want);
+	int64_t *tmp = malloc((n + 1) * sizeof *tmp);
+	ig_rng r;
+	size_t i;
+
+	ig_rng_seed(&r, seed);
+	for (i = 0; i < n; i++)
+		t[i] = want[i] = span ? base + (int64_t)(ig_rng_u64(&r) % span) : (int64_t)ig_rng_u64(&r);
+	qsort(want, n, sizeof *want, by_time);
+	ig_rank_sort_times(t, n, tmp);
+	for (i = 0; i < n; i++)
+		assert_int_equal(t[i], want[i]);
+	free(t);
+	free(want);
+	free(tmp);
+}
+
+/* The positives' times: insertion sort up to 32, radix sort beyond on as
+ * many bytes as the span takes (one, three, all eight with negatives). */
+static void test_sort_times(void **state)
+{
+	static const size_t sizes[] = {0, 1, 2, 31, 32, 33, 1000, 100000};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		sort_like_qsort(sizes[i], 1704067200, 200, i + 1);
+		sort_like_qsort(sizes[i], 1704067200, 7 * 86400, i + 1);
+		sort_like_qsort(sizes[i], -5, 10, i + 1);
+		sort_like_qsort(sizes[i], 0, 0, i + 1);
+	}
+	sort_like_qsort(1000, 42, 1, 9); /* all equal: no pass */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_strength),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_topic_lift),
+		cmocka_unit_test(test_sort_times),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
