@@ -315,7 +315,7 @@ static void rewards(const ig_eval_ope_opts *o, const ig_user_group *g, slot *s, 
 
 /* The target's and the events' readers, walked along the log: each waits
  * at its first user not before the log's current one. */
-typedef struct side_inputs {
+typedef struct joined_inputs {
 	ig_eval_recs *target;
 	const char *tuser;
 	size_t tulen, ntarget;
@@ -324,7 +324,7 @@ typedef struct side_inputs {
 	ig_user_events_reader *ev;
 	ig_user_group g;
 	int ehave;
-} side_inputs;
+} joined_inputs;
 
 /* All users' logged slots, kept because the reward model is fitted on
  * them all before any estimate; a user's run of them in spans. */
@@ -336,14 +336,14 @@ typedef struct logged {
 	uint32_t maxrank;      /* the longest user's slots: the model's ranks */
 } logged;
 
-static void side_open(side_inputs *in, const ig_eval_ope_opts *o, ig_intern *items)
+static void joined_open(joined_inputs *in, const ig_eval_ope_opts *o, ig_intern *items)
 {
 	memset(in, 0, sizeof *in);
 	in->target = ig_eval_recs_open(o->target, items, o->sort, o->memory, o->tmpdir);
 	in->ev = ig_user_events_open(o->events, items);
 }
 
-static void side_close(side_inputs *in)
+static void joined_close(joined_inputs *in)
 {
 	ig_eval_recs_close(in->target);
 	ig_user_events_close(in->ev);
@@ -351,7 +351,7 @@ static void side_close(side_inputs *in)
 }
 
 /* Advances the target and the events to USER, the log's current user. */
-static void side_seek(side_inputs *in, const char *user, size_t ulen)
+static void joined_seek(joined_inputs *in, const char *user, size_t ulen)
 {
 	while (in->thave && ig_eval_idcmp(in->tuser, in->tulen, user, ulen) < 0)
 		in->thave = ig_eval_recs_next(in->target, &in->tuser, &in->tulen, &in->trecs, &in->ntarget);
@@ -360,15 +360,15 @@ static void side_seek(side_inputs *in, const char *user, size_t ulen)
 }
 
 /* Room for one more user of NROWS slots. */
-static void logged_reserve(logged *L, size_t nrows)
+static void logged_reserve(logged *lg, size_t nrows)
 {
-	if (L->nslots + nrows > L->slots_cap) {
-		L->slots_cap = 2 * (L->nslots + nrows);
-		L->slots = ig_reallocarray(L->slots, L->slots_cap, sizeof *L->slots);
+	if (lg->nslots + nrows > lg->slots_cap) {
+		lg->slots_cap = 2 * (lg->nslots + nrows);
+		lg->slots = ig_reallocarray(lg->slots, lg->slots_cap, sizeof *lg->slots);
 	}
-	if (L->nusers == L->users_cap) {
-		L->users_cap = L->users_cap ? 2 * L->users_cap : 1024;
-		L->spans = ig_reallocarray(L->spans, L->users_cap, sizeof *L->spans);
+	if (lg->nusers == lg->users_cap) {
+		lg->users_cap = lg->users_cap ? 2 * lg->users_cap : 1024;
+		lg->spans = ig_reallocarray(lg->spans, lg->users_cap, sizeof *lg->spans);
 	}
 }
 
@@ -395,9 +395,9 @@ static void fill_slots(slot *s, const log_reader *lr, const ig_intern *items, co
 	}
 }
 
-/* Reads the log user by user into L, joined with the target's list and
+/* Reads the log user by user into LG, joined with the target's list and
  * the user's events. */
-static void read_logged(log_reader *lr, side_inputs *in, const ig_eval_ope_opts *o, ig_intern *items, logged *L,
+static void read_logged(log_reader *lr, joined_inputs *in, const ig_eval_ope_opts *o, ig_intern *items, logged *lg,
 			ig_eval_ope_stats *st)
 {
 	log_row *rows = NULL;
@@ -411,36 +411,38 @@ static void read_logged(log_reader *lr, side_inputs *in, const ig_eval_ope_opts 
 		size_t nlisted;
 		slot *s;
 
-		side_seek(in, user, ulen);
+		joined_seek(in, user, ulen);
 		nlisted = in->thave && ig_eval_idcmp(in->tuser, in->tulen, user, ulen) == 0 ? in->ntarget : 0;
-		logged_reserve(L, nrows);
-		s = L->slots + L->nslots;
+		logged_reserve(lg, nrows);
+		s = lg->slots + lg->nslots;
 		fill_slots(s, lr, items, rows, nrows, in->trecs, nlisted, &st->matches);
 		if (in->ehave && ig_eval_idcmp(in->g.user, in->g.user_len, user, ulen) == 0)
 			rewards(o, &in->g, s, nrows, &st->events);
-		L->spans[L->nusers].first = L->nslots;
-		L->spans[L->nusers].n = nrows;
-		L->spans[L->nusers].fold = (int)(ig_hash64(user, ulen) & 1);
-		L->nusers++;
-		L->nslots += nrows;
-		if (nrows > L->maxrank)
-			L->maxrank = (uint32_t)nrows;
+		lg->spans[lg->nusers].first = lg->nslots;
+		lg->spans[lg->nusers].n = nrows;
+		/* The fold of cross-fitting: a hash of the id, the same on
+		 * every run and for any order of the users. */
+		lg->spans[lg->nusers].fold = (int)(ig_hash64(user, ulen) & 1);
+		lg->nusers++;
+		lg->nslots += nrows;
+		if (nrows > lg->maxrank)
+			lg->maxrank = (uint32_t)nrows;
 	}
 	free(rows);
-	st->users = L->nusers;
-	st->slots = L->nslots;
+	st->users = lg->nusers;
+	st->slots = lg->nslots;
 }
 
 /* Cross-fitting: each fold's slots are predicted by the other's. */
-static void fit_models(reward_model model[2], const logged *L, uint32_t nitems)
+static void fit_models(reward_model model[2], const logged *lg, uint32_t nitems)
 {
 	size_t u, k;
 
-	model_init(&model[0], nitems, L->maxrank);
-	model_init(&model[1], nitems, L->maxrank);
-	for (u = 0; u < L->nusers; u++)
-		for (k = 0; k < L->spans[u].n; k++)
-			model_add(&model[L->spans[u].fold], &L->slots[L->spans[u].first + k]);
+	model_init(&model[0], nitems, lg->maxrank);
+	model_init(&model[1], nitems, lg->maxrank);
+	for (u = 0; u < lg->nusers; u++)
+		for (k = 0; k < lg->spans[u].n; k++)
+			model_add(&model[lg->spans[u].fold], &lg->slots[lg->spans[u].first + k]);
 }
 
 /* One user's sums over its N slots S, M the model of the other fold;
@@ -463,22 +465,22 @@ static void user_sums(const reward_model *m, const slot *s, size_t n, double x[N
 }
 
 /* Adds each user's sums to B; returns the least logged propensity. */
-static double bootstrap_users(ig_eval_boot *b, const reward_model model[2], const logged *L)
+static double bootstrap_users(ig_eval_boot *b, const reward_model model[2], const logged *lg)
 {
 	double min_propensity = 1;
 	size_t u;
 	int i;
 
-	for (u = 0; u < L->nusers; u++) {
-		const reward_model *m = &model[1 - L->spans[u].fold];
+	for (u = 0; u < lg->nusers; u++) {
+		const reward_model *m = &model[1 - lg->spans[u].fold];
 		double x[NSTAT] = {0};
 
 		/* Every user in one fold: its own model is all there is. */
 		if (m->global_n == 0)
-			m = &model[L->spans[u].fold];
+			m = &model[lg->spans[u].fold];
 		ig_eval_boot_user(b);
 		ig_eval_boot_count(b, 0);
-		user_sums(m, L->slots + L->spans[u].first, L->spans[u].n, x, &min_propensity);
+		user_sums(m, lg->slots + lg->spans[u].first, lg->spans[u].n, x, &min_propensity);
 		for (i = 0; i < NSTAT; i++)
 			ig_eval_boot_add(b, i, x[i]);
 	}
@@ -525,29 +527,29 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 {
 	ig_intern *items = ig_intern_new();
 	log_reader lr;
-	side_inputs in;
-	logged L = {0};
+	joined_inputs in;
+	logged lg = {0};
 	reward_model model[2];
 	ig_eval_boot b;
 	int group_of[NSTAT] = {0};
 	double est[NEST], lo[NEST], hi[NEST], min_propensity;
 
-	side_open(&in, o, items);
+	joined_open(&in, o, items);
 	memset(st, 0, sizeof *st);
 	log_open(&lr, o->logs);
-	read_logged(&lr, &in, o, items, &L, st);
-	fit_models(model, &L, ig_intern_count(items));
+	read_logged(&lr, &in, o, items, &lg, st);
+	fit_models(model, &lg, ig_intern_count(items));
 	ig_eval_boot_init(&b, o->bootstrap, o->seed, NSTAT, 1, group_of);
-	min_propensity = bootstrap_users(&b, model, &L);
+	min_propensity = bootstrap_users(&b, model, &lg);
 	estimate_all(&b, o, est, lo, hi);
 	check_finite(o->logs, est, lo, hi, min_propensity);
-	write_estimates(w, &lr.h, est, lo, hi, L.nslots, st->matches, L.nusers);
+	write_estimates(w, &lr.h, est, lo, hi, lg.nslots, st->matches, lg.nusers);
 	ig_eval_boot_free(&b);
 	model_free(&model[0]);
 	model_free(&model[1]);
-	free(L.slots);
-	free(L.spans);
+	free(lg.slots);
+	free(lg.spans);
 	log_close(&lr);
-	side_close(&in);
+	joined_close(&in);
 	ig_intern_free(items);
 }
