@@ -238,38 +238,94 @@ void ig_eval_compare_mem(const ig_eval_user_metrics *a, const ig_eval_user_metri
 	compare_sides(&sa, &sb, nrep, seed, level, out);
 }
 
-static void compare_sides(side *pa, side *pb, int nrep, uint64_t seed, double level, ig_eval_cmp *out)
-{
-	int *cola, *colb, n = 0, i;
+/* The metrics of two sides paired by user: the columns named NAME@K
+ * present in both, and per metric the sums over the users where both have
+ * a value, with their bootstrap (one group per metric, as a user may have
+ * a value for some and not others). */
+typedef struct paired {
+	int n;
+	int *cola, *colb;
 	double *sum_a, *sum_b, *sum_d, *sum_d2;
 	uint64_t *cnt;
 	int *group_of;
 	ig_eval_boot boot;
+} paired;
 
-	memset(out, 0, sizeof *out);
-	cola = ig_calloc((size_t)pa->h.ncols, sizeof *cola);
-	colb = ig_calloc((size_t)pa->h.ncols, sizeof *colb);
-	/* Metrics are the columns named NAME@K present in both. */
+static void common_metrics(const side *pa, const side *pb, paired *p)
+{
+	int i;
+
+	p->n = 0;
+	p->cola = ig_calloc((size_t)pa->h.ncols, sizeof *p->cola);
+	p->colb = ig_calloc((size_t)pa->h.ncols, sizeof *p->colb);
 	for (i = 1; i < pa->h.ncols; i++) {
 		int j = ig_header_col(&pb->h, pa->h.cols[i]);
 
 		if (j < 0 || strchr(pa->h.cols[i], '@') == NULL)
 			continue;
-		cola[n] = i;
-		colb[n] = j;
-		n++;
+		p->cola[p->n] = i;
+		p->colb[p->n] = j;
+		p->n++;
 	}
-	if (n == 0)
+	if (p->n == 0)
 		ig_die("%s and %s have no metric column in common", pa->name, pb->name);
-	sum_a = ig_calloc((size_t)n, sizeof *sum_a);
-	sum_b = ig_calloc((size_t)n, sizeof *sum_b);
-	sum_d = ig_calloc((size_t)n, sizeof *sum_d);
-	sum_d2 = ig_calloc((size_t)n, sizeof *sum_d2);
-	cnt = ig_calloc((size_t)n, sizeof *cnt);
-	group_of = ig_calloc((size_t)n, sizeof *group_of);
-	for (i = 0; i < n; i++)
-		group_of[i] = i;
-	ig_eval_boot_init(&boot, nrep, seed, n, n, group_of);
+}
+
+static void paired_sums_init(paired *p, int nrep, uint64_t seed)
+{
+	size_t n = (size_t)p->n;
+	int i;
+
+	p->sum_a = ig_calloc(n, sizeof *p->sum_a);
+	p->sum_b = ig_calloc(n, sizeof *p->sum_b);
+	p->sum_d = ig_calloc(n, sizeof *p->sum_d);
+	p->sum_d2 = ig_calloc(n, sizeof *p->sum_d2);
+	p->cnt = ig_calloc(n, sizeof *p->cnt);
+	p->group_of = ig_calloc(n, sizeof *p->group_of);
+	for (i = 0; i < p->n; i++)
+		p->group_of[i] = i;
+	ig_eval_boot_init(&p->boot, nrep, seed, p->n, p->n, p->group_of);
+}
+
+static void paired_free(paired *p)
+{
+	ig_eval_boot_free(&p->boot);
+	free(p->sum_a);
+	free(p->sum_b);
+	free(p->sum_d);
+	free(p->sum_d2);
+	free(p->cnt);
+	free(p->group_of);
+	free(p->cola);
+	free(p->colb);
+}
+
+/* Adds the current user of both sides: each metric both give a value. */
+static void add_common_user(paired *p, const side *pa, const side *pb)
+{
+	int i;
+
+	ig_eval_boot_user(&p->boot);
+	for (i = 0; i < p->n; i++) {
+		double x = field_value(pa, p->cola[i]), y = field_value(pb, p->colb[i]), d;
+
+		if (isnan(x) || isnan(y))
+			continue;
+		d = x - y;
+		p->sum_a[i] += x;
+		p->sum_b[i] += y;
+		p->sum_d[i] += d;
+		p->sum_d2[i] += d * d;
+		p->cnt[i]++;
+		ig_eval_boot_count(&p->boot, i);
+		ig_eval_boot_add(&p->boot, i, d);
+	}
+}
+
+/* Walks both sides (each sorted by user) together, adding the users they
+ * share and counting those only one has. */
+static void join_users(side *pa, side *pb, paired *p, ig_eval_cmp *out)
+{
 	side_next(pa);
 	side_next(pb);
 	while (pa->have || pb->have) {
@@ -286,61 +342,62 @@ static void compare_sides(side *pa, side *pb, int nrep, uint64_t seed, double le
 			continue;
 		}
 		out->common++;
-		ig_eval_boot_user(&boot);
-		for (i = 0; i < n; i++) {
-			double x = field_value(pa, cola[i]), y = field_value(pb, colb[i]), d;
-
-			if (isnan(x) || isnan(y))
-				continue;
-			d = x - y;
-			sum_a[i] += x;
-			sum_b[i] += y;
-			sum_d[i] += d;
-			sum_d2[i] += d * d;
-			cnt[i]++;
-			ig_eval_boot_count(&boot, i);
-			ig_eval_boot_add(&boot, i, d);
-		}
+		add_common_user(p, pa, pb);
 		side_next(pa);
 		side_next(pb);
 	}
-	out->rows = ig_calloc((size_t)n, sizeof *out->rows);
-	out->n = n;
-	for (i = 0; i < n; i++) {
-		ig_eval_cmp_row *r = &out->rows[i];
-		const char *name = pa->h.cols[cola[i]], *at = strrchr(name, '@');
-		double m = cnt[i] ? sum_d[i] / (double)cnt[i] : 0, var, t;
-		int64_t k = 0;
+}
 
-		snprintf(r->metric, sizeof r->metric, "%.*s", (int)(at - name), name);
-		if (ig_parse_i64(at + 1, 1, 1000000000, &k) != 0)
-			k = 0;
-		r->k = (int)k;
-		r->users = cnt[i];
-		r->mean_a = cnt[i] ? sum_a[i] / (double)cnt[i] : 0;
-		r->mean_b = cnt[i] ? sum_b[i] / (double)cnt[i] : 0;
-		r->diff = m;
-		ig_eval_boot_ci(&boot, i, level, &r->ci_low, &r->ci_high);
-		r->p_value = NAN;
-		if (cnt[i] >= 2) {
-			var = (sum_d2[i] - (double)cnt[i] * m * m) / (double)(cnt[i] - 1);
-			if (var > 1e-300) {
-				t = m / sqrt(var / (double)cnt[i]);
-				r->p_value = ig_eval_t_pvalue(t, (double)(cnt[i] - 1));
-			} else {
-				r->p_value = fabs(m) > 0 ? 0 : 1;
-			}
-		}
+/* The two-sided p-value of the paired t-test of mean difference M over
+ * CNT users (NaN under 2; 0 or 1 when every difference is the same). */
+static double paired_p_value(double sum_d2, uint64_t cnt, double m)
+{
+	double var, t;
+
+	if (cnt < 2)
+		return NAN;
+	var = (sum_d2 - (double)cnt * m * m) / (double)(cnt - 1);
+	if (var > 1e-300) {
+		t = m / sqrt(var / (double)cnt);
+		return ig_eval_t_pvalue(t, (double)(cnt - 1));
 	}
-	ig_eval_boot_free(&boot);
-	free(sum_a);
-	free(sum_b);
-	free(sum_d);
-	free(sum_d2);
-	free(cnt);
-	free(group_of);
-	free(cola);
-	free(colb);
+	return fabs(m) > 0 ? 0 : 1;
+}
+
+/* Row I of the result: metric NAME@K of side A's column. */
+static void metric_row(const paired *p, const side *pa, int i, double level, ig_eval_cmp_row *r)
+{
+	const char *name = pa->h.cols[p->cola[i]], *at = strrchr(name, '@');
+	uint64_t cnt = p->cnt[i];
+	double m = cnt ? p->sum_d[i] / (double)cnt : 0;
+	int64_t k = 0;
+
+	snprintf(r->metric, sizeof r->metric, "%.*s", (int)(at - name), name);
+	if (ig_parse_i64(at + 1, 1, 1000000000, &k) != 0)
+		k = 0;
+	r->k = (int)k;
+	r->users = cnt;
+	r->mean_a = cnt ? p->sum_a[i] / (double)cnt : 0;
+	r->mean_b = cnt ? p->sum_b[i] / (double)cnt : 0;
+	r->diff = m;
+	ig_eval_boot_ci(&p->boot, i, level, &r->ci_low, &r->ci_high);
+	r->p_value = paired_p_value(p->sum_d2[i], cnt, m);
+}
+
+static void compare_sides(side *pa, side *pb, int nrep, uint64_t seed, double level, ig_eval_cmp *out)
+{
+	paired p;
+	int i;
+
+	memset(out, 0, sizeof *out);
+	common_metrics(pa, pb, &p);
+	paired_sums_init(&p, nrep, seed);
+	join_users(pa, pb, &p, out);
+	out->rows = ig_calloc((size_t)p.n, sizeof *out->rows);
+	out->n = p.n;
+	for (i = 0; i < p.n; i++)
+		metric_row(&p, pa, i, level, &out->rows[i]);
+	paired_free(&p);
 }
 
 void ig_eval_cmp_free(ig_eval_cmp *c)

@@ -313,121 +313,203 @@ static void rewards(const ig_eval_ope_opts *o, const ig_user_group *g, slot *s, 
 	}
 }
 
-void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats *st)
-{
-	ig_intern *items = ig_intern_new();
-	log_reader lr;
-	ig_eval_recs *target = ig_eval_recs_open(o->target, items, o->sort, o->memory, o->tmpdir);
-	ig_user_events_reader *ev = ig_user_events_open(o->events, items);
-	ig_user_group g = {0};
-	log_row *rows = NULL;
-	size_t nrows = 0, rows_cap = 0, nslots = 0, slots_cap = 0, nusers = 0, users_cap = 0, k, u;
-	slot *slots = NULL;
-	user_span *spans = NULL;
-	const char *tuser = NULL;
-	size_t tulen = 0, ntarget = 0;
-	ig_eval_rec *trecs = NULL;
-	int thave, ehave;
-	uint32_t maxrank = 0, nitems;
-	reward_model model[2];
-	ig_eval_boot b;
-	int group_of[NSTAT] = {0}, i;
-	double est[NEST], lo[NEST], hi[NEST], min_propensity = 1;
+/* The target's and the events' readers, walked along the log: each waits
+ * at its first user not before the log's current one. */
+typedef struct joined_inputs {
+	ig_eval_recs *target;
+	const char *tuser;
+	size_t tulen, ntarget;
+	ig_eval_rec *trecs;
+	int thave;
+	ig_user_events_reader *ev;
+	ig_user_group g;
+	int ehave;
+} joined_inputs;
 
-	memset(st, 0, sizeof *st);
-	log_open(&lr, o->logs);
-	thave = ig_eval_recs_next(target, &tuser, &tulen, &trecs, &ntarget);
-	ehave = ig_user_events_next(ev, &g);
-	while (log_next(&lr, items, &rows, &nrows, &rows_cap)) {
-		const char *user = lr.user;
-		size_t ulen = lr.user_len;
+/* All users' logged slots, kept because the reward model is fitted on
+ * them all before any estimate; a user's run of them in spans. */
+typedef struct logged {
+	slot *slots;
+	size_t nslots, slots_cap;
+	user_span *spans;
+	size_t nusers, users_cap;
+	uint32_t maxrank;      /* the longest user's slots: the model's ranks */
+} logged;
+
+static void joined_open(joined_inputs *in, const ig_eval_ope_opts *o, ig_intern *items)
+{
+	memset(in, 0, sizeof *in);
+	in->target = ig_eval_recs_open(o->target, items, o->sort, o->memory, o->tmpdir);
+	in->ev = ig_user_events_open(o->events, items);
+}
+
+static void joined_close(joined_inputs *in)
+{
+	ig_eval_recs_close(in->target);
+	ig_user_events_close(in->ev);
+	ig_user_group_free(&in->g);
+}
+
+/* Advances the target and the events to USER, the log's current user. */
+static void joined_seek(joined_inputs *in, const char *user, size_t ulen)
+{
+	while (in->thave && ig_eval_idcmp(in->tuser, in->tulen, user, ulen) < 0)
+		in->thave = ig_eval_recs_next(in->target, &in->tuser, &in->tulen, &in->trecs, &in->ntarget);
+	while (in->ehave && ig_eval_idcmp(in->g.user, in->g.user_len, user, ulen) < 0)
+		in->ehave = ig_user_events_next(in->ev, &in->g);
+}
+
+/* Room for one more user of NROWS slots. */
+static void logged_reserve(logged *lg, size_t nrows)
+{
+	if (lg->nslots + nrows > lg->slots_cap) {
+		lg->slots_cap = 2 * (lg->nslots + nrows);
+		lg->slots = ig_reallocarray(lg->slots, lg->slots_cap, sizeof *lg->slots);
+	}
+	if (lg->nusers == lg->users_cap) {
+		lg->users_cap = lg->users_cap ? 2 * lg->users_cap : 1024;
+		lg->spans = ig_reallocarray(lg->spans, lg->users_cap, sizeof *lg->spans);
+	}
+}
+
+/* The user's sorted log ROWS as slots S, each with the target's item at
+ * its rank (the first NLISTED of TRECS are the target's list for the
+ * user); counts the slots where the target shows the logged item. */
+static void fill_slots(slot *s, const log_reader *lr, const ig_intern *items, const log_row *rows, size_t nrows,
+		       const ig_eval_rec *trecs, size_t nlisted, uint64_t *matches)
+{
+	size_t k, j;
+
+	for (k = 0; k < nrows; k++) {
+		for (j = 0; j < k; j++)
+			if (s[j].item == rows[k].item)
+				ig_die_at(ig_reader_name(lr->r), rows[k].line,
+					  "item '%s' logged twice for user '%s': its engagements cannot be told apart",
+					  ig_esc(ig_intern_str(items, rows[k].item)), ig_esc(lr->user));
+		s[k].item = rows[k].item;
+		s[k].rank = (uint32_t)k;
+		s[k].propensity = rows[k].propensity;
+		s[k].reward = 0;
+		s[k].target = k < nlisted ? trecs[k].item : IG_INTERN_NONE;
+		*matches += s[k].target == s[k].item;
+	}
+}
+
+/* Reads the log user by user into LG, joined with the target's list and
+ * the user's events. */
+static void read_logged(log_reader *lr, joined_inputs *in, const ig_eval_ope_opts *o, ig_intern *items, logged *lg,
+			ig_eval_ope_stats *st)
+{
+	log_row *rows = NULL;
+	size_t nrows = 0, rows_cap = 0;
+
+	in->thave = ig_eval_recs_next(in->target, &in->tuser, &in->tulen, &in->trecs, &in->ntarget);
+	in->ehave = ig_user_events_next(in->ev, &in->g);
+	while (log_next(lr, items, &rows, &nrows, &rows_cap)) {
+		const char *user = lr->user;
+		size_t ulen = lr->user_len;
+		size_t nlisted;
 		slot *s;
 
-		while (thave && ig_eval_idcmp(tuser, tulen, user, ulen) < 0)
-			thave = ig_eval_recs_next(target, &tuser, &tulen, &trecs, &ntarget);
-		while (ehave && ig_eval_idcmp(g.user, g.user_len, user, ulen) < 0)
-			ehave = ig_user_events_next(ev, &g);
-		if (nslots + nrows > slots_cap) {
-			slots_cap = 2 * (nslots + nrows);
-			slots = ig_reallocarray(slots, slots_cap, sizeof *slots);
-		}
-		if (nusers == users_cap) {
-			users_cap = users_cap ? 2 * users_cap : 1024;
-			spans = ig_reallocarray(spans, users_cap, sizeof *spans);
-		}
-		s = slots + nslots;
-		for (k = 0; k < nrows; k++) {
-			size_t j;
-			for (j = 0; j < k; j++)
-				if (s[j].item == rows[k].item)
-					ig_die_at(ig_reader_name(lr.r), rows[k].line,
-						  "item '%s' logged twice for user '%s': its engagements cannot be told apart",
-						  ig_esc(ig_intern_str(items, rows[k].item)), ig_esc(user));
-			s[k].item = rows[k].item;
-			s[k].rank = (uint32_t)k;
-			s[k].propensity = rows[k].propensity;
-			s[k].reward = 0;
-			s[k].target = thave && ig_eval_idcmp(tuser, tulen, user, ulen) == 0 && k < ntarget
-					      ? trecs[k].item : IG_INTERN_NONE;
-			st->matches += s[k].target == s[k].item;
-		}
-		if (ehave && ig_eval_idcmp(g.user, g.user_len, user, ulen) == 0)
-			rewards(o, &g, s, nrows, &st->events);
-		spans[nusers].first = nslots;
-		spans[nusers].n = nrows;
-		spans[nusers].fold = (int)(ig_hash64(user, ulen) & 1);
-		nusers++;
-		nslots += nrows;
-		if (nrows > maxrank)
-			maxrank = (uint32_t)nrows;
+		joined_seek(in, user, ulen);
+		nlisted = in->thave && ig_eval_idcmp(in->tuser, in->tulen, user, ulen) == 0 ? in->ntarget : 0;
+		logged_reserve(lg, nrows);
+		s = lg->slots + lg->nslots;
+		fill_slots(s, lr, items, rows, nrows, in->trecs, nlisted, &st->matches);
+		if (in->ehave && ig_eval_idcmp(in->g.user, in->g.user_len, user, ulen) == 0)
+			rewards(o, &in->g, s, nrows, &st->events);
+		lg->spans[lg->nusers].first = lg->nslots;
+		lg->spans[lg->nusers].n = nrows;
+		/* The fold of cross-fitting: a hash of the id, the same on
+		 * every run and for any order of the users. */
+		lg->spans[lg->nusers].fold = (int)(ig_hash64(user, ulen) & 1);
+		lg->nusers++;
+		lg->nslots += nrows;
+		if (nrows > lg->maxrank)
+			lg->maxrank = (uint32_t)nrows;
 	}
-	st->users = nusers;
-	st->slots = nslots;
+	free(rows);
+	st->users = lg->nusers;
+	st->slots = lg->nslots;
+}
 
-	/* Cross-fitting: each fold's slots are predicted by the other's. */
-	nitems = ig_intern_count(items);
-	model_init(&model[0], nitems, maxrank);
-	model_init(&model[1], nitems, maxrank);
-	for (u = 0; u < nusers; u++)
-		for (k = 0; k < spans[u].n; k++)
-			model_add(&model[spans[u].fold], &slots[spans[u].first + k]);
+/* Cross-fitting: each fold's slots are predicted by the other's. */
+static void fit_models(reward_model model[2], const logged *lg, uint32_t nitems)
+{
+	size_t u, k;
 
-	ig_eval_boot_init(&b, o->bootstrap, o->seed, NSTAT, 1, group_of);
-	for (u = 0; u < nusers; u++) {
-		const reward_model *m = &model[1 - spans[u].fold];
+	model_init(&model[0], nitems, lg->maxrank);
+	model_init(&model[1], nitems, lg->maxrank);
+	for (u = 0; u < lg->nusers; u++)
+		for (k = 0; k < lg->spans[u].n; k++)
+			model_add(&model[lg->spans[u].fold], &lg->slots[lg->spans[u].first + k]);
+}
+
+/* One user's sums over its N slots S, M the model of the other fold;
+ * lowers *MIN_PROPENSITY to the user's least. */
+static void user_sums(const reward_model *m, const slot *s, size_t n, double x[NSTAT], double *min_propensity)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		double wt = s[k].target == s[k].item ? 1.0 / s[k].propensity : 0;
+		if (s[k].propensity < *min_propensity)
+			*min_propensity = s[k].propensity;
+		x[ST_SLOTS] += 1;
+		x[ST_REWARD] += s[k].reward;
+		x[ST_WR] += wt * s[k].reward;
+		x[ST_W] += wt;
+		x[ST_DR] += model_predict(m, s[k].target, s[k].rank) +
+			    wt * (s[k].reward - model_predict(m, s[k].item, s[k].rank));
+	}
+}
+
+/* Adds each user's sums to B; returns the least logged propensity. */
+static double bootstrap_users(ig_eval_boot *b, const reward_model model[2], const logged *lg)
+{
+	double min_propensity = 1;
+	size_t u;
+	int i;
+
+	for (u = 0; u < lg->nusers; u++) {
+		const reward_model *m = &model[1 - lg->spans[u].fold];
 		double x[NSTAT] = {0};
 
+		/* Every user in one fold: its own model is all there is. */
 		if (m->global_n == 0)
-			m = &model[spans[u].fold];
-		ig_eval_boot_user(&b);
-		ig_eval_boot_count(&b, 0);
-		for (k = 0; k < spans[u].n; k++) {
-			const slot *s = &slots[spans[u].first + k];
-			double wt = s->target == s->item ? 1.0 / s->propensity : 0;
-			if (s->propensity < min_propensity)
-				min_propensity = s->propensity;
-			x[ST_SLOTS] += 1;
-			x[ST_REWARD] += s->reward;
-			x[ST_WR] += wt * s->reward;
-			x[ST_W] += wt;
-			x[ST_DR] += model_predict(m, s->target, s->rank) +
-				    wt * (s->reward - model_predict(m, s->item, s->rank));
-		}
+			m = &model[lg->spans[u].fold];
+		ig_eval_boot_user(b);
+		ig_eval_boot_count(b, 0);
+		user_sums(m, lg->slots + lg->spans[u].first, lg->spans[u].n, x, &min_propensity);
 		for (i = 0; i < NSTAT; i++)
-			ig_eval_boot_add(&b, i, x[i]);
+			ig_eval_boot_add(b, i, x[i]);
 	}
-	{
-		static const int num[NEST] = {ST_REWARD, ST_WR, ST_WR, ST_DR};
-		static const int den[NEST] = {ST_SLOTS, ST_SLOTS, ST_W, ST_SLOTS};
-		for (i = 0; i < NEST; i++) {
-			est[i] = ratio(b.exact_sum[num[i]], b.exact_sum[den[i]]);
-			lo[i] = hi[i] = NAN;
-			if (o->bootstrap > 0)
-				estimate_ci(&b, num[i], den[i], o->confidence, &lo[i], &hi[i]);
-		}
+	return min_propensity;
+}
+
+/* Each estimate as a ratio of two sums, with its bootstrap interval
+ * (NaN without replicates). */
+static void estimate_all(const ig_eval_boot *b, const ig_eval_ope_opts *o, double est[NEST], double lo[NEST],
+			 double hi[NEST])
+{
+	static const int num[NEST] = {ST_REWARD, ST_WR, ST_WR, ST_DR};
+	static const int den[NEST] = {ST_SLOTS, ST_SLOTS, ST_W, ST_SLOTS};
+	int i;
+
+	for (i = 0; i < NEST; i++) {
+		est[i] = ratio(b->exact_sum[num[i]], b->exact_sum[den[i]]);
+		lo[i] = hi[i] = NAN;
+		if (o->bootstrap > 0)
+			estimate_ci(b, num[i], den[i], o->confidence, &lo[i], &hi[i]);
 	}
-	check_finite(o->logs, est, lo, hi, min_propensity);
-	ig_schema_write_header(w, IG_STREAM_OPE, NULL, 0, &lr.h);
+}
+
+static void write_estimates(ig_writer *w, const ig_header *h, const double *est, const double *lo,
+			    const double *hi, uint64_t nslots, uint64_t matches, uint64_t nusers)
+{
+	int i;
+
+	ig_schema_write_header(w, IG_STREAM_OPE, NULL, 0, h);
 	for (i = 0; i < NEST; i++) {
 		char s[128];
 		int n;
@@ -436,18 +518,38 @@ void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats 
 		put_num(w, lo[i]);
 		put_num(w, hi[i]);
 		n = snprintf(s, sizeof s, "\t%llu\t%llu\t%llu\n", (unsigned long long)nslots,
-			     (unsigned long long)(i == EST_LOGGED ? nslots : st->matches), (unsigned long long)nusers);
+			     (unsigned long long)(i == EST_LOGGED ? nslots : matches), (unsigned long long)nusers);
 		ig_writer_write(w, s, (size_t)n);
 	}
+}
+
+void ig_eval_ope_run(const ig_eval_ope_opts *o, ig_writer *w, ig_eval_ope_stats *st)
+{
+	ig_intern *items = ig_intern_new();
+	log_reader lr;
+	joined_inputs in;
+	logged lg = {0};
+	reward_model model[2];
+	ig_eval_boot b;
+	int group_of[NSTAT] = {0};
+	double est[NEST], lo[NEST], hi[NEST], min_propensity;
+
+	joined_open(&in, o, items);
+	memset(st, 0, sizeof *st);
+	log_open(&lr, o->logs);
+	read_logged(&lr, &in, o, items, &lg, st);
+	fit_models(model, &lg, ig_intern_count(items));
+	ig_eval_boot_init(&b, o->bootstrap, o->seed, NSTAT, 1, group_of);
+	min_propensity = bootstrap_users(&b, model, &lg);
+	estimate_all(&b, o, est, lo, hi);
+	check_finite(o->logs, est, lo, hi, min_propensity);
+	write_estimates(w, &lr.h, est, lo, hi, lg.nslots, st->matches, lg.nusers);
 	ig_eval_boot_free(&b);
 	model_free(&model[0]);
 	model_free(&model[1]);
-	free(slots);
-	free(spans);
-	free(rows);
+	free(lg.slots);
+	free(lg.spans);
 	log_close(&lr);
-	ig_eval_recs_close(target);
-	ig_user_events_close(ev);
-	ig_user_group_free(&g);
+	joined_close(&in);
 	ig_intern_free(items);
 }

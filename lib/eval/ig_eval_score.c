@@ -259,16 +259,13 @@ static void user_row(scorer *s, const char *user, size_t user_len, const double 
 	o->user_row(o->user_arg, user, user_len, v, n);
 }
 
-/* Scores one user with relevant items s->rel (nrel > 0) and list RECS. */
-static void score_user(scorer *s, const char *user, size_t user_len, size_t nrel,
-		       const ig_eval_rec *recs, size_t nrecs)
+/* RECS' items in s->list (s->uniq sized alike), scored against the
+ * user's relevant items s->rel into s->res; returns how many distinct
+ * items are listed within the largest cutoff. */
+static size_t score_list(scorer *s, size_t nrel, const ig_eval_rec *recs, size_t nrecs)
 {
-	const ig_eval_score_opts *o = s->o;
 	ig_eval_user_result *res = &s->res;
-	double nov[IG_EVAL_MAX_K], divt[IG_EVAL_MAX_K], dive[IG_EVAL_MAX_K];
-	unsigned char divt_ok[IG_EVAL_MAX_K] = {0}, dive_ok[IG_EVAL_MAX_K] = {0};
-	size_t i, r, kmax = (size_t)o->k[o->nk - 1], m;
-	int j, st;
+	size_t i, r, kmax = (size_t)s->o->k[s->o->nk - 1], m;
 
 	if (nrecs > s->list_cap) {
 		s->list_cap = nrecs + 256;
@@ -281,13 +278,30 @@ static void score_user(scorer *s, const char *user, size_t user_len, size_t nrel
 	m = res->nuniq < kmax ? res->nuniq : kmax;
 	for (r = 0; r < m; r++)
 		s->uniq[r] = s->list[res->uniq_pos[r]];
+	return m;
+}
+
+/* A new bootstrap user with its relevance metrics. */
+static void boot_relevance(scorer *s)
+{
+	int j, st;
 
 	ig_eval_boot_user(&s->boot);
 	ig_eval_boot_count(&s->boot, 0);
-	for (j = 0; j < o->nk; j++)
+	for (j = 0; j < s->o->nk; j++)
 		for (st = 0; st < IG_EM_REL_COUNT; st++)
-			ig_eval_boot_add(&s->boot, stat_index(s, st, j), res->m[j][st]);
-	/* Exposure and hits by source, within each cutoff. */
+			ig_eval_boot_add(&s->boot, stat_index(s, st, j), s->res.m[j][st]);
+}
+
+/* Exposure and hits by source, within each cutoff, of the M distinct
+ * items listed. */
+static void count_exposure(scorer *s, const ig_eval_rec *recs, size_t m)
+{
+	const ig_eval_score_opts *o = s->o;
+	const ig_eval_user_result *res = &s->res;
+	size_t r;
+	int j;
+
 	for (r = 0; r < m; r++) {
 		uint32_t it = s->uniq[r];
 		const ig_eval_rec *rec = &recs[res->uniq_pos[r]];
@@ -307,74 +321,114 @@ static void score_user(scorer *s, const char *user, size_t user_len, size_t nrel
 			}
 		}
 	}
-	if (s->have_train && m > 0) {
-		double sum = 0;
+}
 
-		ig_eval_boot_count(&s->boot, 1);
-		r = 0;
+/* Mean self-information of the first M distinct items, per cutoff, in
+ * NOV (the items' train popularity); M > 0. */
+static void user_novelty(scorer *s, size_t m, double *nov)
+{
+	const ig_eval_score_opts *o = s->o;
+	double sum = 0;
+	size_t r = 0;
+	int j;
+
+	ig_eval_boot_count(&s->boot, 1);
+	for (j = 0; j < o->nk; j++) {
+		size_t lim = (size_t)o->k[j] < m ? (size_t)o->k[j] : m;
+
+		for (; r < lim; r++) {
+			uint32_t p = s->pop[s->uniq[r]];
+
+			sum += -log2((double)(p ? p : 1) / (double)s->train_users);
+		}
+		nov[j] = sum / (double)lim;
+		ig_eval_boot_add(&s->boot, stat_index(s, ST_NOVELTY, j), nov[j]);
+	}
+}
+
+/* Intra-list diversity of the first M distinct items by DIST, per cutoff,
+ * in V (OK[j] 0: undefined there); bootstrap statistic ST, counted in the
+ * groups from FIRST_GROUP on. */
+static void user_diversity(scorer *s, size_t m, double (*dist)(uint32_t, uint32_t, void *), int st,
+			   int first_group, double *v, unsigned char *ok)
+{
+	int j;
+
+	ig_eval_ild(&s->ctx, s->uniq, m, dist, s, v, ok);
+	for (j = 0; j < s->o->nk; j++)
+		if (ok[j]) {
+			ig_eval_boot_count(&s->boot, first_group + j);
+			ig_eval_boot_add(&s->boot, stat_index(s, st, j), v[j]);
+		}
+}
+
+/* One field per cutoff: "\t" and V[j], the value left out when not ANY
+ * or when OK (if given) is 0 there. */
+static void put_fields(ig_writer *w, int nk, const double *v, const unsigned char *ok, int any)
+{
+	int j;
+
+	for (j = 0; j < nk; j++) {
+		ig_writer_putc(w, '\t');
+		if (any && (ok == NULL || ok[j]))
+			ig_writer_put_double(w, v[j], 6);
+	}
+}
+
+/* The user's row of the by-user stream. */
+static void write_user_row(scorer *s, const char *user, size_t user_len, const double *nov, size_t m,
+			   const double *divt, const unsigned char *divt_ok, const double *dive,
+			   const unsigned char *dive_ok)
+{
+	const ig_eval_score_opts *o = s->o;
+	ig_writer *w = o->by_user;
+	int st;
+
+	ig_writer_write(w, user, user_len);
+	ig_writer_putc(w, '\t');
+	ig_writer_put_u64(w, s->res.nrel);
+	ig_writer_putc(w, '\t');
+	ig_writer_put_u64(w, s->res.nuniq);
+	for (st = 0; st < IG_EM_REL_COUNT; st++) {
+		int j;
+
 		for (j = 0; j < o->nk; j++) {
-			size_t lim = (size_t)o->k[j] < m ? (size_t)o->k[j] : m;
-
-			for (; r < lim; r++) {
-				uint32_t p = s->pop[s->uniq[r]];
-
-				sum += -log2((double)(p ? p : 1) / (double)s->train_users);
-			}
-			nov[j] = sum / (double)lim;
-			ig_eval_boot_add(&s->boot, stat_index(s, ST_NOVELTY, j), nov[j]);
+			ig_writer_putc(w, '\t');
+			ig_writer_put_double(w, s->res.m[j][st], 6);
 		}
 	}
-	if (s->have_topics) {
-		ig_eval_ild(&s->ctx, s->uniq, m, topic_dist, s, divt, divt_ok);
-		for (j = 0; j < o->nk; j++)
-			if (divt_ok[j]) {
-				ig_eval_boot_count(&s->boot, 2 + j);
-				ig_eval_boot_add(&s->boot, stat_index(s, ST_DIV_TOPIC, j), divt[j]);
-			}
-	}
-	if (s->have_vec) {
-		ig_eval_ild(&s->ctx, s->uniq, m, emb_dist, s, dive, dive_ok);
-		for (j = 0; j < o->nk; j++)
-			if (dive_ok[j]) {
-				ig_eval_boot_count(&s->boot, 2 + o->nk + j);
-				ig_eval_boot_add(&s->boot, stat_index(s, ST_DIV_EMB, j), dive[j]);
-			}
-	}
+	if (s->have_train)
+		put_fields(w, o->nk, nov, NULL, m > 0);
+	if (s->have_topics)
+		put_fields(w, o->nk, divt, divt_ok, 1);
+	if (s->have_vec)
+		put_fields(w, o->nk, dive, dive_ok, 1);
+	ig_writer_putc(w, '\n');
+}
+
+/* Scores one user with relevant items s->rel (nrel > 0) and list RECS. */
+static void score_user(scorer *s, const char *user, size_t user_len, size_t nrel,
+		       const ig_eval_rec *recs, size_t nrecs)
+{
+	const ig_eval_score_opts *o = s->o;
+	double nov[IG_EVAL_MAX_K], divt[IG_EVAL_MAX_K], dive[IG_EVAL_MAX_K];
+	unsigned char divt_ok[IG_EVAL_MAX_K] = {0}, dive_ok[IG_EVAL_MAX_K] = {0};
+	size_t m = score_list(s, nrel, recs, nrecs);
+
+	boot_relevance(s);
+	count_exposure(s, recs, m);
+	if (s->have_train && m > 0)
+		user_novelty(s, m, nov);
+	/* Groups 2 ... 1 + nk count the users with a topic diversity at
+	 * each cutoff, the next nk those with an embedding one. */
+	if (s->have_topics)
+		user_diversity(s, m, topic_dist, ST_DIV_TOPIC, 2, divt, divt_ok);
+	if (s->have_vec)
+		user_diversity(s, m, emb_dist, ST_DIV_EMB, 2 + o->nk, dive, dive_ok);
 	if (o->user_row)
 		user_row(s, user, user_len, nov, m, divt, divt_ok, dive, dive_ok);
-	if (o->by_user) {
-		ig_writer *w = o->by_user;
-
-		ig_writer_write(w, user, user_len);
-		ig_writer_putc(w, '\t');
-		ig_writer_put_u64(w, res->nrel);
-		ig_writer_putc(w, '\t');
-		ig_writer_put_u64(w, res->nuniq);
-		for (st = 0; st < IG_EM_REL_COUNT; st++)
-			for (j = 0; j < o->nk; j++) {
-				ig_writer_putc(w, '\t');
-				ig_writer_put_double(w, res->m[j][st], 6);
-			}
-		if (s->have_train)
-			for (j = 0; j < o->nk; j++) {
-				ig_writer_putc(w, '\t');
-				if (m > 0)
-					ig_writer_put_double(w, nov[j], 6);
-			}
-		if (s->have_topics)
-			for (j = 0; j < o->nk; j++) {
-				ig_writer_putc(w, '\t');
-				if (divt_ok[j])
-					ig_writer_put_double(w, divt[j], 6);
-			}
-		if (s->have_vec)
-			for (j = 0; j < o->nk; j++) {
-				ig_writer_putc(w, '\t');
-				if (dive_ok[j])
-					ig_writer_put_double(w, dive[j], 6);
-			}
-		ig_writer_putc(w, '\n');
-	}
+	if (o->by_user)
+		write_user_row(s, user, user_len, nov, m, divt, divt_ok, dive, dive_ok);
 }
 
 static void add_stat_row(scorer *s, ig_eval_table *t, int st, int j)

@@ -283,120 +283,204 @@ static size_t cut_of(const ig_split_opts *o, const ig_split_cut *cut, int64_t at
 	return c;
 }
 
-void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
+/* One run: its cuts, its output parts (fit and valid NULL without a
+ * validation cut), and the current user's event flags. */
+typedef struct split_run {
+	const ig_split_opts *o;
+	ig_split_stats *st;
+	int64_t at, valid_at;  /* the global cut times, when global */
+	int have_valid;
+	int global;            /* the test cut is one time for all users */
+	ig_writer *train, *test, *fit, *valid;
+	unsigned char *pos, *counted; /* per event: of a positive, a counted type */
+	size_t flags_cap;
+} split_run;
+
+/* Refuses, before anything is read, an output part that would overwrite
+ * the input. */
+static void check_outputs(const ig_split_opts *o)
 {
 	static const char *const parts[] = {"train", "test", "fit", "valid"};
-	const char *path = o->input;
 	size_t i;
-	int64_t at = o->test.at, valid_at = o->valid.at;
-	ig_user_events_reader *e;
-	ig_user_group g = {0};
-	ig_writer *wtrain, *wtest, *wfit = NULL, *wvalid = NULL;
-	unsigned char *pos = NULL, *counted = NULL;
-	size_t pos_cap = 0;
-	int have_valid = o->valid.mode != IG_SPLIT_NONE;
-	int global = o->test.mode == IG_SPLIT_AT || o->test.mode == IG_SPLIT_FRACTION;
 
-	memset(st, 0, sizeof *st);
-	if (o->valid.mode == IG_SPLIT_FRACTION && !global)
-		ig_die("internal: a validation fraction needs a global test cut");
 	for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 		char *out = part_path(o, parts[i]);
 		ig_cli_check_output(out, &o->input, 1);
 		free(out);
 	}
-	if (o->test.mode == IG_SPLIT_FRACTION || o->valid.mode == IG_SPLIT_FRACTION) {
-		if (strcmp(path, "-") == 0)
-			spool_stdin(o->tmpdir);
-		fraction_cuts(path, o, &at, &valid_at);
-		if (strcmp(path, "-") == 0)
-			rewind_stdin();
-	}
-	st->at = at;
-	st->valid_at = valid_at;
-	e = ig_user_events_open(path, NULL);
-	wtrain = open_part(o, "train", ig_user_events_header(e));
-	wtest = open_part(o, "test", ig_user_events_header(e));
-	if (have_valid) {
-		wfit = open_part(o, "fit", ig_user_events_header(e));
-		wvalid = open_part(o, "valid", ig_user_events_header(e));
-	}
-	while (ig_user_events_next(e, &g)) {
-		size_t ct, cv;
+}
 
-		st->users++;
-		st->events += g.n;
-		if (o->shuffle_ties)
-			ig_split_shuffle_ties(&g, o->seed);
-		if (o->progress && (st->users & 0xffff) == 0)
-			o->progress(st->users);
-		if (g.n > pos_cap) {
-			pos_cap = g.n + 256;
-			pos = ig_realloc(pos, pos_cap);
-			counted = ig_realloc(counted, pos_cap);
-		}
-		for (i = 0; i < g.n; i++) {
-			pos[i] = (o->positives >> g.ev[i].type) & 1u;
-			counted[i] = (o->counted >> g.ev[i].type) & 1u;
-		}
-		st->positives += count_pos(pos, g.n);
-		ct = cut_of(o, &o->test, at, &g, counted, pos, g.n);
-		/* A per-user cut of events that all share one time is a
-		 * cut in the file's order (ig-eval split warns). */
-		if (!global && ct > 0 && ct < g.n) {
-			st->cut_users++;
-			if (g.ev[0].ts == g.ev[g.n - 1].ts)
-				st->untimed_users++;
-		}
-		/* Under a global cut, a user with too little before it is not
-		 * tested; what follows the cut is dropped, never moved into
-		 * train. */
-		if (global && (int64_t)count_pos(pos, ct) < o->min_train && ct < g.n) {
-			st->dropped += g.n - ct;
-			g.n = ct;
-		}
-		cv = ct;
-		if (have_valid) {
-			cv = cut_of(o, &o->valid, valid_at, &g, counted, pos, ct);
-			if (o->valid.mode == IG_SPLIT_AT || o->valid.mode == IG_SPLIT_FRACTION)
-				if ((int64_t)count_pos(pos, cv) < o->min_train)
-					cv = ct;
-		}
-		for (i = 0; i < ct; i++) {
-			put_event(wtrain, &g, &g.ev[i]);
-			st->train++;
-			if (!have_valid)
-				continue;
-			if (i < cv) {
-				put_event(wfit, &g, &g.ev[i]);
-				st->fit++;
-			} else if (pos[i] || o->test_all) {
-				put_event(wvalid, &g, &g.ev[i]);
-				st->valid++;
-			}
-		}
-		/* Users with an event written to valid (test): with
-		 * --test-all, those with only other types count too. */
-		if (have_valid && (o->test_all ? ct > cv : count_pos(pos + cv, ct - cv) > 0))
-			st->valid_users++;
-		for (i = ct; i < g.n; i++) {
-			if (pos[i] || o->test_all) {
-				put_event(wtest, &g, &g.ev[i]);
-				st->test++;
-			} else {
-				st->dropped++;
-			}
-		}
-		if (o->test_all ? g.n > ct : count_pos(pos + ct, g.n - ct) > 0)
-			st->test_users++;
+/* The global cut times; a cut given as a fraction reads the input once
+ * for its timestamps (stdin spooled to be read again). */
+static void global_cuts(const ig_split_opts *o, int64_t *at, int64_t *valid_at)
+{
+	const char *path = o->input;
+
+	*at = o->test.at;
+	*valid_at = o->valid.at;
+	if (o->test.mode != IG_SPLIT_FRACTION && o->valid.mode != IG_SPLIT_FRACTION)
+		return;
+	if (strcmp(path, "-") == 0)
+		spool_stdin(o->tmpdir);
+	fraction_cuts(path, o, at, valid_at);
+	if (strcmp(path, "-") == 0)
+		rewind_stdin();
+}
+
+static void open_parts(split_run *r, const ig_header *h)
+{
+	r->train = open_part(r->o, "train", h);
+	r->test = open_part(r->o, "test", h);
+	if (r->have_valid) {
+		r->fit = open_part(r->o, "fit", h);
+		r->valid = open_part(r->o, "valid", h);
 	}
+}
+
+/* Flags each of G's events: of a positive type, of a counted type. */
+static void flag_events(split_run *r, const ig_user_group *g)
+{
+	size_t i;
+
+	if (g->n > r->flags_cap) {
+		r->flags_cap = g->n + 256;
+		r->pos = ig_realloc(r->pos, r->flags_cap);
+		r->counted = ig_realloc(r->counted, r->flags_cap);
+	}
+	for (i = 0; i < g->n; i++) {
+		r->pos[i] = (r->o->positives >> g->ev[i].type) & 1u;
+		r->counted[i] = (r->o->counted >> g->ev[i].type) & 1u;
+	}
+}
+
+/* Where G's test part starts; under a global cut, drops from G what
+ * follows a cut that leaves too little before it. */
+static size_t test_cut(split_run *r, ig_user_group *g)
+{
+	const ig_split_opts *o = r->o;
+	size_t ct = cut_of(o, &o->test, r->at, g, r->counted, r->pos, g->n);
+
+	/* A per-user cut of events that all share one time is a cut in
+	 * the file's order (ig-eval split warns). */
+	if (!r->global && ct > 0 && ct < g->n) {
+		r->st->cut_users++;
+		if (g->ev[0].ts == g->ev[g->n - 1].ts)
+			r->st->untimed_users++;
+	}
+	/* Under a global cut, a user with too little before it is not
+	 * tested; what follows the cut is dropped, never moved into
+	 * train. */
+	if (r->global && (int64_t)count_pos(r->pos, ct) < o->min_train && ct < g->n) {
+		r->st->dropped += g->n - ct;
+		g->n = ct;
+	}
+	return ct;
+}
+
+/* Where the valid part starts among G's CT train events (CT: none). */
+static size_t valid_cut(const split_run *r, const ig_user_group *g, size_t ct)
+{
+	const ig_split_opts *o = r->o;
+	size_t cv;
+
+	if (!r->have_valid)
+		return ct;
+	cv = cut_of(o, &o->valid, r->valid_at, g, r->counted, r->pos, ct);
+	if (o->valid.mode == IG_SPLIT_AT || o->valid.mode == IG_SPLIT_FRACTION)
+		if ((int64_t)count_pos(r->pos, cv) < o->min_train)
+			cv = ct;
+	return cv;
+}
+
+/* G's first CT events to train, and those to fit (before CV) or valid. */
+static void write_train(split_run *r, const ig_user_group *g, size_t ct, size_t cv)
+{
+	ig_split_stats *st = r->st;
+	size_t i;
+
+	for (i = 0; i < ct; i++) {
+		put_event(r->train, g, &g->ev[i]);
+		st->train++;
+		if (!r->have_valid)
+			continue;
+		if (i < cv) {
+			put_event(r->fit, g, &g->ev[i]);
+			st->fit++;
+		} else if (r->pos[i] || r->o->test_all) {
+			put_event(r->valid, g, &g->ev[i]);
+			st->valid++;
+		}
+	}
+	/* Users with an event written to valid (test): with --test-all,
+	 * those with only other types count too. */
+	if (r->have_valid && (r->o->test_all ? ct > cv : count_pos(r->pos + cv, ct - cv) > 0))
+		st->valid_users++;
+}
+
+/* G's events from CT on to test, or dropped when not positive. */
+static void write_test(split_run *r, const ig_user_group *g, size_t ct)
+{
+	ig_split_stats *st = r->st;
+	size_t i;
+
+	for (i = ct; i < g->n; i++) {
+		if (r->pos[i] || r->o->test_all) {
+			put_event(r->test, g, &g->ev[i]);
+			st->test++;
+		} else {
+			st->dropped++;
+		}
+	}
+	if (r->o->test_all ? g->n > ct : count_pos(r->pos + ct, g->n - ct) > 0)
+		st->test_users++;
+}
+
+static void split_user(split_run *r, ig_user_group *g)
+{
+	size_t ct, cv;
+
+	r->st->users++;
+	r->st->events += g->n;
+	if (r->o->shuffle_ties)
+		ig_split_shuffle_ties(g, r->o->seed);
+	if (r->o->progress && (r->st->users & 0xffff) == 0)
+		r->o->progress(r->st->users);
+	flag_events(r, g);
+	r->st->positives += count_pos(r->pos, g->n);
+	ct = test_cut(r, g);
+	cv = valid_cut(r, g, ct);
+	write_train(r, g, ct, cv);
+	write_test(r, g, ct);
+}
+
+void ig_split_run(const ig_split_opts *o, ig_split_stats *st)
+{
+	split_run r = {0};
+	ig_user_events_reader *e;
+	ig_user_group g = {0};
+
+	memset(st, 0, sizeof *st);
+	r.o = o;
+	r.st = st;
+	r.have_valid = o->valid.mode != IG_SPLIT_NONE;
+	r.global = o->test.mode == IG_SPLIT_AT || o->test.mode == IG_SPLIT_FRACTION;
+	if (o->valid.mode == IG_SPLIT_FRACTION && !r.global)
+		ig_die("internal: a validation fraction needs a global test cut");
+	check_outputs(o);
+	global_cuts(o, &r.at, &r.valid_at);
+	st->at = r.at;
+	st->valid_at = r.valid_at;
+	e = ig_user_events_open(o->input, NULL);
+	open_parts(&r, ig_user_events_header(e));
+	while (ig_user_events_next(e, &g))
+		split_user(&r, &g);
 	ig_user_group_free(&g);
 	ig_user_events_close(e);
 	{
-		ig_writer *set[] = {wtrain, wtest, wfit, wvalid};
+		ig_writer *set[] = {r.train, r.test, r.fit, r.valid};
 
 		ig_writer_close_set(set, 4);
 	}
-	free(pos);
-	free(counted);
+	free(r.pos);
+	free(r.counted);
 }

@@ -477,11 +477,120 @@ static void parse_args(ig_cli *cli, int argc, char **argv, ig_synth_params *para
 		o->at = params->start + (int64_t)params->days * 86400;
 }
 
+static void respond_opts_default(respond_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->reward[IG_EV_LIKE] = o->reward[IG_EV_COMMENT] = o->reward[IG_EV_SHARE] = o->reward[IG_EV_SAVE] = 1;
+}
+
+/* The events of earlier rounds (--after), read along the feed's users. */
+static void prior_open(prior_reader *prior, const char *path, const ig_synth_world *w)
+{
+	prior->er = ig_events_open(path);
+	prior->w = w;
+	prior->path = path;
+	prior->have = ig_events_next(prior->er, &prior->ev);
+}
+
+/* The output, with the header of its stream: events sampled, or
+ * responses; the table is text for a person, never compressed. */
+static ig_writer *open_respond_output(ig_cli *cli, const respond_opts *o)
+{
+	ig_writer *wr = o->table ? ig_cli_open_writer(cli, cli->output, IG_COMPRESS_NO, cli->level)
+				 : ig_cli_open_output(cli);
+
+	if (o->sample)
+		ig_schema_write_header(wr, IG_STREAM_EVENTS, NULL, 0, NULL);
+	else if (!o->table)
+		ig_schema_write_header(wr, IG_STREAM_RESPONSE, NULL, 0, NULL);
+	return wr;
+}
+
+static worker *workers_new(int nthreads, const ig_synth_world *w, const respond_opts *o, batch *b)
+{
+	worker *wk = ig_calloc((size_t)nthreads, sizeof *wk);
+	int t;
+
+	for (t = 0; t < nthreads; t++) {
+		wk[t].w = w;
+		wk[t].o = o;
+		wk[t].b = b;
+		wk[t].resp = ig_synth_resp_new(w);
+		wk[t].out.want[IG_SYN_EVENTS] = 1;
+	}
+	return wk;
+}
+
+static void workers_free(worker *wk, int nthreads)
+{
+	int t;
+
+	for (t = 0; t < nthreads; t++) {
+		ig_synth_resp_free(wk[t].resp);
+		for (int s = 0; s < IG_SYN_NSTREAMS; s++)
+			ig_synth_buf_free(&wk[t].out.buf[s]);
+		free(wk[t].oracle_items);
+		free(wk[t].unseen_items);
+		free(wk[t].oracle_exp);
+	}
+	free(wk);
+}
+
+static void batch_free(batch *b)
+{
+	free(b->user);
+	free(b->first);
+	free(b->item);
+	free(b->prior_first);
+	free(b->prior);
+	free(b->exp);
+	free(b->logging);
+	free(b->oracle);
+	free(b->unseen);
+}
+
+/* Responds to batch B over the threads, each its slice of the users, and
+ * writes their output in the threads' order (so that it is the same at
+ * any number of them); returns the events sampled. */
+static uint64_t respond_batch(ig_pool *pool, worker *wk, int nthreads, const batch *b, ig_writer *wr)
+{
+	size_t per = (b->nusers + (size_t)nthreads - 1) / (size_t)nthreads, from = 0;
+	uint64_t events = 0;
+	int t;
+
+	for (t = 0; t < nthreads; t++) {
+		wk[t].from = from < b->nusers ? from : b->nusers;
+		from += per;
+		wk[t].to = from < b->nusers ? from : b->nusers;
+	}
+	ig_pool_for(pool, (size_t)nthreads, run_slice, wk);
+	for (t = 0; t < nthreads; t++) {
+		ig_synth_buf *buf = &wk[t].out.buf[IG_SYN_EVENTS];
+		if (buf->len > 0)
+			ig_writer_write(wr, buf->p, buf->len);
+		buf->len = 0;
+		events += wk[t].out.stats.events;
+		wk[t].out.stats.events = 0;
+	}
+	return events;
+}
+
+static void respond_summary(ig_cli *cli, const respond_opts *o, uint64_t users, uint64_t impressions,
+			    uint64_t events)
+{
+	if (o->sample)
+		ig_cli_summary(cli, "%llu users, %llu impressions listed, %llu events sampled", (unsigned long long)users,
+			       (unsigned long long)impressions, (unsigned long long)events);
+	else
+		ig_cli_summary(cli, "%llu users, %llu impressions, %.0f impressions/s", (unsigned long long)users,
+			       (unsigned long long)impressions, impressions / (ig_now() - cli->start_real + 1e-9));
+}
+
 int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open open)
 {
 	ig_synth_params params;
 	respond_opts o;
-	int sort = 0, t, nthreads;
+	int sort = 0, nthreads;
 	const char *feed_path;
 	ig_synth_world *w;
 	ig_synth_feed feed;
@@ -496,8 +605,7 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 	g_cli = cli;
 	cli->usage = usage;
 	ig_synth_params_default(&params);
-	memset(&o, 0, sizeof o);
-	o.reward[IG_EV_LIKE] = o.reward[IG_EV_COMMENT] = o.reward[IG_EV_SHARE] = o.reward[IG_EV_SAVE] = 1;
+	respond_opts_default(&o);
 	parse_args(cli, argc, argv, &params, &o, &sort, &feed_path);
 	{
 		const char *inputs[] = {feed_path, o.after};
@@ -506,45 +614,14 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 
 	w = ig_synth_world_build(&params);
 	feed = open(feed_path, sort, cli);
-	if (o.after != NULL) {
-		prior.er = ig_events_open(o.after);
-		prior.w = w;
-		prior.path = o.after;
-		prior.have = ig_events_next(prior.er, &prior.ev);
-	}
-	/* The table is text for a person, never compressed. */
-	wr = o.table ? ig_cli_open_writer(cli, cli->output, IG_COMPRESS_NO, cli->level) : ig_cli_open_output(cli);
-	if (o.sample) {
-		ig_schema_write_header(wr, IG_STREAM_EVENTS, NULL, 0, NULL);
-	} else if (!o.table) {
-		ig_schema_write_header(wr, IG_STREAM_RESPONSE, NULL, 0, NULL);
-	}
+	if (o.after != NULL)
+		prior_open(&prior, o.after, w);
+	wr = open_respond_output(cli, &o);
 	nthreads = cli->threads;
 	pool = ig_pool_new(nthreads);
-	wk = ig_calloc((size_t)nthreads, sizeof *wk);
-	for (t = 0; t < nthreads; t++) {
-		wk[t].w = w;
-		wk[t].o = &o;
-		wk[t].b = &b;
-		wk[t].resp = ig_synth_resp_new(w);
-		wk[t].out.want[IG_SYN_EVENTS] = 1;
-	}
+	wk = workers_new(nthreads, w, &o, &b);
 	while (read_batch(&feed, &prior, w, &b)) {
-		size_t per = (b.nusers + (size_t)nthreads - 1) / (size_t)nthreads, from = 0;
-		for (t = 0; t < nthreads; t++) {
-			wk[t].from = from < b.nusers ? from : b.nusers;
-			from += per;
-			wk[t].to = from < b.nusers ? from : b.nusers;
-		}
-		ig_pool_for(pool, (size_t)nthreads, run_slice, wk);
-		for (t = 0; t < nthreads; t++) {
-			ig_synth_buf *buf = &wk[t].out.buf[IG_SYN_EVENTS];
-			if (buf->len > 0)
-				ig_writer_write(wr, buf->p, buf->len);
-			buf->len = 0;
-			events += wk[t].out.stats.events;
-			wk[t].out.stats.events = 0;
-		}
+		events += respond_batch(pool, wk, nthreads, &b, wr);
 		if (o.table)
 			add_totals(&b, &tot);
 		users += b.nusers;
@@ -558,31 +635,10 @@ int ig_synth_respond_main(ig_cli *cli, int argc, char **argv, ig_synth_feed_open
 	feed.close(feed.ctx);
 	if (prior.er != NULL)
 		ig_events_close(prior.er);
-	for (t = 0; t < nthreads; t++) {
-		ig_synth_resp_free(wk[t].resp);
-		for (int s = 0; s < IG_SYN_NSTREAMS; s++)
-			ig_synth_buf_free(&wk[t].out.buf[s]);
-		free(wk[t].oracle_items);
-		free(wk[t].unseen_items);
-		free(wk[t].oracle_exp);
-	}
-	free(wk);
+	workers_free(wk, nthreads);
 	ig_pool_free(pool);
-	free(b.user);
-	free(b.first);
-	free(b.item);
-	free(b.prior_first);
-	free(b.prior);
-	free(b.exp);
-	free(b.logging);
-	free(b.oracle);
-	free(b.unseen);
+	batch_free(&b);
 	ig_synth_world_free(w);
-	if (o.sample)
-		ig_cli_summary(cli, "%llu users, %llu impressions listed, %llu events sampled", (unsigned long long)users,
-			       (unsigned long long)impressions, (unsigned long long)events);
-	else
-		ig_cli_summary(cli, "%llu users, %llu impressions, %.0f impressions/s", (unsigned long long)users,
-			       (unsigned long long)impressions, impressions / (ig_now() - cli->start_real + 1e-9));
+	respond_summary(cli, &o, users, impressions, events);
 	return 0;
 }
