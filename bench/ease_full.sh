@@ -36,22 +36,22 @@ ig-ingest -q $ingest -o events.tsv.gz "$input"
 ig-eval split -q $split --holdout 20% --positives "$pos" -o data events.tsv.gz
 # shellcheck disable=SC2086
 ig-eval split -q $split --seed 1 --holdout 20% --positives "$pos" -o valid data.train.tsv.gz
-metric() { # LIST TRAIN TEST METRIC: the value of METRIC@20
+at20() { # LIST TRAIN TEST: NDCG@20 and recall@20, from one ig-eval run
 	ig-eval metrics -q -u -t "$3" --train "$2" --positives "$pos" -k 20 "$1" |
-		awk -F'\t' -v m="$4" '$1 == m && $2 == 20 { print $3 }'
+		awk -F'\t' '$2 == 20 && $1 == "ndcg" { n = $3 } $2 == 20 && $1 == "recall" { r = $3 }
+			END { print n, r }'
 }
 best= bestv=-1
 for l in ${LAMBDAS:-10 30 100 300 1000 3000}; do
 	$py "$root/bench/ease_full.py" "$l" "$pos" valid.train.tsv.gz valid.test.tsv.gz "valid.$l.tsv.gz"
-	v=$(metric "valid.$l.tsv.gz" valid.train.tsv.gz valid.test.tsv.gz ndcg)
+	v=$(at20 "valid.$l.tsv.gz" valid.train.tsv.gz valid.test.tsv.gz | cut -d' ' -f1)
 	printf '%s\tvalidation NDCG@20 with lambda %s: %s\n' "$name" "$l" "$v"
 	if awk -v a="$v" -v b="$bestv" 'BEGIN { exit !(a > b) }'; then best=$l bestv=$v; fi
 done
 start=$(date +%s)
 $py "$root/bench/ease_full.py" "$best" "$pos" data.train.tsv.gz data.test.tsv.gz ease.tsv.gz
 secs=$(($(date +%s) - start))
-printf '%s\tEASE, lambda %s: test NDCG@20 %s, recall@20 %s (%s s)\n' "$name" "$best" \
-	"$(metric ease.tsv.gz data.train.tsv.gz data.test.tsv.gz ndcg)" \
-	"$(metric ease.tsv.gz data.train.tsv.gz data.test.tsv.gz recall)" "$secs"
+set -- $(at20 ease.tsv.gz data.train.tsv.gz data.test.tsv.gz)
+printf '%s\tEASE, lambda %s: test NDCG@20 %s, recall@20 %s (%s s)\n' "$name" "$best" "$1" "$2" "$secs"
 [ -z "${FEED:-}" ] || ig-eval compare -u -t data.test.tsv.gz --train data.train.tsv.gz --positives "$pos" -k 20 \
 	"$FEED" ease.tsv.gz 2>/dev/null | awk -F'\t' '/^#ig:/ || $1 == "ndcg" || $1 == "recall"' | column -t
