@@ -552,7 +552,42 @@ static void no_user_evaluated(const ig_eval_score_opts *o, const ig_eval_score_s
 			(unsigned long long)npos);
 }
 
-static int cmd_metrics(int argc, char **argv)
+/* metrics' command line: the scoring options, and how the table is
+ * reported. */
+typedef struct {
+	ig_eval_score_opts score;
+	int table, tsv;           /* --table, --tsv */
+	int by_user;              /* --by-user given, with or without a FILE */
+	const char *by_user_file; /* --by-user=FILE: the table goes to the output as well */
+} metrics_args;
+
+/* The options under "Report" of metrics' usage; 0 if C is none of them. */
+static int metrics_report_option(metrics_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_BOOTSTRAP:
+		a->score.bootstrap = (int)ig_cli_int("--bootstrap", arg, 0, 1000000);
+		break;
+	case OPT_CONFIDENCE:
+		a->score.level = ig_cli_double("--confidence", arg, 0.5, 0.999);
+		break;
+	case OPT_BY_USER:
+		a->by_user = 1;
+		a->by_user_file = arg;
+		break;
+	case OPT_TABLE:
+		a->table = 1;
+		break;
+	case OPT_TSV:
+		a->tsv = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse_metrics(int argc, char **argv, metrics_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -564,89 +599,106 @@ static int cmd_metrics(int argc, char **argv)
 		{"tsv", no_argument, NULL, OPT_TSV},
 		{NULL, 0, NULL, 0},
 	};
-	ig_eval_score_opts o;
-	ig_eval_score_stats st;
-	ig_eval_table table = {0};
-	int c, table_fmt = 0, tsv_fmt = 0, by_user = 0;
-	const char *by_user_file = NULL;
-	ig_writer *w = NULL, *wu = NULL;
+	int c;
 
-	ig_eval_score_opts_default(&o);
-	begin_sub(usage_metrics);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS SCORE_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		if (score_option(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_BOOTSTRAP:
-			o.bootstrap = (int)ig_cli_int("--bootstrap", optarg, 0, 1000000);
-			break;
-		case OPT_CONFIDENCE:
-			o.level = ig_cli_double("--confidence", optarg, 0.5, 0.999);
-			break;
-		case OPT_BY_USER:
-			by_user = 1;
-			by_user_file = optarg;
-			break;
-		case OPT_TABLE:
-			table_fmt = 1;
-			break;
-		case OPT_TSV:
-			tsv_fmt = 1;
-			break;
-		default:
+		if (!ig_cli_option(&cli, c, optarg) && !score_option(&a->score, c, optarg) &&
+		    !metrics_report_option(a, c, optarg))
 			ig_usage_error("unexpected option");
-		}
 	}
-	if (table_fmt && tsv_fmt)
+}
+
+static void check_table_format(int table, int tsv)
+{
+	if (table && tsv)
 		ig_usage_error("give --table or --tsv, not both");
-	if (o.test == NULL)
+}
+
+/* Checks the options together, and completes A from the common ones and
+ * the operand. */
+static void check_metrics(int argc, char **argv, metrics_args *a)
+{
+	ig_eval_score_opts *o = &a->score;
+
+	check_table_format(a->table, a->tsv);
+	if (o->test == NULL)
 		ig_usage_error("metrics: give the test events with -t FILE");
 	if (argc - optind > 1)
 		ig_usage_error("metrics: one recommendation stream at most");
-	o.recs = optind < argc ? argv[optind] : "-";
-	if (strcmp(o.recs, "-") == 0 && strcmp(o.test, "-") == 0)
+	o->recs = optind < argc ? argv[optind] : "-";
+	if (strcmp(o->recs, "-") == 0 && strcmp(o->test, "-") == 0)
 		ig_usage_error("metrics: the recommendations and the test events cannot both be stdin");
-	if (o.train && strcmp(o.train, "-") == 0)
+	if (o->train && strcmp(o->train, "-") == 0)
 		ig_usage_error("--train: give a file; it is read twice");
-	o.seed = cli.seed;
-	o.memory = cli.memory;
-	o.tmpdir = cli.tmpdir;
+	o->seed = cli.seed;
+	o->memory = cli.memory;
+	o->tmpdir = cli.tmpdir;
 	{
-		const char *inputs[] = {o.recs, o.test, o.train, o.items, o.vectors};
+		const char *inputs[] = {o->recs, o->test, o->train, o->items, o->vectors};
 		ig_cli_check_output(cli.output, inputs, 5);
-		if (by_user_file != NULL)
-			ig_cli_check_output(by_user_file, inputs, 5);
+		if (a->by_user_file != NULL)
+			ig_cli_check_output(a->by_user_file, inputs, 5);
 	}
-	if (by_user && by_user_file == NULL)
-		wu = ig_cli_open_output(&cli);
-	else if (by_user)
-		wu = ig_cli_open_writer(&cli, by_user_file, cli.compress == IG_COMPRESS_NO ? 0 : 1, cli.level);
-	o.by_user = wu;
-	o.progress = progress;
-	ig_eval_score(&o, &table, &st);
-	/* The table exists only at the end: no output is started before
-	 * the inputs have all been read. */
-	if (!by_user || by_user_file) {
-		w = want_text(table_fmt, tsv_fmt) ? open_text_output() : ig_cli_open_output(&cli);
-		if (want_text(table_fmt, tsv_fmt))
-			ig_eval_table_write_text(&table, w);
-		else
-			ig_eval_table_write_tsv(&table, w);
-	}
-	{
-		ig_writer *set[] = {w, wu}; /* the summary and its users' rows */
+}
 
-		ig_writer_close_set(set, 2);
-	}
-	ig_eval_table_free(&table);
-	no_user_evaluated(&o, &st);
+/* Where the per-user rows go: the output, or the --by-user FILE; NULL
+ * without --by-user. */
+static ig_writer *open_by_user(const metrics_args *a)
+{
+	if (!a->by_user)
+		return NULL;
+	if (a->by_user_file == NULL)
+		return ig_cli_open_output(&cli);
+	return ig_cli_open_writer(&cli, a->by_user_file, cli.compress == IG_COMPRESS_NO ? 0 : 1, cli.level);
+}
+
+/* The table to the output, unless --by-user (without a FILE) has it; NULL
+ * then. */
+static ig_writer *write_metrics_table(const metrics_args *a, const ig_eval_table *table)
+{
+	ig_writer *w;
+
+	if (a->by_user && a->by_user_file == NULL)
+		return NULL;
+	w = want_text(a->table, a->tsv) ? open_text_output() : ig_cli_open_output(&cli);
+	if (want_text(a->table, a->tsv))
+		ig_eval_table_write_text(table, w);
+	else
+		ig_eval_table_write_tsv(table, w);
+	return w;
+}
+
+static void metrics_report(const ig_eval_score_stats *st)
+{
 	ig_cli_summary(&cli, "%llu recommendations, %llu test events; %llu users evaluated, %llu skipped "
 		       "(no test positives), %llu without a list",
-		       (unsigned long long)st.rec_records, (unsigned long long)st.test_events,
-		       (unsigned long long)st.users_evaluated, (unsigned long long)st.users_skipped,
-		       (unsigned long long)st.users_no_list);
+		       (unsigned long long)st->rec_records, (unsigned long long)st->test_events,
+		       (unsigned long long)st->users_evaluated, (unsigned long long)st->users_skipped,
+		       (unsigned long long)st->users_no_list);
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	metrics_args a = {0};
+	ig_eval_score_stats st;
+	ig_eval_table table = {0};
+	ig_writer *set[2]; /* the summary and its users' rows */
+
+	ig_eval_score_opts_default(&a.score);
+	begin_sub(usage_metrics);
+	parse_metrics(argc, argv, &a);
+	check_metrics(argc, argv, &a);
+	set[1] = open_by_user(&a);
+	a.score.by_user = set[1];
+	a.score.progress = progress;
+	ig_eval_score(&a.score, &table, &st);
+	/* The table exists only at the end: no output is started before
+	 * the inputs have all been read. */
+	set[0] = write_metrics_table(&a, &table);
+	ig_writer_close_set(set, 2);
+	ig_eval_table_free(&table);
+	no_user_evaluated(&a.score, &st);
+	metrics_report(&st);
 	return 0;
 }
 
