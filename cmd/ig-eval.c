@@ -727,7 +727,43 @@ static void compare_check_file(const char *opt, const char *path)
 		ig_usage_error("%s: give a file; it is read for A and for B", opt);
 }
 
-static int cmd_compare(int argc, char **argv)
+/* compare's command line. */
+typedef struct {
+	ig_eval_score_opts score; /* for two recommendation streams */
+	int nrep;                 /* --bootstrap */
+	double level, alpha;      /* --confidence, --alpha */
+	int table, tsv;           /* --table, --tsv */
+	const char *a, *b;        /* the operands */
+	int user_metrics;         /* A and B are user-metrics streams, not recommendations */
+} compare_args;
+
+/* The options under "Comparison" of compare's usage; 0 if C is none of
+ * them. */
+static int comparison_option(compare_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_BOOTSTRAP:
+		a->nrep = (int)ig_cli_int("--bootstrap", arg, 0, 1000000);
+		break;
+	case OPT_CONFIDENCE:
+		a->level = ig_cli_double("--confidence", arg, 0.5, 0.999);
+		break;
+	case OPT_ALPHA:
+		a->alpha = ig_cli_double("--alpha", arg, 0.0001, 0.5);
+		break;
+	case OPT_TABLE:
+		a->table = 1;
+		break;
+	case OPT_TSV:
+		a->tsv = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse_compare(int argc, char **argv, compare_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -739,103 +775,121 @@ static int cmd_compare(int argc, char **argv)
 		{"tsv", no_argument, NULL, OPT_TSV},
 		{NULL, 0, NULL, 0},
 	};
-	int c, nrep = 1000, table_fmt = 0, tsv_fmt = 0, a_um, b_um;
-	double level = 0.95, alpha = 0.05;
-	const char *a, *b;
-	ig_eval_score_opts o;
-	ig_eval_score_stats sta, stb;
-	ig_eval_cmp cmp;
-	ig_eval_user_metrics *ma, *mb;
-	ig_writer *w;
+	int c;
 
-	ig_eval_score_opts_default(&o);
-	begin_sub(usage_compare);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS SCORE_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		if (score_option(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_BOOTSTRAP:
-			nrep = (int)ig_cli_int("--bootstrap", optarg, 0, 1000000);
-			break;
-		case OPT_CONFIDENCE:
-			level = ig_cli_double("--confidence", optarg, 0.5, 0.999);
-			break;
-		case OPT_ALPHA:
-			alpha = ig_cli_double("--alpha", optarg, 0.0001, 0.5);
-			break;
-		case OPT_TABLE:
-			table_fmt = 1;
-			break;
-		case OPT_TSV:
-			tsv_fmt = 1;
-			break;
-		default:
+		if (!ig_cli_option(&cli, c, optarg) && !score_option(&a->score, c, optarg) &&
+		    !comparison_option(a, c, optarg))
 			ig_usage_error("unexpected option");
-		}
 	}
-	if (table_fmt && tsv_fmt)
-		ig_usage_error("give --table or --tsv, not both");
+}
+
+/* The scoring options of two recommendation streams, each read once for
+ * A and once for B. */
+static void check_compare_scoring(compare_args *a)
+{
+	ig_eval_score_opts *o = &a->score;
+
+	if (o->test == NULL)
+		ig_usage_error("compare: A and B are recommendation streams: give the test events "
+			       "with -t FILE");
+	compare_check_file("-t", o->test);
+	compare_check_file("--train", o->train);
+	compare_check_file("--items", o->items);
+	compare_check_file("--vectors", o->vectors);
+	o->memory = cli.memory;
+	o->tmpdir = cli.tmpdir;
+	o->progress = progress;
+}
+
+/* Checks the options together, takes the operands and finds their kind. */
+static void check_compare(int argc, char **argv, compare_args *a)
+{
+	int b_um;
+
+	check_table_format(a->table, a->tsv);
 	if (argc - optind != 2)
 		ig_usage_error("compare: give two inputs, A and B: user-metrics or recommendation streams");
-	a = argv[optind];
-	b = argv[optind + 1];
-	if (strcmp(a, "-") == 0 && strcmp(b, "-") == 0)
+	a->a = argv[optind];
+	a->b = argv[optind + 1];
+	if (strcmp(a->a, "-") == 0 && strcmp(a->b, "-") == 0)
 		ig_usage_error("compare: A and B cannot both be stdin");
 	{
-		const char *inputs[] = {a, b, o.test, o.train, o.items, o.vectors};
+		const char *inputs[] = {a->a, a->b, a->score.test, a->score.train, a->score.items, a->score.vectors};
 		ig_cli_check_output(cli.output, inputs, 6);
 	}
-	compare_sniff(a, b, &a_um, &b_um);
-	memset(&sta, 0, sizeof sta);
-	memset(&stb, 0, sizeof stb);
-	if (a_um && score_option_given)
+	compare_sniff(a->a, a->b, &a->user_metrics, &b_um);
+	if (a->user_metrics && score_option_given)
 		ig_usage_error("compare: %s applies to recommendation streams; A and B are user-metrics streams",
 			       score_option_given);
-	if (!a_um) {
-		/* Two recommendation streams: score each as metrics --by-user
-		 * would, then compare the two user-metrics tables. */
-		if (o.test == NULL)
-			ig_usage_error("compare: A and B are recommendation streams: give the test events "
-				       "with -t FILE");
-		compare_check_file("-t", o.test);
-		compare_check_file("--train", o.train);
-		compare_check_file("--items", o.items);
-		compare_check_file("--vectors", o.vectors);
-		o.memory = cli.memory;
-		o.tmpdir = cli.tmpdir;
-		o.progress = progress;
-		o.recs = a;
-		ma = ig_eval_cmp_score_recs(&o, &sta);
-		o.recs = b;
-		mb = ig_eval_cmp_score_recs(&o, &stb);
-		ig_eval_compare_mem(ma, mb, nrep, cli.seed, level, &cmp);
-		ig_eval_user_metrics_free(ma);
-		ig_eval_user_metrics_free(mb);
-	} else {
-		ig_eval_compare(a, b, nrep, cli.seed, level, &cmp);
-	}
-	if (want_text(table_fmt, tsv_fmt)) {
+	if (!a->user_metrics)
+		check_compare_scoring(a);
+}
+
+/* Two recommendation streams: each scored as metrics --by-user would,
+ * then the two user-metrics tables compared. */
+static void compare_recs(compare_args *a, ig_eval_cmp *cmp, ig_eval_score_stats *sta, ig_eval_score_stats *stb)
+{
+	ig_eval_user_metrics *ma, *mb;
+
+	a->score.recs = a->a;
+	ma = ig_eval_cmp_score_recs(&a->score, sta);
+	a->score.recs = a->b;
+	mb = ig_eval_cmp_score_recs(&a->score, stb);
+	ig_eval_compare_mem(ma, mb, a->nrep, cli.seed, a->level, cmp);
+	ig_eval_user_metrics_free(ma);
+	ig_eval_user_metrics_free(mb);
+}
+
+static void write_comparison(const compare_args *a, const ig_eval_cmp *cmp)
+{
+	ig_writer *w;
+
+	if (want_text(a->table, a->tsv)) {
 		w = open_text_output();
-		ig_eval_cmp_write_text(&cmp, alpha, w);
+		ig_eval_cmp_write_text(cmp, a->alpha, w);
 	} else {
 		w = ig_cli_open_output(&cli);
-		ig_eval_cmp_write_tsv(&cmp, alpha, w);
+		ig_eval_cmp_write_tsv(cmp, a->alpha, w);
 	}
 	ig_writer_close(w);
-	if (a_um)
+}
+
+static void compare_report(const compare_args *a, const ig_eval_cmp *cmp, const ig_eval_score_stats *sta,
+			   const ig_eval_score_stats *stb)
+{
+	if (a->user_metrics)
 		ig_cli_summary(&cli, "%llu users in both, %llu only in A, %llu only in B",
-			       (unsigned long long)cmp.common, (unsigned long long)cmp.only_a,
-			       (unsigned long long)cmp.only_b);
+			       (unsigned long long)cmp->common, (unsigned long long)cmp->only_a,
+			       (unsigned long long)cmp->only_b);
 	else
 		ig_cli_summary(&cli, "A: %llu recommendations, %llu users evaluated; B: %llu recommendations, "
 			       "%llu users evaluated; %llu test events; %llu users in both, %llu only in A, "
 			       "%llu only in B",
-			       (unsigned long long)sta.rec_records, (unsigned long long)sta.users_evaluated,
-			       (unsigned long long)stb.rec_records, (unsigned long long)stb.users_evaluated,
-			       (unsigned long long)sta.test_events, (unsigned long long)cmp.common,
-			       (unsigned long long)cmp.only_a, (unsigned long long)cmp.only_b);
+			       (unsigned long long)sta->rec_records, (unsigned long long)sta->users_evaluated,
+			       (unsigned long long)stb->rec_records, (unsigned long long)stb->users_evaluated,
+			       (unsigned long long)sta->test_events, (unsigned long long)cmp->common,
+			       (unsigned long long)cmp->only_a, (unsigned long long)cmp->only_b);
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	compare_args a = {.nrep = 1000, .level = 0.95, .alpha = 0.05};
+	ig_eval_score_stats sta, stb;
+	ig_eval_cmp cmp;
+
+	ig_eval_score_opts_default(&a.score);
+	begin_sub(usage_compare);
+	parse_compare(argc, argv, &a);
+	check_compare(argc, argv, &a);
+	memset(&sta, 0, sizeof sta);
+	memset(&stb, 0, sizeof stb);
+	if (a.user_metrics)
+		ig_eval_compare(a.a, a.b, a.nrep, cli.seed, a.level, &cmp);
+	else
+		compare_recs(&a, &cmp, &sta, &stb);
+	write_comparison(&a, &cmp);
+	compare_report(&a, &cmp, &sta, &stb);
 	ig_eval_cmp_free(&cmp);
 	return 0;
 }
