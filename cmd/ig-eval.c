@@ -894,7 +894,32 @@ static int cmd_compare(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_baseline(int argc, char **argv)
+/* The options of baseline; 0 if C is none of them. */
+static int baseline_option(ig_baseline_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_TRAIN:
+		o->train = arg;
+		break;
+	case OPT_USERS:
+		o->users = arg;
+		break;
+	case 'n':
+		o->n = ig_cli_int("-n/--n", arg, 1, 1000000);
+		break;
+	case OPT_NEIGHBORS:
+		o->neighbors = ig_cli_int("--neighbors", arg, 1, 100000);
+		break;
+	case OPT_POSITIVES:
+		o->positives = parse_positives(arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse_baseline(int argc, char **argv, ig_baseline_opts *o)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -905,59 +930,58 @@ static int cmd_baseline(int argc, char **argv)
 		{"positives", required_argument, NULL, OPT_POSITIVES},
 		{NULL, 0, NULL, 0},
 	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "n:", longopts, NULL)) != -1) {
+		if (!ig_cli_option(&cli, c, optarg) && !baseline_option(o, c, optarg))
+			ig_usage_error("unexpected option");
+	}
+}
+
+/* Checks the options together, and completes O from the common ones and
+ * the operand (the method). */
+static void check_baseline(int argc, char **argv, ig_baseline_opts *o)
+{
+	if (argc - optind != 1)
+		ig_usage_error("baseline: give one method: pop, random or itemknn");
+	o->method = ig_baseline_parse(argv[optind]);
+	if (o->method < 0)
+		ig_usage_error("baseline: unknown method '%s' (pop, random, itemknn)", argv[optind]);
+	if (o->train == NULL)
+		ig_usage_error("baseline: give the train events with --train FILE");
+	if (o->users && strcmp(o->users, "-") == 0 && strcmp(o->train, "-") == 0)
+		ig_usage_error("baseline: --train and --users cannot both be stdin");
+	o->seed = cli.seed;
+	{
+		const char *inputs[] = {o->train, o->users};
+		ig_cli_check_output(cli.output, inputs, 2);
+	}
+}
+
+static void baseline_report(const ig_baseline_opts *o, const ig_baseline_stats *st)
+{
+	ig_cli_summary(&cli, "%s: %llu recommendations for %llu users (%llu with none); %llu train events, "
+		       "%llu users, %llu items",
+		       ig_baseline_name(o->method), (unsigned long long)st->records,
+		       (unsigned long long)st->users, (unsigned long long)st->empty,
+		       (unsigned long long)st->train_events, (unsigned long long)st->train_users,
+		       (unsigned long long)st->items);
+}
+
+static int cmd_baseline(int argc, char **argv)
+{
 	ig_baseline_opts o;
 	ig_baseline_stats st;
 	ig_writer *w;
-	int c;
 
 	ig_baseline_opts_default(&o);
 	begin_sub(usage_baseline);
-	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "n:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_TRAIN:
-			o.train = optarg;
-			break;
-		case OPT_USERS:
-			o.users = optarg;
-			break;
-		case 'n':
-			o.n = ig_cli_int("-n/--n", optarg, 1, 1000000);
-			break;
-		case OPT_NEIGHBORS:
-			o.neighbors = ig_cli_int("--neighbors", optarg, 1, 100000);
-			break;
-		case OPT_POSITIVES:
-			o.positives = parse_positives(optarg);
-			break;
-		default:
-			ig_usage_error("unexpected option");
-		}
-	}
-	if (argc - optind != 1)
-		ig_usage_error("baseline: give one method: pop, random or itemknn");
-	o.method = ig_baseline_parse(argv[optind]);
-	if (o.method < 0)
-		ig_usage_error("baseline: unknown method '%s' (pop, random, itemknn)", argv[optind]);
-	if (o.train == NULL)
-		ig_usage_error("baseline: give the train events with --train FILE");
-	if (o.users && strcmp(o.users, "-") == 0 && strcmp(o.train, "-") == 0)
-		ig_usage_error("baseline: --train and --users cannot both be stdin");
-	o.seed = cli.seed;
-	{
-		const char *inputs[] = {o.train, o.users};
-		ig_cli_check_output(cli.output, inputs, 2);
-	}
+	parse_baseline(argc, argv, &o);
+	check_baseline(argc, argv, &o);
 	w = ig_cli_open_output(&cli);
 	ig_baseline_run(&o, w, &st);
 	ig_writer_close(w);
-	ig_cli_summary(&cli, "%s: %llu recommendations for %llu users (%llu with none); %llu train events, "
-		       "%llu users, %llu items",
-		       ig_baseline_name(o.method), (unsigned long long)st.records,
-		       (unsigned long long)st.users, (unsigned long long)st.empty,
-		       (unsigned long long)st.train_events, (unsigned long long)st.train_users,
-		       (unsigned long long)st.items);
+	baseline_report(&o, &st);
 	return 0;
 }
 
