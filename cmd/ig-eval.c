@@ -1003,7 +1003,28 @@ static void usage_ope(FILE *fp)
 	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_SEED | IG_HELP_MEMORY);
 }
 
-static int cmd_ope(int argc, char **argv)
+/* The options of ope; 0 if C is none of them. */
+static int ope_option(ig_eval_ope_opts *o, int c, const char *arg)
+{
+	char err[256];
+
+	switch (c) {
+	case OPT_LOGS: o->logs = arg; break;
+	case OPT_EVENTS: o->events = arg; break;
+	case OPT_TARGET: o->target = arg; break;
+	case OPT_SORT: o->sort = 1; break;
+	case OPT_REWARD:
+		if (ig_event_rewards_parse(arg, o->reward, err, sizeof err) != 0)
+			ig_usage_error("--reward: %s", err);
+		break;
+	case OPT_BOOTSTRAP: o->bootstrap = (int)ig_cli_int("--bootstrap", arg, 0, 100000); break;
+	case OPT_CONFIDENCE: o->confidence = ig_cli_double("--confidence", arg, 0.5, 0.9999); break;
+	default: return 0;
+	}
+	return 1;
+}
+
+static void parse_ope(int argc, char **argv, ig_eval_ope_opts *o)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -1016,42 +1037,40 @@ static int cmd_ope(int argc, char **argv)
 		{"confidence", required_argument, NULL, OPT_CONFIDENCE},
 		{NULL, 0, NULL, 0}
 	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+		if (!ig_cli_option(&cli, c, optarg) && !ope_option(o, c, optarg))
+			ig_usage_error("unknown option");
+	}
+}
+
+/* Checks the options together, and completes O from the common ones. */
+static void check_ope(int argc, char **argv, ig_eval_ope_opts *o)
+{
+	if (optind < argc)
+		ig_usage_error("ope: unexpected argument '%s'", argv[optind]);
+	if (o->logs == NULL || o->events == NULL || o->target == NULL)
+		ig_usage_error("ope: --logs, --events and --target are all required");
+	o->seed = cli.seed;
+	o->memory = cli.memory;
+	o->tmpdir = cli.tmpdir;
+	{
+		const char *inputs[] = {o->logs, o->events, o->target};
+		ig_cli_check_output(cli.output, inputs, 3);
+	}
+}
+
+static int cmd_ope(int argc, char **argv)
+{
 	ig_eval_ope_opts o;
 	ig_eval_ope_stats st;
 	ig_writer *w;
-	char err[256];
-	int c;
 
 	begin_sub(usage_ope);
 	ig_eval_ope_default(&o);
-	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_LOGS: o.logs = optarg; break;
-		case OPT_EVENTS: o.events = optarg; break;
-		case OPT_TARGET: o.target = optarg; break;
-		case OPT_SORT: o.sort = 1; break;
-		case OPT_REWARD:
-			if (ig_event_rewards_parse(optarg, o.reward, err, sizeof err) != 0)
-				ig_usage_error("--reward: %s", err);
-			break;
-		case OPT_BOOTSTRAP: o.bootstrap = (int)ig_cli_int("--bootstrap", optarg, 0, 100000); break;
-		case OPT_CONFIDENCE: o.confidence = ig_cli_double("--confidence", optarg, 0.5, 0.9999); break;
-		default: ig_usage_error("unknown option");
-		}
-	}
-	if (optind < argc)
-		ig_usage_error("ope: unexpected argument '%s'", argv[optind]);
-	if (o.logs == NULL || o.events == NULL || o.target == NULL)
-		ig_usage_error("ope: --logs, --events and --target are all required");
-	o.seed = cli.seed;
-	o.memory = cli.memory;
-	o.tmpdir = cli.tmpdir;
-	{
-		const char *inputs[] = {o.logs, o.events, o.target};
-		ig_cli_check_output(cli.output, inputs, 3);
-	}
+	parse_ope(argc, argv, &o);
+	check_ope(argc, argv, &o);
 	w = ig_cli_open_output(&cli);
 	ig_eval_ope_run(&o, w, &st);
 	ig_writer_close(w);
