@@ -287,73 +287,63 @@ static void parse_option(args *a, int c, const char *arg)
 
 static const char *input_arg(int argc, char **argv, int at);
 
-static int parse_args(args *a, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		IG_CLI_LONGOPTS,
-		{"history", required_argument, NULL, OPT_HISTORY},
-		{"items", required_argument, NULL, OPT_ITEMS},
-		{"follows", required_argument, NULL, OPT_FOLLOWS},
-		{"topics", required_argument, NULL, OPT_TOPICS},
-		{"vectors", required_argument, NULL, OPT_VECTORS},
-		{"neighbors", required_argument, NULL, OPT_NEIGHBORS},
-		{"tower", required_argument, NULL, OPT_TOWER},
-		{"labels", required_argument, NULL, OPT_LABELS},
-		{"impressions", required_argument, NULL, OPT_IMPRESSIONS},
-		{"at", required_argument, NULL, OPT_AT},
-		{"fresh-sessions", no_argument, NULL, OPT_FRESH_SESSIONS},
-		{"heads", required_argument, NULL, OPT_HEADS},
-		{"positives", required_argument, NULL, OPT_POSITIVES},
-		{"half-life", required_argument, NULL, OPT_HALF_LIFE},
-		{"short", required_argument, NULL, OPT_SHORT},
-		{"long", required_argument, NULL, OPT_LONG},
-		{"recent", required_argument, NULL, OPT_RECENT},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"head", required_argument, NULL, OPT_HEAD},
-		{"stage", required_argument, NULL, OPT_STAGE},
-		{"valid-share", required_argument, NULL, OPT_VALID_SHARE},
-		{"bag", required_argument, NULL, OPT_BAG},
-		{"bins", required_argument, NULL, OPT_BINS},
-		{"trees", required_argument, NULL, OPT_TREES},
-		{"depth", required_argument, NULL, OPT_DEPTH},
-		{"eta", required_argument, NULL, OPT_ETA},
-		{"lambda", required_argument, NULL, OPT_LAMBDA},
-		{"min-child", required_argument, NULL, OPT_MIN_CHILD},
-		{"subsample", required_argument, NULL, OPT_SUBSAMPLE},
-		{"objective", required_argument, NULL, OPT_OBJECTIVE},
-		{"patience", required_argument, NULL, OPT_PATIENCE},
-		{"linear-l2", required_argument, NULL, OPT_LINEAR_L2},
-		{"blind-trees", required_argument, NULL, OPT_BLIND_TREES},
-		{"tree-positives", required_argument, NULL, OPT_TREE_POSITIVES},
-		{"hash-bits", required_argument, NULL, OPT_HASH_BITS},
-		{"epochs", required_argument, NULL, OPT_EPOCHS},
-		{"alpha", required_argument, NULL, OPT_ALPHA},
-		{"beta", required_argument, NULL, OPT_BETA},
-		{"l1", required_argument, NULL, OPT_L1},
-		{"l2", required_argument, NULL, OPT_L2},
-		{"distill", required_argument, NULL, OPT_DISTILL},
-		{"model", required_argument, NULL, 'm'},
-		{"keep", required_argument, NULL, OPT_KEEP},
-		{"value", required_argument, NULL, OPT_VALUE},
-		{"value-mode", required_argument, NULL, OPT_VALUE_MODE},
-		{"explain", required_argument, NULL, OPT_EXPLAIN},
-		{"predictions", required_argument, NULL, OPT_PREDICTIONS},
-		{"shard", required_argument, NULL, OPT_SHARD},
-		{NULL, 0, NULL, 0}
-	};
-	int c;
+/* The options of all the ig-rank commands, which share one parser. */
+static const struct option rank_longopts[] = {
+	IG_CLI_LONGOPTS,
+	{"history", required_argument, NULL, OPT_HISTORY},
+	{"items", required_argument, NULL, OPT_ITEMS},
+	{"follows", required_argument, NULL, OPT_FOLLOWS},
+	{"topics", required_argument, NULL, OPT_TOPICS},
+	{"vectors", required_argument, NULL, OPT_VECTORS},
+	{"neighbors", required_argument, NULL, OPT_NEIGHBORS},
+	{"tower", required_argument, NULL, OPT_TOWER},
+	{"labels", required_argument, NULL, OPT_LABELS},
+	{"impressions", required_argument, NULL, OPT_IMPRESSIONS},
+	{"at", required_argument, NULL, OPT_AT},
+	{"fresh-sessions", no_argument, NULL, OPT_FRESH_SESSIONS},
+	{"heads", required_argument, NULL, OPT_HEADS},
+	{"positives", required_argument, NULL, OPT_POSITIVES},
+	{"half-life", required_argument, NULL, OPT_HALF_LIFE},
+	{"short", required_argument, NULL, OPT_SHORT},
+	{"long", required_argument, NULL, OPT_LONG},
+	{"recent", required_argument, NULL, OPT_RECENT},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"head", required_argument, NULL, OPT_HEAD},
+	{"stage", required_argument, NULL, OPT_STAGE},
+	{"valid-share", required_argument, NULL, OPT_VALID_SHARE},
+	{"bag", required_argument, NULL, OPT_BAG},
+	{"bins", required_argument, NULL, OPT_BINS},
+	{"trees", required_argument, NULL, OPT_TREES},
+	{"depth", required_argument, NULL, OPT_DEPTH},
+	{"eta", required_argument, NULL, OPT_ETA},
+	{"lambda", required_argument, NULL, OPT_LAMBDA},
+	{"min-child", required_argument, NULL, OPT_MIN_CHILD},
+	{"subsample", required_argument, NULL, OPT_SUBSAMPLE},
+	{"objective", required_argument, NULL, OPT_OBJECTIVE},
+	{"patience", required_argument, NULL, OPT_PATIENCE},
+	{"linear-l2", required_argument, NULL, OPT_LINEAR_L2},
+	{"blind-trees", required_argument, NULL, OPT_BLIND_TREES},
+	{"tree-positives", required_argument, NULL, OPT_TREE_POSITIVES},
+	{"hash-bits", required_argument, NULL, OPT_HASH_BITS},
+	{"epochs", required_argument, NULL, OPT_EPOCHS},
+	{"alpha", required_argument, NULL, OPT_ALPHA},
+	{"beta", required_argument, NULL, OPT_BETA},
+	{"l1", required_argument, NULL, OPT_L1},
+	{"l2", required_argument, NULL, OPT_L2},
+	{"distill", required_argument, NULL, OPT_DISTILL},
+	{"model", required_argument, NULL, 'm'},
+	{"keep", required_argument, NULL, OPT_KEEP},
+	{"value", required_argument, NULL, OPT_VALUE},
+	{"value-mode", required_argument, NULL, OPT_VALUE_MODE},
+	{"explain", required_argument, NULL, OPT_EXPLAIN},
+	{"predictions", required_argument, NULL, OPT_PREDICTIONS},
+	{"shard", required_argument, NULL, OPT_SHARD},
+	{NULL, 0, NULL, 0}
+};
 
-	memset(a, 0, sizeof *a);
-	ig_rank_fopts_default(&a->fo);
-	ig_rank_train_opts_default(&a->to, IG_RANK_GBDT);
-	a->at = -1;
-	a->stage = IG_RANK_GBDT;
-	optind = 2;
-	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "m:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		parse_option(a, c, optarg);
-	}
+/* Checks the options together, and completes A from the common ones. */
+static void check_args(args *a, int argc, char **argv)
+{
 	if (a->fo.short_n > a->fo.long_n)
 		ig_usage_error("--short must not exceed --long");
 	if (argc - optind > 1)
@@ -365,6 +355,24 @@ static int parse_args(args *a, int argc, char **argv)
 					a->distill, a->model};
 		ig_cli_check_output(cli.output, inputs, (int)(sizeof inputs / sizeof inputs[0]));
 	}
+}
+
+static int parse_args(args *a, int argc, char **argv)
+{
+	int c;
+
+	memset(a, 0, sizeof *a);
+	ig_rank_fopts_default(&a->fo);
+	ig_rank_train_opts_default(&a->to, IG_RANK_GBDT);
+	a->at = -1;
+	a->stage = IG_RANK_GBDT;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "m:", rank_longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		parse_option(a, c, optarg);
+	}
+	check_args(a, argc, argv);
 	return optind;
 }
 
