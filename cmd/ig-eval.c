@@ -552,7 +552,42 @@ static void no_user_evaluated(const ig_eval_score_opts *o, const ig_eval_score_s
 			(unsigned long long)npos);
 }
 
-static int cmd_metrics(int argc, char **argv)
+/* metrics' command line: the scoring options, and how the table is
+ * reported. */
+typedef struct {
+	ig_eval_score_opts score;
+	int table, tsv;           /* --table, --tsv */
+	int by_user;              /* --by-user given, with or without a FILE */
+	const char *by_user_file; /* --by-user=FILE: the table goes to the output as well */
+} metrics_args;
+
+/* The options under "Report" of metrics' usage; 0 if C is none of them. */
+static int metrics_report_option(metrics_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_BOOTSTRAP:
+		a->score.bootstrap = (int)ig_cli_int("--bootstrap", arg, 0, 1000000);
+		break;
+	case OPT_CONFIDENCE:
+		a->score.level = ig_cli_double("--confidence", arg, 0.5, 0.999);
+		break;
+	case OPT_BY_USER:
+		a->by_user = 1;
+		a->by_user_file = arg;
+		break;
+	case OPT_TABLE:
+		a->table = 1;
+		break;
+	case OPT_TSV:
+		a->tsv = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse_metrics(int argc, char **argv, metrics_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -564,89 +599,106 @@ static int cmd_metrics(int argc, char **argv)
 		{"tsv", no_argument, NULL, OPT_TSV},
 		{NULL, 0, NULL, 0},
 	};
-	ig_eval_score_opts o;
-	ig_eval_score_stats st;
-	ig_eval_table table = {0};
-	int c, table_fmt = 0, tsv_fmt = 0, by_user = 0;
-	const char *by_user_file = NULL;
-	ig_writer *w = NULL, *wu = NULL;
+	int c;
 
-	ig_eval_score_opts_default(&o);
-	begin_sub(usage_metrics);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS SCORE_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		if (score_option(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_BOOTSTRAP:
-			o.bootstrap = (int)ig_cli_int("--bootstrap", optarg, 0, 1000000);
-			break;
-		case OPT_CONFIDENCE:
-			o.level = ig_cli_double("--confidence", optarg, 0.5, 0.999);
-			break;
-		case OPT_BY_USER:
-			by_user = 1;
-			by_user_file = optarg;
-			break;
-		case OPT_TABLE:
-			table_fmt = 1;
-			break;
-		case OPT_TSV:
-			tsv_fmt = 1;
-			break;
-		default:
+		if (!ig_cli_option(&cli, c, optarg) && !score_option(&a->score, c, optarg) &&
+		    !metrics_report_option(a, c, optarg))
 			ig_usage_error("unexpected option");
-		}
 	}
-	if (table_fmt && tsv_fmt)
+}
+
+static void check_table_format(int table, int tsv)
+{
+	if (table && tsv)
 		ig_usage_error("give --table or --tsv, not both");
-	if (o.test == NULL)
+}
+
+/* Checks the options together, and completes A from the common ones and
+ * the operand. */
+static void check_metrics(int argc, char **argv, metrics_args *a)
+{
+	ig_eval_score_opts *o = &a->score;
+
+	check_table_format(a->table, a->tsv);
+	if (o->test == NULL)
 		ig_usage_error("metrics: give the test events with -t FILE");
 	if (argc - optind > 1)
 		ig_usage_error("metrics: one recommendation stream at most");
-	o.recs = optind < argc ? argv[optind] : "-";
-	if (strcmp(o.recs, "-") == 0 && strcmp(o.test, "-") == 0)
+	o->recs = optind < argc ? argv[optind] : "-";
+	if (strcmp(o->recs, "-") == 0 && strcmp(o->test, "-") == 0)
 		ig_usage_error("metrics: the recommendations and the test events cannot both be stdin");
-	if (o.train && strcmp(o.train, "-") == 0)
+	if (o->train && strcmp(o->train, "-") == 0)
 		ig_usage_error("--train: give a file; it is read twice");
-	o.seed = cli.seed;
-	o.memory = cli.memory;
-	o.tmpdir = cli.tmpdir;
+	o->seed = cli.seed;
+	o->memory = cli.memory;
+	o->tmpdir = cli.tmpdir;
 	{
-		const char *inputs[] = {o.recs, o.test, o.train, o.items, o.vectors};
+		const char *inputs[] = {o->recs, o->test, o->train, o->items, o->vectors};
 		ig_cli_check_output(cli.output, inputs, 5);
-		if (by_user_file != NULL)
-			ig_cli_check_output(by_user_file, inputs, 5);
+		if (a->by_user_file != NULL)
+			ig_cli_check_output(a->by_user_file, inputs, 5);
 	}
-	if (by_user && by_user_file == NULL)
-		wu = ig_cli_open_output(&cli);
-	else if (by_user)
-		wu = ig_cli_open_writer(&cli, by_user_file, cli.compress == IG_COMPRESS_NO ? 0 : 1, cli.level);
-	o.by_user = wu;
-	o.progress = progress;
-	ig_eval_score(&o, &table, &st);
-	/* The table exists only at the end: no output is started before
-	 * the inputs have all been read. */
-	if (!by_user || by_user_file) {
-		w = want_text(table_fmt, tsv_fmt) ? open_text_output() : ig_cli_open_output(&cli);
-		if (want_text(table_fmt, tsv_fmt))
-			ig_eval_table_write_text(&table, w);
-		else
-			ig_eval_table_write_tsv(&table, w);
-	}
-	{
-		ig_writer *set[] = {w, wu}; /* the summary and its users' rows */
+}
 
-		ig_writer_close_set(set, 2);
-	}
-	ig_eval_table_free(&table);
-	no_user_evaluated(&o, &st);
+/* Where the per-user rows go: the output, or the --by-user FILE; NULL
+ * without --by-user. */
+static ig_writer *open_by_user(const metrics_args *a)
+{
+	if (!a->by_user)
+		return NULL;
+	if (a->by_user_file == NULL)
+		return ig_cli_open_output(&cli);
+	return ig_cli_open_writer(&cli, a->by_user_file, cli.compress == IG_COMPRESS_NO ? 0 : 1, cli.level);
+}
+
+/* The table to the output, unless --by-user (without a FILE) has it; NULL
+ * then. */
+static ig_writer *write_metrics_table(const metrics_args *a, const ig_eval_table *table)
+{
+	ig_writer *w;
+
+	if (a->by_user && a->by_user_file == NULL)
+		return NULL;
+	w = want_text(a->table, a->tsv) ? open_text_output() : ig_cli_open_output(&cli);
+	if (want_text(a->table, a->tsv))
+		ig_eval_table_write_text(table, w);
+	else
+		ig_eval_table_write_tsv(table, w);
+	return w;
+}
+
+static void metrics_report(const ig_eval_score_stats *st)
+{
 	ig_cli_summary(&cli, "%llu recommendations, %llu test events; %llu users evaluated, %llu skipped "
 		       "(no test positives), %llu without a list",
-		       (unsigned long long)st.rec_records, (unsigned long long)st.test_events,
-		       (unsigned long long)st.users_evaluated, (unsigned long long)st.users_skipped,
-		       (unsigned long long)st.users_no_list);
+		       (unsigned long long)st->rec_records, (unsigned long long)st->test_events,
+		       (unsigned long long)st->users_evaluated, (unsigned long long)st->users_skipped,
+		       (unsigned long long)st->users_no_list);
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	metrics_args a = {0};
+	ig_eval_score_stats st;
+	ig_eval_table table = {0};
+	ig_writer *set[2]; /* the summary and its users' rows */
+
+	ig_eval_score_opts_default(&a.score);
+	begin_sub(usage_metrics);
+	parse_metrics(argc, argv, &a);
+	check_metrics(argc, argv, &a);
+	set[1] = open_by_user(&a);
+	a.score.by_user = set[1];
+	a.score.progress = progress;
+	ig_eval_score(&a.score, &table, &st);
+	/* The table exists only at the end: no output is started before
+	 * the inputs have all been read. */
+	set[0] = write_metrics_table(&a, &table);
+	ig_writer_close_set(set, 2);
+	ig_eval_table_free(&table);
+	no_user_evaluated(&a.score, &st);
+	metrics_report(&st);
 	return 0;
 }
 
@@ -675,7 +727,43 @@ static void compare_check_file(const char *opt, const char *path)
 		ig_usage_error("%s: give a file; it is read for A and for B", opt);
 }
 
-static int cmd_compare(int argc, char **argv)
+/* compare's command line. */
+typedef struct {
+	ig_eval_score_opts score; /* for two recommendation streams */
+	int nrep;                 /* --bootstrap */
+	double level, alpha;      /* --confidence, --alpha */
+	int table, tsv;           /* --table, --tsv */
+	const char *a, *b;        /* the operands */
+	int user_metrics;         /* A and B are user-metrics streams, not recommendations */
+} compare_args;
+
+/* The options under "Comparison" of compare's usage; 0 if C is none of
+ * them. */
+static int comparison_option(compare_args *a, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_BOOTSTRAP:
+		a->nrep = (int)ig_cli_int("--bootstrap", arg, 0, 1000000);
+		break;
+	case OPT_CONFIDENCE:
+		a->level = ig_cli_double("--confidence", arg, 0.5, 0.999);
+		break;
+	case OPT_ALPHA:
+		a->alpha = ig_cli_double("--alpha", arg, 0.0001, 0.5);
+		break;
+	case OPT_TABLE:
+		a->table = 1;
+		break;
+	case OPT_TSV:
+		a->tsv = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse_compare(int argc, char **argv, compare_args *a)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -687,108 +775,151 @@ static int cmd_compare(int argc, char **argv)
 		{"tsv", no_argument, NULL, OPT_TSV},
 		{NULL, 0, NULL, 0},
 	};
-	int c, nrep = 1000, table_fmt = 0, tsv_fmt = 0, a_um, b_um;
-	double level = 0.95, alpha = 0.05;
-	const char *a, *b;
-	ig_eval_score_opts o;
-	ig_eval_score_stats sta, stb;
-	ig_eval_cmp cmp;
-	ig_eval_user_metrics *ma, *mb;
-	ig_writer *w;
+	int c;
 
-	ig_eval_score_opts_default(&o);
-	begin_sub(usage_compare);
 	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS SCORE_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		if (score_option(&o, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_BOOTSTRAP:
-			nrep = (int)ig_cli_int("--bootstrap", optarg, 0, 1000000);
-			break;
-		case OPT_CONFIDENCE:
-			level = ig_cli_double("--confidence", optarg, 0.5, 0.999);
-			break;
-		case OPT_ALPHA:
-			alpha = ig_cli_double("--alpha", optarg, 0.0001, 0.5);
-			break;
-		case OPT_TABLE:
-			table_fmt = 1;
-			break;
-		case OPT_TSV:
-			tsv_fmt = 1;
-			break;
-		default:
+		if (!ig_cli_option(&cli, c, optarg) && !score_option(&a->score, c, optarg) &&
+		    !comparison_option(a, c, optarg))
 			ig_usage_error("unexpected option");
-		}
 	}
-	if (table_fmt && tsv_fmt)
-		ig_usage_error("give --table or --tsv, not both");
+}
+
+/* The scoring options of two recommendation streams, each read once for
+ * A and once for B. */
+static void check_compare_scoring(compare_args *a)
+{
+	ig_eval_score_opts *o = &a->score;
+
+	if (o->test == NULL)
+		ig_usage_error("compare: A and B are recommendation streams: give the test events "
+			       "with -t FILE");
+	compare_check_file("-t", o->test);
+	compare_check_file("--train", o->train);
+	compare_check_file("--items", o->items);
+	compare_check_file("--vectors", o->vectors);
+	o->memory = cli.memory;
+	o->tmpdir = cli.tmpdir;
+	o->progress = progress;
+}
+
+/* Checks the options together, takes the operands and finds their kind. */
+static void check_compare(int argc, char **argv, compare_args *a)
+{
+	int b_um;
+
+	check_table_format(a->table, a->tsv);
 	if (argc - optind != 2)
 		ig_usage_error("compare: give two inputs, A and B: user-metrics or recommendation streams");
-	a = argv[optind];
-	b = argv[optind + 1];
-	if (strcmp(a, "-") == 0 && strcmp(b, "-") == 0)
+	a->a = argv[optind];
+	a->b = argv[optind + 1];
+	if (strcmp(a->a, "-") == 0 && strcmp(a->b, "-") == 0)
 		ig_usage_error("compare: A and B cannot both be stdin");
 	{
-		const char *inputs[] = {a, b, o.test, o.train, o.items, o.vectors};
+		const char *inputs[] = {a->a, a->b, a->score.test, a->score.train, a->score.items, a->score.vectors};
 		ig_cli_check_output(cli.output, inputs, 6);
 	}
-	compare_sniff(a, b, &a_um, &b_um);
-	memset(&sta, 0, sizeof sta);
-	memset(&stb, 0, sizeof stb);
-	if (a_um && score_option_given)
+	compare_sniff(a->a, a->b, &a->user_metrics, &b_um);
+	if (a->user_metrics && score_option_given)
 		ig_usage_error("compare: %s applies to recommendation streams; A and B are user-metrics streams",
 			       score_option_given);
-	if (!a_um) {
-		/* Two recommendation streams: score each as metrics --by-user
-		 * would, then compare the two user-metrics tables. */
-		if (o.test == NULL)
-			ig_usage_error("compare: A and B are recommendation streams: give the test events "
-				       "with -t FILE");
-		compare_check_file("-t", o.test);
-		compare_check_file("--train", o.train);
-		compare_check_file("--items", o.items);
-		compare_check_file("--vectors", o.vectors);
-		o.memory = cli.memory;
-		o.tmpdir = cli.tmpdir;
-		o.progress = progress;
-		o.recs = a;
-		ma = ig_eval_cmp_score_recs(&o, &sta);
-		o.recs = b;
-		mb = ig_eval_cmp_score_recs(&o, &stb);
-		ig_eval_compare_mem(ma, mb, nrep, cli.seed, level, &cmp);
-		ig_eval_user_metrics_free(ma);
-		ig_eval_user_metrics_free(mb);
-	} else {
-		ig_eval_compare(a, b, nrep, cli.seed, level, &cmp);
-	}
-	if (want_text(table_fmt, tsv_fmt)) {
+	if (!a->user_metrics)
+		check_compare_scoring(a);
+}
+
+/* Two recommendation streams: each scored as metrics --by-user would,
+ * then the two user-metrics tables compared. */
+static void compare_recs(compare_args *a, ig_eval_cmp *cmp, ig_eval_score_stats *sta, ig_eval_score_stats *stb)
+{
+	ig_eval_user_metrics *ma, *mb;
+
+	a->score.recs = a->a;
+	ma = ig_eval_cmp_score_recs(&a->score, sta);
+	a->score.recs = a->b;
+	mb = ig_eval_cmp_score_recs(&a->score, stb);
+	ig_eval_compare_mem(ma, mb, a->nrep, cli.seed, a->level, cmp);
+	ig_eval_user_metrics_free(ma);
+	ig_eval_user_metrics_free(mb);
+}
+
+static void write_comparison(const compare_args *a, const ig_eval_cmp *cmp)
+{
+	ig_writer *w;
+
+	if (want_text(a->table, a->tsv)) {
 		w = open_text_output();
-		ig_eval_cmp_write_text(&cmp, alpha, w);
+		ig_eval_cmp_write_text(cmp, a->alpha, w);
 	} else {
 		w = ig_cli_open_output(&cli);
-		ig_eval_cmp_write_tsv(&cmp, alpha, w);
+		ig_eval_cmp_write_tsv(cmp, a->alpha, w);
 	}
 	ig_writer_close(w);
-	if (a_um)
+}
+
+static void compare_report(const compare_args *a, const ig_eval_cmp *cmp, const ig_eval_score_stats *sta,
+			   const ig_eval_score_stats *stb)
+{
+	if (a->user_metrics)
 		ig_cli_summary(&cli, "%llu users in both, %llu only in A, %llu only in B",
-			       (unsigned long long)cmp.common, (unsigned long long)cmp.only_a,
-			       (unsigned long long)cmp.only_b);
+			       (unsigned long long)cmp->common, (unsigned long long)cmp->only_a,
+			       (unsigned long long)cmp->only_b);
 	else
 		ig_cli_summary(&cli, "A: %llu recommendations, %llu users evaluated; B: %llu recommendations, "
 			       "%llu users evaluated; %llu test events; %llu users in both, %llu only in A, "
 			       "%llu only in B",
-			       (unsigned long long)sta.rec_records, (unsigned long long)sta.users_evaluated,
-			       (unsigned long long)stb.rec_records, (unsigned long long)stb.users_evaluated,
-			       (unsigned long long)sta.test_events, (unsigned long long)cmp.common,
-			       (unsigned long long)cmp.only_a, (unsigned long long)cmp.only_b);
+			       (unsigned long long)sta->rec_records, (unsigned long long)sta->users_evaluated,
+			       (unsigned long long)stb->rec_records, (unsigned long long)stb->users_evaluated,
+			       (unsigned long long)sta->test_events, (unsigned long long)cmp->common,
+			       (unsigned long long)cmp->only_a, (unsigned long long)cmp->only_b);
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	compare_args a = {.nrep = 1000, .level = 0.95, .alpha = 0.05};
+	ig_eval_score_stats sta, stb;
+	ig_eval_cmp cmp;
+
+	ig_eval_score_opts_default(&a.score);
+	begin_sub(usage_compare);
+	parse_compare(argc, argv, &a);
+	check_compare(argc, argv, &a);
+	memset(&sta, 0, sizeof sta);
+	memset(&stb, 0, sizeof stb);
+	if (a.user_metrics)
+		ig_eval_compare(a.a, a.b, a.nrep, cli.seed, a.level, &cmp);
+	else
+		compare_recs(&a, &cmp, &sta, &stb);
+	write_comparison(&a, &cmp);
+	compare_report(&a, &cmp, &sta, &stb);
 	ig_eval_cmp_free(&cmp);
 	return 0;
 }
 
-static int cmd_baseline(int argc, char **argv)
+/* The options of baseline; 0 if C is none of them. */
+static int baseline_option(ig_baseline_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_TRAIN:
+		o->train = arg;
+		break;
+	case OPT_USERS:
+		o->users = arg;
+		break;
+	case 'n':
+		o->n = ig_cli_int("-n/--n", arg, 1, 1000000);
+		break;
+	case OPT_NEIGHBORS:
+		o->neighbors = ig_cli_int("--neighbors", arg, 1, 100000);
+		break;
+	case OPT_POSITIVES:
+		o->positives = parse_positives(arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void parse_baseline(int argc, char **argv, ig_baseline_opts *o)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -799,59 +930,58 @@ static int cmd_baseline(int argc, char **argv)
 		{"positives", required_argument, NULL, OPT_POSITIVES},
 		{NULL, 0, NULL, 0},
 	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "n:", longopts, NULL)) != -1) {
+		if (!ig_cli_option(&cli, c, optarg) && !baseline_option(o, c, optarg))
+			ig_usage_error("unexpected option");
+	}
+}
+
+/* Checks the options together, and completes O from the common ones and
+ * the operand (the method). */
+static void check_baseline(int argc, char **argv, ig_baseline_opts *o)
+{
+	if (argc - optind != 1)
+		ig_usage_error("baseline: give one method: pop, random or itemknn");
+	o->method = ig_baseline_parse(argv[optind]);
+	if (o->method < 0)
+		ig_usage_error("baseline: unknown method '%s' (pop, random, itemknn)", argv[optind]);
+	if (o->train == NULL)
+		ig_usage_error("baseline: give the train events with --train FILE");
+	if (o->users && strcmp(o->users, "-") == 0 && strcmp(o->train, "-") == 0)
+		ig_usage_error("baseline: --train and --users cannot both be stdin");
+	o->seed = cli.seed;
+	{
+		const char *inputs[] = {o->train, o->users};
+		ig_cli_check_output(cli.output, inputs, 2);
+	}
+}
+
+static void baseline_report(const ig_baseline_opts *o, const ig_baseline_stats *st)
+{
+	ig_cli_summary(&cli, "%s: %llu recommendations for %llu users (%llu with none); %llu train events, "
+		       "%llu users, %llu items",
+		       ig_baseline_name(o->method), (unsigned long long)st->records,
+		       (unsigned long long)st->users, (unsigned long long)st->empty,
+		       (unsigned long long)st->train_events, (unsigned long long)st->train_users,
+		       (unsigned long long)st->items);
+}
+
+static int cmd_baseline(int argc, char **argv)
+{
 	ig_baseline_opts o;
 	ig_baseline_stats st;
 	ig_writer *w;
-	int c;
 
 	ig_baseline_opts_default(&o);
 	begin_sub(usage_baseline);
-	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "n:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_TRAIN:
-			o.train = optarg;
-			break;
-		case OPT_USERS:
-			o.users = optarg;
-			break;
-		case 'n':
-			o.n = ig_cli_int("-n/--n", optarg, 1, 1000000);
-			break;
-		case OPT_NEIGHBORS:
-			o.neighbors = ig_cli_int("--neighbors", optarg, 1, 100000);
-			break;
-		case OPT_POSITIVES:
-			o.positives = parse_positives(optarg);
-			break;
-		default:
-			ig_usage_error("unexpected option");
-		}
-	}
-	if (argc - optind != 1)
-		ig_usage_error("baseline: give one method: pop, random or itemknn");
-	o.method = ig_baseline_parse(argv[optind]);
-	if (o.method < 0)
-		ig_usage_error("baseline: unknown method '%s' (pop, random, itemknn)", argv[optind]);
-	if (o.train == NULL)
-		ig_usage_error("baseline: give the train events with --train FILE");
-	if (o.users && strcmp(o.users, "-") == 0 && strcmp(o.train, "-") == 0)
-		ig_usage_error("baseline: --train and --users cannot both be stdin");
-	o.seed = cli.seed;
-	{
-		const char *inputs[] = {o.train, o.users};
-		ig_cli_check_output(cli.output, inputs, 2);
-	}
+	parse_baseline(argc, argv, &o);
+	check_baseline(argc, argv, &o);
 	w = ig_cli_open_output(&cli);
 	ig_baseline_run(&o, w, &st);
 	ig_writer_close(w);
-	ig_cli_summary(&cli, "%s: %llu recommendations for %llu users (%llu with none); %llu train events, "
-		       "%llu users, %llu items",
-		       ig_baseline_name(o.method), (unsigned long long)st.records,
-		       (unsigned long long)st.users, (unsigned long long)st.empty,
-		       (unsigned long long)st.train_events, (unsigned long long)st.train_users,
-		       (unsigned long long)st.items);
+	baseline_report(&o, &st);
 	return 0;
 }
 
@@ -873,7 +1003,28 @@ static void usage_ope(FILE *fp)
 	ig_cli_help_common(fp, &cli, IG_HELP_OUTPUT | IG_HELP_SEED | IG_HELP_MEMORY);
 }
 
-static int cmd_ope(int argc, char **argv)
+/* The options of ope; 0 if C is none of them. */
+static int ope_option(ig_eval_ope_opts *o, int c, const char *arg)
+{
+	char err[256];
+
+	switch (c) {
+	case OPT_LOGS: o->logs = arg; break;
+	case OPT_EVENTS: o->events = arg; break;
+	case OPT_TARGET: o->target = arg; break;
+	case OPT_SORT: o->sort = 1; break;
+	case OPT_REWARD:
+		if (ig_event_rewards_parse(arg, o->reward, err, sizeof err) != 0)
+			ig_usage_error("--reward: %s", err);
+		break;
+	case OPT_BOOTSTRAP: o->bootstrap = (int)ig_cli_int("--bootstrap", arg, 0, 100000); break;
+	case OPT_CONFIDENCE: o->confidence = ig_cli_double("--confidence", arg, 0.5, 0.9999); break;
+	default: return 0;
+	}
+	return 1;
+}
+
+static void parse_ope(int argc, char **argv, ig_eval_ope_opts *o)
 {
 	static const struct option longopts[] = {
 		IG_CLI_LONGOPTS,
@@ -886,42 +1037,40 @@ static int cmd_ope(int argc, char **argv)
 		{"confidence", required_argument, NULL, OPT_CONFIDENCE},
 		{NULL, 0, NULL, 0}
 	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+		if (!ig_cli_option(&cli, c, optarg) && !ope_option(o, c, optarg))
+			ig_usage_error("unknown option");
+	}
+}
+
+/* Checks the options together, and completes O from the common ones. */
+static void check_ope(int argc, char **argv, ig_eval_ope_opts *o)
+{
+	if (optind < argc)
+		ig_usage_error("ope: unexpected argument '%s'", argv[optind]);
+	if (o->logs == NULL || o->events == NULL || o->target == NULL)
+		ig_usage_error("ope: --logs, --events and --target are all required");
+	o->seed = cli.seed;
+	o->memory = cli.memory;
+	o->tmpdir = cli.tmpdir;
+	{
+		const char *inputs[] = {o->logs, o->events, o->target};
+		ig_cli_check_output(cli.output, inputs, 3);
+	}
+}
+
+static int cmd_ope(int argc, char **argv)
+{
 	ig_eval_ope_opts o;
 	ig_eval_ope_stats st;
 	ig_writer *w;
-	char err[256];
-	int c;
 
 	begin_sub(usage_ope);
 	ig_eval_ope_default(&o);
-	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_LOGS: o.logs = optarg; break;
-		case OPT_EVENTS: o.events = optarg; break;
-		case OPT_TARGET: o.target = optarg; break;
-		case OPT_SORT: o.sort = 1; break;
-		case OPT_REWARD:
-			if (ig_event_rewards_parse(optarg, o.reward, err, sizeof err) != 0)
-				ig_usage_error("--reward: %s", err);
-			break;
-		case OPT_BOOTSTRAP: o.bootstrap = (int)ig_cli_int("--bootstrap", optarg, 0, 100000); break;
-		case OPT_CONFIDENCE: o.confidence = ig_cli_double("--confidence", optarg, 0.5, 0.9999); break;
-		default: ig_usage_error("unknown option");
-		}
-	}
-	if (optind < argc)
-		ig_usage_error("ope: unexpected argument '%s'", argv[optind]);
-	if (o.logs == NULL || o.events == NULL || o.target == NULL)
-		ig_usage_error("ope: --logs, --events and --target are all required");
-	o.seed = cli.seed;
-	o.memory = cli.memory;
-	o.tmpdir = cli.tmpdir;
-	{
-		const char *inputs[] = {o.logs, o.events, o.target};
-		ig_cli_check_output(cli.output, inputs, 3);
-	}
+	parse_ope(argc, argv, &o);
+	check_ope(argc, argv, &o);
 	w = ig_cli_open_output(&cli);
 	ig_eval_ope_run(&o, w, &st);
 	ig_writer_close(w);

@@ -287,73 +287,63 @@ static void parse_option(args *a, int c, const char *arg)
 
 static const char *input_arg(int argc, char **argv, int at);
 
-static int parse_args(args *a, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		IG_CLI_LONGOPTS,
-		{"history", required_argument, NULL, OPT_HISTORY},
-		{"items", required_argument, NULL, OPT_ITEMS},
-		{"follows", required_argument, NULL, OPT_FOLLOWS},
-		{"topics", required_argument, NULL, OPT_TOPICS},
-		{"vectors", required_argument, NULL, OPT_VECTORS},
-		{"neighbors", required_argument, NULL, OPT_NEIGHBORS},
-		{"tower", required_argument, NULL, OPT_TOWER},
-		{"labels", required_argument, NULL, OPT_LABELS},
-		{"impressions", required_argument, NULL, OPT_IMPRESSIONS},
-		{"at", required_argument, NULL, OPT_AT},
-		{"fresh-sessions", no_argument, NULL, OPT_FRESH_SESSIONS},
-		{"heads", required_argument, NULL, OPT_HEADS},
-		{"positives", required_argument, NULL, OPT_POSITIVES},
-		{"half-life", required_argument, NULL, OPT_HALF_LIFE},
-		{"short", required_argument, NULL, OPT_SHORT},
-		{"long", required_argument, NULL, OPT_LONG},
-		{"recent", required_argument, NULL, OPT_RECENT},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"head", required_argument, NULL, OPT_HEAD},
-		{"stage", required_argument, NULL, OPT_STAGE},
-		{"valid-share", required_argument, NULL, OPT_VALID_SHARE},
-		{"bag", required_argument, NULL, OPT_BAG},
-		{"bins", required_argument, NULL, OPT_BINS},
-		{"trees", required_argument, NULL, OPT_TREES},
-		{"depth", required_argument, NULL, OPT_DEPTH},
-		{"eta", required_argument, NULL, OPT_ETA},
-		{"lambda", required_argument, NULL, OPT_LAMBDA},
-		{"min-child", required_argument, NULL, OPT_MIN_CHILD},
-		{"subsample", required_argument, NULL, OPT_SUBSAMPLE},
-		{"objective", required_argument, NULL, OPT_OBJECTIVE},
-		{"patience", required_argument, NULL, OPT_PATIENCE},
-		{"linear-l2", required_argument, NULL, OPT_LINEAR_L2},
-		{"blind-trees", required_argument, NULL, OPT_BLIND_TREES},
-		{"tree-positives", required_argument, NULL, OPT_TREE_POSITIVES},
-		{"hash-bits", required_argument, NULL, OPT_HASH_BITS},
-		{"epochs", required_argument, NULL, OPT_EPOCHS},
-		{"alpha", required_argument, NULL, OPT_ALPHA},
-		{"beta", required_argument, NULL, OPT_BETA},
-		{"l1", required_argument, NULL, OPT_L1},
-		{"l2", required_argument, NULL, OPT_L2},
-		{"distill", required_argument, NULL, OPT_DISTILL},
-		{"model", required_argument, NULL, 'm'},
-		{"keep", required_argument, NULL, OPT_KEEP},
-		{"value", required_argument, NULL, OPT_VALUE},
-		{"value-mode", required_argument, NULL, OPT_VALUE_MODE},
-		{"explain", required_argument, NULL, OPT_EXPLAIN},
-		{"predictions", required_argument, NULL, OPT_PREDICTIONS},
-		{"shard", required_argument, NULL, OPT_SHARD},
-		{NULL, 0, NULL, 0}
-	};
-	int c;
+/* The options of all the ig-rank commands, which share one parser. */
+static const struct option rank_longopts[] = {
+	IG_CLI_LONGOPTS,
+	{"history", required_argument, NULL, OPT_HISTORY},
+	{"items", required_argument, NULL, OPT_ITEMS},
+	{"follows", required_argument, NULL, OPT_FOLLOWS},
+	{"topics", required_argument, NULL, OPT_TOPICS},
+	{"vectors", required_argument, NULL, OPT_VECTORS},
+	{"neighbors", required_argument, NULL, OPT_NEIGHBORS},
+	{"tower", required_argument, NULL, OPT_TOWER},
+	{"labels", required_argument, NULL, OPT_LABELS},
+	{"impressions", required_argument, NULL, OPT_IMPRESSIONS},
+	{"at", required_argument, NULL, OPT_AT},
+	{"fresh-sessions", no_argument, NULL, OPT_FRESH_SESSIONS},
+	{"heads", required_argument, NULL, OPT_HEADS},
+	{"positives", required_argument, NULL, OPT_POSITIVES},
+	{"half-life", required_argument, NULL, OPT_HALF_LIFE},
+	{"short", required_argument, NULL, OPT_SHORT},
+	{"long", required_argument, NULL, OPT_LONG},
+	{"recent", required_argument, NULL, OPT_RECENT},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"head", required_argument, NULL, OPT_HEAD},
+	{"stage", required_argument, NULL, OPT_STAGE},
+	{"valid-share", required_argument, NULL, OPT_VALID_SHARE},
+	{"bag", required_argument, NULL, OPT_BAG},
+	{"bins", required_argument, NULL, OPT_BINS},
+	{"trees", required_argument, NULL, OPT_TREES},
+	{"depth", required_argument, NULL, OPT_DEPTH},
+	{"eta", required_argument, NULL, OPT_ETA},
+	{"lambda", required_argument, NULL, OPT_LAMBDA},
+	{"min-child", required_argument, NULL, OPT_MIN_CHILD},
+	{"subsample", required_argument, NULL, OPT_SUBSAMPLE},
+	{"objective", required_argument, NULL, OPT_OBJECTIVE},
+	{"patience", required_argument, NULL, OPT_PATIENCE},
+	{"linear-l2", required_argument, NULL, OPT_LINEAR_L2},
+	{"blind-trees", required_argument, NULL, OPT_BLIND_TREES},
+	{"tree-positives", required_argument, NULL, OPT_TREE_POSITIVES},
+	{"hash-bits", required_argument, NULL, OPT_HASH_BITS},
+	{"epochs", required_argument, NULL, OPT_EPOCHS},
+	{"alpha", required_argument, NULL, OPT_ALPHA},
+	{"beta", required_argument, NULL, OPT_BETA},
+	{"l1", required_argument, NULL, OPT_L1},
+	{"l2", required_argument, NULL, OPT_L2},
+	{"distill", required_argument, NULL, OPT_DISTILL},
+	{"model", required_argument, NULL, 'm'},
+	{"keep", required_argument, NULL, OPT_KEEP},
+	{"value", required_argument, NULL, OPT_VALUE},
+	{"value-mode", required_argument, NULL, OPT_VALUE_MODE},
+	{"explain", required_argument, NULL, OPT_EXPLAIN},
+	{"predictions", required_argument, NULL, OPT_PREDICTIONS},
+	{"shard", required_argument, NULL, OPT_SHARD},
+	{NULL, 0, NULL, 0}
+};
 
-	memset(a, 0, sizeof *a);
-	ig_rank_fopts_default(&a->fo);
-	ig_rank_train_opts_default(&a->to, IG_RANK_GBDT);
-	a->at = -1;
-	a->stage = IG_RANK_GBDT;
-	optind = 2;
-	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "m:", longopts, NULL)) != -1) {
-		if (ig_cli_option(&cli, c, optarg))
-			continue;
-		parse_option(a, c, optarg);
-	}
+/* Checks the options together, and completes A from the common ones. */
+static void check_args(args *a, int argc, char **argv)
+{
 	if (a->fo.short_n > a->fo.long_n)
 		ig_usage_error("--short must not exceed --long");
 	if (argc - optind > 1)
@@ -365,6 +355,24 @@ static int parse_args(args *a, int argc, char **argv)
 					a->distill, a->model};
 		ig_cli_check_output(cli.output, inputs, (int)(sizeof inputs / sizeof inputs[0]));
 	}
+}
+
+static int parse_args(args *a, int argc, char **argv)
+{
+	int c;
+
+	memset(a, 0, sizeof *a);
+	ig_rank_fopts_default(&a->fo);
+	ig_rank_train_opts_default(&a->to, IG_RANK_GBDT);
+	a->at = -1;
+	a->stage = IG_RANK_GBDT;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, IG_CLI_SHORTOPTS "m:", rank_longopts, NULL)) != -1) {
+		if (ig_cli_option(&cli, c, optarg))
+			continue;
+		parse_option(a, c, optarg);
+	}
+	check_args(a, argc, argv);
 	return optind;
 }
 
@@ -417,36 +425,82 @@ static void shard_skipped(const ig_rank_ctx *c, const ig_rank_shard *s, uint64_t
 		(unsigned long long)users);
 }
 
+/* The checks of features' options together. */
+static void check_features(const args *a, int argc, int at)
+{
+	if (a->in.history == NULL)
+		ig_usage_error("--history is required");
+	if ((a->labels == NULL) == (a->impressions == NULL))
+		ig_usage_error("one of --labels (with candidates) or --impressions is required");
+	if (a->impressions && at < argc)
+		ig_usage_error("--impressions takes no candidates");
+	if (a->fresh_sessions && a->impressions == NULL)
+		ig_usage_error("--fresh-sessions needs --impressions");
+}
+
+/* The heads of --heads (or the default ones): event types or 'any', each
+ * named once; returns their count. */
+static int parse_heads(const char *list, char ***heads)
+{
+	int nhead = split_list(list ? list : "view,like,comment,share,save,follow,see_less,hide", heads), h, k;
+	char **v = *heads;
+
+	if (nhead == 0 || nhead > IG_RANK_MAX_HEADS)
+		ig_usage_error("--heads: 1 to %d event types", IG_RANK_MAX_HEADS);
+	for (h = 0; h < nhead; h++) {
+		if (ig_event_parse(v[h]) < 0 && strcmp(v[h], "any") != 0)
+			ig_usage_error("--heads: '%s' is not an event type or 'any'", v[h]);
+		for (k = 0; k < h; k++)
+			if (strcmp(v[k], v[h]) == 0)
+				ig_usage_error("--heads: '%s' named twice", v[h]);
+	}
+	return nhead;
+}
+
+/* The head whose label a --format libsvm file holds, as an index into
+ * HEADS; -1 for the tsv format, which holds them all. */
+static int libsvm_head_index(const args *a, char **heads, int nhead)
+{
+	int h;
+
+	if (!a->libsvm)
+		return -1;
+	if (a->libsvm_head == NULL)
+		ig_usage_error("--format libsvm needs --head (the label of the file)");
+	for (h = 0; h < nhead && strcmp(heads[h], a->libsvm_head) != 0; h++)
+		;
+	if (h == nhead)
+		ig_usage_error("--head: '%s' is not one of --heads", a->libsvm_head);
+	return h;
+}
+
+/* The examples of the candidates stream at PATH, labelled by --labels. */
+static void features_of_candidates(const args *a, const char *path, ig_rank_ctx *c, const ig_rank_build_opts *bo,
+				   ig_rank_build_stats *st, ig_writer *w)
+{
+	ig_rank_cands *in = ig_rank_cands_open(path);
+
+	ig_rank_cands_set_shard(in, a->shard.index, a->shard.count);
+	ig_rank_ctx_set_sources(c, ig_rank_cands_sources(in), ig_rank_cands_nsources(in));
+	if (!a->libsvm)
+		ig_rank_examples_write_header(w, c, (const char *const *)bo->heads, bo->nhead, ig_rank_cands_header(in));
+	ig_rank_build_candidates(c, in, a->labels, w, bo, st);
+	st->skipped_rows = ig_rank_cands_skipped(in, &st->skipped_users);
+	ig_rank_cands_close(in);
+}
+
 static int cmd_features(int argc, char **argv)
 {
 	args a;
-	int at = parse_args(&a, argc, argv), nhead, h;
+	int at = parse_args(&a, argc, argv), nhead;
 	char **heads;
 	ig_rank_ctx *c;
 	ig_rank_build_opts bo;
 	ig_rank_build_stats st;
 	ig_writer *w;
 
-	if (a.in.history == NULL)
-		ig_usage_error("--history is required");
-	if ((a.labels == NULL) == (a.impressions == NULL))
-		ig_usage_error("one of --labels (with candidates) or --impressions is required");
-	if (a.impressions && at < argc)
-		ig_usage_error("--impressions takes no candidates");
-	if (a.fresh_sessions && a.impressions == NULL)
-		ig_usage_error("--fresh-sessions needs --impressions");
-	nhead = split_list(a.heads ? a.heads : "view,like,comment,share,save,follow,see_less,hide", &heads);
-	if (nhead == 0 || nhead > IG_RANK_MAX_HEADS)
-		ig_usage_error("--heads: 1 to %d event types", IG_RANK_MAX_HEADS);
-	for (h = 0; h < nhead; h++) {
-		int k;
-
-		if (ig_event_parse(heads[h]) < 0 && strcmp(heads[h], "any") != 0)
-			ig_usage_error("--heads: '%s' is not an event type or 'any'", heads[h]);
-		for (k = 0; k < h; k++)
-			if (strcmp(heads[k], heads[h]) == 0)
-				ig_usage_error("--heads: '%s' named twice", heads[h]);
-	}
+	check_features(&a, argc, at);
+	nhead = parse_heads(a.heads, &heads);
 	memset(&bo, 0, sizeof bo);
 	memset(&st, 0, sizeof st);
 	bo.heads = heads;
@@ -454,28 +508,11 @@ static int cmd_features(int argc, char **argv)
 	bo.any = a.fo.positives;
 	bo.at = a.at;
 	bo.fresh_sessions = a.fresh_sessions;
-	bo.libsvm_head = -1;
-	if (a.libsvm) {
-		if (a.libsvm_head == NULL)
-			ig_usage_error("--format libsvm needs --head (the label of the file)");
-		for (h = 0; h < nhead && strcmp(heads[h], a.libsvm_head) != 0; h++)
-			;
-		if (h == nhead)
-			ig_usage_error("--head: '%s' is not one of --heads", a.libsvm_head);
-		bo.libsvm_head = h;
-	}
+	bo.libsvm_head = libsvm_head_index(&a, heads, nhead);
 	c = ig_rank_ctx_load_shard(&a.in, &a.fo, &a.shard);
 	w = ig_cli_open_output(&cli);
 	if (a.labels) {
-		ig_rank_cands *in = ig_rank_cands_open(input_arg(argc, argv, at));
-
-		ig_rank_cands_set_shard(in, a.shard.index, a.shard.count);
-		ig_rank_ctx_set_sources(c, ig_rank_cands_sources(in), ig_rank_cands_nsources(in));
-		if (!a.libsvm)
-			ig_rank_examples_write_header(w, c, (const char *const *)heads, nhead, ig_rank_cands_header(in));
-		ig_rank_build_candidates(c, in, a.labels, w, &bo, &st);
-		st.skipped_rows = ig_rank_cands_skipped(in, &st.skipped_users);
-		ig_rank_cands_close(in);
+		features_of_candidates(&a, input_arg(argc, argv, at), c, &bo, &st, w);
 	} else {
 		if (!a.libsvm)
 			ig_rank_examples_write_header(w, c, (const char *const *)heads, nhead, NULL);
@@ -762,46 +799,36 @@ static void write_predictions(const char *path, const ig_rank_model *m, const do
 	ig_rank_cols_free(cols, nh + 1);
 }
 
-static int cmd_eval(int argc, char **argv)
+/* The model's probabilities of every example, a row of heads per example
+ * (MAP: the example column of each model feature); *CPU: the CPU time
+ * they took. */
+static double *predict_examples(const ig_rank_model *m, const ig_rank_examples *e, const int *map, double *cpu)
 {
-	args a;
-	int at = parse_args(&a, argc, argv), nh, nf, h, k, f, *map;
-	ig_rank_examples *e;
-	ig_rank_model *m;
-	double *p, *ph;
-	float *x, *y;
-	size_t r, pos;
-	ig_writer *w;
-	double t0, t_predict;
+	int nh = ig_rank_model_nheads(m), nf = ig_rank_model_nfeatures(m), f;
+	double *p = ig_malloc((e->n + 1) * (size_t)nh * sizeof *p), t0;
+	float *x = ig_malloc(((size_t)nf + 1) * sizeof *x);
+	size_t r;
 
-	if (a.model == NULL)
-		ig_usage_error("-m MODEL is required");
-	if (a.predictions) {
-		const char *in[] = {input_arg(argc, argv, at), a.model, cli.output};
-
-		ig_cli_check_output(a.predictions, in, 3);
-	}
-	m = ig_rank_model_load(a.model);
-	e = ig_rank_examples_read(input_arg(argc, argv, at));
-	nh = ig_rank_model_nheads(m);
-	nf = ig_rank_model_nfeatures(m);
-	map = ig_rank_model_map(m, e->feat, e->nfeat, input_arg(argc, argv, at));
-	p = ig_malloc((e->n + 1) * (size_t)nh * sizeof *p);
-	ph = ig_malloc((e->n + 1) * sizeof *ph);
-	y = ig_malloc((e->n + 1) * sizeof *y);
-	x = ig_malloc(((size_t)nf + 1) * sizeof *x);
 	t0 = ig_thread_cpu();
 	for (r = 0; r < e->n; r++) {
 		for (f = 0; f < nf; f++)
 			x[f] = e->x[r * (size_t)e->nfeat + (size_t)map[f]];
 		ig_rank_predict(m, x, e->user_hash[r], e->item_hash[r], p + r * (size_t)nh);
 	}
-	t_predict = ig_thread_cpu() - t0;
-	/* -o opened first: one that cannot be created leaves no predictions */
-	w = ig_cli_open_output(&cli);
-	if (a.predictions)
-		write_predictions(a.predictions, m, p, e->n, &e->hdr);
-	ig_schema_write_header(w, IG_STREAM_RANK_METRICS, NULL, 0, &e->hdr);
+	*cpu = ig_thread_cpu() - t0;
+	free(x);
+	return p;
+}
+
+/* A rank-metrics row per head of the model that the examples label:
+ * rows, positives, AUC, log loss and calibration error of P. */
+static void write_head_metrics(ig_writer *w, const ig_rank_model *m, const ig_rank_examples *e, const double *p)
+{
+	int nh = ig_rank_model_nheads(m), h, k;
+	double *ph = ig_malloc((e->n + 1) * sizeof *ph);
+	float *y = ig_malloc((e->n + 1) * sizeof *y);
+	size_t r, pos;
+
 	for (h = 0; h < nh; h++) {
 		for (k = 0; k < e->nhead && strcmp(e->head[k], ig_rank_model_head(m, h)) != 0; k++)
 			;
@@ -818,13 +845,40 @@ static int cmd_eval(int argc, char **argv)
 		put_metric(w, ig_rank_ece(ph, y, e->n, 10));
 		ig_writer_putc(w, '\n');
 	}
-	ig_writer_close(w);
-	ig_cli_summary(&cli, "%zu examples, %d heads; %.0f rows/s predicting (one thread, CPU time)", e->n, nh,
-		       t_predict > 0 ? (double)e->n / t_predict : 0.0);
-	free(p);
 	free(ph);
 	free(y);
-	free(x);
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+	args a;
+	int at = parse_args(&a, argc, argv), *map;
+	ig_rank_examples *e;
+	ig_rank_model *m;
+	double *p, t_predict;
+	ig_writer *w;
+
+	if (a.model == NULL)
+		ig_usage_error("-m MODEL is required");
+	if (a.predictions) {
+		const char *in[] = {input_arg(argc, argv, at), a.model, cli.output};
+
+		ig_cli_check_output(a.predictions, in, 3);
+	}
+	m = ig_rank_model_load(a.model);
+	e = ig_rank_examples_read(input_arg(argc, argv, at));
+	map = ig_rank_model_map(m, e->feat, e->nfeat, input_arg(argc, argv, at));
+	p = predict_examples(m, e, map, &t_predict);
+	/* -o opened first: one that cannot be created leaves no predictions */
+	w = ig_cli_open_output(&cli);
+	if (a.predictions)
+		write_predictions(a.predictions, m, p, e->n, &e->hdr);
+	ig_schema_write_header(w, IG_STREAM_RANK_METRICS, NULL, 0, &e->hdr);
+	write_head_metrics(w, m, e, p);
+	ig_writer_close(w);
+	ig_cli_summary(&cli, "%zu examples, %d heads; %.0f rows/s predicting (one thread, CPU time)", e->n,
+		       ig_rank_model_nheads(m), t_predict > 0 ? (double)e->n / t_predict : 0.0);
+	free(p);
 	free(map);
 	ig_rank_examples_free(e);
 	ig_rank_model_free(m);
