@@ -636,8 +636,10 @@ static void check_metrics(int argc, char **argv, metrics_args *a)
 	{
 		const char *inputs[] = {o->recs, o->test, o->train, o->items, o->vectors};
 		ig_cli_check_output(cli.output, inputs, 5);
-		if (a->by_user_file != NULL)
+		if (a->by_user_file != NULL) {
 			ig_cli_check_output(a->by_user_file, inputs, 5);
+			ig_cli_check_outputs_differ(a->by_user_file, "--by-user", cli.output, "-o");
+		}
 	}
 }
 

@@ -863,6 +863,7 @@ static int cmd_eval(int argc, char **argv)
 	if (a.predictions) {
 		const char *in[] = {input_arg(argc, argv, at), a.model, cli.output};
 
+		ig_cli_check_outputs_differ(a.predictions, "--predictions", cli.output, "-o");
 		ig_cli_check_output(a.predictions, in, 3);
 	}
 	m = ig_rank_model_load(a.model);

@@ -244,6 +244,20 @@ static int stat_path(const char *path, int std_fd, struct stat *st)
 	return stat(path, st) == 0 && S_ISREG(st->st_mode);
 }
 
+void ig_cli_check_outputs_differ(const char *a, const char *a_opt, const char *b, const char *b_opt)
+{
+	struct stat sa, sb;
+	int a_std = a == NULL || strcmp(a, "-") == 0, b_std = b == NULL || strcmp(b, "-") == 0;
+
+	if (a_std && b_std)
+		ig_usage_error("%s and %s both write to stdout", a_opt, b_opt);
+	if (a_std || b_std)
+		return;
+	if (strcmp(a, b) == 0 ||
+	    (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino))
+		ig_usage_error("%s and %s name the same file: %s", a_opt, b_opt, b);
+}
+
 void ig_cli_check_output(const char *output, const char *const *inputs, int n)
 {
 	struct stat out, in;
