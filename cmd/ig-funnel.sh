@@ -853,8 +853,8 @@ all.cooccur-ranking all.w2v all.index all.tower all.cooccur-authors'
 # window's --positives events (ig-eval compare); the one with the higher
 # mean is kept, EASE on a tie. Past 20000 users, an even sample of 20000
 # of them. The neighbours kept are the fit part's (FITNBRS=made); SIM is
-# the one chosen. (Validation cuts of 13 data sets, ig-funnel(1)
-# EVENTS-ONLY DATA: it chose cosine on DIGINETICA's sessions.)
+# the one chosen. (Validation cuts of 13 data sets, bench/events_only.md,
+# EASE or cosine: it chose cosine on DIGINETICA's sessions.)
 choose_similarity() {
 	fitnbrs=made
 	cooccur fit.cooccur ease "$w/fit.nbrs.tsv.gz" "$w/fit.train.tsv.gz"
@@ -939,8 +939,8 @@ rank_lists() { # KEEP2
 	# over the 0/1 matrix of the engagements and the --positives events, a
 	# rating of 1 or 2 (see_less) included when it is one (ig-cooccur(1)):
 	# on eleven validation cuts of ten data sets as good as the better of
-	# the two lists in both places, with no choice to make (ig-funnel(1)
-	# EASE or cosine; session logs, whose held-out views are mostly of
+	# the two lists in both places, with no choice to make (bench/
+	# events_only.md; session logs, whose held-out views are mostly of
 	# rare items, gain by cosine's, ratings by EASE's); with impressions,
 	# cosine. --similarity overrides.
 	sim=$similarity
@@ -953,7 +953,7 @@ rank_lists() { # KEEP2
 	# The two-tower score: without impressions it gained on two validation
 	# cuts of seven (ML-100K +0.019 NDCG@20, a YOOCHOOSE-like file +0.014)
 	# and was level on the others; with them (the closed loop's world) level
-	# at five times the models' training (ig-funnel(1) TWO-TOWER SCORE).
+	# at five times the models' training (bench/events_only.md).
 	if [ -z "$withtower" ] && [ "$nimpr" -gt 0 ]; then
 		withtower=0
 	elif [ -z "$withtower" ]; then
