@@ -391,7 +391,8 @@ fi
 heads=any,view,like,comment,share,save,follow,see_less,hide
 # A re-shown item is discounted from its first impression: the user has
 # passed it by once (chosen on validation world seed 2: 0.8 against 0.9,
-# none, and ig-diversify's default of 0.5 from the third; ig-funnel(1)).
+# none, and ig-diversify's default of 0.5 from the third;
+# bench/closed_loop.md).
 # Later --diversify options override it.
 reshow_dopts='--fatigue-after 1 --fatigue-factor 0.8'
 
@@ -983,14 +984,15 @@ rank_lists() { # KEEP2
 		examples=impressions
 		# The heads are P(event | shown): their sum over the engagements is
 		# the expected engagements per impression, the feed's value (any and
-		# view add little but noise to it; validation world, ig-funnel(1)).
+		# view add little but noise to it; validation world,
+		# bench/closed_loop.md).
 		[ -n "$value" ] || value=like=1,comment=1,share=1,save=1
 		# with --shard, the history of the shard's users only is held and
 		# the others' impressions are skipped; item tables count everyone.
 		# --fresh-sessions: an impression sees the window's sessions before
 		# its own, as the feed sees the history at serving (validation world
 		# seed 2: 0.6307 -> 0.6348 of the oracle's shares, mean of training
-		# seeds 1-5; ig-funnel(1))
+		# seeds 1-5; bench/closed_loop.md)
 		rank features fit features --fresh-sessions ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
 			--impressions "$w/fit.test.tsv.gz" --heads "$heads" "$fast" -o "$w/examples.tsv.gz"
 	else
@@ -999,7 +1001,8 @@ rank_lists() { # KEEP2
 		# A head is then P(an event of its type on the item in the window);
 		# the user's future events of the --positives types are what a feed
 		# is judged by, and the any head is the chance of one: the value is
-		# that chance (validation cuts of four data sets; ig-funnel(1)).
+		# that chance (validation cuts of four data sets;
+		# bench/events_only.md).
 		[ -n "$value" ] || value=any=1
 		retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz" "$exshard"
 		rank features fit features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
