@@ -14,7 +14,7 @@
 # RANKVEC=1 runs, in place of ig-funnel --tower, a copy of it whose
 # ig-rank steps take the tower's item vectors as --vectors (emb_* and
 # user_dot of them, not of ig2vec's) in place of --tower: a variant tried and
-# dropped (ig-funnel(1) TWO-TOWER SCORE). EARLYSTOP=1: a copy whose
+# dropped (bench/events_only.md, The two-tower score). EARLYSTOP=1: a copy whose
 # towers train with ig-train-tower's own early stopping (at most 50
 # epochs, patience 5), in place of 10 epochs. SEED=N: the funnel's
 # --seed (every step's; default 1), its runs in notower.sN and NAME.sN.

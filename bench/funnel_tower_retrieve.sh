@@ -9,8 +9,8 @@
 # --spec of the default's events-only sources plus SOURCE, both on s.fit
 # for s.valid's users; NDCG@20 of the second feed minus the first's
 # (ig-eval compare, 1000 bootstrap resamples) and each run's CPU seconds
-# (user + system, /usr/bin/time). Tried and dropped (ig-funnel(1)
-# TWO-TOWER SCORE).
+# (user + system, /usr/bin/time). Tried and dropped (bench/
+# events_only.md, The two-tower score).
 #
 #   sh bench/funnel_tower_retrieve.sh SET...   # e.g. ml-100k yoochoose
 # OUT=DIR [/tmp/funnel_tower] as bench/funnel_tower.sh's; NAME [tsrc]: the

@@ -391,7 +391,8 @@ fi
 heads=any,view,like,comment,share,save,follow,see_less,hide
 # A re-shown item is discounted from its first impression: the user has
 # passed it by once (chosen on validation world seed 2: 0.8 against 0.9,
-# none, and ig-diversify's default of 0.5 from the third; ig-funnel(1)).
+# none, and ig-diversify's default of 0.5 from the third;
+# bench/closed_loop.md).
 # Later --diversify options override it.
 reshow_dopts='--fatigue-after 1 --fatigue-factor 0.8'
 
@@ -853,8 +854,8 @@ all.cooccur-ranking all.w2v all.index all.tower all.cooccur-authors'
 # window's --positives events (ig-eval compare); the one with the higher
 # mean is kept, EASE on a tie. Past 20000 users, an even sample of 20000
 # of them. The neighbours kept are the fit part's (FITNBRS=made); SIM is
-# the one chosen. (Validation cuts of 13 data sets, ig-funnel(1)
-# EVENTS-ONLY DATA: it chose cosine on DIGINETICA's sessions.)
+# the one chosen. (Validation cuts of 13 data sets, bench/events_only.md,
+# EASE or cosine: it chose cosine on DIGINETICA's sessions.)
 choose_similarity() {
 	fitnbrs=made
 	cooccur fit.cooccur ease "$w/fit.nbrs.tsv.gz" "$w/fit.train.tsv.gz"
@@ -939,8 +940,8 @@ rank_lists() { # KEEP2
 	# over the 0/1 matrix of the engagements and the --positives events, a
 	# rating of 1 or 2 (see_less) included when it is one (ig-cooccur(1)):
 	# on eleven validation cuts of ten data sets as good as the better of
-	# the two lists in both places, with no choice to make (ig-funnel(1)
-	# EASE or cosine; session logs, whose held-out views are mostly of
+	# the two lists in both places, with no choice to make (bench/
+	# events_only.md; session logs, whose held-out views are mostly of
 	# rare items, gain by cosine's, ratings by EASE's); with impressions,
 	# cosine. --similarity overrides.
 	sim=$similarity
@@ -953,7 +954,7 @@ rank_lists() { # KEEP2
 	# The two-tower score: without impressions it gained on two validation
 	# cuts of seven (ML-100K +0.019 NDCG@20, a YOOCHOOSE-like file +0.014)
 	# and was level on the others; with them (the closed loop's world) level
-	# at five times the models' training (ig-funnel(1) TWO-TOWER SCORE).
+	# at five times the models' training (bench/events_only.md).
 	if [ -z "$withtower" ] && [ "$nimpr" -gt 0 ]; then
 		withtower=0
 	elif [ -z "$withtower" ]; then
@@ -983,14 +984,15 @@ rank_lists() { # KEEP2
 		examples=impressions
 		# The heads are P(event | shown): their sum over the engagements is
 		# the expected engagements per impression, the feed's value (any and
-		# view add little but noise to it; validation world, ig-funnel(1)).
+		# view add little but noise to it; validation world,
+		# bench/closed_loop.md).
 		[ -n "$value" ] || value=like=1,comment=1,share=1,save=1
 		# with --shard, the history of the shard's users only is held and
 		# the others' impressions are skipped; item tables count everyone.
 		# --fresh-sessions: an impression sees the window's sessions before
 		# its own, as the feed sees the history at serving (validation world
 		# seed 2: 0.6307 -> 0.6348 of the oracle's shares, mean of training
-		# seeds 1-5; ig-funnel(1))
+		# seeds 1-5; bench/closed_loop.md)
 		rank features fit features --fresh-sessions ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
 			--impressions "$w/fit.test.tsv.gz" --heads "$heads" "$fast" -o "$w/examples.tsv.gz"
 	else
@@ -999,7 +1001,8 @@ rank_lists() { # KEEP2
 		# A head is then P(an event of its type on the item in the window);
 		# the user's future events of the --positives types are what a feed
 		# is judged by, and the any head is the chance of one: the value is
-		# that chance (validation cuts of four data sets; ig-funnel(1)).
+		# that chance (validation cuts of four data sets;
+		# bench/events_only.md).
 		[ -n "$value" ] || value=any=1
 		retrieve fit "$w/fit.train.tsv.gz" "$w/fit.test.tsv.gz" "$w/fit.cand.tsv.gz" "$exshard"
 		rank features fit features ${exshard:+--shard "$exshard"} --history "$w/fit.train.tsv.gz" \
