@@ -552,11 +552,46 @@ static void no_user_evaluated(const ig_eval_score_opts *o, const ig_eval_score_s
 			(unsigned long long)npos);
 }
 
+/* How metrics and compare report: their intervals and the table's form. */
+typedef struct {
+	int bootstrap;  /* --bootstrap: replicates */
+	double level;   /* --confidence */
+	int table, tsv; /* --table, --tsv */
+} report_args;
+
+/* The report options metrics and compare share; 0 if C is none of them. */
+static int report_option(report_args *r, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_BOOTSTRAP:
+		r->bootstrap = (int)ig_cli_int("--bootstrap", arg, 0, 1000000);
+		break;
+	case OPT_CONFIDENCE:
+		r->level = ig_cli_double("--confidence", arg, 0.5, 0.999);
+		break;
+	case OPT_TABLE:
+		r->table = 1;
+		break;
+	case OPT_TSV:
+		r->tsv = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void check_report(const report_args *r)
+{
+	if (r->table && r->tsv)
+		ig_usage_error("give --table or --tsv, not both");
+}
+
 /* metrics' command line: the scoring options, and how the table is
- * reported. */
+ * reported (the bootstrap's settings end in SCORE). */
 typedef struct {
 	ig_eval_score_opts score;
-	int table, tsv;           /* --table, --tsv */
+	report_args report;
 	int by_user;              /* --by-user given, with or without a FILE */
 	const char *by_user_file; /* --by-user=FILE: the table goes to the output as well */
 } metrics_args;
@@ -564,26 +599,10 @@ typedef struct {
 /* The options under "Report" of metrics' usage; 0 if C is none of them. */
 static int metrics_report_option(metrics_args *a, int c, const char *arg)
 {
-	switch (c) {
-	case OPT_BOOTSTRAP:
-		a->score.bootstrap = (int)ig_cli_int("--bootstrap", arg, 0, 1000000);
-		break;
-	case OPT_CONFIDENCE:
-		a->score.level = ig_cli_double("--confidence", arg, 0.5, 0.999);
-		break;
-	case OPT_BY_USER:
-		a->by_user = 1;
-		a->by_user_file = arg;
-		break;
-	case OPT_TABLE:
-		a->table = 1;
-		break;
-	case OPT_TSV:
-		a->tsv = 1;
-		break;
-	default:
-		return 0;
-	}
+	if (c != OPT_BY_USER)
+		return report_option(&a->report, c, arg);
+	a->by_user = 1;
+	a->by_user_file = arg;
 	return 1;
 }
 
@@ -608,19 +627,15 @@ static void parse_metrics(int argc, char **argv, metrics_args *a)
 	}
 }
 
-static void check_table_format(int table, int tsv)
-{
-	if (table && tsv)
-		ig_usage_error("give --table or --tsv, not both");
-}
-
 /* Checks the options together, and completes A from the common ones and
  * the operand. */
 static void check_metrics(int argc, char **argv, metrics_args *a)
 {
 	ig_eval_score_opts *o = &a->score;
 
-	check_table_format(a->table, a->tsv);
+	check_report(&a->report);
+	o->bootstrap = a->report.bootstrap;
+	o->level = a->report.level;
 	if (o->test == NULL)
 		ig_usage_error("metrics: give the test events with -t FILE");
 	if (argc - optind > 1)
@@ -636,10 +651,8 @@ static void check_metrics(int argc, char **argv, metrics_args *a)
 	{
 		const char *inputs[] = {o->recs, o->test, o->train, o->items, o->vectors};
 		ig_cli_check_output(cli.output, inputs, 5);
-		if (a->by_user_file != NULL) {
-			ig_cli_check_output(a->by_user_file, inputs, 5);
-			ig_cli_check_outputs_differ(a->by_user_file, "--by-user", cli.output, "-o");
-		}
+		if (a->by_user_file != NULL)
+			ig_cli_check_extra_output(&cli, a->by_user_file, "--by-user", inputs, 5);
 	}
 }
 
@@ -662,8 +675,8 @@ static ig_writer *write_metrics_table(const metrics_args *a, const ig_eval_table
 
 	if (a->by_user && a->by_user_file == NULL)
 		return NULL;
-	w = want_text(a->table, a->tsv) ? open_text_output() : ig_cli_open_output(&cli);
-	if (want_text(a->table, a->tsv))
+	w = want_text(a->report.table, a->report.tsv) ? open_text_output() : ig_cli_open_output(&cli);
+	if (want_text(a->report.table, a->report.tsv))
 		ig_eval_table_write_text(table, w);
 	else
 		ig_eval_table_write_tsv(table, w);
@@ -687,6 +700,8 @@ static int cmd_metrics(int argc, char **argv)
 	ig_writer *set[2]; /* the summary and its users' rows */
 
 	ig_eval_score_opts_default(&a.score);
+	a.report.bootstrap = a.score.bootstrap;
+	a.report.level = a.score.level;
 	begin_sub(usage_metrics);
 	parse_metrics(argc, argv, &a);
 	check_metrics(argc, argv, &a);
@@ -732,9 +747,8 @@ static void compare_check_file(const char *opt, const char *path)
 /* compare's command line. */
 typedef struct {
 	ig_eval_score_opts score; /* for two recommendation streams */
-	int nrep;                 /* --bootstrap */
-	double level, alpha;      /* --confidence, --alpha */
-	int table, tsv;           /* --table, --tsv */
+	report_args report;
+	double alpha;             /* --alpha */
 	const char *a, *b;        /* the operands */
 	int user_metrics;         /* A and B are user-metrics streams, not recommendations */
 } compare_args;
@@ -743,25 +757,9 @@ typedef struct {
  * them. */
 static int comparison_option(compare_args *a, int c, const char *arg)
 {
-	switch (c) {
-	case OPT_BOOTSTRAP:
-		a->nrep = (int)ig_cli_int("--bootstrap", arg, 0, 1000000);
-		break;
-	case OPT_CONFIDENCE:
-		a->level = ig_cli_double("--confidence", arg, 0.5, 0.999);
-		break;
-	case OPT_ALPHA:
-		a->alpha = ig_cli_double("--alpha", arg, 0.0001, 0.5);
-		break;
-	case OPT_TABLE:
-		a->table = 1;
-		break;
-	case OPT_TSV:
-		a->tsv = 1;
-		break;
-	default:
-		return 0;
-	}
+	if (c != OPT_ALPHA)
+		return report_option(&a->report, c, arg);
+	a->alpha = ig_cli_double("--alpha", arg, 0.0001, 0.5);
 	return 1;
 }
 
@@ -809,7 +807,7 @@ static void check_compare(int argc, char **argv, compare_args *a)
 {
 	int b_um;
 
-	check_table_format(a->table, a->tsv);
+	check_report(&a->report);
 	if (argc - optind != 2)
 		ig_usage_error("compare: give two inputs, A and B: user-metrics or recommendation streams");
 	a->a = argv[optind];
@@ -838,7 +836,7 @@ static void compare_recs(compare_args *a, ig_eval_cmp *cmp, ig_eval_score_stats 
 	ma = ig_eval_cmp_score_recs(&a->score, sta);
 	a->score.recs = a->b;
 	mb = ig_eval_cmp_score_recs(&a->score, stb);
-	ig_eval_compare_mem(ma, mb, a->nrep, cli.seed, a->level, cmp);
+	ig_eval_compare_mem(ma, mb, a->report.bootstrap, cli.seed, a->report.level, cmp);
 	ig_eval_user_metrics_free(ma);
 	ig_eval_user_metrics_free(mb);
 }
@@ -847,7 +845,7 @@ static void write_comparison(const compare_args *a, const ig_eval_cmp *cmp)
 {
 	ig_writer *w;
 
-	if (want_text(a->table, a->tsv)) {
+	if (want_text(a->report.table, a->report.tsv)) {
 		w = open_text_output();
 		ig_eval_cmp_write_text(cmp, a->alpha, w);
 	} else {
@@ -876,7 +874,7 @@ static void compare_report(const compare_args *a, const ig_eval_cmp *cmp, const 
 
 static int cmd_compare(int argc, char **argv)
 {
-	compare_args a = {.nrep = 1000, .level = 0.95, .alpha = 0.05};
+	compare_args a = {.report = {.bootstrap = 1000, .level = 0.95}, .alpha = 0.05};
 	ig_eval_score_stats sta, stb;
 	ig_eval_cmp cmp;
 
@@ -887,7 +885,7 @@ static int cmd_compare(int argc, char **argv)
 	memset(&sta, 0, sizeof sta);
 	memset(&stb, 0, sizeof stb);
 	if (a.user_metrics)
-		ig_eval_compare(a.a, a.b, a.nrep, cli.seed, a.level, &cmp);
+		ig_eval_compare(a.a, a.b, a.report.bootstrap, cli.seed, a.report.level, &cmp);
 	else
 		compare_recs(&a, &cmp, &sta, &stb);
 	write_comparison(&a, &cmp);

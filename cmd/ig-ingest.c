@@ -269,10 +269,8 @@ static void check_outputs(const ig_ingest_opts *o, int argc, char **argv)
 	int ninputs = optind < argc ? argc - optind : 1;
 
 	ig_cli_check_output(cli.output, inputs, ninputs);
-	if (o->rejects != NULL) {
-		ig_cli_check_output(o->rejects, inputs, ninputs);
-		ig_cli_check_outputs_differ(o->rejects, "--skip-bad", cli.output, "-o");
-	}
+	if (o->rejects != NULL)
+		ig_cli_check_extra_output(&cli, o->rejects, "--skip-bad", inputs, ninputs);
 }
 
 static void ingest_files(const ig_ingest_opts *o, int argc, char **argv, ig_ingest_stats *st)

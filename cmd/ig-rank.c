@@ -861,10 +861,9 @@ static int cmd_eval(int argc, char **argv)
 	if (a.model == NULL)
 		ig_usage_error("-m MODEL is required");
 	if (a.predictions) {
-		const char *in[] = {input_arg(argc, argv, at), a.model, cli.output};
+		const char *in[] = {input_arg(argc, argv, at), a.model};
 
-		ig_cli_check_outputs_differ(a.predictions, "--predictions", cli.output, "-o");
-		ig_cli_check_output(a.predictions, in, 3);
+		ig_cli_check_extra_output(&cli, a.predictions, "--predictions", in, 2);
 	}
 	m = ig_rank_model_load(a.model);
 	e = ig_rank_examples_read(input_arg(argc, argv, at));

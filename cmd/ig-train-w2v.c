@@ -359,10 +359,8 @@ static void check_operands(int argc, char **argv, w2v_args *a)
 	{
 		const char *inputs[] = {a->input, a->items_path, a->load};
 		ig_cli_check_output(cli.output, inputs, 3);
-		if (a->vocab_path != NULL) {
-			ig_cli_check_output(a->vocab_path, inputs, 3);
-			ig_cli_check_outputs_differ(a->vocab_path, "--save-vocab", cli.output, "-o");
-		}
+		if (a->vocab_path != NULL)
+			ig_cli_check_extra_output(&cli, a->vocab_path, "--save-vocab", inputs, 3);
 	}
 }
 

@@ -244,20 +244,6 @@ static int stat_path(const char *path, int std_fd, struct stat *st)
 	return stat(path, st) == 0 && S_ISREG(st->st_mode);
 }
 
-void ig_cli_check_outputs_differ(const char *a, const char *a_opt, const char *b, const char *b_opt)
-{
-	struct stat sa, sb;
-	int a_std = a == NULL || strcmp(a, "-") == 0, b_std = b == NULL || strcmp(b, "-") == 0;
-
-	if (a_std && b_std)
-		ig_usage_error("%s and %s both write to stdout", a_opt, b_opt);
-	if (a_std || b_std)
-		return;
-	if (strcmp(a, b) == 0 ||
-	    (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino))
-		ig_usage_error("%s and %s name the same file: %s", a_opt, b_opt, b);
-}
-
 void ig_cli_check_output(const char *output, const char *const *inputs, int n)
 {
 	struct stat out, in;
@@ -282,6 +268,24 @@ void ig_cli_check_output(const char *output, const char *const *inputs, int n)
 			exit(IG_EXIT_USAGE);
 		}
 	}
+}
+
+void ig_cli_check_extra_output(const ig_cli *c, const char *path, const char *opt, const char *const *inputs,
+			       int n)
+{
+	struct stat sp, so;
+	const char *out = c->output;
+	int path_std = path == NULL || strcmp(path, "-") == 0, out_std = out == NULL || strcmp(out, "-") == 0;
+
+	ig_cli_check_output(path, inputs, n);
+	if (path_std && out_std)
+		ig_usage_error("%s and -o both write to stdout", opt);
+	/* /dev/null, a pipe: written in place, not replaced */
+	if (path_std || out_std || (stat(path, &sp) == 0 && !S_ISREG(sp.st_mode)))
+		return;
+	if (strcmp(path, out) == 0 || (stat_path(path, STDOUT_FILENO, &sp) && stat_path(out, STDOUT_FILENO, &so) &&
+				       sp.st_dev == so.st_dev && sp.st_ino == so.st_ino))
+		ig_usage_error("%s and -o name the same file: %s", opt, out);
 }
 
 void ig_cli_progress(const ig_cli *c, const char *fmt, ...)

@@ -79,11 +79,14 @@ ig_writer *ig_cli_open_writer(const ig_cli *c, const char *path, int compress, i
  * spellings of a path are caught. Refuses too INPUTS that name stdin
  * twice. Call before reading any input. */
 void ig_cli_check_output(const char *output, const char *const *inputs, int n);
-/* Refuses (exit 2) two outputs of one run, A given by option A_OPT and B
- * by B_OPT, that are one file or both stdout (NULL or "-"): the second
- * closed would replace the first, or the two streams would interleave.
- * Names are compared, and device and inode where both files exist. */
-void ig_cli_check_outputs_differ(const char *a, const char *a_opt, const char *b, const char *b_opt);
+/* ig_cli_check_output for PATH, an output besides -o given by option
+ * OPT, which is refused too (exit 2) when it is -o's file or both are
+ * stdout (NULL or "-"): the second closed would replace the first, or the
+ * two streams would interleave. Names are compared, and device and inode
+ * where both files exist; outputs that are not regular files (/dev/null)
+ * are written in place and left alone. */
+void ig_cli_check_extra_output(const ig_cli *c, const char *path, const char *opt, const char *const *inputs,
+			       int n);
 
 /* Parse helpers for tool options: exit 2 naming the option on bad values. */
 int64_t ig_cli_int(const char *opt, const char *arg, int64_t min, int64_t max);
